@@ -1,0 +1,285 @@
+"""Consolidation: pending temp logs -> raw archive -> re-rendered views -> staged.
+
+Order matters for "nothing lost": every file is computed in memory and checked first;
+then archive files are written (named by content, so a rerun after a crash rewrites the
+same file), then views, then everything is staged, and only then are the archived bytes
+removed from the pending logs. A kill at any point leaves each entry either still pending
+or archived, and a rerun finishes the job.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+
+from sessionlog_git import archive, framework, layout, ledger, views
+from sessionlog_git.errors import SessionlogError
+from sessionlog_git.fsutil import atomic_write_bytes, atomic_write_text
+from sessionlog_git.layout import PendingLog
+from sessionlog_git.workspace import Workspace
+
+# A test hook: SESSIONLOG_FAULT=<step> makes the run die right after that step.
+STEPS = ("read", "archived", "rendered", "staged", "pending-trimmed")
+
+
+@dataclass
+class Taken:
+    """A pending log read for archiving: exactly these bytes leave the pending file."""
+
+    log: PendingLog
+    data: bytes
+    header: list[str]
+    archive_rel: str | None  # None: nothing worth archiving (an empty log)
+
+
+@dataclass
+class Result:
+    entries: int = 0
+    taken: list[Taken] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    views: list[str] = field(default_factory=list)
+    staged: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def idle(self) -> bool:
+        return not (self.taken or self.staged or self.problems or self.notes)
+
+
+class UnstagedEdits(SessionlogError):
+    pass
+
+
+def _fault(step: str) -> None:
+    import os
+
+    if os.environ.get("SESSIONLOG_FAULT") == step:
+        os._exit(97)
+
+
+def nothing_to_do(ws: Workspace) -> bool:
+    """The idle check: no pending temp log and no unfinished earlier run. Cheap."""
+    return not layout.has_pending(ws.config.pending_path) and not ledger.exists(ws.config.state_path)
+
+
+def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True) -> Result:
+    from sessionlog_git.lock import locked
+
+    with locked(ws.config.state_path):
+        return _run_locked(ws, dry_run=dry_run, stage=stage)
+
+
+def _rel(ws: Workspace, path: Path) -> str:
+    return str(PurePosixPath(*path.relative_to(ws.top).parts))
+
+
+def _take(ws: Workspace, result: Result) -> list[Taken]:
+    cfg = ws.config
+    logs, strays = layout.scan_pending(cfg.pending_path)
+    for stray in strays:
+        result.problems.append(f"{stray.path}: {stray.reason}; left untouched. Fix: move it out of "
+                               f"{cfg.pending_dir} or rename it to <project>/<user>/YYYY-MM-DD.md")
+    taken: list[Taken] = []
+    for log in logs:
+        data = log.path.read_bytes()
+        try:
+            parsed = archive.parse_log(data, log.day, cfg.timezone)
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            result.problems.append(
+                f"{log.path}:{line}: not UTF-8 text; kept pending, not archived. "
+                "Fix: save the file as UTF-8 (or move it out of the pending folder)."
+            )
+            continue
+        for problem in parsed.problems:
+            result.problems.append(f"{log.path}:{problem.line}: {problem.message}")
+        worth = bool(parsed.entries or parsed.preamble)
+        rel = None
+        if worth:
+            rel = layout.archive_rel(cfg.logs_dir, log.project, log.user, log.day, archive.content_id(data))
+        taken.append(Taken(log, data, parsed.header, rel))
+        result.entries += len(parsed.entries)
+    return taken
+
+
+def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
+    """Every view the new archive files affect, rendered from the archive (old and new)."""
+    from sessionlog_git.render import render
+
+    cfg = ws.config
+    new_records: list[views.Record] = []
+    for t in taken:
+        if t.archive_rel is None:
+            continue
+        source = str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir))
+        new_records.extend(
+            archive.records_from(
+                t.data, project=t.log.project, user=t.log.user, day=t.log.day, source=source,
+                zone_name=cfg.timezone,
+            )
+        )
+    affected: dict[str, set[str]] = {}
+    for record in new_records:
+        affected.setdefault(record.project, set()).add(layout.month_of(record.at.date()))
+    new_sources = {r.source for r in new_records}
+    hint = f"{cfg.logs_dir}/archive"
+    out: dict[str, str] = {}
+    for project, months in sorted(affected.items()):
+        every_month = archive.months(cfg.logs_path, project)
+        history = archive.read_records(
+            cfg.logs_path, project, every_month, cfg.timezone, skip=new_sources
+        )
+        records = history + [r for r in new_records if r.project == project]
+        for month in sorted(months):
+            model = views.master_log(project, month, records)
+            out[layout.master_rel(cfg.logs_dir, project, month)] = render(
+                "master_log.md.j2", archive_hint=hint, **model
+            )
+        out[layout.status_rel(cfg.logs_dir, project)] = render(
+            "status.md.j2", archive_hint=hint, **views.status(project, records)
+        )
+    return out
+
+
+def _changed(top: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for rel, data in files.items():
+        try:
+            if (top / rel).read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        out[rel] = data
+    return out
+
+
+def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str]) -> None:
+    """A generated file with a hand edit not yet staged: write nothing and say so."""
+    from sessionlog_git import gitops
+
+    blocked = sorted(
+        p for p in gitops.unstaged(ws.top, rewrite) if not ledger.is_ours(ws.top, p, written)
+    )
+    stashed = framework.stashed_paths()
+    blocked += sorted(p for p in rewrite if p in stashed and p not in blocked)
+    if not blocked:
+        return
+    names = ", ".join(blocked)
+    raise UnstagedEdits(
+        f"{names}: has changes that are not staged, and sessionlog must rewrite "
+        f"{'it' if len(blocked) == 1 else 'them'} (generated from {ws.config.logs_dir}/archive). "
+        "Nothing was written; your edit is untouched and your entries are still pending. "
+        f"Fix: stage the edit (`git add {' '.join(blocked)}`) or drop it "
+        f"(`git checkout -- {' '.join(blocked)}`), then commit again. To change what a view "
+        "says, edit the pending entries before they are archived."
+    )
+
+
+def _recover(ws: Workspace, written: dict[str, str], result: Result) -> list[str]:
+    """Files an earlier run wrote that git does not have yet: stage them again."""
+    from sessionlog_git import gitops
+
+    if not written:
+        return []
+    dirty = gitops.dirty(ws.top, list(written))
+    stashed = framework.stashed_paths()
+    again: list[str] = []
+    for rel in sorted(written):
+        if rel not in dirty:
+            written.pop(rel)  # committed: nothing left to do for it
+        elif rel in stashed:
+            result.notes.append(
+                f"{rel}: holds an update from an earlier sessionlog run that is not staged. "
+                f"Fix: `git add {rel}`."
+            )
+        elif ledger.is_ours(ws.top, rel, written):
+            again.append(rel)
+    return again
+
+
+def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
+    for t in taken:
+        path = t.log.path
+        try:
+            now = path.read_bytes()
+        except FileNotFoundError:
+            continue
+        if now == t.data:
+            path.unlink()
+            for folder in (path.parent, path.parent.parent):
+                try:
+                    folder.rmdir()  # only when empty: tidy, never destructive
+                except OSError:
+                    break
+        elif now.startswith(t.data):
+            # Appended while we ran: keep exactly the new part, under the same header.
+            head = ("\n".join(t.header) + "\n").encode() if t.header else b""
+            atomic_write_bytes(path, head + now[len(t.data) :])
+        else:
+            result.problems.append(
+                f"{path}: changed while it was being consolidated; kept pending so nothing is "
+                "lost (entries already archived show once). Fix: none needed."
+            )
+
+
+def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
+    result = Result()
+    top = ws.top
+    written = ledger.load(ws.config.state_path)
+    taken = _take(ws, result)
+    _fault("read")
+    archives: dict[str, bytes] = {t.archive_rel: t.data for t in taken if t.archive_rel}
+    rendered = {rel: text.encode("utf-8") for rel, text in _render(ws, taken).items()} if archives else {}
+    new_archives = _changed(top, archives)
+    new_views = _changed(top, rendered)
+    _refuse_unstaged(ws, sorted(new_views), written)
+    result.archived = sorted(archives)
+    result.views = sorted(new_views)
+    result.taken = taken
+    if dry_run:
+        return result
+    for rel, data in new_archives.items():
+        atomic_write_bytes(top / rel, data)
+    _fault("archived")
+    for rel, data in new_views.items():
+        atomic_write_bytes(top / rel, data)
+    _fault("rendered")
+    for rel, data in {**archives, **rendered}.items():
+        written[rel] = ledger.digest(data)
+    again = _recover(ws, written, result) if stage else []
+    to_stage = sorted(set(archives) | set(rendered) | set(again))
+    ledger.save(ws.config.state_path, written)
+    if stage and to_stage:
+        from sessionlog_git import gitops
+
+        gitops.stage(top, to_stage)
+        result.staged = to_stage
+    _fault("staged")
+    _trim_pending(ws, taken, result)
+    _fault("pending-trimmed")
+    return result
+
+
+def describe(result: Result, *, dry_run: bool, echo: Callable[[str], None]) -> None:
+    for problem in result.problems:
+        echo(f"sessionlog: warning: {problem}")
+    for note in result.notes:
+        echo(f"sessionlog: {note}")
+    logs = [t for t in result.taken if t.archive_rel]
+    if not logs and not result.staged:
+        if not result.problems and not result.notes:
+            echo("sessionlog: nothing pending")
+        return
+    verb = "would consolidate" if dry_run else "consolidated"
+    days = sorted({t.log.day for t in logs}, key=date.toordinal)
+    span = f" ({days[0]}..{days[-1]})" if len(days) > 1 else (f" ({days[0]})" if days else "")
+    echo(f"sessionlog: {verb} {result.entries} {'entry' if result.entries == 1 else 'entries'} "
+         f"from {len(logs)} temp log{'s' if len(logs) != 1 else ''}{span}")
+    for rel in result.archived:
+        echo(f"  archive  {rel}")
+    for rel in result.views:
+        echo(f"  {'render' if dry_run else 'rendered'}   {rel}")
+    if result.staged:
+        echo(f"  staged {len(result.staged)} file{'s' if len(result.staged) != 1 else ''}")

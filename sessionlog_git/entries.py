@@ -1,0 +1,317 @@
+"""Temp log format: parse it into entries and write it back.
+
+A temp log is plain Markdown that an AI or a person appends to::
+
+    # sessionlog: myproj / alice / 2026-11-25
+    <!-- sessionlog date=2026-11-25 zone=Europe/Berlin offset=+01:00 -->
+
+    ## 14:30 - Implemented user authentication
+    <!-- sessionlog at=2026-11-25T14:30:12+01:00 -->
+    - Decision: RS256 over HS256, because key rotation is required
+    - Blocked on: Redis session store not configured yet
+
+Nothing a writer puts in a temp log is dropped: lines the parser does not
+understand are kept verbatim and reported with their line number.
+Standard library only: the agent hooks read pending logs on the fast path.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+# Bullet kinds, by case-insensitive prefix. Order matters: first match wins.
+KIND_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("summary", ("summary:",)),
+    ("unblock", ("unblocked:", "resolved:")),
+    ("blocker", ("blocked on:", "blocked by:", "blocked:", "waiting on:", "waiting for:")),
+    ("decision", ("decision:", "decided:", "rejected:", "chose:", "chose ")),
+    ("finding", ("tried:", "root cause:")),
+    ("next", ("next:", "next step:", "next steps:")),
+)
+KINDS = ("decision", "finding", "blocker", "unblock", "next", "summary", "note", "text")
+
+HEADING = re.compile(r"^##(?!#)\s*(?P<rest>.*?)\s*$")
+TIMED = re.compile(r"^(?P<h>\d{1,2})[:.h](?P<m>\d{2})\b\s*(?:[-–—:|]+\s*)?(?P<title>.*)$")
+BULLET = re.compile(r"^[-*+]\s+(?P<text>.*)$")
+META = re.compile(r"^<!--\s*sessionlog\b(?P<body>.*?)-->\s*$")
+TITLE = re.compile(r"^#\s")
+# Past midnight: a time this much earlier than the previous entry's means the next day.
+ROLLOVER = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Bullet:
+    kind: str
+    text: str  # the bullet as written, without "- "; continuation lines joined by "\n"
+    line: int = field(default=0, compare=False)
+
+    @property
+    def body(self) -> str:
+        """The text after a kind's label ("Decision: X" -> "X"); the whole text otherwise."""
+        low = self.text.lower()
+        for kind, prefixes in KIND_PREFIXES:
+            if kind == self.kind:
+                for prefix in prefixes:
+                    if low.startswith(prefix) and prefix.endswith(":"):
+                        return self.text[len(prefix) :].strip()
+        return self.text
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+    text: str
+
+
+@dataclass
+class Entry:
+    time: str | None  # "HH:MM" as written in the heading; None when the heading has none
+    title: str
+    bullets: list[Bullet] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    heading: str = ""  # the raw heading line, kept for headings we could not read
+    line: int = field(default=0, compare=False)
+    day: date | None = field(default=None, compare=False)  # the entry's own local date
+    at: datetime | None = field(default=None, compare=False)  # full local time with offset
+
+    def of_kind(self, kind: str) -> list[Bullet]:
+        return [b for b in self.bullets if b.kind == kind]
+
+    @property
+    def summary(self) -> str:
+        found = self.of_kind("summary")
+        return found[0].body if found else self.title
+
+    def key(self) -> tuple[object, ...]:
+        """Identity for de-duplication: the same entry archived twice shows once."""
+        return (self.day, self.time, self.title, tuple(b.text for b in self.bullets))
+
+
+@dataclass
+class TempLog:
+    header: list[str] = field(default_factory=list)  # title and meta lines before the entries
+    meta: dict[str, str] = field(default_factory=dict)
+    preamble: list[str] = field(default_factory=list)  # unexplained text before the first entry
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def day(self) -> date | None:
+        return _parse_date(self.meta.get("date", ""))
+
+
+def classify(text: str) -> str:
+    low = text.lower()
+    for kind, prefixes in KIND_PREFIXES:
+        if low.startswith(prefixes):
+            return kind
+    return "note"
+
+
+def _parse_meta(body: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for token in body.split():
+        key, sep, value = token.partition("=")
+        if sep and key:
+            out[key] = value
+    return out
+
+
+def _parse_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _parse_time(text: str) -> tuple[str | None, str]:
+    """'14:30 - Title' -> ('14:30', 'Title'); (None, text) when there is no valid time."""
+    m = TIMED.match(text)
+    if not m:
+        return None, text
+    hour, minute = int(m["h"]), int(m["m"])
+    if hour > 23 or minute > 59:
+        return None, text
+    return f"{hour:02d}:{minute:02d}", m["title"].strip()
+
+
+def parse(text: str, *, day: date | None = None, offset: timezone | None = None) -> TempLog:
+    """Parse a temp log. `day` and `offset` are used when the file does not record them."""
+    log = TempLog()
+    current: Entry | None = None
+    bullet_lines: list[str] | None = None  # lines of the bullet being read
+    bullet_kind = ""
+    bullet_line = 0
+
+    def flush_bullet() -> None:
+        nonlocal bullet_lines
+        if current is not None and bullet_lines is not None:
+            current.bullets.append(Bullet(bullet_kind, "\n".join(bullet_lines), bullet_line))
+        bullet_lines = None
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip()
+        stripped = line.strip()
+        heading = HEADING.match(line)
+        if heading:
+            flush_bullet()
+            time, title = _parse_time(heading["rest"])
+            current = Entry(time=time, title=title, heading=line, line=number)
+            log.entries.append(current)
+            if time is None:
+                log.problems.append(
+                    Problem(
+                        number,
+                        "entry heading has no valid HH:MM time; kept, placed after the entry "
+                        "before it (write it as '## HH:MM - Title')",
+                        line,
+                    )
+                )
+            continue
+        meta = META.match(stripped)
+        values = _parse_meta(meta["body"]) if meta else {}
+        if values:
+            flush_bullet()
+            if current is None:
+                log.header.append(line)
+                log.meta.update(values)
+            elif not current.bullets and not current.meta:
+                current.meta.update(values)
+            else:
+                current.bullets.append(Bullet("text", line, number))
+            continue
+        if current is None:
+            if not stripped:
+                continue
+            if TITLE.match(line) and not log.header:
+                log.header.append(line)
+                continue
+            log.preamble.append(line)
+            log.problems.append(
+                Problem(
+                    number,
+                    "text before the first entry heading; kept verbatim "
+                    "(start entries with '## HH:MM - Title')",
+                    line,
+                )
+            )
+            continue
+        bullet = BULLET.match(line)
+        if bullet:
+            flush_bullet()
+            bullet_lines = [bullet["text"].strip()]
+            bullet_kind = classify(bullet_lines[0])
+            bullet_line = number
+            continue
+        if not stripped:
+            flush_bullet()
+            continue
+        if bullet_lines is not None and raw[:1] in (" ", "\t"):
+            bullet_lines.append(stripped)  # an indented continuation of the bullet
+            continue
+        flush_bullet()
+        current.bullets.append(Bullet("text", line, number))
+    flush_bullet()
+    _place_in_time(log, day or log.day, _file_offset(log) or offset)
+    return log
+
+
+def _file_offset(log: TempLog) -> timezone | None:
+    from sessionlog_git.clock import parse_offset
+
+    return parse_offset(log.meta.get("offset", ""))
+
+
+def _place_in_time(log: TempLog, day: date | None, offset: timezone | None) -> None:
+    """Give each entry its own local date and full time; a session past midnight rolls over."""
+    previous: datetime | None = None
+    for entry in log.entries:
+        at = _meta_time(entry.meta.get("at", ""))
+        if at is None and day is not None and entry.time is not None:
+            hour, minute = int(entry.time[:2]), int(entry.time[3:])
+            base = previous.date() if previous is not None else day
+            naive = datetime(base.year, base.month, base.day, hour, minute)
+            candidate = naive.replace(tzinfo=offset) if offset else naive
+            if previous is not None and _naive(previous) - naive > ROLLOVER:
+                candidate += timedelta(days=1)
+            at = candidate
+        if at is None and previous is not None:
+            at = previous  # a heading without a time sits with the entry before it
+        if at is None and day is not None:
+            at = datetime(day.year, day.month, day.day, tzinfo=offset)
+        entry.at = at
+        entry.day = at.date() if at is not None else day
+        if at is not None:
+            previous = at
+
+
+def _naive(at: datetime) -> datetime:
+    return at.replace(tzinfo=None)
+
+
+def _meta_time(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def meta_comment(values: dict[str, str]) -> str:
+    body = " ".join(f"{k}={v}" for k, v in values.items() if k and " " not in k + v)
+    return f"<!-- sessionlog {body} -->"
+
+
+def file_header(project: str, user: str, day: date, zone: str, offset: str) -> list[str]:
+    return [
+        f"# sessionlog: {project} / {user} / {day.isoformat()}",
+        meta_comment({"date": day.isoformat(), "zone": zone, "offset": offset}),
+    ]
+
+
+def format_entry(entry: Entry) -> list[str]:
+    """The lines of one entry, as `sessionlog log` writes it."""
+    if entry.time is not None:
+        head = f"## {entry.time} - {entry.title}".rstrip()
+    else:
+        head = entry.heading or f"## {entry.title}"
+    lines = [head]
+    if entry.meta:
+        lines.append(meta_comment(entry.meta))
+    after_bullet = False
+    for bullet in entry.bullets:
+        if bullet.kind == "text":
+            if after_bullet and bullet.text[:1] in (" ", "\t"):
+                lines.append("")  # else it would read back as the bullet's continuation
+            lines.append(bullet.text)
+            after_bullet = False
+            continue
+        after_bullet = True
+        first, *rest = bullet.text.split("\n")
+        lines.append(f"- {first}")
+        lines.extend(f"  {more}" for more in rest)
+    return lines
+
+
+def serialize(log: TempLog) -> str:
+    """Write a parsed temp log back; parsing the result gives the same log."""
+    blocks: list[list[str]] = []
+    if log.header:
+        blocks.append(list(log.header))
+    if log.preamble:
+        blocks.append(list(log.preamble))
+    blocks.extend(format_entry(e) for e in log.entries)
+    return "\n\n".join("\n".join(b) for b in blocks) + ("\n" if blocks else "")
+
+
+def entry_from_parts(time: str, title: str, bullets: Iterable[str], meta: dict[str, str]) -> Entry:
+    items = [b.strip() for b in bullets if b.strip()]
+    return Entry(time=time, title=title, bullets=[Bullet(classify(b), b) for b in items], meta=meta)

@@ -1,0 +1,30 @@
+"""The work tree being operated on: its top level and its config."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sessionlog_git.config import Config, load
+from sessionlog_git.names import slug
+
+
+@dataclass(frozen=True)
+class Workspace:
+    top: Path
+    config: Config
+
+
+def default_project(top: Path) -> str:
+    from sessionlog_git.gitops import main_folder_name
+
+    return slug(main_folder_name(top), fallback="project")
+
+
+def at(top: Path) -> Workspace:
+    return Workspace(top, load(top, default_project(top)))
+
+
+def find(cwd: Path | None = None) -> Workspace:
+    from sessionlog_git.gitops import toplevel
+
+    return at(toplevel(cwd))

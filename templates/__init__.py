@@ -1,0 +1,1 @@
+"""Templates shipped with sessionlog-git (package data of sessionlog_git.templates)."""

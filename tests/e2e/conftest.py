@@ -1,0 +1,76 @@
+"""Fixtures for driving the real Claude Code CLI against the loopback Messages API stub."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .anthropic_stub import AnthropicStub
+from .claude_cli import CLAUDE_CODE_PACKAGE, CLAUDE_CODE_VERSION, ClaudeProject, ensure_claude_cli
+
+
+def clean_git_env() -> dict[str, str]:
+    """The current environment without GIT_* variables (tests may run from inside a git hook)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+
+def init_git_repo(path: Path) -> Path:
+    """``git init`` a repository at ``path`` with a local identity; returns ``path``."""
+    path.mkdir(parents=True, exist_ok=True)
+    env = clean_git_env()
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["config", "user.name", "Harness Tester"],
+        ["config", "user.email", "harness@example.invalid"],
+        ["config", "commit.gpgsign", "false"],
+    ):
+        subprocess.run(["git", *args], cwd=path, env=env, check=True, capture_output=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def claude_cli() -> Path:
+    """The pinned real ``claude`` executable (installed once into the cache); skips without npm."""
+    cli = ensure_claude_cli()
+    if cli is None:
+        pytest.skip(
+            f"npm not found: cannot install {CLAUDE_CODE_PACKAGE}@{CLAUDE_CODE_VERSION} "
+            "for the real-CLI tests"
+        )
+    return cli
+
+
+@pytest.fixture
+def anthropic_stub() -> Iterator[AnthropicStub]:
+    """A started loopback Messages API stub; fails the test if its responder raised."""
+    with AnthropicStub() as stub:
+        yield stub
+    stub.check()
+
+
+@pytest.fixture
+def claude_home(tmp_path: Path) -> Path:
+    """A fresh, empty HOME for the CLI (reuse it within a test for ``--continue``)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return home
+
+
+@pytest.fixture
+def git_project(tmp_path: Path) -> Path:
+    """An empty git repository with a local user.name / user.email."""
+    return init_git_repo(tmp_path / "project")
+
+
+@pytest.fixture
+def claude_project(
+    claude_cli: Path, git_project: Path, claude_home: Path, anthropic_stub: AnthropicStub
+) -> ClaudeProject:
+    """The real CLI bound to ``git_project``, ``claude_home`` and ``anthropic_stub``."""
+    return ClaudeProject(
+        cli=claude_cli, project=git_project, home=claude_home, base_url=anthropic_stub.base_url
+    )
