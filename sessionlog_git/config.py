@@ -88,6 +88,23 @@ def load(top: Path, default_project: str) -> Config:
     return _build(top, data, default_project, exists=True)
 
 
+def load_fast(top: Path, default_project: str) -> tuple[Config, bool]:
+    """For the agent hooks (standard library only): the cached parse, never ruamel.yaml.
+
+    Returns (config, fresh). When the cache is missing or older than the file, the
+    defaults are used and `fresh` is False; any other sessionlog command refreshes it.
+    """
+    path = config_path(top)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return _build(top, copy.deepcopy(DEFAULTS), default_project, exists=False), True
+    data = _read_cache(top, hashlib.sha256(raw).hexdigest())
+    if data is None:
+        return _build(top, copy.deepcopy(DEFAULTS), default_project, exists=True), False
+    return _build(top, data, default_project, exists=True), True
+
+
 def _cache_file(top: Path) -> Path:
     return top / STATE_DIR / CACHE_NAME
 
