@@ -120,7 +120,8 @@ def _read_cache(top: Path, digest: str) -> dict[str, Any] | None:
         and cached.get("sha256") == digest
         and isinstance(cached.get("config"), dict)
     ):
-        return cached["config"]
+        config: dict[str, Any] = cached["config"]
+        return config
     return None
 
 

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from sessionlog_git import archive, framework, layout, ledger, views
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.fsutil import atomic_write_bytes, atomic_write_text
+from sessionlog_git.fsutil import atomic_write_bytes
 from sessionlog_git.layout import PendingLog
 from sessionlog_git.workspace import Workspace
 
@@ -183,12 +183,15 @@ def _recover(ws: Workspace, written: dict[str, str], result: Result) -> list[str
 
     if not written:
         return []
-    dirty = gitops.dirty(ws.top, list(written))
+    codes = gitops.status(ws.top, list(written))
     stashed = framework.stashed_paths()
     again: list[str] = []
     for rel in sorted(written):
-        if rel not in dirty:
+        code = codes.get(rel)
+        if code is None:
             written.pop(rel)  # committed: nothing left to do for it
+        elif code[1] == " ":
+            continue  # staged and waiting for a commit
         elif rel in stashed:
             result.notes.append(
                 f"{rel}: holds an update from an earlier sessionlog run that is not staged. "
@@ -249,7 +252,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     for rel, data in {**archives, **rendered}.items():
         written[rel] = ledger.digest(data)
     again = _recover(ws, written, result) if stage else []
-    to_stage = sorted(set(archives) | set(rendered) | set(again))
+    to_stage = sorted(set(new_archives) | set(new_views) | set(again))
     ledger.save(ws.config.state_path, written)
     if stage and to_stage:
         from sessionlog_git import gitops
@@ -268,8 +271,11 @@ def describe(result: Result, *, dry_run: bool, echo: Callable[[str], None]) -> N
     for note in result.notes:
         echo(f"sessionlog: {note}")
     logs = [t for t in result.taken if t.archive_rel]
-    if not logs and not result.staged:
-        if not result.problems and not result.notes:
+    if not logs:
+        if result.staged:
+            echo(f"sessionlog: staged {len(result.staged)} file(s) an earlier, aborted commit "
+                 "left behind: " + ", ".join(result.staged))
+        elif not result.problems and not result.notes:
             echo("sessionlog: nothing pending")
         return
     verb = "would consolidate" if dry_run else "consolidated"

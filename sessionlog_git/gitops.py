@@ -130,14 +130,14 @@ def unstaged(top: Path, paths: Iterable[str]) -> set[str]:
     return {p for p in out.split("\0") if p}
 
 
-def dirty(top: Path, paths: Iterable[str]) -> set[str]:
-    """Which of `paths` are untracked, or differ from HEAD in the index or the work tree."""
+def status(top: Path, paths: Iterable[str]) -> dict[str, str]:
+    """`git status` XY codes of those `paths` that are untracked or differ from HEAD."""
     wanted = list(paths)
     if not wanted:
-        return set()
+        return {}
     out = run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *wanted, cwd=top)
-    found: set[str] = set()
+    found: dict[str, str] = {}
     for record in out.split("\0"):
         if len(record) > 3:
-            found.add(record[3:])
+            found[record[3:]] = record[:2]
     return found

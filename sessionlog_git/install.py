@@ -113,8 +113,12 @@ def ensure_pre_commit_config(top: Path, plan: Plan, repo_url: str, rev: str) -> 
     path = top / PRE_COMMIT_CONFIG
     existed = path.exists()
     text = path.read_text(encoding="utf-8") if existed else "repos: []\n"
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True  # the user's quoting stays as written
+    yaml.width = 4096
     try:
-        doc, indent, block_seq_indent = load_yaml_guess_indent(text)
+        _, indent, block_seq_indent = load_yaml_guess_indent(text)
+        doc = yaml.load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -124,15 +128,11 @@ def ensure_pre_commit_config(top: Path, plan: Plan, repo_url: str, rev: str) -> 
         ) from None
     if doc is None:
         doc = CommentedMap()
-    if not isinstance(doc, dict):
+    if not isinstance(doc, CommentedMap):
         raise SessionlogError(f"{path}: expected a mapping with `repos:`. Fix: see pre-commit.com.")
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    if existed:
-        yaml.indent(mapping=block_seq_indent or 2, sequence=indent or 4, offset=block_seq_indent or 0)
-        if indent is None:
-            yaml.indent(mapping=4, sequence=4, offset=0)
+    if existed and indent is not None:
+        # Keep the file's own layout (pre-commit's sample uses `-   repo:`).
+        yaml.indent(mapping=block_seq_indent or 2, sequence=indent, offset=block_seq_indent or 0)
     else:
         yaml.indent(mapping=4, sequence=4, offset=0)
     changed: list[str] = []
@@ -249,12 +249,13 @@ def remove_native_hooks(top: Path, plan: Plan) -> None:
             continue
         keep = path.with_name(hook + CHAINED_SUFFIX)
         rel = os.path.relpath(path, top)
+        chained = keep.exists()
         if not plan.dry_run:
-            if keep.exists():
+            if chained:
                 os.replace(keep, path)
             else:
                 path.unlink()
-        plan.did(f"remove our native {rel}" + (f", restoring {keep.name}" if keep.exists() else ""))
+        plan.did(f"remove our native {rel}" + (f", restoring {keep.name}" if chained else ""))
 
 
 def choose_hooks(top: Path, requested: str | None) -> str:

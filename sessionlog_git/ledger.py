@@ -39,10 +39,7 @@ def save(state_dir: Path, entries: dict[str, str]) -> None:
     if entries:
         atomic_write_text(path(state_dir), json.dumps(entries, sort_keys=True, indent=1))
     else:
-        try:
-            path(state_dir).unlink()
-        except FileNotFoundError:
-            pass
+        path(state_dir).unlink(missing_ok=True)
 
 
 def exists(state_dir: Path) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sessionlog_git.errors import UnsafeName
 
@@ -12,7 +13,8 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 def slug(text: str, fallback: str = "unknown") -> str:
     """Lower-case ASCII slug: 'Ada Lovelace' -> 'ada-lovelace'. Always a safe component."""
-    ascii_text = text.encode("ascii", "ignore").decode("ascii").lower()
+    # NFKD first, so 'Ëvil Üser' keeps its letters: 'evil-user'.
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     out = _NOT_SLUG.sub("-", ascii_text).strip("-")[:MAX_NAME].strip("-")
     return out or fallback
 

@@ -19,8 +19,10 @@ RECENT_DECISIONS = 10
 RECENTLY_CLOSED = 10
 _WORD = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _STOP = frozenset(
-    "the and for with not yet but now has have had are was were been this that from into onto "
-    "our its can cannot will still until on off out any all".split()
+    (
+        "the and for with not yet but now has have had are was were been this that from into "
+        "onto our its can cannot will still until on off out any all"
+    ).split()
 )
 
 
