@@ -104,10 +104,51 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
     return taken
 
 
-def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
-    """Every view the new archive files affect, rendered from the archive (old and new)."""
+def render_project(
+    ws: Workspace, project: str, records: list[views.Record], months: set[str]
+) -> dict[str, str]:
+    """The master logs of `months` and the status file of one project, from its records."""
     from sessionlog_git.render import render
 
+    cfg = ws.config
+    hint = f"{cfg.logs_dir}/archive"
+    out: dict[str, str] = {}
+    for month in sorted(months):
+        model = views.master_log(project, month, records)
+        out[layout.master_rel(cfg.logs_dir, project, month)] = render(
+            "master_log.md.j2", archive_hint=hint, **model
+        )
+    out[layout.status_rel(cfg.logs_dir, project)] = render(
+        "status.md.j2", archive_hint=hint, **views.status(project, records)
+    )
+    return out
+
+
+def archived_projects(ws: Workspace) -> list[str]:
+    base = ws.config.logs_path / "archive"
+    try:
+        return sorted({p.name for month in base.iterdir() if month.is_dir() for p in month.iterdir()
+                       if p.is_dir()})
+    except FileNotFoundError:
+        return []
+
+
+def rebuild(ws: Workspace) -> dict[str, str]:
+    """Every view, rendered fresh from the whole archive: what the committed views must equal."""
+    cfg = ws.config
+    out: dict[str, str] = {}
+    for project in archived_projects(ws):
+        records = archive.read_records(
+            cfg.logs_path, project, archive.months(cfg.logs_path, project), cfg.timezone
+        )
+        months = {layout.month_of(r.at.date()) for r in records}
+        if records:
+            out.update(render_project(ws, project, records, months))
+    return out
+
+
+def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
+    """Every view the new archive files affect, rendered from the archive (old and new)."""
     cfg = ws.config
     new_records: list[views.Record] = []
     for t in taken:
@@ -124,7 +165,6 @@ def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
     for record in new_records:
         affected.setdefault(record.project, set()).add(layout.month_of(record.at.date()))
     new_sources = {r.source for r in new_records}
-    hint = f"{cfg.logs_dir}/archive"
     out: dict[str, str] = {}
     for project, months in sorted(affected.items()):
         every_month = archive.months(cfg.logs_path, project)
@@ -132,14 +172,7 @@ def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
             cfg.logs_path, project, every_month, cfg.timezone, skip=new_sources
         )
         records = history + [r for r in new_records if r.project == project]
-        for month in sorted(months):
-            model = views.master_log(project, month, records)
-            out[layout.master_rel(cfg.logs_dir, project, month)] = render(
-                "master_log.md.j2", archive_hint=hint, **model
-            )
-        out[layout.status_rel(cfg.logs_dir, project)] = render(
-            "status.md.j2", archive_hint=hint, **views.status(project, records)
-        )
+        out.update(render_project(ws, project, records, months))
     return out
 
 

@@ -179,3 +179,18 @@ def test_unstaged_edit_blocks_manual_consolidate_too(native_repo: Repo) -> None:
     assert f"{MASTER}: has changes that are not staged" in proc.stderr
     assert repo.read(MASTER).endswith("edited\n")
     assert len(repo.pending()) == 1
+
+
+def test_committed_views_equal_a_fresh_render_of_the_archive(native_repo: Repo) -> None:
+    repo = native_repo
+    repo.log("2026-10-31T23:30:00+01:00", "October work", "Blocked on: vendor API keys")
+    repo.log("2026-11-02T10:00:00+01:00", "November work", "Unblocked: vendor API keys arrived")
+    repo.git("commit", "--allow-empty", "-m", "one")
+    repo.log("2026-11-03T10:00:00+01:00", "More", user="grace")
+    repo.git("commit", "--allow-empty", "-m", "two")
+    fresh = consolidate.rebuild(workspace.at(repo.path))
+    assert set(fresh) == {
+        "logs/shop-session-log-2026-10.md", "logs/shop-session-log-2026-11.md", "logs/shop-status.md"
+    }
+    for rel, text in fresh.items():
+        assert repo.tracked(rel) == text, rel
