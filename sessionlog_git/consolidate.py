@@ -28,7 +28,8 @@ class Taken:
     """A pending log read for archiving: exactly these bytes leave the pending file."""
 
     log: PendingLog
-    data: bytes
+    data: bytes  # as read from the pending file
+    content: bytes  # what is archived: the same, with secrets redacted
     header: list[str]
     archive_rel: str | None  # None: nothing worth archiving (an empty log)
 
@@ -36,6 +37,7 @@ class Taken:
 @dataclass
 class Result:
     entries: int = 0
+    redacted: int = 0
     taken: list[Taken] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     views: list[str] = field(default_factory=list)
@@ -75,32 +77,94 @@ def _rel(ws: Workspace, path: Path) -> str:
     return str(PurePosixPath(*path.relative_to(ws.top).parts))
 
 
+MAX_PENDING_BYTES = 8 * 1024 * 1024  # a temp log this large is a mistake, not a session
+
+
+def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
+    """The text of a temp log, or None (kept pending, reported) when it cannot be archived."""
+    try:
+        size = log.path.stat().st_size
+        if size > MAX_PENDING_BYTES:
+            result.problems.append(
+                f"{log.path}:1: {size // (1024 * 1024)} MiB is too large for a temp log "
+                f"(at most {MAX_PENDING_BYTES // (1024 * 1024)} MiB); kept pending, not archived. "
+                "Fix: move pasted output out of it, or split it by day."
+            )
+            return None
+        data = log.path.read_bytes()
+    except OSError as exc:
+        result.problems.append(f"{log.path}:1: cannot be read ({exc.strerror}); kept pending. "
+                               "Fix: check its permissions.")
+        return None
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        result.problems.append(
+            f"{log.path}:{line}: binary content (a NUL byte); kept pending, not archived. "
+            "Fix: remove the binary data, or move the file out of the pending folder."
+        )
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        result.problems.append(
+            f"{log.path}:{line}: not UTF-8 text; kept pending, not archived. "
+            "Fix: save the file as UTF-8 (or move it out of the pending folder)."
+        )
+        return None
+
+
 def _take(ws: Workspace, result: Result) -> list[Taken]:
     cfg = ws.config
+    real_root = cfg.pending_path.resolve()
+    if cfg.pending_path.exists() and not real_root.is_relative_to(ws.top.resolve()):
+        result.problems.append(
+            f"{cfg.pending_path}: leads outside the repository (to {real_root}); not read. "
+            f"Fix: make {cfg.pending_dir} a real folder inside the repository."
+        )
+        return []
     logs, strays = layout.scan_pending(cfg.pending_path)
     for stray in strays:
         result.problems.append(f"{stray.path}: {stray.reason}; left untouched. Fix: move it out of "
                                f"{cfg.pending_dir} or rename it to <project>/<user>/YYYY-MM-DD.md")
     taken: list[Taken] = []
+    blocked: list[str] = []
     for log in logs:
-        data = log.path.read_bytes()
-        try:
-            parsed = archive.parse_log(data, log.day, cfg.timezone)
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            result.problems.append(
-                f"{log.path}:{line}: not UTF-8 text; kept pending, not archived. "
-                "Fix: save the file as UTF-8 (or move it out of the pending folder)."
-            )
+        text = _read_pending(ws, log, result)
+        if text is None:
             continue
+        data = text.encode("utf-8")
+        if cfg.redaction != "off":
+            from sessionlog_git.redact import redact
+
+            found = redact(text)
+            if found.count and cfg.redaction == "block":
+                blocked.extend(f"{log.path}:{f.line}: {f.kind}" for f in found.findings)
+                continue
+            if found.count:
+                text = found.text
+                result.redacted += found.count
+                result.notes.append(
+                    f"{log.path}: redacted {found.count} secret{'s' if found.count != 1 else ''} "
+                    f"({', '.join(found.kinds())}) before archiving"
+                )
+        content = text.encode("utf-8")
+        parsed = archive.parse_log(content, log.day, cfg.timezone)
         for problem in parsed.problems:
             result.problems.append(f"{log.path}:{problem.line}: {problem.message}")
         worth = bool(parsed.entries or parsed.preamble)
         rel = None
         if worth:
-            rel = layout.archive_rel(cfg.logs_dir, log.project, log.user, log.day, archive.content_id(data))
-        taken.append(Taken(log, data, parsed.header, rel))
+            ident = archive.content_id(content)
+            rel = layout.archive_rel(cfg.logs_dir, log.project, log.user, log.day, ident)
+        taken.append(Taken(log, data, content, parsed.header, rel))
         result.entries += len(parsed.entries)
+    if blocked:
+        raise SessionlogError(
+            "secrets found in temp logs, and `redaction: block` is set, so nothing was archived "
+            "or staged:\n  " + "\n  ".join(blocked) + "\nFix: remove them from those lines, "
+            "or set `redaction: redact` in .sessionlog.yaml to replace them with a marker."
+        )
     return taken
 
 
@@ -157,7 +221,7 @@ def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
         source = str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir))
         new_records.extend(
             archive.records_from(
-                t.data, project=t.log.project, user=t.log.user, day=t.log.day, source=source,
+                t.content, project=t.log.project, user=t.log.user, day=t.log.day, source=source,
                 zone_name=cfg.timezone,
             )
         )
@@ -266,7 +330,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     written = ledger.load(ws.config.state_path)
     taken = _take(ws, result)
     _fault("read")
-    archives: dict[str, bytes] = {t.archive_rel: t.data for t in taken if t.archive_rel}
+    archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
     rendered = {rel: text.encode("utf-8") for rel, text in _render(ws, taken).items()} if archives else {}
     new_archives = _changed(top, archives)
     new_views = _changed(top, rendered)
