@@ -14,13 +14,17 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 
 from sessionlog_git import archive, framework, layout, ledger, views
+from sessionlog_git.entries import META
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.fsutil import atomic_write_bytes
 from sessionlog_git.layout import PendingLog
 from sessionlog_git.workspace import Workspace
 
 # A test hook: SESSIONLOG_FAULT=<step> makes the run die right after that step.
-STEPS = ("read", "archived", "rendered", "staged", "pending-trimmed")
+STEPS = (
+    "read", "archive-partial", "archived", "render-partial", "rendered", "ledger-saved",
+    "staged", "trim-partial", "pending-trimmed",
+)
 
 
 @dataclass
@@ -152,7 +156,10 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
         parsed = archive.parse_log(content, log.day, cfg.timezone)
         for problem in parsed.problems:
             result.problems.append(f"{log.path}:{problem.line}: {problem.message}")
-        worth = bool(parsed.entries or parsed.preamble)
+        # Only a file holding nothing but our own header is dropped without archiving.
+        ours = all(line.startswith("# sessionlog:") or META.match(line.strip())
+                   for line in parsed.header)
+        worth = bool(parsed.entries or parsed.preamble or not ours)
         rel = None
         if worth:
             ident = archive.content_id(content)
@@ -308,6 +315,7 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
             continue
         if now == t.data:
             path.unlink()
+            _fault("trim-partial")
             for folder in (path.parent, path.parent.parent):
                 try:
                     folder.rmdir()  # only when empty: tidy, never destructive
@@ -317,6 +325,7 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
             # Appended while we ran: keep exactly the new part, under the same header.
             head = ("\n".join(t.header) + "\n").encode() if t.header else b""
             atomic_write_bytes(path, head + now[len(t.data) :])
+            _fault("trim-partial")
         else:
             result.problems.append(
                 f"{path}: changed while it was being consolidated; kept pending so nothing is "
@@ -342,15 +351,18 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
         return result
     for rel, data in new_archives.items():
         atomic_write_bytes(top / rel, data)
+        _fault("archive-partial")
     _fault("archived")
     for rel, data in new_views.items():
         atomic_write_bytes(top / rel, data)
+        _fault("render-partial")
     _fault("rendered")
     for rel, data in {**archives, **rendered}.items():
         written[rel] = ledger.digest(data)
     again = _recover(ws, written, result) if stage else []
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
     ledger.save(ws.config.state_path, written)
+    _fault("ledger-saved")
     if stage and to_stage:
         from sessionlog_git import gitops
 

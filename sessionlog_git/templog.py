@@ -1,7 +1,8 @@
 """Append entries to today's temp log."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from sessionlog_git.clock import Moment
@@ -37,6 +38,18 @@ def clean_bullets(bullets: Sequence[str]) -> list[str]:
     return out
 
 
+def _refuse_links(path: Path, top: Path) -> None:
+    """Never follow a link out of the repository, nor write through a linked temp log."""
+    real_top = top.resolve()
+    if path.is_symlink() or not path.parent.resolve().is_relative_to(real_top):
+        target = path.resolve() if path.is_symlink() else path.parent.resolve()
+        raise SessionlogError(
+            f"{path}: is a link to {target}; sessionlog writes temp logs only inside the "
+            "repository and never through a link. Nothing was written. Fix: replace the link "
+            "with a real folder (or file) inside the repository."
+        )
+
+
 def append(
     pending_root: Path,
     state_dir: Path,
@@ -47,15 +60,24 @@ def append(
     title: str,
     bullets: Sequence[str],
     extra_meta: dict[str, str] | None = None,
+    lock: Callable[[Path], AbstractContextManager[None]] | None = None,
 ) -> Path:
-    """Append one entry under the work tree's lock; the file is replaced atomically."""
-    from sessionlog_git.lock import locked
+    """Append one entry under the work tree's lock; the file is replaced atomically.
+
+    `lock` replaces the filelock-based lock (the agent hooks pass `stdlock.flocked`, which
+    takes the same lock with the standard library only).
+    """
+    if lock is None:
+        from sessionlog_git.lock import locked
+
+        lock = locked
 
     day = moment.at.date()
     meta = {"at": moment.at.isoformat(timespec="seconds"), **(extra_meta or {})}
     entry = entry_from_parts(moment.at.strftime("%H:%M"), clean_title(title), clean_bullets(bullets), meta)
     path = pending_file(pending_root, project, user, day)
-    with locked(state_dir):
+    with lock(state_dir):
+        _refuse_links(path, top=state_dir.parent)
         ensure_state_dir(pending_root)
         try:
             old = path.read_bytes()

@@ -124,7 +124,7 @@ def repo(tmp_path: Path) -> Repo:
 @pytest.fixture
 def native_repo(repo: Repo) -> Repo:
     repo.sl("init", "--hooks", "native")
-    repo.git("add", ".sessionlog.yaml")
+    repo.git("add", ".sessionlog.yaml", ".gitattributes")
     repo.git("commit", "-q", "-m", "Set up sessionlog")
     return repo
 
@@ -180,7 +180,7 @@ def framework_repo(repo: Repo, hook_repo: tuple[str, str]) -> Repo:
     url, rev = hook_repo
     repo.write(".pre-commit-config.yaml", "# the team's hooks\nrepos: []\n")
     repo.sl("init", "--hooks", "pre-commit", "--hook-repo", url, "--hook-rev", rev)
-    repo.git("add", ".pre-commit-config.yaml", ".sessionlog.yaml")
+    repo.git("add", ".pre-commit-config.yaml", ".sessionlog.yaml", ".gitattributes")
     hook = (repo.path / ".git/hooks/pre-commit").read_text()
     assert "pre-commit" in hook and "sessionlog-git managed hook" not in hook
     # The first commit through the framework builds the hook environment (cached).
