@@ -1,14 +1,18 @@
 """The raw archive: verbatim temp logs under logs/archive/<YYYY-MM>/<project>/<user>/."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
+import os
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from sessionlog_git.entries import TempLog, parse
+from sessionlog_git.entries import Bullet, Entry, TempLog, parse
 from sessionlog_git.layout import ARCHIVE_NAME, month_of
-from sessionlog_git.views import Record
+from sessionlog_git.views import Blocker, BlockerBook, Record, StatusState, ordered
 
 ID_LENGTH = 10
 
@@ -46,12 +50,29 @@ def months(logs_path: Path, project: str) -> list[str]:
         return []
 
 
+def _listing(logs_path: Path, project: str, month: str) -> list[tuple[str, str]]:
+    """(user, file name) of every archive file of one month folder, sorted (os.scandir: this
+    runs over every month of the history at each commit)."""
+    folder = os.path.join(logs_path, "archive", month, project)
+    out: list[tuple[str, str]] = []
+    try:
+        users = sorted(e.name for e in os.scandir(folder) if e.is_dir(follow_symlinks=False))
+    except (FileNotFoundError, NotADirectoryError):
+        return out
+    for user in users:
+        names = sorted(
+            e.name for e in os.scandir(os.path.join(folder, user))
+            if ARCHIVE_NAME.match(e.name) and e.is_file(follow_symlinks=False)
+        )
+        out.extend((user, name) for name in names)
+    return out
+
+
 def files(logs_path: Path, project: str, month_list: Iterable[str]) -> list[Path]:
     out: list[Path] = []
     for month in sorted(set(month_list)):
-        folder = logs_path / "archive" / month / project
-        if folder.is_dir():
-            out.extend(sorted(p for p in folder.glob("*/*.md") if ARCHIVE_NAME.match(p.name)))
+        base = logs_path / "archive" / month / project
+        out.extend(base / user / name for user, name in _listing(logs_path, project, month))
     return out
 
 
@@ -66,27 +87,211 @@ def read_records(
     logs_path: Path, project: str, month_list: Iterable[str], zone_name: str,
     skip: set[str] | None = None,
 ) -> list[Record]:
-    """Records from the archive files of `project` in the given months."""
+    """Records from the archive files of `project` in the given months (no cache)."""
     out: list[Record] = []
     for path in files(logs_path, project, month_list):
         source = str(PurePosixPath(*path.relative_to(logs_path).parts))
         if skip and source in skip:
             continue
-        match = ARCHIVE_NAME.match(path.name)
-        assert match is not None
-        day = date.fromisoformat(match[1])
-        try:
-            data = path.read_bytes()
-            out.extend(
-                records_from(
-                    data, project=project, user=path.parent.name, day=day, source=source,
-                    zone_name=zone_name,
-                )
-            )
-        except (OSError, UnicodeDecodeError, ValueError):
-            continue  # unreadable archive files are reported by `sessionlog check`
+        # Unreadable archive files yield nothing here; `sessionlog check` reports them.
+        out.extend(_parse_file(path, project, source, zone_name))
     return out
 
 
 def months_for(days: Iterable[date]) -> set[str]:
     return {month_of(d) for d in days}
+
+
+# --- a cache of parsed archive files -------------------------------------------------------
+#
+# Archive files are named by their content and never rewritten, so a parse is valid for as
+# long as the file exists. The cache lives in the ignored state folder; it only ever saves
+# time: deleting it, or any damage to it, costs a re-parse, never a different view.
+
+CACHE_VERSION = 1
+
+
+def _entry_json(entry: Entry) -> list[Any]:
+    return [
+        entry.time, entry.title, [[b.kind, b.text, b.line] for b in entry.bullets], entry.meta,
+        entry.heading, entry.line, entry.day.isoformat() if entry.day else None,
+        entry.at.isoformat() if entry.at else None,
+    ]
+
+
+def _entry_from_json(data: list[Any]) -> Entry:
+    time, title, bullets, meta, heading, line, day, at = data
+    return Entry(
+        time=time, title=title, bullets=[Bullet(k, t, n) for k, t, n in bullets], meta=meta,
+        heading=heading, line=line, day=date.fromisoformat(day) if day else None,
+        at=datetime.fromisoformat(at) if at else None,
+    )
+
+
+def _record_json(record: Record) -> list[Any]:
+    return [record.user, record.source, _entry_json(record.entry)]
+
+
+def _record_from_json(project: str, data: list[Any]) -> Record:
+    user, source, entry = data
+    return Record(_entry_from_json(entry), project, user, source)
+
+
+def _cache_path(cache_dir: Path, project: str, month: str, kind: str) -> Path:
+    return cache_dir / "archive" / project / f"{month}.{kind}.json"
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _save_json(path: Path, data: Any) -> None:
+    from sessionlog_git.fsutil import atomic_write_text
+
+    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
+        atomic_write_text(path, json.dumps(data, separators=(",", ":")))
+
+
+def _sources(logs_path: Path, project: str, month: str) -> list[tuple[str, Path]]:
+    """(source, path): source is the path relative to the logs folder, as views link it."""
+    base = logs_path / "archive" / month / project
+    return [
+        (f"archive/{month}/{project}/{user}/{name}", base / user / name)
+        for user, name in _listing(logs_path, project, month)
+    ]
+
+
+def month_records(
+    logs_path: Path, project: str, month: str, zone_name: str, cache_dir: Path | None
+) -> list[Record]:
+    """All records of one month folder, parsing only files the cache has not seen."""
+    sources = _sources(logs_path, project, month)
+    if cache_dir is None:
+        return read_records(logs_path, project, [month], zone_name)
+    path = _cache_path(cache_dir, project, month, "records")
+    cached = _load_json(path)
+    known: dict[str, Any] = {}
+    if isinstance(cached, dict) and cached.get("v") == CACHE_VERSION and cached.get("zone") == zone_name:
+        known = cached.get("files") or {}
+    out: list[Record] = []
+    fresh: dict[str, Any] = {}
+    changed = False
+    for source, file in sources:
+        if source in known:
+            try:
+                records = [_record_from_json(project, r) for r in known[source]]
+            except (TypeError, ValueError):
+                records = None
+            if records is not None:
+                out.extend(records)
+                fresh[source] = known[source]
+                continue
+        records = _parse_file(file, project, source, zone_name)
+        out.extend(records)
+        fresh[source] = [_record_json(r) for r in records]
+        changed = True
+    if changed or set(fresh) != set(known):
+        _save_json(path, {"v": CACHE_VERSION, "zone": zone_name, "files": fresh})
+    return out
+
+
+def _bullet_json(bullet: Bullet) -> list[Any]:
+    return [bullet.kind, bullet.text, bullet.line]
+
+
+def _state_json(key: str, state: StatusState, carry: list[Record]) -> dict[str, Any]:
+    return {
+        "key": key,
+        "last": {u: _record_json(r) for u, r in state.last.items()},
+        "next": {u: _record_json(r) for u, r in state.next_steps.items()},
+        "open": [[_record_json(b.record), _bullet_json(b.bullet)] for b in state.book.still_open],
+        "closed": [
+            [_record_json(b.record), _bullet_json(b.bullet), _record_json(b.closed_by),
+             _bullet_json(b.closing)]
+            for b in state.closed if b.closed_by is not None and b.closing is not None
+        ],
+        "decisions": [[_record_json(r), _bullet_json(b)] for r, b in state.decisions],
+        "carry": [_record_json(r) for r in carry],
+    }
+
+
+def _state_from_json(project: str, data: dict[str, Any]) -> tuple[StatusState, list[Record]]:
+    def rec(value: list[Any]) -> Record:
+        return _record_from_json(project, value)
+
+    def bul(value: list[Any]) -> Bullet:
+        return Bullet(value[0], value[1], value[2])
+
+    state = StatusState(
+        book=BlockerBook(Blocker(rec(r), bul(b)) for r, b in data["open"]),
+        last={u: rec(r) for u, r in data["last"].items()},
+        next_steps={u: rec(r) for u, r in data["next"].items()},
+        closed=[Blocker(rec(r), bul(b), rec(cr), bul(cb)) for r, b, cr, cb in data["closed"]],
+        decisions=[(rec(r), bul(b)) for r, b in data["decisions"]],
+    )
+    return state, [rec(r) for r in data["carry"]]
+
+
+def cutoff(month: str) -> datetime:
+    """An instant before every record filed under a later month (local dates run up to 14 h
+    ahead of UTC, so a day of margin) and after most of this month's."""
+    year, mon = int(month[:4]), int(month[5:])
+    first = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=timezone.utc)
+    return first - timedelta(days=1)
+
+
+def status_checkpoint(
+    logs_path: Path, project: str, upto: str, zone_name: str, cache_dir: Path | None
+) -> tuple[StatusState, list[Record]]:
+    """The status fold over every record filed in folders up to `upto` that comes before its
+    cutoff, and the records after the cutoff (carried, not yet folded), oldest first.
+
+    Each month's checkpoint is cached under a key that names every archive file up to it,
+    so a commit in the current month folds only what is new.
+    """
+    folders = [m for m in months(logs_path, project) if m <= upto]
+    keys: list[str] = []
+    key = f"{CACHE_VERSION}|{zone_name}"
+    for folder in folders:
+        names = [source for source, _ in _sources(logs_path, project, folder)]
+        key = hashlib.sha256("\n".join([key, folder, *names]).encode()).hexdigest()
+        keys.append(key)
+    state, carry = StatusState(), list[Record]()
+    start = 0
+    if cache_dir is not None:
+        for i in range(len(folders) - 1, -1, -1):
+            cached = _load_json(_cache_path(cache_dir, project, folders[i], "status"))
+            if isinstance(cached, dict) and cached.get("key") == keys[i]:
+                try:
+                    state, carry = _state_from_json(project, cached)
+                except (KeyError, TypeError, ValueError):
+                    continue
+                start = i + 1
+                break
+    for i in range(start, len(folders)):
+        folder = folders[i]
+        records = ordered(
+            [*carry, *month_records(logs_path, project, folder, zone_name, cache_dir)]
+        )
+        edge = cutoff(folder).timestamp()
+        state.feed(r for r in records if r.at.timestamp() < edge)
+        carry = [r for r in records if r.at.timestamp() >= edge]
+        if cache_dir is not None:
+            _save_json(_cache_path(cache_dir, project, folder, "status"),
+                       _state_json(keys[i], state, carry))
+    return state, carry
+
+
+def _parse_file(path: Path, project: str, source: str, zone_name: str) -> list[Record]:
+    match = ARCHIVE_NAME.match(path.name)
+    assert match is not None
+    try:
+        return records_from(
+            path.read_bytes(), project=project, user=path.parent.name,
+            day=date.fromisoformat(match[1]), source=source, zone_name=zone_name,
+        )
+    except (OSError, UnicodeDecodeError, ValueError):
+        return []

@@ -176,9 +176,14 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
 
 
 def render_project(
-    ws: Workspace, project: str, records: list[views.Record], months: set[str]
+    ws: Workspace, project: str, records: list[views.Record], months: set[str],
+    state: views.StatusState | None = None,
 ) -> dict[str, str]:
-    """The master logs of `months` and the status file of one project, from its records."""
+    """The master logs of `months` and the status file of one project, from its records.
+
+    With `state` (the status folded over everything before `records`), the status is the
+    same as from the whole history.
+    """
     from sessionlog_git.render import render
 
     cfg = ws.config
@@ -190,7 +195,8 @@ def render_project(
             "master_log.md.j2", archive_hint=hint, **model
         )
     out[layout.status_rel(cfg.logs_dir, project)] = render(
-        "status.md.j2", archive_hint=hint, **views.status(project, records)
+        "status.md.j2", archive_hint=hint,
+        **views.status(project, records, state=state),
     )
     return out
 
@@ -236,14 +242,33 @@ def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
     for record in new_records:
         affected.setdefault(record.project, set()).add(layout.month_of(record.at.date()))
     new_sources = {r.source for r in new_records}
+    new_folders: dict[str, set[str]] = {}
+    for t in taken:
+        if t.archive_rel is not None:
+            new_folders.setdefault(t.log.project, set()).add(layout.month_of(t.log.day))
+    cache = cfg.state_path / "cache"
     out: dict[str, str] = {}
+    # Cost follows the new work and the months it touches, not the whole history: the
+    # status is folded from a cached checkpoint at the end of the month before the first
+    # month touched; only the month folders from there on are read (through the parse cache).
     for project, months in sorted(affected.items()):
-        every_month = archive.months(cfg.logs_path, project)
-        history = archive.read_records(
-            cfg.logs_path, project, every_month, cfg.timezone, skip=new_sources
-        )
-        records = history + [r for r in new_records if r.project == project]
-        out.update(render_project(ws, project, records, months))
+        every = archive.months(cfg.logs_path, project)
+        first = min(months | new_folders.get(project, set()))
+        earlier = [m for m in every if m < first]
+        if earlier:
+            state, carry = archive.status_checkpoint(
+                cfg.logs_path, project, earlier[-1], cfg.timezone, cache
+            )
+        else:
+            state, carry = views.StatusState(), []
+        recent = [
+            r
+            for folder in every if folder >= first
+            for r in archive.month_records(cfg.logs_path, project, folder, cfg.timezone, cache)
+            if r.source not in new_sources
+        ]
+        records = carry + recent + [r for r in new_records if r.project == project]
+        out.update(render_project(ws, project, records, months, state=state))
     return out
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -118,61 +118,123 @@ class Blocker:
     closing: Bullet | None = None
 
 
-def blockers(records: Sequence[Record]) -> list[Blocker]:
-    """Every blocker, with the later `Unblocked:`/`Resolved:` that closed it, if any.
+class BlockerBook:
+    """Open blockers, and the rule that closes them.
 
     An unblock closes the open blocker it shares the most words with (the oldest on a tie);
-    sharing none, it closes its own author's most recent open blocker.
+    sharing none, it closes its own author's most recent open blocker. An index from words to
+    open blockers keeps this linear in the number of bullets, whatever the history's length.
     """
+
+    def __init__(self, still_open: Iterable[Blocker] = ()) -> None:
+        self._open: dict[int, Blocker] = {}  # by id; ids grow with time, so min id = oldest
+        self._words: dict[int, set[str]] = {}
+        self._by_word: dict[str, set[int]] = {}
+        self._next = 0
+        for blocker in still_open:
+            self.add(blocker)
+
+    def add(self, blocker: Blocker) -> None:
+        ident = self._next
+        self._next += 1
+        self._open[ident] = blocker
+        self._words[ident] = words = _words(blocker.bullet.body)
+        for word in words:
+            self._by_word.setdefault(word, set()).add(ident)
+
+    def close(self, record: Record, bullet: Bullet) -> Blocker | None:
+        counts: dict[int, int] = {}
+        for word in _words(bullet.body):
+            for ident in self._by_word.get(word, ()):
+                counts[ident] = counts.get(ident, 0) + 1
+        if counts:
+            best = max(counts.values())
+            target = min(i for i, c in counts.items() if c == best)
+        else:
+            own = [i for i, b in self._open.items() if b.record.user == record.user]
+            if not own:
+                return None
+            target = max(own)
+        blocker = self._open.pop(target)
+        for word in self._words.pop(target):
+            self._by_word[word].discard(target)
+        blocker.closed_by, blocker.closing = record, bullet
+        return blocker
+
+    @property
+    def still_open(self) -> list[Blocker]:
+        return [self._open[i] for i in sorted(self._open)]
+
+
+def blockers(records: Sequence[Record]) -> list[Blocker]:
+    """Every blocker, in the order opened, with the unblock that closed it, if any."""
     found: list[Blocker] = []
+    book = BlockerBook()
     for record in ordered(records):
         for bullet in record.entry.bullets:
             if bullet.kind == "blocker":
                 found.append(Blocker(record, bullet))
+                book.add(found[-1])
             elif bullet.kind == "unblock":
-                still_open = [b for b in found if b.closed_by is None]
-                words = _words(bullet.body)
-                scored = [(len(words & _words(b.bullet.body)), b) for b in still_open]
-                best = max((s for s, _ in scored), default=0)
-                target: Blocker | None = None
-                if best > 0:
-                    target = next(b for s, b in scored if s == best)
-                else:
-                    own = [b for b in still_open if b.record.user == record.user]
-                    target = own[-1] if own else None
-                if target is not None:
-                    target.closed_by, target.closing = record, bullet
+                book.close(record, bullet)
     return found
 
 
-def status(project: str, records: Sequence[Record]) -> dict[str, Any]:
-    """Where things stand: last session per contributor, blockers, decisions, next steps."""
+@dataclass
+class StatusState:
+    """The status of a project as a fold over its records in order.
+
+    Small whatever the history: a checkpoint of it after each month lets a commit fold only
+    the months it touches (archive.status_checkpoint).
+    """
+
+    book: BlockerBook = field(default_factory=BlockerBook)
+    last: dict[str, Record] = field(default_factory=dict)
+    next_steps: dict[str, Record] = field(default_factory=dict)
+    closed: list[Blocker] = field(default_factory=list)  # the latest, in the order closed
+    decisions: list[tuple[Record, Bullet]] = field(default_factory=list)  # the latest
+
+    def feed(self, records: Iterable[Record]) -> StatusState:
+        """Fold in records that all come after everything fed before (already ordered)."""
+        for record in records:
+            self.last[record.user] = record
+            for bullet in record.entry.bullets:
+                if bullet.kind == "next":
+                    self.next_steps[record.user] = record
+                elif bullet.kind == "decision":
+                    self.decisions.append((record, bullet))
+                elif bullet.kind == "blocker":
+                    self.book.add(Blocker(record, bullet))
+                elif bullet.kind == "unblock":
+                    closed = self.book.close(record, bullet)
+                    if closed is not None:
+                        self.closed.append(closed)
+            del self.decisions[:-RECENT_DECISIONS]
+            del self.closed[:-RECENTLY_CLOSED]
+        return self
+
+
+def status(project: str, records: Sequence[Record], state: StatusState | None = None) -> dict[str, Any]:
+    """Where things stand: last session per contributor, blockers, decisions, next steps.
+
+    With `state`, `records` must all come after what the state has seen.
+    """
     mine = [r for r in ordered(records) if r.project == project]
-    last: dict[str, Record] = {}
-    next_steps: dict[str, Record] = {}
-    for record in mine:
-        last[record.user] = record
-        if record.entry.of_kind("next"):
-            next_steps[record.user] = record
-    all_blockers = blockers(mine)
-    open_blockers = [b for b in all_blockers if b.closed_by is None]
-    closed = [b for b in all_blockers if b.closed_by is not None]
-    closed.sort(key=lambda b: b.closed_by.sort_key() if b.closed_by else ())
-    decisions = [(r, b) for r in mine for b in r.entry.bullets if b.kind == "decision"]
+    return status_view(project, (state or StatusState()).feed(mine))
+
+
+def status_view(project: str, state: StatusState) -> dict[str, Any]:
     return {
         "project": project,
-        "contributors": [
-            {**_entry_view(last[user]), "name": user} for user in sorted(last)
-        ],
-        "open_blockers": [_blocker_view(b) for b in open_blockers],
-        "recently_closed": [_blocker_view(b) for b in reversed(closed[-RECENTLY_CLOSED:])],
+        "contributors": [{**_entry_view(state.last[user]), "name": user} for user in sorted(state.last)],
+        "open_blockers": [_blocker_view(b) for b in state.book.still_open],
+        "recently_closed": [_blocker_view(b) for b in reversed(state.closed)],
         "decisions": [
-            {**_entry_view(r), "text": _one_line(b.text)} for r, b in reversed(decisions[-RECENT_DECISIONS:])
+            {**_entry_view(r), "text": _one_line(b.text)} for r, b in reversed(state.decisions)
         ],
         "next_steps": [
-            {**_entry_view(next_steps[user]), "name": user} for user in sorted(next_steps)
+            {**_entry_view(state.next_steps[user]), "name": user} for user in sorted(state.next_steps)
         ],
-        "total": len(mine),
     }
 
 

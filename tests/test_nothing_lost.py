@@ -194,3 +194,44 @@ def test_committed_views_equal_a_fresh_render_of_the_archive(native_repo: Repo) 
     }
     for rel, text in fresh.items():
         assert repo.tracked(rel) == text, rel
+
+
+def test_incremental_views_equal_a_full_rebuild_across_months(native_repo: Repo) -> None:
+    """The parse cache and the monthly status checkpoints never change what is rendered."""
+    import random
+
+    repo = native_repo
+    rng = random.Random(7)
+    topics = ["vendor api keys", "staging database", "design review", "legal sign-off", "ops ticket"]
+    months = ["2026-01", "2026-02", "2026-03", "2026-05"]  # a gap in April
+    for round_, month in enumerate(months):
+        for day in (1, 14, 28):
+            for user, offset in (("ada", "+01:00"), ("grace", "-08:00")):
+                for hour in (9, 23):
+                    bullets = [f"Decision: option {rng.randint(1, 99)}"]
+                    if rng.random() < 0.4:
+                        bullets.append(f"Blocked on: {rng.choice(topics)} {rng.randint(1, 3)}")
+                    if rng.random() < 0.3:
+                        bullets.append(f"Unblocked: {rng.choice(topics)}")
+                    if rng.random() < 0.3:
+                        bullets.append(f"Next: step {rng.randint(1, 9)}")
+                    repo.log(f"{month}-{day:02d}T{hour:02d}:30:00{offset}",
+                             f"{user} {month}-{day} {hour}h", *bullets, user=user)
+        if round_ == 2:
+            import shutil
+
+            shutil.rmtree(repo.path / ".sessionlog/cache", ignore_errors=True)
+        if round_ == 3:
+            for cached in (repo.path / ".sessionlog/cache").rglob("*.status.json"):
+                cached.write_text("{not json")
+        repo.git("commit", "--allow-empty", "-m", f"month {month}")
+        fresh = consolidate.rebuild(workspace.at(repo.path))
+        for rel, text in fresh.items():
+            assert repo.read(rel) == text, (month, rel)
+    # A late entry for an old month re-renders that month and the status, still exact.
+    repo.log("2026-02-10T10:00:00+01:00", "Late note", "Resolved: legal sign-off", user="ada")
+    repo.git("commit", "--allow-empty", "-m", "late")
+    fresh = consolidate.rebuild(workspace.at(repo.path))
+    for rel, text in fresh.items():
+        assert repo.read(rel) == text, rel
+    assert "Late note" in repo.read("logs/shop-session-log-2026-02.md")
