@@ -11,11 +11,13 @@ A temp log is plain Markdown that an AI or a person appends to::
     - Blocked on: Redis session store not configured yet
 
 Nothing a writer puts in a temp log is dropped: lines the parser does not
-understand are kept verbatim and reported with their line number.
+understand are kept verbatim and reported with their line number, and
+`parse(serialize(log))` gives `log` back.
 Standard library only: the agent hooks read pending logs on the fast path.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,10 +35,17 @@ KIND_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
 KINDS = ("decision", "finding", "blocker", "unblock", "next", "summary", "note", "text")
 
 HEADING = re.compile(r"^##(?!#)\s*(?P<rest>.*?)\s*$")
-TIMED = re.compile(r"^(?P<h>\d{1,2})[:.h](?P<m>\d{2})\b\s*(?:[-–—:|]+\s*)?(?P<title>.*)$")
+# ASCII digits only: "١٤:٣٠" is kept verbatim and flagged, not silently rewritten to "14:30".
+TIMED = re.compile(
+    r"^(?P<h>[0-9]{1,2})[:.h](?P<m>[0-9]{2})\b\s*(?:[-–—:|]+\s*)?(?P<title>.*)$"
+)
 BULLET = re.compile(r"^[-*+]\s+(?P<text>.*)$")
 META = re.compile(r"^<!--\s*sessionlog\b(?P<body>.*?)-->\s*$")
 TITLE = re.compile(r"^#\s")
+# Line breaks as editors, git and Markdown count them (not str.splitlines(), which also
+# breaks at form feeds and Unicode separators and would put problems on the wrong line).
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+BOM = "\ufeff"  # a byte order mark some Windows editors put at the start of UTF-8 files
 # Past midnight: a time this much earlier than the previous entry's means the next day.
 ROLLOVER = timedelta(hours=6)
 
@@ -120,6 +129,19 @@ def _parse_meta(body: str) -> dict[str, str]:
     return out
 
 
+def _meta_values(body: str) -> dict[str, str] | None:
+    """The key=value pairs of a sessionlog comment; None unless that is all it holds.
+
+    A comment with anything else in it (a stray word, `=x`, a key twice) would lose that
+    text when written back from the values alone, so it is not meta: it is kept as text.
+    """
+    tokens = body.split()
+    values = _parse_meta(body)
+    if not tokens or len(values) != len(tokens):
+        return None
+    return values
+
+
 def _parse_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
@@ -139,7 +161,11 @@ def _parse_time(text: str) -> tuple[str | None, str]:
 
 
 def parse(text: str, *, day: date | None = None, offset: timezone | None = None) -> TempLog:
-    """Parse a temp log. `day` and `offset` are used when the file does not record them."""
+    """Parse a temp log and place its entries in time.
+
+    `day` is the log's local date; without it the file's `date=` meta is used. `offset` is
+    used when the file does not record its own `offset=` meta (the file's wins).
+    """
     log = TempLog()
     current: Entry | None = None
     bullet_lines: list[str] | None = None  # lines of the bullet being read
@@ -152,7 +178,7 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
             current.bullets.append(Bullet(bullet_kind, "\n".join(bullet_lines), bullet_line))
         bullet_lines = None
 
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(LINE_BREAK.split(text.removeprefix(BOM)), start=1):
         line = raw.rstrip()
         stripped = line.strip()
         heading = HEADING.match(line)
@@ -171,9 +197,14 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
                     )
                 )
             continue
+        if bullet_lines is not None and stripped and raw[:1] in (" ", "\t"):
+            # an indented continuation of the bullet, whatever it looks like: checked before
+            # meta comments so that every continuation written by format_entry reads back
+            bullet_lines.append(stripped)
+            continue
         meta = META.match(stripped)
-        values = _parse_meta(meta["body"]) if meta else {}
-        if values:
+        values = _meta_values(meta["body"]) if meta else None
+        if values is not None:
             flush_bullet()
             if current is None:
                 log.header.append(line)
@@ -183,6 +214,15 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
             else:
                 current.bullets.append(Bullet("text", line, number))
             continue
+        if meta:
+            log.problems.append(
+                Problem(
+                    number,
+                    "sessionlog comment is not a list of key=value pairs; kept verbatim as "
+                    "text (write it as '<!-- sessionlog key=value ... -->')",
+                    line,
+                )
+            )
         if current is None:
             if not stripped:
                 continue
@@ -190,14 +230,15 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
                 log.header.append(line)
                 continue
             log.preamble.append(line)
-            log.problems.append(
-                Problem(
-                    number,
-                    "text before the first entry heading; kept verbatim "
-                    "(start entries with '## HH:MM - Title')",
-                    line,
+            if not meta:
+                log.problems.append(
+                    Problem(
+                        number,
+                        "text before the first entry heading; kept verbatim "
+                        "(start entries with '## HH:MM - Title')",
+                        line,
+                    )
                 )
-            )
             continue
         bullet = BULLET.match(line)
         if bullet:
@@ -208,9 +249,6 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
             continue
         if not stripped:
             flush_bullet()
-            continue
-        if bullet_lines is not None and raw[:1] in (" ", "\t"):
-            bullet_lines.append(stripped)  # an indented continuation of the bullet
             continue
         flush_bullet()
         current.bullets.append(Bullet("text", line, number))
@@ -226,17 +264,24 @@ def _file_offset(log: TempLog) -> timezone | None:
 
 
 def _place_in_time(log: TempLog, day: date | None, offset: timezone | None) -> None:
-    """Give each entry its own local date and full time; a session past midnight rolls over."""
+    """Give each entry its own local date and full time; a session past midnight rolls over.
+
+    An entry's `at=` meta wins; else its heading time on the day of the entry before it (or
+    `day` for the first), the next day when that is more than ROLLOVER earlier. Without an
+    offset, the offset of the entry before it is used, so naive and aware times never mix.
+    """
     previous: datetime | None = None
     for entry in log.entries:
         at = _meta_time(entry.meta.get("at", ""))
-        if at is None and day is not None and entry.time is not None:
+        base = previous.date() if previous is not None else day
+        if at is None and base is not None and entry.time is not None:
             hour, minute = int(entry.time[:2]), int(entry.time[3:])
-            base = previous.date() if previous is not None else day
             naive = datetime(base.year, base.month, base.day, hour, minute)
-            candidate = naive.replace(tzinfo=offset) if offset else naive
+            zone = offset or (previous.tzinfo if previous is not None else None)
+            candidate = naive.replace(tzinfo=zone) if zone else naive
             if previous is not None and _naive(previous) - naive > ROLLOVER:
-                candidate += timedelta(days=1)
+                with contextlib.suppress(OverflowError):  # 9999-12-31 has no next day
+                    candidate += timedelta(days=1)
             at = candidate
         if at is None and previous is not None:
             at = previous  # a heading without a time sits with the entry before it
@@ -282,7 +327,7 @@ def format_entry(entry: Entry) -> list[str]:
     if entry.time is not None:
         head = f"## {entry.time} - {entry.title}".rstrip()
     else:
-        head = entry.heading or f"## {entry.title}"
+        head = entry.heading or f"## {entry.title}".rstrip()
     lines = [head]
     if entry.meta:
         lines.append(meta_comment(entry.meta))
@@ -297,7 +342,8 @@ def format_entry(entry: Entry) -> list[str]:
         after_bullet = True
         first, *rest = bullet.text.split("\n")
         lines.append(f"- {first}")
-        lines.extend(f"  {more}" for more in rest)
+        # a blank line would end the bullet; surrounding whitespace is not content
+        lines.extend(f"  {more.strip()}" for more in rest if more.strip())
     return lines
 
 
@@ -309,9 +355,17 @@ def serialize(log: TempLog) -> str:
     if log.preamble:
         blocks.append(list(log.preamble))
     blocks.extend(format_entry(e) for e in log.entries)
-    return "\n\n".join("\n".join(b) for b in blocks) + ("\n" if blocks else "")
+    text = "\n\n".join("\n".join(b) for b in blocks) + ("\n" if blocks else "")
+    # parse() drops one leading byte order mark; a U+FEFF that is content must survive that
+    return BOM + text if text.startswith(BOM) else text
 
 
 def entry_from_parts(time: str, title: str, bullets: Iterable[str], meta: dict[str, str]) -> Entry:
-    items = [b.strip() for b in bullets if b.strip()]
+    """An entry as `sessionlog log` writes it; a bullet's lines are stripped, blank ones dropped,
+    so the entry reads back from `format_entry` exactly as built."""
+    items: list[str] = []
+    for bullet in bullets:
+        text = "\n".join(line.strip() for line in LINE_BREAK.split(bullet) if line.strip())
+        if text:
+            items.append(text)
     return Entry(time=time, title=title, bullets=[Bullet(classify(b), b) for b in items], meta=meta)
