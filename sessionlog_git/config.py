@@ -6,7 +6,6 @@ run often (agent hooks, a commit with nothing pending) read the config without r
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "reminders": {"gap_minutes": 45, "stop_hook": True},
     "redaction": "redact",
     "projects": [],
+    "push_fix": False,
 }
 REDACTION = ("redact", "block", "off")
 
@@ -52,6 +52,7 @@ class Config:
     stop_hook: bool = True
     redaction: str = "redact"
     projects: tuple[ProjectRoute, ...] = field(default_factory=tuple)
+    push_fix: bool = False  # the pre-push guard commits pending logs itself (then: push again)
     exists: bool = False  # whether .sessionlog.yaml was found
 
     @property
@@ -179,6 +180,8 @@ def _fail(path: Path, node: Any, key: Any, key_path: str, message: str, fix: str
 def _check_keys(path: Path, node: Any, allowed: dict[str, Any], prefix: str) -> None:
     for key in node:
         if key not in allowed:
+            import difflib  # only for a mistake's message: not on the hooks' path
+
             close = difflib.get_close_matches(str(key), list(allowed), n=1)
             hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(allowed)}"
             raise _fail(
@@ -257,6 +260,11 @@ def _validate(doc: Any, path: Path) -> dict[str, Any]:
             out["reminders"]["stop_hook"] = flag
     if "projects" in doc and doc["projects"] is not None:
         out["projects"] = _validate_projects(doc["projects"], doc, path)
+    if "push_fix" in doc and doc["push_fix"] is not None:
+        if not isinstance(doc["push_fix"], bool):
+            raise _fail(path, doc, "push_fix", "push_fix", f"must be true or false, got {doc['push_fix']!r}",
+                        "write `push_fix: true` or `push_fix: false`")
+        out["push_fix"] = doc["push_fix"]
     return out
 
 
@@ -303,5 +311,6 @@ def _build(top: Path, data: dict[str, Any], default_project: str, *, exists: boo
         stop_hook=bool(reminders.get("stop_hook", True)),
         redaction=data.get("redaction") or "redact",
         projects=tuple(ProjectRoute(p["name"], tuple(p["paths"])) for p in data.get("projects", [])),
+        push_fix=bool(data.get("push_fix", False)),
         exists=exists,
     )

@@ -71,7 +71,7 @@ def config_values(top: Path, *keys: str) -> dict[str, str]:
     values: dict[str, str] = {}
     for line in out.splitlines():
         key, _, value = line.partition(" ")
-        values.setdefault(key.lower(), value.strip())
+        values[key.lower()] = value.strip()  # listed system, global, local: the last wins
     return values
 
 

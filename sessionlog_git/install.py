@@ -21,6 +21,7 @@ from sessionlog_git.workspace import default_project
 HOOK_REPO_URL = "https://github.com/sessionlog/sessionlog-git"
 HOOK_IDS = ("sessionlog-consolidate", "sessionlog-pre-push")
 HOOK_TYPES = ("pre-commit", "pre-push")
+OPTIONAL_HOOK_TYPES = ("prepare-commit-msg",)  # `init --commit-msg`
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 MANAGED = "sessionlog-git managed hook"
 CHAINED_SUFFIX = ".pre-sessionlog"
@@ -208,9 +209,9 @@ def is_managed(path: Path) -> bool:
         return False
 
 
-def ensure_native_hooks(top: Path, plan: Plan) -> None:
+def ensure_native_hooks(top: Path, plan: Plan, hooks: tuple[str, ...] = HOOK_TYPES) -> None:
     folder = hooks_dir(top)
-    for hook in HOOK_TYPES:
+    for hook in hooks:
         path = folder / hook
         text = native_hook_text(hook)
         rel = os.path.relpath(path, top)
@@ -240,10 +241,10 @@ def ensure_native_hooks(top: Path, plan: Plan) -> None:
         plan.did(f"write {rel} (runs {sys.executable} -m sessionlog_git)")
 
 
-def remove_native_hooks(top: Path, plan: Plan) -> None:
+def remove_native_hooks(top: Path, plan: Plan, hooks: tuple[str, ...] = HOOK_TYPES) -> None:
     """Switching to the framework: take our native hooks out, restoring what they chained."""
     folder = hooks_dir(top)
-    for hook in HOOK_TYPES:
+    for hook in hooks:
         path = folder / hook
         if not (path.exists() and is_managed(path)):
             continue
@@ -272,6 +273,7 @@ def init(
     dry_run: bool,
     hook_repo: str = HOOK_REPO_URL,
     hook_rev: str = f"v{__version__}",
+    commit_msg: bool = False,
 ) -> Plan:
     from sessionlog_git import workspace
 
@@ -288,10 +290,215 @@ def init(
         ensure_native_hooks(top, plan)
     else:
         plan.same("git hooks (--hooks none): run `sessionlog consolidate` before each commit")
+    if commit_msg:
+        # A plain git hook in every mode: the framework's own hooks live in other files.
+        ensure_native_hooks(top, plan, hooks=OPTIONAL_HOOK_TYPES)
+    ensure_merge_driver(top, plan, cfg.logs_dir if cfg else "logs")
     for agent in agents:
-        if agent == "claude":
-            plan.changes.append(
-                "--agent claude: the Claude Code hooks, agents and CLAUDE.md block are not in "
-                "this release yet; nothing was written for them"
-            )
+        from sessionlog_git import assistants
+
+        assistants.install(
+            top, plan, agent,
+            pending_dir=cfg.pending_dir if cfg else ".sessionlog/pending",
+            logs_dir=cfg.logs_dir if cfg else "logs",
+        )
     return plan
+
+
+# --- the merge driver for derived views ---------------------------------------------------
+
+GITATTRIBUTES = ".gitattributes"
+MERGE_DRIVER = "sessionlog"
+ATTR_COMMENT = "# sessionlog-git: generated session log views are re-rendered on merge, never text-merged"
+
+
+def merge_driver_command() -> str:
+    import shlex
+
+    return f"{shlex.quote(sys.executable)} -m sessionlog_git merge-driver %O %A %B %L %P"
+
+
+def attribute_lines(logs_dir: str) -> list[str]:
+    return [
+        f"{logs_dir}/*-session-log-*.md merge={MERGE_DRIVER}",
+        f"{logs_dir}/*-status.md merge={MERGE_DRIVER}",
+    ]
+
+
+def _git_config_get(top: Path, key: str) -> str:
+    from sessionlog_git import gitops
+
+    return gitops.run("config", "--local", "--get", key, cwd=top, check=False).strip()
+
+
+def ensure_merge_driver(top: Path, plan: Plan, logs_dir: str) -> None:
+    """`.gitattributes` (committed, the user's lines kept) names the driver for our views;
+    `.git/config` (never versioned, so every clone runs init once) defines it."""
+    from sessionlog_git import gitops
+
+    path = top / GITATTRIBUTES
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    have = {line.strip() for line in text.splitlines()}
+    missing = [line for line in attribute_lines(logs_dir) if line not in have]
+    if missing:
+        block = ([] if ATTR_COMMENT in have else [ATTR_COMMENT]) + missing
+        head = text if not text or text.endswith("\n") else text + "\n"
+        _write(plan, path, head + "\n".join(block) + "\n")
+        plan.did(
+            f"{'update' if text else 'create'} {GITATTRIBUTES}: merge={MERGE_DRIVER} for "
+            f"{logs_dir}/*-session-log-*.md and {logs_dir}/*-status.md (commit it)"
+        )
+    else:
+        plan.same(f"{GITATTRIBUTES} (merge={MERGE_DRIVER} for the generated views)")
+    command = merge_driver_command()
+    if _git_config_get(top, f"merge.{MERGE_DRIVER}.driver") == command:
+        plan.same(f".git/config [merge \"{MERGE_DRIVER}\"] driver = {command}")
+        return
+    if not plan.dry_run:
+        gitops.run(
+            "config", "--local", f"merge.{MERGE_DRIVER}.name",
+            "sessionlog-git: re-render session log views from the merged archive", cwd=top,
+        )
+        gitops.run("config", "--local", f"merge.{MERGE_DRIVER}.driver", command, cwd=top)
+    plan.did(f"set .git/config [merge \"{MERGE_DRIVER}\"] driver = {command}")
+
+
+def merge_driver_problems(top: Path, logs_dir: str) -> list[tuple[str, str]]:
+    """(what is wrong, the fix) for `sessionlog doctor`; empty when the driver is in place."""
+    import shlex
+
+    problems: list[tuple[str, str]] = []
+    try:
+        have = {line.strip() for line in (top / GITATTRIBUTES).read_text(encoding="utf-8").splitlines()}
+    except OSError:
+        have = set()
+    if not all(line in have for line in attribute_lines(logs_dir)):
+        problems.append((
+            f"{GITATTRIBUTES} does not send the generated views to the sessionlog merge driver, so "
+            "two branches that consolidated the same month conflict",
+            "run `sessionlog init`, then commit .gitattributes",
+        ))
+    driver = _git_config_get(top, f"merge.{MERGE_DRIVER}.driver")
+    if not driver:
+        problems.append((
+            f'.git/config has no [merge "{MERGE_DRIVER}"] driver (it is not versioned: every clone '
+            "needs it once), so merges of the views fall back to a text merge",
+            "run `sessionlog init` in this clone",
+        ))
+    else:
+        words = shlex.split(driver)
+        if words and "/" in words[0] and not Path(words[0]).exists():
+            problems.append((
+                f'the [merge "{MERGE_DRIVER}"] driver runs {words[0]}, which is gone',
+                "run `sessionlog init` again",
+            ))
+    return problems
+
+
+def remove_merge_driver(top: Path, plan: Plan, logs_dir: str) -> None:
+    """Undo `ensure_merge_driver`: our .gitattributes lines and the [merge] section."""
+    from sessionlog_git import gitops
+
+    path = top / GITATTRIBUTES
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    ours = {ATTR_COMMENT, *attribute_lines(logs_dir)}
+    kept = [line for line in text.splitlines() if line.strip() not in ours]
+    if text and len(kept) != len(text.splitlines()):
+        if any(line.strip() for line in kept):
+            _write(plan, path, "\n".join(kept).rstrip("\n") + "\n")
+            plan.did(f"remove our merge={MERGE_DRIVER} lines from {GITATTRIBUTES}; the rest stays")
+        else:
+            if not plan.dry_run:
+                path.unlink()
+            plan.did(f"delete {GITATTRIBUTES} (only our lines were in it)")
+    if _git_config_get(top, f"merge.{MERGE_DRIVER}.driver"):
+        if not plan.dry_run:
+            gitops.run("config", "--local", "--remove-section", f"merge.{MERGE_DRIVER}", cwd=top,
+                       check=False)
+        plan.did(f"remove [merge \"{MERGE_DRIVER}\"] from .git/config")
+
+
+# --- uninstall (the git side; the assistants' side is assistants.uninstall) -------------
+
+
+def remove_pre_commit_entries(top: Path, plan: Plan) -> bool:
+    """Take our hooks out of .pre-commit-config.yaml (ruamel round trip keeps the rest).
+
+    Returns True when the file only held what init put there and was deleted.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    path = top / PRE_COMMIT_CONFIG
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    try:
+        doc, indent, block_seq_indent = load_yaml_guess_indent(text)
+    except YAMLError:
+        raise SessionlogError(
+            f"{path}: not valid YAML, so our hooks were not taken out. Fix: correct it "
+            "(`pre-commit validate-config`) and run `sessionlog uninstall` again."
+        ) from None
+    if not isinstance(doc, dict) or not _has_our_hooks(doc):
+        return False
+    repos = doc.get("repos") or []
+    for repo in list(repos):
+        hooks = repo.get("hooks") if isinstance(repo, dict) else None
+        if not isinstance(hooks, list):
+            continue
+        kept = [h for h in hooks if not (isinstance(h, dict) and h.get("id") in HOOK_IDS)]
+        if len(kept) == len(hooks):
+            continue
+        if kept:
+            hooks[:] = kept
+        else:
+            repos.remove(repo)
+    types = doc.get("default_install_hook_types")
+    only_ours = not repos and set(doc) <= {"repos", "default_install_hook_types"} and (
+        types is None or list(types) == list(HOOK_TYPES)
+    )
+    if only_ours:
+        if not plan.dry_run:
+            path.unlink()
+        plan.did(f"delete {PRE_COMMIT_CONFIG} (only our hooks were in it)")
+        return True
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=block_seq_indent or 2, sequence=indent or 4, offset=block_seq_indent or 0)
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    _write(plan, path, out.getvalue())
+    plan.did(f"remove the {', '.join(HOOK_IDS)} hooks from {PRE_COMMIT_CONFIG}; the rest stays")
+    return False
+
+
+def uninstall_git_hooks(top: Path, plan: Plan) -> None:
+    """Remove our native hooks (restoring chained ones), our pre-commit entries and the merge
+    driver (our .gitattributes lines, the [merge "sessionlog"] section)."""
+    try:
+        from sessionlog_git import workspace
+
+        logs_dir = workspace.at(top).config.logs_dir
+    except SessionlogError:
+        logs_dir = "logs"
+    remove_merge_driver(top, plan, logs_dir)
+    remove_native_hooks(top, plan)
+    remove_native_hooks(top, plan, hooks=OPTIONAL_HOOK_TYPES)
+    if remove_pre_commit_entries(top, plan):
+        # The framework's own hook scripts would now fail every commit for want of a config.
+        args = [sys.executable, "-m", "pre_commit", "uninstall"]
+        for hook_type in HOOK_TYPES:
+            args += ["--hook-type", hook_type]
+        plan.did(f"run `pre-commit uninstall --hook-type {' --hook-type '.join(HOOK_TYPES)}`")
+        if not plan.dry_run:
+            subprocess.run(args, cwd=top, capture_output=True, text=True, check=False)

@@ -1,10 +1,13 @@
 """Parse the command line and dispatch: one module per command, one error boundary."""
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
 
 from sessionlog_git import __version__
 from sessionlog_git.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionlogError
@@ -14,10 +17,21 @@ COMMANDS = {
     "log": "log",
     "consolidate": "consolidate",
     "git-hook": "git_hook",
+    "why": "why",
+    "report": "report",
+    "hook": "hook",
+    "uninstall": "uninstall",
+    "doctor": "doctor",
+    "resume": "resume",
+    "merge-driver": "merge_driver",
+    "check": "check",
+    "whoami": "whoami",
 }
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse  # not at the top: the hook fast paths below never build a parser
+
     parser = argparse.ArgumentParser(
         prog="sessionlog",
         description="Keep the why behind code: AI session logs consolidated into git at commit.",
@@ -30,9 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--hooks", choices=("pre-commit", "native", "none"), default=None,
                    help="how consolidation runs at commit (default: pre-commit when the repo "
                    "has a .pre-commit-config.yaml, else native)")
-    p.add_argument("--agent", default="", metavar="claude|none",
-                   help="assistant integration to install (Claude Code: a later release)")
+    p.add_argument("--agent", default="", metavar="claude,codex,gemini|all|none",
+                   help="assistant integrations to install, comma-separated: claude (Claude Code "
+                   "hooks, agents, CLAUDE.md block), codex (Codex CLI hooks, AGENTS.md block), "
+                   "gemini (Gemini CLI hooks, GEMINI.md block), or all")
     p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    p.add_argument("--commit-msg", action="store_true",
+                   help="also install a prepare-commit-msg hook that pre-fills the message with "
+                   "the why from the entries the commit consolidates (when you give no -m)")
     p.add_argument("--hook-repo", default=None, help=argparse.SUPPRESS)
     p.add_argument("--hook-rev", default=None, help=argparse.SUPPRESS)
 
@@ -42,20 +61,83 @@ def _parser() -> argparse.ArgumentParser:
                    help="one line each; prefixes carry meaning: Decision:, Tried:, Blocked on:, "
                    "Unblocked:, Next:, Summary:")
     p.add_argument("--project", default=None, help="project name (default: from .sessionlog.yaml)")
-    p.add_argument("--agent", default=None, help="the assistant that wrote this entry")
+    p.add_argument("--agent", default=None,
+                   help="the assistant that wrote this entry (claude-code, codex, gemini, ...); "
+                   "default: detected from the assistant's shell, else none")
 
     p = sub.add_parser("consolidate", help="archive pending logs, re-render views, stage them")
     p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     p.add_argument("--no-stage", action="store_true", help="write the files but do not git add them")
 
     p = sub.add_parser("git-hook", help="run by the git hooks that init installs")
-    p.add_argument("hook", choices=("pre-commit", "pre-push"))
+    p.add_argument("hook", choices=("pre-commit", "pre-push", "prepare-commit-msg"))
     p.add_argument("hook_args", nargs="*", help=argparse.SUPPRESS)
+
+    p = sub.add_parser("why", help="the session entries behind a line: blame, commit, reasoning")
+    p.add_argument("target", metavar="PATH[:LINE]",
+                   help="a file in git, optionally with a line number (without: its last commit)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("report", help="digests from the archive: weekly, blockers, time, onboarding")
+    p.add_argument("kind", choices=("weekly", "blockers", "time", "onboarding"))
+    p.add_argument("--since", default=None, metavar="DATE",
+                   help="start date (YYYY-MM-DD) or span back from now (e.g. 14d, 2w); default: "
+                   "7 days for weekly and time, all history for blockers and onboarding")
+    p.add_argument("--html", default=None, metavar="FILE",
+                   help="also write one self-contained HTML page with charts to FILE")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    # Lenient on purpose: argparse exits 2 on a bad argument, and exit 2 from a Claude Code
+    # hook blocks the prompt. An unknown event is logged and ignored instead.
+    p = sub.add_parser("hook", help="run by the assistants' hooks that init installs")
+    p.add_argument("event", nargs="?", default="",
+                   help="session-start, user-prompt-submit, stop, pre-compact or session-end")
+    p.add_argument("--agent", default="claude", metavar="claude|codex|gemini",
+                   help="which CLI runs the hook: shapes the output the way it injects it")
+    p.add_argument("hook_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    p = sub.add_parser("uninstall", help="remove what init added (hooks, agents, CLAUDE.md block)")
+    p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+
+    sub.add_parser("doctor", help="check the installation and say how to fix what is missing")
+
+    sub.add_parser("resume", help="where work left off: last entries, open blockers, next steps")
+
+    p = sub.add_parser("merge-driver", help="git merge driver for generated views (init registers it)")
+    for name, code in (("base", "O"), ("ours", "A"), ("theirs", "B")):
+        p.add_argument(name, help=f"%%{code}: the {name} version (a temp file)")
+    p.add_argument("marker_size", nargs="?", default="7", help="%%L: conflict marker size")
+    p.add_argument("path", nargs="?", default="", help="%%P: the file's path in the repository")
+
+    p = sub.add_parser("check", help="CI/review check: views match a fresh render, nothing pending "
+                       "older than HEAD (exit 0 ok, 1 findings, 2 usage)")
+    p.add_argument("--fix", action="store_true",
+                   help="re-render the views that differ and stage them")
+
+    p = sub.add_parser("whoami", help="the contributor name used for your logs, and where it came from")
+    p.add_argument("--refresh", action="store_true", help="ask the GitHub CLI again (ignore the cache)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["hook"]:
+        # The agent hooks' fast path (every prompt): no parser to build; never exits non-zero.
+        from sessionlog_git.agent_hooks import run as run_hook
+
+        rest = words[2:]
+        agent = next((w.split("=", 1)[1] for w in rest if w.startswith("--agent=")), "")
+        if "--agent" in rest and rest.index("--agent") + 1 < len(rest):
+            agent = rest[rest.index("--agent") + 1]
+        return run_hook(words[1] if len(words) > 1 else "", agent or "claude")
+    args: Any
+    if words == ["git-hook", "pre-commit"]:
+        # The commit hook's fast path (every commit): the same dispatch, no parser to build.
+        from types import SimpleNamespace
+
+        args = SimpleNamespace(command="git-hook", hook="pre-commit", hook_args=[])
+    else:
+        args = _parser().parse_args(argv)
     if args.command == "init":
         from sessionlog_git.install import HOOK_REPO_URL
 
@@ -71,6 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sessionlog: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`sessionlog report weekly | head`): not an error of ours.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:
         import traceback
 

@@ -30,6 +30,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     for var in list(os.environ):
         if var.startswith(("GIT_", "SESSIONLOG_", "PRE_COMMIT")) and var != "GIT_CONFIG_NOSYSTEM":
             monkeypatch.delenv(var, raising=False)
+    for var in ("CLAUDECODE", "CODEX_THREAD_ID", "GEMINI_CLI", "CLAUDE_PROJECT_DIR",
+                "GEMINI_PROJECT_DIR"):  # set when the suite runs inside an assistant's shell
+        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PRE_COMMIT_HOME", str(CACHE / "pre-commit"))
     monkeypatch.setenv("TZ", "Europe/Berlin")
 

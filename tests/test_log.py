@@ -102,3 +102,13 @@ def test_python_dash_m_and_console_script(repo: Repo) -> None:
     exe = str(script) if script.exists() else shutil.which("sessionlog")
     assert exe, "the sessionlog command is installed"
     assert "sessionlog-git" in repo.run(exe, "--version").stdout
+
+
+def test_local_git_config_wins_over_global(repo: Repo) -> None:
+    import os
+    from pathlib import Path as P
+
+    (P(os.environ["HOME"]) / ".gitconfig").write_text("[github]\n\tuser = global-login\n")
+    repo.git("config", "github.user", "local-login")
+    repo.log("2026-11-25T09:00:00+01:00", "x")
+    assert repo.pending()[0].parent.name == "local-login"

@@ -7,8 +7,10 @@ from sessionlog_git import gitops, install
 
 
 def run(args: argparse.Namespace) -> int:
+    from sessionlog_git.assistants import parse_agents
+
+    agents = parse_agents(args.agent or "")
     top = gitops.toplevel()
-    agents = [a for a in (args.agent or "").split(",") if a and a != "none"]
     plan = install.init(
         top,
         hooks=args.hooks,
@@ -16,7 +18,14 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         hook_repo=args.hook_repo,
         hook_rev=args.hook_rev,
+        commit_msg=getattr(args, "commit_msg", False),
     )
+    if not args.dry_run:
+        # Resolve (and cache) the contributor name now, so the agent hooks, which never run
+        # gh, read the same name from .sessionlog/identity.json as `sessionlog log` uses.
+        from sessionlog_git import identity, workspace
+
+        identity.resolve_user(top, workspace.at(top).config.user)
     title = "sessionlog init --dry-run (nothing written):" if args.dry_run else "sessionlog init:"
     print(title)
     for change in plan.changes:

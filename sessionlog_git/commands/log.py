@@ -4,16 +4,29 @@ from __future__ import annotations
 import argparse
 
 from sessionlog_git import clock, identity, templog, workspace
-from sessionlog_git.names import check_name
+from sessionlog_git.names import check_name, is_safe, slug
 
 
 def run(args: argparse.Namespace) -> int:
     ws = workspace.find()
     cfg = ws.config
-    project = check_name(args.project, what="project", source="--project") if args.project else cfg.project
+    routed = ""
+    if args.project:
+        project = check_name(args.project, what="project", source="--project")
+    elif cfg.projects:
+        from sessionlog_git import routing
+
+        chosen = routing.route(cfg, ws.top, [args.title, *args.bullets])
+        project, routed = chosen.project, f"; project {chosen.project}: {chosen.reason}"
+    else:
+        project = cfg.project
     user, _ = identity.resolve_user(ws.top, cfg.user)
     moment = clock.now(cfg.timezone)
-    meta = {"agent": args.agent} if args.agent else {}
+    from sessionlog_git.agent_hooks import agent_label, detected_agent
+
+    agent = agent_label(args.agent) if args.agent else detected_agent()
+    meta = {"agent": agent if is_safe(agent) else slug(agent, fallback="")} if agent else {}
+    meta = {k: v for k, v in meta.items() if v}
     path = templog.append(
         cfg.pending_path,
         cfg.state_path,
@@ -25,5 +38,5 @@ def run(args: argparse.Namespace) -> int:
         extra_meta=meta,
     )
     rel = path.relative_to(ws.top)
-    print(f"sessionlog: logged {moment.at:%H:%M} (UTC{moment.offset}) to {rel}")
+    print(f"sessionlog: logged {moment.at:%H:%M} (UTC{moment.offset}) to {rel}{routed}")
     return 0

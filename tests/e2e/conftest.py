@@ -1,4 +1,4 @@
-"""Fixtures for driving the real Claude Code CLI against the loopback Messages API stub."""
+"""Fixtures for driving the real Claude Code, Codex and Gemini CLIs against loopback API stubs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 
 from .anthropic_stub import AnthropicStub
 from .claude_cli import CLAUDE_CODE_PACKAGE, CLAUDE_CODE_VERSION, ClaudeProject, ensure_claude_cli
+from .gemini_stub import GeminiStub
+from .openai_stub import OpenAIStub
 
 
 def clean_git_env() -> dict[str, str]:
@@ -74,3 +76,47 @@ def claude_project(
     return ClaudeProject(
         cli=claude_cli, project=git_project, home=claude_home, base_url=anthropic_stub.base_url
     )
+
+
+# --------------------------------------------------------------------------- Codex CLI, Gemini CLI
+
+
+def _cli_or_skip(package: str, version: str, binary: str) -> Path:
+    from .agent_clis import ensure_cli
+
+    cli = ensure_cli(package, version, binary)
+    if cli is None:
+        pytest.skip(f"npm not found: cannot install {package}@{version} for the real-CLI tests")
+    return cli
+
+
+@pytest.fixture(scope="session")
+def codex_cli() -> Path:
+    """The pinned real ``codex`` executable (installed once into the cache); skips without npm."""
+    from .agent_clis import CODEX_PACKAGE, CODEX_VERSION
+
+    return _cli_or_skip(CODEX_PACKAGE, CODEX_VERSION, "codex")
+
+
+@pytest.fixture(scope="session")
+def gemini_cli() -> Path:
+    """The pinned real ``gemini`` executable (installed once into the cache); skips without npm."""
+    from .agent_clis import GEMINI_PACKAGE, GEMINI_VERSION
+
+    return _cli_or_skip(GEMINI_PACKAGE, GEMINI_VERSION, "gemini")
+
+
+@pytest.fixture
+def openai_stub() -> Iterator[OpenAIStub]:
+    """A started loopback Responses API stub; fails the test if its responder raised."""
+    with OpenAIStub() as stub:
+        yield stub
+    stub.check()
+
+
+@pytest.fixture
+def gemini_stub() -> Iterator[GeminiStub]:
+    """A started loopback Gemini API stub; fails the test if its responder raised."""
+    with GeminiStub() as stub:
+        yield stub
+    stub.check()

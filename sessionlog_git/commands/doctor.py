@@ -1,0 +1,174 @@
+"""`sessionlog doctor`: check every piece `sessionlog init` sets up; say how to fix what is off.
+
+Exit 0 when everything needed is in place, 1 when something is missing or broken. Each
+assistant's pieces (Claude Code, Codex CLI, Gemini CLI) are checked when any of them is
+installed (or init recorded them); a repository set up for git only is not faulted for lacking
+them. The one-time trust step each CLI needs (Codex: trust the project and approve each hook
+in `/hooks`; Gemini: trust the folder) is explained, and warned about where it can be read.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sessionlog_git import assistants, claude_assets, gitops, install
+from sessionlog_git.config import CONFIG_NAME, STATE_DIR, parse_yaml
+from sessionlog_git.errors import SessionlogError
+
+
+@dataclass
+class Report:
+    lines: list[str] = field(default_factory=list)
+    failed: int = 0
+    warned: int = 0
+
+    def ok(self, what: str) -> None:
+        self.lines.append(f"ok    {what}")
+
+    def bad(self, what: str, fix: str) -> None:
+        self.failed += 1
+        self.lines.append(f"FAIL  {what}\n      fix: {fix}")
+
+    def warn(self, what: str, fix: str) -> None:
+        self.warned += 1
+        self.lines.append(f"warn  {what}\n      fix: {fix}")
+
+
+def _config(top: Path, report: Report) -> tuple[str, str]:
+    path = top / CONFIG_NAME
+    if not path.is_file():
+        report.bad(f"{CONFIG_NAME} is missing", "run `sessionlog init`")
+        return ".sessionlog/pending", "logs"
+    try:
+        data = parse_yaml(path.read_bytes(), path)
+    except SessionlogError as exc:
+        report.bad(f"{CONFIG_NAME} does not validate: {exc}", "correct it as the message says")
+        return ".sessionlog/pending", "logs"
+    if not data.get("project"):
+        report.bad(f"{CONFIG_NAME} names no project", "run `sessionlog init` (it records one)")
+    else:
+        report.ok(f"{CONFIG_NAME} (project: {data['project']})")
+    return str(data["pending_dir"]), str(data["logs_dir"])
+
+
+def _pending_ignored(top: Path, pending_dir: str, report: Report) -> None:
+    probes = (f"{pending_dir}/project/user/2000-01-01.md", f"{STATE_DIR}/config.json")
+    if all(_check_ignore(top, probe) for probe in probes):
+        report.ok(f"{pending_dir}/ and {STATE_DIR}/ are ignored by git")
+    else:
+        report.bad(f"{pending_dir}/ or {STATE_DIR}/ is not ignored by git (raw temp logs could "
+                   "be committed)", "run `sessionlog init` (it writes their .gitignore)")
+
+
+def _check_ignore(top: Path, rel: str) -> bool:
+    import subprocess
+
+    proc = subprocess.run(("git", "check-ignore", "-q", "--no-index", rel), cwd=top,
+                          capture_output=True, check=False)
+    return proc.returncode == 0
+
+
+def _git_hooks(top: Path, report: Report) -> None:
+    folder = install.hooks_dir(top)
+    config = top / install.PRE_COMMIT_CONFIG
+    uses_framework = config.is_file() and "sessionlog-consolidate" in config.read_text(
+        encoding="utf-8", errors="replace"
+    )
+    for hook in install.HOOK_TYPES:
+        path = folder / hook
+        rel = os.path.relpath(path, top)
+        if not path.is_file():
+            how = "pre-commit install --hook-type " + hook if uses_framework else "sessionlog init"
+            report.bad(f"{rel} is missing: consolidation will not run at `git {hook[4:]}`",
+                       f"run `{how}`")
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if install.is_managed(path):
+            match = re.search(r"SESSIONLOG_PYTHON='([^']*)'", text)
+            python = match[1] if match else ""
+            if python and os.access(python, os.X_OK):
+                report.ok(f"{rel} (native, runs {python})")
+            else:
+                report.bad(f"{rel} runs {python or '?'}, which is gone",
+                           "run `sessionlog init` again from the current installation")
+        elif uses_framework and "pre-commit" in text:
+            report.ok(f"{rel} (pre-commit framework, {install.PRE_COMMIT_CONFIG} lists our hooks)")
+        else:
+            report.bad(f"{rel} is not ours and does not run the pre-commit framework with our "
+                       "hooks", "run `sessionlog init` (it keeps your hook and chains it)")
+
+
+def _apply(report: Report, findings: list[tuple[str, str, str]]) -> None:
+    for level, what, fix in findings:
+        if level == "ok":
+            report.ok(what)
+        elif level == "bad":
+            report.bad(what, fix)
+        elif level == "warn":
+            report.warn(what, fix)
+        else:
+            report.lines.append(f"info  {what}")
+
+
+def _claude_agents(top: Path, report: Report) -> None:
+    fix = "run `sessionlog init --agent claude`"
+    for name in claude_assets.AGENTS:
+        rel = f".claude/agents/{name}.md"
+        try:
+            meta = claude_assets.front_matter((top / rel).read_text(encoding="utf-8"), rel)
+        except FileNotFoundError:
+            report.bad(f"{rel} is missing", fix)
+            continue
+        except SessionlogError as exc:
+            report.bad(f"{exc} (Claude Code skips the agent silently)", "correct it, or delete "
+                       "the file and " + fix)
+            continue
+        if meta.get("name") != name or not meta.get("description"):
+            report.bad(f"{rel}: front matter lacks `name: {name}` or a description",
+                       "correct it, or delete the file and " + fix)
+        else:
+            report.ok(f"{rel}")
+
+
+def _assistant(top: Path, target: assistants.Target, report: Report) -> None:
+    """Hooks file, (Claude's agents,) instructions block, and the CLI's one-time trust step."""
+    _apply(report, assistants.check_hooks(top, target))
+    if target.name == "claude":
+        _claude_agents(top, report)
+    _apply(report, [assistants.check_block(top, target)])
+    _apply(report, assistants.trust_findings(top, target))
+
+
+def run(args: argparse.Namespace) -> int:
+    top = gitops.toplevel()
+    report = Report()
+    pending_dir, _ = _config(top, report)
+    _pending_ignored(top, pending_dir, report)
+    _git_hooks(top, report)
+    missing = []
+    for target in assistants.TARGETS.values():
+        if assistants.installed(top, target) or (
+            target.name == "claude"
+            and any((top / ".claude/agents" / f"{a}.md").is_file() for a in claude_assets.AGENTS)
+        ):
+            _assistant(top, target, report)
+        else:
+            missing.append(target)
+    for target in missing:
+        report.lines.append(f"info  {target.title} integration not installed (optional): "
+                            f"`sessionlog init --agent {target.name}`")
+    errors = top / STATE_DIR / "hook-errors.log"
+    if errors.is_file() and errors.stat().st_size:
+        report.warn(f"the agent hooks logged errors in {errors.relative_to(top)}",
+                    "read it; delete the file once the cause is fixed")
+    print("sessionlog doctor:")
+    for line in report.lines:
+        print(f"  {line}")
+    if report.failed:
+        print(f"{report.failed} problem{'s' if report.failed != 1 else ''} found.")
+        return 1
+    print("everything is in place.")
+    return 0

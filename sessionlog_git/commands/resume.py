@@ -1,0 +1,17 @@
+"""`sessionlog resume`: where work left off (what the SessionStart hook tells the assistant)."""
+from __future__ import annotations
+
+import argparse
+
+from sessionlog_git import agent_hooks, clock, identity, workspace
+
+
+def run(args: argparse.Namespace) -> int:
+    ws = workspace.find()
+    cfg = ws.config
+    user, _ = identity.resolve_user(ws.top, cfg.user)
+    ctx = agent_hooks.Context(
+        top=ws.top, cfg=cfg, user=user, now=clock.now(cfg.timezone), data={}, session="resume"
+    )
+    print(agent_hooks.start_text(ctx))
+    return 0

@@ -1,0 +1,28 @@
+"""`sessionlog uninstall [--dry-run]`: remove exactly what `sessionlog init` added.
+
+Our hook entries in `.claude/settings.json`, `.codex/hooks.json` and `.gemini/settings.json`,
+the agent files init wrote (unless someone has changed them since), the CLAUDE.md, AGENTS.md
+and GEMINI.md blocks, our native git hooks (restoring a chained
+`*.pre-sessionlog` hook) and our entries in `.pre-commit-config.yaml`. The config, the logs
+and any pending entries stay: they are the user's data.
+"""
+from __future__ import annotations
+
+import argparse
+
+from sessionlog_git import assistants, gitops, install
+from sessionlog_git.config import CONFIG_NAME
+
+
+def run(args: argparse.Namespace) -> int:
+    top = gitops.toplevel()
+    plan = install.Plan(args.dry_run)
+    assistants.uninstall(top, plan)
+    install.uninstall_git_hooks(top, plan)
+    title = "sessionlog uninstall --dry-run (nothing changed):" if args.dry_run else "sessionlog uninstall:"
+    print(title)
+    for change in plan.changes or ["nothing of sessionlog's was installed here"]:
+        print(f"  {change}")
+    print(f"  kept: {CONFIG_NAME}, the logs folder and any pending entries (your data); "
+          "delete them by hand if you want them gone")
+    return 0

@@ -1,0 +1,196 @@
+"""Where work left off: the last entries, open blockers and next steps. Standard library only.
+
+Read from the pending temp logs and the raw archive (`<logs>/archive/<YYYY-MM>/...`), so the
+SessionStart hook, `sessionlog resume` and the `/sessionlog:resume` command all say the same.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path, PurePosixPath
+
+from sessionlog_git.archive import parse_log
+from sessionlog_git.config import Config
+from sessionlog_git.entries import Entry
+from sessionlog_git.layout import ARCHIVE_NAME, PENDING_NAME, month_of, pending_file
+from sessionlog_git.names import is_safe
+from sessionlog_git.views import Record, blockers, ordered
+
+HISTORY_MONTHS = 3  # months of archive read for blockers and next steps
+SHOWN_ENTRIES = 3
+SHOWN_BLOCKERS = 5
+SHOWN_NEXT = 5
+LINE_CHARS = 160
+MAX_SUMMARY = 1400
+
+
+@dataclass(frozen=True)
+class LogFile:
+    path: Path
+    project: str
+    user: str
+    day: date
+    source: str  # relative to the work tree, POSIX
+
+
+def _safe_dirs(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_dir() and is_safe(p.name))
+    except OSError:
+        return []
+
+
+def _files(cfg: Config, folder: Path, project: str, user: str, archive: bool) -> list[LogFile]:
+    out: list[LogFile] = []
+    try:
+        names = sorted(folder.iterdir())
+    except OSError:
+        return out
+    pattern = ARCHIVE_NAME if archive else PENDING_NAME
+    for path in names:
+        match = pattern.match(path.name)
+        if not match or not path.is_file():
+            continue
+        try:
+            day = date.fromisoformat(match[1])
+        except ValueError:
+            continue
+        rel = str(PurePosixPath(*path.relative_to(cfg.top).parts))
+        out.append(LogFile(path, project, user, day, rel))
+    return out
+
+
+def pending_files(cfg: Config, user: str | None = None) -> list[LogFile]:
+    out: list[LogFile] = []
+    for project_dir in _safe_dirs(cfg.pending_path):
+        for user_dir in _safe_dirs(project_dir):
+            if user is None or user_dir.name == user:
+                out += _files(cfg, user_dir, project_dir.name, user_dir.name, archive=False)
+    return out
+
+
+def archive_months(cfg: Config) -> list[str]:
+    """Month folders of the archive, newest first."""
+    return sorted((p.name for p in _safe_dirs(cfg.logs_path / "archive")), reverse=True)
+
+
+def archive_files(cfg: Config, month: str, user: str | None = None) -> list[LogFile]:
+    out: list[LogFile] = []
+    for project_dir in _safe_dirs(cfg.logs_path / "archive" / month):
+        for user_dir in _safe_dirs(project_dir):
+            if user is None or user_dir.name == user:
+                out += _files(cfg, user_dir, project_dir.name, user_dir.name, archive=True)
+    return out
+
+
+def records(cfg: Config, files: list[LogFile]) -> list[Record]:
+    out: list[Record] = []
+    for f in files:
+        try:
+            log = parse_log(f.path.read_bytes(), f.day, cfg.timezone)
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        out += [Record(e, f.project, f.user, f.source) for e in log.entries if e.at is not None]
+    return out
+
+
+@dataclass(frozen=True)
+class LastEntry:
+    record: Record | None
+    mark: float  # POSIX time: the later of the entry's time and its file's last write
+
+
+def last_entry(cfg: Config, user: str) -> LastEntry:
+    """This user's latest entry, pending or archived; cheap (reads the newest files only)."""
+    candidates = pending_files(cfg, user)
+    months = archive_months(cfg)
+    best: Record | None = None
+    best_file: LogFile | None = None
+    for month in [None, *months]:
+        if month is not None:
+            if best is not None and month_of(best.at.date()) > month:
+                break  # older months cannot hold a later entry
+            candidates = archive_files(cfg, month, user)
+        for f in sorted(candidates, key=lambda f: f.day, reverse=True):
+            if best is not None and f.day < best.at.date() - timedelta(days=2):
+                break  # a file dated two days before the best cannot beat it (midnight rollover)
+            for record in records(cfg, [f]):
+                if best is None or record.at > best.at:
+                    best, best_file = record, f
+    if best is None or best_file is None:
+        return LastEntry(None, 0.0)
+    try:
+        mtime = best_file.path.stat().st_mtime
+    except OSError:
+        mtime = 0.0
+    return LastEntry(best, max(best.at.timestamp(), mtime))
+
+
+def recent_records(cfg: Config, months: int = HISTORY_MONTHS) -> list[Record]:
+    """Everyone's records of the last `months` archive months and everything pending."""
+    files = pending_files(cfg)
+    for month in archive_months(cfg)[:months]:
+        files += archive_files(cfg, month)
+    return ordered(records(cfg, files))
+
+
+def _clip(text: str, limit: int = LINE_CHARS) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M")
+
+
+def _entry_line(record: Record, with_project: bool) -> str:
+    entry: Entry = record.entry
+    summary = entry.of_kind("summary")
+    text = entry.title + (f": {summary[0].body}" if summary else "")
+    where = f" [{record.project}]" if with_project else ""
+    return _clip(f"- {_when(record.at)}{where} {text}")
+
+
+def left_off(cfg: Config, user: str, all_records: list[Record] | None = None) -> str:
+    """Facts about where work left off, as short Markdown lines ("" when there is no history)."""
+    recs = recent_records(cfg) if all_records is None else all_records
+    if not recs:
+        return ""
+    several = len({r.project for r in recs}) > 1
+    lines: list[str] = []
+    mine = [r for r in recs if r.user == user]
+    if mine:
+        lines.append(f"Last entries by {user}:")
+        lines += [_entry_line(r, several) for r in mine[-SHOWN_ENTRIES:]]
+    else:
+        others = recs[-SHOWN_ENTRIES:]
+        lines.append(f"No entries by {user} yet; latest in this repository:")
+        lines += [_entry_line(r, several) + f" ({r.user})" for r in others]
+    still_open = [b for b in blockers(recs) if b.closed_by is None]
+    if still_open:
+        lines.append("Open blockers:")
+        for b in reversed(still_open[-SHOWN_BLOCKERS:]):
+            lines.append(_clip(f"- {b.bullet.body} ({b.record.user}, since {_when(b.record.at)})"))
+    with_next = [r for r in mine if r.entry.of_kind("next")]
+    if with_next:
+        latest = with_next[-1]
+        lines.append(f"Next steps (from {_when(latest.at)}):")
+        lines += [_clip(f"- {b.body}") for b in latest.entry.of_kind("next")[:SHOWN_NEXT]]
+    text = "\n".join(lines)
+    if len(text) > MAX_SUMMARY:
+        text = text[: MAX_SUMMARY - 1].rsplit("\n", 1)[0] + "\n…"
+    return text
+
+
+def logged_since(cfg: Config, user: str, since: datetime, all_records: list[Record]) -> str:
+    """This user's entries at or after `since` (what a session has logged so far)."""
+    mine = [r for r in all_records if r.user == user and r.at >= since]
+    if not mine:
+        return f"Nothing logged in this session yet (since {since:%H:%M})."
+    lines = ["Logged in this session so far:"]
+    lines += [_clip(f"- {r.at:%H:%M} {r.entry.title}") for r in mine[-8:]]
+    return "\n".join(lines)
+
+
+def today_path(cfg: Config, user: str, day: date) -> Path:
+    return pending_file(cfg.pending_path, cfg.project, user, day)

@@ -1,0 +1,128 @@
+"""The one end-to-end scenario every assistant CLI goes through (Codex, Gemini; Claude has its own).
+
+1. A repository set up with `sessionlog init --hooks native --agent NAME`, with yesterday's
+   entry (and its blocker and next step) already committed: where work left off.
+2. Session one: the first model request must carry the temp log path, today's date and where
+   work left off. The stub then runs, through the CLI's shell tool, exactly the `sessionlog log`
+   command the reminder gave (it names the assistant with `--agent`).
+3. A real `git commit` consolidates the entry into the same commit, attributed to that agent
+   in the master log.
+4. Session two is told that entry, its blocker and its next step.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .conftest import clean_git_env
+
+PY = sys.executable
+USER = "ada"
+PROJECT = "project"  # the git_project fixture's folder name
+NOW = datetime.now().astimezone().replace(microsecond=0)
+YESTERDAY = NOW - timedelta(days=1)
+TODAY = NOW.date().isoformat()
+MONTH = TODAY[:7]
+PENDING = f".sessionlog/pending/{PROJECT}/{USER}/{TODAY}.md"
+SL_ENV = {"SESSIONLOG_USER": USER, "SESSIONLOG_NOW": NOW.isoformat()}
+
+TITLE = "Chose RS256 for auth tokens"
+BULLETS = (
+    "Decision: RS256 over HS256, because key rotation is required",
+    "Blocked on: Redis session store not configured yet (ops)",
+    "Next: wire the token refresh endpoint",
+)
+EARLIER = "Sketched the token service"
+EARLIER_NEXT = "pick the signing algorithm"
+
+
+def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {**clean_git_env(), **SL_ENV, **(env or {})}
+    proc = subprocess.run(args, cwd=cwd, env=environ, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, f"{args} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def set_up(top: Path, agent: str) -> str:
+    """Init for `agent`, commit, and commit yesterday's entry; returns init's output."""
+    (top / "README.md").write_text("# shop\n")
+    run(top, "git", "add", "README.md")
+    run(top, "git", "commit", "-q", "-m", "Initial commit")
+    out = run(top, PY, "-m", "sessionlog_git", "init", "--hooks", "native", "--agent", agent).stdout
+    run(top, PY, "-m", "sessionlog_git", "log", "--agent", "claude", EARLIER,
+        f"Next: {EARLIER_NEXT}", env={"SESSIONLOG_NOW": YESTERDAY.isoformat()})
+    run(top, "git", "add", "-A")
+    run(top, "git", "commit", "-q", "-m", "Set up sessionlog")
+    assert run(top, "git", "status", "--porcelain").stdout == ""
+    return out
+
+
+def strings(body: Any) -> str:
+    """Every string inside a JSON body, one per line (what the model reads, unescaped)."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, dict):
+        return "\n".join(strings(v) for v in body.values())
+    if isinstance(body, list):
+        return "\n".join(strings(v) for v in body)
+    return ""
+
+
+def reminded_log_command(body: dict[str, Any], agent_label: str) -> str:
+    """The exact `sessionlog log --agent ...` command the hooks put in front of the model."""
+    text = strings(body)
+    found = re.search(r'`([^`\n]* log --agent ' + re.escape(agent_label) + r') "Title"', text)
+    assert found, f"no reminded `log --agent {agent_label}` command in the request:\n{text[-4000:]}"
+    return f"{found[1]} {shlex.join([TITLE, *BULLETS])}"
+
+
+def hook_errors(top: Path) -> str:
+    path = top / ".sessionlog" / "hook-errors.log"
+    return path.read_text() if path.exists() else ""
+
+
+def assert_first_request_has_the_reminders(body: dict[str, Any]) -> None:
+    text = strings(body)
+    dump = json.dumps(body)[-6000:]
+    assert f"Today's temp log: {PENDING} (no entries yet today)" in text, dump
+    assert f"Local time now: {NOW:%Y-%m-%d}" in text and TODAY in text
+    assert f"no log entry yet today ({TODAY})" in text, dump  # the per-prompt reminder
+    assert f"Last entries by {USER}:" in text and EARLIER in text, dump  # where work left off
+    assert f"Next steps (from {YESTERDAY:%Y-%m-%d %H:%M}):" in text and EARLIER_NEXT in text
+    assert "<!-- sessionlog:begin -->" in text  # the instructions file was read
+
+
+def assert_logged_committed_and_attributed(top: Path, agent_label: str) -> None:
+    pending = top / PENDING
+    text = pending.read_text()
+    assert f"## {NOW:%H:%M} - {TITLE}" in text
+    assert f"agent={agent_label}" in text
+    assert "Automatic entry" not in text  # the session logged, so no gap entry
+
+    (top / "auth.py").write_text("ALGORITHM = 'RS256'\n")
+    run(top, "git", "add", "auth.py")
+    run(top, "git", "commit", "-q", "-m", "Add auth tokens")
+    stat = run(top, "git", "show", "--stat=200", "--format=", "HEAD").stdout
+    assert "auth.py" in stat
+    assert f"logs/archive/{MONTH}/{PROJECT}/{USER}/" in stat, stat
+    assert f"logs/{PROJECT}-session-log-{MONTH}.md" in stat, stat
+    assert not pending.exists()
+    assert run(top, "git", "status", "--porcelain").stdout == ""
+    master = (top / f"logs/{PROJECT}-session-log-{MONTH}.md").read_text()
+    line = next(x for x in master.splitlines() if TITLE in x)
+    assert f"_({agent_label})_" in line, master
+
+
+def assert_second_session_is_told(body: dict[str, Any]) -> None:
+    text = strings(body)
+    dump = json.dumps(body)[-6000:]
+    assert TITLE in text, dump
+    assert "Open blockers:" in text and "Redis session store not configured yet (ops)" in text
+    assert "wire the token refresh endpoint" in text
