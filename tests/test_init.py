@@ -25,7 +25,8 @@ def test_native_init_writes_config_pending_folder_and_hooks(repo: Repo) -> None:
     assert "project: shop\n" in config and "# " in config  # commented defaults
     assert "gap_minutes: 45" in config and "redaction: redact" in config
     assert (repo.path / ".sessionlog/pending").is_dir()
-    assert repo.porcelain() == ["?? .sessionlog.yaml"]  # the pending folder is ignored
+    # the pending folder is ignored; .gitattributes names the merge driver for the views
+    assert repo.porcelain() == ["?? .gitattributes", "?? .sessionlog.yaml"]
     for hook in ("pre-commit", "pre-push"):
         path = repo.path / ".git/hooks" / hook
         assert os.access(path, os.X_OK)

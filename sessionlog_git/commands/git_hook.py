@@ -32,12 +32,32 @@ def pre_commit() -> int:
     return 0
 
 
-def pre_push() -> int:
-    # The push guard arrives with the team features; until then the stage passes.
-    return 0
+def pre_push(hook_args: list[str] | None = None) -> int:
+    """The push guard (see `pushguard`). Native: remote name and URL as arguments, refs on
+    stdin. Framework: no stdin, the first ref in PRE_COMMIT_* variables."""
+    import os
+    import sys
+
+    from sessionlog_git import pushguard
+
+    top = _top()
+    args = list(hook_args or [])
+    if "PRE_COMMIT_REMOTE_NAME" in os.environ or "PRE_COMMIT_TO_REF" in os.environ:
+        remote = os.environ.get("PRE_COMMIT_REMOTE_NAME", "")
+        refs = pushguard.refs_from_framework(top)
+    else:
+        remote = args[0] if args else ""
+        refs = [] if sys.stdin is None or sys.stdin.isatty() else pushguard.refs_from_stdin(sys.stdin.read())
+    if not refs:
+        return 0
+    return pushguard.guard(workspace.at(top), refs, remote)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.hook == "pre-commit":
         return pre_commit()
-    return pre_push()
+    if args.hook == "prepare-commit-msg":
+        from sessionlog_git import commit_msg
+
+        return commit_msg.run_hook(args.hook_args)
+    return pre_push(args.hook_args)

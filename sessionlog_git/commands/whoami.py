@@ -1,0 +1,16 @@
+"""`sessionlog whoami`: the contributor name used for your logs, and where it came from."""
+from __future__ import annotations
+
+import argparse
+
+from sessionlog_git import identity, workspace
+
+
+def run(args: argparse.Namespace) -> int:
+    ws = workspace.find()
+    if getattr(args, "refresh", False):
+        identity.refresh_gh(ws.top, force=True)
+    name, source = identity.resolve_user(ws.top, ws.config.user)
+    print(f"{name} (from {source})")
+    print(f"  temp logs: {ws.config.pending_dir}/{ws.config.project}/{name}/")
+    return 0
