@@ -31,3 +31,22 @@ def render(name: str, **context: Any) -> str:
     text: str = _env().get_template(name).render(**context)
     # One trailing newline, no trailing blanks: stable output whatever the template does.
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()) + "\n"
+
+
+@cache
+def _html_env() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(template_text),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=True,  # user text (titles, blockers) must never become markup
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_html(name: str, **context: Any) -> str:
+    """An HTML page from a template, with autoescaping on."""
+    text: str = _html_env().get_template(name).render(**context)
+    return text.rstrip("\n") + "\n"

@@ -20,7 +20,8 @@ def test_wheel_ships_templates_and_the_command(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("sessionlog_git-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for template in ("master_log.md.j2", "status.md.j2", "sessionlog.yaml.j2", "native-hook.sh.j2"):
+    for template in ("master_log.md.j2", "status.md.j2", "sessionlog.yaml.j2", "native-hook.sh.j2",
+                     "why.md.j2", "reports/page.html.j2", "reports/time.md.j2"):
         assert f"sessionlog_git/templates/{template}" in names
     assert not any(n.startswith("tests/") for n in names)
     entry_points = zipfile.ZipFile(wheel).read(

@@ -1,0 +1,527 @@
+"""Reports across projects and contributors, from the archive: weekly, blockers, time, onboarding.
+
+Unlike the derived views (a pure function of the archive), reports know the time: a blocker's
+age and the default period are relative to `now` (`clock.now()`, pinned by SESSIONLOG_NOW).
+Every function here returns plain data (str, int, float, lists, dicts) that the Markdown and
+HTML templates lay out and that `--json` prints as is. Ordering is deterministic.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import PurePosixPath
+from typing import Any
+
+from sessionlog_git import archive, layout
+from sessionlog_git.clock import format_offset
+from sessionlog_git.errors import SessionlogError
+from sessionlog_git.names import is_safe
+from sessionlog_git.views import Blocker, Record, blockers, ordered
+from sessionlog_git.workspace import Workspace
+
+KINDS = ("weekly", "blockers", "time", "onboarding")
+DEFAULT_DAYS = {"weekly": 7, "time": 7}  # the others default to all history
+
+# Time estimation (stated in the report itself).
+SESSION_GAP_MINUTES = 90  # a gap up to this long counts as work; longer starts a new session
+FIRST_ENTRY_MINUTES = 30  # the allowance for the first entry of a session
+METHOD = (
+    "Effort is estimated from entry timestamps. Per contributor and local day, each entry is "
+    f"credited with the time since that person's previous entry when the gap is at most "
+    f"{SESSION_GAP_MINUTES} min; a longer gap, or the day's first entry, starts a new session, "
+    f"and the first entry of a session is credited a fixed {FIRST_ENTRY_MINUTES} min. The time "
+    "goes to the entry's project. A context switch is two consecutive entries of one person on "
+    "one day in different projects."
+)
+RECURRING_SIMILARITY = 0.5  # Jaccard similarity of blocker words that makes two the same blocker
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+_STOP = frozenset(
+    (
+        "the and for with not yet but now has have had are was were been this that from into "
+        "onto our its can cannot will still until on off out any all again"
+    ).split()
+)
+_REASON = re.compile(r"\b(?:because|since|so that)\b", re.IGNORECASE)
+_SPAN = re.compile(r"^(\d{1,4})\s*([dwh])$")
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+def load(ws: Workspace) -> list[Record]:
+    """Every archived entry of every project, in time order, without duplicates."""
+    cfg = ws.config
+    base = cfg.logs_path / "archive"
+    try:
+        months = sorted(p for p in base.iterdir() if p.is_dir())
+    except FileNotFoundError:
+        return []
+    projects = sorted({p.name for m in months for p in m.iterdir() if p.is_dir() and is_safe(p.name)})
+    records: list[Record] = []
+    for project in projects:
+        records += archive.read_records(
+            cfg.logs_path, project, archive.months(cfg.logs_path, project), cfg.timezone
+        )
+    return ordered(records)
+
+
+def parse_since(text: str | None, kind: str, now: datetime) -> datetime | None:
+    """`--since`: a date (YYYY-MM-DD, local midnight) or a span back from now (14d, 2w, 36h)."""
+    if text is None:
+        days = DEFAULT_DAYS.get(kind)
+        if days is None:
+            return None
+        start = (now - timedelta(days=days - 1)).date()
+        return datetime(start.year, start.month, start.day, tzinfo=now.tzinfo)
+    value = text.strip()
+    span = _SPAN.match(value.lower())
+    if span:
+        amount, unit = int(span[1]), span[2]
+        delta = {"d": timedelta(days=amount), "w": timedelta(weeks=amount), "h": timedelta(hours=amount)}
+        return now - delta[unit]
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise SessionlogError(
+            f"--since {text!r}: not a date or a span. Fix: write a date such as "
+            f"`--since {now.date().isoformat()}` or a span back from now such as `--since 14d`, "
+            "`--since 2w` or `--since 36h`."
+        ) from None
+    return datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+def duration(minutes: int) -> str:
+    """45 -> '45 min', 125 -> '2 h 05 min'."""
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def age(delta: timedelta) -> str:
+    """A coarse age: '12 min', '5 h 20 min', '3 d 4 h'."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 24 * 60:
+        return duration(minutes)
+    days, rest = divmod(minutes, 24 * 60)
+    return f"{days} d {rest // 60} h"
+
+
+def _when(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M}"
+
+
+def _brief(record: Record, logs_dir: str) -> dict[str, Any]:
+    entry = record.entry
+    summary = entry.of_kind("summary")
+    return {
+        "date": record.at.date().isoformat(),
+        "time": record.at.strftime("%H:%M"),
+        "offset": format_offset(record.at),
+        "at": record.at.isoformat(),
+        "user": record.user,
+        "project": record.project,
+        "title": _one_line(entry.title) or "(untitled)",
+        "summary": _one_line(summary[0].body) if summary else "",
+        "agent": entry.meta.get("agent", ""),  # the assistant that wrote it (`log --agent`)
+        "link": str(PurePosixPath(logs_dir, record.source)),
+    }
+
+
+def _decision(record: Record, text: str, logs_dir: str) -> dict[str, Any]:
+    match = _REASON.search(text)
+    reason = _one_line(text[match.end() :]).strip(" ,.;") if match else ""
+    return {**_brief(record, logs_dir), "text": _one_line(text), "reason": reason}
+
+
+def _in(at: datetime, since: datetime | None, now: datetime) -> bool:
+    return (since is None or at >= since) and at <= now
+
+
+def _by_project(records: Iterable[Record]) -> dict[str, list[Record]]:
+    out: dict[str, list[Record]] = defaultdict(list)
+    for record in records:
+        out[record.project].append(record)
+    return dict(sorted(out.items()))
+
+
+def _all_blockers(records: Sequence[Record]) -> list[Blocker]:
+    """Blockers per project (an unblock closes a blocker of its own project only)."""
+    found: list[Blocker] = []
+    for recs in _by_project(records).values():
+        found += blockers(recs)
+    found.sort(key=lambda b: (b.record.sort_key(), b.bullet.line))
+    return found
+
+
+def _blocker_view(b: Blocker, now: datetime, logs_dir: str) -> dict[str, Any]:
+    opened = b.record.at
+    view: dict[str, Any] = {
+        **_brief(b.record, logs_dir),
+        "text": _one_line(b.bullet.body),
+        "status": "open" if b.closed_by is None else "closed",
+        "age_minutes": max(0, int((now - opened).total_seconds() // 60)),
+        "age": age(now - opened),
+        "closed": None,
+    }
+    if b.closed_by is not None and b.closing is not None:
+        took = b.closed_by.at - opened
+        view["closed"] = {
+            **_brief(b.closed_by, logs_dir),
+            "text": _one_line(b.closing.text),
+            "after_minutes": max(0, int(took.total_seconds() // 60)),
+            "after": age(took),
+        }
+    return view
+
+
+def _period(since: datetime | None, now: datetime) -> dict[str, Any]:
+    return {
+        "since": since.isoformat() if since else None,
+        "until": now.isoformat(),
+        "label": (f"{since:%Y-%m-%d %H:%M} – {now:%Y-%m-%d %H:%M}" if since
+                  else f"all history up to {now:%Y-%m-%d %H:%M}"),
+    }
+
+
+# --- weekly -----------------------------------------------------------------------------------
+
+
+def weekly(records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str) -> dict[str, Any]:
+    upto = [r for r in records if r.at <= now]
+    period = [r for r in upto if _in(r.at, since, now)]
+    all_blockers = _all_blockers(upto)
+    projects: list[dict[str, Any]] = []
+    for project, recs in _by_project(period).items():
+        mine = [b for b in all_blockers if b.record.project == project]
+        projects.append({
+            "name": project,
+            "entries": len(recs),
+            "contributors": sorted({r.user for r in recs}),
+            "decisions": [
+                _decision(r, b.text, logs_dir) for r in recs for b in r.entry.bullets if b.kind == "decision"
+            ],
+            "opened": [_blocker_view(b, now, logs_dir) for b in mine if _in(b.record.at, since, now)],
+            "closed": [
+                _blocker_view(b, now, logs_dir) for b in mine
+                if b.closed_by is not None and _in(b.closed_by.at, since, now)
+            ],
+        })
+    people: list[dict[str, Any]] = []
+    for user in sorted({r.user for r in upto}):
+        theirs = [r for r in upto if r.user == user]
+        last = theirs[-1]
+        with_next = [r for r in theirs if r.entry.of_kind("next")]
+        people.append({
+            "name": user,
+            "entries_in_period": sum(1 for r in period if r.user == user),
+            "projects": sorted({r.project for r in period if r.user == user}),
+            "last": _brief(last, logs_dir),
+            "last_age": age(now - last.at),
+            "next": [_one_line(b.body) for b in with_next[-1].entry.of_kind("next")] if with_next else [],
+            "next_from": _brief(with_next[-1], logs_dir) if with_next else None,
+            "waiting_on": [
+                _one_line(b.bullet.body)
+                for b in all_blockers if b.closed_by is None and b.record.user == user
+            ],
+        })
+    decisions = sum(len(p["decisions"]) for p in projects)
+    return {
+        "entries": len(period),
+        "contributors": len({r.user for r in period}),
+        "projects": projects,
+        "people": people,
+        "totals": {
+            "entries": len(period),
+            "contributors": len({r.user for r in period}),
+            "projects": len(projects),
+            "decisions": decisions,
+            "blockers_opened": sum(len(p["opened"]) for p in projects),
+            "blockers_closed": sum(len(p["closed"]) for p in projects),
+        },
+    }
+
+
+# --- blockers ---------------------------------------------------------------------------------
+
+
+def _similar(a: str, b: str) -> bool:
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return a.strip().lower() == b.strip().lower()
+    return len(wa & wb) / len(wa | wb) >= RECURRING_SIMILARITY
+
+
+def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[dict[str, Any]]:
+    """Groups of similar blocker texts reported more than once (single-link clustering)."""
+    groups: list[list[Blocker]] = []
+    for b in found:
+        text = b.bullet.body
+        home = next((g for g in groups if any(_similar(text, o.bullet.body) for o in g)), None)
+        if home is None:
+            groups.append([b])
+        else:
+            home.append(b)
+    out: list[dict[str, Any]] = []
+    for group in groups:
+        if len(group) < 2:
+            continue
+        reopened = any(
+            later.record.at > earlier.closed_by.at
+            for i, earlier in enumerate(group) if earlier.closed_by is not None
+            for later in group[i + 1 :]
+        )
+        out.append({
+            "text": _one_line(group[-1].bullet.body),
+            "count": len(group),
+            "first_seen": _when(group[0].record.at),
+            "last_seen": _when(group[-1].record.at),
+            "users": sorted({b.record.user for b in group}),
+            "projects": sorted({b.record.project for b in group}),
+            "open_now": sum(1 for b in group if b.closed_by is None),
+            "reopened": reopened,
+            "occurrences": [_blocker_view(b, now, logs_dir) for b in group],
+        })
+    out.sort(key=lambda g: (-g["count"], g["first_seen"], g["text"]))
+    return out
+
+
+def blocker_report(
+    records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str
+) -> dict[str, Any]:
+    upto = [r for r in records if r.at <= now]
+    found = _all_blockers(upto)
+    still_open = [b for b in found if b.closed_by is None]
+    still_open.sort(key=lambda b: (b.record.at, b.record.user))
+    closed = [b for b in found if b.closed_by is not None and _in(b.closed_by.at, since, now)]
+    closed.sort(key=lambda b: b.closed_by.sort_key() if b.closed_by else (), reverse=True)
+    waiting: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for b in still_open:
+        waiting[b.record.user].append(_blocker_view(b, now, logs_dir))
+    in_scope = [b for b in found if b.closed_by is None or _in(b.record.at, since, now)
+                or (b.closed_by is not None and _in(b.closed_by.at, since, now))]
+    return {
+        "open": [_blocker_view(b, now, logs_dir) for b in still_open],
+        "closed": [_blocker_view(b, now, logs_dir) for b in closed],
+        "waiting": [{"user": u, "blockers": waiting[u]} for u in sorted(waiting)],
+        "recurring": recurring(in_scope, now, logs_dir),
+        "totals": {"open": len(still_open), "closed": len(closed)},
+    }
+
+
+# --- time -------------------------------------------------------------------------------------
+
+
+def time_report(
+    records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str
+) -> dict[str, Any]:
+    period = [r for r in records if _in(r.at, since, now)]
+    effort: dict[tuple[str, str, str], int] = defaultdict(int)  # (user, project, day) -> minutes
+    sessions = 0
+    switches: list[dict[str, Any]] = []
+    for user in sorted({r.user for r in period}):
+        previous: Record | None = None
+        for record in (r for r in period if r.user == user):
+            same_day = previous is not None and previous.at.date() == record.at.date()
+            gap = int((record.at - previous.at).total_seconds() // 60) if previous and same_day else None
+            if gap is None or gap > SESSION_GAP_MINUTES:
+                credit = FIRST_ENTRY_MINUTES
+                sessions += 1
+            else:
+                credit = max(0, gap)
+            effort[(user, record.project, record.at.date().isoformat())] += credit
+            if previous is not None and same_day and previous.project != record.project:
+                switches.append({
+                    "user": user,
+                    "date": record.at.date().isoformat(),
+                    "time": record.at.strftime("%H:%M"),
+                    "from": previous.project,
+                    "to": record.project,
+                    "title": _one_line(record.entry.title),
+                })
+            previous = record
+
+    def totals(index: int) -> list[dict[str, Any]]:
+        sums: dict[str, int] = defaultdict(int)
+        for key, minutes in effort.items():
+            sums[key[index]] += minutes
+        total = sum(sums.values()) or 1
+        return [
+            {"name": name, "minutes": m, "text": duration(m), "share": round(100 * m / total)}
+            for name, m in sorted(sums.items(), key=lambda kv: (-kv[1], kv[0]) if index != 2 else (kv[0],))
+        ]
+
+    by_day = totals(2)
+    for day in by_day:
+        day["weekday"] = date.fromisoformat(day["name"]).strftime("%a")
+    users = sorted({k[0] for k in effort})
+    projects = sorted({k[1] for k in effort})
+    matrix = [
+        {
+            "user": u,
+            "cells": [
+                {"project": p, "minutes": m, "text": duration(m) if m else "–"}
+                for p in projects
+                for m in [sum(v for (uu, pp, _), v in effort.items() if uu == u and pp == p)]
+            ],
+        }
+        for u in users
+    ]
+    per_user_switches = [
+        {"user": u, "count": sum(1 for s in switches if s["user"] == u)}
+        for u in sorted({s["user"] for s in switches})
+    ]
+    total = sum(effort.values())
+    return {
+        "method": METHOD,
+        "session_gap_minutes": SESSION_GAP_MINUTES,
+        "first_entry_minutes": FIRST_ENTRY_MINUTES,
+        "entries": len(period),
+        "sessions": sessions,
+        "total_minutes": total,
+        "total": duration(total),
+        "by_project": totals(1),
+        "by_contributor": totals(0),
+        "by_day": by_day,
+        "projects": projects,
+        "matrix": matrix,
+        "context_switches": switches,
+        "switches_by_contributor": per_user_switches,
+    }
+
+
+# --- onboarding -------------------------------------------------------------------------------
+
+
+def onboarding(
+    records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str
+) -> dict[str, Any]:
+    upto = [r for r in records if r.at <= now]
+    out: list[dict[str, Any]] = []
+    for project, recs in _by_project(upto).items():
+        in_period = [r for r in recs if _in(r.at, since, now)]
+        decisions = [
+            _decision(r, b.text, logs_dir) for r in in_period for b in r.entry.bullets if b.kind == "decision"
+        ]
+        months: list[dict[str, Any]] = []
+        for d in decisions:
+            month = d["date"][:7]
+            if not months or months[-1]["month"] != month:
+                months.append({"month": month, "decisions": []})
+            months[-1]["decisions"].append(d)
+        people = []
+        for user in sorted({r.user for r in recs}):
+            theirs = [r for r in recs if r.user == user]
+            people.append({
+                "name": user, "entries": len(theirs),
+                "first": theirs[0].at.date().isoformat(), "last": theirs[-1].at.date().isoformat(),
+            })
+        still_open = [b for b in blockers(recs) if b.closed_by is None]
+        findings = [
+            {**_brief(r, logs_dir), "text": _one_line(b.text)}
+            for r in in_period for b in r.entry.bullets if b.kind == "finding"
+        ]
+        master = sorted({layout.master_rel(logs_dir, project, layout.month_of(r.at.date())) for r in recs})
+        out.append({
+            "name": project,
+            "first": recs[0].at.date().isoformat(),
+            "last": recs[-1].at.date().isoformat(),
+            "entries": len(recs),
+            "people": people,
+            "decisions": decisions,
+            "timeline": months,
+            "findings": findings,
+            "open_blockers": [_blocker_view(b, now, logs_dir) for b in still_open],
+            "read_first": [layout.status_rel(logs_dir, project), *reversed(master)],
+        })
+    total = sum(len(p["decisions"]) for p in out)
+    return {"projects": out, "totals": {"projects": len(out), "decisions": total}}
+
+
+# --- all together -----------------------------------------------------------------------------
+
+
+def build(kind: str, records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str
+          ) -> dict[str, Any]:
+    makers = {"weekly": weekly, "blockers": blocker_report, "time": time_report, "onboarding": onboarding}
+    body = makers[kind](records, now, since, logs_dir)
+    return {
+        "kind": kind,
+        "generated": now.isoformat(),
+        "generated_label": f"{now:%Y-%m-%d %H:%M} (UTC{format_offset(now)})",
+        "period": _period(since, now),
+        "source": f"{len(records)} archived entries under {logs_dir}/archive",
+        **body,
+    }
+
+
+# --- charts (geometry here, drawing in the template) --------------------------------------------
+
+CHART_WIDTH = 720
+LABEL_WIDTH = 210
+VALUE_WIDTH = 110
+ROW = 26
+BAR = 18
+PALETTE = ("#3b6ea8", "#d9822b", "#3a9a5b", "#a8453b", "#7a5ea8", "#2b9ad9", "#a89a3b", "#5e7a8a")
+
+
+def _clip(text: str, limit: int = 32) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def bar_chart(title: str, items: Sequence[tuple[str, int, str]]) -> dict[str, Any]:
+    """Horizontal bars: (label, value, value text) -> an SVG layout the template draws."""
+    span = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    top = max((v for _, v, _ in items), default=0) or 1
+    bars = []
+    for i, (label, value, text) in enumerate(items):
+        bars.append({
+            "label": _clip(label), "full_label": label, "value": value, "text": text,
+            "x": LABEL_WIDTH, "y": 8 + i * ROW, "w": max(2, round(span * value / top)) if value else 0,
+            "h": BAR, "ty": 8 + i * ROW + BAR - 5, "color": PALETTE[i % len(PALETTE)],
+        })
+    return {"title": title, "width": CHART_WIDTH, "height": 16 + ROW * max(1, len(items)), "bars": bars,
+            "label_x": LABEL_WIDTH - 8}
+
+
+def charts(model: dict[str, Any]) -> list[dict[str, Any]]:
+    kind = model["kind"]
+    if kind == "time":
+        return [
+            bar_chart("Effort by contributor",
+                      [(r["name"], r["minutes"], r["text"]) for r in model["by_contributor"]]),
+            bar_chart("Effort by project",
+                      [(r["name"], r["minutes"], r["text"]) for r in model["by_project"]]),
+            bar_chart("Effort by day", [(f'{r["name"]} {r["weekday"]}', r["minutes"], r["text"])
+                                        for r in model["by_day"]]),
+        ]
+    if kind == "blockers":
+        return [bar_chart("Open blockers by age", [
+            (f'{b["text"]} ({b["user"]})', b["age_minutes"], b["age"]) for b in model["open"]
+        ])] if model["open"] else []
+    if kind == "weekly":
+        people = [(p["name"], p["entries_in_period"], f'{p["entries_in_period"]} entries')
+                  for p in model["people"] if p["entries_in_period"]]
+        projects = [(p["name"], len(p["decisions"]), f'{len(p["decisions"])} decisions')
+                    for p in model["projects"]]
+        return [c for c in (bar_chart("Entries this period by contributor", people) if people else None,
+                            bar_chart("Decisions by project", projects) if projects else None) if c]
+    per_month: dict[str, int] = defaultdict(int)
+    for project in model["projects"]:
+        for month in project["timeline"]:
+            per_month[f'{month["month"]} {project["name"]}'] += len(month["decisions"])
+    items = [(k, v, f"{v} decisions") for k, v in sorted(per_month.items())]
+    return [bar_chart("Decisions per month and project", items)] if items else []
