@@ -256,7 +256,9 @@ def status_checkpoint(
     keys: list[str] = []
     key = f"{CACHE_VERSION}|{zone_name}"
     for folder in folders:
-        names = [source for source, _ in _sources(logs_path, project, folder)]
+        # Names only (no Path objects): this lists every month of the history at each commit.
+        names = [f"archive/{folder}/{project}/{user}/{name}"
+                 for user, name in _listing(logs_path, project, folder)]
         key = hashlib.sha256("\n".join([key, folder, *names]).encode()).hexdigest()
         keys.append(key)
     state, carry = StatusState(), list[Record]()

@@ -12,13 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from sessionlog_git import archive, framework, layout, ledger, views
-from sessionlog_git.entries import META
+from sessionlog_git import framework, layout, ledger
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.fsutil import atomic_write_bytes
 from sessionlog_git.layout import PendingLog
 from sessionlog_git.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sessionlog_git import views
+
+# archive, views and entries are imported where they are used: a commit with nothing
+# pending (`nothing_to_do`) needs none of them.
 
 # A test hook: SESSIONLOG_FAULT=<step> makes the run die right after that step.
 STEPS = (
@@ -119,6 +125,9 @@ def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
 
 
 def _take(ws: Workspace, result: Result) -> list[Taken]:
+    from sessionlog_git import archive
+    from sessionlog_git.entries import META
+
     cfg = ws.config
     real_root = cfg.pending_path.resolve()
     if cfg.pending_path.exists() and not real_root.is_relative_to(ws.top.resolve()):
@@ -184,13 +193,20 @@ def render_project(
     With `state` (the status folded over everything before `records`), the status is the
     same as from the whole history.
     """
+    from sessionlog_git import views
     from sessionlog_git.render import render
 
     cfg = ws.config
     hint = f"{cfg.logs_dir}/archive"
     out: dict[str, str] = {}
+    # Each month's master log sees only that month's records (an entry archived twice has
+    # one local date, so duplicates never straddle months): the cost is one pass, not one
+    # pass over the whole history per month.
+    by_month: dict[str, list[views.Record]] = {}
+    for record in records:
+        by_month.setdefault(layout.month_of(record.at.date()), []).append(record)
     for month in sorted(months):
-        model = views.master_log(project, month, records)
+        model = views.master_log(project, month, by_month.get(month, []))
         out[layout.master_rel(cfg.logs_dir, project, month)] = render(
             "master_log.md.j2", archive_hint=hint, **model
         )
@@ -212,6 +228,8 @@ def archived_projects(ws: Workspace) -> list[str]:
 
 def rebuild(ws: Workspace) -> dict[str, str]:
     """Every view, rendered fresh from the whole archive: what the committed views must equal."""
+    from sessionlog_git import archive
+
     cfg = ws.config
     out: dict[str, str] = {}
     for project in archived_projects(ws):
@@ -226,6 +244,8 @@ def rebuild(ws: Workspace) -> dict[str, str]:
 
 def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
     """Every view the new archive files affect, rendered from the archive (old and new)."""
+    from sessionlog_git import archive, views
+
     cfg = ws.config
     new_records: list[views.Record] = []
     for t in taken:

@@ -6,9 +6,11 @@ templates only lay out what these functions return.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from sessionlog_git.clock import format_offset
@@ -61,34 +63,47 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _bullets(entry: Entry, *kinds: str) -> list[str]:
-    return [_one_line(b.text) for b in entry.bullets if b.kind in kinds]
+_DETAIL_KINDS = frozenset(("decision", "finding", "blocker", "unblock"))
 
 
 def _entry_view(record: Record) -> dict[str, Any]:
     entry = record.entry
-    summary = entry.of_kind("summary")
+    at = record.at
+    details: list[str] = []
+    next_steps: list[str] = []
+    summary: str | None = None
+    for bullet in entry.bullets:  # one pass: this runs for every entry of a month
+        kind = bullet.kind
+        if kind in _DETAIL_KINDS:
+            details.append(_one_line(bullet.text))
+        elif kind == "next":
+            next_steps.append(_one_line(bullet.text))
+        elif kind == "summary" and summary is None:
+            summary = _one_line(bullet.body)
     return {
-        "time": record.at.strftime("%H:%M"),
-        "offset": format_offset(record.at),
+        "time": f"{at.hour:02d}:{at.minute:02d}",
+        "offset": format_offset(at),
         "title": _one_line(entry.title) or "(untitled)",
-        "summary": _one_line(summary[0].body) if summary else "",
-        "details": _bullets(entry, "decision", "finding", "blocker", "unblock"),
-        "next": _bullets(entry, "next"),
+        "summary": summary or "",
+        "details": details,
+        "next": next_steps,
         "agent": entry.meta.get("agent", ""),
         "link": record.source,
         "user": record.user,
-        "date": record.at.date().isoformat(),
+        "date": at.date().isoformat(),
     }
 
 
 def master_log(project: str, month: str, records: Sequence[Record]) -> dict[str, Any]:
     """A section per contributor, entries by day with their local time."""
     mine = [r for r in ordered(records) if r.project == project and month_of(r.at.date()) == month]
+    by_user: dict[str, list[Record]] = {}
+    for record in mine:
+        by_user.setdefault(record.user, []).append(record)
     contributors: list[dict[str, Any]] = []
-    for user in sorted({r.user for r in mine}):
+    for user in sorted(by_user):
         days: list[dict[str, Any]] = []
-        for record in (r for r in mine if r.user == user):
+        for record in by_user[user]:
             day = record.at.date()
             if not days or days[-1]["date"] != day.isoformat():
                 days.append(
@@ -143,10 +158,8 @@ class BlockerBook:
             self._by_word.setdefault(word, set()).add(ident)
 
     def close(self, record: Record, bullet: Bullet) -> Blocker | None:
-        counts: dict[int, int] = {}
-        for word in _words(bullet.body):
-            for ident in self._by_word.get(word, ()):
-                counts[ident] = counts.get(ident, 0) + 1
+        # Counted in C: with many blockers open, the posting lists are long.
+        counts = Counter(chain.from_iterable(self._by_word.get(w, ()) for w in _words(bullet.body)))
         if counts:
             best = max(counts.values())
             target = min(i for i, c in counts.items() if c == best)

@@ -1,0 +1,771 @@
+#!/usr/bin/env python3
+"""The performance table: every cost that matters, as a ratio to a baseline measured beside it.
+
+Usage (from a checkout, with the package installed in the venv you run this with):
+
+    .venv/bin/python scripts/bench.py            # full sizes, a few minutes
+    .venv/bin/python scripts/bench.py --quick    # tiny sizes: a smoke run (the test suite's)
+    .venv/bin/python scripts/bench.py --repeat 9 --json
+
+Every row runs its subject and its baseline alternately, `--repeat` times (the hook rows three
+times as often: they are cheap and noisy), and reports medians and the spread of the per-pair
+ratios (p25-p75). Nothing here is a pass/fail test: "met?" compares the medians with the goals
+of issue 6. The scratch repositories live in a temporary folder that is removed afterwards.
+
+towncrier, the comparison, is installed into `.cache/bench-venv` (a throwaway venv of its own,
+never a dependency of sessionlog-git); when that is impossible the row says why.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PROJECT = "shop"
+BENCH_USER = "bench"
+TOWNCRIER = "towncrier==24.8.0"
+
+# --------------------------------------------------------------------------- sizes
+
+
+@dataclass(frozen=True)
+class Sizes:
+    month_entries: int  # entries in the month a new day is consolidated into
+    month_users: int
+    history_months: int  # months of the same size before it
+    rebuild_entries: int
+    rebuild_users: int
+    rebuild_months: int
+    why_commits: int
+    fragments: int  # towncrier fragments, and our entries, side by side
+
+
+FULL = Sizes(5_000, 10, 24, 100_000, 50, 24, 10_000, 5_000)
+QUICK = Sizes(60, 3, 3, 300, 5, 2, 60, 30)
+
+# --------------------------------------------------------------------------- realistic text
+
+WORDS = (
+    "auth token cache session redis queue worker billing invoice export report schema migration "
+    "index query latency retry timeout webhook parser config deploy staging rollout flag metric "
+    "dashboard alert login signup password reset email template upload storage bucket cdn image "
+    "thumbnail search ranking payment refund ledger audit permission role admin api client sdk "
+    "pagination cursor batch import csv locale timezone calendar reminder notification mobile"
+).split()
+REASONS = (
+    "because key rotation is required", "since the old path held a lock per request",
+    "so that retries stay idempotent", "because the vendor limits us to 10 requests a second",
+    "since staging has no replica yet", "because the schema must stay backward compatible",
+)
+
+
+def _phrase(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def day_log(rng: random.Random, user: str, day: date, n: int, tag: str = "",
+            waiting: list[str] | None = None) -> str:
+    """One contributor's temp log for one day, as `sessionlog log` writes it (UTC).
+
+    `waiting` is this contributor's open blockers, carried from day to day: an `Unblocked:`
+    usually names the oldest in its own words (sometimes it names nothing we can match), so
+    blockers open and close the way they do in a team's logs, and a few stay open."""
+    waiting = [] if waiting is None else waiting
+    lines = [f"# sessionlog: {PROJECT} / {user} / {day.isoformat()}",
+             f"<!-- sessionlog date={day.isoformat()} zone=UTC offset=+00:00 -->", ""]
+    start = datetime(day.year, day.month, day.day, 8, 30, tzinfo=timezone.utc)
+    step = max(1, min(30, (14 * 60) // max(n, 1)))
+    for i in range(n):
+        at = start + timedelta(minutes=step * i + rng.randrange(step))
+        title = f"{_phrase(rng, 1).capitalize()} {_phrase(rng, 4)}{tag}"
+        lines += [f"## {at:%H:%M} - {title}", f"<!-- sessionlog at={at.isoformat()} -->",
+                  f"- {_phrase(rng, 8).capitalize()}"]
+        roll = rng.random()
+        if roll < 0.4:
+            lines.append(f"- Decision: {_phrase(rng, 3)} over {_phrase(rng, 2)}, {rng.choice(REASONS)}")
+        if roll < 0.1:
+            lines.append(f"- Tried: {_phrase(rng, 5)}; {_phrase(rng, 3)} was the root cause")
+        if rng.random() < 0.12:
+            waiting.append(_phrase(rng, 4))
+            lines.append(f"- Blocked on: {waiting[-1]} not ready yet")
+        elif waiting and rng.random() < 0.1 + 0.05 * len(waiting):  # the longer the wait, the likelier
+            what = waiting.pop(0) if rng.random() < 0.95 else "the other team"
+            lines.append(f"- Unblocked: {what} is ready")
+        if rng.random() < 0.3:
+            lines.append(f"- Next: {_phrase(rng, 6)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def content_id(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
+def month_days(month: str) -> list[date]:
+    year, mon = int(month[:4]), int(month[5:])
+    first = date(year, mon, 1)
+    nxt = date(year + mon // 12, mon % 12 + 1, 1)
+    return [first + timedelta(days=i) for i in range((nxt - first).days)]
+
+
+def shift_month(month: str, by: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:]) - 1 + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+WAITING: dict[tuple[str, str], list[str]] = {}  # (seed, user) -> open blockers, across months
+
+
+def write_archive_month(
+    logs: Path, month: str, entries: int, users: Sequence[str], seed: str, days: int | None = None
+) -> int:
+    """An archive month folder written straight to disk, `entries` spread over users and days."""
+    rng = random.Random(f"{seed}:{month}")
+    all_days = month_days(month)[: days or None]
+    slots = [(u, d) for u in users for d in all_days]
+    base, extra = divmod(entries, len(slots))
+    written = 0
+    for i, (user, day) in enumerate(slots):
+        n = base + (1 if i < extra else 0)
+        if n == 0:
+            continue
+        data = day_log(rng, user, day, n, waiting=WAITING.setdefault((seed, user), [])).encode()
+        folder = logs / "archive" / month / PROJECT / user
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{day.isoformat()}-{content_id(data)}.md").write_bytes(data)
+        written += n
+    return written
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def bench_env(home: Path) -> dict[str, str]:
+    """No global git config, no inherited hook variables, UTC: the same for every child."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GIT_", "SESSIONLOG_", "PRE_COMMIT", "CLAUDE_"))}
+    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", TZ="UTC", XDG_CONFIG_HOME=str(home / ".config"))
+    return env
+
+
+ENV: dict[str, str] = {}
+
+
+def run(args: Sequence[str], cwd: Path, *, stdin: bytes | None = None,
+        env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(list(args), cwd=cwd, input=stdin, capture_output=True, env=env or ENV,
+                          check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: `{shlex.join(args)}` in {cwd} exited {proc.returncode}:\n"
+                         f"{proc.stdout.decode(errors='replace')}{proc.stderr.decode(errors='replace')}")
+    return proc.stdout.decode(errors="replace")
+
+
+def timed(args: Sequence[str], cwd: Path, *, stdin: bytes | None = None,
+          env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    run(args, cwd, stdin=stdin, env=env)
+    return time.perf_counter() - start
+
+
+def sl(*args: str) -> list[str]:
+    return [PY, "-m", "sessionlog_git", *args]
+
+
+def git(cwd: Path, *args: str, stdin: bytes | None = None) -> str:
+    return run(["git", *args], cwd, stdin=stdin)
+
+
+def new_repo(path: Path, *, agent: bool = False, hooks: str = "none") -> Path:
+    path.mkdir(parents=True)
+    git(path, "init", "-q", "-b", "main")
+    for key, value in (("user.name", "Bench User"), ("user.email", "bench@example.com"),
+                       ("github.user", BENCH_USER), ("commit.gpgsign", "false")):
+        git(path, "config", key, value)
+    (path / "app.py").write_text("print('hello')\n")
+    run(sl("init", "--hooks", hooks, *(["--agent", "claude"] if agent else [])), path)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "--no-verify", "-m", "Initial commit")
+    return path
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+@dataclass
+class Row:
+    name: str
+    ours_label: str
+    base_label: str
+    ours: list[float] = field(default_factory=list)
+    base: list[float] = field(default_factory=list)
+    unit: str = "s"
+    goal: str = "—"
+    check: Callable[[float, float], bool] | None = None  # (median ours, median ratio) -> met
+    note: str = ""
+
+    def ratios(self) -> list[float]:
+        return [o / b for o, b in zip(self.ours, self.base, strict=True) if b > 0]
+
+    def summary(self) -> dict[str, Any]:
+        ratios = self.ratios()
+        ours = statistics.median(self.ours) if self.ours else None
+        base = statistics.median(self.base) if self.base else None
+        ratio = statistics.median(ratios) if ratios else None
+        met = None if self.check is None or ours is None or ratio is None else self.check(ours, ratio)
+        return {
+            "name": self.name, "ours": self.ours_label, "baseline": self.base_label, "unit": self.unit,
+            "ours_median": ours, "baseline_median": base, "ratio_median": ratio,
+            "ratio_p25_p75": _quartiles(ratios),
+            "ratio_min_max": [min(ratios), max(ratios)] if ratios else None,
+            "ours_min_max": [min(self.ours), max(self.ours)] if self.ours else None,
+            "samples": len(self.ours), "goal": self.goal, "met": met, "note": self.note,
+            "ours_samples": self.ours, "baseline_samples": self.base,
+        }
+
+
+def _quartiles(values: list[float]) -> list[float] | None:
+    if not values:
+        return None
+    if len(values) < 2:
+        return [values[0], values[0]]
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return [q[0], q[2]]
+
+
+def alternate(row: Row, repeat: int, ours: Callable[[], float], base: Callable[[], float]) -> None:
+    """Subject and baseline in turn, the order flipped each round, so drift hits both."""
+    for i in range(repeat):
+        if i % 2:
+            row.base.append(base())
+            row.ours.append(ours())
+        else:
+            row.ours.append(ours())
+            row.base.append(base())
+
+
+# --------------------------------------------------------------------------- the rows
+
+
+def claude_command(top: Path, event: str) -> str:
+    """The command string `sessionlog init --agent claude` wrote for an event."""
+    settings = json.loads((top / ".claude" / "settings.json").read_text())
+    for group in settings["hooks"][event]:
+        for handler in group["hooks"]:
+            if "sessionlog" in handler.get("command", ""):
+                return str(handler["command"])
+    raise SystemExit(f"bench: no sessionlog {event} hook in {top}/.claude/settings.json")
+
+
+def bench_agent_hooks(top: Path, repeat: int, history: str) -> list[Row]:
+    """The per-prompt and session-start hooks, run the way Claude Code runs them: the command
+    string from settings.json through `sh -c`, the event JSON on stdin, CLAUDE_PROJECT_DIR set."""
+    prompt_cmd = claude_command(top, "UserPromptSubmit")
+    start_cmd = claude_command(top, "SessionStart")
+    python = shlex.split(prompt_cmd)[0]
+    bare = f"{shlex.quote(python)} -c pass"
+    env = {**ENV, "CLAUDE_PROJECT_DIR": str(top)}
+    now = datetime.now(timezone.utc)
+    # Today's temp log with an entry 5 minutes ago: the common state mid-session.
+    rng = random.Random("hooks")
+    pending = top / ".sessionlog" / "pending" / PROJECT / BENCH_USER / f"{now.date().isoformat()}.md"
+    pending.parent.mkdir(parents=True, exist_ok=True)
+    earlier = now - timedelta(minutes=5)
+    pending.write_text(
+        f"# sessionlog: {PROJECT} / {BENCH_USER} / {now.date().isoformat()}\n"
+        f"<!-- sessionlog date={now.date().isoformat()} zone=UTC offset=+00:00 -->\n\n"
+        f"## {earlier:%H:%M} - {_phrase(rng, 5)}\n<!-- sessionlog at={earlier.isoformat()} -->\n"
+        f"- Decision: {_phrase(rng, 3)} over {_phrase(rng, 2)}, {rng.choice(REASONS)}\n"
+        f"- Next: {_phrase(rng, 5)}\n"
+    )
+    base_event = {"session_id": "bench-session", "transcript_path": str(top / "transcript.jsonl"),
+                  "cwd": str(top)}
+    prompt_json = json.dumps({**base_event, "hook_event_name": "UserPromptSubmit",
+                              "prompt": "Add pagination to the invoice export"}).encode()
+    start_json = json.dumps({**base_event, "hook_event_name": "SessionStart", "source": "startup"}).encode()
+
+    def sh(cmd: str, data: bytes) -> Callable[[], float]:
+        return lambda: timed(["sh", "-c", cmd], top, stdin=data, env=env)
+
+    rows = []
+    row = Row("per-prompt hook (UserPromptSubmit)", "settings.json command via sh -c",
+              "same python -c pass via sh -c", goal="≤ 1.5× bare",
+              check=lambda _o, r: r <= 1.5, note=f"repo with {history}")
+    sh(prompt_cmd, prompt_json)()  # first run writes the session state, as Claude Code's first prompt
+    alternate(row, repeat, sh(prompt_cmd, prompt_json), sh(bare, prompt_json))
+    rows.append(row)
+    row = Row("session-start hook (SessionStart startup)", "settings.json command via sh -c",
+              "same python -c pass via sh -c", note=f"repo with {history}")
+    alternate(row, repeat, sh(start_cmd, start_json), sh(bare, start_json))
+    rows.append(row)
+    pending.unlink()
+    return rows
+
+
+def bench_commit_hook(top: Path, repeat: int) -> list[Row]:
+    hook = top / ".git" / "hooks" / "pre-commit"
+    rows = []
+    row = Row("pre-commit hook, nothing pending", ".git/hooks/pre-commit", "same python -c pass",
+              goal="≤ 2× bare", check=lambda _o, r: r <= 2.0)
+    alternate(row, repeat, lambda: timed([str(hook)], top), lambda: timed([PY, "-c", "pass"], top))
+    rows.append(row)
+    row = Row("git commit --allow-empty, nothing pending", "with the hook", "--no-verify")
+    alternate(row, repeat, lambda: timed(["git", "commit", "-q", "--allow-empty", "-m", "x"], top),
+              lambda: timed(["git", "commit", "-q", "--allow-empty", "--no-verify", "-m", "x"], top))
+    rows.append(row)
+    return rows
+
+
+@dataclass
+class MonthRepo:
+    top: Path
+    label: str
+    runs: int = 0
+
+
+def make_month_repo(work: Path, name: str, sizes: Sizes, history: int, *, agent: bool = False,
+                    month_entries: int | None = None) -> MonthRepo:
+    """A repository whose archive holds `history` months and the current month (2024-06),
+    generated on disk, committed, then primed: one consolidation, as the first commit makes."""
+    top = new_repo(work / name / PROJECT, agent=agent, hooks="native" if agent else "none")
+    users = [f"u{i:02d}" for i in range(sizes.month_users)]
+    logs = top / "logs"
+    current = "2024-06"
+    total = 0
+    for k in range(history, 0, -1):
+        total += write_archive_month(logs, shift_month(current, -k), sizes.month_entries, users, "hist")
+    entries = sizes.month_entries if month_entries is None else month_entries
+    if entries:
+        total += write_archive_month(logs, current, entries, users, "month", days=28)
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "--no-verify", "--allow-empty", "-m", "Archive")
+    # Prime: the first consolidation parses everything once and fills .sessionlog/cache.
+    put_pending(top, "u00", date(2024, 6, 29), "prime", 17)
+    run(sl("consolidate"), top)
+    git(top, "commit", "-q", "--no-verify", "-m", "Prime")
+    return MonthRepo(top, f"{total:,} entries")
+
+
+def put_pending(top: Path, user: str, day: date, tag: str, n: int) -> None:
+    path = top / ".sessionlog" / "pending" / PROJECT / user / f"{day.isoformat()}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(day_log(random.Random(tag), user, day, n, tag=f" ({tag})"))
+
+
+def consolidate_once(repo: MonthRepo, in_process: bool) -> float:
+    """One new day (17 entries, new content each run) into the month; timed; then undone."""
+    repo.runs += 1
+    put_pending(repo.top, "u01", date(2024, 6, 30), f"run {repo.runs}", 17)
+    if in_process:
+        from sessionlog_git import consolidate, workspace
+
+        start = time.perf_counter()
+        result = consolidate.run(workspace.at(repo.top))
+        elapsed = time.perf_counter() - start
+        assert result.archived and not result.problems, result.problems
+    else:
+        elapsed = timed(sl("consolidate"), repo.top)
+    git(repo.top, "reset", "-q", "--hard", "HEAD")
+    return elapsed
+
+
+def bench_consolidation(work: Path, sizes: Sizes, repeat: int,
+                        month: MonthRepo, years: MonthRepo) -> list[Row]:
+    empty = make_month_repo(work, "empty", sizes, 0, month_entries=0)
+    empty.label = "no history"
+    size = f"{sizes.month_entries:,}-entry month"
+    rows = []
+    for in_process, how in ((False, "`sessionlog consolidate` process"),
+                            (True, "in-process consolidate.run")):
+        one = Row(f"one new day into a {size} ({how})", f"month: {month.label}",
+                  "the same day, empty archive", goal="≤ 0.25 s", check=lambda o, _r: o <= 0.25)
+        many = Row(f"the same with {sizes.history_months} months of history before it ({how})",
+                   f"{years.label}", f"month only: {month.label}", goal="≤ 1.10×",
+                   check=lambda _o, r: r <= 1.10)
+        for i in range(repeat):
+            order = [(empty, one.base), (month, one.ours), (years, many.ours)]
+            if i % 2:
+                order.reverse()
+            for repo, out in order:
+                out.append(consolidate_once(repo, in_process))
+        many.base = list(one.ours)
+        rows += [one, many]
+    return rows
+
+
+REBUILD_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+top = Path(sys.argv[1])
+if sys.argv[2] == "read":
+    start = time.perf_counter()
+    n = sum(len(p.read_bytes()) for p in (top / "logs" / "archive").rglob("*.md"))
+    elapsed = time.perf_counter() - start
+else:
+    from sessionlog_git import consolidate, workspace
+    ws = workspace.at(top)
+    start = time.perf_counter()
+    n = len(consolidate.rebuild(ws))
+    elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed, "rss_mb": peak_mb(), "n": n}))
+"""
+# Peak memory of this process: VmHWM (ru_maxrss of a child can carry the parent's peak over
+# fork and exec on Linux, which would overstate a small child).
+PEAK = """
+import resource
+def peak_mb():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+
+def bench_rebuild(work: Path, sizes: Sizes, repeat: int) -> list[Row]:
+    top = new_repo(work / "rebuild" / PROJECT)
+    users = [f"dev{i:02d}" for i in range(sizes.rebuild_users)]
+    per_month = sizes.rebuild_entries // sizes.rebuild_months
+    total = sum(write_archive_month(top / "logs", shift_month("2023-01", k), per_month, users, "rb")
+                for k in range(sizes.rebuild_months))
+    label = f"{total:,} entries, {len(users)} contributors, {sizes.rebuild_months} months"
+
+    def child(kind: str) -> dict[str, float]:
+        out = run([PY, "-c", PEAK + REBUILD_CHILD, str(top), kind], top)
+        data: dict[str, float] = json.loads(out)
+        return data
+
+    time_row = Row(f"full rebuild (consolidate.rebuild), {label}", "rebuild, in a child process",
+                   "reading every archive file's bytes", goal="≤ 10 s", check=lambda o, _r: o <= 10)
+    mem_row = Row("peak memory of that rebuild (VmHWM)", "rebuild child", "python -c pass",
+                  unit="MB", goal="≤ 500 MB", check=lambda o, _r: o <= 500)
+    bare = PEAK + "import json; print(json.dumps({'rss_mb': peak_mb()}))"
+    for i in range(repeat):
+        if i % 2 == 0:
+            time_row.base.append(child("read")["seconds"])
+        got = child("rebuild")
+        time_row.ours.append(got["seconds"])
+        mem_row.ours.append(got["rss_mb"])
+        if i % 2:
+            time_row.base.append(child("read")["seconds"])
+        mem_row.base.append(json.loads(run([PY, "-c", bare], top))["rss_mb"])
+    return [time_row, mem_row]
+
+
+def make_why_repo(work: Path, commits: int) -> tuple[Path, str]:
+    """`commits` commits through git fast-import: 20 source files edited a line at a time, an
+    archive file consolidated with every 25th commit (and with the last, the one blamed)."""
+    top = work / "why" / PROJECT
+    top.mkdir(parents=True)
+    git(top, "init", "-q", "-b", "main")
+    git(top, "config", "github.user", BENCH_USER)
+    files = {f"src/mod{k:02d}.py": [f"value_{k}_{n} = {n}" for n in range(50)] for k in range(20)}
+    authors = [(f"dev{i:02d}", f"dev{i:02d}@example.com") for i in range(10)]
+    rng = random.Random("why")
+    t0 = int(datetime(2023, 1, 1, tzinfo=timezone.utc).timestamp())
+    chunks: list[bytes] = []
+
+    def data(payload: bytes) -> None:
+        chunks.append(b"data %d\n" % len(payload) + payload + b"\n")
+
+    for i in range(commits):
+        name, email = authors[i % len(authors)]
+        last = i == commits - 1
+        path = "src/mod00.py" if last else f"src/mod{i % 20:02d}.py"
+        line = 0 if last else (i // 20) % 50
+        topic = _phrase(rng, 3)
+        files[path][line] = f"{topic.replace(' ', '_')} = {i}  # {topic}"
+        when = t0 + i * 3600
+        chunks.append(f"commit refs/heads/main\nmark :{i + 1}\n"
+                      f"author {name} <{email}> {when} +0000\n"
+                      f"committer {name} <{email}> {when} +0000\n".encode())
+        data(f"Change {topic} in {path}".encode())
+        if i:
+            chunks.append(f"from :{i}\n".encode())
+        else:
+            chunks.extend(f"M 100644 inline {p}\n".encode() + _data(("\n".join(v) + "\n").encode())
+                          for p, v in files.items() if p != path)
+        chunks.append(f"M 100644 inline {path}\n".encode())
+        data(("\n".join(files[path]) + "\n").encode())
+        if i % 25 == 0 or last:
+            day = datetime.fromtimestamp(when, timezone.utc).date()
+            log = day_log(rng, name, day, 3, tag=f" {topic} {path}").encode()
+            rel = f"logs/archive/{day:%Y-%m}/{PROJECT}/{name}/{day.isoformat()}-{content_id(log)}.md"
+            chunks.append(f"M 100644 inline {rel}\n".encode())
+            data(log)
+        chunks.append(b"\n")
+    git(top, "fast-import", "--quiet", stdin=b"".join(chunks))
+    git(top, "reset", "-q", "--hard", "main")
+    run(sl("init", "--hooks", "none"), top)
+    return top, "src/mod00.py:1"
+
+
+def _data(payload: bytes) -> bytes:
+    return b"data %d\n" % len(payload) + payload + b"\n"
+
+
+def bench_why(work: Path, sizes: Sizes, repeat: int) -> list[Row]:
+    top, target = make_why_repo(work, sizes.why_commits)
+    path, line = target.split(":")
+    row = Row(f"sessionlog why {target}, {sizes.why_commits:,} commits", "sessionlog why",
+              f"git blame -L {line},{line}")
+    run(sl("why", target), top)  # a first run, as a warm cache would have it
+    alternate(row, repeat, lambda: timed(sl("why", target), top),
+              lambda: timed(["git", "blame", "--porcelain", "-L", f"{line},{line}", "--", path], top))
+    return [row]
+
+
+def towncrier_python(log: Callable[[str], None]) -> tuple[str | None, str]:
+    """towncrier in its own venv under .cache/bench-venv: (python, "") or (None, why not)."""
+    venv = ROOT / ".cache" / "bench-venv"
+    python = venv / "bin" / "python"
+    probe = [str(python), "-c", "import towncrier"]
+    if python.exists() and subprocess.run(probe, capture_output=True, check=False).returncode == 0:
+        return str(python), ""
+    log(f"bench: installing {TOWNCRIER} into {venv} (for the comparison only)")
+    real_env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_REQUIRE")}
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True,
+                       capture_output=True, timeout=300)
+        proc = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--retries", "1", "--timeout", "15", TOWNCRIER],
+            capture_output=True, text=True, check=False, timeout=600, env=real_env,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"could not create {venv}: {exc}"
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return None, f"PyPI not reachable or install failed ({last[:120]})"
+    return str(python), ""
+
+
+def bench_towncrier(work: Path, sizes: Sizes, repeat: int, log: Callable[[str], None]) -> list[Row]:
+    n = sizes.fragments
+    ours_template = new_repo(work / "ours-template" / PROJECT)
+    users = [f"u{i:02d}" for i in range(10)]
+    days = month_days("2024-06")[:25]
+    rng = random.Random("fragments")
+    slots = [(u, d) for u in users for d in days][:n]
+    for i, (user, day) in enumerate(slots):
+        k = n // len(slots) + (1 if i < n % len(slots) else 0)
+        path = ours_template / ".sessionlog" / "pending" / PROJECT / user / f"{day.isoformat()}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(day_log(rng, user, day, k))
+    row = Row(f"{n:,} entries into one file each side", "sessionlog consolidate (fresh repo)",
+              "towncrier build (fresh repo)", goal="< 1× towncrier", check=lambda _o, r: r < 1.0)
+    counter = [0]
+
+    def fresh(template: Path) -> Path:
+        counter[0] += 1
+        dest = work / f"run{counter[0]}" / template.name
+        shutil.copytree(template, dest, symlinks=True)
+        return dest
+
+    def ours() -> float:
+        dest = fresh(ours_template)
+        elapsed = timed(sl("consolidate"), dest)
+        shutil.rmtree(dest.parent)
+        return elapsed
+
+    python, why_not = towncrier_python(log)
+    if python is None:
+        row.base_label = f"towncrier: not measured: {why_not}"
+        row.check = None
+        row.ours = [ours() for _ in range(repeat)]
+        return [row]
+    tc_template = work / "towncrier-template" / "proj"
+    (tc_template / "changes").mkdir(parents=True)
+    git(tc_template, "init", "-q", "-b", "main")
+    (tc_template / "pyproject.toml").write_text(
+        '[tool.towncrier]\nname = "bench"\ndirectory = "changes"\nfilename = "NEWS.rst"\n'
+    )
+    (tc_template / "NEWS.rst").write_text(
+        "Release notes\n=============\n\n.. towncrier release notes start\n"
+    )
+    kinds = ("feature", "bugfix", "doc", "removal", "misc")
+    for i in range(n):
+        (tc_template / "changes" / f"{i + 1}.{kinds[i % len(kinds)]}").write_text(
+            f"{_phrase(rng, 1).capitalize()} {_phrase(rng, 8)}; {rng.choice(REASONS)}.\n"
+        )
+    git(tc_template, "add", "-A")
+    git(tc_template, "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "fragments")
+    version = run([python, "-c", "import importlib.metadata as m; print(m.version('towncrier'))"],
+                  tc_template).strip()
+    row.base_label = f"towncrier {version} build (fresh repo)"
+
+    def theirs() -> float:
+        dest = fresh(tc_template)
+        elapsed = timed([python, "-m", "towncrier", "build", "--keep", "--version", "1.0.0"], dest)
+        assert (dest / "NEWS.rst").stat().st_size > 100 * n // 10
+        shutil.rmtree(dest.parent)
+        return elapsed
+
+    alternate(row, repeat, ours, theirs)
+    return [row]
+
+
+# Where the per-prompt hook's time goes: each step is a process that goes one step further
+# along the hook's import chain; the marginal cost is its median minus the previous step's.
+HOOK_STEPS = (
+    ("python -c pass (site, the editable-install finder)", ["-c", "pass"]),
+    ("+ runpy and the sessionlog_git package (-m)", ["-c", "import runpy, sessionlog_git"]),
+    ("+ sessionlog_git.main (the dispatcher)", ["-c", "import runpy, sessionlog_git.main"]),
+    ("+ entries, layout, clock, names", ["-c", "import runpy, sessionlog_git.main, sessionlog_git.entries, "
+     "sessionlog_git.layout, sessionlog_git.clock, sessionlog_git.names"]),
+    ("+ config", ["-c", "import runpy, sessionlog_git.main, sessionlog_git.entries, sessionlog_git.layout, "
+     "sessionlog_git.clock, sessionlog_git.config"]),
+    ("+ views, archive (through continuity)", ["-c", "import runpy, sessionlog_git.main, "
+     "sessionlog_git.config, sessionlog_git.archive"]),
+    ("+ continuity", ["-c", "import runpy, sessionlog_git.main, sessionlog_git.config, "
+     "sessionlog_git.continuity"]),
+    ("+ agent_hooks (json, traceback, dataclasses, ...)", ["-c", "import runpy, sessionlog_git.main, "
+     "sessionlog_git.agent_hooks"]),
+    ("+ identity, gitconfig, fsutil (imported when the hook runs)", ["-c", "import runpy, "
+     "sessionlog_git.main, sessionlog_git.agent_hooks, sessionlog_git.identity, sessionlog_git.gitconfig, "
+     "sessionlog_git.fsutil"]),
+    ("the whole hook: -m sessionlog_git hook user-prompt-submit", ["-m", "sessionlog_git", "hook",
+     "user-prompt-submit"]),
+)
+
+
+def hook_breakdown(top: Path, repeat: int) -> list[dict[str, Any]]:
+    env = {**ENV, "CLAUDE_PROJECT_DIR": str(top)}
+    data = json.dumps({"session_id": "bench-breakdown", "cwd": str(top), "prompt": "x",
+                       "hook_event_name": "UserPromptSubmit"}).encode()
+    samples: list[list[float]] = [[] for _ in HOOK_STEPS]
+    for i in range(repeat):
+        steps = list(enumerate(HOOK_STEPS))
+        for k, (_, args) in steps if i % 2 else reversed(steps):
+            samples[k].append(timed([PY, *args], top, stdin=data, env=env))
+    out = []
+    previous = 0.0
+    for (label, _), times in zip(HOOK_STEPS, samples, strict=True):
+        median = statistics.median(times)
+        out.append({"step": label, "median_ms": median * 1000, "marginal_ms": (median - previous) * 1000})
+        previous = median
+    return out
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _num(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def table(summaries: list[dict[str, Any]]) -> str:
+    out = ["| measurement | ours (median) | baseline (median) | ratio (p25–p75) | goal | met? |",
+           "| --- | --- | --- | --- | --- | --- |"]
+    for s in summaries:
+        ratio = "n/a"
+        if s["ratio_median"] is not None:
+            lo, hi = s["ratio_p25_p75"]
+            ratio = f"{s['ratio_median']:.2f}× ({lo:.2f}–{hi:.2f})"
+        met = {True: "yes", False: "**no**", None: "—"}[s["met"]]
+        name = s["name"] + (f" [{s['note']}]" if s["note"] else "")
+        out.append(
+            f"| {name} | {_num(s['ours_median'], s['unit'])} {s['ours']} | "
+            f"{_num(s['baseline_median'], s['unit'])} {s['baseline']} | {ratio} | {s['goal']} | {met} |"
+        )
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run, in seconds")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="pairs per row (default 7, quick 2); the hook rows run 3× as many")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument("--only", default="", help=argparse.SUPPRESS)  # comma-separated groups
+    parser.add_argument("--hook-breakdown", action="store_true",
+                        help="also time the per-prompt hook's import chain step by step")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    repeat = max(1, args.repeat or (2 if args.quick else 7))
+    only = set(filter(None, args.only.split(",")))
+
+    def want(group: str) -> bool:
+        return not only or group in only
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="sessionlog-bench-") as tmp:
+        work = Path(tmp)
+        (work / "home").mkdir()
+        ENV.update(bench_env(work / "home"))
+        # In-process runs (consolidate.run) see the same environment as the children.
+        os.environ.clear()
+        os.environ.update(ENV)
+        time.tzset()
+        rows: list[Row] = []
+        breakdown: list[dict[str, Any]] = []
+        month = years = None
+        if want("hooks") or want("consolidate"):
+            log(f"bench: generating a {sizes.month_entries:,}-entry month, and one with "
+                f"{sizes.history_months} months of history before it")
+            month = make_month_repo(work, "month", sizes, 0)
+            years = make_month_repo(work, "years", sizes, sizes.history_months, agent=True)
+        if want("hooks") and years is not None:
+            log("bench: agent hooks")
+            rows += bench_agent_hooks(years.top, repeat * 3, years.label)
+            if args.hook_breakdown:
+                breakdown = hook_breakdown(years.top, repeat * 3)
+            log("bench: commit hook")
+            rows += bench_commit_hook(years.top, repeat * 3)
+        if want("consolidate") and month is not None and years is not None:
+            log("bench: consolidation")
+            rows += bench_consolidation(work, sizes, repeat, month, years)
+        if want("rebuild"):
+            log(f"bench: full rebuild of {sizes.rebuild_entries:,} entries")
+            rows += bench_rebuild(work, sizes, max(1, (repeat + 1) // 2))
+        if want("why"):
+            log(f"bench: sessionlog why in {sizes.why_commits:,} commits")
+            rows += bench_why(work, sizes, repeat)
+        if want("towncrier"):
+            log(f"bench: {sizes.fragments:,} fragments, towncrier and ours")
+            rows += bench_towncrier(work, sizes, max(1, (repeat + 1) // 2), log)
+    summaries = [r.summary() for r in rows]
+    meta = {"python": PY, "version": sys.version.split()[0], "cores": os.cpu_count(),
+            "quick": args.quick, "repeat": repeat, "seconds": round(time.perf_counter() - started, 1),
+            "sizes": sizes.__dict__}
+    if args.json:
+        print(json.dumps({"meta": meta, "rows": summaries, "hook_breakdown": breakdown}, indent=2))
+    else:
+        print(table(summaries))
+        if breakdown:
+            print("\n| per-prompt hook, step by step | median | marginal |\n| --- | --- | --- |")
+            for step in breakdown:
+                print(f"| {step['step']} | {step['median_ms']:.1f} ms | +{step['marginal_ms']:.1f} ms |")
+        print(f"\n{'quick' if args.quick else 'full'} run, {repeat} pairs per row (hooks {repeat * 3}), "
+              f"Python {meta['version']}, {meta['cores']} cores, {meta['seconds']} s in all")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
