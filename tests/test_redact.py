@@ -102,3 +102,23 @@ def test_private_key_block_and_line_numbers_of_what_follows() -> None:
     assert "MHcCAQEEIBkg" not in result.text and "[REDACTED:private-key]\n" in result.text
     unterminated = redact(f"- oops:\n{begin}\nMHcCAQEEIBkg\n\n- Next: rotate it\n")
     assert "MHcCAQEEIBkg" not in unterminated.text and "- Next: rotate it" in unterminated.text
+
+
+def test_detect_secrets_backs_up_our_rules_through_the_prefilter(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sessionlog_git import redact as module
+
+    line = next(text for kind, text in SECRETS if kind == "telegram bot token")
+    assert redact(line).kinds() == ["telegram-bot-token"]  # found by detect-secrets
+    monkeypatch.setattr(module, "_detect_secrets", lambda: None)
+    assert redact(line).count == 0  # our rules alone miss this shape
+
+
+def test_prose_does_not_load_detect_secrets() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from sessionlog_git.redact import redact; "
+            "r = redact('## 09:00 - Cart\\n- Decision: keep the cart in the session\\n- Next: tests\\n'); "
+            "print(r.count, 'detect_secrets' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "False"]
