@@ -121,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    if words == ["git-hook", "pre-commit"]:
+        # Every commit runs this (the framework calls the console script): answer an idle
+        # commit before anything heavier is imported.
+        from sessionlog_git.idle import nothing_to_do
+
+        if nothing_to_do("."):
+            return 0
     if words[:1] == ["hook"]:
         # The agent hooks' fast path (every prompt): no parser to build; never exits non-zero.
         from sessionlog_git.agent_hooks import run as run_hook

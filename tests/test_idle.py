@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from conftest import Repo
 
@@ -46,3 +47,47 @@ def test_idle_hook_under_the_framework_environment(native_repo: Repo) -> None:
     assert proc.stdout == ""
     names = imported(proc.stderr)
     assert "sessionlog_git" in names and not names & set(HEAVY)
+
+
+def test_idle_check_constants_match_the_modules_they_mirror() -> None:
+    from sessionlog_git import config, idle, ledger
+
+    assert idle.STATE_DIR == config.STATE_DIR
+    assert idle.CACHE_NAME == config.CACHE_NAME and idle.CACHE_VERSION == config.CACHE_VERSION
+    assert config.DEFAULTS["pending_dir"] == idle.DEFAULT_PENDING
+    assert idle.LEDGER_NAME == ledger.LEDGER_NAME
+
+
+def test_idle_commit_imports_almost_nothing(native_repo: Repo) -> None:
+    """An idle commit answers from a few stat calls: not even the config module is loaded."""
+    repo = native_repo
+    repo.sl("consolidate")  # refresh the config cache
+    out = repo.git("commit", "--allow-empty", "-m", "idle", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    bare = repo.run(sys.executable, "-X", "importtime", "-c", "pass").stderr
+    names = imported(out.stderr) - imported(bare)  # what start-up imports anyway is not ours
+    assert "sessionlog_git" in names
+    assert not names & {"dataclasses", "tempfile", "argparse", "subprocess", "pathlib", "typing"}, names
+
+
+def test_idle_check_sends_anything_uncertain_down_the_full_path(native_repo: Repo) -> None:
+    from sessionlog_git import idle
+
+    repo = native_repo
+    top = str(repo.path)
+    repo.sl("consolidate")
+    assert idle.nothing_to_do(top) is True
+    repo.log("2026-11-25T09:00:00+01:00", "Pending work")
+    assert idle.nothing_to_do(top) is False  # a temp log is waiting
+    repo.sl("consolidate")
+    assert idle.nothing_to_do(top) is False  # the ledger: our files are not committed yet
+    repo.git("commit", "-m", "commit them")
+    repo.git("commit", "--allow-empty", "-m", "clear the ledger")
+    assert idle.nothing_to_do(top) is True
+    repo.write(".sessionlog.yaml", "project: shop\npending_dir: tmp/pending\n")
+    assert idle.nothing_to_do(top) is False  # a config edit: the cache is stale
+    repo.sl("consolidate")
+    assert idle.nothing_to_do(top) is True
+    repo.log("2026-11-25T09:30:00+01:00", "Elsewhere")
+    assert (repo.path / "tmp/pending/shop/ada/2026-11-25.md").is_file()
+    assert idle.nothing_to_do(top) is False  # found in the configured folder
+    assert idle.nothing_to_do(str(repo.path / "logs")) is False  # not a work tree's top

@@ -1,0 +1,70 @@
+"""The commit hook's idle check, for the commit with nothing pending: a few stat calls.
+
+Runs before anything else is imported (see __main__ and main), so an idle commit costs
+little more than the interpreter's start-up. It answers only when it is sure: "nothing to
+do" needs a config it can read from the parse cache (or no config at all), no ledger of an
+unfinished run, and no temp log in the pending folder. Anything else goes the full way.
+"""
+from __future__ import annotations
+
+import os
+
+# The same values as config.STATE_DIR, CACHE_NAME, CACHE_VERSION and DEFAULTS["pending_dir"]
+# and ledger.LEDGER_NAME (a test holds them equal): importing config would cost the import
+# time this module exists to save.
+STATE_DIR = ".sessionlog"
+CACHE_NAME = "config.json"
+CACHE_VERSION = 1
+DEFAULT_PENDING = ".sessionlog/pending"
+LEDGER_NAME = "written.json"
+
+
+def _pending_dir(top: str) -> str | None:
+    """The configured pending folder, or None when only the full config loader can tell."""
+    try:
+        with open(os.path.join(top, ".sessionlog.yaml"), "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return DEFAULT_PENDING
+    except OSError:
+        return None
+    import hashlib
+    import json
+
+    try:
+        with open(os.path.join(top, STATE_DIR, CACHE_NAME), encoding="utf-8") as handle:
+            cached = json.load(handle)
+        if (
+            cached.get("version") == CACHE_VERSION
+            and cached.get("sha256") == hashlib.sha256(raw).hexdigest()
+        ):
+            return str(cached["config"].get("pending_dir") or DEFAULT_PENDING)
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _has_temp_log(pending: str) -> bool:
+    """Any `.md` file at <project>/<user>/ (as layout.has_pending)."""
+    try:
+        projects = [e.path for e in os.scandir(pending) if e.is_dir()]
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    for project in projects:
+        for user in os.scandir(project):
+            if user.is_dir() and any(f.name.endswith(".md") for f in os.scandir(user.path)):
+                return True
+    return False
+
+
+def nothing_to_do(top: str) -> bool:
+    """True only when the commit hook surely has nothing to do in the work tree at `top`."""
+    if not os.path.exists(os.path.join(top, ".git")):
+        return False  # not at a work tree's top: let the full path find it
+    pending = _pending_dir(top)
+    if pending is None or os.path.exists(os.path.join(top, STATE_DIR, LEDGER_NAME)):
+        return False
+    try:
+        return not _has_temp_log(os.path.join(top, pending))
+    except OSError:
+        return False
