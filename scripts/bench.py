@@ -629,20 +629,13 @@ def bench_towncrier(work: Path, sizes: Sizes, repeat: int, log: Callable[[str], 
 HOOK_STEPS = (
     ("python -c pass (site, the editable-install finder)", ["-c", "pass"]),
     ("+ runpy and the sessionlog_git package (-m)", ["-c", "import runpy, sessionlog_git"]),
-    ("+ sessionlog_git.main (the dispatcher)", ["-c", "import runpy, sessionlog_git.main"]),
-    ("+ entries, layout, clock, names", ["-c", "import runpy, sessionlog_git.main, sessionlog_git.entries, "
-     "sessionlog_git.layout, sessionlog_git.clock, sessionlog_git.names"]),
-    ("+ config", ["-c", "import runpy, sessionlog_git.main, sessionlog_git.entries, sessionlog_git.layout, "
-     "sessionlog_git.clock, sessionlog_git.config"]),
-    ("+ views, archive (through continuity)", ["-c", "import runpy, sessionlog_git.main, "
-     "sessionlog_git.config, sessionlog_git.archive"]),
-    ("+ continuity", ["-c", "import runpy, sessionlog_git.main, sessionlog_git.config, "
-     "sessionlog_git.continuity"]),
-    ("+ agent_hooks (json, traceback, dataclasses, ...)", ["-c", "import runpy, sessionlog_git.main, "
-     "sessionlog_git.agent_hooks"]),
-    ("+ identity, gitconfig, fsutil (imported when the hook runs)", ["-c", "import runpy, "
-     "sessionlog_git.main, sessionlog_git.agent_hooks, sessionlog_git.identity, sessionlog_git.gitconfig, "
-     "sessionlog_git.fsutil"]),
+    ("+ prompt_hook (json, datetime: the per-prompt decision)", ["-c", "import runpy, "
+     "sessionlog_git.prompt_hook"]),
+    ("+ clock, names (imported when the hook runs)", ["-c", "import runpy, sessionlog_git.prompt_hook, "
+     "sessionlog_git.clock, sessionlog_git.names"]),
+    ("+ identity, gitconfig (the user from git config)", ["-c", "import runpy, "
+     "sessionlog_git.prompt_hook, sessionlog_git.clock, sessionlog_git.names, sessionlog_git.identity, "
+     "sessionlog_git.gitconfig"]),
     ("the whole hook: -m sessionlog_git hook user-prompt-submit", ["-m", "sessionlog_git", "hook",
      "user-prompt-submit"]),
 )

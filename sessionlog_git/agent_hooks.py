@@ -25,6 +25,9 @@ Where work happens:
 * "files changed since the last entry" is a bounded walk of the work tree comparing file
   modification times with a baseline (see `changed_since`), never `git status`.
 
+The common per-prompt case is decided by `prompt_hook` (the entry point of `sessionlog hook`),
+which imports far less and hands everything else here, with stdin already read.
+
 Whatever happens, the process exits 0; its own errors go to `.sessionlog/hook-errors.log`.
 Per-session state (when it started, the last nudge, whether Stop already blocked for the
 current stretch of unlogged work) lives in `.sessionlog/sessions/<session_id>.json`.
@@ -33,10 +36,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -49,6 +50,20 @@ from sessionlog_git.clock import Moment
 from sessionlog_git.clock import now as clock_now
 from sessionlog_git.config import STATE_DIR, Config
 from sessionlog_git.names import is_safe, slug
+from sessionlog_git.prompt_hook import (
+    EVENT_ALIASES,
+    STOP_PREFIX,
+    changed_files,
+    clock_text,
+    context_json,
+    files_text,
+    no_entry_text,
+    nudge_text,
+    read_stdin,
+    session_key,
+    sessionlog_command,
+)
+from sessionlog_git.prompt_hook import main_folder_name as _main_folder_name
 
 EVENTS = {
     "session-start": "SessionStart",
@@ -57,28 +72,13 @@ EVENTS = {
     "pre-compact": "PreCompact",
     "session-end": "SessionEnd",
 }
-# The CLI's own names also work as our event names (`hook before-agent --agent gemini`).
-EVENT_ALIASES = {"before-agent": "user-prompt-submit", "after-agent": "stop",
-                 "pre-compress": "pre-compact"}
 ERROR_LOG = "hook-errors.log"
 ERROR_LOG_MAX = 256 * 1024
 SESSIONS_DIR = "sessions"
 SESSION_KEEP_DAYS = 14
 MAX_CONTEXT = 2000  # characters of SessionStart context
-
-# The changed-files scan: folders never worth a look, and its bounds.
-SKIP_DIRS = frozenset(
-    {
-        "node_modules", "__pycache__", "venv", "env", "build", "dist", "target", "vendor",
-        "bower_components", "coverage", "htmlcov", "site-packages", "out",
-    }
-)
-KEEP_DOT_DIRS = frozenset({".github", ".gitlab", ".circleci", ".devcontainer", ".claude"})
-SKIP_FILES = frozenset({".DS_Store", "settings.local.json"})
-SCAN_LIMIT = 20_000  # directory entries looked at, at most
 AUTO_TITLE = "Automatic entry: session ended without a log entry"
 AUTO_FILES_SHOWN = 10
-STOP_PREFIX = "sessionlog: files changed"
 
 
 # --------------------------------------------------------------------------- the assistants
@@ -108,9 +108,7 @@ class Assistant:
         if out is None or not out.text:
             return ""
         if out.kind == "context":
-            native = self.events.get(event, EVENTS.get(event, event))
-            payload = {"hookSpecificOutput": {"hookEventName": native, "additionalContext": out.text}}
-            return json.dumps(payload, ensure_ascii=False)
+            return context_json(self.events.get(event, EVENTS.get(event, event)), out.text)
         if out.kind == "block":
             return json.dumps({"decision": "block", "reason": out.text}, ensure_ascii=False)
         return out.text if self.compaction_text else ""
@@ -176,17 +174,7 @@ def find_top(data: dict[str, Any], assistant: Assistant | None = None) -> Path |
 
 def main_folder_name(top: Path) -> str:
     """The main work tree's folder name, also from a linked worktree (as gitops has it)."""
-    dot_git = top / ".git"
-    if dot_git.is_file():
-        try:
-            text = dot_git.read_text(encoding="utf-8").strip()
-        except OSError:
-            return top.name
-        if text.startswith("gitdir:"):
-            parts = Path(text[len("gitdir:") :].strip()).parts
-            if ".git" in parts:
-                return parts[parts.index(".git") - 1] if parts.index(".git") > 0 else top.name
-    return top.name
+    return _main_folder_name(str(top))
 
 
 def _scalar(text: str) -> str | None:
@@ -292,21 +280,11 @@ def resolve_user(top: Path, configured: str) -> str:
         return "unknown"
 
 
-def sessionlog_command() -> str:
-    """How to run sessionlog from the assistant's shell on this machine."""
-    for folder in os.get_exec_path():
-        candidate = os.path.join(folder, "sessionlog")
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return "sessionlog"
-    return f"'{sys.executable}' -m sessionlog_git"
-
-
 # --------------------------------------------------------------------------- state
 
 
 def _session_key(data: dict[str, Any]) -> str:
-    raw = str(data.get("session_id") or "unknown")
-    return re.sub(r"[^A-Za-z0-9._-]", "_", raw)[:100].lstrip(".") or "unknown"
+    return session_key(data)
 
 
 @dataclass
@@ -352,8 +330,7 @@ class Context:
 
     @property
     def clock(self) -> str:
-        zone = "" if self.now.zone == self.now.offset else f" {self.now.zone}"
-        return f"{self.now.at:%H:%M}{zone} (UTC{self.now.offset})"
+        return clock_text(self.now)
 
     def local(self, posix: float) -> datetime:
         return datetime.fromtimestamp(posix, tz=self.now.at.tzinfo)
@@ -387,68 +364,17 @@ def make_context(top: Path, data: dict[str, Any], assistant: Assistant | None = 
 # --------------------------------------------------------------------------- changed files
 
 
-def _ignored_dir_names(top: Path) -> set[str]:
-    """Plain folder names from the top-level .gitignore (`build/`, `/tmp`): skipped too."""
-    try:
-        text = (top / ".gitignore").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return set()
-    names: set[str] = set()
-    for line in text.splitlines():
-        item = line.strip().strip("/")
-        if item and not line.lstrip().startswith(("#", "!")) and not any(c in item for c in "*?[/\\"):
-            names.add(item)
-    return names
-
-
 def changed_since(ctx: Context, since: float, limit: int = 50) -> tuple[list[str], bool]:
     """Work-tree files modified after `since` (POSIX time): (up to `limit` paths, more?).
 
-    A walk of the work tree by modification time, bounded to SCAN_LIMIT entries. It skips
-    `.git`, the state and pending folders, the logs folder, dot-folders other than a few
-    that hold project files (.github, .claude, ...), dependency and build folders
-    (node_modules, venv, dist, ...), and plain folder names listed in the top-level
-    .gitignore. A file counts when its mtime is later than `since`.
+    `prompt_hook.changed_files`, skipping `.git`, the state, pending and logs folders.
     """
     cfg = ctx.cfg
-    skip_names = SKIP_DIRS | _ignored_dir_names(ctx.top)
     skip_paths = {
         os.path.normpath(str(p))
         for p in (ctx.top / ".git", cfg.state_path, cfg.pending_path, cfg.logs_path)
     }
-    found: list[str] = []
-    stack = [str(ctx.top)]
-    seen = 0
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            seen += 1
-            if seen > SCAN_LIMIT:
-                return found, True
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    name = entry.name
-                    if name in skip_names or (name.startswith(".") and name not in KEEP_DOT_DIRS):
-                        continue
-                    if os.path.normpath(entry.path) in skip_paths:
-                        continue
-                    stack.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    name = entry.name
-                    if name in SKIP_FILES or name.endswith(("~", ".swp", ".swx")):
-                        continue
-                    if entry.stat(follow_symlinks=False).st_mtime > since:
-                        rel = os.path.relpath(entry.path, ctx.top).replace(os.sep, "/")
-                        if len(found) >= limit:
-                            return sorted(found), True
-                        found.append(rel)
-            except OSError:
-                continue
-    return sorted(found), False
+    return changed_files(str(ctx.top), skip_paths, since, limit)
 
 
 def _baseline(ctx: Context) -> tuple[continuity.LastEntry, float]:
@@ -457,14 +383,7 @@ def _baseline(ctx: Context) -> tuple[continuity.LastEntry, float]:
     return last, max(last.mark, ctx.started())
 
 
-def _files_text(files: list[str], more: bool, shown: int = 5) -> str:
-    text = ", ".join(files[:shown])
-    extra = len(files) - shown
-    if extra > 0:
-        text += f" (+{extra}{'+' if more else ''} more)"
-    elif more:
-        text += " (and more)"
-    return text
+_files_text = files_text
 
 
 def _last_text(last: continuity.LastEntry) -> str:
@@ -532,12 +451,7 @@ def user_prompt_submit(ctx: Context) -> Output | None:
     last, since = _baseline(ctx)
     today = ctx.now.at.date()
     if last.record is None or last.record.at.date() != today:
-        return _context(
-            f"sessionlog: no log entry yet today ({today.isoformat()}). Temp log: {ctx.today_rel}; "
-            f"local time now {ctx.clock}. Entries are `## HH:MM - Title` plus `- Decision:`/"
-            f"`- Tried:`/`- Blocked on:`/`- Next:` bullets, or "
-            f'`{ctx.log_command} "Title" "Decision: ..."`.'
-        )
+        return _context(no_entry_text(today, ctx.today_rel, ctx.clock, ctx.log_command))
     age = (ctx.now.at - last.record.at).total_seconds() / 60
     if age < ctx.cfg.gap_minutes:
         return None
@@ -549,10 +463,7 @@ def user_prompt_submit(ctx: Context) -> Output | None:
         return None
     ctx.state["last_nudge"] = time.time()
     ctx.save_state()
-    return _context(
-        f"sessionlog: last log entry {last.record.at:%H:%M} ({int(age)} min ago); files changed "
-        f"since: {_files_text(files, more)}. Local time now {ctx.clock}; temp log {ctx.today_rel}.",
-    )
+    return _context(nudge_text(last.record.at, age, _files_text(files, more), ctx.clock, ctx.today_rel))
 
 
 def stop(ctx: Context) -> Output | None:
@@ -638,18 +549,7 @@ def _prune_sessions(ctx: Context) -> None:
 # --------------------------------------------------------------------------- entry point
 
 
-def _read_stdin() -> dict[str, Any]:
-    try:
-        if sys.stdin is None or sys.stdin.isatty():
-            return {}
-        raw = sys.stdin.read()
-    except (OSError, ValueError):
-        return {}
-    try:
-        data = json.loads(raw) if raw.strip() else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+_read_stdin = read_stdin
 
 
 def error_log_path(top: Path | None) -> Path | None:
@@ -667,6 +567,8 @@ def _log_error(top: Path | None, event: str, exc: BaseException) -> None:
         if path.is_file() and path.stat().st_size > ERROR_LOG_MAX:
             tail = path.read_bytes()[-ERROR_LOG_MAX // 2 :]
             path.write_bytes(tail)
+        import traceback
+
         stamp = datetime.now().astimezone().isoformat(timespec="seconds")
         detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         with path.open("a", encoding="utf-8") as handle:
@@ -675,12 +577,16 @@ def _log_error(top: Path | None, event: str, exc: BaseException) -> None:
         pass  # nowhere left to report to; the prompt must go on
 
 
-def run(event: str, agent: str = "claude") -> int:
-    """Handle one hook event; prints what the assistant's CLI should see; always returns 0."""
+def run(event: str, agent: str = "claude", data: dict[str, Any] | None = None) -> int:
+    """Handle one hook event; prints what the assistant's CLI should see; always returns 0.
+
+    `data` is the event's JSON when the caller has read stdin already (prompt_hook.run).
+    """
     top: Path | None = None
     out = ""
     try:
-        data = _read_stdin()
+        if data is None:
+            data = _read_stdin()
         assistant = ASSISTANTS.get(agent.strip().lower() or "claude")
         top = find_top(data, assistant)
         if assistant is None:

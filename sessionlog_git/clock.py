@@ -5,7 +5,6 @@ Standard library only: the agent hooks use this on every prompt.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from sessionlog_git.errors import SessionlogError
@@ -13,12 +12,41 @@ from sessionlog_git.errors import SessionlogError
 ENV_NOW = "SESSIONLOG_NOW"
 
 
-@dataclass(frozen=True)
 class Moment:
-    """A local time together with the name of the zone it was taken in."""
+    """A local time together with the name of the zone it was taken in.
 
+    Immutable, compared by value. A plain class, not a dataclass: the per-prompt hook
+    imports this module, and `dataclasses` (with `inspect`) costs it several milliseconds.
+    """
+
+    __slots__ = ("at", "zone")
     at: datetime  # aware
     zone: str  # IANA name when known, else the offset, e.g. "+01:00"
+
+    def __init__(self, at: datetime, zone: str) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "zone", zone)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Moment is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a Moment is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Moment)
+        return (self.at, self.zone) == (other.at, other.zone)
+
+    def __hash__(self) -> int:
+        return hash((self.at, self.zone))
+
+    def __repr__(self) -> str:
+        return f"Moment(at={self.at!r}, zone={self.zone!r})"
+
+    def __reduce__(self) -> tuple[type[Moment], tuple[datetime, str]]:
+        return (Moment, (self.at, self.zone))  # copy and pickle through __init__
 
     @property
     def offset(self) -> str:

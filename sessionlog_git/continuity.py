@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
-from sessionlog_git.archive import parse_log
+from sessionlog_git.archive import month_records, parse_log
 from sessionlog_git.config import Config
 from sessionlog_git.entries import Entry
 from sessionlog_git.layout import ARCHIVE_NAME, PENDING_NAME, month_of, pending_file
@@ -126,12 +126,27 @@ def last_entry(cfg: Config, user: str) -> LastEntry:
     return LastEntry(best, max(best.at.timestamp(), mtime))
 
 
+def archive_records(cfg: Config, month: str) -> list[Record]:
+    """Everyone's records of one archive month, through the parse cache consolidation keeps
+    (`.sessionlog/cache`, valid for as long as the content-named files exist), so a session
+    start parses only what no commit has parsed yet. Sources as `archive_files` names them."""
+    cache = cfg.state_path / "cache" if (cfg.state_path / ".gitignore").is_file() else None
+    logs_rel = str(PurePosixPath(*cfg.logs_path.relative_to(cfg.top).parts))
+    out: list[Record] = []
+    for project_dir in _safe_dirs(cfg.logs_path / "archive" / month):
+        users = {p.name for p in _safe_dirs(project_dir)}
+        for r in month_records(cfg.logs_path, project_dir.name, month, cfg.timezone, cache):
+            if r.user in users:
+                out.append(Record(r.entry, r.project, r.user, f"{logs_rel}/{r.source}"))
+    return out
+
+
 def recent_records(cfg: Config, months: int = HISTORY_MONTHS) -> list[Record]:
     """Everyone's records of the last `months` archive months and everything pending."""
-    files = pending_files(cfg)
+    out = records(cfg, pending_files(cfg))
     for month in archive_months(cfg)[:months]:
-        files += archive_files(cfg, month)
-    return ordered(records(cfg, files))
+        out += archive_records(cfg, month)
+    return ordered(out)
 
 
 def _clip(text: str, limit: int = LINE_CHARS) -> str:
@@ -152,7 +167,10 @@ def _entry_line(record: Record, with_project: bool) -> str:
 
 
 def left_off(cfg: Config, user: str, all_records: list[Record] | None = None) -> str:
-    """Facts about where work left off, as short Markdown lines ("" when there is no history)."""
+    """Facts about where work left off, as short Markdown lines ("" when there is no history).
+
+    `all_records`: what `recent_records` returned (in order, without duplicates).
+    """
     recs = recent_records(cfg) if all_records is None else all_records
     if not recs:
         return ""
@@ -166,7 +184,7 @@ def left_off(cfg: Config, user: str, all_records: list[Record] | None = None) ->
         others = recs[-SHOWN_ENTRIES:]
         lines.append(f"No entries by {user} yet; latest in this repository:")
         lines += [_entry_line(r, several) + f" ({r.user})" for r in others]
-    still_open = [b for b in blockers(recs) if b.closed_by is None]
+    still_open = [b for b in blockers(recs, in_order=True) if b.closed_by is None]
     if still_open:
         lines.append("Open blockers:")
         for b in reversed(still_open[-SHOWN_BLOCKERS:]):

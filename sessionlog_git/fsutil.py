@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 IGNORE_ALL = "# Created by sessionlog-git: keep pending logs and state out of git.\n*\n"
@@ -11,6 +10,8 @@ IGNORE_ALL = "# Created by sessionlog-git: keep pending logs and state out of gi
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write through a temp file in the same folder and rename it over `path`."""
+    import tempfile  # here, not at the top: it imports shutil and random, which the hooks avoid
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

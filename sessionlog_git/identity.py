@@ -16,13 +16,9 @@ file, whatever its age; only `resolve_user(..., refresh=True)` (the CLI commands
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -33,8 +29,9 @@ CACHE_NAME = "identity.json"
 CACHE_VERSION = 1
 GH_TIMEOUT = 3.0
 GH_TTL = 24 * 3600  # re-ask gh after a day; a failed re-ask keeps the last login
-NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))@users\.noreply\.github\.com$",
-                     re.IGNORECASE)
+# Matched with re.match (compiled on first use, then from re's cache): not compiled at import,
+# the per-prompt hook imports this module.
+NOREPLY = r"(?i)^(?:\d+\+)?(?P<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))@users\.noreply\.github\.com$"
 
 
 def cache_path(top: Path) -> Path:
@@ -69,6 +66,11 @@ def _write_cache(top: Path, login: str, status: str) -> None:
 
 def ask_gh(timeout: float = GH_TIMEOUT) -> tuple[str, str]:
     """(login, status): status is ok, absent (no gh), signed-out or error (includes timeouts)."""
+    import contextlib
+    import shutil
+    import signal
+    import subprocess  # here, not at the top: the agent hooks import this module, never run gh
+
     exe = shutil.which("gh")
     if exe is None:
         return "", "absent"
@@ -135,7 +137,7 @@ def _resolve(top: Path, configured: str, *, refresh: bool) -> tuple[str, str]:
     gh = refresh_gh(top) if refresh else cached_gh_login(top)
     if gh:
         return gh, "gh api user (GitHub CLI; cached in .sessionlog/identity.json)"
-    email = NOREPLY.match(values.get("user.email", "").strip())
+    email = re.match(NOREPLY, values.get("user.email", "").strip())
     if email and is_safe(email["login"]):
         return email["login"], "git config user.email (GitHub noreply address)"
     name = values.get("user.name", "").strip()

@@ -130,13 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     if words[:1] == ["hook"]:
         # The agent hooks' fast path (every prompt): no parser to build; never exits non-zero.
-        from sessionlog_git.agent_hooks import run as run_hook
+        # (`python -m sessionlog_git hook ...` goes there from __main__, before this module.)
+        from sessionlog_git.prompt_hook import main as hook_main
 
-        rest = words[2:]
-        agent = next((w.split("=", 1)[1] for w in rest if w.startswith("--agent=")), "")
-        if "--agent" in rest and rest.index("--agent") + 1 < len(rest):
-            agent = rest[rest.index("--agent") + 1]
-        return run_hook(words[1] if len(words) > 1 else "", agent or "claude")
+        return hook_main(words)
     args: Any
     if words == ["git-hook", "pre-commit"]:
         # The commit hook's fast path (every commit): the same dispatch, no parser to build.

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from sessionlog_git.errors import UnsafeName
 
@@ -13,6 +12,8 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 def slug(text: str, fallback: str = "unknown") -> str:
     """Lower-case ASCII slug: 'Ada Lovelace' -> 'ada-lovelace'. Always a safe component."""
+    import unicodedata  # here, not at the top: the per-prompt hook rarely needs a slug
+
     # NFKD first, so 'Ëvil Üser' keeps its letters: 'evil-user'.
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     out = _NOT_SLUG.sub("-", ascii_text).strip("-")[:MAX_NAME].strip("-")

@@ -179,11 +179,14 @@ class BlockerBook:
         return [self._open[i] for i in sorted(self._open)]
 
 
-def blockers(records: Sequence[Record]) -> list[Blocker]:
-    """Every blocker, in the order opened, with the unblock that closed it, if any."""
+def blockers(records: Sequence[Record], *, in_order: bool = False) -> list[Blocker]:
+    """Every blocker, in the order opened, with the unblock that closed it, if any.
+
+    `in_order`: the records come from `ordered` already (it is idempotent), so skip it.
+    """
     found: list[Blocker] = []
     book = BlockerBook()
-    for record in ordered(records):
+    for record in records if in_order else ordered(records):
         for bullet in record.entry.bullets:
             if bullet.kind == "blocker":
                 found.append(Blocker(record, bullet))
