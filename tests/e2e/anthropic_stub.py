@@ -1,8 +1,9 @@
 """A loopback stub of the Anthropic Messages API, for driving real AI CLIs offline.
 
-Stdlib only. The server binds to 127.0.0.1 on an ephemeral port and never to any other
-address. Every request is recorded; replies to ``POST /v1/messages`` are decided by a
-*responder* ``(request_body, index) -> Reply`` supplied by the test.
+Stdlib only. The server (:class:`loopback.LoopbackStub`) binds to 127.0.0.1 on an ephemeral
+port and never to any other address. Every request is recorded; replies to
+``POST /v1/messages`` are decided by a *responder* ``(request_body, index) -> Reply``
+supplied by the test.
 
 Typical use::
 
@@ -22,18 +23,15 @@ The default responder (see :meth:`AnthropicStub.default_responder`):
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
-import threading
-import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from .loopback import LOOPBACK as LOOPBACK
+from .loopback import LoopbackStub, Request, Response, json_response
 
 __all__ = [
     "AnthropicStub",
@@ -49,7 +47,6 @@ __all__ = [
     "tool_reply",
 ]
 
-LOOPBACK = "127.0.0.1"
 DEFAULT_TEXT = "OK."
 SIDE_REQUEST_TEXT = "Stub session"
 TOOL_RESULT_TEXT = "done"
@@ -98,20 +95,8 @@ def bash_reply(command: str, *, description: str = "Run a command", text: str = 
 
 
 @dataclass(frozen=True)
-class RecordedRequest:
-    """One HTTP request the stub received."""
-
-    method: str
-    path: str  # without the query string
-    query: dict[str, list[str]]
-    headers: dict[str, str]  # keys lower-cased
-    raw: str  # decoded body text ("" when there was none)
-    body: Any  # parsed JSON body, or None when absent / not JSON
-
-    @property
-    def text(self) -> str:
-        """The whole body as text: what to search markers in."""
-        return self.raw
+class RecordedRequest(Request):
+    """One HTTP request the stub received, with Messages API views of its body."""
 
     @property
     def is_messages(self) -> bool:
@@ -181,137 +166,7 @@ def _estimate_tokens(raw: str) -> int:
     return max(1, len(raw) // 4)
 
 
-# --------------------------------------------------------------------------- the server
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = False
-    stub: AnthropicStub
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-    server_version = "AnthropicStub/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return  # keep test output clean
-
-    # ---- reading
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks: list[bytes] = []
-            while True:
-                size_line = self.rfile.readline()
-                size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    # trailers until an empty line
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()  # CRLF after each chunk
-            data = b"".join(chunks)
-        else:
-            length = int(self.headers.get("Content-Length") or 0)
-            data = self.rfile.read(length) if length > 0 else b""
-        encoding = self.headers.get("Content-Encoding", "").lower()
-        try:
-            if encoding == "gzip":
-                data = gzip.decompress(data)
-            elif encoding == "deflate":
-                data = zlib.decompress(data)
-        except (OSError, EOFError, zlib.error):
-            pass  # record the bytes as they came
-        return data
-
-    def _record(self) -> RecordedRequest:
-        parts = urlsplit(self.path)
-        # Read any body, whatever the verb, so a kept-alive connection stays in sync.
-        data = self._read_body()
-        raw = data.decode("utf-8", errors="replace")
-        body: Any = None
-        if raw.strip():
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = None
-        request = RecordedRequest(
-            method=self.command,
-            path=parts.path,
-            query=parse_qs(parts.query),
-            headers={k.lower(): v for k, v in self.headers.items()},
-            raw=raw,
-            body=body,
-        )
-        self.server.stub._add(request)
-        return request
-
-    # ---- writing
-
-    def _send(self, status: int, content_type: str, payload: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("request-id", f"req_stub_{next(_ids)}")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
-        self.wfile.flush()
-
-    def _send_json(self, status: int, obj: Any) -> None:
-        self._send(status, "application/json", json.dumps(obj).encode())
-
-    def _send_error_json(self, status: int, kind: str, message: str) -> None:
-        self._send_json(status, {"type": "error", "error": {"type": kind, "message": message}})
-
-    # ---- verbs
-
-    def do_GET(self) -> None:
-        self._record()
-        if urlsplit(self.path).path in ("/", ""):
-            self._send_json(200, {"ok": True, "stub": "anthropic"})
-        else:
-            self._send_error_json(404, "not_found_error", "Not found (anthropic stub)")
-
-    def do_HEAD(self) -> None:
-        self.do_GET()
-
-    def do_POST(self) -> None:
-        request = self._record()
-        path = request.path.rstrip("/")
-        if path == "/v1/messages/count_tokens":
-            self._send_json(200, {"input_tokens": _estimate_tokens(request.raw)})
-            return
-        if path != "/v1/messages":
-            self._send_error_json(404, "not_found_error", f"Not found (anthropic stub): {path}")
-            return
-        if not isinstance(request.body, dict):
-            self._send_error_json(400, "invalid_request_error", "body is not a JSON object")
-            return
-        try:
-            reply = self.server.stub._respond(request)
-        except Exception as exc:  # surfaced to the test through stub.errors / stub.check()
-            self.server.stub._add_error(exc)
-            # 400 is not retried by the SDK, so a broken script fails fast.
-            self._send_error_json(400, "invalid_request_error", f"stub responder failed: {exc!r}")
-            return
-        model = str(request.body.get("model") or "claude-stub")
-        input_tokens = _estimate_tokens(request.raw)
-        if request.body.get("stream"):
-            payload = _sse_events(reply, model, input_tokens)
-            self._send(200, "text/event-stream; charset=utf-8", payload)
-        else:
-            self._send_json(200, _message_json(reply, model, input_tokens))
-
-    def do_PUT(self) -> None:
-        self._record()
-        self._send_error_json(404, "not_found_error", "Not found (anthropic stub)")
-
-    do_PATCH = do_PUT
-    do_DELETE = do_GET
+# --------------------------------------------------------------------------- replies
 
 
 _ids = itertools.count(1)
@@ -409,70 +264,64 @@ def _sse_events(reply: Reply, model: str, input_tokens: int) -> bytes:
 # --------------------------------------------------------------------------- public class
 
 
-@dataclass
-class AnthropicStub:
+def _error(status: int, kind: str, message: str) -> Response:
+    return json_response(status, {"type": "error", "error": {"type": kind, "message": message}})
+
+
+class AnthropicStub(LoopbackStub[RecordedRequest]):
     """A threaded loopback Messages API stub; use as a context manager.
 
     ``responder`` decides every ``POST /v1/messages`` reply; when None the
     :meth:`default_responder` is used, which consumes the queue filled by :meth:`script`.
     """
 
-    responder: Responder | None = None
-    side_text: str = SIDE_REQUEST_TEXT
-    fallback_text: str = DEFAULT_TEXT
-    errors: list[BaseException] = field(default_factory=list, init=False)
-    _requests: list[RecordedRequest] = field(default_factory=list, init=False, repr=False)
-    _queue: deque[Reply] = field(default_factory=deque, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-    _message_count: int = field(default=0, init=False, repr=False)
-    _server: _Server | None = field(default=None, init=False, repr=False)
-    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    name = "anthropic"
+    request_type = RecordedRequest
+    server_version = "AnthropicStub/1.0"
 
-    # ---- lifecycle
-
-    def start(self) -> AnthropicStub:
-        if self._server is not None:
-            raise RuntimeError("stub already started")
-        server = _Server((LOOPBACK, 0), _Handler)
-        server.stub = self
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        thread.name = f"anthropic-stub-{server.server_address[1]}"
-        thread.start()
-        self._server, self._thread = server, thread
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> AnthropicStub:
-        return self.start()
-
-    def __exit__(
+    def __init__(
         self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
+        responder: Responder | None = None,
+        side_text: str = SIDE_REQUEST_TEXT,
+        fallback_text: str = DEFAULT_TEXT,
     ) -> None:
-        self.stop()
+        super().__init__()
+        self.responder = responder
+        self.side_text = side_text
+        self.fallback_text = fallback_text
+        self._queue: deque[Reply] = deque()
+        self._message_count = 0
 
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("stub not started")
-        return int(self._server.server_address[1])
+    # ---- HTTP
 
-    @property
-    def base_url(self) -> str:
-        """Value for ``ANTHROPIC_BASE_URL``."""
-        return f"http://{LOOPBACK}:{self.port}"
+    def extra_headers(self) -> dict[str, str]:
+        return {"request-id": f"req_stub_{next(_ids)}"}
+
+    def error_response(self, exc: Exception) -> Response:
+        # 400 is not retried by the SDK, so a broken script fails fast.
+        return _error(400, "invalid_request_error", f"stub responder failed: {exc!r}")
+
+    def respond(self, request: RecordedRequest) -> Response:
+        if request.method in ("GET", "HEAD", "DELETE"):
+            if request.path in ("/", ""):
+                return json_response(200, {"ok": True, "stub": "anthropic"})
+            return _error(404, "not_found_error", "Not found (anthropic stub)")
+        if request.method != "POST":
+            return _error(404, "not_found_error", "Not found (anthropic stub)")
+        path = request.path.rstrip("/")
+        if path == "/v1/messages/count_tokens":
+            return json_response(200, {"input_tokens": _estimate_tokens(request.raw)})
+        if path != "/v1/messages":
+            return _error(404, "not_found_error", f"Not found (anthropic stub): {path}")
+        if not isinstance(request.body, dict):
+            return _error(400, "invalid_request_error", "body is not a JSON object")
+        reply = self._respond(request)  # an exception here becomes error_response()
+        model = str(request.body.get("model") or "claude-stub")
+        input_tokens = _estimate_tokens(request.raw)
+        if request.body.get("stream"):
+            payload = _sse_events(reply, model, input_tokens)
+            return Response(200, "text/event-stream; charset=utf-8", payload)
+        return json_response(200, _message_json(reply, model, input_tokens))
 
     # ---- scripting
 
@@ -512,32 +361,6 @@ class AnthropicStub:
 
     # ---- recording
 
-    def _add(self, request: RecordedRequest) -> None:
-        with self._lock:
-            self._requests.append(request)
-
-    def _add_error(self, exc: BaseException) -> None:
-        with self._lock:
-            self.errors.append(exc)
-
-    def check(self) -> None:
-        """Raise the first exception a responder raised, if any."""
-        with self._lock:
-            errors = list(self.errors)
-        if errors:
-            raise AssertionError(f"stub responder raised {len(errors)} error(s)") from errors[0]
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """A snapshot of every request received so far, in arrival order."""
-        with self._lock:
-            return list(self._requests)
-
-    def clear(self) -> None:
-        """Forget recorded requests (the script queue is kept)."""
-        with self._lock:
-            self._requests.clear()
-
     def messages_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.is_messages]
 
@@ -552,24 +375,14 @@ class AnthropicStub:
             raise AssertionError(f"no Messages request with tools was received; saw {seen}")
         return main[0]
 
-    def all_text(self) -> str:
-        """Every recorded request body, concatenated (separated by newlines)."""
-        return "\n".join(r.raw for r in self.requests)
-
-    def find(self, marker: str) -> list[RecordedRequest]:
-        """Requests whose body text contains ``marker``."""
-        return [r for r in self.requests if marker in r.raw]
-
     def paths(self) -> list[str]:
         return [f"{r.method} {r.path}" for r in self.requests]
 
-    def dump(self, requests: Iterable[RecordedRequest] | None = None) -> str:
-        """A readable dump of requests for debugging failed assertions."""
-        out: list[str] = []
-        for i, r in enumerate(self.requests if requests is None else requests):
-            body = json.dumps(r.body, indent=1) if r.body is not None else r.raw
-            out.append(f"--- #{i} {r.method} {r.path} tools={r.tool_names}\n{body}")
-        return "\n".join(out)
+    def _dump_note(self, request: RecordedRequest) -> str:
+        return f" tools={request.tool_names}"
+
+    def _dump_body(self, request: RecordedRequest) -> str:  # untruncated
+        return json.dumps(request.body, indent=1) if request.body is not None else request.raw
 
     def __iter__(self) -> Iterator[RecordedRequest]:
         return iter(self.requests)

@@ -1,25 +1,31 @@
 """Install and run the real Claude Code CLI offline, against a loopback API stub.
 
 * :func:`ensure_claude_cli` installs the pinned ``@anthropic-ai/claude-code`` with npm into a
-  cache directory once (file lock + atomic rename), and returns the ``claude`` executable, or
-  None when npm is not on PATH.
+  cache directory once (file lock + atomic rename, see :mod:`npm_cli`), and returns the
+  ``claude`` executable, or None when npm is not on PATH.
 * :func:`run_claude` runs ``claude -p`` in a project directory with a fresh HOME and the offline
   environment (no telemetry, no updater, no non-essential traffic, temp files in a private dir).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
-import signal
 import subprocess
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .npm_cli import (
+    PROXY_NAMES,
+    CliInstallError,
+    cache_root,
+    ensure_npm_cli,
+    npm_install_dir,
+    offline_env,
+    run_in_group,
+)
 
 __all__ = [
     "CLAUDE_CODE_PACKAGE",
@@ -36,74 +42,26 @@ __all__ = [
 
 CLAUDE_CODE_VERSION = "2.1.328"
 CLAUDE_CODE_PACKAGE = "@anthropic-ai/claude-code"
-CACHE_ENV = "SESSIONLOG_TEST_CACHE"
 DUMMY_API_KEY = "sk-test-dummy"
-NPM_TIMEOUT = 900  # seconds; the package pulls a ~356 MB platform binary
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Variables never inherited by the CLI: they could point it at a real account, a real
 # config dir, a proxy, or (GIT_*) at the wrong repository when tests run from a git hook.
 _SCRUB_PREFIXES = ("ANTHROPIC_", "CLAUDE", "GIT_", "XDG_", "OTEL_", "AWS_", "GOOGLE_", "VERTEX")
-_SCRUB_NAMES = frozenset(
-    {
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "NODE_OPTIONS",
-        "NODE_EXTRA_CA_CERTS",
-        "DEBUG",
-        "MCP_TIMEOUT",
-        "DISABLE_PROMPT_CACHING",
-    }
-)
+_SCRUB_NAMES = PROXY_NAMES | {
+    "NODE_OPTIONS", "NODE_EXTRA_CA_CERTS", "DEBUG", "MCP_TIMEOUT", "DISABLE_PROMPT_CACHING",
+}
 
 
-class ClaudeInstallError(RuntimeError):
+class ClaudeInstallError(CliInstallError):
     """npm is available but installing the CLI failed (never skip silently on this)."""
 
 
 # --------------------------------------------------------------------------- install
 
 
-def cache_root() -> Path:
-    """``$SESSIONLOG_TEST_CACHE`` if set, else ``<repo>/.cache``."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser().resolve() if env else REPO_ROOT / ".cache"
-
-
 def install_dir(version: str = CLAUDE_CODE_VERSION) -> Path:
     """Where the pinned CLI is installed: ``<cache root>/npm/claude-code-<version>``."""
-    return cache_root() / "npm" / f"claude-code-{version}"
-
-
-def _binary_in(prefix: Path) -> Path:
-    name = "claude.cmd" if os.name == "nt" else "claude"
-    return prefix / "node_modules" / ".bin" / name
-
-
-def _usable(binary: Path) -> bool:
-    return binary.is_file() and os.access(binary, os.X_OK)
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive inter-process lock (fcntl); a no-op where fcntl is missing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: the atomic rename still protects us
-        yield
-        return
-    with path.open("a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return npm_install_dir(CLAUDE_CODE_PACKAGE, version)
 
 
 def ensure_claude_cli(version: str = CLAUDE_CODE_VERSION) -> Path | None:
@@ -112,60 +70,13 @@ def ensure_claude_cli(version: str = CLAUDE_CODE_VERSION) -> Path | None:
     Returns None when npm is not on PATH. Raises :class:`ClaudeInstallError` (with npm's
     output) when npm is present but the install fails.
     """
-    target = install_dir(version)
-    binary = _binary_in(target)
-    if _usable(binary):
-        return binary
-    npm = shutil.which("npm")
-    if npm is None:
-        return None
-    with _file_lock(target.parent / f".claude-code-{version}.lock"):
-        if _usable(binary):  # another process installed it while we waited
-            return binary
-        staging = Path(tempfile.mkdtemp(prefix=f".claude-code-{version}-", dir=target.parent))
-        try:
-            staging.chmod(0o755)
-            (staging / "package.json").write_text(
-                json.dumps({"name": "sessionlog-test-claude-cli", "private": True}) + "\n"
-            )
-            command = [
-                npm,
-                "install",
-                "--prefix",
-                str(staging),
-                "--no-audit",
-                "--no-fund",
-                "--no-save",
-                "--loglevel=error",
-                f"{CLAUDE_CODE_PACKAGE}@{version}",
-            ]
-            proc = subprocess.run(
-                command,
-                cwd=staging,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=NPM_TIMEOUT,
-                check=False,
-            )
-            staged_binary = _binary_in(staging)
-            if proc.returncode != 0 or not _usable(staged_binary):
-                raise ClaudeInstallError(
-                    f"`{' '.join(command)}` failed (exit {proc.returncode}); "
-                    f"binary present: {staged_binary.exists()}\n"
-                    f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
-                )
-            if target.exists():  # a stale, broken install: replace it
-                shutil.rmtree(target)
-            os.replace(staging, target)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
-    if not _usable(binary):
-        raise ClaudeInstallError(
-            f"installed {CLAUDE_CODE_PACKAGE}@{version} but {binary} is missing"
-        )
-    return binary
+    return ensure_npm_cli(
+        CLAUDE_CODE_PACKAGE,
+        version,
+        "claude.cmd" if os.name == "nt" else "claude",
+        manifest_name="sessionlog-test-claude-cli",
+        error=ClaudeInstallError,
+    )
 
 
 # --------------------------------------------------------------------------- run
@@ -179,30 +90,19 @@ def claude_env(
     env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The offline environment for the CLI (inherits PATH etc., never credentials)."""
-    result = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(_SCRUB_PREFIXES) and key not in _SCRUB_NAMES
+    settings = {
+        "ANTHROPIC_BASE_URL": base_url,
+        "ANTHROPIC_API_KEY": DUMMY_API_KEY,
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_TELEMETRY": "1",
+        "DISABLE_AUTOUPDATER": "1",
+        "DISABLE_ERROR_REPORTING": "1",
+        "CLAUDE_CODE_TMPDIR": str(tmpdir),
     }
-    result.update(
-        {
-            "HOME": str(home),
-            "USERPROFILE": str(home),
-            "ANTHROPIC_BASE_URL": base_url,
-            "ANTHROPIC_API_KEY": DUMMY_API_KEY,
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-            "DISABLE_TELEMETRY": "1",
-            "DISABLE_AUTOUPDATER": "1",
-            "DISABLE_ERROR_REPORTING": "1",
-            "TMPDIR": str(tmpdir),
-            "CLAUDE_CODE_TMPDIR": str(tmpdir),
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
-        }
+    return offline_env(
+        home, tmpdir, scrub_prefixes=_SCRUB_PREFIXES, scrub_names=_SCRUB_NAMES,
+        extra={**settings, **(env or {})},
     )
-    if env:
-        result.update(env)
-    return result
 
 
 def run_claude(
@@ -233,24 +133,8 @@ def run_claude(
     if allowed_tools:
         args += ["--allowedTools", allowed_tools]
     args += list(extra_args)
-    proc = subprocess.Popen(
-        args,
-        cwd=str(project_dir),
-        env=claude_env(base_url=base_url, home=home_path, tmpdir=tmp_path, env=env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # so a timeout can end the CLI and the hooks it started
-    )
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        stdout, stderr = proc.communicate()
-        raise subprocess.TimeoutExpired(args, timeout, output=stdout, stderr=stderr) from None
-    return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
+    environ = claude_env(base_url=base_url, home=home_path, tmpdir=tmp_path, env=env)
+    return run_in_group(args, project_dir, environ, timeout)
 
 
 def parse_json_output(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:

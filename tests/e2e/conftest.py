@@ -6,13 +6,17 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from .anthropic_stub import AnthropicStub
 from .claude_cli import CLAUDE_CODE_PACKAGE, CLAUDE_CODE_VERSION, ClaudeProject, ensure_claude_cli
 from .gemini_stub import GeminiStub
+from .loopback import LoopbackStub
 from .openai_stub import OpenAIStub
+
+StubT = TypeVar("StubT", bound=LoopbackStub[Any])
 
 
 def clean_git_env() -> dict[str, str]:
@@ -34,24 +38,30 @@ def init_git_repo(path: Path) -> Path:
     return path
 
 
+def _cli_or_skip(cli: Path | None, package: str, version: str) -> Path:
+    """``cli``, or skip the test when there was no npm to install ``package@version`` with."""
+    if cli is None:
+        pytest.skip(f"npm not found: cannot install {package}@{version} for the real-CLI tests")
+    return cli
+
+
+def _serve(stub: StubT) -> Iterator[StubT]:
+    """Run ``stub`` for one test, then fail the test if its responder raised."""
+    with stub:
+        yield stub
+    stub.check()
+
+
 @pytest.fixture(scope="session")
 def claude_cli() -> Path:
     """The pinned real ``claude`` executable (installed once into the cache); skips without npm."""
-    cli = ensure_claude_cli()
-    if cli is None:
-        pytest.skip(
-            f"npm not found: cannot install {CLAUDE_CODE_PACKAGE}@{CLAUDE_CODE_VERSION} "
-            "for the real-CLI tests"
-        )
-    return cli
+    return _cli_or_skip(ensure_claude_cli(), CLAUDE_CODE_PACKAGE, CLAUDE_CODE_VERSION)
 
 
 @pytest.fixture
 def anthropic_stub() -> Iterator[AnthropicStub]:
     """A started loopback Messages API stub; fails the test if its responder raised."""
-    with AnthropicStub() as stub:
-        yield stub
-    stub.check()
+    yield from _serve(AnthropicStub())
 
 
 @pytest.fixture
@@ -81,42 +91,29 @@ def claude_project(
 # --------------------------------------------------------------------------- Codex CLI, Gemini CLI
 
 
-def _cli_or_skip(package: str, version: str, binary: str) -> Path:
-    from .agent_clis import ensure_cli
-
-    cli = ensure_cli(package, version, binary)
-    if cli is None:
-        pytest.skip(f"npm not found: cannot install {package}@{version} for the real-CLI tests")
-    return cli
-
-
 @pytest.fixture(scope="session")
 def codex_cli() -> Path:
     """The pinned real ``codex`` executable (installed once into the cache); skips without npm."""
-    from .agent_clis import CODEX_PACKAGE, CODEX_VERSION
+    from .agent_clis import CODEX_PACKAGE, CODEX_VERSION, ensure_codex
 
-    return _cli_or_skip(CODEX_PACKAGE, CODEX_VERSION, "codex")
+    return _cli_or_skip(ensure_codex(), CODEX_PACKAGE, CODEX_VERSION)
 
 
 @pytest.fixture(scope="session")
 def gemini_cli() -> Path:
     """The pinned real ``gemini`` executable (installed once into the cache); skips without npm."""
-    from .agent_clis import GEMINI_PACKAGE, GEMINI_VERSION
+    from .agent_clis import GEMINI_PACKAGE, GEMINI_VERSION, ensure_gemini
 
-    return _cli_or_skip(GEMINI_PACKAGE, GEMINI_VERSION, "gemini")
+    return _cli_or_skip(ensure_gemini(), GEMINI_PACKAGE, GEMINI_VERSION)
 
 
 @pytest.fixture
 def openai_stub() -> Iterator[OpenAIStub]:
     """A started loopback Responses API stub; fails the test if its responder raised."""
-    with OpenAIStub() as stub:
-        yield stub
-    stub.check()
+    yield from _serve(OpenAIStub())
 
 
 @pytest.fixture
 def gemini_stub() -> Iterator[GeminiStub]:
     """A started loopback Gemini API stub; fails the test if its responder raised."""
-    with GeminiStub() as stub:
-        yield stub
-    stub.check()
+    yield from _serve(GeminiStub())

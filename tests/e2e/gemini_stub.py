@@ -6,33 +6,19 @@ With ``-m gemini-2.5-flash`` the CLI's turns are streaming
 ``:generateContent`` (JSON answers, e.g. the next-speaker check, get ``{"next_speaker": "user"}``)
 and ``:countTokens``.
 
-The responder: a request whose last content carries a ``functionResponse`` gets ``"done"``;
-otherwise the next scripted reply is popped (a text, or a ``functionCall`` the CLI runs),
-falling back to ``"OK."``.
+Turns follow the script (:class:`loopback.ScriptedStub`): a reply is a text or a
+``functionCall`` the CLI runs; a request whose last content carries its ``functionResponse``
+gets ``"done"``.
 """
 
 from __future__ import annotations
 
 import json
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from .loopback import LoopbackStub, Request, Response, json_response, sse_response
+from .loopback import Reply, Request, Response, ScriptedStub, json_response, sse_response, text_reply
 
-DEFAULT_TEXT = "OK."
-TOOL_RESULT_TEXT = "done"
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str = ""
-    call: tuple[str, dict[str, Any]] | None = None
-
-
-def text_reply(text: str) -> Reply:
-    return Reply(text=text)
+__all__ = ["GeminiStub", "Reply", "shell_reply", "text_reply"]
 
 
 def shell_reply(command: str) -> Reply:
@@ -59,26 +45,11 @@ def _response(parts: list[dict[str, Any]], model: str) -> dict[str, Any]:
     }
 
 
-class GeminiStub(LoopbackStub):
+class GeminiStub(ScriptedStub):
     name = "gemini"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._queue: deque[Reply | Callable[[dict[str, Any]], Reply]] = deque()
-
-    def script(self, *replies: Reply | Callable[[dict[str, Any]], Reply]) -> None:
-        """Queue replies for the next model turns; a callable gets the request body."""
-        with self._lock:
-            self._queue.extend(replies)
-
-    def next_reply(self, body: dict[str, Any]) -> Reply:
-        if any("functionResponse" in p for p in _last_parts(body)):
-            return text_reply(TOOL_RESULT_TEXT)
-        with self._lock:
-            scripted = self._queue.popleft() if self._queue else None
-        if callable(scripted):
-            return scripted(body)
-        return scripted if scripted is not None else text_reply(DEFAULT_TEXT)
+    def answers_tool_result(self, body: dict[str, Any]) -> bool:
+        return any("functionResponse" in p for p in _last_parts(body))
 
     def respond(self, request: Request) -> Response:
         path = request.path

@@ -4,35 +4,22 @@ The only endpoint Codex 0.169 uses with a custom provider is streaming ``POST /v
 (server-sent events: ``response.created``, ``response.output_item.added``,
 ``response.output_text.delta``, ``response.output_item.done``, ``response.completed``).
 
-The responder: a request whose last input item is a ``function_call_output`` gets ``"done"``;
-otherwise the next scripted reply is popped (a text, or a ``function_call`` the CLI runs),
-falling back to ``"OK."``.
+Turns follow the script (:class:`loopback.ScriptedStub`): a reply is a text or a
+``function_call`` the CLI runs; a request whose last input item is its ``function_call_output``
+gets ``"done"``.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from .loopback import LoopbackStub, Request, Response, json_response, sse_response
+from .loopback import Reply, Request, Response, ScriptedStub, json_response, sse_response, text_reply
 
-DEFAULT_TEXT = "OK."
-TOOL_RESULT_TEXT = "done"
+__all__ = ["OpenAIStub", "Reply", "exec_reply", "text_reply"]
+
 _ids = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str = ""
-    call: tuple[str, dict[str, Any]] | None = None  # (function name, arguments)
-
-
-def text_reply(text: str) -> Reply:
-    return Reply(text=text)
 
 
 def exec_reply(command: str) -> Reply:
@@ -87,26 +74,11 @@ def _events(reply: Reply, model: str) -> list[tuple[str | None, Any]]:
     ]
 
 
-class OpenAIStub(LoopbackStub):
+class OpenAIStub(ScriptedStub):
     name = "openai"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._queue: deque[Reply | Callable[[dict[str, Any]], Reply]] = deque()
-
-    def script(self, *replies: Reply | Callable[[dict[str, Any]], Reply]) -> None:
-        """Queue replies for the next model turns; a callable gets the request body."""
-        with self._lock:
-            self._queue.extend(replies)
-
-    def next_reply(self, body: dict[str, Any]) -> Reply:
-        if _last_item(body).get("type") == "function_call_output":
-            return text_reply(TOOL_RESULT_TEXT)
-        with self._lock:
-            scripted = self._queue.popleft() if self._queue else None
-        if callable(scripted):
-            return scripted(body)
-        return scripted if scripted is not None else text_reply(DEFAULT_TEXT)
+    def answers_tool_result(self, body: dict[str, Any]) -> bool:
+        return _last_item(body).get("type") == "function_call_output"
 
     def respond(self, request: Request) -> Response:
         path = request.path.rstrip("/")

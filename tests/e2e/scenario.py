@@ -8,6 +8,9 @@
 3. A real `git commit` consolidates the entry into the same commit, attributed to that agent
    in the master log.
 4. Session two is told that entry, its blocker and its next step.
+
+:func:`logs_as_reminded_then_next_session_is_told` runs those steps, and
+:func:`stop_asks_once_then_session_end_marks_the_gap` the unlogged-work one, for a CLI and its stub.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ import re
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .agent_clis import CodexRun, GeminiRun
 from .conftest import clean_git_env
+from .loopback import Reply, ScriptedStub
 
 PY = sys.executable
 USER = "ada"
@@ -126,3 +132,58 @@ def assert_second_session_is_told(body: dict[str, Any]) -> None:
     assert TITLE in text, dump
     assert "Open blockers:" in text and "Redis session store not configured yet (ops)" in text
     assert "wire the token refresh endpoint" in text
+
+
+# --------------------------------------------------------------------------- the scenarios
+
+ToolReply = Callable[[str], Reply]  # a shell command -> the CLI's shell tool call
+
+
+def logs_as_reminded_then_next_session_is_told(
+    cli: CodexRun | GeminiRun, stub: ScriptedStub, tool_reply: ToolReply, agent_label: str
+) -> dict[str, Any]:
+    """Steps 2-4: the stub logs as reminded, a commit consolidates, session two is told.
+
+    Returns the body of session one's first model request.
+    """
+    top = cli.project
+    stub.script(lambda body: tool_reply(reminded_log_command(body, agent_label)))
+    cli.run("Implement the auth tokens", env=SL_ENV)
+
+    first: dict[str, Any] = stub.first_turn().body
+    assert_first_request_has_the_reminders(first)
+    assert not stub.find("sessionlog: files changed")  # logged: the stop hook let it finish
+    assert_logged_committed_and_attributed(top, agent_label)
+    assert hook_errors(top) == ""
+
+    stub.clear()
+    cli.run("Where did we leave off?", env=SL_ENV)
+    assert_second_session_is_told(stub.first_turn().body)
+    assert hook_errors(top) == ""
+    return first
+
+
+def stop_asks_once_then_session_end_marks_the_gap(
+    cli: CodexRun | GeminiRun, stub: ScriptedStub, tool_reply: ToolReply, agent_label: str
+) -> dict[str, Any]:
+    """Unlogged work: the stop hook asks the model once, SessionEnd writes the gap entry.
+
+    Returns the body of the last model request.
+    """
+    top = cli.project
+    stub.script(tool_reply("echo 'RETRIES = 3' > retries.py"))
+    cli.run("Add a retry setting", env=SL_ENV)
+    assert (top / "retries.py").is_file()
+
+    asked = stub.find("sessionlog: files changed since the last log entry")
+    assert asked, stub.dump()
+    assert "retries.py" in strings(asked[0].body)
+    assert f"log --agent {agent_label}" in strings(asked[0].body)
+    last: dict[str, Any] = stub.turns()[-1].body
+    assert strings(last).count("sessionlog: files changed since") == 1  # asked once
+
+    text = (top / PENDING).read_text()
+    assert "Automatic entry: session ended without a log entry" in text
+    assert f"agent={agent_label}" in text and "retries.py" in text
+    assert hook_errors(top) == ""
+    return last

@@ -11,13 +11,12 @@ trusted in its config and hook review bypassed (a user approves the hooks once i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from . import scenario as sc
 from .agent_clis import CodexRun
-from .openai_stub import OpenAIStub, Reply, exec_reply
+from .openai_stub import OpenAIStub, exec_reply
 
 pytestmark = pytest.mark.slow
 LABEL = "codex"
@@ -30,44 +29,13 @@ def codex(codex_cli: Path, git_project: Path, tmp_path: Path, openai_stub: OpenA
     return CodexRun(codex_cli, git_project, tmp_path / "home", openai_stub.base_url)
 
 
-def _log_as_reminded(body: dict[str, Any]) -> Reply:
-    return exec_reply(sc.reminded_log_command(body, LABEL))
-
-
 def test_codex_logs_as_reminded_commit_consolidates_next_session_is_told(
     codex: CodexRun, openai_stub: OpenAIStub
 ) -> None:
-    top = codex.project
-    openai_stub.script(_log_as_reminded)
-    codex.run("Implement the auth tokens", env=sc.SL_ENV)
-
-    sc.assert_first_request_has_the_reminders(openai_stub.first_turn().body)
-    assert not openai_stub.find("sessionlog: files changed")  # logged: Stop let it finish
-    sc.assert_logged_committed_and_attributed(top, LABEL)
-    assert sc.hook_errors(top) == ""
-
-    openai_stub.clear()
-    codex.run("Where did we leave off?", env=sc.SL_ENV)
-    sc.assert_second_session_is_told(openai_stub.first_turn().body)
-    assert sc.hook_errors(top) == ""
+    sc.logs_as_reminded_then_next_session_is_told(codex, openai_stub, exec_reply, LABEL)
 
 
 def test_codex_stop_asks_once_then_session_end_marks_the_gap(
     codex: CodexRun, openai_stub: OpenAIStub
 ) -> None:
-    top = codex.project
-    openai_stub.script(exec_reply("echo 'RETRIES = 3' > retries.py"))
-    codex.run("Add a retry setting", env=sc.SL_ENV)
-    assert (top / "retries.py").is_file()
-
-    asked = openai_stub.find("sessionlog: files changed since the last log entry")
-    assert asked, openai_stub.dump()
-    assert "retries.py" in sc.strings(asked[0].body)
-    assert f"log --agent {LABEL}" in sc.strings(asked[0].body)
-    last = openai_stub.turns()[-1]
-    assert sc.strings(last.body).count("sessionlog: files changed since") == 1  # asked once
-
-    text = (top / sc.PENDING).read_text()
-    assert "Automatic entry: session ended without a log entry" in text
-    assert f"agent={LABEL}" in text and "retries.py" in text
-    assert sc.hook_errors(top) == ""
+    sc.stop_asks_once_then_session_end_marks_the_gap(codex, openai_stub, exec_reply, LABEL)

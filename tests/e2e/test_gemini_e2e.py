@@ -12,13 +12,12 @@ work. Gemini runs with its own HOME in a temp folder, the project in its trusted
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from . import scenario as sc
 from .agent_clis import GeminiRun
-from .gemini_stub import GeminiStub, Reply, shell_reply
+from .gemini_stub import GeminiStub, shell_reply
 
 pytestmark = pytest.mark.slow
 LABEL = "gemini"
@@ -31,48 +30,16 @@ def gemini(gemini_cli: Path, git_project: Path, tmp_path: Path, gemini_stub: Gem
     return GeminiRun(gemini_cli, git_project, tmp_path / "home", gemini_stub.base_url)
 
 
-def _log_as_reminded(body: dict[str, Any]) -> Reply:
-    return shell_reply(sc.reminded_log_command(body, LABEL))
-
-
 def test_gemini_logs_as_reminded_commit_consolidates_next_session_is_told(
     gemini: GeminiRun, gemini_stub: GeminiStub
 ) -> None:
-    top = gemini.project
-    gemini_stub.script(_log_as_reminded)
-    gemini.run("Implement the auth tokens", env=sc.SL_ENV)
-
-    first = gemini_stub.first_turn().body
-    sc.assert_first_request_has_the_reminders(first)
+    first = sc.logs_as_reminded_then_next_session_is_told(gemini, gemini_stub, shell_reply, LABEL)
     assert "<hook_context>sessionlog: this repository keeps a session log" in sc.strings(first)
-    assert not gemini_stub.find("sessionlog: files changed")  # logged: AfterAgent let it finish
-    sc.assert_logged_committed_and_attributed(top, LABEL)
-    assert sc.hook_errors(top) == ""
-
-    gemini_stub.clear()
-    gemini.run("Where did we leave off?", env=sc.SL_ENV)
-    sc.assert_second_session_is_told(gemini_stub.first_turn().body)
-    assert sc.hook_errors(top) == ""
 
 
 def test_gemini_after_agent_asks_once_then_session_end_marks_the_gap(
     gemini: GeminiRun, gemini_stub: GeminiStub
 ) -> None:
-    top = gemini.project
-    gemini_stub.script(shell_reply("echo 'RETRIES = 3' > retries.py"))
-    gemini.run("Add a retry setting", env=sc.SL_ENV)
-    assert (top / "retries.py").is_file()
-
-    asked = gemini_stub.find("sessionlog: files changed since the last log entry")
-    assert asked, gemini_stub.dump()
-    text = sc.strings(asked[0].body)
-    assert "retries.py" in text and f"log --agent {LABEL}" in text
-    last = gemini_stub.turns()[-1]
-    assert sc.strings(last.body).count("sessionlog: files changed since") == 1  # asked once
+    last = sc.stop_asks_once_then_session_end_marks_the_gap(gemini, gemini_stub, shell_reply, LABEL)
     # The reason came back through BeforeAgent: no second reminder stacked on it.
-    assert sc.strings(last.body).count("no log entry yet today") == 1
-
-    text = (top / sc.PENDING).read_text()
-    assert "Automatic entry: session ended without a log entry" in text
-    assert f"agent={LABEL}" in text and "retries.py" in text
-    assert sc.hook_errors(top) == ""
+    assert sc.strings(last).count("no log entry yet today") == 1
