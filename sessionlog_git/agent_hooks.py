@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -56,6 +55,7 @@ from sessionlog_git.prompt_hook import (
     changed_files,
     clock_text,
     context_json,
+    emit,
     files_text,
     no_entry_text,
     nudge_text,
@@ -606,10 +606,5 @@ def run(event: str, agent: str = "claude", data: dict[str, Any] | None = None) -
     except BaseException as exc:
         _log_error(top, event, exc)
         out = ""
-    if out:
-        try:
-            sys.stdout.write(out if out.endswith("\n") else out + "\n")
-            sys.stdout.flush()
-        except (OSError, ValueError):
-            pass
+    emit(out)
     return 0

@@ -3,30 +3,47 @@ from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
+import time
+
+TYPE_CHECKING = False  # not typing's: the per-prompt hook writes through this module
+if TYPE_CHECKING:
+    from pathlib import Path
 
 IGNORE_ALL = "# Created by sessionlog-git: keep pending logs and state out of git.\n*\n"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write through a temp file in the same folder and rename it over `path`."""
-    import tempfile  # here, not at the top: it imports shutil and random, which the hooks avoid
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write through a temp file in the same folder and rename it over `path`.
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    The temp name is unique by process, clock and O_EXCL, without `tempfile` (which imports
+    shutil and random: the per-prompt hook writes through this too, and avoids them).
+    """
+    target = os.fspath(path)
+    folder = os.path.dirname(target) or "."
+    os.makedirs(folder, exist_ok=True)
+    base = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}")
+    for attempt in range(100):
+        tmp = f"{base}-{time.monotonic_ns()}-{attempt}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(f"{folder}: no free temporary file name for {target}")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 

@@ -21,7 +21,6 @@ The wording of the per-prompt reminders lives here; `agent_hooks` uses the same 
 """
 from __future__ import annotations
 
-import contextlib  # already loaded by runpy (importlib.util)
 import json
 import os
 import sys
@@ -404,20 +403,19 @@ def last_entry(top: str, cfg: dict[str, Any], user: str) -> tuple[datetime | Non
 
 
 def _write_state(path: str, state: dict[str, Any]) -> None:
-    """As fsutil.atomic_write_text, without tempfile: a unique name, then a rename."""
-    tmp = os.path.join(os.path.dirname(path),
-                       f".{os.path.basename(path)}.{os.getpid()}-{time.monotonic_ns()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(json.dumps(state, sort_keys=True).encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from sessionlog_git.fsutil import atomic_write_text
+
+    atomic_write_text(path, json.dumps(state, sort_keys=True))
+
+
+def emit(out: str) -> None:
+    """Print a hook's output; a closed pipe is the assistant's business, not an error."""
+    if out:
+        try:
+            sys.stdout.write(out if out.endswith("\n") else out + "\n")
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
 
 
 def prompt(data: dict[str, Any], agent: str) -> str:
@@ -515,12 +513,7 @@ def run(event: str, agent: str = "claude") -> int:
         from sessionlog_git.agent_hooks import run as run_full
 
         return run_full(event, agent, data)
-    if out:
-        try:
-            sys.stdout.write(out if out.endswith("\n") else out + "\n")
-            sys.stdout.flush()
-        except (OSError, ValueError):
-            pass
+    emit(out)
     return 0
 
 

@@ -290,8 +290,7 @@ NOT_ON_THE_PROMPT_PATH = (
     "dataclasses", "inspect", "tempfile", "shutil", "random", "traceback", "typing", "subprocess",
     "zoneinfo", "hashlib", "argparse", "sessionlog_git.agent_hooks", "sessionlog_git.continuity",
     "sessionlog_git.entries", "sessionlog_git.layout", "sessionlog_git.config",
-    "sessionlog_git.views", "sessionlog_git.archive", "sessionlog_git.fsutil",
-    "sessionlog_git.main",
+    "sessionlog_git.views", "sessionlog_git.archive", "sessionlog_git.main",
 )
 
 
