@@ -83,6 +83,25 @@ def records_from(
     return [Record(e, project, user, source) for e in log.entries if e.at is not None]
 
 
+def records_at(
+    rel: str, data: bytes, logs_dir: str, zone_name: str, source: str | None = None
+) -> list[Record]:
+    """Records of an archive file named by its path in the repository (`logs/archive/<month>/
+    <project>/<user>/<date>-<id>.md`); none when the path is not an archive file's."""
+    try:
+        parts = PurePosixPath(rel).relative_to(PurePosixPath(logs_dir, "archive")).parts
+    except ValueError:
+        return []
+    match = ARCHIVE_NAME.match(parts[-1]) if len(parts) == 4 else None
+    if match is None:
+        return []
+    return records_from(
+        data, project=parts[1], user=parts[2], day=date.fromisoformat(match[1]),
+        source=source if source is not None else str(PurePosixPath(rel).relative_to(logs_dir)),
+        zone_name=zone_name,
+    )
+
+
 def read_records(
     logs_path: Path, project: str, month_list: Iterable[str], zone_name: str,
     skip: set[str] | None = None,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path, PurePosixPath
 
 from sessionlog_git import gitops
@@ -39,20 +38,12 @@ def staged_archive_files(ws: Workspace) -> list[str]:
 
 
 def staged_records(ws: Workspace, rels: Sequence[str]) -> list[Record]:
-    from sessionlog_git.archive import records_from
+    from sessionlog_git.archive import records_at
 
-    prefix = PurePosixPath(ws.config.logs_dir, "archive")
     out: list[Record] = []
     for rel in rels:
-        parts = PurePosixPath(rel).relative_to(prefix).parts  # month/project/user/file
-        match = ARCHIVE_NAME.match(parts[-1])
-        if len(parts) != 4 or match is None:
-            continue
         data = gitops.run("show", f":{rel}", cwd=ws.top)
-        out += records_from(
-            data.encode("utf-8"), project=parts[1], user=parts[2], day=date.fromisoformat(match[1]),
-            source=rel, zone_name=ws.config.timezone,
-        )
+        out += records_at(rel, data.encode("utf-8"), ws.config.logs_dir, ws.config.timezone, source=rel)
     return ordered(out)
 
 

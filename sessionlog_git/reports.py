@@ -18,7 +18,7 @@ from sessionlog_git import archive, layout
 from sessionlog_git.clock import format_offset
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.names import is_safe
-from sessionlog_git.views import Blocker, Record, blockers, ordered
+from sessionlog_git.views import Blocker, Record, blockers, ordered, record_brief
 from sessionlog_git.workspace import Workspace
 
 KINDS = ("weekly", "blockers", "time", "onboarding")
@@ -125,20 +125,7 @@ def _when(at: datetime) -> str:
 
 
 def _brief(record: Record, logs_dir: str) -> dict[str, Any]:
-    entry = record.entry
-    summary = entry.of_kind("summary")
-    return {
-        "date": record.at.date().isoformat(),
-        "time": record.at.strftime("%H:%M"),
-        "offset": format_offset(record.at),
-        "at": record.at.isoformat(),
-        "user": record.user,
-        "project": record.project,
-        "title": _one_line(entry.title) or "(untitled)",
-        "summary": _one_line(summary[0].body) if summary else "",
-        "agent": entry.meta.get("agent", ""),  # the assistant that wrote it (`log --agent`)
-        "link": str(PurePosixPath(logs_dir, record.source)),
-    }
+    return {**record_brief(record), "link": str(PurePosixPath(logs_dir, record.source))}
 
 
 def _decision(record: Record, text: str, logs_dir: str) -> dict[str, Any]:

@@ -66,6 +66,23 @@ def _one_line(text: str) -> str:
 _DETAIL_KINDS = frozenset(("decision", "finding", "blocker", "unblock"))
 
 
+def record_brief(record: Record) -> dict[str, Any]:
+    """What a report or an answer shows of any entry: when, who, where, its title and summary."""
+    entry = record.entry
+    summary = entry.of_kind("summary")
+    return {
+        "date": record.at.date().isoformat(),
+        "time": record.at.strftime("%H:%M"),
+        "offset": format_offset(record.at),
+        "at": record.at.isoformat(),
+        "user": record.user,
+        "project": record.project,
+        "title": _one_line(entry.title) or "(untitled)",
+        "summary": _one_line(summary[0].body) if summary else "",
+        "agent": entry.meta.get("agent", ""),  # the assistant that wrote it (`log --agent`)
+    }
+
+
 def _entry_view(record: Record) -> dict[str, Any]:
     entry = record.entry
     at = record.at

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -27,7 +27,7 @@ from sessionlog_git.clock import format_offset
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.layout import ARCHIVE_NAME
 from sessionlog_git.names import slug
-from sessionlog_git.views import Record, ordered
+from sessionlog_git.views import Record, ordered, record_brief
 from sessionlog_git.workspace import Workspace
 
 NEAREST_WINDOW = timedelta(hours=24)  # about one working session either side
@@ -183,25 +183,16 @@ def added_archive_files(ws: Workspace, sha: str) -> list[str]:
 
 def records_of(ws: Workspace, rels: list[str], rev: str | None) -> list[Record]:
     """Records from archive files (at `rev`, or in the work tree when `rev` is None)."""
-    from sessionlog_git.archive import records_from
+    from sessionlog_git.archive import records_at
 
-    prefix = PurePosixPath(_archive_prefix(ws))
     out: list[Record] = []
     for rel in rels:
-        parts = PurePosixPath(rel).relative_to(prefix).parts  # month/project/user/file
-        match = ARCHIVE_NAME.match(parts[-1])
-        if len(parts) != 4 or match is None:
-            continue
         try:
             if rev is None:
                 data = (ws.top / rel).read_bytes()
             else:
                 data = gitops.repo(ws.top).git.show(f"{rev}:{rel}", stdout_as_string=False)
-            source = str(PurePosixPath(rel).relative_to(ws.config.logs_dir))
-            out += records_from(
-                data, project=parts[1], user=parts[2], day=date.fromisoformat(match[1]),
-                source=source, zone_name=ws.config.timezone,
-            )
+            out += records_at(rel, data, ws.config.logs_dir, ws.config.timezone)
         except (OSError, UnicodeDecodeError, ValueError):
             continue
     return ordered(out)
@@ -313,16 +304,9 @@ def _span(minutes: int) -> str:
 
 def entry_view(ws: Workspace, found: Found) -> dict[str, Any]:
     record, entry = found.record, found.record.entry
-    summary = entry.of_kind("summary")
+    brief = {("author" if k == "user" else k): v for k, v in record_brief(record).items() if k != "agent"}
     return {
-        "date": record.at.date().isoformat(),
-        "time": record.at.strftime("%H:%M"),
-        "offset": format_offset(record.at),
-        "at": record.at.isoformat(),
-        "author": record.user,
-        "project": record.project,
-        "title": _one_line(entry.title) or "(untitled)",
-        "summary": _one_line(summary[0].body) if summary else "",
+        **brief,
         "decisions": [
             {"text": _one_line(b.text), "reason": _reason(b.body)} for b in entry.of_kind("decision")
         ],
