@@ -37,11 +37,6 @@ def parse_log(data: bytes, day: date, zone_name: str) -> TempLog:
     return parse(data.decode("utf-8"), day=day, offset=zone_offset(day, zone_name))
 
 
-def previous_month(month: str) -> str:
-    year, mon = int(month[:4]), int(month[5:])
-    return f"{year - 1:04d}-12" if mon == 1 else f"{year:04d}-{mon - 1:02d}"
-
-
 def months(logs_path: Path, project: str) -> list[str]:
     base = logs_path / "archive"
     try:

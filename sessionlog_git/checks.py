@@ -36,7 +36,9 @@ def pending_older_than(ws: Workspace, when: datetime) -> list[StaleEntry]:
     from sessionlog_git import archive
 
     cfg = ws.config
-    if not layout.has_pending(cfg.pending_path):
+    from sessionlog_git.idle import has_temp_log
+
+    if not has_temp_log(cfg.pending_path):
         return []
     logs, _ = layout.scan_pending(cfg.pending_path)
     out: list[StaleEntry] = []

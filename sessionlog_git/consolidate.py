@@ -73,7 +73,9 @@ def _fault(step: str) -> None:
 
 def nothing_to_do(ws: Workspace) -> bool:
     """The idle check: no pending temp log and no unfinished earlier run. Cheap."""
-    return not layout.has_pending(ws.config.pending_path) and not ledger.exists(ws.config.state_path)
+    from sessionlog_git.idle import has_temp_log
+
+    return not has_temp_log(ws.config.pending_path) and not ledger.exists(ws.config.state_path)
 
 
 def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True) -> Result:

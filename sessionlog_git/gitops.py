@@ -48,33 +48,6 @@ def toplevel(cwd: Path | str | None = None) -> Path:
     return Path(proc.stdout.strip())
 
 
-def main_folder_name(top: Path) -> str:
-    """The main work tree's folder name, also from a linked worktree (no git call)."""
-    dot_git = top / ".git"
-    if dot_git.is_file():
-        try:
-            text = dot_git.read_text(encoding="utf-8").strip()
-        except OSError:
-            return top.name
-        if text.startswith("gitdir:"):
-            gitdir = Path(text[len("gitdir:") :].strip())
-            parts = gitdir.parts
-            if ".git" in parts:
-                return parts[parts.index(".git") - 1] if parts.index(".git") > 0 else top.name
-    return top.name
-
-
-def config_values(top: Path, *keys: str) -> dict[str, str]:
-    """Several `git config` values in one call."""
-    pattern = "^(" + "|".join(k.replace(".", r"\.") for k in keys) + ")$"
-    out = run("config", "--get-regexp", pattern, cwd=top, check=False)
-    values: dict[str, str] = {}
-    for line in out.splitlines():
-        key, _, value = line.partition(" ")
-        values[key.lower()] = value.strip()  # listed system, global, local: the last wins
-    return values
-
-
 def git_path(top: Path, name: str) -> Path:
     """`git rev-parse --git-path NAME` for the real repository, ignoring GIT_INDEX_FILE."""
     out = run("rev-parse", "--git-path", name, cwd=top, strip_index=True).strip()

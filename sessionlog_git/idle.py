@@ -44,8 +44,8 @@ def _pending_dir(top: str) -> str | None:
     return None
 
 
-def _has_temp_log(pending: str) -> bool:
-    """Any `.md` file at <project>/<user>/ (as layout.has_pending)."""
+def has_temp_log(pending: str | os.PathLike[str]) -> bool:
+    """Any `.md` file at <project>/<user>/ in the pending folder: is there work to consolidate?"""
     try:
         projects = [e.path for e in os.scandir(pending) if e.is_dir()]
     except (FileNotFoundError, NotADirectoryError):
@@ -65,6 +65,6 @@ def nothing_to_do(top: str) -> bool:
     if pending is None or os.path.exists(os.path.join(top, STATE_DIR, LEDGER_NAME)):
         return False
     try:
-        return not _has_temp_log(os.path.join(top, pending))
+        return not has_temp_log(os.path.join(top, pending))
     except OSError:
         return False

@@ -88,16 +88,3 @@ def scan_pending(pending_root: Path) -> tuple[list[PendingLog], list[Stray]]:
                     continue
                 logs.append(PendingLog(file, project_dir.name, user_dir.name, day))
     return logs, strays
-
-
-def has_pending(pending_root: Path) -> bool:
-    """Cheap check for the idle commit: is there any .md file two levels down?"""
-    try:
-        for project_dir in pending_root.iterdir():
-            if project_dir.is_dir():
-                for user_dir in project_dir.iterdir():
-                    if user_dir.is_dir() and any(f.suffix == ".md" for f in user_dir.iterdir()):
-                        return True
-    except (FileNotFoundError, NotADirectoryError):
-        return False
-    return False

@@ -85,7 +85,7 @@ def session_key(data: dict[str, Any]) -> str:
 
 
 def main_folder_name(top: str) -> str:
-    """The main work tree's folder name, also from a linked worktree (as gitops has it)."""
+    """The main work tree's folder name, also from a linked worktree (no git call)."""
     name = os.path.basename(top)
     dot_git = os.path.join(top, ".git")
     if os.path.isfile(dot_git):

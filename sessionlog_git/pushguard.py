@@ -111,9 +111,9 @@ def guard(ws: Workspace, refs: list[PushRef], remote: str) -> int:
 
 
 def _guard_pending(ws: Workspace, ref: PushRef, revs: list[str]) -> int:
-    from sessionlog_git import layout
+    from sessionlog_git.idle import has_temp_log
 
-    if not layout.has_pending(ws.config.pending_path):
+    if not has_temp_log(ws.config.pending_path):
         return EXIT_OK
     newest = checks.newest_commit(ws.top, revs)
     if newest is None:

@@ -209,7 +209,9 @@ def author_names(ws: Workspace, commit: Commit) -> set[str]:
     local, _, domain = commit.email.partition("@")
     if domain.lower() == "users.noreply.github.com":
         names.add(slug(local.split("+")[-1], fallback=""))
-    own = gitops.config_values(ws.top, "user.email", "user.name")
+    from sessionlog_git.gitconfig import values as git_config
+
+    own = git_config(ws.top, "user.email", "user.name")
     if commit.email and own.get("user.email", "").lower() == commit.email.lower():
         from sessionlog_git.identity import resolve_user
 

@@ -15,9 +15,9 @@ class Workspace:
 
 
 def default_project(top: Path) -> str:
-    from sessionlog_git.gitops import main_folder_name
+    from sessionlog_git.prompt_hook import main_folder_name  # no git call, no heavy import
 
-    return slug(main_folder_name(top), fallback="project")
+    return slug(main_folder_name(str(top)), fallback="project")
 
 
 def at(top: Path) -> Workspace:
