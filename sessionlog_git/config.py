@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sessionlog_git import configcache
 from sessionlog_git.errors import ConfigError
 from sessionlog_git.names import check_name
 
-CONFIG_NAME = ".sessionlog.yaml"
-STATE_DIR = ".sessionlog"  # ignored by git through its own .gitignore
-CACHE_NAME = "config.json"
-CACHE_VERSION = 1
+CONFIG_NAME = configcache.CONFIG_NAME
+STATE_DIR = configcache.STATE_DIR  # ignored by git through its own .gitignore
+CACHE_NAME = configcache.CACHE_NAME
+CACHE_VERSION = configcache.CACHE_VERSION
 
 DEFAULTS: dict[str, Any] = {
     "project": "",
@@ -82,7 +83,7 @@ def load(top: Path, default_project: str) -> Config:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config ({exc.strerror})") from None
     digest = hashlib.sha256(raw).hexdigest()
-    data = _read_cache(top, digest)
+    data = configcache.cached(top, digest)
     if data is None:
         data = parse_yaml(raw, path)
         _write_cache(top, digest, data)
@@ -100,7 +101,7 @@ def load_fast(top: Path, default_project: str) -> tuple[Config, bool]:
         raw = path.read_bytes()
     except OSError:
         return _build(top, copy.deepcopy(DEFAULTS), default_project, exists=False), True
-    data = _read_cache(top, hashlib.sha256(raw).hexdigest())
+    data = configcache.cached(top, hashlib.sha256(raw).hexdigest())
     if data is None:
         return _build(top, copy.deepcopy(DEFAULTS), default_project, exists=True), False
     return _build(top, data, default_project, exists=True), True
@@ -108,22 +109,6 @@ def load_fast(top: Path, default_project: str) -> tuple[Config, bool]:
 
 def _cache_file(top: Path) -> Path:
     return top / STATE_DIR / CACHE_NAME
-
-
-def _read_cache(top: Path, digest: str) -> dict[str, Any] | None:
-    try:
-        cached = json.loads(_cache_file(top).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if (
-        isinstance(cached, dict)
-        and cached.get("version") == CACHE_VERSION
-        and cached.get("sha256") == digest
-        and isinstance(cached.get("config"), dict)
-    ):
-        config: dict[str, Any] = cached["config"]
-        return config
-    return None
 
 
 def _write_cache(top: Path, digest: str, data: dict[str, Any]) -> None:

@@ -9,39 +9,20 @@ from __future__ import annotations
 
 import os
 
-# The same values as config.STATE_DIR, CACHE_NAME, CACHE_VERSION and DEFAULTS["pending_dir"]
-# and ledger.LEDGER_NAME (a test holds them equal): importing config would cost the import
-# time this module exists to save.
-STATE_DIR = ".sessionlog"
-CACHE_NAME = "config.json"
-CACHE_VERSION = 1
+from sessionlog_git.configcache import STATE_DIR, read
+
+# The same values as config.DEFAULTS["pending_dir"] and ledger.LEDGER_NAME (a test holds them
+# equal): importing those modules would cost the import time this module exists to save.
 DEFAULT_PENDING = ".sessionlog/pending"
 LEDGER_NAME = "written.json"
 
 
 def _pending_dir(top: str) -> str | None:
     """The configured pending folder, or None when only the full config loader can tell."""
-    try:
-        with open(os.path.join(top, ".sessionlog.yaml"), "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        return DEFAULT_PENDING
-    except OSError:
+    config = read(top)
+    if config is None:
         return None
-    import hashlib
-    import json
-
-    try:
-        with open(os.path.join(top, STATE_DIR, CACHE_NAME), encoding="utf-8") as handle:
-            cached = json.load(handle)
-        if (
-            cached.get("version") == CACHE_VERSION
-            and cached.get("sha256") == hashlib.sha256(raw).hexdigest()
-        ):
-            return str(cached["config"].get("pending_dir") or DEFAULT_PENDING)
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
-        pass
-    return None
+    return str(config.get("pending_dir") or DEFAULT_PENDING)
 
 
 def has_temp_log(pending: str | os.PathLike[str]) -> bool:

@@ -27,16 +27,15 @@ import sys
 import time
 from datetime import date, datetime, timedelta
 
+from sessionlog_git.configcache import CACHE_NAME, STATE_DIR
+from sessionlog_git.configcache import read as read_config
+
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
 if TYPE_CHECKING:
     from typing import Any
 
     from sessionlog_git.clock import Moment
 
-STATE_DIR = ".sessionlog"  # as config.STATE_DIR
-CONFIG_NAME = ".sessionlog.yaml"  # as config.CONFIG_NAME
-CONFIG_CACHE = "config.json"  # as config.CACHE_NAME
-CONFIG_CACHE_VERSION = 1  # as config.CACHE_VERSION
 SESSIONS_DIR = "sessions"
 STOP_PREFIX = "sessionlog: files changed"
 PROMPT_EVENT = "user-prompt-submit"
@@ -233,36 +232,12 @@ def _find_top(project_env: str, data: dict[str, Any]) -> str | None:
     return None
 
 
-def _sha256_hex(data: bytes) -> str:
-    try:
-        # the builtin module: a tenth of hashlib's import (which loads OpenSSL)
-        from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:  # Python 3.12+ names it _sha2; hashlib anywhere
-        from hashlib import sha256
-    digest: str = sha256(data).hexdigest()
-    return digest
-
-
 def _config(top: str) -> dict[str, Any]:
     """The parsed config from its cache, as config.load_fast; Decline when the cache is stale."""
-    try:
-        with open(os.path.join(top, CONFIG_NAME), "rb") as handle:
-            raw = handle.read()
-    except OSError:
-        return {}  # no config: the defaults
-    try:
-        with open(os.path.join(top, STATE_DIR, CONFIG_CACHE), encoding="utf-8") as handle:
-            cached = json.loads(handle.read())
-    except (OSError, ValueError):
-        raise Decline("no config cache") from None
-    if not (
-        isinstance(cached, dict)
-        and cached.get("version") == CONFIG_CACHE_VERSION
-        and cached.get("sha256") == _sha256_hex(raw)
-        and isinstance(cached.get("config"), dict)
-    ):
-        raise Decline("stale config cache")
-    data: dict[str, Any] = cached["config"]
+    data = read_config(top)
+    if data is None:
+        cache = os.path.join(top, STATE_DIR, CACHE_NAME)
+        raise Decline("stale config cache" if os.path.exists(cache) else "no config cache")
     for route in data.get("projects", []):  # as config._build, which fails on a damaged one
         route["name"], tuple(route["paths"])
     return data

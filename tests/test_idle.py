@@ -53,7 +53,6 @@ def test_idle_check_constants_match_the_modules_they_mirror() -> None:
     from sessionlog_git import config, idle, ledger
 
     assert idle.STATE_DIR == config.STATE_DIR
-    assert idle.CACHE_NAME == config.CACHE_NAME and idle.CACHE_VERSION == config.CACHE_VERSION
     assert config.DEFAULTS["pending_dir"] == idle.DEFAULT_PENDING
     assert idle.LEDGER_NAME == ledger.LEDGER_NAME
 

@@ -348,9 +348,7 @@ def test_tables_match_the_full_path() -> None:
     assert layout.PENDING_NAME.pattern == prompt_hook.PENDING_PATTERN
     assert layout.ARCHIVE_NAME.pattern == prompt_hook.ARCHIVE_PATTERN
     assert prompt_hook.BOM == entries.BOM
-    assert (prompt_hook.STATE_DIR, prompt_hook.CONFIG_NAME) == (config.STATE_DIR, config.CONFIG_NAME)
-    assert (prompt_hook.CONFIG_CACHE, prompt_hook.CONFIG_CACHE_VERSION) == (
-        config.CACHE_NAME, config.CACHE_VERSION)
+    assert prompt_hook.STATE_DIR == config.STATE_DIR
     assert prompt_hook.SESSIONS_DIR == agent_hooks.SESSIONS_DIR
 
 
