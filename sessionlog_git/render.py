@@ -8,15 +8,17 @@ TEMPLATE_PACKAGE = "sessionlog_git.templates"
 
 
 @cache
-def _env() -> Any:
+def _env(html: bool = False) -> Any:
+    """Markdown views keep their trailing newline; HTML autoescapes, because user text (titles,
+    blockers) must never become markup."""
     import jinja2
 
     return jinja2.Environment(
         loader=jinja2.FunctionLoader(template_text),
         trim_blocks=True,
         lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
+        keep_trailing_newline=not html,
+        autoescape=html,
         undefined=jinja2.StrictUndefined,
     )
 
@@ -33,20 +35,7 @@ def render(name: str, **context: Any) -> str:
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()) + "\n"
 
 
-@cache
-def _html_env() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FunctionLoader(template_text),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=True,  # user text (titles, blockers) must never become markup
-        undefined=jinja2.StrictUndefined,
-    )
-
-
 def render_html(name: str, **context: Any) -> str:
     """An HTML page from a template, with autoescaping on."""
-    text: str = _html_env().get_template(name).render(**context)
+    text: str = _env(html=True).get_template(name).render(**context)
     return text.rstrip("\n") + "\n"
