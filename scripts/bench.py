@@ -373,7 +373,8 @@ def consolidate_once(repo: MonthRepo, in_process: bool) -> float:
     repo.runs += 1
     put_pending(repo.top, "u01", date(2024, 6, 30), f"run {repo.runs}", 17)
     if in_process:
-        from sessionlog_git import consolidate, workspace
+        from sessionlog_git import workspace
+        from sessionlog_git.pipeline import consolidate
 
         start = time.perf_counter()
         result = consolidate.run(workspace.at(repo.top))
@@ -418,7 +419,8 @@ if sys.argv[2] == "read":
     n = sum(len(p.read_bytes()) for p in (top / "logs" / "archive").rglob("*.md"))
     elapsed = time.perf_counter() - start
 else:
-    from sessionlog_git import consolidate, workspace
+    from sessionlog_git import workspace
+    from sessionlog_git.pipeline import consolidate
     ws = workspace.at(top)
     start = time.perf_counter()
     n = len(consolidate.rebuild(ws))
@@ -630,12 +632,13 @@ HOOK_STEPS = (
     ("python -c pass (site, the editable-install finder)", ["-c", "pass"]),
     ("+ runpy and the sessionlog_git package (-m)", ["-c", "import runpy, sessionlog_git"]),
     ("+ prompt_hook (json, datetime: the per-prompt decision)", ["-c", "import runpy, "
-     "sessionlog_git.prompt_hook"]),
-    ("+ clock, names (imported when the hook runs)", ["-c", "import runpy, sessionlog_git.prompt_hook, "
-     "sessionlog_git.clock, sessionlog_git.names"]),
+     "sessionlog_git.agents.prompt"]),
+    ("+ clock, names (imported when the hook runs)", ["-c", "import runpy, sessionlog_git.agents.prompt, "
+     "sessionlog_git.base.clock, sessionlog_git.base.names"]),
     ("+ identity, gitconfig (the user from git config)", ["-c", "import runpy, "
-     "sessionlog_git.prompt_hook, sessionlog_git.clock, sessionlog_git.names, sessionlog_git.identity, "
-     "sessionlog_git.gitconfig"]),
+     "sessionlog_git.agents.prompt, sessionlog_git.base.clock, sessionlog_git.base.names, "
+     "sessionlog_git.base.identity, "
+     "sessionlog_git.base.gitconfig"]),
     ("the whole hook: -m sessionlog_git hook user-prompt-submit", ["-m", "sessionlog_git", "hook",
      "user-prompt-submit"]),
 )

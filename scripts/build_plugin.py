@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sessionlog_git.claude_assets import build_plugin
+from sessionlog_git.agents.claude import build_plugin
 
 
 def main(argv: list[str]) -> int:

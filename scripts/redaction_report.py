@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from secret_corpus import CLEAN, SECRETS
 
-from sessionlog_git.redact import redact
+from sessionlog_git.logs.redact import redact
 
 
 def main() -> int:

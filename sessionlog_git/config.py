@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sessionlog_git import configcache
+from sessionlog_git.base import configcache
+from sessionlog_git.base.names import check_name
 from sessionlog_git.errors import ConfigError
-from sessionlog_git.names import check_name
 
 CONFIG_NAME = configcache.CONFIG_NAME
 STATE_DIR = configcache.STATE_DIR  # ignored by git through its own .gitignore
@@ -112,7 +112,7 @@ def _cache_file(top: Path) -> Path:
 
 
 def _write_cache(top: Path, digest: str, data: dict[str, Any]) -> None:
-    from sessionlog_git.fsutil import atomic_write_text, ensure_state_dir
+    from sessionlog_git.base.fsutil import atomic_write_text, ensure_state_dir
 
     try:
         ensure_state_dir(top / STATE_DIR)
@@ -212,7 +212,7 @@ def _validate(doc: Any, path: Path) -> dict[str, Any]:
             except Exception as exc:
                 raise ConfigError(str(exc)) from None
     if out["timezone"]:
-        from sessionlog_git.clock import load_zone
+        from sessionlog_git.base.clock import load_zone
 
         try:
             load_zone(out["timezone"])

@@ -124,14 +124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if words == ["git-hook", "pre-commit"]:
         # Every commit runs this (the framework calls the console script): answer an idle
         # commit before anything heavier is imported.
-        from sessionlog_git.idle import nothing_to_do
+        from sessionlog_git.pipeline.idle import nothing_to_do
 
         if nothing_to_do("."):
             return 0
     if words[:1] == ["hook"]:
         # The agent hooks' fast path (every prompt): no parser to build; never exits non-zero.
         # (`python -m sessionlog_git hook ...` goes there from __main__, before this module.)
-        from sessionlog_git.prompt_hook import main as hook_main
+        from sessionlog_git.agents.prompt import main as hook_main
 
         return hook_main(words)
     args: Any
@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         args = _parser().parse_args(argv)
     if args.command == "init":
-        from sessionlog_git.install import HOOK_REPO_URL
+        from sessionlog_git.setup.install import HOOK_REPO_URL
 
         args.hook_repo = args.hook_repo or HOOK_REPO_URL
         args.hook_rev = args.hook_rev or f"v{__version__}"

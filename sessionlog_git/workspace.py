@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sessionlog_git.base.names import slug
 from sessionlog_git.config import Config, load
-from sessionlog_git.names import slug
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class Workspace:
 
 
 def default_project(top: Path) -> str:
-    from sessionlog_git.prompt_hook import main_folder_name  # no git call, no heavy import
+    from sessionlog_git.agents.prompt import main_folder_name  # no git call, no heavy import
 
     return slug(main_folder_name(str(top)), fallback="project")
 

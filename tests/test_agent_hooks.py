@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from conftest import PYTHON, Repo
 
-from sessionlog_git import entries
+from sessionlog_git.logs import entries
 
 NOW = datetime.now().astimezone().replace(second=0, microsecond=0)
 TODAY = NOW.date().isoformat()
@@ -297,8 +297,8 @@ def test_hook_finds_the_top_from_a_subfolder_cwd(setup: Repo) -> None:
     assert PENDING in context(proc, "SessionStart")
 
 
-HEAVY = ("git", "jinja2", "ruamel", "filelock", "sessionlog_git.gitops", "sessionlog_git.lock",
-         "sessionlog_git.render")
+HEAVY = ("git", "jinja2", "ruamel", "filelock", "sessionlog_git.gitops", "sessionlog_git.base.lock",
+         "sessionlog_git.pipeline.render")
 
 
 def test_hooks_import_only_the_standard_library_and_start_no_git(setup: Repo) -> None:
@@ -309,7 +309,7 @@ def test_hooks_import_only_the_standard_library_and_start_no_git(setup: Repo) ->
     )
     probe = (
         "import io, json, sys\n"
-        "from sessionlog_git import agent_hooks\n"
+        "from sessionlog_git.agents import handlers as agent_hooks\n"
         "for event in sys.argv[1:]:\n"
         "    sys.stdin = io.StringIO(json.dumps({'session_id': 'p', 'source': 'compact'}))\n"
         "    agent_hooks.run(event)\n"
@@ -385,8 +385,8 @@ def test_hook_follows_include_if_like_git(tmp_path: Path) -> None:
 def test_hook_lock_excludes_a_consolidation_lock(tmp_path: Path) -> None:
     from filelock import FileLock
 
+    from sessionlog_git.base.stdlock import flocked
     from sessionlog_git.errors import LockTimeout
-    from sessionlog_git.stdlock import flocked
 
     state = tmp_path / ".sessionlog"
     state.mkdir()

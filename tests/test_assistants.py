@@ -296,8 +296,8 @@ def test_gemini_aliases_and_unknown_agents_fail_open(native_repo: Repo) -> None:
     assert "unknown --agent 'cursor'; known: claude, codex, gemini" in errors(repo)
 
 
-HEAVY = ("git", "jinja2", "ruamel", "filelock", "sessionlog_git.gitops", "sessionlog_git.lock",
-         "sessionlog_git.render")
+HEAVY = ("git", "jinja2", "ruamel", "filelock", "sessionlog_git.gitops", "sessionlog_git.base.lock",
+         "sessionlog_git.pipeline.render")
 
 
 @pytest.mark.parametrize("agent", ["codex", "gemini"])
@@ -311,7 +311,7 @@ def test_hooks_for_codex_and_gemini_import_only_the_standard_library_and_start_n
     os.utime(repo.path / "app.py", (later, later))
     probe = (
         "import io, json, sys\n"
-        "from sessionlog_git import agent_hooks\n"
+        "from sessionlog_git.agents import handlers as agent_hooks\n"
         "for event in sys.argv[2:]:\n"
         f"    sys.stdin = io.StringIO(json.dumps({{'session_id': 'p', 'cwd': {str(repo.path)!r}}}))\n"
         "    agent_hooks.run(event, sys.argv[1])\n"

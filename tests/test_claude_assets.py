@@ -16,7 +16,7 @@ import pytest
 from conftest import PYTHON, ROOT, Repo
 from ruamel.yaml import YAML
 
-from sessionlog_git import claude_assets
+from sessionlog_git.agents import claude as claude_assets
 
 USER_SETTINGS: dict[str, Any] = {
     "permissions": {"allow": ["Bash(npm test:*)"]},

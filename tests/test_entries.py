@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sessionlog_git.entries import (
+from sessionlog_git.logs.entries import (
     KIND_PREFIXES,
     Bullet,
     Entry,

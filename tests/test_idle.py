@@ -50,7 +50,8 @@ def test_idle_hook_under_the_framework_environment(native_repo: Repo) -> None:
 
 
 def test_idle_check_constants_match_the_modules_they_mirror() -> None:
-    from sessionlog_git import config, idle, ledger
+    from sessionlog_git import config
+    from sessionlog_git.pipeline import idle, ledger
 
     assert idle.STATE_DIR == config.STATE_DIR
     assert config.DEFAULTS["pending_dir"] == idle.DEFAULT_PENDING
@@ -69,7 +70,7 @@ def test_idle_commit_imports_almost_nothing(native_repo: Repo) -> None:
 
 
 def test_idle_check_sends_anything_uncertain_down_the_full_path(native_repo: Repo) -> None:
-    from sessionlog_git import idle
+    from sessionlog_git.pipeline import idle
 
     repo = native_repo
     top = str(repo.path)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from sessionlog_git import consolidate, workspace
+from sessionlog_git import workspace
+from sessionlog_git.pipeline import consolidate
 
 NOW = "2026-11-25T14:30:00+01:00"
 STATUS = "logs/shop-status.md"

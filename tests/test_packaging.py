@@ -37,7 +37,7 @@ def test_wheel_ships_templates_and_the_command(tmp_path: Path) -> None:
                          text=True, check=True).stdout
     assert out.strip() == "sessionlog-git 0.1.0"
     text = subprocess.run(
-        [str(py), "-c", "from sessionlog_git.render import template_text as t; "
+        [str(py), "-c", "from sessionlog_git.pipeline.render import template_text as t; "
          "print(t('master_log.md.j2'))"], capture_output=True, text=True, check=True, cwd=tmp_path,
     ).stdout
     assert "session log" in text

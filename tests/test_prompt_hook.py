@@ -20,7 +20,11 @@ from typing import Any
 import pytest
 from conftest import PYTHON, Repo, make_repo
 
-from sessionlog_git import agent_hooks, clock, config, entries, layout, prompt_hook
+from sessionlog_git import config
+from sessionlog_git.agents import handlers as agent_hooks
+from sessionlog_git.agents import prompt as prompt_hook
+from sessionlog_git.base import clock
+from sessionlog_git.logs import entries, layout
 
 NOW = datetime.now().astimezone().replace(second=0, microsecond=0)
 TODAY = NOW.date().isoformat()
@@ -29,7 +33,8 @@ TODAY = NOW.date().isoformat()
 # (prompt_hook.prompt) on the same input; prints both outputs and the state keys after each.
 PROBE = r"""
 import contextlib, io, json, os, sys
-from sessionlog_git import agent_hooks, prompt_hook
+from sessionlog_git.agents import handlers as agent_hooks
+from sessionlog_git.agents import prompt as prompt_hook
 
 event, agent, data, top = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
 folder = os.path.join(top, ".sessionlog", "sessions")
@@ -288,9 +293,9 @@ def test_the_entry_point_hands_over_stdin_and_the_event(native_repo: Repo) -> No
 
 NOT_ON_THE_PROMPT_PATH = (
     "dataclasses", "inspect", "tempfile", "shutil", "random", "traceback", "typing", "subprocess",
-    "zoneinfo", "hashlib", "argparse", "sessionlog_git.agent_hooks", "sessionlog_git.continuity",
-    "sessionlog_git.entries", "sessionlog_git.layout", "sessionlog_git.config",
-    "sessionlog_git.views", "sessionlog_git.archive", "sessionlog_git.main",
+    "zoneinfo", "hashlib", "argparse", "sessionlog_git.agents.handlers", "sessionlog_git.logs.continuity",
+    "sessionlog_git.logs.entries", "sessionlog_git.logs.layout", "sessionlog_git.config",
+    "sessionlog_git.logs.views", "sessionlog_git.logs.archive", "sessionlog_git.main",
 )
 
 
@@ -309,7 +314,7 @@ def test_the_common_prompt_paths_import_only_what_they_need(native_repo: Repo) -
     names, out = _imported(repo, NOW)
     assert "no log entry yet today" in out
     assert not names & set(NOT_ON_THE_PROMPT_PATH), sorted(names & set(NOT_ON_THE_PROMPT_PATH))
-    assert "sessionlog_git.prompt_hook" in names
+    assert "sessionlog_git.agents.prompt" in names
     # An entry today and nothing to say: the common prompt.
     repo.log(NOW.isoformat(), "Entry")
     names, out = _imported(repo, NOW + timedelta(minutes=5))
@@ -420,8 +425,8 @@ def test_moment_stays_an_immutable_value() -> None:
 def test_session_start_reads_the_archive_through_the_parse_cache(
     native_repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sessionlog_git import archive, continuity, views
     from sessionlog_git.config import load
+    from sessionlog_git.logs import archive, continuity, views
 
     repo = native_repo
     for days, title in ((40, "Older month"), (3, "Recent"), (1, "Yesterday")):

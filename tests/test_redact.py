@@ -7,7 +7,7 @@ import pytest
 from conftest import Repo
 from secret_corpus import CLEAN, SECRETS
 
-from sessionlog_git.redact import redact
+from sessionlog_git.logs.redact import redact
 
 NOW = "2026-11-25T14:30:00+01:00"
 
@@ -105,7 +105,7 @@ def test_private_key_block_and_line_numbers_of_what_follows() -> None:
 
 
 def test_detect_secrets_backs_up_our_rules_through_the_prefilter(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sessionlog_git import redact as module
+    from sessionlog_git.logs import redact as module
 
     line = next(text for kind, text in SECRETS if kind == "telegram bot token")
     assert redact(line).kinds() == ["telegram-bot-token"]  # found by detect-secrets
@@ -117,7 +117,7 @@ def test_prose_does_not_load_detect_secrets() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from sessionlog_git.redact import redact; "
+    code = ("import sys; from sessionlog_git.logs.redact import redact; "
             "r = redact('## 09:00 - Cart\\n- Decision: keep the cart in the session\\n- Next: tests\\n'); "
             "print(r.count, 'detect_secrets' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

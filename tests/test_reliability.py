@@ -12,7 +12,8 @@ from conftest import Repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sessionlog_git import consolidate, workspace
+from sessionlog_git import workspace
+from sessionlog_git.pipeline import consolidate
 
 TITLES = [f"Entry number {i:02d}" for i in range(6)]
 

@@ -155,7 +155,7 @@ def test_gh_login_is_used_cached_and_shared_with_the_hooks(tmp_path: Path) -> No
     assert calls.read_text().count("api user") == 1
     assert (repo.path / ".sessionlog/pending/shop/octo-cat/2026-11-25.md").is_file()
     # The agent hooks' resolver starts no process and agrees.
-    code = ("import pathlib; from sessionlog_git import identity; "
+    code = ("import pathlib; from sessionlog_git.base import identity; "
             "print(identity.resolve_fast(pathlib.Path.cwd())[0])")
     assert repo.run(PYTHON, "-c", code, env={"PATH": "/nonexistent"}).stdout.strip() == "octo-cat"
     # The repository is clean: the cache lives in the ignored state folder.

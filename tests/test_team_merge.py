@@ -11,7 +11,8 @@ MASTER = "logs/shop-session-log-2026-11.md"
 STATUS = "logs/shop-status.md"
 
 REBUILD = (
-    "import json, pathlib; from sessionlog_git import consolidate, workspace; "
+    "import json, pathlib; from sessionlog_git import workspace; "
+    "from sessionlog_git.pipeline import consolidate; "
     "print(json.dumps(consolidate.rebuild(workspace.at(pathlib.Path.cwd()))))"
 )
 

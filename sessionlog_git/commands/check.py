@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sessionlog_git import checks, gitops, workspace
+from sessionlog_git import gitops, workspace
 from sessionlog_git.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from sessionlog_git.pipeline import checks
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     logs_dir = ws.config.logs_dir
     problems, expected = checks.worktree_mismatches(ws)
     if args.fix and problems:
-        from sessionlog_git.fsutil import atomic_write_text
+        from sessionlog_git.base.fsutil import atomic_write_text
 
         fixed = []
         for rel, text in sorted(expected.items()):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from sessionlog_git import consolidate, workspace
+from sessionlog_git import workspace
+from sessionlog_git.pipeline import consolidate
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,9 +14,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sessionlog_git import assistants, claude_assets, gitops, install
+from sessionlog_git import gitops
+from sessionlog_git.agents import claude as claude_assets
+from sessionlog_git.agents import setup as assistants
 from sessionlog_git.config import CONFIG_NAME, STATE_DIR, parse_yaml
 from sessionlog_git.errors import SessionlogError
+from sessionlog_git.setup import install
 
 
 @dataclass

@@ -21,7 +21,7 @@ def _top() -> Path:
 
 
 def pre_commit() -> int:
-    from sessionlog_git import consolidate
+    from sessionlog_git.pipeline import consolidate
 
     ws = workspace.at(_top())
     if consolidate.nothing_to_do(ws):
@@ -38,7 +38,7 @@ def pre_push(hook_args: list[str] | None = None) -> int:
     import os
     import sys
 
-    from sessionlog_git import pushguard
+    from sessionlog_git.pipeline import pushguard
 
     top = _top()
     args = list(hook_args or [])
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if args.hook == "pre-commit":
         return pre_commit()
     if args.hook == "prepare-commit-msg":
-        from sessionlog_git import commit_msg
+        from sessionlog_git.pipeline import commit_msg
 
         return commit_msg.run_hook(args.hook_args)
     return pre_push(args.hook_args)

@@ -9,6 +9,6 @@ import argparse
 
 
 def run(args: argparse.Namespace) -> int:
-    from sessionlog_git.prompt_hook import run as run_hook
+    from sessionlog_git.agents.prompt import run as run_hook
 
     return run_hook(args.event or "", getattr(args, "agent", None) or "claude")

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import argparse
 
-from sessionlog_git import gitops, install
+from sessionlog_git import gitops
+from sessionlog_git.setup import install
 
 
 def run(args: argparse.Namespace) -> int:
-    from sessionlog_git.assistants import parse_agents
+    from sessionlog_git.agents.setup import parse_agents
 
     agents = parse_agents(args.agent or "")
     top = gitops.toplevel()
@@ -23,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.dry_run:
         # Resolve (and cache) the contributor name now, so the agent hooks, which never run
         # gh, read the same name from .sessionlog/identity.json as `sessionlog log` uses.
-        from sessionlog_git import identity, workspace
+        from sessionlog_git import workspace
+        from sessionlog_git.base import identity
 
         identity.resolve_user(top, workspace.at(top).config.user)
     title = "sessionlog init --dry-run (nothing written):" if args.dry_run else "sessionlog init:"

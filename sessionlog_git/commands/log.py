@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 
-from sessionlog_git import clock, identity, templog, workspace
-from sessionlog_git.names import check_name, is_safe, slug
+from sessionlog_git import workspace
+from sessionlog_git.base import clock, identity
+from sessionlog_git.base.names import check_name, is_safe, slug
+from sessionlog_git.logs import templog
 
 
 def run(args: argparse.Namespace) -> int:
@@ -14,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     if args.project:
         project = check_name(args.project, what="project", source="--project")
     elif cfg.projects:
-        from sessionlog_git import routing
+        from sessionlog_git.logs import routing
 
         chosen = routing.route(cfg, ws.top, [args.title, *args.bullets])
         project, routed = chosen.project, f"; project {chosen.project}: {chosen.reason}"
@@ -22,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         project = cfg.project
     user, _ = identity.resolve_user(ws.top, cfg.user)
     moment = clock.now(cfg.timezone)
-    from sessionlog_git.agent_hooks import agent_label, detected_agent
+    from sessionlog_git.agents.handlers import agent_label, detected_agent
 
     agent = agent_label(args.agent) if args.agent else detected_agent()
     meta = {"agent": agent if is_safe(agent) else slug(agent, fallback="")} if agent else {}

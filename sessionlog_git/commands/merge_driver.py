@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from sessionlog_git import merge_driver
+from sessionlog_git.pipeline import merge_driver
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,9 +5,11 @@ import argparse
 import json
 from pathlib import Path
 
-from sessionlog_git import clock, reports, workspace
+from sessionlog_git import workspace
+from sessionlog_git.base import clock
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.render import render, render_html
+from sessionlog_git.insight import reports
+from sessionlog_git.pipeline.render import render, render_html
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from sessionlog_git import agent_hooks, clock, identity, workspace
+from sessionlog_git import workspace
+from sessionlog_git.agents import handlers as agent_hooks
+from sessionlog_git.base import clock, identity
 
 
 def run(args: argparse.Namespace) -> int:

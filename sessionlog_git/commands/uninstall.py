@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 
-from sessionlog_git import assistants, gitops, install
+from sessionlog_git import gitops
+from sessionlog_git.agents import setup as assistants
 from sessionlog_git.config import CONFIG_NAME
+from sessionlog_git.setup import install
 
 
 def run(args: argparse.Namespace) -> int:

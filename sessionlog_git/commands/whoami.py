@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from sessionlog_git import identity, workspace
+from sessionlog_git import workspace
+from sessionlog_git.base import identity
 
 
 def run(args: argparse.Namespace) -> int:

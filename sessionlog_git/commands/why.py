@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from sessionlog_git import why, workspace
-from sessionlog_git.render import render
+from sessionlog_git import workspace
+from sessionlog_git.insight import why
+from sessionlog_git.pipeline.render import render
 
 
 def run(args: argparse.Namespace) -> int:

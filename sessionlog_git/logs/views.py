@@ -13,9 +13,9 @@ from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sessionlog_git.clock import format_offset
-from sessionlog_git.entries import Bullet, Entry
-from sessionlog_git.layout import month_of
+from sessionlog_git.base.clock import format_offset
+from sessionlog_git.logs.entries import Bullet, Entry
+from sessionlog_git.logs.layout import month_of
 
 RECENT_DECISIONS = 10
 RECENTLY_CLOSED = 10

@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
-from sessionlog_git import archive, layout
-from sessionlog_git.clock import format_offset
+from sessionlog_git.base.clock import format_offset
+from sessionlog_git.base.names import is_safe
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.names import is_safe
-from sessionlog_git.views import Blocker, Record, blockers, ordered, record_brief
+from sessionlog_git.logs import archive, layout
+from sessionlog_git.logs.views import Blocker, Record, blockers, ordered, record_brief
 from sessionlog_git.workspace import Workspace
 
 KINDS = ("weekly", "blockers", "time", "onboarding")

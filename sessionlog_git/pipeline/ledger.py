@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from sessionlog_git.fsutil import atomic_write_text
+from sessionlog_git.base.fsutil import atomic_write_text
 
 LEDGER_NAME = "written.json"
 

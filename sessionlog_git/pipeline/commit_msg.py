@@ -16,8 +16,8 @@ from pathlib import Path, PurePosixPath
 
 from sessionlog_git import gitops
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.layout import ARCHIVE_NAME
-from sessionlog_git.views import Record, ordered
+from sessionlog_git.logs.layout import ARCHIVE_NAME
+from sessionlog_git.logs.views import Record, ordered
 from sessionlog_git.workspace import Workspace
 
 HOOK = "prepare-commit-msg"
@@ -38,7 +38,7 @@ def staged_archive_files(ws: Workspace) -> list[str]:
 
 
 def staged_records(ws: Workspace, rels: Sequence[str]) -> list[Record]:
-    from sessionlog_git.archive import records_at
+    from sessionlog_git.logs.archive import records_at
 
     out: list[Record] = []
     for rel in rels:

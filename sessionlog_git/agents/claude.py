@@ -26,7 +26,7 @@ from sessionlog_git.config import DEFAULTS, STATE_DIR
 from sessionlog_git.errors import SessionlogError
 
 if TYPE_CHECKING:
-    from sessionlog_git.install import Plan
+    from sessionlog_git.setup.install import Plan
 
 # (Claude Code event, our event name, timeout in seconds)
 HOOKS: tuple[tuple[str, str, int], ...] = (
@@ -102,7 +102,7 @@ def our_event(handler: Any) -> str | None:
 def template_context(
     pending_dir: str | None = None, logs_dir: str | None = None, agent: str = "claude"
 ) -> dict[str, str]:
-    from sessionlog_git.agent_hooks import ASSISTANTS
+    from sessionlog_git.agents.handlers import ASSISTANTS
 
     assistant = ASSISTANTS[agent]
     return {
@@ -117,7 +117,7 @@ def template_context(
 
 def render_asset(name: str, context: dict[str, str]) -> str:
     """Render `templates/claude/<name>.j2`."""
-    from sessionlog_git.render import render
+    from sessionlog_git.pipeline.render import render
 
     return render(f"claude/{name}.j2", **context)
 
@@ -170,7 +170,7 @@ def load_record(top: Path) -> dict[str, Any]:
 
 
 def save_record(top: Path, record: dict[str, Any]) -> None:
-    from sessionlog_git.fsutil import atomic_write_text, ensure_state_dir
+    from sessionlog_git.base.fsutil import atomic_write_text, ensure_state_dir
 
     ensure_state_dir(top / STATE_DIR)
     atomic_write_text(record_path(top), json.dumps(record, indent=1, sort_keys=True) + "\n")
@@ -359,7 +359,7 @@ def without_block(text: str, where: str) -> str:
 def _write(plan: Plan, path: Path, text: str) -> None:
     if plan.dry_run:
         return
-    from sessionlog_git.fsutil import atomic_write_text
+    from sessionlog_git.base.fsutil import atomic_write_text
 
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, text)
@@ -367,7 +367,7 @@ def _write(plan: Plan, path: Path, text: str) -> None:
 
 def install(top: Path, plan: Plan, *, pending_dir: str, logs_dir: str) -> None:
     """`sessionlog init --agent claude`: merge hooks, write agents and the CLAUDE.md block."""
-    from sessionlog_git import assistants
+    from sessionlog_git.agents import setup as assistants
 
     target = assistants.TARGETS["claude"]
     record = load_record(top)
@@ -408,7 +408,8 @@ def _remove_empty_dirs(top: Path, *rels: str) -> None:
 
 def uninstall(top: Path, plan: Plan) -> None:
     """Take out what `install` added; keep everything a person wrote or changed."""
-    from sessionlog_git import assistants, workspace
+    from sessionlog_git import workspace
+    from sessionlog_git.agents import setup as assistants
 
     target = assistants.TARGETS["claude"]
     record = load_record(top)
@@ -478,7 +479,7 @@ def plugin_files() -> dict[str, str]:
 
 def build_plugin(dest: Path) -> list[str]:
     """Write the plugin into `dest`; returns the paths written. Stale files are removed."""
-    from sessionlog_git.fsutil import atomic_write_text
+    from sessionlog_git.base.fsutil import atomic_write_text
 
     files = plugin_files()
     for rel, text in files.items():

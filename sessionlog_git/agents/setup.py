@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sessionlog_git import claude_assets
-from sessionlog_git.claude_assets import Part
+from sessionlog_git.agents import claude as claude_assets
+from sessionlog_git.agents.claude import Part
 from sessionlog_git.errors import EXIT_USAGE, SessionlogError
 
 if TYPE_CHECKING:
-    from sessionlog_git.install import Plan
+    from sessionlog_git.setup.install import Plan
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sessionlog_git import gitops, treeviews
-from sessionlog_git.fsutil import atomic_write_text
+from sessionlog_git import gitops
+from sessionlog_git.base.fsutil import atomic_write_text
+from sessionlog_git.pipeline import treeviews
 from sessionlog_git.workspace import Workspace
 
 CACHE_NAME = "sessionlog-merge.json"

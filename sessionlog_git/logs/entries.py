@@ -258,7 +258,7 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
 
 
 def _file_offset(log: TempLog) -> timezone | None:
-    from sessionlog_git.clock import parse_offset
+    from sessionlog_git.base.clock import parse_offset
 
     return parse_offset(log.meta.get("offset", ""))
 

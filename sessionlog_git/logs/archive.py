@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sessionlog_git.entries import Bullet, Entry, TempLog, parse
-from sessionlog_git.layout import ARCHIVE_NAME, month_of
-from sessionlog_git.views import Blocker, BlockerBook, Record, StatusState, ordered
+from sessionlog_git.logs.entries import Bullet, Entry, TempLog, parse
+from sessionlog_git.logs.layout import ARCHIVE_NAME, month_of
+from sessionlog_git.logs.views import Blocker, BlockerBook, Record, StatusState, ordered
 
 ID_LENGTH = 10
 
@@ -25,7 +25,7 @@ def content_id(data: bytes) -> str:
 def zone_offset(day: date, zone_name: str) -> timezone:
     """The UTC offset of the configured (or system) zone on `day`, at noon."""
     if zone_name:
-        from sessionlog_git.clock import load_zone
+        from sessionlog_git.base.clock import load_zone
 
         noon = datetime(day.year, day.month, day.day, 12, tzinfo=load_zone(zone_name))
     else:
@@ -163,7 +163,7 @@ def _load_json(path: Path) -> Any:
 
 
 def _save_json(path: Path, data: Any) -> None:
-    from sessionlog_git.fsutil import atomic_write_text
+    from sessionlog_git.base.fsutil import atomic_write_text
 
     with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
         atomic_write_text(path, json.dumps(data, separators=(",", ":")))

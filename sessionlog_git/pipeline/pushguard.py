@@ -21,8 +21,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sessionlog_git import checks, gitops
+from sessionlog_git import gitops
 from sessionlog_git.errors import EXIT_FAILED, EXIT_OK
+from sessionlog_git.pipeline import checks
 from sessionlog_git.workspace import Workspace
 
 ZERO = "0" * 40
@@ -111,7 +112,7 @@ def guard(ws: Workspace, refs: list[PushRef], remote: str) -> int:
 
 
 def _guard_pending(ws: Workspace, ref: PushRef, revs: list[str]) -> int:
-    from sessionlog_git.idle import has_temp_log
+    from sessionlog_git.pipeline.idle import has_temp_log
 
     if not has_temp_log(ws.config.pending_path):
         return EXIT_OK
@@ -149,7 +150,7 @@ def _guard_pending(ws: Workspace, ref: PushRef, revs: list[str]) -> int:
 
 def _fix(ws: Workspace) -> int:
     """Consolidate and commit only our paths; the push itself must still be repeated."""
-    from sessionlog_git import consolidate
+    from sessionlog_git.pipeline import consolidate
 
     result = consolidate.run(ws)
     consolidate.describe(result, dry_run=False, echo=_say)
@@ -176,7 +177,7 @@ def _guard_views(ws: Workspace, ref: PushRef, revs: list[str]) -> int:
     touched = gitops.run("rev-list", "-n", "1", *revs, "--", logs_dir, cwd=top, check=False).strip()
     if not touched:
         return EXIT_OK
-    from sessionlog_git import treeviews
+    from sessionlog_git.pipeline import treeviews
 
     problems = treeviews.mismatches_in_rev(ws, ref.local_sha)
     if not problems:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from sessionlog_git.configcache import STATE_DIR, read
+from sessionlog_git.base.configcache import STATE_DIR, read
 
 # The same values as config.DEFAULTS["pending_dir"] and ledger.LEDGER_NAME (a test holds them
 # equal): importing those modules would cost the import time this module exists to save.

@@ -5,11 +5,11 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from sessionlog_git.clock import Moment
-from sessionlog_git.entries import entry_from_parts, file_header, format_entry
+from sessionlog_git.base.clock import Moment
+from sessionlog_git.base.fsutil import atomic_write_bytes, ensure_state_dir
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.fsutil import atomic_write_bytes, ensure_state_dir
-from sessionlog_git.layout import pending_file
+from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
+from sessionlog_git.logs.layout import pending_file
 
 MAX_TITLE = 300
 
@@ -68,7 +68,7 @@ def append(
     takes the same lock with the standard library only).
     """
     if lock is None:
-        from sessionlog_git.lock import locked
+        from sessionlog_git.base.lock import locked
 
         lock = locked
 

@@ -44,12 +44,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sessionlog_git import config as config_mod
-from sessionlog_git import continuity
-from sessionlog_git.clock import Moment
-from sessionlog_git.clock import now as clock_now
-from sessionlog_git.config import STATE_DIR, Config
-from sessionlog_git.names import is_safe, slug
-from sessionlog_git.prompt_hook import (
+from sessionlog_git.agents.prompt import (
     EVENT_ALIASES,
     STOP_PREFIX,
     changed_files,
@@ -63,7 +58,12 @@ from sessionlog_git.prompt_hook import (
     session_key,
     sessionlog_command,
 )
-from sessionlog_git.prompt_hook import main_folder_name as _main_folder_name
+from sessionlog_git.agents.prompt import main_folder_name as _main_folder_name
+from sessionlog_git.base.clock import Moment
+from sessionlog_git.base.clock import now as clock_now
+from sessionlog_git.base.names import is_safe, slug
+from sessionlog_git.config import STATE_DIR, Config
+from sessionlog_git.logs import continuity
 
 EVENTS = {
     "session-start": "SessionStart",
@@ -222,7 +222,7 @@ def _fallback_config(cfg: Config) -> Config:
         if rel and not rel.startswith(("/", "\\")) and ".." not in PurePosixPath(rel).parts:
             changes[key] = rel
     if top_level.get("timezone"):
-        from sessionlog_git.clock import load_zone
+        from sessionlog_git.base.clock import load_zone
 
         try:
             load_zone(top_level["timezone"])
@@ -250,7 +250,7 @@ def resolve_user(top: Path, configured: str) -> str:
     config read by `gitconfig`, the gh login from its cache); the lines below are the
     fallback when it fails (an unsafe SESSIONLOG_USER) or is unavailable.
     """
-    from sessionlog_git import identity
+    from sessionlog_git.base import identity
 
     fast = getattr(identity, "resolve_fast", None)
     if callable(fast):
@@ -263,7 +263,7 @@ def resolve_user(top: Path, configured: str) -> str:
         return pinned if is_safe(pinned) else slug(pinned)
     if configured:
         return configured
-    from sessionlog_git import gitconfig
+    from sessionlog_git.base import gitconfig
 
     values = gitconfig.values(top, "github.user", "user.name")
     login = values.get("github.user", "").strip()
@@ -315,7 +315,7 @@ class Context:
         self.state = loaded if isinstance(loaded, dict) else {}
 
     def save_state(self) -> None:
-        from sessionlog_git.fsutil import atomic_write_text, ensure_state_dir
+        from sessionlog_git.base.fsutil import atomic_write_text, ensure_state_dir
 
         ensure_state_dir(self.cfg.state_path)
         atomic_write_text(self.state_file, json.dumps(self.state, sort_keys=True))
@@ -505,7 +505,8 @@ def session_end(ctx: Context) -> Output | None:
     files, more = changed_since(ctx, since, limit=200)
     if not files:
         return None
-    from sessionlog_git import stdlock, templog
+    from sessionlog_git.base import stdlock
+    from sessionlog_git.logs import templog
 
     shown = _files_text(files, more, AUTO_FILES_SHOWN)
     bullets = [f"Files changed since {ctx.local(since):%Y-%m-%d %H:%M}: {shown}"]
@@ -561,7 +562,7 @@ def _log_error(top: Path | None, event: str, exc: BaseException) -> None:
     if path is None:
         return
     try:
-        from sessionlog_git.fsutil import ensure_state_dir
+        from sessionlog_git.base.fsutil import ensure_state_dir
 
         ensure_state_dir(path.parent)
         if path.is_file() and path.stat().st_size > ERROR_LOG_MAX:

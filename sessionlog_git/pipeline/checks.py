@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from sessionlog_git import layout
+from sessionlog_git.logs import layout
 from sessionlog_git.workspace import Workspace
 
 
@@ -33,10 +33,10 @@ def _rel(top: Path, path: Path) -> str:
 
 def pending_older_than(ws: Workspace, when: datetime) -> list[StaleEntry]:
     """Pending entries timed before `when` (aware); unreadable files are not counted here."""
-    from sessionlog_git import archive
+    from sessionlog_git.logs import archive
 
     cfg = ws.config
-    from sessionlog_git.idle import has_temp_log
+    from sessionlog_git.pipeline.idle import has_temp_log
 
     if not has_temp_log(cfg.pending_path):
         return []
@@ -84,7 +84,7 @@ def newest_commit(top: Path, revs: list[str]) -> tuple[str, datetime] | None:
 
 def worktree_mismatches(ws: Workspace) -> tuple[list[str], dict[str, str]]:
     """Views in the work tree that differ from `consolidate.rebuild` (findings, fresh render)."""
-    from sessionlog_git import consolidate, treeviews
+    from sessionlog_git.pipeline import consolidate, treeviews
 
     expected = consolidate.rebuild(ws)
     problems: list[str] = []

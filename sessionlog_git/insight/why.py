@@ -23,11 +23,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sessionlog_git import gitops
-from sessionlog_git.clock import format_offset
+from sessionlog_git.base.clock import format_offset
+from sessionlog_git.base.names import slug
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.layout import ARCHIVE_NAME
-from sessionlog_git.names import slug
-from sessionlog_git.views import Record, ordered, record_brief
+from sessionlog_git.logs.layout import ARCHIVE_NAME
+from sessionlog_git.logs.views import Record, ordered, record_brief
 from sessionlog_git.workspace import Workspace
 
 NEAREST_WINDOW = timedelta(hours=24)  # about one working session either side
@@ -183,7 +183,7 @@ def added_archive_files(ws: Workspace, sha: str) -> list[str]:
 
 def records_of(ws: Workspace, rels: list[str], rev: str | None) -> list[Record]:
     """Records from archive files (at `rev`, or in the work tree when `rev` is None)."""
-    from sessionlog_git.archive import records_at
+    from sessionlog_git.logs.archive import records_at
 
     out: list[Record] = []
     for rel in rels:
@@ -209,11 +209,11 @@ def author_names(ws: Workspace, commit: Commit) -> set[str]:
     local, _, domain = commit.email.partition("@")
     if domain.lower() == "users.noreply.github.com":
         names.add(slug(local.split("+")[-1], fallback=""))
-    from sessionlog_git.gitconfig import values as git_config
+    from sessionlog_git.base.gitconfig import values as git_config
 
     own = git_config(ws.top, "user.email", "user.name")
     if commit.email and own.get("user.email", "").lower() == commit.email.lower():
-        from sessionlog_git.identity import resolve_user
+        from sessionlog_git.base.identity import resolve_user
 
         names.add(resolve_user(ws.top, ws.config.user)[0].lower())
     return {n for n in names if n}

@@ -15,7 +15,7 @@ DEFAULT_TIMEOUT = float(os.environ.get("SESSIONLOG_LOCK_TIMEOUT", "30"))
 def locked(state_dir: Path, timeout: float | None = None) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
-    from sessionlog_git.fsutil import ensure_state_dir
+    from sessionlog_git.base.fsutil import ensure_state_dir
 
     ensure_state_dir(state_dir)
     path = state_dir / "lock"

@@ -42,7 +42,7 @@ class Plan:
 def _write(plan: Plan, path: Path, text: str, *, mode: int | None = None) -> None:
     if plan.dry_run:
         return
-    from sessionlog_git.fsutil import atomic_write_text
+    from sessionlog_git.base.fsutil import atomic_write_text
 
     atomic_write_text(path, text)
     if mode is not None:
@@ -50,7 +50,7 @@ def _write(plan: Plan, path: Path, text: str, *, mode: int | None = None) -> Non
 
 
 def ensure_config(top: Path, plan: Plan) -> None:
-    from sessionlog_git.render import render
+    from sessionlog_git.pipeline.render import render
 
     path = top / CONFIG_NAME
     if not path.exists():
@@ -82,7 +82,7 @@ def ensure_config(top: Path, plan: Plan) -> None:
 
 
 def ensure_pending(top: Path, pending_dir: str, plan: Plan) -> None:
-    from sessionlog_git.fsutil import ensure_state_dir
+    from sessionlog_git.base.fsutil import ensure_state_dir
 
     for rel in dict.fromkeys((STATE_DIR, pending_dir)):
         folder = top / rel
@@ -197,7 +197,7 @@ def hooks_dir(top: Path) -> Path:
 
 
 def native_hook_text(hook: str) -> str:
-    from sessionlog_git.render import render
+    from sessionlog_git.pipeline.render import render
 
     return render("native-hook.sh.j2", hook=hook, python=sys.executable, stdin=hook == "pre-push")
 
@@ -295,7 +295,7 @@ def init(
         ensure_native_hooks(top, plan, hooks=OPTIONAL_HOOK_TYPES)
     ensure_merge_driver(top, plan, cfg.logs_dir if cfg else "logs")
     for agent in agents:
-        from sessionlog_git import assistants
+        from sessionlog_git.agents import setup as assistants
 
         assistants.install(
             top, plan, agent,

@@ -14,14 +14,15 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from sessionlog_git import framework, layout, ledger
+from sessionlog_git.base.fsutil import atomic_write_bytes
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.fsutil import atomic_write_bytes
-from sessionlog_git.layout import PendingLog
+from sessionlog_git.logs import layout
+from sessionlog_git.logs.layout import PendingLog
+from sessionlog_git.pipeline import framework, ledger
 from sessionlog_git.workspace import Workspace
 
 if TYPE_CHECKING:
-    from sessionlog_git import views
+    from sessionlog_git.logs import views
 
 # archive, views and entries are imported where they are used: a commit with nothing
 # pending (`nothing_to_do`) needs none of them.
@@ -73,13 +74,13 @@ def _fault(step: str) -> None:
 
 def nothing_to_do(ws: Workspace) -> bool:
     """The idle check: no pending temp log and no unfinished earlier run. Cheap."""
-    from sessionlog_git.idle import has_temp_log
+    from sessionlog_git.pipeline.idle import has_temp_log
 
     return not has_temp_log(ws.config.pending_path) and not ledger.exists(ws.config.state_path)
 
 
 def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True) -> Result:
-    from sessionlog_git.lock import locked
+    from sessionlog_git.base.lock import locked
 
     with locked(ws.config.state_path):
         return _run_locked(ws, dry_run=dry_run, stage=stage)
@@ -127,8 +128,8 @@ def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
 
 
 def _take(ws: Workspace, result: Result) -> list[Taken]:
-    from sessionlog_git import archive
-    from sessionlog_git.entries import META
+    from sessionlog_git.logs import archive
+    from sessionlog_git.logs.entries import META
 
     cfg = ws.config
     real_root = cfg.pending_path.resolve()
@@ -150,7 +151,7 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
             continue
         data = text.encode("utf-8")
         if cfg.redaction != "off":
-            from sessionlog_git.redact import redact
+            from sessionlog_git.logs.redact import redact
 
             found = redact(text)
             if found.count and cfg.redaction == "block":
@@ -195,8 +196,8 @@ def render_project(
     With `state` (the status folded over everything before `records`), the status is the
     same as from the whole history.
     """
-    from sessionlog_git import views
-    from sessionlog_git.render import render
+    from sessionlog_git.logs import views
+    from sessionlog_git.pipeline.render import render
 
     cfg = ws.config
     hint = f"{cfg.logs_dir}/archive"
@@ -230,7 +231,7 @@ def archived_projects(ws: Workspace) -> list[str]:
 
 def rebuild(ws: Workspace) -> dict[str, str]:
     """Every view, rendered fresh from the whole archive: what the committed views must equal."""
-    from sessionlog_git import archive
+    from sessionlog_git.logs import archive
 
     cfg = ws.config
     out: dict[str, str] = {}
@@ -246,7 +247,7 @@ def rebuild(ws: Workspace) -> dict[str, str]:
 
 def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
     """Every view the new archive files affect, rendered from the archive (old and new)."""
-    from sessionlog_git import archive, views
+    from sessionlog_git.logs import archive, views
 
     cfg = ws.config
     new_records: list[views.Record] = []

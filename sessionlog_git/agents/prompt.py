@@ -3,7 +3,7 @@
 Claude Code, Codex and Gemini run `sessionlog hook user-prompt-submit` (Gemini:
 `before-agent`) before every prompt, so its start-up is most of what a user waits for. This
 module decides that hook with what it needs and nothing more: `os`, `sys`, `json`, `time`,
-`datetime`, `sessionlog_git.clock` and `names` (and `identity`/`gitconfig` only when neither
+`datetime`, `sessionlog_git.base.clock` and `names` (and `identity`/`gitconfig` only when neither
 SESSIONLOG_USER nor the config names the user, `zoneinfo` only when a zone is configured). No
 `dataclasses`, `tempfile`, `traceback`, `typing`, no config parser, no entry parser:
 
@@ -27,14 +27,14 @@ import sys
 import time
 from datetime import date, datetime, timedelta
 
-from sessionlog_git.configcache import CACHE_NAME, STATE_DIR
-from sessionlog_git.configcache import read as read_config
+from sessionlog_git.base.configcache import CACHE_NAME, STATE_DIR
+from sessionlog_git.base.configcache import read as read_config
 
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
 if TYPE_CHECKING:
     from typing import Any
 
-    from sessionlog_git.clock import Moment
+    from sessionlog_git.base.clock import Moment
 
 SESSIONS_DIR = "sessions"
 STOP_PREFIX = "sessionlog: files changed"
@@ -245,7 +245,7 @@ def _config(top: str) -> dict[str, Any]:
 
 def _user(top: str, configured: str) -> str:
     """As identity.resolve_fast; its first two steps here, so most hooks import no more."""
-    from sessionlog_git.names import is_safe, slug
+    from sessionlog_git.base.names import is_safe, slug
 
     pinned = os.environ.get("SESSIONLOG_USER", "").strip()
     if pinned:
@@ -254,13 +254,13 @@ def _user(top: str, configured: str) -> str:
         return configured
     from pathlib import Path
 
-    from sessionlog_git.identity import resolve_fast
+    from sessionlog_git.base.identity import resolve_fast
 
     return str(resolve_fast(Path(top), configured)[0])
 
 
 def _safe_dirs(folder: str) -> list[str]:
-    from sessionlog_git.names import is_safe
+    from sessionlog_git.base.names import is_safe
 
     try:
         names = os.listdir(folder)
@@ -378,7 +378,7 @@ def last_entry(top: str, cfg: dict[str, Any], user: str) -> tuple[datetime | Non
 
 
 def _write_state(path: str, state: dict[str, Any]) -> None:
-    from sessionlog_git.fsutil import atomic_write_text
+    from sessionlog_git.base.fsutil import atomic_write_text
 
     atomic_write_text(path, json.dumps(state, sort_keys=True))
 
@@ -406,14 +406,14 @@ def prompt(data: dict[str, Any], agent: str) -> str:
     cfg = _config(top)
     project = cfg.get("project")
     if not project:
-        from sessionlog_git.names import slug
+        from sessionlog_git.base.names import slug
 
         project = slug(main_folder_name(top), fallback="project")
     pending_dir = cfg.get("pending_dir") or ".sessionlog/pending"
     reminders = cfg.get("reminders") or {}
     gap = int(reminders.get("gap_minutes", 45))
     user = _user(top, cfg.get("user") or "")
-    from sessionlog_git.clock import now as clock_now
+    from sessionlog_git.base.clock import now as clock_now
 
     now = clock_now(cfg.get("timezone") or "")
     state_file = os.path.join(top, STATE_DIR, SESSIONS_DIR, f"{session_key(data)}.json")
@@ -485,7 +485,7 @@ def run(event: str, agent: str = "claude") -> int:
         except BaseException:
             out = None  # the full path decides (and logs the error, if it is one)
     if out is None:
-        from sessionlog_git.agent_hooks import run as run_full
+        from sessionlog_git.agents.handlers import run as run_full
 
         return run_full(event, agent, data)
     emit(out)

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sessionlog_git.base.fsutil import ensure_state_dir
 from sessionlog_git.errors import LockTimeout
-from sessionlog_git.fsutil import ensure_state_dir
 
 HOOK_TIMEOUT = 5.0  # seconds: an agent hook must not hang a prompt
 

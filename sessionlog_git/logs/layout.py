@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from sessionlog_git.names import is_safe
+from sessionlog_git.base.names import is_safe
 
 PENDING_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md$")
 ARCHIVE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-([0-9a-f]{6,64})\.md$")

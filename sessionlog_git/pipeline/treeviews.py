@@ -71,7 +71,7 @@ def blob_at(top: Path, rev: str, path: str) -> str | None:
 
 def render_files(ws: Workspace, files: Mapping[str, bytes]) -> dict[str, str]:
     """Every view rendered from exactly these archive files (paths relative to the top)."""
-    from sessionlog_git import consolidate
+    from sessionlog_git.pipeline import consolidate
 
     with tempfile.TemporaryDirectory(prefix="sessionlog-render-") as scratch:
         root = Path(scratch)

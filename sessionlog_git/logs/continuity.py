@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
-from sessionlog_git.archive import month_records, parse_log
+from sessionlog_git.base.names import is_safe
 from sessionlog_git.config import Config
-from sessionlog_git.entries import Entry
-from sessionlog_git.layout import ARCHIVE_NAME, PENDING_NAME, month_of, pending_file
-from sessionlog_git.names import is_safe
-from sessionlog_git.views import Record, blockers, ordered
+from sessionlog_git.logs.archive import month_records, parse_log
+from sessionlog_git.logs.entries import Entry
+from sessionlog_git.logs.layout import ARCHIVE_NAME, PENDING_NAME, month_of, pending_file
+from sessionlog_git.logs.views import Record, blockers, ordered
 
 HISTORY_MONTHS = 3  # months of archive read for blockers and next steps
 SHOWN_ENTRIES = 3

@@ -22,7 +22,7 @@ import re
 import time
 from pathlib import Path
 
-from sessionlog_git.names import check_name, is_safe, slug
+from sessionlog_git.base.names import check_name, is_safe, slug
 
 ENV_USER = "SESSIONLOG_USER"
 CACHE_NAME = "identity.json"
@@ -53,7 +53,7 @@ def cached_gh_login(top: Path) -> str:
 
 
 def _write_cache(top: Path, login: str, status: str) -> None:
-    from sessionlog_git.fsutil import atomic_write_text, ensure_state_dir
+    from sessionlog_git.base.fsutil import atomic_write_text, ensure_state_dir
 
     try:
         ensure_state_dir(top / ".sessionlog")
@@ -112,7 +112,7 @@ def refresh_gh(top: Path, *, force: bool = False) -> str:
 
 
 def _git_values(top: Path) -> dict[str, str]:
-    from sessionlog_git import gitconfig
+    from sessionlog_git.base import gitconfig
 
     return gitconfig.values(top, "github.user", "user.email", "user.name")
 

@@ -1,0 +1,1 @@
+"""Read-only insight from the archive: `why` and reports."""
