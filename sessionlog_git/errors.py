@@ -1,5 +1,19 @@
-"""The one error boundary and its fixed exit codes."""
+"""The one error boundary and its fixed exit codes.
+
+Every way into the package goes through `boundary`: the command line (`main`), the
+assistants' hooks (`sessionlog hook`, which must never fail the assistant) and git's
+prepare-commit-msg hook (which must never fail the commit). Standard library only at import
+(the hooks' fast paths use it); `traceback` loads only when there is one to write.
+"""
 from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 # Fixed exit codes, documented in README.
 EXIT_OK = 0
@@ -8,11 +22,23 @@ EXIT_USAGE = 2  # bad command line (argparse uses 2 as well)
 EXIT_INTERNAL = 3  # a bug: a traceback was written to the error log
 EXIT_INTERRUPTED = 130
 
+ERROR_LOG_MAX = 256 * 1024  # bytes a hook error log keeps before it is cut to its newer half
+INTERNAL_ADVICE = (
+    "sessionlog: internal error (a bug); nothing was lost: pending logs are only removed "
+    "after their archive is written. Please report the traceback above."
+)
+
 
 class SessionlogError(Exception):
     """An error the user can act on: the message names the file, the line and the fix."""
 
     exit_code = EXIT_FAILED
+
+
+class UsageError(SessionlogError):
+    """A command line that cannot be carried out as given (exit 2)."""
+
+    exit_code = EXIT_USAGE
 
 
 class ConfigError(SessionlogError):
@@ -25,3 +51,122 @@ class LockTimeout(SessionlogError):
 
 class UnsafeName(SessionlogError):
     """A user or project name that cannot be a single safe path component."""
+
+
+class Outcome:
+    """What the boundary decided: the exit code the caller returns."""
+
+    __slots__ = ("code",)
+
+    def __init__(self) -> None:
+        self.code = EXIT_OK
+
+
+def log_exception(path: Path | str | None, what: str, exc: BaseException) -> None:
+    """Append `exc` with its traceback to a size-bounded error log; never raises."""
+    if path is None:
+        return
+    try:
+        import traceback
+        from datetime import datetime
+
+        folder = os.path.dirname(os.fspath(path))
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        try:
+            if os.path.getsize(path) > ERROR_LOG_MAX:
+                with open(path, "rb") as handle:
+                    handle.seek(-(ERROR_LOG_MAX // 2), os.SEEK_END)
+                    tail = handle.read()
+                with open(path, "wb") as handle:
+                    handle.write(tail)
+        except OSError:
+            pass
+        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"--- {stamp} {what}\n{detail}")
+    except BaseException:
+        pass  # nowhere left to report to
+
+
+class boundary:  # lower case: used as `with boundary(...)`, like contextlib's helpers
+    """The one place an exception becomes an exit code and a message.
+
+    `cli`: a SessionlogError prints `sessionlog: error: ...` and exits with its code; Ctrl-C
+    exits 130; a closed stdout (`| head`) is not an error; anything else prints the traceback
+    and exits 3. `quiet` (hooks that must never fail their caller: the assistants' hooks, git's
+    prepare-commit-msg): nothing escapes and the exit code stays 0; the exception goes to the
+    file `error_log()` names (with its traceback) or, without one, one line on stderr.
+
+    A class rather than a generator: `contextlib` would cost the per-prompt hook an import.
+    """
+
+    def __init__(
+        self,
+        mode: str = "cli",
+        *,
+        what: str = "sessionlog",
+        error_log: Callable[[], Path | str | None] | None = None,
+    ) -> None:
+        if mode not in ("cli", "quiet"):
+            raise ValueError(f"boundary mode {mode!r}")
+        self.mode, self.what, self.error_log = mode, what, error_log
+        self.outcome = Outcome()
+
+    def __enter__(self) -> Outcome:
+        return self.outcome
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if exc is None:
+            return False
+        outcome = self.outcome
+        if self.mode == "quiet":
+            outcome.code = EXIT_OK
+            path = None
+            if self.error_log is not None:
+                try:
+                    path = self.error_log()
+                except BaseException:
+                    path = None
+            if path is not None:
+                log_exception(path, self.what, exc)
+            elif isinstance(exc, SessionlogError):
+                _say(f"sessionlog: {self.what}: {exc}")
+            return True
+        if isinstance(exc, SystemExit):
+            return False
+        if isinstance(exc, SessionlogError):
+            _say(f"sessionlog: error: {exc}")
+            outcome.code = exc.exit_code
+        elif isinstance(exc, KeyboardInterrupt):
+            _say("sessionlog: interrupted")
+            outcome.code = EXIT_INTERRUPTED
+        elif isinstance(exc, BrokenPipeError):
+            # The reader went away (`sessionlog report weekly | head`): not an error of ours.
+            try:  # noqa: SIM105 - as in _say
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            outcome.code = EXIT_OK
+        else:
+            import traceback
+
+            traceback.print_exception(kind, exc, exc.__traceback__)
+            _say(INTERNAL_ADVICE)
+            outcome.code = EXIT_INTERNAL
+        return True
+
+
+def _say(text: str) -> None:
+    try:  # noqa: SIM105 - contextlib.suppress would cost the hook an import
+        print(text, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def run_guarded(func: Callable[[], int], mode: str = "cli", **kwargs: object) -> int:
+    """`func()` inside `boundary`: its exit code, or the one the boundary chose."""
+    with boundary(mode, **kwargs) as outcome:  # type: ignore[arg-type]
+        outcome.code = func()
+    return outcome.code

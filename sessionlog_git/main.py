@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     import argparse
 
 from sessionlog_git import __version__
-from sessionlog_git.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionlogError
+from sessionlog_git.errors import boundary
 
 COMMANDS = {
     "init": "init",
@@ -148,28 +148,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.hook_repo = args.hook_repo or HOOK_REPO_URL
         args.hook_rev = args.hook_rev or f"v{__version__}"
     module = import_module(f"sessionlog_git.commands.{COMMANDS[args.command]}")
-    try:
-        code: int = module.run(args)
-        return code
-    except SessionlogError as exc:
-        print(f"sessionlog: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("sessionlog: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (`sessionlog report weekly | head`): not an error of ours.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except Exception:
-        import traceback
-
-        traceback.print_exc()
-        print(
-            "sessionlog: internal error (a bug); nothing was lost: pending logs are only "
-            "removed after their archive is written. Please report the traceback above.",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+    with boundary("cli") as outcome:
+        outcome.code = module.run(args)
+    return outcome.code
