@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sessionlog_git.base.gitconfig import main_folder_name
 from sessionlog_git.base.names import slug
 from sessionlog_git.config import Config, load
 
@@ -15,9 +16,7 @@ class Workspace:
 
 
 def default_project(top: Path) -> str:
-    from sessionlog_git.agents.prompt import main_folder_name  # no git call, no heavy import
-
-    return slug(main_folder_name(str(top)), fallback="project")
+    return slug(main_folder_name(top), fallback="project")
 
 
 def at(top: Path) -> Workspace:

@@ -58,9 +58,9 @@ from sessionlog_git.agents.prompt import (
     session_key,
     sessionlog_command,
 )
-from sessionlog_git.agents.prompt import main_folder_name as _main_folder_name
 from sessionlog_git.base.clock import Moment
 from sessionlog_git.base.clock import now as clock_now
+from sessionlog_git.base.gitconfig import main_folder_name
 from sessionlog_git.base.names import is_safe, slug
 from sessionlog_git.config import STATE_DIR, Config
 from sessionlog_git.logs import continuity
@@ -170,11 +170,6 @@ def find_top(data: dict[str, Any], assistant: Assistant | None = None) -> Path |
             if (folder / ".git").exists():
                 return folder
     return None
-
-
-def main_folder_name(top: Path) -> str:
-    """The main work tree's folder name, also from a linked worktree (as gitops has it)."""
-    return _main_folder_name(str(top))
 
 
 def _scalar(text: str) -> str | None:

@@ -83,25 +83,6 @@ def session_key(data: dict[str, Any]) -> str:
     return key[:100].lstrip(".") or "unknown"
 
 
-def main_folder_name(top: str) -> str:
-    """The main work tree's folder name, also from a linked worktree (no git call)."""
-    name = os.path.basename(top)
-    dot_git = os.path.join(top, ".git")
-    if os.path.isfile(dot_git):
-        try:
-            with open(dot_git, encoding="utf-8") as handle:
-                text = handle.read().strip()
-        except OSError:
-            return name
-        if text.startswith("gitdir:"):
-            from pathlib import Path
-
-            parts = Path(text[len("gitdir:") :].strip()).parts
-            if ".git" in parts:
-                return parts[parts.index(".git") - 1] if parts.index(".git") > 0 else name
-    return name
-
-
 def sessionlog_command() -> str:
     """How to run sessionlog from the assistant's shell on this machine."""
     for folder in os.get_exec_path():
@@ -406,6 +387,7 @@ def prompt(data: dict[str, Any], agent: str) -> str:
     cfg = _config(top)
     project = cfg.get("project")
     if not project:
+        from sessionlog_git.base.gitconfig import main_folder_name
         from sessionlog_git.base.names import slug
 
         project = slug(main_folder_name(top), fallback="project")

@@ -36,6 +36,21 @@ def git_dir(top: Path) -> Path:
     return dot
 
 
+def main_folder_name(top: str | os.PathLike[str]) -> str:
+    """The main work tree's folder name, also from a linked worktree (no git call).
+
+    The default project name: a linked worktree of `shop` is still project `shop`.
+    """
+    top = os.fspath(top)
+    name = os.path.basename(os.path.normpath(top))
+    dot_git = os.path.join(top, ".git")
+    if os.path.isfile(dot_git):
+        common = os.path.normpath(str(git_dir(Path(top))))
+        if os.path.basename(common) == ".git":
+            return os.path.basename(os.path.dirname(common)) or name
+    return name
+
+
 def _unquote(raw: str) -> str:
     """A value as git reads it: quotes removed, escapes applied, comments cut."""
     out: list[str] = []
