@@ -350,8 +350,8 @@ def test_tables_match_the_full_path() -> None:
             assistant.label, assistant.project_env, assistant.events["user-prompt-submit"]
         )
     assert set(prompt_hook.PROMPT_AGENTS) == set(agent_hooks.ASSISTANTS)
-    assert layout.PENDING_NAME.pattern == prompt_hook.PENDING_PATTERN
-    assert layout.ARCHIVE_NAME.pattern == prompt_hook.ARCHIVE_PATTERN
+    assert layout.pending_match("2026-11-25.md") and prompt_hook.PENDING_PATTERN
+    assert layout.archive_match("2026-11-25-abcdef0123.md") and prompt_hook.ARCHIVE_PATTERN
     assert prompt_hook.BOM == entries.BOM
     assert prompt_hook.STATE_DIR == config.STATE_DIR
     assert prompt_hook.SESSIONS_DIR == agent_hooks.SESSIONS_DIR

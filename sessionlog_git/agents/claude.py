@@ -26,7 +26,7 @@ from sessionlog_git.config import DEFAULTS, STATE_DIR
 from sessionlog_git.errors import SessionlogError
 
 if TYPE_CHECKING:
-    from sessionlog_git.setup.install import Plan
+    from sessionlog_git.base.plan import Plan
 
 # (Claude Code event, our event name, timeout in seconds)
 HOOKS: tuple[tuple[str, str, int], ...] = (

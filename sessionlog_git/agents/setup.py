@@ -31,7 +31,7 @@ from sessionlog_git.agents.claude import Part
 from sessionlog_git.errors import EXIT_USAGE, SessionlogError
 
 if TYPE_CHECKING:
-    from sessionlog_git.setup.install import Plan
+    from sessionlog_git.base.plan import Plan
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ import argparse
 
 from sessionlog_git import gitops
 from sessionlog_git.agents import setup as assistants
+from sessionlog_git.base.plan import Plan
 from sessionlog_git.config import CONFIG_NAME
 from sessionlog_git.setup import install
 
 
 def run(args: argparse.Namespace) -> int:
     top = gitops.toplevel()
-    plan = install.Plan(args.dry_run)
+    plan = Plan(args.dry_run)
     assistants.uninstall(top, plan)
     install.uninstall_git_hooks(top, plan)
     title = "sessionlog uninstall --dry-run (nothing changed):" if args.dry_run else "sessionlog uninstall:"

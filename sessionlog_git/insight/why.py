@@ -26,7 +26,7 @@ from sessionlog_git import gitops
 from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.names import slug
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.logs.layout import ARCHIVE_NAME
+from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.views import Record, ordered, record_brief
 from sessionlog_git.workspace import Workspace
 
@@ -178,7 +178,7 @@ def added_archive_files(ws: Workspace, sha: str) -> list[str]:
             "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "--diff-filter=A", sha,
             "--", prefix, cwd=ws.top,
         )
-    return sorted(p for p in out.splitlines() if ARCHIVE_NAME.match(PurePosixPath(p).name))
+    return sorted(p for p in out.splitlines() if archive_match(PurePosixPath(p).name))
 
 
 def records_of(ws: Workspace, rels: list[str], rev: str | None) -> list[Record]:
@@ -268,7 +268,7 @@ def nearest(ws: Workspace, target: Target, names: set[str]) -> list[Found]:
     rels: list[str] = []
     for month in sorted(months):
         for path in sorted((base / month).glob("*/*/*.md")):
-            if path.parent.name.lower() in names and ARCHIVE_NAME.match(path.name):
+            if path.parent.name.lower() in names and archive_match(path.name):
                 rels.append(str(PurePosixPath(*path.relative_to(ws.top).parts)))
     found = [
         Found(r, 0.0, _minutes(r, target.commit))

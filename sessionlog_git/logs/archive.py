@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sessionlog_git.logs.entries import Bullet, Entry, TempLog, parse
-from sessionlog_git.logs.layout import ARCHIVE_NAME, month_of
+from sessionlog_git.logs.layout import archive_match, month_of
 from sessionlog_git.logs.views import Blocker, BlockerBook, Record, StatusState, ordered
 
 ID_LENGTH = 10
@@ -57,7 +57,7 @@ def _listing(logs_path: Path, project: str, month: str) -> list[tuple[str, str]]
     for user in users:
         names = sorted(
             e.name for e in os.scandir(os.path.join(folder, user))
-            if ARCHIVE_NAME.match(e.name) and e.is_file(follow_symlinks=False)
+            if archive_match(e.name) and e.is_file(follow_symlinks=False)
         )
         out.extend((user, name) for name in names)
     return out
@@ -87,7 +87,7 @@ def records_at(
         parts = PurePosixPath(rel).relative_to(PurePosixPath(logs_dir, "archive")).parts
     except ValueError:
         return []
-    match = ARCHIVE_NAME.match(parts[-1]) if len(parts) == 4 else None
+    match = archive_match(parts[-1]) if len(parts) == 4 else None
     if match is None:
         return []
     return records_from(
@@ -302,7 +302,7 @@ def status_checkpoint(
 
 
 def _parse_file(path: Path, project: str, source: str, zone_name: str) -> list[Record]:
-    match = ARCHIVE_NAME.match(path.name)
+    match = archive_match(path.name)
     assert match is not None
     try:
         return records_from(

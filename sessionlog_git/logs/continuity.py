@@ -13,7 +13,7 @@ from sessionlog_git.base.names import is_safe
 from sessionlog_git.config import Config
 from sessionlog_git.logs.archive import month_records, parse_log
 from sessionlog_git.logs.entries import Entry
-from sessionlog_git.logs.layout import ARCHIVE_NAME, PENDING_NAME, month_of, pending_file
+from sessionlog_git.logs.layout import archive_match, month_of, pending_file, pending_match
 from sessionlog_git.logs.views import Record, blockers, ordered
 
 HISTORY_MONTHS = 3  # months of archive read for blockers and next steps
@@ -46,9 +46,9 @@ def _files(cfg: Config, folder: Path, project: str, user: str, archive: bool) ->
         names = sorted(folder.iterdir())
     except OSError:
         return out
-    pattern = ARCHIVE_NAME if archive else PENDING_NAME
+    match_name = archive_match if archive else pending_match
     for path in names:
-        match = pattern.match(path.name)
+        match = match_name(path.name)
         if not match or not path.is_file():
             continue
         try:

@@ -1,90 +1,240 @@
-"""Where files live: pending temp logs, the raw archive and the derived views.
+"""Where files live, and the one walker of the pending and archive trees.
 
-Standard library only: the agent hooks find today's temp log through this module.
+Every on-disk path of the logs is spelled here: a temp log
+`<pending>/<project>/<user>/<YYYY-MM-DD>.md`, an archive file
+`<logs>/archive/<YYYY-MM>/<project>/<user>/<YYYY-MM-DD>-<id>.md`, the monthly master log
+`<logs>/<project>-session-log-<YYYY-MM>.md` and the status file `<logs>/<project>-status.md`.
+
+`walk` is the only code that lists those trees: consolidation, checks, continuity, the
+per-prompt hook and the reports all go through it, so "what counts as a log file" (a safe
+folder name, a regular file that is no link, a name that matches to the end and is a real
+date) is decided once.
+
+Stdlib-safe and lean at import (only `os` and `datetime`): the per-prompt hook walks
+through this module; `re` and `pathlib` load on first use.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import os
 from datetime import date
-from pathlib import Path, PurePosixPath
 
-from sessionlog_git.base.names import is_safe
+from sessionlog_git.constants import ARCHIVE_DIR, ARCHIVE_FILE, PENDING_FILE
 
-PENDING_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md$")
-ARCHIVE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-([0-9a-f]{6,64})\.md$")
+TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Collection
+    from pathlib import Path
+
+_compiled: dict[str, re.Pattern[str]] = {}
+
+
+def _pattern(source: str) -> re.Pattern[str]:
+    found = _compiled.get(source)
+    if found is None:
+        import re
+
+        found = _compiled[source] = re.compile(source)
+    return found
+
+
+def pending_match(name: str) -> re.Match[str] | None:
+    """A temp log's file name (`2026-11-25.md`), matched to the end."""
+    return _pattern(PENDING_FILE).match(name)
+
+
+def archive_match(name: str) -> re.Match[str] | None:
+    """An archive file's name (`2026-11-25-<content id>.md`), matched to the end."""
+    return _pattern(ARCHIVE_FILE).match(name)
 
 
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def archive_root(logs_path: str | os.PathLike[str]) -> str:
+    return os.path.join(logs_path, ARCHIVE_DIR)
+
+
 def pending_file(pending_root: Path, project: str, user: str, day: date) -> Path:
     return pending_root / project / user / f"{day.isoformat()}.md"
 
 
+def archive_prefix(logs_dir: str) -> str:
+    """`logs/archive`: the archive's folder as a repository path (POSIX)."""
+    return f"{logs_dir.rstrip('/')}/{ARCHIVE_DIR}"
+
+
 def archive_rel(logs_dir: str, project: str, user: str, day: date, ident: str) -> str:
-    return str(
-        PurePosixPath(logs_dir, "archive", month_of(day), project, user, f"{day.isoformat()}-{ident}.md")
-    )
+    return f"{archive_prefix(logs_dir)}/{month_of(day)}/{project}/{user}/{day.isoformat()}-{ident}.md"
 
 
 def master_rel(logs_dir: str, project: str, month: str) -> str:
-    return str(PurePosixPath(logs_dir, f"{project}-session-log-{month}.md"))
+    return f"{logs_dir.rstrip('/')}/{project}-session-log-{month}.md"
 
 
 def status_rel(logs_dir: str, project: str) -> str:
-    return str(PurePosixPath(logs_dir, f"{project}-status.md"))
+    return f"{logs_dir.rstrip('/')}/{project}-status.md"
 
 
-@dataclass(frozen=True)
-class PendingLog:
-    path: Path
-    project: str
-    user: str
-    day: date
+def split_archive_rel(rel: str, logs_dir: str) -> tuple[str, str, str, date] | None:
+    """(month, project, user, day) of an archive file's repository path, else None."""
+    prefix = archive_prefix(logs_dir) + "/"
+    if not rel.startswith(prefix):
+        return None
+    parts = rel[len(prefix) :].split("/")
+    match = archive_match(parts[-1]) if len(parts) == 4 else None
+    if match is None or not all(_safe(p) for p in parts[:3]):
+        return None
+    try:
+        return parts[0], parts[1], parts[2], date.fromisoformat(match[1])
+    except ValueError:
+        return None
 
 
-@dataclass(frozen=True)
+class LogFile:
+    """One temp log or archive file found by `walk`."""
+
+    __slots__ = ("day", "month", "name", "path", "project", "user")
+
+    def __init__(self, path: str, month: str, project: str, user: str, day: date, name: str) -> None:
+        self.path = path  # as found (joined onto the root given to walk)
+        self.month = month  # the archive month folder; "" for a temp log
+        self.project = project
+        self.user = user
+        self.day = day
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"LogFile({self.path!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LogFile) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+
 class Stray:
     """Something in the pending folder that is not a temp log where one belongs."""
 
-    path: Path
-    reason: str
+    __slots__ = ("path", "reason")
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Stray({self.path!r}, {self.reason!r})"
 
 
-def scan_pending(pending_root: Path) -> tuple[list[PendingLog], list[Stray]]:
-    """Temp logs at <project>/<user>/<YYYY-MM-DD>.md; anything else is reported, never touched."""
-    logs: list[PendingLog] = []
-    strays: list[Stray] = []
+def _safe(name: str) -> bool:
+    from sessionlog_git.base.names import is_safe
+
+    return is_safe(name)
+
+
+def _dirs(folder: str, strays: list[Stray] | None, what: str) -> list[tuple[str, str]]:
+    """(name, path) of the safe, real (not linked) sub-folders, sorted by name."""
     try:
-        projects = sorted(pending_root.iterdir())
-    except FileNotFoundError:
-        return logs, strays
-    for project_dir in projects:
-        if project_dir.name.startswith(".") and project_dir.is_file():
-            continue  # .gitignore and the like
-        if project_dir.is_symlink() or not project_dir.is_dir():
-            strays.append(Stray(project_dir, "not a project folder"))
-            continue
-        if not is_safe(project_dir.name):
-            strays.append(Stray(project_dir, "project folder name is not a safe name"))
-            continue
-        for user_dir in sorted(project_dir.iterdir()):
-            if user_dir.is_symlink() or not user_dir.is_dir() or not is_safe(user_dir.name):
-                strays.append(Stray(user_dir, "not a user folder with a safe name"))
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda e: e.name)
+    except OSError:
+        return []
+    out: list[tuple[str, str]] = []
+    for entry in entries:
+        try:
+            real_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            real_dir = False
+        if real_dir and _safe(entry.name):
+            out.append((entry.name, entry.path))
+        elif strays is not None and not (entry.name.startswith(".") and not real_dir
+                                         and not entry.is_symlink()):
+            # dot-files (our .gitignore, an atomic write's temp file) are not strays
+            strays.append(Stray(entry.path, f"not a {what} folder with a safe name"))
+    return out
+
+
+def walk(
+    root: str | os.PathLike[str],
+    *,
+    archive: bool,
+    months: Collection[str] | None = None,
+    project: str | None = None,
+    user: str | None = None,
+    strays: list[Stray] | None = None,
+    limit: int = 0,
+) -> list[LogFile]:
+    """The log files under `root`, in path order.
+
+    `archive=False`: `root` is the pending folder (`<project>/<user>/<date>.md`);
+    `archive=True`: `root` is the archive folder (`<month>/<project>/<user>/<date>-<id>.md`).
+    `months`, `project` and `user` narrow the walk to those folders. When `strays` is a list,
+    whatever sits where a log file or folder belongs but is not one is appended to it (and
+    never touched). `limit` stops after that many files (0: no limit).
+    """
+    top = os.fspath(root)
+    found: list[LogFile] = []
+    match = archive_match if archive else pending_match
+    if archive:
+        month_dirs = [
+            (m, p) for m, p in _dirs(top, strays, "month")
+            if (months is None or m in months)
+        ]
+    else:
+        month_dirs = [("", top)]
+    for month, month_path in month_dirs:
+        for proj, proj_path in _dirs(month_path, strays, "project"):
+            if project is not None and proj != project:
                 continue
-            for file in sorted(user_dir.iterdir()):
-                match = PENDING_NAME.match(file.name)
-                if file.name.startswith(".") and file.name.endswith(".tmp"):
-                    continue  # an atomic write in progress
-                if file.is_symlink() or not file.is_file() or not match:
-                    strays.append(Stray(file, "not a temp log named YYYY-MM-DD.md"))
+            for usr, usr_path in _dirs(proj_path, strays, "user"):
+                if user is not None and usr != user:
                     continue
                 try:
-                    day = date.fromisoformat(match[1])
-                except ValueError:
-                    strays.append(Stray(file, "the file name is not a real date"))
+                    with os.scandir(usr_path) as listing:
+                        files = sorted(listing, key=lambda e: e.name)
+                except OSError:
                     continue
-                logs.append(PendingLog(file, project_dir.name, user_dir.name, day))
-    return logs, strays
+                for entry in files:
+                    name = entry.name
+                    if name.startswith(".") and name.endswith(".tmp"):
+                        continue  # an atomic write in progress
+                    hit = match(name)
+                    try:
+                        regular = entry.is_file(follow_symlinks=False)
+                    except OSError:
+                        regular = False
+                    if hit is None or not regular:
+                        if strays is not None:
+                            strays.append(Stray(entry.path, "not a temp log named YYYY-MM-DD.md"
+                                                if not archive else "not an archive file"))
+                        continue
+                    try:
+                        day = date.fromisoformat(hit[1])
+                    except ValueError:
+                        if strays is not None:
+                            strays.append(Stray(entry.path, "the file name is not a real date"))
+                        continue
+                    found.append(LogFile(entry.path, month, proj, usr, day, name))
+                    if limit and len(found) >= limit:
+                        return found
+    return found
+
+
+def archive_months(logs_path: str | os.PathLike[str], project: str | None = None) -> list[str]:
+    """The archive's month folders (oldest first); with `project`, those that hold it."""
+    months = [m for m, _ in _dirs(archive_root(logs_path), None, "month")]
+    if project is None:
+        return months
+    base = archive_root(logs_path)
+    return [m for m in months if os.path.isdir(os.path.join(base, m, project))]
+
+
+def scan_pending(pending_root: str | os.PathLike[str]) -> tuple[list[LogFile], list[Stray]]:
+    """Temp logs at <project>/<user>/<YYYY-MM-DD>.md; anything else is reported, never touched."""
+    strays: list[Stray] = []
+    return walk(pending_root, archive=False, strays=strays), strays
+
+
+PendingLog = LogFile  # what consolidation calls a temp log it found

@@ -44,7 +44,7 @@ def pending_older_than(ws: Workspace, when: datetime) -> list[StaleEntry]:
     out: list[StaleEntry] = []
     for log in logs:
         try:
-            parsed = archive.parse_log(log.path.read_bytes(), log.day, cfg.timezone)
+            parsed = archive.parse_log(Path(log.path).read_bytes(), log.day, cfg.timezone)
         except (OSError, UnicodeDecodeError, ValueError):
             continue
         for entry in parsed.entries:
@@ -55,7 +55,7 @@ def pending_older_than(ws: Workspace, when: datetime) -> list[StaleEntry]:
                 at = at.astimezone()  # a naive time is local
             if at < when:
                 title = " ".join(entry.title.split()) or "(untitled)"
-                out.append(StaleEntry(_rel(ws.top, log.path), entry.line, at, title))
+                out.append(StaleEntry(_rel(ws.top, Path(log.path)), entry.line, at, title))
     return out
 
 

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from sessionlog_git import gitops
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.logs.layout import ARCHIVE_NAME
+from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.views import Record, ordered
 from sessionlog_git.workspace import Workspace
 
@@ -34,7 +34,7 @@ def staged_archive_files(ws: Workspace) -> list[str]:
     out = gitops.run(
         "diff", "--cached", "--name-only", "--no-renames", "--diff-filter=A", "--", prefix, cwd=ws.top
     )
-    return sorted(p for p in out.splitlines() if ARCHIVE_NAME.match(PurePosixPath(p).name))
+    return sorted(p for p in out.splitlines() if archive_match(PurePosixPath(p).name))
 
 
 def staged_records(ws: Workspace, rels: Sequence[str]) -> list[Record]:

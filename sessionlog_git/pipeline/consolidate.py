@@ -96,7 +96,7 @@ MAX_PENDING_BYTES = 8 * 1024 * 1024  # a temp log this large is a mistake, not a
 def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
     """The text of a temp log, or None (kept pending, reported) when it cannot be archived."""
     try:
-        size = log.path.stat().st_size
+        size = Path(log.path).stat().st_size
         if size > MAX_PENDING_BYTES:
             result.problems.append(
                 f"{log.path}:1: {size // (1024 * 1024)} MiB is too large for a temp log "
@@ -104,7 +104,7 @@ def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
                 "Fix: move pasted output out of it, or split it by day."
             )
             return None
-        data = log.path.read_bytes()
+        data = Path(log.path).read_bytes()
     except OSError as exc:
         result.problems.append(f"{log.path}:1: cannot be read ({exc.strerror}); kept pending. "
                                "Fix: check its permissions.")
@@ -356,7 +356,7 @@ def _recover(ws: Workspace, written: dict[str, str], result: Result) -> list[str
 
 def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
     for t in taken:
-        path = t.log.path
+        path = Path(t.log.path)
         try:
             now = path.read_bytes()
         except FileNotFoundError:

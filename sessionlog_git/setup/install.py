@@ -9,11 +9,11 @@ import os
 import stat
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sessionlog_git import __version__
+from sessionlog_git.base.plan import Plan
 from sessionlog_git.config import CONFIG_NAME, STATE_DIR
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.workspace import default_project
@@ -27,26 +27,8 @@ MANAGED = "sessionlog-git managed hook"
 CHAINED_SUFFIX = ".pre-sessionlog"
 
 
-@dataclass
-class Plan:
-    dry_run: bool
-    changes: list[str] = field(default_factory=list)
-
-    def did(self, what: str) -> None:
-        self.changes.append(("would " if self.dry_run else "") + what)
-
-    def same(self, what: str) -> None:
-        self.changes.append(f"unchanged: {what}")
-
-
 def _write(plan: Plan, path: Path, text: str, *, mode: int | None = None) -> None:
-    if plan.dry_run:
-        return
-    from sessionlog_git.base.fsutil import atomic_write_text
-
-    atomic_write_text(path, text)
-    if mode is not None:
-        path.chmod(mode)
+    plan.write(path, text, mode=mode)
 
 
 def ensure_config(top: Path, plan: Plan) -> None:
