@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """The performance table: every cost that matters, as a ratio to a baseline measured beside it.
 
-Usage (from a checkout, with the package installed in the venv you run this with):
+Usage (from a checkout, with the package importable by the interpreter you run this with):
 
     .venv/bin/python scripts/bench.py            # full sizes, a few minutes
     .venv/bin/python scripts/bench.py --quick    # tiny sizes: a smoke run (the test suite's)
     .venv/bin/python scripts/bench.py --repeat 9 --json
+
+What is measured runs from a regular (non-editable) install of this checkout in a venv of the
+benchmark's own, `.cache/bench-product` (rebuilt when the sources change), as a user's `pip`
+or `pipx` install has it: an editable install's import finder would load modules into every
+interpreter start, the bare baseline's too, and flatter every ratio. `--python PATH` measures
+another installation instead. The output names the machine and the Python.
 
 Every row runs its subject and its baseline alternately, `--repeat` times (the hook rows three
 times as often: they are cheap and noisy), and reports medians and the spread of the per-pair
@@ -21,6 +27,7 @@ import argparse
 import hashlib
 import json
 import os
+import platform
 import random
 import shlex
 import shutil
@@ -35,9 +42,15 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from sessionlog_git.logs import layout
+from sessionlog_git.logs.archive import content_id
+from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
+
 ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+CHILD = str(ROOT / "scripts" / "bench_child.py")
+PY = sys.executable  # replaced in main() by the benchmark's own installation
 PROJECT = "shop"
+PENDING = ".sessionlog/pending"  # the default pending folder, where `sessionlog log` writes
 BENCH_USER = "bench"
 TOWNCRIER = "towncrier==24.8.0"
 
@@ -81,40 +94,36 @@ def _phrase(rng: random.Random, n: int) -> str:
 
 def day_log(rng: random.Random, user: str, day: date, n: int, tag: str = "",
             waiting: list[str] | None = None) -> str:
-    """One contributor's temp log for one day, as `sessionlog log` writes it (UTC).
+    """One contributor's temp log for one day, written by the package's own writers exactly as
+    `sessionlog log` writes it (UTC).
 
     `waiting` is this contributor's open blockers, carried from day to day: an `Unblocked:`
     usually names the oldest in its own words (sometimes it names nothing we can match), so
     blockers open and close the way they do in a team's logs, and a few stay open."""
     waiting = [] if waiting is None else waiting
-    lines = [f"# sessionlog: {PROJECT} / {user} / {day.isoformat()}",
-             f"<!-- sessionlog date={day.isoformat()} zone=UTC offset=+00:00 -->", ""]
+    lines = [*file_header(PROJECT, user, day, "UTC", "+00:00"), ""]
     start = datetime(day.year, day.month, day.day, 8, 30, tzinfo=timezone.utc)
     step = max(1, min(30, (14 * 60) // max(n, 1)))
     for i in range(n):
         at = start + timedelta(minutes=step * i + rng.randrange(step))
         title = f"{_phrase(rng, 1).capitalize()} {_phrase(rng, 4)}{tag}"
-        lines += [f"## {at:%H:%M} - {title}", f"<!-- sessionlog at={at.isoformat()} -->",
-                  f"- {_phrase(rng, 8).capitalize()}"]
+        bullets = [_phrase(rng, 8).capitalize()]
         roll = rng.random()
         if roll < 0.4:
-            lines.append(f"- Decision: {_phrase(rng, 3)} over {_phrase(rng, 2)}, {rng.choice(REASONS)}")
+            bullets.append(f"Decision: {_phrase(rng, 3)} over {_phrase(rng, 2)}, {rng.choice(REASONS)}")
         if roll < 0.1:
-            lines.append(f"- Tried: {_phrase(rng, 5)}; {_phrase(rng, 3)} was the root cause")
+            bullets.append(f"Tried: {_phrase(rng, 5)}; {_phrase(rng, 3)} was the root cause")
         if rng.random() < 0.12:
             waiting.append(_phrase(rng, 4))
-            lines.append(f"- Blocked on: {waiting[-1]} not ready yet")
+            bullets.append(f"Blocked on: {waiting[-1]} not ready yet")
         elif waiting and rng.random() < 0.1 + 0.05 * len(waiting):  # the longer the wait, the likelier
             what = waiting.pop(0) if rng.random() < 0.95 else "the other team"
-            lines.append(f"- Unblocked: {what} is ready")
+            bullets.append(f"Unblocked: {what} is ready")
         if rng.random() < 0.3:
-            lines.append(f"- Next: {_phrase(rng, 6)}")
-        lines.append("")
+            bullets.append(f"Next: {_phrase(rng, 6)}")
+        entry = entry_from_parts(f"{at:%H:%M}", title, bullets, {"at": at.isoformat()})
+        lines += [*format_entry(entry), ""]
     return "\n".join(lines)
-
-
-def content_id(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:10]
 
 
 def month_days(month: str) -> list[date]:
@@ -146,9 +155,9 @@ def write_archive_month(
         if n == 0:
             continue
         data = day_log(rng, user, day, n, waiting=WAITING.setdefault((seed, user), [])).encode()
-        folder = logs / "archive" / month / PROJECT / user
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{day.isoformat()}-{content_id(data)}.md").write_bytes(data)
+        path = logs.parent / layout.archive_rel(logs.name, PROJECT, user, day, content_id(data))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
         written += n
     return written
 
@@ -284,16 +293,15 @@ def bench_agent_hooks(top: Path, repeat: int, history: str) -> list[Row]:
     now = datetime.now(timezone.utc)
     # Today's temp log with an entry 5 minutes ago: the common state mid-session.
     rng = random.Random("hooks")
-    pending = top / ".sessionlog" / "pending" / PROJECT / BENCH_USER / f"{now.date().isoformat()}.md"
+    pending = layout.pending_file(top / PENDING, PROJECT, BENCH_USER, now.date())
     pending.parent.mkdir(parents=True, exist_ok=True)
     earlier = now - timedelta(minutes=5)
-    pending.write_text(
-        f"# sessionlog: {PROJECT} / {BENCH_USER} / {now.date().isoformat()}\n"
-        f"<!-- sessionlog date={now.date().isoformat()} zone=UTC offset=+00:00 -->\n\n"
-        f"## {earlier:%H:%M} - {_phrase(rng, 5)}\n<!-- sessionlog at={earlier.isoformat()} -->\n"
-        f"- Decision: {_phrase(rng, 3)} over {_phrase(rng, 2)}, {rng.choice(REASONS)}\n"
-        f"- Next: {_phrase(rng, 5)}\n"
-    )
+    entry = entry_from_parts(f"{earlier:%H:%M}", _phrase(rng, 5), [
+        f"Decision: {_phrase(rng, 3)} over {_phrase(rng, 2)}, {rng.choice(REASONS)}",
+        f"Next: {_phrase(rng, 5)}",
+    ], {"at": earlier.isoformat()})
+    header = file_header(PROJECT, BENCH_USER, now.date(), "UTC", "+00:00")
+    pending.write_text("\n".join([*header, "", *format_entry(entry)]) + "\n")
     base_event = {"session_id": "bench-session", "transcript_path": str(top / "transcript.jsonl"),
                   "cwd": str(top)}
     prompt_json = json.dumps({**base_event, "hook_event_name": "UserPromptSubmit",
@@ -363,7 +371,7 @@ def make_month_repo(work: Path, name: str, sizes: Sizes, history: int, *, agent:
 
 
 def put_pending(top: Path, user: str, day: date, tag: str, n: int) -> None:
-    path = top / ".sessionlog" / "pending" / PROJECT / user / f"{day.isoformat()}.md"
+    path = layout.pending_file(top / PENDING, PROJECT, user, day)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(day_log(random.Random(tag), user, day, n, tag=f" ({tag})"))
 
@@ -372,14 +380,8 @@ def consolidate_once(repo: MonthRepo, in_process: bool) -> float:
     """One new day (17 entries, new content each run) into the month; timed; then undone."""
     repo.runs += 1
     put_pending(repo.top, "u01", date(2024, 6, 30), f"run {repo.runs}", 17)
-    if in_process:
-        from sessionlog_git import workspace
-        from sessionlog_git.pipeline import consolidate
-
-        start = time.perf_counter()
-        result = consolidate.run(workspace.at(repo.top))
-        elapsed = time.perf_counter() - start
-        assert result.archived and not result.problems, result.problems
+    if in_process:  # consolidate.run alone, timed inside a child: no start-up, no imports
+        elapsed = float(json.loads(run([PY, CHILD, "consolidate", str(repo.top)], repo.top))["seconds"])
     else:
         elapsed = timed(sl("consolidate"), repo.top)
     git(repo.top, "reset", "-q", "--hard", "HEAD")
@@ -410,39 +412,6 @@ def bench_consolidation(work: Path, sizes: Sizes, repeat: int,
     return rows
 
 
-REBUILD_CHILD = """
-import json, resource, sys, time
-from pathlib import Path
-top = Path(sys.argv[1])
-if sys.argv[2] == "read":
-    start = time.perf_counter()
-    n = sum(len(p.read_bytes()) for p in (top / "logs" / "archive").rglob("*.md"))
-    elapsed = time.perf_counter() - start
-else:
-    from sessionlog_git import workspace
-    from sessionlog_git.pipeline import consolidate
-    ws = workspace.at(top)
-    start = time.perf_counter()
-    n = len(consolidate.rebuild(ws))
-    elapsed = time.perf_counter() - start
-print(json.dumps({"seconds": elapsed, "rss_mb": peak_mb(), "n": n}))
-"""
-# Peak memory of this process: VmHWM (ru_maxrss of a child can carry the parent's peak over
-# fork and exec on Linux, which would overstate a small child).
-PEAK = """
-import resource
-def peak_mb():
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-"""
-
-
 def bench_rebuild(work: Path, sizes: Sizes, repeat: int) -> list[Row]:
     top = new_repo(work / "rebuild" / PROJECT)
     users = [f"dev{i:02d}" for i in range(sizes.rebuild_users)]
@@ -452,15 +421,13 @@ def bench_rebuild(work: Path, sizes: Sizes, repeat: int) -> list[Row]:
     label = f"{total:,} entries, {len(users)} contributors, {sizes.rebuild_months} months"
 
     def child(kind: str) -> dict[str, float]:
-        out = run([PY, "-c", PEAK + REBUILD_CHILD, str(top), kind], top)
-        data: dict[str, float] = json.loads(out)
+        data: dict[str, float] = json.loads(run([PY, CHILD, kind, str(top)], top))
         return data
 
     time_row = Row(f"full rebuild (consolidate.rebuild), {label}", "rebuild, in a child process",
                    "reading every archive file's bytes", goal="≤ 10 s", check=lambda o, _r: o <= 10)
     mem_row = Row("peak memory of that rebuild (VmHWM)", "rebuild child", "python -c pass",
                   unit="MB", goal="≤ 500 MB", check=lambda o, _r: o <= 500)
-    bare = PEAK + "import json; print(json.dumps({'rss_mb': peak_mb()}))"
     for i in range(repeat):
         if i % 2 == 0:
             time_row.base.append(child("read")["seconds"])
@@ -469,7 +436,7 @@ def bench_rebuild(work: Path, sizes: Sizes, repeat: int) -> list[Row]:
         mem_row.ours.append(got["rss_mb"])
         if i % 2:
             time_row.base.append(child("read")["seconds"])
-        mem_row.base.append(json.loads(run([PY, "-c", bare], top))["rss_mb"])
+        mem_row.base.append(json.loads(run([PY, CHILD, "bare"], top))["rss_mb"])
     return [time_row, mem_row]
 
 
@@ -511,7 +478,7 @@ def make_why_repo(work: Path, commits: int) -> tuple[Path, str]:
         if i % 25 == 0 or last:
             day = datetime.fromtimestamp(when, timezone.utc).date()
             log = day_log(rng, name, day, 3, tag=f" {topic} {path}").encode()
-            rel = f"logs/archive/{day:%Y-%m}/{PROJECT}/{name}/{day.isoformat()}-{content_id(log)}.md"
+            rel = layout.archive_rel("logs", PROJECT, name, day, content_id(log))
             chunks.append(f"M 100644 inline {rel}\n".encode())
             data(log)
         chunks.append(b"\n")
@@ -534,6 +501,37 @@ def bench_why(work: Path, sizes: Sizes, repeat: int) -> list[Row]:
     alternate(row, repeat, lambda: timed(sl("why", target), top),
               lambda: timed(["git", "blame", "--porcelain", "-L", f"{line},{line}", "--", path], top))
     return [row]
+
+
+def _source_stamp() -> str:
+    """A hash of everything a regular install of this checkout is built from."""
+    digest = hashlib.sha256()
+    files = [ROOT / "pyproject.toml", *sorted((ROOT / "sessionlog_git").rglob("*.py")),
+             *sorted(p for p in (ROOT / "templates").rglob("*") if p.is_file())]
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def product_python(log: Callable[[str], None]) -> str:
+    """A regular (non-editable) install of this checkout in `.cache/bench-product`, as a user's
+    pip or pipx install has it; reinstalled only when the sources changed."""
+    venv = ROOT / ".cache" / "bench-product"
+    python = venv / "bin" / "python"
+    stamp_file = venv / ".source-stamp"
+    stamp = _source_stamp()
+    if python.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
+        return str(python)
+    log(f"bench: installing this checkout (regular install) into {venv}")
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, capture_output=True)
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
+        capture_output=True, text=True, check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: could not install this checkout into {venv}:\n{proc.stderr[-2000:]}")
+    stamp_file.write_text(stamp)
+    return str(python)
 
 
 def towncrier_python(log: Callable[[str], None]) -> tuple[str | None, str]:
@@ -570,7 +568,7 @@ def bench_towncrier(work: Path, sizes: Sizes, repeat: int, log: Callable[[str], 
     slots = [(u, d) for u in users for d in days][:n]
     for i, (user, day) in enumerate(slots):
         k = n // len(slots) + (1 if i < n % len(slots) else 0)
-        path = ours_template / ".sessionlog" / "pending" / PROJECT / user / f"{day.isoformat()}.md"
+        path = layout.pending_file(ours_template / PENDING, PROJECT, user, day)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(day_log(rng, user, day, k))
     row = Row(f"{n:,} entries into one file each side", "sessionlog consolidate (fresh repo)",
@@ -629,7 +627,7 @@ def bench_towncrier(work: Path, sizes: Sizes, repeat: int, log: Callable[[str], 
 # Where the per-prompt hook's time goes: each step is a process that goes one step further
 # along the hook's import chain; the marginal cost is its median minus the previous step's.
 HOOK_STEPS = (
-    ("python -c pass (site, the editable-install finder)", ["-c", "pass"]),
+    ("python -c pass (interpreter start-up, site)", ["-c", "pass"]),
     ("+ runpy and the sessionlog_git package (-m)", ["-c", "import runpy, sessionlog_git"]),
     ("+ prompt_hook (json, datetime: the per-prompt decision)", ["-c", "import runpy, "
      "sessionlog_git.agents.prompt"]),
@@ -697,6 +695,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="pairs per row (default 7, quick 2); the hook rows run 3× as many")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--only", default="", help=argparse.SUPPRESS)  # comma-separated groups
+    parser.add_argument("--python", default=None, metavar="PATH",
+                        help="measure the sessionlog installed for this interpreter instead of the "
+                        "benchmark's own regular install of this checkout")
     parser.add_argument("--hook-breakdown", action="store_true",
                         help="also time the per-prompt hook's import chain step by step")
     args = parser.parse_args(argv)
@@ -711,14 +712,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     started = time.perf_counter()
+    global PY
+    PY = args.python or product_python(log)
     with tempfile.TemporaryDirectory(prefix="sessionlog-bench-") as tmp:
         work = Path(tmp)
         (work / "home").mkdir()
+        # Every child (the in-process rows run in a child too) gets this environment; this
+        # process's own stays as it was.
         ENV.update(bench_env(work / "home"))
-        # In-process runs (consolidate.run) see the same environment as the children.
-        os.environ.clear()
-        os.environ.update(ENV)
-        time.tzset()
         rows: list[Row] = []
         breakdown: list[dict[str, Any]] = []
         month = years = None
@@ -747,7 +748,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"bench: {sizes.fragments:,} fragments, towncrier and ours")
             rows += bench_towncrier(work, sizes, max(1, (repeat + 1) // 2), log)
     summaries = [r.summary() for r in rows]
-    meta = {"python": PY, "version": sys.version.split()[0], "cores": os.cpu_count(),
+    version = run([PY, "-c", "import sys; print(sys.version.split()[0])"], ROOT, env=dict(os.environ)).strip()
+    machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores"
+    meta = {"python": PY, "version": version, "machine": machine, "cores": os.cpu_count(),
             "quick": args.quick, "repeat": repeat, "seconds": round(time.perf_counter() - started, 1),
             "sizes": sizes.__dict__}
     if args.json:
@@ -759,7 +762,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for step in breakdown:
                 print(f"| {step['step']} | {step['median_ms']:.1f} ms | +{step['marginal_ms']:.1f} ms |")
         print(f"\n{'quick' if args.quick else 'full'} run, {repeat} pairs per row (hooks {repeat * 3}), "
-              f"Python {meta['version']}, {meta['cores']} cores, {meta['seconds']} s in all")
+              f"Python {meta['version']} ({PY}), {machine}, {meta['seconds']} s in all")
     return 0
 
 
