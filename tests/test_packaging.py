@@ -44,13 +44,32 @@ def test_wheel_ships_templates_and_the_command(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_runs_end_to_end() -> None:
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env["SESSIONLOG_VENV"] = str(Path(sys.executable).parent.parent)
-    proc = subprocess.run([str(ROOT / "scripts" / "demo")], capture_output=True, text=True,
-                          env=env, timeout=600, check=False)
+    env["SESSIONLOG_DEMO_VENV"] = str(tmp_path / "demo-venv")
+
+    def demo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(ROOT / "scripts" / "demo")], capture_output=True, text=True,
+                              env=env, timeout=600, check=False)
+
+    proc = demo()
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
+    # First run: one line says what it installs, and no packaging noise follows (pip and
+    # setuptools print nothing unless the install fails).
+    assert out.startswith("==> installing sessionlog-git into ")
+    assert out.splitlines()[1] == "==> sessionlog init"
+    for noise in ("warning", "deprecat", "would be ignored", "successfully installed", "requirement"):
+        assert noise not in out.lower(), out
+        assert noise not in proc.stderr.lower(), proc.stderr
+    # The product only: no test tools in the demo's venv, and not an editable install.
+    bin_dir = tmp_path / "demo-venv" / "bin"
+    assert (bin_dir / "sessionlog").exists()
+    for tool in ("pytest", "ruff", "mypy", "twine"):
+        assert not (bin_dir / tool).exists(), tool
+    site = next((tmp_path / "demo-venv" / "lib").glob("python3*/site-packages"))
+    assert (site / "sessionlog_git" / "templates" / "master_log.md.j2").is_file()
+    assert not list(site.glob("__editable__*")), "the demo installs like a user, not editable"
     # git shows a hook's output on stderr.
     assert "consolidated 3 entries from 2 temp logs (2026-11-24..2026-11-25)" in proc.stderr
     assert "logs/payments-api-session-log-2026-11.md" in out
@@ -58,3 +77,8 @@ def test_demo_runs_end_to_end() -> None:
     assert "ops to provision Redis in staging (ticket OPS-1432) — ada, open since 2026-11-25 00:20" in out
     status_section = out.split("git status --porcelain (nothing of ours left behind)")[1]
     assert status_section.lstrip().startswith("=====")  # git status printed nothing
+    # Later runs reuse the venv: nothing is installed again, and the result is the same.
+    again = demo()
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("==> sessionlog init")
+    assert "- **09:05** Root-caused double charges in retries" in again.stdout
