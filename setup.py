@@ -6,6 +6,8 @@ editing this file; the top-level `templates/` folder ships as `sessionlog_git.te
 pyproject's `[tool.setuptools.packages.find]` cannot add a package from another folder next to
 the ones it finds, so the list is built here.
 """
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
-setup(packages=[*find_packages(include=["sessionlog_git", "sessionlog_git.*"]), "sessionlog_git.templates"])
+# Namespace discovery: a subpackage ships even before it has an __init__.py.
+found = find_namespace_packages(include=["sessionlog_git", "sessionlog_git.*"], exclude=["*.__pycache__"])
+setup(packages=[*found, "sessionlog_git.templates"])

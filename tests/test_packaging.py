@@ -56,6 +56,7 @@ def test_release_build_is_clean_complete_and_installs_on_its_own(tmp_path: Path)
                if "__pycache__" not in p.parts]
     assert [m for m in modules if m not in names] == []
     assert not [n for n in names if n.startswith(("tests/", "scripts/", "templates/", "plugin/"))]
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     dist_info = f"sessionlog_git-{__version__}.dist-info"
     assert f"{dist_info}/licenses/LICENSE" in names
     metadata = zipfile.ZipFile(wheel).read(f"{dist_info}/METADATA").decode()
