@@ -41,8 +41,9 @@ def _fill(value: str, inputs: dict[str, str]) -> str:
     return EXPRESSION.sub(one, value)
 
 
-def run_action(repo: Repo, tmp_path: Path, **given: str) -> tuple[int, str, str]:
-    """Run action.yml's steps in order as the runner would; (exit code, step output, summary)."""
+def run_action(repo: Repo, tmp_path: Path, *, our_path: bool = True, **given: str) -> tuple[int, str, str]:
+    """Run action.yml's steps in order as the runner would; (exit code, step output, summary).
+    `our_path=False`: no `sessionlog` on PATH but what the install step puts there."""
     action = _action()
     assert action["runs"]["using"] == "composite"
     inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
@@ -55,7 +56,10 @@ def run_action(repo: Repo, tmp_path: Path, **given: str) -> tuple[int, str, str]
         "GITHUB_STEP_SUMMARY": str(files["summary.md"]), "GITHUB_PATH": str(files["github_path"]),
         "GITHUB_ENV": str(files["github_env"]), "RUNNER_TEMP": str(tmp_path),
         # The test venv's `sessionlog` stands in for the one the install step would put here.
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PATH": os.pathsep.join(
+            ([str(Path(sys.executable).parent)] if our_path else [])
+            + [d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "sessionlog").exists()]
+        ),
     })
     output = []
     code = 0
@@ -138,6 +142,23 @@ def test_action_summarizes_the_pull_requests_why_by_author_and_checks_its_head(t
     assert "main's own decision" not in summary and "Postgres for keys" not in summary
     assert "### sessionlog check (passed)" in summary
     assert f"sessionlog check: ok: 2 generated files in {head[:7]} match a fresh render" in summary
+
+
+@pytest.mark.slow
+def test_action_installs_sessionlog_into_its_own_venv_and_uses_it(tmp_path: Path) -> None:
+    """The install step for real: pip into a venv under RUNNER_TEMP, on PATH for the next step
+    through GITHUB_PATH. A wheel of this checkout stands in for the package index's release."""
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels),
+                    str(ROOT)], check=True, capture_output=True, timeout=600)
+    (wheel,) = wheels.glob("sessionlog_git-*.whl")
+    repo, base, head = two_branch_repo(tmp_path)
+    code, output, summary = run_action(repo, tmp_path, our_path=False, install="true",
+                                       version=f" @ {wheel.as_uri()}", base=base, head=head)
+    assert code == 0, output
+    assert f"sessionlog-git {__version__}" in output
+    assert (tmp_path / "sessionlog-venv" / "bin" / "sessionlog").is_file()
+    assert "### ada\n" in summary and "### sessionlog check (passed)" in summary
 
 
 def test_action_fails_on_a_hand_edited_view_and_still_shows_the_why(tmp_path: Path) -> None:
