@@ -68,8 +68,10 @@ def test_release_build_is_clean_complete_and_installs_on_its_own(tmp_path: Path)
     assert "sessionlog = sessionlog_git.main:main" in entry_points
     with tarfile.open(sdist) as tar:
         in_sdist = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
-    assert {"LICENSE", "README.md", "pyproject.toml", "setup.py", "templates/reports/page.html.j2",
-            "templates/claude/agents/session-logger.md.j2"} <= in_sdist
+    assert {"LICENSE", "README.md", "CHANGELOG.md", "pyproject.toml", "setup.py", "action.yml",
+            "templates/reports/page.html.j2", "templates/claude/agents/session-logger.md.j2",
+            "tests/conftest.py", "tests/e2e/conftest.py", "scripts/demo"} <= in_sdist
+    assert not [n for n in in_sdist if "__pycache__" in n or n.startswith((".venv/", ".cache/"))]
 
     # The wheel, not this checkout, into a fresh venv (its dependencies from the package index).
     env_dir = tmp_path / "venv"
