@@ -26,6 +26,7 @@ COMMANDS = {
     "merge-driver": "merge_driver",
     "check": "check",
     "whoami": "whoami",
+    "pr-summary": "pr_summary",
 }
 
 
@@ -113,6 +114,17 @@ def _parser() -> argparse.ArgumentParser:
                        "older than HEAD (exit 0 ok, 1 findings, 2 usage)")
     p.add_argument("--fix", action="store_true",
                    help="re-render the views that differ and stage them")
+    p.add_argument("--rev", default=None, metavar="REV",
+                   help="check a commit as committed (read from git objects; for CI on a pull "
+                   "request's head) instead of the work tree")
+
+    p = sub.add_parser("pr-summary", help="what a pull request's new session log entries record "
+                       "(decisions, rejected alternatives, blockers, next steps), in Markdown")
+    p.add_argument("--base", required=True, metavar="REV",
+                   help="the branch or commit the pull request merges into")
+    p.add_argument("--head", default="HEAD", metavar="REV", help="the pull request's head (default HEAD)")
+    p.add_argument("--output", default=None, metavar="FILE",
+                   help="append the Markdown to FILE (e.g. $GITHUB_STEP_SUMMARY) instead of printing it")
 
     p = sub.add_parser("whoami", help="the contributor name used for your logs, and where it came from")
     p.add_argument("--refresh", action="store_true", help="ask the GitHub CLI again (ignore the cache)")
@@ -147,7 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         args.hook_repo = args.hook_repo or HOOK_REPO_URL
         args.hook_rev = args.hook_rev or f"v{__version__}"
-    module = import_module(f"sessionlog_git.commands.{COMMANDS[args.command]}")
+    name = COMMANDS[args.command]
+    if name == "check" and getattr(args, "rev", None):
+        name = "check_rev"  # a committed revision, from git objects (CI), not the work tree
+    module = import_module(f"sessionlog_git.commands.{name}")
     with boundary("cli") as outcome:
         outcome.code = module.run(args)
     return outcome.code
