@@ -70,7 +70,8 @@ def week(repo: Repo) -> None:
             env={"SESSIONLOG_NOW": "2026-11-24T15:00:00+01:00", "SESSIONLOG_USER": "grace"})
     repo.write("billing.py", "FORMAT = 'csv'\n")
     repo.git("add", "billing.py")
-    commit(repo, "2026-11-24T15:30:00+01:00", "-m", "Billing export", author=("Grace Hopper", "grace@example.com"))
+    commit(repo, "2026-11-24T15:30:00+01:00", "-m", "Billing export",
+           author=("Grace Hopper", "grace@example.com"))
     assert not repo.pending()
 
 
@@ -140,7 +141,8 @@ def test_weekly_digest_json_has_the_same_content(weekly_repo: Repo) -> None:
     shop = next(p for p in data["projects"] if p["name"] == "shop")
     (ada,) = shop["people"]
     titles = [e["title"] for d in ada["days"] for e in d["entries"]]
-    assert titles == ["Session store", "Split the payment service", "Staging ready; retries in worker.py next"]
+    assert titles == ["Session store", "Split the payment service",
+                      "Staging ready; retries in worker.py next"]
     split = ada["days"][0]["entries"][1]
     assert [(b["kind"], b["text"]) for b in split["bullets"]] == [
         ("decision", "Decision: two services, because settlement scales separately"),
@@ -200,9 +202,10 @@ def test_one_digest_across_two_repositories_one_of_them_bare(
     mirror = tmp_path / "mirrors" / "billing-svc.git"
     other.git("clone", "-q", "--bare", str(other.path), str(mirror))
     # Uncommitted archive files in a work tree are not read either.
-    (weekly_repo.path / "logs" / "archive" / "2026-11" / "shop" / "ada" / "2026-11-25-0000000000.md").write_text(
-        "# sessionlog: shop / ada / 2026-11-25\n<!-- sessionlog date=2026-11-25 zone=UTC offset=+00:00 -->\n\n"
-        "## 09:00 - Not committed\n", encoding="utf-8")
+    weekly_repo.write("logs/archive/2026-11/shop/ada/2026-11-25-0000000000.md",
+                      "# sessionlog: shop / ada / 2026-11-25\n"
+                      "<!-- sessionlog date=2026-11-25 zone=UTC offset=+00:00 -->\n\n"
+                      "## 09:00 - Not committed\n")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     out = weekly_repo.sl("report", "weekly", "--repo", str(weekly_repo.path), "--repo", str(mirror),
@@ -214,7 +217,8 @@ def test_one_digest_across_two_repositories_one_of_them_bare(
     # Coverage over both: the mirror's commit was consolidated with its entry.
     assert out.split("\n")[2] == ("**Why coverage: 4 of 5 commits (80%) and 6 of 8 changed lines (75%) "
                                   "have an explaining entry.**")
-    assert "from 8 committed archived entries in 2 repositories: shop (HEAD), billing-svc (bare, HEAD)." in out
+    assert ("from 8 committed archived entries in 2 repositories: shop (HEAD), billing-svc (bare, HEAD)."
+            in out)
     # The same through a workspace file, and the HTML links only where there is a file.
     listing = tmp_path / "repos.txt"
     listing.write_text(f"# our repositories\n{weekly_repo.path}\nmirrors/billing-svc.git\n", encoding="utf-8")
@@ -225,13 +229,15 @@ def test_one_digest_across_two_repositories_one_of_them_bare(
     html = page.read_text(encoding="utf-8")
     for link in re.findall(r'<a class="raw" href="([^"]+)">raw</a>', html):
         assert (elsewhere / link).resolve().is_file(), link
-    assert 'title="in a bare repository: no file to link to">billing-svc/logs/archive/2026-11/ledger/lin/' in html
+    assert ('title="in a bare repository: no file to link to">'
+            'billing-svc/logs/archive/2026-11/ledger/lin/') in html
 
 
 def test_bad_repositories_name_the_fix(weekly_repo: Repo, tmp_path: Path) -> None:
     proc = weekly_repo.sl("report", "weekly", "--repo", str(tmp_path / "nope"), check=False, env=NOW)
     assert proc.returncode == 1
-    assert f"--repo {tmp_path / 'nope'}: no such folder. Fix: pass the path of a git repository" in proc.stderr
+    assert (f"--repo {tmp_path / 'nope'}: no such folder. Fix: pass the path of a git repository"
+            in proc.stderr)
     plain = tmp_path / "plain"
     plain.mkdir()
     proc = weekly_repo.sl("report", "weekly", "--repo", str(plain), check=False, env=NOW, cwd=tmp_path)

@@ -108,7 +108,8 @@ def test_weekly_digest_lists_each_persons_entries_by_day(native_repo: Repo) -> N
     assert ("6 entries by 2 people in 2 projects: 3 decisions, 0 findings, 3 blockers opened, 1 closed, "
             "2 still open.") in out
     billing = out.split("\n## billing\n")[1].split("\n## ")[0]
-    assert "### grace — 2 entries\n\n**Tue 2026-11-24**\n\n- 14:00 Export job · [raw](logs/archive/" in billing
+    assert ("### grace — 2 entries\n\n**Tue 2026-11-24**\n\n- 14:00 Export job · [raw](logs/archive/"
+            in billing)
     assert "- Invoices as CSV, because finance imports CSV — ada, 2026-11-23, in “Invoice format”" in billing
     assert "- Rejected: XLSX export, because nobody opens it — grace, 2026-11-24" in billing
     assert ("- **grace** is waiting on: finance sample CSV from accounting — open 1 d 22 h, since "

@@ -1,0 +1,228 @@
+"""Full-text search over archived and pending entries, ranked by bm25 (SQLite FTS5).
+
+The index lives outside the work tree and outside what git tracks: `search.db` in this work
+tree's git folder (`git rev-parse --git-path sessionlog/search.db`). Every search brings it up
+to date first: each log file (archive and pending) is known by its path, size and mtime, and
+only files that are new, changed or gone are read again. Archive files are content-named and
+never change, so after the first search only the pending logs of the day are re-read.
+
+One row per entry title and per bullet (its kind kept beside it), so `--kind decision` finds
+decisions, and an entry is ranked by its best row. Query words are matched with the Porter
+stemmer ("dropped" finds "drop"), any of them (OR), rare words weighing more (bm25).
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sessionlog_git import continuity
+from sessionlog_git.config import Config
+from sessionlog_git.errors import SessionlogError
+from sessionlog_git.gitops import git_path
+
+SCHEMA = 1
+MAX_BULLETS = 999  # rows per entry: rowid = entry id * 1000 + position (0: the title)
+INDEX_NAME = "sessionlog/search.db"
+_QUERY_WORD = re.compile(r"\w+", re.UNICODE)
+_STOP = frozenset(
+    "a an and are as at be by did do does for from had has have how i in is it of on or our the "
+    "this that to was we were what when where which who why will with".split()
+)
+
+
+@dataclass(frozen=True)
+class Stats:
+    files: int
+    read: int  # files (re)indexed by this search
+    removed: int
+    entries: int
+
+
+def index_path(top: Path) -> Path:
+    return git_path(top, INDEX_NAME)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(str(path), timeout=30)
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version != SCHEMA:
+        db.executescript(
+            """
+            DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS docs;
+            DROP TABLE IF EXISTS meta;
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+            CREATE TABLE files (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, pending INTEGER);
+            CREATE TABLE entries (id INTEGER PRIMARY KEY, path TEXT, project TEXT, user TEXT,
+                                  at TEXT, ts REAL, line INTEGER, title TEXT, agent TEXT);
+            CREATE INDEX entries_path ON entries(path);
+            """
+        )
+        try:
+            db.execute("CREATE VIRTUAL TABLE docs USING fts5(text, kind UNINDEXED, "
+                       "tokenize='porter unicode61')")
+        except sqlite3.OperationalError as exc:
+            raise SessionlogError(
+                f"search needs SQLite's FTS5, which this Python's sqlite3 lacks ({exc}). Fix: use a "
+                "Python built with FTS5 (the python.org and distribution builds have it)."
+            ) from None
+        db.execute(f"PRAGMA user_version = {SCHEMA}")
+        db.commit()
+    return db
+
+
+def _log_files(cfg: Config) -> Iterator[tuple[continuity.LogFile, bool]]:
+    for f in continuity.pending_files(cfg):
+        yield f, True
+    for month in sorted(continuity.archive_months(cfg)):
+        for f in continuity.archive_files(cfg, month):
+            yield f, False
+
+
+def _forget(db: sqlite3.Connection, path: str) -> None:
+    ids = [row[0] for row in db.execute("SELECT id FROM entries WHERE path = ?", (path,))]
+    for ident in ids:
+        db.execute("DELETE FROM docs WHERE rowid BETWEEN ? AND ?",
+                   (ident * (MAX_BULLETS + 1), ident * (MAX_BULLETS + 1) + MAX_BULLETS))
+    db.execute("DELETE FROM entries WHERE path = ?", (path,))
+    db.execute("DELETE FROM files WHERE path = ?", (path,))
+
+
+def _add(db: sqlite3.Connection, cfg: Config, f: continuity.LogFile, pending: bool, mtime: int,
+         size: int) -> None:
+    db.execute("INSERT INTO files VALUES (?, ?, ?, ?)", (f.source, mtime, size, int(pending)))
+    for record in continuity.records(cfg, [f]):
+        entry = record.entry
+        cur = db.execute(
+            "INSERT INTO entries (path, project, user, at, ts, line, title, agent) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (f.source, record.project, record.user, record.at.isoformat(), record.at.timestamp(),
+             entry.line, " ".join(entry.title.split()), entry.meta.get("agent", "")),
+        )
+        base = int(cur.lastrowid or 0) * (MAX_BULLETS + 1)
+        rows = [(base, " ".join(entry.title.split()), "title")]
+        rows += [(base + i, " ".join(b.text.split()), b.kind)
+                 for i, b in enumerate(entry.bullets[:MAX_BULLETS], 1) if b.text.strip()]
+        db.executemany("INSERT INTO docs (rowid, text, kind) VALUES (?, ?, ?)", rows)
+
+
+def refresh(db: sqlite3.Connection, cfg: Config) -> Stats:
+    """Bring the index up to date with the log files on disk: read only what changed."""
+    settings = f"{cfg.logs_dir}\0{cfg.pending_dir}\0{cfg.timezone}"
+    known_settings = db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
+    if known_settings is None or known_settings[0] != settings:
+        db.executescript("DELETE FROM files; DELETE FROM entries; DELETE FROM docs;")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings,))
+    known = {path: (mtime, size)
+             for path, mtime, size in db.execute("SELECT path, mtime_ns, size FROM files")}
+    seen: set[str] = set()
+    read = 0
+    for f, pending in _log_files(cfg):
+        try:
+            st = f.path.stat()
+        except OSError:
+            continue
+        seen.add(f.source)
+        if known.get(f.source) == (st.st_mtime_ns, st.st_size):
+            continue
+        if f.source in known:
+            _forget(db, f.source)
+        _add(db, cfg, f, pending, st.st_mtime_ns, st.st_size)
+        read += 1
+    gone = [p for p in known if p not in seen]
+    for path in gone:
+        _forget(db, path)
+    db.commit()
+    entries = db.execute("SELECT count(*) FROM entries").fetchone()[0]
+    return Stats(len(seen), read, len(gone), entries)
+
+
+def match_expression(query: str) -> str:
+    """Words of a question as an FTS5 expression: any of them, each quoted (no syntax leaks)."""
+    words = [w.lower() for w in _QUERY_WORD.findall(query)]
+    kept = [w for w in words if w not in _STOP] or words
+    unique = list(dict.fromkeys(kept))
+    return " OR ".join(f'"{w}"' for w in unique)
+
+
+def search(cfg: Config, query: str, *, author: str | None = None, project: str | None = None,
+           kind: str | None = None, since: datetime | None = None, limit: int = 10,
+           index: Path | None = None) -> dict[str, Any]:
+    expression = match_expression(query)
+    if not expression:
+        raise SessionlogError(
+            f"search {query!r}: no words to look for. Fix: give words, e.g. "
+            "`sessionlog search redis session store`."
+        )
+    path = index or index_path(cfg.top)
+    try:
+        db = _connect(path)
+        stats = refresh(db, cfg)
+    except sqlite3.DatabaseError:
+        path.unlink(missing_ok=True)  # a damaged index is only a cache: build it again
+        db = _connect(path)
+        stats = refresh(db, cfg)
+    where = ["docs MATCH ?"]
+    params: list[Any] = [expression]
+    if kind:
+        where.append("docs.kind = ?")
+        params.append(kind)
+    if author:
+        where.append("e.user = ?")
+        params.append(author)
+    if project:
+        where.append("e.project = ?")
+        params.append(project)
+    if since is not None:
+        where.append("e.ts >= ?")
+        params.append(since.timestamp())
+    rows = db.execute(
+        "SELECT e.id, bm25(docs), docs.rowid FROM docs "
+        f"JOIN entries e ON e.id = docs.rowid / {MAX_BULLETS + 1} WHERE {' AND '.join(where)}",
+        params,
+    ).fetchall()
+    best: dict[int, float] = {}
+    matched: dict[int, set[int]] = {}
+    for ident, rank, rowid in rows:
+        best[ident] = min(rank, best.get(ident, rank))
+        matched.setdefault(ident, set()).add(rowid)
+    meta = {row[0]: row for row in db.execute(
+        f"SELECT id, path, project, user, at, ts, line, title, agent FROM entries WHERE id IN "
+        f"({','.join('?' * len(best))})", list(best))} if best else {}
+    order = sorted(best, key=lambda i: (round(best[i], 9), -meta[i][5], meta[i][1], meta[i][6]))
+    results = []
+    for ident in order[:limit]:
+        _, source, proj, user, at, _ts, line, title, agent = meta[ident]
+        base = ident * (MAX_BULLETS + 1)
+        bullets = [
+            {"kind": k, "text": t, "matched": rowid in matched[ident]}
+            for rowid, t, k in db.execute(
+                "SELECT rowid, text, kind FROM docs WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
+                (base + 1, base + MAX_BULLETS))
+        ]
+        when = datetime.fromisoformat(at)
+        results.append({
+            "score": round(-best[ident], 4),
+            "date": when.date().isoformat(), "time": f"{when:%H:%M}", "at": at,
+            "user": user, "project": proj, "title": title, "agent": agent,
+            "title_matched": base in matched[ident],
+            "bullets": bullets,
+            "file": source, "line": line,
+            "pending": not source.startswith(f"{cfg.logs_dir}/"),
+        })
+    db.close()
+    return {
+        "query": query,
+        "match": expression,
+        "filters": {"author": author, "project": project, "kind": kind,
+                    "since": since.isoformat() if since else None},
+        "total": len(best),
+        "shown": len(results),
+        "results": results,
+        "index": {"files": stats.files, "entries": stats.entries},
+    }
