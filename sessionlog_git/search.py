@@ -12,11 +12,12 @@ stemmer ("dropped" finds "drop"), any of them (OR), rare words weighing more (bm
 """
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from sessionlog_git import continuity
 from sessionlog_git.config import Config
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.gitops import git_path
+from sessionlog_git.layout import ARCHIVE_NAME, PENDING_NAME
+from sessionlog_git.names import is_safe
 
 SCHEMA = 1
 MAX_BULLETS = 999  # rows per entry: rowid = entry id * 1000 + position (0: the title)
@@ -76,12 +79,34 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _log_files(cfg: Config) -> Iterator[tuple[continuity.LogFile, bool]]:
-    for f in continuity.pending_files(cfg):
-        yield f, True
-    for month in sorted(continuity.archive_months(cfg)):
-        for f in continuity.archive_files(cfg, month):
-            yield f, False
+def _dirs(folder: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as it:
+            return sorted((d for d in it if d.is_dir() and is_safe(d.name)), key=lambda d: d.name)
+    except OSError:
+        return []
+
+
+def _log_files(cfg: Config) -> Iterator[tuple[str, str, str, str, str, bool]]:
+    """(path, source, project, user, day, pending) of every pending and archive log file.
+
+    os.scandir, not pathlib: with 100,000 entries this walk is most of a search's cost."""
+    places = [(str(cfg.pending_path), cfg.pending_dir.strip("/"), True, PENDING_NAME)]
+    places += [(m.path, f"{cfg.logs_dir.strip('/')}/archive/{m.name}", False, ARCHIVE_NAME)
+               for m in _dirs(str(cfg.logs_path / "archive"))]
+    for folder, rel, pending, pattern in places:
+        for project in _dirs(folder):
+            for user in _dirs(project.path):
+                try:
+                    with os.scandir(user.path) as it:
+                        names = sorted(e.name for e in it)
+                except OSError:
+                    continue
+                for name in names:
+                    match = pattern.match(name)
+                    if match:
+                        yield (f"{user.path}/{name}", f"{rel}/{project.name}/{user.name}/{name}",
+                               project.name, user.name, match[1], pending)
 
 
 def _forget(db: sqlite3.Connection, path: str) -> None:
@@ -122,17 +147,22 @@ def refresh(db: sqlite3.Connection, cfg: Config) -> Stats:
              for path, mtime, size in db.execute("SELECT path, mtime_ns, size FROM files")}
     seen: set[str] = set()
     read = 0
-    for f, pending in _log_files(cfg):
+    for path, source, project, user, day, pending in _log_files(cfg):
+        if not pending and source in known:
+            seen.add(source)  # archive files are named by their content: known by name, never re-read
+            continue
         try:
-            st = f.path.stat()
-        except OSError:
+            st = os.stat(path)
+            when = date.fromisoformat(day)
+        except (OSError, ValueError):
             continue
-        seen.add(f.source)
-        if known.get(f.source) == (st.st_mtime_ns, st.st_size):
+        seen.add(source)
+        if known.get(source) == (st.st_mtime_ns, st.st_size):
             continue
-        if f.source in known:
-            _forget(db, f.source)
-        _add(db, cfg, f, pending, st.st_mtime_ns, st.st_size)
+        if source in known:
+            _forget(db, source)
+        _add(db, cfg, continuity.LogFile(Path(path), project, user, when, source), pending,
+             st.st_mtime_ns, st.st_size)
         read += 1
     gone = [p for p in known if p not in seen]
     for path in gone:
@@ -167,37 +197,43 @@ def search(cfg: Config, query: str, *, author: str | None = None, project: str |
         path.unlink(missing_ok=True)  # a damaged index is only a cache: build it again
         db = _connect(path)
         stats = refresh(db, cfg)
-    where = ["docs MATCH ?"]
+    inner = ["docs MATCH ?"]
     params: list[Any] = [expression]
     if kind:
-        where.append("docs.kind = ?")
+        inner.append("docs.kind = ?")
         params.append(kind)
+    outer = ["1"]
     if author:
-        where.append("e.user = ?")
+        outer.append("e.user = ?")
         params.append(author)
     if project:
-        where.append("e.project = ?")
+        outer.append("e.project = ?")
         params.append(project)
     if since is not None:
-        where.append("e.ts >= ?")
+        outer.append("e.ts >= ?")
         params.append(since.timestamp())
-    rows = db.execute(
-        "SELECT e.id, bm25(docs), docs.rowid FROM docs "
-        f"JOIN entries e ON e.id = docs.rowid / {MAX_BULLETS + 1} WHERE {' AND '.join(where)}",
+    # An entry ranks by its best row; ties go to the newer entry, then the file and line.
+    # (bm25 cannot sit inside an aggregate: the subquery ranks rows, the outer query groups.)
+    ranked = db.execute(
+        f"SELECT e.id, min(m.r) AS best FROM (SELECT docs.rowid / {MAX_BULLETS + 1} AS id, "
+        f"bm25(docs) AS r FROM docs WHERE {' AND '.join(inner)} LIMIT -1) AS m "
+        f"JOIN entries e ON e.id = m.id WHERE {' AND '.join(outer)} GROUP BY e.id "
+        "ORDER BY round(best, 9), e.ts DESC, e.path, e.line",
         params,
     ).fetchall()
-    best: dict[int, float] = {}
+    best = ranked[:limit]
     matched: dict[int, set[int]] = {}
-    for ident, rank, rowid in rows:
-        best[ident] = min(rank, best.get(ident, rank))
-        matched.setdefault(ident, set()).add(rowid)
-    meta = {row[0]: row for row in db.execute(
-        f"SELECT id, path, project, user, at, ts, line, title, agent FROM entries WHERE id IN "
-        f"({','.join('?' * len(best))})", list(best))} if best else {}
-    order = sorted(best, key=lambda i: (round(best[i], 9), -meta[i][5], meta[i][1], meta[i][6]))
+    if best:
+        ids = ",".join(str(int(i)) for i, _ in best)
+        for (rowid,) in db.execute(
+                f"SELECT rowid FROM docs WHERE docs MATCH ? AND rowid / {MAX_BULLETS + 1} IN ({ids})"
+                + (" AND kind = ?" if kind else ""), [expression, *([kind] if kind else [])]):
+            matched.setdefault(rowid // (MAX_BULLETS + 1), set()).add(rowid)
     results = []
-    for ident in order[:limit]:
-        _, source, proj, user, at, _ts, line, title, agent = meta[ident]
+    for ident, rank in best:
+        _, source, proj, user, at, line, title, agent = db.execute(
+            "SELECT id, path, project, user, at, line, title, agent FROM entries WHERE id = ?",
+            (ident,)).fetchone()
         base = ident * (MAX_BULLETS + 1)
         bullets = [
             {"kind": k, "text": t, "matched": rowid in matched[ident]}
@@ -207,7 +243,7 @@ def search(cfg: Config, query: str, *, author: str | None = None, project: str |
         ]
         when = datetime.fromisoformat(at)
         results.append({
-            "score": round(-best[ident], 4),
+            "score": round(-rank, 4),
             "date": when.date().isoformat(), "time": f"{when:%H:%M}", "at": at,
             "user": user, "project": proj, "title": title, "agent": agent,
             "title_matched": base in matched[ident],
@@ -221,7 +257,7 @@ def search(cfg: Config, query: str, *, author: str | None = None, project: str |
         "match": expression,
         "filters": {"author": author, "project": project, "kind": kind,
                     "since": since.isoformat() if since else None},
-        "total": len(best),
+        "total": len(ranked),
         "shown": len(results),
         "results": results,
         "index": {"files": stats.files, "entries": stats.entries},
