@@ -124,7 +124,7 @@ def test_weekly_digest_lists_the_work_under_each_entry(weekly_repo: Repo) -> Non
     for name in ("Why coverage", "Context switching", "Blocker frequency", "Per assistant"):
         section = measures.split(f"### {name}\n")[1].split("\n### ")[0]
         assert "_Method: " in section, name
-    assert ("3 of 4 commits explained (2 consolidated their entries, 1 by a nearby entry naming a "
+    assert ("3 of 4 commits explained (2 by consolidating their entries, 1 by a nearby entry naming a "
             "changed file); 5 of 7 changed lines.") in measures
     assert "- ada: 2 switches over 1 day (2.0 a day)" in measures
     assert ("- Recurring **2×**: Redis session store not configured in billing staging — ada, grace in "
