@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,7 +29,7 @@ from sessionlog_git.gitops import git_path
 from sessionlog_git.layout import ARCHIVE_NAME, PENDING_NAME
 from sessionlog_git.names import is_safe
 
-SCHEMA = 1
+SCHEMA = 2
 MAX_BULLETS = 999  # rows per entry: rowid = entry id * 1000 + position (0: the title)
 INDEX_NAME = "sessionlog/search.db"
 _QUERY_WORD = re.compile(r"\w+", re.UNICODE)
@@ -58,9 +59,10 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.executescript(
             """
             DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS docs;
-            DROP TABLE IF EXISTS meta;
+            DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS dirs;
             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
             CREATE TABLE files (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, pending INTEGER);
+            CREATE TABLE dirs (path TEXT PRIMARY KEY, mtime_ns INTEGER);
             CREATE TABLE entries (id INTEGER PRIMARY KEY, path TEXT, project TEXT, user TEXT,
                                   at TEXT, ts REAL, line INTEGER, title TEXT, agent TEXT);
             CREATE INDEX entries_path ON entries(path);
@@ -87,26 +89,34 @@ def _dirs(folder: str) -> list[os.DirEntry[str]]:
         return []
 
 
-def _log_files(cfg: Config) -> Iterator[tuple[str, str, str, str, str, bool]]:
-    """(path, source, project, user, day, pending) of every pending and archive log file.
+@dataclass(frozen=True)
+class Folder:
+    """One contributor's folder of log files: pending, or one archive month's."""
+
+    path: str
+    rel: str  # relative to the work tree, POSIX
+    project: str
+    user: str
+    pending: bool
+    mtime_ns: int
+
+
+def _folders(cfg: Config) -> Iterator[Folder]:
+    """Every pending and archive contributor folder, with its modification time.
 
     os.scandir, not pathlib: with 100,000 entries this walk is most of a search's cost."""
-    places = [(str(cfg.pending_path), cfg.pending_dir.strip("/"), True, PENDING_NAME)]
-    places += [(m.path, f"{cfg.logs_dir.strip('/')}/archive/{m.name}", False, ARCHIVE_NAME)
+    places = [(str(cfg.pending_path), cfg.pending_dir.strip("/"), True)]
+    places += [(m.path, f"{cfg.logs_dir.strip('/')}/archive/{m.name}", False)
                for m in _dirs(str(cfg.logs_path / "archive"))]
-    for folder, rel, pending, pattern in places:
+    for folder, rel, pending in places:
         for project in _dirs(folder):
             for user in _dirs(project.path):
                 try:
-                    with os.scandir(user.path) as it:
-                        names = sorted(e.name for e in it)
+                    mtime = user.stat().st_mtime_ns
                 except OSError:
                     continue
-                for name in names:
-                    match = pattern.match(name)
-                    if match:
-                        yield (f"{user.path}/{name}", f"{rel}/{project.name}/{user.name}/{name}",
-                               project.name, user.name, match[1], pending)
+                yield Folder(user.path, f"{rel}/{project.name}/{user.name}", project.name, user.name,
+                             pending, mtime)
 
 
 def _forget(db: sqlite3.Connection, path: str) -> None:
@@ -137,39 +147,71 @@ def _add(db: sqlite3.Connection, cfg: Config, f: continuity.LogFile, pending: bo
 
 
 def refresh(db: sqlite3.Connection, cfg: Config) -> Stats:
-    """Bring the index up to date with the log files on disk: read only what changed."""
+    """Bring the index up to date with the log files on disk: read only what changed.
+
+    An archive folder whose modification time is the one indexed gained and lost no file, so it
+    is not even listed; in a listed one, a known archive file is known by its name (archive files
+    are named by their content). Pending files are known by size and modification time.
+    """
     settings = f"{cfg.logs_dir}\0{cfg.pending_dir}\0{cfg.timezone}"
     known_settings = db.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
     if known_settings is None or known_settings[0] != settings:
-        db.executescript("DELETE FROM files; DELETE FROM entries; DELETE FROM docs;")
+        db.executescript("DELETE FROM files; DELETE FROM entries; DELETE FROM docs; DELETE FROM dirs;")
         db.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (settings,))
     known = {path: (mtime, size)
              for path, mtime, size in db.execute("SELECT path, mtime_ns, size FROM files")}
-    seen: set[str] = set()
-    read = 0
-    for path, source, project, user, day, pending in _log_files(cfg):
-        if not pending and source in known:
-            seen.add(source)  # archive files are named by their content: known by name, never re-read
+    known_dirs = dict(db.execute("SELECT path, mtime_ns FROM dirs").fetchall())
+    seen_dirs: set[str] = set()
+    read = removed = 0
+    recent = time.time_ns() - 2_000_000_000  # a folder changed this recently may change in the same tick
+    for folder in _folders(cfg):
+        seen_dirs.add(folder.rel)
+        if not folder.pending and known_dirs.get(folder.rel) == folder.mtime_ns:
             continue
+        pattern = PENDING_NAME if folder.pending else ARCHIVE_NAME
         try:
-            st = os.stat(path)
-            when = date.fromisoformat(day)
-        except (OSError, ValueError):
+            with os.scandir(folder.path) as it:
+                names = sorted(e.name for e in it)
+        except OSError:
             continue
-        seen.add(source)
-        if known.get(source) == (st.st_mtime_ns, st.st_size):
-            continue
-        if source in known:
-            _forget(db, source)
-        _add(db, cfg, continuity.LogFile(Path(path), project, user, when, source), pending,
-             st.st_mtime_ns, st.st_size)
-        read += 1
-    gone = [p for p in known if p not in seen]
-    for path in gone:
-        _forget(db, path)
+        present: set[str] = set()
+        for name in names:
+            match = pattern.match(name)
+            if not match:
+                continue
+            source = f"{folder.rel}/{name}"
+            if not folder.pending and source in known:
+                present.add(source)
+                continue
+            try:
+                st = os.stat(f"{folder.path}/{name}")
+                day = date.fromisoformat(match[1])
+            except (OSError, ValueError):
+                continue
+            present.add(source)
+            if known.get(source) == (st.st_mtime_ns, st.st_size):
+                continue
+            if source in known:
+                _forget(db, source)
+            log = continuity.LogFile(Path(folder.path, name), folder.project, folder.user, day, source)
+            _add(db, cfg, log, folder.pending, st.st_mtime_ns, st.st_size)
+            read += 1
+        prefix = folder.rel + "/"
+        for path in [p for p in known if p.startswith(prefix) and p not in present]:
+            _forget(db, path)
+            removed += 1
+        db.execute("INSERT OR REPLACE INTO dirs VALUES (?, ?)",
+                   (folder.rel, folder.mtime_ns if folder.mtime_ns < recent else 0))
+    for rel in set(known_dirs) - seen_dirs:
+        prefix = rel + "/"
+        for path in [p for p in known if p.startswith(prefix)]:
+            _forget(db, path)
+            removed += 1
+        db.execute("DELETE FROM dirs WHERE path = ?", (rel,))
     db.commit()
+    files = db.execute("SELECT count(*) FROM files").fetchone()[0]
     entries = db.execute("SELECT count(*) FROM entries").fetchone()[0]
-    return Stats(len(seen), read, len(gone), entries)
+    return Stats(files, read, removed, entries)
 
 
 def match_expression(query: str) -> str:
