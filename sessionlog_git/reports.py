@@ -359,7 +359,10 @@ def onboarding(
             {**_brief(r, logs_dir), "text": _one_line(b.text)}
             for r in in_period for b in r.entry.bullets if b.kind == "finding"
         ]
-        master = sorted({layout.master_rel(logs_dir, project, layout.month_of(r.at.date())) for r in recs})
+        # The logs folder this project's files are in (across repositories: `<repo>/<logs>`).
+        base = str(PurePosixPath(logs_dir, recs[0].source)).rsplit("/archive/", 1)[0]
+        name = project.rsplit("/", 1)[-1]
+        master = sorted({layout.master_rel(base, name, layout.month_of(r.at.date())) for r in recs})
         out.append({
             "name": project,
             "first": recs[0].at.date().isoformat(),
@@ -370,7 +373,7 @@ def onboarding(
             "timeline": months,
             "findings": findings,
             "open_blockers": [_blocker_view(b, now, logs_dir) for b in still_open],
-            "read_first": [layout.status_rel(logs_dir, project), *reversed(master)],
+            "read_first": [layout.status_rel(base, name), *reversed(master)],
         })
     total = sum(len(p["decisions"]) for p in out)
     return {"projects": out, "totals": {"projects": len(out), "decisions": total}}
