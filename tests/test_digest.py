@@ -219,6 +219,11 @@ def test_one_digest_across_two_repositories_one_of_them_bare(
                                   "have an explaining entry.**")
     assert ("from 8 committed archived entries in 2 repositories: shop (HEAD), billing-svc (bare, HEAD)."
             in out)
+    # The other reports too: onboarding names each repository's own files.
+    onboarding = weekly_repo.sl("report", "onboarding", "--repo", str(weekly_repo.path), "--repo",
+                                str(mirror), env=NOW, cwd=elsewhere).stdout
+    assert ("1 entry from 2026-11-25 to 2026-11-25. Read first: billing-svc/logs/ledger-status.md, "
+            "billing-svc/logs/ledger-session-log-2026-11.md.") in onboarding
     # The same through a workspace file, and the HTML links only where there is a file.
     listing = tmp_path / "repos.txt"
     listing.write_text(f"# our repositories\n{weekly_repo.path}\nmirrors/billing-svc.git\n", encoding="utf-8")
