@@ -162,7 +162,15 @@ def coverage(found: Sequence[tuple[Commit, Sequence[Record]]]) -> dict[str, Any]
     """Why coverage of commits (each with the records of its own repository)."""
     total = len(found)
     lines = sum(c.lines for c, _ in found)
-    how = [(c, explaining(c, recs)) for c, recs in found]
+    # Only entries near the period can explain one of its commits: filter each repository's once.
+    near: dict[int, list[Record]] = {}
+    if found:
+        start = min(c.at for c, _ in found) - timedelta(hours=COVERAGE_WINDOW_HOURS)
+        end = max(c.at for c, _ in found)
+        for _, recs in found:
+            if id(recs) not in near:
+                near[id(recs)] = [r for r in recs if start <= r.at <= end]
+    how = [(c, explaining(c, near[id(recs)])) for c, recs in found]
     done = [c for c, h in how if h]
     done_lines = sum(c.lines for c in done)
     unexplained = sorted((c for c, h in how if not h), key=lambda c: (-c.lines, c.at, c.sha))
