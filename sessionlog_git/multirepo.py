@@ -74,7 +74,7 @@ def open_repository(path_text: str, where: str = "--repo") -> Repository:
             f"{where} {path_text}: not a git repository. Fix: pass the folder of a clone or of a "
             "bare mirror (the one holding HEAD and objects/)."
         )
-    lines = inside.stdout.decode().split()
+    lines = inside.stdout.decode().splitlines()  # (a path may hold spaces)
     bare = lines[0] == "true"
     top = None if bare else Path(lines[1]) if len(lines) > 1 else path
     if _git(path, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).returncode != 0:
