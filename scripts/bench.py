@@ -534,6 +534,43 @@ def product_python(log: Callable[[str], None]) -> str:
     return str(python)
 
 
+SEARCH_QUERY = ("why", "did", "we", "drop", "redis", "timeout")
+
+
+def bench_search(work: Path, sizes: Sizes, repeat: int) -> list[Row]:
+    """`sessionlog search` over an archive of `rebuild_entries` entries: the first query builds the
+    index (SQLite FTS5 in the git folder), later ones only check the files' size and mtime."""
+    top = new_repo(work / "search" / PROJECT)
+    users = [f"dev{i:02d}" for i in range(sizes.rebuild_users)]
+    per_month = sizes.rebuild_entries // sizes.rebuild_months
+    total = sum(write_archive_month(top / "logs", shift_month("2023-01", k), per_month, users, "se")
+                for k in range(sizes.rebuild_months))
+    label = f"{total:,} entries, {len(users)} contributors, {sizes.rebuild_months} months"
+    index = top / ".git" / "sessionlog" / "search.db"
+    query = sl("search", *SEARCH_QUERY)
+    grep = ["grep", "-rilE", "drop|redis|timeout", "logs/archive"]
+
+    def first() -> float:
+        index.unlink(missing_ok=True)
+        return timed(query, top)
+
+    def grep_time() -> float:
+        start = time.perf_counter()
+        subprocess.run(grep, cwd=top, capture_output=True, env=ENV, check=False)  # exit 1: no match
+        return time.perf_counter() - start
+
+    first_row = Row(f"sessionlog search, first query (builds the index), {label}",
+                    "search, no index yet", "grep -ril over the archive",
+                    goal="≤ 60 s", check=lambda o, _r: o <= 60)
+    later_row = Row(f"sessionlog search, later queries (index up to date), {label}",
+                    "search, index built", "grep -ril over the archive",
+                    goal="≤ 1 s", check=lambda o, _r: o <= 1)
+    alternate(first_row, max(1, (repeat + 1) // 2), first, grep_time)
+    run(query, top)
+    alternate(later_row, repeat, lambda: timed(query, top), grep_time)
+    return [first_row, later_row]
+
+
 def towncrier_python(log: Callable[[str], None]) -> tuple[str | None, str]:
     """towncrier in its own venv under .cache/bench-venv: (python, "") or (None, why not)."""
     venv = ROOT / ".cache" / "bench-venv"
@@ -744,6 +781,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if want("why"):
             log(f"bench: sessionlog why in {sizes.why_commits:,} commits")
             rows += bench_why(work, sizes, repeat)
+        if want("search"):
+            log(f"bench: sessionlog search over {sizes.rebuild_entries:,} entries")
+            rows += bench_search(work, sizes, repeat)
         if want("towncrier"):
             log(f"bench: {sizes.fragments:,} fragments, towncrier and ours")
             rows += bench_towncrier(work, sizes, max(1, (repeat + 1) // 2), log)

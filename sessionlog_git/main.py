@@ -27,6 +27,7 @@ COMMANDS = {
     "check": "check",
     "whoami": "whoami",
     "pr-summary": "pr_summary",
+    "search": "search",
 }
 
 
@@ -85,7 +86,26 @@ def _parser() -> argparse.ArgumentParser:
                    help="start date (YYYY-MM-DD) or span back from now (e.g. 14d, 2w); default: "
                    "7 days for weekly and time, all history for blockers and onboarding")
     p.add_argument("--html", default=None, metavar="FILE",
-                   help="also write one self-contained HTML page with charts to FILE")
+                   help="also write one self-contained HTML page with charts to FILE (its folder "
+                   "must exist); the Markdown (or --json) is still printed")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--repo", action="append", default=None, metavar="PATH",
+                   help="report across repositories: read PATH's committed archive (a clone or a "
+                   "bare mirror); repeat for each repository")
+    p.add_argument("--workspace", default=None, metavar="FILE",
+                   help="a text file listing repository paths, one a line (like --repo for each)")
+
+    p = sub.add_parser("search", help="full-text search of the entries, archived and pending, ranked")
+    p.add_argument("query", nargs="+", help="words to look for, e.g. why did we drop redis")
+    p.add_argument("--author", default=None, help="only this contributor's entries")
+    p.add_argument("--project", default=None, help="only this project's entries")
+    p.add_argument("--kind", default=None,
+                   choices=("decision", "finding", "blocker", "unblock", "next", "summary", "note",
+                            "title"),
+                   help="only bullets of this kind (title: entry titles)")
+    p.add_argument("--since", default=None, metavar="DATE",
+                   help="only entries from DATE (YYYY-MM-DD) or a span back from now (14d, 2w)")
+    p.add_argument("--limit", type=int, default=10, help="at most this many entries (default 10)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     # Lenient on purpose: argparse exits 2 on a bad argument, and exit 2 from a Claude Code

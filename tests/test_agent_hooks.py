@@ -403,3 +403,20 @@ def test_sessionlog_resume_prints_the_same_summary(setup: Repo) -> None:
     assert f"Today's temp log: {PENDING}\n" in out
     assert "Chose Postgres" in out and "- write the migration" in out
     assert sys.executable  # the hook uses the same interpreter the tests run
+
+
+def test_session_start_and_resume_count_todays_committed_entries(setup: Repo) -> None:
+    """After a commit consolidates today's log, neither says "no entries yet today" above it."""
+    repo = setup
+    earlier = NOW.replace(hour=0, minute=5) if NOW.hour else NOW
+    repo.log(earlier.isoformat(), "Split the payment service",
+             "Decision: two services, because settlement scales separately")
+    repo.git("commit", "-q", "--allow-empty", "-m", "Split payments")
+    assert not repo.pending()
+    text = context(hook(repo, "session-start", {"source": "startup"}), "SessionStart")
+    resume = repo.sl("resume", env={"SESSIONLOG_NOW": NOW.isoformat()}).stdout
+    for said in (text, resume):
+        assert "no entries yet today" not in said
+        assert (f"Today's temp log: {PENDING} (empty: today's 1 entry is already committed to the "
+                "archive; append new ones here)") in said
+        assert f"- {earlier:%Y-%m-%d %H:%M} Split the payment service" in said

@@ -97,29 +97,30 @@ def test_blockers_report_ages_waiting_and_recurring(native_repo: Repo) -> None:
     assert "- **2 d 22 h** finance sample CSV from accounting" in later
 
 
-def test_weekly_digest_where_each_person_is(native_repo: Repo) -> None:
+def test_weekly_digest_lists_each_persons_entries_by_day(native_repo: Repo) -> None:
+    """(The full digest, byte for byte, is in test_digest.py.)"""
     repo = native_repo
     history(repo)
     out = repo.sl("report", "weekly", env=NOW).stdout
     assert out.startswith("# Weekly digest — 2026-11-20 00:00 – 2026-11-26 12:00\n")
-    assert ("6 entries by 2 contributors in 2 projects: 3 decisions, 3 blockers opened, 1 closed."
-            in out)
-    people = out.split("## Where each person is")[1].split("\n## ")[0]
-    assert ("- **ada**: last entry 2026-11-23 13:00 (2 d 23 h ago, shop): Staging ready; 4 entries "
-            "this period") in people
-    assert "- **grace**: last entry 2026-11-24 15:00 (1 d 21 h ago, billing): Export <b>staging</b>" in people
-    assert "  - Next: ask accounting again on Friday" in people
-    assert "  - Waiting on: finance sample CSV from accounting" in people
-    billing = out.split("## billing")[1].split("\n## ")[0]
-    assert "- 2026-11-23 ada: Decision: invoices as CSV, because finance imports CSV" in billing
-    assert "- 2026-11-24 grace: Rejected: XLSX export, because nobody opens it" in billing
-    assert "finance sample CSV from accounting — grace, 2026-11-24 14:00; still open (1 d 22 h)" in billing
-    shop = out.split("## shop")[1]
-    assert "Redis session store not configured yet — ada, 2026-11-23 09:00; closed 2026-11-23" in shop
+    # The commits of this history are dated after NOW: none falls in the period.
+    assert "**Why coverage: no commit changed code in this period.**" in out
+    assert ("6 entries by 2 people in 2 projects: 3 decisions, 0 findings, 3 blockers opened, 1 closed, "
+            "2 still open.") in out
+    billing = out.split("\n## billing\n")[1].split("\n## ")[0]
+    assert ("### grace — 2 entries\n\n**Tue 2026-11-24**\n\n- 14:00 Export job · [raw](logs/archive/"
+            in billing)
+    assert "- Invoices as CSV, because finance imports CSV — ada, 2026-11-23, in “Invoice format”" in billing
+    assert "- Rejected: XLSX export, because nobody opens it — grace, 2026-11-24" in billing
+    assert ("- **grace** is waiting on: finance sample CSV from accounting — open 1 d 22 h, since "
+            "2026-11-24 14:00, in “Export job”") in billing
+    assert "- **grace**: ask accounting again on Friday (from 2026-11-24)" in billing
+    shop = out.split("\n## shop\n")[1].split("\n## ")[0]
+    assert "~~Redis session store not configured yet~~ — unblocked 2026-11-23 by ada after 4 h 00 min" in shop
     assert "Postgres" not in out  # before the period
     data = json.loads(repo.sl("report", "weekly", "--json", env=NOW).stdout)
-    assert data["totals"] == {"entries": 6, "contributors": 2, "projects": 2, "decisions": 3,
-                              "blockers_opened": 3, "blockers_closed": 1}
+    assert data["totals"] == {"entries": 6, "contributors": 2, "projects": 2, "decisions": 3, "findings": 0,
+                              "blockers_opened": 3, "blockers_closed": 1, "blockers_open": 2}
 
 
 def test_onboarding_decision_timeline(native_repo: Repo) -> None:
@@ -144,7 +145,7 @@ def test_bad_since_names_the_fix(native_repo: Repo) -> None:
     assert "--since 2026-11-26" in proc.stderr and "--since 14d" in proc.stderr
     out = native_repo.sl("report", "weekly", "--since", "2w", env=NOW).stdout
     assert "2026-11-12 12:00 – 2026-11-26 12:00" in out
-    assert "0 entries by 0 contributors" in out
+    assert "0 entries by 0 people in 0 projects" in out
 
 
 # --- the HTML page, in a real browser ----------------------------------------------------------
@@ -217,8 +218,9 @@ def test_html_report_renders_in_a_real_browser(native_repo: Repo, tmp_path: Path
     repo = native_repo
     history(repo)
     page = tmp_path / "time.html"
-    out = repo.sl("report", "time", "--html", str(page), env=NOW).stdout
-    assert f"wrote the time report to {page}" in out
+    proc = repo.sl("report", "time", "--html", str(page), env=NOW)
+    assert f"wrote the time report to {page}" in proc.stderr
+    assert proc.stdout.startswith("# Time allocation — ")  # the Markdown still printed, as help says
     html = page.read_text(encoding="utf-8")
     # One self-contained page: no network, no external CSS, JS or fonts.
     assert "<script" not in html and "<link" not in html and "@import" not in html
@@ -262,6 +264,10 @@ def test_blockers_html_escapes_user_text_and_shows_ages(native_repo: Repo, tmp_p
             # A title with markup is text, never markup.
             assert "Export &lt;b&gt;staging&lt;/b&gt;" in dom
             assert "<b>staging</b>" not in dom
+            # The browser sees a link from every entry to its raw archive file, and right plurals.
+            assert dom.count('<a class="raw" href="') >= dom.count('<li class="entry">') == 6
+            assert "Why coverage: no commit changed code in this period." in dom
+            assert "<b>1</b>blocker closed" in dom and "1 blockers" not in dom
         if kind == "onboarding":
             assert "Postgres over MySQL, because we need JSONB" in dom
     _browser(tmp_path, tmp_path / "weekly.html", f"--screenshot={tmp_path / 'weekly.png'}")

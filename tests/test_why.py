@@ -143,3 +143,33 @@ def test_clear_errors(native_repo: Repo) -> None:
     repo.append("app.py", "print('uncommitted')\n")
     proc = repo.sl("why", "app.py:2", check=False)
     assert proc.returncode == 1 and "app.py:2: this line is not committed yet" in proc.stderr
+
+
+def test_why_shows_the_whole_entry_with_each_bullets_kind(native_repo: Repo) -> None:
+    """A plain bullet is often the only fact: it is shown, as are findings, next steps, notes."""
+    repo = native_repo
+    repo.log("2026-11-25T10:00:00+01:00", "Template cache sizing",
+             "Note: 10k templates, 3% hit-rate gain",
+             "Tried: 1k templates; the hit rate did not move",
+             "Rejected: an LRU per worker, because memory is tight",
+             "Next: measure with production traffic")
+    repo.write("cache.py", "SIZE = 10_000\n")
+    repo.git("add", "cache.py")
+    commit_at(repo, "2026-11-25T10:30:00+01:00", "-m", "Cache 10k templates")
+    out = repo.sl("why", "cache.py:1").stdout
+    entry = out.split("— Template cache sizing\n")[1]
+    assert entry.startswith(
+        "- Note: 10k templates, 3% hit-rate gain\n"
+        "- Tried: 1k templates; the hit rate did not move _(finding)_\n"
+        "- Rejected: an LRU per worker, because memory is tight _(decision)_\n"
+        "- Next: measure with production traffic _(next)_\n"
+        "raw: logs/archive/2026-11/shop/ada/2026-11-25-"
+    ), entry
+    assert "no decisions recorded" not in out
+    answer = json.loads(repo.sl("why", "cache.py:1", "--json").stdout)
+    assert [(b["kind"], b["text"]) for b in answer["entries"][0]["bullets"]] == [
+        ("note", "Note: 10k templates, 3% hit-rate gain"),
+        ("finding", "Tried: 1k templates; the hit rate did not move"),
+        ("decision", "Rejected: an LRU per worker, because memory is tight"),
+        ("next", "Next: measure with production traffic"),
+    ]

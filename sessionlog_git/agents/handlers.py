@@ -405,15 +405,15 @@ def _format_lines(ctx: Context) -> list[str]:
 
 def start_text(ctx: Context, source: str = "startup") -> str:
     """Where the log is, the time, the format, and where work left off (under 2,000 chars)."""
+    records = continuity.recent_records(ctx.cfg)
     lines = [
         f"sessionlog: this repository keeps a session log (project {ctx.cfg.project}, "
         f"user {ctx.user}).",
-        f"Today's temp log: {ctx.today_rel}"
-        + ("" if ctx.today_file.is_file() else " (no entries yet today)"),
+        f"Today's temp log: {ctx.today_rel}" + continuity.today_note(
+            ctx.cfg, ctx.today_file, ctx.user, ctx.now.at.date(), records),
         f"Local time now: {ctx.now.at:%Y-%m-%d %a} {ctx.clock}.",
         *_format_lines(ctx),
     ]
-    records = continuity.recent_records(ctx.cfg)
     if source == "compact":
         try:
             since = datetime.fromisoformat(str(ctx.state.get("started_at")))

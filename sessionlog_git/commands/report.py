@@ -1,38 +1,107 @@
-"""`sessionlog report weekly|blockers|time|onboarding [--since DATE] [--html FILE] [--json]`."""
+"""`sessionlog report weekly|blockers|time|onboarding [--since DATE] [--html FILE] [--json]
+[--repo PATH ...] [--workspace FILE]`."""
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+import os
+import sys
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from sessionlog_git import workspace
 from sessionlog_git.base import clock
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.insight import reports
+from sessionlog_git.insight import measures, multirepo, reports
 from sessionlog_git.pipeline.render import render, render_html
 
 
-def run(args: argparse.Namespace) -> int:
+def _html_target(text: str) -> Path:
+    """The HTML file to write; its folder must exist (a typo never creates folders)."""
+    target = Path(text)
+    folder = target.parent
+    if not folder.is_dir():
+        raise SessionlogError(
+            f"--html {text}: the folder {folder} does not exist, and sessionlog does not create "
+            f"folders from a path that may be mistyped. Fix: check the path, or create the folder "
+            f"first (`mkdir -p {folder}`), then run the report again."
+        )
+    if target.is_dir():
+        raise SessionlogError(f"--html {text}: is a folder. Fix: pass a file name, e.g. "
+                              f"`--html {PurePosixPath(text, 'report.html')}`.")
+    return target
+
+
+def _repositories(args: argparse.Namespace) -> tuple[list[multirepo.Repository], bool]:
+    """(repositories, several): --repo/--workspace, else the current work tree."""
+    paths = list(getattr(args, "repo", None) or [])
+    if getattr(args, "workspace", None):
+        paths += multirepo.read_workspace_file(args.workspace)
+    if paths:
+        return multirepo.open_all(paths), True
     ws = workspace.find()
     cfg = ws.config
-    now = clock.now(cfg.timezone).at
+    here = multirepo.Repository(ws.top.name, ws.top, ws.top, cfg.logs_dir, cfg.pending_dir,
+                                reports.load(ws))
+    return [here], False
+
+
+def run(args: argparse.Namespace) -> int:
+    html_target = _html_target(args.html) if args.html else None
+    repos, several = _repositories(args)
+    zone = "" if several else workspace.find().config.timezone
+    now = clock.now(zone).at
     since = reports.parse_since(args.since, args.kind, now)
-    model = reports.build(args.kind, reports.load(ws), now, since, cfg.logs_dir)
-    if args.html:
-        target = Path(args.html)
-        page = render_html(f"reports/{args.kind}.html.j2", charts=reports.charts(model), **model)
+    if several:
+        records = multirepo.combined(repos)
+        logs_dir = ""  # each link starts with its repository's name
+        where = ", ".join(f"{r.name} ({'bare, ' if r.work_tree is None else ''}HEAD)" for r in repos)
+    else:
+        records = repos[0].records
+        logs_dir = repos[0].logs_dir
+    model = reports.build(args.kind, records, now, since, logs_dir)
+    if several:
+        model["source"] = f"{len(records)} committed archived entries in {len(repos)} repositories: {where}"
+    if args.kind == "weekly":
+        found = [
+            (c, repo.records)
+            for repo in repos
+            for c in measures.commits(repo.path, repo.name if several else "", repo.logs_dir,
+                                      repo.pending_dir, since, now)
+        ]
+        model["coverage"] = measures.coverage(found)
+    if html_target is not None:
+        page = render_html(f"reports/{args.kind}.html.j2", charts=reports.charts(model),
+                           href=_linker(repos, several, html_target), **model)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(page, encoding="utf-8")
+            html_target.write_text(page, encoding="utf-8")
         except OSError as exc:
             raise SessionlogError(
-                f"{target}: cannot write the HTML report ({exc.strerror}). Fix: pass a writable "
+                f"{html_target}: cannot write the HTML report ({exc.strerror}). Fix: pass a writable "
                 "path, e.g. `--html report.html`."
             ) from None
+        print(f"sessionlog: wrote the {args.kind} report to {args.html}", file=sys.stderr)
     if args.json:
         print(json.dumps(model, indent=2, ensure_ascii=False))
-    elif args.html:
-        print(f"sessionlog: wrote the {args.kind} report to {args.html}")
     else:
         print(render(f"reports/{args.kind}.md.j2", **model), end="")
     return 0
+
+
+def _linker(repos: list[multirepo.Repository], several: bool, page: Path) -> Any:
+    """link (as in the model) -> a URL relative to the HTML file, or "" (a bare repository)."""
+    folder = page.resolve().parent
+    tops = {r.name: r.work_tree for r in repos}
+
+    def href(link: str) -> str:
+        if several:
+            name, _, rest = link.partition("/")
+            top = tops.get(name)
+            if top is None:
+                return ""
+        else:
+            top, rest = repos[0].work_tree, link
+        assert top is not None
+        return PurePosixPath(*Path(os.path.relpath(top.resolve() / rest, folder)).parts).as_posix()
+
+    return href

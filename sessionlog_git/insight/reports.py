@@ -19,6 +19,7 @@ from sessionlog_git.base.names import is_safe
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.views import Blocker, Record, blockers, ordered, record_brief
+from sessionlog_git.logs.views import _words as blocker_words
 from sessionlog_git.workspace import Workspace
 
 KINDS = ("weekly", "blockers", "time", "onboarding")
@@ -37,13 +38,6 @@ METHOD = (
 )
 RECURRING_SIMILARITY = 0.5  # Jaccard similarity of blocker words that makes two the same blocker
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9_.-]*")
-_STOP = frozenset(
-    (
-        "the and for with not yet but now has have had are was were been this that from into "
-        "onto our its can cannot will still until on off out any all again"
-    ).split()
-)
 _REASON = re.compile(r"\b(?:because|since|so that)\b", re.IGNORECASE)
 _SPAN = re.compile(r"^(\d{1,4})\s*([dwh])$")
 
@@ -101,7 +95,8 @@ def _one_line(text: str) -> str:
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP}
+    # One tokeniser for blockers: the one that matches an unblock to its blocker.
+    return blocker_words(text)
 
 
 def duration(minutes: int) -> str:
@@ -181,64 +176,6 @@ def _period(since: datetime | None, now: datetime) -> dict[str, Any]:
         "until": now.isoformat(),
         "label": (f"{since:%Y-%m-%d %H:%M} – {now:%Y-%m-%d %H:%M}" if since
                   else f"all history up to {now:%Y-%m-%d %H:%M}"),
-    }
-
-
-# --- weekly -----------------------------------------------------------------------------------
-
-
-def weekly(records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str) -> dict[str, Any]:
-    upto = [r for r in records if r.at <= now]
-    period = [r for r in upto if _in(r.at, since, now)]
-    all_blockers = _all_blockers(upto)
-    projects: list[dict[str, Any]] = []
-    for project, recs in _by_project(period).items():
-        mine = [b for b in all_blockers if b.record.project == project]
-        projects.append({
-            "name": project,
-            "entries": len(recs),
-            "contributors": sorted({r.user for r in recs}),
-            "decisions": [
-                _decision(r, b.text, logs_dir) for r in recs for b in r.entry.bullets if b.kind == "decision"
-            ],
-            "opened": [_blocker_view(b, now, logs_dir) for b in mine if _in(b.record.at, since, now)],
-            "closed": [
-                _blocker_view(b, now, logs_dir) for b in mine
-                if b.closed_by is not None and _in(b.closed_by.at, since, now)
-            ],
-        })
-    people: list[dict[str, Any]] = []
-    for user in sorted({r.user for r in upto}):
-        theirs = [r for r in upto if r.user == user]
-        last = theirs[-1]
-        with_next = [r for r in theirs if r.entry.of_kind("next")]
-        people.append({
-            "name": user,
-            "entries_in_period": sum(1 for r in period if r.user == user),
-            "projects": sorted({r.project for r in period if r.user == user}),
-            "last": _brief(last, logs_dir),
-            "last_age": age(now - last.at),
-            "next": [_one_line(b.body) for b in with_next[-1].entry.of_kind("next")] if with_next else [],
-            "next_from": _brief(with_next[-1], logs_dir) if with_next else None,
-            "waiting_on": [
-                _one_line(b.bullet.body)
-                for b in all_blockers if b.closed_by is None and b.record.user == user
-            ],
-        })
-    decisions = sum(len(p["decisions"]) for p in projects)
-    return {
-        "entries": len(period),
-        "contributors": len({r.user for r in period}),
-        "projects": projects,
-        "people": people,
-        "totals": {
-            "entries": len(period),
-            "contributors": len({r.user for r in period}),
-            "projects": len(projects),
-            "decisions": decisions,
-            "blockers_opened": sum(len(p["opened"]) for p in projects),
-            "blockers_closed": sum(len(p["closed"]) for p in projects),
-        },
     }
 
 
@@ -338,6 +275,7 @@ def time_report(
                     "from": previous.project,
                     "to": record.project,
                     "title": _one_line(record.entry.title),
+                    "link": str(PurePosixPath(logs_dir, record.source)),
                 })
             previous = record
 
@@ -421,7 +359,10 @@ def onboarding(
             {**_brief(r, logs_dir), "text": _one_line(b.text)}
             for r in in_period for b in r.entry.bullets if b.kind == "finding"
         ]
-        master = sorted({layout.master_rel(logs_dir, project, layout.month_of(r.at.date())) for r in recs})
+        # The logs folder this project's files are in (across repositories: `<repo>/<logs>`).
+        base = str(PurePosixPath(logs_dir, recs[0].source)).rsplit("/archive/", 1)[0]
+        name = project.rsplit("/", 1)[-1]
+        master = sorted({layout.master_rel(base, name, layout.month_of(r.at.date())) for r in recs})
         out.append({
             "name": project,
             "first": recs[0].at.date().isoformat(),
@@ -432,7 +373,7 @@ def onboarding(
             "timeline": months,
             "findings": findings,
             "open_blockers": [_blocker_view(b, now, logs_dir) for b in still_open],
-            "read_first": [layout.status_rel(logs_dir, project), *reversed(master)],
+            "read_first": [layout.status_rel(base, name), *reversed(master)],
         })
     total = sum(len(p["decisions"]) for p in out)
     return {"projects": out, "totals": {"projects": len(out), "decisions": total}}
@@ -443,7 +384,10 @@ def onboarding(
 
 def build(kind: str, records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str
           ) -> dict[str, Any]:
-    makers = {"weekly": weekly, "blockers": blocker_report, "time": time_report, "onboarding": onboarding}
+    from sessionlog_git.insight import digest  # the weekly digest it imports helpers from here
+
+    makers = {"weekly": digest.weekly, "blockers": blocker_report, "time": time_report,
+              "onboarding": onboarding}
     body = makers[kind](records, now, since, logs_dir)
     return {
         "kind": kind,
@@ -465,12 +409,19 @@ BAR = 18
 PALETTE = ("#3b6ea8", "#d9822b", "#3a9a5b", "#a8453b", "#7a5ea8", "#2b9ad9", "#a89a3b", "#5e7a8a")
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 decision', '2 decisions', '1 entry', '3 entries'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def _clip(text: str, limit: int = 32) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def bar_chart(title: str, items: Sequence[tuple[str, int, str]]) -> dict[str, Any]:
-    """Horizontal bars: (label, value, value text) -> an SVG layout the template draws."""
+def bar_chart(title: str, items: Sequence[tuple[str, int, str]], series: int = 0) -> dict[str, Any]:
+    """Horizontal bars: (label, value, value text) -> an SVG layout the template draws.
+
+    One colour per series (a chart is one series): bars of one chart never differ in colour."""
     span = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
     top = max((v for _, v, _ in items), default=0) or 1
     bars = []
@@ -478,7 +429,7 @@ def bar_chart(title: str, items: Sequence[tuple[str, int, str]]) -> dict[str, An
         bars.append({
             "label": _clip(label), "full_label": label, "value": value, "text": text,
             "x": LABEL_WIDTH, "y": 8 + i * ROW, "w": max(2, round(span * value / top)) if value else 0,
-            "h": BAR, "ty": 8 + i * ROW + BAR - 5, "color": PALETTE[i % len(PALETTE)],
+            "h": BAR, "ty": 8 + i * ROW + BAR - 5, "color": PALETTE[series % len(PALETTE)],
         })
     return {"title": title, "width": CHART_WIDTH, "height": 16 + ROW * max(1, len(items)), "bars": bars,
             "label_x": LABEL_WIDTH - 8}
@@ -491,24 +442,27 @@ def charts(model: dict[str, Any]) -> list[dict[str, Any]]:
             bar_chart("Effort by contributor",
                       [(r["name"], r["minutes"], r["text"]) for r in model["by_contributor"]]),
             bar_chart("Effort by project",
-                      [(r["name"], r["minutes"], r["text"]) for r in model["by_project"]]),
+                      [(r["name"], r["minutes"], r["text"]) for r in model["by_project"]], 1),
             bar_chart("Effort by day", [(f'{r["name"]} {r["weekday"]}', r["minutes"], r["text"])
-                                        for r in model["by_day"]]),
+                                        for r in model["by_day"]], 2),
         ]
     if kind == "blockers":
         return [bar_chart("Open blockers by age", [
             (f'{b["text"]} ({b["user"]})', b["age_minutes"], b["age"]) for b in model["open"]
         ])] if model["open"] else []
     if kind == "weekly":
-        people = [(p["name"], p["entries_in_period"], f'{p["entries_in_period"]} entries')
-                  for p in model["people"] if p["entries_in_period"]]
-        projects = [(p["name"], len(p["decisions"]), f'{len(p["decisions"])} decisions')
+        per_person: dict[str, int] = defaultdict(int)
+        for project in model["projects"]:
+            for person in project["people"]:
+                per_person[person["name"]] += person["entries"]
+        people = [(name, n, plural(n, "entry", "entries")) for name, n in sorted(per_person.items())]
+        projects = [(p["name"], len(p["decided"]), plural(len(p["decided"]), "decision"))
                     for p in model["projects"]]
-        return [c for c in (bar_chart("Entries this period by contributor", people) if people else None,
-                            bar_chart("Decisions by project", projects) if projects else None) if c]
+        return [c for c in (bar_chart("Entries this period by person", people) if people else None,
+                            bar_chart("Decisions by project", projects, 1) if projects else None) if c]
     per_month: dict[str, int] = defaultdict(int)
     for project in model["projects"]:
         for month in project["timeline"]:
             per_month[f'{month["month"]} {project["name"]}'] += len(month["decisions"])
-    items = [(k, v, f"{v} decisions") for k, v in sorted(per_month.items())]
+    items = [(k, v, plural(v, "decision")) for k, v in sorted(per_month.items())]
     return [bar_chart("Decisions per month and project", items)] if items else []

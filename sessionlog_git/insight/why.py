@@ -315,6 +315,9 @@ def entry_view(ws: Workspace, found: Found) -> dict[str, Any]:
         "findings": [_one_line(b.text) for b in entry.of_kind("finding")],
         "blockers": [_one_line(b.text) for b in entry.bullets if b.kind in ("blocker", "unblock")],
         "next": [_one_line(b.text) for b in entry.of_kind("next")],
+        # The whole entry, every bullet and line in order, with its kind ("note": a plain bullet).
+        "bullets": [{"kind": b.kind, "text": _one_line(b.text)} for b in entry.bullets
+                    if b.kind != "summary" and b.text.strip()],
         "link": str(PurePosixPath(ws.config.logs_dir, record.source)),
         "score": found.score,
         "minutes_from_commit": found.minutes,
