@@ -19,7 +19,6 @@ COMMANDS = {
     "git-hook": "git_hook",
     "why": "why",
     "report": "report",
-    "hook": "hook",
     "uninstall": "uninstall",
     "doctor": "doctor",
     "resume": "resume",
@@ -31,6 +30,8 @@ COMMANDS = {
 
 def _parser() -> argparse.ArgumentParser:
     import argparse  # not at the top: the hook fast paths below never build a parser
+
+    from sessionlog_git.logs.kinds import taught_prefixes
 
     parser = argparse.ArgumentParser(
         prog="sessionlog",
@@ -58,8 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("log", help="append an entry to today's temp log")
     p.add_argument("title", help="what happened, in one line")
     p.add_argument("bullets", nargs="*", metavar="BULLET",
-                   help="one line each; prefixes carry meaning: Decision:, Tried:, Blocked on:, "
-                   "Unblocked:, Next:, Summary:")
+                   help=f"one line each; prefixes carry meaning: {', '.join(taught_prefixes())}")
     p.add_argument("--project", default=None, help="project name (default: from .sessionlog.yaml)")
     p.add_argument("--agent", default=None,
                    help="the assistant that wrote this entry (claude-code, codex, gemini, ...); "
@@ -87,8 +87,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="also write one self-contained HTML page with charts to FILE")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    # Lenient on purpose: argparse exits 2 on a bad argument, and exit 2 from a Claude Code
-    # hook blocks the prompt. An unknown event is logged and ignored instead.
+    # Listed for --help only: `main` hands `hook` to agents.entry before any parsing (argparse
+    # exits 2 on a bad argument, and exit 2 from a Claude Code hook blocks the prompt).
     p = sub.add_parser("hook", help="run by the assistants' hooks that init installs")
     p.add_argument("event", nargs="?", default="",
                    help="session-start, user-prompt-submit, stop, pre-compact or session-end")
@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if words[:1] == ["hook"]:
         # The agent hooks' fast path (every prompt): no parser to build; never exits non-zero.
         # (`python -m sessionlog_git hook ...` goes there from __main__, before this module.)
-        from sessionlog_git.agents.prompt import main as hook_main
+        from sessionlog_git.agents.entry import main as hook_main
 
         return hook_main(words)
     args: Any

@@ -311,10 +311,10 @@ def test_hooks_for_codex_and_gemini_import_only_the_standard_library_and_start_n
     os.utime(repo.path / "app.py", (later, later))
     probe = (
         "import io, json, sys\n"
-        "from sessionlog_git.agents import handlers as agent_hooks\n"
+        "from sessionlog_git.agents import entry\n"
         "for event in sys.argv[2:]:\n"
         f"    sys.stdin = io.StringIO(json.dumps({{'session_id': 'p', 'cwd': {str(repo.path)!r}}}))\n"
-        "    agent_hooks.run(event, sys.argv[1])\n"
+        "    entry.run(event, sys.argv[1])\n"
         "print('MODULES', json.dumps(sorted(sys.modules)))\n"
     )
     fake_bin = repo.path.parent / "fakebin"
