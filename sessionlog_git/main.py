@@ -31,6 +31,7 @@ COMMANDS = {
 def _parser() -> argparse.ArgumentParser:
     import argparse  # not at the top: the hook fast paths below never build a parser
 
+    from sessionlog_git.agents.registry import ASSISTANTS, DEFAULT, EVENTS
     from sessionlog_git.logs.kinds import taught_prefixes
 
     parser = argparse.ArgumentParser(
@@ -45,10 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--hooks", choices=("pre-commit", "native", "none"), default=None,
                    help="how consolidation runs at commit (default: pre-commit when the repo "
                    "has a .pre-commit-config.yaml, else native)")
-    p.add_argument("--agent", default="", metavar="claude,codex,gemini|all|none",
-                   help="assistant integrations to install, comma-separated: claude (Claude Code "
-                   "hooks, agents, CLAUDE.md block), codex (Codex CLI hooks, AGENTS.md block), "
-                   "gemini (Gemini CLI hooks, GEMINI.md block), or all")
+    p.add_argument("--agent", default="", metavar=f"{','.join(ASSISTANTS)}|all|none",
+                   help="assistant integrations to install, comma-separated: " + ", ".join(
+                       f"{a.name} ({a.title} hooks{', agents' if a.extra_files else ''}, "
+                       f"{a.instructions} block)" for a in ASSISTANTS.values()) + ", or all")
     p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     p.add_argument("--commit-msg", action="store_true",
                    help="also install a prepare-commit-msg hook that pre-fills the message with "
@@ -91,8 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     # exits 2 on a bad argument, and exit 2 from a Claude Code hook blocks the prompt).
     p = sub.add_parser("hook", help="run by the assistants' hooks that init installs")
     p.add_argument("event", nargs="?", default="",
-                   help="session-start, user-prompt-submit, stop, pre-compact or session-end")
-    p.add_argument("--agent", default="claude", metavar="claude|codex|gemini",
+                   help=", ".join(EVENTS[:-1]) + f" or {EVENTS[-1]}")
+    p.add_argument("--agent", default=DEFAULT, metavar="|".join(ASSISTANTS),
                    help="which CLI runs the hook: shapes the output the way it injects it")
     p.add_argument("hook_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
