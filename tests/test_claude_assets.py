@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -328,3 +329,16 @@ def test_claude_templates_are_package_data() -> None:
     templates = sorted(p.relative_to(ROOT / "templates").as_posix()
                        for p in (ROOT / "templates/claude").rglob("*.j2"))
     assert all(t.count("/") in (1, 2) for t in templates), templates  # matched by the globs
+
+
+def test_every_prefix_the_templates_teach_is_one_the_parser_knows() -> None:
+    """The templates' prose teaches the bullet vocabulary; each prefix it names must be in
+    the parser's table (logs.kinds.KIND_PREFIXES), so the two cannot drift apart."""
+    from sessionlog_git.logs.entries import classify
+    from sessionlog_git.logs.kinds import taught_prefixes
+
+    block = (ROOT / "templates/claude/claude-md-block.md.j2").read_text()
+    for path in sorted((ROOT / "templates/claude").rglob("*.j2")):
+        for prefix in re.findall(r"`([A-Z][a-z]+(?: [a-z]+)?:)`", path.read_text()):
+            assert classify(f"{prefix} x") != "note", (path.name, prefix)
+    assert all(f"`{prefix}`" in block for prefix in taught_prefixes())
