@@ -139,7 +139,7 @@ class Context:
 
     @property
     def state_file(self) -> Path:
-        return self.cfg.state_path / SESSIONS_DIR / f"{self.session}.json"
+        return Path(session.state_file(self.top, self.session))
 
     def load_state(self) -> None:
         self.state = session.load_state(self.state_file)

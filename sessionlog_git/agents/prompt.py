@@ -180,7 +180,7 @@ def prompt(data: dict[str, Any], agent: str) -> str:
     from sessionlog_git.base.clock import now as clock_now
 
     now = clock_now(cfg.get("timezone") or "")
-    state_file = session.state_file(top, data)
+    state_file = session.state_file(top, session.session_key(data))
     state = session.load_state(state_file)
     if str(data.get("prompt") or "").startswith(texts.STOP_PREFIX):
         return ""  # Gemini re-runs BeforeAgent on our own AfterAgent reason: said already

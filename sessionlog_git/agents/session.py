@@ -26,8 +26,9 @@ def session_key(data: dict[str, Any]) -> str:
     return key[:100].lstrip(".") or "unknown"
 
 
-def state_file(top: str | os.PathLike[str], data: dict[str, Any]) -> str:
-    return os.path.join(top, STATE_DIR, SESSIONS_DIR, f"{session_key(data)}.json")
+def state_file(top: str | os.PathLike[str], key: str) -> str:
+    """`.sessionlog/sessions/<key>.json`, the state of the session `session_key` names."""
+    return os.path.join(top, STATE_DIR, SESSIONS_DIR, f"{key}.json")
 
 
 def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
