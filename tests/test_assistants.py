@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from conftest import PYTHON, Repo
 
+from sessionlog_git.agents import doctor as agents_doctor
 from sessionlog_git.agents import registry
 from sessionlog_git.constants import BLOCK_BEGIN
 
@@ -87,6 +88,7 @@ def test_labels_aliases_and_shell_markers_come_from_the_rows() -> None:
         assert registry.detected_agent({assistant.shell_marker: "1"}) == assistant.label
         assert registry.detected_agent({assistant.shell_marker: "0"}) == ""
         assert assistant.output in registry.FORMATTERS
+        assert assistant.trust in ("", *agents_doctor.TRUST_CHECKS)
         for event in registry.EVENTS:
             assert assistant.format(event, "context", "") == ""
     assert registry.agent_label("aider") == "aider"  # unknown: recorded as given

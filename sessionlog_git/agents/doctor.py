@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from sessionlog_git.agents import settings
@@ -85,7 +86,7 @@ def installed(top: Path, assistant: Assistant) -> bool:
     return bool(data and settings.settings_commands(data))
 
 
-def check_hooks(top: Path, assistant: Assistant) -> list[tuple[str, str, str]]:
+def check_hooks(top: Path, assistant: Assistant) -> list[Finding]:
     """(level, what, fix) findings about the target's hooks file."""
     fix = f"run `sessionlog init --agent {assistant.name}`"
     path = top / assistant.settings
@@ -95,7 +96,7 @@ def check_hooks(top: Path, assistant: Assistant) -> list[tuple[str, str, str]]:
         return [("bad", str(exc), "correct the JSON, then " + fix)]
     if data is None:
         return [("bad", f"{assistant.settings} is missing (no reminders, no safety nets)", fix)]
-    out: list[tuple[str, str, str]] = []
+    out: list[Finding] = []
     commands = settings.settings_commands(data)
     for ours, native, _ in assistant.hooked():
         found = commands.get(ours)
@@ -111,7 +112,7 @@ def check_hooks(top: Path, assistant: Assistant) -> list[tuple[str, str, str]]:
     return out
 
 
-def check_block(top: Path, assistant: Assistant) -> tuple[str, str, str]:
+def check_block(top: Path, assistant: Assistant) -> Finding:
     fix = f"run `sessionlog init --agent {assistant.name}`"
     md = top / assistant.instructions
     text = md.read_text(encoding="utf-8", errors="replace") if md.is_file() else ""
@@ -162,24 +163,37 @@ def _gemini_trusted(top: Path) -> bool:
     return False
 
 
-def trust_findings(top: Path, assistant: Assistant) -> list[tuple[str, str, str]]:
+def _codex_trust(top: Path) -> list[Finding]:
+    out: list[Finding] = [
+        ("info", "Codex CLI skips each project hook until you approve it, silently: run "
+         "`codex` here once and approve the sessionlog hooks when it asks, or in `/hooks` "
+         "(again after `sessionlog init` changes them, e.g. a new Python path)", "")]
+    if _codex_trusted(top):
+        out.append(("ok", f"Codex CLI trusts this project ({_codex_home() / 'config.toml'})", ""))
+    else:
+        out.append(("warn", "Codex CLI does not trust this project yet, so it loads no "
+                    "project hooks", f"answer the trust prompt when `codex` starts here, or "
+                    f"add `[projects.{json.dumps(str(top))}]` `trust_level = \"trusted\"` to "
+                    f"{_codex_home() / 'config.toml'}"))
+    return out
+
+
+def _gemini_trust(top: Path) -> list[Finding]:
+    if _gemini_trusted(top):
+        return [("ok", "Gemini CLI trusts this folder (~/.gemini/trustedFolders.json)", "")]
+    return [("warn", "Gemini CLI runs project hooks only in a trusted folder, and this one "
+             "is not in ~/.gemini/trustedFolders.json", "trust it when `gemini` asks on "
+             "start (or run `/permissions trust` in gemini); it then lists our hooks once and runs them")]
+
+
+# A registry row's `trust` names its CLI's one-time trust step here.
+TRUST_CHECKS: dict[str, Callable[[Path], list[Finding]]] = {
+    "codex": _codex_trust,
+    "gemini": _gemini_trust,
+}
+
+
+def trust_findings(top: Path, assistant: Assistant) -> list[Finding]:
     """The one-time trust step each CLI needs before it runs project hooks at all."""
-    if assistant.trust == "codex":
-        out = [("info", "Codex CLI skips each project hook until you approve it, silently: run "
-                "`codex` here once and approve the sessionlog hooks when it asks, or in `/hooks` "
-                "(again after `sessionlog init` changes them, e.g. a new Python path)", "")]
-        if _codex_trusted(top):
-            out.append(("ok", f"Codex CLI trusts this project ({_codex_home() / 'config.toml'})", ""))
-        else:
-            out.append(("warn", "Codex CLI does not trust this project yet, so it loads no "
-                        "project hooks", f"answer the trust prompt when `codex` starts here, or "
-                        f"add `[projects.{json.dumps(str(top))}]` `trust_level = \"trusted\"` to "
-                        f"{_codex_home() / 'config.toml'}"))
-        return out
-    if assistant.trust == "gemini":
-        if _gemini_trusted(top):
-            return [("ok", "Gemini CLI trusts this folder (~/.gemini/trustedFolders.json)", "")]
-        return [("warn", "Gemini CLI runs project hooks only in a trusted folder, and this one "
-                 "is not in ~/.gemini/trustedFolders.json", "trust it when `gemini` asks on "
-                 "start (or run `/permissions trust` in gemini); it then lists our hooks once and runs them")]
-    return []
+    check = TRUST_CHECKS.get(assistant.trust)
+    return check(top) if check else []
