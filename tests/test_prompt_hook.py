@@ -1,4 +1,4 @@
-"""The per-prompt hook's lean path (`prompt_hook`) against the full one (`agent_hooks`).
+"""The per-prompt hook's lean path (`agents.prompt`) against the handlers (`agents.handlers`).
 
 The lean path must print exactly what the full path prints, leave the same session state, and
 decide the common cases itself (not hand them on); its imports are checked with
@@ -273,7 +273,7 @@ def test_uncommon_cases_are_handed_to_the_full_path(native_repo: Repo) -> None:
 
 
 def test_the_entry_point_hands_over_stdin_and_the_event(native_repo: Repo) -> None:
-    """`python -m sessionlog_git hook ...` for the other events still reaches agent_hooks."""
+    """`python -m sessionlog_git hook ...` for the other events still reaches the handlers."""
     repo = native_repo
     env = {"CLAUDE_PROJECT_DIR": str(repo.path), "SESSIONLOG_NOW": NOW.isoformat()}
     proc = repo.run(PYTHON, "-m", "sessionlog_git", "hook", "session-start",
