@@ -2,14 +2,14 @@
 """Generate the Claude Code plugin (plugin/) from the same templates `sessionlog init` uses.
 
 Usage: scripts/build_plugin.py [DEST]   (default: plugin/ at the top of this checkout)
-tests/test_claude_assets.py fails when the committed plugin/ is out of date.
+tests/test_claude_assets.py fails when the committed plugin/ is out of date (agents.plugin renders it).
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from sessionlog_git.agents.claude import build_plugin
+from sessionlog_git.agents.plugin import build_plugin
 
 
 def main(argv: list[str]) -> int:

@@ -5,7 +5,7 @@ import sys
 if sys.argv[1:2] == ["hook"]:
     # The agent hooks (every prompt): straight to their lean entry point, before main.py's
     # imports (typing, the error classes) and without a parser.
-    from sessionlog_git.agents.prompt import main as hook_main
+    from sessionlog_git.agents.entry import main as hook_main
 
     raise SystemExit(hook_main(sys.argv[1:]))
 

@@ -19,7 +19,6 @@ COMMANDS = {
     "git-hook": "git_hook",
     "why": "why",
     "report": "report",
-    "hook": "hook",
     "uninstall": "uninstall",
     "doctor": "doctor",
     "resume": "resume",
@@ -34,6 +33,9 @@ COMMANDS = {
 def _parser() -> argparse.ArgumentParser:
     import argparse  # not at the top: the hook fast paths below never build a parser
 
+    from sessionlog_git.agents.registry import ASSISTANTS, DEFAULT, EVENTS
+    from sessionlog_git.logs.kinds import taught_prefixes
+
     parser = argparse.ArgumentParser(
         prog="sessionlog",
         description="Keep the why behind code: AI session logs consolidated into git at commit.",
@@ -46,10 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--hooks", choices=("pre-commit", "native", "none"), default=None,
                    help="how consolidation runs at commit (default: pre-commit when the repo "
                    "has a .pre-commit-config.yaml, else native)")
-    p.add_argument("--agent", default="", metavar="claude,codex,gemini|all|none",
-                   help="assistant integrations to install, comma-separated: claude (Claude Code "
-                   "hooks, agents, CLAUDE.md block), codex (Codex CLI hooks, AGENTS.md block), "
-                   "gemini (Gemini CLI hooks, GEMINI.md block), or all")
+    p.add_argument("--agent", default="", metavar=f"{','.join(ASSISTANTS)}|all|none",
+                   help="assistant integrations to install, comma-separated: " + ", ".join(
+                       f"{a.name} ({a.title} hooks{', agents' if a.extra_files else ''}, "
+                       f"{a.instructions} block)" for a in ASSISTANTS.values()) + ", or all")
     p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     p.add_argument("--commit-msg", action="store_true",
                    help="also install a prepare-commit-msg hook that pre-fills the message with "
@@ -60,8 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("log", help="append an entry to today's temp log")
     p.add_argument("title", help="what happened, in one line")
     p.add_argument("bullets", nargs="*", metavar="BULLET",
-                   help="one line each; prefixes carry meaning: Decision:, Tried:, Blocked on:, "
-                   "Unblocked:, Next:, Summary:")
+                   help=f"one line each; prefixes carry meaning: {', '.join(taught_prefixes())}")
     p.add_argument("--project", default=None, help="project name (default: from .sessionlog.yaml)")
     p.add_argument("--agent", default=None,
                    help="the assistant that wrote this entry (claude-code, codex, gemini, ...); "
@@ -108,12 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10, help="at most this many entries (default 10)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    # Lenient on purpose: argparse exits 2 on a bad argument, and exit 2 from a Claude Code
-    # hook blocks the prompt. An unknown event is logged and ignored instead.
+    # Listed for --help only: `main` hands `hook` to agents.entry before any parsing (argparse
+    # exits 2 on a bad argument, and exit 2 from a Claude Code hook blocks the prompt).
     p = sub.add_parser("hook", help="run by the assistants' hooks that init installs")
     p.add_argument("event", nargs="?", default="",
-                   help="session-start, user-prompt-submit, stop, pre-compact or session-end")
-    p.add_argument("--agent", default="claude", metavar="claude|codex|gemini",
+                   help=", ".join(EVENTS[:-1]) + f" or {EVENTS[-1]}")
+    p.add_argument("--agent", default=DEFAULT, metavar="|".join(ASSISTANTS),
                    help="which CLI runs the hook: shapes the output the way it injects it")
     p.add_argument("hook_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
@@ -163,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if words[:1] == ["hook"]:
         # The agent hooks' fast path (every prompt): no parser to build; never exits non-zero.
         # (`python -m sessionlog_git hook ...` goes there from __main__, before this module.)
-        from sessionlog_git.agents.prompt import main as hook_main
+        from sessionlog_git.agents.entry import main as hook_main
 
         return hook_main(words)
     args: Any

@@ -309,10 +309,10 @@ def test_hooks_import_only_the_standard_library_and_start_no_git(setup: Repo) ->
     )
     probe = (
         "import io, json, sys\n"
-        "from sessionlog_git.agents import handlers as agent_hooks\n"
+        "from sessionlog_git.agents import entry\n"
         "for event in sys.argv[1:]:\n"
         "    sys.stdin = io.StringIO(json.dumps({'session_id': 'p', 'source': 'compact'}))\n"
-        "    agent_hooks.run(event)\n"
+        "    entry.run(event)\n"
         "print('MODULES', json.dumps(sorted(sys.modules)))\n"
     )
     fake_bin = repo.path.parent / "fakebin"

@@ -17,6 +17,10 @@ from typing import Any
 import pytest
 from conftest import PYTHON, Repo
 
+from sessionlog_git.agents import doctor as agents_doctor
+from sessionlog_git.agents import registry
+from sessionlog_git.constants import BLOCK_BEGIN
+
 NOW = datetime.now().astimezone().replace(second=0, microsecond=0)
 TODAY = NOW.date().isoformat()
 PENDING = f".sessionlog/pending/shop/ada/{TODAY}.md"
@@ -49,6 +53,45 @@ def user_repo(repo: Repo) -> Repo:
     repo.write("AGENTS.md", USER_AGENTS_MD)
     repo.write("GEMINI.md", USER_GEMINI_MD)
     return repo
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+@pytest.mark.parametrize("name", list(registry.ASSISTANTS))
+def test_init_and_uninstall_follow_each_registry_row(repo: Repo, name: str) -> None:
+    """What init writes for an assistant is its row: hooks file, events, timeouts in its unit,
+    instructions file, extra files; uninstall takes all of it out again."""
+    assistant = registry.ASSISTANTS[name]
+    repo.sl("init", "--hooks", "none", "--agent", name)
+    data = read_json(repo, assistant.settings)
+    wanted = {native: (event, timeout) for event, native, timeout in assistant.hooked()}
+    assert set(data["hooks"]) == set(wanted)
+    for native, (event, timeout) in wanted.items():
+        (handler,) = handlers(data, native)
+        flag = "" if name == registry.DEFAULT else f" --agent {name}"
+        assert handler["command"].endswith(f" hook {event}{flag}")
+        assert handler["timeout"] == timeout
+        assert timeout >= (1000 if assistant.unit == "ms" else 1)
+    assert BLOCK_BEGIN in repo.read(assistant.instructions)
+    assert all((repo.path / rel).is_file() for rel, _ in assistant.extra_files)
+    repo.sl("uninstall")
+    gone = [assistant.settings, assistant.instructions, *(rel for rel, _ in assistant.extra_files)]
+    assert not any((repo.path / rel).exists() for rel in gone)
+    assert not any((repo.path / folder).exists() for folder in assistant.folders)
+
+
+def test_labels_aliases_and_shell_markers_come_from_the_rows() -> None:
+    for assistant in registry.ASSISTANTS.values():
+        for spelling in (assistant.name, assistant.label, *assistant.aliases, f" {assistant.name.upper()}"):
+            assert registry.agent_label(spelling) == assistant.label
+        assert registry.detected_agent({assistant.shell_marker: "1"}) == assistant.label
+        assert registry.detected_agent({assistant.shell_marker: "0"}) == ""
+        assert assistant.output in registry.FORMATTERS
+        assert assistant.trust in ("", *agents_doctor.TRUST_CHECKS)
+        for event in registry.EVENTS:
+            assert assistant.format(event, "context", "") == ""
+    assert registry.agent_label("aider") == "aider"  # unknown: recorded as given
 
 
 # --------------------------------------------------------------------------- init
@@ -311,10 +354,10 @@ def test_hooks_for_codex_and_gemini_import_only_the_standard_library_and_start_n
     os.utime(repo.path / "app.py", (later, later))
     probe = (
         "import io, json, sys\n"
-        "from sessionlog_git.agents import handlers as agent_hooks\n"
+        "from sessionlog_git.agents import entry\n"
         "for event in sys.argv[2:]:\n"
         f"    sys.stdin = io.StringIO(json.dumps({{'session_id': 'p', 'cwd': {str(repo.path)!r}}}))\n"
-        "    agent_hooks.run(event, sys.argv[1])\n"
+        "    entry.run(event, sys.argv[1])\n"
         "print('MODULES', json.dumps(sorted(sys.modules)))\n"
     )
     fake_bin = repo.path.parent / "fakebin"
@@ -359,4 +402,8 @@ def test_entries_are_attributed_to_the_assistant_and_the_master_log_shows_it(nat
     line = next(x for x in master.splitlines() if "By hand" in x)
     assert "_(" not in line
     weekly = repo.sl("report", "weekly", env={"SESSIONLOG_NOW": (NOW + timedelta(hours=1)).isoformat()})
-    assert f"- {TODAY} ada _(codex)_: Decision: RS256, because keys rotate" in weekly.stdout
+    # The digest lists each entry with its assistant, and the decision under it.
+    entry = next(x for x in weekly.stdout.splitlines() if "By Codex, named" in x)
+    assert "_(codex)_" in entry
+    after = weekly.stdout.split(entry, 1)[1].splitlines()
+    assert after[1] == "  - Decision: RS256, because keys rotate"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,8 @@ import pytest
 from conftest import PYTHON, ROOT, Repo
 from ruamel.yaml import YAML
 
-from sessionlog_git.agents import claude as claude_assets
+from sessionlog_git.agents import plugin
+from sessionlog_git.agents.settings import our_event
 
 USER_SETTINGS: dict[str, Any] = {
     "permissions": {"allow": ["Bash(npm test:*)"]},
@@ -255,7 +257,7 @@ def test_doctor_on_a_git_only_setup_passes_and_mentions_claude(native_repo: Repo
 
 def test_plugin_is_valid_and_built_from_the_same_templates(repo: Repo, tmp_path: Path) -> None:
     dest = tmp_path / "plugin"
-    written = claude_assets.build_plugin(dest)
+    written = plugin.build_plugin(dest)
     assert {".claude-plugin/plugin.json", "hooks/hooks.json", "agents/session-logger.md",
             "agents/workspace-sync.md", "commands/log.md", "commands/resume.md"} <= set(written)
     manifest = json.loads((dest / ".claude-plugin/plugin.json").read_text())
@@ -272,7 +274,7 @@ def test_plugin_is_valid_and_built_from_the_same_templates(repo: Repo, tmp_path:
         assert set(handler) == set(mine) == {"type", "command", "timeout"}
         assert handler["timeout"] == mine["timeout"]
         assert handler["command"].startswith('sh "${CLAUDE_PLUGIN_ROOT}/scripts/run-hook.sh" ')
-        assert claude_assets.our_event(handler) == claude_assets.our_event(mine)
+        assert our_event(handler) == our_event(mine)
     for name in ("session-logger", "workspace-sync"):
         assert (dest / f"agents/{name}.md").read_text() == repo.read(f".claude/agents/{name}.md")
     for name in ("log", "resume"):
@@ -285,7 +287,7 @@ def test_plugin_is_valid_and_built_from_the_same_templates(repo: Repo, tmp_path:
 
 def test_plugin_launcher_runs_the_installed_hook_and_fails_open(repo: Repo, tmp_path: Path) -> None:
     dest = tmp_path / "plugin"
-    claude_assets.build_plugin(dest)
+    plugin.build_plugin(dest)
     repo.sl("init", "--hooks", "none")
     launcher = str(dest / "scripts/run-hook.sh")
     base = {**os.environ, "CLAUDE_PROJECT_DIR": str(repo.path), "CLAUDE_PLUGIN_ROOT": str(dest)}
@@ -313,17 +315,22 @@ def test_plugin_launcher_runs_the_installed_hook_and_fails_open(repo: Repo, tmp_
 
 
 def test_committed_plugin_is_up_to_date_with_the_templates() -> None:
-    files = claude_assets.plugin_files()
-    plugin = ROOT / "plugin"
+    files = plugin.plugin_files()
+    folder = ROOT / "plugin"
     stale = [rel for rel, text in files.items()
-             if not (plugin / rel).is_file() or (plugin / rel).read_text() != text]
+             if not (folder / rel).is_file() or (folder / rel).read_text() != text]
     assert stale == [], f"plugin/ is out of date ({stale}). Fix: run scripts/build_plugin.py"
-    assert os.access(plugin / "scripts/run-hook.sh", os.X_OK)
+    assert os.access(folder / "scripts/run-hook.sh", os.X_OK)
 
 
-def test_claude_templates_are_package_data() -> None:
-    text = (ROOT / "pyproject.toml").read_text()
-    assert '"claude/*.j2", "claude/*/*.j2"' in text
-    templates = sorted(p.relative_to(ROOT / "templates").as_posix()
-                       for p in (ROOT / "templates/claude").rglob("*.j2"))
-    assert all(t.count("/") in (1, 2) for t in templates), templates  # matched by the globs
+def test_every_prefix_the_templates_teach_is_one_the_parser_knows() -> None:
+    """The templates' prose teaches the bullet vocabulary; each prefix it names must be in
+    the parser's table (logs.kinds.KIND_PREFIXES), so the two cannot drift apart."""
+    from sessionlog_git.logs.entries import classify
+    from sessionlog_git.logs.kinds import taught_prefixes
+
+    block = (ROOT / "templates/claude/claude-md-block.md.j2").read_text()
+    for path in sorted((ROOT / "templates/claude").rglob("*.j2")):
+        for prefix in re.findall(r"`([A-Z][a-z]+(?: [a-z]+)?:)`", path.read_text()):
+            assert classify(f"{prefix} x") != "note", (path.name, prefix)
+    assert all(f"`{prefix}`" in block for prefix in taught_prefixes())

@@ -1,4 +1,4 @@
-"""The per-prompt hook's lean path (`prompt_hook`) against the full one (`agent_hooks`).
+"""The per-prompt hook's lean path (`agents.prompt`) against the handlers (`agents.handlers`).
 
 The lean path must print exactly what the full path prints, leave the same session state, and
 decide the common cases itself (not hand them on); its imports are checked with
@@ -20,20 +20,19 @@ from typing import Any
 import pytest
 from conftest import PYTHON, Repo, make_repo
 
-from sessionlog_git import config
-from sessionlog_git.agents import handlers as agent_hooks
 from sessionlog_git.agents import prompt as prompt_hook
+from sessionlog_git.agents import registry, session
 from sessionlog_git.base import clock
-from sessionlog_git.logs import entries, layout
+from sessionlog_git.logs import entries
 
 NOW = datetime.now().astimezone().replace(second=0, microsecond=0)
 TODAY = NOW.date().isoformat()
 
-# Runs the full path (agent_hooks.run), restores the session state, then the lean decision
-# (prompt_hook.prompt) on the same input; prints both outputs and the state keys after each.
+# Runs the handlers (entry.run without the lean path), restores the session state, then the
+# lean decision (prompt.prompt) on the same input; prints both outputs and the state keys after each.
 PROBE = r"""
 import contextlib, io, json, os, sys
-from sessionlog_git.agents import handlers as agent_hooks
+from sessionlog_git.agents import entry
 from sessionlog_git.agents import prompt as prompt_hook
 
 event, agent, data, top = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
@@ -60,7 +59,7 @@ def keys(snap):
 before = snapshot()
 buffer = io.StringIO()
 with contextlib.redirect_stdout(buffer):
-    agent_hooks.run(event, agent, dict(data))
+    entry.run(event, agent, dict(data), lean=False)
 full, full_state = buffer.getvalue(), keys(snapshot())
 restore(before)
 try:
@@ -274,7 +273,7 @@ def test_uncommon_cases_are_handed_to_the_full_path(native_repo: Repo) -> None:
 
 
 def test_the_entry_point_hands_over_stdin_and_the_event(native_repo: Repo) -> None:
-    """`python -m sessionlog_git hook ...` for the other events still reaches agent_hooks."""
+    """`python -m sessionlog_git hook ...` for the other events still reaches the handlers."""
     repo = native_repo
     env = {"CLAUDE_PROJECT_DIR": str(repo.path), "SESSIONLOG_NOW": NOW.isoformat()}
     proc = repo.run(PYTHON, "-m", "sessionlog_git", "hook", "session-start",
@@ -294,7 +293,7 @@ def test_the_entry_point_hands_over_stdin_and_the_event(native_repo: Repo) -> No
 NOT_ON_THE_PROMPT_PATH = (
     "dataclasses", "inspect", "tempfile", "shutil", "random", "traceback", "typing", "subprocess",
     "zoneinfo", "hashlib", "argparse", "sessionlog_git.agents.handlers", "sessionlog_git.logs.continuity",
-    "sessionlog_git.logs.entries", "sessionlog_git.logs.layout", "sessionlog_git.config",
+    "sessionlog_git.logs.entries", "sessionlog_git.config",
     "sessionlog_git.logs.views", "sessionlog_git.logs.archive", "sessionlog_git.main",
 )
 
@@ -344,17 +343,16 @@ def test_a_configured_zone_imports_zoneinfo_and_still_nothing_heavy(native_repo:
 # --------------------------------------------------------------------------- the pieces
 
 
-def test_tables_match_the_full_path() -> None:
-    for name, assistant in agent_hooks.ASSISTANTS.items():
-        assert prompt_hook.PROMPT_AGENTS[name] == (
-            assistant.label, assistant.project_env, assistant.events["user-prompt-submit"]
-        )
-    assert set(prompt_hook.PROMPT_AGENTS) == set(agent_hooks.ASSISTANTS)
-    assert layout.pending_match("2026-11-25.md") and prompt_hook.PENDING_PATTERN
-    assert layout.archive_match("2026-11-25-abcdef0123.md") and prompt_hook.ARCHIVE_PATTERN
-    assert prompt_hook.BOM == entries.BOM
-    assert prompt_hook.STATE_DIR == config.STATE_DIR
-    assert prompt_hook.SESSIONS_DIR == agent_hooks.SESSIONS_DIR
+def test_every_assistant_in_the_registry_is_decided_by_the_lean_path() -> None:
+    """The lean path reads the one registry: each row's per-prompt event, by our name or the
+    CLI's own (kebab case), reaches the per-prompt decision."""
+    for name, assistant in registry.ASSISTANTS.items():
+        assert registry.get(name) is assistant and registry.get(name.upper() + " ") is assistant
+        native = assistant.native(registry.PROMPT_EVENT)
+        kebab = "".join(f"-{c.lower()}" if c.isupper() else c for c in native).lstrip("-")
+        assert registry.our_event(kebab) == registry.PROMPT_EVENT
+    assert registry.get("") is registry.ASSISTANTS["claude"]
+    assert prompt_hook.BOM == entries.BOM  # the one constant the lean reader keeps
 
 
 AT = "2026-03-04T10:15:30+01:00"
@@ -404,8 +402,8 @@ def test_session_key_is_the_full_paths() -> None:
     for raw in ("abc-123", "../../etc", "a b/c", "ü" * 150, "", None, 5, "...x", "x\n"):
         data = {"session_id": raw}
         before = re.sub(r"[^A-Za-z0-9._-]", "_", str(raw or "unknown"))[:100].lstrip(".")
-        assert prompt_hook.session_key(data) == (before or "unknown")
-    assert prompt_hook.session_key({"session_id": "../x y"}) == "_x_y"
+        assert session.session_key(data) == (before or "unknown")
+    assert session.session_key({"session_id": "../x y"}) == "_x_y"
 
 
 def test_moment_stays_an_immutable_value() -> None:

@@ -1,10 +1,8 @@
 """`sessionlog doctor`: check every piece `sessionlog init` sets up; say how to fix what is off.
 
-Exit 0 when everything needed is in place, 1 when something is missing or broken. Each
-assistant's pieces (Claude Code, Codex CLI, Gemini CLI) are checked when any of them is
-installed (or init recorded them); a repository set up for git only is not faulted for lacking
-them. The one-time trust step each CLI needs (Codex: trust the project and approve each hook
-in `/hooks`; Gemini: trust the folder) is explained, and warned about where it can be read.
+Exit 0 when everything needed is in place, 1 when something is missing or broken. The
+assistants' pieces are checked by `agents.doctor` (every assistant in the registry, when any
+trace of it is installed, with the one-time trust step its CLI needs).
 """
 from __future__ import annotations
 
@@ -15,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sessionlog_git import gitops
-from sessionlog_git.agents import claude as claude_assets
-from sessionlog_git.agents import setup as assistants
 from sessionlog_git.config import CONFIG_NAME, STATE_DIR, parse_yaml
+from sessionlog_git.constants import HOOK_ERROR_LOG
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.setup import install
 
@@ -116,54 +113,16 @@ def _apply(report: Report, findings: list[tuple[str, str, str]]) -> None:
             report.lines.append(f"info  {what}")
 
 
-def _claude_agents(top: Path, report: Report) -> None:
-    fix = "run `sessionlog init --agent claude`"
-    for name in claude_assets.AGENTS:
-        rel = f".claude/agents/{name}.md"
-        try:
-            meta = claude_assets.front_matter((top / rel).read_text(encoding="utf-8"), rel)
-        except FileNotFoundError:
-            report.bad(f"{rel} is missing", fix)
-            continue
-        except SessionlogError as exc:
-            report.bad(f"{exc} (Claude Code skips the agent silently)", "correct it, or delete "
-                       "the file and " + fix)
-            continue
-        if meta.get("name") != name or not meta.get("description"):
-            report.bad(f"{rel}: front matter lacks `name: {name}` or a description",
-                       "correct it, or delete the file and " + fix)
-        else:
-            report.ok(f"{rel}")
-
-
-def _assistant(top: Path, target: assistants.Target, report: Report) -> None:
-    """Hooks file, (Claude's agents,) instructions block, and the CLI's one-time trust step."""
-    _apply(report, assistants.check_hooks(top, target))
-    if target.name == "claude":
-        _claude_agents(top, report)
-    _apply(report, [assistants.check_block(top, target)])
-    _apply(report, assistants.trust_findings(top, target))
-
-
 def run(args: argparse.Namespace) -> int:
     top = gitops.toplevel()
     report = Report()
     pending_dir, _ = _config(top, report)
     _pending_ignored(top, pending_dir, report)
     _git_hooks(top, report)
-    missing = []
-    for target in assistants.TARGETS.values():
-        if assistants.installed(top, target) or (
-            target.name == "claude"
-            and any((top / ".claude/agents" / f"{a}.md").is_file() for a in claude_assets.AGENTS)
-        ):
-            _assistant(top, target, report)
-        else:
-            missing.append(target)
-    for target in missing:
-        report.lines.append(f"info  {target.title} integration not installed (optional): "
-                            f"`sessionlog init --agent {target.name}`")
-    errors = top / STATE_DIR / "hook-errors.log"
+    from sessionlog_git.agents import doctor as agents_doctor
+
+    _apply(report, agents_doctor.findings(top))
+    errors = top / STATE_DIR / HOOK_ERROR_LOG
     if errors.is_file() and errors.stat().st_size:
         report.warn(f"the agent hooks logged errors in {errors.relative_to(top)}",
                     "read it; delete the file once the cause is fixed")

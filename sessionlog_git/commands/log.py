@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         project = cfg.project
     user, _ = identity.resolve_user(ws.top, cfg.user)
     moment = clock.now(cfg.timezone)
-    from sessionlog_git.agents.handlers import agent_label, detected_agent
+    from sessionlog_git.agents.registry import agent_label, detected_agent
 
     agent = agent_label(args.agent) if args.agent else detected_agent()
     meta = {"agent": agent if is_safe(agent) else slug(agent, fallback="")} if agent else {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from sessionlog_git import workspace
-from sessionlog_git.agents import handlers as agent_hooks
+from sessionlog_git.agents import handlers
 from sessionlog_git.base import clock, identity
 
 
@@ -12,8 +12,8 @@ def run(args: argparse.Namespace) -> int:
     ws = workspace.find()
     cfg = ws.config
     user, _ = identity.resolve_user(ws.top, cfg.user)
-    ctx = agent_hooks.Context(
+    ctx = handlers.Context(
         top=ws.top, cfg=cfg, user=user, now=clock.now(cfg.timezone), data={}, session="resume"
     )
-    print(agent_hooks.start_text(ctx))
+    print(handlers.start_text(ctx))
     return 0

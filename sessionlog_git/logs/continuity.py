@@ -200,21 +200,11 @@ def left_off(cfg: Config, user: str, all_records: list[Record] | None = None) ->
     return text
 
 
-def today_note(cfg: Config, today_file: Path, user: str, day: date, all_records: list[Record]) -> str:
-    """What follows the temp log's path: never "no entries" when today's entries were committed.
-
-    A commit consolidates the temp log into the archive and removes it, so a missing file alone
-    does not mean that nothing was logged today: today's archived entries count too.
-    """
-    if today_file.is_file():
-        return ""
+def committed_today(cfg: Config, user: str, day: date, all_records: list[Record]) -> int:
+    """This user's entries of `day` that are already in the archive (not pending)."""
     pending = PurePosixPath(cfg.pending_dir).as_posix() + "/"
-    done = sum(1 for r in all_records
+    return sum(1 for r in all_records
                if r.user == user and r.at.date() == day and not r.source.startswith(pending))
-    if done:
-        return (f" (empty: today's {done} {'entry is' if done == 1 else 'entries are'} already "
-                "committed to the archive; append new ones here)")
-    return " (no entries yet today)"
 
 
 def logged_since(cfg: Config, user: str, since: datetime, all_records: list[Record]) -> str:

@@ -23,16 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-# Bullet kinds, by case-insensitive prefix. Order matters: first match wins.
-KIND_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("summary", ("summary:",)),
-    ("unblock", ("unblocked:", "resolved:")),
-    ("blocker", ("blocked on:", "blocked by:", "blocked:", "waiting on:", "waiting for:")),
-    ("decision", ("decision:", "decided:", "rejected:", "chose:", "chose ")),
-    ("finding", ("tried:", "root cause:")),
-    ("next", ("next:", "next step:", "next steps:")),
-)
-KINDS = ("decision", "finding", "blocker", "unblock", "next", "summary", "note", "text")
+from sessionlog_git.logs.kinds import KIND_PREFIXES  # the one vocabulary table
 
 HEADING = re.compile(r"^##(?!#)\s*(?P<rest>.*?)\s*$")
 # ASCII digits only: "١٤:٣٠" is kept verbatim and flagged, not silently rewritten to "14:30".

@@ -195,7 +195,7 @@ def test_plugin_gives_the_same_hooks_agents_and_commands(
     claude_project: ClaudeProject, anthropic_stub: AnthropicStub, tmp_path: Path
 ) -> None:
     """The generated plugin, loaded with --plugin-dir in a repo set up for git only."""
-    from sessionlog_git.agents.claude import build_plugin
+    from sessionlog_git.agents.plugin import build_plugin
 
     top = claude_project.project
     plugin = tmp_path / "plugin"

@@ -1,0 +1,98 @@
+"""`sessionlog hook EVENT [--agent NAME]`: the one entry of the assistants' hooks.
+
+Claude Code, Codex CLI and Gemini CLI run it on every session start, prompt, stop (and,
+where the CLI has them, compaction and session end). The words are read leniently (argparse
+would exit 2 on a bad one, and exit 2 from a Claude Code hook blocks the prompt), stdin is
+read once, and the whole event runs inside `errors.boundary("quiet")`: whatever happens the
+process exits 0 and prints only what the assistant should see; our own errors go to
+`.sessionlog/hook-errors.log`.
+
+The per-prompt event tries the lean decision (`prompt`) first; when it declines (or fails),
+the handlers decide, with the stdin already read. Standard library only at import.
+"""
+from __future__ import annotations
+
+import os
+
+from sessionlog_git.agents import registry, session
+from sessionlog_git.constants import HOOK_ERROR_LOG, STATE_DIR
+from sessionlog_git.errors import boundary
+
+TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None = None, *,
+        lean: bool = True) -> int:
+    """Handle one hook event; prints what the assistant's CLI should see; always returns 0.
+
+    `data` is the event's JSON when the caller has it already (else stdin is read);
+    `lean=False` skips the lean per-prompt decision (the tests compare the two).
+    """
+    tops: list[str] = []
+
+    def error_log() -> str | None:
+        if not tops:
+            return None  # no work tree: nowhere to write
+        from pathlib import Path
+
+        from sessionlog_git.base.fsutil import ensure_state_dir
+
+        ensure_state_dir(Path(tops[0], STATE_DIR))  # with its .gitignore, as every writer
+        return os.path.join(tops[0], STATE_DIR, HOOK_ERROR_LOG)
+
+    out: str | None = None
+    with boundary("quiet", what=f"sessionlog hook {event}", error_log=error_log):
+        if data is None:
+            data = session.read_stdin()
+        ours = registry.our_event(event)
+        if lean and ours == registry.PROMPT_EVENT:
+            out = _lean(data, agent)
+        if out is None:
+            out = _full(ours, event, agent, data, tops)
+    session.emit(out or "")
+    return 0
+
+
+def _lean(data: dict[str, Any], agent: str) -> str | None:
+    """The lean decision's stdout, or None when the handlers must decide (they log errors)."""
+    from sessionlog_git.agents.prompt import prompt
+
+    try:
+        return prompt(data, agent)
+    except BaseException:
+        return None
+
+
+def _full(ours: str, event: str, agent: str, data: dict[str, Any], tops: list[str]) -> str:
+    assistant = registry.get(agent)
+    top = session.find_top((assistant or registry.ASSISTANTS[registry.DEFAULT]).project_env, data)
+    if top is not None:
+        tops.append(top)
+    if assistant is None:
+        raise ValueError(
+            f"unknown --agent {agent!r}; known: {', '.join(registry.ASSISTANTS)}. Fix: run "
+            "`sessionlog init --agent NAME` again to rewrite that assistant's hooks."
+        )
+    if ours not in registry.EVENTS:
+        raise ValueError(
+            f"unknown hook event {event!r}; known: {', '.join(registry.EVENTS)}. Fix: run "
+            f"`sessionlog init --agent {assistant.name}` again to rewrite its hooks."
+        )
+    if top is None:
+        return ""
+    from pathlib import Path
+
+    from sessionlog_git.agents.handlers import handle
+
+    return handle(ours, assistant, Path(top), data)
+
+
+def main(words: list[str]) -> int:
+    """`hook EVENT [--agent NAME | --agent=NAME]` (the words after the program name)."""
+    rest = words[2:]
+    agent = next((w.split("=", 1)[1] for w in rest if w.startswith("--agent=")), "")
+    if "--agent" in rest and rest.index("--agent") + 1 < len(rest):
+        agent = rest[rest.index("--agent") + 1]
+    return run(words[1] if len(words) > 1 else "", agent or registry.DEFAULT)

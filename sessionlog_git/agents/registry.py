@@ -1,0 +1,214 @@
+"""The assistants sessionlog works with: ONE table, one row per assistant.
+
+A row holds everything that differs between the AI CLIs; every other module (the hook
+entry, the lean prompt decision, the handlers, setup/uninstall, doctor, the plugin builder,
+`sessionlog log`) reads it from here. A fifth assistant is one more row in `ASSISTANTS`
+(plus one formatter in `FORMATTERS` if the way its CLI reads hook output differs).
+
+| assistant | hooks file | events hooked | timeout unit | instructions |
+| --- | --- | --- | --- | --- |
+| Claude Code | `.claude/settings.json` | all five | seconds | `CLAUDE.md` (+ two subagents) |
+| Codex CLI | `.codex/hooks.json` | start, prompt, stop, end | seconds | `AGENTS.md` |
+| Gemini CLI | `.gemini/settings.json` | start, BeforeAgent, AfterAgent, end | milliseconds | `GEMINI.md` |
+
+Output shapes (verified with Claude Code 2.1, Codex 0.169, Gemini CLI 0.61): all three
+inject `{"hookSpecificOutput": {"hookEventName", "additionalContext"}}` from their start and
+per-prompt events (Gemini only that JSON form: plain stdout is shown as a warning and
+dropped); a stop that should first get a log entry is `{"decision": "block", "reason"}` for
+all three, and the reason comes back as the next prompt; only Claude Code appends a
+PreCompact hook's plain stdout to the compaction instructions. Codex clamps a SessionEnd
+hook's timeout to 3 s; its PreCompact output carries no context, so Codex relies on
+SessionStart `source: compact`. Gemini's `hooks` object may also hold `enabled`,
+`disabled` and `notifications`, which are kept.
+
+Runs on every prompt: standard library only, no dataclasses, no typing at run time.
+"""
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+# Our event names, the words after `sessionlog hook`.
+EVENTS = ("session-start", "user-prompt-submit", "stop", "pre-compact", "session-end")
+PROMPT_EVENT = "user-prompt-submit"
+DEFAULT = "claude"  # `sessionlog hook EVENT` without --agent
+
+
+class Assistant:
+    """One AI CLI; see the module docstring for what each field means to it."""
+
+    __slots__ = (
+        "aliases", "compaction_text", "config_fields", "events", "extra_files", "folders",
+        "instructions", "label", "name", "output", "project_env", "settings", "shell_marker",
+        "title", "trust", "unit",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        label: str,
+        title: str,
+        aliases: tuple[str, ...],
+        shell_marker: str,
+        project_env: str,
+        events: tuple[tuple[str, str, int], ...],
+        unit: str,
+        settings: str,
+        instructions: str,
+        config_fields: frozenset[str] = frozenset(),
+        folders: tuple[str, ...] = (),
+        compaction_text: bool = False,
+        extra_files: tuple[tuple[str, str], ...] = (),
+        output: str = "hook-json",
+        trust: str = "",
+    ) -> None:
+        self.name = name  # as in `init --agent` and `hook --agent`
+        self.label = label  # recorded with entries (meta `agent=`), put in the log command
+        self.title = title
+        self.aliases = aliases  # more spellings `sessionlog log --agent` accepts
+        # Set by the CLI in the environment of the shell commands its model runs:
+        # `sessionlog log` without --agent records this assistant.
+        self.shell_marker = shell_marker
+        self.project_env = project_env  # the variable naming the project dir ("" for none)
+        # (our event, the CLI's event name, hook timeout in `unit`); timeout 0: the CLI has
+        # the event but init hooks nothing there (its output would reach nobody).
+        self.events = events
+        self.unit = unit  # "s" or "ms"
+        self.settings = settings  # the hooks file, relative to the top
+        self.instructions = instructions  # the file the CLI reads instructions from
+        self.config_fields = config_fields  # non-event keys under "hooks"
+        self.folders = folders  # folders init may create (uninstall removes them when empty)
+        self.compaction_text = compaction_text  # plain PreCompact stdout reaches compaction
+        # (file relative to the top, template under templates/claude/) init writes as well
+        self.extra_files = extra_files
+        self.output = output  # the key of its formatter in FORMATTERS
+        self.trust = trust  # the one-time trust step doctor explains ("" for none)
+
+    def __repr__(self) -> str:
+        return f"Assistant({self.name!r})"
+
+    def native(self, event: str) -> str:
+        """The CLI's name for one of our events (our name when it has none)."""
+        for ours, native, _ in self.events:
+            if ours == event:
+                return native
+        return event
+
+    def hooked(self) -> tuple[tuple[str, str, int], ...]:
+        """(our event, the CLI's event, timeout) of each hook init installs."""
+        return tuple(row for row in self.events if row[2])
+
+    def format(self, event: str, kind: str, text: str) -> str:
+        """The exact stdout this CLI turns into context or a continuation ("" for nothing).
+
+        `kind`: "context" (facts for the model), "block" (ask before stopping) or
+        "compaction" (what a compaction summary must keep).
+        """
+        if not text:
+            return ""
+        return FORMATTERS[self.output](self, event, kind, text)
+
+
+def _hook_json(assistant: Assistant, event: str, kind: str, text: str) -> str:
+    import json
+
+    if kind == "context":
+        payload = {"hookSpecificOutput": {"hookEventName": assistant.native(event),
+                                          "additionalContext": text}}
+        return json.dumps(payload, ensure_ascii=False)
+    if kind == "block":
+        return json.dumps({"decision": "block", "reason": text}, ensure_ascii=False)
+    return text if assistant.compaction_text else ""
+
+
+FORMATTERS: Mapping[str, Callable[[Assistant, str, str, str], str]] = {"hook-json": _hook_json}
+
+ASSISTANTS: Mapping[str, Assistant] = {
+    "claude": Assistant(
+        "claude", label="claude-code", title="Claude Code", aliases=(),
+        shell_marker="CLAUDECODE", project_env="CLAUDE_PROJECT_DIR",
+        events=(
+            ("session-start", "SessionStart", 15),
+            ("user-prompt-submit", "UserPromptSubmit", 10),
+            ("stop", "Stop", 15),
+            ("pre-compact", "PreCompact", 10),
+            ("session-end", "SessionEnd", 15),
+        ),
+        unit="s", settings=".claude/settings.json", instructions="CLAUDE.md",
+        folders=(".claude/agents", ".claude"), compaction_text=True,
+        extra_files=(
+            (".claude/agents/session-logger.md", "agents/session-logger.md"),
+            (".claude/agents/workspace-sync.md", "agents/workspace-sync.md"),
+        ),
+    ),
+    "codex": Assistant(
+        "codex", label="codex", title="Codex CLI", aliases=("codex-cli",),
+        shell_marker="CODEX_THREAD_ID", project_env="",
+        events=(
+            ("session-start", "SessionStart", 15),
+            ("user-prompt-submit", "UserPromptSubmit", 10),
+            ("stop", "Stop", 15),
+            ("pre-compact", "PreCompact", 0),
+            ("session-end", "SessionEnd", 3),
+        ),
+        unit="s", settings=".codex/hooks.json", instructions="AGENTS.md",
+        folders=(".codex",), trust="codex",
+    ),
+    "gemini": Assistant(
+        "gemini", label="gemini", title="Gemini CLI", aliases=("gemini-cli",),
+        shell_marker="GEMINI_CLI", project_env="GEMINI_PROJECT_DIR",
+        events=(
+            ("session-start", "SessionStart", 15000),
+            ("user-prompt-submit", "BeforeAgent", 10000),
+            ("stop", "AfterAgent", 15000),
+            ("pre-compact", "PreCompress", 0),
+            ("session-end", "SessionEnd", 15000),
+        ),
+        unit="ms", settings=".gemini/settings.json", instructions="GEMINI.md",
+        config_fields=frozenset({"enabled", "disabled", "notifications"}),
+        folders=(".gemini",), trust="gemini",
+    ),
+}
+
+
+def get(name: str) -> Assistant | None:
+    """The row for `--agent NAME` (case and spaces ignored; "" is the default)."""
+    return ASSISTANTS.get(name.strip().lower() or DEFAULT)
+
+
+def our_event(word: str) -> str:
+    """Our event for a word after `sessionlog hook`: ours, or a CLI's own name in kebab case
+    (`before-agent --agent gemini` is `user-prompt-submit`); unknown words come back as is."""
+    if word in EVENTS:
+        return word
+    for assistant in ASSISTANTS.values():
+        for ours, native, _ in assistant.events:
+            if word == _kebab(native):
+                return ours
+    return word
+
+
+def _kebab(name: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+
+
+def agent_label(name: str) -> str:
+    """The label recorded for an assistant name given by a person (`codex-cli` -> `codex`)."""
+    key = name.strip().lower()
+    for assistant in ASSISTANTS.values():
+        if key in (assistant.name, assistant.label, *assistant.aliases):
+            return assistant.label
+    return key
+
+
+def detected_agent(environ: Mapping[str, str] | None = None) -> str:
+    """The label of the assistant whose shell runs this process, from its marker; "" if none."""
+    env = os.environ if environ is None else environ
+    for assistant in ASSISTANTS.values():
+        if env.get(assistant.shell_marker, "").strip() not in ("", "0"):
+            return assistant.label
+    return ""

@@ -1,0 +1,102 @@
+"""Where a hook runs and what it remembers: the top, the event's JSON, the session state.
+
+Per-session state (when it started, the last nudge, whether Stop already blocked for the
+current stretch of unlogged work) lives in `.sessionlog/sessions/<session key>.json`.
+Runs on every prompt: standard library only, strings rather than pathlib.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from sessionlog_git.constants import SESSIONS_DIR, STATE_DIR
+
+TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
+if TYPE_CHECKING:
+    from typing import Any
+
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def session_key(data: dict[str, Any]) -> str:
+    """The session's state file name: its id with anything unsafe replaced by `_`."""
+    raw = str(data.get("session_id") or "unknown")
+    key = "".join(c if c in _KEY_CHARS else "_" for c in raw)
+    return key[:100].lstrip(".") or "unknown"
+
+
+def state_file(top: str | os.PathLike[str], key: str) -> str:
+    """`.sessionlog/sessions/<key>.json`, the state of the session `session_key` names."""
+    return os.path.join(top, STATE_DIR, SESSIONS_DIR, f"{key}.json")
+
+
+def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            loaded = json.loads(handle.read())
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def save_state(path: str | os.PathLike[str], state: dict[str, Any]) -> None:
+    """Write the state; the caller has made sure the state folder (and its .gitignore) exists."""
+    from sessionlog_git.base.fsutil import atomic_write_text
+
+    atomic_write_text(path, json.dumps(state, sort_keys=True))
+
+
+def find_top(project_env: str, data: dict[str, Any]) -> str | None:
+    """The work tree's top: the nearest folder with `.git` above the CLI's project folder
+    (its `project_env` variable), stdin's `cwd`, or this process's folder, in that order.
+
+    `..` stays as written (as pathlib keeps it), so a link in the start folder is followed
+    the way the CLI followed it.
+    """
+    starts = [os.environ.get(project_env, "") if project_env else "", str(data.get("cwd") or ""),
+              os.getcwd()]
+    for start in starts:
+        if not start:
+            continue
+        here = _absolute(start)
+        while True:
+            if os.path.exists(os.path.join(here, ".git")):
+                return here
+            parent = os.path.dirname(here)
+            if parent == here:
+                break
+            here = parent
+    return None
+
+
+def _absolute(path: str) -> str:
+    """As pathlib's `Path(path).absolute()`: joined onto the cwd, `.` and `//` dropped."""
+    joined = path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
+    parts = [p for p in joined.split(os.sep) if p not in ("", ".")]
+    return os.sep + os.sep.join(parts)
+
+
+def read_stdin() -> dict[str, Any]:
+    """The event's JSON from stdin ({} for none, a terminal, or anything but an object)."""
+    try:
+        if sys.stdin is None or sys.stdin.isatty():
+            return {}
+        raw = sys.stdin.read()
+    except (OSError, ValueError):
+        return {}
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def emit(out: str) -> None:
+    """Print a hook's output; a closed pipe is the assistant's business, not an error."""
+    if out:
+        try:
+            sys.stdout.write(out if out.endswith("\n") else out + "\n")
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass

@@ -1,0 +1,151 @@
+"""Every sentence an assistant reads from sessionlog's hooks, in one place.
+
+The per-prompt reminders (no entry yet today, the nudge after a quiet stretch), the stop
+reason, the session-start context, the compaction note and the entry format; the bullet
+prefixes in them come from the parser's own table (`logs.kinds.KIND_PREFIXES`), so the
+vocabulary taught and the vocabulary parsed cannot drift apart.
+
+Runs on every prompt: standard library only; the callers pass facts in as plain values.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from sessionlog_git.logs.kinds import taught_prefixes
+
+TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from sessionlog_git.base.clock import Moment
+
+# Our stop reason starts so; Gemini sends it back as the next prompt (see `user_prompt_submit`).
+STOP_PREFIX = "sessionlog: files changed"
+AUTO_TITLE = "Automatic entry: session ended without a log entry"
+MAX_CONTEXT = 2000  # characters of session-start context
+
+
+def sessionlog_command() -> str:
+    """How to run sessionlog from the assistant's shell on this machine."""
+    for folder in os.get_exec_path():
+        candidate = os.path.join(folder, "sessionlog")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return "sessionlog"
+    return f"'{sys.executable}' -m sessionlog_git"
+
+
+def log_command(label: str) -> str:
+    """The command the model is told to run: it records which assistant logged."""
+    return f"{sessionlog_command()} log --agent {label}"
+
+
+def clock_text(now: Moment) -> str:
+    """`14:30 Europe/Berlin (UTC+01:00)`; the zone name only when it is not the offset."""
+    offset = now.offset
+    zone = "" if now.zone == offset else f" {now.zone}"
+    return f"{now.at:%H:%M}{zone} (UTC{offset})"
+
+
+def files_text(files: list[str], more: bool, shown: int = 5) -> str:
+    text = ", ".join(files[:shown])
+    extra = len(files) - shown
+    if extra > 0:
+        text += f" (+{extra}{'+' if more else ''} more)"
+    elif more:
+        text += " (and more)"
+    return text
+
+
+def last_text(at: datetime | None, title: str) -> str:
+    """The last entry as the stop reason and the compaction note name it."""
+    return "none yet" if at is None else f"{at:%Y-%m-%d %H:%M} \"{title}\""
+
+
+def prefixes_help() -> str:
+    """`Decision:, Rejected:, Tried:, ...`: the prefixes that carry meaning."""
+    return ", ".join(taught_prefixes())
+
+
+def no_entry_text(today: date, today_rel: str, clock: str, command: str) -> str:
+    short = "/".join(f"`- {p}`" for p in taught_prefixes(
+        ("decision", "finding", "blocker", "next"), rejected=False))
+    return (
+        f"sessionlog: no log entry yet today ({today.isoformat()}). Temp log: {today_rel}; "
+        f"local time now {clock}. Entries are `## HH:MM - Title` plus {short} bullets, or "
+        f'`{command} "Title" "Decision: ..."`.'
+    )
+
+
+def nudge_text(last_at: datetime, age: float, changed: str, clock: str, today_rel: str) -> str:
+    return (
+        f"sessionlog: last log entry {last_at:%H:%M} ({int(age)} min ago); files changed "
+        f"since: {changed}. Local time now {clock}; temp log {today_rel}."
+    )
+
+
+def format_lines(command: str, title: str) -> list[str]:
+    return [
+        "Entry format: a heading `## HH:MM - Title` (local time), then `- ` bullets; the prefixes "
+        f"{prefixes_help()} carry meaning.",
+        f'The command `{command} "Title" "Decision: ... because ..."` appends '
+        f"an entry with the right time, marked as written with {title}.",
+    ]
+
+
+def today_note(has_today: bool, committed: int) -> str:
+    """What follows the temp log's path: never "no entries" when today's entries were committed
+    (a commit consolidates the temp log into the archive and removes it)."""
+    if has_today:
+        return ""
+    if committed:
+        return (f" (empty: today's {committed} {'entry is' if committed == 1 else 'entries are'} "
+                "already committed to the archive; append new ones here)")
+    return " (no entries yet today)"
+
+
+def start_lines(project: str, user: str, today_rel: str, has_today: bool, committed: int,
+                now: Moment) -> list[str]:
+    """The session-start context's opening lines (format lines and where work left off follow)."""
+    return [
+        f"sessionlog: this repository keeps a session log (project {project}, user {user}).",
+        f"Today's temp log: {today_rel}" + today_note(has_today, committed),
+        f"Local time now: {now.at:%Y-%m-%d %a} {clock_text(now)}.",
+    ]
+
+
+NO_HISTORY = "No earlier session log entries in this repository."
+
+
+def clipped_context(lines: list[str]) -> str:
+    text = "\n".join(lines)
+    if len(text) > MAX_CONTEXT:
+        text = text[: MAX_CONTEXT - 2].rsplit("\n", 1)[0] + "\n…"
+    return text
+
+
+def stop_reason(last: str, changed: str, today_rel: str, clock: str, command: str) -> str:
+    return (
+        f"{STOP_PREFIX} since the last log entry ({last}): "
+        f"{changed}, and no entry covers that work yet. Please append one to "
+        f"{today_rel} (local time now {clock}) — what was done, decisions and why, what "
+        f'failed, blockers, where you paused — e.g. `{command} "Title" '
+        '"Decision: ..."`, then finish.'
+    )
+
+
+def compaction_text(today_rel: str, now: Moment, last: str) -> str:
+    return (
+        f"sessionlog: keep in the summary the session log path {today_rel}, the local time "
+        f"zone ({now.zone}, UTC{now.offset}), the last log entry ({last}), "
+        "and every decision (with its why), rejected alternative, failed attempt, blocker and "
+        "next step from this conversation that is not in that log yet, so it can still be "
+        "logged after compaction.\n"
+    )
+
+
+def session_end_bullets(since: datetime, changed: str, reason: str) -> list[str]:
+    bullets = [f"Files changed since {since:%Y-%m-%d %H:%M}: {changed}"]
+    if reason:
+        bullets.append(f"Session end reason: {reason}")
+    return bullets
