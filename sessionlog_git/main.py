@@ -26,6 +26,7 @@ COMMANDS = {
     "merge-driver": "merge_driver",
     "check": "check",
     "whoami": "whoami",
+    "mcp": "mcp",
 }
 
 
@@ -116,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("whoami", help="the contributor name used for your logs, and where it came from")
     p.add_argument("--refresh", action="store_true", help="ask the GitHub CLI again (ignore the cache)")
+
+    sub.add_parser("mcp", help="serve the log to MCP clients over stdio: tools log, search, why, "
+                   "resume, blockers (needs: pip install 'sessionlog-git[mcp]')")
     return parser
 
 
