@@ -24,6 +24,7 @@ def test_wheel_ships_templates_and_the_command(tmp_path: Path) -> None:
                      "why.md.j2", "reports/page.html.j2", "reports/time.md.j2"):
         assert f"sessionlog_git/templates/{template}" in names
     assert not any(n.startswith("tests/") for n in names)
+    assert "sessionlog_git/mcp/server.py" in names  # `sessionlog mcp` (the SDK is the [mcp] extra)
     entry_points = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith("entry_points.txt"))
     ).decode()
