@@ -118,8 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("whoami", help="the contributor name used for your logs, and where it came from")
     p.add_argument("--refresh", action="store_true", help="ask the GitHub CLI again (ignore the cache)")
 
-    sub.add_parser("mcp", help="serve the log to MCP clients over stdio: tools log, search, why, "
-                   "resume, blockers (needs: pip install 'sessionlog-git[mcp]')")
+    p = sub.add_parser("mcp", help="serve the log to MCP clients over stdio: tools log, search, why, "
+                       "resume, blockers (needs: pip install 'sessionlog-git[mcp]')")
+    p.add_argument("--repo", default=None, metavar="DIR",
+                   help="the repository to serve (default: the folder the client starts it in)")
     return parser
 
 

@@ -243,3 +243,24 @@ def test_without_the_sdk_it_exits_1_and_says_how_to_install_it(
     err = capsys.readouterr().err
     assert "sessionlog mcp needs the MCP Python SDK" in err
     assert "Fix: pip install 'sessionlog-git[mcp]'" in err
+
+
+def test_repo_option_serves_a_repository_the_client_did_not_start_it_in(
+    native_repo: Repo, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "SESSIONLOG_NOW": "2026-11-25T14:30:00+01:00"}
+    server = StdioServerParameters(command=PYTHON, cwd=elsewhere, env=env,
+                                   args=["-m", "sessionlog_git", "mcp", "--repo", str(native_repo.path)])
+
+    async def go() -> str:
+        async with Client(server) as client:
+            return _text(await client.call_tool("log", {"title": "From a global config"}))
+
+    assert asyncio.run(go()) == f"sessionlog: logged 14:30 (UTC+01:00) to {TODAY}"
+    assert "## 14:30 - From a global config" in native_repo.read(TODAY)
+
+    bad = native_repo.sl("mcp", "--repo", str(tmp_path / "missing"), check=False)
+    assert bad.returncode == 1
+    assert f"--repo {tmp_path / 'missing'}: not a folder. Fix:" in bad.stderr

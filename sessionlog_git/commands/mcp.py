@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from sessionlog_git.errors import SessionlogError
 
@@ -9,6 +10,13 @@ INSTALL_FIX = "Fix: pip install 'sessionlog-git[mcp]'"
 
 
 def run(args: argparse.Namespace) -> int:
+    start = Path(args.repo).expanduser() if args.repo else None
+    if start is not None and not start.is_dir():
+        raise SessionlogError(
+            f"--repo {args.repo}: not a folder. Fix: pass the repository's folder, e.g. "
+            "`sessionlog mcp --repo ~/code/shop`, or leave --repo out to serve the folder the "
+            "client starts the server in."
+        )
     try:
         from sessionlog_git.mcp.server import serve
     except ImportError as exc:
@@ -19,4 +27,4 @@ def run(args: argparse.Namespace) -> int:
             f"imported here ({exc}). {INSTALL_FIX} (or `pip install 'mcp>=2.3'` into the "
             "environment sessionlog runs in)."
         ) from None
-    return serve()
+    return serve(start)

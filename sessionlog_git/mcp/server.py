@@ -139,6 +139,6 @@ def build(start: Path | None = None) -> MCPServer:
     return app
 
 
-def serve() -> int:
-    build().run()
+def serve(start: Path | None = None) -> int:
+    build(start).run()
     return 0
