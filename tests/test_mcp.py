@@ -227,7 +227,7 @@ def test_a_refused_call_is_an_error_result_that_names_the_fix(native_repo: Repo,
         return await client.call_tool("resume", {})
 
     result = _with_client(outside, "2026-11-25T14:30:00+01:00", nowhere)
-    assert result.is_error and "Fix:" in _text(result)
+    assert result.is_error and "not inside a git work tree. Fix:" in _text(result)
 
 
 def test_without_the_sdk_it_exits_1_and_says_how_to_install_it(
