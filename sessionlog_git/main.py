@@ -27,6 +27,7 @@ COMMANDS = {
     "whoami": "whoami",
     "pr-summary": "pr_summary",
     "search": "search",
+    "mcp": "mcp",
 }
 
 
@@ -102,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--project", default=None, help="only this project's entries")
     p.add_argument("--kind", default=None,
                    choices=("decision", "finding", "blocker", "unblock", "next", "summary", "note",
-                            "title"),
+                            "title"),  # as insight.search.SEARCH_KINDS (main imports no insight)
                    help="only bullets of this kind (title: entry titles)")
     p.add_argument("--since", default=None, metavar="DATE",
                    help="only entries from DATE (YYYY-MM-DD) or a span back from now (14d, 2w)")
@@ -149,6 +150,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("whoami", help="the contributor name used for your logs, and where it came from")
     p.add_argument("--refresh", action="store_true", help="ask the GitHub CLI again (ignore the cache)")
+
+    p = sub.add_parser("mcp", help="serve the log to MCP clients over stdio: tools log, search, why, "
+                       "resume, blockers (needs: pip install 'sessionlog-git[mcp]')")
+    p.add_argument("--repo", default=None, metavar="DIR",
+                   help="the repository to serve (default: the folder the client starts it in)")
     return parser
 
 

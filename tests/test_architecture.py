@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("logs",),
     ("pipeline",),
     ("agents", "setup", "insight"),
+    ("mcp",),  # the MCP server (sessionlog mcp); commands.mcp starts it
     ("commands",),
     ("main",),
     ("__main__",),

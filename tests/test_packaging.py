@@ -55,6 +55,7 @@ def test_release_build_is_clean_complete_and_installs_on_its_own(tmp_path: Path)
     modules = [p.relative_to(ROOT).as_posix() for p in (ROOT / "sessionlog_git").rglob("*.py")
                if "__pycache__" not in p.parts]
     assert [m for m in modules if m not in names] == []
+    assert "sessionlog_git/mcp/server.py" in names  # `sessionlog mcp` (the SDK is the [mcp] extra)
     assert not [n for n in names if n.startswith(("tests/", "scripts/", "templates/", "plugin/"))]
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     dist_info = f"sessionlog_git-{__version__}.dist-info"

@@ -4,16 +4,9 @@ from __future__ import annotations
 import argparse
 
 from sessionlog_git import workspace
-from sessionlog_git.agents import handlers
-from sessionlog_git.base import clock, identity
+from sessionlog_git.agents.resume import resume_text
 
 
 def run(args: argparse.Namespace) -> int:
-    ws = workspace.find()
-    cfg = ws.config
-    user, _ = identity.resolve_user(ws.top, cfg.user)
-    ctx = handlers.Context(
-        top=ws.top, cfg=cfg, user=user, now=clock.now(cfg.timezone), data={}, session="resume"
-    )
-    print(handlers.start_text(ctx))
+    print(resume_text(workspace.find()))
     return 0

@@ -222,9 +222,16 @@ def match_expression(query: str) -> str:
     return " OR ".join(f'"{w}"' for w in unique)
 
 
+# What --kind accepts: a bullet's kind, or `title` for entry titles.
+SEARCH_KINDS = ("decision", "finding", "blocker", "unblock", "next", "summary", "note", "title")
+
+
 def search(cfg: Config, query: str, *, author: str | None = None, project: str | None = None,
            kind: str | None = None, since: datetime | None = None, limit: int = 10,
            index: Path | None = None) -> dict[str, Any]:
+    if kind is not None and kind not in SEARCH_KINDS:
+        raise SessionlogError(f"search kind {kind!r}: unknown. Fix: pass one of "
+                              f"{', '.join(SEARCH_KINDS)}.")
     expression = match_expression(query)
     if not expression:
         raise SessionlogError(
