@@ -29,10 +29,16 @@ KIND_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("unblock", ("unblocked:", "resolved:")),
     ("blocker", ("blocked on:", "blocked by:", "blocked:", "waiting on:", "waiting for:")),
     ("decision", ("decision:", "decided:", "rejected:", "chose:", "chose ")),
+    ("supersede", ("supersedes:",)),
+    ("revert", ("reverted:",)),
+    ("expires", ("expires:",)),
     ("finding", ("tried:", "root cause:")),
     ("next", ("next:", "next step:", "next steps:")),
 )
-KINDS = ("decision", "finding", "blocker", "unblock", "next", "summary", "note", "text")
+KINDS = (
+    "decision", "supersede", "revert", "expires", "finding", "blocker", "unblock", "next",
+    "summary", "note", "text",
+)
 
 HEADING = re.compile(r"^##(?!#)\s*(?P<rest>.*?)\s*$")
 # ASCII digits only: "١٤:٣٠" is kept verbatim and flagged, not silently rewritten to "14:30".
@@ -127,6 +133,21 @@ def _parse_meta(body: str) -> dict[str, str]:
         if sep and key:
             out[key] = value
     return out
+
+
+EXPIRES_PROBLEM = (
+    "Expires: needs a date as YYYY-MM-DD; kept verbatim, and the entry's decisions do not "
+    "expire (write it as 'Expires: 2026-12-31')"
+)
+
+
+def expiry_date(text: str) -> date | None:
+    """The date of an `Expires: YYYY-MM-DD` bullet; None when it has no valid one."""
+    head, _, rest = text.partition(":")
+    if head.strip().lower() != "expires":
+        return None
+    words = rest.split()
+    return _parse_date(words[0].rstrip(".,;")) if words else None
 
 
 def _meta_values(body: str) -> dict[str, str] | None:
@@ -246,6 +267,8 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
             bullet_lines = [bullet["text"].strip()]
             bullet_kind = classify(bullet_lines[0])
             bullet_line = number
+            if bullet_kind == "expires" and expiry_date(bullet_lines[0]) is None:
+                log.problems.append(Problem(number, EXPIRES_PROBLEM, line))
             continue
         if not stripped:
             flush_bullet()
