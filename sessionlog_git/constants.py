@@ -42,3 +42,5 @@ DEFAULTS = {
     "projects": [],
     "push_fix": False,
 }
+CONTEXT_INDEX = "context-index.json"  # path -> live decisions, for the pre-edit hook, in STATE_DIR
+CONTEXT_SEEN = "context-index.seen.json"  # archive files folded into it, in STATE_DIR

@@ -18,6 +18,7 @@ COMMANDS = {
     "consolidate": "consolidate",
     "git-hook": "git_hook",
     "why": "why",
+    "context": "context",
     "report": "report",
     "hook": "hook",
     "uninstall": "uninstall",
@@ -77,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="PATH[:LINE]",
                    help="a file in git, optionally with a line number (without: its last commit)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("context", help="the live decisions, open blockers and failed attempts "
+                       "that concern a file")
+    p.add_argument("path", nargs="?", default="", metavar="PATH", help="a file or folder")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--rebuild-index", action="store_true",
+                   help="rewrite the index the pre-edit hook reads from the whole archive")
 
     p = sub.add_parser("report", help="digests from the archive: weekly, blockers, time, onboarding")
     p.add_argument("kind", choices=("weekly", "blockers", "time", "onboarding"))

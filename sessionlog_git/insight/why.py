@@ -23,9 +23,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sessionlog_git import gitops
-from sessionlog_git.base.clock import format_offset
+from sessionlog_git.base.clock import format_offset, now
 from sessionlog_git.base.names import slug
 from sessionlog_git.errors import SessionlogError
+from sessionlog_git.insight.context import mark_lifecycle, naming
 from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.views import Record, ordered, record_brief
 from sessionlog_git.workspace import Workspace
@@ -329,10 +330,18 @@ def explain(ws: Workspace, spec: str, cwd: Path | None = None) -> dict[str, Any]
     found = consolidated(ws, target)
     match = "consolidated"
     names: set[str] = set()
+    if not found:  # the commit link is gone: entries that name the file, then nearest in time
+        found = sorted((Found(r, score(r, target), _minutes(r, commit)) for r in naming(ws, target.path)),
+                       key=lambda f: (-f.score, abs(f.minutes), f.record.sort_key()))
+        match = "named"
     if not found:
         names = author_names(ws, commit)
         found = nearest(ws, target, names)
         match = "nearest" if found else "none"
+    entries = mark_lifecycle(
+        ws, [entry_view(ws, f) for f in found], [f.record for f in found],
+        lambda r: entry_view(ws, Found(r, 0.0, _minutes(r, commit))), now(ws.config.timezone).at.date(),
+    )
     return {
         "path": target.path,
         "line": target.line,
@@ -349,5 +358,5 @@ def explain(ws: Workspace, spec: str, cwd: Path | None = None) -> dict[str, Any]
         "match": match,
         "author_names": sorted(names),
         "window_hours": int(NEAREST_WINDOW.total_seconds() // 3600),
-        "entries": [entry_view(ws, f) for f in found],
+        "entries": entries,
     }

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sessionlog_git.base.fsutil import atomic_write_bytes
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.logs import layout
+from sessionlog_git.logs import context_index, layout
 from sessionlog_git.logs.layout import PendingLog
 from sessionlog_git.pipeline import framework, ledger
 from sessionlog_git.workspace import Workspace
@@ -419,6 +419,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     _fault("staged")
     _trim_pending(ws, taken, result)
     _fault("pending-trimmed")
+    context_index.update(ws, sorted(archives))
     return result
 
 
