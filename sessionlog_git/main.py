@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("title", help="what happened, in one line")
     p.add_argument("bullets", nargs="*", metavar="BULLET",
                    help="one line each; prefixes carry meaning: Decision:, Tried:, Blocked on:, "
-                   "Unblocked:, Next:, Summary:")
+                   "Unblocked:, Supersedes:, Reverted:, Expires:, Next:, Summary:")
     p.add_argument("--project", default=None, help="project name (default: from .sessionlog.yaml)")
     p.add_argument("--agent", default=None,
                    help="the assistant that wrote this entry (claude-code, codex, gemini, ...); "
