@@ -30,6 +30,12 @@ def _payments(repo: Repo) -> None:
     commit_at(repo, "2026-11-26T09:30:00+01:00", "--allow-empty", "-m", "Notes")
 
 
+def _id(index: dict[str, object], item: dict[str, object]) -> str:
+    items = index["items"]
+    assert isinstance(items, dict)
+    return next(i for i, v in items.items() if v is item)
+
+
 def _line_of(repo: Repo, link: str, line: int) -> str:
     return repo.read(link).splitlines()[line - 1]
 
@@ -124,6 +130,15 @@ def test_the_index_is_written_at_consolidation_and_matches_a_rebuild(native_repo
                                 "times, because the gateway drops requests"}]
     assert context_index.lookup(incremental, "billing.py")[0][1]["text"].startswith("Decision: invoices")
     assert context_index.lookup(incremental, "app.py") == []
+    # The hook's reader opens only the shards of the file's keys and finds the same items.
+    hook = context_index.read(state, "payments.py")
+    assert [(k, i["id"]) for k, i in hook] == [(k, i) for k, item in found
+                                                 for i in [_id(incremental, item)]]
+    assert [(i["text"], i["how"]) for _, i in hook if i["kind"] == "decision"] == [
+        ("Decision: retry card charges once, because the gateway deduplicates now", "replaces")]
+    assert context_index.read(state, "app.py") == []
+    shards = sorted(p.name for p in (state / "context-index").iterdir())
+    assert shards and len(shards) <= context_index.SHARDS
     # Stdlib-readable and small enough for the hook: no archive text beyond the items.
     assert not repo.porcelain()  # the index lives in the ignored state folder
 

@@ -9,8 +9,9 @@ text names the path (a token with a `/`, a file at the top, or a bare file name 
 superseded one also concerns every path the superseded one did, so the replacement reaches
 the files the old decision explained.
 
-The index (`.sessionlog/context-index.json`, ignored, rebuildable) holds only live items and
-is what the pre-edit hook reads, never the archive::
+The index (`.sessionlog/context-index.json`, ignored, rebuildable) holds only live items; the
+pre-edit hook reads it through `read`, which opens only the shards (`.sessionlog/context-index/
+NN.json`, by a checksum of the key) that the file's keys fall in, never the archive::
 
     {"v": 1,
      "paths": {"payments.py": ["<id>", ...], "*/payments.py": [...], "services/api": [...]},
@@ -20,7 +21,7 @@ is what the pre-edit hook reads, never the archive::
                         "expires": "", "replaces": [{"how": "superseded", "text": "..."}]}}}
 
 A key is a repository path (a file or a folder covering what is below it) or `*/NAME` (any
-file named NAME). `lookup(index, path)` is all a reader needs: standard library only.
+file named NAME). `read(state_path, path)` is all the hook needs: standard library only.
 
 Consolidation folds the new archive files in (`update`): their records concern the files
 staged in the commit being made and the paths they name. `rebuild` folds the whole archive
@@ -31,17 +32,19 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from sessionlog_git.constants import CONTEXT_INDEX, CONTEXT_SEEN
+from sessionlog_git.constants import CONTEXT_INDEX, CONTEXT_SEEN, CONTEXT_SHARDS
 
 if TYPE_CHECKING:
     from sessionlog_git.logs.views import Record
     from sessionlog_git.workspace import Workspace
 
 VERSION = 1
+SHARDS = 64  # the hook reads the shards of one file's keys, not the whole index
 TEXT_LIMIT = 400  # characters of an item's text kept in the index (the hook shortens further)
 COMMIT = "commit"  # the commit that carried the entry changed the path
 NAMED = "named"  # the entry's text names the path
@@ -55,6 +58,34 @@ _TOKEN = re.compile(r"[A-Za-z0-9_.@+\-/]+")
 
 def index_path(state_path: Path) -> Path:
     return state_path / CONTEXT_INDEX
+
+
+def shard_name(key: str) -> str:
+    """The shard file a key's items are in (a checksum, not a hash: no import cost)."""
+    return f"{zlib.crc32(key.encode('utf-8')) % SHARDS:02x}.json"
+
+
+def read(state_path: Path, path: str) -> list[tuple[str, dict[str, Any]]]:
+    """What the pre-edit hook calls: (key, item) for the live items concerning `path`, each
+    once, by key strength, reading only the shards its keys fall in. [] when there is no
+    index (the hook then stays silent; the next commit writes it)."""
+    folder = state_path / CONTEXT_SHARDS
+    loaded: dict[str, Any] = {}
+    seen: set[str] = set()
+    out: list[tuple[str, dict[str, Any]]] = []
+    for key in keys_for(path):
+        name = shard_name(key)
+        if name not in loaded:
+            try:
+                loaded[name] = json.loads((folder / name).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                loaded[name] = {}
+        shard = loaded[name]
+        for item in shard.get(key, ()) if isinstance(shard, dict) else ():
+            if isinstance(item, dict) and item.get("id") not in seen:
+                seen.add(item.get("id", ""))
+                out.append((key, item))
+    return out
 
 
 def load(state_path: Path) -> dict[str, Any] | None:
@@ -254,8 +285,38 @@ def _save(ws: Workspace, data: dict[str, Any], seen: Sequence[str]) -> None:
     from sessionlog_git.base.fsutil import atomic_write_text
 
     state = ws.config.state_path
+    _save_shards(state, data)
     atomic_write_text(index_path(state), json.dumps(data, ensure_ascii=False, separators=(",", ":")))
     atomic_write_text(state / CONTEXT_SEEN, json.dumps(sorted(set(seen))))
+
+
+def _save_shards(state: Path, data: dict[str, Any]) -> None:
+    """Write the shards that changed, remove the ones no key falls in any more."""
+    from sessionlog_git.base.fsutil import atomic_write_text
+
+    shards: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    items = data["items"]
+    for key, ids in data["paths"].items():
+        shards.setdefault(shard_name(key), {})[key] = [
+            {**{k: v for k, v in items[i].items() if k not in ("keys", "source")}, "id": i,
+             "how": items[i]["keys"][key]}
+            for i in ids
+        ]
+    folder = state / CONTEXT_SHARDS
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(SHARDS):
+        name = f"{number:02x}.json"
+        path = folder / name
+        if name not in shards:
+            path.unlink(missing_ok=True)
+            continue
+        text = json.dumps(shards[name], ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                continue
+        except OSError:
+            pass
+        atomic_write_text(path, text)
 
 
 def _load_seen(ws: Workspace) -> set[str] | None:
