@@ -153,3 +153,23 @@ def test_the_index_is_written_at_consolidation_and_matches_a_rebuild(native_repo
     again = json.loads((state / "context-index.json").read_text())
     assert any(i["text"] == "Decision: log every retry of payments.py"
                for _, i in context_index.lookup(again, "payments.py"))
+
+
+def test_a_supersedes_in_the_index_matches_as_in_a_rebuild_even_a_decision_about_no_file(
+    native_repo: Repo,
+) -> None:
+    repo = native_repo
+    _payments(repo)
+    # A decision about no file, sharing more words with the Supersedes: below than the
+    # payments decision does: it, not the payments decision, is retired.
+    repo.log("2026-11-27T09:00:00+01:00", "Batch", "Decision: retry card charges twice daily in a batch")
+    commit_at(repo, "2026-11-27T09:10:00+01:00", "--allow-empty", "-m", "Batch")
+    repo.log("2026-11-27T10:00:00+01:00", "No batch", "Supersedes: retry card charges twice daily in a batch",
+             "Decision: no batch retries")
+    commit_at(repo, "2026-11-27T10:10:00+01:00", "--allow-empty", "-m", "No batch")
+    state = repo.path / ".sessionlog"
+    texts = [i["text"] for _, i in context_index.read(state, "payments.py") if i["kind"] == "decision"]
+    assert texts == ["Decision: retry card charges three times, because the gateway drops requests"]
+    incremental = json.loads((state / "context-index.json").read_text())
+    repo.sl("context", "--rebuild-index")
+    assert json.loads((state / "context-index.json").read_text()) == incremental

@@ -270,8 +270,10 @@ class Fold:
         items: dict[str, dict[str, Any]] = {}
         for ident in sorted(self.items, key=lambda i: (self.items[i]["at"], i)):
             keys = self.keys.get(ident, {})
-            if not keys:
-                continue  # concerns no path: nothing for the hook to find it by
+            if not keys and self.items[ident]["kind"] == "finding":
+                continue  # concerns no path, and a finding retires nothing: not worth keeping
+            # A live decision or open blocker that concerns no path stays: a later
+            # Supersedes:/Unblocked: is matched against all of them, as in a rebuild.
             items[ident] = {**self.items[ident], "keys": keys}
             for key in keys:
                 paths.setdefault(key, []).append(ident)
