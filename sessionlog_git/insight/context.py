@@ -160,4 +160,6 @@ def mark_lifecycle(
                 for item in first:
                     if item["link"].endswith(later.source):
                         item["replacement_for"].append(decision.text)
-    return [*first, *entries]
+    # An entry that is itself a replacement shows once, first.
+    rest = [e for e, r in zip(entries, records, strict=True) if (r.source, r.entry.line) not in placed]
+    return [*first, *rest]

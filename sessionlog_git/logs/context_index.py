@@ -444,20 +444,19 @@ def commit_links(ws: Workspace, path: str | None = None) -> dict[str, set[str]]:
 
 
 def all_records(ws: Workspace) -> list[Record]:
-    """Every archived entry of every project, in time order, from the archive files on disk."""
+    """Every archived entry of every project, in time order, through the parse cache that
+    consolidation keeps (a file is parsed once for as long as it exists)."""
     from sessionlog_git.logs import archive, layout
     from sessionlog_git.logs.views import ordered
 
     cfg = ws.config
+    folders = sorted({(log.project, log.month)
+                      for log in layout.walk(layout.archive_root(cfg.logs_path), archive=True)})
     records: list[Record] = []
-    for log in layout.walk(layout.archive_root(cfg.logs_path), archive=True):
-        source = f"archive/{log.month}/{log.project}/{log.user}/{log.name}"
-        try:
-            data = Path(log.path).read_bytes()
-            records += archive.records_from(data, project=log.project, user=log.user, day=log.day,
-                                            source=source, zone_name=cfg.timezone)
-        except (OSError, UnicodeDecodeError, ValueError):
-            continue  # `sessionlog check` reports unreadable archive files
+    for project, month in folders:
+        # Unreadable archive files yield nothing here; `sessionlog check` reports them.
+        records += archive.month_records(cfg.logs_path, project, month, cfg.timezone,
+                                         cfg.state_path / "cache")
     return ordered(records)
 
 
