@@ -105,8 +105,8 @@ def test_why_marks_a_superseded_decision_and_shows_its_replacement_first(native_
              "Decision: retry card charges once, because the gateway deduplicates now")
     commit_at(repo, "2026-11-26T09:30:00+01:00", "--allow-empty", "-m", "Gateway notes")
     out = repo.sl("why", "payments.py:1").stdout
-    replacement = out.index("— Gateway dedupes now\n_replacement, shown first: it supersedes "
-                            f"{DECISION}_")
+    replacement = out.index("— Gateway dedupes now\n_replacement from a later entry, shown first: "
+                            f"it supersedes {DECISION}_")
     old = out.index("— Payments step 1 [SUPERSEDED]")
     assert replacement < old
     assert (f"- ~~{DECISION}~~ (superseded 2026-11-26 by ada: Decision: retry card charges once, "
