@@ -173,3 +173,19 @@ def test_a_supersedes_in_the_index_matches_as_in_a_rebuild_even_a_decision_about
     incremental = json.loads((state / "context-index.json").read_text())
     repo.sl("context", "--rebuild-index")
     assert json.loads((state / "context-index.json").read_text()) == incremental
+
+
+def test_a_consolidation_killed_before_the_index_is_updated_folds_its_entries_on_the_rerun(
+    native_repo: Repo,
+) -> None:
+    repo = native_repo
+    repo.log("2026-11-25T14:30:00+01:00", "Card retries",
+             "Decision: payments.py retries card charges three times")
+    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": "staged"}, check=False)
+    assert killed.returncode == 97
+    assert context_index.read(repo.path / ".sessionlog", "payments.py") == []
+    assert repo.pending()  # the entry is still pending: the rerun takes it again
+    repo.sl("consolidate")
+    (found,) = context_index.read(repo.path / ".sessionlog", "payments.py")
+    assert found[1]["text"] == "Decision: payments.py retries card charges three times"
+    assert found[0] == "*/payments.py"  # a bare file name concerns every file of that name

@@ -417,9 +417,9 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
         gitops.stage(top, to_stage)
         result.staged = to_stage
     _fault("staged")
+    context_index.update(ws, sorted(archives))
     _trim_pending(ws, taken, result)
     _fault("pending-trimmed")
-    context_index.update(ws, sorted(archives))
     return result
 
 
