@@ -189,3 +189,26 @@ def test_a_consolidation_killed_before_the_index_is_updated_folds_its_entries_on
     (found,) = context_index.read(repo.path / ".sessionlog", "payments.py")
     assert found[1]["text"] == "Decision: payments.py retries card charges three times"
     assert found[0] == "*/payments.py"  # a bare file name concerns every file of that name
+
+
+def test_the_index_keeps_the_newest_findings_per_path_and_every_live_decision() -> None:
+    from datetime import date
+
+    from sessionlog_git.logs.entries import parse
+    from sessionlog_git.logs.views import Record
+
+    text = "".join(f"## 1{n}:00 - Try {n}\n- Tried: payments.py attempt {n}\n" for n in range(8))
+    text += "## 19:00 - Keep\n- Decision: payments.py keeps three retries\n"
+    log = parse(text, day=date(2026, 11, 25))
+    fold = context_index.Fold("logs")
+    for entry in log.entries:
+        fold.feed(Record(entry, "shop", "ada", "archive/x.md"), {"payments.py": context_index.NAMED})
+    data = fold.data()
+    texts = [item["text"] for _, item in context_index.lookup(data, "payments.py")]
+    assert texts == ["Tried: payments.py attempt 3", "Tried: payments.py attempt 4",
+                     "Tried: payments.py attempt 5", "Tried: payments.py attempt 6",
+                     "Tried: payments.py attempt 7", "Decision: payments.py keeps three retries"]
+    # Folding the kept index again with nothing new changes nothing.
+    assert context_index.Fold("logs", data).data() == data
+    # `sessionlog context` asks for every finding.
+    assert len(context_index.lookup(fold.data(findings_per_key=None), "payments.py")) == 9

@@ -92,7 +92,7 @@ def gather(ws: Workspace, path: str, records: Sequence[Record] | None = None) ->
     fold = ci.Fold(ws.config.logs_dir)
     for record in found:
         fold.feed(record, ci.record_keys(ws, record, links.get(record.source, ())))
-    return fold.data()
+    return fold.data(findings_per_key=None)
 
 
 def context(ws: Workspace, spec: str, today: date, cwd: Path | None = None) -> dict[str, Any]:

@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from sessionlog_git.workspace import Workspace
 
 VERSION = 1
-SHARDS = 64  # the hook reads the shards of one file's keys, not the whole index
+SHARDS = 256  # the hook reads the shards of one file's keys, not the whole index
+FINDINGS_PER_KEY = 5  # the newest recorded failed attempts kept per path key
 TEXT_LIMIT = 400  # characters of an item's text kept in the index (the hook shortens further)
 COMMIT = "commit"  # the commit that carried the entry changed the path
 NAMED = "named"  # the entry's text names the path
@@ -265,15 +266,31 @@ class Fold:
             elif bullet.kind == "finding":
                 self._add(record, bullet.line, "finding", bullet.text, keys)
 
-    def data(self) -> dict[str, Any]:
-        paths: dict[str, list[str]] = {}
-        items: dict[str, dict[str, Any]] = {}
-        for ident in sorted(self.items, key=lambda i: (self.items[i]["at"], i)):
+    def data(self, findings_per_key: int | None = FINDINGS_PER_KEY) -> dict[str, Any]:
+        """The index: live items oldest first, each key's ids in that order. Findings never
+        retire, so the index keeps only the newest `findings_per_key` of each key (the same
+        cut whether folded commit by commit or rebuilt); `context` asks for all (None)."""
+        order = sorted(self.items, key=lambda i: (self.items[i]["at"], i))
+        findings: dict[str, int] = {}
+        kept_keys: dict[str, dict[str, str]] = {}
+        for ident in reversed(order):
             keys = self.keys.get(ident, {})
-            if not keys and self.items[ident]["kind"] == "finding":
-                continue  # concerns no path, and a finding retires nothing: not worth keeping
+            if self.items[ident]["kind"] == "finding":
+                keys = {k: h for k, h in keys.items()
+                        if findings_per_key is None or findings.get(k, 0) < findings_per_key}
+                for key in keys:
+                    findings[key] = findings.get(key, 0) + 1
+                if not keys:
+                    continue  # concerns no path (any more), and retires nothing: dropped
             # A live decision or open blocker that concerns no path stays: a later
             # Supersedes:/Unblocked: is matched against all of them, as in a rebuild.
+            kept_keys[ident] = keys
+        paths: dict[str, list[str]] = {}
+        items: dict[str, dict[str, Any]] = {}
+        for ident in order:
+            if ident not in kept_keys:
+                continue
+            keys = kept_keys[ident]
             items[ident] = {**self.items[ident], "keys": keys}
             for key in keys:
                 paths.setdefault(key, []).append(ident)
