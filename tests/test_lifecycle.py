@@ -116,5 +116,40 @@ def test_status_lists_live_decisions_and_links_retired_ones_to_their_replacement
     # The archive stays verbatim: the lifecycle is computed, never written back.
     first = [p for p in repo.archive() if p.name.startswith("2026-11-25")]
     assert all("superseded" not in p.read_text() for p in first)
+    # The master log shows the lifecycle bullets with the entry's other details.
+    master = repo.read("logs/shop-session-log-2026-11.md")
+    assert "Supersedes: RS256 over HS256 for tokens" in master and "Expires: 2026-12-31" in master
+
+    repo.log("2026-11-27T09:00:00+01:00", "Deploys", "Reverted: no deploys on Fridays")
+    repo.git("commit", "-q", "--allow-empty", "-m", "deploys")
+    status = repo.read("logs/shop-status.md")
+    assert "no deploys on Fridays (expires" not in status.split("## Retired decisions", 1)[0]
+    assert ("- ~~Decision: no deploys on Fridays~~ — 2026-11-25 ada; reverted 2026-11-27 by ada: "
+            "Reverted: no deploys on Fridays · [raw](") in status
     # A fresh render (no cache) agrees with the incremental one.
     assert repo.sl("check").returncode == 0
+
+
+def test_a_month_later_the_cached_status_checkpoint_carries_the_lifecycle(native_repo: Repo) -> None:
+    """The status of a new month folds from a cached checkpoint of the months before: the
+    live decisions and retired ones must survive that round trip (`check` renders fresh)."""
+    repo = native_repo
+    repo.log("2026-10-05T09:00:00+02:00", "Auth",
+             "Decision: RS256 over HS256, because key rotation is required",
+             "Decision: sessions in Redis, because the API is stateless")
+    repo.git("commit", "-q", "--allow-empty", "-m", "october")
+    repo.log("2026-10-20T09:00:00+02:00", "Sessions", "Reverted: sessions in Redis")
+    repo.git("commit", "-q", "--allow-empty", "-m", "october again")
+    for day, text in (("03", "Supersedes: RS256 over HS256"), ("04", "Decision: cache pages")):
+        repo.log(f"2026-11-{day}T09:00:00+01:00", f"November {day}", text)
+        repo.git("commit", "-q", "--allow-empty", "-m", f"november {day}")
+    assert (repo.path / ".sessionlog/cache/archive/shop/2026-10.status.json").is_file()
+    status = repo.read("logs/shop-status.md")
+    recent = status.split("## Recent decisions", 1)[1].split("##", 1)[0]
+    assert "Decision: cache pages" in recent and "Supersedes: RS256 over HS256" in recent
+    assert "RS256 over HS256, because" not in recent and "sessions in Redis" not in recent
+    retired = status.split("## Retired decisions", 1)[1]
+    assert "~~Decision: RS256 over HS256, because key rotation is required~~" in retired
+    assert "~~Decision: sessions in Redis, because the API is stateless~~" in retired
+    checked = repo.sl("check", check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
