@@ -105,6 +105,11 @@ def test_a_superseded_decision_gives_way_to_its_replacement_and_expiry_needs_a_t
         "gateway drops requests~~" in decisions
     assert "- Decision: retry card charges three times" not in out
 
+    state = repo.path / ".sessionlog"
+    live = [i["text"] for _, i in context_index.read(state, "payments.py", today="2026-12-14")]
+    assert "Decision: retry card charges once, because the gateway deduplicates now" in live
+    gone = [i["text"] for _, i in context_index.read(state, "payments.py", today="2026-12-15")]
+    assert "Decision: retry card charges once, because the gateway deduplicates now" not in gone
     later = repo.sl("context", "payments.py", "--json", env={"SESSIONLOG_NOW": "2026-12-15T08:00:00+01:00"})
     answer = json.loads(later.stdout)
     assert answer["decisions"] == []
@@ -137,6 +142,8 @@ def test_the_index_is_written_at_consolidation_and_matches_a_rebuild(native_repo
     assert [(i["text"], i["how"]) for _, i in hook if i["kind"] == "decision"] == [
         ("Decision: retry card charges once, because the gateway deduplicates now", "replaces")]
     assert context_index.read(state, "app.py") == []
+    # With a today, the hook's reader leaves out what has expired (none here).
+    assert context_index.read(state, "payments.py", today="2026-12-01") == hook
     shards = sorted(p.name for p in (state / "context-index").iterdir())
     assert shards and len(shards) <= context_index.SHARDS
     # Stdlib-readable and small enough for the hook: no archive text beyond the items.

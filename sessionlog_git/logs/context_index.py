@@ -66,10 +66,12 @@ def shard_name(key: str) -> str:
     return f"{zlib.crc32(key.encode('utf-8')) % SHARDS:02x}.json"
 
 
-def read(state_path: Path, path: str) -> list[tuple[str, dict[str, Any]]]:
+def read(state_path: Path, path: str, today: str = "") -> list[tuple[str, dict[str, Any]]]:
     """What the pre-edit hook calls: (key, item) for the live items concerning `path`, each
     once, by key strength, reading only the shards its keys fall in. [] when there is no
-    index (the hook then stays silent; the next commit writes it)."""
+    index (the hook then stays silent; the next commit writes it).
+
+    `today` (YYYY-MM-DD): leave out the decisions whose `Expires:` date has come."""
     folder = state_path / CONTEXT_SHARDS
     loaded: dict[str, Any] = {}
     seen: set[str] = set()
@@ -83,9 +85,12 @@ def read(state_path: Path, path: str) -> list[tuple[str, dict[str, Any]]]:
                 loaded[name] = {}
         shard = loaded[name]
         for item in shard.get(key, ()) if isinstance(shard, dict) else ():
-            if isinstance(item, dict) and item.get("id") not in seen:
-                seen.add(item.get("id", ""))
-                out.append((key, item))
+            if not isinstance(item, dict) or item.get("id") in seen:
+                continue
+            if today and item.get("expires") and str(item["expires"]) <= today:
+                continue
+            seen.add(item.get("id", ""))
+            out.append((key, item))
     return out
 
 
