@@ -42,3 +42,6 @@ DEFAULTS = {
     "projects": [],
     "push_fix": False,
 }
+CONTEXT_INDEX = "context-index.json"  # path -> live decisions, for the pre-edit hook, in STATE_DIR
+CONTEXT_SEEN = "context-index.seen.json"  # archive files folded into it, in STATE_DIR
+CONTEXT_SHARDS = "context-index"  # the index by path, sharded, for the hook, in STATE_DIR

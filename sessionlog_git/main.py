@@ -18,6 +18,7 @@ COMMANDS = {
     "consolidate": "consolidate",
     "git-hook": "git_hook",
     "why": "why",
+    "context": "context",
     "report": "report",
     "uninstall": "uninstall",
     "doctor": "doctor",
@@ -35,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     import argparse  # not at the top: the hook fast paths below never build a parser
 
     from sessionlog_git.agents.registry import ASSISTANTS, DEFAULT, EVENTS
-    from sessionlog_git.logs.kinds import taught_prefixes
+    from sessionlog_git.logs.kinds import KINDS, LIFECYCLE, taught_prefixes
 
     parser = argparse.ArgumentParser(
         prog="sessionlog",
@@ -63,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("log", help="append an entry to today's temp log")
     p.add_argument("title", help="what happened, in one line")
     p.add_argument("bullets", nargs="*", metavar="BULLET",
-                   help=f"one line each; prefixes carry meaning: {', '.join(taught_prefixes())}")
+                   help="one line each; prefixes carry meaning: "
+                   + ", ".join(taught_prefixes((*KINDS[:6], *LIFECYCLE))))
     p.add_argument("--project", default=None, help="project name (default: from .sessionlog.yaml)")
     p.add_argument("--agent", default=None,
                    help="the assistant that wrote this entry (claude-code, codex, gemini, ...); "
@@ -81,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="PATH[:LINE]",
                    help="a file in git, optionally with a line number (without: its last commit)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("context", help="the live decisions, open blockers and failed attempts "
+                       "that concern a file")
+    p.add_argument("path", nargs="?", default="", metavar="PATH", help="a file or folder")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--rebuild-index", action="store_true",
+                   help="rewrite the index the pre-edit hook reads from the whole archive")
 
     p = sub.add_parser("report", help="digests from the archive: weekly, blockers, time, onboarding")
     p.add_argument("kind", choices=("weekly", "blockers", "time", "onboarding"))

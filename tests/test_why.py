@@ -75,7 +75,7 @@ def test_why_json_and_a_file_without_a_line(native_repo: Repo) -> None:
     assert sorted(titles) == ["Implemented user authentication", "Wired auth.py into the app"]
     auth = next(e for e in answer["entries"] if e["title"] == "Implemented user authentication")
     assert auth["decisions"] == [{"text": "Decision: RS256 over HS256, because key rotation is required",
-                                  "reason": "key rotation is required"}]
+                                  "reason": "key rotation is required", "state": "live", "expires": ""}]
     assert auth["author"] == "ada" and auth["date"] == "2026-11-25" and auth["time"] == "14:30"
     assert auth["link"].startswith("logs/archive/2026-11/shop/ada/2026-11-25-")
     assert (repo.path / auth["link"]).is_file()

@@ -23,9 +23,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sessionlog_git import gitops
-from sessionlog_git.base.clock import format_offset
+from sessionlog_git.base.clock import format_offset, now
 from sessionlog_git.base.names import slug
 from sessionlog_git.errors import SessionlogError
+from sessionlog_git.insight.context import mark_lifecycle, naming
+from sessionlog_git.logs.entries import Entry
 from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.views import Record, ordered, record_brief
 from sessionlog_git.workspace import Workspace
@@ -304,6 +306,18 @@ def _span(minutes: int) -> str:
     return f"{amount} {'before' if minutes < 0 else 'after'} the commit"
 
 
+def _bullets(entry: Entry) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    decisions = 0
+    for b in entry.bullets:
+        index = None
+        if b.kind == "decision":
+            index, decisions = decisions, decisions + 1
+        if b.kind != "summary" and b.text.strip():
+            out.append({"kind": b.kind, "text": _one_line(b.text), "decision": index})
+    return out
+
+
 def entry_view(ws: Workspace, found: Found) -> dict[str, Any]:
     record, entry = found.record, found.record.entry
     brief = {("author" if k == "user" else k): v for k, v in record_brief(record).items() if k != "agent"}
@@ -316,8 +330,8 @@ def entry_view(ws: Workspace, found: Found) -> dict[str, Any]:
         "blockers": [_one_line(b.text) for b in entry.bullets if b.kind in ("blocker", "unblock")],
         "next": [_one_line(b.text) for b in entry.of_kind("next")],
         # The whole entry, every bullet and line in order, with its kind ("note": a plain bullet).
-        "bullets": [{"kind": b.kind, "text": _one_line(b.text)} for b in entry.bullets
-                    if b.kind != "summary" and b.text.strip()],
+        # A decision bullet carries its place in "decisions", where its lifecycle is marked.
+        "bullets": _bullets(entry),
         "link": str(PurePosixPath(ws.config.logs_dir, record.source)),
         "score": found.score,
         "minutes_from_commit": found.minutes,
@@ -332,10 +346,18 @@ def explain(ws: Workspace, spec: str, cwd: Path | None = None) -> dict[str, Any]
     found = consolidated(ws, target)
     match = "consolidated"
     names: set[str] = set()
+    if not found:  # the commit link is gone: entries that name the file, then nearest in time
+        found = sorted((Found(r, score(r, target), _minutes(r, commit)) for r in naming(ws, target.path)),
+                       key=lambda f: (-f.score, abs(f.minutes), f.record.sort_key()))
+        match = "named"
     if not found:
         names = author_names(ws, commit)
         found = nearest(ws, target, names)
         match = "nearest" if found else "none"
+    entries = mark_lifecycle(
+        ws, [entry_view(ws, f) for f in found], [f.record for f in found],
+        lambda r: entry_view(ws, Found(r, 0.0, _minutes(r, commit))), now(ws.config.timezone).at.date(),
+    )
     return {
         "path": target.path,
         "line": target.line,
@@ -352,5 +374,5 @@ def explain(ws: Workspace, spec: str, cwd: Path | None = None) -> dict[str, Any]
         "match": match,
         "author_names": sorted(names),
         "window_hours": int(NEAREST_WINDOW.total_seconds() // 3600),
-        "entries": [entry_view(ws, f) for f in found],
+        "entries": entries,
     }

@@ -12,6 +12,7 @@ from typing import Any
 
 from sessionlog_git.logs.entries import Bullet, Entry, TempLog, parse
 from sessionlog_git.logs.layout import archive_match, month_of
+from sessionlog_git.logs.lifecycle import Decision, expiry
 from sessionlog_git.logs.views import Blocker, BlockerBook, Record, StatusState, ordered
 
 ID_LENGTH = 10
@@ -228,6 +229,12 @@ def _state_json(key: str, state: StatusState, carry: list[Record]) -> dict[str, 
             for b in state.closed if b.closed_by is not None and b.closing is not None
         ],
         "decisions": [[_record_json(r), _bullet_json(b)] for r, b in state.decisions],
+        "live": [[_record_json(d.record), _bullet_json(d.bullet)] for d in state.lifecycle.live],
+        "retired": [
+            [_record_json(d.record), _bullet_json(d.bullet), _record_json(d.retired_by),
+             _bullet_json(d.retiring), d.how, [_bullet_json(n.bullet) for n in d.replacements]]
+            for d in state.retired if d.retired_by is not None and d.retiring is not None
+        ],
         "carry": [_record_json(r) for r in carry],
     }
 
@@ -246,6 +253,15 @@ def _state_from_json(project: str, data: dict[str, Any]) -> tuple[StatusState, l
         closed=[Blocker(rec(r), bul(b), rec(cr), bul(cb)) for r, b, cr, cb in data["closed"]],
         decisions=[(rec(r), bul(b)) for r, b in data["decisions"]],
     )
+    for r, b in data["live"]:  # a checkpoint from before decisions had a lifecycle: KeyError
+        record = rec(r)
+        state.lifecycle.add(Decision(record, bul(b), expiry(record.entry)))
+    for r, b, by, bb, how, new in data["retired"]:
+        record, later = rec(r), rec(by)
+        state.retired.append(Decision(
+            record, bul(b), expiry(record.entry), later, bul(bb), how,
+            [Decision(later, bul(n), expiry(later.entry)) for n in new],
+        ))
     return state, [rec(r) for r in data["carry"]]
 
 

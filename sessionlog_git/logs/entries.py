@@ -120,6 +120,21 @@ def _parse_meta(body: str) -> dict[str, str]:
     return out
 
 
+EXPIRES_PROBLEM = (
+    "Expires: needs a date as YYYY-MM-DD; kept verbatim, and the entry's decisions do not "
+    "expire (write it as 'Expires: 2026-12-31')"
+)
+
+
+def expiry_date(text: str) -> date | None:
+    """The date of an `Expires: YYYY-MM-DD` bullet; None when it has no valid one."""
+    head, _, rest = text.partition(":")
+    if head.strip().lower() != "expires":
+        return None
+    words = rest.split()
+    return _parse_date(words[0].rstrip(".,;")) if words else None
+
+
 def _meta_values(body: str) -> dict[str, str] | None:
     """The key=value pairs of a sessionlog comment; None unless that is all it holds.
 
@@ -237,6 +252,8 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
             bullet_lines = [bullet["text"].strip()]
             bullet_kind = classify(bullet_lines[0])
             bullet_line = number
+            if bullet_kind == "expires" and expiry_date(bullet_lines[0]) is None:
+                log.problems.append(Problem(number, EXPIRES_PROBLEM, line))
             continue
         if not stripped:
             flush_bullet()

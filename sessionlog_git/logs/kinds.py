@@ -12,10 +12,15 @@ KIND_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("unblock", ("unblocked:", "resolved:")),
     ("blocker", ("blocked on:", "blocked by:", "blocked:", "waiting on:", "waiting for:")),
     ("decision", ("decision:", "rejected:", "decided:", "chose:", "chose ")),
+    ("supersede", ("supersedes:",)),
+    ("revert", ("reverted:",)),
+    ("expires", ("expires:",)),
     ("finding", ("tried:", "root cause:")),
     ("next", ("next:", "next step:", "next steps:")),
 )
-KINDS = ("decision", "finding", "blocker", "unblock", "next", "summary", "note", "text")
+KINDS = ("decision", "finding", "blocker", "unblock", "next", "summary", "supersede", "revert",
+         "expires", "note", "text")
+LIFECYCLE = ("supersede", "revert", "expires")  # retire a decision (see logs.lifecycle)
 TAUGHT_PER_KIND = {"decision": 2}  # `Rejected:` records the alternative not taken
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sessionlog_git.base.clock import format_offset
 from sessionlog_git.logs.entries import Bullet, Entry
 from sessionlog_git.logs.layout import month_of
+from sessionlog_git.logs.lifecycle import Decision, DecisionBook
 
 RECENT_DECISIONS = 10
 RECENTLY_CLOSED = 10
@@ -63,7 +64,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-_DETAIL_KINDS = frozenset(("decision", "finding", "blocker", "unblock"))
+_DETAIL_KINDS = frozenset(("decision", "supersede", "revert", "expires", "finding", "blocker", "unblock"))
 
 
 def record_brief(record: Record) -> dict[str, Any]:
@@ -226,11 +227,16 @@ class StatusState:
     next_steps: dict[str, Record] = field(default_factory=dict)
     closed: list[Blocker] = field(default_factory=list)  # the latest, in the order closed
     decisions: list[tuple[Record, Bullet]] = field(default_factory=list)  # the latest
+    # Every live decision (a Supersedes:/Reverted: is matched against all of them), and the
+    # latest retired ones: see logs/lifecycle.py.
+    lifecycle: DecisionBook[Record] = field(default_factory=lambda: DecisionBook(_words))
+    retired: list[Decision[Record]] = field(default_factory=list)
 
     def feed(self, records: Iterable[Record]) -> StatusState:
         """Fold in records that all come after everything fed before (already ordered)."""
         for record in records:
             self.last[record.user] = record
+            self.retired += self.lifecycle.feed(record)
             for bullet in record.entry.bullets:
                 if bullet.kind == "next":
                     self.next_steps[record.user] = record
@@ -244,6 +250,7 @@ class StatusState:
                         self.closed.append(closed)
             del self.decisions[:-RECENT_DECISIONS]
             del self.closed[:-RECENTLY_CLOSED]
+            del self.retired[:-RECENTLY_CLOSED]
         return self
 
 
@@ -262,9 +269,8 @@ def status_view(project: str, state: StatusState) -> dict[str, Any]:
         "contributors": [{**_entry_view(state.last[user]), "name": user} for user in sorted(state.last)],
         "open_blockers": [_blocker_view(b) for b in state.book.still_open],
         "recently_closed": [_blocker_view(b) for b in reversed(state.closed)],
-        "decisions": [
-            {**_entry_view(r), "text": _one_line(b.text)} for r, b in reversed(state.decisions)
-        ],
+        "decisions": [_decision_view(d) for d in reversed(state.lifecycle.live[-RECENT_DECISIONS:])],
+        "retired_decisions": [_decision_view(d) for d in reversed(state.retired)],
         "next_steps": [
             {**_entry_view(state.next_steps[user]), "name": user} for user in sorted(state.next_steps)
         ],
@@ -278,4 +284,19 @@ def _blocker_view(blocker: Blocker) -> dict[str, Any]:
             **_entry_view(blocker.closed_by),
             "text": _one_line(blocker.closing.text),
         }
+    return view
+
+
+def _decision_view(decision: Decision[Record]) -> dict[str, Any]:
+    """A decision as the status file lists it: live ones with their expiry date (no clock
+    here: it is applied where a "now" exists), retired ones with what retired them."""
+    view = {
+        **_entry_view(decision.record),
+        "text": decision.text,
+        "expires": decision.expires.isoformat() if decision.expires else "",
+        "how": decision.how,
+    }
+    if decision.retired_by is not None and decision.retiring is not None:
+        view["by"] = {**_entry_view(decision.retired_by), "text": _one_line(decision.retiring.text)}
+        view["replacements"] = [d.text for d in decision.replacements]
     return view

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sessionlog_git.base.fsutil import atomic_write_bytes
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.logs import layout
+from sessionlog_git.logs import context_index, layout
 from sessionlog_git.logs.layout import PendingLog
 from sessionlog_git.pipeline import framework, ledger
 from sessionlog_git.workspace import Workspace
@@ -417,6 +417,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
         gitops.stage(top, to_stage)
         result.staged = to_stage
     _fault("staged")
+    context_index.update(ws, sorted(archives))
     _trim_pending(ws, taken, result)
     _fault("pending-trimmed")
     return result

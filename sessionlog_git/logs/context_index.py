@@ -1,0 +1,500 @@
+"""Which live reasoning concerns which file: the fold behind `sessionlog context`, and the
+index consolidation keeps of it for the pre-edit hook.
+
+An item is a live decision, an open blocker or a recorded failed attempt (`Tried:`,
+`Root cause:`), with the paths it concerns. A record concerns a path when the commit that
+carried it changed the path (the archive file and the code land in one commit), or when its
+text names the path (a token with a `/`, a file at the top, or a bare file name such as
+`payments.py`, which then concerns every file of that name). A decision that replaces a
+superseded one also concerns every path the superseded one did, so the replacement reaches
+the files the old decision explained.
+
+The index (`.sessionlog/context-index.json`, ignored, rebuildable) holds only live items; the
+pre-edit hook reads it through `read`, which opens only the shards (`.sessionlog/context-index/
+NN.json`, by a checksum of the key) that the file's keys fall in, never the archive::
+
+    {"v": 1,
+     "paths": {"payments.py": ["<id>", ...], "*/payments.py": [...], "services/api": [...]},
+     "items": {"<id>": {"kind": "decision", "text": "Decision: ...", "date": "2026-11-25",
+                        "at": "2026-11-25T14:30:00+01:00", "author": "ada", "project": "shop",
+                        "link": "logs/archive/2026-11/shop/ada/2026-11-25-<id>.md", "line": 12,
+                        "expires": "", "replaces": [{"how": "superseded", "text": "..."}]}}}
+
+A key is a repository path (a file or a folder covering what is below it) or `*/NAME` (any
+file named NAME). `read(state_path, path)` is all the hook needs: standard library only.
+
+Consolidation folds the new archive files in (`update`): their records concern the files
+staged in the commit being made and the paths they name. `rebuild` folds the whole archive
+with the commit links read from history, and runs whenever the index is missing, damaged or
+from another version; its result is what an exact recompute gives.
+"""
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from sessionlog_git.constants import CONTEXT_INDEX, CONTEXT_SEEN, CONTEXT_SHARDS
+
+if TYPE_CHECKING:
+    from sessionlog_git.logs.views import Record
+    from sessionlog_git.workspace import Workspace
+
+VERSION = 1
+SHARDS = 256  # the hook reads the shards of one file's keys, not the whole index
+FINDINGS_PER_KEY = 5  # the newest recorded failed attempts kept per path key
+TEXT_LIMIT = 400  # characters of an item's text kept in the index (the hook shortens further)
+COMMIT = "commit"  # the commit that carried the entry changed the path
+NAMED = "named"  # the entry's text names the path
+REPLACES = "replaces"  # a decision inherits the paths of the one it superseded
+_BARE_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.[A-Za-z][A-Za-z0-9]{0,7}$")
+_TOKEN = re.compile(r"[A-Za-z0-9_.@+\-/]+")
+
+
+# --- reading (standard library only: the pre-edit hook runs this) ----------------------------
+
+
+def index_path(state_path: Path) -> Path:
+    return state_path / CONTEXT_INDEX
+
+
+def shard_name(key: str) -> str:
+    """The shard file a key's items are in (a checksum, not a hash: no import cost)."""
+    return f"{zlib.crc32(key.encode('utf-8')) % SHARDS:02x}.json"
+
+
+def read(state_path: Path, path: str, today: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """What the pre-edit hook calls: (key, item) for the live items concerning `path`, each
+    once, by key strength, reading only the shards its keys fall in. [] when there is no
+    index (the hook then stays silent; the next commit writes it).
+
+    `today` (YYYY-MM-DD): leave out the decisions whose `Expires:` date has come."""
+    folder = state_path / CONTEXT_SHARDS
+    loaded: dict[str, Any] = {}
+    seen: set[str] = set()
+    out: list[tuple[str, dict[str, Any]]] = []
+    for key in keys_for(path):
+        name = shard_name(key)
+        if name not in loaded:
+            try:
+                loaded[name] = json.loads((folder / name).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                loaded[name] = {}
+        shard = loaded[name]
+        for item in shard.get(key, ()) if isinstance(shard, dict) else ():
+            if not isinstance(item, dict) or item.get("id") in seen:
+                continue
+            if today and item.get("expires") and str(item["expires"]) <= today:
+                continue
+            seen.add(item.get("id", ""))
+            out.append((key, item))
+    return out
+
+
+def load(state_path: Path) -> dict[str, Any] | None:
+    """The index, or None when it is missing, damaged or from another version."""
+    try:
+        data = json.loads(index_path(state_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("v") != VERSION:
+        return None
+    if not isinstance(data.get("paths"), dict) or not isinstance(data.get("items"), dict):
+        return None
+    return data
+
+
+def keys_for(path: str) -> list[str]:
+    """The index keys that concern `path` (POSIX, relative to the top): itself, the folders
+    above it, and its bare name."""
+    clean = path.strip().strip("/")
+    parts = clean.split("/")
+    keys = [clean]
+    keys += ["/".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)]
+    keys.append("*/" + parts[-1])
+    return keys
+
+
+def lookup(index: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]:
+    """(key, item) for the live items concerning `path`, each once, by key strength."""
+    seen: set[str] = set()
+    out: list[tuple[str, dict[str, Any]]] = []
+    paths, items = index["paths"], index["items"]
+    for key in keys_for(path):
+        for ident in paths.get(key, ()):
+            item = items.get(ident)
+            if item is not None and ident not in seen:
+                seen.add(ident)
+                out.append((key, item))
+    return out
+
+
+# --- the fold ---------------------------------------------------------------------------------
+
+
+def named_keys(texts: Iterable[str], top: Path) -> set[str]:
+    """The index keys for the paths an entry's text names (see logs/routing.named_paths)."""
+    from sessionlog_git.logs.routing import named_paths
+
+    texts = list(texts)
+    keys = {p.removeprefix("./").strip("/") for p in named_paths(texts, top)}
+    for text in texts:
+        for token in _TOKEN.findall(text):
+            token = token.strip(".,;:()[]'\"`")
+            if "/" not in token and _BARE_FILE.match(token):
+                keys.add("*/" + token)
+    return {k for k in keys if k and k != "*/"}
+
+
+def _item_id(record: Record, line: int) -> str:
+    return f"{record.source}#{line}"
+
+
+class Fold:
+    """Live items and the paths they concern, fed records in time order.
+
+    `update` and `rebuild` feed the same fold; `items` and `paths` are the index's shape.
+    """
+
+    def __init__(self, logs_dir: str, data: dict[str, Any] | None = None) -> None:
+        from sessionlog_git.logs.lifecycle import Decision, DecisionBook
+        from sessionlog_git.logs.views import Blocker, BlockerBook, Record, _words
+
+        self.logs_dir = logs_dir
+        self.items: dict[str, dict[str, Any]] = {}
+        self.keys: dict[str, dict[str, str]] = {}  # id -> {key: how}
+        self._books: dict[str, DecisionBook[Record]] = {}
+        self._blockers: dict[str, BlockerBook] = {}
+        self._ids: dict[int, str] = {}  # id(Decision or Blocker) -> item id
+        self._words = _words
+        self._decision, self._blocker, self._record = Decision, Blocker, Record
+        self._decision_book, self._blocker_book = DecisionBook, BlockerBook
+        if data:
+            self._restore(data)
+
+    def _restore(self, data: dict[str, Any]) -> None:
+        from sessionlog_git.logs.entries import Bullet, Entry, classify, expiry_date
+
+        by_id: dict[str, set[str]] = {}
+        for key, ids in data["paths"].items():
+            for ident in ids:
+                by_id.setdefault(ident, set()).add(key)
+        stored = sorted(data["items"].items(), key=lambda kv: (kv[1]["at"], kv[0]))
+        from datetime import datetime
+
+        for ident, item in stored:
+            self.items[ident] = item
+            self.keys[ident] = dict(item.get("keys") or {k: NAMED for k in by_id.get(ident, ())})
+            if item["kind"] == "finding":
+                continue
+            bullet = Bullet(classify(item["text"]), item["text"], item["line"])
+            entry = Entry(None, "", [bullet], at=datetime.fromisoformat(item["at"]))
+            record = self._record(entry, item["project"], item["author"], item["source"])
+            if item["kind"] == "decision":
+                expires = expiry_date("Expires: " + item["expires"]) if item["expires"] else None
+                decision = self._decision(record, bullet, expires)
+                self._book(item["project"]).add(decision)
+                self._ids[id(decision)] = ident
+            else:
+                blocker = self._blocker(record, bullet)
+                self._blocker_book_of(item["project"]).add(blocker)
+                self._ids[id(blocker)] = ident
+
+    def _book(self, project: str) -> Any:
+        if project not in self._books:
+            self._books[project] = self._decision_book(self._words)
+        return self._books[project]
+
+    def _blocker_book_of(self, project: str) -> Any:
+        if project not in self._blockers:
+            self._blockers[project] = self._blocker_book()
+        return self._blockers[project]
+
+    def _add(self, record: Record, line: int, kind: str, text: str, keys: dict[str, str],
+             extra: dict[str, Any] | None = None) -> str:
+        ident = _item_id(record, line)
+        self.items[ident] = {
+            "kind": kind,
+            "text": " ".join(text.split())[:TEXT_LIMIT],
+            "date": record.at.date().isoformat(),
+            "at": record.at.isoformat(),
+            "author": record.user,
+            "project": record.project,
+            "source": record.source,
+            "link": str(PurePosixPath(self.logs_dir, record.source)),
+            "line": line,
+            "expires": "",
+            "replaces": [],
+            **(extra or {}),
+        }
+        self.keys[ident] = dict(keys)
+        return ident
+
+    def _drop(self, ident: str | None) -> dict[str, str]:
+        if ident is None:
+            return {}
+        self.items.pop(ident, None)
+        return self.keys.pop(ident, {})
+
+    def feed(self, record: Record, keys: dict[str, str]) -> None:
+        """Fold in one record (after all fed before) that concerns `keys` ({key: how})."""
+        project = record.project
+        new, retired = self._book(project).step(record)
+        inherited: dict[str, str] = {}
+        replaced: list[dict[str, str]] = []
+        for old in retired:
+            old_keys = self._drop(self._ids.pop(id(old), None))
+            if old.how == "superseded":
+                inherited.update({k: REPLACES for k in old_keys if k not in keys})
+                replaced.append({"how": old.how, "text": old.text[:TEXT_LIMIT]})
+        for decision in new:
+            extra = {
+                "expires": decision.expires.isoformat() if decision.expires else "",
+                "replaces": replaced,
+            }
+            ident = self._add(record, decision.bullet.line, "decision", decision.bullet.text,
+                              {**inherited, **keys}, extra)
+            self._ids[id(decision)] = ident
+        book = self._blocker_book_of(project)
+        for bullet in record.entry.bullets:
+            if bullet.kind == "blocker":
+                blocker = self._blocker(record, bullet)
+                book.add(blocker)
+                self._ids[id(blocker)] = self._add(record, bullet.line, "blocker", bullet.text, keys)
+            elif bullet.kind == "unblock":
+                closed = book.close(record, bullet)
+                if closed is not None:
+                    self._drop(self._ids.pop(id(closed), None))
+            elif bullet.kind == "finding":
+                self._add(record, bullet.line, "finding", bullet.text, keys)
+
+    def data(self, findings_per_key: int | None = FINDINGS_PER_KEY) -> dict[str, Any]:
+        """The index: live items oldest first, each key's ids in that order. Findings never
+        retire, so the index keeps only the newest `findings_per_key` of each key (the same
+        cut whether folded commit by commit or rebuilt); `context` asks for all (None)."""
+        order = sorted(self.items, key=lambda i: (self.items[i]["at"], i))
+        findings: dict[str, int] = {}
+        kept_keys: dict[str, dict[str, str]] = {}
+        for ident in reversed(order):
+            keys = self.keys.get(ident, {})
+            if self.items[ident]["kind"] == "finding":
+                keys = {k: h for k, h in keys.items()
+                        if findings_per_key is None or findings.get(k, 0) < findings_per_key}
+                for key in keys:
+                    findings[key] = findings.get(key, 0) + 1
+                if not keys:
+                    continue  # concerns no path (any more), and retires nothing: dropped
+            # A live decision or open blocker that concerns no path stays: a later
+            # Supersedes:/Unblocked: is matched against all of them, as in a rebuild.
+            kept_keys[ident] = keys
+        paths: dict[str, list[str]] = {}
+        items: dict[str, dict[str, Any]] = {}
+        for ident in order:
+            if ident not in kept_keys:
+                continue
+            keys = kept_keys[ident]
+            items[ident] = {**self.items[ident], "keys": keys}
+            for key in keys:
+                paths.setdefault(key, []).append(ident)
+        return {"v": VERSION, "paths": paths, "items": items}
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _save(ws: Workspace, data: dict[str, Any], seen: Sequence[str]) -> None:
+    from sessionlog_git.base.fsutil import atomic_write_text
+
+    state = ws.config.state_path
+    _save_shards(state, data)
+    atomic_write_text(index_path(state), json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    atomic_write_text(state / CONTEXT_SEEN, json.dumps(sorted(set(seen))))
+
+
+def _save_shards(state: Path, data: dict[str, Any]) -> None:
+    """Write the shards that changed, remove the ones no key falls in any more."""
+    from sessionlog_git.base.fsutil import atomic_write_text
+
+    shards: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    items = data["items"]
+    for key, ids in data["paths"].items():
+        shards.setdefault(shard_name(key), {})[key] = [
+            {**{k: v for k, v in items[i].items() if k not in ("keys", "source")}, "id": i,
+             "how": items[i]["keys"][key]}
+            for i in ids
+        ]
+    folder = state / CONTEXT_SHARDS
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(SHARDS):
+        name = f"{number:02x}.json"
+        path = folder / name
+        if name not in shards:
+            path.unlink(missing_ok=True)
+            continue
+        text = json.dumps(shards[name], ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                continue
+        except OSError:
+            pass
+        atomic_write_text(path, text)
+
+
+def _load_seen(ws: Workspace) -> set[str] | None:
+    try:
+        data = json.loads((ws.config.state_path / CONTEXT_SEEN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return set(data) if isinstance(data, list) and all(isinstance(s, str) for s in data) else None
+
+
+def _own(ws: Workspace, path: str) -> bool:
+    from sessionlog_git.config import CONFIG_NAME
+
+    cfg = ws.config
+    ours = (cfg.logs_dir.rstrip("/") + "/", cfg.pending_dir.rstrip("/") + "/", ".sessionlog/")
+    return path == CONFIG_NAME or path.startswith(ours)
+
+
+def record_keys(ws: Workspace, record: Record, changed: Iterable[str]) -> dict[str, str]:
+    """What a record concerns: the files its commit changed, and the paths it names."""
+    texts = [record.entry.title, *(b.text for b in record.entry.bullets)]
+    keys = {k: NAMED for k in named_keys(texts, ws.top)}
+    keys.update({p: COMMIT for p in changed if not _own(ws, p)})
+    return keys
+
+
+def staged_files(ws: Workspace) -> list[str]:
+    """The files of the commit being made (the index git gave the hook)."""
+    from sessionlog_git import gitops
+
+    out = gitops.run("diff", "--cached", "--name-only", "--no-renames", "-z", cwd=ws.top, check=False)
+    return [p for p in out.split("\0") if p]
+
+
+def update(ws: Workspace, archived: Sequence[str]) -> None:
+    """Fold newly consolidated archive files (paths from the top) into the index.
+
+    Called by consolidation; an index that cannot be read is rebuilt instead. It is a cache:
+    a failure to write it costs a rebuild later, never a commit.
+    """
+    try:
+        _update(ws, archived)
+    except (OSError, ValueError, KeyError, TypeError):
+        index_path(ws.config.state_path).unlink(missing_ok=True)
+
+
+def _update(ws: Workspace, archived: Sequence[str]) -> None:
+    from sessionlog_git.logs.archive import records_at
+    from sessionlog_git.logs.views import ordered
+
+    if not archived:
+        return
+    cfg = ws.config
+    data, seen = load(cfg.state_path), _load_seen(ws)
+    if data is None or seen is None:
+        # The commit being made is not in the history yet: its files link its archive files.
+        staged = set(staged_files(ws))
+        rebuild(ws, {_source(cfg.logs_dir, rel): staged for rel in archived})
+        return
+    fresh = [rel for rel in archived if _source(cfg.logs_dir, rel) not in seen]
+    if not fresh:
+        return
+    records: list[Record] = []
+    for rel in fresh:
+        records += records_at(rel, (ws.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone)
+    fold = Fold(cfg.logs_dir, data)
+    changed = staged_files(ws)
+    for record in ordered(records):
+        fold.feed(record, record_keys(ws, record, changed))
+    _save(ws, fold.data(), [*seen, *(_source(cfg.logs_dir, rel) for rel in fresh)])
+
+
+def _source(logs_dir: str, rel: str) -> str:
+    return str(PurePosixPath(rel).relative_to(logs_dir))
+
+
+def commit_links(ws: Workspace, path: str | None = None) -> dict[str, set[str]]:
+    """Archive source (relative to the logs folder) -> the files the commit that added it
+    changed; with `path`, only commits that changed `path` (and only that file is listed).
+
+    One `git log` over the history. A merge's own diff is not read (its parents' commits
+    are); a squash merge, a cherry-pick or a rebased commit is an ordinary commit.
+    """
+    from sessionlog_git import gitops
+    from sessionlog_git.logs.layout import archive_match
+
+    cfg = ws.config
+    prefix = str(PurePosixPath(cfg.logs_dir, "archive")) + "/"
+    specs = [path, prefix] if path is not None else []
+    out = gitops.run(
+        "log", "--format=%x00%H", "--name-status", "--no-renames", "-z", "--", *specs,
+        cwd=ws.top, check=False,
+    )
+    # -z layout: NUL sha NUL, then (status NUL path NUL)*, a status led by a newline.
+    links: dict[str, set[str]] = {}
+    commits: list[tuple[list[str], list[str]]] = []  # (changed files, added archive files)
+    tokens = out.split("\0")
+    i = 0
+    while i < len(tokens):
+        token = tokens[i].strip()
+        if not token:
+            if i + 1 < len(tokens) and tokens[i + 1].strip():
+                commits.append(([], []))
+                i += 2  # the sha
+            else:
+                i += 1
+            continue
+        name = tokens[i + 1] if i + 1 < len(tokens) else ""
+        i += 2
+        if not commits or not name:
+            continue
+        changed, added = commits[-1]
+        changed.append(name)
+        if token.startswith("A") and name.startswith(prefix) and archive_match(PurePosixPath(name).name):
+            added.append(name)
+    for changed, added in commits:
+        files = [f for f in changed if not _own(ws, f) and (path is None or f == path)]
+        if path is not None and not files:
+            continue
+        for rel in added:
+            links.setdefault(_source(cfg.logs_dir, rel), set()).update(files)
+    return links
+
+
+def all_records(ws: Workspace) -> list[Record]:
+    """Every archived entry of every project, in time order, through the parse cache that
+    consolidation keeps (a file is parsed once for as long as it exists)."""
+    from sessionlog_git.logs import archive, layout
+    from sessionlog_git.logs.views import ordered
+
+    cfg = ws.config
+    folders = sorted({(log.project, log.month)
+                      for log in layout.walk(layout.archive_root(cfg.logs_path), archive=True)})
+    records: list[Record] = []
+    for project, month in folders:
+        # Unreadable archive files yield nothing here; `sessionlog check` reports them.
+        records += archive.month_records(cfg.logs_path, project, month, cfg.timezone,
+                                         cfg.state_path / "cache")
+    return ordered(records)
+
+
+def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None) -> dict[str, Any]:
+    """The index from the whole archive and history; written, and returned.
+
+    `being_committed`: archive source -> the files of the commit being made, which carries it.
+    """
+    cfg = ws.config
+    records = all_records(ws)
+    links = commit_links(ws)
+    for source, files in (being_committed or {}).items():
+        links.setdefault(source, set()).update(files)
+    fold = Fold(cfg.logs_dir)
+    for record in records:
+        fold.feed(record, record_keys(ws, record, links.get(record.source, ())))
+    data = fold.data()
+    _save(ws, data, sorted({r.source for r in records}))
+    return data

@@ -1,0 +1,183 @@
+"""Decisions over time: which decisions are still in force, and what replaced the others.
+
+Pure functions over archived records, in time order; nothing here is written back to the
+archive, which stays verbatim. The rules:
+
+* Every `Decision:` (`Decided:`, `Chose`, `Rejected:`) bullet starts a live decision.
+* A `Supersedes:` bullet retires the live decision of the same project it shares the most
+  words with (the oldest on a tie); sharing none, its own author's most recent live decision.
+  This is the rule an `Unblocked:` bullet closes a blocker by. The decisions of the
+  superseding entry are the replacement; an entry with none stands its `Supersedes:` bullet
+  as the new decision (its text says what changed).
+* A `Reverted:` bullet retires a decision the same way, with no replacement.
+* An `Expires: YYYY-MM-DD` bullet gives every decision of its entry that date. The views have
+  no clock, so they only show the date; what has a "now" (`context`, `why`, reports, the
+  pre-edit hook) treats a decision as retired from that date on (`Decision.state(today)`).
+
+Within one entry, its `Supersedes:`/`Reverted:` bullets are matched before its own decisions
+are added, so an entry never retires its own decision.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import chain
+from typing import Generic, Protocol, TypeVar
+
+from sessionlog_git.logs.entries import Bullet, Entry, expiry_date
+
+SUPERSEDED = "superseded"
+REVERTED = "reverted"
+EXPIRED = "expired"
+LIVE = "live"
+
+
+class RecordLike(Protocol):
+    """What the lifecycle needs of an archived entry (views.Record is one)."""
+
+    @property
+    def entry(self) -> Entry: ...
+
+    @property
+    def project(self) -> str: ...
+
+    @property
+    def user(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def at(self) -> datetime: ...
+
+
+R = TypeVar("R", bound=RecordLike)
+
+
+def expiry(entry: Entry) -> date | None:
+    """The first valid `Expires:` date of an entry (it applies to all its decisions)."""
+    for bullet in entry.bullets:
+        if bullet.kind == "expires":
+            found = expiry_date(bullet.text)
+            if found is not None:
+                return found
+    return None
+
+
+@dataclass(eq=False)
+class Decision(Generic[R]):
+    record: R
+    bullet: Bullet
+    expires: date | None = None
+    retired_by: R | None = None
+    retiring: Bullet | None = None  # the Supersedes:/Reverted: bullet
+    how: str = ""  # SUPERSEDED or REVERTED once retired by a later entry
+    replacements: list[Decision[R]] = field(default_factory=list)
+    replaces: list[Decision[R]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.bullet.text.split())
+
+    def state(self, today: date | None = None) -> str:
+        """LIVE, SUPERSEDED, REVERTED, or (only with a `today`) EXPIRED."""
+        if self.how:
+            return self.how
+        if today is not None and self.expires is not None and self.expires <= today:
+            return EXPIRED
+        return LIVE
+
+    def live(self, today: date | None = None) -> bool:
+        return self.state(today) == LIVE
+
+
+class DecisionBook(Generic[R]):
+    """The live decisions of one project, and the rule that retires them.
+
+    `words` is the tokeniser the blocker rule uses, so both match alike. An index from
+    words to live decisions keeps a fold linear in the number of bullets.
+    """
+
+    def __init__(self, words: Callable[[str], set[str]], live: Iterable[Decision[R]] = ()) -> None:
+        self._tokens = words
+        self._live: dict[int, Decision[R]] = {}  # ids grow with time: min id = oldest
+        self._words: dict[int, set[str]] = {}
+        self._by_word: dict[str, set[int]] = {}
+        self._next = 0
+        for decision in live:
+            self.add(decision)
+
+    def add(self, decision: Decision[R]) -> None:
+        ident = self._next
+        self._next += 1
+        self._live[ident] = decision
+        self._words[ident] = words = self._tokens(decision.bullet.body)
+        for word in words:
+            self._by_word.setdefault(word, set()).add(ident)
+
+    def _take(self, record: R, bullet: Bullet) -> Decision[R] | None:
+        counts = Counter(chain.from_iterable(self._by_word.get(w, ()) for w in self._tokens(bullet.body)))
+        if counts:
+            best = max(counts.values())
+            target = min(i for i, c in counts.items() if c == best)
+        else:
+            own = [i for i, d in self._live.items() if d.record.user == record.user]
+            if not own:
+                return None
+            target = max(own)
+        decision = self._live.pop(target)
+        for word in self._words.pop(target):
+            self._by_word[word].discard(target)
+        return decision
+
+    def feed(self, record: R) -> list[Decision[R]]:
+        """Fold in one record (after all records fed before); the decisions it retired."""
+        return self.step(record)[1]
+
+    def step(self, record: R) -> tuple[list[Decision[R]], list[Decision[R]]]:
+        """Fold in one record: (the decisions it states, the decisions it retired)."""
+        bullets = record.entry.bullets
+        retired: list[Decision[R]] = []
+        retiring = [b for b in bullets if b.kind in ("supersede", "revert")]
+        for bullet in retiring:
+            found = self._take(record, bullet)
+            if found is not None:
+                found.retired_by, found.retiring = record, bullet
+                found.how = SUPERSEDED if bullet.kind == "supersede" else REVERTED
+                retired.append(found)
+        stated = [b for b in bullets if b.kind == "decision"]
+        if not stated:
+            stated = [b for b in retiring if b.kind == "supersede"]
+        new: list[Decision[R]] = []
+        if stated:
+            expires = expiry(record.entry)
+            new = [Decision(record, b, expires) for b in stated]
+            replaced = [d for d in retired if d.how == SUPERSEDED]
+            for old in replaced:
+                old.replacements = new
+            for decision in new:
+                decision.replaces = replaced
+                self.add(decision)
+        return new, retired
+
+    @property
+    def live(self) -> list[Decision[R]]:
+        """The live decisions, oldest first."""
+        return [self._live[i] for i in sorted(self._live)]
+
+
+def fold(records: Iterable[R], words: Callable[[str], set[str]]) -> list[Decision[R]]:
+    """Every decision of `records` (in time order, any projects), with its lifecycle.
+
+    Projects never retire each other's decisions: each has its own book.
+    """
+    books: dict[str, DecisionBook[R]] = {}
+    out: list[Decision[R]] = []
+    for record in records:
+        book = books.get(record.project)
+        if book is None:
+            book = books[record.project] = DecisionBook(words)
+        out += book.step(record)[0]
+    return out
