@@ -16,9 +16,11 @@ from typing import Any
 
 from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.names import is_safe
+from sessionlog_git.base.text import clip, one_line, words
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import archive, layout
-from sessionlog_git.logs.views import Blocker, Record, blockers, ordered, record_brief
+from sessionlog_git.logs.model import Blocker, Record, blockers, ordered
+from sessionlog_git.logs.views import record_brief
 from sessionlog_git.workspace import Workspace
 
 KINDS = ("weekly", "blockers", "time", "onboarding")
@@ -37,13 +39,6 @@ METHOD = (
 )
 RECURRING_SIMILARITY = 0.5  # Jaccard similarity of blocker words that makes two the same blocker
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9_.-]*")
-_STOP = frozenset(
-    (
-        "the and for with not yet but now has have had are was were been this that from into "
-        "onto our its can cannot will still until on off out any all again"
-    ).split()
-)
 _REASON = re.compile(r"\b(?:because|since|so that)\b", re.IGNORECASE)
 _SPAN = re.compile(r"^(\d{1,4})\s*([dwh])$")
 
@@ -96,14 +91,6 @@ def parse_since(text: str | None, kind: str, now: datetime) -> datetime | None:
 # --- small helpers ----------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP}
-
-
 def duration(minutes: int) -> str:
     """45 -> '45 min', 125 -> '2 h 05 min'."""
     if minutes < 60:
@@ -130,8 +117,8 @@ def _brief(record: Record, logs_dir: str) -> dict[str, Any]:
 
 def _decision(record: Record, text: str, logs_dir: str) -> dict[str, Any]:
     match = _REASON.search(text)
-    reason = _one_line(text[match.end() :]).strip(" ,.;") if match else ""
-    return {**_brief(record, logs_dir), "text": _one_line(text), "reason": reason}
+    reason = one_line(text[match.end() :]).strip(" ,.;") if match else ""
+    return {**_brief(record, logs_dir), "text": one_line(text), "reason": reason}
 
 
 def _in(at: datetime, since: datetime | None, now: datetime) -> bool:
@@ -158,7 +145,7 @@ def _blocker_view(b: Blocker, now: datetime, logs_dir: str) -> dict[str, Any]:
     opened = b.record.at
     view: dict[str, Any] = {
         **_brief(b.record, logs_dir),
-        "text": _one_line(b.bullet.body),
+        "text": one_line(b.bullet.body),
         "status": "open" if b.closed_by is None else "closed",
         "age_minutes": max(0, int((now - opened).total_seconds() // 60)),
         "age": age(now - opened),
@@ -168,7 +155,7 @@ def _blocker_view(b: Blocker, now: datetime, logs_dir: str) -> dict[str, Any]:
         took = b.closed_by.at - opened
         view["closed"] = {
             **_brief(b.closed_by, logs_dir),
-            "text": _one_line(b.closing.text),
+            "text": one_line(b.closing.text),
             "after_minutes": max(0, int(took.total_seconds() // 60)),
             "after": age(took),
         }
@@ -218,10 +205,10 @@ def weekly(records: Sequence[Record], now: datetime, since: datetime | None, log
             "projects": sorted({r.project for r in period if r.user == user}),
             "last": _brief(last, logs_dir),
             "last_age": age(now - last.at),
-            "next": [_one_line(b.body) for b in with_next[-1].entry.of_kind("next")] if with_next else [],
+            "next": [one_line(b.body) for b in with_next[-1].entry.of_kind("next")] if with_next else [],
             "next_from": _brief(with_next[-1], logs_dir) if with_next else None,
             "waiting_on": [
-                _one_line(b.bullet.body)
+                one_line(b.bullet.body)
                 for b in all_blockers if b.closed_by is None and b.record.user == user
             ],
         })
@@ -246,7 +233,7 @@ def weekly(records: Sequence[Record], now: datetime, since: datetime | None, log
 
 
 def _similar(a: str, b: str) -> bool:
-    wa, wb = _words(a), _words(b)
+    wa, wb = words(a), words(b)
     if not wa or not wb:
         return a.strip().lower() == b.strip().lower()
     return len(wa & wb) / len(wa | wb) >= RECURRING_SIMILARITY
@@ -272,7 +259,7 @@ def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[di
             for later in group[i + 1 :]
         )
         out.append({
-            "text": _one_line(group[-1].bullet.body),
+            "text": one_line(group[-1].bullet.body),
             "count": len(group),
             "first_seen": _when(group[0].record.at),
             "last_seen": _when(group[-1].record.at),
@@ -337,7 +324,7 @@ def time_report(
                     "time": record.at.strftime("%H:%M"),
                     "from": previous.project,
                     "to": record.project,
-                    "title": _one_line(record.entry.title),
+                    "title": one_line(record.entry.title),
                 })
             previous = record
 
@@ -418,7 +405,7 @@ def onboarding(
             })
         still_open = [b for b in blockers(recs) if b.closed_by is None]
         findings = [
-            {**_brief(r, logs_dir), "text": _one_line(b.text)}
+            {**_brief(r, logs_dir), "text": one_line(b.text)}
             for r in in_period for b in r.entry.bullets if b.kind == "finding"
         ]
         master = sorted({layout.master_rel(logs_dir, project, layout.month_of(r.at.date())) for r in recs})
@@ -462,11 +449,8 @@ LABEL_WIDTH = 210
 VALUE_WIDTH = 110
 ROW = 26
 BAR = 18
+LABEL_CHARS = 32  # a bar's label, clipped to fit LABEL_WIDTH
 PALETTE = ("#3b6ea8", "#d9822b", "#3a9a5b", "#a8453b", "#7a5ea8", "#2b9ad9", "#a89a3b", "#5e7a8a")
-
-
-def _clip(text: str, limit: int = 32) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def bar_chart(title: str, items: Sequence[tuple[str, int, str]]) -> dict[str, Any]:
@@ -476,7 +460,7 @@ def bar_chart(title: str, items: Sequence[tuple[str, int, str]]) -> dict[str, An
     bars = []
     for i, (label, value, text) in enumerate(items):
         bars.append({
-            "label": _clip(label), "full_label": label, "value": value, "text": text,
+            "label": clip(label, LABEL_CHARS), "full_label": label, "value": value, "text": text,
             "x": LABEL_WIDTH, "y": 8 + i * ROW, "w": max(2, round(span * value / top)) if value else 0,
             "h": BAR, "ty": 8 + i * ROW + BAR - 5, "color": PALETTE[i % len(PALETTE)],
         })

@@ -25,23 +25,16 @@ from typing import Any
 from sessionlog_git import gitops
 from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.names import slug
+from sessionlog_git.base.text import CODE_STOP_WORDS, one_line, words
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs.layout import archive_match
-from sessionlog_git.logs.views import Record, ordered, record_brief
+from sessionlog_git.logs.model import Record, ordered
+from sessionlog_git.logs.views import record_brief
 from sessionlog_git.workspace import Workspace
 
 NEAREST_WINDOW = timedelta(hours=24)  # about one working session either side
 NEAREST_SHOWN = 3
 ZERO_SHA = "0" * 40
-_WORD = re.compile(r"[A-Za-z0-9_]+")
-_STOP = frozenset(
-    (
-        "the and for with not yet but now has have had are was were been this that from into onto "
-        "our its can cannot will still until off out any all use used using because since when then "
-        "than over under via per one two add added fix fixed make made new old get set return true "
-        "false none self def import class print"
-    ).split()
-)
 _REASON = re.compile(r"\b(?:because|since|so that|as)\b", re.IGNORECASE)
 
 
@@ -220,12 +213,7 @@ def author_names(ws: Workspace, commit: Commit) -> set[str]:
 
 
 def _words(text: str) -> set[str]:
-    out: set[str] = set()
-    for raw in _WORD.findall(text):
-        # snake_case and camelCase parts count as words too
-        parts = {raw, *raw.split("_"), *re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", raw)}
-        out |= {p.lower() for p in parts if len(p) > 2}
-    return out - _STOP
+    return words(text, identifiers=True, stop=CODE_STOP_WORDS)
 
 
 def _entry_text(record: Record) -> str:
@@ -282,13 +270,9 @@ def nearest(ws: Workspace, target: Target, names: set[str]) -> list[Found]:
 # --- the answer -----------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _reason(text: str) -> str:
     match = _REASON.search(text)
-    return _one_line(text[match.end() :]).strip(" ,.;") if match else ""
+    return one_line(text[match.end() :]).strip(" ,.;") if match else ""
 
 
 def _span(minutes: int) -> str:
@@ -310,11 +294,11 @@ def entry_view(ws: Workspace, found: Found) -> dict[str, Any]:
     return {
         **brief,
         "decisions": [
-            {"text": _one_line(b.text), "reason": _reason(b.body)} for b in entry.of_kind("decision")
+            {"text": one_line(b.text), "reason": _reason(b.body)} for b in entry.of_kind("decision")
         ],
-        "findings": [_one_line(b.text) for b in entry.of_kind("finding")],
-        "blockers": [_one_line(b.text) for b in entry.bullets if b.kind in ("blocker", "unblock")],
-        "next": [_one_line(b.text) for b in entry.of_kind("next")],
+        "findings": [one_line(b.text) for b in entry.of_kind("finding")],
+        "blockers": [one_line(b.text) for b in entry.bullets if b.kind in ("blocker", "unblock")],
+        "next": [one_line(b.text) for b in entry.of_kind("next")],
         "link": str(PurePosixPath(ws.config.logs_dir, record.source)),
         "score": found.score,
         "minutes_from_commit": found.minutes,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -10,16 +9,17 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.logs.entries import Bullet, Entry, TempLog, parse
 from sessionlog_git.logs.layout import archive_match, month_of
-from sessionlog_git.logs.views import Blocker, BlockerBook, Record, StatusState, ordered
+from sessionlog_git.logs.model import Blocker, BlockerBook, Record, StatusState, ordered
 
 ID_LENGTH = 10
 
 
 def content_id(data: bytes) -> str:
     """Archive files are named by content: archiving the same bytes twice is one file."""
-    return hashlib.sha256(data).hexdigest()[:ID_LENGTH]
+    return sha256_hex(data)[:ID_LENGTH]
 
 
 def zone_offset(day: date, zone_name: str) -> timezone:
@@ -273,7 +273,7 @@ def status_checkpoint(
         # Names only (no Path objects): this lists every month of the history at each commit.
         names = [f"archive/{folder}/{project}/{user}/{name}"
                  for user, name in _listing(logs_path, project, folder)]
-        key = hashlib.sha256("\n".join([key, folder, *names]).encode()).hexdigest()
+        key = sha256_hex("\n".join([key, folder, *names]))
         keys.append(key)
     state, carry = StatusState(), list[Record]()
     start = 0

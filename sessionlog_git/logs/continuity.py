@@ -10,11 +10,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from sessionlog_git.base.names import is_safe
+from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.config import Config
 from sessionlog_git.logs.archive import month_records, parse_log
 from sessionlog_git.logs.entries import Entry
 from sessionlog_git.logs.layout import archive_match, month_of, pending_file, pending_match
-from sessionlog_git.logs.views import Record, blockers, ordered
+from sessionlog_git.logs.model import Record, blockers, ordered
 
 HISTORY_MONTHS = 3  # months of archive read for blockers and next steps
 SHOWN_ENTRIES = 3
@@ -149,9 +150,8 @@ def recent_records(cfg: Config, months: int = HISTORY_MONTHS) -> list[Record]:
     return ordered(out)
 
 
-def _clip(text: str, limit: int = LINE_CHARS) -> str:
-    one = " ".join(text.split())
-    return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
+def _clip(text: str) -> str:
+    return clip(one_line(text), LINE_CHARS)
 
 
 def _when(at: datetime) -> str:

@@ -15,7 +15,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from sessionlog_git import gitops
+from sessionlog_git.base.text import clip
 from sessionlog_git.workspace import Workspace
+
+_QUOTED = 60  # a differing line, as quoted in a check's message
 
 # Archive paths (relative to the top) -> blob ids.
 Blobs = dict[str, str]
@@ -117,7 +120,8 @@ def describe_difference(have: str, want: str) -> str:
     old, new = have.splitlines(), want.splitlines()
     for number, (a, b) in enumerate(zip(old, new, strict=False), start=1):
         if a != b:
-            return f"line {number} differs from a fresh render (has {_clip(a)!r}, expected {_clip(b)!r})"
+            has, expected = clip(a, _QUOTED, "..."), clip(b, _QUOTED, "...")
+            return f"line {number} differs from a fresh render (has {has!r}, expected {expected!r})"
     if len(old) != len(new):
         number = min(len(old), len(new)) + 1
         extra = "has extra lines" if len(old) > len(new) else "lacks lines"
@@ -125,5 +129,3 @@ def describe_difference(have: str, want: str) -> str:
     return "differs from a fresh render (line endings or a final newline)"
 
 
-def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
