@@ -49,15 +49,6 @@ def test_idle_hook_under_the_framework_environment(native_repo: Repo) -> None:
     assert "sessionlog_git" in names and not names & set(HEAVY)
 
 
-def test_idle_check_constants_match_the_modules_they_mirror() -> None:
-    from sessionlog_git import config
-    from sessionlog_git.pipeline import idle, ledger
-
-    assert idle.STATE_DIR == config.STATE_DIR
-    assert config.DEFAULTS["pending_dir"] == idle.DEFAULT_PENDING
-    assert idle.LEDGER_NAME == ledger.LEDGER_NAME
-
-
 def test_idle_commit_imports_almost_nothing(native_repo: Repo) -> None:
     """An idle commit answers from a few stat calls: not even the config module is loaded."""
     repo = native_repo

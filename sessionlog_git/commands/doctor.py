@@ -17,7 +17,8 @@ from pathlib import Path
 from sessionlog_git import gitops
 from sessionlog_git.agents import claude as claude_assets
 from sessionlog_git.agents import setup as assistants
-from sessionlog_git.config import CONFIG_NAME, STATE_DIR, parse_yaml
+from sessionlog_git.config import parse_yaml
+from sessionlog_git.constants import CONFIG_NAME, DEFAULT_LOGS_DIR, DEFAULT_PENDING_DIR, STATE_DIR
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.setup import install
 
@@ -44,12 +45,12 @@ def _config(top: Path, report: Report) -> tuple[str, str]:
     path = top / CONFIG_NAME
     if not path.is_file():
         report.bad(f"{CONFIG_NAME} is missing", "run `sessionlog init`")
-        return ".sessionlog/pending", "logs"
+        return DEFAULT_PENDING_DIR, DEFAULT_LOGS_DIR
     try:
         data = parse_yaml(path.read_bytes(), path)
     except SessionlogError as exc:
         report.bad(f"{CONFIG_NAME} does not validate: {exc}", "correct it as the message says")
-        return ".sessionlog/pending", "logs"
+        return DEFAULT_PENDING_DIR, DEFAULT_LOGS_DIR
     if not data.get("project"):
         report.bad(f"{CONFIG_NAME} names no project", "run `sessionlog init` (it records one)")
     else:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sessionlog_git import __version__
 from sessionlog_git.base.plan import Plan
-from sessionlog_git.config import CONFIG_NAME, STATE_DIR
+from sessionlog_git.constants import CONFIG_NAME, DEFAULT_LOGS_DIR, DEFAULT_PENDING_DIR, STATE_DIR
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.workspace import default_project
 
@@ -262,7 +262,7 @@ def init(
     plan = Plan(dry_run)
     ensure_config(top, plan)
     cfg = workspace.at(top).config if not dry_run else None
-    ensure_pending(top, cfg.pending_dir if cfg else ".sessionlog/pending", plan)
+    ensure_pending(top, cfg.pending_dir if cfg else DEFAULT_PENDING_DIR, plan)
     mode = choose_hooks(top, hooks)
     if mode == "pre-commit":
         ensure_pre_commit_config(top, plan, hook_repo, hook_rev)
@@ -275,14 +275,14 @@ def init(
     if commit_msg:
         # A plain git hook in every mode: the framework's own hooks live in other files.
         ensure_native_hooks(top, plan, hooks=OPTIONAL_HOOK_TYPES)
-    ensure_merge_driver(top, plan, cfg.logs_dir if cfg else "logs")
+    ensure_merge_driver(top, plan, cfg.logs_dir if cfg else DEFAULT_LOGS_DIR)
     for agent in agents:
         from sessionlog_git.agents import setup as assistants
 
         assistants.install(
             top, plan, agent,
-            pending_dir=cfg.pending_dir if cfg else ".sessionlog/pending",
-            logs_dir=cfg.logs_dir if cfg else "logs",
+            pending_dir=cfg.pending_dir if cfg else DEFAULT_PENDING_DIR,
+            logs_dir=cfg.logs_dir if cfg else DEFAULT_LOGS_DIR,
         )
     return plan
 
@@ -472,7 +472,7 @@ def uninstall_git_hooks(top: Path, plan: Plan) -> None:
 
         logs_dir = workspace.at(top).config.logs_dir
     except SessionlogError:
-        logs_dir = "logs"
+        logs_dir = DEFAULT_LOGS_DIR
     remove_merge_driver(top, plan, logs_dir)
     remove_native_hooks(top, plan)
     remove_native_hooks(top, plan, hooks=OPTIONAL_HOOK_TYPES)
