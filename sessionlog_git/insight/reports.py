@@ -15,7 +15,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from sessionlog_git.base.clock import format_offset
-from sessionlog_git.base.names import is_safe
 from sessionlog_git.base.text import clip, one_line, words
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import archive, layout
@@ -49,14 +48,8 @@ _SPAN = re.compile(r"^(\d{1,4})\s*([dwh])$")
 def load(ws: Workspace) -> list[Record]:
     """Every archived entry of every project, in time order, without duplicates."""
     cfg = ws.config
-    base = cfg.logs_path / "archive"
-    try:
-        months = sorted(p for p in base.iterdir() if p.is_dir())
-    except FileNotFoundError:
-        return []
-    projects = sorted({p.name for m in months for p in m.iterdir() if p.is_dir() and is_safe(p.name)})
     records: list[Record] = []
-    for project in projects:
+    for project in layout.archive_projects(cfg.logs_path):
         records += archive.read_records(
             cfg.logs_path, project, archive.months(cfg.logs_path, project), cfg.timezone
         )
@@ -437,7 +430,7 @@ def build(kind: str, records: Sequence[Record], now: datetime, since: datetime |
         "generated": now.isoformat(),
         "generated_label": f"{now:%Y-%m-%d %H:%M} (UTC{format_offset(now)})",
         "period": _period(since, now),
-        "source": f"{len(records)} archived entries under {logs_dir}/archive",
+        "source": f"{len(records)} archived entries under {layout.archive_prefix(logs_dir)}",
         **body,
     }
 

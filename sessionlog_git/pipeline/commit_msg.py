@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from sessionlog_git import gitops
 from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.errors import SessionlogError
+from sessionlog_git.logs import layout
 from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.model import Record, ordered
 from sessionlog_git.workspace import Workspace
@@ -31,7 +32,7 @@ DETAIL_KINDS = ("decision", "finding", "blocker", "unblock")
 
 def staged_archive_files(ws: Workspace) -> list[str]:
     """Archive files added in the index being committed (GIT_INDEX_FILE is honoured)."""
-    prefix = str(PurePosixPath(ws.config.logs_dir, "archive"))
+    prefix = layout.archive_prefix(ws.config.logs_dir)
     out = gitops.run(
         "diff", "--cached", "--name-only", "--no-renames", "--diff-filter=A", "--", prefix, cwd=ws.top
     )

@@ -200,7 +200,7 @@ def render_project(
     from sessionlog_git.pipeline.render import render
 
     cfg = ws.config
-    hint = f"{cfg.logs_dir}/archive"
+    hint = f"{layout.archive_prefix(cfg.logs_dir)}"
     out: dict[str, str] = {}
     # Each month's master log sees only that month's records (an entry archived twice has
     # one local date, so duplicates never straddle months): the cost is one pass, not one
@@ -221,12 +221,7 @@ def render_project(
 
 
 def archived_projects(ws: Workspace) -> list[str]:
-    base = ws.config.logs_path / "archive"
-    try:
-        return sorted({p.name for month in base.iterdir() if month.is_dir() for p in month.iterdir()
-                       if p.is_dir()})
-    except FileNotFoundError:
-        return []
+    return layout.archive_projects(ws.config.logs_path)
 
 
 def rebuild(ws: Workspace) -> dict[str, str]:
@@ -319,9 +314,10 @@ def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str])
     if not blocked:
         return
     names = ", ".join(blocked)
+    source = layout.archive_prefix(ws.config.logs_dir)
     raise UnstagedEdits(
         f"{names}: has changes that are not staged, and sessionlog must rewrite "
-        f"{'it' if len(blocked) == 1 else 'them'} (generated from {ws.config.logs_dir}/archive). "
+        f"{'it' if len(blocked) == 1 else 'them'} (generated from {source}). "
         "Nothing was written; your edit is untouched and your entries are still pending. "
         f"Fix: stage the edit (`git add {' '.join(blocked)}`) or drop it "
         f"(`git checkout -- {' '.join(blocked)}`), then commit again. To change what a view "
