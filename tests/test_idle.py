@@ -37,7 +37,7 @@ def test_commit_with_work_pending_does_use_them(native_repo: Repo) -> None:
     repo = native_repo
     repo.log("2026-11-25T09:00:00+01:00", "Work")
     out = repo.git("commit", "-m", "busy", "--allow-empty", env={"PYTHONPROFILEIMPORTTIME": "1"})
-    assert {"git", "jinja2"} <= imported(out.stderr)
+    assert "jinja2" in imported(out.stderr)
 
 
 def test_idle_hook_under_the_framework_environment(native_repo: Repo) -> None:

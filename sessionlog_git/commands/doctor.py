@@ -68,11 +68,7 @@ def _pending_ignored(top: Path, pending_dir: str, report: Report) -> None:
 
 
 def _check_ignore(top: Path, rel: str) -> bool:
-    import subprocess
-
-    proc = subprocess.run(("git", "check-ignore", "-q", "--no-index", rel), cwd=top,
-                          capture_output=True, check=False)
-    return proc.returncode == 0
+    return gitops.succeeds("check-ignore", "-q", "--no-index", rel, cwd=top)
 
 
 def _git_hooks(top: Path, report: Report) -> None:

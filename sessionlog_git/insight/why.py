@@ -27,6 +27,7 @@ from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.names import slug
 from sessionlog_git.base.text import CODE_STOP_WORDS, one_line, words
 from sessionlog_git.errors import SessionlogError
+from sessionlog_git.logs import layout
 from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.model import Record, ordered
 from sessionlog_git.logs.views import record_brief
@@ -153,14 +154,10 @@ def locate(ws: Workspace, spec: str, cwd: Path | None = None) -> Target:
 # --- the entries a commit consolidated ------------------------------------------------------
 
 
-def _archive_prefix(ws: Workspace) -> str:
-    return str(PurePosixPath(ws.config.logs_dir, "archive"))
-
-
 def added_archive_files(ws: Workspace, sha: str) -> list[str]:
     """The archive files `sha` added (against its first parent), sorted."""
     parents = gitops.run("rev-list", "--parents", "-n", "1", sha, cwd=ws.top).split()[1:]
-    prefix = _archive_prefix(ws)
+    prefix = layout.archive_prefix(ws.config.logs_dir)
     if parents:
         out = gitops.run(
             "diff", "--name-only", "--no-renames", "--diff-filter=A", parents[0], sha, "--", prefix,
@@ -184,7 +181,7 @@ def records_of(ws: Workspace, rels: list[str], rev: str | None) -> list[Record]:
             if rev is None:
                 data = (ws.top / rel).read_bytes()
             else:
-                data = gitops.repo(ws.top).git.show(f"{rev}:{rel}", stdout_as_string=False)
+                data = gitops.run_bytes("show", f"{rev}:{rel}", cwd=ws.top)
             out += records_at(rel, data, ws.config.logs_dir, ws.config.timezone)
         except (OSError, UnicodeDecodeError, ValueError):
             continue
@@ -250,14 +247,12 @@ def consolidated(ws: Workspace, target: Target) -> list[Found]:
 
 def nearest(ws: Workspace, target: Target, names: set[str]) -> list[Found]:
     """The author's archived entries within NEAREST_WINDOW of the commit, closest first."""
-    base = ws.config.logs_path / "archive"
     at = target.commit.at
     months = {f"{d.year:04d}-{d.month:02d}" for d in (at - NEAREST_WINDOW, at, at + NEAREST_WINDOW)}
     rels: list[str] = []
-    for month in sorted(months):
-        for path in sorted((base / month).glob("*/*/*.md")):
-            if path.parent.name.lower() in names and archive_match(path.name):
-                rels.append(str(PurePosixPath(*path.relative_to(ws.top).parts)))
+    for log in layout.walk(layout.archive_root(ws.config.logs_path), archive=True, months=months):
+        if log.user.lower() in names:
+            rels.append(str(PurePosixPath(*Path(log.path).relative_to(ws.top).parts)))
     found = [
         Found(r, 0.0, _minutes(r, target.commit))
         for r in records_of(ws, rels, None)

@@ -9,13 +9,13 @@ commit hook uses and "equal" means byte-equal.
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from sessionlog_git import gitops
 from sessionlog_git.base.text import clip
+from sessionlog_git.logs import layout
 from sessionlog_git.workspace import Workspace
 
 _QUOTED = 60  # a differing line, as quoted in a check's message
@@ -27,7 +27,7 @@ Blobs = dict[str, str]
 def archive_blobs(top: Path, rev: str, logs_dir: str) -> Blobs:
     """The archive files in `rev`'s tree: path -> blob id."""
     out = gitops.run(
-        "ls-tree", "-r", "-z", "--full-tree", rev, "--", f"{logs_dir}/archive/", cwd=top
+        "ls-tree", "-r", "-z", "--full-tree", rev, "--", layout.archive_prefix(logs_dir) + "/", cwd=top
     )
     blobs: Blobs = {}
     for record in out.split("\0"):
@@ -45,13 +45,7 @@ def read_blobs(top: Path, ids: Iterable[str]) -> dict[str, bytes]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    proc = subprocess.run(
-        ("git", "cat-file", "--batch"), cwd=top, input="\n".join(wanted).encode() + b"\n",
-        capture_output=True, check=False,
-    )
-    if proc.returncode != 0:
-        raise gitops.GitError(f"git cat-file --batch failed: {proc.stderr.decode(errors='replace')}")
-    data = proc.stdout
+    data = gitops.run_bytes("cat-file", "--batch", cwd=top, input="\n".join(wanted).encode() + b"\n")
     found: dict[str, bytes] = {}
     pos = 0
     for _ in wanted:
