@@ -101,6 +101,16 @@ def _git_hooks(top: Path, report: Report) -> None:
                        "hooks", "run `sessionlog init` (it keeps your hook and chains it)")
 
 
+def _merge_driver(top: Path, logs_dir: str, report: Report) -> None:
+    """The merge driver: `.gitattributes` names it for the views, `.git/config` defines it."""
+    problems = install.merge_driver_problems(top, logs_dir)
+    for what, fix in problems:
+        report.bad(what, fix)
+    if not problems:
+        report.ok(f'{install.GITATTRIBUTES} sends the views to the [merge "{install.MERGE_DRIVER}"] '
+                  "driver in .git/config")
+
+
 def _apply(report: Report, findings: list[tuple[str, str, str]]) -> None:
     for level, what, fix in findings:
         if level == "ok":
@@ -145,9 +155,10 @@ def _assistant(top: Path, target: assistants.Target, report: Report) -> None:
 def run(args: argparse.Namespace) -> int:
     top = gitops.toplevel()
     report = Report()
-    pending_dir, _ = _config(top, report)
+    pending_dir, logs_dir = _config(top, report)
     _pending_ignored(top, pending_dir, report)
     _git_hooks(top, report)
+    _merge_driver(top, logs_dir, report)
     missing = []
     for target in assistants.TARGETS.values():
         if assistants.installed(top, target) or (

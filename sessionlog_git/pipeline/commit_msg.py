@@ -22,7 +22,6 @@ from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.model import Record, ordered
 from sessionlog_git.workspace import Workspace
 
-HOOK = "prepare-commit-msg"
 FILL_SOURCES = ("", "template")  # git's message sources for which we pre-fill
 MARKER = "Why (from the session log):"
 SUBJECT_CHARS = 72

@@ -27,7 +27,6 @@ from sessionlog_git.logs import layout
 from sessionlog_git.pipeline import checks
 from sessionlog_git.workspace import Workspace
 
-ZERO = "0" * 40
 ENV_FIX = "SESSIONLOG_PUSH_FIX"
 
 
