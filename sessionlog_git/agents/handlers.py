@@ -500,7 +500,7 @@ def session_end(ctx: Context) -> Output | None:
     files, more = changed_since(ctx, since, limit=200)
     if not files:
         return None
-    from sessionlog_git.base import stdlock
+    from sessionlog_git.base import lock
     from sessionlog_git.logs import templog
 
     shown = _files_text(files, more, AUTO_FILES_SHOWN)
@@ -517,7 +517,7 @@ def session_end(ctx: Context) -> Output | None:
         title=AUTO_TITLE,
         bullets=bullets,
         extra_meta={"auto": "session-end", "agent": ctx.assistant.label},
-        lock=stdlock.flocked,
+        lock=lock.flocked,
     )
     return None
 

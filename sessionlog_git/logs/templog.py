@@ -64,7 +64,7 @@ def append(
 ) -> Path:
     """Append one entry under the work tree's lock; the file is replaced atomically.
 
-    `lock` replaces the filelock-based lock (the agent hooks pass `stdlock.flocked`, which
+    `lock` replaces the filelock-based lock (the agent hooks pass `lock.flocked`, which
     takes the same lock with the standard library only).
     """
     if lock is None:
