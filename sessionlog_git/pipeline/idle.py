@@ -22,7 +22,13 @@ def _pending_dir(top: str) -> str | None:
 
 
 def has_temp_log(pending: str | os.PathLike[str]) -> bool:
-    """Any `.md` file at <project>/<user>/ in the pending folder: is there work to consolidate?"""
+    """Any `.md` file at <project>/<user>/ in the pending folder: is there work to consolidate?
+
+    Deliberately not `logs.layout.walk` (the one walker): importing it (and the name checks
+    it uses) doubles this module's import time on every commit, and this question is looser
+    by design. Anything that might be a temp log sends the commit the full way, where the
+    walker decides what it is and reports what is not.
+    """
     try:
         projects = [e.path for e in os.scandir(pending) if e.is_dir()]
     except (FileNotFoundError, NotADirectoryError):
