@@ -20,7 +20,7 @@ from sessionlog_git.agents import setup as assistants
 from sessionlog_git.config import parse_yaml
 from sessionlog_git.constants import CONFIG_NAME, DEFAULT_LOGS_DIR, DEFAULT_PENDING_DIR, STATE_DIR
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.setup import install
+from sessionlog_git.setup import framework, githooks, merge
 
 
 @dataclass
@@ -72,12 +72,12 @@ def _check_ignore(top: Path, rel: str) -> bool:
 
 
 def _git_hooks(top: Path, report: Report) -> None:
-    folder = install.hooks_dir(top)
-    config = top / install.PRE_COMMIT_CONFIG
+    folder = githooks.hooks_dir(top)
+    config = top / framework.PRE_COMMIT_CONFIG
     uses_framework = config.is_file() and "sessionlog-consolidate" in config.read_text(
         encoding="utf-8", errors="replace"
     )
-    for hook in install.HOOK_TYPES:
+    for hook in githooks.HOOK_TYPES:
         path = folder / hook
         rel = os.path.relpath(path, top)
         if not path.is_file():
@@ -86,7 +86,7 @@ def _git_hooks(top: Path, report: Report) -> None:
                        f"run `{how}`")
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        if install.is_managed(path):
+        if githooks.is_managed(path):
             match = re.search(r"SESSIONLOG_PYTHON='([^']*)'", text)
             python = match[1] if match else ""
             if python and os.access(python, os.X_OK):
@@ -95,7 +95,7 @@ def _git_hooks(top: Path, report: Report) -> None:
                 report.bad(f"{rel} runs {python or '?'}, which is gone",
                            "run `sessionlog init` again from the current installation")
         elif uses_framework and "pre-commit" in text:
-            report.ok(f"{rel} (pre-commit framework, {install.PRE_COMMIT_CONFIG} lists our hooks)")
+            report.ok(f"{rel} (pre-commit framework, {framework.PRE_COMMIT_CONFIG} lists our hooks)")
         else:
             report.bad(f"{rel} is not ours and does not run the pre-commit framework with our "
                        "hooks", "run `sessionlog init` (it keeps your hook and chains it)")
@@ -103,11 +103,11 @@ def _git_hooks(top: Path, report: Report) -> None:
 
 def _merge_driver(top: Path, logs_dir: str, report: Report) -> None:
     """The merge driver: `.gitattributes` names it for the views, `.git/config` defines it."""
-    problems = install.merge_driver_problems(top, logs_dir)
+    problems = merge.merge_driver_problems(top, logs_dir)
     for what, fix in problems:
         report.bad(what, fix)
     if not problems:
-        report.ok(f'{install.GITATTRIBUTES} sends the views to the [merge "{install.MERGE_DRIVER}"] '
+        report.ok(f'{merge.GITATTRIBUTES} sends the views to the [merge "{merge.MERGE_DRIVER}"] '
                   "driver in .git/config")
 
 
