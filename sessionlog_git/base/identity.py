@@ -56,7 +56,7 @@ def _write_cache(top: Path, login: str, status: str) -> None:
     from sessionlog_git.base.fsutil import atomic_write_text, ensure_state_dir
 
     try:
-        ensure_state_dir(top / ".sessionlog")
+        ensure_state_dir(top / STATE_DIR)
         payload = {"version": CACHE_VERSION, "gh_login": login, "gh_status": status,
                    "checked_at": int(time.time())}
         atomic_write_text(cache_path(top), json.dumps(payload, sort_keys=True))

@@ -91,21 +91,31 @@ def ensure_pre_commit_config(top: Path, plan: Plan, repo_url: str, rev: str) -> 
     plan.did(f"{'update' if existed else 'create'} {PRE_COMMIT_CONFIG}: {'; '.join(changed)}")
 
 
-def run_pre_commit_install(top: Path, plan: Plan) -> None:
-    args = [sys.executable, "-m", "pre_commit", "install"]
+def _pre_commit(top: Path, plan: Plan, verb: str) -> subprocess.CompletedProcess[str] | None:
+    """`pre-commit <verb>` for our hook types, reported into the plan (None in a dry run)."""
+    args = [sys.executable, "-m", "pre_commit", verb]
     for hook_type in HOOK_TYPES:
         args += ["--hook-type", hook_type]
-    plan.did(f"run `pre-commit install --hook-type {' --hook-type '.join(HOOK_TYPES)}`")
+    plan.did(f"run `pre-commit {verb} --hook-type {' --hook-type '.join(HOOK_TYPES)}`")
     if plan.dry_run:
-        return
-    proc = subprocess.run(args, cwd=top, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
+        return None
+    return subprocess.run(args, cwd=top, capture_output=True, text=True, check=False)
+
+
+def run_pre_commit_install(top: Path, plan: Plan) -> None:
+    proc = _pre_commit(top, plan, "install")
+    if proc is not None and proc.returncode != 0:
         detail = (proc.stdout + proc.stderr).strip()
         raise SessionlogError(
             f"`pre-commit install` failed in {top}: {detail}\nFix: resolve that (for "
             "core.hooksPath: `git config --unset-all core.hooksPath`), or use "
             "`sessionlog init --hooks native`."
         )
+
+
+def run_pre_commit_uninstall(top: Path, plan: Plan) -> None:
+    """Its failure is ignored: uninstall goes on with the rest."""
+    _pre_commit(top, plan, "uninstall")
 
 
 def remove_pre_commit_entries(top: Path, plan: Plan) -> bool:

@@ -7,8 +7,6 @@ writes nothing.
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from sessionlog_git import __version__
@@ -22,9 +20,9 @@ from sessionlog_git.setup.framework import (
     ensure_pre_commit_config,
     remove_pre_commit_entries,
     run_pre_commit_install,
+    run_pre_commit_uninstall,
 )
 from sessionlog_git.setup.githooks import (
-    HOOK_TYPES,
     OPTIONAL_HOOK_TYPES,
     ensure_native_hooks,
     remove_native_hooks,
@@ -94,9 +92,4 @@ def uninstall_git_hooks(top: Path, plan: Plan) -> None:
     remove_native_hooks(top, plan, hooks=OPTIONAL_HOOK_TYPES)
     if remove_pre_commit_entries(top, plan):
         # The framework's own hook scripts would now fail every commit for want of a config.
-        args = [sys.executable, "-m", "pre_commit", "uninstall"]
-        for hook_type in HOOK_TYPES:
-            args += ["--hook-type", hook_type]
-        plan.did(f"run `pre-commit uninstall --hook-type {' --hook-type '.join(HOOK_TYPES)}`")
-        if not plan.dry_run:
-            subprocess.run(args, cwd=top, capture_output=True, text=True, check=False)
+        run_pre_commit_uninstall(top, plan)
