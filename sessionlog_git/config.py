@@ -6,7 +6,6 @@ run often (agent hooks, a commit with nothing pending) read the config without r
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -14,24 +13,24 @@ from typing import Any
 
 from sessionlog_git.base import configcache
 from sessionlog_git.base.names import check_name
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.constants import CONFIG_CACHE as CACHE_NAME
+from sessionlog_git.constants import (
+    CONFIG_NAME,
+    DEFAULT_GAP_MINUTES,
+    DEFAULT_LOGS_DIR,
+    DEFAULT_PENDING_DIR,
+    STATE_DIR,
+)
+from sessionlog_git.constants import DEFAULTS as _DEFAULTS
 from sessionlog_git.errors import ConfigError
 
-CONFIG_NAME = configcache.CONFIG_NAME
-STATE_DIR = configcache.STATE_DIR  # ignored by git through its own .gitignore
-CACHE_NAME = configcache.CACHE_NAME
-CACHE_VERSION = configcache.CACHE_VERSION
+__all__ = [  # the names on disk are re-exported for the callers that know them from here
+    "CACHE_NAME", "CONFIG_NAME", "DEFAULTS", "STATE_DIR", "Config", "ProjectRoute", "load",
+]
 
-DEFAULTS: dict[str, Any] = {
-    "project": "",
-    "logs_dir": "logs",
-    "pending_dir": ".sessionlog/pending",
-    "timezone": "",
-    "user": "",
-    "reminders": {"gap_minutes": 45, "stop_hook": True},
-    "redaction": "redact",
-    "projects": [],
-    "push_fix": False,
-}
+CACHE_VERSION = configcache.CACHE_VERSION
+DEFAULTS: dict[str, Any] = _DEFAULTS  # typed for the validation below
 REDACTION = ("redact", "block", "off")
 
 
@@ -45,11 +44,11 @@ class ProjectRoute:
 class Config:
     top: Path  # the work tree's top level
     project: str
-    logs_dir: str = "logs"
-    pending_dir: str = ".sessionlog/pending"
+    logs_dir: str = DEFAULT_LOGS_DIR
+    pending_dir: str = DEFAULT_PENDING_DIR
     timezone: str = ""
     user: str = ""
-    gap_minutes: int = 45
+    gap_minutes: int = DEFAULT_GAP_MINUTES
     stop_hook: bool = True
     redaction: str = "redact"
     projects: tuple[ProjectRoute, ...] = field(default_factory=tuple)
@@ -82,7 +81,7 @@ def load(top: Path, default_project: str) -> Config:
         return _build(top, copy.deepcopy(DEFAULTS), default_project, exists=False)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config ({exc.strerror})") from None
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = sha256_hex(raw)
     data = configcache.cached(top, digest)
     if data is None:
         data = parse_yaml(raw, path)
@@ -101,7 +100,7 @@ def load_fast(top: Path, default_project: str) -> tuple[Config, bool]:
         raw = path.read_bytes()
     except OSError:
         return _build(top, copy.deepcopy(DEFAULTS), default_project, exists=False), True
-    data = configcache.cached(top, hashlib.sha256(raw).hexdigest())
+    data = configcache.cached(top, sha256_hex(raw))
     if data is None:
         return _build(top, copy.deepcopy(DEFAULTS), default_project, exists=True), False
     return _build(top, data, default_project, exists=True), True
@@ -288,8 +287,8 @@ def _build(top: Path, data: dict[str, Any], default_project: str, *, exists: boo
     return Config(
         top=top,
         project=data.get("project") or default_project,
-        logs_dir=data.get("logs_dir") or DEFAULTS["logs_dir"],
-        pending_dir=data.get("pending_dir") or DEFAULTS["pending_dir"],
+        logs_dir=data.get("logs_dir") or DEFAULT_LOGS_DIR,
+        pending_dir=data.get("pending_dir") or DEFAULT_PENDING_DIR,
         timezone=data.get("timezone") or "",
         user=data.get("user") or "",
         gap_minutes=int(reminders.get("gap_minutes", 45)),

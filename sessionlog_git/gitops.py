@@ -1,17 +1,48 @@
-"""Git, called through one small helper; GitPython for repository work off the fast path."""
+"""The one way to run git: every git process of the package starts in `_git`.
+
+`run` returns text, `run_bytes` bytes (object contents, `cat-file --batch` with input),
+`succeeds` only whether git exited 0, and `call` leaves git's output on the terminal (the
+merge driver's `git merge-file`). No GitPython: each use was one plumbing command.
+"""
 from __future__ import annotations
 
 import os
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from sessionlog_git.errors import SessionlogError
 
 
 class GitError(SessionlogError):
     pass
+
+
+@overload
+def _git(args: Sequence[str], *, cwd: Path | str | None, env: Mapping[str, str] | None,
+         strip_index: bool, text: Literal[True], input: bytes | None = None,
+         capture: bool = True) -> subprocess.CompletedProcess[str]: ...
+@overload
+def _git(args: Sequence[str], *, cwd: Path | str | None, env: Mapping[str, str] | None,
+         strip_index: bool, text: Literal[False], input: bytes | None = None,
+         capture: bool = True) -> subprocess.CompletedProcess[bytes]: ...
+def _git(args: Sequence[str], *, cwd: Path | str | None, env: Mapping[str, str] | None,
+         strip_index: bool, text: bool, input: bytes | None = None,
+         capture: bool = True) -> subprocess.CompletedProcess[Any]:
+    environ = dict(os.environ)
+    if strip_index:
+        environ.pop("GIT_INDEX_FILE", None)
+    if env:
+        environ.update(env)
+    return subprocess.run(
+        ("git", *args), cwd=cwd, env=environ, input=input, capture_output=capture, text=text,
+        check=False,
+    )
+
+
+def _failed(args: Sequence[str], code: int, stderr: str) -> GitError:
+    return GitError(f"git {' '.join(args)} failed ({code}): {stderr.strip()}")
 
 
 def run(
@@ -22,30 +53,48 @@ def run(
     strip_index: bool = False,
 ) -> str:
     """Run `git args...` and return stdout. `strip_index` drops GIT_INDEX_FILE for the call."""
-    environ = dict(os.environ)
-    if strip_index:
-        environ.pop("GIT_INDEX_FILE", None)
-    if env:
-        environ.update(env)
-    proc = subprocess.run(
-        ("git", *args), cwd=cwd, env=environ, capture_output=True, text=True, check=False
-    )
+    proc = _git(args, cwd=cwd, env=env, strip_index=strip_index, text=True)
     if check and proc.returncode != 0:
-        raise GitError(f"git {' '.join(args)} failed ({proc.returncode}): {proc.stderr.strip()}")
+        raise _failed(args, proc.returncode, proc.stderr)
     return proc.stdout
 
 
+def run_bytes(
+    *args: str,
+    cwd: Path | str | None = None,
+    input: bytes | None = None,
+    check: bool = True,
+) -> bytes:
+    """As `run`, for bytes: stdout undecoded, `input` fed to git's stdin."""
+    proc = _git(args, cwd=cwd, env=None, strip_index=False, text=False, input=input)
+    if check and proc.returncode != 0:
+        raise _failed(args, proc.returncode, proc.stderr.decode(errors="replace"))
+    return proc.stdout
+
+
+def succeeds(*args: str, cwd: Path | str | None = None) -> bool:
+    """Whether `git args...` exits 0 (its output is discarded)."""
+    return _git(args, cwd=cwd, env=None, strip_index=False, text=False).returncode == 0
+
+
+def call(*args: str, cwd: Path | str | None = None) -> int:
+    """Run `git args...` with git's output left on this process's stdout and stderr."""
+    return _git(args, cwd=cwd, env=None, strip_index=False, text=False, capture=False).returncode
+
+
 def toplevel(cwd: Path | str | None = None) -> Path:
-    proc = subprocess.run(
-        ("git", "rev-parse", "--show-toplevel"), cwd=cwd, capture_output=True, text=True, check=False
-    )
-    if proc.returncode != 0 or not proc.stdout.strip():
-        where = Path(cwd or os.getcwd()).resolve()
+    """The work tree's top (see base.repo.find_top); a GitError outside any work tree."""
+    from sessionlog_git.base.repo import find_top
+
+    start = os.fspath(cwd) if cwd is not None else os.getcwd()
+    found = find_top(start)
+    if found is None:
+        where = Path(start).resolve()
         raise GitError(
             f"{where}: not inside a git work tree. Fix: run this in a git repository "
             "(`git init` first for a new one)."
         )
-    return Path(proc.stdout.strip())
+    return Path(found)
 
 
 def git_path(top: Path, name: str) -> Path:
@@ -53,19 +102,6 @@ def git_path(top: Path, name: str) -> Path:
     out = run("rev-parse", "--git-path", name, cwd=top, strip_index=True).strip()
     path = Path(out)
     return path if path.is_absolute() else (top / path)
-
-
-def common_dir(top: Path) -> Path:
-    out = run("rev-parse", "--git-common-dir", cwd=top).strip()
-    path = Path(out)
-    return (path if path.is_absolute() else top / path).resolve()
-
-
-def repo(top: Path) -> Any:
-    """A GitPython Repo (imported here so the fast paths never load it)."""
-    import git
-
-    return git.Repo(str(top))
 
 
 def stage(top: Path, paths: Sequence[str]) -> None:
@@ -78,14 +114,13 @@ def stage(top: Path, paths: Sequence[str]) -> None:
     """
     if not paths:
         return
-    r = repo(top)
     # --force: a user's ignore rule (say `logs/`) must not keep the why out of the commit.
-    r.git.add("--force", "--", *paths)
+    run("add", "--force", "--", *paths, cwd=top)
     index_file = os.environ.get("GIT_INDEX_FILE", "")
     if Path(index_file).name.startswith("next-index-"):
         real_lock = Path(str(git_path(top, "index")) + ".lock")
         if real_lock.exists():
-            r.git.add("--force", "--", *paths, env={"GIT_INDEX_FILE": str(real_lock)})
+            run("add", "--force", "--", *paths, cwd=top, env={"GIT_INDEX_FILE": str(real_lock)})
 
 
 def unstaged(top: Path, paths: Iterable[str]) -> set[str]:

@@ -297,8 +297,7 @@ def test_hook_finds_the_top_from_a_subfolder_cwd(setup: Repo) -> None:
     assert PENDING in context(proc, "SessionStart")
 
 
-HEAVY = ("git", "jinja2", "ruamel", "filelock", "sessionlog_git.gitops", "sessionlog_git.base.lock",
-         "sessionlog_git.pipeline.render")
+HEAVY = ("git", "jinja2", "ruamel", "filelock", "sessionlog_git.gitops", "sessionlog_git.pipeline.render")
 
 
 def test_hooks_import_only_the_standard_library_and_start_no_git(setup: Repo) -> None:
@@ -385,7 +384,7 @@ def test_hook_follows_include_if_like_git(tmp_path: Path) -> None:
 def test_hook_lock_excludes_a_consolidation_lock(tmp_path: Path) -> None:
     from filelock import FileLock
 
-    from sessionlog_git.base.stdlock import flocked
+    from sessionlog_git.base.lock import flocked
     from sessionlog_git.errors import LockTimeout
 
     state = tmp_path / ".sessionlog"

@@ -339,8 +339,7 @@ def test_gemini_aliases_and_unknown_agents_fail_open(native_repo: Repo) -> None:
     assert "unknown --agent 'cursor'; known: claude, codex, gemini" in errors(repo)
 
 
-HEAVY = ("git", "jinja2", "ruamel", "filelock", "sessionlog_git.gitops", "sessionlog_git.base.lock",
-         "sessionlog_git.pipeline.render")
+HEAVY = ("git", "jinja2", "ruamel", "filelock", "sessionlog_git.gitops", "sessionlog_git.pipeline.render")
 
 
 @pytest.mark.parametrize("agent", ["codex", "gemini"])

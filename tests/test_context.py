@@ -202,7 +202,7 @@ def test_the_index_keeps_the_newest_findings_per_path_and_every_live_decision() 
     from datetime import date
 
     from sessionlog_git.logs.entries import parse
-    from sessionlog_git.logs.views import Record
+    from sessionlog_git.logs.model import Record
 
     text = "".join(f"## 1{n}:00 - Try {n}\n- Tried: payments.py attempt {n}\n" for n in range(8))
     text += "## 19:00 - Keep\n- Decision: payments.py keeps three retries\n"

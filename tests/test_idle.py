@@ -37,7 +37,7 @@ def test_commit_with_work_pending_does_use_them(native_repo: Repo) -> None:
     repo = native_repo
     repo.log("2026-11-25T09:00:00+01:00", "Work")
     out = repo.git("commit", "-m", "busy", "--allow-empty", env={"PYTHONPROFILEIMPORTTIME": "1"})
-    assert {"git", "jinja2"} <= imported(out.stderr)
+    assert "jinja2" in imported(out.stderr)
 
 
 def test_idle_hook_under_the_framework_environment(native_repo: Repo) -> None:
@@ -47,15 +47,6 @@ def test_idle_hook_under_the_framework_environment(native_repo: Repo) -> None:
     assert proc.stdout == ""
     names = imported(proc.stderr)
     assert "sessionlog_git" in names and not names & set(HEAVY)
-
-
-def test_idle_check_constants_match_the_modules_they_mirror() -> None:
-    from sessionlog_git import config
-    from sessionlog_git.pipeline import idle, ledger
-
-    assert idle.STATE_DIR == config.STATE_DIR
-    assert config.DEFAULTS["pending_dir"] == idle.DEFAULT_PENDING
-    assert idle.LEDGER_NAME == ledger.LEDGER_NAME
 
 
 def test_idle_commit_imports_almost_nothing(native_repo: Repo) -> None:

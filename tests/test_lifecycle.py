@@ -5,9 +5,10 @@ from datetime import date
 
 from conftest import Repo
 
+from sessionlog_git.base.text import words as _words
 from sessionlog_git.logs.entries import parse
 from sessionlog_git.logs.lifecycle import EXPIRED, LIVE, REVERTED, SUPERSEDED, fold
-from sessionlog_git.logs.views import Record, _words
+from sessionlog_git.logs.model import Record
 
 
 def _records(text: str, project: str = "shop", user: str = "ada") -> list[Record]:

@@ -23,7 +23,7 @@ from conftest import PYTHON, Repo, make_repo
 from sessionlog_git.agents import prompt as prompt_hook
 from sessionlog_git.agents import registry, session
 from sessionlog_git.base import clock
-from sessionlog_git.logs import entries
+from sessionlog_git.logs import entries, model
 
 NOW = datetime.now().astimezone().replace(second=0, microsecond=0)
 TODAY = NOW.date().isoformat()
@@ -424,7 +424,7 @@ def test_session_start_reads_the_archive_through_the_parse_cache(
     native_repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sessionlog_git.config import load
-    from sessionlog_git.logs import archive, continuity, views
+    from sessionlog_git.logs import archive, continuity
 
     repo = native_repo
     for days, title in ((40, "Older month"), (3, "Recent"), (1, "Yesterday")):
@@ -440,7 +440,7 @@ def test_session_start_reads_the_archive_through_the_parse_cache(
         files = continuity.pending_files(cfg)
         for month in continuity.archive_months(cfg)[: continuity.HISTORY_MONTHS]:
             files += continuity.archive_files(cfg, month)
-        return views.ordered(continuity.records(cfg, files))
+        return model.ordered(continuity.records(cfg, files))
 
     def shape(records: list[Any]) -> list[Any]:
         return [(r.at, r.project, r.user, r.source, r.entry) for r in records]

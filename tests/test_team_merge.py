@@ -145,3 +145,26 @@ def test_without_the_driver_the_same_merge_conflicts(team: tuple[Repo, Repo]) ->
     bob.git("config", "--remove-section", "merge.sessionlog")
     out = bob.git("pull", "--no-rebase", "--no-edit", "origin", "main", check=False)
     assert out.returncode != 0 and "CONFLICT" in out.stdout
+
+
+def test_doctor_checks_the_merge_driver_and_gitattributes(native_repo: Repo) -> None:
+    """A clone without the driver config (it is not versioned) or without our attributes
+    merges the views as text; doctor fails naming the fix, and the fix makes it pass."""
+    repo = native_repo
+    assert repo.sl("doctor").returncode == 0
+    repo.git("config", "--remove-section", "merge.sessionlog")
+    proc = repo.sl("doctor", check=False)
+    assert proc.returncode == 1
+    assert 'FAIL  .git/config has no [merge "sessionlog"] driver' in proc.stdout
+    assert "fix: run `sessionlog init` in this clone" in proc.stdout
+    repo.sl("init", "--hooks", "native")
+    assert repo.sl("doctor").returncode == 0
+
+    (repo.path / ".gitattributes").unlink()
+    proc = repo.sl("doctor", check=False)
+    assert proc.returncode == 1
+    assert "FAIL  .gitattributes does not send the generated views to the sessionlog merge" in proc.stdout
+    assert "fix: run `sessionlog init`, then commit .gitattributes" in proc.stdout
+    repo.sl("init", "--hooks", "native")
+    proc = repo.sl("doctor")
+    assert proc.returncode == 0 and "FAIL" not in proc.stdout

@@ -297,7 +297,7 @@ def session_end(ctx: Context) -> Output | None:
     files, more = changed_since(ctx, since, limit=200)
     if not files:
         return None
-    from sessionlog_git.base import stdlock
+    from sessionlog_git.base import lock
     from sessionlog_git.logs import templog
 
     shown = texts.files_text(files, more, AUTO_FILES_SHOWN)
@@ -311,7 +311,7 @@ def session_end(ctx: Context) -> Output | None:
         title=texts.AUTO_TITLE,
         bullets=texts.session_end_bullets(ctx.local(since), shown, reason),
         extra_meta={"auto": "session-end", "agent": ctx.assistant.label},
-        lock=stdlock.flocked,
+        lock=lock.flocked,
     )
     return None
 

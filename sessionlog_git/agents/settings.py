@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sessionlog_git.agents.registry import Assistant
-from sessionlog_git.base.configcache import sha256_hex
+from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.constants import BLOCK_BEGIN, BLOCK_END, INSTALL_RECORD, STATE_DIR
 from sessionlog_git.errors import SessionlogError
 

@@ -10,24 +10,17 @@ from __future__ import annotations
 import json
 import os
 
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.constants import CONFIG_CACHE as CACHE_NAME
+from sessionlog_git.constants import CONFIG_NAME, STATE_DIR
+
 TYPE_CHECKING = False  # typing costs the hooks an import; mypy reads the block below anyway
 if TYPE_CHECKING:
     from typing import Any
 
-CONFIG_NAME = ".sessionlog.yaml"
-STATE_DIR = ".sessionlog"  # ignored by git through its own .gitignore
-CACHE_NAME = "config.json"
+__all__ = ["CACHE_NAME", "CACHE_VERSION", "CONFIG_NAME", "STATE_DIR", "cached", "read"]
+
 CACHE_VERSION = 1
-
-
-def sha256_hex(data: bytes) -> str:
-    try:
-        # the builtin module: a tenth of hashlib's import (which loads OpenSSL)
-        from _sha256 import sha256  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:  # Python 3.12+ names it _sha2; hashlib anywhere
-        from hashlib import sha256
-    digest: str = sha256(data).hexdigest()
-    return digest
 
 
 def cached(top: str | os.PathLike[str], digest: str) -> dict[str, Any] | None:

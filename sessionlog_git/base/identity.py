@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 from sessionlog_git.base.names import check_name, is_safe, slug
+from sessionlog_git.constants import IDENTITY_CACHE, STATE_DIR
 
 ENV_USER = "SESSIONLOG_USER"
-CACHE_NAME = "identity.json"
 CACHE_VERSION = 1
 GH_TIMEOUT = 3.0
 GH_TTL = 24 * 3600  # re-ask gh after a day; a failed re-ask keeps the last login
@@ -35,7 +35,7 @@ NOREPLY = r"(?i)^(?:\d+\+)?(?P<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))@users\.n
 
 
 def cache_path(top: Path) -> Path:
-    return top / ".sessionlog" / CACHE_NAME
+    return top / STATE_DIR / IDENTITY_CACHE
 
 
 def read_cache(top: Path) -> dict[str, object]:
@@ -56,7 +56,7 @@ def _write_cache(top: Path, login: str, status: str) -> None:
     from sessionlog_git.base.fsutil import atomic_write_text, ensure_state_dir
 
     try:
-        ensure_state_dir(top / ".sessionlog")
+        ensure_state_dir(top / STATE_DIR)
         payload = {"version": CACHE_VERSION, "gh_login": login, "gh_status": status,
                    "checked_at": int(time.time())}
         atomic_write_text(cache_path(top), json.dumps(payload, sort_keys=True))

@@ -1,24 +1,39 @@
-"""One lock per work tree: a consolidation and a log append never interleave."""
+"""One lock per work tree (`.sessionlog/lock`): a consolidation and a log append never
+interleave.
+
+Two ways to take the same lock:
+
+* `locked`: the commands and git hooks, through filelock (imported on first use), which on
+  Unix takes `fcntl.flock` on the file and leaves it in place;
+* `flocked`: the agent hooks, standard library only: the same flock on the same file, so it
+  excludes a running consolidation exactly as filelock does, without importing it. Where
+  fcntl is missing (Windows) the hook writes without the lock: its append is still one
+  atomic replace.
+
+Stdlib-safe at import: the per-prompt and agent hooks may import this module.
+"""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sessionlog_git.base.fsutil import ensure_state_dir
+from sessionlog_git.constants import LOCK_NAME
 from sessionlog_git.errors import LockTimeout
 
 DEFAULT_TIMEOUT = float(os.environ.get("SESSIONLOG_LOCK_TIMEOUT", "30"))
+HOOK_TIMEOUT = 5.0  # seconds: an agent hook must not hang a prompt
 
 
 @contextmanager
 def locked(state_dir: Path, timeout: float | None = None) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
-    from sessionlog_git.base.fsutil import ensure_state_dir
-
     ensure_state_dir(state_dir)
-    path = state_dir / "lock"
+    path = state_dir / LOCK_NAME
     wait = DEFAULT_TIMEOUT if timeout is None else timeout
     lock = FileLock(str(path), timeout=wait)
     try:
@@ -32,3 +47,34 @@ def locked(state_dir: Path, timeout: float | None = None) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+@contextmanager
+def flocked(state_dir: Path, timeout: float = HOOK_TIMEOUT) -> Iterator[None]:
+    ensure_state_dir(state_dir)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    path = state_dir / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        f"{path}: held by another sessionlog process for {timeout:.0f} s. "
+                        "Fix: wait for it to finish; if none is running, delete that file."
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

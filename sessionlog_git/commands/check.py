@@ -12,6 +12,7 @@ import sys
 
 from sessionlog_git import gitops, workspace
 from sessionlog_git.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from sessionlog_git.logs import layout
 from sessionlog_git.pipeline import checks
 
 
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if not findings:
         print(
             f"sessionlog check: ok: {len(expected)} generated file{'s' if len(expected) != 1 else ''} "
-            f"match a fresh render of {logs_dir}/archive; no pending entry is older than HEAD"
+            f"match a fresh render of {layout.archive_prefix(logs_dir)}; no pending entry is older than HEAD"
         )
         return EXIT_OK
     print(f"sessionlog check: {findings} finding{'s' if findings != 1 else ''}")
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         print(
             f"  Fix: `sessionlog check --fix` re-renders {'it' if len(problems) == 1 else 'them'} "
-            f"from {logs_dir}/archive and stages the result; then commit "
+            f"from {layout.archive_prefix(logs_dir)} and stages the result; then commit "
             f"(`git commit -m \"Re-render session logs\" -- {logs_dir}`)."
         )
     if stale:

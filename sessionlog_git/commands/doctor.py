@@ -13,10 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sessionlog_git import gitops
-from sessionlog_git.config import CONFIG_NAME, STATE_DIR, parse_yaml
-from sessionlog_git.constants import HOOK_ERROR_LOG
+from sessionlog_git.config import parse_yaml
+from sessionlog_git.constants import (
+    CONFIG_NAME,
+    DEFAULT_LOGS_DIR,
+    DEFAULT_PENDING_DIR,
+    HOOK_ERROR_LOG,
+    STATE_DIR,
+)
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.setup import install
+from sessionlog_git.setup import framework, githooks, merge
 
 
 @dataclass
@@ -41,12 +47,12 @@ def _config(top: Path, report: Report) -> tuple[str, str]:
     path = top / CONFIG_NAME
     if not path.is_file():
         report.bad(f"{CONFIG_NAME} is missing", "run `sessionlog init`")
-        return ".sessionlog/pending", "logs"
+        return DEFAULT_PENDING_DIR, DEFAULT_LOGS_DIR
     try:
         data = parse_yaml(path.read_bytes(), path)
     except SessionlogError as exc:
         report.bad(f"{CONFIG_NAME} does not validate: {exc}", "correct it as the message says")
-        return ".sessionlog/pending", "logs"
+        return DEFAULT_PENDING_DIR, DEFAULT_LOGS_DIR
     if not data.get("project"):
         report.bad(f"{CONFIG_NAME} names no project", "run `sessionlog init` (it records one)")
     else:
@@ -64,20 +70,16 @@ def _pending_ignored(top: Path, pending_dir: str, report: Report) -> None:
 
 
 def _check_ignore(top: Path, rel: str) -> bool:
-    import subprocess
-
-    proc = subprocess.run(("git", "check-ignore", "-q", "--no-index", rel), cwd=top,
-                          capture_output=True, check=False)
-    return proc.returncode == 0
+    return gitops.succeeds("check-ignore", "-q", "--no-index", rel, cwd=top)
 
 
 def _git_hooks(top: Path, report: Report) -> None:
-    folder = install.hooks_dir(top)
-    config = top / install.PRE_COMMIT_CONFIG
+    folder = githooks.hooks_dir(top)
+    config = top / framework.PRE_COMMIT_CONFIG
     uses_framework = config.is_file() and "sessionlog-consolidate" in config.read_text(
         encoding="utf-8", errors="replace"
     )
-    for hook in install.HOOK_TYPES:
+    for hook in githooks.HOOK_TYPES:
         path = folder / hook
         rel = os.path.relpath(path, top)
         if not path.is_file():
@@ -86,7 +88,7 @@ def _git_hooks(top: Path, report: Report) -> None:
                        f"run `{how}`")
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        if install.is_managed(path):
+        if githooks.is_managed(path):
             match = re.search(r"SESSIONLOG_PYTHON='([^']*)'", text)
             python = match[1] if match else ""
             if python and os.access(python, os.X_OK):
@@ -95,10 +97,20 @@ def _git_hooks(top: Path, report: Report) -> None:
                 report.bad(f"{rel} runs {python or '?'}, which is gone",
                            "run `sessionlog init` again from the current installation")
         elif uses_framework and "pre-commit" in text:
-            report.ok(f"{rel} (pre-commit framework, {install.PRE_COMMIT_CONFIG} lists our hooks)")
+            report.ok(f"{rel} (pre-commit framework, {framework.PRE_COMMIT_CONFIG} lists our hooks)")
         else:
             report.bad(f"{rel} is not ours and does not run the pre-commit framework with our "
                        "hooks", "run `sessionlog init` (it keeps your hook and chains it)")
+
+
+def _merge_driver(top: Path, logs_dir: str, report: Report) -> None:
+    """The merge driver: `.gitattributes` names it for the views, `.git/config` defines it."""
+    problems = merge.merge_driver_problems(top, logs_dir)
+    for what, fix in problems:
+        report.bad(what, fix)
+    if not problems:
+        report.ok(f'{merge.GITATTRIBUTES} sends the views to the [merge "{merge.MERGE_DRIVER}"] '
+                  "driver in .git/config")
 
 
 def _apply(report: Report, findings: list[tuple[str, str, str]]) -> None:
@@ -116,9 +128,10 @@ def _apply(report: Report, findings: list[tuple[str, str, str]]) -> None:
 def run(args: argparse.Namespace) -> int:
     top = gitops.toplevel()
     report = Report()
-    pending_dir, _ = _config(top, report)
+    pending_dir, logs_dir = _config(top, report)
     _pending_ignored(top, pending_dir, report)
     _git_hooks(top, report)
+    _merge_driver(top, logs_dir, report)
     from sessionlog_git.agents import doctor as agents_doctor
 
     _apply(report, agents_doctor.findings(top))

@@ -1,7 +1,7 @@
 """`sessionlog git-hook pre-commit|pre-push`: what the git hooks run.
 
 Git runs hooks at the top of the work tree, so the idle pre-commit path needs no git call
-and imports none of GitPython, jinja2 or ruamel.yaml.
+and imports none of jinja2 or ruamel.yaml.
 """
 from __future__ import annotations
 
@@ -12,12 +12,9 @@ from sessionlog_git import workspace
 
 
 def _top() -> Path:
-    here = Path.cwd()
-    if (here / ".git").exists():
-        return here
     from sessionlog_git.gitops import toplevel
 
-    return toplevel(here)
+    return toplevel()
 
 
 def pre_commit() -> int:

@@ -24,7 +24,7 @@ from typing import Any
 
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import context_index as ci
-from sessionlog_git.logs.views import Record
+from sessionlog_git.logs.model import Record
 from sessionlog_git.workspace import Workspace
 
 _KIND_ORDER = {"decision": 0.3, "blocker": 0.2, "finding": 0.1}
@@ -124,8 +124,8 @@ def mark_lifecycle(
 
     `entries` are the views of `records` (same order); `view` makes the view of a record.
     """
+    from sessionlog_git.base.text import words as _words
     from sessionlog_git.logs.lifecycle import fold
-    from sessionlog_git.logs.views import _words
 
     if not records:
         return entries

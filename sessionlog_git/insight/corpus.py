@@ -11,7 +11,7 @@ from typing import Any
 from sessionlog_git.base import clock
 from sessionlog_git.insight import reports
 from sessionlog_git.logs import continuity
-from sessionlog_git.logs.views import Record, ordered
+from sessionlog_git.logs.model import Record, ordered
 from sessionlog_git.workspace import Workspace
 
 

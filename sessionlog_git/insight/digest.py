@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sessionlog_git.base.text import one_line
 from sessionlog_git.insight import measures
-from sessionlog_git.insight.reports import _all_blockers, _blocker_view, _brief, _by_project, _in, _one_line
+from sessionlog_git.insight.reports import _all_blockers, _blocker_view, _brief, _by_project, _in
 from sessionlog_git.logs.entries import Bullet
-from sessionlog_git.logs.views import Blocker, Record
+from sessionlog_git.logs.model import Blocker, Record
 
 SHOWN_KINDS = ("decision", "finding", "blocker", "unblock", "note")  # under an entry, as written
 LABEL = {"decision": "decision", "finding": "finding", "blocker": "blocker", "unblock": "unblocked",
@@ -23,7 +24,7 @@ LABEL = {"decision": "decision", "finding": "finding", "blocker": "blocker", "un
 def _entry(record: Record, logs_dir: str) -> dict[str, Any]:
     return {
         **_brief(record, logs_dir),
-        "bullets": [{"kind": b.kind, "label": LABEL[b.kind], "text": _one_line(b.text)}
+        "bullets": [{"kind": b.kind, "label": LABEL[b.kind], "text": one_line(b.text)}
                     for b in record.entry.bullets if b.kind in SHOWN_KINDS and b.text.strip()],
     }
 
@@ -41,15 +42,15 @@ def _days(records: Sequence[Record], logs_dir: str) -> list[dict[str, Any]]:
 def _decided(record: Record, bullet: Bullet, logs_dir: str) -> dict[str, Any]:
     """A decision without a bare "Decision:" label (a "Rejected:" or "Chose" keeps its word)."""
     text = bullet.body if bullet.text.lower().startswith(("decision:", "decided:")) else bullet.text
-    text = _one_line(text)
+    text = one_line(text)
     return {**_brief(record, logs_dir), "text": text[:1].upper() + text[1:]}
 
 
 def _blocked(b: Blocker, now: datetime, logs_dir: str) -> dict[str, Any]:
     view = _blocker_view(b, now, logs_dir)
-    view["entry"] = _one_line(b.record.entry.title) or "(untitled)"
+    view["entry"] = one_line(b.record.entry.title) or "(untitled)"
     if view["closed"] is not None and b.closing is not None:
-        view["closed"]["text"] = _one_line(b.closing.body)
+        view["closed"]["text"] = one_line(b.closing.body)
     return view
 
 
@@ -76,7 +77,7 @@ def weekly(records: Sequence[Record], now: datetime, since: datetime | None, log
             if with_next and _in(with_next[-1].at, since, now):
                 latest = with_next[-1]
                 next_steps.append({**_brief(latest, logs_dir),
-                                   "steps": [_one_line(b.body) for b in latest.entry.of_kind("next")]})
+                                   "steps": [one_line(b.body) for b in latest.entry.of_kind("next")]})
         still_open = [b for b in mine if b.closed_by is None]
         decided = [_decided(r, b, logs_dir) for r in recs for b in r.entry.bullets if b.kind == "decision"]
         opened = sum(1 for b in mine if _in(b.record.at, since, now))

@@ -21,9 +21,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sessionlog_git.base.names import slug
+from sessionlog_git.base.text import words as blocker_words
 from sessionlog_git.logs.layout import archive_match
-from sessionlog_git.logs.views import Blocker, Record, blockers
-from sessionlog_git.logs.views import _words as blocker_words
+from sessionlog_git.logs.model import Blocker, Record, blockers
 
 COVERAGE_WINDOW_HOURS = 4  # an entry this long before a commit, by its author, may explain it
 SESSION_GAP_MINUTES = 90  # as in the time report: a longer gap is a break, not work

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs.archive import records_at
 from sessionlog_git.logs.layout import archive_match
-from sessionlog_git.logs.views import Record, ordered
+from sessionlog_git.logs.model import Record, ordered
 
 CONFIG_FILE = ".sessionlog.yaml"
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sessionlog_git.logs import archive
 from sessionlog_git.logs.entries import Bullet
-from sessionlog_git.logs.views import Blocker, BlockerBook, Record, ordered
+from sessionlog_git.logs.model import Blocker, BlockerBook, Record, ordered
 from sessionlog_git.pipeline import revision, treeviews
 
 

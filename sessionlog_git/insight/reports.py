@@ -15,11 +15,11 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from sessionlog_git.base.clock import format_offset
-from sessionlog_git.base.names import is_safe
+from sessionlog_git.base.text import clip, one_line, words
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import archive, layout
-from sessionlog_git.logs.views import Blocker, Record, blockers, ordered, record_brief
-from sessionlog_git.logs.views import _words as blocker_words
+from sessionlog_git.logs.model import Blocker, Record, blockers, ordered
+from sessionlog_git.logs.views import record_brief
 from sessionlog_git.workspace import Workspace
 
 KINDS = ("weekly", "blockers", "time", "onboarding")
@@ -48,14 +48,8 @@ _SPAN = re.compile(r"^(\d{1,4})\s*([dwh])$")
 def load(ws: Workspace) -> list[Record]:
     """Every archived entry of every project, in time order, without duplicates."""
     cfg = ws.config
-    base = cfg.logs_path / "archive"
-    try:
-        months = sorted(p for p in base.iterdir() if p.is_dir())
-    except FileNotFoundError:
-        return []
-    projects = sorted({p.name for m in months for p in m.iterdir() if p.is_dir() and is_safe(p.name)})
     records: list[Record] = []
-    for project in projects:
+    for project in layout.archive_projects(cfg.logs_path):
         records += archive.read_records(
             cfg.logs_path, project, archive.months(cfg.logs_path, project), cfg.timezone
         )
@@ -90,15 +84,6 @@ def parse_since(text: str | None, kind: str, now: datetime) -> datetime | None:
 # --- small helpers ----------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _words(text: str) -> set[str]:
-    # One tokeniser for blockers: the one that matches an unblock to its blocker.
-    return blocker_words(text)
-
-
 def duration(minutes: int) -> str:
     """45 -> '45 min', 125 -> '2 h 05 min'."""
     if minutes < 60:
@@ -125,8 +110,8 @@ def _brief(record: Record, logs_dir: str) -> dict[str, Any]:
 
 def _decision(record: Record, text: str, logs_dir: str) -> dict[str, Any]:
     match = _REASON.search(text)
-    reason = _one_line(text[match.end() :]).strip(" ,.;") if match else ""
-    return {**_brief(record, logs_dir), "text": _one_line(text), "reason": reason}
+    reason = one_line(text[match.end() :]).strip(" ,.;") if match else ""
+    return {**_brief(record, logs_dir), "text": one_line(text), "reason": reason}
 
 
 def _in(at: datetime, since: datetime | None, now: datetime) -> bool:
@@ -153,7 +138,7 @@ def _blocker_view(b: Blocker, now: datetime, logs_dir: str) -> dict[str, Any]:
     opened = b.record.at
     view: dict[str, Any] = {
         **_brief(b.record, logs_dir),
-        "text": _one_line(b.bullet.body),
+        "text": one_line(b.bullet.body),
         "status": "open" if b.closed_by is None else "closed",
         "age_minutes": max(0, int((now - opened).total_seconds() // 60)),
         "age": age(now - opened),
@@ -163,7 +148,7 @@ def _blocker_view(b: Blocker, now: datetime, logs_dir: str) -> dict[str, Any]:
         took = b.closed_by.at - opened
         view["closed"] = {
             **_brief(b.closed_by, logs_dir),
-            "text": _one_line(b.closing.text),
+            "text": one_line(b.closing.text),
             "after_minutes": max(0, int(took.total_seconds() // 60)),
             "after": age(took),
         }
@@ -183,7 +168,7 @@ def _period(since: datetime | None, now: datetime) -> dict[str, Any]:
 
 
 def _similar(a: str, b: str) -> bool:
-    wa, wb = _words(a), _words(b)
+    wa, wb = words(a), words(b)
     if not wa or not wb:
         return a.strip().lower() == b.strip().lower()
     return len(wa & wb) / len(wa | wb) >= RECURRING_SIMILARITY
@@ -209,7 +194,7 @@ def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[di
             for later in group[i + 1 :]
         )
         out.append({
-            "text": _one_line(group[-1].bullet.body),
+            "text": one_line(group[-1].bullet.body),
             "count": len(group),
             "first_seen": _when(group[0].record.at),
             "last_seen": _when(group[-1].record.at),
@@ -274,7 +259,7 @@ def time_report(
                     "time": record.at.strftime("%H:%M"),
                     "from": previous.project,
                     "to": record.project,
-                    "title": _one_line(record.entry.title),
+                    "title": one_line(record.entry.title),
                     "link": str(PurePosixPath(logs_dir, record.source)),
                 })
             previous = record
@@ -356,7 +341,7 @@ def onboarding(
             })
         still_open = [b for b in blockers(recs) if b.closed_by is None]
         findings = [
-            {**_brief(r, logs_dir), "text": _one_line(b.text)}
+            {**_brief(r, logs_dir), "text": one_line(b.text)}
             for r in in_period for b in r.entry.bullets if b.kind == "finding"
         ]
         # The logs folder this project's files are in (across repositories: `<repo>/<logs>`).
@@ -394,7 +379,7 @@ def build(kind: str, records: Sequence[Record], now: datetime, since: datetime |
         "generated": now.isoformat(),
         "generated_label": f"{now:%Y-%m-%d %H:%M} (UTC{format_offset(now)})",
         "period": _period(since, now),
-        "source": f"{len(records)} archived entries under {logs_dir}/archive",
+        "source": f"{len(records)} archived entries under {layout.archive_prefix(logs_dir)}",
         **body,
     }
 
@@ -406,16 +391,13 @@ LABEL_WIDTH = 210
 VALUE_WIDTH = 110
 ROW = 26
 BAR = 18
+LABEL_CHARS = 32  # a bar's label, clipped to fit LABEL_WIDTH
 PALETTE = ("#3b6ea8", "#d9822b", "#3a9a5b", "#a8453b", "#7a5ea8", "#2b9ad9", "#a89a3b", "#5e7a8a")
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 decision', '2 decisions', '1 entry', '3 entries'."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
-def _clip(text: str, limit: int = 32) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def bar_chart(title: str, items: Sequence[tuple[str, int, str]], series: int = 0) -> dict[str, Any]:
@@ -427,7 +409,7 @@ def bar_chart(title: str, items: Sequence[tuple[str, int, str]], series: int = 0
     bars = []
     for i, (label, value, text) in enumerate(items):
         bars.append({
-            "label": _clip(label), "full_label": label, "value": value, "text": text,
+            "label": clip(label, LABEL_CHARS), "full_label": label, "value": value, "text": text,
             "x": LABEL_WIDTH, "y": 8 + i * ROW, "w": max(2, round(span * value / top)) if value else 0,
             "h": BAR, "ty": 8 + i * ROW + BAR - 5, "color": PALETTE[series % len(PALETTE)],
         })

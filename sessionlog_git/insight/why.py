@@ -25,25 +25,19 @@ from typing import Any
 from sessionlog_git import gitops
 from sessionlog_git.base.clock import format_offset, now
 from sessionlog_git.base.names import slug
+from sessionlog_git.base.text import CODE_STOP_WORDS, one_line, words
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.insight.context import mark_lifecycle, naming
+from sessionlog_git.logs import layout
 from sessionlog_git.logs.entries import Entry
 from sessionlog_git.logs.layout import archive_match
-from sessionlog_git.logs.views import Record, ordered, record_brief
+from sessionlog_git.logs.model import Record, ordered
+from sessionlog_git.logs.views import record_brief
 from sessionlog_git.workspace import Workspace
 
 NEAREST_WINDOW = timedelta(hours=24)  # about one working session either side
 NEAREST_SHOWN = 3
 ZERO_SHA = "0" * 40
-_WORD = re.compile(r"[A-Za-z0-9_]+")
-_STOP = frozenset(
-    (
-        "the and for with not yet but now has have had are was were been this that from into onto "
-        "our its can cannot will still until off out any all use used using because since when then "
-        "than over under via per one two add added fix fixed make made new old get set return true "
-        "false none self def import class print"
-    ).split()
-)
 _REASON = re.compile(r"\b(?:because|since|so that|as)\b", re.IGNORECASE)
 
 
@@ -162,14 +156,10 @@ def locate(ws: Workspace, spec: str, cwd: Path | None = None) -> Target:
 # --- the entries a commit consolidated ------------------------------------------------------
 
 
-def _archive_prefix(ws: Workspace) -> str:
-    return str(PurePosixPath(ws.config.logs_dir, "archive"))
-
-
 def added_archive_files(ws: Workspace, sha: str) -> list[str]:
     """The archive files `sha` added (against its first parent), sorted."""
     parents = gitops.run("rev-list", "--parents", "-n", "1", sha, cwd=ws.top).split()[1:]
-    prefix = _archive_prefix(ws)
+    prefix = layout.archive_prefix(ws.config.logs_dir)
     if parents:
         out = gitops.run(
             "diff", "--name-only", "--no-renames", "--diff-filter=A", parents[0], sha, "--", prefix,
@@ -193,7 +183,7 @@ def records_of(ws: Workspace, rels: list[str], rev: str | None) -> list[Record]:
             if rev is None:
                 data = (ws.top / rel).read_bytes()
             else:
-                data = gitops.repo(ws.top).git.show(f"{rev}:{rel}", stdout_as_string=False)
+                data = gitops.run_bytes("show", f"{rev}:{rel}", cwd=ws.top)
             out += records_at(rel, data, ws.config.logs_dir, ws.config.timezone)
         except (OSError, UnicodeDecodeError, ValueError):
             continue
@@ -222,12 +212,7 @@ def author_names(ws: Workspace, commit: Commit) -> set[str]:
 
 
 def _words(text: str) -> set[str]:
-    out: set[str] = set()
-    for raw in _WORD.findall(text):
-        # snake_case and camelCase parts count as words too
-        parts = {raw, *raw.split("_"), *re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", raw)}
-        out |= {p.lower() for p in parts if len(p) > 2}
-    return out - _STOP
+    return words(text, identifiers=True, stop=CODE_STOP_WORDS)
 
 
 def _entry_text(record: Record) -> str:
@@ -264,14 +249,12 @@ def consolidated(ws: Workspace, target: Target) -> list[Found]:
 
 def nearest(ws: Workspace, target: Target, names: set[str]) -> list[Found]:
     """The author's archived entries within NEAREST_WINDOW of the commit, closest first."""
-    base = ws.config.logs_path / "archive"
     at = target.commit.at
     months = {f"{d.year:04d}-{d.month:02d}" for d in (at - NEAREST_WINDOW, at, at + NEAREST_WINDOW)}
     rels: list[str] = []
-    for month in sorted(months):
-        for path in sorted((base / month).glob("*/*/*.md")):
-            if path.parent.name.lower() in names and archive_match(path.name):
-                rels.append(str(PurePosixPath(*path.relative_to(ws.top).parts)))
+    for log in layout.walk(layout.archive_root(ws.config.logs_path), archive=True, months=months):
+        if log.user.lower() in names:
+            rels.append(str(PurePosixPath(*Path(log.path).relative_to(ws.top).parts)))
     found = [
         Found(r, 0.0, _minutes(r, target.commit))
         for r in records_of(ws, rels, None)
@@ -284,13 +267,9 @@ def nearest(ws: Workspace, target: Target, names: set[str]) -> list[Found]:
 # --- the answer -----------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _reason(text: str) -> str:
     match = _REASON.search(text)
-    return _one_line(text[match.end() :]).strip(" ,.;") if match else ""
+    return one_line(text[match.end() :]).strip(" ,.;") if match else ""
 
 
 def _span(minutes: int) -> str:
@@ -314,7 +293,7 @@ def _bullets(entry: Entry) -> list[dict[str, Any]]:
         if b.kind == "decision":
             index, decisions = decisions, decisions + 1
         if b.kind != "summary" and b.text.strip():
-            out.append({"kind": b.kind, "text": _one_line(b.text), "decision": index})
+            out.append({"kind": b.kind, "text": one_line(b.text), "decision": index})
     return out
 
 
@@ -324,11 +303,11 @@ def entry_view(ws: Workspace, found: Found) -> dict[str, Any]:
     return {
         **brief,
         "decisions": [
-            {"text": _one_line(b.text), "reason": _reason(b.body)} for b in entry.of_kind("decision")
+            {"text": one_line(b.text), "reason": _reason(b.body)} for b in entry.of_kind("decision")
         ],
-        "findings": [_one_line(b.text) for b in entry.of_kind("finding")],
-        "blockers": [_one_line(b.text) for b in entry.bullets if b.kind in ("blocker", "unblock")],
-        "next": [_one_line(b.text) for b in entry.of_kind("next")],
+        "findings": [one_line(b.text) for b in entry.of_kind("finding")],
+        "blockers": [one_line(b.text) for b in entry.bullets if b.kind in ("blocker", "unblock")],
+        "next": [one_line(b.text) for b in entry.of_kind("next")],
         # The whole entry, every bullet and line in order, with its kind ("note": a plain bullet).
         # A decision bullet carries its place in "decisions", where its lifecycle is marked.
         "bullets": _bullets(entry),

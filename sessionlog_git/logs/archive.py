@@ -2,25 +2,26 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import os
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.constants import ARCHIVE_DIR
+from sessionlog_git.logs import layout
 from sessionlog_git.logs.entries import Bullet, Entry, TempLog, parse
-from sessionlog_git.logs.layout import archive_match, month_of
+from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.lifecycle import Decision, expiry
-from sessionlog_git.logs.views import Blocker, BlockerBook, Record, StatusState, ordered
+from sessionlog_git.logs.model import Blocker, BlockerBook, Record, StatusState, ordered
 
 ID_LENGTH = 10
 
 
 def content_id(data: bytes) -> str:
     """Archive files are named by content: archiving the same bytes twice is one file."""
-    return hashlib.sha256(data).hexdigest()[:ID_LENGTH]
+    return sha256_hex(data)[:ID_LENGTH]
 
 
 def zone_offset(day: date, zone_name: str) -> timezone:
@@ -39,37 +40,26 @@ def parse_log(data: bytes, day: date, zone_name: str) -> TempLog:
 
 
 def months(logs_path: Path, project: str) -> list[str]:
-    base = logs_path / "archive"
-    try:
-        return sorted(p.name for p in base.iterdir() if (p / project).is_dir())
-    except FileNotFoundError:
-        return []
+    """The archive's month folders that hold `project`, oldest first."""
+    return layout.archive_months(logs_path, project)
 
 
-def _listing(logs_path: Path, project: str, month: str) -> list[tuple[str, str]]:
-    """(user, file name) of every archive file of one month folder, sorted (os.scandir: this
-    runs over every month of the history at each commit)."""
-    folder = os.path.join(logs_path, "archive", month, project)
-    out: list[tuple[str, str]] = []
-    try:
-        users = sorted(e.name for e in os.scandir(folder) if e.is_dir(follow_symlinks=False))
-    except (FileNotFoundError, NotADirectoryError):
-        return out
-    for user in users:
-        names = sorted(
-            e.name for e in os.scandir(os.path.join(folder, user))
-            if archive_match(e.name) and e.is_file(follow_symlinks=False)
-        )
-        out.extend((user, name) for name in names)
-    return out
+def _listing(logs_path: Path, project: str, month: str) -> list[layout.LogFile]:
+    """Every archive file of `project` in one month folder, sorted by user and name."""
+    return layout.walk(layout.archive_root(logs_path), archive=True, months=(month,), project=project)
+
+
+def _source(found: layout.LogFile) -> str:
+    """An archive file's path relative to the logs folder (POSIX), as the views link it."""
+    return f"{ARCHIVE_DIR}/{found.month}/{found.project}/{found.user}/{found.name}"
 
 
 def files(logs_path: Path, project: str, month_list: Iterable[str]) -> list[Path]:
-    out: list[Path] = []
-    for month in sorted(set(month_list)):
-        base = logs_path / "archive" / month / project
-        out.extend(base / user / name for user, name in _listing(logs_path, project, month))
-    return out
+    return [
+        Path(found.path)
+        for month in sorted(set(month_list))
+        for found in _listing(logs_path, project, month)
+    ]
 
 
 def records_from(
@@ -84,15 +74,12 @@ def records_at(
 ) -> list[Record]:
     """Records of an archive file named by its path in the repository (`logs/archive/<month>/
     <project>/<user>/<date>-<id>.md`); none when the path is not an archive file's."""
-    try:
-        parts = PurePosixPath(rel).relative_to(PurePosixPath(logs_dir, "archive")).parts
-    except ValueError:
+    split = layout.split_archive_rel(rel, logs_dir)
+    if split is None:
         return []
-    match = archive_match(parts[-1]) if len(parts) == 4 else None
-    if match is None:
-        return []
+    _, project, user, day = split
     return records_from(
-        data, project=parts[1], user=parts[2], day=date.fromisoformat(match[1]),
+        data, project=project, user=user, day=day,
         source=source if source is not None else str(PurePosixPath(rel).relative_to(logs_dir)),
         zone_name=zone_name,
     )
@@ -111,10 +98,6 @@ def read_records(
         # Unreadable archive files yield nothing here; `sessionlog check` reports them.
         out.extend(_parse_file(path, project, source, zone_name))
     return out
-
-
-def months_for(days: Iterable[date]) -> set[str]:
-    return {month_of(d) for d in days}
 
 
 # --- a cache of parsed archive files -------------------------------------------------------
@@ -172,11 +155,7 @@ def _save_json(path: Path, data: Any) -> None:
 
 def _sources(logs_path: Path, project: str, month: str) -> list[tuple[str, Path]]:
     """(source, path): source is the path relative to the logs folder, as views link it."""
-    base = logs_path / "archive" / month / project
-    return [
-        (f"archive/{month}/{project}/{user}/{name}", base / user / name)
-        for user, name in _listing(logs_path, project, month)
-    ]
+    return [(_source(found), Path(found.path)) for found in _listing(logs_path, project, month)]
 
 
 def month_records(
@@ -287,9 +266,8 @@ def status_checkpoint(
     key = f"{CACHE_VERSION}|{zone_name}"
     for folder in folders:
         # Names only (no Path objects): this lists every month of the history at each commit.
-        names = [f"archive/{folder}/{project}/{user}/{name}"
-                 for user, name in _listing(logs_path, project, folder)]
-        key = hashlib.sha256("\n".join([key, folder, *names]).encode()).hexdigest()
+        names = [_source(found) for found in _listing(logs_path, project, folder)]
+        key = sha256_hex("\n".join([key, folder, *names]))
         keys.append(key)
     state, carry = StatusState(), list[Record]()
     start = 0

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from sessionlog_git.constants import CONTEXT_INDEX, CONTEXT_SEEN, CONTEXT_SHARDS
 
 if TYPE_CHECKING:
-    from sessionlog_git.logs.views import Record
+    from sessionlog_git.logs.model import Record
     from sessionlog_git.workspace import Workspace
 
 VERSION = 1
@@ -160,8 +160,9 @@ class Fold:
     """
 
     def __init__(self, logs_dir: str, data: dict[str, Any] | None = None) -> None:
+        from sessionlog_git.base.text import words as _words
         from sessionlog_git.logs.lifecycle import Decision, DecisionBook
-        from sessionlog_git.logs.views import Blocker, BlockerBook, Record, _words
+        from sessionlog_git.logs.model import Blocker, BlockerBook, Record
 
         self.logs_dir = logs_dir
         self.items: dict[str, dict[str, Any]] = {}
@@ -389,7 +390,7 @@ def update(ws: Workspace, archived: Sequence[str]) -> None:
 
 def _update(ws: Workspace, archived: Sequence[str]) -> None:
     from sessionlog_git.logs.archive import records_at
-    from sessionlog_git.logs.views import ordered
+    from sessionlog_git.logs.model import ordered
 
     if not archived:
         return
@@ -469,7 +470,7 @@ def all_records(ws: Workspace) -> list[Record]:
     """Every archived entry of every project, in time order, through the parse cache that
     consolidation keeps (a file is parsed once for as long as it exists)."""
     from sessionlog_git.logs import archive, layout
-    from sessionlog_git.logs.views import ordered
+    from sessionlog_git.logs.model import ordered
 
     cfg = ws.config
     folders = sorted({(log.project, log.month)

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
-from sessionlog_git.base.names import is_safe
+from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.config import Config
+from sessionlog_git.logs import layout
 from sessionlog_git.logs.archive import month_records, parse_log
 from sessionlog_git.logs.entries import Entry
-from sessionlog_git.logs.layout import archive_match, month_of, pending_file, pending_match
-from sessionlog_git.logs.views import Record, blockers, ordered
+from sessionlog_git.logs.layout import month_of, pending_file
+from sessionlog_git.logs.model import Record, blockers, ordered
 
 HISTORY_MONTHS = 3  # months of archive read for blockers and next steps
 SHOWN_ENTRIES = 3
@@ -33,54 +34,27 @@ class LogFile:
     source: str  # relative to the work tree, POSIX
 
 
-def _safe_dirs(folder: Path) -> list[Path]:
-    try:
-        return sorted(p for p in folder.iterdir() if p.is_dir() and is_safe(p.name))
-    except OSError:
-        return []
-
-
-def _files(cfg: Config, folder: Path, project: str, user: str, archive: bool) -> list[LogFile]:
+def _files(cfg: Config, found: list[layout.LogFile]) -> list[LogFile]:
     out: list[LogFile] = []
-    try:
-        names = sorted(folder.iterdir())
-    except OSError:
-        return out
-    match_name = archive_match if archive else pending_match
-    for path in names:
-        match = match_name(path.name)
-        if not match or not path.is_file():
-            continue
-        try:
-            day = date.fromisoformat(match[1])
-        except ValueError:
-            continue
+    for f in found:
+        path = Path(f.path)
         rel = str(PurePosixPath(*path.relative_to(cfg.top).parts))
-        out.append(LogFile(path, project, user, day, rel))
+        out.append(LogFile(path, f.project, f.user, f.day, rel))
     return out
 
 
 def pending_files(cfg: Config, user: str | None = None) -> list[LogFile]:
-    out: list[LogFile] = []
-    for project_dir in _safe_dirs(cfg.pending_path):
-        for user_dir in _safe_dirs(project_dir):
-            if user is None or user_dir.name == user:
-                out += _files(cfg, user_dir, project_dir.name, user_dir.name, archive=False)
-    return out
+    return _files(cfg, layout.walk(cfg.pending_path, archive=False, user=user))
 
 
 def archive_months(cfg: Config) -> list[str]:
     """Month folders of the archive, newest first."""
-    return sorted((p.name for p in _safe_dirs(cfg.logs_path / "archive")), reverse=True)
+    return layout.archive_months(cfg.logs_path)[::-1]
 
 
 def archive_files(cfg: Config, month: str, user: str | None = None) -> list[LogFile]:
-    out: list[LogFile] = []
-    for project_dir in _safe_dirs(cfg.logs_path / "archive" / month):
-        for user_dir in _safe_dirs(project_dir):
-            if user is None or user_dir.name == user:
-                out += _files(cfg, user_dir, project_dir.name, user_dir.name, archive=True)
-    return out
+    root = layout.archive_root(cfg.logs_path)
+    return _files(cfg, layout.walk(root, archive=True, months=(month,), user=user))
 
 
 def records(cfg: Config, files: list[LogFile]) -> list[Record]:
@@ -133,11 +107,10 @@ def archive_records(cfg: Config, month: str) -> list[Record]:
     cache = cfg.state_path / "cache" if (cfg.state_path / ".gitignore").is_file() else None
     logs_rel = str(PurePosixPath(*cfg.logs_path.relative_to(cfg.top).parts))
     out: list[Record] = []
-    for project_dir in _safe_dirs(cfg.logs_path / "archive" / month):
-        users = {p.name for p in _safe_dirs(project_dir)}
-        for r in month_records(cfg.logs_path, project_dir.name, month, cfg.timezone, cache):
-            if r.user in users:
-                out.append(Record(r.entry, r.project, r.user, f"{logs_rel}/{r.source}"))
+    found = layout.walk(layout.archive_root(cfg.logs_path), archive=True, months=(month,))
+    for project in sorted({f.project for f in found}):
+        for r in month_records(cfg.logs_path, project, month, cfg.timezone, cache):
+            out.append(Record(r.entry, r.project, r.user, f"{logs_rel}/{r.source}"))
     return out
 
 
@@ -149,9 +122,8 @@ def recent_records(cfg: Config, months: int = HISTORY_MONTHS) -> list[Record]:
     return ordered(out)
 
 
-def _clip(text: str, limit: int = LINE_CHARS) -> str:
-    one = " ".join(text.split())
-    return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
+def _clip(text: str) -> str:
+    return clip(one_line(text), LINE_CHARS)
 
 
 def _when(at: datetime) -> str:

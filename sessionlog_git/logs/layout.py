@@ -78,8 +78,12 @@ def status_rel(logs_dir: str, project: str) -> str:
 
 
 def split_archive_rel(rel: str, logs_dir: str) -> tuple[str, str, str, date] | None:
-    """(month, project, user, day) of an archive file's repository path, else None."""
-    prefix = archive_prefix(logs_dir) + "/"
+    """(month, project, user, day) of an archive file's repository path, else None.
+
+    `rel` is as git names it (normalised); `logs_dir` as configured (`./logs` is `logs`)."""
+    import posixpath  # os.path itself on POSIX: already loaded
+
+    prefix = posixpath.normpath(archive_prefix(logs_dir)) + "/"
     if not rel.startswith(prefix):
         return None
     parts = rel[len(prefix) :].split("/")
@@ -229,6 +233,12 @@ def archive_months(logs_path: str | os.PathLike[str], project: str | None = None
         return months
     base = archive_root(logs_path)
     return [m for m in months if os.path.isdir(os.path.join(base, m, project))]
+
+
+def archive_projects(logs_path: str | os.PathLike[str]) -> list[str]:
+    """The projects with a folder in any month of the archive, sorted."""
+    root = archive_root(logs_path)
+    return sorted({p for _, month in _dirs(root, None, "month") for p, _ in _dirs(month, None, "project")})
 
 
 def scan_pending(pending_root: str | os.PathLike[str]) -> tuple[list[LogFile], list[Stray]]:

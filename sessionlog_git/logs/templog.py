@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sessionlog_git.base.clock import Moment
 from sessionlog_git.base.fsutil import atomic_write_bytes, ensure_state_dir
+from sessionlog_git.base.text import one_line
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
 from sessionlog_git.logs.layout import pending_file
@@ -15,7 +16,7 @@ MAX_TITLE = 300
 
 
 def clean_title(title: str) -> str:
-    text = " ".join(title.split())
+    text = one_line(title)
     if not text:
         raise SessionlogError("the entry needs a title. Fix: sessionlog log \"What you did\" [BULLET ...]")
     if len(text) > MAX_TITLE:
@@ -64,7 +65,7 @@ def append(
 ) -> Path:
     """Append one entry under the work tree's lock; the file is replaced atomically.
 
-    `lock` replaces the filelock-based lock (the agent hooks pass `stdlock.flocked`, which
+    `lock` replaces the filelock-based lock (the agent hooks pass `lock.flocked`, which
     takes the same lock with the standard library only).
     """
     if lock is None:

@@ -5,64 +5,14 @@ templates only lay out what these functions return.
 """
 from __future__ import annotations
 
-import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from itertools import chain
+from collections.abc import Sequence
 from typing import Any
 
 from sessionlog_git.base.clock import format_offset
-from sessionlog_git.logs.entries import Bullet, Entry
+from sessionlog_git.base.text import one_line
 from sessionlog_git.logs.layout import month_of
-from sessionlog_git.logs.lifecycle import Decision, DecisionBook
-
-RECENT_DECISIONS = 10
-RECENTLY_CLOSED = 10
-_WORD = re.compile(r"[a-z0-9][a-z0-9_.-]*")
-_STOP = frozenset(
-    (
-        "the and for with not yet but now has have had are was were been this that from into "
-        "onto our its can cannot will still until on off out any all"
-    ).split()
-)
-
-
-@dataclass(frozen=True)
-class Record:
-    """An archived entry with where it came from."""
-
-    entry: Entry
-    project: str
-    user: str
-    source: str  # the archive file, relative to the logs folder (POSIX), for links
-
-    @property
-    def at(self) -> datetime:
-        assert self.entry.at is not None
-        return self.entry.at
-
-    def sort_key(self) -> tuple[Any, ...]:
-        return (self.at.timestamp(), self.user, self.source, self.entry.line)
-
-
-def ordered(records: Iterable[Record]) -> list[Record]:
-    """Chronological, without the duplicates an entry archived twice would make."""
-    seen: set[tuple[Any, ...]] = set()
-    out: list[Record] = []
-    for record in sorted((r for r in records if r.entry.at is not None), key=Record.sort_key):
-        key = (record.project, record.user, *record.entry.key())
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(record)
-    return out
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
+from sessionlog_git.logs.lifecycle import Decision
+from sessionlog_git.logs.model import RECENT_DECISIONS, Blocker, Record, StatusState, ordered
 
 _DETAIL_KINDS = frozenset(("decision", "supersede", "revert", "expires", "finding", "blocker", "unblock"))
 
@@ -78,8 +28,8 @@ def record_brief(record: Record) -> dict[str, Any]:
         "at": record.at.isoformat(),
         "user": record.user,
         "project": record.project,
-        "title": _one_line(entry.title) or "(untitled)",
-        "summary": _one_line(summary[0].body) if summary else "",
+        "title": one_line(entry.title) or "(untitled)",
+        "summary": one_line(summary[0].body) if summary else "",
         "agent": entry.meta.get("agent", ""),  # the assistant that wrote it (`log --agent`)
     }
 
@@ -93,15 +43,15 @@ def _entry_view(record: Record) -> dict[str, Any]:
     for bullet in entry.bullets:  # one pass: this runs for every entry of a month
         kind = bullet.kind
         if kind in _DETAIL_KINDS:
-            details.append(_one_line(bullet.text))
+            details.append(one_line(bullet.text))
         elif kind == "next":
-            next_steps.append(_one_line(bullet.text))
+            next_steps.append(one_line(bullet.text))
         elif kind == "summary" and summary is None:
-            summary = _one_line(bullet.body)
+            summary = one_line(bullet.body)
     return {
         "time": f"{at.hour:02d}:{at.minute:02d}",
         "offset": format_offset(at),
-        "title": _one_line(entry.title) or "(untitled)",
+        "title": one_line(entry.title) or "(untitled)",
         "summary": summary or "",
         "details": details,
         "next": next_steps,
@@ -139,121 +89,6 @@ def master_log(project: str, month: str, records: Sequence[Record]) -> dict[str,
     return {"project": project, "month": month, "contributors": contributors, "total": len(mine)}
 
 
-def _words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP}
-
-
-@dataclass
-class Blocker:
-    record: Record
-    bullet: Bullet
-    closed_by: Record | None = None
-    closing: Bullet | None = None
-
-
-class BlockerBook:
-    """Open blockers, and the rule that closes them.
-
-    An unblock closes the open blocker it shares the most words with (the oldest on a tie);
-    sharing none, it closes its own author's most recent open blocker. An index from words to
-    open blockers keeps this linear in the number of bullets, whatever the history's length.
-    """
-
-    def __init__(self, still_open: Iterable[Blocker] = ()) -> None:
-        self._open: dict[int, Blocker] = {}  # by id; ids grow with time, so min id = oldest
-        self._words: dict[int, set[str]] = {}
-        self._by_word: dict[str, set[int]] = {}
-        self._next = 0
-        for blocker in still_open:
-            self.add(blocker)
-
-    def add(self, blocker: Blocker) -> None:
-        ident = self._next
-        self._next += 1
-        self._open[ident] = blocker
-        self._words[ident] = words = _words(blocker.bullet.body)
-        for word in words:
-            self._by_word.setdefault(word, set()).add(ident)
-
-    def close(self, record: Record, bullet: Bullet) -> Blocker | None:
-        # Counted in C: with many blockers open, the posting lists are long.
-        counts = Counter(chain.from_iterable(self._by_word.get(w, ()) for w in _words(bullet.body)))
-        if counts:
-            best = max(counts.values())
-            target = min(i for i, c in counts.items() if c == best)
-        else:
-            own = [i for i, b in self._open.items() if b.record.user == record.user]
-            if not own:
-                return None
-            target = max(own)
-        blocker = self._open.pop(target)
-        for word in self._words.pop(target):
-            self._by_word[word].discard(target)
-        blocker.closed_by, blocker.closing = record, bullet
-        return blocker
-
-    @property
-    def still_open(self) -> list[Blocker]:
-        return [self._open[i] for i in sorted(self._open)]
-
-
-def blockers(records: Sequence[Record], *, in_order: bool = False) -> list[Blocker]:
-    """Every blocker, in the order opened, with the unblock that closed it, if any.
-
-    `in_order`: the records come from `ordered` already (it is idempotent), so skip it.
-    """
-    found: list[Blocker] = []
-    book = BlockerBook()
-    for record in records if in_order else ordered(records):
-        for bullet in record.entry.bullets:
-            if bullet.kind == "blocker":
-                found.append(Blocker(record, bullet))
-                book.add(found[-1])
-            elif bullet.kind == "unblock":
-                book.close(record, bullet)
-    return found
-
-
-@dataclass
-class StatusState:
-    """The status of a project as a fold over its records in order.
-
-    Small whatever the history: a checkpoint of it after each month lets a commit fold only
-    the months it touches (archive.status_checkpoint).
-    """
-
-    book: BlockerBook = field(default_factory=BlockerBook)
-    last: dict[str, Record] = field(default_factory=dict)
-    next_steps: dict[str, Record] = field(default_factory=dict)
-    closed: list[Blocker] = field(default_factory=list)  # the latest, in the order closed
-    decisions: list[tuple[Record, Bullet]] = field(default_factory=list)  # the latest
-    # Every live decision (a Supersedes:/Reverted: is matched against all of them), and the
-    # latest retired ones: see logs/lifecycle.py.
-    lifecycle: DecisionBook[Record] = field(default_factory=lambda: DecisionBook(_words))
-    retired: list[Decision[Record]] = field(default_factory=list)
-
-    def feed(self, records: Iterable[Record]) -> StatusState:
-        """Fold in records that all come after everything fed before (already ordered)."""
-        for record in records:
-            self.last[record.user] = record
-            self.retired += self.lifecycle.feed(record)
-            for bullet in record.entry.bullets:
-                if bullet.kind == "next":
-                    self.next_steps[record.user] = record
-                elif bullet.kind == "decision":
-                    self.decisions.append((record, bullet))
-                elif bullet.kind == "blocker":
-                    self.book.add(Blocker(record, bullet))
-                elif bullet.kind == "unblock":
-                    closed = self.book.close(record, bullet)
-                    if closed is not None:
-                        self.closed.append(closed)
-            del self.decisions[:-RECENT_DECISIONS]
-            del self.closed[:-RECENTLY_CLOSED]
-            del self.retired[:-RECENTLY_CLOSED]
-        return self
-
-
 def status(project: str, records: Sequence[Record], state: StatusState | None = None) -> dict[str, Any]:
     """Where things stand: last session per contributor, blockers, decisions, next steps.
 
@@ -278,11 +113,11 @@ def status_view(project: str, state: StatusState) -> dict[str, Any]:
 
 
 def _blocker_view(blocker: Blocker) -> dict[str, Any]:
-    view = {**_entry_view(blocker.record), "text": _one_line(blocker.bullet.body)}
+    view = {**_entry_view(blocker.record), "text": one_line(blocker.bullet.body)}
     if blocker.closed_by is not None and blocker.closing is not None:
         view["closed"] = {
             **_entry_view(blocker.closed_by),
-            "text": _one_line(blocker.closing.text),
+            "text": one_line(blocker.closing.text),
         }
     return view
 
@@ -297,6 +132,6 @@ def _decision_view(decision: Decision[Record]) -> dict[str, Any]:
         "how": decision.how,
     }
     if decision.retired_by is not None and decision.retiring is not None:
-        view["by"] = {**_entry_view(decision.retired_by), "text": _one_line(decision.retiring.text)}
+        view["by"] = {**_entry_view(decision.retired_by), "text": one_line(decision.retiring.text)}
         view["replacements"] = [d.text for d in decision.replacements]
     return view

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from sessionlog_git.base.text import one_line
 from sessionlog_git.logs import layout
 from sessionlog_git.workspace import Workspace
 
@@ -54,7 +55,7 @@ def pending_older_than(ws: Workspace, when: datetime) -> list[StaleEntry]:
             if at.tzinfo is None:
                 at = at.astimezone()  # a naive time is local
             if at < when:
-                title = " ".join(entry.title.split()) or "(untitled)"
+                title = one_line(entry.title) or "(untitled)"
                 out.append(StaleEntry(_rel(ws.top, Path(log.path)), entry.line, at, title))
     return out
 

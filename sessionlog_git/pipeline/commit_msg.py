@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from sessionlog_git import gitops
+from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.errors import SessionlogError
+from sessionlog_git.logs import layout
 from sessionlog_git.logs.layout import archive_match
-from sessionlog_git.logs.views import Record, ordered
+from sessionlog_git.logs.model import Record, ordered
 from sessionlog_git.workspace import Workspace
 
-HOOK = "prepare-commit-msg"
 FILL_SOURCES = ("", "template")  # git's message sources for which we pre-fill
 MARKER = "Why (from the session log):"
 SUBJECT_CHARS = 72
@@ -30,7 +31,7 @@ DETAIL_KINDS = ("decision", "finding", "blocker", "unblock")
 
 def staged_archive_files(ws: Workspace) -> list[str]:
     """Archive files added in the index being committed (GIT_INDEX_FILE is honoured)."""
-    prefix = str(PurePosixPath(ws.config.logs_dir, "archive"))
+    prefix = layout.archive_prefix(ws.config.logs_dir)
     out = gitops.run(
         "diff", "--cached", "--name-only", "--no-renames", "--diff-filter=A", "--", prefix, cwd=ws.top
     )
@@ -47,18 +48,10 @@ def staged_records(ws: Workspace, rels: Sequence[str]) -> list[Record]:
     return ordered(out)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def subject(records: Sequence[Record]) -> str:
     """The latest entry's summary (or title): what the commit most likely concludes."""
     latest = records[-1].entry
-    return _clip(_one_line(latest.summary or latest.title), SUBJECT_CHARS)
+    return clip(one_line(latest.summary or latest.title), SUBJECT_CHARS)
 
 
 def why_section(records: Sequence[Record], rels: Sequence[str]) -> list[str]:
@@ -66,10 +59,10 @@ def why_section(records: Sequence[Record], rels: Sequence[str]) -> list[str]:
     lines = [MARKER]
     for record in records[-MAX_ENTRIES:]:
         where = f"{record.project}, " if several else ""
-        lines.append(f"- {_one_line(record.entry.title)} ({where}{record.user}, {record.at:%Y-%m-%d %H:%M})")
+        lines.append(f"- {one_line(record.entry.title)} ({where}{record.user}, {record.at:%Y-%m-%d %H:%M})")
         for bullet in record.entry.bullets:
             if bullet.kind in DETAIL_KINDS:
-                lines.append(f"  - {_one_line(bullet.text)}")
+                lines.append(f"  - {one_line(bullet.text)}")
     if len(records) > MAX_ENTRIES:
         lines.append(f"- … and {len(records) - MAX_ENTRIES} earlier entries")
     lines.append("")

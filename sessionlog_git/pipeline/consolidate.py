@@ -22,7 +22,7 @@ from sessionlog_git.pipeline import framework, ledger
 from sessionlog_git.workspace import Workspace
 
 if TYPE_CHECKING:
-    from sessionlog_git.logs import views
+    from sessionlog_git.logs import model
 
 # archive, views and entries are imported where they are used: a commit with nothing
 # pending (`nothing_to_do`) needs none of them.
@@ -188,8 +188,8 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
 
 
 def render_project(
-    ws: Workspace, project: str, records: list[views.Record], months: set[str],
-    state: views.StatusState | None = None,
+    ws: Workspace, project: str, records: list[model.Record], months: set[str],
+    state: model.StatusState | None = None,
 ) -> dict[str, str]:
     """The master logs of `months` and the status file of one project, from its records.
 
@@ -200,18 +200,18 @@ def render_project(
     from sessionlog_git.pipeline.render import render
 
     cfg = ws.config
-    hint = f"{cfg.logs_dir}/archive"
+    hint = f"{layout.archive_prefix(cfg.logs_dir)}"
     out: dict[str, str] = {}
     # Each month's master log sees only that month's records (an entry archived twice has
     # one local date, so duplicates never straddle months): the cost is one pass, not one
     # pass over the whole history per month.
-    by_month: dict[str, list[views.Record]] = {}
+    by_month: dict[str, list[model.Record]] = {}
     for record in records:
         by_month.setdefault(layout.month_of(record.at.date()), []).append(record)
     for month in sorted(months):
-        model = views.master_log(project, month, by_month.get(month, []))
+        master = views.master_log(project, month, by_month.get(month, []))
         out[layout.master_rel(cfg.logs_dir, project, month)] = render(
-            "master_log.md.j2", archive_hint=hint, **model
+            "master_log.md.j2", archive_hint=hint, **master
         )
     out[layout.status_rel(cfg.logs_dir, project)] = render(
         "status.md.j2", archive_hint=hint,
@@ -221,12 +221,7 @@ def render_project(
 
 
 def archived_projects(ws: Workspace) -> list[str]:
-    base = ws.config.logs_path / "archive"
-    try:
-        return sorted({p.name for month in base.iterdir() if month.is_dir() for p in month.iterdir()
-                       if p.is_dir()})
-    except FileNotFoundError:
-        return []
+    return layout.archive_projects(ws.config.logs_path)
 
 
 def rebuild(ws: Workspace) -> dict[str, str]:
@@ -247,10 +242,10 @@ def rebuild(ws: Workspace) -> dict[str, str]:
 
 def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
     """Every view the new archive files affect, rendered from the archive (old and new)."""
-    from sessionlog_git.logs import archive, views
+    from sessionlog_git.logs import archive, model
 
     cfg = ws.config
-    new_records: list[views.Record] = []
+    new_records: list[model.Record] = []
     for t in taken:
         if t.archive_rel is None:
             continue
@@ -283,7 +278,7 @@ def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
                 cfg.logs_path, project, earlier[-1], cfg.timezone, cache
             )
         else:
-            state, carry = views.StatusState(), []
+            state, carry = model.StatusState(), []
         recent = [
             r
             for folder in every if folder >= first
@@ -319,9 +314,10 @@ def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str])
     if not blocked:
         return
     names = ", ".join(blocked)
+    source = layout.archive_prefix(ws.config.logs_dir)
     raise UnstagedEdits(
         f"{names}: has changes that are not staged, and sessionlog must rewrite "
-        f"{'it' if len(blocked) == 1 else 'them'} (generated from {ws.config.logs_dir}/archive). "
+        f"{'it' if len(blocked) == 1 else 'them'} (generated from {source}). "
         "Nothing was written; your edit is untouched and your entries are still pending. "
         f"Fix: stage the edit (`git add {' '.join(blocked)}`) or drop it "
         f"(`git checkout -- {' '.join(blocked)}`), then commit again. To change what a view "

@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import os
 
-from sessionlog_git.base.configcache import STATE_DIR, read
-
-# The same values as config.DEFAULTS["pending_dir"] and ledger.LEDGER_NAME (a test holds them
-# equal): importing those modules would cost the import time this module exists to save.
-DEFAULT_PENDING = ".sessionlog/pending"
-LEDGER_NAME = "written.json"
+from sessionlog_git.base.configcache import read
+from sessionlog_git.constants import DEFAULT_PENDING_DIR, LEDGER_NAME, STATE_DIR
 
 
 def _pending_dir(top: str) -> str | None:
@@ -22,11 +18,17 @@ def _pending_dir(top: str) -> str | None:
     config = read(top)
     if config is None:
         return None
-    return str(config.get("pending_dir") or DEFAULT_PENDING)
+    return str(config.get("pending_dir") or DEFAULT_PENDING_DIR)
 
 
 def has_temp_log(pending: str | os.PathLike[str]) -> bool:
-    """Any `.md` file at <project>/<user>/ in the pending folder: is there work to consolidate?"""
+    """Any `.md` file at <project>/<user>/ in the pending folder: is there work to consolidate?
+
+    Deliberately not `logs.layout.walk` (the one walker): importing it (and the name checks
+    it uses) doubles this module's import time on every commit, and this question is looser
+    by design. Anything that might be a temp log sends the commit the full way, where the
+    walker decides what it is and reports what is not.
+    """
     try:
         projects = [e.path for e in os.scandir(pending) if e.is_dir()]
     except (FileNotFoundError, NotADirectoryError):

@@ -8,17 +8,16 @@ Standard library only.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from sessionlog_git.base.fsutil import atomic_write_text
-
-LEDGER_NAME = "written.json"
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.constants import LEDGER_NAME
 
 
 def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return sha256_hex(data)
 
 
 def path(state_dir: Path) -> Path:

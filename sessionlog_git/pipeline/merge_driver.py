@@ -19,20 +19,20 @@ driver falls back to a plain text merge (`git merge-file`) and says how to repai
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from sessionlog_git import gitops
 from sessionlog_git.base.fsutil import atomic_write_text
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.constants import MERGE_CACHE
+from sessionlog_git.logs import layout
 from sessionlog_git.pipeline import treeviews
 from sessionlog_git.workspace import Workspace
 
-CACHE_NAME = "sessionlog-merge.json"
 PICKS = ("pick", "p", "reword", "r", "edit", "e", "fixup", "f", "squash", "s")
 
 
@@ -102,15 +102,13 @@ def merged_archive(top: Path, sides: Sides, logs_dir: str) -> treeviews.Blobs:
 
 
 def _cache_path(top: Path) -> Path:
-    return gitops.git_path(top, CACHE_NAME)
+    return gitops.git_path(top, MERGE_CACHE)
 
 
 def rendered_views(ws: Workspace, sides: Sides) -> dict[str, str]:
     """Every view of the merged archive; cached for the other files of the same merge step."""
     blobs = merged_archive(ws.top, sides, ws.config.logs_dir)
-    key = hashlib.sha256(
-        json.dumps([sorted(blobs.items()), repr(ws.config)], sort_keys=True).encode()
-    ).hexdigest()
+    key = sha256_hex(json.dumps([sorted(blobs.items()), repr(ws.config)], sort_keys=True))
     cache = _cache_path(ws.top)
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
@@ -126,11 +124,10 @@ def rendered_views(ws: Workspace, sides: Sides) -> dict[str, str]:
 
 
 def text_merge(base_file: str, ours_file: str, theirs_file: str, marker_size: str) -> int:
-    args = ["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs"]
+    args = ["merge-file", "-L", "ours", "-L", "base", "-L", "theirs"]
     if marker_size.isdigit():
         args.append(f"--marker-size={marker_size}")
-    proc = subprocess.run([*args, ours_file, base_file, theirs_file], check=False)
-    return 0 if proc.returncode == 0 else 1
+    return 0 if gitops.call(*args, ours_file, base_file, theirs_file) == 0 else 1
 
 
 def merge(base_file: str, ours_file: str, theirs_file: str, marker_size: str, rel: str) -> int:
@@ -148,7 +145,7 @@ def merge(base_file: str, ours_file: str, theirs_file: str, marker_size: str, re
     why = (
         "could not tell which commit is being merged"
         if sides is None
-        else f"{ws.config.logs_dir}/archive of the merge result does not produce it"
+        else f"{layout.archive_prefix(ws.config.logs_dir)} of the merge result does not produce it"
     )
     code = text_merge(base_file, ours_file, theirs_file, marker_size)
     print(

@@ -23,10 +23,10 @@ from pathlib import Path
 
 from sessionlog_git import gitops
 from sessionlog_git.errors import EXIT_FAILED, EXIT_OK
+from sessionlog_git.logs import layout
 from sessionlog_git.pipeline import checks
 from sessionlog_git.workspace import Workspace
 
-ZERO = "0" * 40
 ENV_FIX = "SESSIONLOG_PUSH_FIX"
 
 
@@ -185,7 +185,7 @@ def _guard_views(ws: Workspace, ref: PushRef, revs: list[str]) -> int:
     _say(
         f"sessionlog: push refused: generated session logs in {ref.local_sha[:7]} (the tip of "
         f"{ref.local_ref or 'the pushed branch'}) do not match a fresh render of its "
-        f"{logs_dir}/archive (a text merge or a hand edit?):"
+        f"{layout.archive_prefix(logs_dir)} (a text merge or a hand edit?):"
     )
     for problem in problems:
         _say(f"  {problem}")

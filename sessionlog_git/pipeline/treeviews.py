@@ -9,13 +9,16 @@ commit hook uses and "equal" means byte-equal.
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from sessionlog_git import gitops
+from sessionlog_git.base.text import clip
+from sessionlog_git.logs import layout
 from sessionlog_git.workspace import Workspace
+
+_QUOTED = 60  # a differing line, as quoted in a check's message
 
 # Archive paths (relative to the top) -> blob ids.
 Blobs = dict[str, str]
@@ -24,7 +27,7 @@ Blobs = dict[str, str]
 def archive_blobs(top: Path, rev: str, logs_dir: str) -> Blobs:
     """The archive files in `rev`'s tree: path -> blob id."""
     out = gitops.run(
-        "ls-tree", "-r", "-z", "--full-tree", rev, "--", f"{logs_dir}/archive/", cwd=top
+        "ls-tree", "-r", "-z", "--full-tree", rev, "--", layout.archive_prefix(logs_dir) + "/", cwd=top
     )
     blobs: Blobs = {}
     for record in out.split("\0"):
@@ -42,13 +45,7 @@ def read_blobs(top: Path, ids: Iterable[str]) -> dict[str, bytes]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    proc = subprocess.run(
-        ("git", "cat-file", "--batch"), cwd=top, input="\n".join(wanted).encode() + b"\n",
-        capture_output=True, check=False,
-    )
-    if proc.returncode != 0:
-        raise gitops.GitError(f"git cat-file --batch failed: {proc.stderr.decode(errors='replace')}")
-    data = proc.stdout
+    data = gitops.run_bytes("cat-file", "--batch", cwd=top, input="\n".join(wanted).encode() + b"\n")
     found: dict[str, bytes] = {}
     pos = 0
     for _ in wanted:
@@ -117,7 +114,8 @@ def describe_difference(have: str, want: str) -> str:
     old, new = have.splitlines(), want.splitlines()
     for number, (a, b) in enumerate(zip(old, new, strict=False), start=1):
         if a != b:
-            return f"line {number} differs from a fresh render (has {_clip(a)!r}, expected {_clip(b)!r})"
+            has, expected = clip(a, _QUOTED, "..."), clip(b, _QUOTED, "...")
+            return f"line {number} differs from a fresh render (has {has!r}, expected {expected!r})"
     if len(old) != len(new):
         number = min(len(old), len(new)) + 1
         extra = "has extra lines" if len(old) > len(new) else "lacks lines"
@@ -125,5 +123,3 @@ def describe_difference(have: str, want: str) -> str:
     return "differs from a fresh render (line endings or a final newline)"
 
 
-def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."

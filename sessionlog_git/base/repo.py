@@ -1,0 +1,34 @@
+"""The one repository-top finder: the work tree a command, a hook or the merge driver acts on.
+
+Found as git finds it, without running git: `GIT_WORK_TREE` when set; with only `GIT_DIR`
+set (git exports it to hooks in linked worktrees and submodules, and runs them at the top),
+the start folder itself; otherwise the nearest folder at or above the start's real path that
+holds a `.git` (a folder, or the file of a linked worktree or submodule).
+
+Stdlib-safe and lean (only `os`): the per-prompt hook may use it.
+"""
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+def find_top(start: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> str | None:
+    """The work tree's top for a process started in `start`, or None outside any work tree."""
+    env = os.environ if environ is None else environ
+    work_tree = env.get("GIT_WORK_TREE", "")
+    if work_tree:
+        return os.path.realpath(os.path.join(start, work_tree))
+    here = os.path.realpath(start)
+    if env.get("GIT_DIR", ""):
+        return here
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent

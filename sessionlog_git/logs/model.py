@@ -1,0 +1,163 @@
+"""The data the views are computed from: an archived entry with its origin (`Record`), the
+chronological order without duplicates (`ordered`), blockers and the rule that closes them
+(`BlockerBook`), and the project status as a fold over records (`StatusState`).
+
+Data flows entries -> archive -> views: the archive checkpoints these types and the views
+render them, so they live below both. Pure: no clock, no file system.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import chain
+from typing import Any
+
+from sessionlog_git.base.text import words
+from sessionlog_git.logs.entries import Bullet, Entry
+from sessionlog_git.logs.lifecycle import Decision, DecisionBook
+
+RECENT_DECISIONS = 10
+RECENTLY_CLOSED = 10
+
+@dataclass(frozen=True)
+class Record:
+    """An archived entry with where it came from."""
+
+    entry: Entry
+    project: str
+    user: str
+    source: str  # the archive file, relative to the logs folder (POSIX), for links
+
+    @property
+    def at(self) -> datetime:
+        assert self.entry.at is not None
+        return self.entry.at
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.at.timestamp(), self.user, self.source, self.entry.line)
+
+
+def ordered(records: Iterable[Record]) -> list[Record]:
+    """Chronological, without the duplicates an entry archived twice would make."""
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Record] = []
+    for record in sorted((r for r in records if r.entry.at is not None), key=Record.sort_key):
+        key = (record.project, record.user, *record.entry.key())
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(record)
+    return out
+
+
+@dataclass
+class Blocker:
+    record: Record
+    bullet: Bullet
+    closed_by: Record | None = None
+    closing: Bullet | None = None
+
+
+class BlockerBook:
+    """Open blockers, and the rule that closes them.
+
+    An unblock closes the open blocker it shares the most words with (the oldest on a tie);
+    sharing none, it closes its own author's most recent open blocker. An index from words to
+    open blockers keeps this linear in the number of bullets, whatever the history's length.
+    """
+
+    def __init__(self, still_open: Iterable[Blocker] = ()) -> None:
+        self._open: dict[int, Blocker] = {}  # by id; ids grow with time, so min id = oldest
+        self._words: dict[int, set[str]] = {}
+        self._by_word: dict[str, set[int]] = {}
+        self._next = 0
+        for blocker in still_open:
+            self.add(blocker)
+
+    def add(self, blocker: Blocker) -> None:
+        ident = self._next
+        self._next += 1
+        self._open[ident] = blocker
+        self._words[ident] = found = words(blocker.bullet.body)
+        for word in found:
+            self._by_word.setdefault(word, set()).add(ident)
+
+    def close(self, record: Record, bullet: Bullet) -> Blocker | None:
+        # Counted in C: with many blockers open, the posting lists are long.
+        counts = Counter(chain.from_iterable(self._by_word.get(w, ()) for w in words(bullet.body)))
+        if counts:
+            best = max(counts.values())
+            target = min(i for i, c in counts.items() if c == best)
+        else:
+            own = [i for i, b in self._open.items() if b.record.user == record.user]
+            if not own:
+                return None
+            target = max(own)
+        blocker = self._open.pop(target)
+        for word in self._words.pop(target):
+            self._by_word[word].discard(target)
+        blocker.closed_by, blocker.closing = record, bullet
+        return blocker
+
+    @property
+    def still_open(self) -> list[Blocker]:
+        return [self._open[i] for i in sorted(self._open)]
+
+
+def blockers(records: Sequence[Record], *, in_order: bool = False) -> list[Blocker]:
+    """Every blocker, in the order opened, with the unblock that closed it, if any.
+
+    `in_order`: the records come from `ordered` already (it is idempotent), so skip it.
+    """
+    found: list[Blocker] = []
+    book = BlockerBook()
+    for record in records if in_order else ordered(records):
+        for bullet in record.entry.bullets:
+            if bullet.kind == "blocker":
+                found.append(Blocker(record, bullet))
+                book.add(found[-1])
+            elif bullet.kind == "unblock":
+                book.close(record, bullet)
+    return found
+
+
+@dataclass
+class StatusState:
+    """The status of a project as a fold over its records in order.
+
+    Small whatever the history: a checkpoint of it after each month lets a commit fold only
+    the months it touches (archive.status_checkpoint).
+    """
+
+    book: BlockerBook = field(default_factory=BlockerBook)
+    last: dict[str, Record] = field(default_factory=dict)
+    next_steps: dict[str, Record] = field(default_factory=dict)
+    closed: list[Blocker] = field(default_factory=list)  # the latest, in the order closed
+    decisions: list[tuple[Record, Bullet]] = field(default_factory=list)  # the latest
+    # Every live decision (a Supersedes:/Reverted: is matched against all of them), and the
+    # latest retired ones: see logs/lifecycle.py.
+    lifecycle: DecisionBook[Record] = field(default_factory=lambda: DecisionBook(words))
+    retired: list[Decision[Record]] = field(default_factory=list)
+
+    def feed(self, records: Iterable[Record]) -> StatusState:
+        """Fold in records that all come after everything fed before (already ordered)."""
+        for record in records:
+            self.last[record.user] = record
+            self.retired += self.lifecycle.feed(record)
+            for bullet in record.entry.bullets:
+                if bullet.kind == "next":
+                    self.next_steps[record.user] = record
+                elif bullet.kind == "decision":
+                    self.decisions.append((record, bullet))
+                elif bullet.kind == "blocker":
+                    self.book.add(Blocker(record, bullet))
+                elif bullet.kind == "unblock":
+                    closed = self.book.close(record, bullet)
+                    if closed is not None:
+                        self.closed.append(closed)
+            del self.decisions[:-RECENT_DECISIONS]
+            del self.closed[:-RECENTLY_CLOSED]
+            del self.retired[:-RECENTLY_CLOSED]
+        return self
