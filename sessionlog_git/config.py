@@ -231,7 +231,7 @@ def _validate(doc: Any, path: Path) -> dict[str, Any]:
                 raise _fail(
                     path, rem, "gap_minutes", "reminders.gap_minutes",
                     f"must be a whole number of minutes (1 or more), got {gap!r}",
-                    "write e.g. `gap_minutes: 45`",
+                    f"write e.g. `gap_minutes: {DEFAULT_GAP_MINUTES}`",
                 )
             out["reminders"]["gap_minutes"] = int(gap)
         if "stop_hook" in rem:
@@ -291,7 +291,7 @@ def _build(top: Path, data: dict[str, Any], default_project: str, *, exists: boo
         pending_dir=data.get("pending_dir") or DEFAULT_PENDING_DIR,
         timezone=data.get("timezone") or "",
         user=data.get("user") or "",
-        gap_minutes=int(reminders.get("gap_minutes", 45)),
+        gap_minutes=int(reminders.get("gap_minutes", DEFAULT_GAP_MINUTES)),
         stop_hook=bool(reminders.get("stop_hook", True)),
         redaction=data.get("redaction") or "redact",
         projects=tuple(ProjectRoute(p["name"], tuple(p["paths"])) for p in data.get("projects", [])),

@@ -61,7 +61,7 @@ def _lean(data: dict[str, Any], agent: str) -> str | None:
 
     try:
         return prompt(data, agent)
-    except BaseException:
+    except Exception:  # a hand-off, not a boundary: the handlers decide, and log real errors
         return None
 
 

@@ -18,7 +18,6 @@ Standard library only (no git process, no third-party package):
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -34,7 +33,6 @@ from sessionlog_git.base.clock import now as clock_now
 from sessionlog_git.base.gitconfig import main_folder_name
 from sessionlog_git.base.names import is_safe, slug
 from sessionlog_git.config import Config
-from sessionlog_git.constants import SESSIONS_DIR
 from sessionlog_git.logs import continuity
 
 SESSION_KEEP_DAYS = 14
@@ -243,7 +241,7 @@ def session_start(ctx: Context) -> Output | None:
         ctx.state.pop("stop_blocked", None)
         ctx.state.pop("last_nudge", None)
         ctx.save_state()
-        _prune_sessions(ctx)
+        session.prune_states(ctx.top, SESSION_KEEP_DAYS)
     return ("context", start_text(ctx, source))
 
 
@@ -323,17 +321,6 @@ HANDLERS: dict[str, Callable[[Context], Output | None]] = {
     "pre-compact": pre_compact,
     "session-end": session_end,
 }
-
-
-def _prune_sessions(ctx: Context) -> None:
-    folder = ctx.cfg.state_path / SESSIONS_DIR
-    cutoff = time.time() - SESSION_KEEP_DAYS * 86400
-    try:
-        for entry in os.scandir(folder):
-            if entry.name.endswith(".json") and entry.stat().st_mtime < cutoff:
-                os.unlink(entry.path)
-    except OSError:
-        pass
 
 
 def handle(event: str, assistant: Assistant, top: Path, data: dict[str, Any]) -> str:

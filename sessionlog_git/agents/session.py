@@ -48,33 +48,33 @@ def save_state(path: str | os.PathLike[str], state: dict[str, Any]) -> None:
 
 
 def find_top(project_env: str, data: dict[str, Any]) -> str | None:
-    """The work tree's top: the nearest folder with `.git` above the CLI's project folder
-    (its `project_env` variable), stdin's `cwd`, or this process's folder, in that order.
+    """The work tree's top above the CLI's project folder (its `project_env` variable),
+    stdin's `cwd`, or this process's folder, in that order (base.repo.find_top, with the start
+    folder kept as the CLI wrote it and no GIT_* variables: an assistant is not a git hook)."""
+    from sessionlog_git.base.repo import find_top as find_repo_top
 
-    `..` stays as written (as pathlib keeps it), so a link in the start folder is followed
-    the way the CLI followed it.
-    """
     starts = [os.environ.get(project_env, "") if project_env else "", str(data.get("cwd") or ""),
               os.getcwd()]
     for start in starts:
-        if not start:
-            continue
-        here = _absolute(start)
-        while True:
-            if os.path.exists(os.path.join(here, ".git")):
-                return here
-            parent = os.path.dirname(here)
-            if parent == here:
-                break
-            here = parent
+        if start:
+            top = find_repo_top(start, {}, real=False)
+            if top is not None:
+                return top
     return None
 
 
-def _absolute(path: str) -> str:
-    """As pathlib's `Path(path).absolute()`: joined onto the cwd, `.` and `//` dropped."""
-    joined = path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
-    parts = [p for p in joined.split(os.sep) if p not in ("", ".")]
-    return os.sep + os.sep.join(parts)
+def prune_states(top: str | os.PathLike[str], keep_days: int) -> None:
+    """Delete session state files untouched for `keep_days` (a session that ended)."""
+    import time
+
+    folder = os.path.join(top, STATE_DIR, SESSIONS_DIR)
+    cutoff = time.time() - keep_days * 86400
+    try:
+        for entry in os.scandir(folder):
+            if entry.name.endswith(".json") and entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+    except OSError:
+        pass
 
 
 def read_stdin() -> dict[str, Any]:

@@ -12,22 +12,33 @@ def run(args: argparse.Namespace) -> int:
 
     agents = parse_agents(args.agent or "")
     top = gitops.toplevel()
+    # The git side (setup), then each assistant's files (agents): siblings that never call
+    # each other, put together here.
     plan = install.init(
         top,
         hooks=args.hooks,
-        agents=agents,
         dry_run=args.dry_run,
         hook_repo=args.hook_repo,
         hook_rev=args.hook_rev,
         commit_msg=getattr(args, "commit_msg", False),
     )
-    if not args.dry_run:
+    from sessionlog_git import workspace
+    from sessionlog_git.agents import setup as assistants
+    from sessionlog_git.constants import DEFAULT_LOGS_DIR, DEFAULT_PENDING_DIR
+
+    cfg = workspace.at(top).config if not args.dry_run else None
+    for agent in agents:
+        assistants.install(
+            top, plan, agent,
+            pending_dir=cfg.pending_dir if cfg else DEFAULT_PENDING_DIR,
+            logs_dir=cfg.logs_dir if cfg else DEFAULT_LOGS_DIR,
+        )
+    if cfg is not None:
         # Resolve (and cache) the contributor name now, so the agent hooks, which never run
         # gh, read the same name from .sessionlog/identity.json as `sessionlog log` uses.
-        from sessionlog_git import workspace
         from sessionlog_git.base import identity
 
-        identity.resolve_user(top, workspace.at(top).config.user)
+        identity.resolve_user(top, cfg.user)
     title = "sessionlog init --dry-run (nothing written):" if args.dry_run else "sessionlog init:"
     print(title)
     for change in plan.changes:

@@ -12,7 +12,7 @@ from typing import Any
 from sessionlog_git import workspace
 from sessionlog_git.base import clock
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.insight import measures, multirepo, reports
+from sessionlog_git.insight import assemble, measures, multirepo, reports
 from sessionlog_git.pipeline.render import render, render_html
 
 
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         records = repos[0].records
         logs_dir = repos[0].logs_dir
-    model = reports.build(args.kind, records, now, since, logs_dir)
+    model = assemble.build(args.kind, records, now, since, logs_dir)
     if several:
         model["source"] = f"{len(records)} committed archived entries in {len(repos)} repositories: {where}"
     if args.kind == "weekly":

@@ -12,7 +12,6 @@ Pure functions of records and commits (git is read by `commits`), deterministic 
 from __future__ import annotations
 
 import statistics
-import subprocess
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sessionlog_git import gitops
 from sessionlog_git.base.names import slug
 from sessionlog_git.base.text import words as blocker_words
 from sessionlog_git.logs.layout import archive_match
@@ -95,18 +95,19 @@ class Commit:
 def commits(path: Path, repo: str, logs_dir: str, pending_dir: str, since: datetime | None,
             now: datetime) -> list[Commit]:
     """Non-merge commits reachable from HEAD with an author date in [since, now]."""
-    args = ["git", "-C", str(path), "log", "--no-merges", "--no-renames", "--numstat",
+    args = ["log", "--no-merges", "--no-renames", "--numstat",
             "--format=%x01%H%x00%an%x00%ae%x00%aI%x00%s", "HEAD"]
     if since is not None:  # prune by committer date (never before the author date) with a margin
-        args.insert(5, f"--since={(since - timedelta(days=2)).isoformat()}")
-    proc = subprocess.run(args, capture_output=True, check=False)
-    if proc.returncode != 0:
+        args.insert(3, f"--since={(since - timedelta(days=2)).isoformat()}")
+    try:
+        listing = gitops.run_bytes(*args, cwd=path)
+    except gitops.GitError:
         return []
     logs = logs_dir.strip("/") + "/"
     archive = logs + "archive/"
     pending = pending_dir.strip("/") + "/"
     out: list[Commit] = []
-    for chunk in proc.stdout.decode("utf-8", errors="replace").split("\x01")[1:]:
+    for chunk in listing.decode("utf-8", errors="replace").split("\x01")[1:]:
         head, _, stats = chunk.partition("\n")
         sha, author, email, when, subject = (head.split("\0") + [""] * 5)[:5]
         at = datetime.fromisoformat(when)

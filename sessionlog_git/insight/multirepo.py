@@ -9,16 +9,18 @@ as `<repository>/<project>`. Each entry's link is `<repository>/<logs>/<archive 
 """
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from sessionlog_git import gitops
+from sessionlog_git.base.repo import find_top
+from sessionlog_git.constants import CONFIG_NAME, DEFAULT_LOGS_DIR, DEFAULT_PENDING_DIR
 from sessionlog_git.errors import SessionlogError
+from sessionlog_git.logs import layout
 from sessionlog_git.logs.archive import records_at
 from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.model import Record, ordered
-
-CONFIG_FILE = ".sessionlog.yaml"
+from sessionlog_git.pipeline.treeviews import read_blobs
 
 
 @dataclass
@@ -29,33 +31,8 @@ class Repository:
     path: Path  # what `git -C` is given: a work tree or a bare repository
     work_tree: Path | None  # None for a bare repository (no files to link to)
     logs_dir: str
-    pending_dir: str = ".sessionlog/pending"
+    pending_dir: str = DEFAULT_PENDING_DIR
     records: list[Record] = field(default_factory=list)  # sources relative to `logs_dir`
-
-
-def _git(path: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    proc = subprocess.run(["git", "-C", str(path), *args], capture_output=True, check=False)
-    if check and proc.returncode != 0:
-        raise SessionlogError(
-            f"{path}: `git {' '.join(args)}` failed: {proc.stderr.decode(errors='replace').strip()}"
-        )
-    return proc
-
-
-def _blobs(path: Path, shas: list[str]) -> list[bytes]:
-    """The contents of blobs, in order, through one `git cat-file --batch`."""
-    if not shas:
-        return []
-    proc = subprocess.run(["git", "-C", str(path), "cat-file", "--batch"],
-                          input=("\n".join(shas) + "\n").encode(), capture_output=True, check=True)
-    out, pos, blobs = proc.stdout, 0, []
-    for _ in shas:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        size = int(header[2])
-        blobs.append(out[end + 1 : end + 1 + size])
-        pos = end + 1 + size + 1
-    return blobs
 
 
 def open_repository(path_text: str, where: str = "--repo") -> Repository:
@@ -66,18 +43,15 @@ def open_repository(path_text: str, where: str = "--repo") -> Repository:
             f"{where} {path_text}: no such folder. Fix: pass the path of a git repository "
             "(a clone or a bare mirror), e.g. `--repo ../shop`."
         )
-    inside = _git(path, "rev-parse", "--is-bare-repository", "--show-toplevel", check=False)
-    if inside.returncode != 0:
-        inside = _git(path, "rev-parse", "--is-bare-repository", check=False)
-    if inside.returncode != 0:
+    if not gitops.succeeds("rev-parse", "--git-dir", cwd=path):
         raise SessionlogError(
             f"{where} {path_text}: not a git repository. Fix: pass the folder of a clone or of a "
             "bare mirror (the one holding HEAD and objects/)."
         )
-    lines = inside.stdout.decode().splitlines()  # (a path may hold spaces)
-    bare = lines[0] == "true"
-    top = None if bare else Path(lines[1]) if len(lines) > 1 else path
-    if _git(path, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).returncode != 0:
+    bare = gitops.run("rev-parse", "--is-bare-repository", cwd=path).strip() == "true"
+    found = None if bare else find_top(path)
+    top = Path(found) if found is not None else None
+    if not gitops.succeeds("rev-parse", "--verify", "-q", "HEAD^{commit}", cwd=path):
         raise SessionlogError(
             f"{where} {path_text}: has no commits yet, so no committed archive to read. Fix: "
             "commit first, or leave this repository out."
@@ -86,14 +60,16 @@ def open_repository(path_text: str, where: str = "--repo") -> Repository:
     name = name[:-4] if name.endswith(".git") and len(name) > 4 else name
     logs_dir, zone, pending_dir = _config(path, path_text)
     repo = Repository(name, top or path, top, logs_dir, pending_dir)
-    listing = _git(path, "ls-tree", "-r", "-z", "HEAD", "--", f"{logs_dir}/archive").stdout.decode()
+    listing = gitops.run("ls-tree", "-r", "-z", "HEAD", "--", layout.archive_prefix(logs_dir), cwd=path)
     wanted: list[tuple[str, str]] = []
     for item in filter(None, listing.split("\0")):
         meta, _, rel = item.partition("\t")
         parts = meta.split()
         if len(parts) == 3 and parts[1] == "blob" and archive_match(PurePosixPath(rel).name):
             wanted.append((rel, parts[2]))
-    for (rel, _sha), data in zip(wanted, _blobs(path, [sha for _, sha in wanted]), strict=True):
+    blobs = read_blobs(path, [sha for _, sha in wanted])
+    for rel, sha in wanted:
+        data = blobs[sha]
         try:
             repo.records += records_at(rel, data, logs_dir, zone)
         except (UnicodeDecodeError, ValueError):
@@ -104,14 +80,15 @@ def open_repository(path_text: str, where: str = "--repo") -> Repository:
 
 def _config(path: Path, path_text: str) -> tuple[str, str, str]:
     """logs_dir, timezone and pending_dir from the committed `.sessionlog.yaml` (defaults without)."""
-    shown = _git(path, "show", f"HEAD:{CONFIG_FILE}", check=False)
-    if shown.returncode != 0:
-        return "logs", "", ".sessionlog/pending"
+    try:
+        shown = gitops.run_bytes("show", f"HEAD:{CONFIG_NAME}", cwd=path)
+    except gitops.GitError:
+        return DEFAULT_LOGS_DIR, "", DEFAULT_PENDING_DIR
     from sessionlog_git.config import parse_yaml
 
-    data = parse_yaml(shown.stdout, Path(f"{path_text}@HEAD:{CONFIG_FILE}"))
-    return (str(data.get("logs_dir") or "logs").strip("/"), str(data.get("timezone") or ""),
-            str(data.get("pending_dir") or ".sessionlog/pending").strip("/"))
+    data = parse_yaml(shown, Path(f"{path_text}@HEAD:{CONFIG_NAME}"))
+    return (str(data.get("logs_dir") or DEFAULT_LOGS_DIR).strip("/"), str(data.get("timezone") or ""),
+            str(data.get("pending_dir") or DEFAULT_PENDING_DIR).strip("/"))
 
 
 def read_workspace_file(file_text: str) -> list[str]:

@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
-from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.text import clip, one_line, words
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import archive, layout
@@ -362,26 +361,6 @@ def onboarding(
         })
     total = sum(len(p["decisions"]) for p in out)
     return {"projects": out, "totals": {"projects": len(out), "decisions": total}}
-
-
-# --- all together -----------------------------------------------------------------------------
-
-
-def build(kind: str, records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str
-          ) -> dict[str, Any]:
-    from sessionlog_git.insight import digest  # the weekly digest it imports helpers from here
-
-    makers = {"weekly": digest.weekly, "blockers": blocker_report, "time": time_report,
-              "onboarding": onboarding}
-    body = makers[kind](records, now, since, logs_dir)
-    return {
-        "kind": kind,
-        "generated": now.isoformat(),
-        "generated_label": f"{now:%Y-%m-%d %H:%M} (UTC{format_offset(now)})",
-        "period": _period(since, now),
-        "source": f"{len(records)} archived entries under {layout.archive_prefix(logs_dir)}",
-        **body,
-    }
 
 
 # --- charts (geometry here, drawing in the template) --------------------------------------------

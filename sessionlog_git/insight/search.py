@@ -18,22 +18,22 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sessionlog_git.base.names import is_safe
 from sessionlog_git.config import Config
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.gitops import git_path
-from sessionlog_git.logs import continuity
-from sessionlog_git.logs.layout import archive_match, pending_match
+from sessionlog_git.logs import continuity, layout
 
 SCHEMA = 2
 MAX_BULLETS = 999  # rows per entry: rowid = entry id * 1000 + position (0: the title)
 INDEX_NAME = "sessionlog/search.db"
 _QUERY_WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset(
+# A query is split the way SQLite's unicode61 tokenizer splits the indexed text (not by
+# base.text.words, which decides what our own matching compares); question words are dropped.
+_QUESTION_WORDS = frozenset(
     "a an and are as at be by did do does for from had has have how i in is it of on or our the "
     "this that to was we were what when where which who why will with".split()
 )
@@ -81,42 +81,31 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _dirs(folder: str) -> list[os.DirEntry[str]]:
-    try:
-        with os.scandir(folder) as it:
-            return sorted((d for d in it if d.is_dir() and is_safe(d.name)), key=lambda d: d.name)
-    except OSError:
-        return []
-
-
 @dataclass(frozen=True)
 class Folder:
     """One contributor's folder of log files: pending, or one archive month's."""
 
-    path: str
+    folder: layout.Folder
     rel: str  # relative to the work tree, POSIX
-    project: str
-    user: str
     pending: bool
     mtime_ns: int
 
 
 def _folders(cfg: Config) -> Iterator[Folder]:
-    """Every pending and archive contributor folder, with its modification time.
-
-    os.scandir, not pathlib: with 100,000 entries this walk is most of a search's cost."""
-    places = [(str(cfg.pending_path), cfg.pending_dir.strip("/"), True)]
-    places += [(m.path, f"{cfg.logs_dir.strip('/')}/archive/{m.name}", False)
-               for m in _dirs(str(cfg.logs_path / "archive"))]
-    for folder, rel, pending in places:
-        for project in _dirs(folder):
-            for user in _dirs(project.path):
-                try:
-                    mtime = user.stat().st_mtime_ns
-                except OSError:
-                    continue
-                yield Folder(user.path, f"{rel}/{project.name}/{user.name}", project.name, user.name,
-                             pending, mtime)
+    """Every pending and archive contributor folder, with its modification time (the one
+    walker, layout's: with 100,000 entries this walk is most of a search's cost)."""
+    places = [(layout.folders(cfg.pending_path, archive=False), cfg.pending_dir.strip("/"), True),
+              (layout.folders(layout.archive_root(cfg.logs_path), archive=True),
+               layout.archive_prefix(cfg.logs_dir.strip("/")), False)]
+    for found, rel, pending in places:
+        for folder in found:
+            try:
+                mtime = os.stat(folder.path).st_mtime_ns
+            except OSError:
+                continue
+            parts = [folder.month, folder.project, folder.user] if folder.month else [
+                folder.project, folder.user]
+            yield Folder(folder, "/".join([rel, *parts]), pending, mtime)
 
 
 def _forget(db: sqlite3.Connection, path: str) -> None:
@@ -168,32 +157,22 @@ def refresh(db: sqlite3.Connection, cfg: Config) -> Stats:
         seen_dirs.add(folder.rel)
         if not folder.pending and known_dirs.get(folder.rel) == folder.mtime_ns:
             continue
-        match_name = pending_match if folder.pending else archive_match
-        try:
-            with os.scandir(folder.path) as it:
-                names = sorted(e.name for e in it)
-        except OSError:
-            continue
         present: set[str] = set()
-        for name in names:
-            match = match_name(name)
-            if not match:
-                continue
-            source = f"{folder.rel}/{name}"
+        for found in layout.files_in(folder.folder, archive=not folder.pending):
+            source = f"{folder.rel}/{found.name}"
             if not folder.pending and source in known:
                 present.add(source)
                 continue
             try:
-                st = os.stat(f"{folder.path}/{name}")
-                day = date.fromisoformat(match[1])
-            except (OSError, ValueError):
+                st = os.stat(found.path)
+            except OSError:
                 continue
             present.add(source)
             if known.get(source) == (st.st_mtime_ns, st.st_size):
                 continue
             if source in known:
                 _forget(db, source)
-            log = continuity.LogFile(Path(folder.path, name), folder.project, folder.user, day, source)
+            log = continuity.LogFile(Path(found.path), found.project, found.user, found.day, source)
             _add(db, cfg, log, folder.pending, st.st_mtime_ns, st.st_size)
             read += 1
         prefix = folder.rel + "/"
@@ -217,7 +196,7 @@ def refresh(db: sqlite3.Connection, cfg: Config) -> Stats:
 def match_expression(query: str) -> str:
     """Words of a question as an FTS5 expression: any of them, each quoted (no syntax leaks)."""
     words = [w.lower() for w in _QUERY_WORD.findall(query)]
-    kept = [w for w in words if w not in _STOP] or words
+    kept = [w for w in words if w not in _QUESTION_WORDS] or words
     unique = list(dict.fromkeys(kept))
     return " OR ".join(f'"{w}"' for w in unique)
 

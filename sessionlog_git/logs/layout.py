@@ -160,6 +160,81 @@ def _dirs(folder: str, strays: list[Stray] | None, what: str) -> list[tuple[str,
     return out
 
 
+class Folder:
+    """One contributor's folder of log files: `<project>/<user>` (pending) or
+    `<month>/<project>/<user>` (archive)."""
+
+    __slots__ = ("month", "path", "project", "user")
+
+    def __init__(self, path: str, month: str, project: str, user: str) -> None:
+        self.path, self.month, self.project, self.user = path, month, project, user
+
+    def __repr__(self) -> str:
+        return f"Folder({self.path!r})"
+
+
+def folders(
+    root: str | os.PathLike[str],
+    *,
+    archive: bool,
+    months: Collection[str] | None = None,
+    project: str | None = None,
+    user: str | None = None,
+    strays: list[Stray] | None = None,
+) -> list[Folder]:
+    """The contributor folders under `root`, in path order (see `walk` for the arguments)."""
+    top = os.fspath(root)
+    if archive:
+        month_dirs = [(m, p) for m, p in _dirs(top, strays, "month") if months is None or m in months]
+    else:
+        month_dirs = [("", top)]
+    out: list[Folder] = []
+    for month, month_path in month_dirs:
+        for proj, proj_path in _dirs(month_path, strays, "project"):
+            if project is not None and proj != project:
+                continue
+            for usr, usr_path in _dirs(proj_path, strays, "user"):
+                if user is None or usr == user:
+                    out.append(Folder(usr_path, month, proj, usr))
+    return out
+
+
+def files_in(folder: Folder, *, archive: bool, strays: list[Stray] | None = None,
+             limit: int = 0) -> list[LogFile]:
+    """The log files of one contributor folder, in name order (see `walk`)."""
+    match = archive_match if archive else pending_match
+    found: list[LogFile] = []
+    try:
+        with os.scandir(folder.path) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return found
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".") and name.endswith(".tmp"):
+            continue  # an atomic write in progress
+        hit = match(name)
+        try:
+            regular = entry.is_file(follow_symlinks=False)
+        except OSError:
+            regular = False
+        if hit is None or not regular:
+            if strays is not None:
+                strays.append(Stray(entry.path, "not a temp log named YYYY-MM-DD.md"
+                                    if not archive else "not an archive file"))
+            continue
+        try:
+            day = date.fromisoformat(hit[1])
+        except ValueError:
+            if strays is not None:
+                strays.append(Stray(entry.path, "the file name is not a real date"))
+            continue
+        found.append(LogFile(entry.path, folder.month, folder.project, folder.user, day, name))
+        if limit and len(found) >= limit:
+            break
+    return found
+
+
 def walk(
     root: str | os.PathLike[str],
     *,
@@ -178,51 +253,13 @@ def walk(
     whatever sits where a log file or folder belongs but is not one is appended to it (and
     never touched). `limit` stops after that many files (0: no limit).
     """
-    top = os.fspath(root)
     found: list[LogFile] = []
-    match = archive_match if archive else pending_match
-    if archive:
-        month_dirs = [
-            (m, p) for m, p in _dirs(top, strays, "month")
-            if (months is None or m in months)
-        ]
-    else:
-        month_dirs = [("", top)]
-    for month, month_path in month_dirs:
-        for proj, proj_path in _dirs(month_path, strays, "project"):
-            if project is not None and proj != project:
-                continue
-            for usr, usr_path in _dirs(proj_path, strays, "user"):
-                if user is not None and usr != user:
-                    continue
-                try:
-                    with os.scandir(usr_path) as listing:
-                        files = sorted(listing, key=lambda e: e.name)
-                except OSError:
-                    continue
-                for entry in files:
-                    name = entry.name
-                    if name.startswith(".") and name.endswith(".tmp"):
-                        continue  # an atomic write in progress
-                    hit = match(name)
-                    try:
-                        regular = entry.is_file(follow_symlinks=False)
-                    except OSError:
-                        regular = False
-                    if hit is None or not regular:
-                        if strays is not None:
-                            strays.append(Stray(entry.path, "not a temp log named YYYY-MM-DD.md"
-                                                if not archive else "not an archive file"))
-                        continue
-                    try:
-                        day = date.fromisoformat(hit[1])
-                    except ValueError:
-                        if strays is not None:
-                            strays.append(Stray(entry.path, "the file name is not a real date"))
-                        continue
-                    found.append(LogFile(entry.path, month, proj, usr, day, name))
-                    if limit and len(found) >= limit:
-                        return found
+    for folder in folders(root, archive=archive, months=months, project=project, user=user,
+                          strays=strays):
+        found += files_in(folder, archive=archive, strays=strays,
+                          limit=limit - len(found) if limit else 0)
+        if limit and len(found) >= limit:
+            break
     return found
 
 

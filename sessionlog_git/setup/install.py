@@ -42,7 +42,6 @@ def init(
     top: Path,
     *,
     hooks: str | None,
-    agents: list[str],
     dry_run: bool,
     hook_repo: str = HOOK_REPO_URL,
     hook_rev: str = f"v{__version__}",
@@ -67,14 +66,6 @@ def init(
         # A plain git hook in every mode: the framework's own hooks live in other files.
         ensure_native_hooks(top, plan, hooks=OPTIONAL_HOOK_TYPES)
     ensure_merge_driver(top, plan, cfg.logs_dir if cfg else DEFAULT_LOGS_DIR)
-    for agent in agents:
-        from sessionlog_git.agents import setup as assistants
-
-        assistants.install(
-            top, plan, agent,
-            pending_dir=cfg.pending_dir if cfg else DEFAULT_PENDING_DIR,
-            logs_dir=cfg.logs_dir if cfg else DEFAULT_LOGS_DIR,
-        )
     return plan
 
 
