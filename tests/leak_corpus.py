@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Realistic leaks and realistic clean text: the corpus the redaction goals are measured on.
 
 Twice as broad as secret_corpus.py: 90+ shapes (generic assignments, passwords on command lines,
@@ -166,7 +167,7 @@ def shapes(g: Gen) -> list[Shape]:
         Shape("planetscale password", "pscale {s}", j("pscale", "_pw_", g.s(43, URLSAFE))),
         Shape("replicate token", "replicate {s}", j("r", "8_", g.s(37))),
         Shape("groq key", "groq {s}", j("gs", "k_", g.s(52))),
-        Shape("jwt", "decoded {s}", j("ey", "JhbGciOiJIUzI1NiJ9.ey", g.s(40, URLSAFE), ".", g.s(43, URLSAFE))),
+        Shape("jwt", "decoded {s}", j("ey", "JhbGciOiJIUzI1NiJ9.ey", "J", g.s(40, URLSAFE), ".", g.s(43, URLSAFE))),
         Shape("bearer header", "Authorization: Bearer {s}", g.s(40, URLSAFE + ".")),
         Shape("basic auth header", "Authorization: Basic {s}",
               __import__("base64").b64encode(j("admin:", g.s(14)).encode()).decode()),
@@ -244,3 +245,52 @@ def gone_encoded(shape: Shape, out: str) -> bool:
 def gone_wrapped(shape: Shape, out: str) -> bool:
     cut = len(shape.secret) // 2
     return shape.secret[:cut] not in out and shape.secret[cut:] not in out
+
+
+@dataclass
+class Figures:
+    forms: tuple[int, int]  # caught, written (bullets, titles, fences)
+    url: tuple[int, int]
+    wrapped: tuple[int, int]
+    clean: tuple[int, int]  # altered, lines
+    misses: list[str]
+
+    @staticmethod
+    def rate(pair: tuple[int, int]) -> float:
+        return pair[0] / pair[1] if pair[1] else 1.0
+
+
+def measure(redact: object, shapes: list[Shape], clean: list[str]) -> Figures:
+    """Recall per written form and the share of clean lines altered, through `redact`."""
+    run = redact  # a callable: text -> object with .text
+    misses: list[str] = []
+    caught = total = 0
+    for shape in shapes:
+        for name, form in FORMS.items():
+            if shape.block and name == "title":
+                continue
+            total += 1
+            if gone(shape, run(form(shape)).text):  # type: ignore[operator]
+                caught += 1
+            else:
+                misses.append(f"{name}: {shape.kind}")
+    flat = [s for s in shapes if not s.block]
+    url_caught = 0
+    for shape in flat:
+        if gone_encoded(shape, run(url_encoded(shape)).text):  # type: ignore[operator]
+            url_caught += 1
+        else:
+            misses.append(f"url: {shape.kind}")
+    wrap_caught = 0
+    for shape in flat:
+        if gone_wrapped(shape, run(wrapped(shape)).text):  # type: ignore[operator]
+            wrap_caught += 1
+        else:
+            misses.append(f"wrapped: {shape.kind}")
+    document = "\n".join(clean) + "\n"
+    out = run(document).text.split("\n")  # type: ignore[operator]
+    ins = document.split("\n")
+    altered = [a for a, b in zip(ins, out, strict=True) if a != b] if len(out) == len(ins) else ins
+    misses += [f"clean altered: {line}" for line in altered]
+    return Figures((caught, total), (url_caught, len(flat)), (wrap_caught, len(flat)),
+                   (len(altered), len(clean)), misses)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Clean text that merely talks about keys, passwords and tokens: nothing here may be altered.
 
 Prose and code from real session logs: settings that read secrets from the environment,

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """HELD-OUT part of the redaction corpus: written once, before the rules were tuned.
 
 Do not tune the rules against this file. It is measured and reported separately (README,
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import base64
 
-from leak_corpus import B64, DIGITS, HEX, LOWER, UPPER, URLSAFE, Gen, Shape, j, pem
+from leak_corpus import B64, DIGITS, HEX, UPPER, URLSAFE, Gen, Shape, j, pem
 
 FLOORS = {"forms": 0.90, "url": 0.70, "wrapped": 0.40, "clean": 0.01}
 
