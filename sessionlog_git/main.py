@@ -26,6 +26,7 @@ COMMANDS = {
     "merge-driver": "merge_driver",
     "check": "check",
     "whoami": "whoami",
+    "redactions": "redactions",
 }
 
 
@@ -116,6 +117,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("whoami", help="the contributor name used for your logs, and where it came from")
     p.add_argument("--refresh", action="store_true", help="ask the GitHub CLI again (ignore the cache)")
+    p = sub.add_parser("redactions", help="what redaction replaced (file, line, kind; never the secret), "
+                       "and `restore ID` to put a false positive back into pending")
+    p.add_argument("action", nargs="?", choices=("list", "restore"), default="list")
+    p.add_argument("ident", nargs="?", default="", metavar="ID", help="a redaction id from the list")
     return parser
 
 

@@ -740,7 +740,21 @@ def find(text: str, allow: frozenset[str] = frozenset()) -> list[Hit]:
         v_starts, v_ends = _lines_of(synthetic)
         hits += _map_back(view, _scan(synthetic, v_starts, v_ends), wrapped=wrapped)
     markers = [m.span() for m in MARKER_RE.finditer(text)]
-    return merge(text, hits, allow, markers)
+    return merge(text, [_whole_escape(text, h) for h in hits], allow, markers)
+
+
+def _whole_escape(text: str, hit: Hit) -> Hit:
+    """A hit that starts inside a percent-escape (`%20ghp_...` read as `20ghp_...`) takes it all."""
+    s = hit.start
+    if s >= 1 and text[s - 1] == "%" and _ESCAPE.match(text, s - 1):
+        return Hit(s - 1, hit.end, hit.kind)
+    if s >= 2 and text[s - 2] == "%" and _ESCAPE.match(text, s - 2):
+        return Hit(s - 2, hit.end, hit.kind)
+    return hit
+
+
+# Kinds that only say "looks like a secret": an overlapping hit of a named kind names it better.
+GENERIC_KINDS = frozenset(("secret", "password", "bearer-token"))
 
 
 def merge(text: str, hits: list[Hit], allow: frozenset[str] = frozenset(),
@@ -759,8 +773,8 @@ def merge(text: str, hits: list[Hit], allow: frozenset[str] = frozenset(),
             continue
         if kept and hit.start < kept[-1].end:
             last = kept[-1]
-            if hit.end > last.end:
-                kept[-1] = Hit(last.start, hit.end, last.kind)
+            kind = hit.kind if last.kind in GENERIC_KINDS and hit.kind not in GENERIC_KINDS else last.kind
+            kept[-1] = Hit(last.start, max(hit.end, last.end), kind)
             continue
         kept.append(hit)
     return kept
