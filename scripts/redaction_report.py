@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
-"""Recall on the secret corpus and false positives on the clean corpus, for README.
+"""Recall on the secret corpora and lines altered in the clean corpora, for README.
 
-Usage: python scripts/redaction_report.py   (from a checkout, with the package installed)
+Usage: .venv/bin/python scripts/redaction_report.py   (from a checkout, with the package installed)
+
+Prints one table: the original corpus (tests/secret_corpus.py), the realistic corpus
+(tests/leak_corpus.py, each shape written as a bullet, a title, in a code fence, URL-encoded
+in a query string and wrapped across two lines; the clean corpus of tests/leak_corpus_clean.py)
+and the held-out part (tests/leak_corpus_heldout.py), which the rules were not tuned against.
+Exits 1 when a goal tests/test_redaction.py asserts is not met. Misses go to stderr.
 """
 from __future__ import annotations
 
@@ -10,22 +16,48 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+import leak_corpus
+import leak_corpus_heldout
+from leak_corpus_clean import CLEAN_LINES
 from secret_corpus import CLEAN, SECRETS
 
 from sessionlog_git.redact import redact
+
+GOALS = {"forms": 0.97, "url": 0.80, "wrapped": 0.50, "clean": 0.005}
+
+
+def _cell(pair: tuple[int, int], what: str) -> str:
+    caught, total = pair
+    return f"{caught} of {total} {what} ({caught / total:.1%})" if total else "—"
 
 
 def main() -> int:
     caught = sum(1 for _, line in SECRETS if redact(line).count)
     flagged = [line for line in CLEAN if redact(line).count]
-    print("| corpus | lines | result |")
-    print("| --- | --- | --- |")
-    print(f"| secret shapes | {len(SECRETS)} | {caught} caught (recall {caught / len(SECRETS):.0%}) |")
-    rate = len(flagged) / len(CLEAN)
-    print(f"| clean log lines | {len(CLEAN)} | {len(flagged)} flagged (false positives {rate:.1%}) |")
-    for line in flagged:
-        print(f"  flagged: {line}", file=sys.stderr)
-    return 0 if caught == len(SECRETS) and rate <= 0.01 else 1
+    main_figures = leak_corpus.measure(redact, leak_corpus.SHAPES, CLEAN_LINES)
+    held = leak_corpus.measure(redact, leak_corpus_heldout.SHAPES, leak_corpus_heldout.CLEAN_LINES)
+    print("| corpus | bullets, titles, fences | URL-encoded | wrapped | clean lines altered |")
+    print("| --- | --- | --- | --- | --- |")
+    print(f"| original ({len(SECRETS)} shapes, tests/secret_corpus.py) | "
+          f"{_cell((caught, len(SECRETS)), 'caught')} | — | — | "
+          f"{_cell((len(flagged), len(CLEAN)), 'lines')} |")
+    for name, f, shapes in (
+        ("realistic", main_figures, leak_corpus.SHAPES),
+        ("held-out, not tuned against", held, leak_corpus_heldout.SHAPES),
+    ):
+        print(f"| {name} ({len(shapes)} shapes) | {_cell(f.forms, 'caught')} | {_cell(f.url, 'caught')} | "
+              f"{_cell(f.wrapped, 'caught')} | {_cell(f.clean, 'lines')} |")
+    print("\ngoals (realistic corpus): ≥ 97% bullets/titles/fences, ≥ 80% URL-encoded, ≥ 50% wrapped, "
+          "≤ 0.5% clean lines altered")
+    for miss in main_figures.misses:
+        print(f"  realistic: {miss}", file=sys.stderr)
+    for miss in held.misses:
+        print(f"  held-out: {miss}", file=sys.stderr)
+    f = main_figures
+    met = (f.rate(f.forms) >= GOALS["forms"] and f.rate(f.url) >= GOALS["url"]
+           and f.rate(f.wrapped) >= GOALS["wrapped"] and f.clean[0] / f.clean[1] <= GOALS["clean"]
+           and caught == len(SECRETS) and not flagged)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

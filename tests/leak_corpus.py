@@ -290,7 +290,8 @@ def measure(redact: object, shapes: list[Shape], clean: list[str]) -> Figures:
     document = "\n".join(clean) + "\n"
     out = run(document).text.split("\n")  # type: ignore[operator]
     ins = document.split("\n")
-    altered = [a for a, b in zip(ins, out, strict=True) if a != b] if len(out) == len(ins) else ins
+    # A redaction that swallows lines (an unterminated key block) alters every line of the corpus.
+    altered = [a for a, b in zip(ins, out, strict=True) if a != b] if len(out) == len(ins) else clean
     misses += [f"clean altered: {line}" for line in altered]
     return Figures((caught, total), (url_caught, len(flat)), (wrap_caught, len(flat)),
                    (len(altered), len(clean)), misses)
