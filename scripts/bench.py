@@ -506,21 +506,23 @@ def bench_redaction(sizes: Sizes, repeat: int) -> list[Row]:
     text = adversarial_log(sizes.adversarial_bytes)
     mib = len(text.encode()) / (1 << 20)
     row = Row(f"redact a {mib:.1f} MiB adversarial temp log (64 KB lines, key-like runs, escapes, "
-              "key headers)", "redact()", "text.split('\\n') of it", goal="≤ 10 s",
+              "key headers)", "redact(), CPU time", "text.split('\\n') of it, CPU time", goal="≤ 10 s",
               check=lambda o, _r: o <= 10)
+    # CPU time, not wall time: the claim is about the work the scan does (linear, no backtracking),
+    # and a shared machine's load would otherwise decide the figure.
 
     def ours() -> float:
-        started = time.perf_counter()
+        started = time.process_time()
         found = redact(text)
-        took = time.perf_counter() - started
+        took = time.process_time() - started
         if not any(f.kind == "github-token" for f in found.findings):
             raise SystemExit("bench: the secret after the adversarial blocks was not found")
         return took
 
     def base() -> float:
-        started = time.perf_counter()
+        started = time.process_time()
         text.split("\n")
-        return time.perf_counter() - started
+        return time.process_time() - started
 
     alternate(row, repeat, ours, base)
     return [row]
