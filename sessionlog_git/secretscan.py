@@ -92,7 +92,7 @@ def _classes(value: str) -> tuple[bool, bool, bool, bool]:
 
 
 def _strip_quotes(value: str) -> tuple[str, bool]:
-    value = value.rstrip(".,;)")
+    value = value.rstrip(".,;:)")
     if len(value) >= 2 and value[0] in "\"'`" and value[-1] == value[0]:
         return value[1:-1], True
     if value[:1] in "\"'`":
@@ -355,7 +355,7 @@ RULES: tuple[tuple[str, str, Check | None], ...] = (
     ("password", r"\b(?i:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mariadb|mariadb-dump)\b"
                  r"[^\n]{0,200}?[ \t]-p(?P<s>[^ \t\n]{2,})", _password_flag),
     ("password", r"(?i)(?:^|[ \t\"'])--(?:password|passwd|pass|pwd|[a-z]+-password)(?:=|[ \t]+)"
-                 r"(?P<s>[^ \t\n]{3,})", _password_flag),
+                 r"(?P<s>[^ \t\n\-][^ \t\n]{2,})", _password_flag),
     ("password", r"\bsshpass\b[^\n]{0,60}?[ \t]-p[ \t]*(?P<s>[^ \t\n]+)", _password_flag),
     ("password", r"\bredis-cli\b[^\n]{0,200}?[ \t]-a[ \t]+(?P<s>[^ \t\n]+)", _password_flag),
     ("password", r"\bdocker\b[^\n]{0,40}?\blogin\b[^\n]{0,200}?[ \t]-p[ \t]+(?P<s>[^ \t\n]+)",
@@ -729,6 +729,10 @@ def _all_key_material(between: str) -> bool:
 
 def find(text: str, allow: frozenset[str] = frozenset()) -> list[Hit]:
     """Every secret in `text`, as disjoint spans in order. `allow`: digests never redacted."""
+    markers = [m.span() for m in MARKER_RE.finditer(text)]
+    original = text
+    if markers:  # a marker is never context: scanned as line breaks, nothing reads across it
+        text = MARKER_RE.sub(lambda m: "\n" * len(m.group(0)), text)
     starts, ends = _lines_of(text)
     hits = private_keys(text)
     hits += _scan(text, starts, ends)
@@ -739,8 +743,7 @@ def find(text: str, allow: frozenset[str] = frozenset()) -> list[Hit]:
         synthetic = view.text()
         v_starts, v_ends = _lines_of(synthetic)
         hits += _map_back(view, _scan(synthetic, v_starts, v_ends), wrapped=wrapped)
-    markers = [m.span() for m in MARKER_RE.finditer(text)]
-    return merge(text, [_whole_escape(text, h) for h in hits], allow, markers)
+    return merge(original, [_whole_escape(text, h) for h in hits], allow, markers)
 
 
 def _whole_escape(text: str, hit: Hit) -> Hit:

@@ -15,6 +15,8 @@ import leak_corpus as corpus
 import leak_corpus_heldout as heldout
 import pytest
 from conftest import ROOT, Repo
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from leak_corpus_clean import CLEAN_LINES
 from secret_corpus import SECRETS
 
@@ -269,3 +271,31 @@ def test_the_hook_path_imports_no_new_heavy_module() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(ROOT))
     assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- any input
+
+PIECES = ["- ", "## 10:00 - ", "\n", "  ", "password: ", "API_KEY=", "token ", "%20", "%3D", "%", "é",
+          "日本", BEGIN_RSA, END_RSA, "Proc-Type: 4,ENCRYPTED", "MHcCAQEEIBkg", "gh" + "p_",
+          "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "Zx81kfP0qW2mNv7", "://app:", "@db", "${X}", "\"", "'",
+          "mysql -p", "--password ", "curl -u u:", "[REDACTED:password]", "=", ".", "/", "+"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_any_text_redacts_without_error_idempotently_and_keeps_what_it_does_not_replace(
+    pieces: list[str],
+) -> None:
+    text = "".join(pieces)
+    once = redact(text)
+    assert redact(once.text).text == once.text
+    # every character outside a replaced span is kept, in order
+    rest = once.text
+    for marker in set(secretscan.MARKER_RE.findall(rest)):
+        rest = rest.replace(marker, "\0")
+    kept = [part for part in rest.split("\0") if part]
+    pos = 0
+    for part in kept:
+        found = text.find(part, pos)
+        assert found >= 0, (part, text)
+        pos = found + len(part)
