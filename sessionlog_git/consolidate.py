@@ -399,10 +399,11 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     result.taken = taken
     if dry_run:
         return result
-    if result.kept:  # the originals, privately, before any redacted copy is written
-        from sessionlog_git.redaction_store import keep_all
+    # The originals of redacted logs, privately, before any redacted copy is written (and the
+    # ones past their retention period go).
+    from sessionlog_git.redaction_store import keep_all
 
-        keep_all(ws, result.kept, result.notes)
+    keep_all(ws, result.kept, result.notes)
     for rel, data in new_archives.items():
         atomic_write_bytes(top / rel, data)
         _fault("archive-partial")

@@ -87,6 +87,8 @@ class Record:
 def _read(folder: Path) -> Record | None:
     try:
         data = json.loads((folder / "record.json").read_text(encoding="utf-8"))
+        if data["id"] != folder.name:
+            return None  # not a record we wrote: never act on it (prune deletes by id)
         return Record(str(data["id"]), datetime.fromisoformat(data["saved"]), str(data["pending"]),
                       list(data.get("findings", [])), list(data.get("restored", [])))
     except (OSError, ValueError, KeyError, TypeError):
@@ -143,6 +145,8 @@ def keep(top: Path, pending: Path, original: bytes, findings: list[Finding]) -> 
 def keep_all(ws: Workspace, kept: list[tuple[Path, bytes, list[Finding]]], notes: list[str]) -> None:
     """Keep every redacted temp log's original (consolidation calls this before it archives)."""
     if not kept:
+        if root(ws.top).is_dir():
+            prune(ws.top)
         return
     try:
         prune(ws.top)
@@ -209,6 +213,12 @@ def restore(ws: Workspace, ident: str) -> tuple[Record, list[dict[str, Any]], Pa
                               "Fix: none; the original is gone.") from None
     header, entries = _sections(text, {int(f["line"]) for f in chosen})
     target = ws.top / record.pending
+    if not target.resolve().is_relative_to(ws.config.pending_path.resolve()):
+        raise SessionlogError(
+            f"{folder / 'record.json'}: names {record.pending}, which is not in the pending folder "
+            f"{ws.config.pending_dir}; nothing was restored. Fix: restore by hand from "
+            f"{folder / 'original.md'}."
+        )
     with locked(ws.config.state_path):
         allow = set(allowed(ws.top)) | {str(f["digest"]) for f in chosen if f.get("digest")}
         _write_private(root(ws.top) / ALLOW_NAME,
