@@ -475,11 +475,12 @@ def _finditer(rx: Any, data: bytes) -> Iterator[Any]:
     while a <= len(data):
         b = data.find(b"\n", a)
         b = len(data) if b == -1 else b
+        # Each piece takes the newline before and after it: patterns anchor on them.
         if b - a <= MAX_LINE:
-            yield from rx.finditer(data, a, b)
+            yield from rx.finditer(data, max(a - 1, 0), min(b + 1, len(data)))
         else:
             for lo in range(a, b, step):
-                yield from rx.finditer(data, lo, min(b, lo + MAX_LINE))
+                yield from rx.finditer(data, max(lo - 1, 0), min(b + 1, lo + MAX_LINE))
         a = b + 1
 
 
@@ -517,6 +518,8 @@ def _scan(text: str, starts: list[int], ends: list[int]) -> list[Hit]:
             if plain:
                 start, end = bs, be
             else:  # matches come in order: decode only what lies between them, once
+                if bs < at_byte:  # (the `re` fallback's overlapping pieces): count from the start
+                    at_byte = at_char = 0
                 at_char += len(data[at_byte:bs].decode("utf-8", "surrogatepass"))
                 at_byte = bs
                 start = at_char

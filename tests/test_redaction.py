@@ -299,3 +299,21 @@ def test_any_text_redacts_without_error_idempotently_and_keeps_what_it_does_not_
         found = text.find(part, pos)
         assert found >= 0, (part, text)
         pos = found + len(part)
+
+
+def test_without_re2_the_same_rules_run_on_re_in_bounded_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    monkeypatch.setattr(secretscan, "_engine", lambda: (re, False))
+    secretscan._compiled.cache_clear()
+    try:
+        assert not secretscan.linear()
+        token = "gh" + "p_" + corpus.Gen(17).s(36)
+        long_line = "- " + "abcdefghij_-" * 1000 + f" {token} " + "x" * 9000 + "\n"
+        result = redact(long_line + "- password: PasswordResetConfirmView\n")
+        assert token not in result.text and result.count == 1
+        assert result.text.endswith("- password: PasswordResetConfirmView\n")
+        figures = corpus.measure(redact, corpus.SHAPES[:30], CLEAN_LINES[:100])
+        assert figures.forms[0] == figures.forms[1] and figures.clean[0] == 0, figures.misses
+    finally:
+        secretscan._compiled.cache_clear()
