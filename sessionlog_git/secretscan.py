@@ -201,13 +201,17 @@ def _env_name_value(match: Match, line: str) -> bool:
     return digit and (lower or upper or symbol) and entropy(value) >= 3.5
 
 
+# What may stand between such a word and its value: "token abc…", "key: abc…", "key is abc…".
+_GLUE = re.compile(r"""(?i)^[ \t:=>"'`(\-]*(?:(?:is|was|now|set to|=|:)[ \t:="'`]*)?$""")
+
+
 def _context_token(match: Match, line: str) -> bool:
     """A long random token right after a word like "token", "secret" or "api key"."""
     value = match.group("s").rstrip(".")
     if not_a_value(value) or len(value) < 24 or _UUID.match(value.lower()):
         return False
-    if "public" in match.group(0).lower():
-        return False
+    if "public" in match.group(0).lower() or not _GLUE.match(match.group("glue") or ""):
+        return False  # "the key in commit 4e07…", "token bucket: see src/…": not its value
     lower, upper, digit, _ = _classes(value)
     if _HEX.match(value):
         return len(value) >= 32 and digit and lower
@@ -380,8 +384,8 @@ RULES: tuple[tuple[str, str, Check | None], ...] = (
      _env_name_value),
     # "the api key is 3f9...", "token 8Hq...": a long random token right after such a word
     ("secret", r"(?i)\b(?:token|secret|password|passwd|passphrase|api[ _\-]?key|access[ _\-]?key|"
-               r"private[ _\-]?key|auth[ _\-]?key|credential|key)s?\b[^\n]{0,24}?"
-               r"(?:[^A-Za-z0-9+/_\-.=~\n])(?P<s>[A-Za-z0-9+/_\-.=~]{24,300})", _context_token),
+               r"private[ _\-]?key|auth[ _\-]?key|credential|key)s?\b(?P<glue>[^\n]{0,24}?"
+               r"(?:[^A-Za-z0-9+/_\-.=~\n]))(?P<s>[A-Za-z0-9+/_\-.=~]{24,300})", _context_token),
 )
 
 # --------------------------------------------------------------------------- the matcher

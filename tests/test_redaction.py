@@ -133,6 +133,8 @@ def test_a_secret_wrapped_across_two_lines_loses_both_halves_and_nothing_else() 
     "- cache_key = 'orders:v2:' + str(order_id)",
     "- mysql -u root -p shop (it prompts for the password)",
     "- The commit 4e07408562bedb8b60ce05c1decfe3ad16b72230 added the rotation job",
+    "- Rotated the key in commit 4e07408562bedb8b60ce05c1decfe3ad16b72230",
+    "- token bucket: see src/rate/TokenBucket2Impl.java line 40",
 ])
 def test_the_issues_clean_lines_stay_as_written(line: str) -> None:
     assert redact(line + "\n").text == line + "\n"
