@@ -183,9 +183,11 @@ _BARE = re.compile(r"(?i)^(?:key|pass|auth|pat|cred|creds|credential|credentials
 
 def _assignment(match: Match, line: str) -> bool:
     name = match.group("name")
-    if _BARE.match(name) or _NOT_SECRET_KEYS.search(name):
-        return False
     value, quoted = _strip_quotes(match.group("s"))
+    if _BARE.match(name):  # `key=…`, `auth=…`: only a value that could be nothing but random
+        return len(value) >= 20 and _strong_token(value)
+    if _NOT_SECRET_KEYS.search(name):
+        return False
     if quoted and value.endswith(("()", "(")):
         return False
     if not quoted and any(c in value for c in "()[]{}<>$`"):
@@ -202,7 +204,31 @@ def _env_name_value(match: Match, line: str) -> bool:
 
 
 # What may stand between such a word and its value: "token abc…", "key: abc…", "key is abc…".
-_GLUE = re.compile(r"""(?i)^[ \t:=>"'`(\-]*(?:(?:is|was|now|set to|=|:)[ \t:="'`]*)?$""")
+_GLUE = re.compile(
+    r"""(?i)^[ \t:=>"'`(\-]*(?:(?:is|was|now|set|to|changed|=|:)[ \t:="'`]*){0,3}$"""
+    r"""|^[ \t]+(?:for|of|on)[ \t]+(?:[\w.\-]{1,20}[ \t]+){0,2}[\w.\-]{1,20}[ \t]*[:=][ \t]*["'`]?$"""
+)
+
+
+def _strong_token(value: str) -> bool:
+    if not_a_value(value) or _UUID.match(value.lower()):
+        return False
+    lower, upper, digit, _ = _classes(value)
+    if _HEX.match(value):
+        return len(value) >= 32 and digit and lower
+    return digit and lower and upper and entropy(value) >= 3.5
+
+
+def _prose_password(match: Match, line: str) -> bool:
+    """"the password is X", "with password X", "passphrase for the key: X"."""
+    if not _GLUE.match(match.group("glue") or ""):
+        return False
+    value, _ = _strip_quotes(match.group("s"))
+    return random_looking(value)
+
+
+def _token_before_word(match: Match, line: str) -> bool:
+    return _strong_token(match.group("s"))
 
 
 def _context_token(match: Match, line: str) -> bool:
@@ -386,6 +412,20 @@ RULES: tuple[tuple[str, str, Check | None], ...] = (
     ("secret", r"(?i)\b(?:token|secret|password|passwd|passphrase|api[ _\-]?key|access[ _\-]?key|"
                r"private[ _\-]?key|auth[ _\-]?key|credential|key)s?\b(?P<glue>[^\n]{0,24}?"
                r"(?:[^A-Za-z0-9+/_\-.=~\n]))(?P<s>[A-Za-z0-9+/_\-.=~]{24,300})", _context_token),
+    # "the password is Tr0ub4dor&3", "ssh … with password X", "passphrase for the key: X"
+    ("password", r"(?i)\b(?:password|passwd|passphrase|pwd)\b(?P<glue>(?:[ \t]+(?:(?:is|was|now|set|to|"
+                 r"changed)[ \t]+){0,3}|[ \t]*[:=][ \t]*"
+                 r"|[ \t]+(?:for|of|on)[ \t]+(?:[\w.\-]{1,20}[ \t]+){0,2}[\w.\-]{1,20}[ \t]*[:=][ \t]*)"
+                 r"[\"'`]?)(?P<s>[^ \t\n\"'`]{6,100})", _prose_password),
+    # "`8Hq…` is the token"
+    ("secret", r"(?:^|[^A-Za-z0-9+/_\-.=~])(?P<s>[A-Za-z0-9+/_\-.=~]{24,300})[\"'`]?[ \t]+(?i:is|was)"
+               r"[ \t]+(?i:the|our|my|a|an)?[ \t]*(?:[\w\-]+[ \t]+)?(?i:token|key|secret|password)\b",
+     _token_before_word),
+    # gh secret set NAME --body X; echo X | docker login --password-stdin
+    ("password", r"\bsecret[ \t]+set\b[^\n]{0,80}?[ \t](?:--body|-b)[ \t]+[\"']?(?P<s>[^ \t\n\"']{6,300})",
+     _password_flag),
+    ("password", r"\becho[ \t]+[\"']?(?P<s>[^ \t\n\"'$|]{6,300})[\"']?[ \t]*\|[^\n]{0,120}?"
+                 r"(?:--password-stdin|\blogin\b)", _password_flag),
 )
 
 # --------------------------------------------------------------------------- the matcher
@@ -538,6 +578,9 @@ def _scan(text: str, starts: list[int], ends: list[int]) -> list[Hit]:
                     continue
             if kind == "password" and "name" in index:
                 value, quoted = _strip_quotes(text[start:end])
+                name_at = m.span(index["name"])[0]
+                if name_at > 0 and data[name_at - 1 : name_at] in (b"?", b"&"):
+                    value = value.split("&", 1)[0]  # a query parameter ends at the next one
                 if quoted:  # the quotes stay, only what is between them goes
                     offset = text.index(value, start)
                     start, end = offset, offset + len(value)

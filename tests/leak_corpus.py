@@ -185,6 +185,16 @@ def shapes(g: Gen) -> list[Shape]:
               block=True),
         Shape("openssh private key", "{s}", pem(g, "OPENSSH " + P), block=True),
         Shape("encrypted pkcs8", "{s}", pem(g, "ENCRYPTED " + P), block=True),
+        # --- added after probing lines nobody had written for the corpus
+        Shape("prose: the password is", "the staging password is {s} for now", g.password()),
+        Shape("prose: ssh with password", "ssh root@10.0.0.4 with password {s}", g.password()),
+        Shape("prose: passphrase for the key", "passphrase for the deploy key: {s}", g.password()),
+        Shape("query string api_key", "GET /v1/items?api_key={s}&page=2", g.s(32)),
+        Shape("token for an environment", "token for staging: {s}", g.s(40, URLSAFE)),
+        Shape("gh secret set --body", "gh secret set DEPLOY_KEY --body {s}", g.s(40)),
+        Shape("echo | docker login", "echo {s} | docker login ghcr.io -u ada --password-stdin", g.s(36)),
+        Shape("token before the word", "`{s}` is the staging token", g.s(32)),
+        Shape("bare key=", "maps.example.com/api/js?key={s}&libraries=places", g.s(39, URLSAFE)),
     ]
 
 

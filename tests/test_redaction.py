@@ -140,6 +140,12 @@ def test_the_issues_clean_lines_stay_as_written(line: str) -> None:
     assert redact(line + "\n").text == line + "\n"
 
 
+def test_a_query_parameter_loses_its_value_and_keeps_the_next_parameter() -> None:
+    value = corpus.Gen(18).s(32)
+    result = redact(f"- GET /v1/items?api_key={value}&page=2\n")
+    assert result.text == "- GET /v1/items?api_key=[REDACTED:password]&page=2\n"
+
+
 def test_restored_values_are_not_redacted_again() -> None:
     line = "- build_token: Xk29dLq8Zp3mWv7R\n"
     found = redact(line)
