@@ -496,6 +496,7 @@ def adversarial_log(size: int) -> str:
         out.append(block)
         total += len(block)
         k += 1
+    out.append("-----END RSA PRIVATE KEY-----\n")  # one END for thousands of BEGINs far above it
     out.append("- Tried: gh" + "p_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8\n")
     return "".join(out)
 

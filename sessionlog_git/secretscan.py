@@ -282,7 +282,6 @@ Check = Callable[[Match, str], bool]
 # (kind, pattern, check). Where a pattern has a group named "s", only that group is redacted.
 # Patterns use the subset of syntax re2 and re share: no lookaround, no backreferences; they
 # never cross a line (no \s, no . with DOTALL).
-_T = "A-Za-z0-9"  # token characters
 RULES: tuple[tuple[str, str, Check | None], ...] = (
     # --- provider formats: a fixed prefix and a fixed alphabet, no check needed
     ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})", None),
@@ -731,16 +730,18 @@ def private_keys(text: str) -> list[Hit]:
     for m in _END.finditer(text):
         ends.setdefault(m.group(1), []).append(m.span())
     covered = -1
-    for m in _BEGIN.finditer(text):
+    begins = list(_BEGIN.finditer(text))
+    for k, m in enumerate(begins):
         if m.start() < covered:
             continue
         label = m.group(1)
         candidates = ends.get(label, [])
         i = bisect_right(candidates, (m.end(), -1))
-        if i < len(candidates):
+        next_begin = begins[k + 1].start() if k + 1 < len(begins) else len(text)
+        # Only an END before the next BEGIN can match: each stretch between is read once.
+        if i < len(candidates) and candidates[i][0] < next_begin:
             end_start, end_end = candidates[i]
-            between = text[m.end() : end_start]
-            if "-----BEGIN " not in between and _all_key_material(between):
+            if _all_key_material(text[m.end() : end_start]):
                 hits.append(Hit(m.start(), end_end, "private-key"))
                 covered = end_end
                 continue
