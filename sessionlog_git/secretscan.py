@@ -41,6 +41,7 @@ from typing import Any
 
 MAX_LINE = 4096  # with the `re` fallback only: longer lines are scanned in pieces of this size
 WRAP_WINDOW = 200  # characters on each side of a line break that the wrapped view joins
+CONTEXT = 256  # characters of its line on each side of a match that a rule's check may read
 MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
 
 
@@ -573,7 +574,10 @@ def _scan(text: str, starts: list[int], ends: list[int]) -> list[Hit]:
                     raw = m.group(i)
                     found[name] = None if raw is None else raw.decode("utf-8", "replace")
                 i = bisect_right(starts, start) - 1
-                if not check(_Groups(found), text[starts[i] : ends[i]]):
+                # The line around the match, at most CONTEXT characters each side: a check reads
+                # a bounded slice, so a huge line with many candidates stays linear.
+                around = text[max(starts[i], start - CONTEXT) : min(ends[i], end + CONTEXT)]
+                if not check(_Groups(found), around):
                     continue
             if kind == "password" and "name" in index:
                 value, quoted = _strip_quotes(text[start:end])
