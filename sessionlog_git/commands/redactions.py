@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from sessionlog_git import redaction_store, workspace
 
@@ -11,7 +12,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "action", None) == "restore":
         if not args.ident:
             print("sessionlog: error: which one? Fix: `sessionlog redactions restore ID` "
-                  "with an ID from `sessionlog redactions`.")
+                  "with an ID from `sessionlog redactions`.", file=sys.stderr)
             return 2
         record, chosen, target = redaction_store.restore(ws, args.ident)
         kinds = ", ".join(sorted({str(f["kind"]) for f in chosen}))
