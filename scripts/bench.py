@@ -67,10 +67,11 @@ class Sizes:
     rebuild_months: int
     why_commits: int
     fragments: int  # towncrier fragments, and our entries, side by side
+    adversarial_bytes: int  # the temp log the redaction row scans
 
 
-FULL = Sizes(5_000, 10, 24, 100_000, 50, 24, 10_000, 5_000)
-QUICK = Sizes(60, 3, 3, 300, 5, 2, 60, 30)
+FULL = Sizes(5_000, 10, 24, 100_000, 50, 24, 10_000, 5_000, 8 << 20)
+QUICK = Sizes(60, 3, 3, 300, 5, 2, 60, 30, 256 << 10)
 
 # --------------------------------------------------------------------------- realistic text
 
@@ -440,6 +441,63 @@ def bench_rebuild(work: Path, sizes: Sizes, repeat: int) -> list[Row]:
     return [time_row, mem_row]
 
 
+def adversarial_log(size: int) -> str:
+    """A temp log built to make regexes slow: 64 KB lines with no digits, long runs of key-like
+    characters after a secret's name, percent-escapes, key headers with no END, keyword lines
+    and line pairs that look like a wrapped token; then one real secret, which must be found."""
+    rng = random.Random(4)
+    letters = "abcdefghABCDEFGH"
+    blocks = [
+        "- " + "abcdefghij_-" * 5460 + "\n",
+        "- token=" + "aB" * 32000 + "\n",
+        "- q=" + "%41" * 21800 + "\n",
+        "-" * 65536 + "\n",
+        "".join("-----BEGIN RSA PRIVATE KEY-----\n" + "QUJD" * 10 + "\n" for _ in range(880)),
+        "".join("- password: " + "".join(rng.choice(letters) for _ in range(60)) + " key token secret\n"
+                for _ in range(800)),
+        "".join("- x " + "Ab1" * 20 + "\n  " + "Zz9" * 20 + "\n" for _ in range(500)),
+    ]
+    out: list[str] = ["# sessionlog: temp log\n\n## 09:00 - Adversarial\n"]
+    total = 0
+    k = 0
+    while total < size:
+        block = blocks[k % len(blocks)]
+        out.append(block)
+        total += len(block)
+        k += 1
+    out.append("-----END RSA PRIVATE KEY-----\n")  # one END for thousands of BEGINs far above it
+    out.append("- Tried: gh" + "p_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8\n")
+    return "".join(out)
+
+
+def bench_redaction(sizes: Sizes, repeat: int) -> list[Row]:
+    from sessionlog_git.logs.redact import redact
+
+    text = adversarial_log(sizes.adversarial_bytes)
+    mib = len(text.encode()) / (1 << 20)
+    row = Row(f"redact a {mib:.1f} MiB adversarial temp log (64 KB lines, key-like runs, escapes, "
+              "key headers)", "redact(), CPU time", "text.split('\\n') of it, CPU time", goal="≤ 10 s",
+              check=lambda o, _r: o <= 10)
+    # CPU time, not wall time: the claim is about the work the scan does (linear, no backtracking),
+    # and a shared machine's load would otherwise decide the figure.
+
+    def ours() -> float:
+        started = time.process_time()
+        found = redact(text)
+        took = time.process_time() - started
+        if not any(f.kind == "github-token" for f in found.findings):
+            raise SystemExit("bench: the secret after the adversarial blocks was not found")
+        return took
+
+    def base() -> float:
+        started = time.process_time()
+        text.split("\n")
+        return time.process_time() - started
+
+    alternate(row, repeat, ours, base)
+    return [row]
+
+
 def make_why_repo(work: Path, commits: int) -> tuple[Path, str]:
     """`commits` commits through git fast-import: 20 source files edited a line at a time, an
     archive file consolidated with every 25th commit (and with the last, the one blamed)."""
@@ -787,6 +845,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if want("towncrier"):
             log(f"bench: {sizes.fragments:,} fragments, towncrier and ours")
             rows += bench_towncrier(work, sizes, max(1, (repeat + 1) // 2), log)
+        if want("redact"):
+            log(f"bench: redacting a {sizes.adversarial_bytes >> 10:,} KiB adversarial temp log")
+            rows += bench_redaction(sizes, max(1, (repeat + 1) // 2))
     summaries = [r.summary() for r in rows]
     version = run([PY, "-c", "import sys; print(sys.version.split()[0])"], ROOT, env=dict(os.environ)).strip()
     machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores"

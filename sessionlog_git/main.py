@@ -29,6 +29,7 @@ COMMANDS = {
     "pr-summary": "pr_summary",
     "search": "search",
     "mcp": "mcp",
+    "redactions": "redactions",
 }
 
 
@@ -164,6 +165,11 @@ def _parser() -> argparse.ArgumentParser:
                        "resume, blockers (needs: pip install 'sessionlog-git[mcp]')")
     p.add_argument("--repo", default=None, metavar="DIR",
                    help="the repository to serve (default: the folder the client starts it in)")
+
+    p = sub.add_parser("redactions", help="what redaction replaced (file, line, kind; never the secret), "
+                       "and `restore ID` to put a false positive back into pending")
+    p.add_argument("action", nargs="?", choices=("list", "restore"), default="list")
+    p.add_argument("ident", nargs="?", default="", metavar="ID", help="a redaction id from the list")
     return parser
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sessionlog_git.base.fsutil import atomic_write_bytes
 from sessionlog_git.errors import SessionlogError
@@ -55,6 +55,7 @@ class Result:
     staged: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    kept: list[tuple[Path, bytes, list[Any]]] = field(default_factory=list)  # originals to keep
 
     @property
     def idle(self) -> bool:
@@ -152,13 +153,15 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
         data = text.encode("utf-8")
         if cfg.redaction != "off":
             from sessionlog_git.logs.redact import redact
+            from sessionlog_git.logs.redaction_store import allowed
 
-            found = redact(text)
+            found = redact(text, allowed(ws.top))
             if found.count and cfg.redaction == "block":
                 blocked.extend(f"{log.path}:{f.line}: {f.kind}" for f in found.findings)
                 continue
             if found.count:
                 text = found.text
+                result.kept.append((Path(log.path), data, found.findings))
                 result.redacted += found.count
                 result.notes.append(
                     f"{log.path}: redacted {found.count} secret{'s' if found.count != 1 else ''} "
@@ -393,6 +396,11 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     result.taken = taken
     if dry_run:
         return result
+    # The originals of redacted logs, privately, before any redacted copy is written (and the
+    # ones past their retention period go).
+    from sessionlog_git.logs.redaction_store import keep_all
+
+    keep_all(ws, result.kept, result.notes)
     for rel, data in new_archives.items():
         atomic_write_bytes(top / rel, data)
         _fault("archive-partial")

@@ -1,0 +1,839 @@
+"""Find secrets in a temp log: exact spans, in linear time, without touching what is not one.
+
+The rules run on google-re2 (a linear-time matcher: no backtracking, so no input makes a rule
+slow); every pattern is written in the subset both re2 and Python's `re` accept, and when re2
+cannot be imported the same patterns run on `re` over lines cut to MAX_LINE characters.
+
+Three views of the text are scanned, and every hit is mapped back to the exact characters of
+the text as written:
+- the text itself;
+- lines holding percent-escapes, decoded (`%20ghp_...` becomes ` ghp_...`), so a secret in a
+  query string is found; its span covers the escaped characters;
+- the junction of two lines, so a secret a terminal or an editor wrapped is found: both
+  halves are redacted.
+
+A private key block (PEM, PGP, OpenSSH, encrypted PEM with Proc-Type/DEK-Info headers) is
+redacted from its BEGIN line to its matching END line, and only when everything between is
+key material (base64 lines, armor headers, blank lines). A BEGIN with no matching END loses
+its header token and the base64 lines right after it, nothing else: prose that names a key
+header keeps every other word.
+
+A generic assignment (`FOO_TOKEN=`, `db_password:`, `--password X`) is redacted only when the
+value looks random (length, mixed character classes, entropy) and is not a variable, a
+template, a call, a path or a placeholder.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+import string
+from array import array
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from itertools import pairwise
+from typing import Any
+
+from sessionlog_git.base.text import sha256_hex
+
+MAX_LINE = 4096  # with the `re` fallback only: longer lines are scanned in pieces of this size
+WRAP_WINDOW = 200  # characters on each side of a line break that the wrapped view joins
+CONTEXT = 256  # characters of its line on each side of a match that a rule's check may read
+MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int  # offsets into the text as written
+    end: int
+    kind: str
+
+    def digest(self, text: str) -> str:
+        return digest(text[self.start : self.end])
+
+
+def digest(value: str) -> str:
+    """How a secret is named in the private store: never the secret, only its hash."""
+    return sha256_hex(value.encode("utf-8", "surrogatepass"))
+
+
+# --------------------------------------------------------------------------- value checks
+
+_SYMBOLS = set("!@#$%^&*+=?~|\\/:;<>()[]{},'\"`")
+_PLACEHOLDERS = re.compile(
+    r"(?i)^(?:x+|\*+|\.+|-+|_+|none|null|nil|true|false|yes|no|test|example|sample|dummy|fake|"
+    r"changeme|change-me|password|passwd|pass|secret|token|redacted|hidden|masked|todo|tbd|"
+    r"undefined|empty|default|required|optional|string|str|bytes|value|your[-_].*|my[-_].*|"
+    r".*[-_]here|<.*>|\[.*\]|\{.*\}|\$.*|%\(.*|.*\.\.\.|.*example.*|.*placeholder.*)$"
+)
+_CALL = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[]")
+_DOTTED = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w-]*)+$")
+_PATH = re.compile(r"^(?:~|\.{1,2})?/[a-z0-9_.\-/]*$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+def entropy(value: str) -> float:
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(k / n * math.log2(k / n) for k in Counter(value).values())
+
+
+_LOWER, _UPPER, _DIGIT = set(string.ascii_lowercase), set(string.ascii_uppercase), set(string.digits)
+
+
+def _classes(value: str) -> tuple[bool, bool, bool, bool]:
+    chars = set(value)
+    return (not _LOWER.isdisjoint(chars), not _UPPER.isdisjoint(chars),
+            not _DIGIT.isdisjoint(chars), not _SYMBOLS.isdisjoint(chars))
+
+
+def _strip_quotes(value: str) -> tuple[str, bool]:
+    value = value.rstrip(".,;:)")
+    if len(value) >= 2 and value[0] in "\"'`" and value[-1] == value[0]:
+        return value[1:-1], True
+    if value[:1] in "\"'`":
+        return value[1:].rstrip("\"'`"), True
+    return value.rstrip("\"'`"), False
+
+
+@lru_cache(maxsize=4096)
+def not_a_value(value: str) -> bool:
+    """A variable, template, call, path, placeholder or marker: never a literal secret."""
+    if not value or "REDACTED" in value or _PLACEHOLDERS.match(value):
+        return True
+    if value[0] in "$<{%*([" or "${" in value or "{{" in value or "$(" in value:
+        return True
+    if _CALL.match(value) or _DOTTED.match(value) or _PATH.match(value):
+        return True
+    return identifier(value)
+
+
+def identifier(value: str) -> bool:
+    """CamelCase or snake_case words without digits (PasswordResetConfirmView): a name."""
+    if not value.replace("_", "").isalpha():
+        return False
+    words = [w for w in re.split(r"_|(?<=[a-z])(?=[A-Z])", value) if w]
+    return bool(words) and sum(len(w) for w in words) / len(words) >= 4
+
+
+@lru_cache(maxsize=4096)
+def random_looking(value: str, *, quoted: bool = False) -> bool:
+    """A value whose characters say "generated": length, mixed classes and entropy."""
+    if not_a_value(value):
+        return False
+    lower, upper, digit, symbol = _classes(value)
+    kinds = lower + upper + digit + symbol
+    n = len(value)
+    if n >= 32 and _HEX.match(value) and digit and (lower or upper):
+        return True
+    if _UUID.match(value.lower()):
+        return True
+    if n < (6 if quoted else 8):
+        return False
+    if kinds >= 3:
+        return True
+    if digit and (lower or upper) and (n >= 16 or quoted) and entropy(value) >= 3.0:
+        return True
+    return n >= 20 and kinds >= 2 and entropy(value) >= 3.7
+
+
+def password_like(value: str) -> bool:
+    """A value given to a password flag: not a word, a flag, a variable or a placeholder."""
+    value, _ = _strip_quotes(value)
+    if len(value) < 4 or value.startswith("-") or not_a_value(value):
+        return False
+    lower, upper, digit, symbol = _classes(value)
+    return digit or symbol or (lower and upper and len(value) >= 8)
+
+
+def _decodes_to_credentials(value: str) -> bool:
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return ":" in text and text.isprintable() and len(text) >= 3
+
+
+def _decodes_to_private_key(value: str) -> bool:
+    cut = len(value) - len(value) % 4
+    try:
+        raw = base64.b64decode(value[:cut][:200], validate=False)
+    except (binascii.Error, ValueError):
+        return False
+    return b"PRIVATE KEY" in raw
+
+
+# Words before `_key` that name something other than a secret (cache_key, primary_key, ...).
+_NOT_SECRET_KEYS = re.compile(
+    r"(?i)(?:^|[_\-.])(?:cache|primary|foreign|sort|partition|object|idempotency|public|pub|group|"
+    r"routing|dedup|lookup|row|shard|index|hash|cursor|map|s3|translation|i18n|unique|composite|"
+    r"natural|surrogate|kms|hot|short|sign_in|dict|json|yaml|config|registry|field|column|"
+    r"table|bucket|ssh_public|host)[_\-.]?key$"
+)
+_BARE = re.compile(r"(?i)^(?:key|pass|auth|pat|cred|creds|credential|credentials)$")
+
+
+def _assignment(match: Match, line: str) -> bool:
+    name = match.group("name")
+    value, quoted = _strip_quotes(match.group("s"))
+    if _BARE.match(name):  # `key=…`, `auth=…`: only a value that could be nothing but random
+        return len(value) >= 20 and _strong_token(value)
+    if _NOT_SECRET_KEYS.search(name):
+        return False
+    if quoted and value.endswith(("()", "(")):
+        return False
+    if not quoted and any(c in value for c in "()[]{}<>$`"):
+        return False
+    return random_looking(value, quoted=quoted)
+
+
+def _env_name_value(match: Match, line: str) -> bool:
+    value = match.group("s")
+    if not_a_value(value) or len(value) < 20:
+        return False
+    lower, upper, digit, symbol = _classes(value)
+    return digit and (lower or upper or symbol) and entropy(value) >= 3.5
+
+
+# What may stand between such a word and its value: "token abc…", "key: abc…", "key is abc…".
+_GLUE = re.compile(
+    r"""(?i)^[ \t:=>"'`(\-]*(?:(?:is|was|now|set|to|changed|=|:)[ \t:="'`]*){0,3}$"""
+    r"""|^[ \t]+(?:for|of|on)[ \t]+(?:[\w.\-]{1,20}[ \t]+){0,2}[\w.\-]{1,20}[ \t]*[:=][ \t]*["'`]?$"""
+)
+
+
+def _strong_token(value: str) -> bool:
+    if not_a_value(value) or _UUID.match(value.lower()):
+        return False
+    lower, upper, digit, _ = _classes(value)
+    if _HEX.match(value):
+        return len(value) >= 32 and digit and lower
+    return digit and lower and upper and entropy(value) >= 3.5
+
+
+def _prose_password(match: Match, line: str) -> bool:
+    """"the password is X", "with password X", "passphrase for the key: X"."""
+    if not _GLUE.match(match.group("glue") or ""):
+        return False
+    value, _ = _strip_quotes(match.group("s"))
+    return random_looking(value)
+
+
+def _token_before_word(match: Match, line: str) -> bool:
+    return _strong_token(match.group("s"))
+
+
+def _context_token(match: Match, line: str) -> bool:
+    """A long random token right after a word like "token", "secret" or "api key"."""
+    value = match.group("s").rstrip(".")
+    if not_a_value(value) or len(value) < 24 or _UUID.match(value.lower()):
+        return False
+    if "public" in match.group(0).lower() or not _GLUE.match(match.group("glue") or ""):
+        return False  # "the key in commit 4e07…", "token bucket: see src/…": not its value
+    lower, upper, digit, _ = _classes(value)
+    if _HEX.match(value):
+        return len(value) >= 32 and digit and lower
+    return digit and lower and upper and entropy(value) >= 3.5
+
+
+def _aws_secret(match: Match, line: str) -> bool:
+    value = match.group("s")
+    lower, upper, digit, _ = _classes(value)
+    if not (lower and upper and (digit or "/" in value or "+" in value)):
+        return False
+    low = line.lower()
+    return any(word in low for word in ("aws", "secret", "akia", "asia", "credential", "iam"))
+
+
+def _strong(match: Match, line: str) -> bool:
+    value = match.group("s") if "s" in match.groupdict() else match.group(0)
+    lower, upper, digit, _ = _classes(value)
+    return digit and (lower or upper) and entropy(value) >= 3.0
+
+
+def _password_flag(match: Match, line: str) -> bool:
+    return password_like(match.group("s"))
+
+
+def _url_password(match: Match, line: str) -> bool:
+    value = match.group("s")
+    return not not_a_value(value) and len(value) >= 3
+
+
+def _basic(match: Match, line: str) -> bool:
+    return _decodes_to_credentials(match.group("s"))
+
+
+def _pem_b64(match: Match, line: str) -> bool:
+    return _decodes_to_private_key(match.group("s"))
+
+
+Match = Any  # a match object of re2 or re (both have .group, .span, .groupdict)
+Check = Callable[[Match, str], bool]
+
+# (kind, pattern, check). Where a pattern has a group named "s", only that group is redacted.
+# Patterns use the subset of syntax re2 and re share: no lookaround, no backreferences; they
+# never cross a line (no \s, no . with DOTALL).
+RULES: tuple[tuple[str, str, Check | None], ...] = (
+    # --- provider formats: a fixed prefix and a fixed alphabet, no check needed
+    ("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})", None),
+    ("gitlab-token", r"\bgl(?:pat|dt|rt|ptt|ft|soat|cbt|imt|agent|cr|ffct)-[A-Za-z0-9_\-]{20,}", None),
+    ("aws-access-key-id", r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b", None),
+    ("aws-secret-key",
+     r"(?i)aws_?secret_?(?:access_?)?key[\"']?[ \t]*[:=][ \t]*[\"']?(?P<s>[A-Za-z0-9/+=]{40})", None),
+    ("aws-secret-key", r"(?:^|[^A-Za-z0-9/+=])(?P<s>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)", _aws_secret),
+    ("gcp-api-key", r"\bAIza[0-9A-Za-z_\-]{35}", None),
+    ("google-oauth", r"\b(?:GOCSPX-[A-Za-z0-9_\-]{28}|ya29\.[0-9A-Za-z_\-]{20,})", None),
+    ("google-refresh-token", r"(?:^|[^A-Za-z0-9])(?P<s>1//0[A-Za-z0-9_\-]{30,})", None),
+    ("gcp-private-key-id", r"\"private_key_id\"[ \t]*:[ \t]*\"(?P<s>[0-9a-f]{40})\"", None),
+    ("azure-storage-key", r"(?i)AccountKey=(?P<s>[A-Za-z0-9+/=]{40,})", None),
+    ("azure-sas-signature", r"(?i)[?&]sig=(?P<s>[A-Za-z0-9%+/=]{20,})", None),
+    ("azure-client-secret", r"\b[A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}\b", None),
+    ("slack-token", r"\b(?:xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9\-]{10,}", None),
+    ("slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9/_\-]{20,})",
+     None),
+    ("discord-webhook",
+     r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/(?:v\d+/)?webhooks/\d{5,30}/(?P<s>[A-Za-z0-9_\-]{40,})",
+     None),
+    ("stripe-key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|\bwhsec_[A-Za-z0-9]{24,}", None),
+    ("anthropic-key", r"\bsk-ant-[A-Za-z0-9]+-[A-Za-z0-9_\-]{20,}", None),
+    ("openai-key", r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}", _strong),
+    ("jwt", r"\beyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}", None),
+    ("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b", None),
+    ("pypi-token", r"\bpypi-AgE[A-Za-z0-9_\-]{50,}", None),
+    ("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}", None),
+    ("sendgrid-key", r"\bSG\.[A-Za-z0-9_\-]{20,24}\.[A-Za-z0-9_\-]{40,45}", None),
+    ("twilio-key", r"\bSK[0-9a-f]{32}\b", None),
+    ("mailgun-key", r"\bkey-[0-9a-z]{32}\b|\b[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}\b", None),
+    ("mailchimp-key", r"\b[0-9a-f]{32}-us[0-9]{1,2}\b", None),
+    ("shopify-token", r"\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b", None),
+    ("digitalocean-token", r"\bdo[opr]_v1_[a-f0-9]{64}\b", None),
+    ("databricks-token", r"\bdapi[a-f0-9]{32}\b", None),
+    ("discord-token", r"\b[MN][A-Za-z\d]{23,25}\.[\w\-]{6}\.[\w\-]{27,38}\b", None),
+    ("vault-token", r"\bhv[sbr]\.[A-Za-z0-9_\-]{24,}", None),
+    ("vault-token", r"(?i:vault)[^\n]{0,30}?\bs\.(?P<s>[A-Za-z0-9]{24})\b", None),
+    ("age-secret-key", r"\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b", None),
+    ("atlassian-token", r"\bAT(?:ATT|CTT)3[A-Za-z0-9_\-=]{50,}", None),
+    ("postman-key", r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b", None),
+    ("cloudflare-key", r"\bv1\.0-[a-f0-9]{24}-[a-f0-9]{146}\b", None),
+    ("cloudflare-key",
+     r"(?i:cloudflare|\bcf_api|\bcf_token|\bcf_key)[^\n]{0,40}?(?:^|[^A-Za-z0-9_\-])(?P<s>[A-Za-z0-9_\-]{40})\b",
+     _strong),
+    ("linear-key", r"\blin_(?:api|oauth)_[A-Za-z0-9]{40}\b", None),
+    ("notion-token", r"\b(?:ntn_[0-9]{11}[A-Za-z0-9]{35}|secret_[A-Za-z0-9]{43})\b", None),
+    ("grafana-token", r"\b(?:glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,}={0,2})", None),
+    ("newrelic-key", r"\bNR(?:AK|II|JS|RA)-[A-Z0-9]{27}\b", None),
+    ("sentry-token", r"\bsntry[su]_[A-Za-z0-9+/=_]{40,}", None),
+    ("supabase-token", r"\bsbp_[a-f0-9]{40}\b", None),
+    ("dockerhub-token", r"\bdckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,}", None),
+    ("doppler-token", r"\bdp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}\b", None),
+    ("tailscale-key", r"\btskey-(?:auth|api|client|scim|webhook)-[A-Za-z0-9]{6,}-[A-Za-z0-9]{20,}", None),
+    ("figma-token", r"\bfig[dou]_[A-Za-z0-9_\-]{40,}", None),
+    ("airtable-token", r"\bpat[A-Za-z0-9]{14}\.[a-f0-9]{64}\b", None),
+    ("square-token", r"\b(?:EAAA[A-Za-z0-9_\-]{60}|sq0(?:atp|csp|idp)-[A-Za-z0-9_\-]{22,43})", None),
+    ("rubygems-key", r"\brubygems_[a-f0-9]{48}\b", None),
+    ("pulumi-token", r"\bpul-[a-f0-9]{40}\b", None),
+    ("terraform-token", r"\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_\-=]{60,}", None),
+    ("planetscale-token", r"\bpscale_(?:tkn|pw|oauth)_[A-Za-z0-9_\-.=]{32,64}", None),
+    ("replicate-token", r"\br8_[A-Za-z0-9]{37}\b", None),
+    ("groq-key", r"\bgsk_[A-Za-z0-9]{52}\b", None),
+    ("perplexity-key", r"\bpplx-[A-Za-z0-9]{48}\b", None),
+    ("xai-key", r"\bxai-[A-Za-z0-9]{80}\b", None),
+    ("langsmith-key", r"\blsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}\b", None),
+    ("bitbucket-token", r"\bATBB[A-Za-z0-9_=.\-]{32,}", None),
+    ("heroku-key", r"\bHRKU-[A-Za-z0-9_\-]{60}\b", None),
+    ("netlify-token", r"\bnf[pc]_[A-Za-z0-9]{36}\b", None),
+    ("fly-token", r"\bfo1_[A-Za-z0-9_\-]{43}\b|\bfm[12][ar]?_[A-Za-z0-9+/=_\-]{40,}", None),
+    ("nuget-key", r"\boy2[a-z0-9]{43}\b", None),
+    ("clojars-token", r"\bCLOJARS_[a-z0-9]{60}\b", None),
+    ("contentful-token", r"\bCFPAT-[A-Za-z0-9_\-]{43}\b", None),
+    ("mapbox-token", r"\bsk\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}", None),
+    ("dropbox-token", r"\bsl\.[A-Za-z0-9_\-]{130,}", None),
+    ("shippo-token", r"\bshippo_(?:live|test)_[a-f0-9]{40}\b", None),
+    ("easypost-key", r"\bEZ[AT]K[a-f0-9]{54}\b", None),
+    ("flutterwave-key", r"\bFLW(?:SECK|PUBK)(?:_TEST)?-[a-f0-9]{32}-X\b", None),
+    ("razorpay-key", r"\brzp_(?:live|test)_[A-Za-z0-9]{14}\b", None),
+    ("brevo-key", r"\bxkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}\b", None),
+    ("resend-key", r"\bre_[A-Za-z0-9]{8}_[A-Za-z0-9]{24}\b", None),
+    ("hubspot-token", r"\bpat-(?:na|eu)1-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-"
+                      r"[a-f0-9]{12}\b", None),
+    ("plaid-token", r"\baccess-(?:sandbox|development|production)-[a-f0-9]{8}-[a-f0-9\-]{27}\b", None),
+    ("alibaba-key", r"\bLTAI[A-Za-z0-9]{12,20}\b", _strong),
+    ("prefect-key", r"\bpnu_[A-Za-z0-9]{36}\b", None),
+    ("buildkite-token", r"\bbkua_[a-f0-9]{40}\b", None),
+    ("onepassword-token", r"\bops_eyJ[A-Za-z0-9_\-]{30,}", None),
+    ("artifactory-token", r"\bAKC[a-zA-Z0-9]{10,}", _strong),
+    ("kube-client-key", r"(?i)client-key-data:[ \t]*(?P<s>[A-Za-z0-9+/=]{20,})", None),
+    ("private-key", r"\b(?P<s>LS0tLS1CRUdJTi[A-Za-z0-9+/=]{20,})", _pem_b64),
+    # --- credentials in URLs, headers and config files
+    ("url-password", r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^/ \t\n:@]{0,100}:(?P<s>[^/ \t\n@]{1,200})@",
+     _url_password),
+    ("basic-auth", r"(?i)\bbasic[ \t]+(?P<s>[A-Za-z0-9+/]{8,}={0,2})", _basic),
+    ("docker-auth", r"(?i)\"(?:auth|_auth)\"[ \t]*:[ \t]*\"(?P<s>[A-Za-z0-9+/]{8,}={0,2})\"", _basic),
+    ("docker-auth", r"(?i)(?:^|[^A-Za-z0-9])_auth[ \t]*=[ \t]*(?P<s>[A-Za-z0-9+/]{8,}={0,2})", _basic),
+    ("bearer-token", r"(?i)\b(?:bearer|token)[ \t]+(?P<s>[A-Za-z0-9_\-.=~+/]{16,})", _strong),
+    # --- passwords on command lines
+    ("password", r"\b(?i:mysql|mysqldump|mysqladmin|mysqlimport|mysqlsh|mariadb|mariadb-dump)\b"
+                 r"[^\n]{0,200}?[ \t]-p(?P<s>[^ \t\n]{2,})", _password_flag),
+    ("password", r"(?i)(?:^|[ \t\"'])--(?:password|passwd|pass|pwd|[a-z]+-password)(?:=|[ \t]+)"
+                 r"(?P<s>[^ \t\n\-][^ \t\n]{2,})", _password_flag),
+    ("password", r"\bsshpass\b[^\n]{0,60}?[ \t]-p[ \t]*(?P<s>[^ \t\n]+)", _password_flag),
+    ("password", r"\bredis-cli\b[^\n]{0,200}?[ \t]-a[ \t]+(?P<s>[^ \t\n]+)", _password_flag),
+    ("password", r"\bdocker\b[^\n]{0,40}?\blogin\b[^\n]{0,200}?[ \t]-p[ \t]+(?P<s>[^ \t\n]+)",
+     _password_flag),
+    ("password", r"(?:^|[ \t])(?:-u|--user)(?:[ \t]+|=)[\"']?[^ \t:\"'\n$]{1,100}:(?P<s>[^ \t\"'\n@]{3,200})",
+     _password_flag),
+    ("password", r"\bhtpasswd[ \t]+-[A-Za-z]*b[A-Za-z]*(?:[ \t]+-[A-Za-z]+)*[ \t]+[^ \t\n]+[ \t]+[^ \t\n]+"
+                 r"[ \t]+(?P<s>[^ \t\n]+)", _password_flag),
+    ("password", r"\bmachine[ \t]+[^ \t\n]+[ \t]+login[ \t]+[^ \t\n]+[ \t]+password[ \t]+(?P<s>[^ \t\n]+)",
+     _password_flag),
+    # --- a name that says secret, an assignment, a value that looks generated
+    ("password",
+     r"(?i)(?:^|[^A-Za-z0-9_.\-:]|\$env:|/:)(?P<name>[A-Za-z0-9_.\-]{0,60}(?:password|passwd|pwd|pass|passphrase|secret|token|key|auth|"
+     r"credentials|credential|creds|cred|pat))[\"'`]?[ \t]*(?:=>|:=|=|:)[ \t]*"
+     r"(?P<s>[\"'`]?[^ \t\n\"'`,;]{4,300}[\"'`]?)", _assignment),
+    # X-API-Key: ..., X-Auth-Token: ... (HTTP headers)
+    ("password", r"(?i)(?P<name>x-[a-z\-]{0,30}(?:key|token|secret|auth)|private-token|api-key)[ \t]*:"
+                 r"[ \t]*(?P<s>[^ \t\n\"',;]{8,300})", _assignment),
+    # VAULT_TOKEN hvs..., CF_API_TOKEN abc... (an env name, then the value, no operator)
+    ("password", r"\b[A-Z0-9_]{0,40}(?:TOKEN|KEY|SECRET|PASSWORD|PASS)[ \t]+"
+                 r"(?P<s>[A-Za-z0-9_\-./+=~]{20,300})",
+     _env_name_value),
+    # "the api key is 3f9...", "token 8Hq...": a long random token right after such a word
+    ("secret", r"(?i)\b(?:token|secret|password|passwd|passphrase|api[ _\-]?key|access[ _\-]?key|"
+               r"private[ _\-]?key|auth[ _\-]?key|credential|key)s?\b(?P<glue>[^\n]{0,24}?"
+               r"(?:[^A-Za-z0-9+/_\-.=~\n]))(?P<s>[A-Za-z0-9+/_\-.=~]{24,300})", _context_token),
+    # "the password is Tr0ub4dor&3", "ssh … with password X", "passphrase for the key: X"
+    ("password", r"(?i)\b(?:password|passwd|passphrase|pwd)\b(?P<glue>(?:[ \t]+(?:(?:is|was|now|set|to|"
+                 r"changed)[ \t]+){0,3}|[ \t]*[:=][ \t]*"
+                 r"|[ \t]+(?:for|of|on)[ \t]+(?:[\w.\-]{1,20}[ \t]+){0,2}[\w.\-]{1,20}[ \t]*[:=][ \t]*)"
+                 r"[\"'`]?)(?P<s>[^ \t\n\"'`]{6,100})", _prose_password),
+    # "`8Hq…` is the token"
+    ("secret", r"(?:^|[^A-Za-z0-9+/_\-.=~])(?P<s>[A-Za-z0-9+/_\-.=~]{24,300})[\"'`]?[ \t]+(?i:is|was)"
+               r"[ \t]+(?i:the|our|my|a|an)?[ \t]*(?:[\w\-]+[ \t]+)?(?i:token|key|secret|password)\b",
+     _token_before_word),
+    # gh secret set NAME --body X; echo X | docker login --password-stdin
+    ("password", r"\bsecret[ \t]+set\b[^\n]{0,80}?[ \t](?:--body|-b)[ \t]+[\"']?(?P<s>[^ \t\n\"']{6,300})",
+     _password_flag),
+    ("password", r"\becho[ \t]+[\"']?(?P<s>[^ \t\n\"'$|]{6,300})[\"']?[ \t]*\|[^\n]{0,120}?"
+                 r"(?:--password-stdin|\blogin\b)", _password_flag),
+)
+
+# --------------------------------------------------------------------------- the matcher
+
+
+@cache
+def _engine() -> tuple[Any, bool]:
+    try:
+        import re2  # type: ignore[import-untyped]
+
+        return re2, True
+    except ImportError:  # pragma: no cover - google-re2 is a dependency; this is a fallback
+        return re, False
+
+
+def linear() -> bool:
+    """Whether the rules run on the linear-time matcher (google-re2)."""
+    return bool(_engine()[1])
+
+
+def _hint(pattern: str) -> bytes | None:
+    """The literal every match of a case-sensitive `\\bPREFIX...` pattern starts with."""
+    if not pattern.startswith("\\b") or "(?i" in pattern or _top_level_or(pattern):
+        return None
+    m = re.match(r"[A-Za-z0-9_\-]+", pattern[2:])
+    if not m:
+        return None
+    literal = m.group(0)
+    rest = pattern[2 + len(literal) :]
+    if rest[:1] in ("{", "?", "*", "+"):
+        literal = literal[:-1]  # the last character is quantified
+    return literal.encode() if len(literal) >= 2 else None
+
+
+def _top_level_or(pattern: str) -> bool:
+    depth, escaped, in_class = 0, False, False
+    for c in pattern:
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return True
+    return False
+
+
+@cache
+def _compiled() -> tuple[tuple[str, Any, Check | None, bytes | None], ...]:
+    """The rules, compiled for bytes: the scan runs on UTF-8 (no per-match offset decoding)."""
+    engine, is_re2 = _engine()
+    out = []
+    for kind, pattern, check in RULES:
+        if is_re2:
+            options = engine.Options()
+            options.max_mem = 64 << 20
+            rx = engine.compile(pattern.encode(), options)
+        else:
+            rx = engine.compile(pattern.encode())
+        out.append((kind, rx, check, _hint(pattern)))
+    return tuple(out)
+
+
+def _lines_of(text: str) -> tuple[list[int], list[int]]:
+    """Start and end offsets of every line (end excludes the newline)."""
+    starts, ends = [0], []
+    pos = text.find("\n")
+    while pos != -1:
+        ends.append(pos)
+        starts.append(pos + 1)
+        pos = text.find("\n", pos + 1)
+    ends.append(len(text))
+    return starts, ends
+
+
+def _finditer(rx: Any, data: bytes) -> Iterator[Any]:
+    if linear():
+        yield from rx.finditer(data)
+        return
+    # Fallback on `re`: every line in pieces of MAX_LINE bytes (overlapping by 512), so no
+    # pattern sees more than MAX_LINE bytes at once.
+    step = MAX_LINE - 512
+    a = 0
+    while a <= len(data):
+        b = data.find(b"\n", a)
+        b = len(data) if b == -1 else b
+        # Each piece takes the newline before and after it: patterns anchor on them.
+        if b - a <= MAX_LINE:
+            yield from rx.finditer(data, max(a - 1, 0), min(b + 1, len(data)))
+        else:
+            for lo in range(a, b, step):
+                yield from rx.finditer(data, max(lo - 1, 0), min(b + 1, lo + MAX_LINE))
+        a = b + 1
+
+
+class _Groups:
+    """A match's named groups, decoded: what a check reads."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, d: dict[Any, str | None]) -> None:
+        self._d = d
+
+    def group(self, key: Any = 0) -> Any:
+        return self._d.get(key)
+
+    def groupdict(self) -> dict[str, str | None]:
+        return {k: v for k, v in self._d.items() if isinstance(k, str)}
+
+
+def _scan(text: str, starts: list[int], ends: list[int]) -> list[Hit]:
+    data = text.encode("utf-8", "surrogatepass")
+    plain = len(data) == len(text)  # ASCII: byte offsets are character offsets
+    hits: list[Hit] = []
+    for kind, rx, check, hint in _compiled():
+        if hint is not None and hint not in data:
+            continue  # a literal every match holds is absent: the rule cannot match
+        index = {(k.decode() if isinstance(k, bytes) else k): i for k, i in rx.groupindex.items()}
+        group = index.get("s")
+        names = list(index.items())
+        at_byte = at_char = 0
+        for m in _finditer(rx, data):
+            if group is not None and m.group(group) is not None:
+                bs, be = m.span(group)
+            else:
+                bs, be = m.span()
+            if plain:
+                start, end = bs, be
+            else:  # matches come in order: decode only what lies between them, once
+                if bs < at_byte:  # (the `re` fallback's overlapping pieces): count from the start
+                    at_byte = at_char = 0
+                at_char += len(data[at_byte:bs].decode("utf-8", "surrogatepass"))
+                at_byte = bs
+                start = at_char
+                end = start + len(data[bs:be].decode("utf-8", "surrogatepass"))
+            if check is not None:
+                found: dict[Any, str | None] = {0: m.group(0).decode("utf-8", "replace")}
+                for name, i in names:
+                    raw = m.group(i)
+                    found[name] = None if raw is None else raw.decode("utf-8", "replace")
+                i = bisect_right(starts, start) - 1
+                # The line around the match, at most CONTEXT characters each side: a check reads
+                # a bounded slice, so a huge line with many candidates stays linear.
+                around = text[max(starts[i], start - CONTEXT) : min(ends[i], end + CONTEXT)]
+                if not check(_Groups(found), around):
+                    continue
+            if kind == "password" and "name" in index:
+                value, quoted = _strip_quotes(text[start:end])
+                name_at = m.span(index["name"])[0]
+                if name_at > 0 and data[name_at - 1 : name_at] in (b"?", b"&"):
+                    value = value.split("&", 1)[0]  # a query parameter ends at the next one
+                if quoted:  # the quotes stay, only what is between them goes
+                    offset = text.index(value, start)
+                    start, end = offset, offset + len(value)
+                else:
+                    end = start + len(value)
+            hits.append(Hit(start, end, kind))
+    return hits
+
+
+# --------------------------------------------------------------------------- views
+
+
+class _View:
+    """A synthetic text and, for each of its characters, the offset in the text as written."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.origin = array("q")  # where each character starts in the text as written
+        self.origin_end = array("q")  # and where it ends there (an escape is 3 characters)
+        self.junction: dict[int, int] = {}  # wrapped view: where a joined pair starts -> the cut
+
+    def add(self, chars: str, start: int) -> None:
+        """Characters copied from the text as written, from `start` on."""
+        self.parts.append(chars)
+        self.origin.extend(range(start, start + len(chars)))
+        self.origin_end.extend(range(start + 1, start + len(chars) + 1))
+
+    def add_escape(self, char: str, start: int, width: int) -> None:
+        self.parts.append(char)
+        self.origin.append(start)
+        self.origin_end.append(start + width)
+
+    def end_line(self) -> None:
+        self.parts.append("\n")
+        self.origin.append(-1)
+        self.origin_end.append(-1)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+_ESCAPE = re.compile(r"%[0-7][0-9A-Fa-f]")  # an ASCII character, percent-encoded
+
+
+def _percent_view(text: str, starts: list[int], ends: list[int]) -> _View | None:
+    if "%" not in text:
+        return None
+    view = _View()
+    found = False
+    for a, b in zip(starts, ends, strict=True):
+        pos = a
+        escapes = _ESCAPE.finditer(text, a, b)
+        first = next(escapes, None)
+        if first is None:
+            continue
+        found = True
+        for m in (first, *escapes):
+            if m.start() > pos:
+                view.add(text[pos : m.start()], pos)
+            view.add_escape(chr(int(text[m.start() + 1 : m.end()], 16)), m.start(), 3)
+            pos = m.end()
+        if b > pos:
+            view.add(text[pos:b], pos)
+        view.end_line()
+    return view if found else None
+
+
+_TOKEN_END = re.compile(r"[A-Za-z0-9+/=_\-]$")
+_CONTINUATION = re.compile(r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
+
+
+def _wrapped_view(text: str, starts: list[int], ends: list[int]) -> _View | None:
+    view = _View()
+    found = False
+    for k in range(len(starts) - 1):
+        a, b = starts[k], ends[k]
+        c, d = starts[k + 1], ends[k + 1]
+        if b == a or not _TOKEN_END.search(text[b - 1 : b]) or text[b - 1] == "\\":
+            continue
+        nxt = text[c:d]
+        if _CONTINUATION.match(nxt):
+            continue
+        lead = len(nxt) - len(nxt.lstrip(" \t"))
+        if lead >= len(nxt) or (not nxt[lead].isalnum() and nxt[lead] not in "+/=_-"):
+            continue
+        tail_from = max(a, b - WRAP_WINDOW)
+        head_to = min(d, c + lead + WRAP_WINDOW)
+        base = len(view.origin)
+        view.add(text[tail_from:b], tail_from)
+        cut = len(view.origin)
+        view.add(text[c + lead : head_to], c + lead)
+        view.end_line()
+        view.junction[base] = cut
+        found = True
+    return view if found else None
+
+
+def _map_back(view: _View, hits: list[Hit], *, wrapped: bool) -> list[Hit]:
+    out: list[Hit] = []
+    if not hits:
+        return out
+    bases = sorted(view.junction)
+    for hit in hits:
+        if hit.end <= hit.start:
+            continue
+        if wrapped:
+            base = bases[bisect_right(bases, hit.start) - 1]
+            cut = view.junction[base]
+            if not (hit.start < cut < hit.end):
+                continue  # does not cross the line break: the plain scan decides
+            out.append(Hit(view.origin[hit.start], view.origin_end[cut - 1], hit.kind))
+            out.append(Hit(view.origin[cut], view.origin_end[hit.end - 1], hit.kind))
+            continue
+        first, end = view.origin[hit.start], view.origin_end[hit.end - 1]
+        if first >= 0 and end >= 0:
+            out.append(Hit(first, end, hit.kind))
+    return out
+
+
+# --------------------------------------------------------------------------- private keys
+
+_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+_END = re.compile(r"-----END ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+_ARMOR_HEADER = re.compile(r"^(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):[^\n]*$")
+_B64_LINE = re.compile(r"^[A-Za-z0-9+/=]+$")
+_PREFIX = re.compile(r"^[ \t>*\-]*")
+
+
+def _body_line(line: str) -> str:
+    return _PREFIX.sub("", line, count=1).strip()
+
+
+def _provable_b64(line: str) -> bool:
+    if not _B64_LINE.match(line) or len(line) < 8:
+        return False
+    if len(line) >= 40 or any(c.isdigit() or c in "+/" for c in line):
+        return True
+    switches = sum(1 for x, y in pairwise(line) if x.isupper() != y.isupper())
+    return switches >= 3
+
+
+def private_keys(text: str) -> list[Hit]:
+    """Key blocks from BEGIN to the matching END; a lone BEGIN: its header and base64 body."""
+    hits: list[Hit] = []
+    if "-----BEGIN " not in text:
+        return hits
+    ends: dict[str, list[tuple[int, int]]] = {}
+    for m in _END.finditer(text):
+        ends.setdefault(m.group(1), []).append(m.span())
+    covered = -1
+    begins = list(_BEGIN.finditer(text))
+    for k, m in enumerate(begins):
+        if m.start() < covered:
+            continue
+        label = m.group(1)
+        candidates = ends.get(label, [])
+        i = bisect_right(candidates, (m.end(), -1))
+        next_begin = begins[k + 1].start() if k + 1 < len(begins) else len(text)
+        # Only an END before the next BEGIN can match: each stretch between is read once.
+        if i < len(candidates) and candidates[i][0] < next_begin:
+            end_start, end_end = candidates[i]
+            if _all_key_material(text[m.end() : end_start]):
+                hits.append(Hit(m.start(), end_end, "private-key"))
+                covered = end_end
+                continue
+        # No matching END (or prose in between): the header token, then the base64 lines that
+        # follow it directly, nothing more.
+        hits.append(Hit(m.start(), m.end(), "private-key"))
+        pos = text.find("\n", m.end())
+        headers = False
+        while pos != -1:
+            nxt = text.find("\n", pos + 1)
+            line_end = len(text) if nxt == -1 else nxt
+            body = _body_line(text[pos + 1 : line_end])
+            if _ARMOR_HEADER.match(body):
+                headers = True
+            elif not body and headers:
+                headers = False
+            elif _provable_b64(body):
+                start = text.index(body, pos + 1)
+                hits.append(Hit(start, start + len(body), "private-key"))
+            else:
+                break
+            pos = nxt
+    return hits
+
+
+def _all_key_material(between: str) -> bool:
+    for raw in between.split("\n"):
+        body = _body_line(raw)
+        if body and not _B64_LINE.match(body) and not _ARMOR_HEADER.match(body):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def find(text: str, allow: frozenset[str] = frozenset()) -> list[Hit]:
+    """Every secret in `text`, as disjoint spans in order. `allow`: digests never redacted."""
+    markers = [m.span() for m in MARKER_RE.finditer(text)]
+    original = text
+    if markers:  # a marker is never context: scanned as line breaks, nothing reads across it
+        text = MARKER_RE.sub(lambda m: "\n" * len(m.group(0)), text)
+    starts, ends = _lines_of(text)
+    hits = private_keys(text)
+    hits += _scan(text, starts, ends)
+    for build, wrapped in ((_percent_view, False), (_wrapped_view, True)):
+        view = build(text, starts, ends)
+        if view is None:
+            continue
+        synthetic = view.text()
+        v_starts, v_ends = _lines_of(synthetic)
+        hits += _map_back(view, _scan(synthetic, v_starts, v_ends), wrapped=wrapped)
+    return merge(original, [_whole_escape(text, h) for h in hits], allow, markers)
+
+
+def _whole_escape(text: str, hit: Hit) -> Hit:
+    """A hit that starts inside a percent-escape (`%20ghp_...` read as `20ghp_...`) takes it all."""
+    s = hit.start
+    if s >= 1 and text[s - 1] == "%" and _ESCAPE.match(text, s - 1):
+        return Hit(s - 1, hit.end, hit.kind)
+    if s >= 2 and text[s - 2] == "%" and _ESCAPE.match(text, s - 2):
+        return Hit(s - 2, hit.end, hit.kind)
+    return hit
+
+
+# Kinds that only say "looks like a secret": an overlapping hit of a named kind names it better.
+GENERIC_KINDS = frozenset(("secret", "password", "bearer-token"))
+
+
+def merge(text: str, hits: list[Hit], allow: frozenset[str] = frozenset(),
+          markers: list[tuple[int, int]] | None = None) -> list[Hit]:
+    """Disjoint spans: overlapping hits become one (the first kind of the widest wins)."""
+    markers = markers or []
+    marker_starts = [a for a, _ in markers]
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if hit.end <= hit.start:
+            continue
+        j = bisect_right(marker_starts, hit.end) - 1
+        if j >= 0 and markers[j][1] > hit.start:
+            continue  # already a marker: redaction is idempotent
+        if allow and hit.digest(text) in allow:
+            continue
+        if kept and hit.start < kept[-1].end:
+            last = kept[-1]
+            kind = hit.kind if last.kind in GENERIC_KINDS and hit.kind not in GENERIC_KINDS else last.kind
+            kept[-1] = Hit(last.start, max(hit.end, last.end), kind)
+            continue
+        kept.append(hit)
+    return kept
