@@ -3,34 +3,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import argparse
 
 from sessionlog_git import __version__
-from sessionlog_git.errors import boundary
-
-COMMANDS = {
-    "init": "init",
-    "log": "log",
-    "consolidate": "consolidate",
-    "git-hook": "git_hook",
-    "why": "why",
-    "context": "context",
-    "report": "report",
-    "uninstall": "uninstall",
-    "doctor": "doctor",
-    "resume": "resume",
-    "merge-driver": "merge_driver",
-    "check": "check",
-    "whoami": "whoami",
-    "pr-summary": "pr_summary",
-    "search": "search",
-    "mcp": "mcp",
-    "redactions": "redactions",
-}
+from sessionlog_git.errors import UsageError, boundary
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -188,23 +167,92 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sessionlog_git.agents.entry import main as hook_main
 
         return hook_main(words)
-    args: Any
     if words == ["git-hook", "pre-commit"]:
-        # The commit hook's fast path (every commit): the same dispatch, no parser to build.
-        from types import SimpleNamespace
+        # The commit hook's fast path (every commit): no parser to build.
+        from sessionlog_git.commands.git_hook import git_hook
 
-        args = SimpleNamespace(command="git-hook", hook="pre-commit", hook_args=[])
-    else:
-        args = _parser().parse_args(argv)
-    if args.command == "init":
-        from sessionlog_git.setup.install import HOOK_REPO_URL
-
-        args.hook_repo = args.hook_repo or HOOK_REPO_URL
-        args.hook_rev = args.hook_rev or f"v{__version__}"
-    name = COMMANDS[args.command]
-    if name == "check" and getattr(args, "rev", None):
-        name = "check_rev"  # a committed revision, from git objects (CI), not the work tree
-    module = import_module(f"sessionlog_git.commands.{name}")
+        with boundary("cli") as outcome:
+            outcome.code = git_hook(hook="pre-commit")
+        return outcome.code
+    args = _parser().parse_args(argv)
     with boundary("cli") as outcome:
-        outcome.code = module.run(args)
+        outcome.code = _dispatch(args)
     return outcome.code
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Call the command's typed function with named arguments (each imported only when run)."""
+    command = args.command
+    if command == "init":
+        from sessionlog_git.commands.init import init
+
+        return init(hooks=args.hooks, agent=args.agent, dry_run=args.dry_run,
+                    commit_msg=args.commit_msg, hook_repo=args.hook_repo, hook_rev=args.hook_rev)
+    if command == "log":
+        from sessionlog_git.commands.log import log
+
+        return log(title=args.title, bullets=args.bullets, project=args.project, agent=args.agent)
+    if command == "consolidate":
+        from sessionlog_git.commands.consolidate import consolidate
+
+        return consolidate(dry_run=args.dry_run, no_stage=args.no_stage)
+    if command == "git-hook":
+        from sessionlog_git.commands.git_hook import git_hook
+
+        return git_hook(hook=args.hook, hook_args=args.hook_args)
+    if command == "why":
+        from sessionlog_git.commands.why import why
+
+        return why(target=args.target, as_json=args.json)
+    if command == "context":
+        from sessionlog_git.commands.context import context
+
+        return context(path=args.path, as_json=args.json, rebuild_index=args.rebuild_index)
+    if command == "report":
+        from sessionlog_git.commands.report import report
+
+        return report(kind=args.kind, since=args.since, html=args.html, as_json=args.json,
+                      repo=args.repo or (), workspace_file=args.workspace)
+    if command == "search":
+        from sessionlog_git.commands.search import search
+
+        return search(query=args.query, author=args.author, project=args.project, kind=args.kind,
+                      since=args.since, limit=args.limit, as_json=args.json)
+    if command == "uninstall":
+        from sessionlog_git.commands.uninstall import uninstall
+
+        return uninstall(dry_run=args.dry_run)
+    if command == "doctor":
+        from sessionlog_git.commands.doctor import doctor
+
+        return doctor()
+    if command == "resume":
+        from sessionlog_git.commands.resume import resume
+
+        return resume()
+    if command == "merge-driver":
+        from sessionlog_git.commands.merge_driver import merge_driver
+
+        return merge_driver(base=args.base, ours=args.ours, theirs=args.theirs,
+                            marker_size=args.marker_size, path=args.path)
+    if command == "check":
+        from sessionlog_git.commands.check import check
+
+        return check(fix=args.fix, rev=args.rev)
+    if command == "pr-summary":
+        from sessionlog_git.commands.pr_summary import pr_summary
+
+        return pr_summary(base=args.base, head=args.head, output=args.output)
+    if command == "whoami":
+        from sessionlog_git.commands.whoami import whoami
+
+        return whoami(refresh=args.refresh)
+    if command == "mcp":
+        from sessionlog_git.commands.mcp import mcp
+
+        return mcp(repo=args.repo)
+    if command == "redactions":
+        from sessionlog_git.commands.redactions import redactions
+
+        return redactions(action=args.action, ident=args.ident)
+    raise UsageError(f"unknown command {command!r}. Fix: see `sessionlog --help`.")

@@ -7,7 +7,6 @@ command line, or not inside a git work tree).
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
 from sessionlog_git import gitops, workspace
@@ -16,7 +15,11 @@ from sessionlog_git.logs import layout
 from sessionlog_git.pipeline import checks
 
 
-def run(args: argparse.Namespace) -> int:
+def check(*, fix: bool = False, rev: str | None = None) -> int:
+    if rev:
+        from sessionlog_git.commands.check_rev import check_rev
+
+        return check_rev(rev=rev, fix=fix)
     try:
         top = gitops.toplevel()
     except gitops.GitError as exc:
@@ -25,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     ws = workspace.at(top)
     logs_dir = ws.config.logs_dir
     problems, expected = checks.worktree_mismatches(ws)
-    if args.fix and problems:
+    if fix and problems:
         from sessionlog_git.base.fsutil import atomic_write_text
 
         fixed = []

@@ -7,7 +7,6 @@ play no part. Exit codes as `sessionlog check`: 0 no findings, 1 findings, 2 usa
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -16,8 +15,8 @@ from sessionlog_git.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from sessionlog_git.pipeline import revision, treeviews
 
 
-def run(args: argparse.Namespace) -> int:
-    if getattr(args, "fix", False):
+def check_rev(*, rev: str, fix: bool = False) -> int:
+    if fix:
         print("sessionlog check: --fix re-renders files in the work tree, --rev checks a commit "
               "as committed. Fix: check the branch out and run `sessionlog check --fix` there.",
               file=sys.stderr)
@@ -27,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     except gitops.GitError as exc:
         print(f"sessionlog check: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    sha = revision.commit(top, args.rev, "--rev")
+    sha = revision.commit(top, rev, "--rev")
     ws = revision.workspace_at(top, sha)
     logs_dir = ws.config.logs_dir
     short = sha[:7]

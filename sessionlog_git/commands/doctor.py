@@ -6,7 +6,6 @@ trace of it is installed, with the one-time trust step its CLI needs).
 """
 from __future__ import annotations
 
-import argparse
 import os
 import re
 from dataclasses import dataclass, field
@@ -125,7 +124,7 @@ def _apply(report: Report, findings: list[tuple[str, str, str]]) -> None:
             report.lines.append(f"info  {what}")
 
 
-def run(args: argparse.Namespace) -> int:
+def doctor() -> int:
     top = gitops.toplevel()
     report = Report()
     pending_dir, logs_dir = _config(top, report)

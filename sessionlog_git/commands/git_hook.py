@@ -5,7 +5,7 @@ and imports none of jinja2 or ruamel.yaml.
 """
 from __future__ import annotations
 
-import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 from sessionlog_git import workspace
@@ -29,7 +29,7 @@ def pre_commit() -> int:
     return 0
 
 
-def pre_push(hook_args: list[str] | None = None) -> int:
+def pre_push(hook_args: Sequence[str] = ()) -> int:
     """The push guard (see `pushguard`). Native: remote name and URL as arguments, refs on
     stdin. Framework: no stdin, the first ref in PRE_COMMIT_* variables."""
     import os
@@ -38,7 +38,7 @@ def pre_push(hook_args: list[str] | None = None) -> int:
     from sessionlog_git.pipeline import pushguard
 
     top = _top()
-    args = list(hook_args or [])
+    args = list(hook_args)
     if "PRE_COMMIT_REMOTE_NAME" in os.environ or "PRE_COMMIT_TO_REF" in os.environ:
         remote = os.environ.get("PRE_COMMIT_REMOTE_NAME", "")
         refs = pushguard.refs_from_framework(top)
@@ -50,11 +50,11 @@ def pre_push(hook_args: list[str] | None = None) -> int:
     return pushguard.guard(workspace.at(top), refs, remote)
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.hook == "pre-commit":
+def git_hook(*, hook: str, hook_args: Sequence[str] = ()) -> int:
+    if hook == "pre-commit":
         return pre_commit()
-    if args.hook == "prepare-commit-msg":
+    if hook == "prepare-commit-msg":
         from sessionlog_git.pipeline import commit_msg
 
-        return commit_msg.run_hook(args.hook_args)
-    return pre_push(args.hook_args)
+        return commit_msg.run_hook(hook_args)
+    return pre_push(hook_args)

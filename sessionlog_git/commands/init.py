@@ -1,32 +1,38 @@
 """`sessionlog init`: set a repository up for session logs."""
 from __future__ import annotations
 
-import argparse
-
-from sessionlog_git import gitops
+from sessionlog_git import __version__, gitops
 from sessionlog_git.setup import install
 
 
-def run(args: argparse.Namespace) -> int:
+def init(
+    *,
+    hooks: str | None = None,
+    agent: str = "",
+    dry_run: bool = False,
+    commit_msg: bool = False,
+    hook_repo: str | None = None,
+    hook_rev: str | None = None,
+) -> int:
     from sessionlog_git.agents.setup import parse_agents
 
-    agents = parse_agents(args.agent or "")
+    agents = parse_agents(agent or "")
     top = gitops.toplevel()
     # The git side (setup), then each assistant's files (agents): siblings that never call
     # each other, put together here.
     plan = install.init(
         top,
-        hooks=args.hooks,
-        dry_run=args.dry_run,
-        hook_repo=args.hook_repo,
-        hook_rev=args.hook_rev,
-        commit_msg=getattr(args, "commit_msg", False),
+        hooks=hooks,
+        dry_run=dry_run,
+        hook_repo=hook_repo or install.HOOK_REPO_URL,
+        hook_rev=hook_rev or f"v{__version__}",
+        commit_msg=commit_msg,
     )
     from sessionlog_git import workspace
     from sessionlog_git.agents import setup as assistants
     from sessionlog_git.constants import DEFAULT_LOGS_DIR, DEFAULT_PENDING_DIR
 
-    cfg = workspace.at(top).config if not args.dry_run else None
+    cfg = workspace.at(top).config if not dry_run else None
     for agent in agents:
         assistants.install(
             top, plan, agent,
@@ -39,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         from sessionlog_git.base import identity
 
         identity.resolve_user(top, cfg.user)
-    title = "sessionlog init --dry-run (nothing written):" if args.dry_run else "sessionlog init:"
+    title = "sessionlog init --dry-run (nothing written):" if dry_run else "sessionlog init:"
     print(title)
     for change in plan.changes:
         print(f"  {change}")

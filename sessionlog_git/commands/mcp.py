@@ -1,7 +1,6 @@
 """`sessionlog mcp`: serve the session log to MCP clients over stdio (needs the `mcp` extra)."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from sessionlog_git.errors import SessionlogError
@@ -9,11 +8,11 @@ from sessionlog_git.errors import SessionlogError
 INSTALL_FIX = "Fix: pip install 'sessionlog-git[mcp]'"
 
 
-def run(args: argparse.Namespace) -> int:
-    start = Path(args.repo).expanduser() if args.repo else None
+def mcp(*, repo: str | None = None) -> int:
+    start = Path(repo).expanduser() if repo else None
     if start is not None and not start.is_dir():
         raise SessionlogError(
-            f"--repo {args.repo}: not a folder. Fix: pass the repository's folder, e.g. "
+            f"--repo {repo}: not a folder. Fix: pass the repository's folder, e.g. "
             "`sessionlog mcp --repo ~/code/shop`, or leave --repo out to serve the folder the "
             "client starts the server in."
         )

@@ -1,10 +1,8 @@
 """`sessionlog merge-driver %O %A %B %L %P`: what git runs to merge a generated view."""
 from __future__ import annotations
 
-import argparse
-
-from sessionlog_git.pipeline import merge_driver
+from sessionlog_git.pipeline import merge_driver as driver
 
 
-def run(args: argparse.Namespace) -> int:
-    return merge_driver.merge(args.base, args.ours, args.theirs, args.marker_size, args.path)
+def merge_driver(*, base: str, ours: str, theirs: str, marker_size: str = "7", path: str = "") -> int:
+    return driver.merge(base, ours, theirs, marker_size, path)

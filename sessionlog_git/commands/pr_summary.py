@@ -7,7 +7,6 @@ commit here, no common history, not inside a git repository).
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -19,17 +18,17 @@ from sessionlog_git.insight import prsummary
 LIMIT = 900_000
 
 
-def run(args: argparse.Namespace) -> int:
+def pr_summary(*, base: str, head: str = "HEAD", output: str | None = None) -> int:
     try:
         top = gitops.toplevel()
     except gitops.GitError as exc:
         print(f"sessionlog pr-summary: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    text = clip(prsummary.markdown(top, args.base, args.head))
-    if args.output is None:
+    text = clip(prsummary.markdown(top, base, head))
+    if output is None:
         sys.stdout.write(text)
         return EXIT_OK
-    target = Path(args.output)
+    target = Path(output)
     try:
         with target.open("a", encoding="utf-8") as handle:
             handle.write(text)

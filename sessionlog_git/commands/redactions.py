@@ -1,21 +1,20 @@
 """`sessionlog redactions [restore ID]`: what redaction replaced, and putting a false positive back."""
 from __future__ import annotations
 
-import argparse
 import sys
 
 from sessionlog_git import workspace
 from sessionlog_git.logs import redaction_store
 
 
-def run(args: argparse.Namespace) -> int:
+def redactions(*, action: str = "list", ident: str = "") -> int:
     ws = workspace.find()
-    if getattr(args, "action", None) == "restore":
-        if not args.ident:
+    if action == "restore":
+        if not ident:
             print("sessionlog: error: which one? Fix: `sessionlog redactions restore ID` "
                   "with an ID from `sessionlog redactions`.", file=sys.stderr)
             return 2
-        record, chosen, target = redaction_store.restore(ws, args.ident)
+        record, chosen, target = redaction_store.restore(ws, ident)
         kinds = ", ".join(sorted({str(f["kind"]) for f in chosen}))
         rel = target.relative_to(ws.top) if target.is_relative_to(ws.top) else target
         print(f"sessionlog: restored {len(chosen)} redaction{'s' if len(chosen) != 1 else ''} ({kinds}) "

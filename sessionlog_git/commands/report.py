@@ -2,10 +2,10 @@
 [--repo PATH ...] [--workspace FILE]`."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -32,11 +32,12 @@ def _html_target(text: str) -> Path:
     return target
 
 
-def _repositories(args: argparse.Namespace) -> tuple[list[multirepo.Repository], bool]:
+def _repositories(repo: Sequence[str], workspace_file: str | None
+                  ) -> tuple[list[multirepo.Repository], bool]:
     """(repositories, several): --repo/--workspace, else the current work tree."""
-    paths = list(getattr(args, "repo", None) or [])
-    if getattr(args, "workspace", None):
-        paths += multirepo.read_workspace_file(args.workspace)
+    paths = list(repo)
+    if workspace_file:
+        paths += multirepo.read_workspace_file(workspace_file)
     if paths:
         return multirepo.open_all(paths), True
     ws = workspace.find()
@@ -46,12 +47,20 @@ def _repositories(args: argparse.Namespace) -> tuple[list[multirepo.Repository],
     return [here], False
 
 
-def run(args: argparse.Namespace) -> int:
-    html_target = _html_target(args.html) if args.html else None
-    repos, several = _repositories(args)
+def report(
+    *,
+    kind: str,
+    since: str | None = None,
+    html: str | None = None,
+    as_json: bool = False,
+    repo: Sequence[str] = (),
+    workspace_file: str | None = None,
+) -> int:
+    html_target = _html_target(html) if html else None
+    repos, several = _repositories(repo, workspace_file)
     zone = "" if several else workspace.find().config.timezone
     now = clock.now(zone).at
-    since = reports.parse_since(args.since, args.kind, now)
+    start = reports.parse_since(since, kind, now)
     if several:
         records = multirepo.combined(repos)
         logs_dir = ""  # each link starts with its repository's name
@@ -59,19 +68,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         records = repos[0].records
         logs_dir = repos[0].logs_dir
-    model = assemble.build(args.kind, records, now, since, logs_dir)
+    model = assemble.build(kind, records, now, start, logs_dir)
     if several:
         model["source"] = f"{len(records)} committed archived entries in {len(repos)} repositories: {where}"
-    if args.kind == "weekly":
+    if kind == "weekly":
         found = [
             (c, repo.records)
             for repo in repos
             for c in measures.commits(repo.path, repo.name if several else "", repo.logs_dir,
-                                      repo.pending_dir, since, now)
+                                      repo.pending_dir, start, now)
         ]
         model["coverage"] = measures.coverage(found)
     if html_target is not None:
-        page = render_html(f"reports/{args.kind}.html.j2", charts=reports.charts(model),
+        page = render_html(f"reports/{kind}.html.j2", charts=reports.charts(model),
                            href=_linker(repos, several, html_target), **model)
         try:
             html_target.write_text(page, encoding="utf-8")
@@ -80,11 +89,11 @@ def run(args: argparse.Namespace) -> int:
                 f"{html_target}: cannot write the HTML report ({exc.strerror}). Fix: pass a writable "
                 "path, e.g. `--html report.html`."
             ) from None
-        print(f"sessionlog: wrote the {args.kind} report to {args.html}", file=sys.stderr)
-    if args.json:
+        print(f"sessionlog: wrote the {kind} report to {html}", file=sys.stderr)
+    if as_json:
         print(json.dumps(model, indent=2, ensure_ascii=False))
     else:
-        print(render(f"reports/{args.kind}.md.j2", **model), end="")
+        print(render(f"reports/{kind}.md.j2", **model), end="")
     return 0
 
 

@@ -1,12 +1,10 @@
 """`sessionlog resume`: where work left off (what the SessionStart hook tells the assistant)."""
 from __future__ import annotations
 
-import argparse
-
 from sessionlog_git import workspace
 from sessionlog_git.agents.resume import resume_text
 
 
-def run(args: argparse.Namespace) -> int:
+def resume() -> int:
     print(resume_text(workspace.find()))
     return 0

@@ -8,8 +8,6 @@ and any pending entries stay: they are the user's data.
 """
 from __future__ import annotations
 
-import argparse
-
 from sessionlog_git import gitops
 from sessionlog_git.agents import setup as assistants
 from sessionlog_git.base.plan import Plan
@@ -17,12 +15,12 @@ from sessionlog_git.config import CONFIG_NAME
 from sessionlog_git.setup import install
 
 
-def run(args: argparse.Namespace) -> int:
+def uninstall(*, dry_run: bool = False) -> int:
     top = gitops.toplevel()
-    plan = Plan(args.dry_run)
+    plan = Plan(dry_run)
     assistants.uninstall(top, plan)
     install.uninstall_git_hooks(top, plan)
-    title = "sessionlog uninstall --dry-run (nothing changed):" if args.dry_run else "sessionlog uninstall:"
+    title = "sessionlog uninstall --dry-run (nothing changed):" if dry_run else "sessionlog uninstall:"
     print(title)
     for change in plan.changes or ["nothing of sessionlog's was installed here"]:
         print(f"  {change}")

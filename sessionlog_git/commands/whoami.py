@@ -1,15 +1,13 @@
 """`sessionlog whoami`: the contributor name used for your logs, and where it came from."""
 from __future__ import annotations
 
-import argparse
-
 from sessionlog_git import workspace
 from sessionlog_git.base import identity
 
 
-def run(args: argparse.Namespace) -> int:
+def whoami(*, refresh: bool = False) -> int:
     ws = workspace.find()
-    if getattr(args, "refresh", False):
+    if refresh:
         identity.refresh_gh(ws.top, force=True)
     name, source = identity.resolve_user(ws.top, ws.config.user)
     print(f"{name} (from {source})")
