@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from sessionlog_git import framework, layout, ledger
+from sessionlog_git import framework, journal, layout, ledger
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.fsutil import atomic_write_bytes
 from sessionlog_git.layout import PendingLog
@@ -75,7 +75,9 @@ def nothing_to_do(ws: Workspace) -> bool:
     """The idle check: no pending temp log and no unfinished earlier run. Cheap."""
     from sessionlog_git.idle import has_temp_log
 
-    return not has_temp_log(ws.config.pending_path) and not ledger.exists(ws.config.state_path)
+    state = ws.config.state_path
+    return (not has_temp_log(ws.config.pending_path) and not ledger.exists(state)
+            and not journal.exists(state))
 
 
 def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True) -> Result:
@@ -94,8 +96,10 @@ MAX_PENDING_BYTES = 8 * 1024 * 1024  # a temp log this large is a mistake, not a
 
 def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
     """The text of a temp log, or None (kept pending, reported) when it cannot be archived."""
+    from sessionlog_git import safeio
+
     try:
-        size = log.path.stat().st_size
+        size = log.path.lstat().st_size
         if size > MAX_PENDING_BYTES:
             result.problems.append(
                 f"{log.path}:1: {size // (1024 * 1024)} MiB is too large for a temp log "
@@ -103,7 +107,10 @@ def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
                 "Fix: move pasted output out of it, or split it by day."
             )
             return None
-        data = log.path.read_bytes()
+        data = safeio.read_regular(log.path, max_links=1)
+    except safeio.NotRegular as exc:
+        result.problems.append(f"{exc} It is kept pending, not archived.")
+        return None
     except OSError as exc:
         result.problems.append(f"{log.path}:1: cannot be read ({exc.strerror}); kept pending. "
                                "Fix: check its permissions.")
@@ -244,8 +251,14 @@ def rebuild(ws: Workspace) -> dict[str, str]:
     return out
 
 
-def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
-    """Every view the new archive files affect, rendered from the archive (old and new)."""
+def _render(
+    ws: Workspace, taken: list[Taken], extra: dict[str, set[str]] | None = None,
+    affected_out: dict[str, set[str]] | None = None,
+) -> dict[str, str]:
+    """Every view the new archive files affect, rendered from the archive (old and new).
+
+    `extra`: months of projects to render as well (an interrupted run's, from the journal);
+    `affected_out` receives every project's months rendered."""
     from sessionlog_git import archive, views
 
     cfg = ws.config
@@ -260,9 +273,11 @@ def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
                 zone_name=cfg.timezone,
             )
         )
-    affected: dict[str, set[str]] = {}
+    affected: dict[str, set[str]] = {p: set(m) for p, m in (extra or {}).items()}
     for record in new_records:
         affected.setdefault(record.project, set()).add(layout.month_of(record.at.date()))
+    if affected_out is not None:
+        affected_out.update(affected)
     new_sources = {r.source for r in new_records}
     new_folders: dict[str, set[str]] = {}
     for t in taken:
@@ -275,6 +290,8 @@ def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
     # month touched; only the month folders from there on are read (through the parse cache).
     for project, months in sorted(affected.items()):
         every = archive.months(cfg.logs_path, project)
+        if not months:
+            continue
         first = min(months | new_folders.get(project, set()))
         earlier = [m for m in every if m < first]
         if earlier:
@@ -295,12 +312,14 @@ def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
 
 
 def _changed(top: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    from sessionlog_git import safeio
+
     out: dict[str, bytes] = {}
     for rel, data in files.items():
         try:
-            if (top / rel).read_bytes() == data:
+            if safeio.read_regular(top / rel) == data:
                 continue
-        except OSError:
+        except FileNotFoundError:
             pass
         out[rel] = data
     return out
@@ -381,13 +400,29 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
 
 
 def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
+    from sessionlog_git import safeio
+
     result = Result()
     top = ws.top
-    written = ledger.load(ws.config.state_path)
+    state_dir = ws.config.state_path
+    written = ledger.load(state_dir)
+    # Finish an interrupted run first (its journal says what it was doing): so the entries
+    # it archived leave the temp logs before they are read again, exactly once.
+    recovered = journal.recover(top, state_dir, act=not dry_run)
+    written.update({rel: h for rel, h in recovered.files.items()
+                    if ledger.is_ours(top, rel, recovered.files)})
+    safeio.check_tree(top, ws.config.logs_dir, depth=4)
     taken = _take(ws, result)
     _fault("read")
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
-    rendered = {rel: text.encode("utf-8") for rel, text in _render(ws, taken).items()} if archives else {}
+    months: dict[str, set[str]] = {}
+    rendered = (
+        {rel: text.encode("utf-8")
+         for rel, text in _render(ws, taken, recovered.months, months).items()}
+        if archives or recovered.months else {}
+    )
+    for rel in sorted({**archives, **rendered}):
+        safeio.check_inside(top, rel)
     new_archives = _changed(top, archives)
     new_views = _changed(top, rendered)
     _refuse_unstaged(ws, sorted(new_views), written)
@@ -396,6 +431,21 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     result.taken = taken
     if dry_run:
         return result
+    intent = journal.Intent(
+        logs=[
+            journal.LogIntent(
+                pending=_rel(ws, t.log.path), size=len(t.data), digest=journal.sha(t.data),
+                header=t.header, archive=t.archive_rel,
+                archive_digest=journal.sha(t.content) if t.archive_rel else None,
+                project=t.log.project, month=layout.month_of(t.log.day),
+            )
+            for t in taken
+        ],
+        files={**{rel: h for rel, h in recovered.files.items() if rel in written},
+               **{rel: ledger.digest(data) for rel, data in {**archives, **rendered}.items()}},
+        months={p: sorted(m) for p, m in months.items()},
+    )
+    journal.save(state_dir, intent)
     for rel, data in new_archives.items():
         atomic_write_bytes(top / rel, data)
         _fault("archive-partial")
@@ -408,7 +458,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
         written[rel] = ledger.digest(data)
     again = _recover(ws, written, result) if stage else []
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
-    ledger.save(ws.config.state_path, written)
+    ledger.save(state_dir, written)
     _fault("ledger-saved")
     if stage and to_stage:
         from sessionlog_git import gitops
@@ -418,6 +468,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     _fault("staged")
     _trim_pending(ws, taken, result)
     _fault("pending-trimmed")
+    journal.clear(state_dir)
     return result
 
 

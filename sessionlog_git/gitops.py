@@ -78,14 +78,35 @@ def stage(top: Path, paths: Sequence[str]) -> None:
     """
     if not paths:
         return
+    from git.exc import GitCommandError
+
     r = repo(top)
-    # --force: a user's ignore rule (say `logs/`) must not keep the why out of the commit.
-    r.git.add("--force", "--", *paths)
-    index_file = os.environ.get("GIT_INDEX_FILE", "")
-    if Path(index_file).name.startswith("next-index-"):
-        real_lock = Path(str(git_path(top, "index")) + ".lock")
-        if real_lock.exists():
-            r.git.add("--force", "--", *paths, env={"GIT_INDEX_FILE": str(real_lock)})
+    try:
+        # --force: a user's ignore rule (say `logs/`) must not keep the why out of the commit.
+        r.git.add("--force", "--", *paths)
+        index_file = os.environ.get("GIT_INDEX_FILE", "")
+        if Path(index_file).name.startswith("next-index-"):
+            real_lock = Path(str(git_path(top, "index")) + ".lock")
+            if real_lock.exists():
+                r.git.add("--force", "--", *paths, env={"GIT_INDEX_FILE": str(real_lock)})
+    except GitCommandError as exc:
+        raise stage_failed(top, str(exc.stderr or "")) from None
+
+
+def stage_failed(top: Path, stderr: str) -> GitError:
+    """`git add` of our files failed: say why, and that the next run stages them."""
+    detail = " ".join(stderr.replace("stderr:", "").split()).strip(" '")
+    after = ("Nothing is lost or archived twice: the files are written and recorded, and the "
+             "next commit (or `sessionlog consolidate`) stages them.")
+    if "index.lock" in stderr:
+        lock = Path(str(git_path(top, "index")) + ".lock")
+        return GitError(
+            f"{lock}: another git process holds the index, so sessionlog could not stage its "
+            f"files. {after} Fix: wait for that git command to finish (if none is running, "
+            f"delete {lock}), then commit again."
+        )
+    return GitError(f"git add of sessionlog's files failed: {detail}. {after} "
+                    "Fix: correct what git says above, then commit again.")
 
 
 def unstaged(top: Path, paths: Iterable[str]) -> set[str]:

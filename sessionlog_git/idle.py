@@ -15,6 +15,7 @@ from sessionlog_git.configcache import STATE_DIR, read
 # equal): importing those modules would cost the import time this module exists to save.
 DEFAULT_PENDING = ".sessionlog/pending"
 LEDGER_NAME = "written.json"
+JOURNAL_NAME = "journal.json"  # journal.JOURNAL_NAME: an interrupted run to finish
 
 
 def _pending_dir(top: str) -> str | None:
@@ -43,7 +44,10 @@ def nothing_to_do(top: str) -> bool:
     if not os.path.exists(os.path.join(top, ".git")):
         return False  # not at a work tree's top: let the full path find it
     pending = _pending_dir(top)
-    if pending is None or os.path.exists(os.path.join(top, STATE_DIR, LEDGER_NAME)):
+    state = os.path.join(top, STATE_DIR)
+    if pending is None or any(
+        os.path.lexists(os.path.join(state, name)) for name in (LEDGER_NAME, JOURNAL_NAME)
+    ):
         return False
     try:
         return not has_temp_log(os.path.join(top, pending))

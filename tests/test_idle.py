@@ -50,11 +50,12 @@ def test_idle_hook_under_the_framework_environment(native_repo: Repo) -> None:
 
 
 def test_idle_check_constants_match_the_modules_they_mirror() -> None:
-    from sessionlog_git import config, idle, ledger
+    from sessionlog_git import config, idle, journal, ledger
 
     assert idle.STATE_DIR == config.STATE_DIR
     assert config.DEFAULTS["pending_dir"] == idle.DEFAULT_PENDING
     assert idle.LEDGER_NAME == ledger.LEDGER_NAME
+    assert idle.JOURNAL_NAME == journal.JOURNAL_NAME
 
 
 def test_idle_commit_imports_almost_nothing(native_repo: Repo) -> None:
