@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from sessionlog_git import framework, journal, layout, ledger
+from sessionlog_git.configcache import STATE_DIR
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.fsutil import atomic_write_bytes
 from sessionlog_git.layout import PendingLog
@@ -133,6 +134,26 @@ def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
         return None
 
 
+def _has_our_header(log: PendingLog, result: Result, pending_dir: str) -> bool:
+    """In a pending folder outside `.sessionlog/` (shared with the user's own files), only a
+    file that starts with the header `sessionlog log` writes is a temp log of ours."""
+    from sessionlog_git import safeio
+
+    want = f"# sessionlog: {log.project} / {log.user} / {log.day.isoformat()}"
+    try:
+        first = safeio.read_regular(log.path, limit=4096).split(b"\n", 1)[0]
+    except (OSError, SessionlogError):
+        first = b""
+    if first.rstrip(b"\r").decode("utf-8", "replace") == want:
+        return True
+    result.problems.append(
+        f"{log.path}:1: does not start with sessionlog's header (`{want}`), so it is not a temp "
+        f"log sessionlog wrote; left untouched ({pending_dir} is not sessionlog's own folder). "
+        "Fix: nothing, if it is your file; to have it consolidated, add that line at its top."
+    )
+    return False
+
+
 def _take(ws: Workspace, result: Result) -> list[Taken]:
     from sessionlog_git import archive
     from sessionlog_git.entries import META
@@ -151,7 +172,10 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
                                f"{cfg.pending_dir} or rename it to <project>/<user>/YYYY-MM-DD.md")
     taken: list[Taken] = []
     blocked: list[str] = []
+    shared = PurePosixPath(cfg.pending_dir).parts[:1] != (STATE_DIR,)
     for log in logs:
+        if shared and not _has_our_header(log, result, cfg.pending_dir):
+            continue
         text = _read_pending(ws, log, result)
         if text is None:
             continue
@@ -326,24 +350,31 @@ def _changed(top: Path, files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str]) -> None:
-    """A generated file with a hand edit not yet staged: write nothing and say so."""
-    from sessionlog_git import gitops
+    """A generated file with a hand edit (staged or not): write nothing, save a copy, say so."""
+    from sessionlog_git import handedits
 
-    blocked = sorted(
-        p for p in gitops.unstaged(ws.top, rewrite) if not ledger.is_ours(ws.top, p, written)
-    )
+    why = handedits.find(ws, rewrite, written)
     stashed = framework.stashed_paths()
-    blocked += sorted(p for p in rewrite if p in stashed and p not in blocked)
-    if not blocked:
+    for p in rewrite:
+        if p in stashed and p not in why:
+            why[p] = "has changes that are not staged"
+    if not why:
         return
-    names = ", ".join(blocked)
+    blocked = sorted(why)
+    one = len(blocked) == 1
+    copy = handedits.save_copies(ws, blocked)
+    saved = f" (sessionlog saved a copy at {_rel(ws, copy)}/)" if copy else ""
+    notes = f"{ws.config.logs_dir}/notes.md"
     raise UnstagedEdits(
-        f"{names}: has changes that are not staged, and sessionlog must rewrite "
-        f"{'it' if len(blocked) == 1 else 'them'} (generated from {ws.config.logs_dir}/archive). "
-        "Nothing was written; your edit is untouched and your entries are still pending. "
-        f"Fix: stage the edit (`git add {' '.join(blocked)}`) or drop it "
-        f"(`git checkout -- {' '.join(blocked)}`), then commit again. To change what a view "
-        "says, edit the pending entries before they are archived."
+        "".join(f"{p}: {why[p]}; " for p in blocked)
+        + f"sessionlog must rewrite {'it' if one else 'them'}: "
+        f"{'it is' if one else 'they are'} generated from {ws.config.logs_dir}/archive at every "
+        "commit, so an edit there cannot be kept, and staging it (`git add`) would not keep it "
+        "either. Nothing was written; your edit is untouched" + saved
+        + " and your entries are still pending. Fix: move your text into a file sessionlog "
+        f"does not generate (for example {notes}), restore the generated "
+        f"file{'' if one else 's'} (`git checkout HEAD -- {' '.join(blocked)}`), then commit "
+        "again. To change what a view says, edit the pending entries before they are archived."
     )
 
 

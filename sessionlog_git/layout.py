@@ -11,8 +11,8 @@ from pathlib import Path, PurePosixPath
 
 from sessionlog_git.names import is_safe
 
-PENDING_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md$")
-ARCHIVE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-([0-9a-f]{6,64})\.md$")
+PENDING_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md\Z")
+ARCHIVE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-([0-9a-f]{6,64})\.md\Z")
 
 
 def month_of(day: date) -> str:

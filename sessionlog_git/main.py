@@ -163,6 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        # A full disk, a read-only folder, a missing permission: the machine's state, not a bug.
+        from sessionlog_git.errors import EXIT_FAILED
+        from sessionlog_git.oserrors import describe
+
+        print(f"sessionlog: error: {describe(exc)}", file=sys.stderr)
+        return EXIT_FAILED
     except Exception:
         import traceback
 

@@ -51,8 +51,8 @@ PROMPT_AGENTS = {
 }
 # As layout.PENDING_NAME and layout.ARCHIVE_NAME (a test keeps them equal); matched with
 # re.match, so compiled on first use rather than at import.
-PENDING_PATTERN = r"^(\d{4}-\d{2}-\d{2})\.md$"
-ARCHIVE_PATTERN = r"^(\d{4}-\d{2}-\d{2})-([0-9a-f]{6,64})\.md$"
+PENDING_PATTERN = r"^(\d{4}-\d{2}-\d{2})\.md\Z"
+ARCHIVE_PATTERN = r"^(\d{4}-\d{2}-\d{2})-([0-9a-f]{6,64})\.md\Z"
 BOM = "\ufeff"
 
 # The changed-files scan: folders never worth a look, and its bounds.

@@ -207,7 +207,7 @@ def test_refusal_names_a_saved_copy(native_repo: Repo) -> None:
     proc = repo.sl("consolidate", check=False)
     assert proc.returncode == 1
     assert "saved a copy" in proc.stderr
-    copy = Path(proc.stderr.split("saved a copy at ", 1)[1].split()[0].rstrip(".;,"))
-    copy = copy if copy.is_absolute() else repo.path / copy
+    folder = Path(proc.stderr.split("saved a copy at ", 1)[1].split()[0].rstrip(".;,)/"))
+    copy = (folder if folder.is_absolute() else repo.path / folder) / MASTER
     assert copy.read_text().endswith("edited by hand\n")
     assert repo.read(MASTER).endswith("edited by hand\n")
