@@ -43,6 +43,8 @@ def nothing_to_do(top: str) -> bool:
     """True only when the commit hook surely has nothing to do in the work tree at `top`."""
     if not os.path.exists(os.path.join(top, ".git")):
         return False  # not at a work tree's top: let the full path find it
+    if os.path.exists(os.path.join(top, ".git", "MERGE_HEAD")):
+        return False  # concluding a merge (an octopus needs its views settled)
     pending = _pending_dir(top)
     state = os.path.join(top, STATE_DIR)
     if pending is None or any(

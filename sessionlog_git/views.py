@@ -63,6 +63,13 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _md(text: str) -> str:
+    """One line of log text for a Markdown view: raw HTML and script links escaped."""
+    from sessionlog_git.mdsafe import inline
+
+    return inline(_one_line(text))
+
+
 _DETAIL_KINDS = frozenset(("decision", "finding", "blocker", "unblock"))
 
 
@@ -92,19 +99,19 @@ def _entry_view(record: Record) -> dict[str, Any]:
     for bullet in entry.bullets:  # one pass: this runs for every entry of a month
         kind = bullet.kind
         if kind in _DETAIL_KINDS:
-            details.append(_one_line(bullet.text))
+            details.append(_md(bullet.text))
         elif kind == "next":
-            next_steps.append(_one_line(bullet.text))
+            next_steps.append(_md(bullet.text))
         elif kind == "summary" and summary is None:
-            summary = _one_line(bullet.body)
+            summary = _md(bullet.body)
     return {
         "time": f"{at.hour:02d}:{at.minute:02d}",
         "offset": format_offset(at),
-        "title": _one_line(entry.title) or "(untitled)",
+        "title": _md(entry.title) or "(untitled)",
         "summary": summary or "",
         "details": details,
         "next": next_steps,
-        "agent": entry.meta.get("agent", ""),
+        "agent": _md(entry.meta.get("agent", "")),
         "link": record.source,
         "user": record.user,
         "date": at.date().isoformat(),
@@ -263,7 +270,7 @@ def status_view(project: str, state: StatusState) -> dict[str, Any]:
         "open_blockers": [_blocker_view(b) for b in state.book.still_open],
         "recently_closed": [_blocker_view(b) for b in reversed(state.closed)],
         "decisions": [
-            {**_entry_view(r), "text": _one_line(b.text)} for r, b in reversed(state.decisions)
+            {**_entry_view(r), "text": _md(b.text)} for r, b in reversed(state.decisions)
         ],
         "next_steps": [
             {**_entry_view(state.next_steps[user]), "name": user} for user in sorted(state.next_steps)
@@ -272,10 +279,10 @@ def status_view(project: str, state: StatusState) -> dict[str, Any]:
 
 
 def _blocker_view(blocker: Blocker) -> dict[str, Any]:
-    view = {**_entry_view(blocker.record), "text": _one_line(blocker.bullet.body)}
+    view = {**_entry_view(blocker.record), "text": _md(blocker.bullet.body)}
     if blocker.closed_by is not None and blocker.closing is not None:
         view["closed"] = {
             **_entry_view(blocker.closed_by),
-            "text": _one_line(blocker.closing.text),
+            "text": _md(blocker.closing.text),
         }
     return view
