@@ -28,20 +28,26 @@ EDITS_DIR = "edits"
 
 def _in_progress(top: Path) -> bool:
     """A merge, cherry-pick, revert or rebase is being concluded: its views are git's."""
+    dot_git = top / ".git"
+    # Without a git call in the common case (this runs at every commit that writes views).
+    git_dir = dot_git if dot_git.is_dir() else gitops.git_path(top, "HEAD").parent
     names = ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply")
-    return any(gitops.git_path(top, name).exists() for name in names)
+    return any((git_dir / name).exists() for name in names)
 
 
 def staged_vs_head(top: Path, paths: list[str]) -> set[str]:
-    """Which of `paths` differ between the user's real index and HEAD."""
+    """Which of `paths` differ between the user's real index and HEAD (none before the first
+    commit)."""
     if not paths:
         return set()
-    head = gitops.run("rev-parse", "-q", "--verify", "HEAD^{commit}", cwd=top, check=False).strip()
-    if not head:
-        return set()
-    out = gitops.run("diff", "--cached", "--name-only", "-z", "--no-ext-diff", head, "--", *paths,
-                     cwd=top, strip_index=True)
-    return {p for p in out.split("\0") if p}
+    env = {k: v for k, v in os.environ.items() if k != "GIT_INDEX_FILE"}
+    proc = subprocess.run(
+        ("git", "diff", "--cached", "--name-only", "-z", "--no-ext-diff", "HEAD", "--", *paths),
+        cwd=top, env=env, capture_output=True, text=True, check=False,
+    )
+    if proc.returncode != 0:
+        return set()  # no HEAD yet: nothing committed to compare with
+    return {p for p in proc.stdout.split("\0") if p}
 
 
 def _index_bytes(top: Path, rel: str) -> bytes | None:
