@@ -116,6 +116,13 @@ def test_kill_9_loop_during_real_commits(native_repo: Repo) -> None:
     assert repo.pending() == []
     assert sorted(in_head(repo)) == sorted(logged)
     assert sorted(everywhere(repo)) == sorted(logged)
+    # `git add -A` swept no leftover of ours into the history: HEAD's logs/ holds only the
+    # archive and the views.
+    assert strays(repo) == []
+    committed = repo.git("ls-tree", "-r", "--name-only", "HEAD", "logs").stdout.split()
+    expected_files = set(consolidate.rebuild(workspace.at(repo.path))) | {
+        p.relative_to(repo.path).as_posix() for p in repo.archive()}
+    assert set(committed) == expected_files
     assert repo.porcelain() == []
     assert repo.sl("check").returncode == 0
 
@@ -211,3 +218,23 @@ def test_refusal_names_a_saved_copy(native_repo: Repo) -> None:
     copy = (folder if folder.is_absolute() else repo.path / folder) / MASTER
     assert copy.read_text().endswith("edited by hand\n")
     assert repo.read(MASTER).endswith("edited by hand\n")
+
+
+def test_temporary_files_of_a_killed_write_are_removed(native_repo: Repo) -> None:
+    """A kill inside an atomic write leaves `.<name>.<pid>-<ns>-<n>.tmp` next to the target:
+    the rerun, which holds the lock, removes those in the folders the journal names."""
+    repo = native_repo
+    seed(repo, FIRST[:2])
+    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": "archive-partial"}, check=False)
+    assert killed.returncode == 97
+    folder = repo.archive()[0].parent
+    leftovers = [folder / ".2026-11-24-0123456789.md.4242-123456789-0.tmp",
+                 repo.path / "logs" / ".shop-status.md.4242-123456790-0.tmp"]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("half written")
+    mine = repo.write("logs/.my-own-notes.tmp", "a user's file is never touched\n")
+    repo.sl("consolidate")
+    assert [p for p in leftovers if p.exists()] == []
+    assert mine.read_text() == "a user's file is never touched\n"
+    assert sorted(everywhere(repo)) == sorted(FIRST[:2])
