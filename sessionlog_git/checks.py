@@ -89,10 +89,15 @@ def worktree_mismatches(ws: Workspace) -> tuple[list[str], dict[str, str]]:
     expected = consolidate.rebuild(ws)
     problems: list[str] = []
     for rel in sorted(expected):
+        from sessionlog_git import safeio
+
         try:
-            have = (ws.top / rel).read_bytes().decode("utf-8", "replace")
+            have = safeio.read_regular(ws.top / rel).decode("utf-8", "replace")
         except FileNotFoundError:
             problems.append(f"{rel}: missing (its archive is there, the view is not)")
+            continue
+        except safeio.NotRegular as exc:  # a link or a FIFO: never followed, never waited on
+            problems.append(str(exc))
             continue
         if have != expected[rel]:
             problems.append(f"{rel}: {treeviews.describe_difference(have, expected[rel])}")

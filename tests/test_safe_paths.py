@@ -82,12 +82,17 @@ def test_hard_linked_temp_log_is_refused(native_repo: Repo, tmp_path: Path) -> N
 
 def test_fifo_where_a_view_belongs_does_not_hang(native_repo: Repo) -> None:
     repo = native_repo
-    (repo.path / "logs").mkdir()
-    os.mkfifo(repo.path / "logs/shop-status.md")
+    repo.log("2026-11-25T09:00:00+01:00", "First entry")
+    repo.git("commit", "--allow-empty", "-qm", "first")
+    status = repo.path / "logs/shop-status.md"
+    status.unlink()
+    os.mkfifo(status)
     repo.log(NOW, "Chose RS256")
     proc = sl_bounded(repo, "consolidate")
     assert_refused(proc, "logs/shop-status.md: is a FIFO")
     assert len(repo.pending()) == 1
+    checked = sl_bounded(repo, "check")  # reads the views too: never waits on the FIFO
+    assert checked.returncode == 1 and "logs/shop-status.md: is a FIFO" in checked.stdout
 
 
 def test_fifo_where_a_temp_log_belongs_does_not_hang(native_repo: Repo) -> None:
