@@ -10,9 +10,13 @@ from sessionlog_git.workspace import Workspace
 
 def archived_twice(ws: Workspace) -> list[str]:
     """One finding per extra copy of an entry, naming both files and lines, oldest first."""
-    from sessionlog_git import archive, consolidate
+    from sessionlog_git import archive, consolidate, safeio
 
     cfg = ws.config
+    try:
+        safeio.check_tree(ws.top, cfg.logs_dir, depth=4)
+    except safeio.NotRegular:
+        return []  # a linked logs/ or archive: never read through; the view check reports it
     findings: list[str] = []
     for project in consolidate.archived_projects(ws):
         records = archive.read_records(

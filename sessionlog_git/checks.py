@@ -84,13 +84,15 @@ def newest_commit(top: Path, revs: list[str]) -> tuple[str, datetime] | None:
 
 def worktree_mismatches(ws: Workspace) -> tuple[list[str], dict[str, str]]:
     """Views in the work tree that differ from `consolidate.rebuild` (findings, fresh render)."""
-    from sessionlog_git import consolidate, treeviews
+    from sessionlog_git import consolidate, safeio, treeviews
 
+    try:
+        safeio.check_tree(ws.top, ws.config.logs_dir, depth=4)
+    except safeio.NotRegular as exc:  # a linked logs/ or archive folder: never read through
+        return [str(exc)], {}
     expected = consolidate.rebuild(ws)
     problems: list[str] = []
     for rel in sorted(expected):
-        from sessionlog_git import safeio
-
         try:
             have = safeio.read_regular(ws.top / rel).decode("utf-8", "replace")
         except FileNotFoundError:

@@ -437,12 +437,12 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     top = ws.top
     state_dir = ws.config.state_path
     written = ledger.load(state_dir)
+    safeio.check_tree(top, ws.config.logs_dir, depth=4)  # never through a linked logs/ or archive
     # Finish an interrupted run first (its journal says what it was doing): so the entries
     # it archived leave the temp logs before they are read again, exactly once.
     recovered = journal.recover(top, state_dir, act=not dry_run)
     written.update({rel: h for rel, h in recovered.files.items()
                     if ledger.is_ours(top, rel, recovered.files)})
-    safeio.check_tree(top, ws.config.logs_dir, depth=4)
     taken = _take(ws, result)
     _fault("read")
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}

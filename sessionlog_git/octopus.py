@@ -45,6 +45,7 @@ def settle(ws: Workspace, echo: Callable[[str], None]) -> list[str]:
     from sessionlog_git import consolidate, gitops, safeio
     from sessionlog_git.fsutil import atomic_write_bytes
 
+    safeio.check_tree(ws.top, ws.config.logs_dir, depth=4)
     fixed: list[str] = []
     for rel, text in sorted(consolidate.rebuild(ws).items()):
         data = text.encode("utf-8")

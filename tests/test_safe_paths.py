@@ -49,6 +49,8 @@ def test_symlinked_logs_or_archive_folder_is_refused(
     assert_refused(proc, f"{linked}: is a symbolic link")
     assert files_under(outside) == []
     assert len(repo.pending()) == 1  # kept pending for when the link is replaced
+    checked = sl_bounded(repo, "check")
+    assert checked.returncode == 1 and f"{linked}: is a symbolic link" in checked.stdout
 
 
 def test_symlinked_view_is_refused(native_repo: Repo, tmp_path: Path) -> None:
