@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 # A test hook: SESSIONLOG_FAULT=<step> makes the run die right after that step.
 STEPS = (
-    "read", "archive-partial", "archived", "render-partial", "rendered", "ledger-saved",
+    "read", "journaled", "archive-partial", "archived", "render-partial", "rendered", "ledger-saved",
     "staged", "trim-partial", "pending-trimmed",
 )
 
@@ -477,6 +477,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
         months={p: sorted(m) for p, m in months.items()},
     )
     journal.save(state_dir, intent)
+    _fault("journaled")
     for rel, data in new_archives.items():
         atomic_write_bytes(top / rel, data)
         _fault("archive-partial")

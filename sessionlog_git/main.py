@@ -170,7 +170,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"sessionlog: error: {describe(exc)}", file=sys.stderr)
         return EXIT_FAILED
-    except Exception:
+    except Exception as exc:
+        if isinstance(exc, ValueError) and "null byte" in str(exc):
+            from sessionlog_git.errors import EXIT_FAILED
+
+            print("sessionlog: error: a path holds a NUL byte, which no file name can. Fix: "
+                  "remove it from the argument, the environment (SESSIONLOG_*) or "
+                  ".sessionlog.yaml that names the path.", file=sys.stderr)
+            return EXIT_FAILED
         import traceback
 
         traceback.print_exc()
