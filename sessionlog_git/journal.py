@@ -22,7 +22,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from sessionlog_git.fsutil import atomic_write_bytes, atomic_write_text
@@ -158,11 +158,7 @@ def remove_our_temp_files(folders: set[Path]) -> list[Path]:
 class Recovered:
     files: dict[str, str] = field(default_factory=dict)  # written by the interrupted run
     months: dict[str, set[str]] = field(default_factory=dict)  # views to render again
-    trimmed: list[str] = field(default_factory=list)
-
-    @property
-    def any(self) -> bool:
-        return bool(self.files or self.months or self.trimmed)
+    trimmed: list[str] = field(default_factory=list)  # temp logs whose archived bytes left
 
 
 def folders_of(top: Path, rels: list[str]) -> set[Path]:
@@ -194,6 +190,3 @@ def recover(top: Path, state_dir: Path, *, act: bool = True) -> Recovered:
     )
     return out
 
-
-def rel(top: Path, file: Path) -> str:
-    return str(PurePosixPath(*file.relative_to(top).parts))
