@@ -52,6 +52,18 @@ def strays(repo: Repo) -> list[str]:
     return sorted(found)
 
 
+def wait_for_group_to_die(pgid: int) -> None:
+    """Until no process of the killed group is left (a hook's `git add` dies a moment later).
+    At most 5 s: without an init that reaps orphans, their zombies stay in the group."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
+
+
 def seed(repo: Repo, titles: list[str], hour: int = 9) -> None:
     for i, title in enumerate(titles):
         user = "ada" if i % 2 == 0 else "grace"
@@ -104,6 +116,7 @@ def test_kill_9_loop_during_real_commits(native_repo: Repo) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
+        wait_for_group_to_die(proc.pid)
         # A killed git leaves its own lock behind, which a user removes by hand.
         lock.unlink(missing_ok=True)
         # At any moment, every entry is in the archive or pending.
