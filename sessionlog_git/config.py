@@ -134,6 +134,12 @@ def parse_yaml(raw: bytes, path: Path) -> dict[str, Any]:
         ) from None
     try:
         doc = YAML(typ="rt").load(text)
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: nested too deeply to read (thousands of levels of lists or mappings). "
+            "Fix: the config is a flat mapping of a few keys; start again from "
+            "`sessionlog init --dry-run`'s defaults."
+        ) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -190,6 +196,11 @@ def _validate(doc: Any, path: Path) -> dict[str, Any]:
             value = ""
         if not isinstance(value, str):
             raise _fail(path, doc, key, key, f"must be text, got {value!r}", f"write `{key}: \"...\"`")
+        bad = next((c for c in value if ord(c) < 32 and c not in " \t"), None)
+        if bad is not None and key in ("logs_dir", "pending_dir", "timezone", "redaction"):
+            raise _fail(path, doc, key, key, f"contains a control character ({bad!r}), which no "
+                        "path or name may hold", f"remove it: write e.g. `{key}: "
+                        f"{DEFAULTS[key] or 'Europe/Berlin'}`")
         out[key] = value.strip()
     for key in ("logs_dir", "pending_dir"):
         rel = out[key]

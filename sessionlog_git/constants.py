@@ -11,6 +11,7 @@ CONFIG_CACHE = "config.json"  # the config's parse cache, in STATE_DIR
 IDENTITY_CACHE = "identity.json"  # the cached GitHub login, in STATE_DIR
 INSTALL_RECORD = "installed.json"  # what init wrote for the assistants, in STATE_DIR
 LEDGER_NAME = "written.json"  # what consolidation wrote, in STATE_DIR
+JOURNAL_NAME = "journal.json"  # a consolidation's intent, before it writes, in STATE_DIR
 LOCK_NAME = "lock"  # the work tree's lock file, in STATE_DIR
 SESSIONS_DIR = "sessions"  # per-session hook state, in STATE_DIR
 HOOK_ERROR_LOG = "hook-errors.log"  # the assistants' hooks' own errors, in STATE_DIR

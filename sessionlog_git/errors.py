@@ -7,6 +7,7 @@ prepare-commit-msg hook (which must never fail the commit). Standard library onl
 """
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -94,10 +95,12 @@ class boundary:  # lower case: used as `with boundary(...)`, like contextlib's h
     """The one place an exception becomes an exit code and a message.
 
     `cli`: a SessionlogError prints `sessionlog: error: ...` and exits with its code; Ctrl-C
-    exits 130; a closed stdout (`| head`) is not an error; anything else prints the traceback
-    and exits 3. `quiet` (hooks that must never fail their caller: the assistants' hooks, git's
-    prepare-commit-msg): nothing escapes and the exit code stays 0; the exception goes to the
-    file `error_log()` names (with its traceback) or, without one, one line on stderr.
+    exits 130; a closed stdout (`| head`) is not an error; any other OS error (a full disk, a
+    read-only folder, a permission) names the file and the fix and exits 1; anything else
+    prints the traceback and exits 3. `quiet` (hooks that must never fail their caller: the
+    assistants' hooks, git's prepare-commit-msg): nothing escapes and the exit code stays 0;
+    the exception goes to the file `error_log()` names (with its traceback) or, without one,
+    one line on stderr.
 
     A class rather than a generator: `contextlib` would cost the per-prompt hook an import.
     """
@@ -149,6 +152,16 @@ class boundary:  # lower case: used as `with boundary(...)`, like contextlib's h
             except (OSError, ValueError):
                 pass
             outcome.code = EXIT_OK
+        elif isinstance(exc, OSError):
+            # A full disk, a read-only folder, a missing permission: the machine's state, not
+            # a bug; the message names the file and the fix.
+            _say(f"sessionlog: error: {describe_os_error(exc)}")
+            outcome.code = EXIT_FAILED
+        elif isinstance(exc, ValueError) and "null byte" in str(exc):
+            _say("sessionlog: error: a path holds a NUL byte, which no file name can. Fix: remove "
+                 "it from the argument, the environment (SESSIONLOG_*) or .sessionlog.yaml that "
+                 "names the path.")
+            outcome.code = EXIT_FAILED
         else:
             import traceback
 
@@ -156,6 +169,43 @@ class boundary:  # lower case: used as `with boundary(...)`, like contextlib's h
             _say(INTERNAL_ADVICE)
             outcome.code = EXIT_INTERNAL
         return True
+
+
+# --- what an operating-system error means to a user: the file, what happened, the fix ---
+
+NOTHING_LOST = ("Nothing was lost: pending logs are removed only after their archive is written "
+                "and staged, and the next commit finishes an interrupted run.")
+
+_OS_FIXES = {
+    errno.ENOSPC: "free space on that disk (`df -h {folder}`), then commit again",
+    errno.EDQUOT: "free space within your disk quota, then commit again",
+    errno.EROFS: "that file system is mounted read-only: remount it read-write, or work in a "
+                 "clone on a writable disk, then commit again",
+    errno.EACCES: "give yourself write access (`ls -ld {folder}`; e.g. `chmod u+w {name}`, or "
+                  "fix the owner with `chown`), then commit again",
+    errno.EPERM: "the system forbids this change (an immutable file, or another owner): check "
+                 "`ls -ld {folder}` and `lsattr {name}`, then commit again",
+    errno.ENAMETOOLONG: "shorten the configured folder names in .sessionlog.yaml",
+    errno.ELOOP: "remove the symbolic link loop at {name}",
+    errno.ENOTDIR: "{name} (or a folder on its way) is a file where a folder must be: move it "
+                   "out of the way",
+    errno.EISDIR: "{name} is a folder where a file must be: move it out of the way",
+    errno.EMFILE: "raise the open-file limit (`ulimit -n`), then retry",
+    errno.EIO: "the disk reported an I/O error: check it (`dmesg`), then retry",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One message naming the file, the error and the fix."""
+    name = exc.filename if exc.filename is not None else "(a file sessionlog uses)"
+    name = os.fsdecode(name) if isinstance(name, bytes) else str(name)
+    folder = os.path.dirname(name) or "."
+    code = errno.errorcode.get(exc.errno or 0, "")
+    what = exc.strerror or str(exc)
+    template = _OS_FIXES.get(exc.errno or 0, "correct what the system reports for that file, then retry")
+    fix = template.format(name=name, folder=folder)
+    other = f" and {os.fsdecode(exc.filename2)}" if getattr(exc, "filename2", None) else ""
+    return f"{name}{other}: {what}{f' ({code})' if code else ''}. {NOTHING_LOST} Fix: {fix}."
 
 
 def _say(text: str) -> None:

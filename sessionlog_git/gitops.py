@@ -64,9 +64,10 @@ def run_bytes(
     cwd: Path | str | None = None,
     input: bytes | None = None,
     check: bool = True,
+    strip_index: bool = False,
 ) -> bytes:
     """As `run`, for bytes: stdout undecoded, `input` fed to git's stdin."""
-    proc = _git(args, cwd=cwd, env=None, strip_index=False, text=False, input=input)
+    proc = _git(args, cwd=cwd, env=None, strip_index=strip_index, text=False, input=input)
     if check and proc.returncode != 0:
         raise _failed(args, proc.returncode, proc.stderr.decode(errors="replace"))
     return proc.stdout
@@ -115,12 +116,31 @@ def stage(top: Path, paths: Sequence[str]) -> None:
     if not paths:
         return
     # --force: a user's ignore rule (say `logs/`) must not keep the why out of the commit.
-    run("add", "--force", "--", *paths, cwd=top)
-    index_file = os.environ.get("GIT_INDEX_FILE", "")
-    if Path(index_file).name.startswith("next-index-"):
-        real_lock = Path(str(git_path(top, "index")) + ".lock")
-        if real_lock.exists():
-            run("add", "--force", "--", *paths, cwd=top, env={"GIT_INDEX_FILE": str(real_lock)})
+    try:
+        run("add", "--force", "--", *paths, cwd=top)
+        index_file = os.environ.get("GIT_INDEX_FILE", "")
+        if Path(index_file).name.startswith("next-index-"):
+            real_lock = Path(str(git_path(top, "index")) + ".lock")
+            if real_lock.exists():
+                run("add", "--force", "--", *paths, cwd=top, env={"GIT_INDEX_FILE": str(real_lock)})
+    except GitError as exc:
+        raise stage_failed(top, str(exc)) from None
+
+
+def stage_failed(top: Path, stderr: str) -> GitError:
+    """`git add` of our files failed: say why, and that the next run stages them."""
+    detail = " ".join(stderr.replace("stderr:", "").split()).strip(" '")
+    after = ("Nothing is lost or archived twice: the files are written and recorded, and the "
+             "next commit (or `sessionlog consolidate`) stages them.")
+    if "index.lock" in stderr:
+        lock = Path(str(git_path(top, "index")) + ".lock")
+        return GitError(
+            f"{lock}: another git process holds the index, so sessionlog could not stage its "
+            f"files. {after} Fix: wait for that git command to finish (if none is running, "
+            f"delete {lock}), then commit again."
+        )
+    return GitError(f"git add of sessionlog's files failed: {detail}. {after} "
+                    "Fix: correct what git says above, then commit again.")
 
 
 def unstaged(top: Path, paths: Iterable[str]) -> set[str]:

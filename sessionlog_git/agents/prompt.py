@@ -141,7 +141,12 @@ def last_entry(top: str, cfg: dict[str, Any], user: str) -> tuple[datetime | Non
             if best is not None and found.day < best.date() - timedelta(days=2):
                 break  # a file dated two days before the best cannot beat it
             try:
-                with open(found.path, "rb") as handle:
+                # Never through a link, never blocking (a FIFO swapped in after the walk).
+                fd = os.open(found.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                             | getattr(os, "O_NONBLOCK", 0))
+                with open(fd, "rb") as handle:
+                    if os.fstat(fd).st_mode & 0o170000 != 0o100000:  # S_ISREG, without `stat`
+                        continue
                     text = handle.read().decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 continue  # as continuity.records: an unreadable file holds no entries

@@ -6,7 +6,7 @@ import re
 from sessionlog_git.errors import UnsafeName
 
 MAX_NAME = 64
-_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SAFE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]*\Z")  # \Z: "$" also matches before a final newline
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 

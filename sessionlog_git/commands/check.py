@@ -49,11 +49,15 @@ def check(*, fix: bool = False, rev: str | None = None) -> int:
     stale: list[checks.StaleEntry] = []
     if head:
         stale = checks.pending_older_than(ws, checks.commit_time(top, head))
-    findings = len(problems) + len(stale)
+    from sessionlog_git.pipeline.archivecheck import archived_twice
+
+    twice = archived_twice(ws)
+    findings = len(problems) + len(stale) + len(twice)
     if not findings:
         print(
             f"sessionlog check: ok: {len(expected)} generated file{'s' if len(expected) != 1 else ''} "
-            f"match a fresh render of {layout.archive_prefix(logs_dir)}; no pending entry is older than HEAD"
+            f"match a fresh render of {layout.archive_prefix(logs_dir)}; no entry is archived twice; "
+            "no pending entry is older than HEAD"
         )
         return EXIT_OK
     print(f"sessionlog check: {findings} finding{'s' if findings != 1 else ''}")
@@ -65,6 +69,11 @@ def check(*, fix: bool = False, rev: str | None = None) -> int:
             f"from {layout.archive_prefix(logs_dir)} and stages the result; then commit "
             f"(`git commit -m \"Re-render session logs\" -- {logs_dir}`)."
         )
+    for finding in twice:
+        print(f"  {finding}")
+    if twice:
+        print("  Fix: delete the repeated entry from one of the two files (or the file that holds "
+              "only repeats), then commit; the views already show each entry once.")
     if stale:
         short = head[:7]
         print(f"  {len(stale)} pending entr{'y is' if len(stale) == 1 else 'ies are'} older than "

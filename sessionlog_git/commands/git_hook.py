@@ -18,14 +18,14 @@ def _top() -> Path:
 
 
 def pre_commit() -> int:
-    from sessionlog_git.pipeline import consolidate
+    from sessionlog_git.pipeline import consolidate, octopus
 
     ws = workspace.at(_top())
-    if consolidate.nothing_to_do(ws):
-        return 0
-    result = consolidate.run(ws)
-    if not result.idle:
-        consolidate.describe(result, dry_run=False, echo=print)
+    if not consolidate.nothing_to_do(ws):
+        result = consolidate.run(ws)
+        if not result.idle:
+            consolidate.describe(result, dry_run=False, echo=print)
+    octopus.settle(ws, echo=print)  # only in an octopus merge (two or more MERGE_HEADs)
     return 0
 
 

@@ -80,8 +80,12 @@ def append(
     with lock(state_dir):
         _refuse_links(path, top=state_dir.parent)
         ensure_state_dir(pending_root)
+        from sessionlog_git.base.safeio import read_regular
+
         try:
-            old = path.read_bytes()
+            # Never a FIFO (it would block), nor a hard link (it would pull a file from
+            # elsewhere into the archive): those raise a message naming the file and the fix.
+            old = read_regular(path, max_links=1)
         except FileNotFoundError:
             old = ("\n".join(file_header(project, user, day, moment.zone, moment.offset)) + "\n").encode()
         if old and not old.endswith(b"\n"):

@@ -34,6 +34,14 @@ def record_brief(record: Record) -> dict[str, Any]:
     }
 
 
+def _md(text: str) -> str:
+    """One line of log text for a Markdown view: raw HTML and script links escaped
+    (logs.mdsafe); the archive keeps the text verbatim."""
+    from sessionlog_git.logs.mdsafe import inline
+
+    return inline(one_line(text))
+
+
 def _entry_view(record: Record) -> dict[str, Any]:
     entry = record.entry
     at = record.at
@@ -43,19 +51,19 @@ def _entry_view(record: Record) -> dict[str, Any]:
     for bullet in entry.bullets:  # one pass: this runs for every entry of a month
         kind = bullet.kind
         if kind in _DETAIL_KINDS:
-            details.append(one_line(bullet.text))
+            details.append(_md(bullet.text))
         elif kind == "next":
-            next_steps.append(one_line(bullet.text))
+            next_steps.append(_md(bullet.text))
         elif kind == "summary" and summary is None:
-            summary = one_line(bullet.body)
+            summary = _md(bullet.body)
     return {
         "time": f"{at.hour:02d}:{at.minute:02d}",
         "offset": format_offset(at),
-        "title": one_line(entry.title) or "(untitled)",
+        "title": _md(entry.title) or "(untitled)",
         "summary": summary or "",
         "details": details,
         "next": next_steps,
-        "agent": entry.meta.get("agent", ""),
+        "agent": _md(entry.meta.get("agent", "")),
         "link": record.source,
         "user": record.user,
         "date": at.date().isoformat(),
@@ -113,11 +121,11 @@ def status_view(project: str, state: StatusState) -> dict[str, Any]:
 
 
 def _blocker_view(blocker: Blocker) -> dict[str, Any]:
-    view = {**_entry_view(blocker.record), "text": one_line(blocker.bullet.body)}
+    view = {**_entry_view(blocker.record), "text": _md(blocker.bullet.body)}
     if blocker.closed_by is not None and blocker.closing is not None:
         view["closed"] = {
             **_entry_view(blocker.closed_by),
-            "text": one_line(blocker.closing.text),
+            "text": _md(blocker.closing.text),
         }
     return view
 
@@ -127,11 +135,11 @@ def _decision_view(decision: Decision[Record]) -> dict[str, Any]:
     here: it is applied where a "now" exists), retired ones with what retired them."""
     view = {
         **_entry_view(decision.record),
-        "text": decision.text,
+        "text": _md(decision.text),
         "expires": decision.expires.isoformat() if decision.expires else "",
         "how": decision.how,
     }
     if decision.retired_by is not None and decision.retiring is not None:
-        view["by"] = {**_entry_view(decision.retired_by), "text": one_line(decision.retiring.text)}
-        view["replacements"] = [d.text for d in decision.replacements]
+        view["by"] = {**_entry_view(decision.retired_by), "text": _md(decision.retiring.text)}
+        view["replacements"] = [_md(d.text) for d in decision.replacements]
     return view

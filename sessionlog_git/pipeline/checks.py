@@ -85,15 +85,23 @@ def newest_commit(top: Path, revs: list[str]) -> tuple[str, datetime] | None:
 
 def worktree_mismatches(ws: Workspace) -> tuple[list[str], dict[str, str]]:
     """Views in the work tree that differ from `consolidate.rebuild` (findings, fresh render)."""
+    from sessionlog_git.base import safeio
     from sessionlog_git.pipeline import consolidate, treeviews
 
+    try:
+        safeio.check_tree(ws.top, ws.config.logs_dir, depth=4)
+    except safeio.NotRegular as exc:  # a linked logs/ or archive folder: never read through
+        return [str(exc)], {}
     expected = consolidate.rebuild(ws)
     problems: list[str] = []
     for rel in sorted(expected):
         try:
-            have = (ws.top / rel).read_bytes().decode("utf-8", "replace")
+            have = safeio.read_regular(ws.top / rel).decode("utf-8", "replace")
         except FileNotFoundError:
             problems.append(f"{rel}: missing (its archive is there, the view is not)")
+            continue
+        except safeio.NotRegular as exc:  # a link or a FIFO: never followed, never waited on
+            problems.append(str(exc))
             continue
         if have != expected[rel]:
             problems.append(f"{rel}: {treeviews.describe_difference(have, expected[rel])}")

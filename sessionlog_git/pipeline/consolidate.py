@@ -15,10 +15,11 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from sessionlog_git.base.fsutil import atomic_write_bytes
+from sessionlog_git.constants import STATE_DIR
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import context_index, layout
 from sessionlog_git.logs.layout import PendingLog
-from sessionlog_git.pipeline import framework, ledger
+from sessionlog_git.pipeline import framework, journal, ledger
 from sessionlog_git.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 # A test hook: SESSIONLOG_FAULT=<step> makes the run die right after that step.
 STEPS = (
-    "read", "archive-partial", "archived", "render-partial", "rendered", "ledger-saved",
+    "read", "journaled", "archive-partial", "archived", "render-partial", "rendered", "ledger-saved",
     "staged", "trim-partial", "pending-trimmed",
 )
 
@@ -77,7 +78,9 @@ def nothing_to_do(ws: Workspace) -> bool:
     """The idle check: no pending temp log and no unfinished earlier run. Cheap."""
     from sessionlog_git.pipeline.idle import has_temp_log
 
-    return not has_temp_log(ws.config.pending_path) and not ledger.exists(ws.config.state_path)
+    state = ws.config.state_path
+    return (not has_temp_log(ws.config.pending_path) and not ledger.exists(state)
+            and not journal.exists(state))
 
 
 def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True) -> Result:
@@ -96,8 +99,10 @@ MAX_PENDING_BYTES = 8 * 1024 * 1024  # a temp log this large is a mistake, not a
 
 def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
     """The text of a temp log, or None (kept pending, reported) when it cannot be archived."""
+    from sessionlog_git.base import safeio
+
     try:
-        size = Path(log.path).stat().st_size
+        size = Path(log.path).lstat().st_size
         if size > MAX_PENDING_BYTES:
             result.problems.append(
                 f"{log.path}:1: {size // (1024 * 1024)} MiB is too large for a temp log "
@@ -105,7 +110,10 @@ def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
                 "Fix: move pasted output out of it, or split it by day."
             )
             return None
-        data = Path(log.path).read_bytes()
+        data = safeio.read_regular(Path(log.path), max_links=1)
+    except safeio.NotRegular as exc:
+        result.problems.append(f"{exc} It is kept pending, not archived.")
+        return None
     except OSError as exc:
         result.problems.append(f"{log.path}:1: cannot be read ({exc.strerror}); kept pending. "
                                "Fix: check its permissions.")
@@ -128,6 +136,26 @@ def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
         return None
 
 
+def _has_our_header(log: PendingLog, result: Result, pending_dir: str) -> bool:
+    """In a pending folder outside `.sessionlog/` (shared with the user's own files), only a
+    file that starts with the header `sessionlog log` writes is a temp log of ours."""
+    from sessionlog_git.base import safeio
+
+    want = f"# sessionlog: {log.project} / {log.user} / {log.day.isoformat()}"
+    try:
+        first = safeio.read_regular(log.path, limit=4096).split(b"\n", 1)[0]
+    except (OSError, SessionlogError):
+        first = b""
+    if first.rstrip(b"\r").decode("utf-8", "replace") == want:
+        return True
+    result.problems.append(
+        f"{log.path}:1: does not start with sessionlog's header (`{want}`), so it is not a temp "
+        f"log sessionlog wrote; left untouched ({pending_dir} is not sessionlog's own folder). "
+        "Fix: nothing, if it is your file; to have it consolidated, add that line at its top."
+    )
+    return False
+
+
 def _take(ws: Workspace, result: Result) -> list[Taken]:
     from sessionlog_git.logs import archive
     from sessionlog_git.logs.entries import META
@@ -146,7 +174,10 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
                                f"{cfg.pending_dir} or rename it to <project>/<user>/YYYY-MM-DD.md")
     taken: list[Taken] = []
     blocked: list[str] = []
+    shared = PurePosixPath(cfg.pending_dir).parts[:1] != (STATE_DIR,)
     for log in logs:
+        if shared and not _has_our_header(log, result, cfg.pending_dir):
+            continue
         text = _read_pending(ws, log, result)
         if text is None:
             continue
@@ -243,8 +274,14 @@ def rebuild(ws: Workspace) -> dict[str, str]:
     return out
 
 
-def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
-    """Every view the new archive files affect, rendered from the archive (old and new)."""
+def _render(
+    ws: Workspace, taken: list[Taken], extra: dict[str, set[str]] | None = None,
+    affected_out: dict[str, set[str]] | None = None,
+) -> dict[str, str]:
+    """Every view the new archive files affect, rendered from the archive (old and new).
+
+    `extra`: months of projects to render as well (an interrupted run's, from the journal);
+    `affected_out` receives every project's months rendered."""
     from sessionlog_git.logs import archive, model
 
     cfg = ws.config
@@ -259,9 +296,11 @@ def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
                 zone_name=cfg.timezone,
             )
         )
-    affected: dict[str, set[str]] = {}
+    affected: dict[str, set[str]] = {p: set(m) for p, m in (extra or {}).items()}
     for record in new_records:
         affected.setdefault(record.project, set()).add(layout.month_of(record.at.date()))
+    if affected_out is not None:
+        affected_out.update(affected)
     new_sources = {r.source for r in new_records}
     new_folders: dict[str, set[str]] = {}
     for t in taken:
@@ -274,6 +313,8 @@ def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
     # month touched; only the month folders from there on are read (through the parse cache).
     for project, months in sorted(affected.items()):
         every = archive.months(cfg.logs_path, project)
+        if not months:
+            continue
         first = min(months | new_folders.get(project, set()))
         earlier = [m for m in every if m < first]
         if earlier:
@@ -294,37 +335,46 @@ def _render(ws: Workspace, taken: list[Taken]) -> dict[str, str]:
 
 
 def _changed(top: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    from sessionlog_git.base import safeio
+
     out: dict[str, bytes] = {}
     for rel, data in files.items():
         try:
-            if (top / rel).read_bytes() == data:
+            if safeio.read_regular(top / rel) == data:
                 continue
-        except OSError:
+        except FileNotFoundError:
             pass
         out[rel] = data
     return out
 
 
 def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str]) -> None:
-    """A generated file with a hand edit not yet staged: write nothing and say so."""
-    from sessionlog_git import gitops
+    """A generated file with a hand edit (staged or not): write nothing, save a copy, say so."""
+    from sessionlog_git.pipeline import handedits
 
-    blocked = sorted(
-        p for p in gitops.unstaged(ws.top, rewrite) if not ledger.is_ours(ws.top, p, written)
-    )
+    why = handedits.find(ws, rewrite, written, rebuild)
     stashed = framework.stashed_paths()
-    blocked += sorted(p for p in rewrite if p in stashed and p not in blocked)
-    if not blocked:
+    for p in rewrite:
+        if p in stashed and p not in why:
+            why[p] = "has changes that are not staged"
+    if not why:
         return
-    names = ", ".join(blocked)
-    source = layout.archive_prefix(ws.config.logs_dir)
+    blocked = sorted(why)
+    one = len(blocked) == 1
+    copy = handedits.save_copies(ws, blocked)
+    saved = f" (sessionlog saved a copy at {_rel(ws, copy)}/)" if copy else ""
+    notes = f"{ws.config.logs_dir}/notes.md"
     raise UnstagedEdits(
-        f"{names}: has changes that are not staged, and sessionlog must rewrite "
-        f"{'it' if len(blocked) == 1 else 'them'} (generated from {source}). "
-        "Nothing was written; your edit is untouched and your entries are still pending. "
-        f"Fix: stage the edit (`git add {' '.join(blocked)}`) or drop it "
-        f"(`git checkout -- {' '.join(blocked)}`), then commit again. To change what a view "
-        "says, edit the pending entries before they are archived."
+        "".join(f"{p}: {why[p]}; " for p in blocked)
+        + f"sessionlog must rewrite {'it' if one else 'them'}: "
+        f"{'it is' if one else 'they are'} generated from "
+        f"{layout.archive_prefix(ws.config.logs_dir)} at every commit, so an edit there cannot "
+        "be kept, and staging it (`git add`) would not keep it "
+        "either. Nothing was written; your edit is untouched" + saved
+        + " and your entries are still pending. Fix: move your text into a file sessionlog "
+        f"does not generate (for example {notes}), restore the generated "
+        f"file{'' if one else 's'} (`git checkout HEAD -- {' '.join(blocked)}`), then commit "
+        "again. To change what a view says, edit the pending entries before they are archived."
     )
 
 
@@ -381,13 +431,29 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
 
 
 def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
+    from sessionlog_git.base import safeio
+
     result = Result()
     top = ws.top
-    written = ledger.load(ws.config.state_path)
+    state_dir = ws.config.state_path
+    written = ledger.load(state_dir)
+    safeio.check_tree(top, ws.config.logs_dir, depth=4)  # never through a linked logs/ or archive
+    # Finish an interrupted run first (its journal says what it was doing): so the entries
+    # it archived leave the temp logs before they are read again, exactly once.
+    recovered = journal.recover(top, state_dir, act=not dry_run)
+    written.update({rel: h for rel, h in recovered.files.items()
+                    if ledger.is_ours(top, rel, recovered.files)})
     taken = _take(ws, result)
     _fault("read")
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
-    rendered = {rel: text.encode("utf-8") for rel, text in _render(ws, taken).items()} if archives else {}
+    months: dict[str, set[str]] = {}
+    rendered = (
+        {rel: text.encode("utf-8")
+         for rel, text in _render(ws, taken, recovered.months, months).items()}
+        if archives or recovered.months else {}
+    )
+    for rel in sorted({**archives, **rendered}):
+        safeio.check_inside(top, rel)
     new_archives = _changed(top, archives)
     new_views = _changed(top, rendered)
     _refuse_unstaged(ws, sorted(new_views), written)
@@ -401,6 +467,23 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     from sessionlog_git.logs.redaction_store import keep_all
 
     keep_all(ws, result.kept, result.notes)
+
+    intent = journal.Intent(
+        logs=[
+            journal.LogIntent(
+                pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=journal.sha(t.data),
+                header=t.header, archive=t.archive_rel,
+                archive_digest=journal.sha(t.content) if t.archive_rel else None,
+                project=t.log.project, month=layout.month_of(t.log.day),
+            )
+            for t in taken
+        ],
+        files={**{rel: h for rel, h in recovered.files.items() if rel in written},
+               **{rel: ledger.digest(data) for rel, data in {**archives, **rendered}.items()}},
+        months={p: sorted(m) for p, m in months.items()},
+    )
+    journal.save(state_dir, intent)
+    _fault("journaled")
     for rel, data in new_archives.items():
         atomic_write_bytes(top / rel, data)
         _fault("archive-partial")
@@ -413,7 +496,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
         written[rel] = ledger.digest(data)
     again = _recover(ws, written, result) if stage else []
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
-    ledger.save(ws.config.state_path, written)
+    ledger.save(state_dir, written)
     _fault("ledger-saved")
     if stage and to_stage:
         from sessionlog_git import gitops
@@ -424,6 +507,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     context_index.update(ws, sorted(archives))
     _trim_pending(ws, taken, result)
     _fault("pending-trimmed")
+    journal.clear(state_dir)
     return result
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from sessionlog_git.base.configcache import read
-from sessionlog_git.constants import DEFAULT_PENDING_DIR, LEDGER_NAME, STATE_DIR
+from sessionlog_git.constants import DEFAULT_PENDING_DIR, JOURNAL_NAME, LEDGER_NAME, STATE_DIR
 
 
 def _pending_dir(top: str) -> str | None:
@@ -44,8 +44,13 @@ def nothing_to_do(top: str) -> bool:
     """True only when the commit hook surely has nothing to do in the work tree at `top`."""
     if not os.path.exists(os.path.join(top, ".git")):
         return False  # not at a work tree's top: let the full path find it
+    if os.path.exists(os.path.join(top, ".git", "MERGE_HEAD")):
+        return False  # concluding a merge (an octopus needs its views settled)
     pending = _pending_dir(top)
-    if pending is None or os.path.exists(os.path.join(top, STATE_DIR, LEDGER_NAME)):
+    state = os.path.join(top, STATE_DIR)
+    if pending is None or any(
+        os.path.lexists(os.path.join(state, name)) for name in (LEDGER_NAME, JOURNAL_NAME)
+    ):
         return False
     try:
         return not has_temp_log(os.path.join(top, pending))

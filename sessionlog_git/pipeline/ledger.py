@@ -50,7 +50,10 @@ def is_ours(top: Path, rel: str, entries: dict[str, str]) -> bool:
     want = entries.get(rel)
     if want is None:
         return False
+    from sessionlog_git.base.safeio import read_regular
+    from sessionlog_git.errors import SessionlogError
+
     try:
-        return digest((top / rel).read_bytes()) == want
-    except OSError:
+        return digest(read_regular(top / rel)) == want
+    except (OSError, SessionlogError):  # missing, unreadable, or not a regular file (never blocks on a FIFO)
         return False

@@ -1,0 +1,192 @@
+"""The intent journal: what a consolidation is about to do, recorded before it writes.
+
+A consolidation writes archive files, then views, stages them and only then removes the
+archived bytes from the pending temp logs. A kill between those steps, followed by more
+logging, used to archive the earlier entries twice (the temp log now holds old and new
+text, so its content, and its archive name, differ). The journal closes that gap:
+
+* before the first write it names, for each temp log, exactly which bytes leave it (their
+  length and sha256), the archive file they become (and that file's sha256), and every file
+  the run will write with the hash of what it writes;
+* the next run, under the same lock, finishes the job first: a temp log whose archive is
+  complete loses its journaled prefix (and keeps whatever was appended since); the views
+  of the journaled months are rendered again; our leftover temp files are removed;
+* files the journal names with the hash on disk are ours, not a hand edit.
+
+The run clears the journal once the pending logs are trimmed. Standard library only.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sessionlog_git.base.fsutil import atomic_write_bytes, atomic_write_text
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.constants import JOURNAL_NAME
+
+VERSION = 1
+# fsutil.atomic_write_bytes's temporary names: .<name>.<pid>-<ns>-<attempt>.tmp
+OUR_TMP = re.compile(r"\A\..+\.\d+-\d+-\d+\.tmp\Z")
+
+
+def path(state_dir: Path) -> Path:
+    return state_dir / JOURNAL_NAME
+
+
+def sha(data: bytes) -> str:
+    return sha256_hex(data)
+
+
+@dataclass
+class LogIntent:
+    pending: str  # the temp log, relative to the top (POSIX)
+    size: int  # how many bytes at its start leave it
+    digest: str  # sha256 of those bytes
+    header: list[str]  # kept when text was appended after them
+    archive: str | None  # the archive file they become (None: dropped, nothing to archive)
+    archive_digest: str | None
+    project: str
+    month: str  # the month folder of the archive file
+
+
+@dataclass
+class Intent:
+    logs: list[LogIntent] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # rel -> sha256 of what is written
+    months: dict[str, list[str]] = field(default_factory=dict)  # project -> months to render
+
+    def to_json(self) -> dict[str, Any]:
+        return {"v": VERSION, "logs": [vars(log) for log in self.logs], "files": self.files,
+                "months": self.months}
+
+
+def load(state_dir: Path) -> Intent | None:
+    try:
+        raw = json.loads(path(state_dir).read_text(encoding="utf-8"))
+        if not isinstance(raw, dict) or raw.get("v") != VERSION:
+            return None
+        return Intent(
+            logs=[LogIntent(**item) for item in raw["logs"]],
+            files={str(k): str(v) for k, v in raw["files"].items()},
+            months={str(k): [str(m) for m in v] for k, v in raw["months"].items()},
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        # A damaged journal: nothing can be rolled forward from it. The pending logs are
+        # still there (they are trimmed only after the archive is written), so the worst
+        # case is the one this module exists to avoid, and `sessionlog check` reports it.
+        return None
+
+
+def save(state_dir: Path, intent: Intent) -> None:
+    atomic_write_text(path(state_dir), json.dumps(intent.to_json(), sort_keys=True, indent=1))
+
+
+def clear(state_dir: Path) -> None:
+    path(state_dir).unlink(missing_ok=True)
+
+
+def exists(state_dir: Path) -> bool:
+    return os.path.lexists(path(state_dir))
+
+
+def _holds(file: Path, size: int, digest: str) -> bytes | None:
+    """The file's bytes when they start with the journaled prefix, else None."""
+    from sessionlog_git.base import safeio
+
+    try:
+        data = safeio.read_regular(file)
+    except FileNotFoundError:
+        return None
+    if len(data) >= size and sha(data[:size]) == digest:
+        return data
+    return None
+
+
+def _complete(top: Path, rel: str | None, digest: str | None) -> bool:
+    if rel is None:
+        return True
+    from sessionlog_git.base import safeio
+
+    try:
+        return sha(safeio.read_regular(top / rel)) == digest
+    except OSError:
+        return False
+
+
+def trim(file: Path, data: bytes, size: int, header: list[str]) -> None:
+    """Remove the first `size` bytes of `file` (whose content is `data`), keeping the header
+    above whatever follows them; remove the file (and its empty folders) when nothing does."""
+    rest = data[size:]
+    if not rest:
+        file.unlink()
+        for folder in (file.parent, file.parent.parent):
+            try:
+                folder.rmdir()  # only when empty: tidy, never destructive
+            except OSError:
+                break
+        return
+    head = ("\n".join(header) + "\n").encode() if header else b""
+    atomic_write_bytes(file, head + rest)
+
+
+def remove_our_temp_files(folders: set[Path]) -> list[Path]:
+    """Temporary files an atomic write killed midway left behind (we hold the lock, so no
+    write of ours is under way)."""
+    removed: list[Path] = []
+    for folder in sorted(folders):
+        try:
+            names = [e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False)]
+        except OSError:
+            continue
+        for name in names:
+            if OUR_TMP.match(name):
+                try:
+                    os.unlink(folder / name)
+                    removed.append(folder / name)
+                except OSError:
+                    pass
+    return removed
+
+
+@dataclass
+class Recovered:
+    files: dict[str, str] = field(default_factory=dict)  # written by the interrupted run
+    months: dict[str, set[str]] = field(default_factory=dict)  # views to render again
+    trimmed: list[str] = field(default_factory=list)  # temp logs whose archived bytes left
+
+
+def folders_of(top: Path, rels: list[str]) -> set[Path]:
+    return {(top / rel).parent for rel in rels}
+
+
+def recover(top: Path, state_dir: Path, *, act: bool = True) -> Recovered:
+    """Finish what an interrupted run journaled (with `act`=False: only say what it wrote)."""
+    intent = load(state_dir)
+    out = Recovered()
+    if intent is None:
+        return out
+    out.files = dict(intent.files)
+    for project, months in intent.months.items():
+        out.months.setdefault(project, set()).update(months)
+    if not act:
+        return out
+    for log in intent.logs:
+        if not _complete(top, log.archive, log.archive_digest):
+            continue  # never archived: the temp log is still whole and is taken again
+        file = top / log.pending
+        data = _holds(file, log.size, log.digest)
+        if data is None:
+            continue  # trimmed already (or rewritten by hand: then it is new text)
+        trim(file, data, log.size, log.header)
+        out.trimmed.append(log.pending)
+    remove_our_temp_files(
+        folders_of(top, list(intent.files)) | folders_of(top, [log.pending for log in intent.logs])
+    )
+    return out
+

@@ -1,0 +1,76 @@
+"""Views are safe Markdown whatever the log says; octopus merges end with correct views."""
+from __future__ import annotations
+
+import json
+
+from conftest import PYTHON, Repo
+
+MASTER = "logs/shop-session-log-2026-11.md"
+STATUS = "logs/shop-status.md"
+HOSTILE = [
+    "Decision: keep <script>alert('x')</script> out",
+    "Blocked on: <img src=x onerror=alert(1)> in the preview",
+    "Next: read [the guide](javascript:alert(document.cookie))",
+    "Next: also [this](  JaVa&#115;cript:alert(2)) and [that](<javascript:alert(3)>)",
+    "Next: [ref]: javascript:alert(4)",
+    "Decision: a < b stays readable, [docs](https://example.com) stay a link",
+]
+
+
+def test_views_escape_raw_html_and_script_links(native_repo: Repo) -> None:
+    repo = native_repo
+    repo.log("2026-11-25T09:00:00+01:00", "Title with <b onmouseover=alert(5)>bold</b>", *HOSTILE)
+    repo.git("commit", "--allow-empty", "-qm", "logs")
+    for rel in (MASTER, STATUS):
+        text = repo.tracked(rel)
+        lowered = text.lower()
+        for raw in ("<script", "<img", "<b ", "](javascript:", "](  java", "](<javascript"):
+            assert raw not in lowered, (rel, raw)
+        assert "\n  - [ref]:" not in text and "- [ref]:" not in text
+    master = repo.tracked(MASTER)
+    assert "&lt;script>alert('x')&lt;/script>" in master
+    assert "a < b stays readable, [docs](https://example.com) stay a link" in master
+    # The archive keeps the text verbatim.
+    [archived] = repo.archive()
+    assert "<script>alert('x')</script>" in archived.read_text()
+    assert "[the guide](javascript:alert(document.cookie))" in archived.read_text()
+    assert repo.sl("check").returncode == 0
+
+
+REBUILD = (
+    "import json, pathlib; from sessionlog_git import workspace; "
+    "from sessionlog_git.pipeline import consolidate; "
+    "print(json.dumps(consolidate.rebuild(workspace.at(pathlib.Path.cwd()))))"
+)
+
+
+def test_octopus_merge_of_branches_that_logged_in_the_same_month(native_repo: Repo) -> None:
+    """Git stops the octopus with the views unmerged (it runs no merge driver in one); the
+    commit that concludes it holds views rendered from the merged archive."""
+    repo = native_repo
+    for branch, hour, logs in (("b1", 9, True), ("b2", 10, False), ("b3", 11, True)):
+        repo.git("checkout", "-qb", branch, "main")
+        if logs:
+            repo.log(f"2026-11-25T{hour:02d}:00:00+01:00", f"Work on {branch}",
+                     f"Decision: {branch} way", user=branch)
+        repo.write(f"{branch}.py", "x = 1\n")
+        repo.git("add", f"{branch}.py")
+        repo.git("commit", "-qm", branch)
+    repo.git("checkout", "-q", "main")
+    merged = repo.git("merge", "--no-edit", "b1", "b2", "b3", check=False)
+    assert merged.returncode != 0
+    assert len((repo.path / ".git/MERGE_HEAD").read_text().split()) == 3  # an octopus underway
+    # git's plain text merge could not merge the view: unmerged, holding one side only.
+    assert f"AA {MASTER}" in repo.porcelain()
+    repo.git("add", "logs")
+    done = repo.git("commit", "--no-edit", check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "octopus merge: re-rendered" in done.stdout + done.stderr
+    assert len(repo.git("log", "-1", "--format=%P").stdout.split()) == 3  # b1 (fast-forward), b2, b3
+    fresh = json.loads(repo.run(PYTHON, "-c", REBUILD).stdout)
+    for rel in (MASTER, STATUS):
+        assert repo.tracked(rel) == fresh[rel], rel
+        assert "<<<<<<<" not in repo.tracked(rel)
+    assert "Work on b1 ·" in repo.tracked(MASTER) and "Work on b3 ·" in repo.tracked(MASTER)
+    assert repo.porcelain() == []
+    assert repo.sl("check").returncode == 0
