@@ -69,10 +69,10 @@ def wanted(assistant: Assistant) -> dict[str, list[dict[str, Any]]]:
 
 def merge(data: dict[str, Any], assistant: Assistant) -> list[str]:
     """Put our handlers into `data` in place (the user's stay); returns what changed."""
-    if assistant.handler is None:
-        return settings.merge_hooks(data, wanted(assistant))
     if not data:
         data.update(dict(assistant.header))
+    if assistant.handler is None:
+        return settings.merge_hooks(data, wanted(assistant))
     hooks = data.setdefault("hooks", {})
     changed: list[str] = []
     for native, (want,) in wanted(assistant).items():
@@ -101,7 +101,10 @@ def remove(data: dict[str, Any], assistant: Assistant) -> list[str]:
     """Take our handlers out of `data`, dropping what becomes empty (and, in a file left with
     no hooks, the header keys init starts a file with); returns the events touched."""
     if assistant.handler is None:
-        return settings.remove_hooks(data)
+        removed = settings.remove_hooks(data)
+        if removed and "hooks" not in data:
+            _drop_header(data, assistant)
+        return removed
     hooks = data.get("hooks")
     if not isinstance(hooks, dict):
         return []
@@ -119,10 +122,14 @@ def remove(data: dict[str, Any], assistant: Assistant) -> list[str]:
                 del hooks[native]
     if removed and not hooks:
         del data["hooks"]
-        for key, value in assistant.header.items():
-            if data.get(key) == value:
-                del data[key]
+        _drop_header(data, assistant)
     return removed
+
+
+def _drop_header(data: dict[str, Any], assistant: Assistant) -> None:
+    for key, value in assistant.header.items():
+        if data.get(key) == value:
+            del data[key]
 
 
 def commands(data: dict[str, Any]) -> dict[str, list[str]]:

@@ -10,11 +10,11 @@ entry, the lean prompt decision, the handlers, setup/uninstall, doctor, the plug
 | Claude Code | `.claude/settings.json` | all five | seconds | `CLAUDE.md` (+ two subagents) |
 | Codex CLI | `.codex/hooks.json` | start, prompt, stop, end | seconds | `AGENTS.md` |
 | Gemini CLI | `.gemini/settings.json` | start, BeforeAgent, AfterAgent, end | milliseconds | `GEMINI.md` |
-| Copilot CLI | `.github/hooks/sessionlog.json` | start, prompt, agentStop, end | seconds | `.github/copilot-instructions.md` |
+| Copilot CLI | `.github/hooks/sessionlog.json` | start, prompt, stop, end | s | `.github/copilot-*.md` |
 | Qwen Code | `.qwen/settings.json` | start, prompt, stop, end | seconds | `QWEN.md` |
-| OpenCode | the plugin `.opencode/plugins/sessionlog.js` | start, prompt (no stop, no end) | - | inside the plugin |
+| OpenCode | none: `.opencode/plugins/sessionlog.js` | start, prompt (no stop, end) | - | in the plugin |
 | Cursor | `.cursor/hooks.json` | beforeSubmitPrompt, stop | - | `.cursor/rules/sessionlog.mdc` |
-| Windsurf | `.windsurf/hooks.json` | pre_user_prompt, post_cascade_response | - | `.windsurf/rules/sessionlog.md` |
+| Windsurf | `.windsurf/hooks.json` | pre_user_prompt, post_cascade_response | - | `.windsurf/rules/` |
 
 The last five (see `agents.hookfile` for the flat hooks files and `agents.payload` for their
 stdin): Copilot CLI 1.0, Qwen Code 0.24 and OpenCode 1.18 verified with the real CLIs;
@@ -254,6 +254,7 @@ ASSISTANTS: Mapping[str, Assistant] = {
             ("session-end", "SessionEnd", 15),
         ),
         unit="s", settings=".qwen/settings.json", instructions="QWEN.md", folders=(".qwen",),
+        header={"$version": 4},  # else Qwen Code 0.24 adds it, a change in the work tree
     ),
     "opencode": Assistant(
         "opencode", label="opencode", title="OpenCode", aliases=("opencode-ai",),
