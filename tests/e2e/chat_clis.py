@@ -78,7 +78,9 @@ class CopilotRun:
             "COPILOT_PROVIDER_BASE_URL": f"{self.base_url}/v1", "COPILOT_PROVIDER_API_KEY": STUB_KEY,
             "COPILOT_MODEL": "gpt-4o", "COPILOT_PKG_CACHE_HOME": str(pkg_cache), **(env or {}),
         })
-        args = [str(self.cli), "-p", prompt, "--allow-all-tools", "--trust-folder"]
+        # --allow-all-paths: the reminded command runs the interpreter by its absolute path, outside
+        # the project, which -p mode otherwise denies ("no interactive user response").
+        args = [str(self.cli), "-p", prompt, "--allow-all-tools", "--allow-all-paths", "--trust-folder"]
         return _checked(run_in_group(args, self.project, environ, timeout), check)
 
 
