@@ -142,7 +142,7 @@ class OpenCodeRun:
         exclude.parent.mkdir(parents=True, exist_ok=True)
         with exclude.open("a") as handle:
             handle.write("/.opencode/node_modules/\n/.opencode/package.json\n"
-                         "/.opencode/package-lock.json\n")
+                         "/.opencode/package-lock.json\n/.opencode/.gitignore\n")
 
     def run(self, prompt: str, *, env: Mapping[str, str] | None = None, timeout: float = 180,
             check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -165,7 +165,9 @@ class OpenCodeRun:
             **{k: str(v) for k, v in xdg.items()},
             "OPENCODE_DISABLE_AUTOUPDATE": "true", "OPENCODE_DISABLE_MODELS_FETCH": "true",
             "OPENCODE_DISABLE_LSP_DOWNLOAD": "true", "OPENCODE_DISABLE_SHARE": "true",
-            "OPENCODE_CONFIG_CONTENT": json.dumps(config), **(env or {}),
+            "OPENCODE_CONFIG_CONTENT": json.dumps(config),
+            "PWD": str(self.project),  # opencode run takes its project from PWD, not the cwd
+            **(env or {}),
         })
         args = [str(self.cli), "run", prompt, "--model", "stub/stub-model"]
         return _checked(run_in_group(args, self.project, environ, timeout), check)

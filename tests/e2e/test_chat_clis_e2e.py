@@ -95,5 +95,5 @@ def test_opencode_logs_as_reminded_commit_consolidates_next_session_is_told(
     opencode: OpenCodeRun, chat_stub: ChatStub
 ) -> None:
     first = sc.logs_as_reminded_then_next_session_is_told(opencode, chat_stub, bash_reply, "opencode")
-    system = sc.strings(first.get("messages", [])[:1])
+    system = sc.strings([m for m in first.get("messages", []) if m.get("role") == "system"])
     assert "Today's temp log:" in system and "<!-- sessionlog:begin -->" in system
