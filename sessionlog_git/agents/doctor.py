@@ -196,10 +196,18 @@ def _gemini_trust(top: Path) -> list[Finding]:
              "start (or run `/permissions trust` in gemini); it then lists our hooks once and runs them")]
 
 
+def _copilot_trust(top: Path) -> list[Finding]:
+    return [("info", "Copilot CLI runs repository hooks only in a folder you trust (it asks "
+             "when `copilot` starts here); `copilot -p` skips them silently unless run with "
+             "`--trust-folder`, and denies the logging command (Python outside the project) "
+             "unless run with `--allow-all-paths`", "")]
+
+
 # A registry row's `trust` names its CLI's one-time trust step here.
 TRUST_CHECKS: dict[str, Callable[[Path], list[Finding]]] = {
     "codex": _codex_trust,
     "gemini": _gemini_trust,
+    "copilot": _copilot_trust,
 }
 
 

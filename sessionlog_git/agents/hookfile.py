@@ -101,10 +101,10 @@ def remove(data: dict[str, Any], assistant: Assistant) -> list[str]:
     """Take our handlers out of `data`, dropping what becomes empty (and, in a file left with
     no hooks, the header keys init starts a file with); returns the events touched."""
     if assistant.handler is None:
-        removed = settings.remove_hooks(data)
-        if removed and "hooks" not in data:
+        taken = settings.remove_hooks(data)
+        if taken and "hooks" not in data:
             _drop_header(data, assistant)
-        return removed
+        return taken
     hooks = data.get("hooks")
     if not isinstance(hooks, dict):
         return []

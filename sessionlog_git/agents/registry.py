@@ -239,7 +239,7 @@ ASSISTANTS: Mapping[str, Assistant] = {
         ),
         unit="s", settings=".github/hooks/sessionlog.json",
         instructions=".github/copilot-instructions.md",
-        folders=(".github/hooks", ".github"), output="flat-json",
+        folders=(".github/hooks", ".github"), output="flat-json", trust="copilot",
         handler={"type": "command", "bash": "{command}", "timeoutSec": "{timeout}"},
         header={"version": 1},
     ),

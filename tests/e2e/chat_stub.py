@@ -100,10 +100,8 @@ class ChatStub(ScriptedStub):
         if not isinstance(body, dict):
             return json_response(400, {"error": {"message": "body is not a JSON object"}})
         model = str(body.get("model") or "stub")
-        if body.get("tools"):
-            reply = self.next_reply(body)
-        else:
-            reply = Reply(text="Auth tokens")  # a title or other side request: no script
+        # A request without tools (a title, a side request) does not consume the script.
+        reply = self.next_reply(body) if body.get("tools") else Reply(text="Auth tokens")
         if body.get("stream"):
             return _stream(_chunks(reply, model))
         return json_response(200, _completion(reply, model))
