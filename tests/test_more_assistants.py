@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from conftest import PYTHON, Repo
 
+from sessionlog_git.agents import registry
+
 NOW = datetime.now().astimezone().replace(second=0, microsecond=0)
 TODAY = NOW.date().isoformat()
 PENDING = f".sessionlog/pending/shop/ada/{TODAY}.md"
@@ -232,7 +234,8 @@ def test_cursor_contract_prompt_records_the_session_stop_asks_once_by_followup(n
     roots = {"workspace_roots": [str(repo.path)]}
     prompt = {**CURSOR, **roots, "hook_event_name": "beforeSubmitPrompt", "prompt": "Fix the bug",
               "attachments": []}
-    assert hook(repo, "user-prompt-submit", "cursor", prompt) == ""  # no context reaches the model
+    # No context reaches the model from it; its documented answer lets the prompt through.
+    assert json.loads(hook(repo, "user-prompt-submit", "cursor", prompt)) == {"continue": True}
     assert (repo.path / ".sessionlog/sessions/conv-123.json").is_file()
     stop = {**CURSOR, **roots, "hook_event_name": "stop", "status": "completed", "loop_count": 0}
     assert hook(repo, "stop", "cursor", stop) == ""  # nothing changed: silent
@@ -277,13 +280,14 @@ def test_silent_when_a_fresh_entry_covers_the_work(
     native_repo: Repo, agent: str, payload: dict[str, Any]
 ) -> None:
     repo = native_repo
+    quiet = registry.ASSISTANTS[agent].silence.get("user-prompt-submit", "")
     hook(repo, "user-prompt-submit", agent, {**payload, "cwd": str(repo.path), "prompt": "go"})
     time.sleep(0.05)
     (repo.path / "retries.py").write_text("RETRIES = 3\n")  # changed, then logged
     repo.log((NOW + timedelta(minutes=1)).isoformat(), "Added retries", "Decision: 3, because the API flaps")
     later = NOW + timedelta(minutes=2)
     assert hook(repo, "user-prompt-submit", agent, {**payload, "cwd": str(repo.path), "prompt": "go"},
-                now=later) == ""
+                now=later).strip() == quiet
     assert hook(repo, "stop", agent, {**payload, "cwd": str(repo.path)}, now=later) == ""
     assert errors(repo) == ""
 
@@ -327,8 +331,6 @@ def test_the_per_prompt_path_stays_standard_library_only_for_them(native_repo: R
 
 def test_each_row_is_reachable_as_a_path_under_the_top(tmp_path: Path) -> None:
     """Every file a row names is relative, inside the repository (no `..`, no absolute path)."""
-    from sessionlog_git.agents import registry
-
     for assistant in registry.ASSISTANTS.values():
         for rel in (assistant.settings, assistant.instructions, *(r for r, _ in assistant.extra_files)):
             assert not rel.startswith("/") and ".." not in Path(rel).parts, (assistant.name, rel)

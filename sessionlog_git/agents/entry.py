@@ -43,6 +43,7 @@ def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None =
         return os.path.join(tops[0], STATE_DIR, HOOK_ERROR_LOG)
 
     out: str | None = None
+    ours = event
     with boundary("quiet", what=f"sessionlog hook {event}", error_log=error_log):
         if data is None:
             data = session.read_stdin()
@@ -52,6 +53,9 @@ def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None =
             out = _lean(data, agent)
         if out is None:
             out = _full(ours, event, agent, data, tops)
+    if not out:
+        row = registry.get(agent)
+        out = row.silence.get(ours, "") if row else ""
     session.emit(out or "")
     return 0
 

@@ -56,7 +56,7 @@ class Assistant:
     __slots__ = (
         "aliases", "compaction_text", "config_fields", "events", "extra_files", "folders",
         "handler", "header", "instructions", "label", "name", "output", "project_env",
-        "settings", "shell_marker", "title", "trust", "unit",
+        "settings", "shell_marker", "silence", "title", "trust", "unit",
     )
 
     def __init__(
@@ -80,6 +80,7 @@ class Assistant:
         trust: str = "",
         handler: Mapping[str, object] | None = None,
         header: Mapping[str, object] | None = None,
+        silence: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name  # as in `init --agent` and `hook --agent`
         self.label = label  # recorded with entries (meta `agent=`), put in the log command
@@ -106,6 +107,9 @@ class Assistant:
         # event, each this mapping with "{command}" and "{timeout}" filled in (agents.hookfile).
         self.handler = handler
         self.header = header or {}  # top-level keys a new hooks file starts with ({"version": 1})
+        # our event -> what to print when there is nothing to say, where the CLI expects an
+        # answer every time (Cursor's beforeSubmitPrompt: {"continue": true})
+        self.silence = silence or {}
 
     def __repr__(self) -> str:
         return f"Assistant({self.name!r})"
@@ -279,6 +283,7 @@ ASSISTANTS: Mapping[str, Assistant] = {
         extra_files=((".cursor/rules/sessionlog.mdc", "cursor/sessionlog.mdc"),),
         folders=(".cursor/rules", ".cursor"), output="followup",
         handler={"command": "{command}"}, header={"version": 1},
+        silence={"user-prompt-submit": '{"continue": true}'},
     ),
     "windsurf": Assistant(
         "windsurf", label="windsurf", title="Windsurf", aliases=("cascade", "windsurf-cascade"),
