@@ -32,8 +32,7 @@ def _parser() -> argparse.ArgumentParser:
                    "has a .pre-commit-config.yaml, else native)")
     p.add_argument("--agent", default="", metavar=f"{','.join(ASSISTANTS)}|all|none",
                    help="assistant integrations to install, comma-separated: " + ", ".join(
-                       f"{a.name} ({a.title} hooks{', agents' if a.extra_files else ''}, "
-                       f"{a.instructions} block)" for a in ASSISTANTS.values()) + ", or all")
+                       f"{a.name} ({a.title})" for a in ASSISTANTS.values()) + ", or all")
     p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     p.add_argument("--commit-msg", action="store_true",
                    help="also install a prepare-commit-msg hook that pre-fills the message with "

@@ -7,6 +7,7 @@ functions, never at import.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from sessionlog_git import __version__
@@ -26,6 +27,7 @@ def template_context(
         "agent": agent,
         "agent_label": assistant.label,
         "agent_title": assistant.title,
+        "python": sys.executable,  # what a generated plugin runs (OpenCode's)
     }
 
 

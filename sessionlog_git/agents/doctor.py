@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from sessionlog_git.agents import settings
+from sessionlog_git.agents import hookfile, settings
 from sessionlog_git.agents.assets import front_matter
 from sessionlog_git.agents.registry import ASSISTANTS, Assistant
 from sessionlog_git.errors import SessionlogError
@@ -31,7 +31,8 @@ def findings(top: Path) -> list[Finding]:
         if installed(top, assistant):
             out += check_hooks(top, assistant)
             out += check_extra_files(top, assistant)
-            out.append(check_block(top, assistant))
+            block = check_block(top, assistant)
+            out += [block] if block else []
             out += trust_findings(top, assistant)
         else:
             missing.append(assistant)
@@ -53,6 +54,9 @@ def check_extra_files(top: Path, assistant: Assistant) -> list[Finding]:
     out: list[Finding] = []
     for rel, _ in assistant.extra_files:
         name = Path(rel).stem
+        if not rel.endswith((".md", ".mdc")):
+            out.append(hookfile.check_plugin(top, rel, fix))
+            continue
         try:
             meta = front_matter((top / rel).read_text(encoding="utf-8"), rel)
         except FileNotFoundError:
@@ -79,16 +83,20 @@ def installed(top: Path, assistant: Assistant) -> bool:
     text = _read(top / assistant.instructions) if (top / assistant.instructions).is_file() else None
     if text is not None and settings.BLOCK_BEGIN in text:
         return True
+    if not assistant.settings:
+        return False
     try:
         data = settings.read_settings(top / assistant.settings, assistant)
     except SessionlogError:
         return True
-    return bool(data and settings.settings_commands(data))
+    return bool(data and hookfile.commands(data))
 
 
 def check_hooks(top: Path, assistant: Assistant) -> list[Finding]:
     """(level, what, fix) findings about the target's hooks file."""
     fix = f"run `sessionlog init --agent {assistant.name}`"
+    if not assistant.settings:
+        return []  # its hooks are in an extra file (checked there)
     path = top / assistant.settings
     try:
         data = settings.read_settings(path, assistant)
@@ -97,7 +105,7 @@ def check_hooks(top: Path, assistant: Assistant) -> list[Finding]:
     if data is None:
         return [("bad", f"{assistant.settings} is missing (no reminders, no safety nets)", fix)]
     out: list[Finding] = []
-    commands = settings.settings_commands(data)
+    commands = hookfile.commands(data)
     for ours, native, _ in assistant.hooked():
         found = commands.get(ours)
         if not found:
@@ -112,8 +120,10 @@ def check_hooks(top: Path, assistant: Assistant) -> list[Finding]:
     return out
 
 
-def check_block(top: Path, assistant: Assistant) -> Finding:
+def check_block(top: Path, assistant: Assistant) -> Finding | None:
     fix = f"run `sessionlog init --agent {assistant.name}`"
+    if not assistant.instructions:
+        return None  # its instructions are an extra file (checked there)
     md = top / assistant.instructions
     text = md.read_text(encoding="utf-8", errors="replace") if md.is_file() else ""
     try:
@@ -186,10 +196,18 @@ def _gemini_trust(top: Path) -> list[Finding]:
              "start (or run `/permissions trust` in gemini); it then lists our hooks once and runs them")]
 
 
+def _copilot_trust(top: Path) -> list[Finding]:
+    return [("info", "Copilot CLI runs repository hooks only in a folder you trust (it asks "
+             "when `copilot` starts here); `copilot -p` skips them silently unless run with "
+             "`--trust-folder`, and denies the logging command (Python outside the project) "
+             "unless run with `--allow-all-paths`", "")]
+
+
 # A registry row's `trust` names its CLI's one-time trust step here.
 TRUST_CHECKS: dict[str, Callable[[Path], list[Finding]]] = {
     "codex": _codex_trust,
     "gemini": _gemini_trust,
+    "copilot": _copilot_trust,
 }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from sessionlog_git.agents import registry, session
+from sessionlog_git.agents import payload, registry, session
 from sessionlog_git.constants import HOOK_ERROR_LOG, STATE_DIR
 from sessionlog_git.errors import boundary
 
@@ -43,14 +43,19 @@ def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None =
         return os.path.join(tops[0], STATE_DIR, HOOK_ERROR_LOG)
 
     out: str | None = None
+    ours = event
     with boundary("quiet", what=f"sessionlog hook {event}", error_log=error_log):
         if data is None:
             data = session.read_stdin()
+        data = payload.normalize(data)
         ours = registry.our_event(event)
         if lean and ours == registry.PROMPT_EVENT:
             out = _lean(data, agent)
         if out is None:
             out = _full(ours, event, agent, data, tops)
+    if not out:
+        row = registry.get(agent)
+        out = row.silence.get(ours, "") if row else ""
     session.emit(out or "")
     return 0
 

@@ -248,6 +248,9 @@ def session_start(ctx: Context) -> Output | None:
 def user_prompt_submit(ctx: Context) -> Output | None:
     if str(ctx.data.get("prompt") or "").startswith(texts.STOP_PREFIX):
         return None  # Gemini re-runs BeforeAgent on our own AfterAgent reason: said already
+    if ctx.data.get("prompt") == "":
+        ctx.started()  # Qwen re-runs it with no prompt after each tool result: said already
+        return None
     last, since = _baseline(ctx)
     today = ctx.now.at.date()
     if last.record is None or last.record.at.date() != today:

@@ -189,6 +189,8 @@ def prompt(data: dict[str, Any], agent: str) -> str:
     state = session.load_state(state_file)
     if str(data.get("prompt") or "").startswith(texts.STOP_PREFIX):
         return ""  # Gemini re-runs BeforeAgent on our own AfterAgent reason: said already
+    if data.get("prompt") == "":
+        return ""  # Qwen re-runs UserPromptSubmit with no prompt after each tool result
     started = state.get("started_ts")
     if not isinstance(started, (int, float)):
         raise Decline("no session state yet")  # the handlers record when it started

@@ -10,6 +10,19 @@ entry, the lean prompt decision, the handlers, setup/uninstall, doctor, the plug
 | Claude Code | `.claude/settings.json` | all five | seconds | `CLAUDE.md` (+ two subagents) |
 | Codex CLI | `.codex/hooks.json` | start, prompt, stop, end | seconds | `AGENTS.md` |
 | Gemini CLI | `.gemini/settings.json` | start, BeforeAgent, AfterAgent, end | milliseconds | `GEMINI.md` |
+| Copilot CLI | `.github/hooks/sessionlog.json` | start, prompt, stop, end | s | `.github/copilot-*.md` |
+| Qwen Code | `.qwen/settings.json` | start, prompt, stop, end | seconds | `QWEN.md` |
+| OpenCode | none: `.opencode/plugins/sessionlog.js` | start, prompt (no stop, end) | - | in the plugin |
+| Cursor | `.cursor/hooks.json` | beforeSubmitPrompt, stop | - | `.cursor/rules/sessionlog.mdc` |
+| Windsurf | `.windsurf/hooks.json` | pre_user_prompt, post_cascade_response | - | `.windsurf/rules/` |
+
+The last five (see `agents.hookfile` for the flat hooks files and `agents.payload` for their
+stdin): Copilot CLI 1.0, Qwen Code 0.24 and OpenCode 1.18 verified with the real CLIs;
+Cursor and Windsurf from their documentation only. Copilot reads only a flat
+`{"additionalContext"}`; Qwen reads the Claude shapes; OpenCode's plugin reads our plain
+stdout; Cursor's `stop` continues with `{"followup_message"}` and none of its documented
+prompt hooks reaches the model; nothing a Windsurf hook prints reaches the model (the
+person sees it with `show_output`).
 
 Output shapes (verified with Claude Code 2.1, Codex 0.169, Gemini CLI 0.61): all three
 inject `{"hookSpecificOutput": {"hookEventName", "additionalContext"}}` from their start and
@@ -42,8 +55,8 @@ class Assistant:
 
     __slots__ = (
         "aliases", "compaction_text", "config_fields", "events", "extra_files", "folders",
-        "instructions", "label", "name", "output", "project_env", "settings", "shell_marker",
-        "title", "trust", "unit",
+        "handler", "header", "instructions", "label", "name", "output", "project_env",
+        "settings", "shell_marker", "silence", "title", "trust", "unit",
     )
 
     def __init__(
@@ -65,6 +78,9 @@ class Assistant:
         extra_files: tuple[tuple[str, str], ...] = (),
         output: str = "hook-json",
         trust: str = "",
+        handler: Mapping[str, object] | None = None,
+        header: Mapping[str, object] | None = None,
+        silence: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name  # as in `init --agent` and `hook --agent`
         self.label = label  # recorded with entries (meta `agent=`), put in the log command
@@ -87,6 +103,13 @@ class Assistant:
         self.extra_files = extra_files
         self.output = output  # the key of its formatter in FORMATTERS
         self.trust = trust  # the one-time trust step doctor explains ("" for none)
+        # None: Claude-shaped matcher groups under "hooks". Else a flat list of handlers per
+        # event, each this mapping with "{command}" and "{timeout}" filled in (agents.hookfile).
+        self.handler = handler
+        self.header = header or {}  # top-level keys a new hooks file starts with ({"version": 1})
+        # our event -> what to print when there is nothing to say, where the CLI expects an
+        # answer every time (Cursor's beforeSubmitPrompt: {"continue": true})
+        self.silence = silence or {}
 
     def __repr__(self) -> str:
         return f"Assistant({self.name!r})"
@@ -125,7 +148,43 @@ def _hook_json(assistant: Assistant, event: str, kind: str, text: str) -> str:
     return text if assistant.compaction_text else ""
 
 
-FORMATTERS: Mapping[str, Callable[[Assistant, str, str, str], str]] = {"hook-json": _hook_json}
+def _flat_json(assistant: Assistant, event: str, kind: str, text: str) -> str:
+    """Copilot CLI: only a flat `{"additionalContext"}` reaches the model."""
+    import json
+
+    if kind == "context":
+        return json.dumps({"additionalContext": text}, ensure_ascii=False)
+    if kind == "block":
+        return json.dumps({"decision": "block", "reason": text}, ensure_ascii=False)
+    return ""
+
+
+def _plain(assistant: Assistant, event: str, kind: str, text: str) -> str:
+    """OpenCode's plugin hands our plain stdout to the model (context only: it cannot block)."""
+    return text if kind == "context" else ""
+
+
+def _followup(assistant: Assistant, event: str, kind: str, text: str) -> str:
+    """Cursor (documented): `stop` may return `{"followup_message"}`, sent as the next prompt;
+    no documented prompt hook adds context, so context prints nothing."""
+    import json
+
+    return json.dumps({"followup_message": text}, ensure_ascii=False) if kind == "block" else ""
+
+
+def _person(assistant: Assistant, event: str, kind: str, text: str) -> str:
+    """Windsurf (documented): no hook output reaches the model; with `show_output` the person
+    sees it, so only the end-of-response request to log is printed, as plain text."""
+    return text if kind == "block" else ""
+
+
+FORMATTERS: Mapping[str, Callable[[Assistant, str, str, str], str]] = {
+    "hook-json": _hook_json,
+    "flat-json": _flat_json,
+    "plain": _plain,
+    "followup": _followup,
+    "person": _person,
+}
 
 ASSISTANTS: Mapping[str, Assistant] = {
     "claude": Assistant(
@@ -171,6 +230,72 @@ ASSISTANTS: Mapping[str, Assistant] = {
         unit="ms", settings=".gemini/settings.json", instructions="GEMINI.md",
         config_fields=frozenset({"enabled", "disabled", "notifications"}),
         folders=(".gemini",), trust="gemini",
+    ),
+    "copilot": Assistant(
+        "copilot", label="copilot", title="Copilot CLI", aliases=("copilot-cli", "github-copilot"),
+        shell_marker="COPILOT_CLI", project_env="COPILOT_PROJECT_DIR",
+        events=(
+            ("session-start", "sessionStart", 15),
+            ("user-prompt-submit", "userPromptSubmitted", 10),
+            ("stop", "agentStop", 15),
+            ("pre-compact", "preCompact", 0),
+            ("session-end", "sessionEnd", 15),
+        ),
+        unit="s", settings=".github/hooks/sessionlog.json",
+        instructions=".github/copilot-instructions.md",
+        folders=(".github/hooks", ".github"), output="flat-json", trust="copilot",
+        handler={"type": "command", "bash": "{command}", "timeoutSec": "{timeout}"},
+        header={"version": 1},
+    ),
+    "qwen": Assistant(
+        "qwen", label="qwen", title="Qwen Code", aliases=("qwen-code",),
+        shell_marker="QWEN_CODE", project_env="QWEN_PROJECT_DIR",
+        events=(
+            ("session-start", "SessionStart", 15),
+            ("user-prompt-submit", "UserPromptSubmit", 10),
+            ("stop", "Stop", 15),
+            ("pre-compact", "PreCompact", 0),
+            ("session-end", "SessionEnd", 15),
+        ),
+        unit="s", settings=".qwen/settings.json", instructions="QWEN.md", folders=(".qwen",),
+        header={"$version": 4},  # else Qwen Code 0.24 adds it, a change in the work tree
+    ),
+    "opencode": Assistant(
+        "opencode", label="opencode", title="OpenCode", aliases=("opencode-ai",),
+        shell_marker="OPENCODE", project_env="",
+        # The plugin calls `sessionlog hook` itself: no hooks file, no timeouts.
+        events=(
+            ("session-start", "session-start", 0),
+            ("user-prompt-submit", "chat.message", 0),
+        ),
+        unit="s", settings="", instructions="",
+        extra_files=((".opencode/plugins/sessionlog.js", "opencode/sessionlog.js"),),
+        folders=(".opencode/plugins", ".opencode"), output="plain",
+    ),
+    "cursor": Assistant(
+        "cursor", label="cursor", title="Cursor", aliases=("cursor-agent",),
+        shell_marker="CURSOR_AGENT", project_env="",
+        events=(
+            ("user-prompt-submit", "beforeSubmitPrompt", 10),
+            ("stop", "stop", 15),
+        ),
+        unit="s", settings=".cursor/hooks.json", instructions="",
+        extra_files=((".cursor/rules/sessionlog.mdc", "cursor/sessionlog.mdc"),),
+        folders=(".cursor/rules", ".cursor"), output="followup",
+        handler={"command": "{command}"}, header={"version": 1},
+        silence={"user-prompt-submit": '{"continue": true}'},
+    ),
+    "windsurf": Assistant(
+        "windsurf", label="windsurf", title="Windsurf", aliases=("cascade", "windsurf-cascade"),
+        shell_marker="", project_env="",
+        events=(
+            ("user-prompt-submit", "pre_user_prompt", 10),
+            ("stop", "post_cascade_response", 15),
+        ),
+        unit="s", settings=".windsurf/hooks.json", instructions="",
+        extra_files=((".windsurf/rules/sessionlog.md", "windsurf/sessionlog.md"),),
+        folders=(".windsurf/rules", ".windsurf"), output="person",
+        handler={"command": "{command}", "show_output": True},
     ),
 }
 

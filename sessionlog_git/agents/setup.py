@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sessionlog_git.agents import settings
+from sessionlog_git.agents import hookfile, settings
 from sessionlog_git.agents.assets import block_text, render_asset, template_context
 from sessionlog_git.agents.registry import ASSISTANTS, Assistant
 from sessionlog_git.agents.settings import Part
@@ -49,12 +49,16 @@ def _read(path: Path) -> str | None:
 
 def install_hooks(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> None:
     """Merge our handlers into the target's hooks file; the user's settings and hooks stay."""
+    if not assistant.settings:
+        return  # its hooks live in an extra file (OpenCode's plugin)
     path = top / assistant.settings
     data = settings.read_settings(path, assistant)
     existed = data is not None
     data = data if data is not None else {}
-    changed = settings.merge_hooks(data, settings.hooks_config(assistant))
+    changed = hookfile.merge(data, assistant)
     if changed:
+        if existed and not plan.dry_run:
+            hookfile.remember(top, assistant.settings, path.read_text(encoding="utf-8"))
         settings.write(plan, path, settings.settings_json(data))
         if not existed:
             mine.created.append(assistant.settings)
@@ -67,6 +71,8 @@ def install_hooks(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> No
 def install_block(top: Path, plan: Plan, assistant: Assistant, mine: Part,
                   context: dict[str, str]) -> None:
     """Add (or refresh) our marked block in the target's instructions file."""
+    if not assistant.instructions:
+        return  # its instructions are an extra file (a rules file, the plugin)
     md = top / assistant.instructions
     old = _read(md)
     new = settings.with_block(old or "", block_text(context), str(md))
@@ -81,11 +87,13 @@ def install_block(top: Path, plan: Plan, assistant: Assistant, mine: Part,
 
 
 def uninstall_hooks(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> None:
+    if not assistant.settings:
+        return
     path = top / assistant.settings
     data = settings.read_settings(path, assistant)
     if data is None:
         return
-    removed = settings.remove_hooks(data)
+    removed = hookfile.remove(data, assistant)
     if not removed:
         return
     if not data and assistant.settings in mine.created:
@@ -93,12 +101,16 @@ def uninstall_hooks(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> 
             path.unlink()
         plan.did(f"delete {assistant.settings} (only our hooks were in it)")
     else:
-        settings.write(plan, path, settings.settings_json(data))
+        text = settings.settings_json(data) if plan.dry_run else hookfile.restored(
+            top, assistant.settings, data, assistant)
+        settings.write(plan, path, text)
         plan.did(f"remove the sessionlog hooks from {assistant.settings} ({', '.join(removed)}); "
                  "your settings and hooks stay")
 
 
 def uninstall_block(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> None:
+    if not assistant.instructions:
+        return
     md = top / assistant.instructions
     text = _read(md)
     if text is None or settings.BLOCK_BEGIN not in text:

@@ -1,4 +1,5 @@
-"""Fixtures for driving the real Claude Code, Codex and Gemini CLIs against loopback API stubs."""
+"""Fixtures for driving the real assistant CLIs (Claude Code, Codex, Gemini, Copilot, Qwen,
+OpenCode) against loopback API stubs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, TypeVar
 import pytest
 
 from .anthropic_stub import AnthropicStub
+from .chat_stub import ChatStub
 from .claude_cli import CLAUDE_CODE_PACKAGE, CLAUDE_CODE_VERSION, ClaudeProject, ensure_claude_cli
 from .gemini_stub import GeminiStub
 from .loopback import LoopbackStub
@@ -117,3 +119,36 @@ def openai_stub() -> Iterator[OpenAIStub]:
 def gemini_stub() -> Iterator[GeminiStub]:
     """A started loopback Gemini API stub; fails the test if its responder raised."""
     yield from _serve(GeminiStub())
+
+
+# --------------------------------------------------------------------------- Copilot CLI, Qwen Code, OpenCode
+
+
+@pytest.fixture(scope="session")
+def copilot_cli() -> Path:
+    """The pinned real ``copilot`` loader (installed once into the cache); skips without npm."""
+    from .chat_clis import COPILOT_PACKAGE, COPILOT_VERSION, ensure_copilot
+
+    return _cli_or_skip(ensure_copilot(), COPILOT_PACKAGE, COPILOT_VERSION)
+
+
+@pytest.fixture(scope="session")
+def qwen_cli() -> Path:
+    """The pinned real ``qwen`` executable (installed once into the cache); skips without npm."""
+    from .chat_clis import QWEN_PACKAGE, QWEN_VERSION, ensure_qwen
+
+    return _cli_or_skip(ensure_qwen(), QWEN_PACKAGE, QWEN_VERSION)
+
+
+@pytest.fixture(scope="session")
+def opencode_cli() -> Path:
+    """The pinned real ``opencode`` executable (installed once into the cache); skips without npm."""
+    from .chat_clis import OPENCODE_PACKAGE, OPENCODE_VERSION, ensure_opencode
+
+    return _cli_or_skip(ensure_opencode(), OPENCODE_PACKAGE, OPENCODE_VERSION)
+
+
+@pytest.fixture
+def chat_stub() -> Iterator[ChatStub]:
+    """A started loopback Chat Completions stub; fails the test if its responder raised."""
+    yield from _serve(ChatStub())

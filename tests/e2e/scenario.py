@@ -1,4 +1,5 @@
-"""The one end-to-end scenario every assistant CLI goes through (Codex, Gemini; Claude has its own).
+"""The one end-to-end scenario every assistant CLI goes through (Codex, Gemini, Copilot, Qwen,
+OpenCode; Claude has its own).
 
 1. A repository set up with `sessionlog init --hooks native --agent NAME`, with yesterday's
    entry (and its blocker and next step) already committed: where work left off.
@@ -23,9 +24,8 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from .agent_clis import CodexRun, GeminiRun
 from .conftest import clean_git_env
 from .loopback import Reply, ScriptedStub
 
@@ -139,8 +139,18 @@ def assert_second_session_is_told(body: dict[str, Any]) -> None:
 ToolReply = Callable[[str], Reply]  # a shell command -> the CLI's shell tool call
 
 
+class AgentRun(Protocol):
+    """A real CLI bound to a project (agent_clis.CodexRun, chat_clis.QwenRun, ...)."""
+
+    @property
+    def project(self) -> Path: ...
+
+    def run(self, prompt: str, *, env: dict[str, str] | None = None, timeout: float = ...,
+            check: bool = ...) -> subprocess.CompletedProcess[str]: ...
+
+
 def logs_as_reminded_then_next_session_is_told(
-    cli: CodexRun | GeminiRun, stub: ScriptedStub, tool_reply: ToolReply, agent_label: str
+    cli: AgentRun, stub: ScriptedStub, tool_reply: ToolReply, agent_label: str
 ) -> dict[str, Any]:
     """Steps 2-4: the stub logs as reminded, a commit consolidates, session two is told.
 
@@ -164,7 +174,7 @@ def logs_as_reminded_then_next_session_is_told(
 
 
 def stop_asks_once_then_session_end_marks_the_gap(
-    cli: CodexRun | GeminiRun, stub: ScriptedStub, tool_reply: ToolReply, agent_label: str
+    cli: AgentRun, stub: ScriptedStub, tool_reply: ToolReply, agent_label: str
 ) -> dict[str, Any]:
     """Unlogged work: the stop hook asks the model once, SessionEnd writes the gap entry.
 
