@@ -8,7 +8,6 @@ play no part. Exit codes as `sessionlog check`: 0 no findings, 1 findings, 2 usa
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from sessionlog_git import gitops
 from sessionlog_git.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
@@ -31,7 +30,7 @@ def check_rev(*, rev: str, fix: bool = False) -> int:
     logs_dir = ws.config.logs_dir
     short = sha[:7]
     expected = treeviews.render_rev(ws, sha)
-    problems = _mismatches(ws.top, sha, expected)
+    problems = treeviews.mismatches(ws.top, sha, expected)
     if not problems:
         count = len(expected)
         print(
@@ -48,19 +47,3 @@ def check_rev(*, rev: str, fix: bool = False) -> int:
         f"then `git commit -m \"Re-render session logs\" -- {logs_dir}` and push."
     )
     return EXIT_FAILED
-
-
-def _mismatches(top: Path, sha: str, expected: dict[str, str]) -> list[str]:
-    """As treeviews.mismatches_in_rev, from a render already made (one render per run)."""
-    committed = {rel: treeviews.blob_at(top, sha, rel) for rel in expected}
-    contents = treeviews.read_blobs(top, [b for b in committed.values() if b])
-    problems: list[str] = []
-    for rel in sorted(expected):
-        blob = committed[rel]
-        if blob is None:
-            problems.append(f"{rel}: missing (its archive is committed, the view is not)")
-            continue
-        have = contents.get(blob, b"").decode("utf-8", "replace")
-        if have != expected[rel]:
-            problems.append(f"{rel}: {treeviews.describe_difference(have, expected[rel])}")
-    return problems

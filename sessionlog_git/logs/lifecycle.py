@@ -19,14 +19,13 @@ are added, so an entry never retires its own decision.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import chain
 from typing import Generic, Protocol, TypeVar
 
 from sessionlog_git.logs.entries import Bullet, Entry, expiry_date
+from sessionlog_git.logs.matching import WordIndex
 
 SUPERSEDED = "superseded"
 REVERTED = "reverted"
@@ -96,41 +95,19 @@ class Decision(Generic[R]):
 class DecisionBook(Generic[R]):
     """The live decisions of one project, and the rule that retires them.
 
-    `words` is the tokeniser the blocker rule uses, so both match alike. An index from
-    words to live decisions keeps a fold linear in the number of bullets.
+    Retired by the one matching rule (logs.matching), with `words`, the tokeniser the
+    blocker rule uses, so both match alike.
     """
 
     def __init__(self, words: Callable[[str], set[str]], live: Iterable[Decision[R]] = ()) -> None:
-        self._tokens = words
-        self._live: dict[int, Decision[R]] = {}  # ids grow with time: min id = oldest
-        self._words: dict[int, set[str]] = {}
-        self._by_word: dict[str, set[int]] = {}
-        self._next = 0
-        for decision in live:
-            self.add(decision)
+        self._index: WordIndex[Decision[R]] = WordIndex(
+            lambda d: d.bullet.body, lambda d: d.record.user, live, tokens=words)
 
     def add(self, decision: Decision[R]) -> None:
-        ident = self._next
-        self._next += 1
-        self._live[ident] = decision
-        self._words[ident] = words = self._tokens(decision.bullet.body)
-        for word in words:
-            self._by_word.setdefault(word, set()).add(ident)
+        self._index.add(decision)
 
     def _take(self, record: R, bullet: Bullet) -> Decision[R] | None:
-        counts = Counter(chain.from_iterable(self._by_word.get(w, ()) for w in self._tokens(bullet.body)))
-        if counts:
-            best = max(counts.values())
-            target = min(i for i, c in counts.items() if c == best)
-        else:
-            own = [i for i, d in self._live.items() if d.record.user == record.user]
-            if not own:
-                return None
-            target = max(own)
-        decision = self._live.pop(target)
-        for word in self._words.pop(target):
-            self._by_word[word].discard(target)
-        return decision
+        return self._index.take(bullet.body, record.user)
 
     def feed(self, record: R) -> list[Decision[R]]:
         """Fold in one record (after all records fed before); the decisions it retired."""
@@ -165,7 +142,7 @@ class DecisionBook(Generic[R]):
     @property
     def live(self) -> list[Decision[R]]:
         """The live decisions, oldest first."""
-        return [self._live[i] for i in sorted(self._live)]
+        return self._index.items
 
 
 def fold(records: Iterable[R], words: Callable[[str], set[str]]) -> list[Decision[R]]:

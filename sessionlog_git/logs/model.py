@@ -7,16 +7,15 @@ render them, so they live below both. Pure: no clock, no file system.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
 from typing import Any
 
 from sessionlog_git.base.text import words
 from sessionlog_git.logs.entries import Bullet, Entry
 from sessionlog_git.logs.lifecycle import Decision, DecisionBook
+from sessionlog_git.logs.matching import WordIndex
 
 RECENT_DECISIONS = 10
 RECENTLY_CLOSED = 10
@@ -61,49 +60,25 @@ class Blocker:
 
 
 class BlockerBook:
-    """Open blockers, and the rule that closes them.
-
-    An unblock closes the open blocker it shares the most words with (the oldest on a tie);
-    sharing none, it closes its own author's most recent open blocker. An index from words to
-    open blockers keeps this linear in the number of bullets, whatever the history's length.
-    """
+    """Open blockers, and the rule that closes them (logs.matching: the blocker an unblock
+    shares the most words with, the oldest on a tie; sharing none, its author's latest)."""
 
     def __init__(self, still_open: Iterable[Blocker] = ()) -> None:
-        self._open: dict[int, Blocker] = {}  # by id; ids grow with time, so min id = oldest
-        self._words: dict[int, set[str]] = {}
-        self._by_word: dict[str, set[int]] = {}
-        self._next = 0
-        for blocker in still_open:
-            self.add(blocker)
+        self._index: WordIndex[Blocker] = WordIndex(
+            lambda b: b.bullet.body, lambda b: b.record.user, still_open)
 
     def add(self, blocker: Blocker) -> None:
-        ident = self._next
-        self._next += 1
-        self._open[ident] = blocker
-        self._words[ident] = found = words(blocker.bullet.body)
-        for word in found:
-            self._by_word.setdefault(word, set()).add(ident)
+        self._index.add(blocker)
 
     def close(self, record: Record, bullet: Bullet) -> Blocker | None:
-        # Counted in C: with many blockers open, the posting lists are long.
-        counts = Counter(chain.from_iterable(self._by_word.get(w, ()) for w in words(bullet.body)))
-        if counts:
-            best = max(counts.values())
-            target = min(i for i, c in counts.items() if c == best)
-        else:
-            own = [i for i, b in self._open.items() if b.record.user == record.user]
-            if not own:
-                return None
-            target = max(own)
-        blocker = self._open.pop(target)
-        for word in self._words.pop(target):
-            self._by_word[word].discard(target)
-        blocker.closed_by, blocker.closing = record, bullet
+        blocker = self._index.take(bullet.body, record.user)
+        if blocker is not None:
+            blocker.closed_by, blocker.closing = record, bullet
         return blocker
 
     @property
     def still_open(self) -> list[Blocker]:
-        return [self._open[i] for i in sorted(self._open)]
+        return self._index.items
 
 
 def blockers(records: Sequence[Record], *, in_order: bool = False) -> list[Blocker]:

@@ -92,11 +92,15 @@ def render_rev(ws: Workspace, rev: str) -> dict[str, str]:
 
 def mismatches_in_rev(ws: Workspace, rev: str) -> list[str]:
     """Views in `rev` that differ from (or lack) a fresh render of `rev`'s archive."""
-    expected = render_rev(ws, rev)
+    return mismatches(ws.top, rev, render_rev(ws, rev))
+
+
+def mismatches(top: Path, rev: str, expected: Mapping[str, str]) -> list[str]:
+    """The views of `expected` (a render) that `rev` lacks or holds otherwise."""
     if not expected:
         return []
-    committed: dict[str, str | None] = {rel: blob_at(ws.top, rev, rel) for rel in expected}
-    contents = read_blobs(ws.top, [b for b in committed.values() if b])
+    committed: dict[str, str | None] = {rel: blob_at(top, rev, rel) for rel in expected}
+    contents = read_blobs(top, [b for b in committed.values() if b])
     problems: list[str] = []
     for rel in sorted(expected):
         blob = committed[rel]

@@ -1,0 +1,62 @@
+"""The one matching rule: a bullet takes the open item it shares the most words with.
+
+An `Unblocked:` closes a blocker, a `Supersedes:` or `Reverted:` retires a decision, both by
+this rule: the open item sharing the most words with the bullet (the oldest on a tie); sharing
+none, the bullet's own author's most recent item. An index from words to open items keeps a
+fold linear in the number of bullets, whatever the history's length. Words come from the one
+tokeniser, `base.text.words`.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from itertools import chain
+from typing import Generic, TypeVar
+
+from sessionlog_git.base.text import words
+
+T = TypeVar("T")
+
+
+class WordIndex(Generic[T]):
+    """Open items; `text_of` gives an item's words, `owner_of` its author."""
+
+    def __init__(self, text_of: Callable[[T], str], owner_of: Callable[[T], str],
+                 items: Iterable[T] = (), tokens: Callable[[str], set[str]] = words) -> None:
+        self._text_of, self._owner_of, self._tokens = text_of, owner_of, tokens
+        self._open: dict[int, T] = {}  # ids grow with time: the smallest is the oldest
+        self._words: dict[int, set[str]] = {}
+        self._by_word: dict[str, set[int]] = {}
+        self._next = 0
+        for item in items:
+            self.add(item)
+
+    def add(self, item: T) -> None:
+        ident = self._next
+        self._next += 1
+        self._open[ident] = item
+        self._words[ident] = found = self._tokens(self._text_of(item))
+        for word in found:
+            self._by_word.setdefault(word, set()).add(ident)
+
+    def take(self, text: str, owner: str) -> T | None:
+        """The open item `text` matches (removed from the index), or None."""
+        # Counted in C: with many items open, the posting lists are long.
+        counts = Counter(chain.from_iterable(self._by_word.get(w, ()) for w in self._tokens(text)))
+        if counts:
+            best = max(counts.values())
+            target = min(i for i, c in counts.items() if c == best)
+        else:
+            own = [i for i, item in self._open.items() if self._owner_of(item) == owner]
+            if not own:
+                return None
+            target = max(own)
+        item = self._open.pop(target)
+        for word in self._words.pop(target):
+            self._by_word[word].discard(target)
+        return item
+
+    @property
+    def items(self) -> list[T]:
+        """The open items, oldest first."""
+        return [self._open[i] for i in sorted(self._open)]
