@@ -25,9 +25,7 @@ from sessionlog_git.constants import (
 from sessionlog_git.constants import DEFAULTS as _DEFAULTS
 from sessionlog_git.errors import ConfigError
 
-__all__ = [  # the names on disk are re-exported for the callers that know them from here
-    "CACHE_NAME", "CONFIG_NAME", "DEFAULTS", "STATE_DIR", "Config", "ProjectRoute", "load",
-]
+__all__ = ["DEFAULTS", "Config", "ProjectRoute", "load"]
 
 CACHE_VERSION = configcache.CACHE_VERSION
 DEFAULTS: dict[str, Any] = _DEFAULTS  # typed for the validation below

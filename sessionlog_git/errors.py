@@ -214,9 +214,3 @@ def _say(text: str) -> None:
     except (OSError, ValueError):
         pass
 
-
-def run_guarded(func: Callable[[], int], mode: str = "cli", **kwargs: object) -> int:
-    """`func()` inside `boundary`: its exit code, or the one the boundary chose."""
-    with boundary(mode, **kwargs) as outcome:  # type: ignore[arg-type]
-        outcome.code = func()
-    return outcome.code

@@ -33,6 +33,7 @@ from sessionlog_git.base.clock import now as clock_now
 from sessionlog_git.base.gitconfig import main_folder_name
 from sessionlog_git.base.names import is_safe, slug
 from sessionlog_git.config import Config
+from sessionlog_git.constants import CONFIG_NAME
 from sessionlog_git.logs import continuity
 
 SESSION_KEEP_DAYS = 14
@@ -60,7 +61,7 @@ def _scalar(text: str) -> str | None:
 def _fallback_config(cfg: Config) -> Config:
     """The config's simple keys read without ruamel.yaml, when the parse cache is stale."""
     try:
-        text = (cfg.top / config_mod.CONFIG_NAME).read_text(encoding="utf-8")
+        text = (cfg.top / CONFIG_NAME).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return cfg
     top_level: dict[str, str] = {}

@@ -228,18 +228,6 @@ def remove_hooks(data: dict[str, Any]) -> list[str]:
     return removed
 
 
-def settings_commands(data: dict[str, Any]) -> dict[str, list[str]]:
-    """Our event -> the commands that run it, from a parsed settings file."""
-    found: dict[str, list[str]] = {}
-    for groups in (data.get("hooks") or {}).values():
-        for group in groups if isinstance(groups, list) else []:
-            handlers = group.get("hooks") if isinstance(group, dict) else None
-            for handler in handlers if isinstance(handlers, list) else []:
-                event = our_event(handler)
-                if event:
-                    found.setdefault(event, []).append(str(handler.get("command", "")))
-    return found
-
 
 def interpreter_of(command: str) -> str:
     """The program a hook command runs (its first shell word)."""

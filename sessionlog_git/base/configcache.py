@@ -18,7 +18,7 @@ TYPE_CHECKING = False  # typing costs the hooks an import; mypy reads the block 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["CACHE_NAME", "CACHE_VERSION", "CONFIG_NAME", "STATE_DIR", "cached", "read"]
+__all__ = ["CACHE_VERSION", "cached", "read"]
 
 CACHE_VERSION = 1
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sessionlog_git import gitops
 from sessionlog_git.agents import setup as assistants
 from sessionlog_git.base.plan import Plan
-from sessionlog_git.config import CONFIG_NAME
+from sessionlog_git.constants import CONFIG_NAME
 from sessionlog_git.setup import install
 
 

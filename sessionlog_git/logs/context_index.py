@@ -353,7 +353,7 @@ def _load_seen(ws: Workspace) -> set[str] | None:
 
 
 def _own(ws: Workspace, path: str) -> bool:
-    from sessionlog_git.config import CONFIG_NAME
+    from sessionlog_git.constants import CONFIG_NAME
 
     cfg = ws.config
     ours = (cfg.logs_dir.rstrip("/") + "/", cfg.pending_dir.rstrip("/") + "/", ".sessionlog/")

@@ -283,5 +283,3 @@ def scan_pending(pending_root: str | os.PathLike[str]) -> tuple[list[LogFile], l
     strays: list[Stray] = []
     return walk(pending_root, archive=False, strays=strays), strays
 
-
-PendingLog = LogFile  # what consolidation calls a temp log it found

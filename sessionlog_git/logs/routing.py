@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
 
-from sessionlog_git.config import CONFIG_NAME, Config, ProjectRoute
+from sessionlog_git.config import Config, ProjectRoute
+from sessionlog_git.constants import CONFIG_NAME
 
 _TOKEN = re.compile(r"[A-Za-z0-9_.@+\-/]+")
 _GLOB_CHARS = frozenset("*?[")

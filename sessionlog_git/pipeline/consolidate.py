@@ -18,7 +18,7 @@ from sessionlog_git.base.fsutil import atomic_write_bytes
 from sessionlog_git.constants import STATE_DIR
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import context_index, layout
-from sessionlog_git.logs.layout import PendingLog
+from sessionlog_git.logs.layout import LogFile
 from sessionlog_git.pipeline import framework, journal, ledger
 from sessionlog_git.workspace import Workspace
 
@@ -39,7 +39,7 @@ STEPS = (
 class Taken:
     """A pending log read for archiving: exactly these bytes leave the pending file."""
 
-    log: PendingLog
+    log: LogFile
     data: bytes  # as read from the pending file
     content: bytes  # what is archived: the same, with secrets redacted
     header: list[str]
@@ -97,7 +97,7 @@ def _rel(ws: Workspace, path: Path) -> str:
 MAX_PENDING_BYTES = 8 * 1024 * 1024  # a temp log this large is a mistake, not a session
 
 
-def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
+def _read_pending(ws: Workspace, log: LogFile, result: Result) -> str | None:
     """The text of a temp log, or None (kept pending, reported) when it cannot be archived."""
     from sessionlog_git.base import safeio
 
@@ -136,7 +136,7 @@ def _read_pending(ws: Workspace, log: PendingLog, result: Result) -> str | None:
         return None
 
 
-def _has_our_header(log: PendingLog, result: Result, pending_dir: str) -> bool:
+def _has_our_header(log: LogFile, result: Result, pending_dir: str) -> bool:
     """In a pending folder outside `.sessionlog/` (shared with the user's own files), only a
     file that starts with the header `sessionlog log` writes is a temp log of ours."""
     from sessionlog_git.base import safeio

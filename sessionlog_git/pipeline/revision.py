@@ -10,7 +10,8 @@ import copy
 from pathlib import Path, PurePosixPath
 
 from sessionlog_git import gitops
-from sessionlog_git.config import CONFIG_NAME, DEFAULTS, Config, _build, parse_yaml
+from sessionlog_git.config import Config, _build, parse_yaml
+from sessionlog_git.constants import CONFIG_NAME, DEFAULTS
 from sessionlog_git.errors import EXIT_USAGE, SessionlogError
 from sessionlog_git.pipeline import treeviews
 from sessionlog_git.workspace import Workspace, default_project
