@@ -6,7 +6,7 @@ import sys
 
 from conftest import Repo
 
-HEAVY = ("git", "jinja2", "ruamel")
+HEAVY = ("git", "jinja2", "ruamel", "filelock", "detect_secrets", "re2")
 
 
 def imported(stderr: str) -> set[str]:
