@@ -21,14 +21,13 @@ from typing import Any
 
 from sessionlog_git import gitops
 from sessionlog_git.base.names import slug
-from sessionlog_git.base.text import words as blocker_words
+from sessionlog_git.insight.reports import RECURRING_SIMILARITY, group_blockers
 from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.model import Blocker, Record, blockers
 
 COVERAGE_WINDOW_HOURS = 4  # an entry this long before a commit, by its author, may explain it
 SESSION_GAP_MINUTES = 90  # as in the time report: a longer gap is a break, not work
 FIRST_ENTRY_MINUTES = 30
-RECURRING_SIMILARITY = 0.5
 SHOWN_UNEXPLAINED = 10
 NO_AGENT = "(no assistant named)"
 
@@ -264,22 +263,9 @@ def context_switching(records: Sequence[Record]) -> dict[str, Any]:
 # --- blocker frequency -------------------------------------------------------------------------
 
 
-def _similar(a: str, b: str) -> bool:
-    wa, wb = blocker_words(a), blocker_words(b)
-    if not wa or not wb:
-        return a.strip().lower() == b.strip().lower()
-    return len(wa & wb) / len(wa | wb) >= RECURRING_SIMILARITY
-
-
 def blocker_frequency(found: Sequence[Blocker], entries_by_project: dict[str, int]) -> dict[str, Any]:
     """`found`: the blockers opened in the period, in the order opened."""
-    groups: list[list[Blocker]] = []
-    for b in found:
-        home = next((g for g in groups if any(_similar(b.bullet.body, o.bullet.body) for o in g)), None)
-        if home is None:
-            groups.append([b])
-        else:
-            home.append(b)
+    groups = group_blockers(found)
     per_project = []
     for project in sorted(entries_by_project):
         count = sum(1 for b in found if b.record.project == project)

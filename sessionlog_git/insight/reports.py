@@ -173,8 +173,8 @@ def _similar(a: str, b: str) -> bool:
     return len(wa & wb) / len(wa | wb) >= RECURRING_SIMILARITY
 
 
-def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[dict[str, Any]]:
-    """Groups of similar blocker texts reported more than once (single-link clustering)."""
+def group_blockers(found: Sequence[Blocker]) -> list[list[Blocker]]:
+    """Blockers grouped by similar text (single-link clustering), each group in order."""
     groups: list[list[Blocker]] = []
     for b in found:
         text = b.bullet.body
@@ -183,6 +183,12 @@ def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[di
             groups.append([b])
         else:
             home.append(b)
+    return groups
+
+
+def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[dict[str, Any]]:
+    """Groups of similar blocker texts reported more than once."""
+    groups = group_blockers(found)
     out: list[dict[str, Any]] = []
     for group in groups:
         if len(group) < 2:
