@@ -28,5 +28,5 @@ def context(*, path: str, as_json: bool = False, rebuild_index: bool = False) ->
     if as_json:
         print(json.dumps(answer, indent=2, ensure_ascii=False))
     else:
-        print(render("file_context.md.j2", **answer), end="")
+        print(render("context.md.j2", **answer), end="")
     return 0

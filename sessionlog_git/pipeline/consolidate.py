@@ -504,7 +504,10 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
         gitops.stage(top, to_stage)
         result.staged = to_stage
     _fault("staged")
-    context_index.update(ws, sorted(archives))
+    # The archives of an interrupted run the journal finished count too (the index skips
+    # what it has folded in already).
+    finished = {rel for rel in recovered.files if layout.split_archive_rel(rel, ws.config.logs_dir)}
+    context_index.update(ws, sorted({*archives, *finished}))
     _trim_pending(ws, taken, result)
     _fault("pending-trimmed")
     journal.clear(state_dir)
