@@ -58,8 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--commit-msg", action="store_true",
                    help="also install a prepare-commit-msg hook that pre-fills the message with "
                    "the why from the entries the commit consolidates (when you give no -m)")
-    p.add_argument("--hook-repo", default=None, help=argparse.SUPPRESS)
-    p.add_argument("--hook-rev", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--hook-repo", default=None, metavar="URL|local",
+                   help="with --hooks pre-commit: the hook repository to list (the remote form, "
+                   "for published releases; with --hook-rev); default `local`: a `repo: local` "
+                   "entry running the installed sessionlog (no network)")
+    p.add_argument("--hook-rev", default=None, metavar="REV",
+                   help="the tag or commit of --hook-repo (default: this version's tag)")
 
     p = sub.add_parser("log", help="append an entry to today's temp log")
     p.add_argument("title", help="what happened, in one line")
@@ -191,9 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         args = _parser().parse_args(argv)
     if args.command == "init":
-        from sessionlog_git.setup.install import HOOK_REPO_URL
+        from sessionlog_git.setup.install import LOCAL
 
-        args.hook_repo = args.hook_repo or HOOK_REPO_URL
+        args.hook_repo = args.hook_repo or LOCAL
         args.hook_rev = args.hook_rev or f"v{__version__}"
     name = COMMANDS[args.command]
     if name == "check" and getattr(args, "rev", None):

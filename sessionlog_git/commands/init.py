@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 
 from sessionlog_git import gitops
-from sessionlog_git.setup import install
 
 
 def run(args: argparse.Namespace) -> int:
@@ -12,7 +11,9 @@ def run(args: argparse.Namespace) -> int:
 
     agents = parse_agents(args.agent or "")
     top = gitops.toplevel()
-    plan = install.init(
+    from sessionlog_git.commands import setup_flow
+
+    plan = setup_flow.init(
         top,
         hooks=args.hooks,
         agents=agents,

@@ -11,17 +11,16 @@ from __future__ import annotations
 import argparse
 
 from sessionlog_git import gitops
-from sessionlog_git.agents import setup as assistants
 from sessionlog_git.base.plan import Plan
 from sessionlog_git.config import CONFIG_NAME
-from sessionlog_git.setup import install
 
 
 def run(args: argparse.Namespace) -> int:
     top = gitops.toplevel()
     plan = Plan(args.dry_run)
-    assistants.uninstall(top, plan)
-    install.uninstall_git_hooks(top, plan)
+    from sessionlog_git.commands import setup_flow
+
+    setup_flow.uninstall(top, plan)
     title = "sessionlog uninstall --dry-run (nothing changed):" if args.dry_run else "sessionlog uninstall:"
     print(title)
     for change in plan.changes or ["nothing of sessionlog's was installed here"]:

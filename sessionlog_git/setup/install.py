@@ -16,6 +16,7 @@ from sessionlog_git.errors import SessionlogError
 from sessionlog_git.setup.config import ensure_config, ensure_pending
 from sessionlog_git.setup.framework import (
     HOOK_REPO_URL,
+    LOCAL,
     PRE_COMMIT_CONFIG,
     ensure_pre_commit_config,
     remove_pre_commit_entries,
@@ -29,7 +30,7 @@ from sessionlog_git.setup.githooks import (
 )
 from sessionlog_git.setup.merge import ensure_merge_driver, remove_merge_driver
 
-__all__ = ["HOOK_REPO_URL", "choose_hooks", "init", "uninstall_git_hooks"]
+__all__ = ["HOOK_REPO_URL", "LOCAL", "choose_hooks", "init", "uninstall_git_hooks"]
 
 
 def choose_hooks(top: Path, requested: str | None) -> str:
@@ -44,21 +45,28 @@ def init(
     hooks: str | None,
     agents: list[str],
     dry_run: bool,
-    hook_repo: str = HOOK_REPO_URL,
+    hook_repo: str = LOCAL,
     hook_rev: str = f"v{__version__}",
     commit_msg: bool = False,
 ) -> Plan:
     from sessionlog_git import workspace
 
     plan = Plan(dry_run)
+    from sessionlog_git.constants import STATE_DIR
+
+    fresh = {STATE_DIR} if not (top / STATE_DIR / ".gitignore").is_file() else set()
     ensure_config(top, plan)
     cfg = workspace.at(top).config if not dry_run else None
-    ensure_pending(top, cfg.pending_dir if cfg else DEFAULT_PENDING_DIR, plan)
+    ensure_pending(top, cfg.pending_dir if cfg else DEFAULT_PENDING_DIR, plan, fresh=fresh)
     mode = choose_hooks(top, hooks)
     if mode == "pre-commit":
         ensure_pre_commit_config(top, plan, hook_repo, hook_rev)
-        remove_native_hooks(top, plan)
+        remove_native_hooks(top, plan, hooks=("pre-commit",))
         run_pre_commit_install(top, plan)
+        # The guard at push is a native hook beside the framework (chaining any pre-push
+        # hook already there): the framework's pre-push hook would run every user hook
+        # without `stages:` at push.
+        ensure_native_hooks(top, plan, hooks=("pre-push",))
     elif mode == "native":
         ensure_native_hooks(top, plan)
     else:
@@ -67,14 +75,9 @@ def init(
         # A plain git hook in every mode: the framework's own hooks live in other files.
         ensure_native_hooks(top, plan, hooks=OPTIONAL_HOOK_TYPES)
     ensure_merge_driver(top, plan, cfg.logs_dir if cfg else DEFAULT_LOGS_DIR)
-    for agent in agents:
-        from sessionlog_git.agents import setup as assistants
-
-        assistants.install(
-            top, plan, agent,
-            pending_dir=cfg.pending_dir if cfg else DEFAULT_PENDING_DIR,
-            logs_dir=cfg.logs_dir if cfg else DEFAULT_LOGS_DIR,
-        )
+    # The assistants' side (`agents.setup.install` for each of `agents`) is run by the
+    # command, which may import both sides.
+    del agents
     return plan
 
 
