@@ -88,9 +88,9 @@ def init(top: Path, *, hooks: str | None, agents: list[str], dry_run: bool, hook
     if dry_run:
         return checked
     paths = touched(top)
-    snapshot.begin(top, paths)
+    started = snapshot.begin(top, paths)
     plan = steps(False)
-    snapshot.finish(top, paths)
+    snapshot.finish(top, paths, started)
     return plan
 
 

@@ -56,12 +56,20 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def begin(top: Path, paths: Iterable[Path]) -> None:
-    """Save the bytes of each path init may change, unless an earlier init saved them."""
+def _sha(path: Path) -> str | None:
+    raw = _read(path)
+    return None if raw is None else sha256_hex(raw)
+
+
+def begin(top: Path, paths: Iterable[Path]) -> dict[str, str | None]:
+    """Save the bytes of each path init may change, unless an earlier init saved them;
+    returns each path's checksum now (for `finish`)."""
     data = _load(top)
     changed = False
+    now: dict[str, str | None] = {}
     for path in paths:
         key = _key(top, path)
+        now[key] = _sha(path)
         if key in data:
             continue
         raw = _read(path)
@@ -69,21 +77,29 @@ def begin(top: Path, paths: Iterable[Path]) -> None:
             "before": None if raw is None else base64.b64encode(raw).decode("ascii"),
             "mode": None if raw is None else path.stat().st_mode & 0o7777,
             "after": None,
+            "fresh": True,
         }
         changed = True
     if changed:
         _save(top, data)
+    return now
 
 
-def finish(top: Path, paths: Iterable[Path]) -> None:
-    """Record what init left in each path (its checksum; None when absent)."""
+def finish(top: Path, paths: Iterable[Path], started: dict[str, str | None]) -> None:
+    """Record what init left in each path it changed now (its checksum; None when absent).
+
+    A file this run left alone keeps the earlier record: when a person changed it after the
+    first init, it no longer equals what init left, so uninstall keeps their change.
+    """
     data = _load(top)
     for path in paths:
         key = _key(top, path)
         if key not in data:
             continue
-        raw = _read(path)
-        data[key]["after"] = None if raw is None else sha256_hex(raw)
+        now = _sha(path)
+        if now != started.get(key) or data[key].get("fresh", True):
+            data[key]["after"] = now
+        data[key]["fresh"] = False
     _save(top, data)
 
 
