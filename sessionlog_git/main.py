@@ -29,6 +29,7 @@ COMMANDS = {
     "pr-summary": "pr_summary",
     "search": "search",
     "mcp": "mcp",
+    "status": "status",
 }
 
 
@@ -137,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("doctor", help="check the installation and say how to fix what is missing")
 
+    sub.add_parser("status", help="whether this clone is set up, what is pending, and what the "
+                   "next commit will consolidate")
+
     sub.add_parser("resume", help="where work left off: last entries, open blockers, next steps")
 
     p = sub.add_parser("merge-driver", help="git merge driver for generated views (init registers it)")
@@ -152,6 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rev", default=None, metavar="REV",
                    help="check a commit as committed (read from git objects; for CI on a pull "
                    "request's head) instead of the work tree")
+    p.add_argument("commit", nargs="?", default=None, metavar="REV",
+                   help="the same as --rev REV: `sessionlog check HEAD` checks what HEAD holds")
 
     p = sub.add_parser("pr-summary", help="what a pull request's new session log entries record "
                        "(decisions, rejected alternatives, blockers, next steps), in Markdown")
@@ -180,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if nothing_to_do("."):
             return 0
-    if words[:1] == ["hook"]:
+    if words[:1] == ["hook"] and not {"-h", "--help"} & set(words):
         # The agent hooks' fast path (every prompt): no parser to build; never exits non-zero.
         # (`python -m sessionlog_git hook ...` goes there from __main__, before this module.)
         from sessionlog_git.agents.entry import main as hook_main
@@ -200,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.hook_repo = args.hook_repo or LOCAL
         args.hook_rev = args.hook_rev or f"v{__version__}"
     name = COMMANDS[args.command]
+    if name == "check" and getattr(args, "commit", None):
+        args.rev = args.rev or args.commit
     if name == "check" and getattr(args, "rev", None):
         name = "check_rev"  # a committed revision, from git objects (CI), not the work tree
     module = import_module(f"sessionlog_git.commands.{name}")

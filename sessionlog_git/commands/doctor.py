@@ -83,7 +83,7 @@ def _git_hooks(top: Path, report: Report) -> None:
         path = folder / hook
         rel = os.path.relpath(path, top)
         if not path.is_file():
-            how = "pre-commit install --hook-type " + hook if uses_framework else "sessionlog init"
+            how = "sessionlog init"  # it runs `pre-commit install` where that is needed
             report.bad(f"{rel} is missing: consolidation will not run at `git {hook[4:]}`",
                        f"run `{how}`")
             continue
@@ -101,6 +101,27 @@ def _git_hooks(top: Path, report: Report) -> None:
         else:
             report.bad(f"{rel} is not ours and does not run the pre-commit framework with our "
                        "hooks", "run `sessionlog init` (it keeps your hook and chains it)")
+
+
+def _launcher(top: Path, report: Report) -> None:
+    """This clone's launcher, which the committed (path-free) assistant hooks run."""
+    from sessionlog_git.base import clone
+    from sessionlog_git.setup.install import run_launcher
+
+    path = clone.runner_path(top)
+    if not path or not os.path.isfile(path):
+        report.bad("this clone has no sessionlog launcher (.git/sessionlog/run): the "
+                   "assistants' hooks here find no installation, and nothing says so",
+                   "run `sessionlog init` in this clone")
+        return
+    code, out = run_launcher(path, "--version")
+    if code != 0 or "sessionlog" not in out:
+        report.bad(f".git/sessionlog/run does not run sessionlog (it names "
+                   f"{clone.recorded_python(top)}, exit {code})",
+                   "run `sessionlog init` again from the current installation")
+    else:
+        report.ok(f".git/sessionlog/run runs {out.strip()} "
+                  f"({clone.recorded_python(top)}); the assistants' hooks use it")
 
 
 def _merge_driver(top: Path, logs_dir: str, report: Report) -> None:
@@ -132,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
     _pending_ignored(top, pending_dir, report)
     _git_hooks(top, report)
     _merge_driver(top, logs_dir, report)
+    _launcher(top, report)
     from sessionlog_git.agents import doctor as agents_doctor
 
     _apply(report, agents_doctor.findings(top))

@@ -23,9 +23,17 @@ def pre_commit() -> int:
     ws = workspace.at(_top())
     if consolidate.nothing_to_do(ws):
         return 0
+    from sessionlog_git.pipeline import nothing_staged
+
+    empty = nothing_staged.user_staged_nothing(ws.top)
     result = consolidate.run(ws)
     if not result.idle:
         consolidate.describe(result, dry_run=False, echo=print)
+    if empty and result.staged:
+        import sys
+
+        print(nothing_staged.message(result.staged, ws.config.logs_dir), file=sys.stderr)
+        return 1 if nothing_staged.git_will_refuse(ws.top) else 0
     return 0
 
 

@@ -96,3 +96,12 @@ def uninstall_git_hooks(top: Path, plan: Plan) -> None:
     if remove_pre_commit_entries(top, plan):
         # The framework's own hook scripts would now fail every commit for want of a config.
         run_pre_commit_uninstall(top, plan)
+
+
+def run_launcher(path: str, *args: str) -> tuple[int, str]:
+    """Run this clone's launcher as the assistants' hooks do (for doctor): (exit, stdout)."""
+    import subprocess
+
+    proc = subprocess.run(["sh", path, *args], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60, check=False)
+    return proc.returncode, proc.stdout
