@@ -186,3 +186,15 @@ def test_a_submodules_default_project_name_is_its_folder(tmp_path: Path) -> None
     out = sub.sl("init").stdout
     assert "create .sessionlog.yaml (project: payments-lib)" in out
     assert "project: payments-lib\n" in sub.read(".sessionlog.yaml")
+
+
+def test_doctor_flags_a_machine_path_an_older_init_committed(repo: Repo) -> None:
+    repo.sl("init", "--hooks", "native", "--agent", "claude")
+    settings = json.loads(repo.read(".claude/settings.json"))
+    settings["hooks"]["Stop"][0]["hooks"][0]["command"] = (
+        f"'{__import__('sys').executable}' -m sessionlog_git hook stop")
+    repo.write(".claude/settings.json", json.dumps(settings, indent=2))
+    out = repo.sl("doctor", check=False)
+    assert out.returncode == 1 and "a path of one machine in a committed file" in out.stdout
+    repo.sl("init", "--hooks", "native", "--agent", "claude")
+    assert repo.sl("doctor", check=False).returncode == 0
