@@ -198,3 +198,31 @@ def test_doctor_flags_a_machine_path_an_older_init_committed(repo: Repo) -> None
     assert out.returncode == 1 and "a path of one machine in a committed file" in out.stdout
     repo.sl("init", "--hooks", "native", "--agent", "claude")
     assert repo.sl("doctor", check=False).returncode == 0
+
+
+@pytest.mark.parametrize("mode", ["native", "framework"])
+def test_amend_with_only_session_logs_is_not_refused(repo: Repo, mode: str) -> None:
+    (native if mode == "native" else framework)(repo)
+    repo.append("app.py", "print(1)\n")
+    repo.git("commit", "-q", "-am", "Work")
+    repo.log("2026-11-25T09:00:00+01:00", "Why the work", "Decision: as done")
+    out = repo.git("commit", "--amend", "--no-edit", check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert any(f.startswith("logs/archive/") for f in repo.head_files())
+    assert repo.porcelain() == []
+
+
+def test_hooks_in_a_linked_worktree_find_the_clones_launcher(repo: Repo, tmp_path: Path) -> None:
+    repo.sl("init", "--hooks", "native", "--agent", "claude")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "Set up sessionlog")
+    tree = tmp_path / "feature"
+    repo.git("worktree", "add", "-q", "-b", "feature", str(tree))
+    command = json.loads((tree / ".claude/settings.json").read_text())["hooks"]["SessionStart"][0][
+        "hooks"][0]["command"]
+    proc = subprocess.run(["sh", "-c", command], cwd=tree, capture_output=True, text=True,
+                          input=json.dumps({"session_id": "w", "cwd": str(tree)}),
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, check=False)
+    assert proc.returncode == 0, proc.stderr
+    context = json.loads(proc.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "Today's temp log" in context and "not set up" not in context
