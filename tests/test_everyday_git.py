@@ -126,7 +126,8 @@ def test_status_says_what_is_pending_what_the_next_commit_does_and_if_set_up(rep
 
 def test_doctor_names_each_missing_piece_and_its_fix(repo: Repo) -> None:
     repo.sl("init", "--hooks", "native", "--agent", "claude")
-    assert repo.sl("doctor", check=False).returncode == 0
+    ok = repo.sl("doctor", check=False)
+    assert ok.returncode == 0 and ".claude/settings.json: its hook command runs here" in ok.stdout
     (repo.path / ".git/hooks/pre-push").unlink()
     repo.git("config", "--remove-section", "merge.sessionlog")
     (repo.path / ".git/sessionlog/run").unlink()
@@ -135,7 +136,8 @@ def test_doctor_names_each_missing_piece_and_its_fix(repo: Repo) -> None:
     assert out.returncode == 1
     for problem in (".git/hooks/pre-push is missing", 'no [merge "sessionlog"] driver',
                     ".gitattributes does not send the generated views",
-                    "no sessionlog launcher"):
+                    "no sessionlog launcher",
+                    ".claude/settings.json: its hook command finds no sessionlog here"):
         assert problem in out.stdout, problem
     assert out.stdout.count("fix: run `sessionlog init") >= 4
     repo.sl("init", "--hooks", "native", "--agent", "claude")

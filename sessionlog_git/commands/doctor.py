@@ -124,6 +124,32 @@ def _launcher(top: Path, report: Report) -> None:
                   f"({clone.recorded_python(top)}); the assistants' hooks use it")
 
 
+def _assistant_commands_run(top: Path, report: Report) -> None:
+    """Each installed assistant's committed hook command, run as its CLI runs it."""
+    from sessionlog_git.agents import settings
+    from sessionlog_git.agents.registry import ASSISTANTS
+    from sessionlog_git.setup.install import run_hook_command
+
+    for assistant in ASSISTANTS.values():
+        try:
+            data = settings.read_settings(top / assistant.settings, assistant)
+        except SessionlogError:
+            continue  # reported with its fix by the assistants' checks
+        commands = settings.settings_commands(data or {})
+        first = next((found[0] for found in commands.values() if found), None)
+        if first is None:
+            continue
+        code, out = run_hook_command(top, first)
+        if code == -1:
+            continue  # an older, machine-path command: reported above
+        if code == 0 and "sessionlog" in out:
+            report.ok(f"{assistant.settings}: its hook command runs here ({out.strip()})")
+        else:
+            report.bad(f"{assistant.settings}: its hook command finds no sessionlog here (exit "
+                       f"{code}), so {assistant.title} gets no reminders in this clone",
+                       "run `sessionlog init` in this clone")
+
+
 def _merge_driver(top: Path, logs_dir: str, report: Report) -> None:
     """The merge driver: `.gitattributes` names it for the views, `.git/config` defines it."""
     problems = merge.merge_driver_problems(top, logs_dir)
@@ -157,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
     from sessionlog_git.agents import doctor as agents_doctor
 
     _apply(report, agents_doctor.findings(top))
+    _assistant_commands_run(top, report)
     errors = top / STATE_DIR / HOOK_ERROR_LOG
     if errors.is_file() and errors.stat().st_size:
         report.warn(f"the agent hooks logged errors in {errors.relative_to(top)}",

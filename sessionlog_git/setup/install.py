@@ -105,3 +105,21 @@ def run_launcher(path: str, *args: str) -> tuple[int, str]:
     proc = subprocess.run(["sh", path, *args], capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, timeout=60, check=False)
     return proc.returncode, proc.stdout
+
+
+def run_hook_command(top: Path, command: str) -> tuple[int, str]:
+    """Run a committed hook command's launcher part with `--version`, as the CLI would run the
+    hook (`sh -c`, at the top, a bare PATH): (exit, stdout); (-1, "") for another shape."""
+    import shlex
+    import subprocess
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return -1, ""
+    if words[:2] != ["sh", "-c"] or len(words) < 4 or words[3] != "sessionlog":
+        return -1, ""
+    proc = subprocess.run([*words[:4], "--version"], cwd=top, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60, check=False,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    return proc.returncode, proc.stdout
