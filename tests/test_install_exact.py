@@ -157,3 +157,15 @@ def test_init_validates_everything_before_writing_anything(repo: Repo) -> None:
     assert after == before
     assert sorted(p.name for p in (repo.path / ".git/hooks").iterdir()) == hooks
     assert repo.git("config", "--get-regexp", "^merge\\.", check=False).stdout == ""
+
+
+def test_uninstall_dry_run_lists_each_file_once_and_changes_nothing(repo: Repo) -> None:
+    _realistic(repo)
+    repo.sl("init", "--hooks", "native", "--agent", "all")
+    before = _files(repo)
+    out = repo.sl("uninstall", "--dry-run").stdout
+    lines = [line.strip() for line in out.splitlines()[1:]]
+    assert len(lines) == len(set(lines))
+    assert "would restore .claude/settings.json exactly as it was before init" in lines
+    assert not any(".claude/settings.json" in line and "remove" in line for line in lines)
+    assert _files(repo) == before

@@ -95,8 +95,13 @@ def init(top: Path, *, hooks: str | None, agents: list[str], dry_run: bool, hook
 
 
 def uninstall(top: Path, plan: Plan) -> None:
-    snapshot.restore(top, plan)
+    done = snapshot.restore(top, plan)
+    first = len(plan.changes)
     assistants.uninstall(top, plan)
     install.uninstall_git_hooks(top, plan)
+    if plan.dry_run:
+        # Nothing was restored for real, so the textual removal reports the same files again.
+        plan.changes[first:] = [c for c in plan.changes[first:]
+                                if not any(f" {key} " in f"{c} " for key in done)]
     snapshot.drop(top, plan)
     launcher.remove_runner(top, plan)
