@@ -334,7 +334,10 @@ def test_gemini_aliases_and_unknown_agents_fail_open(native_repo: Repo) -> None:
     repo = native_repo
     out = hook(repo, "before-agent", "gemini", {"prompt": "go"})
     assert "no log entry yet today" in injected(out, "BeforeAgent")
-    assert hook(repo, "session-start", "cursor") == ""
+    proc = repo.run(PYTHON, "-m", "sessionlog_git", "hook", "session-start", "--agent", "cursor",
+                    input="{}", check=False)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert "unknown --agent 'cursor'" in proc.stderr  # seen by whoever runs it by hand
     assert "unknown --agent 'cursor'; known: claude, codex, gemini" in errors(repo)
 
 
