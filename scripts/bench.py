@@ -288,7 +288,11 @@ def bench_agent_hooks(top: Path, repeat: int, history: str) -> list[Row]:
     string from settings.json through `sh -c`, the event JSON on stdin, CLAUDE_PROJECT_DIR set."""
     prompt_cmd = claude_command(top, "UserPromptSubmit")
     start_cmd = claude_command(top, "SessionStart")
-    python = shlex.split(prompt_cmd)[0]
+    # The committed command is path-free: it runs this clone's launcher, which names the
+    # interpreter; the baseline is that interpreter's `-c pass`.
+    from sessionlog_git.base.clone import recorded_python
+
+    python = recorded_python(top) or shlex.split(prompt_cmd)[0]
     bare = f"{shlex.quote(python)} -c pass"
     env = {**ENV, "CLAUDE_PROJECT_DIR": str(top)}
     now = datetime.now(timezone.utc)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import sys
 
-if sys.argv[1:2] == ["hook"]:
+if sys.argv[1:2] == ["hook"] and not {"-h", "--help"} & set(sys.argv):
     # The agent hooks (every prompt): straight to their lean entry point, before main.py's
     # imports (typing, the error classes) and without a parser.
     from sessionlog_git.agents.entry import main as hook_main

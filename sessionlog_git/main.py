@@ -37,8 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--commit-msg", action="store_true",
                    help="also install a prepare-commit-msg hook that pre-fills the message with "
                    "the why from the entries the commit consolidates (when you give no -m)")
-    p.add_argument("--hook-repo", default=None, help=argparse.SUPPRESS)
-    p.add_argument("--hook-rev", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--hook-repo", default=None, metavar="URL|local",
+                   help="with --hooks pre-commit: the hook repository to list (the remote form, "
+                   "for published releases; with --hook-rev); default `local`: a `repo: local` "
+                   "entry running the installed sessionlog (no network)")
+    p.add_argument("--hook-rev", default=None, metavar="REV",
+                   help="the tag or commit of --hook-repo (default: this version's tag)")
 
     p = sub.add_parser("log", help="append an entry to today's temp log")
     p.add_argument("title", help="what happened, in one line")
@@ -112,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("doctor", help="check the installation and say how to fix what is missing")
 
+    sub.add_parser("status", help="whether this clone is set up, what is pending, and what the "
+                   "next commit will consolidate")
+
     sub.add_parser("resume", help="where work left off: last entries, open blockers, next steps")
 
     p = sub.add_parser("merge-driver", help="git merge driver for generated views (init registers it)")
@@ -127,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rev", default=None, metavar="REV",
                    help="check a commit as committed (read from git objects; for CI on a pull "
                    "request's head) instead of the work tree")
+    p.add_argument("commit", nargs="?", default=None, metavar="REV",
+                   help="the same as --rev REV: `sessionlog check HEAD` checks what HEAD holds")
 
     p = sub.add_parser("pr-summary", help="what a pull request's new session log entries record "
                        "(decisions, rejected alternatives, blockers, next steps), in Markdown")
@@ -160,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if nothing_to_do("."):
             return 0
-    if words[:1] == ["hook"]:
+    if words[:1] == ["hook"] and not {"-h", "--help"} & set(words):
         # The agent hooks' fast path (every prompt): no parser to build; never exits non-zero.
         # (`python -m sessionlog_git hook ...` goes there from __main__, before this module.)
         from sessionlog_git.agents.entry import main as hook_main
@@ -237,7 +246,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "check":
         from sessionlog_git.commands.check import check
 
-        return check(fix=args.fix, rev=args.rev)
+        return check(fix=args.fix, rev=args.rev or args.commit)
+    if command == "status":
+        from sessionlog_git.commands.status import status
+
+        return status()
     if command == "pr-summary":
         from sessionlog_git.commands.pr_summary import pr_summary
 

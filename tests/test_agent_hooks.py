@@ -271,8 +271,10 @@ def test_lenient_stdin_never_fails(setup: Repo, stdin: str) -> None:
 
 def test_unknown_event_and_broken_config_exit_0_and_log_the_error(setup: Repo) -> None:
     repo = setup
-    proc = hook(repo, "post-everything")
-    assert proc.stdout == ""
+    proc = repo.run(PYTHON, "-m", "sessionlog_git", "hook", "post-everything", input="{}",
+                    env={"CLAUDE_PROJECT_DIR": str(repo.path)}, check=False)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert "unknown hook event 'post-everything'" in proc.stderr  # seen by whoever runs it
     assert "unknown hook event 'post-everything'" in errors(repo)
     (repo.path / ".sessionlog.yaml").write_text("project: [unclosed\ntimezone: Mars/Base\n")
     text = context(hook(repo, "session-start"), "SessionStart")

@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("logs",),
     ("pipeline",),
     ("agents", "setup", "insight"),
+    ("setup_flow",),  # init and uninstall, both sides (git and assistants) put together
     ("mcp",),  # the MCP server (sessionlog mcp); commands.mcp starts it
     ("commands",),
     ("main",),

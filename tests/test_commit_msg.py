@@ -65,7 +65,7 @@ def test_native_hook_prefills_a_message_the_user_did_not_give(native_repo: Repo,
     assert proc.returncode != 0 and "empty commit message" in proc.stderr.lower()
 
     out = repo.sl("uninstall").stdout
-    assert "remove our native .git/hooks/prepare-commit-msg" in out
+    assert "delete .git/hooks/prepare-commit-msg (init created it)" in out
     assert not (repo.path / ".git/hooks/prepare-commit-msg").exists()
 
 
@@ -100,9 +100,9 @@ def test_a_template_keeps_its_text_on_top(native_repo: Repo, tmp_path: Path) -> 
 def test_through_the_pre_commit_framework(framework_repo: Repo) -> None:
     repo = framework_repo
     config = repo.read(".pre-commit-config.yaml")
-    line = next(ln for ln in config.splitlines() if ln.strip().endswith("id: sessionlog-pre-push"))
+    line = next(ln for ln in config.splitlines() if ln.strip().endswith("id: sessionlog-consolidate"))
     repo.write(".pre-commit-config.yaml",
-               config.replace(line + "\n", line + "\n" + line.replace("pre-push", "commit-msg") + "\n"))
+               config.replace(line + "\n", line + "\n" + line.replace("consolidate", "commit-msg") + "\n"))
     repo.git("add", ".pre-commit-config.yaml")
     repo.run(sys.executable, "-m", "pre_commit", "install", "--hook-type", "prepare-commit-msg")
     log_token_work(repo)

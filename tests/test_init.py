@@ -97,17 +97,18 @@ def test_pre_commit_config_round_trip_keeps_user_content(repo: Repo) -> None:
     out = repo.sl("init", "--hook-repo", "https://example.invalid/sessionlog-git",
                   "--hook-rev", "v0.1.0").stdout  # no --hooks: the config present picks pre-commit
     assert "update .pre-commit-config.yaml" in out
-    assert "run `pre-commit install --hook-type pre-commit --hook-type pre-push`" in out
+    assert "run `pre-commit install --hook-type pre-commit`" in out
     after = repo.read(".pre-commit-config.yaml")
     diff = list(difflib.ndiff(PRE_COMMIT_CONFIG.splitlines(), after.splitlines()))
     removed = [line for line in diff if line.startswith("- ")]
     assert removed == [], "\n".join(diff)
     assert "-   repo: https://example.invalid/sessionlog-git\n    rev: v0.1.0\n" in after
-    assert "    -   id: sessionlog-consolidate\n    -   id: sessionlog-pre-push\n" in after
-    assert "default_install_hook_types: [pre-commit, pre-push]" in after
-    for hook in ("pre-commit", "pre-push"):
-        text = (repo.path / ".git/hooks" / hook).read_text()
-        assert "pre-commit" in text and "sessionlog-git managed hook" not in text
+    assert "    hooks:\n    -   id: sessionlog-consolidate\n" in after
+    # The user's hooks keep running when they did: no pre-push for the framework.
+    assert "default_install_hook_types" not in after and "sessionlog-pre-push" not in after
+    text = (repo.path / ".git/hooks/pre-commit").read_text()
+    assert "pre-commit" in text and "sessionlog-git managed hook" not in text
+    assert "sessionlog-git managed hook" in (repo.path / ".git/hooks/pre-push").read_text()
     again = repo.sl("init").stdout
     assert "unchanged: .pre-commit-config.yaml (our hooks are listed)" in again
     assert repo.read(".pre-commit-config.yaml") == after

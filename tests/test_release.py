@@ -37,8 +37,10 @@ def test_every_rev_in_readme_is_this_version() -> None:
 
 
 def test_init_writes_this_version_as_the_hook_rev(repo: Repo) -> None:
+    """The remote form (a published release); the default is the local entry, no rev."""
     repo.write(".pre-commit-config.yaml", "repos: []\n")
-    repo.sl("init", "--hooks", "pre-commit", check=False)  # pre-commit install may be absent here
+    repo.sl("init", "--hooks", "pre-commit", "--hook-repo",  # pre-commit install may be absent
+            "https://github.com/sessionlog/sessionlog-git", check=False)
     config = repo.read(".pre-commit-config.yaml")
     assert re.search(rf"^\s+rev: v{re.escape(__version__)}$", config, re.M), config
 

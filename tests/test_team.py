@@ -68,10 +68,10 @@ def test_check_exit_codes_for_usage(tmp_path: Path) -> None:
 def test_check_as_a_manual_stage_pre_commit_hook(framework_repo: Repo) -> None:
     repo = framework_repo
     config = repo.read(".pre-commit-config.yaml")
-    assert "    -   id: sessionlog-pre-push\n" in config
+    assert "    -   id: sessionlog-consolidate\n" in config
     repo.write(".pre-commit-config.yaml", config.replace(
-        "    -   id: sessionlog-pre-push\n",
-        "    -   id: sessionlog-pre-push\n    -   id: sessionlog-check\n"))
+        "    -   id: sessionlog-consolidate\n",
+        "    -   id: sessionlog-consolidate\n    -   id: sessionlog-check\n"))
     repo.git("commit", "-q", "-am", "Add the manual check")
     repo.log("2026-11-25T09:00:00+01:00", "Retries", "Decision: exponential backoff")
     repo.git("commit", "-q", "--allow-empty", "-m", "Consolidated")
@@ -117,7 +117,7 @@ def test_uninstall_takes_out_exactly_our_part_of_the_merge_driver(repo: Repo) ->
     repo.write(".gitattributes", "*.png binary\n")
     repo.sl("init")
     out = repo.sl("uninstall").stdout
-    assert "remove our merge=sessionlog lines from .gitattributes; the rest stays" in out
+    assert "restore .gitattributes exactly as it was before init" in out
     assert 'remove [merge "sessionlog"] from .git/config' in out
     assert repo.read(".gitattributes") == "*.png binary\n"
     assert repo.git("config", "--get-regexp", "^merge\\.", check=False).stdout == ""

@@ -6,7 +6,7 @@
 event="$1"
 # A project set up with `sessionlog init --agent claude` runs the same hooks from
 # .claude/settings.json: stay quiet so each reminder comes once.
-if [ -n "$CLAUDE_PROJECT_DIR" ] && grep -q 'sessionlog_git hook' "$CLAUDE_PROJECT_DIR/.claude/settings.json" 2>/dev/null; then
+if [ -n "$CLAUDE_PROJECT_DIR" ] && grep -q -e 'sessionlog_git hook' -e 'sessionlog hook' "$CLAUDE_PROJECT_DIR/.claude/settings.json" 2>/dev/null; then
     cat >/dev/null
     exit 0
 fi

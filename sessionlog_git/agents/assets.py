@@ -7,11 +7,11 @@ functions, never at import.
 """
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from sessionlog_git import __version__
 from sessionlog_git.agents.registry import ASSISTANTS
+from sessionlog_git.base.clone import LAUNCH_SCRIPT
 from sessionlog_git.constants import DEFAULTS
 from sessionlog_git.errors import SessionlogError
 
@@ -27,7 +27,7 @@ def template_context(
         "agent": agent,
         "agent_label": assistant.label,
         "agent_title": assistant.title,
-        "python": sys.executable,  # what a generated plugin runs (OpenCode's)
+        "launch": LAUNCH_SCRIPT,  # what a generated plugin runs (OpenCode's): the neutral launcher
     }
 
 

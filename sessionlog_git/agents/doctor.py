@@ -115,6 +115,10 @@ def check_hooks(top: Path, assistant: Assistant) -> list[Finding]:
         if os.path.isabs(program) and not os.access(program, os.X_OK):
             out.append(("bad", f"{assistant.settings}: the {native} hook runs {program}, which is "
                         "gone", fix + " again from the current installation"))
+        elif os.path.isabs(program):
+            out.append(("bad", f"{assistant.settings}: the {native} hook runs {program}, a path "
+                        "of one machine in a committed file: a teammate's hook fails there",
+                        fix + " (it writes a neutral command), then commit the file"))
         else:
             out.append(("ok", f"{assistant.settings}: {native} hook ({program})", ""))
     return out

@@ -100,4 +100,15 @@ def main(words: list[str]) -> int:
     agent = next((w.split("=", 1)[1] for w in rest if w.startswith("--agent=")), "")
     if "--agent" in rest and rest.index("--agent") + 1 < len(rest):
         agent = rest[rest.index("--agent") + 1]
-    return run(words[1] if len(words) > 1 else "", agent or registry.DEFAULT)
+    event = words[1] if len(words) > 1 else ""
+    if registry.our_event(event) not in registry.EVENTS or registry.get(agent or "") is None:
+        # Said where a person running it sees it; still exit 0 (a hook never fails the CLI).
+        import sys
+
+        what = (f"unknown hook event {event!r}" if registry.our_event(event) not in registry.EVENTS
+                else f"unknown --agent {agent!r}")
+        sys.stderr.write(
+            f"sessionlog hook: {what}. Known events: {', '.join(registry.EVENTS)}; assistants: "
+            f"{', '.join(registry.ASSISTANTS)}. Fix: `sessionlog init --agent NAME` rewrites "
+            "the assistant's hooks; `sessionlog hook --help` shows the usage.\n")
+    return run(event, agent or registry.DEFAULT)

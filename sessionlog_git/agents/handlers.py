@@ -231,6 +231,10 @@ def start_text(ctx: Context, source: str = "startup") -> str:
         lines.append(continuity.logged_since(ctx.cfg, ctx.user, since, records))
     left = continuity.left_off(ctx.cfg, ctx.user, records)
     lines.append(left or texts.NO_HISTORY)
+    from sessionlog_git.base import clone
+
+    if not clone.is_set_up(ctx.top):
+        lines.insert(0, clone.NOT_SET_UP)  # a fresh clone: no git hooks, no merge driver yet
     return texts.clipped_context(lines)
 
 

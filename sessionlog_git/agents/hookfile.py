@@ -62,7 +62,7 @@ def wanted(assistant: Assistant) -> dict[str, list[dict[str, Any]]]:
     if assistant.handler is None:
         return settings.hooks_config(assistant)
     return {
-        native: [flat_handler(assistant, settings.python_command(event, agent=assistant.name), timeout)]
+        native: [flat_handler(assistant, settings.hook_command(event, agent=assistant.name), timeout)]
         for event, native, timeout in assistant.hooked()
     }
 
@@ -200,26 +200,17 @@ def restored(top: Path, rel: str, data: dict[str, Any], assistant: Assistant) ->
 # --------------------------------------------------------------------------- a plugin file
 
 
-PLUGIN_PYTHON = "const PYTHON = "  # the line of the generated plugin naming the interpreter
+PLUGIN_LAUNCH = "const LAUNCH = "  # the generated plugin's line holding the neutral launcher
 
 
 def check_plugin(top: Path, rel: str, fix: str) -> tuple[str, str, str]:
-    """doctor's finding for a generated plugin (OpenCode's): there, calling `sessionlog hook`
-    with an interpreter that still exists."""
-    import os
-
+    """doctor's finding for a generated plugin (OpenCode's): there, running `sessionlog hook`
+    through the clone's launcher (which doctor checks, and runs, on its own line)."""
     try:
         text = (top / rel).read_text(encoding="utf-8")
     except FileNotFoundError:
         return ("bad", f"{rel} is missing (no context at session start, no reminders)", fix)
-    line = next((x for x in text.splitlines() if x.startswith(PLUGIN_PYTHON)), "")
-    try:
-        python = json.loads(line[len(PLUGIN_PYTHON):].rstrip().rstrip(";")) if line else ""
-    except ValueError:
-        python = ""
-    if not python or "sessionlog_git" not in text:
+    if PLUGIN_LAUNCH not in text or '"hook"' not in text:
         return ("bad", f"{rel} does not run `sessionlog hook` (changed since init wrote it?)",
                 "delete it and " + fix)
-    if not (os.path.isabs(python) and os.access(python, os.X_OK)):
-        return ("bad", f"{rel} runs {python}, which is gone", fix + " again from the current installation")
-    return ("ok", f"{rel} ({python})", "")
+    return ("ok", f"{rel} (runs sessionlog through this clone's launcher)", "")

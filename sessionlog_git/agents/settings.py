@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,13 +47,12 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
-def python_command(event: str, python: str | None = None, agent: str = "claude") -> str:
-    """The settings.json command: the interpreter by absolute path (hooks get a bare PATH).
+def hook_command(event: str, agent: str = "claude") -> str:
+    """The command committed into the hooks file: neutral, no path of this machine (the
+    clone's launcher, written by init, finds the installation; see `base.clone`)."""
+    from sessionlog_git.base.clone import hook_command as neutral
 
-    Claude Code's commands carry no `--agent` (the default), so earlier installs stay equal.
-    """
-    flag = "" if agent == "claude" else f" --agent {agent}"
-    return f"{_quote(python or sys.executable)} -m sessionlog_git hook {event}{flag}"
+    return neutral(event, agent)
 
 
 def hooks_config(assistant: Assistant, command: Callable[[str], str] | None = None
@@ -62,7 +60,7 @@ def hooks_config(assistant: Assistant, command: Callable[[str], str] | None = No
     """`{"<Event>": [{"hooks": [{"type": "command", ...}]}]}`, the settings-file shape, for
     each event the assistant's row hooks; `command` (ours -> command) defaults to ours."""
     def ours(event: str) -> str:
-        return python_command(event, agent=assistant.name)
+        return hook_command(event, agent=assistant.name)
 
     run = command or ours
     return {
@@ -227,6 +225,19 @@ def remove_hooks(data: dict[str, Any]) -> list[str]:
         del data["hooks"]
     return removed
 
+
+
+def settings_commands(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Our event -> the commands that run it, from a parsed settings file."""
+    found: dict[str, list[str]] = {}
+    for groups in (data.get("hooks") or {}).values():
+        for group in groups if isinstance(groups, list) else []:
+            handlers = group.get("hooks") if isinstance(group, dict) else None
+            for handler in handlers if isinstance(handlers, list) else []:
+                event = our_event(handler)
+                if event:
+                    found.setdefault(event, []).append(str(handler.get("command", "")))
+    return found
 
 
 def interpreter_of(command: str) -> str:

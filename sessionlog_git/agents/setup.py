@@ -9,7 +9,6 @@ removes exactly that and keeps whatever a person wrote or changed.
 from __future__ import annotations
 
 import contextlib
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,7 +62,7 @@ def install_hooks(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> No
         if not existed:
             mine.created.append(assistant.settings)
         plan.did(f"{'update' if existed else 'create'} {assistant.settings}: sessionlog hooks "
-                 f"({', '.join(changed)}), run by {sys.executable}")
+                 f"({', '.join(changed)}), run through this clone's launcher")
     else:
         plan.same(f"{assistant.settings} (sessionlog hooks present)")
 

@@ -82,7 +82,7 @@ def _git_hooks(top: Path, report: Report) -> None:
         path = folder / hook
         rel = os.path.relpath(path, top)
         if not path.is_file():
-            how = "pre-commit install --hook-type " + hook if uses_framework else "sessionlog init"
+            how = "sessionlog init"  # it runs `pre-commit install` where that is needed
             report.bad(f"{rel} is missing: consolidation will not run at `git {hook[4:]}`",
                        f"run `{how}`")
             continue
@@ -100,6 +100,55 @@ def _git_hooks(top: Path, report: Report) -> None:
         else:
             report.bad(f"{rel} is not ours and does not run the pre-commit framework with our "
                        "hooks", "run `sessionlog init` (it keeps your hook and chains it)")
+
+
+def _launcher(top: Path, report: Report) -> None:
+    """This clone's launcher, which the committed (path-free) assistant hooks run."""
+    from sessionlog_git.base import clone
+    from sessionlog_git.setup.install import run_launcher
+
+    path = clone.runner_path(top)
+    if not path or not os.path.isfile(path):
+        report.bad("this clone has no sessionlog launcher (.git/sessionlog/run): the "
+                   "assistants' hooks here find no installation, and nothing says so",
+                   "run `sessionlog init` in this clone")
+        return
+    code, out = run_launcher(path, "--version")
+    if code != 0 or "sessionlog" not in out:
+        report.bad(f".git/sessionlog/run does not run sessionlog (it names "
+                   f"{clone.recorded_python(top)}, exit {code})",
+                   "run `sessionlog init` again from the current installation")
+    else:
+        report.ok(f".git/sessionlog/run runs {out.strip()} "
+                  f"({clone.recorded_python(top)}); the assistants' hooks use it")
+
+
+def _assistant_commands_run(top: Path, report: Report) -> None:
+    """Each installed assistant's committed hook command, run as its CLI runs it."""
+    from sessionlog_git.agents import settings
+    from sessionlog_git.agents.registry import ASSISTANTS
+    from sessionlog_git.setup.install import run_hook_command
+
+    for assistant in ASSISTANTS.values():
+        if not assistant.settings or assistant.handler is not None:
+            continue  # a plugin (OpenCode) or a flat hooks file: the assistants' checks cover it
+        try:
+            data = settings.read_settings(top / assistant.settings, assistant)
+        except SessionlogError:
+            continue  # reported with its fix by the assistants' checks
+        commands = settings.settings_commands(data or {})
+        first = next((found[0] for found in commands.values() if found), None)
+        if first is None:
+            continue
+        code, out = run_hook_command(top, first)
+        if code == -1:
+            continue  # an older, machine-path command: reported above
+        if code == 0 and "sessionlog" in out:
+            report.ok(f"{assistant.settings}: its hook command runs here ({out.strip()})")
+        else:
+            report.bad(f"{assistant.settings}: its hook command finds no sessionlog here (exit "
+                       f"{code}), so {assistant.title} gets no reminders in this clone",
+                       "run `sessionlog init` in this clone")
 
 
 def _merge_driver(top: Path, logs_dir: str, report: Report) -> None:
@@ -131,9 +180,11 @@ def doctor() -> int:
     _pending_ignored(top, pending_dir, report)
     _git_hooks(top, report)
     _merge_driver(top, logs_dir, report)
+    _launcher(top, report)
     from sessionlog_git.agents import doctor as agents_doctor
 
     _apply(report, agents_doctor.findings(top))
+    _assistant_commands_run(top, report)
     errors = top / STATE_DIR / HOOK_ERROR_LOG
     if errors.is_file() and errors.stat().st_size:
         report.warn(f"the agent hooks logged errors in {errors.relative_to(top)}",

@@ -22,9 +22,18 @@ def pre_commit() -> int:
 
     ws = workspace.at(_top())
     if not consolidate.nothing_to_do(ws):
+        from sessionlog_git.pipeline import nothing_staged
+
+        empty = nothing_staged.user_staged_nothing(ws.top)
         result = consolidate.run(ws)
         if not result.idle:
             consolidate.describe(result, dry_run=False, echo=print)
+        if empty and result.staged:
+            import sys
+
+            print(nothing_staged.message(result.staged, ws.config.logs_dir), file=sys.stderr)
+            if nothing_staged.git_will_refuse(ws.top):
+                return 1
     octopus.settle(ws, echo=print)  # only in an octopus merge (two or more MERGE_HEADs)
     return 0
 

@@ -1,8 +1,7 @@
-"""`sessionlog init`: set a repository up for session logs."""
+"""`sessionlog init`: set a repository up for session logs (both sides: see `setup_flow`)."""
 from __future__ import annotations
 
 from sessionlog_git import __version__, gitops
-from sessionlog_git.setup import install
 
 
 def init(
@@ -14,37 +13,28 @@ def init(
     hook_repo: str | None = None,
     hook_rev: str | None = None,
 ) -> int:
+    from sessionlog_git import setup_flow
     from sessionlog_git.agents.setup import parse_agents
+    from sessionlog_git.setup.install import LOCAL
 
     agents = parse_agents(agent or "")
     top = gitops.toplevel()
-    # The git side (setup), then each assistant's files (agents): siblings that never call
-    # each other, put together here.
-    plan = install.init(
+    plan = setup_flow.init(
         top,
         hooks=hooks,
+        agents=agents,
         dry_run=dry_run,
-        hook_repo=hook_repo or install.HOOK_REPO_URL,
+        hook_repo=hook_repo or LOCAL,
         hook_rev=hook_rev or f"v{__version__}",
         commit_msg=commit_msg,
     )
-    from sessionlog_git import workspace
-    from sessionlog_git.agents import setup as assistants
-    from sessionlog_git.constants import DEFAULT_LOGS_DIR, DEFAULT_PENDING_DIR
-
-    cfg = workspace.at(top).config if not dry_run else None
-    for agent in agents:
-        assistants.install(
-            top, plan, agent,
-            pending_dir=cfg.pending_dir if cfg else DEFAULT_PENDING_DIR,
-            logs_dir=cfg.logs_dir if cfg else DEFAULT_LOGS_DIR,
-        )
-    if cfg is not None:
+    if not dry_run:
         # Resolve (and cache) the contributor name now, so the agent hooks, which never run
         # gh, read the same name from .sessionlog/identity.json as `sessionlog log` uses.
+        from sessionlog_git import workspace
         from sessionlog_git.base import identity
 
-        identity.resolve_user(top, cfg.user)
+        identity.resolve_user(top, workspace.at(top).config.user)
     title = "sessionlog init --dry-run (nothing written):" if dry_run else "sessionlog init:"
     print(title)
     for change in plan.changes:

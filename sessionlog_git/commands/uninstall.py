@@ -9,17 +9,16 @@ and any pending entries stay: they are the user's data.
 from __future__ import annotations
 
 from sessionlog_git import gitops
-from sessionlog_git.agents import setup as assistants
 from sessionlog_git.base.plan import Plan
 from sessionlog_git.constants import CONFIG_NAME
-from sessionlog_git.setup import install
 
 
 def uninstall(*, dry_run: bool = False) -> int:
     top = gitops.toplevel()
     plan = Plan(dry_run)
-    assistants.uninstall(top, plan)
-    install.uninstall_git_hooks(top, plan)
+    from sessionlog_git import setup_flow
+
+    setup_flow.uninstall(top, plan)
     title = "sessionlog uninstall --dry-run (nothing changed):" if dry_run else "sessionlog uninstall:"
     print(title)
     for change in plan.changes or ["nothing of sessionlog's was installed here"]:

@@ -160,6 +160,8 @@ def added_archive_files(ws: Workspace, sha: str) -> list[str]:
     """The archive files `sha` added (against its first parent), sorted."""
     parents = gitops.run("rev-list", "--parents", "-n", "1", sha, cwd=ws.top).split()[1:]
     prefix = layout.archive_prefix(ws.config.logs_dir)
+    if not parents and sha in shallow_grafts(ws):
+        return []  # a shallow clone's boundary: its parents are missing, not absent
     if parents:
         out = gitops.run(
             "diff", "--name-only", "--no-renames", "--diff-filter=A", parents[0], sha, "--", prefix,
@@ -171,6 +173,15 @@ def added_archive_files(ws: Workspace, sha: str) -> list[str]:
             "--", prefix, cwd=ws.top,
         )
     return sorted(p for p in out.splitlines() if archive_match(PurePosixPath(p).name))
+
+
+def shallow_grafts(ws: Workspace) -> set[str]:
+    """The commits whose parents a shallow clone lacks (`.git/shallow`); empty when complete."""
+    try:
+        text = gitops.git_path(ws.top, "shallow").read_text(encoding="utf-8")
+    except OSError:
+        return set()
+    return {line.strip() for line in text.splitlines() if line.strip()}
 
 
 def records_of(ws: Workspace, rels: list[str], rev: str | None) -> list[Record]:
@@ -351,6 +362,8 @@ def explain(ws: Workspace, spec: str, cwd: Path | None = None) -> dict[str, Any]
             "subject": commit.subject,
         },
         "match": match,
+        "shallow": bool(shallow_grafts(ws)),
+        "graft": commit.sha in shallow_grafts(ws),
         "author_names": sorted(names),
         "window_hours": int(NEAREST_WINDOW.total_seconds() // 3600),
         "entries": entries,

@@ -389,8 +389,10 @@ def _recover(ws: Workspace, written: dict[str, str], result: Result) -> list[str
     again: list[str] = []
     for rel in sorted(written):
         code = codes.get(rel)
-        if code is None:
+        if code is None and rel not in stashed:
             written.pop(rel)  # committed: nothing left to do for it
+        elif code is None:
+            continue  # set aside by the framework and not ours: keep it in mind
         elif code[1] == " ":
             continue  # staged and waiting for a commit
         elif rel in stashed:
@@ -443,6 +445,10 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     recovered = journal.recover(top, state_dir, act=not dry_run)
     written.update({rel: h for rel, h in recovered.files.items()
                     if ledger.is_ours(top, rel, recovered.files)})
+    if stage and not dry_run and framework.active():
+        from sessionlog_git.pipeline.stashed_output import take_back
+
+        result.staged += take_back(top, written)  # ours, set aside by the framework
     taken = _take(ws, result)
     _fault("read")
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
@@ -502,7 +508,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
         from sessionlog_git import gitops
 
         gitops.stage(top, to_stage)
-        result.staged = to_stage
+        result.staged = sorted(set(result.staged) | set(to_stage))
     _fault("staged")
     # The archives of an interrupted run the journal finished count too (the index skips
     # what it has folded in already).

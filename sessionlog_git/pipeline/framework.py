@@ -22,21 +22,27 @@ def store_dir() -> Path:
     return Path(os.path.realpath(home))
 
 
-def stashed_paths() -> set[str]:
-    """Paths in the patch the framework stashed for this run (the hook's parent process)."""
+def patch_file() -> Path | None:
+    """The patch the framework stashed for this run (the hook's parent process), if any."""
     if not active():
-        return set()
+        return None
     try:
         candidates = sorted(
             store_dir().glob(f"patch*-{os.getppid()}"), key=lambda p: p.stat().st_mtime
         )
     except OSError:
-        return set()
-    if not candidates:
+        return None
+    return candidates[-1] if candidates else None
+
+
+def stashed_paths() -> set[str]:
+    """Paths in the patch the framework stashed for this run (the hook's parent process)."""
+    patch = patch_file()
+    if patch is None:
         return set()
     found: set[str] = set()
     try:
-        text = candidates[-1].read_bytes().decode("utf-8", "replace")
+        text = patch.read_bytes().decode("utf-8", "replace")
     except OSError:
         return set()
     for line in text.splitlines():

@@ -43,12 +43,13 @@ def ensure_config(top: Path, plan: Plan) -> None:
     plan.did(f"add `project: {project}` to {CONFIG_NAME}")
 
 
-def ensure_pending(top: Path, pending_dir: str, plan: Plan) -> None:
+def ensure_pending(top: Path, pending_dir: str, plan: Plan, fresh: set[str] | None = None) -> None:
+    """`fresh`: folders this init created already (reading the config caches its parse)."""
     from sessionlog_git.base.fsutil import ensure_state_dir
 
     for rel in dict.fromkeys((STATE_DIR, pending_dir)):
         folder = top / rel
-        if (folder / ".gitignore").is_file():
+        if (folder / ".gitignore").is_file() and rel not in (fresh or set()):
             plan.same(f"{rel}/ (ignored by git)")
             continue
         if not plan.dry_run:

@@ -16,6 +16,7 @@ from sessionlog_git.errors import SessionlogError
 from sessionlog_git.setup.config import ensure_config, ensure_pending
 from sessionlog_git.setup.framework import (
     HOOK_REPO_URL,
+    LOCAL,
     PRE_COMMIT_CONFIG,
     ensure_pre_commit_config,
     remove_pre_commit_entries,
@@ -29,7 +30,7 @@ from sessionlog_git.setup.githooks import (
 )
 from sessionlog_git.setup.merge import ensure_merge_driver, remove_merge_driver
 
-__all__ = ["HOOK_REPO_URL", "choose_hooks", "init", "uninstall_git_hooks"]
+__all__ = ["HOOK_REPO_URL", "LOCAL", "choose_hooks", "init", "uninstall_git_hooks"]
 
 
 def choose_hooks(top: Path, requested: str | None) -> str:
@@ -43,21 +44,28 @@ def init(
     *,
     hooks: str | None,
     dry_run: bool,
-    hook_repo: str = HOOK_REPO_URL,
+    hook_repo: str = LOCAL,
     hook_rev: str = f"v{__version__}",
     commit_msg: bool = False,
 ) -> Plan:
     from sessionlog_git import workspace
 
     plan = Plan(dry_run)
+    from sessionlog_git.constants import STATE_DIR
+
+    fresh = {STATE_DIR} if not (top / STATE_DIR / ".gitignore").is_file() else set()
     ensure_config(top, plan)
     cfg = workspace.at(top).config if not dry_run else None
-    ensure_pending(top, cfg.pending_dir if cfg else DEFAULT_PENDING_DIR, plan)
+    ensure_pending(top, cfg.pending_dir if cfg else DEFAULT_PENDING_DIR, plan, fresh=fresh)
     mode = choose_hooks(top, hooks)
     if mode == "pre-commit":
         ensure_pre_commit_config(top, plan, hook_repo, hook_rev)
-        remove_native_hooks(top, plan)
+        remove_native_hooks(top, plan, hooks=("pre-commit",))
         run_pre_commit_install(top, plan)
+        # The guard at push is a native hook beside the framework (chaining any pre-push
+        # hook already there): the framework's pre-push hook would run every user hook
+        # without `stages:` at push.
+        ensure_native_hooks(top, plan, hooks=("pre-push",))
     elif mode == "native":
         ensure_native_hooks(top, plan)
     else:
@@ -84,3 +92,30 @@ def uninstall_git_hooks(top: Path, plan: Plan) -> None:
     if remove_pre_commit_entries(top, plan):
         # The framework's own hook scripts would now fail every commit for want of a config.
         run_pre_commit_uninstall(top, plan)
+
+
+def run_launcher(path: str, *args: str) -> tuple[int, str]:
+    """Run this clone's launcher as the assistants' hooks do (for doctor): (exit, stdout)."""
+    import subprocess
+
+    proc = subprocess.run(["sh", path, *args], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60, check=False)
+    return proc.returncode, proc.stdout
+
+
+def run_hook_command(top: Path, command: str) -> tuple[int, str]:
+    """Run a committed hook command's launcher part with `--version`, as the CLI would run the
+    hook (`sh -c`, at the top, a bare PATH): (exit, stdout); (-1, "") for another shape."""
+    import shlex
+    import subprocess
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return -1, ""
+    if words[:2] != ["sh", "-c"] or len(words) < 4 or words[3] != "sessionlog":
+        return -1, ""
+    proc = subprocess.run([*words[:4], "--version"], cwd=top, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60, check=False,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    return proc.returncode, proc.stdout

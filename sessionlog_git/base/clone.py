@@ -1,0 +1,124 @@
+"""This clone's own record of its sessionlog installation, kept in the git directory.
+
+Committed files (the assistants' hooks files above all) must not hold the path of the
+machine that wrote them: a teammate's clone has its own installation somewhere else. So the
+committed hook command is neutral (`hook_command`): a short `sh -c` that runs this clone's
+launcher, `<git common dir>/sessionlog/run`, which `sessionlog init` writes with the
+interpreter that ran it; without one (a clone where init has not run yet) it falls back to
+`sessionlog` on PATH, and without that it reads its input and exits 0, silently. The
+launcher lives in the git directory because that is never versioned, is shared by the
+clone's linked worktrees, and is left alone by `git clean -fdx` and `git stash --all`.
+
+Stdlib-safe and lean (only `os`): the per-prompt hook asks `is_set_up`.
+"""
+from __future__ import annotations
+
+import os
+
+RECORD_DIR = "sessionlog"  # in the common git directory
+RUNNER = "run"  # the launcher init writes there
+
+NOT_SET_UP = (
+    "sessionlog is not set up in this clone: `git commit` will NOT consolidate the session "
+    "log here, and merges of the logs' views are not re-rendered. Ask the user to run "
+    "`sessionlog init` once in this clone (it changes no committed file)."
+)
+
+# The committed hook command, for `sh -c`: $0 is `sessionlog`, the rest its arguments.
+_LAUNCH = (
+    'r=.git/sessionlog/run; [ -f "$r" ] || r="$(git rev-parse --git-common-dir 2>/dev/null)'
+    '/sessionlog/run"; [ -f "$r" ] && exec sh "$r" "$@"; '
+    'command -v sessionlog >/dev/null 2>&1 && exec sessionlog "$@"; cat >/dev/null; exit 0'
+)
+
+
+LAUNCH_SCRIPT = _LAUNCH  # the script alone, for a caller that runs `sh -c` itself (a plugin)
+
+
+def launch_command(*words: str) -> str:
+    """`sh -c '<find this clone's sessionlog>' sessionlog WORDS...`: no path of this machine."""
+    return f"sh -c '{_LAUNCH}' sessionlog " + " ".join(words)
+
+
+def hook_command(event: str, agent: str = "claude") -> str:
+    """The command committed into an assistant's hooks file.
+
+    Claude Code's commands carry no `--agent` (the default).
+    """
+    return launch_command("hook", event, *(() if agent == "claude" else ("--agent", agent)))
+
+
+def git_dir(top: str | os.PathLike[str]) -> str | None:
+    """The work tree's git directory (`.git`, or where a `.git` file points), without git."""
+    dot = os.path.join(top, ".git")
+    if os.path.isdir(dot):
+        return dot
+    try:
+        with open(dot, encoding="utf-8") as handle:
+            first = handle.readline().strip()
+    except OSError:
+        return None
+    if not first.startswith("gitdir:"):
+        return None
+    path = first[len("gitdir:"):].strip()
+    return os.path.normpath(os.path.join(top, path))
+
+
+def common_dir(top: str | os.PathLike[str]) -> str | None:
+    """The git directory shared by all of the clone's worktrees (as `--git-common-dir`)."""
+    here = git_dir(top)
+    if here is None:
+        return None
+    try:
+        with open(os.path.join(here, "commondir"), encoding="utf-8") as handle:
+            rel = handle.readline().strip()
+    except OSError:
+        return here
+    return os.path.normpath(os.path.join(here, rel))
+
+
+def runner_path(top: str | os.PathLike[str]) -> str | None:
+    common = common_dir(top)
+    return os.path.join(common, RECORD_DIR, RUNNER) if common else None
+
+
+def is_set_up(top: str | os.PathLike[str]) -> bool:
+    """Whether `sessionlog init` has run in this clone (its launcher is there)."""
+    path = runner_path(top)
+    return bool(path) and os.path.isfile(str(path))
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def runner_text(python: str) -> str:
+    """The launcher: this clone's interpreter, else `sessionlog` on PATH, else silence."""
+    return (
+        "#!/bin/sh\n"
+        "# sessionlog-git: this clone's installation, written by `sessionlog init` (never\n"
+        "# versioned). The committed assistant hooks run it; run init again after moving it.\n"
+        f"python={_quote(python)}\n"
+        'if [ -x "$python" ]; then exec "$python" -m sessionlog_git "$@"; fi\n'
+        'if command -v sessionlog >/dev/null 2>&1; then exec sessionlog "$@"; fi\n'
+        "cat >/dev/null\n"
+        "exit 0\n"
+    )
+
+
+def recorded_python(top: str | os.PathLike[str]) -> str | None:
+    """The interpreter the launcher names (None without a launcher)."""
+    path = runner_path(top)
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("python="):
+                    import shlex
+
+                    words = shlex.split(line[len("python="):])
+                    return words[0] if words else None
+    except OSError:
+        return None
+    return None

@@ -1,0 +1,45 @@
+"""This clone's launcher, `<git common dir>/sessionlog/run` (see `base.clone`): written by
+init with the interpreter that runs it, so the committed, path-free hook commands find this
+clone's installation; taken out by uninstall."""
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+from sessionlog_git.base import clone
+from sessionlog_git.base.plan import Plan
+
+
+def runner(top: Path) -> Path:
+    from sessionlog_git.gitops import run
+
+    common = Path(run("rev-parse", "--git-common-dir", cwd=top).strip())
+    return (top / common if not common.is_absolute() else common) / clone.RECORD_DIR / clone.RUNNER
+
+
+def ensure_runner(top: Path, plan: Plan, python: str | None = None) -> None:
+    path = runner(top)
+    text = clone.runner_text(python or sys.executable)
+    try:
+        current = path.read_text(encoding="utf-8")
+    except OSError:
+        current = None
+    shown = f".git/{clone.RECORD_DIR}/{clone.RUNNER}"
+    if current == text:
+        plan.same(f"{shown} (this clone's sessionlog: {python or sys.executable})")
+        return
+    plan.write(path, text, mode=0o755)
+    plan.did(f"{'write' if current is None else 'update'} {shown}: the assistants' hooks in this "
+             f"clone run {python or sys.executable} (not versioned; every clone runs init once)")
+
+
+def remove_runner(top: Path, plan: Plan) -> None:
+    path = runner(top)
+    if not path.exists():
+        return
+    if not plan.dry_run:
+        path.unlink()
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()
+    plan.did(f"delete .git/{clone.RECORD_DIR}/{clone.RUNNER} (this clone's launcher)")
