@@ -111,9 +111,9 @@ def test_init_sets_up_codex_and_gemini_keeping_user_content(user_repo: Repo) -> 
     repo = user_repo
     out = repo.sl("init", "--hooks", "native", "--agent", "codex,gemini").stdout
     assert "update .codex/hooks.json: sessionlog hooks (SessionStart, UserPromptSubmit, Stop, " \
-           "SessionEnd)" in out
+           "SessionEnd, PreToolUse)" in out
     assert "update .gemini/settings.json: sessionlog hooks (SessionStart, BeforeAgent, " \
-           "AfterAgent, SessionEnd)" in out
+           "AfterAgent, SessionEnd, AfterTool)" in out
     assert "add the sessionlog block in AGENTS.md" in out and "add the sessionlog block in GEMINI.md" in out
     assert not (repo.path / ".claude").exists() and not (repo.path / "CLAUDE.md").exists()
 
@@ -121,7 +121,8 @@ def test_init_sets_up_codex_and_gemini_keeping_user_content(user_repo: Repo) -> 
     assert handlers(codex, "Stop")[0] == USER_CODEX["hooks"]["Stop"][0]["hooks"][0]
     py = f"'{sys.executable}' -m sessionlog_git hook"
     expect = {"SessionStart": ("session-start", 15), "UserPromptSubmit": ("user-prompt-submit", 10),
-              "Stop": ("stop", 15), "SessionEnd": ("session-end", 3)}  # seconds; Codex caps SessionEnd at 3
+              "Stop": ("stop", 15), "SessionEnd": ("session-end", 3),  # seconds; Codex caps SessionEnd at 3
+              "PreToolUse": ("pre-tool-use", 5)}
     for event, (ours, timeout) in expect.items():
         assert {"type": "command", "command": f"{py} {ours} --agent codex", "timeout": timeout} \
             in handlers(codex, event), event
@@ -131,7 +132,8 @@ def test_init_sets_up_codex_and_gemini_keeping_user_content(user_repo: Repo) -> 
     assert gemini["ui"] == {"theme": "GitHub"} and gemini["hooks"]["enabled"] is True
     assert gemini["hooks"]["BeforeTool"] == USER_GEMINI["hooks"]["BeforeTool"]
     expect = {"SessionStart": ("session-start", 15000), "BeforeAgent": ("user-prompt-submit", 10000),
-              "AfterAgent": ("stop", 15000), "SessionEnd": ("session-end", 15000)}  # milliseconds
+              "AfterAgent": ("stop", 15000), "SessionEnd": ("session-end", 15000),  # milliseconds
+              "AfterTool": ("post-tool-use", 5000)}
     for event, (ours, timeout) in expect.items():
         assert handlers(gemini, event) == [
             {"type": "command", "command": f"{py} {ours} --agent gemini", "timeout": timeout}
