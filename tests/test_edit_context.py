@@ -234,3 +234,16 @@ def test_measures_count_characters_per_session_and_edits_that_got_context(native
     assert got == {"sessions": 2, "chars_per_session_max": edit_context.SESSION_BUDGET,
                    "chars_per_session_mean": (len(told) + edit_context.SESSION_BUDGET) / 2,
                    "edits_with_context": 2, "edits_told": 1, "hit_rate": 0.5}
+
+
+def test_an_unreadable_session_state_is_logged_and_the_tool_call_goes_on(native_repo: Repo) -> None:
+    repo = native_repo
+    _payments(repo)
+    sessions = repo.path / ".sessionlog" / "sessions"
+    sessions.mkdir(parents=True, exist_ok=True)
+    (sessions / "s1.json").mkdir()  # a folder where the state file belongs: it cannot be written
+    proc = subprocess.run([PYTHON, "-m", "sessionlog_git", "hook", "post-tool-use"], cwd=repo.path,
+                          input=json.dumps(claude_read(repo, "payments.py")),
+                          env={**os.environ, **NOW}, capture_output=True, text=True, check=False)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert "sessionlog hook post-tool-use" in (repo.path / ".sessionlog" / "hook-errors.log").read_text()

@@ -227,13 +227,16 @@ def measures(top: str) -> dict[str, Any]:
     }
 
 
-def run(ours: str, agent: str, data: dict[str, Any]) -> str:
-    """The stdout of a tool event for `agent` ("" for nothing to say)."""
+def run(ours: str, agent: str, data: dict[str, Any], tops: list[str] | None = None) -> str:
+    """The stdout of a tool event for `agent` ("" for nothing to say); the top found is
+    appended to `tops`, so that an error is logged in that work tree."""
     assistant = registry.get(agent)
     if assistant is None:
         return ""
     top = session.find_top(assistant.project_env, data)
     if top is None:
         return ""
+    if tops is not None:
+        tops.append(top)
     text = context_for(top, data)
     return assistant.format(ours, "context", text) if text else ""

@@ -54,7 +54,7 @@ def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None =
         if ours in registry.TOOL_EVENTS:
             from sessionlog_git.agents.edit_context import run as tool_event
 
-            out = tool_event(ours, agent, data)
+            out = tool_event(ours, agent, data, tops)
         if out is None:
             out = _full(ours, event, agent, data, tops)
     if not out:
