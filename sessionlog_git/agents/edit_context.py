@@ -128,8 +128,9 @@ def ranked(found: list[tuple[str, dict[str, Any]]], path: str) -> list[dict[str,
 def compose(path: str, items: list[dict[str, Any]], room: int) -> tuple[str, list[str]]:
     """The context for one file within `room` characters, and the ids of the items it holds.
 
-    Whole lines only, most relevant first; a line too long for what is left is shortened,
-    never split from its date and author. "" when not even one item fits."""
+    Most relevant first, one line an item; a line longer than what is left is cut with an
+    ellipsis (its date and author lead, so they stay), and no line starts with fewer than 60
+    characters left. "" when not even one item fits."""
     head = texts.edit_context_head(path)
     text = head
     told: list[str] = []
