@@ -247,3 +247,18 @@ def test_an_unreadable_session_state_is_logged_and_the_tool_call_goes_on(native_
                           env={**os.environ, **NOW}, capture_output=True, text=True, check=False)
     assert (proc.returncode, proc.stdout) == (0, "")
     assert "sessionlog hook post-tool-use" in (repo.path / ".sessionlog" / "hook-errors.log").read_text()
+
+
+def test_after_a_compaction_a_file_is_told_again_within_the_same_session_budget(native_repo: Repo) -> None:
+    repo = native_repo
+    _payments(repo)
+    first = context_of(hook(repo, "post-tool-use", claude_read(repo, "payments.py")), "PostToolUse")
+    assert DECISION in first
+    assert hook(repo, "post-tool-use", claude_read(repo, "payments.py")) == ""
+    compact = {"session_id": "s1", "cwd": str(repo.path), "hook_event_name": "SessionStart",
+               "source": "compact"}
+    assert "sessionlog" in hook(repo, "session-start", compact)
+    again = context_of(hook(repo, "post-tool-use", claude_read(repo, "payments.py")), "PostToolUse")
+    assert again == first
+    state = json.loads((repo.path / ".sessionlog" / "sessions" / "s1.json").read_text())
+    assert state["edit_context"]["chars"] == 2 * len(first)  # the session's budget counts both

@@ -204,6 +204,16 @@ def context_for(top: str, data: dict[str, Any]) -> str:
     return "\n\n".join(parts)
 
 
+def forget_told(state: dict[str, Any]) -> bool:
+    """After a compaction: forget which files and items were told (the summary may have
+    dropped them), so they are told again; the characters spent stay spent. True if changed."""
+    mine = state.get(STATE_KEY)
+    if not isinstance(mine, dict) or not (mine.get("files") or mine.get("items")):
+        return False
+    state[STATE_KEY] = {**mine, "files": [], "items": []}
+    return True
+
+
 def measures(top: str) -> dict[str, Any]:
     """What the file context cost and reached, over the session states kept in `top`: the
     characters told per session, and the share of edits of files that live reasoning
