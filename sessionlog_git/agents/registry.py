@@ -34,6 +34,10 @@ hook's timeout to 3 s; its PreCompact output carries no context, so Codex relies
 SessionStart `source: compact`. Gemini's `hooks` object may also hold `enabled`,
 `disabled` and `notifications`, which are kept.
 
+Tool events (`post-tool-use`, `pre-tool-use`; `agents.edit_context`): Claude Code PostToolUse on
+Read and PreToolUse on Edit|Write|MultiEdit, Codex PreToolUse (apply_patch), Gemini AfterTool,
+Qwen PostToolUse, Copilot postToolUse; `matchers` gives a Claude-shaped group its matcher.
+
 Runs on every prompt: standard library only, no dataclasses, no typing at run time.
 """
 from __future__ import annotations
