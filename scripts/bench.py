@@ -331,6 +331,59 @@ def bench_agent_hooks(top: Path, repeat: int, history: str) -> list[Row]:
     return rows
 
 
+def bench_edit_hook(top: Path, repeat: int, history: str) -> list[Row]:
+    """The hook before an edit (PostToolUse on Read, the command init wrote), run as Claude Code
+    runs it, in the repository whose archive holds `history`: for a file a live decision
+    concerns (a new session each call, so each call finds, composes and tells it) and for an
+    unrelated file (the common call: nothing to tell)."""
+    cmd = claude_command(top, "PostToolUse")
+    python = shlex.split(cmd)[0]
+    bare = f"{shlex.quote(python)} -c pass"
+    env = {**ENV, "CLAUDE_PROJECT_DIR": str(top)}
+    target = top / "src" / "payments.py"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("RETRIES = 3\n")
+    run(sl("log", "Card retries", "Decision: retry card charges three times, because the gateway "
+           "drops requests", "Blocked on: gateway sandbox credentials"), top)
+    git(top, "add", "src/payments.py")
+    run(sl("consolidate"), top)
+    git(top, "commit", "-q", "--no-verify", "-m", "Retry card charges")
+    calls = {"n": 0}
+
+    def event(path: Path) -> bytes:
+        calls["n"] += 1
+        return json.dumps({"session_id": f"bench-edit-{calls['n']}", "cwd": str(top),
+                           "hook_event_name": "PostToolUse", "tool_name": "Read",
+                           "tool_input": {"file_path": str(path)}}).encode()
+
+    def ours(path: Path, expect: bool) -> Callable[[], float]:
+        def once() -> float:
+            data = event(path)
+            start = time.perf_counter()
+            out = run(["sh", "-c", cmd], top, stdin=data, env=env)
+            elapsed = time.perf_counter() - start
+            if ("retry card charges" in out) != expect:
+                raise SystemExit(f"bench: the edit hook said {out!r} for {path}")
+            return elapsed
+        return once
+
+    def base() -> float:
+        return timed(["sh", "-c", bare], top, stdin=event(target), env=env)
+
+    rows = []
+    for label, path, expect in (("a file a live decision concerns", target, True),
+                                ("an unrelated file", top / "README.md", False)):
+        if not path.exists():
+            path.write_text("bench\n")
+        row = Row(f"pre-edit hook (PostToolUse Read), {label}", "settings.json command via sh -c",
+                  "same python -c pass via sh -c", goal="≤ 2× bare",
+                  check=lambda _o, r: r <= 2.0, note=f"repo with {history}")
+        alternate(row, repeat, ours(path, expect), base)
+        rows.append(row)
+    shutil.rmtree(top / ".sessionlog" / "sessions", ignore_errors=True)
+    return rows
+
+
 def bench_commit_hook(top: Path, repeat: int) -> list[Row]:
     hook = top / ".git" / "hooks" / "pre-commit"
     rows = []
@@ -832,6 +885,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += bench_agent_hooks(years.top, repeat * 3, years.label)
             if args.hook_breakdown:
                 breakdown = hook_breakdown(years.top, repeat * 3)
+            log("bench: pre-edit hook")
+            rows += bench_edit_hook(years.top, repeat * 3, years.label)
             log("bench: commit hook")
             rows += bench_commit_hook(years.top, repeat * 3)
         if want("consolidate") and month is not None and years is not None:

@@ -111,16 +111,17 @@ def test_init_sets_up_codex_and_gemini_keeping_user_content(user_repo: Repo) -> 
     repo = user_repo
     out = repo.sl("init", "--hooks", "native", "--agent", "codex,gemini").stdout
     assert "update .codex/hooks.json: sessionlog hooks (SessionStart, UserPromptSubmit, Stop, " \
-           "SessionEnd)" in out
+           "SessionEnd, PreToolUse)" in out
     assert "update .gemini/settings.json: sessionlog hooks (SessionStart, BeforeAgent, " \
-           "AfterAgent, SessionEnd)" in out
+           "AfterAgent, SessionEnd, AfterTool)" in out
     assert "add the sessionlog block in AGENTS.md" in out and "add the sessionlog block in GEMINI.md" in out
     assert not (repo.path / ".claude").exists() and not (repo.path / "CLAUDE.md").exists()
 
     codex = read_json(repo, ".codex/hooks.json")
     assert handlers(codex, "Stop")[0] == USER_CODEX["hooks"]["Stop"][0]["hooks"][0]
     expect = {"SessionStart": ("session-start", 15), "UserPromptSubmit": ("user-prompt-submit", 10),
-              "Stop": ("stop", 15), "SessionEnd": ("session-end", 3)}  # seconds; Codex caps SessionEnd at 3
+              "Stop": ("stop", 15), "SessionEnd": ("session-end", 3),  # seconds; Codex caps SessionEnd at 3
+              "PreToolUse": ("pre-tool-use", 5)}
     for event, (ours, timeout) in expect.items():
         assert {"type": "command", "command": hook_command(ours, "codex"), "timeout": timeout} \
             in handlers(codex, event), event
@@ -130,7 +131,8 @@ def test_init_sets_up_codex_and_gemini_keeping_user_content(user_repo: Repo) -> 
     assert gemini["ui"] == {"theme": "GitHub"} and gemini["hooks"]["enabled"] is True
     assert gemini["hooks"]["BeforeTool"] == USER_GEMINI["hooks"]["BeforeTool"]
     expect = {"SessionStart": ("session-start", 15000), "BeforeAgent": ("user-prompt-submit", 10000),
-              "AfterAgent": ("stop", 15000), "SessionEnd": ("session-end", 15000)}  # milliseconds
+              "AfterAgent": ("stop", 15000), "SessionEnd": ("session-end", 15000),  # milliseconds
+              "AfterTool": ("post-tool-use", 5000)}
     for event, (ours, timeout) in expect.items():
         assert handlers(gemini, event) == [
             {"type": "command", "command": hook_command(ours, "gemini"), "timeout": timeout}

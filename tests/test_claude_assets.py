@@ -29,7 +29,8 @@ USER_SETTINGS: dict[str, Any] = {
     },
 }
 USER_CLAUDE_MD = "# Shop\n\nUse tabs. Run `make test` before pushing.\n"
-EVENTS = ("SessionStart", "UserPromptSubmit", "Stop", "PreCompact", "SessionEnd")
+EVENTS = ("SessionStart", "UserPromptSubmit", "Stop", "PreCompact", "SessionEnd", "PostToolUse",
+          "PreToolUse")
 
 
 def settings(repo: Repo) -> dict[str, Any]:
@@ -60,10 +61,12 @@ def test_init_merges_hooks_writes_agents_and_block_keeping_user_content(user_rep
     assert "add the sessionlog block in CLAUDE.md" in out
     data = settings(repo)
     assert data["permissions"] == USER_SETTINGS["permissions"] and data["env"] == {"FOO": "bar"}
-    assert data["hooks"]["PostToolUse"] == USER_SETTINGS["hooks"]["PostToolUse"]
+    # The user's PostToolUse group stays first and as it was; ours (on Read) is added after it.
+    assert data["hooks"]["PostToolUse"][0] == USER_SETTINGS["hooks"]["PostToolUse"][0]
+    assert data["hooks"]["PostToolUse"][1]["matcher"] == "Read"
     assert data["hooks"]["SessionStart"][0] == USER_SETTINGS["hooks"]["SessionStart"][0]
     for event, ours in zip(EVENTS, ("session-start", "user-prompt-submit", "stop", "pre-compact",
-                                    "session-end"), strict=True):
+                                    "session-end", "post-tool-use", "pre-tool-use"), strict=True):
         commands = [h["command"] for g in data["hooks"][event] for h in g["hooks"]]
         assert hook_command(ours) in commands  # neutral: no path of this machine
     assert sys.executable not in repo.read(".claude/settings.json")
@@ -273,6 +276,7 @@ def test_plugin_is_valid_and_built_from_the_same_templates(repo: Repo, tmp_path:
         (handler,) = group["hooks"]
         (mine,) = ours[event][0]["hooks"]
         assert set(handler) == set(mine) == {"type", "command", "timeout"}
+        assert group.get("matcher") == ours[event][0].get("matcher")
         assert handler["timeout"] == mine["timeout"]
         assert handler["command"].startswith('sh "${CLAUDE_PLUGIN_ROOT}/scripts/run-hook.sh" ')
         assert our_event(handler) == our_event(mine)

@@ -73,9 +73,9 @@ def test_init_merges_into_the_users_files_and_uninstall_restores_them_byte_for_b
         repo.write(rel, text)
     out = repo.sl("init", "--hooks", "none", "--agent", ",".join(NEW)).stdout
     assert "create .github/hooks/sessionlog.json: sessionlog hooks (sessionStart, " \
-           "userPromptSubmitted, agentStop, sessionEnd)" in out
+           "userPromptSubmitted, agentStop, sessionEnd, postToolUse)" in out
     assert "update .qwen/settings.json: sessionlog hooks (SessionStart, UserPromptSubmit, Stop, " \
-           "SessionEnd)" in out
+           "SessionEnd, PostToolUse)" in out
     assert "update .cursor/hooks.json: sessionlog hooks (beforeSubmitPrompt, stop)" in out
     assert "update .windsurf/hooks.json: sessionlog hooks (pre_user_prompt, post_cascade_response)" in out
     assert "add the sessionlog block in QWEN.md" in out

@@ -51,6 +51,10 @@ def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None =
         ours = registry.our_event(event)
         if lean and ours == registry.PROMPT_EVENT:
             out = _lean(data, agent)
+        if ours in registry.TOOL_EVENTS:
+            from sessionlog_git.agents.edit_context import run as tool_event
+
+            out = tool_event(ours, agent, data, tops)
         if out is None:
             out = _full(ours, event, agent, data, tops)
     if not out:

@@ -240,6 +240,11 @@ def start_text(ctx: Context, source: str = "startup") -> str:
 
 def session_start(ctx: Context) -> Output | None:
     source = str(ctx.data.get("source") or "startup")
+    if source == "compact":  # the summary dropped the file context told so far: tell it again
+        from sessionlog_git.agents.edit_context import forget_told
+
+        if forget_told(ctx.state):
+            ctx.save_state()
     if source != "compact":
         ctx.state["started_ts"] = time.time()
         ctx.state.setdefault("started_at", ctx.now.at.isoformat(timespec="seconds"))

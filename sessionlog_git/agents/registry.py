@@ -34,6 +34,10 @@ hook's timeout to 3 s; its PreCompact output carries no context, so Codex relies
 SessionStart `source: compact`. Gemini's `hooks` object may also hold `enabled`,
 `disabled` and `notifications`, which are kept.
 
+Tool events (`post-tool-use`, `pre-tool-use`; `agents.edit_context`): Claude Code PostToolUse on
+Read and PreToolUse on Edit|Write|MultiEdit, Codex PreToolUse (apply_patch), Gemini AfterTool,
+Qwen PostToolUse, Copilot postToolUse; `matchers` gives a Claude-shaped group its matcher.
+
 Runs on every prompt: standard library only, no dataclasses, no typing at run time.
 """
 from __future__ import annotations
@@ -45,8 +49,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 # Our event names, the words after `sessionlog hook`.
-EVENTS = ("session-start", "user-prompt-submit", "stop", "pre-compact", "session-end")
+EVENTS = ("session-start", "user-prompt-submit", "stop", "pre-compact", "session-end",
+          "post-tool-use", "pre-tool-use")
 PROMPT_EVENT = "user-prompt-submit"
+# A file read or about to be edited: its live reasoning is told (agents.edit_context).
+TOOL_EVENTS = ("post-tool-use", "pre-tool-use")
 DEFAULT = "claude"  # `sessionlog hook EVENT` without --agent
 
 
@@ -55,7 +62,7 @@ class Assistant:
 
     __slots__ = (
         "aliases", "compaction_text", "config_fields", "events", "extra_files", "folders",
-        "handler", "header", "instructions", "label", "name", "output", "project_env",
+        "handler", "header", "instructions", "label", "matchers", "name", "output", "project_env",
         "settings", "shell_marker", "silence", "title", "trust", "unit",
     )
 
@@ -81,6 +88,7 @@ class Assistant:
         handler: Mapping[str, object] | None = None,
         header: Mapping[str, object] | None = None,
         silence: Mapping[str, str] | None = None,
+        matchers: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name  # as in `init --agent` and `hook --agent`
         self.label = label  # recorded with entries (meta `agent=`), put in the log command
@@ -110,6 +118,9 @@ class Assistant:
         # our event -> what to print when there is nothing to say, where the CLI expects an
         # answer every time (Cursor's beforeSubmitPrompt: {"continue": true})
         self.silence = silence or {}
+        # our event -> the matcher of its group in a Claude-shaped hooks file (which tools a
+        # tool event fires for); events without one get no matcher
+        self.matchers = matchers or {}
 
     def __repr__(self) -> str:
         return f"Assistant({self.name!r})"
@@ -196,7 +207,12 @@ ASSISTANTS: Mapping[str, Assistant] = {
             ("stop", "Stop", 15),
             ("pre-compact", "PreCompact", 10),
             ("session-end", "SessionEnd", 15),
+            ("post-tool-use", "PostToolUse", 5),
+            ("pre-tool-use", "PreToolUse", 5),
         ),
+        # The context of a file arrives after its Read, before the model writes the edit;
+        # PreToolUse on an edit is the fallback for a file edited unread (seen after it ran).
+        matchers={"post-tool-use": "Read", "pre-tool-use": "Edit|Write|MultiEdit"},
         unit="s", settings=".claude/settings.json", instructions="CLAUDE.md",
         folders=(".claude/agents", ".claude"), compaction_text=True,
         extra_files=(
@@ -213,7 +229,11 @@ ASSISTANTS: Mapping[str, Assistant] = {
             ("stop", "Stop", 15),
             ("pre-compact", "PreCompact", 0),
             ("session-end", "SessionEnd", 3),
+            ("pre-tool-use", "PreToolUse", 5),
         ),
+        # apply_patch (paths in tool_input.command) matches this; its context arrives next
+        # to the tool output
+        matchers={"pre-tool-use": "Edit|Write|MultiEdit"},
         unit="s", settings=".codex/hooks.json", instructions="AGENTS.md",
         folders=(".codex",), trust="codex",
     ),
@@ -226,7 +246,10 @@ ASSISTANTS: Mapping[str, Assistant] = {
             ("stop", "AfterAgent", 15000),
             ("pre-compact", "PreCompress", 0),
             ("session-end", "SessionEnd", 15000),
+            # AfterTool context is appended to the tool result; BeforeTool's is ignored
+            ("post-tool-use", "AfterTool", 5000),
         ),
+        matchers={"post-tool-use": "read_file|read_many_files|replace|write_file"},
         unit="ms", settings=".gemini/settings.json", instructions="GEMINI.md",
         config_fields=frozenset({"enabled", "disabled", "notifications"}),
         folders=(".gemini",), trust="gemini",
@@ -240,6 +263,8 @@ ASSISTANTS: Mapping[str, Assistant] = {
             ("stop", "agentStop", 15),
             ("pre-compact", "preCompact", 0),
             ("session-end", "sessionEnd", 15),
+            # flat file, no matcher: every tool; the payload's toolArgs name the file
+            ("post-tool-use", "postToolUse", 5),
         ),
         unit="s", settings=".github/hooks/sessionlog.json",
         instructions=".github/copilot-instructions.md",
@@ -256,7 +281,10 @@ ASSISTANTS: Mapping[str, Assistant] = {
             ("stop", "Stop", 15),
             ("pre-compact", "PreCompact", 0),
             ("session-end", "SessionEnd", 15),
+            # PostToolUse context reaches the model; PreToolUse's does not
+            ("post-tool-use", "PostToolUse", 5),
         ),
+        matchers={"post-tool-use": "read_file|read_many_files|edit|write_file"},
         unit="s", settings=".qwen/settings.json", instructions="QWEN.md", folders=(".qwen",),
         header={"$version": 4},  # else Qwen Code 0.24 adds it, a change in the work tree
     ),

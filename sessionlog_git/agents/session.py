@@ -77,6 +77,16 @@ def prune_states(top: str | os.PathLike[str], keep_days: int) -> None:
         pass
 
 
+def states(top: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every session state kept in `top`, by file name (for the session measures)."""
+    folder = os.path.join(top, STATE_DIR, SESSIONS_DIR)
+    try:
+        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".json"))
+    except OSError:
+        return []
+    return [load_state(os.path.join(folder, name)) for name in names]
+
+
 def read_stdin() -> dict[str, Any]:
     """The event's JSON from stdin ({} for none, a terminal, or anything but an object)."""
     try:

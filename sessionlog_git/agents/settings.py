@@ -64,7 +64,8 @@ def hooks_config(assistant: Assistant, command: Callable[[str], str] | None = No
 
     run = command or ours
     return {
-        native: [{"hooks": [{"type": "command", "command": run(event), "timeout": timeout}]}]
+        native: [{**({"matcher": assistant.matchers[event]} if event in assistant.matchers else {}),
+                  "hooks": [{"type": "command", "command": run(event), "timeout": timeout}]}]
         for event, native, timeout in assistant.hooked()
     }
 
@@ -191,7 +192,8 @@ def merge_hooks(data: dict[str, Any], wanted: dict[str, list[dict[str, Any]]]) -
         if emptied and any("duplicate" in c for c in changed):
             hooks[claude_event] = [g for g in present if not any(g is e for e in emptied)]
         if not found:
-            hooks[claude_event].append({"hooks": [dict(want)]})
+            matcher = {k: v for k, v in groups[0].items() if k == "matcher"}
+            hooks[claude_event].append({**matcher, "hooks": [dict(want)]})
             changed.append(claude_event)
     return changed
 

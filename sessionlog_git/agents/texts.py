@@ -149,3 +149,17 @@ def session_end_bullets(since: datetime, changed: str, reason: str) -> list[str]
     if reason:
         bullets.append(f"Session end reason: {reason}")
     return bullets
+
+
+def edit_context_head(path: str) -> str:
+    """The first line of the context about a file the assistant reads or edits."""
+    return (f"sessionlog: recorded reasoning still in force for {path} (live entries, most "
+            f"relevant first; all of it: `sessionlog context {path}`):")
+
+
+def edit_context_line(item: dict[str, object]) -> str:
+    """One live item about that file: date, author, the bullet as written."""
+    text = " ".join(str(item.get("text", "")).split())
+    note = " (this replaced an earlier decision)" if item.get("replaces") else ""
+    expires = f" (until {item['expires']})" if item.get("expires") else ""
+    return f"- {item.get('date', '')} {item.get('author', '')}: {text}{note}{expires}"

@@ -33,13 +33,15 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
 
 from sessionlog_git.constants import CONTEXT_INDEX, CONTEXT_SEEN, CONTEXT_SHARDS
 
+TYPE_CHECKING = False  # the pre-edit hook reads this module: typing costs it an import
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any
+
     from sessionlog_git.logs.model import Record
     from sessionlog_git.workspace import Workspace
 
