@@ -22,7 +22,6 @@ hook entry hands the event to the handlers. It imports no handler.
 from __future__ import annotations
 
 import os
-import time
 from datetime import datetime, timedelta
 
 from sessionlog_git.agents import policy, registry, scan, session, texts
