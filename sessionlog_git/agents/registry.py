@@ -35,13 +35,15 @@ if TYPE_CHECKING:
 EVENTS = ("session-start", "user-prompt-submit", "stop", "pre-compact", "session-end")
 PROMPT_EVENT = "user-prompt-submit"
 DEFAULT = "claude"  # `sessionlog hook EVENT` without --agent
+# A formatted output that starts so is a block by exit 2: the rest goes to stderr.
+EXIT_BLOCK = "\x00exit 2\x00"
 
 
 class Assistant:
     """One AI CLI; see the module docstring for what each field means to it."""
 
     __slots__ = (
-        "aliases", "compaction_text", "config_fields", "events", "extra_files", "folders",
+        "aliases", "block_exit", "compaction_text", "config_fields", "events", "extra_files", "folders",
         "instructions", "label", "name", "output", "project_env", "settings", "shell_marker",
         "title", "trust", "unit",
     )
@@ -65,6 +67,7 @@ class Assistant:
         extra_files: tuple[tuple[str, str], ...] = (),
         output: str = "hook-json",
         trust: str = "",
+        block_exit: bool = False,
     ) -> None:
         self.name = name  # as in `init --agent` and `hook --agent`
         self.label = label  # recorded with entries (meta `agent=`), put in the log command
@@ -87,6 +90,10 @@ class Assistant:
         self.extra_files = extra_files
         self.output = output  # the key of its formatter in FORMATTERS
         self.trust = trust  # the one-time trust step doctor explains ("" for none)
+        # Stop asks by exit 2 with the reason on stderr (Claude Code shows that once, as
+        # "Stop hook feedback"; its JSON `decision: block` reaches the model twice, once
+        # labelled an error). False: the JSON decision, which the others show once.
+        self.block_exit = block_exit
 
     def __repr__(self) -> str:
         return f"Assistant({self.name!r})"
@@ -121,6 +128,8 @@ def _hook_json(assistant: Assistant, event: str, kind: str, text: str) -> str:
                                           "additionalContext": text}}
         return json.dumps(payload, ensure_ascii=False)
     if kind == "block":
+        if assistant.block_exit:
+            return EXIT_BLOCK + text
         return json.dumps({"decision": "block", "reason": text}, ensure_ascii=False)
     return text if assistant.compaction_text else ""
 
@@ -139,7 +148,7 @@ ASSISTANTS: Mapping[str, Assistant] = {
             ("session-end", "SessionEnd", 15),
         ),
         unit="s", settings=".claude/settings.json", instructions="CLAUDE.md",
-        folders=(".claude/agents", ".claude"), compaction_text=True,
+        folders=(".claude/agents", ".claude"), compaction_text=True, block_exit=True,
         extra_files=(
             (".claude/agents/session-logger.md", "agents/session-logger.md"),
             (".claude/agents/workspace-sync.md", "agents/workspace-sync.md"),
