@@ -255,17 +255,27 @@ def start_text(ctx: Context, source: str = "startup") -> str:
 
 def session_start(ctx: Context) -> Output | None:
     source = str(ctx.data.get("source") or "startup")
-    if source == "clear" or not isinstance(ctx.state.get("started_ts"), (int, float)):
+    known = isinstance(ctx.state.get("started_ts"), (int, float))
+    if source == "clear" or not known:
         # A new session (or /clear). `-p`, `--continue` and `--resume` send the same
         # session_id, so the state of the session they continue is kept.
         ctx.state = {"started_ts": time.time(),
                      "started_at": ctx.now.at.isoformat(timespec="seconds")}
-        ctx.save_state()
         _prune_sessions(ctx)
-    text = start_text(ctx, source)
-    if ctx.broken:
-        text = _report_broken(ctx) + "\n" + text if not _reported(ctx) else text
-    return ("context", text)
+    said = ctx.state.get("start_said")
+    now = ctx.now.at.timestamp()
+    if (known and source not in ("clear", "compact") and isinstance(said, (int, float))
+            and now - said < ctx.cfg.gap_minutes * 60):
+        text = ""  # the conversation it continues holds the start context already
+    elif known and source == "resume":
+        text = texts.resume_text(ctx.today_rel, ctx.clock)  # ...from more than a gap ago
+    else:
+        text = start_text(ctx, source)
+    ctx.state["start_said"] = now
+    ctx.save_state()
+    if ctx.broken and not _reported(ctx):
+        text = _report_broken(ctx) + ("\n" + text if text else "")
+    return ("context", text) if text else None
 
 
 def _reported(ctx: Context) -> bool:
@@ -347,9 +357,11 @@ def session_end(ctx: Context) -> Output | None:
     _, since = _baseline(ctx)
     marked = ctx.state.get("auto_ts")
     if isinstance(marked, (int, float)):
+        if time.time() - marked < ctx.cfg.gap_minutes * 60:
+            return None  # one gap marker per gap: `claude -p` ends a session every prompt
         since = max(since, float(marked))  # this session's gap is marked already
     files, more = changed_since(ctx, since, limit=200)
-    if not files:
+    if not policy.substantial(files):
         return None
     from sessionlog_git.base import stdlock
     from sessionlog_git.logs import templog

@@ -165,6 +165,11 @@ def session_end_bullets(since: datetime, changed: str, reason: str) -> list[str]
     return bullets
 
 
+def resume_text(today_rel: str, clock: str) -> str:
+    """Session start when a session is resumed: its conversation holds the rest already."""
+    return f"sessionlog: session resumed; today's temp log {today_rel}, local time now {clock}."
+
+
 def broken_config_text(error: str) -> str:
     """Said once per session: the config's error (file, line, fix); no reminders until fixed."""
     return (f"sessionlog: {error} Until it is fixed, sessionlog will not ask for log entries "

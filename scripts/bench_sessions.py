@@ -1,0 +1,266 @@
+"""What the hooks cost a session, measured with the real CLIs against the loopback stubs.
+
+For each CLI (Claude Code, Codex CLI, Gemini CLI) and each scripted session (a diligent model
+that edits a file every prompt and logs whenever a hook reminds it; a read-only Q&A session
+that edits nothing), over 12 and 20 prompts that all fall within one gap, it reports:
+
+* Stop blocks: how often the Stop hook asked before letting the model finish;
+* extra model turns: the model requests a hook caused (answering a Stop block, and the tool
+  round trip that follows it);
+* hook characters: the characters of hook text that reached the model, counted once per
+  distinct text in the requests the stub received (a text the CLI sends twice counts twice);
+* entries: the log entries the session wrote.
+
+Claude Code runs one session: `claude -p` for the first prompt, `--continue` for the next
+ones (one session_id across processes). Codex (`codex exec`) and Gemini (`gemini -p`) start a
+session per prompt, as those commands do.
+
+    python scripts/bench_sessions.py            # 12 and 20 prompts, all three CLIs
+    python scripts/bench_sessions.py --quick    # 3 prompts (the test suite's smoke run)
+    python scripts/bench.py --sessions          # the same, from the benchmark driver
+
+The CLIs come from the test suite's npm cache (tests/e2e); without npm a CLI is skipped.
+No budget is asserted here: the figures go to README with this command.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e import scenario as sc  # noqa: E402
+from tests.e2e.conftest import init_git_repo  # noqa: E402
+
+PY = sys.executable
+# Where each hook's text starts (every text the hooks print begins "sessionlog:").
+HOOK_MARKERS = ("sessionlog: this repository keeps", "with no log entry", "still no log entry",
+                "sessionlog: files changed", "sessionlog: session resumed",
+                "sessionlog: .sessionlog.yaml")
+REMINDED = ("with no log entry", "still no log entry", "sessionlog: files changed")
+STOPPED = "sessionlog: files changed"
+TOOL_RESULT_KEYS = ('"tool_result"', '"function_call_output"', '"functionResponse"')
+MODEL_ROLES = ("assistant", "model")
+
+
+def _items(body: dict[str, Any]) -> list[Any]:
+    for key in ("messages", "input", "contents"):
+        value = body.get(key)
+        if isinstance(value, list):
+            return value
+    return []
+
+
+def tail(body: dict[str, Any]) -> list[Any]:
+    """What the model has not answered yet: the items after its last own item."""
+    items = _items(body)
+    last = -1
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and (item.get("role") in MODEL_ROLES
+                                       or item.get("type") in ("function_call", "reasoning")):
+            last = i
+    return items[last + 1:]
+
+
+def hook_texts(body: dict[str, Any]) -> list[str]:
+    """The hook texts in a request: the paragraphs that carry one (a CLI may merge a hook's
+    text with its own notes into one string; a hook text holds no blank line)."""
+    return [part for leaf in _leaves(body) if "sessionlog:begin" not in leaf
+            for part in leaf.split("\n\n") if any(m in part for m in HOOK_MARKERS)]
+
+
+def _leaves(body: Any) -> list[str]:
+    if isinstance(body, str):
+        return [body]
+    if isinstance(body, dict):
+        return [s for v in body.values() for s in _leaves(v)]
+    if isinstance(body, list):
+        return [s for v in body for s in _leaves(v)]
+    return []
+
+
+class Model:
+    """The scripted model: decides a reply from what it has not answered yet."""
+
+    def __init__(self, diligent: bool, log_prefix: str, tool: Callable[[str], Any],
+                 text: Callable[[str], Any]) -> None:
+        self.diligent = diligent
+        self.log_prefix = log_prefix
+        self.tool = tool
+        self.text = text
+        self.step = 0
+        self.stop_blocks = 0
+        self.extra_turns = 0
+        self.entries = 0
+        self._in_block = False
+
+    def reply(self, body: dict[str, Any]) -> Any:
+        pending = tail(body)
+        raw = json.dumps(pending)
+        text = sc.strings(pending)
+        if any(key in raw for key in TOOL_RESULT_KEYS):
+            if self._in_block:
+                self.extra_turns += 1
+                self._in_block = False
+            return self.text("done")
+        if STOPPED in text and "Step " not in text:
+            self.stop_blocks += 1
+            self.extra_turns += 1
+            if not self.diligent:
+                return self.text("Nothing worth logging: done.")
+            self._in_block = True
+            return self.tool(self._log())
+        if "Step " not in text:
+            return self.text("done")
+        if not self.diligent:
+            return self.text("The answer, read from the code.")
+        edit = f"echo 'VALUE_{self.step} = {self.step}' >> module_{self.step % 3}.py"
+        self.step += 1
+        if any(m in text for m in REMINDED):
+            return self.tool(f"{edit} && {self._log()}")
+        return self.tool(edit)
+
+    def _log(self) -> str:
+        self.entries += 1
+        return (f"{self.log_prefix} log --agent {{label}} "
+                + shlex.join([f"Step {self.step} done", "Decision: keep values per module, "
+                              "because each module owns its settings"]))
+
+
+def _set_up(top: Path, agent: str) -> None:
+    init_git_repo(top)
+    sc.set_up(top, agent)
+
+
+def _count(requests: list[dict[str, Any]]) -> int:
+    seen: list[str] = []
+    for body in requests:
+        for leaf in hook_texts(body):
+            if leaf not in seen:
+                seen.append(leaf)
+    return sum(len(s) for s in seen)
+
+
+def run_claude(work: Path, prompts: int, diligent: bool) -> dict[str, Any] | None:
+    from tests.e2e.anthropic_stub import AnthropicStub, bash_reply, text_reply
+    from tests.e2e.claude_cli import ClaudeProject, ensure_claude_cli
+
+    cli = ensure_claude_cli()
+    if cli is None:
+        return None
+    top = work / "project"
+    _set_up(top, "claude")
+    model = Model(diligent, f"{shlex.quote(PY)} -m sessionlog_git", lambda c: bash_reply(
+        c.replace("{label}", "claude-code")), text_reply)
+    with AnthropicStub(responder=lambda body, _i: model.reply(body)) as stub:
+        project = ClaudeProject(cli, top, work / "home", stub.base_url)
+        for i in range(prompts):
+            args = ("--continue",) if i else ()
+            project.run(f"Step {i + 1}: {'change' if diligent else 'explain'} the settings",
+                        *args, env={"SESSIONLOG_USER": sc.USER}, timeout=180)
+        bodies = [r.body for r in stub.main_requests()]
+    return _result(model, bodies, top)
+
+
+def _run_scripted(work: Path, prompts: int, diligent: bool, agent: str) -> dict[str, Any] | None:
+    from tests.e2e.agent_clis import CodexRun, GeminiRun, ensure_codex, ensure_gemini
+    from tests.e2e.loopback import text_reply
+
+    if agent == "codex":
+        from tests.e2e.openai_stub import OpenAIStub as Stub
+        from tests.e2e.openai_stub import exec_reply as tool
+        cli = ensure_codex()
+    else:
+        from tests.e2e.gemini_stub import GeminiStub as Stub  # type: ignore[assignment]
+        from tests.e2e.gemini_stub import shell_reply as tool
+        cli = ensure_gemini()
+    if cli is None:
+        return None
+    top = work / "project"
+    _set_up(top, agent)
+    model = Model(diligent, f"{shlex.quote(PY)} -m sessionlog_git",
+                  lambda c: tool(c.replace("{label}", agent)), text_reply)
+    with Stub() as stub:
+        runner = (CodexRun if agent == "codex" else GeminiRun)(cli, top, work / "home",
+                                                               stub.base_url)
+        stub.next_reply = model.reply  # type: ignore[method-assign]
+        for i in range(prompts):
+            runner.run(f"Step {i + 1}: {'change' if diligent else 'explain'} the settings",
+                       env={"SESSIONLOG_USER": sc.USER}, timeout=180)
+        bodies = [r.body for r in stub.turns() if isinstance(r.body, dict)]
+    return _result(model, bodies, top)
+
+
+def _result(model: Model, bodies: list[dict[str, Any]], top: Path) -> dict[str, Any]:
+    pending = top / sc.PENDING
+    text = pending.read_text() if pending.exists() else ""
+    return {
+        "stop_blocks": model.stop_blocks,
+        "extra_turns": model.extra_turns,
+        "hook_chars": _count(bodies),
+        "requests": len(bodies),
+        "entries": text.count("\n## ") - text.count("Automatic entry"),
+        "auto_entries": text.count("Automatic entry"),
+    }
+
+
+RUNNERS: dict[str, Callable[[Path, int, bool], dict[str, Any] | None]] = {
+    "claude": run_claude,
+    "codex": lambda w, n, d: _run_scripted(w, n, d, "codex"),
+    "gemini": lambda w, n, d: _run_scripted(w, n, d, "gemini"),
+}
+
+
+def measure(clis: list[str], lengths: list[int]) -> list[dict[str, Any]]:
+    rows = []
+    for cli in clis:
+        for diligent in (True, False):
+            for prompts in lengths:
+                work = Path(tempfile.mkdtemp(prefix=f"sessionlog-bench-{cli}-"))
+                try:
+                    result = RUNNERS[cli](work, prompts, diligent)
+                finally:
+                    shutil.rmtree(work, ignore_errors=True)
+                if result is None:
+                    print(f"{cli}: not installed (no npm), skipped", file=sys.stderr)
+                    break
+                rows.append({"cli": cli, "session": "diligent" if diligent else "read-only",
+                             "prompts": prompts, **result})
+    return rows
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = ("| CLI | session | prompts | Stop blocks | extra model turns | hook chars | "
+            "entries | automatic entries | requests |")
+    lines = [head, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        lines.append(f"| {r['cli']} | {r['session']} | {r['prompts']} | {r['stop_blocks']} | "
+                     f"{r['extra_turns']} | {r['hook_chars']:,} | {r['entries']} | "
+                     f"{r['auto_entries']} | {r['requests']} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 prompts per session")
+    parser.add_argument("--cli", action="append", choices=sorted(RUNNERS),
+                        help="only this CLI (repeatable)")
+    parser.add_argument("--prompts", type=int, action="append", help="session length(s)")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    args = parser.parse_args(argv)
+    lengths = args.prompts or ([3] if args.quick else [12, 20])
+    rows = measure(args.cli or list(RUNNERS), lengths)
+    print(json.dumps(rows) if args.json else table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
