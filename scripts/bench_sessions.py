@@ -2,7 +2,8 @@
 
 For each CLI (Claude Code, Codex CLI, Gemini CLI) and each scripted session (a diligent model
 that edits a file every prompt and logs whenever a hook reminds it; a read-only Q&A session
-that edits nothing), over 12 and 20 prompts that all fall within one gap, it reports:
+that edits nothing), over 12 prompts 3 minutes apart (all within one 45-minute gap) and 20
+prompts 5 minutes apart (100 minutes: more than two gaps), it reports:
 
 * Stop blocks: how often the Stop hook asked before letting the model finish;
 * extra model turns: the model requests a hook caused (answering a Stop block, and the tool
@@ -11,9 +12,11 @@ that edits nothing), over 12 and 20 prompts that all fall within one gap, it rep
   distinct text in the requests the stub received (a text the CLI sends twice counts twice);
 * entries: the log entries the session wrote.
 
-Claude Code runs one session: `claude -p` for the first prompt, `--continue` for the next
-ones (one session_id across processes). Codex (`codex exec`) and Gemini (`gemini -p`) start a
-session per prompt, as those commands do.
+The minutes are simulated: each prompt runs with SESSIONLOG_NOW moved on, and the model's
+edits are stamped with that time (`touch -d`), so the hooks see the session's pace without
+the benchmark waiting for it. Each CLI runs one session, a process per prompt: `claude -p`
+then `--continue`, `codex exec` then `codex exec resume --last`, `gemini -p` then
+`--resume latest`.
 
     python scripts/bench_sessions.py            # 12 and 20 prompts, all three CLIs
     python scripts/bench_sessions.py --quick    # 3 prompts (the test suite's smoke run)
@@ -30,6 +33,7 @@ import shlex
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -101,6 +105,7 @@ class Model:
         self.extra_turns = 0
         self.entries = 0
         self._in_block = False
+        self.at = 0  # the simulated clock of the current prompt (POSIX seconds)
 
     def reply(self, body: dict[str, Any]) -> Any:
         pending = tail(body)
@@ -122,7 +127,8 @@ class Model:
             return self.text("done")
         if not self.diligent:
             return self.text("The answer, read from the code.")
-        edit = f"echo 'VALUE_{self.step} = {self.step}' >> module_{self.step % 3}.py"
+        name = f"module_{self.step % 3}.py"  # stamped with the simulated clock, as the hooks read it
+        edit = f"echo 'VALUE_{self.step} = {self.step}' >> {name} && touch -d @{self.at} {name}"
         self.step += 1
         if any(m in text for m in REMINDED):
             return self.tool(f"{edit} && {self._log()}")
@@ -133,6 +139,18 @@ class Model:
         return (f"{self.log_prefix} log --agent {{label}} "
                 + shlex.join([f"Step {self.step} done", "Decision: keep values per module, "
                               "because each module owns its settings"]))
+
+
+MINUTES = {12: 3, 20: 5}  # simulated minutes per prompt: 12 within one gap, 20 over two
+
+
+def _clock(model: Model, start: float, prompts: int, i: int) -> dict[str, str]:
+    """The environment of prompt `i`: SESSIONLOG_NOW moves on by MINUTES per prompt."""
+    from datetime import datetime
+
+    model.at = int(start + i * 60 * MINUTES.get(prompts, 3))
+    at = datetime.fromtimestamp(model.at).astimezone()
+    return {"SESSIONLOG_USER": sc.USER, "SESSIONLOG_NOW": at.isoformat()}
 
 
 def _set_up(top: Path, agent: str) -> None:
@@ -162,10 +180,11 @@ def run_claude(work: Path, prompts: int, diligent: bool) -> dict[str, Any] | Non
         c.replace("{label}", "claude-code")), text_reply)
     with AnthropicStub(responder=lambda body, _i: model.reply(body)) as stub:
         project = ClaudeProject(cli, top, work / "home", stub.base_url)
+        start = time.time()
         for i in range(prompts):
             args = ("--continue",) if i else ()
             project.run(f"Step {i + 1}: {'change' if diligent else 'explain'} the settings",
-                        *args, env={"SESSIONLOG_USER": sc.USER}, timeout=180)
+                        *args, env=_clock(model, start, prompts, i), timeout=180)
         bodies = [r.body for r in stub.main_requests()]
     return _result(model, bodies, top)
 
@@ -192,16 +211,41 @@ def _run_scripted(work: Path, prompts: int, diligent: bool, agent: str) -> dict[
         runner = (CodexRun if agent == "codex" else GeminiRun)(cli, top, work / "home",
                                                                stub.base_url)
         stub.next_reply = model.reply  # type: ignore[method-assign]
+        start = time.time()
         for i in range(prompts):
-            runner.run(f"Step {i + 1}: {'change' if diligent else 'explain'} the settings",
-                       env={"SESSIONLOG_USER": sc.USER}, timeout=180)
+            _resume_run(runner, agent, f"Step {i + 1}: "
+                        f"{'change' if diligent else 'explain'} the settings", resume=i > 0,
+                        env=_clock(model, start, prompts, i))
         bodies = [r.body for r in stub.turns() if isinstance(r.body, dict)]
     return _result(model, bodies, top)
 
 
+def _resume_run(runner: Any, agent: str, prompt: str, resume: bool, env: dict[str, str]) -> None:
+    """One prompt; after the first, resuming the same session (`codex exec resume --last`,
+    `gemini --resume latest`), so the session is one, as Claude Code's `--continue` is."""
+    from tests.e2e.agent_clis import GEMINI_MODEL, STUB_KEY, offline_env
+    from tests.e2e.npm_cli import run_in_group
+
+    runner.prepare()
+    if agent == "codex":
+        env = offline_env(runner.home, runner.home.parent / "codex.tmp", {
+            "CODEX_HOME": str(runner.codex_home), "STUB_API_KEY": STUB_KEY, **env})
+        args = [str(runner.cli), "exec", "--dangerously-bypass-approvals-and-sandbox",
+                "--dangerously-bypass-hook-trust", "--skip-git-repo-check"]
+        args += ["resume", "--last", prompt] if resume else [prompt]
+    else:
+        env = offline_env(runner.home, runner.home.parent / "gemini.tmp", {
+            "GEMINI_API_KEY": STUB_KEY, "GOOGLE_GEMINI_BASE_URL": runner.base_url,
+            "GEMINI_CLI_NO_RELAUNCH": "true", **env})
+        args = [str(runner.cli), "-p", prompt, "--yolo", "-m", GEMINI_MODEL]
+        args += ["--resume", "latest"] if resume else []
+    proc = run_in_group(args, runner.project, env, 180)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{args[0]} exited {proc.returncode}: {proc.stderr[-2000:]}")
+
+
 def _result(model: Model, bodies: list[dict[str, Any]], top: Path) -> dict[str, Any]:
-    pending = top / sc.PENDING
-    text = pending.read_text() if pending.exists() else ""
+    text = "".join(p.read_text() for p in sorted((top / ".sessionlog/pending").rglob("*.md")))
     return {
         "stop_blocks": model.stop_blocks,
         "extra_turns": model.extra_turns,

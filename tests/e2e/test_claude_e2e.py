@@ -13,7 +13,7 @@ import os
 import shlex
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -89,7 +89,7 @@ def test_session_logs_commit_consolidates_next_session_resumes(
     dump = anthropic_stub.dump([first])
     assert PENDING in first.text, dump  # SessionStart and the prompt reminder name the file
     assert TODAY in first.text
-    assert "no log entry yet today" in first.text, dump  # UserPromptSubmit, first prompt
+    assert "Not worth logging:" in first.text, dump  # SessionStart says what not to log
     assert "Entry format: a heading" in first.text
     for agent in ("session-logger", "workspace-sync"):
         assert agent in first.text, dump
@@ -161,14 +161,22 @@ def test_stop_hook_asks_once_for_an_entry_then_session_end_marks_the_gap(
     anthropic_stub.script(bash_reply("echo 'RETRIES = 3' > retries.py"))
     _run_claude(project, "Add a retry setting")
     assert (top / "retries.py").is_file()
+    assert not anthropic_stub.find("Stop hook")  # within the gap: let it finish
 
+    # A gap later, the work still unlogged: Stop asks once.
+    later = datetime.now().astimezone().replace(microsecond=0) + timedelta(minutes=60)
+    anthropic_stub.script(bash_reply("echo 'RETRIES = 4' > retries.py"))
+    parse_json_output(project.run("Raise the retry setting", "--continue",
+                                  env={**SL_ENV, "SESSIONLOG_NOW": later.isoformat()}))
     feedback = anthropic_stub.find("Stop hook feedback")
     assert feedback, anthropic_stub.dump()
-    assert "no entry covers that work yet" in feedback[0].text
-    assert "retries.py" in feedback[0].text
-    # Asked once: the model answered without logging, and the second stop went through.
+    assert "sessionlog: files changed over about" in feedback[0].text
+    assert "retries.py" in feedback[0].text and "if it was trivial, just finish" in feedback[0].text
+    # Asked once, arriving once (exit 2: no "blocking error" copy); the model answered
+    # without logging, and the second stop went through.
     last = anthropic_stub.main_requests()[-1]
-    assert last.text.count("Stop hook feedback") == 1, anthropic_stub.dump([last])
+    assert last.text.count("sessionlog: files changed over") == 1, anthropic_stub.dump([last])
+    assert not anthropic_stub.find("Stop hook blocking error")
 
     # The session ended with the work unlogged: an automatic entry marks the gap.
     text = (top / PENDING).read_text()
@@ -205,7 +213,7 @@ def test_plugin_gives_the_same_hooks_agents_and_commands(
     claude_project.run("hello", "--plugin-dir", str(plugin), env=env)
     first = anthropic_stub.first_main_request()
     dump = anthropic_stub.dump([first])
-    assert PENDING in first.text and "no log entry yet today" in first.text, dump
+    assert PENDING in first.text and "Not worth logging:" in first.text, dump  # same policy
     assert "session-logger" in first.text and "workspace-sync" in first.text, dump
 
     anthropic_stub.clear()
