@@ -737,7 +737,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "benchmark's own regular install of this checkout")
     parser.add_argument("--hook-breakdown", action="store_true",
                         help="also time the per-prompt hook's import chain step by step")
+    parser.add_argument("--sessions", action="store_true",
+                        help="what the hooks cost whole sessions with the real assistant CLIs "
+                        "(scripts/bench_sessions.py) instead of the timings")
     args = parser.parse_args(argv)
+    if args.sessions:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_sessions import main as sessions_main
+
+        return sessions_main(["--quick"] * args.quick + ["--json"] * args.json)
     sizes = QUICK if args.quick else FULL
     repeat = max(1, args.repeat or (2 if args.quick else 7))
     only = set(filter(None, args.only.split(",")))

@@ -259,11 +259,9 @@ def test_stop_blocks_once_per_gap_for_work_unlogged_a_whole_gap(setup: Repo) -> 
 
 def test_stop_blocks_by_json_decision_where_the_cli_shows_it_once(setup: Repo) -> None:
     repo = setup
-    hook(repo, "session-start")
-    touch(repo.path / "billing.py", time.time() + 5)
     for agent in ("codex", "gemini"):
-        (repo.path / ".sessionlog/sessions/s1.json").unlink()
-        hook(repo, "session-start")
+        hook(repo, "session-start", {"session_id": "s1", "source": "clear"})
+        touch(repo.path / "billing.py", time.time() + 5)
         proc = stop(repo, now=NOW + timedelta(minutes=46), agent=agent)
         assert proc.returncode == 0 and proc.stderr == ""
         out = json.loads(proc.stdout)

@@ -120,11 +120,15 @@ def test_agents_have_valid_front_matter_and_delegating_descriptions(repo: Repo) 
     assert meta["name"] == "session-logger"
     assert "consolidate my logs" in meta["description"]
     assert "never inventing or dropping" in meta["description"]
-    assert "sessionlog consolidate" in logger and "Summary:" in logger and "Decision:" in logger
+    assert "-m sessionlog_git consolidate" in logger and "Summary:" in logger
+    assert "Decision:" in logger
     meta = front_matter(sync)
     assert meta["name"] == "workspace-sync"
     assert "save my work" in meta["description"] and "commit and push" in meta["description"]
     assert "git push" in sync and "why" in sync and "--no-verify" in sync
+    # The main conversation writes the why before delegating: the agent cannot see it.
+    assert "write the session's final log entry yourself" in meta["description"]
+    assert "Never write an entry yourself" in sync
     for name in ("session-logger", "workspace-sync"):
         assert set(front_matter(repo.read(f".claude/agents/{name}.md"))) <= {
             "name", "description", "tools", "model"}
@@ -135,12 +139,37 @@ def test_claude_md_block_says_how_what_and_what_not_to_log(repo: Repo) -> None:
     block = repo.read("CLAUDE.md")
     how, rest = block.split("What to log:")
     what, what_not = rest.split("What NOT to log:")
-    assert "sessionlog log" in how and "## 14:30 - " in how and ".sessionlog/pending/" in how
+    assert " log --agent claude-code" in how and "## 14:30 - " in how
+    assert ".sessionlog/pending/" in how
     for topic in ("decisions and why", "alternatives rejected", "tried and failed", "blockers",
                   "on whom", "where you paused", "who decided"):
         assert topic in what, topic
-    for topic in ("research", "formatting", "secret"):
+    for topic in ("dead-end exploration", "formatting", "routine commands",
+                  "anything the diff already says", "secret"):
         assert topic in what_not, topic
+
+
+def test_every_command_the_instructions_name_runs_in_the_clone(repo: Repo) -> None:
+    """No `sessionlog` on PATH here: the block and the agents name the hooks' invocation."""
+    import shlex
+
+    repo.sl("init", "--hooks", "none", "--agent", "claude")
+    texts = [repo.read("CLAUDE.md"), repo.read(".claude/agents/session-logger.md"),
+             repo.read(".claude/agents/workspace-sync.md")]
+    bare = {k: v for k, v in os.environ.items() if k != "PATH"}
+    bare["PATH"] = "/usr/bin:/bin"  # git, but no sessionlog
+    named = set()
+    for text in texts:
+        named |= set(re.findall(r"`([^`\n]*?) (?:log --agent|consolidate)\b", text))
+    assert named == {f"'{PYTHON}' -m sessionlog_git"}, named
+    prefix = shlex.split(named.pop())
+    proc = subprocess.run([*prefix, "log", "--agent", "claude-code", "Chose a queue",
+                           "Decision: a queue, because retries"], cwd=repo.path, env=bare,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([*prefix, "consolidate", "--dry-run"], cwd=repo.path, env=bare,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_block_is_replaced_not_duplicated(user_repo: Repo) -> None:
@@ -276,7 +305,11 @@ def test_plugin_is_valid_and_built_from_the_same_templates(repo: Repo, tmp_path:
         assert handler["command"].startswith('sh "${CLAUDE_PLUGIN_ROOT}/scripts/run-hook.sh" ')
         assert our_event(handler) == our_event(mine)
     for name in ("session-logger", "workspace-sync"):
-        assert (dest / f"agents/{name}.md").read_text() == repo.read(f".claude/agents/{name}.md")
+        # The same words; the command is `sessionlog` (the plugin requires it on PATH) where
+        # init names the invocation that runs in this clone.
+        mine_text = repo.read(f".claude/agents/{name}.md").replace(
+            f"'{PYTHON}' -m sessionlog_git", "sessionlog")
+        assert (dest / f"agents/{name}.md").read_text() == mine_text
     for name in ("log", "resume"):
         meta = front_matter((dest / f"commands/{name}.md").read_text())
         assert meta["description"]

@@ -264,7 +264,7 @@ def session_start(ctx: Context) -> Output | None:
         _prune_sessions(ctx)
     said = ctx.state.get("start_said")
     now = ctx.now.at.timestamp()
-    if (known and source not in ("clear", "compact") and isinstance(said, (int, float))
+    if (known and source == "resume" and isinstance(said, (int, float))
             and now - said < ctx.cfg.gap_minutes * 60):
         text = ""  # the conversation it continues holds the start context already
     elif known and source == "resume":

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sessionlog_git.agents import settings
+from sessionlog_git.agents import settings, texts
 from sessionlog_git.agents.assets import block_text, render_asset, template_context
 from sessionlog_git.agents.registry import ASSISTANTS, Assistant
 from sessionlog_git.agents.settings import Part
@@ -145,7 +145,8 @@ def uninstall_extra_files(top: Path, plan: Plan, assistant: Assistant, mine: Par
             from sessionlog_git import workspace
 
             cfg = workspace.at(top).config
-            context = template_context(cfg.pending_dir, cfg.logs_dir, assistant.name)
+            context = template_context(cfg.pending_dir, cfg.logs_dir, assistant.name,
+                                       texts.sessionlog_command())
         ours = {settings.sha(render_asset(template, context)), mine.files.get(rel)}
         if settings.sha(current) in ours:
             if not plan.dry_run:
@@ -164,7 +165,7 @@ def install(top: Path, plan: Plan, name: str, *, pending_dir: str, logs_dir: str
     assistant = ASSISTANTS[name]
     record = settings.load_record(top)
     mine = Part.of(record, name)
-    context = template_context(pending_dir, logs_dir, name)
+    context = template_context(pending_dir, logs_dir, name, texts.sessionlog_command())
     install_hooks(top, plan, assistant, mine)
     install_extra_files(top, plan, assistant, mine, context)
     install_block(top, plan, assistant, mine, context)
