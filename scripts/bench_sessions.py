@@ -158,13 +158,14 @@ def _set_up(top: Path, agent: str) -> None:
     sc.set_up(top, agent)
 
 
-def _count(requests: list[dict[str, Any]]) -> int:
+def distinct_hook_texts(requests: list[dict[str, Any]]) -> list[str]:
+    """Each hook text the model received, once, in the order it first arrived."""
     seen: list[str] = []
     for body in requests:
         for leaf in hook_texts(body):
             if leaf not in seen:
                 seen.append(leaf)
-    return sum(len(s) for s in seen)
+    return seen
 
 
 def run_claude(work: Path, prompts: int, diligent: bool) -> dict[str, Any] | None:
@@ -249,10 +250,12 @@ def _result(model: Model, bodies: list[dict[str, Any]], top: Path) -> dict[str, 
     return {
         "stop_blocks": model.stop_blocks,
         "extra_turns": model.extra_turns,
-        "hook_chars": _count(bodies),
+        "hook_chars": sum(len(t) for t in distinct_hook_texts(bodies)),
         "requests": len(bodies),
         "entries": text.count("\n## ") - text.count("Automatic entry"),
         "auto_entries": text.count("Automatic entry"),
+        "sessions": len(list((top / ".sessionlog/sessions").glob("*.json"))),
+        "texts": distinct_hook_texts(bodies),
     }
 
 
@@ -276,6 +279,7 @@ def measure(clis: list[str], lengths: list[int]) -> list[dict[str, Any]]:
                 if result is None:
                     print(f"{cli}: not installed (no npm), skipped", file=sys.stderr)
                     break
+                result.pop("texts")
                 rows.append({"cli": cli, "session": "diligent" if diligent else "read-only",
                              "prompts": prompts, **result})
     return rows
