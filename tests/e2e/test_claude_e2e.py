@@ -9,12 +9,14 @@ same way an installed `sessionlog` would be run.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -219,3 +221,59 @@ def test_plugin_gives_the_same_hooks_agents_and_commands(
     anthropic_stub.clear()
     claude_project.run("/sessionlog:resume", "--plugin-dir", str(plugin), env=env)
     assert "Run `sessionlog resume`" in anthropic_stub.all_text(), anthropic_stub.dump()
+
+
+def test_save_my_work_main_agent_logs_the_why_then_workspace_sync_commits_it(
+    project: ClaudeProject, anthropic_stub: AnthropicStub
+) -> None:
+    """"save my work": the main conversation writes the final entry (it alone knows the why),
+    then delegates; the workspace-sync agent only consolidates, commits and reports."""
+    from .anthropic_stub import last_user_has_tool_result, text_reply, tool_reply
+
+    top = project.project
+    (top / "retries.py").write_text("RETRIES = 3\n")
+    head = _run(top, "git", "rev-parse", "HEAD").stdout.strip()
+    seen: dict[str, Any] = {"main": 0, "sync": 0, "delegate": ""}
+
+    def responder(body: dict[str, Any], _index: int) -> Any:
+        if not body.get("tools"):
+            return text_reply("side")
+        system = json.dumps(body.get("system", ""))
+        if "You save the user's work" in system:  # the workspace-sync agent's own turns
+            seen["sync"] += 1
+            if last_user_has_tool_result(body):
+                return text_reply("Committed retries.py with the session log; nothing pending.")
+            return bash_reply("git add -A && git commit -q -m 'Add a retry setting' "
+                              "-m 'Why: retries in one setting, from the session log.'")
+        seen["main"] += 1
+        names = [t.get("name") for t in body["tools"]]
+        if seen["main"] == 1:
+            offered = json.dumps(body)
+            assert "workspace-sync" in offered, "the agent is not offered"
+            assert "write the session's final log entry yourself" in offered.replace("\\'", "'")
+            return bash_reply(_log_command(
+                "Retry setting in one place",
+                "Decision: one RETRIES setting, because three call sites disagreed"))
+        if seen["main"] == 2:
+            seen["delegate"] = "Agent" if "Agent" in names else "Task"
+            return tool_reply(seen["delegate"], {
+                "subagent_type": "workspace-sync", "description": "Save my work",
+                "prompt": "Save my work: commit and report. The session's why is logged."})
+        return text_reply("Saved.")
+
+    anthropic_stub.responder = responder
+    _run_claude(project, "save my work", "--allowedTools", "Bash,Task,Agent")
+    assert seen["sync"] >= 2, anthropic_stub.paths()  # the agent ran, and committed
+
+    commits = _run(top, "git", "rev-list", f"{head}..HEAD").stdout.split()
+    assert len(commits) == 1, commits
+    stat = _run(top, "git", "show", "--stat=200", "--format=%s", "HEAD").stdout
+    month = TODAY[:7]
+    assert stat.startswith("Add a retry setting") and "retries.py" in stat
+    assert f"logs/archive/{month}/{PROJECT}/{USER}/" in stat, stat
+    assert f"logs/{PROJECT}-session-log-{month}.md" in stat, stat
+    master = (top / f"logs/{PROJECT}-session-log-{month}.md").read_text()
+    assert "Retry setting in one place" in master
+    assert not (top / PENDING).exists()
+    assert _run(top, "git", "status", "--porcelain").stdout == ""
+    assert _hook_errors(project) == ""
