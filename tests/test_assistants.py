@@ -129,8 +129,8 @@ def test_init_sets_up_codex_and_gemini_keeping_user_content(user_repo: Repo) -> 
 
     agents_md, gemini_md = repo.read("AGENTS.md"), repo.read("GEMINI.md")
     assert agents_md.startswith(USER_AGENTS_MD) and gemini_md.startswith(USER_GEMINI_MD)
-    assert 'sessionlog log --agent codex "Short title"' in agents_md
-    assert 'sessionlog log --agent gemini "Short title"' in gemini_md
+    assert f"`'{PYTHON}' -m sessionlog_git log --agent codex \"Short title\"" in agents_md  # runs here
+    assert f"`'{PYTHON}' -m sessionlog_git log --agent gemini \"Short title\"" in gemini_md
     for text in (agents_md, gemini_md):
         assert text.count("<!-- sessionlog:begin -->") == 1
         assert "What NOT to log:" in text and "session-logger" not in text

@@ -59,13 +59,18 @@ def test_init_merges_hooks_writes_agents_and_block_keeping_user_content(user_rep
     assert "write .claude/agents/session-logger.md" in out
     assert "add the sessionlog block in CLAUDE.md" in out
     data = settings(repo)
-    assert data["permissions"] == USER_SETTINGS["permissions"] and data["env"] == {"FOO": "bar"}
+    assert data["permissions"] == USER_SETTINGS["permissions"]
+    # The user's env stays; ours names the interpreter the Stop command runs by variable.
+    assert data["env"] == {"FOO": "bar", "SESSIONLOG_PYTHON": sys.executable}
     assert data["hooks"]["PostToolUse"] == USER_SETTINGS["hooks"]["PostToolUse"]
     assert data["hooks"]["SessionStart"][0] == USER_SETTINGS["hooks"]["SessionStart"][0]
     for event, ours in zip(EVENTS, ("session-start", "user-prompt-submit", "stop", "pre-compact",
                                     "session-end"), strict=True):
         commands = [h["command"] for g in data["hooks"][event] for h in g["hooks"]]
-        assert f"'{sys.executable}' -m sessionlog_git hook {ours}" in commands
+        if ours == "stop":  # Claude Code shows this command to the model: short, no path
+            assert '"$SESSIONLOG_PYTHON" -m sessionlog_git hook stop' in commands
+        else:
+            assert f"'{sys.executable}' -m sessionlog_git hook {ours}" in commands
         assert os.path.isabs(sys.executable)
     md = repo.read("CLAUDE.md")
     assert md.startswith(USER_CLAUDE_MD)
@@ -88,15 +93,21 @@ def test_init_updates_a_moved_interpreter_without_duplicating(user_repo: Repo) -
     repo = user_repo
     repo.sl("init", "--hooks", "none", "--agent", "claude")
     data = settings(repo)
-    for group in data["hooks"]["Stop"]:
+    for group in data["hooks"]["SessionEnd"]:
         for handler in group["hooks"]:
             handler["command"] = handler["command"].replace(sys.executable, "/old/venv/bin/python")
     data["hooks"]["Stop"].append(json.loads(json.dumps(data["hooks"]["Stop"][-1])))  # a copy
+    data["env"]["SESSIONLOG_PYTHON"] = "/old/venv/bin/python"
     repo.write(".claude/settings.json", json.dumps(data, indent=2))
     out = repo.sl("init", "--hooks", "none", "--agent", "claude").stdout
-    assert "Stop (updated)" in out and "Stop (duplicate removed)" in out
-    commands = [h["command"] for g in settings(repo)["hooks"]["Stop"] for h in g["hooks"]]
-    assert commands == [f"'{sys.executable}' -m sessionlog_git hook stop"]
+    assert "SessionEnd (updated)" in out and "Stop (duplicate removed)" in out
+    assert "env SESSIONLOG_PYTHON" in out
+    after = settings(repo)
+    commands = [h["command"] for g in after["hooks"]["SessionEnd"] for h in g["hooks"]]
+    assert commands == [f"'{sys.executable}' -m sessionlog_git hook session-end"]
+    commands = [h["command"] for g in after["hooks"]["Stop"] for h in g["hooks"]]
+    assert commands == ['"$SESSIONLOG_PYTHON" -m sessionlog_git hook stop']
+    assert after["env"]["SESSIONLOG_PYTHON"] == sys.executable
 
 
 def test_init_agent_claude_on_a_repo_set_up_for_git_only(native_repo: Repo) -> None:
@@ -120,7 +131,7 @@ def test_agents_have_valid_front_matter_and_delegating_descriptions(repo: Repo) 
     assert meta["name"] == "session-logger"
     assert "consolidate my logs" in meta["description"]
     assert "never inventing or dropping" in meta["description"]
-    assert "-m sessionlog_git consolidate" in logger and "Summary:" in logger
+    assert '"$SESSIONLOG_PYTHON" -m sessionlog_git consolidate' in logger and "Summary:" in logger
     assert "Decision:" in logger
     meta = front_matter(sync)
     assert meta["name"] == "workspace-sync"
@@ -150,26 +161,25 @@ def test_claude_md_block_says_how_what_and_what_not_to_log(repo: Repo) -> None:
 
 
 def test_every_command_the_instructions_name_runs_in_the_clone(repo: Repo) -> None:
-    """No `sessionlog` on PATH here: the block and the agents name the hooks' invocation."""
-    import shlex
-
+    """No `sessionlog` on PATH here: the block and the agents name the hooks' interpreter,
+    through the variable `.claude/settings.json`'s `env` sets for Claude Code's shell."""
     repo.sl("init", "--hooks", "none", "--agent", "claude")
     texts = [repo.read("CLAUDE.md"), repo.read(".claude/agents/session-logger.md"),
              repo.read(".claude/agents/workspace-sync.md")]
-    bare = {k: v for k, v in os.environ.items() if k != "PATH"}
-    bare["PATH"] = "/usr/bin:/bin"  # git, but no sessionlog
+    shell = {k: v for k, v in os.environ.items() if k != "PATH"}
+    shell["PATH"] = "/usr/bin:/bin"  # git, but no sessionlog
+    shell.update(settings(repo)["env"])  # what Claude Code sets in its shell
     named = set()
     for text in texts:
         named |= set(re.findall(r"`([^`\n]*?) (?:log --agent|consolidate)\b", text))
-    assert named == {f"'{PYTHON}' -m sessionlog_git"}, named
-    prefix = shlex.split(named.pop())
-    proc = subprocess.run([*prefix, "log", "--agent", "claude-code", "Chose a queue",
-                           "Decision: a queue, because retries"], cwd=repo.path, env=bare,
-                          capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    proc = subprocess.run([*prefix, "consolidate", "--dry-run"], cwd=repo.path, env=bare,
-                          capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
+    assert named == {'"$SESSIONLOG_PYTHON" -m sessionlog_git'}, named
+    prefix = named.pop()
+    for command in (f'{prefix} log --agent claude-code "Chose a queue" "Decision: a queue"',
+                    f"{prefix} consolidate --dry-run"):
+        proc = subprocess.run(["sh", "-c", command], cwd=repo.path, env=shell,
+                              capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, (command, proc.stderr)
+    assert "Chose a queue" in next(iter(repo.pending())).read_text()
 
 
 def test_block_is_replaced_not_duplicated(user_repo: Repo) -> None:
@@ -308,7 +318,7 @@ def test_plugin_is_valid_and_built_from_the_same_templates(repo: Repo, tmp_path:
         # The same words; the command is `sessionlog` (the plugin requires it on PATH) where
         # init names the invocation that runs in this clone.
         mine_text = repo.read(f".claude/agents/{name}.md").replace(
-            f"'{PYTHON}' -m sessionlog_git", "sessionlog")
+            '"$SESSIONLOG_PYTHON" -m sessionlog_git', "sessionlog")
         assert (dest / f"agents/{name}.md").read_text() == mine_text
     for name in ("log", "resume"):
         meta = front_matter((dest / f"commands/{name}.md").read_text())

@@ -151,7 +151,7 @@ class Context:
 
     @property
     def log_command(self) -> str:
-        return texts.log_command(self.assistant.label)
+        return texts.log_command(self.assistant.label, self.assistant.python_env)
 
     @property
     def state_file(self) -> Path:

@@ -44,7 +44,8 @@ class Assistant:
 
     __slots__ = (
         "aliases", "block_exit", "compaction_text", "config_fields", "events", "extra_files", "folders",
-        "instructions", "label", "name", "output", "project_env", "settings", "shell_marker",
+        "instructions", "label", "name", "output", "project_env", "python_env", "settings",
+        "shell_marker",
         "title", "trust", "unit",
     )
 
@@ -68,6 +69,7 @@ class Assistant:
         output: str = "hook-json",
         trust: str = "",
         block_exit: bool = False,
+        python_env: str = "",
     ) -> None:
         self.name = name  # as in `init --agent` and `hook --agent`
         self.label = label  # recorded with entries (meta `agent=`), put in the log command
@@ -94,6 +96,10 @@ class Assistant:
         # "Stop hook feedback"; its JSON `decision: block` reaches the model twice, once
         # labelled an error). False: the JSON decision, which the others show once.
         self.block_exit = block_exit
+        # The settings file's `env` carries the interpreter under this name, and the Stop
+        # command names the variable, so the command the CLI shows holds no path (see
+        # `agents.hookenv`). "" for none.
+        self.python_env = python_env
 
     def __repr__(self) -> str:
         return f"Assistant({self.name!r})"
@@ -149,6 +155,7 @@ ASSISTANTS: Mapping[str, Assistant] = {
         ),
         unit="s", settings=".claude/settings.json", instructions="CLAUDE.md",
         folders=(".claude/agents", ".claude"), compaction_text=True, block_exit=True,
+        python_env="SESSIONLOG_PYTHON",
         extra_files=(
             (".claude/agents/session-logger.md", "agents/session-logger.md"),
             (".claude/agents/workspace-sync.md", "agents/workspace-sync.md"),

@@ -62,7 +62,10 @@ def hooks_config(assistant: Assistant, command: Callable[[str], str] | None = No
     """`{"<Event>": [{"hooks": [{"type": "command", ...}]}]}`, the settings-file shape, for
     each event the assistant's row hooks; `command` (ours -> command) defaults to ours."""
     def ours(event: str) -> str:
-        return python_command(event, agent=assistant.name)
+        from sessionlog_git.agents.hookenv import stop_command
+
+        short = stop_command(assistant) if event == "stop" else None
+        return short or python_command(event, agent=assistant.name)
 
     run = command or ours
     return {

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sessionlog_git.agents import settings, texts
+from sessionlog_git.agents import hookenv, settings, texts
 from sessionlog_git.agents.assets import block_text, render_asset, template_context
 from sessionlog_git.agents.registry import ASSISTANTS, Assistant
 from sessionlog_git.agents.settings import Part
@@ -54,6 +54,8 @@ def install_hooks(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> No
     existed = data is not None
     data = data if data is not None else {}
     changed = settings.merge_hooks(data, settings.hooks_config(assistant))
+    if hookenv.merge_env(data, assistant):
+        changed.append(f"env {assistant.python_env}")
     if changed:
         settings.write(plan, path, settings.settings_json(data))
         if not existed:
@@ -86,6 +88,8 @@ def uninstall_hooks(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> 
     if data is None:
         return
     removed = settings.remove_hooks(data)
+    if hookenv.remove_env(data, assistant):
+        removed.append(f"env {assistant.python_env}")
     if not removed:
         return
     if not data and assistant.settings in mine.created:
@@ -146,7 +150,7 @@ def uninstall_extra_files(top: Path, plan: Plan, assistant: Assistant, mine: Par
 
             cfg = workspace.at(top).config
             context = template_context(cfg.pending_dir, cfg.logs_dir, assistant.name,
-                                       texts.sessionlog_command())
+                                       _command(assistant))
         ours = {settings.sha(render_asset(template, context)), mine.files.get(rel)}
         if settings.sha(current) in ours:
             if not plan.dry_run:
@@ -160,12 +164,20 @@ def uninstall_extra_files(top: Path, plan: Plan, assistant: Assistant, mine: Par
 # --------------------------------------------------------------------------- whole assistants
 
 
+def _command(assistant: Assistant) -> str:
+    """How the assistant's shell runs sessionlog in this clone: through the variable its
+    settings set (the hooks' own interpreter), else `sessionlog` on PATH or this interpreter."""
+    if assistant.python_env:
+        return texts.env_command(assistant.python_env)
+    return texts.sessionlog_command()
+
+
 def install(top: Path, plan: Plan, name: str, *, pending_dir: str, logs_dir: str) -> None:
     """`sessionlog init --agent NAME`: hooks, extra files, the instructions block, the record."""
     assistant = ASSISTANTS[name]
     record = settings.load_record(top)
     mine = Part.of(record, name)
-    context = template_context(pending_dir, logs_dir, name, texts.sessionlog_command())
+    context = template_context(pending_dir, logs_dir, name, _command(assistant))
     install_hooks(top, plan, assistant, mine)
     install_extra_files(top, plan, assistant, mine, context)
     install_block(top, plan, assistant, mine, context)

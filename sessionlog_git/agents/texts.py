@@ -27,8 +27,17 @@ AUTO_META = "auto"  # the meta key that marks an automatic entry: never a real o
 MAX_CONTEXT = 2000  # characters of session-start context
 
 
-def sessionlog_command() -> str:
-    """How to run sessionlog from the assistant's shell on this machine."""
+def env_command(python_env: str) -> str:
+    """sessionlog through the interpreter the CLI's settings put in `python_env`."""
+    return f'"${python_env}" -m sessionlog_git'
+
+
+def sessionlog_command(python_env: str = "") -> str:
+    """How to run sessionlog from the assistant's shell on this machine: through the variable
+    its settings set (`python_env`, when this hook got it), `sessionlog` on PATH, or this
+    interpreter by path."""
+    if python_env and os.environ.get(python_env):
+        return env_command(python_env)
     for folder in os.get_exec_path():
         candidate = os.path.join(folder, "sessionlog")
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
@@ -36,9 +45,9 @@ def sessionlog_command() -> str:
     return f"'{sys.executable}' -m sessionlog_git"
 
 
-def log_command(label: str) -> str:
+def log_command(label: str, python_env: str = "") -> str:
     """The command the model is told to run: it records which assistant logged."""
-    return f"{sessionlog_command()} log --agent {label}"
+    return f"{sessionlog_command(python_env)} log --agent {label}"
 
 
 def clock_text(now: Moment) -> str:

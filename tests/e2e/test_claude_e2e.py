@@ -179,6 +179,14 @@ def test_stop_hook_asks_once_for_an_entry_then_session_end_marks_the_gap(
     last = anthropic_stub.main_requests()[-1]
     assert last.text.count("sessionlog: files changed over") == 1, anthropic_stub.dump([last])
     assert not anthropic_stub.find("Stop hook blocking error")
+    # What the model reads: a short neutral command, no machine path, not an error.
+    from .scenario import strings
+
+    text = strings(feedback[0].body)
+    said = text[text.index("Stop hook feedback:"):].split("\n")[:2]
+    assert said[1].startswith('["$SESSIONLOG_PYTHON" -m sessionlog_git hook stop]: sessionlog:'), said
+    assert PY not in said[1] and str(top) not in said[1] and "error" not in said[1].lower(), said
+    assert 'log it with `"$SESSIONLOG_PYTHON" -m sessionlog_git log --agent claude-code' in said[1]
 
     # The session ended with the work unlogged: an automatic entry marks the gap.
     text = (top / PENDING).read_text()
