@@ -2,8 +2,9 @@
 
 For each CLI (Claude Code, Codex CLI, Gemini CLI) and each scripted session (a diligent model
 that edits a file every prompt and logs whenever a hook reminds it; a read-only Q&A session
-that edits nothing), over 12 prompts 3 minutes apart (all within one 45-minute gap) and 20
-prompts 5 minutes apart (100 minutes: more than two gaps), it reports:
+that edits nothing; a model that edits every prompt and never logs, not even when Stop asks),
+over 12 prompts 3 minutes apart (all within one 45-minute gap) and 20 prompts 5 minutes apart
+(100 minutes: more than two gaps), it reports:
 
 * Stop blocks: how often the Stop hook asked before letting the model finish;
 * extra model turns: the model requests a hook caused (answering a Stop block, and the tool
@@ -95,8 +96,9 @@ class Model:
     """The scripted model: decides a reply from what it has not answered yet."""
 
     def __init__(self, diligent: bool, log_prefix: str, tool: Callable[[str], Any],
-                 text: Callable[[str], Any]) -> None:
+                 text: Callable[[str], Any], logs: bool = True) -> None:
         self.diligent = diligent
+        self.logs = logs  # False: edits every prompt but never logs, not even when asked
         self.log_prefix = log_prefix
         self.tool = tool
         self.text = text
@@ -119,7 +121,7 @@ class Model:
         if STOPPED in text and "Step " not in text:
             self.stop_blocks += 1
             self.extra_turns += 1
-            if not self.diligent:
+            if not self.diligent or not self.logs:
                 return self.text("Nothing worth logging: done.")
             self._in_block = True
             return self.tool(self._log())
@@ -130,7 +132,7 @@ class Model:
         name = f"module_{self.step % 3}.py"  # stamped with the simulated clock, as the hooks read it
         edit = f"echo 'VALUE_{self.step} = {self.step}' >> {name} && touch -d @{self.at} {name}"
         self.step += 1
-        if any(m in text for m in REMINDED):
+        if self.logs and any(m in text for m in REMINDED):
             return self.tool(f"{edit} && {self._log()}")
         return self.tool(edit)
 
@@ -168,7 +170,15 @@ def distinct_hook_texts(requests: list[dict[str, Any]]) -> list[str]:
     return seen
 
 
-def run_claude(work: Path, prompts: int, diligent: bool) -> dict[str, Any] | None:
+KINDS = ("diligent", "read-only", "never logs")
+
+
+def _model(kind: str, tool: Callable[[str], Any], text: Callable[[str], Any]) -> Model:
+    return Model(kind != "read-only", f"{shlex.quote(PY)} -m sessionlog_git", tool, text,
+                 logs=kind == "diligent")
+
+
+def run_claude(work: Path, prompts: int, kind: str) -> dict[str, Any] | None:
     from tests.e2e.anthropic_stub import AnthropicStub, bash_reply, text_reply
     from tests.e2e.claude_cli import ClaudeProject, ensure_claude_cli
 
@@ -177,20 +187,19 @@ def run_claude(work: Path, prompts: int, diligent: bool) -> dict[str, Any] | Non
         return None
     top = work / "project"
     _set_up(top, "claude")
-    model = Model(diligent, f"{shlex.quote(PY)} -m sessionlog_git", lambda c: bash_reply(
-        c.replace("{label}", "claude-code")), text_reply)
+    model = _model(kind, lambda c: bash_reply(c.replace("{label}", "claude-code")), text_reply)
     with AnthropicStub(responder=lambda body, _i: model.reply(body)) as stub:
         project = ClaudeProject(cli, top, work / "home", stub.base_url)
         start = time.time()
         for i in range(prompts):
             args = ("--continue",) if i else ()
-            project.run(f"Step {i + 1}: {'change' if diligent else 'explain'} the settings",
+            project.run(f"Step {i + 1}: {'explain' if kind == 'read-only' else 'change'} the settings",
                         *args, env=_clock(model, start, prompts, i), timeout=180)
         bodies = [r.body for r in stub.main_requests()]
     return _result(model, bodies, top)
 
 
-def _run_scripted(work: Path, prompts: int, diligent: bool, agent: str) -> dict[str, Any] | None:
+def _run_scripted(work: Path, prompts: int, kind: str, agent: str) -> dict[str, Any] | None:
     from tests.e2e.agent_clis import CodexRun, GeminiRun, ensure_codex, ensure_gemini
     from tests.e2e.loopback import text_reply
 
@@ -206,8 +215,7 @@ def _run_scripted(work: Path, prompts: int, diligent: bool, agent: str) -> dict[
         return None
     top = work / "project"
     _set_up(top, agent)
-    model = Model(diligent, f"{shlex.quote(PY)} -m sessionlog_git",
-                  lambda c: tool(c.replace("{label}", agent)), text_reply)
+    model = _model(kind, lambda c: tool(c.replace("{label}", agent)), text_reply)
     with Stub() as stub:
         runner = (CodexRun if agent == "codex" else GeminiRun)(cli, top, work / "home",
                                                                stub.base_url)
@@ -215,7 +223,7 @@ def _run_scripted(work: Path, prompts: int, diligent: bool, agent: str) -> dict[
         start = time.time()
         for i in range(prompts):
             _resume_run(runner, agent, f"Step {i + 1}: "
-                        f"{'change' if diligent else 'explain'} the settings", resume=i > 0,
+                        f"{'explain' if kind == 'read-only' else 'change'} the settings", resume=i > 0,
                         env=_clock(model, start, prompts, i))
         bodies = [r.body for r in stub.turns() if isinstance(r.body, dict)]
     return _result(model, bodies, top)
@@ -259,7 +267,7 @@ def _result(model: Model, bodies: list[dict[str, Any]], top: Path) -> dict[str, 
     }
 
 
-RUNNERS: dict[str, Callable[[Path, int, bool], dict[str, Any] | None]] = {
+RUNNERS: dict[str, Callable[[Path, int, str], dict[str, Any] | None]] = {
     "claude": run_claude,
     "codex": lambda w, n, d: _run_scripted(w, n, d, "codex"),
     "gemini": lambda w, n, d: _run_scripted(w, n, d, "gemini"),
@@ -269,18 +277,18 @@ RUNNERS: dict[str, Callable[[Path, int, bool], dict[str, Any] | None]] = {
 def measure(clis: list[str], lengths: list[int]) -> list[dict[str, Any]]:
     rows = []
     for cli in clis:
-        for diligent in (True, False):
+        for kind in KINDS:
             for prompts in lengths:
                 work = Path(tempfile.mkdtemp(prefix=f"sessionlog-bench-{cli}-"))
                 try:
-                    result = RUNNERS[cli](work, prompts, diligent)
+                    result = RUNNERS[cli](work, prompts, kind)
                 finally:
                     shutil.rmtree(work, ignore_errors=True)
                 if result is None:
                     print(f"{cli}: not installed (no npm), skipped", file=sys.stderr)
                     break
                 result.pop("texts")
-                rows.append({"cli": cli, "session": "diligent" if diligent else "read-only",
+                rows.append({"cli": cli, "session": kind,
                              "prompts": prompts, **result})
     return rows
 

@@ -29,8 +29,8 @@ def _bench() -> ModuleType:
     return module
 
 
-def _session(tmp_path: Path, diligent: bool) -> dict[str, Any]:
-    result: dict[str, Any] | None = _bench().run_claude(tmp_path, 12, diligent)
+def _session(tmp_path: Path, kind: str) -> dict[str, Any]:
+    result: dict[str, Any] | None = _bench().run_claude(tmp_path, 12, kind)
     assert result is not None
     return result
 
@@ -38,7 +38,7 @@ def _session(tmp_path: Path, diligent: bool) -> dict[str, Any]:
 def test_twelve_prompts_within_one_gap_block_stop_at_most_once(
     claude_cli: Path, tmp_path: Path
 ) -> None:
-    result = _session(tmp_path, diligent=True)
+    result = _session(tmp_path, "diligent")
     texts: list[str] = result["texts"]
     assert result["stop_blocks"] <= 1, texts
     assert not [t for t in texts if "Stop hook blocking error" in t]  # a block arrives once
@@ -51,7 +51,7 @@ def test_twelve_prompts_within_one_gap_block_stop_at_most_once(
 
 
 def test_read_only_session_hears_no_reminder(claude_cli: Path, tmp_path: Path) -> None:
-    result = _session(tmp_path, diligent=False)
+    result = _session(tmp_path, "read-only")
     texts: list[str] = result["texts"]
     assert result["stop_blocks"] == 0
     assert not [t for t in texts if "no log entry" in t or "files changed" in t], texts
