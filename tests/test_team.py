@@ -7,7 +7,11 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from conftest import PYTHON, Repo, make_repo
+
+from sessionlog_git import workspace
+from sessionlog_git.pipeline import consolidate
 
 MASTER = "logs/shop-session-log-2026-11.md"
 STATUS = "logs/shop-status.md"
@@ -281,3 +285,23 @@ def test_hand_written_entries_route_by_the_files_they_name(tmp_path: Path) -> No
     # Consolidating again changes nothing.
     repo.sl("consolidate")
     assert repo.git("status", "--porcelain").stdout == ""
+
+
+@pytest.mark.parametrize("step", ["read", "archive-partial", "archived", "rendered", "staged",
+                                  "trim-partial"])
+def test_routed_hand_entries_survive_a_kill_at_any_step(tmp_path: Path, step: str) -> None:
+    repo = monorepo(tmp_path)
+    pending = repo.path / ".sessionlog/pending/shop/ada/2026-11-24.md"
+    repo.log("2026-11-24T09:00:00+01:00", "Planning")
+    pending.write_text(pending.read_text() + "\n## 10:15 - Token refresh\n"
+                       "- Decision: refresh in services/api/auth.py\n")
+    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": step}, check=False)
+    assert killed.returncode == 97, killed.stderr
+    repo.sl("consolidate")
+    assert repo.pending() == []
+    texts = [p.read_text() for p in repo.archive()]
+    for line in ("## 10:15 - Token refresh", "Planning"):
+        assert sum(t.count(line) for t in texts) == 1, (line, texts)
+    fresh = consolidate.rebuild(workspace.at(repo.path))
+    for rel, text in fresh.items():
+        assert repo.read(rel) == text, rel
