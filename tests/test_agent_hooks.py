@@ -537,3 +537,17 @@ def test_session_start_and_resume_count_todays_committed_entries(setup: Repo) ->
         assert (f"Today's temp log: {PENDING} (empty: today's 1 entry is already committed to the "
                 "archive; append new ones here)") in said
         assert f"- {earlier:%Y-%m-%d %H:%M} Split the payment service" in said
+
+
+def test_session_end_marks_at_most_one_gap_per_gap(setup: Repo) -> None:
+    """`claude -p` ends a session after every prompt: one gap marker per gap, not per prompt."""
+    repo = setup
+    hook(repo, "session-start")
+    touch(repo.path / "billing.py", time.time() + 5)
+    hook(repo, "session-end")
+    touch(repo.path / "billing.py", time.time() + 10)
+    hook(repo, "session-end", now=NOW + timedelta(minutes=10))
+    assert len(entries.parse((repo.path / PENDING).read_text()).entries) == 1
+    touch(repo.path / "billing.py", (NOW + timedelta(minutes=49)).timestamp())
+    hook(repo, "session-end", now=NOW + timedelta(minutes=50))
+    assert len(entries.parse((repo.path / PENDING).read_text()).entries) == 2

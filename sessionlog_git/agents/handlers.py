@@ -356,8 +356,9 @@ def pre_compact(ctx: Context) -> Output | None:
 def session_end(ctx: Context) -> Output | None:
     _, since = _baseline(ctx)
     marked = ctx.state.get("auto_ts")
+    now = ctx.now.at.timestamp()  # the clock, as the other decisions (SESSIONLOG_NOW pins it)
     if isinstance(marked, (int, float)):
-        if time.time() - marked < ctx.cfg.gap_minutes * 60:
+        if now - marked < ctx.cfg.gap_minutes * 60:
             return None  # one gap marker per gap: `claude -p` ends a session every prompt
         since = max(since, float(marked))  # this session's gap is marked already
     files, more = changed_since(ctx, since, limit=200)
@@ -379,7 +380,7 @@ def session_end(ctx: Context) -> Output | None:
         extra_meta={texts.AUTO_META: "session-end", "agent": ctx.assistant.label},
         lock=stdlock.flocked,
     )
-    ctx.state["auto_ts"] = time.time()
+    ctx.state["auto_ts"] = now
     ctx.save_state()
     return None
 
