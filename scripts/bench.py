@@ -337,7 +337,9 @@ def bench_edit_hook(top: Path, repeat: int, history: str) -> list[Row]:
     concerns (a new session each call, so each call finds, composes and tells it) and for an
     unrelated file (the common call: nothing to tell)."""
     cmd = claude_command(top, "PostToolUse")
-    python = shlex.split(cmd)[0]
+    from sessionlog_git.base.clone import recorded_python
+
+    python = recorded_python(top) or shlex.split(cmd)[0]
     bare = f"{shlex.quote(python)} -c pass"
     env = {**ENV, "CLAUDE_PROJECT_DIR": str(top)}
     target = top / "src" / "payments.py"
@@ -852,7 +854,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "benchmark's own regular install of this checkout")
     parser.add_argument("--hook-breakdown", action="store_true",
                         help="also time the per-prompt hook's import chain step by step")
+    parser.add_argument("--sessions", action="store_true",
+                        help="what the hooks cost whole sessions with the real assistant CLIs "
+                        "(scripts/bench_sessions.py) instead of the timings")
     args = parser.parse_args(argv)
+    if args.sessions:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_sessions import main as sessions_main
+
+        return sessions_main(["--quick"] * args.quick + ["--json"] * args.json)
     sizes = QUICK if args.quick else FULL
     repeat = max(1, args.repeat or (2 if args.quick else 7))
     only = set(filter(None, args.only.split(",")))

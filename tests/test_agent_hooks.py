@@ -82,7 +82,7 @@ def test_session_start_gives_path_time_format_and_where_work_left_off(setup: Rep
     assert f"Local time now: {NOW:%Y-%m-%d %a %H:%M}" in text
     assert "Europe/Berlin" not in text or "UTC+" in text
     assert "`## HH:MM - Title`" in text and "Decision:" in text
-    assert "-m sessionlog_git log" in text or "`sessionlog log" in text
+    assert "sh .git/sessionlog/run log" in text or "`sessionlog log" in text
     assert f"- {yesterday:%Y-%m-%d %H:%M} Chose RS256 for tokens" in text
     assert "Open blockers:\n- Redis session store not configured yet (ops) (ada, since" in text
     assert "staging certificate" not in text.split("Open blockers:")[1].split("Next steps")[0]
@@ -125,10 +125,32 @@ def test_session_start_after_compaction_lists_what_this_session_logged(setup: Re
 # --------------------------------------------------------------------------- prompts
 
 
-def test_prompt_without_an_entry_today_reminds_with_path_and_time(setup: Repo) -> None:
-    text = context(hook(setup, "user-prompt-submit", {"prompt": "hi"}), "UserPromptSubmit")
-    assert f"no log entry yet today ({TODAY})" in text
-    assert PENDING in text and f"{NOW:%H:%M}" in text
+def test_prompt_stays_silent_without_work_read_only_session(setup: Repo) -> None:
+    repo = setup
+    hook(repo, "session-start")
+    for minutes in (0, 1, 30, 60, 120):  # no entry today, but nothing to log: no words
+        assert hook(repo, "user-prompt-submit", {"prompt": "explain"},
+                    now=NOW + timedelta(minutes=minutes)).stdout == ""
+
+
+def test_prompt_reminds_once_then_escalates_with_time_and_work(setup: Repo) -> None:
+    repo = setup
+    hook(repo, "session-start")
+    touch(repo.path / "app.py", time.time() + 5)
+    first = context(hook(repo, "user-prompt-submit", {"prompt": "go"}), "UserPromptSubmit")
+    assert first.startswith("sessionlog: 1 file changed with no log entry (last: none yet): app.py")
+    assert "log --agent claude-code" in first and "Trivial or exploratory work needs no entry" in first
+    assert "\n" not in first
+    # The same prompt again, and again later with no more work: silent.
+    assert hook(repo, "user-prompt-submit", now=NOW + timedelta(minutes=2)).stdout == ""
+    assert hook(repo, "user-prompt-submit", now=NOW + timedelta(minutes=50)).stdout == ""
+    # A gap later and more work: a different, escalated text.
+    touch(repo.path / "api.py", time.time() + 6)
+    later = NOW + timedelta(minutes=51)
+    second = context(hook(repo, "user-prompt-submit", now=later), "UserPromptSubmit")
+    assert second.startswith("sessionlog: still no log entry for about 51 min of work (2 files:")
+    assert second != first and PENDING in second and f"{later:%H:%M}" in second
+    assert hook(repo, "user-prompt-submit", now=later + timedelta(minutes=1)).stdout == ""
 
 
 def test_prompt_after_a_recent_entry_prints_nothing(setup: Repo) -> None:
@@ -139,7 +161,7 @@ def test_prompt_after_a_recent_entry_prints_nothing(setup: Repo) -> None:
     assert hook(repo, "user-prompt-submit", now=NOW + timedelta(minutes=10)).stdout == ""
 
 
-def test_prompt_nudges_once_when_the_entry_is_old_and_files_changed(setup: Repo) -> None:
+def test_prompt_reminds_when_the_entry_is_a_gap_old_and_files_changed(setup: Repo) -> None:
     repo = setup
     hook(repo, "session-start")
     repo.log(NOW.isoformat(), "Early entry")
@@ -148,10 +170,21 @@ def test_prompt_nudges_once_when_the_entry_is_old_and_files_changed(setup: Repo)
     assert hook(repo, "user-prompt-submit", now=later).stdout == ""
     touch(repo.path / "src/api.py", time.time() + 5)
     text = context(hook(repo, "user-prompt-submit", now=later), "UserPromptSubmit")
-    assert text.startswith(f"sessionlog: last log entry {NOW:%H:%M} (50 min ago)")
-    assert "src/api.py" in text and f"{later:%H:%M}" in text and "\n" not in text
-    # Nudged once; the next prompt is quiet again.
+    assert text.startswith(f"sessionlog: 1 file changed with no log entry (last: {NOW:%Y-%m-%d %H:%M})")
+    assert "src/api.py" in text
+    # Reminded once; the next prompt is quiet again.
     assert hook(repo, "user-prompt-submit", now=later + timedelta(minutes=1)).stdout == ""
+
+
+def test_trivial_changes_never_ask_for_an_entry(setup: Repo) -> None:
+    repo = setup
+    hook(repo, "session-start")
+    for rel in ("docs/guide.rst", "NOTES.md", "package-lock.json", "web/yarn.lock", "go.sum"):
+        touch(repo.path / rel, time.time() + 5)
+    for minutes in (0, 50, 120):
+        at = NOW + timedelta(minutes=minutes)
+        assert hook(repo, "user-prompt-submit", now=at).stdout == ""
+        assert stop(repo, now=at).returncode == 0
 
 
 def test_gap_is_configurable(setup: Repo) -> None:
@@ -162,8 +195,9 @@ def test_gap_is_configurable(setup: Repo) -> None:
     hook(repo, "session-start")
     repo.log(NOW.isoformat(), "Entry")
     touch(repo.path / "app.py", time.time() + 5)
+    assert hook(repo, "user-prompt-submit", now=NOW + timedelta(minutes=9)).stdout == ""
     proc = hook(repo, "user-prompt-submit", now=NOW + timedelta(minutes=15))
-    assert "15 min ago" in context(proc, "UserPromptSubmit")
+    assert "app.py" in context(proc, "UserPromptSubmit")
 
 
 def test_changed_files_skip_logs_state_dependencies_and_ignored_folders(setup: Repo) -> None:
@@ -185,41 +219,124 @@ def test_changed_files_skip_logs_state_dependencies_and_ignored_folders(setup: R
 # --------------------------------------------------------------------------- stop
 
 
-def test_stop_blocks_once_for_unlogged_work(setup: Repo) -> None:
+def stop(repo: Repo, payload: dict[str, Any] | None = None, *, now: datetime = NOW,
+         agent: str = "") -> subprocess.CompletedProcess[str]:
+    """The Stop hook as the CLI runs it: exit 0 (let it finish) or a block."""
+    data = {"session_id": "s1", "cwd": str(repo.path), "hook_event_name": "Stop",
+            **(payload or {})}
+    args = ["--agent", agent] if agent else []
+    proc = repo.run(PYTHON, "-m", "sessionlog_git", "hook", "stop", *args,
+                    input=json.dumps(data), check=False,
+                    env={"CLAUDE_PROJECT_DIR": str(repo.path), "SESSIONLOG_NOW": now.isoformat()})
+    assert proc.returncode in (0, 2), proc.stderr
+    if proc.returncode == 0:
+        assert proc.stderr == "", proc.stderr
+    return proc
+
+
+def test_stop_blocks_once_per_gap_for_work_unlogged_a_whole_gap(setup: Repo) -> None:
     repo = setup
     hook(repo, "session-start")
     touch(repo.path / "billing.py", time.time() + 5)
-    out = json.loads(hook(repo, "stop", {"stop_hook_active": False}).stdout)
-    assert out["decision"] == "block"
-    assert "billing.py" in out["reason"] and PENDING in out["reason"]
-    assert "no entry covers that work yet" in out["reason"]
-    assert hook(repo, "stop", {"stop_hook_active": False}).stdout == ""  # once
-    # A new entry, then new work: a new stretch, asked again.
-    repo.log(NOW.isoformat(), "Billing")
-    touch(repo.path / "billing.py", time.time() + 10)
-    assert json.loads(hook(repo, "stop").stdout)["decision"] == "block"
+    assert stop(repo).returncode == 0  # work just began: let it finish
+    assert stop(repo, now=NOW + timedelta(minutes=44)).returncode == 0
+    blocked = stop(repo, now=NOW + timedelta(minutes=46))
+    # Claude Code: exit 2, the reason on stderr (shown once, as "Stop hook feedback").
+    assert blocked.returncode == 2 and blocked.stdout == ""
+    reason = blocked.stderr.strip()
+    assert reason.startswith("sessionlog: files changed over about 46 min with no log entry")
+    assert "billing.py" in reason and "if it was trivial, just finish" in reason
+    assert str(repo.path) not in reason and len(reason) < 400
+    assert stop(repo, now=NOW + timedelta(minutes=50)).returncode == 0  # once per gap
+    assert stop(repo, {"stop_hook_active": True}, now=NOW + timedelta(hours=3)).returncode == 0
+    # An entry: never within the gap after it, even with new work.
+    later = NOW + timedelta(minutes=100)
+    repo.log(later.isoformat(), "Billing")
+    touch(repo.path / "billing.py", (later + timedelta(minutes=1)).timestamp())
+    assert stop(repo, now=later + timedelta(minutes=30)).returncode == 0
+    assert stop(repo, now=later + timedelta(minutes=50)).returncode == 2
+
+
+def test_stop_blocks_by_json_decision_where_the_cli_shows_it_once(setup: Repo) -> None:
+    repo = setup
+    for agent in ("codex", "gemini"):
+        hook(repo, "session-start", {"session_id": "s1", "source": "clear"})
+        touch(repo.path / "billing.py", time.time() + 5)
+        # NOW is this module's minute: a margin for the real time the mtime carries.
+        proc = stop(repo, now=NOW + timedelta(minutes=50), agent=agent)
+        assert proc.returncode == 0 and proc.stderr == ""
+        out = json.loads(proc.stdout)
+        assert out["decision"] == "block" and "billing.py" in out["reason"]
 
 
 def test_stop_never_blocks_when_already_continuing_or_switched_off(setup: Repo) -> None:
     repo = setup
     hook(repo, "session-start")
     touch(repo.path / "billing.py", time.time() + 5)
-    assert hook(repo, "stop", {"stop_hook_active": True}).stdout == ""
+    later = NOW + timedelta(hours=1)
+    assert stop(repo, {"stop_hook_active": True}, now=later).returncode == 0
     config = repo.path / ".sessionlog.yaml"
     config.write_text(config.read_text().replace("stop_hook: true", "stop_hook: false"))
     # No command ran since the edit: the hook reads the key without the parse cache.
-    assert hook(repo, "stop").stdout == ""
+    assert stop(repo, now=later).returncode == 0
 
 
 def test_stop_without_changes_or_with_logged_work_passes(setup: Repo) -> None:
     repo = setup
     hook(repo, "session-start")
-    assert hook(repo, "stop").stdout == ""
+    assert stop(repo, now=NOW + timedelta(hours=1)).returncode == 0
     touch(repo.path / "billing.py", time.time() + 1)
     repo.log(NOW.isoformat(), "Billing")
     pending = next(iter(repo.pending()))
     os.utime(pending, (time.time() + 5, time.time() + 5))  # the entry came after the edit
-    assert hook(repo, "stop").stdout == ""
+    assert stop(repo, now=NOW + timedelta(hours=1)).returncode == 0
+
+
+def test_resumed_session_keeps_its_state(setup: Repo) -> None:
+    repo = setup
+    hook(repo, "session-start")
+    touch(repo.path / "app.py", time.time() + 5)
+    assert hook(repo, "user-prompt-submit").stdout != ""
+    assert stop(repo, now=NOW + timedelta(minutes=46)).returncode == 2
+    # `claude -p --continue` / `--resume`: the same session_id, a new process.
+    for source in ("resume", "startup"):
+        hook(repo, "session-start", {"source": source})
+        assert hook(repo, "user-prompt-submit").stdout == ""  # reminded already
+        assert stop(repo, now=NOW + timedelta(minutes=50)).returncode == 0  # blocked already
+
+
+def test_automatic_entries_never_count_as_entries(setup: Repo) -> None:
+    repo = setup
+    repo.log((NOW - timedelta(days=1)).isoformat(), "Yesterday's entry")
+    hook(repo, "session-start")
+    time.sleep(0.05)
+    touch(repo.path / "billing.py", time.time())
+    hook(repo, "session-end")
+    assert "Automatic entry" in (repo.path / PENDING).read_text()
+    touch(repo.path / "billing.py", time.time() + 5)
+    start = context(hook(repo, "session-start", {"session_id": "s2"}), "SessionStart")
+    assert "Automatic entry" not in start and "Yesterday's entry" in start
+    text = context(hook(repo, "user-prompt-submit", {"session_id": "s2"}), "UserPromptSubmit")
+    assert f"(last: {NOW - timedelta(days=1):%Y-%m-%d %H:%M})" in text
+    compact = hook(repo, "pre-compact").stdout
+    assert "Yesterday's entry" in compact and "Automatic entry" not in compact
+
+
+def test_broken_config_is_reported_once_then_no_entry_is_asked(setup: Repo) -> None:
+    repo = setup
+    (repo.path / ".sessionlog.yaml").write_text("project: shop\nreminders:\n  gap_minuts: 5\n")
+    start = context(hook(repo, "session-start"), "SessionStart")
+    first = start.splitlines()[0]
+    assert first.startswith("sessionlog: .sessionlog.yaml: line 3: `reminders.gap_minuts`"), first
+    assert "Fix: " in first and "will not ask for log entries" in first
+    touch(repo.path / "app.py", time.time() + 5)
+    assert hook(repo, "user-prompt-submit").stdout == ""
+    assert stop(repo, now=NOW + timedelta(hours=2)).returncode == 0
+    # A session that did not hear it yet hears it once, from its first prompt.
+    said = context(hook(repo, "user-prompt-submit", {"session_id": "s3"}), "UserPromptSubmit")
+    assert said == first
+    assert hook(repo, "user-prompt-submit", {"session_id": "s3"}).stdout == ""
+    assert errors(repo) == ""
 
 
 # --------------------------------------------------------------------------- compaction, end
@@ -421,3 +538,17 @@ def test_session_start_and_resume_count_todays_committed_entries(setup: Repo) ->
         assert (f"Today's temp log: {PENDING} (empty: today's 1 entry is already committed to the "
                 "archive; append new ones here)") in said
         assert f"- {earlier:%Y-%m-%d %H:%M} Split the payment service" in said
+
+
+def test_session_end_marks_at_most_one_gap_per_gap(setup: Repo) -> None:
+    """`claude -p` ends a session after every prompt: one gap marker per gap, not per prompt."""
+    repo = setup
+    hook(repo, "session-start")
+    touch(repo.path / "billing.py", time.time() + 5)
+    hook(repo, "session-end")
+    touch(repo.path / "billing.py", time.time() + 10)
+    hook(repo, "session-end", now=NOW + timedelta(minutes=10))
+    assert len(entries.parse((repo.path / PENDING).read_text()).entries) == 1
+    touch(repo.path / "billing.py", (NOW + timedelta(minutes=49)).timestamp())
+    hook(repo, "session-end", now=NOW + timedelta(minutes=50))
+    assert len(entries.parse((repo.path / PENDING).read_text()).entries) == 2

@@ -255,8 +255,10 @@ def _only(pattern: str, allowed: set[str], what: str) -> None:
 
 def test_one_git_runner() -> None:
     # Every git process starts in gitops. The other programs we run: `gh` (the login, in
-    # identity) and `pre-commit install` (setup).
-    _only(r"\bsubprocess\b", {"gitops", "base.identity", "setup.framework", "setup.install"},
+    # identity), `pre-commit install` (setup), and the config's real parser in a child process
+    # (agents.configcheck: the hooks may not import it).
+    _only(r"\bsubprocess\b", {"gitops", "base.identity", "setup.framework", "setup.install",
+                              "agents.configcheck", "setup.launcher"},
           "a subprocess")
 
 

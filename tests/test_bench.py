@@ -35,3 +35,26 @@ def test_quick_benchmark_prints_every_row_with_numbers() -> None:
             assert NUMBER.search(cells[3]) or "not measured" in cells[3], line
             assert cells[5].strip() and cells[6].strip(), line
     assert len(body) == 17
+
+
+def test_quick_session_benchmark_prints_a_row_per_cli_and_session() -> None:
+    """The session benchmark's smoke run (3 prompts) with the real CLIs; no budget asserted."""
+    import shutil
+
+    import pytest
+
+    if shutil.which("npm") is None:
+        pytest.skip("npm not found: no real CLI to run a session with")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench.py"), "--sessions", "--quick"],
+        cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    assert lines[0].startswith("| CLI | session | prompts | Stop blocks | extra model turns |")
+    rows = {tuple(c.strip() for c in line.split("|")[1:4]) for line in lines[2:]}
+    for cli in ("claude", "codex", "gemini"):
+        if f"{cli}: not installed" not in proc.stderr:
+            assert {(cli, "diligent", "3"), (cli, "read-only", "3")} <= rows, proc.stdout
+    for line in lines[2:]:
+        assert all(re.fullmatch(r"[\d,]+", c.strip()) for c in line.split("|")[4:-1]), line

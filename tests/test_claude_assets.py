@@ -95,6 +95,7 @@ def test_init_updates_a_moved_interpreter_without_duplicating(user_repo: Repo) -
         for handler in group["hooks"]:
             handler["command"] = "'/old/venv/bin/python' -m sessionlog_git hook stop"
     data["hooks"]["Stop"].append(json.loads(json.dumps(data["hooks"]["Stop"][-1])))  # a copy
+    data["env"]["SESSIONLOG_PYTHON"] = "/old/venv/bin/python"
     repo.write(".claude/settings.json", json.dumps(data, indent=2))
     out = repo.sl("init", "--hooks", "none", "--agent", "claude").stdout
     assert "Stop (updated)" in out and "Stop (duplicate removed)" in out
@@ -123,11 +124,15 @@ def test_agents_have_valid_front_matter_and_delegating_descriptions(repo: Repo) 
     assert meta["name"] == "session-logger"
     assert "consolidate my logs" in meta["description"]
     assert "never inventing or dropping" in meta["description"]
-    assert "sessionlog consolidate" in logger and "Summary:" in logger and "Decision:" in logger
+    assert "`sh .git/sessionlog/run consolidate`" in logger and "Summary:" in logger
+    assert "Decision:" in logger
     meta = front_matter(sync)
     assert meta["name"] == "workspace-sync"
     assert "save my work" in meta["description"] and "commit and push" in meta["description"]
     assert "git push" in sync and "why" in sync and "--no-verify" in sync
+    # The main conversation writes the why before delegating: the agent cannot see it.
+    assert "write the session's final log entry yourself" in meta["description"]
+    assert "Never write an entry yourself" in sync
     for name in ("session-logger", "workspace-sync"):
         assert set(front_matter(repo.read(f".claude/agents/{name}.md"))) <= {
             "name", "description", "tools", "model"}
@@ -138,12 +143,35 @@ def test_claude_md_block_says_how_what_and_what_not_to_log(repo: Repo) -> None:
     block = repo.read("CLAUDE.md")
     how, rest = block.split("What to log:")
     what, what_not = rest.split("What NOT to log:")
-    assert "sessionlog log" in how and "## 14:30 - " in how and ".sessionlog/pending/" in how
+    assert " log --agent claude-code" in how and "## 14:30 - " in how
+    assert ".sessionlog/pending/" in how
     for topic in ("decisions and why", "alternatives rejected", "tried and failed", "blockers",
                   "on whom", "where you paused", "who decided"):
         assert topic in what, topic
-    for topic in ("research", "formatting", "secret"):
+    for topic in ("dead-end exploration", "formatting", "routine commands",
+                  "anything the diff already says", "secret"):
         assert topic in what_not, topic
+
+
+def test_every_command_the_instructions_name_runs_in_the_clone(repo: Repo) -> None:
+    """No `sessionlog` on PATH here: the block and the agents name this clone's launcher by
+    its path from the top, which runs in Claude Code's shell and names no machine's path."""
+    repo.sl("init", "--hooks", "none", "--agent", "claude")
+    texts = [repo.read("CLAUDE.md"), repo.read(".claude/agents/session-logger.md"),
+             repo.read(".claude/agents/workspace-sync.md")]
+    shell = {k: v for k, v in os.environ.items() if k != "PATH"}
+    shell["PATH"] = "/usr/bin:/bin"  # git, but no sessionlog
+    named = set()
+    for text in texts:
+        named |= set(re.findall(r"`([^`\n]*?) (?:log --agent|consolidate)\b", text))
+    assert named == {"sh .git/sessionlog/run"}, named
+    prefix = named.pop()
+    for command in (f'{prefix} log --agent claude-code "Chose a queue" "Decision: a queue"',
+                    f"{prefix} consolidate --dry-run"):
+        proc = subprocess.run(["sh", "-c", command], cwd=repo.path, env=shell,
+                              capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, (command, proc.stderr)
+    assert "Chose a queue" in next(iter(repo.pending())).read_text()
 
 
 def test_block_is_replaced_not_duplicated(user_repo: Repo) -> None:
@@ -281,7 +309,11 @@ def test_plugin_is_valid_and_built_from_the_same_templates(repo: Repo, tmp_path:
         assert handler["command"].startswith('sh "${CLAUDE_PLUGIN_ROOT}/scripts/run-hook.sh" ')
         assert our_event(handler) == our_event(mine)
     for name in ("session-logger", "workspace-sync"):
-        assert (dest / f"agents/{name}.md").read_text() == repo.read(f".claude/agents/{name}.md")
+        # The same words; the command is `sessionlog` (the plugin requires it on PATH) where
+        # init names the invocation that runs in this clone.
+        mine_text = repo.read(f".claude/agents/{name}.md").replace(
+            "sh .git/sessionlog/run", "sessionlog")
+        assert (dest / f"agents/{name}.md").read_text() == mine_text
     for name in ("log", "resume"):
         meta = front_matter((dest / f"commands/{name}.md").read_text())
         assert meta["description"]

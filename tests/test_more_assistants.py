@@ -103,7 +103,7 @@ def test_init_merges_into_the_users_files_and_uninstall_restores_them_byte_for_b
     rule = repo.read(".cursor/rules/sessionlog.mdc")
     assert rule.startswith("---\nname: sessionlog\n")
     assert "alwaysApply: true\n---\n<!-- sessionlog:begin" in rule
-    assert 'sessionlog log --agent cursor "Short title"' in rule
+    assert 'sh .git/sessionlog/run log --agent cursor "Short title"' in rule
     assert "trigger: always_on\n" in repo.read(".windsurf/rules/sessionlog.md")
     plugin = repo.read(".opencode/plugins/sessionlog.js")
     assert "const LAUNCH = " in plugin and PYTHON not in plugin  # no path of this machine
@@ -184,15 +184,17 @@ def test_copilot_gets_the_flat_additional_context_and_the_agent_stop_block(nativ
     assert f"Today's temp log: {PENDING} (no entries yet today)" in start["additionalContext"]
     assert 'log --agent copilot "Title"' in start["additionalContext"]
     assert (repo.path / ".sessionlog/sessions/8f0c-copilot.json").is_file()
-    prompt = json.loads(hook(repo, "user-prompt-submit", "copilot", {**base, "prompt": "go"}))
-    assert list(prompt) == ["additionalContext"] and "no log entry yet today" in prompt["additionalContext"]
+    assert hook(repo, "user-prompt-submit", "copilot", {**base, "prompt": "explain"}) == ""  # no work yet
     touch_later(repo, "retries.py")
+    prompt = json.loads(hook(repo, "user-prompt-submit", "copilot", {**base, "prompt": "go"}))
+    assert list(prompt) == ["additionalContext"] and "changed with no log entry" in prompt["additionalContext"]
     stop = {**base, "transcriptPath": "/tmp/t.jsonl", "stopReason": "end_turn"}
-    assert hook(repo, "stop", "copilot", {**stop, "stop_hook_active": True}) == ""
-    block = json.loads(hook(repo, "stop", "copilot", {**stop, "stop_hook_active": False}))
+    gap_later = NOW + timedelta(minutes=46)  # unlogged for longer than the gap
+    assert hook(repo, "stop", "copilot", {**stop, "stop_hook_active": True}, now=gap_later) == ""
+    block = json.loads(hook(repo, "stop", "copilot", {**stop, "stop_hook_active": False}, now=gap_later))
     assert list(block) == ["decision", "reason"] and block["decision"] == "block"
     assert "retries.py" in block["reason"] and "log --agent copilot" in block["reason"]
-    assert hook(repo, "stop", "copilot", {**stop, "stop_hook_active": False}) == ""  # once
+    assert hook(repo, "stop", "copilot", {**stop, "stop_hook_active": False}, now=gap_later) == ""
     assert errors(repo) == ""
 
 
@@ -201,8 +203,9 @@ def test_qwen_is_silent_on_the_empty_prompt_it_sends_after_each_tool_result(nati
     base = {"session_id": "q1", "cwd": str(repo.path), "hook_event_name": "UserPromptSubmit",
             "transcript_path": "", "timestamp": NOW.isoformat(), "permission_mode": "yolo"}
     hook(repo, "session-start", "qwen", {**base, "hook_event_name": "SessionStart", "source": "startup"})
+    touch_later(repo, "retries.py")
     out = json.loads(hook(repo, "user-prompt-submit", "qwen", {**base, "prompt": "go"}))
-    assert "no log entry yet today" in out["hookSpecificOutput"]["additionalContext"]
+    assert "changed with no log entry" in out["hookSpecificOutput"]["additionalContext"]
     assert out["hookSpecificOutput"]["hookEventName"] == "UserPromptSubmit"
     assert hook(repo, "user-prompt-submit", "qwen", {**base, "prompt": ""}) == ""
     assert errors(repo) == ""
@@ -215,8 +218,9 @@ def test_opencode_plugin_gets_plain_text(native_repo: Repo) -> None:
     start = hook(repo, "session-start", "opencode", {**data, "source": "startup"})
     assert start.startswith("sessionlog: this repository keeps a session log")
     assert 'log --agent opencode "Title"' in start
+    touch_later(repo, "retries.py")
     prompt = hook(repo, "user-prompt-submit", "opencode", {**data, "prompt": "go"})
-    assert prompt.startswith(f"sessionlog: no log entry yet today ({TODAY})")
+    assert prompt.startswith("sessionlog:") and "changed with no log entry" in prompt
     assert errors(repo) == ""
 
 
@@ -238,12 +242,13 @@ def test_cursor_contract_prompt_records_the_session_stop_asks_once_by_followup(n
     stop = {**CURSOR, **roots, "hook_event_name": "stop", "status": "completed", "loop_count": 0}
     assert hook(repo, "stop", "cursor", stop) == ""  # nothing changed: silent
     touch_later(repo, "retries.py")
-    assert hook(repo, "stop", "cursor", {**stop, "loop_count": 1}) == ""  # our own follow-up
-    out = json.loads(hook(repo, "stop", "cursor", stop))
+    gap_later = NOW + timedelta(minutes=46)  # unlogged for longer than the gap
+    assert hook(repo, "stop", "cursor", {**stop, "loop_count": 1}, now=gap_later) == ""  # our follow-up
+    out = json.loads(hook(repo, "stop", "cursor", stop, now=gap_later))
     assert list(out) == ["followup_message"]
-    assert "retries.py" in out["followup_message"] and PENDING in out["followup_message"]
+    assert "retries.py" in out["followup_message"]
     assert "log --agent cursor" in out["followup_message"]
-    assert hook(repo, "stop", "cursor", stop) == ""  # asked once for this stretch of work
+    assert hook(repo, "stop", "cursor", stop, now=gap_later) == ""  # asked once for this gap
     assert errors(repo) == ""
 
 
@@ -261,10 +266,10 @@ def test_windsurf_contract_nothing_for_the_model_the_request_to_log_for_the_pers
             "tool_info": {"response": "### Planner Response\n\nDone."}}
     assert hook(repo, "stop", "windsurf", done) == ""
     touch_later(repo, "retries.py")
-    out = hook(repo, "stop", "windsurf", done)
-    assert out.startswith("sessionlog: files changed since the last log entry")
-    assert "retries.py" in out and "log --agent windsurf" in out
-    assert hook(repo, "stop", "windsurf", done) == ""
+    gap_later = NOW + timedelta(minutes=46)  # unlogged for longer than the gap
+    out = hook(repo, "stop", "windsurf", done, now=gap_later)
+    assert out.startswith("sessionlog:") and "retries.py" in out and "log --agent windsurf" in out
+    assert hook(repo, "stop", "windsurf", done, now=gap_later) == ""
     assert errors(repo) == ""
 
 

@@ -102,7 +102,20 @@ def start(repo: Repo, env: dict[str, str] | None = None) -> None:
 
 def _no_entry_today(repo: Repo) -> dict[str, Any]:
     start(repo)
+    touch(repo.path / "app.py", time.time() + 5)
     return {"now": NOW}
+
+
+def _no_entry_today_nothing_changed(repo: Repo) -> dict[str, Any]:
+    start(repo)
+    return {"now": NOW}
+
+
+def _only_trivial_changes(repo: Repo) -> dict[str, Any]:
+    start(repo)
+    for rel in ("docs/guide.rst", "CHANGES.md", "package-lock.json"):
+        touch(repo.path / rel, time.time() + 5)
+    return {"now": NOW + timedelta(hours=1)}
 
 
 def _entry_yesterday(repo: Repo) -> dict[str, Any]:
@@ -133,12 +146,18 @@ def _old_entry_files_changed(repo: Repo) -> dict[str, Any]:
     return {"now": NOW + timedelta(minutes=50)}
 
 
-def _nudged_recently(repo: Repo) -> dict[str, Any]:
+def _reminded_recently(repo: Repo) -> dict[str, Any]:
     info = _old_entry_files_changed(repo)
-    state = repo.path / ".sessionlog" / "sessions" / "s1.json"
-    data = json.loads(state.read_text())
-    state.write_text(json.dumps({**data, "last_nudge": time.time() - 60}))
-    return info
+    repo.run(PYTHON, "-m", "sessionlog_git", "hook", "user-prompt-submit",
+             input=json.dumps({"session_id": "s1"}),
+             env={"CLAUDE_PROJECT_DIR": str(repo.path), "SESSIONLOG_NOW": info["now"].isoformat()})
+    return {"now": info["now"] + timedelta(minutes=5)}
+
+
+def _reminded_a_gap_ago_more_work(repo: Repo) -> dict[str, Any]:
+    info = _reminded_recently(repo)
+    touch(repo.path / "f.py", time.time() + 6)
+    return {"now": info["now"] + timedelta(minutes=50)}
 
 
 def _archived_today(repo: Repo) -> dict[str, Any]:
@@ -210,11 +229,14 @@ def _other_project_folder(repo: Repo) -> dict[str, Any]:
 
 SCENARIOS: dict[str, Callable[[Repo], dict[str, Any]]] = {
     "no entry today": _no_entry_today,
+    "no entry today, nothing changed": _no_entry_today_nothing_changed,
+    "only trivial changes": _only_trivial_changes,
     "entry yesterday only": _entry_yesterday,
     "recent entry": _recent_entry,
     "old entry, nothing changed": _old_entry_nothing_changed,
     "old entry, files changed (nudge)": _old_entry_files_changed,
-    "nudged recently": _nudged_recently,
+    "reminded recently": _reminded_recently,
+    "reminded a gap ago, more work since (escalation)": _reminded_a_gap_ago_more_work,
     "entry archived today": _archived_today,
     "archived, then pending": _archived_then_pending,
     "our own stop reason as the prompt": _stop_reason_echo,
@@ -240,15 +262,22 @@ def test_lean_and_full_paths_print_the_same(native_repo: Repo, name: str) -> Non
 
 def test_the_scenarios_cover_every_outcome(native_repo: Repo) -> None:
     outcomes = {}
-    for name in ("no entry today", "recent entry", "old entry, files changed (nudge)"):
+    for name in ("no entry today", "recent entry", "old entry, files changed (nudge)",
+                 "no entry today, nothing changed", "reminded recently",
+                 "reminded a gap ago, more work since (escalation)"):
         repo = make_repo(native_repo.path.parent / name.replace(" ", "-").replace(",", ""))
         repo.sl("init", "--hooks", "none")
         info = SCENARIOS[name](repo)
         outcomes[name] = compare(repo, now=info["now"])["full"]
-    assert "no log entry yet today" in outcomes["no entry today"]
+    assert "1 file changed with no log entry (last: none yet): app.py" in outcomes["no entry today"]
     assert outcomes["recent entry"] == ""
+    assert outcomes["no entry today, nothing changed"] == ""
+    assert outcomes["reminded recently"] == ""
+    assert "still no log entry for about 55 min" in outcomes[
+        "reminded a gap ago, more work since (escalation)"]
     text = outcomes["old entry, files changed (nudge)"]
-    assert "last log entry" in text and "(and more)" in text and "node_modules" not in text
+    assert "6 files changed with no log entry" in text and "(+1 more)" in text
+    assert "node_modules" not in text and "docs/a.md" not in text
 
 
 def test_uncommon_cases_are_handed_to_the_full_path(native_repo: Repo) -> None:
@@ -256,20 +285,22 @@ def test_uncommon_cases_are_handed_to_the_full_path(native_repo: Repo) -> None:
     # No session state yet: the full path records when the session started.
     result = compare(repo, now=NOW)
     assert result["lean"] == "DECLINED: no session state yet"
-    assert "no log entry yet today" in result["full"]
+    assert result["full"] == "" and result["full_state"] == {"s1.json": ["started_at", "started_ts"]}
     # A hand-written heading without its at= line: the full parser places it.
     start(repo)
     repo.write(f".sessionlog/pending/shop/ada/{TODAY}.md",
                f"# sessionlog: shop / ada / {TODAY}\n\n## {NOW:%H:%M} - By hand\n- Tried: x\n")
     result = compare(repo, now=NOW)
     assert result["lean"].startswith("DECLINED") and result["full"] == ""
-    # A stale config cache: the full path reads the config's simple keys itself.
+    # A stale config cache: the full path has the config checked once (its parser, in a child
+    # process), which refreshes the cache, so the lean path decides from then on.
     repo.log(NOW.isoformat(), "Proper entry")
     (repo.path / f".sessionlog/pending/shop/ada/{TODAY}.md").unlink()
     repo.log(NOW.isoformat(), "Proper entry")
     repo.append(".sessionlog.yaml", "\n# edited\n")
     result = compare(repo, now=NOW)
-    assert result["lean"] == "DECLINED: stale config cache" and result["full"] == ""
+    assert result["full"] == "" and result["lean"] == ""
+    assert json.loads((repo.path / ".sessionlog/config-check.json").read_text())["error"] == ""
 
 
 def test_the_entry_point_hands_over_stdin_and_the_event(native_repo: Repo) -> None:
@@ -279,6 +310,7 @@ def test_the_entry_point_hands_over_stdin_and_the_event(native_repo: Repo) -> No
     proc = repo.run(PYTHON, "-m", "sessionlog_git", "hook", "session-start",
                     input=json.dumps({"session_id": "s9", "source": "startup"}), env=env)
     assert "Today's temp log:" in json.loads(proc.stdout)["hookSpecificOutput"]["additionalContext"]
+    touch(repo.path / "app.py", time.time() + 5)  # work, no entry: the first reminder
     proc = repo.run(PYTHON, "-m", "sessionlog_git", "hook", "user-prompt-submit", "--agent=gemini",
                     input=json.dumps({"session_id": "s9", "prompt": "hi"}), env=env)
     assert json.loads(proc.stdout)["hookSpecificOutput"]["hookEventName"] == "BeforeAgent"
@@ -309,9 +341,10 @@ def _imported(repo: Repo, now: datetime, agent: str = "claude") -> tuple[set[str
 def test_the_common_prompt_paths_import_only_what_they_need(native_repo: Repo) -> None:
     repo = native_repo
     start(repo)
-    # Reminder: nothing logged today.
+    # Reminder: work and nothing logged today.
+    touch(repo.path / "app.py", time.time() + 5)
     names, out = _imported(repo, NOW)
-    assert "no log entry yet today" in out
+    assert "changed with no log entry (last: none yet)" in out
     assert not names & set(NOT_ON_THE_PROMPT_PATH), sorted(names & set(NOT_ON_THE_PROMPT_PATH))
     assert "sessionlog_git.agents.prompt" in names
     # An entry today and nothing to say: the common prompt.
@@ -322,7 +355,7 @@ def test_the_common_prompt_paths_import_only_what_they_need(native_repo: Repo) -
     # The nudge: the gap is over and files changed (it also writes the session state).
     touch(repo.path / "src/api.py", time.time() + 5)
     names, out = _imported(repo, NOW + timedelta(minutes=50), agent="codex")
-    assert "last log entry" in out
+    assert f"no log entry (last: {NOW:%Y-%m-%d %H:%M})" in out
     assert not names & set(NOT_ON_THE_PROMPT_PATH), sorted(names & set(NOT_ON_THE_PROMPT_PATH))
     assert not (repo.path / ".sessionlog" / "hook-errors.log").exists()
 
@@ -333,8 +366,9 @@ def test_a_configured_zone_imports_zoneinfo_and_still_nothing_heavy(native_repo:
     cfg.write_text(cfg.read_text().replace('timezone: ""', 'timezone: "America/New_York"'))
     repo.sl("consolidate", "--dry-run")
     start(repo)
+    touch(repo.path / "app.py", time.time() + 5)
     names, out = _imported(repo, NOW)
-    assert "no log entry yet today" in out and "America/New_York" in out
+    assert "changed with no log entry" in out  # decided on the configured zone's clock
     assert "zoneinfo" in names
     heavy = set(NOT_ON_THE_PROMPT_PATH) - {"zoneinfo"}
     assert not names & heavy, sorted(names & heavy)

@@ -7,7 +7,11 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from conftest import PYTHON, Repo, make_repo
+
+from sessionlog_git import workspace
+from sessionlog_git.pipeline import consolidate
 
 MASTER = "logs/shop-session-log-2026-11.md"
 STATUS = "logs/shop-status.md"
@@ -249,3 +253,55 @@ def test_paths_named_in_the_entry_win_over_the_work_tree_and_ties_go_to_the_firs
     assert "pending/api/ada/" in out.stdout and "a tie with web: the project listed first wins" in out.stdout
     out = repo.log("2026-11-24T10:00:00+01:00", "Docs", project="shop")  # --project overrides
     assert "pending/shop/ada/" in out.stdout
+
+
+def test_hand_written_entries_route_by_the_files_they_name(tmp_path: Path) -> None:
+    repo = monorepo(tmp_path)
+    repo.log("2026-11-24T09:00:00+01:00", "Planning", "Next: split the work")  # default, via log
+    pending = repo.path / ".sessionlog/pending/shop/ada/2026-11-24.md"
+    # Typed into the default project's temp log by hand (no `at=` line), as CLAUDE.md allows.
+    pending.write_text(pending.read_text() + (
+        "\n## 10:15 - Token refresh\n- Decision: refresh in services/api/auth.py, because "
+        "the gateway caches\n"
+        "\n## 10:40 - Notes for everyone\n- Tried: a shared cache; too slow\n"
+        "\n## 11:05 - Button states\n- Decision: disabled state in packages/ui/src/Button.tsx\n"))
+    repo.append("README.md", "more\n")
+    repo.git("commit", "-q", "-am", "Routing")
+    files = repo.head_files()
+    api = repo.tracked("logs/api-session-log-2026-11.md")
+    web = repo.tracked("logs/web-session-log-2026-11.md")
+    shop = repo.tracked("logs/shop-session-log-2026-11.md")
+    assert "Token refresh" in api and "Token refresh" not in shop + web
+    assert "Button states" in web and "Button states" not in shop + api
+    assert "Planning" in shop and "Notes for everyone" in shop  # no path named: stays
+    archived = [f for f in files if "/archive/" in f]
+    assert {f.split("/")[3] for f in archived} == {"shop", "api", "web"}, archived
+    # Every line of the temp log is in exactly one archive file.
+    texts = {f: repo.tracked(f) for f in archived}
+    for line in ("- Decision: refresh in services/api/auth.py, because the gateway caches",
+                 "- Tried: a shared cache; too slow", "## 11:05 - Button states"):
+        assert sum(t.count(line) for t in texts.values()) == 1, line
+    assert repo.pending() == [] and repo.git("status", "--porcelain").stdout == ""
+    # Consolidating again changes nothing.
+    repo.sl("consolidate")
+    assert repo.git("status", "--porcelain").stdout == ""
+
+
+@pytest.mark.parametrize("step", ["read", "archive-partial", "archived", "rendered", "staged",
+                                  "trim-partial"])
+def test_routed_hand_entries_survive_a_kill_at_any_step(tmp_path: Path, step: str) -> None:
+    repo = monorepo(tmp_path)
+    pending = repo.path / ".sessionlog/pending/shop/ada/2026-11-24.md"
+    repo.log("2026-11-24T09:00:00+01:00", "Planning")
+    pending.write_text(pending.read_text() + "\n## 10:15 - Token refresh\n"
+                       "- Decision: refresh in services/api/auth.py\n")
+    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": step}, check=False)
+    assert killed.returncode == 97, killed.stderr
+    repo.sl("consolidate")
+    assert repo.pending() == []
+    texts = [p.read_text() for p in repo.archive()]
+    for line in ("## 10:15 - Token refresh", "Planning"):
+        assert sum(t.count(line) for t in texts) == 1, (line, texts)
+    fresh = consolidate.rebuild(workspace.at(repo.path))
+    for rel, text in fresh.items():
+        assert repo.read(rel) == text, rel

@@ -17,10 +17,15 @@ from sessionlog_git.errors import SessionlogError
 
 
 def template_context(
-    pending_dir: str | None = None, logs_dir: str | None = None, agent: str = "claude"
+    pending_dir: str | None = None, logs_dir: str | None = None, agent: str = "claude",
+    command: str = "sessionlog",
 ) -> dict[str, str]:
+    """`command`: how the assistant's shell runs sessionlog where these files are used (init
+    passes the hooks' own invocation when `sessionlog` is not on PATH; the plugin requires
+    `sessionlog` on PATH)."""
     assistant = ASSISTANTS[agent]
     return {
+        "sessionlog": command,
         "pending_dir": pending_dir or str(DEFAULTS["pending_dir"]),
         "logs_dir": logs_dir or str(DEFAULTS["logs_dir"]),
         "version": __version__,

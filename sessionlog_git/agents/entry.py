@@ -4,7 +4,8 @@ Claude Code, Codex CLI and Gemini CLI run it on every session start, prompt, sto
 where the CLI has them, compaction and session end). The words are read leniently (argparse
 would exit 2 on a bad one, and exit 2 from a Claude Code hook blocks the prompt), stdin is
 read once, and the whole event runs inside `errors.boundary("quiet")`: whatever happens the
-process exits 0 and prints only what the assistant should see; our own errors go to
+process exits 0 (or 2 with the reason on stderr, when Stop asks for an entry from a CLI whose
+row says `block_exit`) and prints only what the assistant should see; our own errors go to
 `.sessionlog/hook-errors.log`.
 
 The per-prompt event tries the lean decision (`prompt`) first; when it declines (or fails),
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 
 def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None = None, *,
         lean: bool = True) -> int:
-    """Handle one hook event; prints what the assistant's CLI should see; always returns 0.
+    """Handle one hook event; prints what the assistant's CLI should see; returns 0 (2 for a
+    Stop block by exit code).
 
     `data` is the event's JSON when the caller has it already (else stdin is read);
     `lean=False` skips the lean per-prompt decision (the tests compare the two).
@@ -57,6 +59,9 @@ def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None =
             out = tool_event(ours, agent, data, tops)
         if out is None:
             out = _full(ours, event, agent, data, tops)
+    if out and out.startswith(registry.EXIT_BLOCK):
+        session.emit(out[len(registry.EXIT_BLOCK):], stream="stderr")
+        return 2  # the CLI's row asks so (block_exit): Claude Code shows stderr once
     if not out:
         row = registry.get(agent)
         out = row.silence.get(ours, "") if row else ""

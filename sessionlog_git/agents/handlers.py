@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sessionlog_git import config as config_mod
-from sessionlog_git.agents import registry, scan, session, texts
+from sessionlog_git.agents import policy, registry, scan, session, texts
 from sessionlog_git.agents.registry import Assistant
 from sessionlog_git.base.clock import Moment
 from sessionlog_git.base.clock import now as clock_now
@@ -107,8 +107,22 @@ def _fallback_config(cfg: Config) -> Config:
 
 
 def load_config(top: Path) -> Config:
+    return load_checked(top)[0]
+
+
+def load_checked(top: Path) -> tuple[Config, str, str]:
+    """(the config, its sha256 and one-line error when it is broken, else "", "")."""
     cfg, fresh = config_mod.load_fast(top, slug(main_folder_name(top), fallback="project"))
-    return cfg if fresh else _fallback_config(cfg)
+    if fresh:
+        return cfg, "", ""
+    from sessionlog_git.agents import configcheck
+
+    sha, error = configcheck.problem(str(top))
+    if not error:
+        cfg, fresh = config_mod.load_fast(top, cfg.project)  # the check refreshed the cache
+        if fresh:
+            return cfg, "", ""
+    return _fallback_config(cfg), sha, error
 
 
 def resolve_user(top: Path, configured: str) -> str:
@@ -131,10 +145,12 @@ class Context:
     session: str
     assistant: Assistant = field(default_factory=lambda: registry.ASSISTANTS[registry.DEFAULT])
     state: dict[str, Any] = field(default_factory=dict)
+    broken: str = ""  # the config's one-line error ("" when it parses)
+    config_sha: str = ""
 
     @property
     def log_command(self) -> str:
-        return texts.log_command(self.assistant.label)
+        return texts.log_command(self.assistant.label, self.assistant.python_env, str(self.top))
 
     @property
     def state_file(self) -> Path:
@@ -176,7 +192,7 @@ class Context:
 
 
 def make_context(top: Path, data: dict[str, Any], assistant: Assistant) -> Context:
-    cfg = load_config(top)
+    cfg, sha, broken = load_checked(top)
     ctx = Context(
         top=top,
         cfg=cfg,
@@ -185,6 +201,8 @@ def make_context(top: Path, data: dict[str, Any], assistant: Assistant) -> Conte
         data=data,
         session=session.session_key(data),
         assistant=assistant,
+        broken=broken,
+        config_sha=sha,
     )
     ctx.load_state()
     return ctx
@@ -245,14 +263,51 @@ def session_start(ctx: Context) -> Output | None:
 
         if forget_told(ctx.state):
             ctx.save_state()
-    if source != "compact":
-        ctx.state["started_ts"] = time.time()
-        ctx.state.setdefault("started_at", ctx.now.at.isoformat(timespec="seconds"))
-        ctx.state.pop("stop_blocked", None)
-        ctx.state.pop("last_nudge", None)
-        ctx.save_state()
+    known = isinstance(ctx.state.get("started_ts"), (int, float))
+    if source == "clear" or not known:
+        # A new session (or /clear). `-p`, `--continue` and `--resume` send the same
+        # session_id, so the state of the session they continue is kept; a session first
+        # seen by another hook keeps what that hook recorded (its edit-context budget).
+        started = {"started_ts": time.time(), "started_at": ctx.now.at.isoformat(timespec="seconds")}
+        ctx.state = started if source == "clear" else {**ctx.state, **started}
         session.prune_states(ctx.top, SESSION_KEEP_DAYS)
-    return ("context", start_text(ctx, source))
+    said = ctx.state.get("start_said")
+    now = ctx.now.at.timestamp()
+    if (known and source == "resume" and isinstance(said, (int, float))
+            and now - said < ctx.cfg.gap_minutes * 60):
+        text = ""  # the conversation it continues holds the start context already
+    elif known and source == "resume":
+        text = texts.resume_text(ctx.today_rel, ctx.clock)  # ...from more than a gap ago
+    else:
+        text = start_text(ctx, source)
+    ctx.state["start_said"] = now
+    ctx.save_state()
+    if ctx.broken and not _reported(ctx):
+        text = _report_broken(ctx) + ("\n" + text if text else "")
+    return ("context", text) if text else None
+
+
+def _reported(ctx: Context) -> bool:
+    return ctx.state.get("config_reported") == ctx.config_sha
+
+
+def _report_broken(ctx: Context) -> str:
+    ctx.state["config_reported"] = ctx.config_sha
+    ctx.save_state()
+    return texts.broken_config_text(ctx.broken)
+
+
+def _work(ctx: Context, since: float, limit: int) -> tuple[list[str], bool]:
+    """The substantial files changed since `since` (see `policy`), and whether there are more."""
+    files, more = changed_since(ctx, since, limit=50)
+    work = policy.substantial(files)
+    return work[:limit], more or len(work) > limit
+
+
+def _entry_age(ctx: Context, last: continuity.LastEntry) -> float | None:
+    if last.record is None:
+        return None
+    return (ctx.now.at - last.record.at).total_seconds()
 
 
 def user_prompt_submit(ctx: Context) -> Output | None:
@@ -261,40 +316,47 @@ def user_prompt_submit(ctx: Context) -> Output | None:
     if ctx.data.get("prompt") == "":
         ctx.started()  # Qwen re-runs it with no prompt after each tool result: said already
         return None
+    if ctx.broken:
+        return None if _reported(ctx) else ("context", _report_broken(ctx))
     last, since = _baseline(ctx)
-    today = ctx.now.at.date()
-    if last.record is None or last.record.at.date() != today:
-        return ("context", texts.no_entry_text(today, ctx.today_rel, ctx.clock, ctx.log_command))
-    age = (ctx.now.at - last.record.at).total_seconds() / 60
-    if age < ctx.cfg.gap_minutes:
+    age, gap = _entry_age(ctx, last), ctx.cfg.gap_minutes * 60
+    if policy.fresh(age, gap):
+        return None  # the log is fresh: no scan, no words
+    files, more = _work(ctx, since, limit=50)
+    before = dict(ctx.state)
+    now = ctx.now.at.timestamp()  # the clock (SESSIONLOG_NOW pins it in tests)
+    level = policy.reminder(ctx.state, files, age, gap, now, since)
+    if ctx.state != before:
+        ctx.save_state()
+    if not level:
         return None
-    nudged = ctx.state.get("last_nudge")
-    if isinstance(nudged, (int, float)) and time.time() - nudged < ctx.cfg.gap_minutes * 60:
-        return None
-    files, more = changed_since(ctx, since, limit=5)
-    if not files:
-        return None
-    ctx.state["last_nudge"] = time.time()
-    ctx.save_state()
-    changed = texts.files_text(files, more)
-    return ("context", texts.nudge_text(last.record.at, age, changed, ctx.clock, ctx.today_rel))
+    seen = ctx.state.get("work_seen")
+    minutes = int((now - (seen if isinstance(seen, (int, float)) else now)) / 60)
+    text = texts.reminder_text(level, texts.files_text(files, more), len(files), minutes,
+                               texts.last_when(last.record.at if last.record else None),
+                               ctx.clock, ctx.today_rel, ctx.log_command)
+    return ("context", text)
 
 
 def stop(ctx: Context) -> Output | None:
     active = ctx.data.get("stop_hook_active")
-    if active is True or str(active).lower() == "true" or not ctx.cfg.stop_hook:
+    if active is True or str(active).lower() == "true" or not ctx.cfg.stop_hook or ctx.broken:
         return None
     last, since = _baseline(ctx)
-    files, more = changed_since(ctx, since, limit=5)
-    if not files:
+    files, more = _work(ctx, since, limit=50)
+    now = ctx.now.at.timestamp()  # the clock (SESSIONLOG_NOW pins it in tests)
+    first = policy.oldest_mtime(str(ctx.top), files, now)
+    before = dict(ctx.state)
+    blocks = policy.stop_blocks(ctx.state, files, _entry_age(ctx, last),
+                                ctx.cfg.gap_minutes * 60, now, since, first)
+    if ctx.state != before:
+        ctx.save_state()
+    if not blocks:
         return None
-    stretch = f"{since:.6f}"
-    if ctx.state.get("stop_blocked") == stretch:
-        return None  # asked once for this stretch of work
-    ctx.state["stop_blocked"] = stretch
-    ctx.save_state()
-    reason = texts.stop_reason(_last_text(last), texts.files_text(files, more), ctx.today_rel,
-                               ctx.clock, ctx.log_command)
+    seen = ctx.state.get("work_seen")
+    minutes = int((now - min(first, seen if isinstance(seen, (int, float)) else now)) / 60)
+    reason = texts.stop_reason(texts.last_when(last.record.at if last.record else None),
+                               texts.files_text(files, more), minutes, ctx.log_command)
     return ("block", reason)
 
 
@@ -305,8 +367,14 @@ def pre_compact(ctx: Context) -> Output | None:
 
 def session_end(ctx: Context) -> Output | None:
     _, since = _baseline(ctx)
+    marked = ctx.state.get("auto_ts")
+    now = ctx.now.at.timestamp()  # the clock, as the other decisions (SESSIONLOG_NOW pins it)
+    if isinstance(marked, (int, float)):
+        if now - marked < ctx.cfg.gap_minutes * 60:
+            return None  # one gap marker per gap: `claude -p` ends a session every prompt
+        since = max(since, float(marked))  # this session's gap is marked already
     files, more = changed_since(ctx, since, limit=200)
-    if not files:
+    if not policy.substantial(files):
         return None
     from sessionlog_git.base import lock
     from sessionlog_git.logs import templog
@@ -321,9 +389,11 @@ def session_end(ctx: Context) -> Output | None:
         moment=ctx.now,
         title=texts.AUTO_TITLE,
         bullets=texts.session_end_bullets(ctx.local(since), shown, reason),
-        extra_meta={"auto": "session-end", "agent": ctx.assistant.label},
+        extra_meta={texts.AUTO_META: "session-end", "agent": ctx.assistant.label},
         lock=lock.flocked,
     )
+    ctx.state["auto_ts"] = now
+    ctx.save_state()
     return None
 
 

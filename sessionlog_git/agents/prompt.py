@@ -22,10 +22,9 @@ hook entry hands the event to the handlers. It imports no handler.
 from __future__ import annotations
 
 import os
-import time
 from datetime import datetime, timedelta
 
-from sessionlog_git.agents import registry, scan, session, texts
+from sessionlog_git.agents import policy, registry, scan, session, texts
 from sessionlog_git.base.configcache import read as read_config
 from sessionlog_git.constants import (
     CONFIG_CACHE,
@@ -105,7 +104,7 @@ def _meta_at(stripped: str) -> datetime | None:
     return at if at.tzinfo is not None else None
 
 
-def entry_times(text: str) -> list[datetime]:
+def entry_times(text: str, real: bool = False) -> list[datetime]:
     """The times of a temp log's entries, when every heading has its `at=` line right below.
 
     That is how `sessionlog log` writes an entry, and then the line decides the entry's time
@@ -116,9 +115,12 @@ def entry_times(text: str) -> list[datetime]:
     out: list[datetime] = []
     for i, line in enumerate(lines):
         if line.startswith("##") and not line.startswith("###"):
-            at = _meta_at(lines[i + 1].strip()) if i + 1 < len(lines) else None
+            meta = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            at = _meta_at(meta)
             if at is None:
                 raise Decline("a heading without an at= line")
+            if real and " auto=" in meta:
+                continue  # an automatic entry (continuity.automatic): never a real one
             out.append(at)
     return out
 
@@ -150,7 +152,7 @@ def last_entry(top: str, cfg: dict[str, Any], user: str) -> tuple[datetime | Non
                     text = handle.read().decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 continue  # as continuity.records: an unreadable file holds no entries
-            for at in entry_times(text):
+            for at in entry_times(text, real=True):
                 if best is None or at > best:
                     best, best_file = at, found.path
     if best is None:
@@ -195,28 +197,29 @@ def prompt(data: dict[str, Any], agent: str) -> str:
     if not isinstance(started, (int, float)):
         raise Decline("no session state yet")  # the handlers record when it started
     last_at, mark = last_entry(top, cfg, user)
+    age = None if last_at is None else (now.at - last_at).total_seconds()
+    if policy.fresh(age, gap * 60):
+        return ""  # the log is fresh: no scan, no words
+    if not os.path.isfile(os.path.join(top, STATE_DIR, ".gitignore")):
+        raise Decline("the state folder has no .gitignore")  # fsutil.ensure_state_dir writes it
     today = now.at.date()
     parts = [p for p in pending_dir.split("/") if p not in ("", ".")]
     today_rel = "/".join([*parts, project, user, f"{today.isoformat()}.md"])
-    event = registry.PROMPT_EVENT
-    if last_at is None or last_at.date() != today:
-        text = texts.no_entry_text(today, today_rel, texts.clock_text(now),
-                                   texts.log_command(assistant.label))
-        return assistant.format(event, "context", text)
-    age = (now.at - last_at).total_seconds() / 60
-    if age < gap:
-        return ""
-    nudged = state.get("last_nudge")
-    if isinstance(nudged, (int, float)) and time.time() - nudged < gap * 60:
-        return ""
-    if not os.path.isfile(os.path.join(top, STATE_DIR, ".gitignore")):
-        raise Decline("the state folder has no .gitignore")  # fsutil.ensure_state_dir writes it
     skip = scan.skip_paths(top, pending_dir, cfg.get("logs_dir") or DEFAULT_LOGS_DIR)
-    files, more = scan.changed_files(top, skip, max(mark, float(started)), limit=5)
-    if not files:
+    since = max(mark, float(started))
+    found, more = scan.changed_files(top, skip, since, limit=50)
+    files = policy.substantial(found)
+    more = more or len(files) > 50
+    before = dict(state)
+    stamp = now.at.timestamp()
+    level = policy.reminder(state, files, age, gap * 60, stamp, since)
+    if state != before:
+        session.save_state(state_file, state)
+    if not level:
         return ""
-    state["last_nudge"] = time.time()
-    session.save_state(state_file, state)
-    text = texts.nudge_text(last_at, age, texts.files_text(files, more), texts.clock_text(now),
-                            today_rel)
-    return assistant.format(event, "context", text)
+    seen = state.get("work_seen")
+    minutes = int((stamp - (seen if isinstance(seen, (int, float)) else stamp)) / 60)
+    text = texts.reminder_text(level, texts.files_text(files, more), len(files), minutes,
+                               texts.last_when(last_at), texts.clock_text(now), today_rel,
+                               texts.log_command(assistant.label, assistant.python_env, top))
+    return assistant.format(registry.PROMPT_EVENT, "context", text)

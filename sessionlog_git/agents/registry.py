@@ -55,15 +55,17 @@ PROMPT_EVENT = "user-prompt-submit"
 # A file read or about to be edited: its live reasoning is told (agents.edit_context).
 TOOL_EVENTS = ("post-tool-use", "pre-tool-use")
 DEFAULT = "claude"  # `sessionlog hook EVENT` without --agent
+# A formatted output that starts so is a block by exit 2: the rest goes to stderr.
+EXIT_BLOCK = "\x00exit 2\x00"
 
 
 class Assistant:
     """One AI CLI; see the module docstring for what each field means to it."""
 
     __slots__ = (
-        "aliases", "compaction_text", "config_fields", "events", "extra_files", "folders",
-        "handler", "header", "instructions", "label", "matchers", "name", "output", "project_env",
-        "settings", "shell_marker", "silence", "title", "trust", "unit",
+        "aliases", "block_exit", "compaction_text", "config_fields", "events", "extra_files",
+        "folders", "handler", "header", "instructions", "label", "matchers", "name", "output",
+        "project_env", "python_env", "settings", "shell_marker", "silence", "title", "trust", "unit",
     )
 
     def __init__(
@@ -89,6 +91,8 @@ class Assistant:
         header: Mapping[str, object] | None = None,
         silence: Mapping[str, str] | None = None,
         matchers: Mapping[str, str] | None = None,
+        block_exit: bool = False,
+        python_env: str = "",
     ) -> None:
         self.name = name  # as in `init --agent` and `hook --agent`
         self.label = label  # recorded with entries (meta `agent=`), put in the log command
@@ -121,6 +125,14 @@ class Assistant:
         # our event -> the matcher of its group in a Claude-shaped hooks file (which tools a
         # tool event fires for); events without one get no matcher
         self.matchers = matchers or {}
+        # Stop asks by exit 2 with the reason on stderr (Claude Code shows that once, as
+        # "Stop hook feedback"; its JSON `decision: block` reaches the model twice, once
+        # labelled an error). False: the JSON decision, which the others show once.
+        self.block_exit = block_exit
+        # The settings file's `env` carries the interpreter under this name, and the Stop
+        # command names the variable, so the command the CLI shows holds no path (see
+        # `agents.hookenv`). "" for none.
+        self.python_env = python_env
 
     def __repr__(self) -> str:
         return f"Assistant({self.name!r})"
@@ -155,6 +167,8 @@ def _hook_json(assistant: Assistant, event: str, kind: str, text: str) -> str:
                                           "additionalContext": text}}
         return json.dumps(payload, ensure_ascii=False)
     if kind == "block":
+        if assistant.block_exit:
+            return EXIT_BLOCK + text
         return json.dumps({"decision": "block", "reason": text}, ensure_ascii=False)
     return text if assistant.compaction_text else ""
 
@@ -214,7 +228,7 @@ ASSISTANTS: Mapping[str, Assistant] = {
         # PreToolUse on an edit is the fallback for a file edited unread (seen after it ran).
         matchers={"post-tool-use": "Read", "pre-tool-use": "Edit|Write|MultiEdit"},
         unit="s", settings=".claude/settings.json", instructions="CLAUDE.md",
-        folders=(".claude/agents", ".claude"), compaction_text=True,
+        folders=(".claude/agents", ".claude"), compaction_text=True, block_exit=True,
         extra_files=(
             (".claude/agents/session-logger.md", "agents/session-logger.md"),
             (".claude/agents/workspace-sync.md", "agents/workspace-sync.md"),

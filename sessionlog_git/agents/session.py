@@ -102,11 +102,12 @@ def read_stdin() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def emit(out: str) -> None:
+def emit(out: str, stream: str = "stdout") -> None:
     """Print a hook's output; a closed pipe is the assistant's business, not an error."""
     if out:
         try:
-            sys.stdout.write(out if out.endswith("\n") else out + "\n")
-            sys.stdout.flush()
+            handle = sys.stderr if stream == "stderr" else sys.stdout
+            handle.write(out if out.endswith("\n") else out + "\n")
+            handle.flush()
         except (OSError, ValueError):
             pass

@@ -12,7 +12,7 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sessionlog_git.agents import hookfile, settings
+from sessionlog_git.agents import hookenv, hookfile, settings, texts
 from sessionlog_git.agents.assets import block_text, render_asset, template_context
 from sessionlog_git.agents.registry import ASSISTANTS, Assistant
 from sessionlog_git.agents.settings import Part
@@ -55,6 +55,8 @@ def install_hooks(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> No
     existed = data is not None
     data = data if data is not None else {}
     changed = hookfile.merge(data, assistant)
+    if hookenv.merge_env(data, assistant):
+        changed.append(f"env {assistant.python_env}")
     if changed:
         if existed and not plan.dry_run:
             hookfile.remember(top, assistant.settings, path.read_text(encoding="utf-8"))
@@ -93,6 +95,8 @@ def uninstall_hooks(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> 
     if data is None:
         return
     removed = hookfile.remove(data, assistant)
+    if hookenv.remove_env(data, assistant):
+        removed.append(f"env {assistant.python_env}")
     if not removed:
         return
     if not data and assistant.settings in mine.created:
@@ -156,7 +160,8 @@ def uninstall_extra_files(top: Path, plan: Plan, assistant: Assistant, mine: Par
             from sessionlog_git import workspace
 
             cfg = workspace.at(top).config
-            context = template_context(cfg.pending_dir, cfg.logs_dir, assistant.name)
+            context = template_context(cfg.pending_dir, cfg.logs_dir, assistant.name,
+                                       _command(assistant))
         ours = {settings.sha(render_asset(template, context)), mine.files.get(rel)}
         if settings.sha(current) in ours:
             if not plan.dry_run:
@@ -170,12 +175,22 @@ def uninstall_extra_files(top: Path, plan: Plan, assistant: Assistant, mine: Par
 # --------------------------------------------------------------------------- whole assistants
 
 
+def _command(assistant: Assistant) -> str:
+    """How the committed instructions run sessionlog: this clone's launcher, by its path from
+    the top (`sh .git/sessionlog/run`, which init writes in every clone): it runs in the
+    assistant's shell without `sessionlog` on PATH, and names no path of any machine. (In a
+    linked worktree the session-start note names the exact command.)"""
+    if assistant.python_env:
+        return texts.env_command(assistant.python_env)
+    return texts.LAUNCHER_COMMAND
+
+
 def install(top: Path, plan: Plan, name: str, *, pending_dir: str, logs_dir: str) -> None:
     """`sessionlog init --agent NAME`: hooks, extra files, the instructions block, the record."""
     assistant = ASSISTANTS[name]
     record = settings.load_record(top)
     mine = Part.of(record, name)
-    context = template_context(pending_dir, logs_dir, name)
+    context = template_context(pending_dir, logs_dir, name, _command(assistant))
     install_hooks(top, plan, assistant, mine)
     install_extra_files(top, plan, assistant, mine, context)
     install_block(top, plan, assistant, mine, context)

@@ -16,28 +16,44 @@ from sessionlog_git.logs.kinds import taught_prefixes
 
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
 if TYPE_CHECKING:
-    from datetime import date, datetime
+    from datetime import datetime
 
     from sessionlog_git.base.clock import Moment
 
 # Our stop reason starts so; Gemini sends it back as the next prompt (see `user_prompt_submit`).
 STOP_PREFIX = "sessionlog: files changed"
 AUTO_TITLE = "Automatic entry: session ended without a log entry"
+AUTO_META = "auto"  # the meta key that marks an automatic entry: never a real one
 MAX_CONTEXT = 2000  # characters of session-start context
 
 
-def sessionlog_command() -> str:
-    """How to run sessionlog from the assistant's shell on this machine."""
+def env_command(python_env: str) -> str:
+    """sessionlog through the interpreter the CLI's settings put in `python_env`."""
+    return f'"${python_env}" -m sessionlog_git'
+
+
+LAUNCHER_COMMAND = "sh .git/sessionlog/run"  # this clone's launcher, from the top (init writes it)
+
+
+def sessionlog_command(python_env: str = "", top: str = "") -> str:
+    """How to run sessionlog from the assistant's shell on this machine: through the variable
+    its settings set (`python_env`, when this hook got it), `sessionlog` on PATH, this clone's
+    launcher by its path from the top (`sh .git/sessionlog/run`: no path of the machine), or
+    this interpreter by path."""
+    if python_env and os.environ.get(python_env):
+        return env_command(python_env)
     for folder in os.get_exec_path():
         candidate = os.path.join(folder, "sessionlog")
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return "sessionlog"
+    if top and os.path.isfile(os.path.join(top, ".git", "sessionlog", "run")):
+        return LAUNCHER_COMMAND
     return f"'{sys.executable}' -m sessionlog_git"
 
 
-def log_command(label: str) -> str:
+def log_command(label: str, python_env: str = "", top: str = "") -> str:
     """The command the model is told to run: it records which assistant logged."""
-    return f"{sessionlog_command()} log --agent {label}"
+    return f"{sessionlog_command(python_env, top)} log --agent {label}"
 
 
 def clock_text(now: Moment) -> str:
@@ -62,25 +78,31 @@ def last_text(at: datetime | None, title: str) -> str:
     return "none yet" if at is None else f"{at:%Y-%m-%d %H:%M} \"{title}\""
 
 
+def last_when(at: datetime | None) -> str:
+    """The last real entry as the reminders name it: its time only."""
+    return "none yet" if at is None else f"{at:%Y-%m-%d %H:%M}"
+
+
 def prefixes_help() -> str:
     """`Decision:, Rejected:, Tried:, ...`: the prefixes that carry meaning."""
     return ", ".join(taught_prefixes())
 
 
-def no_entry_text(today: date, today_rel: str, clock: str, command: str) -> str:
-    short = "/".join(f"`- {p}`" for p in taught_prefixes(
-        ("decision", "finding", "blocker", "next"), rejected=False))
+def reminder_text(level: int, files: str, count: int, minutes: int, last: str, clock: str,
+                  today_rel: str, command: str) -> str:
+    """The per-prompt reminder: the first (level 1) gives the command; later ones (level 2+,
+    at most one per gap and only when the work grew) say how long and how much is unlogged."""
+    if level <= 1:
+        return (
+            f"sessionlog: {count} file{'s' if count != 1 else ''} changed with no log entry "
+            f"(last: {last}): {files}. If a decision, a failed attempt or a blocker came up, "
+            f'log it: `{command} "Title" "Decision: ... because ..."`. Trivial or exploratory '
+            "work needs no entry."
+        )
     return (
-        f"sessionlog: no log entry yet today ({today.isoformat()}). Temp log: {today_rel}; "
-        f"local time now {clock}. Entries are `## HH:MM - Title` plus {short} bullets, or "
-        f'`{command} "Title" "Decision: ..."`.'
-    )
-
-
-def nudge_text(last_at: datetime, age: float, changed: str, clock: str, today_rel: str) -> str:
-    return (
-        f"sessionlog: last log entry {last_at:%H:%M} ({int(age)} min ago); files changed "
-        f"since: {changed}. Local time now {clock}; temp log {today_rel}."
+        f"sessionlog: still no log entry for about {minutes} min of work ({count} files: "
+        f"{files}); local time now {clock}, temp log {today_rel}. Log the why before it is "
+        "lost, or go on if it was trivial."
     )
 
 
@@ -90,7 +112,15 @@ def format_lines(command: str, title: str) -> list[str]:
         f"{prefixes_help()} carry meaning.",
         f'The command `{command} "Title" "Decision: ... because ..."` appends '
         f"an entry with the right time, marked as written with {title}.",
+        NOT_WORTH,
     ]
+
+
+NOT_WORTH = (
+    "Log decisions and why, rejected options, failed attempts, blockers, where you paused. "
+    "Not worth logging: dead-end exploration, trivial formatting, routine commands, anything "
+    "the diff already says. You will be reminded only when real work goes unlogged."
+)
 
 
 def today_note(has_today: bool, committed: int) -> str:
@@ -124,20 +154,19 @@ def clipped_context(lines: list[str]) -> str:
     return text
 
 
-def stop_reason(last: str, changed: str, today_rel: str, clock: str, command: str) -> str:
+def stop_reason(last: str, changed: str, minutes: int, command: str) -> str:
+    """Short: Claude Code shows it once, Codex and Gemini send it back as the next prompt."""
     return (
-        f"{STOP_PREFIX} since the last log entry ({last}): "
-        f"{changed}, and no entry covers that work yet. Please append one to "
-        f"{today_rel} (local time now {clock}) — what was done, decisions and why, what "
-        f'failed, blockers, where you paused — e.g. `{command} "Title" '
-        '"Decision: ..."`, then finish.'
+        f"{STOP_PREFIX} over about {minutes} min with no log entry (last: {last}): {changed}. "
+        f'If this work holds a decision, a failed attempt or a blocker, log it with `{command} '
+        '"Title" "Decision: ..."`; if it was trivial, just finish.'
     )
 
 
 def compaction_text(today_rel: str, now: Moment, last: str) -> str:
     return (
         f"sessionlog: keep in the summary the session log path {today_rel}, the local time "
-        f"zone ({now.zone}, UTC{now.offset}), the last log entry ({last}), "
+        f"zone ({now.zone}, UTC{now.offset}), the last log entry written ({last}), "
         "and every decision (with its why), rejected alternative, failed attempt, blocker and "
         "next step from this conversation that is not in that log yet, so it can still be "
         "logged after compaction.\n"
@@ -163,3 +192,14 @@ def edit_context_line(item: dict[str, object]) -> str:
     note = " (this replaced an earlier decision)" if item.get("replaces") else ""
     expires = f" (until {item['expires']})" if item.get("expires") else ""
     return f"- {item.get('date', '')} {item.get('author', '')}: {text}{note}{expires}"
+
+
+def resume_text(today_rel: str, clock: str) -> str:
+    """Session start when a session is resumed: its conversation holds the rest already."""
+    return f"sessionlog: session resumed; today's temp log {today_rel}, local time now {clock}."
+
+
+def broken_config_text(error: str) -> str:
+    """Said once per session: the config's error (file, line, fix); no reminders until fixed."""
+    return (f"sessionlog: {error} Until it is fixed, sessionlog will not ask for log entries "
+            "and `git commit` refuses to consolidate.")

@@ -68,6 +68,11 @@ def records(cfg: Config, files: list[LogFile]) -> list[Record]:
     return out
 
 
+def automatic(record: Record) -> bool:
+    """An automatic entry (SessionEnd's gap marker): never counted as a real entry."""
+    return bool(record.entry.meta.get("auto"))
+
+
 @dataclass(frozen=True)
 class LastEntry:
     record: Record | None
@@ -89,6 +94,8 @@ def last_entry(cfg: Config, user: str) -> LastEntry:
             if best is not None and f.day < best.at.date() - timedelta(days=2):
                 break  # a file dated two days before the best cannot beat it (midnight rollover)
             for record in records(cfg, [f]):
+                if automatic(record):
+                    continue  # a gap marker, not an entry anyone wrote
                 if best is None or record.at > best.at:
                     best, best_file = record, f
     if best is None or best_file is None:
@@ -144,6 +151,7 @@ def left_off(cfg: Config, user: str, all_records: list[Record] | None = None) ->
     `all_records`: what `recent_records` returned (in order, without duplicates).
     """
     recs = recent_records(cfg) if all_records is None else all_records
+    recs = [r for r in recs if not automatic(r)]
     if not recs:
         return ""
     several = len({r.project for r in recs}) > 1
@@ -176,12 +184,13 @@ def committed_today(cfg: Config, user: str, day: date, all_records: list[Record]
     """This user's entries of `day` that are already in the archive (not pending)."""
     pending = PurePosixPath(cfg.pending_dir).as_posix() + "/"
     return sum(1 for r in all_records
-               if r.user == user and r.at.date() == day and not r.source.startswith(pending))
+               if r.user == user and not automatic(r) and r.at.date() == day
+               and not r.source.startswith(pending))
 
 
 def logged_since(cfg: Config, user: str, since: datetime, all_records: list[Record]) -> str:
     """This user's entries at or after `since` (what a session has logged so far)."""
-    mine = [r for r in all_records if r.user == user and r.at >= since]
+    mine = [r for r in all_records if r.user == user and r.at >= since and not automatic(r)]
     if not mine:
         return f"Nothing logged in this session yet (since {since:%H:%M})."
     lines = ["Logged in this session so far:"]

@@ -24,6 +24,7 @@ from sessionlog_git.workspace import Workspace
 
 if TYPE_CHECKING:
     from sessionlog_git.logs import model
+    from sessionlog_git.logs.entries import TempLog
 
 # archive, views and entries are imported where they are used: a commit with nothing
 # pending (`nothing_to_do`) needs none of them.
@@ -44,6 +45,7 @@ class Taken:
     content: bytes  # what is archived: the same, with secrets redacted
     header: list[str]
     archive_rel: str | None  # None: nothing worth archiving (an empty log)
+    trim: bool = True  # False: another part of the same temp log (logs.handroute) trims it
 
 
 @dataclass
@@ -206,6 +208,11 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
         ours = all(line.startswith("# sessionlog:") or META.match(line.strip())
                    for line in parsed.header)
         worth = bool(parsed.entries or parsed.preamble or not ours)
+        parts = _routed_parts(ws, log, parsed, content) if worth else None
+        if parts:
+            taken += parts
+            result.entries += len(parsed.entries)
+            continue
         rel = None
         if worth:
             ident = archive.content_id(content)
@@ -219,6 +226,26 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
             "or set `redaction: redact` in .sessionlog.yaml to replace them with a marker."
         )
     return taken
+
+
+def _routed_parts(ws: Workspace, log: LogFile, parsed: TempLog, content: bytes
+                  ) -> list[Taken]:
+    """One Taken per project when hand-written entries name another project's files."""
+    from sessionlog_git.logs import archive, handroute
+
+    cfg = ws.config
+    split = handroute.split(cfg, ws.top, log.project, parsed, content.decode("utf-8"))
+    if not split:
+        return []
+    out = []
+    for i, (project, text) in enumerate(split.items()):
+        part = text.encode("utf-8")
+        where = log if project == log.project else layout.LogFile(
+            log.path, log.month, project, log.user, log.day, log.name)
+        rel = layout.archive_rel(cfg.logs_dir, project, log.user, log.day,
+                                 archive.content_id(part))
+        out.append(Taken(where, content, part, parsed.header, rel, trim=i == 0))
+    return out
 
 
 def render_project(
@@ -406,7 +433,7 @@ def _recover(ws: Workspace, written: dict[str, str], result: Result) -> list[str
 
 
 def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
-    for t in taken:
+    for t in (t for t in taken if t.trim):
         path = Path(t.log.path)
         try:
             now = path.read_bytes()

@@ -176,9 +176,18 @@ def recover(top: Path, state_dir: Path, *, act: bool = True) -> Recovered:
         out.months.setdefault(project, set()).update(months)
     if not act:
         return out
+    # A temp log split into parts (hand-written entries routed to other projects, see
+    # logs.handroute) leaves only when every part's archive is complete: otherwise the rerun
+    # takes the whole file again, and rewrites the parts already archived byte for byte.
+    whole: dict[str, bool] = {}
     for log in intent.logs:
-        if not _complete(top, log.archive, log.archive_digest):
-            continue  # never archived: the temp log is still whole and is taken again
+        done = _complete(top, log.archive, log.archive_digest)
+        whole[log.pending] = whole.get(log.pending, True) and done
+    trimmed: set[str] = set()
+    for log in intent.logs:
+        if not whole[log.pending] or log.pending in trimmed:
+            continue  # never archived (or a part is not): the temp log is taken again
+        trimmed.add(log.pending)
         file = top / log.pending
         data = _holds(file, log.size, log.digest)
         if data is None:

@@ -99,7 +99,7 @@ def assert_first_request_has_the_reminders(body: dict[str, Any]) -> None:
     dump = json.dumps(body)[-6000:]
     assert f"Today's temp log: {PENDING} (no entries yet today)" in text, dump
     assert f"Local time now: {NOW:%Y-%m-%d}" in text and TODAY in text
-    assert f"no log entry yet today ({TODAY})" in text, dump  # the per-prompt reminder
+    assert "Not worth logging:" in text, dump  # what not to log, from the hooks themselves
     assert f"Last entries by {USER}:" in text and EARLIER in text, dump  # where work left off
     assert f"Next steps (from {YESTERDAY:%Y-%m-%d %H:%M}):" in text and EARLIER_NEXT in text
     assert "<!-- sessionlog:begin -->" in text  # the instructions file was read
@@ -184,13 +184,20 @@ def stop_asks_once_then_session_end_marks_the_gap(
     stub.script(tool_reply("echo 'RETRIES = 3' > retries.py"))
     cli.run("Add a retry setting", env=SL_ENV)
     assert (top / "retries.py").is_file()
+    assert not stub.find("sessionlog: files changed")  # within the gap: let it finish
 
-    asked = stub.find("sessionlog: files changed since the last log entry")
+    # The same work, a gap later and still unlogged: Stop asks once.
+    later = datetime.now().astimezone().replace(microsecond=0) + timedelta(minutes=60)
+    stub.clear()
+    stub.script(tool_reply("echo 'RETRIES = 4' > retries.py"))
+    cli.run("Raise the retry setting", env={**SL_ENV, "SESSIONLOG_NOW": later.isoformat()})
+    asked = stub.find("sessionlog: files changed over about")
     assert asked, stub.dump()
     assert "retries.py" in strings(asked[0].body)
     assert f"log --agent {agent_label}" in strings(asked[0].body)
+    assert "if it was trivial, just finish" in strings(asked[0].body)
     last: dict[str, Any] = stub.turns()[-1].body
-    assert strings(last).count("sessionlog: files changed since") == 1  # asked once
+    assert strings(last).count("sessionlog: files changed over") == 1  # asked once
 
     text = (top / PENDING).read_text()
     assert "Automatic entry: session ended without a log entry" in text

@@ -9,12 +9,14 @@ same way an installed `sessionlog` would be run.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,7 +91,7 @@ def test_session_logs_commit_consolidates_next_session_resumes(
     dump = anthropic_stub.dump([first])
     assert PENDING in first.text, dump  # SessionStart and the prompt reminder name the file
     assert TODAY in first.text
-    assert "no log entry yet today" in first.text, dump  # UserPromptSubmit, first prompt
+    assert "Not worth logging:" in first.text, dump  # SessionStart says what not to log
     assert "Entry format: a heading" in first.text
     for agent in ("session-logger", "workspace-sync"):
         assert agent in first.text, dump
@@ -161,14 +163,30 @@ def test_stop_hook_asks_once_for_an_entry_then_session_end_marks_the_gap(
     anthropic_stub.script(bash_reply("echo 'RETRIES = 3' > retries.py"))
     _run_claude(project, "Add a retry setting")
     assert (top / "retries.py").is_file()
+    assert not anthropic_stub.find("Stop hook")  # within the gap: let it finish
 
+    # A gap later, the work still unlogged: Stop asks once.
+    later = datetime.now().astimezone().replace(microsecond=0) + timedelta(minutes=60)
+    anthropic_stub.script(bash_reply("echo 'RETRIES = 4' > retries.py"))
+    parse_json_output(project.run("Raise the retry setting", "--continue",
+                                  env={**SL_ENV, "SESSIONLOG_NOW": later.isoformat()}))
     feedback = anthropic_stub.find("Stop hook feedback")
     assert feedback, anthropic_stub.dump()
-    assert "no entry covers that work yet" in feedback[0].text
-    assert "retries.py" in feedback[0].text
-    # Asked once: the model answered without logging, and the second stop went through.
+    assert "sessionlog: files changed over about" in feedback[0].text
+    assert "retries.py" in feedback[0].text and "if it was trivial, just finish" in feedback[0].text
+    # Asked once, arriving once (exit 2: no "blocking error" copy); the model answered
+    # without logging, and the second stop went through.
     last = anthropic_stub.main_requests()[-1]
-    assert last.text.count("Stop hook feedback") == 1, anthropic_stub.dump([last])
+    assert last.text.count("sessionlog: files changed over") == 1, anthropic_stub.dump([last])
+    assert not anthropic_stub.find("Stop hook blocking error")
+    # What the model reads: a short neutral command, no machine path, not an error.
+    from .scenario import strings
+
+    text = strings(feedback[0].body)
+    said = text[text.index("Stop hook feedback:"):].split("\n")[:2]
+    assert said[1].startswith('["$SESSIONLOG_PYTHON" -m sessionlog_git hook stop]: sessionlog:'), said
+    assert PY not in said[1] and str(top) not in said[1] and "error" not in said[1].lower(), said
+    assert 'log it with `"$SESSIONLOG_PYTHON" -m sessionlog_git log --agent claude-code' in said[1]
 
     # The session ended with the work unlogged: an automatic entry marks the gap.
     text = (top / PENDING).read_text()
@@ -205,9 +223,65 @@ def test_plugin_gives_the_same_hooks_agents_and_commands(
     claude_project.run("hello", "--plugin-dir", str(plugin), env=env)
     first = anthropic_stub.first_main_request()
     dump = anthropic_stub.dump([first])
-    assert PENDING in first.text and "no log entry yet today" in first.text, dump
+    assert PENDING in first.text and "Not worth logging:" in first.text, dump  # same policy
     assert "session-logger" in first.text and "workspace-sync" in first.text, dump
 
     anthropic_stub.clear()
     claude_project.run("/sessionlog:resume", "--plugin-dir", str(plugin), env=env)
     assert "Run `sessionlog resume`" in anthropic_stub.all_text(), anthropic_stub.dump()
+
+
+def test_save_my_work_main_agent_logs_the_why_then_workspace_sync_commits_it(
+    project: ClaudeProject, anthropic_stub: AnthropicStub
+) -> None:
+    """"save my work": the main conversation writes the final entry (it alone knows the why),
+    then delegates; the workspace-sync agent only consolidates, commits and reports."""
+    from .anthropic_stub import last_user_has_tool_result, text_reply, tool_reply
+
+    top = project.project
+    (top / "retries.py").write_text("RETRIES = 3\n")
+    head = _run(top, "git", "rev-parse", "HEAD").stdout.strip()
+    seen: dict[str, Any] = {"main": 0, "sync": 0, "delegate": ""}
+
+    def responder(body: dict[str, Any], _index: int) -> Any:
+        if not body.get("tools"):
+            return text_reply("side")
+        system = json.dumps(body.get("system", ""))
+        if "You save the user's work" in system:  # the workspace-sync agent's own turns
+            seen["sync"] += 1
+            if last_user_has_tool_result(body):
+                return text_reply("Committed retries.py with the session log; nothing pending.")
+            return bash_reply("git add -A && git commit -q -m 'Add a retry setting' "
+                              "-m 'Why: retries in one setting, from the session log.'")
+        seen["main"] += 1
+        names = [t.get("name") for t in body["tools"]]
+        if seen["main"] == 1:
+            offered = json.dumps(body)
+            assert "workspace-sync" in offered, "the agent is not offered"
+            assert "write the session's final log entry yourself" in offered.replace("\\'", "'")
+            return bash_reply(_log_command(
+                "Retry setting in one place",
+                "Decision: one RETRIES setting, because three call sites disagreed"))
+        if seen["main"] == 2:
+            seen["delegate"] = "Agent" if "Agent" in names else "Task"
+            return tool_reply(seen["delegate"], {
+                "subagent_type": "workspace-sync", "description": "Save my work",
+                "prompt": "Save my work: commit and report. The session's why is logged."})
+        return text_reply("Saved.")
+
+    anthropic_stub.responder = responder
+    _run_claude(project, "save my work", "--allowedTools", "Bash,Task,Agent")
+    assert seen["sync"] >= 2, anthropic_stub.paths()  # the agent ran, and committed
+
+    commits = _run(top, "git", "rev-list", f"{head}..HEAD").stdout.split()
+    assert len(commits) == 1, commits
+    stat = _run(top, "git", "show", "--stat=200", "--format=%s", "HEAD").stdout
+    month = TODAY[:7]
+    assert stat.startswith("Add a retry setting") and "retries.py" in stat
+    assert f"logs/archive/{month}/{PROJECT}/{USER}/" in stat, stat
+    assert f"logs/{PROJECT}-session-log-{month}.md" in stat, stat
+    master = (top / f"logs/{PROJECT}-session-log-{month}.md").read_text()
+    assert "Retry setting in one place" in master
+    assert not (top / PENDING).exists()
+    assert _run(top, "git", "status", "--porcelain").stdout == ""
+    assert _hook_errors(project) == ""
