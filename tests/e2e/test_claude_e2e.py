@@ -184,9 +184,10 @@ def test_stop_hook_asks_once_for_an_entry_then_session_end_marks_the_gap(
 
     text = strings(feedback[0].body)
     said = text[text.index("Stop hook feedback:"):].split("\n")[:2]
-    assert said[1].startswith('["$SESSIONLOG_PYTHON" -m sessionlog_git hook stop]: sessionlog:'), said
+    assert said[1].startswith("[sh -c '") and " sessionlog hook stop]: sessionlog:" in said[1], said
     assert PY not in said[1] and str(top) not in said[1] and "error" not in said[1].lower(), said
-    assert 'log it with `"$SESSIONLOG_PYTHON" -m sessionlog_git log --agent claude-code' in said[1]
+    assert ("log it with `sh .git/sessionlog/run log --agent claude-code" in said[1]
+            or "log it with `sessionlog log --agent claude-code" in said[1]), said
 
     # The session ended with the work unlogged: an automatic entry marks the gap.
     text = (top / PENDING).read_text()
