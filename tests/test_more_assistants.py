@@ -187,7 +187,8 @@ def test_copilot_gets_the_flat_additional_context_and_the_agent_stop_block(nativ
     assert hook(repo, "user-prompt-submit", "copilot", {**base, "prompt": "explain"}) == ""  # no work yet
     touch_later(repo, "retries.py")
     prompt = json.loads(hook(repo, "user-prompt-submit", "copilot", {**base, "prompt": "go"}))
-    assert list(prompt) == ["additionalContext"] and "changed with no log entry" in prompt["additionalContext"]
+    assert list(prompt) == ["additionalContext"]
+    assert "changed with no log entry" in prompt["additionalContext"]
     stop = {**base, "transcriptPath": "/tmp/t.jsonl", "stopReason": "end_turn"}
     gap_later = NOW + timedelta(minutes=46)  # unlogged for longer than the gap
     assert hook(repo, "stop", "copilot", {**stop, "stop_hook_active": True}, now=gap_later) == ""
