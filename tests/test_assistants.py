@@ -140,8 +140,10 @@ def test_init_sets_up_codex_and_gemini_keeping_user_content(user_repo: Repo) -> 
 
     agents_md, gemini_md = repo.read("AGENTS.md"), repo.read("GEMINI.md")
     assert agents_md.startswith(USER_AGENTS_MD) and gemini_md.startswith(USER_GEMINI_MD)
-    assert f"`'{PYTHON}' -m sessionlog_git log --agent codex \"Short title\"" in agents_md  # runs here
-    assert f"`'{PYTHON}' -m sessionlog_git log --agent gemini \"Short title\"" in gemini_md
+    # This clone's launcher: it runs here without sessionlog on PATH, and names no machine path.
+    assert '`sh .git/sessionlog/run log --agent codex "Short title"' in agents_md
+    assert '`sh .git/sessionlog/run log --agent gemini "Short title"' in gemini_md
+    assert PYTHON not in agents_md and PYTHON not in gemini_md
     for text in (agents_md, gemini_md):
         assert text.count("<!-- sessionlog:begin -->") == 1
         assert "What NOT to log:" in text and "session-logger" not in text
@@ -243,6 +245,12 @@ def test_doctor_checks_codex_and_gemini_and_explains_their_trust_steps(repo: Rep
 # --------------------------------------------------------------------------- hook output
 
 
+def fresh_now() -> datetime:
+    """Now, read when a test runs (NOW is read at import: a long suite runs minutes later, and a
+    session's start is recorded in real time)."""
+    return datetime.now().astimezone().replace(second=0, microsecond=0)
+
+
 def hook(repo: Repo, event: str, agent: str, payload: dict[str, Any] | None = None, *,
          now: datetime = NOW, env: dict[str, str] | None = None) -> str:
     """Run the hook as the CLI does: stdin JSON with `cwd`, the CLI's project variable only."""
@@ -316,7 +324,7 @@ def test_stop_asks_once_in_the_block_shape_and_never_when_retrying(native_repo: 
     later = time.time() + 5
     (repo.path / "retries.py").write_text("RETRIES = 3\n")
     os.utime(repo.path / "retries.py", (later, later))
-    gap_later = NOW + timedelta(minutes=46)  # unlogged for longer than the gap
+    gap_later = fresh_now() + timedelta(minutes=46)  # unlogged for longer than the gap
     assert hook(repo, "stop", agent) == ""  # within the gap: let it finish
     retry = hook(repo, "stop", agent, {"stop_hook_active": True}, now=gap_later)
     assert retry == ""  # no loop cap in these CLIs: never block a continuation

@@ -17,6 +17,7 @@ Stop (Qwen never fires SessionEnd in a headless run). OpenCode has no stop-block
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,8 @@ def test_copilot_logs_as_reminded_commit_consolidates_next_session_is_told(
 ) -> None:
     first = sc.logs_as_reminded_then_next_session_is_told(copilot, chat_stub, copilot_bash_reply,
                                                           "copilot")
-    # userPromptSubmitted's context is appended to the prompt inside <system_reminder>.
-    assert "sessionlog: no log entry yet today" in sc.strings(first)
+    # sessionStart's context reaches the model (a flat additionalContext, the one form it reads).
+    assert "Today's temp log:" in sc.strings(first)
 
 
 def test_copilot_agent_stop_asks_once_then_session_end_marks_the_gap(
@@ -81,13 +82,20 @@ def test_qwen_stop_asks_once_and_the_reminder_is_not_repeated_after_tool_results
     chat_stub.script(qwen_shell_reply("echo 'RETRIES = 3' > retries.py"))
     qwen.run("Add a retry setting", env=sc.SL_ENV)
     assert (top / "retries.py").is_file()
-    asked = chat_stub.find("sessionlog: files changed since the last log entry")
+    assert not chat_stub.find("sessionlog: files changed over")  # within the gap: let it finish
+    # The same work, a gap later and still unlogged: Stop asks once.
+    later = datetime.now().astimezone().replace(microsecond=0) + timedelta(minutes=60)
+    chat_stub.clear()
+    chat_stub.script(qwen_shell_reply("echo 'RETRIES = 4' > retries.py"))
+    qwen.run("Raise the retry setting", env={**sc.SL_ENV, "SESSIONLOG_NOW": later.isoformat()})
+    asked = chat_stub.find("sessionlog: files changed over about")
     assert asked, chat_stub.dump()
     assert "retries.py" in sc.strings(asked[0].body) and "log --agent qwen" in sc.strings(asked[0].body)
     last = sc.strings(chat_stub.turns()[-1].body)
-    assert last.count("sessionlog: files changed since") == 1  # asked once
-    # Qwen fires UserPromptSubmit again with an empty prompt after each tool result: silent.
-    assert last.count("sessionlog: no log entry yet today") == 1
+    assert last.count("sessionlog: files changed over") == 1  # asked once
+    # Qwen fires UserPromptSubmit again with an empty prompt after each tool result: silent, so
+    # the per-prompt reminder appears at most once in the whole conversation.
+    assert last.count("changed with no log entry") <= 1
     assert sc.hook_errors(top) == ""
 
 
