@@ -119,7 +119,7 @@ def test_init_sets_up_codex_and_gemini_keeping_user_content(user_repo: Repo) -> 
 
     codex = read_json(repo, ".codex/hooks.json")
     assert handlers(codex, "Stop")[0] == USER_CODEX["hooks"]["Stop"][0]["hooks"][0]
-    py = f"'{sys.executable}' -m sessionlog_git hook"
+    py = f"'{sys.executable}' -c 'import sessionlog_git.agents.entry as e; e.hook()' sessionlog_git hook"
     expect = {"SessionStart": ("session-start", 15), "UserPromptSubmit": ("user-prompt-submit", 10),
               "Stop": ("stop", 15), "SessionEnd": ("session-end", 3)}  # seconds; Codex caps SessionEnd at 3
     for event, (ours, timeout) in expect.items():

@@ -31,6 +31,9 @@ USER_SETTINGS: dict[str, Any] = {
 USER_CLAUDE_MD = "# Shop\n\nUse tabs. Run `make test` before pushing.\n"
 EVENTS = ("SessionStart", "UserPromptSubmit", "Stop", "PreCompact", "SessionEnd")
 
+# The command prefix `init --agent claude` writes (agents.settings.python_command).
+OURS = f"'{sys.executable}' -c 'import sessionlog_git.agents.entry as e; e.hook()' sessionlog_git hook"
+
 
 def settings(repo: Repo) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(repo.read(".claude/settings.json"))
@@ -65,7 +68,7 @@ def test_init_merges_hooks_writes_agents_and_block_keeping_user_content(user_rep
     for event, ours in zip(EVENTS, ("session-start", "user-prompt-submit", "stop", "pre-compact",
                                     "session-end"), strict=True):
         commands = [h["command"] for g in data["hooks"][event] for h in g["hooks"]]
-        assert f"'{sys.executable}' -m sessionlog_git hook {ours}" in commands
+        assert f"{OURS} {ours}" in commands
         assert os.path.isabs(sys.executable)
     md = repo.read("CLAUDE.md")
     assert md.startswith(USER_CLAUDE_MD)
@@ -96,7 +99,7 @@ def test_init_updates_a_moved_interpreter_without_duplicating(user_repo: Repo) -
     out = repo.sl("init", "--hooks", "none", "--agent", "claude").stdout
     assert "Stop (updated)" in out and "Stop (duplicate removed)" in out
     commands = [h["command"] for g in settings(repo)["hooks"]["Stop"] for h in g["hooks"]]
-    assert commands == [f"'{sys.executable}' -m sessionlog_git hook stop"]
+    assert commands == [f"{OURS} stop"]
 
 
 def test_init_agent_claude_on_a_repo_set_up_for_git_only(native_repo: Repo) -> None:

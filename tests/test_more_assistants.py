@@ -90,7 +90,7 @@ def test_init_merges_into_the_users_files_and_uninstall_restores_them_byte_for_b
     cursor = json.loads(repo.read(".cursor/hooks.json"))
     assert cursor["version"] == 1 and cursor["hooks"]["afterFileEdit"] == [{"command": "./fmt.sh"}]
     (stop,) = cursor["hooks"]["stop"]
-    assert stop["command"].endswith(" -m sessionlog_git hook stop --agent cursor")
+    assert stop["command"].endswith(" sessionlog_git hook stop --agent cursor")
     windsurf = json.loads(repo.read(".windsurf/hooks.json"))
     assert windsurf["hooks"]["pre_run_command"][0]["command"] == "./guard.sh"
     assert windsurf["hooks"]["post_cascade_response"][0]["show_output"] is True

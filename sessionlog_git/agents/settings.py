@@ -53,8 +53,10 @@ def python_command(event: str, python: str | None = None, agent: str = "claude")
 
     Claude Code's commands carry no `--agent` (the default), so earlier installs stay equal.
     """
+    from sessionlog_git.agents.entry import FAST_CODE  # `-c`: no runpy on every prompt
+
     flag = "" if agent == "claude" else f" --agent {agent}"
-    return f"{_quote(python or sys.executable)} -m sessionlog_git hook {event}{flag}"
+    return f"{_quote(python or sys.executable)} -c {_quote(FAST_CODE)} sessionlog_git hook {event}{flag}"
 
 
 def hooks_config(assistant: Assistant, command: Callable[[str], str] | None = None

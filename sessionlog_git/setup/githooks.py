@@ -24,9 +24,11 @@ def hooks_dir(top: Path) -> Path:
 
 
 def native_hook_text(hook: str) -> str:
+    from sessionlog_git.pipeline.idle import FAST_CODE  # `-c`: no runpy on every commit
     from sessionlog_git.pipeline.render import render
 
-    return render("native-hook.sh.j2", hook=hook, python=sys.executable, stdin=hook == "pre-push")
+    return render("native-hook.sh.j2", hook=hook, python=sys.executable, stdin=hook == "pre-push",
+                  fast_code=FAST_CODE)
 
 
 def is_managed(path: Path) -> bool:
