@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PYTHON, Repo, make_repo
+from conftest import PYTHON, ROOT, Repo, make_repo
 
 from sessionlog_git.agents import prompt as prompt_hook
 from sessionlog_git.agents import registry, session
@@ -324,6 +324,50 @@ def test_the_common_prompt_paths_import_only_what_they_need(native_repo: Repo) -
     names, out = _imported(repo, NOW + timedelta(minutes=50), agent="codex")
     assert "last log entry" in out
     assert not names & set(NOT_ON_THE_PROMPT_PATH), sorted(names & set(NOT_ON_THE_PROMPT_PATH))
+    assert not (repo.path / ".sessionlog" / "hook-errors.log").exists()
+
+
+# What the lean path reaches in the common states once the user cache is written, run by the
+# command `init --agent claude` wrote, through `sh -c` as Claude Code runs it: no runpy (-m),
+# no json or re (base.leanjson), no pathlib or git config reader (agents.usercache).
+NOT_ON_THE_HOT_PATH = ("runpy", "json", "re", "pathlib", "fnmatch", "enum",
+                       "sessionlog_git.base.identity", "sessionlog_git.base.gitconfig")
+
+
+def test_the_settings_command_imports_no_runpy_json_re_or_pathlib(native_repo: Repo) -> None:
+    repo = native_repo
+    repo.sl("init", "--hooks", "none", "--agent", "claude")
+    settings = json.loads(repo.read(".claude/settings.json"))
+    (command,) = [h["command"] for g in settings["hooks"]["UserPromptSubmit"] for h in g["hooks"]]
+    start(repo)
+    env = {"CLAUDE_PROJECT_DIR": str(repo.path), "PYTHONPROFILEIMPORTTIME": "1"}
+
+    def names_of(stderr: str) -> set[str]:
+        return {line.split("|")[-1].strip() for line in stderr.splitlines() if "|" in line}
+
+    # Without site (-S, the package from the checkout): an editable install's import finder
+    # loads re, enum and pathlib into every start, the bare interpreter's too, and would hide
+    # them here. The rest of the command is the one settings.json holds.
+    python = command.split(" ", 1)[0]
+    lean = command.replace(python, f"{python} -S", 1)
+    assert names_of(repo.run(PYTHON, "-S", "-X", "importtime", "-c", "pass").stderr).isdisjoint(
+        NOT_ON_THE_HOT_PATH)  # the interpreter itself imports none of them
+    env["PYTHONPATH"] = str(ROOT)
+
+    def run(now: datetime) -> tuple[set[str], str]:
+        proc = repo.run("sh", "-c", lean, input=json.dumps({"session_id": "s1", "prompt": "hi"}),
+                        env={**env, "SESSIONLOG_NOW": now.isoformat()})
+        return names_of(proc.stderr), proc.stdout
+
+    names, out = run(NOW)  # the first prompt resolves the user from git config and keeps it
+    assert "no log entry yet today" in out and "sessionlog_git.base.identity" in names
+    names, out = run(NOW)
+    assert "no log entry yet today" in out and "/ada/" in out
+    assert not names & set(NOT_ON_THE_HOT_PATH), sorted(names & set(NOT_ON_THE_HOT_PATH))
+    repo.log(NOW.isoformat(), "Entry")
+    names, out = run(NOW + timedelta(minutes=5))
+    assert out == ""
+    assert not names & set(NOT_ON_THE_HOT_PATH), sorted(names & set(NOT_ON_THE_HOT_PATH))
     assert not (repo.path / ".sessionlog" / "hook-errors.log").exists()
 
 

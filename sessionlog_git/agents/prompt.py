@@ -60,7 +60,7 @@ def _config(top: str) -> dict[str, Any]:
 
 def _user(top: str, configured: str) -> str:
     """`identity.resolve_fast`: its first two steps here (SESSIONLOG_USER, the config's
-    `user:`), so most prompts import neither identity nor pathlib; the rest through it."""
+    `user:`), the rest through `usercache`, so most prompts import neither identity nor pathlib."""
     pinned = os.environ.get("SESSIONLOG_USER", "").strip()
     if pinned:
         from sessionlog_git.base.names import is_safe, slug
@@ -68,11 +68,9 @@ def _user(top: str, configured: str) -> str:
         return pinned if is_safe(pinned) else slug(pinned)
     if configured:
         return configured
-    from pathlib import Path
+    from sessionlog_git.agents.usercache import resolve  # identity's answer, kept per clone
 
-    from sessionlog_git.base.identity import resolve_fast
-
-    return str(resolve_fast(Path(top), configured)[0])
+    return resolve(top)
 
 
 def _meta_at(stripped: str) -> datetime | None:

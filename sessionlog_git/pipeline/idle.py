@@ -56,24 +56,3 @@ def nothing_to_do(top: str) -> bool:
         return not has_temp_log(os.path.join(top, pending))
     except OSError:
         return False
-
-
-# What the native git hooks run (templates/native-hook.sh.j2): `-c` skips runpy, as the
-# agents' hooks do (agents.entry.FAST_CODE); the words after it are those of `-m sessionlog_git`.
-FAST_CODE = "import sessionlog_git.pipeline.idle as i; i.main()"
-
-
-def main() -> None:
-    """The fast entry of `python -c FAST_CODE sessionlog_git git-hook HOOK ...`: an idle
-    pre-commit answers here; everything else goes to the full command line, as with `-m`."""
-    import sys
-
-    words = sys.argv[1:]
-    if words[:1] == ["sessionlog_git"]:
-        words = words[1:]
-    if words == ["git-hook", "pre-commit"] and nothing_to_do("."):
-        raise SystemExit(0)
-    sys.argv = ["sessionlog", *words]
-    from sessionlog_git.main import main as full
-
-    raise SystemExit(full(words))
