@@ -33,3 +33,12 @@ def test_folder_names_are_safe_exactly_when_names_says_so(name: str) -> None:
 
     assert layout.MAX_NAME == names.MAX_NAME
     assert layout._safe(name) == names.is_safe(name)
+
+
+def test_the_lean_datetime_classes_are_datetimes_own() -> None:
+    import datetime
+
+    from sessionlog_git.base import dt
+
+    for name in dt.__all__:
+        assert getattr(dt, name) is getattr(datetime, name)

@@ -330,7 +330,7 @@ def test_the_common_prompt_paths_import_only_what_they_need(native_repo: Repo) -
 # What the lean path reaches in the common states once the user cache is written, run by the
 # command `init --agent claude` wrote, through `sh -c` as Claude Code runs it: no runpy (-m),
 # no json or re (base.leanjson), no pathlib or git config reader (agents.usercache).
-NOT_ON_THE_HOT_PATH = ("runpy", "json", "re", "pathlib", "fnmatch", "enum",
+NOT_ON_THE_HOT_PATH = ("runpy", "json", "re", "pathlib", "fnmatch", "enum", "datetime", "math",
                        "sessionlog_git.base.identity", "sessionlog_git.base.gitconfig")
 
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta
 
 from sessionlog_git.agents import registry, scan, session, texts
 from sessionlog_git.base.configcache import read as read_config
+from sessionlog_git.base.dt import datetime, timedelta  # no datetime.py on every prompt
 from sessionlog_git.constants import (
     CONFIG_CACHE,
     DEFAULT_GAP_MINUTES,

@@ -16,8 +16,8 @@ through this module; `re` and `pathlib` load on first use.
 from __future__ import annotations
 
 import os
-from datetime import date
 
+from sessionlog_git.base.dt import date  # no datetime.py on every prompt
 from sessionlog_git.constants import ARCHIVE_DIR, ARCHIVE_FILE, PENDING_FILE
 
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
