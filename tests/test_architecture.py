@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("mcp",),  # the MCP server (sessionlog mcp); commands.mcp starts it
     ("commands",),
     ("main",),
-    ("__main__",),
+    ("__main__", "gitentry"),  # the entries: `python -m sessionlog_git`, the git hooks' `-c`
 )
 
 # The subpackages (and top-level modules) that the per-prompt hook may import: at module

@@ -32,6 +32,9 @@ USER_CLAUDE_MD = "# Shop\n\nUse tabs. Run `make test` before pushing.\n"
 EVENTS = ("SessionStart", "UserPromptSubmit", "Stop", "PreCompact", "SessionEnd", "PostToolUse",
           "PreToolUse")
 
+# The command prefix `init --agent claude` writes (agents.settings.python_command).
+OURS = f"'{sys.executable}' -c 'import sessionlog_git.agents.entry as e; e.hook()' sessionlog_git hook"
+
 
 def settings(repo: Repo) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(repo.read(".claude/settings.json"))

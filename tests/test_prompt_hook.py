@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PYTHON, Repo, make_repo
+from conftest import PYTHON, ROOT, Repo, make_repo
 
 from sessionlog_git.agents import prompt as prompt_hook
 from sessionlog_git.agents import registry, session
@@ -360,6 +360,56 @@ def test_the_common_prompt_paths_import_only_what_they_need(native_repo: Repo) -
     assert not (repo.path / ".sessionlog" / "hook-errors.log").exists()
 
 
+# What the lean path reaches in the common states once the user cache is written, run by the
+# command `init --agent claude` wrote, through `sh -c` as Claude Code runs it: no runpy (-m),
+# no json or re (base.leanjson), no pathlib or git config reader (agents.usercache).
+NOT_ON_THE_HOT_PATH = ("runpy", "json", "re", "pathlib", "fnmatch", "enum", "datetime", "math",
+                       "sessionlog_git.base.identity", "sessionlog_git.base.gitconfig")
+
+
+def test_the_settings_command_imports_no_runpy_json_re_or_pathlib(native_repo: Repo) -> None:
+    repo = native_repo
+    repo.sl("init", "--hooks", "none", "--agent", "claude")
+    settings = json.loads(repo.read(".claude/settings.json"))
+    (command,) = [h["command"] for g in settings["hooks"]["UserPromptSubmit"] for h in g["hooks"]]
+    start(repo)
+    env = {"CLAUDE_PROJECT_DIR": str(repo.path), "PYTHONPROFILEIMPORTTIME": "1"}
+
+    def names_of(stderr: str) -> set[str]:
+        return {line.split("|")[-1].strip() for line in stderr.splitlines() if "|" in line}
+
+    # Without site (-S, the package from the checkout): an editable install's import finder
+    # loads re, enum and pathlib into every start, the bare interpreter's too, and would hide
+    # them here. The committed command finds this clone's launcher, which runs the hook entry
+    # with `-c` (FAST_CODE); that last step is run here directly, with -S.
+    from sessionlog_git.agents.entry import FAST_CODE
+    from sessionlog_git.base.clone import recorded_python
+
+    assert "sessionlog hook user-prompt-submit" in command
+    python = recorded_python(repo.path) or PYTHON
+    lean = f"{python} -S -c '{FAST_CODE}' sessionlog_git hook user-prompt-submit"
+    assert names_of(repo.run(PYTHON, "-S", "-X", "importtime", "-c", "pass").stderr).isdisjoint(
+        NOT_ON_THE_HOT_PATH)  # the interpreter itself imports none of them
+    env["PYTHONPATH"] = str(ROOT)
+
+    def run(now: datetime) -> tuple[set[str], str]:
+        proc = repo.run("sh", "-c", lean, input=json.dumps({"session_id": "s1", "prompt": "hi"}),
+                        env={**env, "SESSIONLOG_NOW": now.isoformat()})
+        return names_of(proc.stderr), proc.stdout
+
+    touch(repo.path / "app.py", time.time() + 5)  # work, so the prompt has something to say
+    names, out = run(NOW)  # the first prompt resolves the user from git config and keeps it
+    assert "changed with no log entry" in out and "sessionlog_git.base.identity" in names
+    names, out = run(NOW)  # the common prompt: reminded once already, nothing new to say
+    assert out == ""
+    assert not names & set(NOT_ON_THE_HOT_PATH), sorted(names & set(NOT_ON_THE_HOT_PATH))
+    repo.log(NOW.isoformat(), "Entry")
+    names, out = run(NOW + timedelta(minutes=5))
+    assert out == ""
+    assert not names & set(NOT_ON_THE_HOT_PATH), sorted(names & set(NOT_ON_THE_HOT_PATH))
+    assert not (repo.path / ".sessionlog" / "hook-errors.log").exists()
+
+
 def test_a_configured_zone_imports_zoneinfo_and_still_nothing_heavy(native_repo: Repo) -> None:
     repo = native_repo
     cfg = repo.path / ".sessionlog.yaml"
@@ -497,3 +547,12 @@ def test_session_start_reads_the_archive_through_the_parse_cache(
         path.unlink()
     without = repo.run(PYTHON, "-m", "sessionlog_git", "hook", "session-start", input="{}", env=env)
     assert with_cache.stdout == without.stdout and "Yesterday" in with_cache.stdout
+
+
+def test_the_clones_launcher_runs_hooks_through_the_fast_entry() -> None:
+    """The launcher (base.clone) spells the hook entry's code itself: base may not import agents."""
+    from sessionlog_git.agents.entry import FAST_CODE
+    from sessionlog_git.base.clone import FAST_HOOK_CODE, runner_text
+
+    assert FAST_HOOK_CODE == FAST_CODE
+    assert f"-c '{FAST_CODE}' sessionlog_git" in runner_text("/usr/bin/python3")

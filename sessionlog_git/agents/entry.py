@@ -121,3 +121,20 @@ def main(words: list[str]) -> int:
             f"{', '.join(registry.ASSISTANTS)}. Fix: `sessionlog init --agent NAME` rewrites "
             "the assistant's hooks; `sessionlog hook --help` shows the usage.\n")
     return run(event, agent or registry.DEFAULT)
+
+
+# What the hooks' commands run (`settings.python_command`): the interpreter with `-c` and this
+# code, then the words `-m sessionlog_git` would get. `-c` skips runpy (importlib.util,
+# contextlib: a few ms on every prompt); the words keep the command recognisable as ours.
+FAST_CODE = "import sessionlog_git.agents.entry as e; e.hook()"
+
+
+def hook() -> None:
+    """The fast entry: `python -c FAST_CODE sessionlog_git hook EVENT [--agent NAME]` does what
+    `python -m sessionlog_git hook EVENT [--agent NAME]` does, without runpy."""
+    import sys
+
+    words = sys.argv[1:]
+    if words[:1] == ["sessionlog_git"]:
+        words = words[1:]
+    raise SystemExit(main(words))

@@ -22,10 +22,10 @@ hook entry hands the event to the handlers. It imports no handler.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
 
 from sessionlog_git.agents import policy, registry, scan, session, texts
 from sessionlog_git.base.configcache import read as read_config
+from sessionlog_git.base.dt import datetime, timedelta  # no datetime.py on every prompt
 from sessionlog_git.constants import (
     CONFIG_CACHE,
     DEFAULT_GAP_MINUTES,
@@ -59,7 +59,7 @@ def _config(top: str) -> dict[str, Any]:
 
 def _user(top: str, configured: str) -> str:
     """`identity.resolve_fast`: its first two steps here (SESSIONLOG_USER, the config's
-    `user:`), so most prompts import neither identity nor pathlib; the rest through it."""
+    `user:`), the rest through `usercache`, so most prompts import neither identity nor pathlib."""
     pinned = os.environ.get("SESSIONLOG_USER", "").strip()
     if pinned:
         from sessionlog_git.base.names import is_safe, slug
@@ -67,11 +67,9 @@ def _user(top: str, configured: str) -> str:
         return pinned if is_safe(pinned) else slug(pinned)
     if configured:
         return configured
-    from pathlib import Path
+    from sessionlog_git.agents.usercache import resolve  # identity's answer, kept per clone
 
-    from sessionlog_git.base.identity import resolve_fast
-
-    return str(resolve_fast(Path(top), configured)[0])
+    return resolve(top)
 
 
 def _meta_at(stripped: str) -> datetime | None:

@@ -160,16 +160,16 @@ class Assistant:
 
 
 def _hook_json(assistant: Assistant, event: str, kind: str, text: str) -> str:
-    import json
+    from sessionlog_git.base.leanjson import dumps  # json.dumps(..., ensure_ascii=False), no re
 
     if kind == "context":
         payload = {"hookSpecificOutput": {"hookEventName": assistant.native(event),
                                           "additionalContext": text}}
-        return json.dumps(payload, ensure_ascii=False)
+        return dumps(payload)
     if kind == "block":
         if assistant.block_exit:
             return EXIT_BLOCK + text
-        return json.dumps({"decision": "block", "reason": text}, ensure_ascii=False)
+        return dumps({"decision": "block", "reason": text})
     return text if assistant.compaction_text else ""
 
 

@@ -6,10 +6,10 @@ Runs on every prompt: standard library only, strings rather than pathlib.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 
+from sessionlog_git.base.leanjson import loads  # json's parser without importing json (re)
 from sessionlog_git.constants import SESSIONS_DIR, STATE_DIR
 
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
@@ -34,7 +34,7 @@ def state_file(top: str | os.PathLike[str], key: str) -> str:
 def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as handle:
-            loaded = json.loads(handle.read())
+            loaded = loads(handle.read())
     except (OSError, ValueError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
@@ -42,6 +42,8 @@ def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def save_state(path: str | os.PathLike[str], state: dict[str, Any]) -> None:
     """Write the state; the caller has made sure the state folder (and its .gitignore) exists."""
+    import json
+
     from sessionlog_git.base.fsutil import atomic_write_text
 
     atomic_write_text(path, json.dumps(state, sort_keys=True))
@@ -96,7 +98,7 @@ def read_stdin() -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     try:
-        data = json.loads(raw) if raw.strip() else {}
+        data = loads(raw) if raw.strip() else {}
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}

@@ -5,8 +5,8 @@ Standard library only: the agent hooks use this on every prompt.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone, tzinfo
 
+from sessionlog_git.base.dt import datetime, timedelta, timezone, tzinfo  # no datetime.py
 from sessionlog_git.errors import SessionlogError
 
 ENV_NOW = "SESSIONLOG_NOW"

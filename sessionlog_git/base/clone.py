@@ -92,6 +92,11 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
+# What the launcher runs for `hook`: the same as agents.entry.FAST_CODE (base may not import
+# agents; tests/test_prompt_hook.py holds the two equal).
+FAST_HOOK_CODE = "import sessionlog_git.agents.entry as e; e.hook()"
+
+
 def runner_text(python: str) -> str:
     """The launcher: this clone's interpreter, else `sessionlog` on PATH, else silence."""
     return (
@@ -99,6 +104,10 @@ def runner_text(python: str) -> str:
         "# sessionlog-git: this clone's installation, written by `sessionlog init` (never\n"
         "# versioned). The committed assistant hooks run it; run init again after moving it.\n"
         f"python={_quote(python)}\n"
+        # `hook` (every prompt) skips runpy: `-c` and the entry function (agents.entry.hook)
+        'if [ -x "$python" ] && [ "$1" = hook ]; then\n'
+        f'    exec "$python" -c {_quote(FAST_HOOK_CODE)} sessionlog_git "$@"\n'
+        "fi\n"
         'if [ -x "$python" ]; then exec "$python" -m sessionlog_git "$@"; fi\n'
         'if command -v sessionlog >/dev/null 2>&1; then exec sessionlog "$@"; fi\n'
         "cat >/dev/null\n"

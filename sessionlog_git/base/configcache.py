@@ -7,9 +7,9 @@ config module writes it and reads it through here too, so there is one format an
 """
 from __future__ import annotations
 
-import json
 import os
 
+from sessionlog_git.base.leanjson import loads  # json's parser without importing json (re)
 from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.constants import CONFIG_CACHE as CACHE_NAME
 from sessionlog_git.constants import CONFIG_NAME, STATE_DIR
@@ -27,7 +27,7 @@ def cached(top: str | os.PathLike[str], digest: str) -> dict[str, Any] | None:
     """The parsed config cached for the file whose sha256 is `digest`, or None."""
     try:
         with open(os.path.join(top, STATE_DIR, CACHE_NAME), encoding="utf-8") as handle:
-            data = json.loads(handle.read())
+            data = loads(handle.read())
     except (OSError, ValueError):
         return None
     if (

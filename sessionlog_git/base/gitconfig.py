@@ -100,7 +100,10 @@ def _gitdir_matches(pattern: str, gitdir: Path, base: Path, *, icase: bool) -> b
     return fnmatch.fnmatchcase(target, pattern) or fnmatch.fnmatchcase(target.rstrip("/"), pattern)
 
 
-def _read(path: Path, gitdir: Path, values: dict[str, str], depth: int = 0) -> None:
+def _read(path: Path, gitdir: Path, values: dict[str, str], depth: int = 0,
+          seen: list[str] | None = None) -> None:
+    if seen is not None:
+        seen.append(str(path))
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -127,7 +130,7 @@ def _read(path: Path, gitdir: Path, values: dict[str, str], depth: int = 0) -> N
         value = _unquote(value) if eq else "true"
         full = f"{section}.{name}" if section else name
         if full == "include.path" and depth < MAX_INCLUDE_DEPTH:
-            _read(_resolve(value, path), gitdir, values, depth + 1)
+            _read(_resolve(value, path), gitdir, values, depth + 1, seen)
             continue
         if full.startswith("includeif.") and full.endswith(".path") and depth < MAX_INCLUDE_DEPTH:
             condition = full[len("includeif.") : -len(".path")]
@@ -135,7 +138,7 @@ def _read(path: Path, gitdir: Path, values: dict[str, str], depth: int = 0) -> N
             if kind in ("gitdir", "gitdir/i") and _gitdir_matches(
                 pattern, gitdir, path.parent, icase=kind == "gitdir/i"
             ):
-                _read(_resolve(value, path), gitdir, values, depth + 1)
+                _read(_resolve(value, path), gitdir, values, depth + 1, seen)
             continue
         values[full] = value
 
@@ -162,12 +165,13 @@ def config_files(top: Path) -> list[Path]:
     return files
 
 
-def values(top: Path, *keys: str) -> dict[str, str]:
-    """The values of `keys` (e.g. 'user.name') as git would resolve them; missing keys absent."""
+def values(top: Path, *keys: str, seen: list[str] | None = None) -> dict[str, str]:
+    """The values of `keys` (e.g. 'user.name') as git would resolve them; missing keys absent.
+    `seen` gets the path of every file read or tried (includes too), for a cache's check."""
     found: dict[str, str] = {}
     gd = git_dir(top)
     for path in config_files(top):
-        _read(path, gd, found)
+        _read(path, gd, found, seen=seen)
     try:
         count = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
     except ValueError:

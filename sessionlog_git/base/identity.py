@@ -111,13 +111,14 @@ def refresh_gh(top: Path, *, force: bool = False) -> str:
     return login
 
 
-def _git_values(top: Path) -> dict[str, str]:
+def _git_values(top: Path, seen: list[str] | None = None) -> dict[str, str]:
     from sessionlog_git.base import gitconfig
 
-    return gitconfig.values(top, "github.user", "user.email", "user.name")
+    return gitconfig.values(top, "github.user", "user.email", "user.name", seen=seen)
 
 
-def _resolve(top: Path, configured: str, *, refresh: bool) -> tuple[str, str]:
+def _resolve(top: Path, configured: str, *, refresh: bool, seen: list[str] | None = None
+             ) -> tuple[str, str]:
     def safe(name: str, source: str) -> str:
         # The CLI refuses an unsafe name (the message names the fix); the hooks, which must
         # never fail, use its slug.
@@ -130,7 +131,7 @@ def _resolve(top: Path, configured: str, *, refresh: bool) -> tuple[str, str]:
         return safe(pinned, f"environment {ENV_USER}"), ENV_USER
     if configured:
         return configured, ".sessionlog.yaml user"
-    values = _git_values(top)
+    values = _git_values(top, seen)
     login = values.get("github.user", "").strip()
     if login:
         return safe(login, "git config github.user"), "git config github.user"
@@ -157,7 +158,8 @@ def resolve_user(top: Path, configured: str = "") -> tuple[str, str]:
     return _resolve(top, configured, refresh=True)
 
 
-def resolve_fast(top: Path, configured: str = "") -> tuple[str, str]:
+def resolve_fast(top: Path, configured: str = "", seen: list[str] | None = None) -> tuple[str, str]:
     """The same answer without starting any process and without raising (the agent hooks'
-    per-prompt path): gh's login comes from the cache `resolve_user` keeps, whatever its age."""
-    return _resolve(top, configured, refresh=False)
+    per-prompt path): gh's login comes from the cache `resolve_user` keeps, whatever its age.
+    `seen` gets the git config files read (agents.usercache keeps the answer against them)."""
+    return _resolve(top, configured, refresh=False, seen=seen)

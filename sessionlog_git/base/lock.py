@@ -3,8 +3,9 @@ interleave.
 
 Two ways to take the same lock:
 
-* `locked`: the commands and git hooks, through filelock (imported on first use), which on
-  Unix takes `fcntl.flock` on the file and leaves it in place;
+* `locked`: the commands and git hooks: on Unix the `fcntl.flock` that filelock takes on the
+  file (left in place), without importing filelock (about 10 ms of every commit); filelock
+  itself where fcntl is missing;
 * `flocked`: the agent hooks, standard library only: the same flock on the same file, so it
   excludes a running consolidation exactly as filelock does, without importing it. Where
   fcntl is missing (Windows) the hook writes without the lock: its append is still one
@@ -30,11 +31,21 @@ HOOK_TIMEOUT = 5.0  # seconds: an agent hook must not hang a prompt
 
 @contextmanager
 def locked(state_dir: Path, timeout: float | None = None) -> Iterator[None]:
+    wait = DEFAULT_TIMEOUT if timeout is None else timeout
+    try:
+        import fcntl  # noqa: F401  (Unix: the flock filelock would take, without its import)
+    except ImportError:  # pragma: no cover - Windows: filelock's own lock
+        pass
+    else:
+        with _flock(state_dir, wait, f"{{path}}: another sessionlog process has held the lock for "
+                    f"{wait:.0f} s. Fix: wait for it to finish; if none is running, delete that "
+                    "file and retry."):
+            yield
+        return
     from filelock import FileLock, Timeout
 
     ensure_state_dir(state_dir)
     path = state_dir / LOCK_NAME
-    wait = DEFAULT_TIMEOUT if timeout is None else timeout
     lock = FileLock(str(path), timeout=wait)
     try:
         lock.acquire()
@@ -51,12 +62,24 @@ def locked(state_dir: Path, timeout: float | None = None) -> Iterator[None]:
 
 @contextmanager
 def flocked(state_dir: Path, timeout: float = HOOK_TIMEOUT) -> Iterator[None]:
-    ensure_state_dir(state_dir)
     try:
-        import fcntl
+        import fcntl  # noqa: F401
     except ImportError:  # pragma: no cover - Windows
+        ensure_state_dir(state_dir)
         yield
         return
+    with _flock(state_dir, timeout, f"{{path}}: held by another sessionlog process for {timeout:.0f} s. "
+                "Fix: wait for it to finish; if none is running, delete that file."):
+        yield
+
+
+@contextmanager
+def _flock(state_dir: Path, timeout: float, message: str) -> Iterator[None]:
+    """flock(LOCK_EX) on `.sessionlog/lock`, polled every 50 ms (as filelock does on Unix) for
+    `timeout` seconds; then LockTimeout with `message` (`{path}` is the lock file)."""
+    import fcntl
+
+    ensure_state_dir(state_dir)
     path = state_dir / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -67,10 +90,7 @@ def flocked(state_dir: Path, timeout: float = HOOK_TIMEOUT) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise LockTimeout(
-                        f"{path}: held by another sessionlog process for {timeout:.0f} s. "
-                        "Fix: wait for it to finish; if none is running, delete that file."
-                    ) from None
+                    raise LockTimeout(message.format(path=path)) from None
                 time.sleep(0.05)
         try:
             yield

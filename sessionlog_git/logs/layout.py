@@ -16,8 +16,8 @@ through this module; `re` and `pathlib` load on first use.
 from __future__ import annotations
 
 import os
-from datetime import date
 
+from sessionlog_git.base.dt import date  # no datetime.py on every prompt
 from sessionlog_git.constants import ARCHIVE_DIR, ARCHIVE_FILE, PENDING_FILE
 
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
@@ -46,6 +46,27 @@ def pending_match(name: str) -> re.Match[str] | None:
 def archive_match(name: str) -> re.Match[str] | None:
     """An archive file's name (`2026-11-25-<content id>.md`), matched to the end."""
     return _pattern(ARCHIVE_FILE).match(name)
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def day_in_name(name: str, *, archive: bool) -> str | None:
+    """The date in a log file's name: `archive_match(name)[1]` (or `pending_match`'s), or None,
+    without importing `re` (the per-prompt hook walks the temp logs; tests hold them equal)."""
+    if not name.endswith(".md"):
+        return None
+    stem = name[:-3]
+    day, rest = stem[:10], stem[10:]
+    if len(day) != 10 or day[4] != "-" or day[7] != "-" or not (day[:4] + day[5:7] + day[8:]).isdecimal():
+        return None  # \d is any decimal digit, as str.isdecimal
+    if archive:
+        ident = rest[1:]
+        if rest[:1] != "-" or not 6 <= len(ident) <= 64 or not _HEX.issuperset(ident):
+            return None
+    elif rest:
+        return None
+    return day
 
 
 def month_of(day: date) -> str:
@@ -132,10 +153,21 @@ class Stray:
         return f"Stray({self.path!r}, {self.reason!r})"
 
 
-def _safe(name: str) -> bool:
-    from sessionlog_git.base.names import is_safe
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_NAME_CHARS = _ALNUM | frozenset("._-")
+MAX_NAME = 64  # names.MAX_NAME
 
-    return is_safe(name)
+
+def _safe(name: str) -> bool:
+    """`names.is_safe`, without the `re` its module imports (the per-prompt hook walks these
+    folders; tests/test_layout_names.py holds the two equal)."""
+    return (
+        0 < len(name) <= MAX_NAME
+        and name[0] in _ALNUM
+        and _NAME_CHARS.issuperset(name)
+        and ".." not in name
+        and not name.endswith((".", ".lock"))
+    )
 
 
 def _dirs(folder: str, strays: list[Stray] | None, what: str) -> list[tuple[str, str]]:
@@ -202,7 +234,6 @@ def folders(
 def files_in(folder: Folder, *, archive: bool, strays: list[Stray] | None = None,
              limit: int = 0) -> list[LogFile]:
     """The log files of one contributor folder, in name order (see `walk`)."""
-    match = archive_match if archive else pending_match
     found: list[LogFile] = []
     try:
         with os.scandir(folder.path) as listing:
@@ -213,7 +244,7 @@ def files_in(folder: Folder, *, archive: bool, strays: list[Stray] | None = None
         name = entry.name
         if name.startswith(".") and name.endswith(".tmp"):
             continue  # an atomic write in progress
-        hit = match(name)
+        hit = day_in_name(name, archive=archive)
         try:
             regular = entry.is_file(follow_symlinks=False)
         except OSError:
@@ -224,7 +255,7 @@ def files_in(folder: Folder, *, archive: bool, strays: list[Stray] | None = None
                                     if not archive else "not an archive file"))
             continue
         try:
-            day = date.fromisoformat(hit[1])
+            day = date.fromisoformat(hit)
         except ValueError:
             if strays is not None:
                 strays.append(Stray(entry.path, "the file name is not a real date"))

@@ -15,6 +15,9 @@ HOOK_TYPES = ("pre-commit", "pre-push")
 OPTIONAL_HOOK_TYPES = ("prepare-commit-msg",)  # `init --commit-msg`
 MANAGED = "sessionlog-git managed hook"
 CHAINED_SUFFIX = ".pre-sessionlog"
+# What the hooks run after `python -c` (then `sessionlog_git git-hook HOOK`): sessionlog_git.gitentry,
+# the `-m sessionlog_git` entry without runpy.
+FAST_CODE = "import sessionlog_git.gitentry as g; g.main()"
 
 
 def hooks_dir(top: Path) -> Path:
@@ -26,7 +29,8 @@ def hooks_dir(top: Path) -> Path:
 def native_hook_text(hook: str) -> str:
     from sessionlog_git.pipeline.render import render
 
-    return render("native-hook.sh.j2", hook=hook, python=sys.executable, stdin=hook == "pre-push")
+    return render("native-hook.sh.j2", hook=hook, python=sys.executable, stdin=hook == "pre-push",
+                  fast_code=FAST_CODE)
 
 
 def is_managed(path: Path) -> bool:

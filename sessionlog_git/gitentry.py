@@ -1,0 +1,26 @@
+"""The native git hooks' entry, without runpy: what `.git/hooks/*` run (`sessionlog init`).
+
+    python -c 'import sessionlog_git.gitentry as g; g.main()' sessionlog_git git-hook HOOK ...
+
+does what `python -m sessionlog_git git-hook HOOK ...` does: `-m` loads runpy, importlib.util
+and contextlib before our first line, a few milliseconds on every commit. An idle pre-commit
+is answered by `pipeline.idle.nothing_to_do` (a few stat calls) before anything else loads;
+everything else goes to the full command line. The words after the code are those `-m` got.
+"""
+from __future__ import annotations
+
+import sys
+
+from sessionlog_git.pipeline.idle import nothing_to_do
+
+
+def main() -> None:
+    words = sys.argv[1:]
+    if words[:1] == ["sessionlog_git"]:
+        words = words[1:]
+    if words == ["git-hook", "pre-commit"] and nothing_to_do("."):
+        raise SystemExit(0)
+    sys.argv = ["sessionlog", *words]
+    from sessionlog_git.main import main as full
+
+    raise SystemExit(full(words))

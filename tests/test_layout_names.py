@@ -1,0 +1,44 @@
+"""logs.layout.day_in_name (no `re`, on the per-prompt path) against the name patterns."""
+from __future__ import annotations
+
+import pytest
+
+from sessionlog_git.logs import layout
+
+NAMES = [
+    "2026-11-25.md", "2026-11-25-abcdef.md", "2026-11-25-" + "a" * 64 + ".md",
+    "2026-11-25-" + "a" * 65 + ".md", "2026-11-25-abcde.md", "2026-11-25-ABCDEF.md",
+    "2026-11-25-abcdeg.md", "2026-11-25.md.tmp", "2026-11-25.MD", "2026-11-25.md\n", "x2026-11-25.md",
+    "2026-1-25.md", "2026_11_25.md", "\u0662\u0660\u0662\u0666-11-25.md", "2026-11-25-abcdef.md ",
+    "2026-11-25--abcdef.md", "2026-13-45.md", ".md", "", "2026-11-25", "2026-11-25-.md",
+    "\u00b2026-11-25.md", "2026-11-25-\u0661bcdef.md",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_day_in_name_agrees_with_the_patterns(name: str) -> None:
+    pending = layout.pending_match(name)
+    archive = layout.archive_match(name)
+    assert layout.day_in_name(name, archive=False) == (pending[1] if pending else None)
+    assert layout.day_in_name(name, archive=True) == (archive[1] if archive else None)
+
+
+FOLDERS = ["ada", "Ada.Lovelace_1-x", "a", "a" * 64, "a" * 65, "", ".hidden", "-dash", "_under", "a..b",
+           "a.", "x.lock", "x.locked", "é", "ada\n", "ada ", "a/b", "\u0661", "ok.lock.d", "A9", "9"]
+
+
+@pytest.mark.parametrize("name", FOLDERS)
+def test_folder_names_are_safe_exactly_when_names_says_so(name: str) -> None:
+    from sessionlog_git.base import names
+
+    assert layout.MAX_NAME == names.MAX_NAME
+    assert layout._safe(name) == names.is_safe(name)
+
+
+def test_the_lean_datetime_classes_are_datetimes_own() -> None:
+    import datetime
+
+    from sessionlog_git.base import dt
+
+    for name in dt.__all__:
+        assert getattr(dt, name) is getattr(datetime, name)
