@@ -111,9 +111,7 @@ def check_hooks(top: Path, assistant: Assistant) -> list[Finding]:
         if not found:
             out.append(("bad", f"{assistant.settings}: no sessionlog {native} hook", fix))
             continue
-        from sessionlog_git.agents.hookenv import resolve
-
-        program = resolve(settings.interpreter_of(found[0]), data)
+        program = settings.interpreter_of(found[0])
         if os.path.isabs(program) and not os.access(program, os.X_OK):
             out.append(("bad", f"{assistant.settings}: the {native} hook runs {program}, which is "
                         "gone", fix + " again from the current installation"))

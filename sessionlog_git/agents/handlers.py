@@ -150,7 +150,7 @@ class Context:
 
     @property
     def log_command(self) -> str:
-        return texts.log_command(self.assistant.label, self.assistant.python_env, str(self.top))
+        return texts.log_command(self.assistant.label, str(self.top))
 
     @property
     def state_file(self) -> Path:

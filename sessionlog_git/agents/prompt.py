@@ -219,5 +219,5 @@ def prompt(data: dict[str, Any], agent: str) -> str:
     minutes = int((stamp - (seen if isinstance(seen, (int, float)) else stamp)) / 60)
     text = texts.reminder_text(level, texts.files_text(files, more), len(files), minutes,
                                texts.last_when(last_at), texts.clock_text(now), today_rel,
-                               texts.log_command(assistant.label, assistant.python_env, top))
+                               texts.log_command(assistant.label, top))
     return assistant.format(registry.PROMPT_EVENT, "context", text)

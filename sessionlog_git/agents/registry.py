@@ -65,7 +65,7 @@ class Assistant:
     __slots__ = (
         "aliases", "block_exit", "compaction_text", "config_fields", "events", "extra_files",
         "folders", "handler", "header", "instructions", "label", "matchers", "name", "output",
-        "project_env", "python_env", "settings", "shell_marker", "silence", "title", "trust", "unit",
+        "project_env", "settings", "shell_marker", "silence", "title", "trust", "unit",
     )
 
     def __init__(
@@ -92,7 +92,6 @@ class Assistant:
         silence: Mapping[str, str] | None = None,
         matchers: Mapping[str, str] | None = None,
         block_exit: bool = False,
-        python_env: str = "",
     ) -> None:
         self.name = name  # as in `init --agent` and `hook --agent`
         self.label = label  # recorded with entries (meta `agent=`), put in the log command
@@ -129,10 +128,6 @@ class Assistant:
         # "Stop hook feedback"; its JSON `decision: block` reaches the model twice, once
         # labelled an error). False: the JSON decision, which the others show once.
         self.block_exit = block_exit
-        # The settings file's `env` carries the interpreter under this name, and the Stop
-        # command names the variable, so the command the CLI shows holds no path (see
-        # `agents.hookenv`). "" for none.
-        self.python_env = python_env
 
     def __repr__(self) -> str:
         return f"Assistant({self.name!r})"

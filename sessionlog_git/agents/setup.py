@@ -12,7 +12,7 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sessionlog_git.agents import hookenv, hookfile, settings, texts
+from sessionlog_git.agents import hookfile, settings, texts
 from sessionlog_git.agents.assets import block_text, render_asset, template_context
 from sessionlog_git.agents.registry import ASSISTANTS, Assistant
 from sessionlog_git.agents.settings import Part
@@ -55,8 +55,6 @@ def install_hooks(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> No
     existed = data is not None
     data = data if data is not None else {}
     changed = hookfile.merge(data, assistant)
-    if hookenv.merge_env(data, assistant):
-        changed.append(f"env {assistant.python_env}")
     if changed:
         if existed and not plan.dry_run:
             hookfile.remember(top, assistant.settings, path.read_text(encoding="utf-8"))
@@ -95,8 +93,6 @@ def uninstall_hooks(top: Path, plan: Plan, assistant: Assistant, mine: Part) -> 
     if data is None:
         return
     removed = hookfile.remove(data, assistant)
-    if hookenv.remove_env(data, assistant):
-        removed.append(f"env {assistant.python_env}")
     if not removed:
         return
     if not data and assistant.settings in mine.created:
@@ -180,8 +176,6 @@ def _command(assistant: Assistant) -> str:
     the top (`sh .git/sessionlog/run`, which init writes in every clone): it runs in the
     assistant's shell without `sessionlog` on PATH, and names no path of any machine. (In a
     linked worktree the session-start note names the exact command.)"""
-    if assistant.python_env:
-        return texts.env_command(assistant.python_env)
     return texts.LAUNCHER_COMMAND
 
 

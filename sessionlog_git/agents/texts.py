@@ -27,21 +27,14 @@ AUTO_META = "auto"  # the meta key that marks an automatic entry: never a real o
 MAX_CONTEXT = 2000  # characters of session-start context
 
 
-def env_command(python_env: str) -> str:
-    """sessionlog through the interpreter the CLI's settings put in `python_env`."""
-    return f'"${python_env}" -m sessionlog_git'
-
-
 LAUNCHER_COMMAND = "sh .git/sessionlog/run"  # this clone's launcher, from the top (init writes it)
 
 
-def sessionlog_command(python_env: str = "", top: str = "") -> str:
+def sessionlog_command(top: str = "") -> str:
     """How to run sessionlog from the assistant's shell on this machine: through the variable
-    its settings set (`python_env`, when this hook got it), `sessionlog` on PATH, this clone's
+    `sessionlog` on PATH, this clone's
     launcher by its path from the top (`sh .git/sessionlog/run`: no path of the machine), or
     this interpreter by path."""
-    if python_env and os.environ.get(python_env):
-        return env_command(python_env)
     for folder in os.get_exec_path():
         candidate = os.path.join(folder, "sessionlog")
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
@@ -51,9 +44,9 @@ def sessionlog_command(python_env: str = "", top: str = "") -> str:
     return f"'{sys.executable}' -m sessionlog_git"
 
 
-def log_command(label: str, python_env: str = "", top: str = "") -> str:
+def log_command(label: str, top: str = "") -> str:
     """The command the model is told to run: it records which assistant logged."""
-    return f"{sessionlog_command(python_env, top)} log --agent {label}"
+    return f"{sessionlog_command(top)} log --agent {label}"
 
 
 def clock_text(now: Moment) -> str:
