@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sessionlog_git.base import configcache
+from sessionlog_git.base import configcache, statedir
 from sessionlog_git.base.names import check_name
 from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.constants import CONFIG_CACHE as CACHE_NAME
@@ -20,7 +20,6 @@ from sessionlog_git.constants import (
     DEFAULT_GAP_MINUTES,
     DEFAULT_LOGS_DIR,
     DEFAULT_PENDING_DIR,
-    STATE_DIR,
 )
 from sessionlog_git.constants import DEFAULTS as _DEFAULTS
 from sessionlog_git.errors import ConfigError
@@ -55,11 +54,11 @@ class Config:
 
     @property
     def state_path(self) -> Path:
-        return self.top / STATE_DIR
+        return Path(statedir.folder(self.top))
 
     @property
     def pending_path(self) -> Path:
-        return self.top / self.pending_dir
+        return Path(statedir.resolve(self.top, self.pending_dir))
 
     @property
     def logs_path(self) -> Path:
@@ -105,14 +104,14 @@ def load_fast(top: Path, default_project: str) -> tuple[Config, bool]:
 
 
 def _cache_file(top: Path) -> Path:
-    return top / STATE_DIR / CACHE_NAME
+    return Path(statedir.folder(top)) / CACHE_NAME
 
 
 def _write_cache(top: Path, digest: str, data: dict[str, Any]) -> None:
-    from sessionlog_git.base.fsutil import atomic_write_text, ensure_state_dir
+    from sessionlog_git.base.fsutil import atomic_write_text
 
     try:
-        ensure_state_dir(top / STATE_DIR)
+        statedir.ensure(top)
         payload = {"version": CACHE_VERSION, "sha256": digest, "config": data}
         atomic_write_text(_cache_file(top), json.dumps(payload, sort_keys=True))
     except OSError:

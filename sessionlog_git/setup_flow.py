@@ -105,3 +105,4 @@ def uninstall(top: Path, plan: Plan) -> None:
                                 if not any(f" {key} " in f"{c} " for key in done)]
     snapshot.drop(top, plan)
     launcher.remove_runner(top, plan)
+    launcher.remove_state(top, plan)

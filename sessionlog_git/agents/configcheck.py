@@ -17,8 +17,8 @@ import os
 import subprocess
 import sys
 
+from sessionlog_git.base import statedir
 from sessionlog_git.base.text import sha256_hex
-from sessionlog_git.constants import STATE_DIR
 
 RESULT = "config-check.json"
 CONFIG_NAME = ".sessionlog.yaml"
@@ -39,7 +39,7 @@ def problem(top: str) -> tuple[str, str]:
     sha = digest(top)
     if not sha:
         return "", ""
-    result = os.path.join(top, STATE_DIR, RESULT)
+    result = os.path.join(statedir.folder(top), RESULT)
     try:
         with open(result, encoding="utf-8") as handle:
             known = json.load(handle)
@@ -55,12 +55,10 @@ def problem(top: str) -> tuple[str, str]:
         return sha, ""  # cannot tell: behave as before (the defaults)
     error = one_line(proc.stdout) if proc.returncode == 1 else ""
     error = error.replace(os.path.join(top, ""), "")  # the file as the repository names it
-    from pathlib import Path
-
-    from sessionlog_git.base.fsutil import atomic_write_text, ensure_state_dir
+    from sessionlog_git.base.fsutil import atomic_write_text
 
     try:
-        ensure_state_dir(Path(top, STATE_DIR))
+        statedir.ensure(top)
         atomic_write_text(result, json.dumps({"sha256": sha, "error": error}))
     except OSError:
         pass

@@ -31,6 +31,7 @@ import os
 import re
 
 from sessionlog_git.agents import registry, session, texts
+from sessionlog_git.base import statedir
 from sessionlog_git.constants import SESSIONS_DIR, STATE_DIR
 
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
@@ -170,7 +171,7 @@ def context_for(top: str, data: dict[str, Any]) -> str:
     parts: list[str] = []
     from pathlib import Path
 
-    index_folder = Path(top, STATE_DIR)
+    index_folder = Path(statedir.folder(top))
     today = _today()
     for rel in paths:
         if rel in seen_before:
@@ -199,7 +200,7 @@ def context_for(top: str, data: dict[str, Any]) -> str:
     mine = {"files": files, "items": sorted(told_ids), "chars": spent, "edits": edits,
             "edits_told": edits_told, "tells": int(mine.get("tells", 0) or 0) + bool(parts)}
     state[STATE_KEY] = mine
-    os.makedirs(os.path.join(top, STATE_DIR, SESSIONS_DIR), exist_ok=True)
+    os.makedirs(os.path.join(statedir.folder(top), SESSIONS_DIR), exist_ok=True)
     session.save_state(state_path, state)
     return "\n\n".join(parts)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 
 from sessionlog_git.agents import payload, registry, session
-from sessionlog_git.constants import HOOK_ERROR_LOG, STATE_DIR
+from sessionlog_git.constants import HOOK_ERROR_LOG
 from sessionlog_git.errors import boundary
 
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
@@ -37,12 +37,9 @@ def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None =
     def error_log() -> str | None:
         if not tops:
             return None  # no work tree: nowhere to write
-        from pathlib import Path
+        from sessionlog_git.base import statedir
 
-        from sessionlog_git.base.fsutil import ensure_state_dir
-
-        ensure_state_dir(Path(tops[0], STATE_DIR))  # with its .gitignore, as every writer
-        return os.path.join(tops[0], STATE_DIR, HOOK_ERROR_LOG)
+        return os.path.join(statedir.ensure(tops[0]), HOOK_ERROR_LOG)
 
     out: str | None = None
     ours = event

@@ -160,9 +160,9 @@ class Context:
         self.state = session.load_state(self.state_file)
 
     def save_state(self) -> None:
-        from sessionlog_git.base.fsutil import ensure_state_dir
+        from sessionlog_git.base import statedir
 
-        ensure_state_dir(self.cfg.state_path)
+        statedir.ensure(self.top)
         session.save_state(self.state_file, self.state)
 
     @property
@@ -171,7 +171,9 @@ class Context:
 
     @property
     def today_rel(self) -> str:
-        return str(PurePosixPath(*self.today_file.relative_to(self.top).parts))
+        from sessionlog_git.base import statedir
+
+        return statedir.display(self.top, self.today_file)
 
     @property
     def clock(self) -> str:
@@ -391,6 +393,7 @@ def session_end(ctx: Context) -> Output | None:
         bullets=texts.session_end_bullets(ctx.local(since), shown, reason),
         extra_meta={texts.AUTO_META: "session-end", "agent": ctx.assistant.label},
         lock=lock.flocked,
+        top=ctx.top,
     )
     ctx.state["auto_ts"] = now
     ctx.save_state()

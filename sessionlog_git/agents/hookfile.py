@@ -23,7 +23,7 @@ from typing import Any
 
 from sessionlog_git.agents import settings
 from sessionlog_git.agents.registry import Assistant
-from sessionlog_git.constants import STATE_DIR
+from sessionlog_git.base import statedir
 
 ORIGINALS = "installed-originals.json"
 
@@ -150,7 +150,7 @@ def commands(data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _originals_path(top: Path) -> Path:
-    return top / STATE_DIR / ORIGINALS
+    return Path(statedir.folder(top)) / ORIGINALS
 
 
 def _load_originals(top: Path) -> dict[str, str]:
@@ -162,12 +162,12 @@ def _load_originals(top: Path) -> dict[str, str]:
 
 
 def _save_originals(top: Path, originals: dict[str, str]) -> None:
-    from sessionlog_git.base.fsutil import atomic_write_text, ensure_state_dir
+    from sessionlog_git.base.fsutil import atomic_write_text
 
     if not originals:
         _originals_path(top).unlink(missing_ok=True)
         return
-    ensure_state_dir(top / STATE_DIR)
+    statedir.ensure(top)
     atomic_write_text(_originals_path(top), json.dumps(originals, indent=1, sort_keys=True) + "\n")
 
 

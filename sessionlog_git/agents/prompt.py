@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 
 from sessionlog_git.agents import policy, registry, scan, session, texts
+from sessionlog_git.base import statedir
 from sessionlog_git.base.configcache import read as read_config
 from sessionlog_git.base.dt import datetime, timedelta  # no datetime.py on every prompt
 from sessionlog_git.constants import (
@@ -31,7 +32,6 @@ from sessionlog_git.constants import (
     DEFAULT_GAP_MINUTES,
     DEFAULT_LOGS_DIR,
     DEFAULT_PENDING_DIR,
-    STATE_DIR,
 )
 from sessionlog_git.logs import layout
 
@@ -50,7 +50,7 @@ def _config(top: str) -> dict[str, Any]:
     """The parsed config from its cache, as config.load_fast; Decline when the cache is stale."""
     data = read_config(top)
     if data is None:
-        cache = os.path.join(top, STATE_DIR, CONFIG_CACHE)
+        cache = os.path.join(statedir.folder(top), CONFIG_CACHE)
         raise Decline("stale config cache" if os.path.exists(cache) else "no config cache")
     for route in data.get("projects", []):  # as config._build, which fails on a damaged one
         route["name"], tuple(route["paths"])
@@ -128,7 +128,7 @@ def last_entry(top: str, cfg: dict[str, Any], user: str) -> tuple[datetime | Non
     continuity.last_entry: the same files, in the same order, the same stops."""
     logs_path = os.path.join(top, cfg.get("logs_dir") or DEFAULT_LOGS_DIR)
     archive_root = layout.archive_root(logs_path)
-    candidates = layout.walk(os.path.join(top, cfg.get("pending_dir") or DEFAULT_PENDING_DIR),
+    candidates = layout.walk(statedir.resolve(top, cfg.get("pending_dir") or DEFAULT_PENDING_DIR),
                              archive=False, user=user)
     best: datetime | None = None
     best_file = ""
@@ -198,11 +198,11 @@ def prompt(data: dict[str, Any], agent: str) -> str:
     age = None if last_at is None else (now.at - last_at).total_seconds()
     if policy.fresh(age, gap * 60):
         return ""  # the log is fresh: no scan, no words
-    if not os.path.isfile(os.path.join(top, STATE_DIR, ".gitignore")):
-        raise Decline("the state folder has no .gitignore")  # fsutil.ensure_state_dir writes it
+    if not os.path.isdir(statedir.folder(top)):
+        raise Decline("no state folder yet")  # the handlers create it
     today = now.at.date()
-    parts = [p for p in pending_dir.split("/") if p not in ("", ".")]
-    today_rel = "/".join([*parts, project, user, f"{today.isoformat()}.md"])
+    today_rel = statedir.display(top, os.path.join(statedir.resolve(top, pending_dir), project,
+                                                   user, f"{today.isoformat()}.md"))
     skip = scan.skip_paths(top, pending_dir, cfg.get("logs_dir") or DEFAULT_LOGS_DIR)
     since = max(mark, float(started))
     found, more = scan.changed_files(top, skip, since, limit=50)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import sys
 
+from sessionlog_git.base import statedir
 from sessionlog_git.base.leanjson import loads  # json's parser without importing json (re)
-from sessionlog_git.constants import SESSIONS_DIR, STATE_DIR
+from sessionlog_git.constants import SESSIONS_DIR
 
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def session_key(data: dict[str, Any]) -> str:
 
 def state_file(top: str | os.PathLike[str], key: str) -> str:
     """`.sessionlog/sessions/<key>.json`, the state of the session `session_key` names."""
-    return os.path.join(top, STATE_DIR, SESSIONS_DIR, f"{key}.json")
+    return os.path.join(statedir.folder(top), SESSIONS_DIR, f"{key}.json")
 
 
 def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -69,7 +70,7 @@ def prune_states(top: str | os.PathLike[str], keep_days: int) -> None:
     """Delete session state files untouched for `keep_days` (a session that ended)."""
     import time
 
-    folder = os.path.join(top, STATE_DIR, SESSIONS_DIR)
+    folder = os.path.join(statedir.folder(top), SESSIONS_DIR)
     cutoff = time.time() - keep_days * 86400
     try:
         for entry in os.scandir(folder):
@@ -81,7 +82,7 @@ def prune_states(top: str | os.PathLike[str], keep_days: int) -> None:
 
 def states(top: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Every session state kept in `top`, by file name (for the session measures)."""
-    folder = os.path.join(top, STATE_DIR, SESSIONS_DIR)
+    folder = os.path.join(statedir.folder(top), SESSIONS_DIR)
     try:
         names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".json"))
     except OSError:

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sessionlog_git.agents.registry import Assistant
+from sessionlog_git.base import statedir
 from sessionlog_git.base.text import sha256_hex
-from sessionlog_git.constants import BLOCK_BEGIN, BLOCK_END, INSTALL_RECORD, STATE_DIR
+from sessionlog_git.constants import BLOCK_BEGIN, BLOCK_END, INSTALL_RECORD
 from sessionlog_git.errors import SessionlogError
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def our_event(handler: Any) -> str | None:
 
 
 def record_path(top: Path) -> Path:
-    return top / STATE_DIR / INSTALL_RECORD
+    return Path(statedir.folder(top)) / INSTALL_RECORD
 
 
 def load_record(top: Path) -> dict[str, Any]:
@@ -96,9 +97,9 @@ def load_record(top: Path) -> dict[str, Any]:
 
 
 def save_record(top: Path, record: dict[str, Any]) -> None:
-    from sessionlog_git.base.fsutil import atomic_write_text, ensure_state_dir
+    from sessionlog_git.base.fsutil import atomic_write_text
 
-    ensure_state_dir(top / STATE_DIR)
+    statedir.ensure(top)
     atomic_write_text(record_path(top), json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import os
 
+from sessionlog_git.base import statedir
 from sessionlog_git.base.text import sha256_hex
-from sessionlog_git.constants import IDENTITY_CACHE, STATE_DIR
+from sessionlog_git.constants import IDENTITY_CACHE
 
 CACHE_NAME = "user-cache"
 VERSION = "sessionlog user-cache 1"
@@ -43,7 +44,7 @@ def _signature(path: str) -> str:
 
 def _watched(top: str) -> list[str]:
     """The files checked besides the git config files: the gh cache, a worktree's `.git` file."""
-    out = [os.path.join(top, STATE_DIR, IDENTITY_CACHE)]
+    out = [os.path.join(statedir.folder(top), IDENTITY_CACHE)]
     dot = os.path.join(top, ".git")
     if not os.path.isdir(dot):
         out.append(dot)
@@ -53,7 +54,7 @@ def _watched(top: str) -> list[str]:
 def lookup(top: str) -> str | None:
     """The cached name, when nothing it was resolved from has changed; else None."""
     try:
-        with open(os.path.join(top, STATE_DIR, CACHE_NAME), encoding="utf-8") as handle:
+        with open(os.path.join(statedir.folder(top), CACHE_NAME), encoding="utf-8") as handle:
             lines = handle.read().split("\n")
     except (OSError, UnicodeDecodeError):
         return None
@@ -75,7 +76,7 @@ def store(top: str, user: str, files: list[str]) -> None:
     paths = list(dict.fromkeys([*files, *_watched(top)]))
     if not user or any(c in p for p in [user, *paths] for c in "\t\n\r"):
         return
-    if not os.path.isfile(os.path.join(top, STATE_DIR, ".gitignore")):
+    if not os.path.isdir(statedir.folder(top)):
         return
     body = [VERSION, user, _environment(), *(f"{p}\t{_signature(p)}" for p in paths), ""]
     import contextlib
@@ -83,7 +84,7 @@ def store(top: str, user: str, files: list[str]) -> None:
     from sessionlog_git.base.fsutil import atomic_write_text
 
     with contextlib.suppress(OSError):  # a cache: the next prompt resolves again
-        atomic_write_text(os.path.join(top, STATE_DIR, CACHE_NAME), "\n".join(body))
+        atomic_write_text(os.path.join(statedir.folder(top), CACHE_NAME), "\n".join(body))
 
 
 def resolve(top: str, configured: str = "") -> str:

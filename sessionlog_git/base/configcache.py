@@ -12,7 +12,7 @@ import os
 from sessionlog_git.base.leanjson import loads  # json's parser without importing json (re)
 from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.constants import CONFIG_CACHE as CACHE_NAME
-from sessionlog_git.constants import CONFIG_NAME, STATE_DIR
+from sessionlog_git.constants import CONFIG_NAME
 
 TYPE_CHECKING = False  # typing costs the hooks an import; mypy reads the block below anyway
 if TYPE_CHECKING:
@@ -26,7 +26,9 @@ CACHE_VERSION = 1
 def cached(top: str | os.PathLike[str], digest: str) -> dict[str, Any] | None:
     """The parsed config cached for the file whose sha256 is `digest`, or None."""
     try:
-        with open(os.path.join(top, STATE_DIR, CACHE_NAME), encoding="utf-8") as handle:
+        from sessionlog_git.base.statedir import folder
+
+        with open(os.path.join(folder(top), CACHE_NAME), encoding="utf-8") as handle:
             data = loads(handle.read())
     except (OSError, ValueError):
         return None

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from sessionlog_git.base.names import check_name, is_safe, slug
-from sessionlog_git.constants import IDENTITY_CACHE, STATE_DIR
+from sessionlog_git.constants import IDENTITY_CACHE
 
 ENV_USER = "SESSIONLOG_USER"
 CACHE_VERSION = 1
@@ -35,7 +35,9 @@ NOREPLY = r"(?i)^(?:\d+\+)?(?P<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))@users\.n
 
 
 def cache_path(top: Path) -> Path:
-    return top / STATE_DIR / IDENTITY_CACHE
+    from sessionlog_git.base.statedir import folder
+
+    return Path(folder(top)) / IDENTITY_CACHE
 
 
 def read_cache(top: Path) -> dict[str, object]:
@@ -53,10 +55,11 @@ def cached_gh_login(top: Path) -> str:
 
 
 def _write_cache(top: Path, login: str, status: str) -> None:
-    from sessionlog_git.base.fsutil import atomic_write_text, ensure_state_dir
+    from sessionlog_git.base.fsutil import atomic_write_text
+    from sessionlog_git.base.statedir import ensure
 
     try:
-        ensure_state_dir(top / STATE_DIR)
+        ensure(top)
         payload = {"version": CACHE_VERSION, "gh_login": login, "gh_status": status,
                    "checked_at": int(time.time())}
         atomic_write_text(cache_path(top), json.dumps(payload, sort_keys=True))
@@ -137,7 +140,7 @@ def _resolve(top: Path, configured: str, *, refresh: bool, seen: list[str] | Non
         return safe(login, "git config github.user"), "git config github.user"
     gh = refresh_gh(top) if refresh else cached_gh_login(top)
     if gh:
-        return gh, "gh api user (GitHub CLI; cached in .sessionlog/identity.json)"
+        return gh, "gh api user (GitHub CLI; cached in .git/sessionlog/identity.json)"
     email = re.match(NOREPLY, values.get("user.email", "").strip())
     if email and is_safe(email["login"]):
         return email["login"], "git config user.email (GitHub noreply address)"

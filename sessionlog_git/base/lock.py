@@ -1,4 +1,4 @@
-"""One lock per work tree (`.sessionlog/lock`): a consolidation and a log append never
+"""One lock per work tree (`lock` in its state folder): a consolidation and a log append never
 interleave.
 
 Two ways to take the same lock:
@@ -22,11 +22,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sessionlog_git.base.fsutil import ensure_state_dir
-from sessionlog_git.constants import LOCK_NAME
+from sessionlog_git.constants import LOCK_NAME, STATE_DIR
 from sessionlog_git.errors import LockTimeout
 
 DEFAULT_TIMEOUT = float(os.environ.get("SESSIONLOG_LOCK_TIMEOUT", "30"))
 HOOK_TIMEOUT = 5.0  # seconds: an agent hook must not hang a prompt
+
+
+def _ensure(state_dir: Path) -> None:
+    """The state folder exists: in the git directory a plain folder; an in-tree `.sessionlog`
+    (a folder that is no git work tree) with its own `.gitignore`."""
+    if state_dir.name == STATE_DIR:
+        ensure_state_dir(state_dir)
+    else:
+        os.makedirs(state_dir, exist_ok=True)
 
 
 @contextmanager
@@ -44,7 +53,7 @@ def locked(state_dir: Path, timeout: float | None = None) -> Iterator[None]:
         return
     from filelock import FileLock, Timeout
 
-    ensure_state_dir(state_dir)
+    _ensure(state_dir)
     path = state_dir / LOCK_NAME
     lock = FileLock(str(path), timeout=wait)
     try:
@@ -65,7 +74,7 @@ def flocked(state_dir: Path, timeout: float = HOOK_TIMEOUT) -> Iterator[None]:
     try:
         import fcntl  # noqa: F401
     except ImportError:  # pragma: no cover - Windows
-        ensure_state_dir(state_dir)
+        _ensure(state_dir)
         yield
         return
     with _flock(state_dir, timeout, f"{{path}}: held by another sessionlog process for {timeout:.0f} s. "
@@ -75,11 +84,11 @@ def flocked(state_dir: Path, timeout: float = HOOK_TIMEOUT) -> Iterator[None]:
 
 @contextmanager
 def _flock(state_dir: Path, timeout: float, message: str) -> Iterator[None]:
-    """flock(LOCK_EX) on `.sessionlog/lock`, polled every 50 ms (as filelock does on Unix) for
+    """flock(LOCK_EX) on the state folder's `lock`, polled every 50 ms (as filelock does on Unix) for
     `timeout` seconds; then LockTimeout with `message` (`{path}` is the lock file)."""
     import fcntl
 
-    ensure_state_dir(state_dir)
+    _ensure(state_dir)
     path = state_dir / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

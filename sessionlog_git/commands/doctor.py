@@ -60,12 +60,24 @@ def _config(top: Path, report: Report) -> tuple[str, str]:
 
 
 def _pending_ignored(top: Path, pending_dir: str, report: Report) -> None:
-    probes = (f"{pending_dir}/project/user/2000-01-01.md", f"{STATE_DIR}/config.json")
-    if all(_check_ignore(top, probe) for probe in probes):
-        report.ok(f"{pending_dir}/ and {STATE_DIR}/ are ignored by git")
+    from sessionlog_git.base import statedir
+
+    state = statedir.display(top, statedir.folder(top))
+    legacy = top / STATE_DIR
+    if legacy.is_dir():
+        report.warn(f"{STATE_DIR}/ (the old in-tree state folder) is still there after moving "
+                    f"its contents to {state}/: what is left could not be moved",
+                    f"look at what is left in {STATE_DIR}/ and move it to {state}/ by hand")
+    if statedir.in_state(pending_dir):
+        pending = statedir.display(top, statedir.resolve(top, pending_dir))
+        report.ok(f"pending entries live in {pending}/ (in the git directory: never committed, "
+                  "untouched by git clean and git stash)")
+        return
+    if _check_ignore(top, f"{pending_dir}/project/user/2000-01-01.md"):
+        report.ok(f"{pending_dir}/ is ignored by git")
     else:
-        report.bad(f"{pending_dir}/ or {STATE_DIR}/ is not ignored by git (raw temp logs could "
-                   "be committed)", "run `sessionlog init` (it writes their .gitignore)")
+        report.bad(f"{pending_dir}/ is not ignored by git (raw temp logs could be committed)",
+                   "run `sessionlog init` (it writes its .gitignore)")
 
 
 def _check_ignore(top: Path, rel: str) -> bool:
@@ -185,9 +197,11 @@ def doctor() -> int:
 
     _apply(report, agents_doctor.findings(top))
     _assistant_commands_run(top, report)
-    errors = top / STATE_DIR / HOOK_ERROR_LOG
+    from sessionlog_git.base import statedir
+
+    errors = Path(statedir.folder(top)) / HOOK_ERROR_LOG
     if errors.is_file() and errors.stat().st_size:
-        report.warn(f"the agent hooks logged errors in {errors.relative_to(top)}",
+        report.warn(f"the agent hooks logged errors in {statedir.display(top, errors)}",
                     "read it; delete the file once the cause is fixed")
     print("sessionlog doctor:")
     for line in report.lines:

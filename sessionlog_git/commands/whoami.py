@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sessionlog_git import workspace
-from sessionlog_git.base import identity
+from sessionlog_git.base import identity, statedir
 
 
 def whoami(*, refresh: bool = False) -> int:
@@ -11,5 +11,6 @@ def whoami(*, refresh: bool = False) -> int:
         identity.refresh_gh(ws.top, force=True)
     name, source = identity.resolve_user(ws.top, ws.config.user)
     print(f"{name} (from {source})")
-    print(f"  temp logs: {ws.config.pending_dir}/{ws.config.project}/{name}/")
+    pending = statedir.display(ws.top, ws.config.pending_path)
+    print(f"  temp logs: {pending}/{ws.config.project}/{name}/")
     return 0

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sessionlog_git.base import statedir
 from sessionlog_git.config import Config
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.gitops import git_path
@@ -94,7 +95,8 @@ class Folder:
 def _folders(cfg: Config) -> Iterator[Folder]:
     """Every pending and archive contributor folder, with its modification time (the one
     walker, layout's: with 100,000 entries this walk is most of a search's cost)."""
-    places = [(layout.folders(cfg.pending_path, archive=False), cfg.pending_dir.strip("/"), True),
+    places = [(layout.folders(cfg.pending_path, archive=False),
+               statedir.display(cfg.top, cfg.pending_path), True),
               (layout.folders(layout.archive_root(cfg.logs_path), archive=True),
                layout.archive_prefix(cfg.logs_dir.strip("/")), False)]
     for found, rel, pending in places:

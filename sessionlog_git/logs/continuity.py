@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
+from sessionlog_git.base import statedir
 from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.config import Config
 from sessionlog_git.logs import layout
@@ -38,7 +39,7 @@ def _files(cfg: Config, found: list[layout.LogFile]) -> list[LogFile]:
     out: list[LogFile] = []
     for f in found:
         path = Path(f.path)
-        rel = str(PurePosixPath(*path.relative_to(cfg.top).parts))
+        rel = statedir.display(cfg.top, path)
         out.append(LogFile(path, f.project, f.user, f.day, rel))
     return out
 
@@ -109,9 +110,9 @@ def last_entry(cfg: Config, user: str) -> LastEntry:
 
 def archive_records(cfg: Config, month: str) -> list[Record]:
     """Everyone's records of one archive month, through the parse cache consolidation keeps
-    (`.sessionlog/cache`, valid for as long as the content-named files exist), so a session
+    (`cache` in the state folder, valid for as long as the content-named files exist), so a session
     start parses only what no commit has parsed yet. Sources as `archive_files` names them."""
-    cache = cfg.state_path / "cache" if (cfg.state_path / ".gitignore").is_file() else None
+    cache = cfg.state_path / "cache" if cfg.state_path.is_dir() else None
     logs_rel = str(PurePosixPath(*cfg.logs_path.relative_to(cfg.top).parts))
     out: list[Record] = []
     found = layout.walk(layout.archive_root(cfg.logs_path), archive=True, months=(month,))
@@ -182,7 +183,7 @@ def left_off(cfg: Config, user: str, all_records: list[Record] | None = None) ->
 
 def committed_today(cfg: Config, user: str, day: date, all_records: list[Record]) -> int:
     """This user's entries of `day` that are already in the archive (not pending)."""
-    pending = PurePosixPath(cfg.pending_dir).as_posix() + "/"
+    pending = statedir.display(cfg.top, cfg.pending_path) + "/"
     return sum(1 for r in all_records
                if r.user == user and not automatic(r) and r.at.date() == day
                and not r.source.startswith(pending))

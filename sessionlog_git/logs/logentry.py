@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sessionlog_git.base import clock, identity
+from sessionlog_git.base import clock, identity, statedir
 from sessionlog_git.base.names import check_name, is_safe, slug
 from sessionlog_git.logs import templog
 
@@ -72,6 +72,7 @@ def log_entry(
         title=title,
         bullets=bullets,
         extra_meta={"agent": label} if label else {},
+        top=ws.top,
     )
-    rel = path.relative_to(ws.top).as_posix()
+    rel = statedir.display(ws.top, path)
     return Logged(path, rel, moment, chosen_project, routed)

@@ -1,6 +1,7 @@
 """Append entries to today's temp log."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -39,10 +40,11 @@ def clean_bullets(bullets: Sequence[str]) -> list[str]:
     return out
 
 
-def _refuse_links(path: Path, top: Path) -> None:
-    """Never follow a link out of the repository, nor write through a linked temp log."""
-    real_top = top.resolve()
-    if path.is_symlink() or not path.parent.resolve().is_relative_to(real_top):
+def _refuse_links(path: Path, *roots: Path) -> None:
+    """Never follow a link out of the repository (its work tree or its state folder), nor
+    write through a linked temp log."""
+    real = path.parent.resolve()
+    if path.is_symlink() or not any(real.is_relative_to(root.resolve()) for root in roots):
         target = path.resolve() if path.is_symlink() else path.parent.resolve()
         raise SessionlogError(
             f"{path}: is a link to {target}; sessionlog writes temp logs only inside the "
@@ -62,6 +64,7 @@ def append(
     bullets: Sequence[str],
     extra_meta: dict[str, str] | None = None,
     lock: Callable[[Path], AbstractContextManager[None]] | None = None,
+    top: Path | None = None,
 ) -> Path:
     """Append one entry under the work tree's lock; the file is replaced atomically.
 
@@ -78,8 +81,11 @@ def append(
     entry = entry_from_parts(moment.at.strftime("%H:%M"), clean_title(title), clean_bullets(bullets), meta)
     path = pending_file(pending_root, project, user, day)
     with lock(state_dir):
-        _refuse_links(path, top=state_dir.parent)
-        ensure_state_dir(pending_root)
+        _refuse_links(path, state_dir, top or state_dir.parent)
+        if pending_root.is_relative_to(state_dir):
+            os.makedirs(pending_root, exist_ok=True)  # in the git directory: nothing to ignore
+        else:
+            ensure_state_dir(pending_root)  # a work-tree folder, ignored by its own .gitignore
         from sessionlog_git.base.safeio import read_regular
 
         try:

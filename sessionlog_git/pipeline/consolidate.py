@@ -14,8 +14,8 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from sessionlog_git.base import statedir
 from sessionlog_git.base.fsutil import atomic_write_bytes
-from sessionlog_git.constants import STATE_DIR
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import context_index, layout
 from sessionlog_git.logs.layout import LogFile
@@ -93,7 +93,7 @@ def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True) -> Result:
 
 
 def _rel(ws: Workspace, path: Path) -> str:
-    return str(PurePosixPath(*path.relative_to(ws.top).parts))
+    return statedir.display(ws.top, path)
 
 
 MAX_PENDING_BYTES = 8 * 1024 * 1024  # a temp log this large is a mistake, not a session
@@ -164,7 +164,8 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
 
     cfg = ws.config
     real_root = cfg.pending_path.resolve()
-    if cfg.pending_path.exists() and not real_root.is_relative_to(ws.top.resolve()):
+    inside = (ws.top.resolve(), cfg.state_path.resolve())
+    if cfg.pending_path.exists() and not any(real_root.is_relative_to(r) for r in inside):
         result.problems.append(
             f"{cfg.pending_path}: leads outside the repository (to {real_root}); not read. "
             f"Fix: make {cfg.pending_dir} a real folder inside the repository."
@@ -176,7 +177,7 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
                                f"{cfg.pending_dir} or rename it to <project>/<user>/YYYY-MM-DD.md")
     taken: list[Taken] = []
     blocked: list[str] = []
-    shared = PurePosixPath(cfg.pending_dir).parts[:1] != (STATE_DIR,)
+    shared = not statedir.in_state(cfg.pending_dir)
     for log in logs:
         if shared and not _has_our_header(log, result, cfg.pending_dir):
             continue

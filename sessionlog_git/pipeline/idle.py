@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 
+from sessionlog_git.base import statedir
 from sessionlog_git.base.configcache import read
-from sessionlog_git.constants import DEFAULT_PENDING_DIR, JOURNAL_NAME, LEDGER_NAME, STATE_DIR
+from sessionlog_git.constants import DEFAULT_PENDING_DIR, JOURNAL_NAME, LEDGER_NAME
 
 
 def _pending_dir(top: str) -> str | None:
@@ -47,12 +48,12 @@ def nothing_to_do(top: str) -> bool:
     if os.path.exists(os.path.join(top, ".git", "MERGE_HEAD")):
         return False  # concluding a merge (an octopus needs its views settled)
     pending = _pending_dir(top)
-    state = os.path.join(top, STATE_DIR)
+    state = statedir.folder(top)
     if pending is None or any(
         os.path.lexists(os.path.join(state, name)) for name in (LEDGER_NAME, JOURNAL_NAME)
     ):
         return False
     try:
-        return not has_temp_log(os.path.join(top, pending))
+        return not has_temp_log(statedir.resolve(top, pending))
     except OSError:
         return False

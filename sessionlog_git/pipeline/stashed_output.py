@@ -11,8 +11,10 @@ index version with the patch's part for that file applied (in a scratch index) m
 byte for byte, what we wrote. Only then is it written back and staged, and its part taken
 out of the patch, so the framework restores the user's own changes cleanly afterwards. A
 file with any change of the user's in it stays in the patch and is refused as before.
-When nothing of the user's is left, the patch creates an empty marker file in the ignored
-state folder instead (an empty patch would not apply); the next run removes it.
+When nothing of the user's is left, the patch creates a placeholder instead (an empty patch
+would not apply): `.sessionlog/.gitignore` ignoring everything (the old in-tree state folder's
+own file, so nothing shows in `git status`), which the next run removes with that folder; or,
+while such a folder is still there, an empty marker file in it.
 """
 from __future__ import annotations
 
@@ -71,6 +73,19 @@ def _stashed_version(top: Path, rel: str, section: str) -> bytes | None:
         return gitops.run_bytes("cat-file", "blob", entry[1], cwd=top, check=False)
 
 
+def _placeholder(top: Path) -> str:
+    """A patch that creates an ignored file of no consequence (see the module's docstring)."""
+    if (top / STATE_DIR).exists():
+        rel = f"{STATE_DIR}/{MARKER}"
+        return f"diff --git a/{rel} b/{rel}\nnew file mode 100644\nindex 0000000..e69de29\n"
+    from sessionlog_git.base.fsutil import IGNORE_ALL
+
+    rel = f"{STATE_DIR}/.gitignore"
+    lines = "".join(f"+{line}\n" for line in IGNORE_ALL.splitlines())
+    return (f"diff --git a/{rel} b/{rel}\nnew file mode 100644\n"
+            f"--- /dev/null\n+++ b/{rel}\n@@ -0,0 +1,{len(IGNORE_ALL.splitlines())} @@\n{lines}")
+
+
 def take_back(top: Path, written: dict[str, str]) -> list[str]:
     """Write back and stage our stashed output; returns the paths taken back."""
     marker = top / STATE_DIR / MARKER
@@ -96,8 +111,7 @@ def take_back(top: Path, written: dict[str, str]) -> list[str]:
         return []
     gitops.stage(top, ours)
     if not kept:
-        rel = f"{STATE_DIR}/{MARKER}"
-        kept.append(f"diff --git a/{rel} b/{rel}\nnew file mode 100644\nindex 0000000..e69de29\n")
+        kept.append(_placeholder(top))
     from sessionlog_git.base.fsutil import atomic_write_bytes
 
     atomic_write_bytes(patch_file, "".join(kept).encode("utf-8"))

@@ -1,6 +1,6 @@
 """`init`'s first steps: `.sessionlog.yaml` (created, or given the project name every clone
-must agree on) and the state and pending folders, each ignored by git through its own
-`.gitignore`."""
+must agree on), the state folder (in the git directory) and a pending folder configured in
+the work tree (ignored by git through its own `.gitignore`)."""
 from __future__ import annotations
 
 import io
@@ -44,10 +44,25 @@ def ensure_config(top: Path, plan: Plan) -> None:
 
 
 def ensure_pending(top: Path, pending_dir: str, plan: Plan, fresh: set[str] | None = None) -> None:
-    """`fresh`: folders this init created already (reading the config caches its parse)."""
+    """`fresh`: folders this init created already (reading the config caches its parse).
+
+    The state folder (and the default pending folder in it) is in the git directory, which
+    git never versions: it needs no `.gitignore`. A pending folder in the work tree gets one."""
+    from sessionlog_git.base import statedir
     from sessionlog_git.base.fsutil import ensure_state_dir
 
-    for rel in dict.fromkeys((STATE_DIR, pending_dir)):
+    state = Path(statedir.folder(top))
+    shown = statedir.display(top, state)
+    inside = Path(statedir.resolve(top, pending_dir)) if statedir.in_state(pending_dir) else state
+    if inside.is_dir() and STATE_DIR not in (fresh or set()):
+        plan.same(f"{shown}/ (the state folder, in the git directory)")
+    else:
+        if not plan.dry_run:
+            statedir.ensure(top)
+            inside.mkdir(parents=True, exist_ok=True)
+        plan.did(f"create {shown}/: pending entries and state, in the git directory (never "
+                 "versioned, untouched by git clean and git stash)")
+    for rel in (() if statedir.in_state(pending_dir) else (pending_dir,)):
         folder = top / rel
         if (folder / ".gitignore").is_file() and rel not in (fresh or set()):
             plan.same(f"{rel}/ (ignored by git)")

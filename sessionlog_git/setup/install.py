@@ -51,9 +51,10 @@ def init(
     from sessionlog_git import workspace
 
     plan = Plan(dry_run)
+    from sessionlog_git.base import statedir
     from sessionlog_git.constants import STATE_DIR
 
-    fresh = {STATE_DIR} if not (top / STATE_DIR / ".gitignore").is_file() else set()
+    fresh = {STATE_DIR} if not Path(statedir.folder(top)).is_dir() else set()
     ensure_config(top, plan)
     cfg = workspace.at(top).config if not dry_run else None
     ensure_pending(top, cfg.pending_dir if cfg else DEFAULT_PENDING_DIR, plan, fresh=fresh)

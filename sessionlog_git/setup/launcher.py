@@ -43,3 +43,36 @@ def remove_runner(top: Path, plan: Plan) -> None:
         with contextlib.suppress(OSError):
             path.parent.rmdir()
     plan.did(f"delete .git/{clone.RECORD_DIR}/{clone.RUNNER} (this clone's launcher)")
+
+
+def remove_state(top: Path, plan: Plan) -> None:
+    """Delete this worktree's state folder (records and caches), except pending entries not
+    committed yet and kept originals of redacted logs: those are the user's, and stay."""
+    import shutil
+
+    from sessionlog_git.base import statedir
+
+    state = Path(statedir.folder(top))
+    if not state.is_dir():
+        return
+    shown = statedir.display(top, state)
+    kept: list[str] = []
+    for entry in sorted(state.iterdir()):
+        if entry.name == clone.RUNNER:
+            continue  # remove_runner's
+        if entry.name == "redacted" or (entry.name == "pending" and any(entry.rglob("*.md"))):
+            kept.append(entry.name)
+            continue
+        if not plan.dry_run:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    if kept:
+        plan.did(f"delete the state in {shown}/ except {', '.join(k + '/' for k in kept)} "
+                 "(pending entries not committed yet, or kept originals of redacted logs)")
+    else:
+        plan.did(f"delete {shown}/ (this worktree's sessionlog state and caches)")
+    if not plan.dry_run:
+        with contextlib.suppress(OSError):
+            state.rmdir()
