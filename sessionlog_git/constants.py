@@ -4,9 +4,11 @@ Import-free (not even the standard library), so every path may use it, the per-p
 included. A name here replaces every mirrored copy; nothing else spells these strings.
 """
 
-# The repository's config and the ignored state folder beside it.
+# The repository's config, and the name of the state folder in older versions' work trees
+# (`<top>/.sessionlog`): the state now lives in the worktree's git directory (base.statedir),
+# and a configured path starting with it (the default pending_dir) means a folder there.
 CONFIG_NAME = ".sessionlog.yaml"
-STATE_DIR = ".sessionlog"  # ignored by git through its own .gitignore
+STATE_DIR = ".sessionlog"
 CONFIG_CACHE = "config.json"  # the config's parse cache, in STATE_DIR
 IDENTITY_CACHE = "identity.json"  # the cached GitHub login, in STATE_DIR
 INSTALL_RECORD = "installed.json"  # what init wrote for the assistants, in STATE_DIR
@@ -30,7 +32,7 @@ BLOCK_END = "<!-- sessionlog:end -->"
 
 # `.sessionlog.yaml` defaults (config.py validates against these; the hooks read them too).
 DEFAULT_LOGS_DIR = "logs"
-DEFAULT_PENDING_DIR = ".sessionlog/pending"
+DEFAULT_PENDING_DIR = ".sessionlog/pending"  # = <git dir>/sessionlog/pending (base.statedir)
 DEFAULT_GAP_MINUTES = 45
 DEFAULTS = {
     "project": "",

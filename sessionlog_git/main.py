@@ -157,6 +157,13 @@ def _parser() -> argparse.ArgumentParser:
                        "and `restore ID` to put a false positive back into pending")
     p.add_argument("action", nargs="?", choices=("list", "restore"), default="list")
     p.add_argument("ident", nargs="?", default="", metavar="ID", help="a redaction id from the list")
+
+    p = sub.add_parser("pending", help="the temp logs not committed yet: list them, `show DAY` "
+                       "prints one, `put DAY` replaces it from stdin if every word is kept")
+    p.add_argument("action", nargs="?", choices=("list", "show", "put"), default="list")
+    p.add_argument("day", nargs="?", default="", metavar="DAY", help="YYYY-MM-DD (show, put)")
+    p.add_argument("--project", default=None, help="the project (default: the config's)")
+    p.add_argument("--user", default=None, help="the contributor (default: you, as `whoami`)")
     return parser
 
 
@@ -267,4 +274,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from sessionlog_git.commands.redactions import redactions
 
         return redactions(action=args.action, ident=args.ident)
+    if command == "pending":
+        from sessionlog_git.commands.pending import pending
+
+        return pending(action=args.action, day=args.day, project=args.project, user=args.user)
     raise UsageError(f"unknown command {command!r}. Fix: see `sessionlog --help`.")

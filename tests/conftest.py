@@ -98,7 +98,11 @@ class Repo:
         return self.git("show", f"{rev}:{rel}").stdout
 
     def pending(self) -> list[Path]:
-        return sorted((self.path / ".sessionlog" / "pending").glob("*/*/*.md"))
+        return sorted((self.state() / "pending").glob("*/*/*.md"))
+
+    def state(self) -> Path:
+        """The state folder: `sessionlog` in this work tree's git dir (a linked one's too)."""
+        return Path(self.git("rev-parse", "--absolute-git-dir").stdout.strip()) / "sessionlog"
 
     def archive(self) -> list[Path]:
         return sorted((self.path / "logs" / "archive").glob("*/*/*/*.md"))

@@ -22,7 +22,7 @@ from sessionlog_git.logs import entries
 
 NOW = datetime.now().astimezone().replace(second=0, microsecond=0)
 TODAY = NOW.date().isoformat()
-PENDING = f".sessionlog/pending/shop/ada/{TODAY}.md"
+PENDING = f".git/sessionlog/pending/shop/ada/{TODAY}.md"
 
 
 def hook(repo: Repo, event: str, payload: dict[str, Any] | str | None = None, *,
@@ -48,7 +48,7 @@ def context(proc: subprocess.CompletedProcess[str], event: str) -> str:
 
 
 def errors(repo: Repo) -> str:
-    path = repo.path / ".sessionlog/hook-errors.log"
+    path = repo.path / ".git/sessionlog/hook-errors.log"
     return path.read_text() if path.exists() else ""
 
 
@@ -497,7 +497,7 @@ def test_hook_follows_include_if_like_git(tmp_path: Path) -> None:
     assert repo.git("config", "github.user").stdout.strip() == "work-login"
     repo.sl("init", "--hooks", "none")
     text = context(hook(repo, "session-start"), "SessionStart")
-    assert f"Today's temp log: .sessionlog/pending/shop/work-login/{TODAY}.md" in text
+    assert f"Today's temp log: .git/sessionlog/pending/shop/work-login/{TODAY}.md" in text
 
 
 def test_hook_lock_excludes_a_consolidation_lock(tmp_path: Path) -> None:

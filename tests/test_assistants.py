@@ -23,7 +23,7 @@ from sessionlog_git.constants import BLOCK_BEGIN
 
 NOW = datetime.now().astimezone().replace(second=0, microsecond=0)
 TODAY = NOW.date().isoformat()
-PENDING = f".sessionlog/pending/shop/ada/{TODAY}.md"
+PENDING = f".git/sessionlog/pending/shop/ada/{TODAY}.md"
 
 USER_CODEX = {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "make lint", "timeout": 30}]}]}}
 USER_GEMINI: dict[str, Any] = {
@@ -273,7 +273,7 @@ def injected(stdout: str, event: str) -> str:
 
 
 def errors(repo: Repo) -> str:
-    path = repo.path / ".sessionlog/hook-errors.log"
+    path = repo.path / ".git/sessionlog/hook-errors.log"
     return path.read_text() if path.exists() else ""
 
 

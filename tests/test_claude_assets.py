@@ -147,7 +147,7 @@ def test_claude_md_block_says_how_what_and_what_not_to_log(repo: Repo) -> None:
     how, rest = block.split("What to log:")
     what, what_not = rest.split("What NOT to log:")
     assert " log --agent claude-code" in how and "## 14:30 - " in how
-    assert ".sessionlog/pending/" in how
+    assert ".git/sessionlog/pending/" in how
     for topic in ("decisions and why", "alternatives rejected", "tried and failed", "blockers",
                   "on whom", "where you paused", "who decided"):
         assert topic in what, topic

@@ -50,7 +50,7 @@ def test_init_log_consolidate_check_in_process(here: Repo, capsys: pytest.Captur
 
     assert log.log(title="Chose RS256", bullets=["Decision: RS256 over HS256, because keys rotate"]) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("sessionlog: logged 14:30 (UTC+01:00) to .sessionlog/pending/shop/ada/")
+    assert printed.startswith("sessionlog: logged 14:30 (UTC+01:00) to .git/sessionlog/pending/shop/ada/")
     assert "Decision: RS256 over HS256" in here.pending()[0].read_text()
 
     assert consolidate.consolidate() == EXIT_OK

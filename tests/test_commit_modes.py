@@ -136,4 +136,7 @@ def test_project_name_in_worktree_without_config(tmp_path: Path) -> None:
     tree = tmp_path / "elsewhere"
     repo.git("worktree", "add", "-q", "-b", "feature", str(tree))
     Repo(tree).log(NOW, "Logged from a worktree")
-    assert (tree / ".sessionlog/pending/shop/ada/2026-11-25.md").is_file()
+    git_dir = Path(Repo(tree).git("rev-parse", "--absolute-git-dir").stdout.strip())
+    assert git_dir.parent.name == "worktrees"  # the worktree's own git dir, not the main one's
+    assert (git_dir / "sessionlog/pending/shop/ada/2026-11-25.md").is_file()
+    assert not (tmp_path / "shop/.git/sessionlog/pending/shop/ada/2026-11-25.md").exists()

@@ -108,7 +108,7 @@ def test_session_across_midnight_and_month_boundary(native_repo: Repo) -> None:
 def test_hand_written_log_past_midnight_rolls_into_the_next_day_and_month(native_repo: Repo) -> None:
     """An AI that keeps yesterday's path still gets its 00:10 entry on the right date."""
     repo = native_repo
-    repo.write(".sessionlog/pending/shop/ada/2026-11-30.md",
+    repo.write(".git/sessionlog/pending/shop/ada/2026-11-30.md",
                "## 23:40 - Started the migration\n- Decision: run it in batches\n\n"
                "## 00:10 - Migration finished\n- Next: verify counts\n")
     repo.sl("consolidate")
@@ -137,7 +137,7 @@ def test_dry_run_writes_nothing(native_repo: Repo) -> None:
 
 def test_unparsed_text_is_kept_and_reported_with_file_and_line(native_repo: Repo) -> None:
     repo = native_repo
-    path = repo.write(".sessionlog/pending/shop/ada/2026-11-25.md",
+    path = repo.write(".git/sessionlog/pending/shop/ada/2026-11-25.md",
                       "stray note before any heading\n\n## 9:61 - Bad time\n- Decision: kept anyway\n")
     proc = repo.sl("consolidate")
     assert f"{path}:1: text before the first entry heading" in proc.stdout
@@ -149,7 +149,7 @@ def test_unparsed_text_is_kept_and_reported_with_file_and_line(native_repo: Repo
 
 def test_stray_files_in_pending_are_reported_and_left_alone(native_repo: Repo) -> None:
     repo = native_repo
-    stray = repo.write(".sessionlog/pending/shop/ada/notes.txt", "keep me\n")
+    stray = repo.write(".git/sessionlog/pending/shop/ada/notes.txt", "keep me\n")
     repo.log("2026-11-25T09:00:00+01:00", "Entry")
     proc = repo.sl("consolidate")
     assert f"{stray}: not a temp log named YYYY-MM-DD.md" in proc.stdout
@@ -158,7 +158,7 @@ def test_stray_files_in_pending_are_reported_and_left_alone(native_repo: Repo) -
 
 def test_invalid_utf8_is_kept_pending_with_a_clear_message(native_repo: Repo) -> None:
     repo = native_repo
-    path = repo.path / ".sessionlog/pending/shop/ada/2026-11-25.md"
+    path = repo.path / ".git/sessionlog/pending/shop/ada/2026-11-25.md"
     path.parent.mkdir(parents=True)
     data = b"## 09:00 - Fine\n- ok\n## 10:00 - Broken \xff\xfe bytes\n"
     path.write_bytes(data)

@@ -105,7 +105,7 @@ def test_a_superseded_decision_gives_way_to_its_replacement_and_expiry_needs_a_t
         "gateway drops requests~~" in decisions
     assert "- Decision: retry card charges three times" not in out
 
-    state = repo.path / ".sessionlog"
+    state = repo.path / ".git" / "sessionlog"
     live = [i["text"] for _, i in context_index.read(state, "payments.py", today="2026-12-14")]
     assert "Decision: retry card charges once, because the gateway deduplicates now" in live
     gone = [i["text"] for _, i in context_index.read(state, "payments.py", today="2026-12-15")]
@@ -124,7 +124,7 @@ def test_the_index_is_written_at_consolidation_and_matches_a_rebuild(native_repo
              "Supersedes: retry card charges three times",
              "Decision: retry card charges once, because the gateway deduplicates now")
     commit_at(repo, "2026-11-27T10:30:00+01:00", "--allow-empty", "-m", "Gateway notes")
-    state = repo.path / ".sessionlog"
+    state = repo.path / ".git" / "sessionlog"
     incremental = json.loads((state / "context-index.json").read_text())
     found = context_index.lookup(incremental, "payments.py")
     texts = [item["text"] for _, item in found]
@@ -174,7 +174,7 @@ def test_a_supersedes_in_the_index_matches_as_in_a_rebuild_even_a_decision_about
     repo.log("2026-11-27T10:00:00+01:00", "No batch", "Supersedes: retry card charges twice daily in a batch",
              "Decision: no batch retries")
     commit_at(repo, "2026-11-27T10:10:00+01:00", "--allow-empty", "-m", "No batch")
-    state = repo.path / ".sessionlog"
+    state = repo.path / ".git" / "sessionlog"
     texts = [i["text"] for _, i in context_index.read(state, "payments.py") if i["kind"] == "decision"]
     assert texts == ["Decision: retry card charges three times, because the gateway drops requests"]
     incremental = json.loads((state / "context-index.json").read_text())
@@ -190,10 +190,10 @@ def test_a_consolidation_killed_before_the_index_is_updated_folds_its_entries_on
              "Decision: payments.py retries card charges three times")
     killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": "staged"}, check=False)
     assert killed.returncode == 97
-    assert context_index.read(repo.path / ".sessionlog", "payments.py") == []
+    assert context_index.read(repo.path / ".git" / "sessionlog", "payments.py") == []
     assert repo.pending()  # the entry is still pending: the rerun takes it again
     repo.sl("consolidate")
-    (found,) = context_index.read(repo.path / ".sessionlog", "payments.py")
+    (found,) = context_index.read(repo.path / ".git" / "sessionlog", "payments.py")
     assert found[1]["text"] == "Decision: payments.py retries card charges three times"
     assert found[0] == "*/payments.py"  # a bare file name concerns every file of that name
 

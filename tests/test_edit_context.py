@@ -34,8 +34,8 @@ def hook(repo: Repo, event: str, payload: dict[str, Any], agent: str = "claude",
     proc = subprocess.run(args, cwd=repo.path, input=json.dumps(payload), env=environ,
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert not (repo.path / ".sessionlog" / "hook-errors.log").exists(), \
-        (repo.path / ".sessionlog" / "hook-errors.log").read_text()
+    assert not (repo.path / ".git" / "sessionlog" / "hook-errors.log").exists(), \
+        (repo.path / ".git" / "sessionlog" / "hook-errors.log").read_text()
     return proc.stdout
 
 
@@ -87,7 +87,7 @@ def test_an_unrelated_file_or_a_file_outside_gets_nothing(native_repo: Repo, tmp
     payload = {**claude_read(repo, "payments.py"), "tool_input": {"file_path": str(outside)}}
     assert hook(repo, "post-tool-use", payload) == ""
     # and nothing was recorded for the session: no state file for silent calls
-    assert not (repo.path / ".sessionlog" / "sessions" / "s1.json").exists()
+    assert not (repo.path / ".git" / "sessionlog" / "sessions" / "s1.json").exists()
 
 
 def test_an_edit_of_an_unread_file_is_the_fallback(native_repo: Repo) -> None:
@@ -143,7 +143,7 @@ def test_budgets_per_file_and_per_session_most_relevant_first(native_repo: Repo)
     # Three decisions of ~230 characters do not fit in one file's budget: whole lines are
     # kept, the rest is left to `sessionlog context`.
     assert 1 <= told[0].count("\n- ") < 3
-    state = json.loads((repo.path / ".sessionlog" / "sessions" / "s1.json").read_text())
+    state = json.loads((repo.path / ".git" / "sessionlog" / "sessions" / "s1.json").read_text())
     assert state["edit_context"]["chars"] == sum(len(t) for t in told)
 
 
@@ -175,7 +175,7 @@ def test_no_index_yet_means_silence_and_a_damaged_shard_is_not_an_error(native_r
     repo.write("payments.py", "X = 1\n")
     assert hook(repo, "post-tool-use", claude_read(repo, "payments.py")) == ""
     _payments(repo)
-    for shard in (repo.path / ".sessionlog" / "context-index").glob("*.json"):
+    for shard in (repo.path / ".git" / "sessionlog" / "context-index").glob("*.json"):
         shard.write_text("{not json")
     assert hook(repo, "post-tool-use", claude_read(repo, "payments.py")) == ""
 
@@ -227,7 +227,7 @@ def test_measures_count_characters_per_session_and_edits_that_got_context(native
     unrelated = {**edit, "tool_input": {"file_path": str(repo.path / "notes.py")}}
     assert hook(repo, "pre-tool-use", unrelated) == ""  # nothing live: not counted
     # Session two edits the file unread, and its budget is already spent: an edit not told.
-    state = repo.path / ".sessionlog" / "sessions" / "s2.json"
+    state = repo.path / ".git" / "sessionlog" / "sessions" / "s2.json"
     state.write_text(json.dumps({"edit_context": {"chars": edit_context.SESSION_BUDGET}}))
     assert hook(repo, "pre-tool-use", {**edit, "session_id": "s2"}) == ""
     got = edit_context.measures(str(repo.path))
@@ -239,14 +239,15 @@ def test_measures_count_characters_per_session_and_edits_that_got_context(native
 def test_an_unreadable_session_state_is_logged_and_the_tool_call_goes_on(native_repo: Repo) -> None:
     repo = native_repo
     _payments(repo)
-    sessions = repo.path / ".sessionlog" / "sessions"
+    sessions = repo.path / ".git" / "sessionlog" / "sessions"
     sessions.mkdir(parents=True, exist_ok=True)
     (sessions / "s1.json").mkdir()  # a folder where the state file belongs: it cannot be written
     proc = subprocess.run([PYTHON, "-m", "sessionlog_git", "hook", "post-tool-use"], cwd=repo.path,
                           input=json.dumps(claude_read(repo, "payments.py")),
                           env={**os.environ, **NOW}, capture_output=True, text=True, check=False)
     assert (proc.returncode, proc.stdout) == (0, "")
-    assert "sessionlog hook post-tool-use" in (repo.path / ".sessionlog" / "hook-errors.log").read_text()
+    errors = repo.path / ".git" / "sessionlog" / "hook-errors.log"
+    assert "sessionlog hook post-tool-use" in errors.read_text()
 
 
 def test_after_a_compaction_a_file_is_told_again_within_the_same_session_budget(native_repo: Repo) -> None:
@@ -260,5 +261,5 @@ def test_after_a_compaction_a_file_is_told_again_within_the_same_session_budget(
     assert "sessionlog" in hook(repo, "session-start", compact)
     again = context_of(hook(repo, "post-tool-use", claude_read(repo, "payments.py")), "PostToolUse")
     assert again == first
-    state = json.loads((repo.path / ".sessionlog" / "sessions" / "s1.json").read_text())
+    state = json.loads((repo.path / ".git" / "sessionlog" / "sessions" / "s1.json").read_text())
     assert state["edit_context"]["chars"] == 2 * len(first)  # the session's budget counts both

@@ -116,7 +116,7 @@ def test_status_says_what_is_pending_what_the_next_commit_does_and_if_set_up(rep
     repo.log("2026-11-25T09:00:00+01:00", "Pending work", "Decision: later")
     out = repo.sl("status").stdout
     assert "this clone is set up" in out
-    assert ".sessionlog/pending/shop/ada/2026-11-25.md" in out
+    assert ".git/sessionlog/pending/shop/ada/2026-11-25.md" in out
     assert "would consolidate 1 entry" in out
     clone = tmp_path / "teammate"
     subprocess.run(["git", "clone", "-q", str(repo.path), str(clone)], check=True)

@@ -207,7 +207,7 @@ def test_staged_hand_edit_of_a_view_is_not_dropped(hooked_repo: Repo) -> None:
     assert "stage the edit" not in said
     assert "My hand-written note." in repo.read(STATUS)
     assert "My hand-written note." in repo.git("show", f":{STATUS}").stdout
-    saved = list((repo.path / ".sessionlog/edits").rglob("*"))
+    saved = list((repo.path / ".git/sessionlog/edits").rglob("*"))
     assert any(p.is_file() and "My hand-written note." in p.read_text() for p in saved)
     # The advice: keep the note in a file of your own, restore the view, commit again.
     repo.write("logs/notes.md", "My hand-written note.\n")

@@ -24,7 +24,7 @@ def test_native_init_writes_config_pending_folder_and_hooks(repo: Repo) -> None:
     config = repo.read(".sessionlog.yaml")
     assert "project: shop\n" in config and "# " in config  # commented defaults
     assert "gap_minutes: 45" in config and "redaction: redact" in config
-    assert (repo.path / ".sessionlog/pending").is_dir()
+    assert (repo.path / ".git/sessionlog/pending").is_dir()
     # the pending folder is ignored; .gitattributes names the merge driver for the views
     assert repo.porcelain() == ["?? .gitattributes", "?? .sessionlog.yaml"]
     for hook in ("pre-commit", "pre-push"):

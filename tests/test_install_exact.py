@@ -45,7 +45,7 @@ def _files(repo: Repo) -> dict[str, tuple[bytes, int]]:
     out: dict[str, tuple[bytes, int]] = {}
     for path in sorted(repo.path.rglob("*")):
         rel = path.relative_to(repo.path).as_posix()
-        if not path.is_file() or rel.startswith((".sessionlog/", ".sessionlog.yaml")):
+        if not path.is_file() or rel.startswith((".git/sessionlog/", ".sessionlog.yaml")):
             continue
         if rel.startswith(".git/") and not rel.startswith(".git/hooks/"):
             continue
@@ -139,9 +139,9 @@ def test_init_runs_pre_commit_install_only_when_needed(repo: Repo) -> None:
 
 def test_init_says_create_for_the_folders_it_creates(repo: Repo) -> None:
     out = repo.sl("init").stdout
-    assert "create .sessionlog/, ignored by git" in out
-    assert "unchanged: .sessionlog/" not in out
-    assert "unchanged: .sessionlog/" in repo.sl("init").stdout
+    assert "create .git/sessionlog/: pending entries and state, in the git directory" in out
+    assert "unchanged: .git/sessionlog/" not in out
+    assert "unchanged: .git/sessionlog/" in repo.sl("init").stdout
 
 
 def test_init_validates_everything_before_writing_anything(repo: Repo) -> None:

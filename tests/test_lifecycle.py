@@ -144,7 +144,7 @@ def test_a_month_later_the_cached_status_checkpoint_carries_the_lifecycle(native
     for day, text in (("03", "Supersedes: RS256 over HS256"), ("04", "Decision: cache pages")):
         repo.log(f"2026-11-{day}T09:00:00+01:00", f"November {day}", text)
         repo.git("commit", "-q", "--allow-empty", "-m", f"november {day}")
-    assert (repo.path / ".sessionlog/cache/archive/shop/2026-10.status.json").is_file()
+    assert (repo.path / ".git/sessionlog/cache/archive/shop/2026-10.status.json").is_file()
     status = repo.read("logs/shop-status.md")
     recent = status.split("## Recent decisions", 1)[1].split("##", 1)[0]
     assert "Decision: cache pages" in recent and "Supersedes: RS256 over HS256" in recent

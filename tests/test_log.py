@@ -10,9 +10,9 @@ def test_appends_heading_and_bullets_with_zone_recorded(repo: Repo) -> None:
     out = repo.log("2026-11-25T14:30:07+01:00", "Implemented user authentication",
                    "Added JWT token validation middleware",
                    "Decision: RS256 over HS256, because key rotation is required")
-    assert "logged 14:30 (UTC+01:00) to .sessionlog/pending/shop/ada/2026-11-25.md" in out.stdout
+    assert "logged 14:30 (UTC+01:00) to .git/sessionlog/pending/shop/ada/2026-11-25.md" in out.stdout
     repo.log("2026-11-25T15:10:00+01:00", "Second", "- Blocked on: Redis")
-    text = repo.read(".sessionlog/pending/shop/ada/2026-11-25.md")
+    text = repo.read(".git/sessionlog/pending/shop/ada/2026-11-25.md")
     assert text.splitlines()[:2] == [
         "# sessionlog: shop / ada / 2026-11-25",
         "<!-- sessionlog date=2026-11-25 zone=+01:00 offset=+01:00 -->",

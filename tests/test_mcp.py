@@ -21,7 +21,7 @@ from mcp.client.stdio import StdioServerParameters
 
 T = TypeVar("T")
 TOOLS = {"log", "search", "why", "resume", "blockers"}
-TODAY = ".sessionlog/pending/shop/ada/2026-11-25.md"
+TODAY = ".git/sessionlog/pending/shop/ada/2026-11-25.md"
 
 
 @asynccontextmanager

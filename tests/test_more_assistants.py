@@ -23,7 +23,7 @@ from sessionlog_git.agents import registry
 
 NOW = datetime.now().astimezone().replace(second=0, microsecond=0)
 TODAY = NOW.date().isoformat()
-PENDING = f".sessionlog/pending/shop/ada/{TODAY}.md"
+PENDING = f".git/sessionlog/pending/shop/ada/{TODAY}.md"
 NEW = ("copilot", "qwen", "opencode", "cursor", "windsurf")
 
 # The user's own files, in layouts our JSON writer would not produce, so only a byte-for-byte
@@ -54,7 +54,7 @@ def hook(repo: Repo, event: str, agent: str, payload: dict[str, Any], *, now: da
 
 
 def errors(repo: Repo) -> str:
-    path = repo.path / ".sessionlog/hook-errors.log"
+    path = repo.path / ".git/sessionlog/hook-errors.log"
     return path.read_text() if path.exists() else ""
 
 
@@ -189,7 +189,7 @@ def test_copilot_gets_the_flat_additional_context_and_the_agent_stop_block(nativ
     assert list(start) == ["additionalContext"]
     assert f"Today's temp log: {PENDING} (no entries yet today)" in start["additionalContext"]
     assert 'log --agent copilot "Title"' in start["additionalContext"]
-    assert (repo.path / ".sessionlog/sessions/8f0c-copilot.json").is_file()
+    assert (repo.path / ".git/sessionlog/sessions/8f0c-copilot.json").is_file()
     assert hook(repo, "user-prompt-submit", "copilot", {**base, "prompt": "explain"}) == ""  # no work yet
     touch_later(repo, "retries.py")
     prompt = json.loads(hook(repo, "user-prompt-submit", "copilot", {**base, "prompt": "go"}))
@@ -245,7 +245,7 @@ def test_cursor_contract_prompt_records_the_session_stop_asks_once_by_followup(n
               "attachments": []}
     # No context reaches the model from it; its documented answer lets the prompt through.
     assert json.loads(hook(repo, "user-prompt-submit", "cursor", prompt)) == {"continue": True}
-    assert (repo.path / ".sessionlog/sessions/conv-123.json").is_file()
+    assert (repo.path / ".git/sessionlog/sessions/conv-123.json").is_file()
     stop = {**CURSOR, **roots, "hook_event_name": "stop", "status": "completed", "loop_count": 0}
     assert hook(repo, "stop", "cursor", stop) == ""  # nothing changed: silent
     touch_later(repo, "retries.py")
@@ -268,7 +268,7 @@ def test_windsurf_contract_nothing_for_the_model_the_request_to_log_for_the_pers
     base = {"trajectory_id": "traj-9", "execution_id": "exec-1", "timestamp": NOW.isoformat()}
     prompt = {**base, "agent_action_name": "pre_user_prompt", "tool_info": {"user_prompt": "Add retries"}}
     assert hook(repo, "user-prompt-submit", "windsurf", prompt) == ""
-    assert (repo.path / ".sessionlog/sessions/traj-9.json").is_file()
+    assert (repo.path / ".git/sessionlog/sessions/traj-9.json").is_file()
     done = {**base, "agent_action_name": "post_cascade_response",
             "tool_info": {"response": "### Planner Response\n\nDone."}}
     assert hook(repo, "stop", "windsurf", done) == ""

@@ -75,7 +75,7 @@ def test_aborted_commit_leaves_entries_to_the_next(hooked_repo: Repo, mode: str)
     assert repo.pending() == []
     # The ledger of what we wrote is cleared once git has it all.
     repo.git("commit", "--allow-empty", "-m", "later")
-    assert not (repo.path / ".sessionlog/written.json").exists()
+    assert not (repo.path / ".git/sessionlog/written.json").exists()
 
 
 def test_entries_appended_while_consolidating_are_kept(
@@ -221,9 +221,9 @@ def test_incremental_views_equal_a_full_rebuild_across_months(native_repo: Repo)
         if round_ == 2:
             import shutil
 
-            shutil.rmtree(repo.path / ".sessionlog/cache", ignore_errors=True)
+            shutil.rmtree(repo.path / ".git/sessionlog/cache", ignore_errors=True)
         if round_ == 3:
-            for cached in (repo.path / ".sessionlog/cache").rglob("*.status.json"):
+            for cached in (repo.path / ".git/sessionlog/cache").rglob("*.status.json"):
                 cached.write_text("{not json")
         repo.git("commit", "--allow-empty", "-m", f"month {month}")
         fresh = consolidate.rebuild(workspace.at(repo.path))

@@ -36,7 +36,7 @@ from sessionlog_git.agents import entry
 from sessionlog_git.agents import prompt as prompt_hook
 
 event, agent, data, top = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
-folder = os.path.join(top, ".sessionlog", "sessions")
+folder = os.path.join(top, ".git", "sessionlog", "sessions")
 
 def snapshot():
     out = {}
@@ -81,7 +81,7 @@ def compare(repo: Repo, *, now: datetime, payload: dict[str, Any] | None = None,
                "SESSIONLOG_NOW": now.isoformat(), **(env or {})}
     proc = repo.run(PYTHON, "-c", PROBE, event, agent, json.dumps(data), str(repo.path), env=environ)
     result: dict[str, Any] = json.loads(proc.stdout)
-    errors = repo.path / ".sessionlog" / "hook-errors.log"
+    errors = repo.path / ".git" / "sessionlog" / "hook-errors.log"
     assert not errors.exists(), errors.read_text()
     return result
 
@@ -288,19 +288,19 @@ def test_uncommon_cases_are_handed_to_the_full_path(native_repo: Repo) -> None:
     assert result["full"] == "" and result["full_state"] == {"s1.json": ["started_at", "started_ts"]}
     # A hand-written heading without its at= line: the full parser places it.
     start(repo)
-    repo.write(f".sessionlog/pending/shop/ada/{TODAY}.md",
+    repo.write(f".git/sessionlog/pending/shop/ada/{TODAY}.md",
                f"# sessionlog: shop / ada / {TODAY}\n\n## {NOW:%H:%M} - By hand\n- Tried: x\n")
     result = compare(repo, now=NOW)
     assert result["lean"].startswith("DECLINED") and result["full"] == ""
     # A stale config cache: the full path has the config checked once (its parser, in a child
     # process), which refreshes the cache, so the lean path decides from then on.
     repo.log(NOW.isoformat(), "Proper entry")
-    (repo.path / f".sessionlog/pending/shop/ada/{TODAY}.md").unlink()
+    (repo.path / f".git/sessionlog/pending/shop/ada/{TODAY}.md").unlink()
     repo.log(NOW.isoformat(), "Proper entry")
     repo.append(".sessionlog.yaml", "\n# edited\n")
     result = compare(repo, now=NOW)
     assert result["full"] == "" and result["lean"] == ""
-    assert json.loads((repo.path / ".sessionlog/config-check.json").read_text())["error"] == ""
+    assert json.loads((repo.path / ".git/sessionlog/config-check.json").read_text())["error"] == ""
 
 
 def test_the_entry_point_hands_over_stdin_and_the_event(native_repo: Repo) -> None:
@@ -317,7 +317,7 @@ def test_the_entry_point_hands_over_stdin_and_the_event(native_repo: Repo) -> No
     proc = repo.run(PYTHON, "-m", "sessionlog_git", "hook", "user-prompt-submit", "--agent", "nope",
                     input="{}", env=env)
     assert proc.stdout == ""
-    assert "unknown --agent 'nope'" in repo.read(".sessionlog/hook-errors.log")
+    assert "unknown --agent 'nope'" in repo.read(".git/sessionlog/hook-errors.log")
 
 
 # --------------------------------------------------------------------------- what it imports
@@ -357,7 +357,7 @@ def test_the_common_prompt_paths_import_only_what_they_need(native_repo: Repo) -
     names, out = _imported(repo, NOW + timedelta(minutes=50), agent="codex")
     assert f"no log entry (last: {NOW:%Y-%m-%d %H:%M})" in out
     assert not names & set(NOT_ON_THE_PROMPT_PATH), sorted(names & set(NOT_ON_THE_PROMPT_PATH))
-    assert not (repo.path / ".sessionlog" / "hook-errors.log").exists()
+    assert not (repo.path / ".git" / "sessionlog" / "hook-errors.log").exists()
 
 
 # What the lean path reaches in the common states once the user cache is written, run by the
@@ -407,7 +407,7 @@ def test_the_settings_command_imports_no_runpy_json_re_or_pathlib(native_repo: R
     names, out = run(NOW + timedelta(minutes=5))
     assert out == ""
     assert not names & set(NOT_ON_THE_HOT_PATH), sorted(names & set(NOT_ON_THE_HOT_PATH))
-    assert not (repo.path / ".sessionlog" / "hook-errors.log").exists()
+    assert not (repo.path / ".git" / "sessionlog" / "hook-errors.log").exists()
 
 
 def test_a_configured_zone_imports_zoneinfo_and_still_nothing_heavy(native_repo: Repo) -> None:
@@ -529,7 +529,7 @@ def test_session_start_reads_the_archive_through_the_parse_cache(
     def shape(records: list[Any]) -> list[Any]:
         return [(r.at, r.project, r.user, r.source, r.entry) for r in records]
 
-    cache = repo.path / ".sessionlog" / "cache" / "archive" / "shop"
+    cache = repo.path / ".git" / "sessionlog" / "cache" / "archive" / "shop"
     expected = shape(old_way())
     assert len(expected) == 7
     assert shape(continuity.recent_records(cfg)) == expected

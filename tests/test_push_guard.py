@@ -40,7 +40,7 @@ def test_refuses_a_push_whose_reasoning_is_still_pending_and_says_how_to_fix(pus
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert "push refused: 1 pending session log entry is older than" in text
-    pending = ".sessionlog/pending/shop/ada/2026-11-25.md"
+    pending = ".git/sessionlog/pending/shop/ada/2026-11-25.md"
     assert f"{pending}:4: 2026-11-25 09:00 Chose retries with idempotency keys" in text
     assert FIX in text
     assert remote_log(repo) == ["Set up sessionlog", "Initial commit"]  # nothing left the machine

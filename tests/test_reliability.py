@@ -104,12 +104,12 @@ def test_lock_timeout_is_a_clear_message(native_repo: Repo) -> None:
     from filelock import FileLock
 
     repo = native_repo
-    with FileLock(str(repo.path / ".sessionlog" / "lock")):
+    with FileLock(str(repo.path / ".git" / "sessionlog" / "lock")):
         proc = repo.sl("log", "Blocked by the lock", env={
             "SESSIONLOG_LOCK_TIMEOUT": "0.5", "SESSIONLOG_NOW": "2026-11-25T09:00:00+01:00"},
             check=False)
     assert proc.returncode == 1
-    assert ".sessionlog/lock: another sessionlog process has held the lock" in proc.stderr
+    assert ".git/sessionlog/lock: another sessionlog process has held the lock" in proc.stderr
     assert "Fix:" in proc.stderr
     assert repo.pending() == []
 
@@ -118,7 +118,7 @@ def test_links_in_the_pending_folder_are_never_followed_out(native_repo: Repo, t
     repo = native_repo
     outside = tmp_path / "outside.md"
     outside.write_text("## 09:00 - Private notes elsewhere\n- secret plans\n")
-    user_dir = repo.path / ".sessionlog/pending/shop/ada"
+    user_dir = repo.path / ".git/sessionlog/pending/shop/ada"
     user_dir.mkdir(parents=True)
     (user_dir / "2026-11-25.md").symlink_to(outside)
     proc = repo.sl("consolidate")
@@ -135,7 +135,7 @@ def test_pending_folder_linked_outside_the_repository(native_repo: Repo, tmp_pat
     elsewhere = tmp_path / "elsewhere"
     (elsewhere / "shop/ada").mkdir(parents=True)
     (elsewhere / "shop/ada/2026-11-25.md").write_text("## 09:00 - Not ours\n")
-    pending = repo.path / ".sessionlog/pending"
+    pending = repo.path / ".git/sessionlog/pending"
     shutil.rmtree(pending)
     pending.symlink_to(elsewhere)
     proc = repo.sl("consolidate")
@@ -168,7 +168,7 @@ def test_absurd_user_from_environment(repo: Repo) -> None:
 
 def test_huge_and_binary_temp_logs_stay_pending(native_repo: Repo) -> None:
     repo = native_repo
-    folder = repo.path / ".sessionlog/pending/shop/ada"
+    folder = repo.path / ".git/sessionlog/pending/shop/ada"
     folder.mkdir(parents=True)
     huge = folder / "2026-11-24.md"
     huge.write_bytes(b"## 09:00 - Pasted a build log\n" + b"- line\n" * (9 * 1024 * 1024 // 7))
@@ -199,7 +199,7 @@ def test_fuzz_consolidation_never_loses_a_byte(
     repo.write(".sessionlog.yaml", "project: shop\nredaction: off\n")
     paths = []
     for n, data in enumerate(files):
-        path = repo.path / f".sessionlog/pending/shop/ada/2026-11-2{n}.md"
+        path = repo.path / f".git/sessionlog/pending/shop/ada/2026-11-2{n}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         paths.append(path)

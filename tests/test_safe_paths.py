@@ -71,7 +71,7 @@ def test_hard_linked_temp_log_is_refused(native_repo: Repo, tmp_path: Path) -> N
     repo = native_repo
     outside = tmp_path / "private.md"
     outside.write_text("# sessionlog: shop / ada / 2026-11-25\n\n## 09:00 - Private elsewhere\n")
-    folder = repo.path / ".sessionlog/pending/shop/ada"
+    folder = repo.path / ".git/sessionlog/pending/shop/ada"
     folder.mkdir(parents=True)
     os.link(outside, folder / "2026-11-25.md")
     proc = sl_bounded(repo, "consolidate")
@@ -100,7 +100,7 @@ def test_fifo_where_a_view_belongs_does_not_hang(native_repo: Repo) -> None:
 
 def test_fifo_where_a_temp_log_belongs_does_not_hang(native_repo: Repo) -> None:
     repo = native_repo
-    folder = repo.path / ".sessionlog/pending/shop/ada"
+    folder = repo.path / ".git/sessionlog/pending/shop/ada"
     folder.mkdir(parents=True)
     os.mkfifo(folder / "2026-11-25.md")
     appended = sl_bounded(repo, "log", "Chose RS256")

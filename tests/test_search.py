@@ -40,7 +40,7 @@ def test_search_ranks_archive_and_pending_and_filters(native_repo: Repo) -> None
                             "- Decision: drop Redis, because Postgres sessions are fast enough "
                             "_(decision)_ ◀\n"
                             "- Note: one less service to run\nraw: logs/archive/2026-11/shop/ada/2026-11-10-")
-    assert "pending, not committed yet: .sessionlog/pending/billing/grace/2026-11-25.md" in out
+    assert "pending, not committed yet: .git/sessionlog/pending/billing/grace/2026-11-25.md" in out
     # Filters.
     assert [r["title"] for r in search(repo, "redis", "--kind", "decision")["results"]] == [
         "Dropped Redis for sessions"]
@@ -93,7 +93,7 @@ def test_the_index_is_outside_git_and_follows_the_logs(native_repo: Repo) -> Non
     assert sorted(r["title"] for r in results) == sorted(
         ["Session store", "Dropped Redis for sessions", "Cache warm-up", "Redis cluster sizing"])
     assert not any(r["pending"] for r in results)
-    assert not any(p.startswith(".sessionlog/") for p in ids())
+    assert not any(p.startswith(".git/sessionlog/") for p in ids())
     # A damaged index is rebuilt.
     index.write_bytes(b"not a database")
     assert len(search(repo, "redis")["results"]) == 4

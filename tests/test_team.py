@@ -57,7 +57,7 @@ def test_check_finds_pending_entries_older_than_head(native_repo: Repo) -> None:
     out = repo.sl("check", check=False)
     assert out.returncode == 1
     assert "1 pending entry is older than HEAD" in out.stdout
-    assert ".sessionlog/pending/shop/ada/2026-11-25.md:4: 2026-11-25 09:00 Chose retries" in out.stdout
+    assert ".git/sessionlog/pending/shop/ada/2026-11-25.md:4: 2026-11-25 09:00 Chose retries" in out.stdout
     assert 'Fix: sessionlog consolidate && git commit -m "Session logs" -- logs' in out.stdout
 
 
@@ -149,15 +149,15 @@ def test_gh_login_is_used_cached_and_shared_with_the_hooks(tmp_path: Path) -> No
     calls = tmp_path / "gh-calls"
     env = fake_gh(tmp_path / "bin", f'echo "$@" >> "{calls}"\necho octo-cat\n')
     out = repo.sl("whoami", env=env).stdout
-    assert out.startswith("octo-cat (from gh api user (GitHub CLI; cached in .sessionlog/identity.json))")
+    assert out.startswith("octo-cat (from gh api user (GitHub CLI; cached in .git/sessionlog/identity.json))")
     assert calls.read_text() == "api user --jq .login\n"
-    cache = json.loads(repo.read(".sessionlog/identity.json"))
+    cache = json.loads(repo.read(".git/sessionlog/identity.json"))
     assert cache["gh_login"] == "octo-cat"
     # Cached: the next commands do not ask gh again, and the log lands in the gh login's folder.
     repo.log("2026-11-25T09:00:00+01:00", "Work", user=None)
     assert repo.sl("whoami", env=env).stdout.startswith("octo-cat")
     assert calls.read_text().count("api user") == 1
-    assert (repo.path / ".sessionlog/pending/shop/octo-cat/2026-11-25.md").is_file()
+    assert (repo.path / ".git/sessionlog/pending/shop/octo-cat/2026-11-25.md").is_file()
     # The agent hooks' resolver starts no process and agrees.
     code = ("import pathlib; from sessionlog_git.base import identity; "
             "print(identity.resolve_fast(pathlib.Path.cwd())[0])")
@@ -176,7 +176,7 @@ def test_gh_signed_out_slow_or_absent_falls_back_to_the_noreply_email(tmp_path: 
     signed_out = fake_gh(tmp_path / "out", f'echo "{message}" >&2\nexit 4\n')
     out = repo.sl("whoami", env=signed_out).stdout
     assert out.startswith("grace-h (from git config user.email (GitHub noreply address))")
-    (repo.path / ".sessionlog/identity.json").unlink()
+    (repo.path / ".git/sessionlog/identity.json").unlink()
     slow = fake_gh(tmp_path / "slow", "sleep 10\necho too-late\n")
     import time
 
@@ -222,7 +222,7 @@ def test_entries_route_by_the_files_the_work_changed(tmp_path: Path) -> None:
     repo.append("services/api/app.py", "def login(): ...\n")
     out = repo.log("2026-11-24T09:00:00+01:00", "Implemented the web login", "Decision: RS256")
     # The title says "web", the work changed the api: the api gets it (no keyword matching).
-    assert "to .sessionlog/pending/api/ada/2026-11-24.md; project api: 1 changed file(s)" in out.stdout
+    assert "to .git/sessionlog/pending/api/ada/2026-11-24.md; project api: 1 changed file(s)" in out.stdout
     repo.git("commit", "-q", "-am", "API login")
     repo.append("web/index.html", "<form></form>\n")
     repo.append("packages/ui/src/Button.tsx", "export const B = 1\n")
@@ -258,7 +258,7 @@ def test_paths_named_in_the_entry_win_over_the_work_tree_and_ties_go_to_the_firs
 def test_hand_written_entries_route_by_the_files_they_name(tmp_path: Path) -> None:
     repo = monorepo(tmp_path)
     repo.log("2026-11-24T09:00:00+01:00", "Planning", "Next: split the work")  # default, via log
-    pending = repo.path / ".sessionlog/pending/shop/ada/2026-11-24.md"
+    pending = repo.path / ".git/sessionlog/pending/shop/ada/2026-11-24.md"
     # Typed into the default project's temp log by hand (no `at=` line), as CLAUDE.md allows.
     pending.write_text(pending.read_text() + (
         "\n## 10:15 - Token refresh\n- Decision: refresh in services/api/auth.py, because "
@@ -291,7 +291,7 @@ def test_hand_written_entries_route_by_the_files_they_name(tmp_path: Path) -> No
                                   "trim-partial"])
 def test_routed_hand_entries_survive_a_kill_at_any_step(tmp_path: Path, step: str) -> None:
     repo = monorepo(tmp_path)
-    pending = repo.path / ".sessionlog/pending/shop/ada/2026-11-24.md"
+    pending = repo.path / ".git/sessionlog/pending/shop/ada/2026-11-24.md"
     repo.log("2026-11-24T09:00:00+01:00", "Planning")
     pending.write_text(pending.read_text() + "\n## 10:15 - Token refresh\n"
                        "- Decision: refresh in services/api/auth.py\n")

@@ -18,7 +18,7 @@ def _resolve(repo: Repo) -> str:
 def test_the_answer_is_identitys_and_is_kept(native_repo: Repo) -> None:
     repo = native_repo
     assert _resolve(repo) == resolve_fast(repo.path)[0] == "ada"
-    cache = repo.path / ".sessionlog" / "user-cache"
+    cache = repo.path / ".git" / "sessionlog" / "user-cache"
     assert cache.exists()
     assert usercache.lookup(str(repo.path)) == "ada"
     assert str(repo.path / ".git" / "config") in cache.read_text()
@@ -67,7 +67,7 @@ def test_the_environment_is_part_of_the_key(native_repo: Repo, monkeypatch: pyte
 
 def test_a_damaged_cache_is_resolved_again(native_repo: Repo) -> None:
     repo = native_repo
-    cache = repo.path / ".sessionlog" / "user-cache"
+    cache = repo.path / ".git" / "sessionlog" / "user-cache"
     for text in ("", "garbage\n", "sessionlog user-cache 1\nmallory\nx\n", "sessionlog user-cache 1\n"):
         cache.write_text(text)
         assert _resolve(repo) == "ada"
@@ -76,4 +76,4 @@ def test_a_damaged_cache_is_resolved_again(native_repo: Repo) -> None:
 
 def test_no_cache_is_written_without_the_state_folder(repo: Repo) -> None:
     assert _resolve(repo) == "ada"
-    assert not (repo.path / ".sessionlog").exists()
+    assert not (repo.path / ".git" / "sessionlog").exists()

@@ -26,7 +26,7 @@ def template_context(
     assistant = ASSISTANTS[agent]
     return {
         "sessionlog": command,
-        "pending_dir": pending_dir or str(DEFAULTS["pending_dir"]),
+        "pending_dir": _shown(pending_dir or str(DEFAULTS["pending_dir"])),
         "logs_dir": logs_dir or str(DEFAULTS["logs_dir"]),
         "version": __version__,
         "agent": agent,
@@ -34,6 +34,16 @@ def template_context(
         "agent_title": assistant.title,
         "launch": LAUNCH_SCRIPT,  # what a generated plugin runs (OpenCode's): the neutral launcher
     }
+
+
+def _shown(pending_dir: str) -> str:
+    """The pending folder as the instructions name it: the default one in the git directory."""
+    from sessionlog_git.base import statedir
+
+    if statedir.in_state(pending_dir):
+        rest = pending_dir.strip("/").split("/", 1)[1:]
+        return "/".join([".git", statedir.NAME, *rest])
+    return pending_dir
 
 
 def render_asset(name: str, context: dict[str, str]) -> str:

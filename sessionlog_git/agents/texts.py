@@ -31,16 +31,22 @@ LAUNCHER_COMMAND = "sh .git/sessionlog/run"  # this clone's launcher, from the t
 
 
 def sessionlog_command(top: str = "") -> str:
-    """How to run sessionlog from the assistant's shell on this machine: through the variable
-    `sessionlog` on PATH, this clone's
-    launcher by its path from the top (`sh .git/sessionlog/run`: no path of the machine), or
-    this interpreter by path."""
+    """How to run sessionlog from the assistant's shell on this machine: `sessionlog` on PATH,
+    this clone's launcher by its path from the top (`sh .git/sessionlog/run`: no path of the
+    machine), in a linked worktree (where `.git` is a file) the launcher by its absolute path,
+    or this interpreter by path."""
     for folder in os.get_exec_path():
         candidate = os.path.join(folder, "sessionlog")
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return "sessionlog"
     if top and os.path.isfile(os.path.join(top, ".git", "sessionlog", "run")):
         return LAUNCHER_COMMAND
+    if top:
+        from sessionlog_git.base.clone import runner_path
+
+        runner = runner_path(top)
+        if runner and os.path.isfile(runner):
+            return f"sh '{runner}'"
     return f"'{sys.executable}' -m sessionlog_git"
 
 
@@ -132,7 +138,9 @@ def start_lines(project: str, user: str, today_rel: str, has_today: bool, commit
     """The session-start context's opening lines (format lines and where work left off follow)."""
     return [
         f"sessionlog: this repository keeps a session log (project {project}, user {user}).",
-        f"Today's temp log: {today_rel}" + today_note(has_today, committed),
+        f"Today's temp log: {today_rel}" + today_note(has_today, committed)
+        + " (entries go in only through the command below: it is in the git directory, "
+        "where file tools may not write)",
         f"Local time now: {now.at:%Y-%m-%d %a} {clock_text(now)}.",
     ]
 

@@ -108,6 +108,31 @@ def migrate(old: str, new: str) -> None:
         os.close(fd)
 
 
+def clear(state: str, keep: tuple[str, ...] = (), dry_run: bool = False) -> list[str]:
+    """Delete the state folder's contents (for uninstall) except `keep`, the kept originals of
+    redacted logs (`redacted`) and a `pending` folder holding temp logs: the user's. Returns the
+    names kept."""
+    import shutil
+
+    kept: list[str] = []
+    try:
+        entries = sorted(os.scandir(state), key=lambda e: e.name)
+    except OSError:
+        return kept
+    for entry in entries:
+        holds_logs = entry.name == "pending" and any(
+            name.endswith(".md") for _here, _dirs, files in os.walk(entry.path) for name in files)
+        if entry.name in keep or entry.name == "redacted" or holds_logs:
+            kept.append(entry.name)
+        elif not dry_run:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+    return kept
+
+
 KEEP_BOTH = ("written.json", "journal.json", "installed.json", "installed-originals.json")
 
 

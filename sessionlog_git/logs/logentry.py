@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sessionlog_git.base import clock, identity, statedir
 from sessionlog_git.base.names import check_name, is_safe, slug
+from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import templog
 
 if TYPE_CHECKING:
@@ -34,6 +35,25 @@ class Logged:
         """What `sessionlog log` prints."""
         return (f"sessionlog: logged {self.moment.at:%H:%M} (UTC{self.moment.offset}) "
                 f"to {self.rel}{self.routed}")
+
+
+def _not_writable(state: Path, exc: OSError) -> SessionlogError | None:
+    """A sandbox that keeps the git directory read-only (Codex's `-s workspace-write` does, for
+    the programs it runs too): say so, and how to let it write there. None for other errors."""
+    import errno
+    import os
+
+    name = os.fsdecode(exc.filename) if exc.filename is not None else ""
+    if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM) or not name.startswith(str(state)):
+        return None
+    code = errno.errorcode.get(exc.errno or 0, "")
+    return SessionlogError(
+        f"{name}: {exc.strerror} ({code}). Temp logs live in the git directory ({state}), and "
+        "this process may not write there: an assistant's sandbox keeps `.git` read-only (Codex "
+        "in `-s workspace-write` mode does, for the commands it runs too). Nothing was written. "
+        f"Fix: let the sandbox write that folder (Codex: `codex --add-dir {state}`, or "
+        f"`writable_roots = [\"{state}\"]` under `[sandbox_workspace_write]` in its "
+        "config.toml), or run the assistant without its sandbox; then log again.")
 
 
 def log_entry(
@@ -63,16 +83,19 @@ def log_entry(
     user, _ = identity.resolve_user(ws.top, cfg.user)
     moment = clock.now(cfg.timezone)
     label = (agent if is_safe(agent) else slug(agent, fallback="")) if agent else ""
-    path = templog.append(
-        cfg.pending_path,
-        cfg.state_path,
-        project=chosen_project,
-        user=user,
-        moment=moment,
-        title=title,
-        bullets=bullets,
-        extra_meta={"agent": label} if label else {},
-        top=ws.top,
-    )
+    try:
+        path = templog.append(
+            cfg.pending_path,
+            cfg.state_path,
+            project=chosen_project,
+            user=user,
+            moment=moment,
+            title=title,
+            bullets=bullets,
+            extra_meta={"agent": label} if label else {},
+            top=ws.top,
+        )
+    except OSError as exc:
+        raise _not_writable(cfg.state_path, exc) or exc from None
     rel = statedir.display(ws.top, path)
     return Logged(path, rel, moment, chosen_project, routed)

@@ -48,26 +48,14 @@ def remove_runner(top: Path, plan: Plan) -> None:
 def remove_state(top: Path, plan: Plan) -> None:
     """Delete this worktree's state folder (records and caches), except pending entries not
     committed yet and kept originals of redacted logs: those are the user's, and stay."""
-    import shutil
-
     from sessionlog_git.base import statedir
 
     state = Path(statedir.folder(top))
     if not state.is_dir():
         return
     shown = statedir.display(top, state)
-    kept: list[str] = []
-    for entry in sorted(state.iterdir()):
-        if entry.name == clone.RUNNER:
-            continue  # remove_runner's
-        if entry.name == "redacted" or (entry.name == "pending" and any(entry.rglob("*.md"))):
-            kept.append(entry.name)
-            continue
-        if not plan.dry_run:
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+    kept = statedir.clear(str(state), keep=(clone.RUNNER,), dry_run=plan.dry_run)
+    kept = [name for name in kept if name != clone.RUNNER]
     if kept:
         plan.did(f"delete the state in {shown}/ except {', '.join(k + '/' for k in kept)} "
                  "(pending entries not committed yet, or kept originals of redacted logs)")
@@ -75,4 +63,4 @@ def remove_state(top: Path, plan: Plan) -> None:
         plan.did(f"delete {shown}/ (this worktree's sessionlog state and caches)")
     if not plan.dry_run:
         with contextlib.suppress(OSError):
-            state.rmdir()
+            state.rmdir()  # empty unless something is kept

@@ -36,7 +36,7 @@ NOW = datetime.now().astimezone().replace(microsecond=0)
 YESTERDAY = NOW - timedelta(days=1)
 TODAY = NOW.date().isoformat()
 MONTH = TODAY[:7]
-PENDING = f".sessionlog/pending/{PROJECT}/{USER}/{TODAY}.md"
+PENDING = f".git/sessionlog/pending/{PROJECT}/{USER}/{TODAY}.md"
 SL_ENV = {"SESSIONLOG_USER": USER, "SESSIONLOG_NOW": NOW.isoformat()}
 
 TITLE = "Chose RS256 for auth tokens"
@@ -90,7 +90,7 @@ def reminded_log_command(body: dict[str, Any], agent_label: str) -> str:
 
 
 def hook_errors(top: Path) -> str:
-    path = top / ".sessionlog" / "hook-errors.log"
+    path = top / ".git" / "sessionlog" / "hook-errors.log"
     return path.read_text() if path.exists() else ""
 
 
@@ -112,6 +112,10 @@ def assert_logged_committed_and_attributed(top: Path, agent_label: str) -> None:
     assert f"agent={agent_label}" in text
     assert "Automatic entry" not in text  # the session logged, so no gap entry
 
+    # The entry lives in the git directory: everyday git's most thorough clean leaves it.
+    # (`-e`: the harness's own OpenCode package files, which keep it offline, stay.)
+    run(top, "git", "clean", "-ffdx", "-e", "/.opencode/")
+    assert pending.read_text() == text
     (top / "auth.py").write_text("ALGORITHM = 'RS256'\n")
     run(top, "git", "add", "auth.py")
     run(top, "git", "commit", "-q", "-m", "Add auth tokens")

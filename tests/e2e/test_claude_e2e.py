@@ -31,7 +31,7 @@ USER = "ada"
 PROJECT = "project"  # the git_project fixture's folder name
 NOW = datetime.now().astimezone().replace(microsecond=0)
 TODAY = NOW.date().isoformat()
-PENDING = f".sessionlog/pending/{PROJECT}/{USER}/{TODAY}.md"
+PENDING = f".git/sessionlog/pending/{PROJECT}/{USER}/{TODAY}.md"
 SL_ENV = {"SESSIONLOG_USER": USER, "SESSIONLOG_NOW": NOW.isoformat()}
 
 
@@ -66,7 +66,7 @@ def _run_claude(project: ClaudeProject, prompt: str, *args: str) -> dict[str, ob
 
 
 def _hook_errors(project: ClaudeProject) -> str:
-    path = project.project / ".sessionlog" / "hook-errors.log"
+    path = project.project / ".git" / "sessionlog" / "hook-errors.log"
     return path.read_text() if path.exists() else ""
 
 

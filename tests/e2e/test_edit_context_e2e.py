@@ -117,7 +117,7 @@ def _claude(project: ClaudeProject, stub: AnthropicStub, rel: str, old: str, new
                                            env=SL_ENV))
     assert result["is_error"] is False, result
     assert new in (top / rel).read_text(), stub.dump()  # the edit ran
-    hook_errors = top / ".sessionlog" / "hook-errors.log"
+    hook_errors = top / ".git" / "sessionlog" / "hook-errors.log"
     assert not hook_errors.exists(), hook_errors.read_text()
     return [sc.strings(r.body) for r in stub.main_requests()]
 

@@ -34,7 +34,7 @@ USER = "ada"
 PROJECT = "project"  # the git_project fixture's folder name
 NOW = datetime.now().astimezone().replace(microsecond=0)
 TODAY = NOW.date().isoformat()
-PENDING = f".sessionlog/pending/{PROJECT}/{USER}/{TODAY}.md"
+PENDING = f".git/sessionlog/pending/{PROJECT}/{USER}/{TODAY}.md"
 SL_ENV = {"SESSIONLOG_USER": USER, "SESSIONLOG_NOW": NOW.isoformat()}
 LOG_TOOL = "mcp__sessionlog__log"
 
