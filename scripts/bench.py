@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = str(ROOT / "scripts" / "bench_child.py")
 PY = sys.executable  # replaced in main() by the benchmark's own installation
 PROJECT = "shop"
-PENDING = ".sessionlog/pending"  # the default pending folder, where `sessionlog log` writes
+PENDING = ".git/sessionlog/pending"  # the default pending folder (the state folder, in the git dir)
 BENCH_USER = "bench"
 TOWNCRIER = "towncrier==24.8.0"
 
@@ -388,7 +388,7 @@ def bench_edit_hook(top: Path, repeat: int, history: str) -> list[Row]:
                   check=lambda _o, r: r <= 2.0, note=f"repo with {history}")
         alternate(row, repeat, ours(path, expect), base)
         rows.append(row)
-    shutil.rmtree(top / ".sessionlog" / "sessions", ignore_errors=True)
+    shutil.rmtree(top / ".git" / "sessionlog" / "sessions", ignore_errors=True)
     return rows
 
 
@@ -429,7 +429,7 @@ def make_month_repo(work: Path, name: str, sizes: Sizes, history: int, *, agent:
         total += write_archive_month(logs, current, entries, users, "month", days=28)
     git(top, "add", "-A")
     git(top, "commit", "-q", "--no-verify", "--allow-empty", "-m", "Archive")
-    # Prime: the first consolidation parses everything once and fills .sessionlog/cache.
+    # Prime: the first consolidation parses everything once and fills .git/sessionlog/cache.
     put_pending(top, "u00", date(2024, 6, 29), "prime", 17)
     run(sl("consolidate"), top)
     git(top, "commit", "-q", "--no-verify", "-m", "Prime")

@@ -254,7 +254,7 @@ def _resume_run(runner: Any, agent: str, prompt: str, resume: bool, env: dict[st
 
 
 def _result(model: Model, bodies: list[dict[str, Any]], top: Path) -> dict[str, Any]:
-    text = "".join(p.read_text() for p in sorted((top / ".sessionlog/pending").rglob("*.md")))
+    text = "".join(p.read_text() for p in sorted((top / ".git/sessionlog/pending").rglob("*.md")))
     return {
         "stop_blocks": model.stop_blocks,
         "extra_turns": model.extra_turns,
@@ -262,7 +262,7 @@ def _result(model: Model, bodies: list[dict[str, Any]], top: Path) -> dict[str, 
         "requests": len(bodies),
         "entries": text.count("\n## ") - text.count("Automatic entry"),
         "auto_entries": text.count("Automatic entry"),
-        "sessions": len(list((top / ".sessionlog/sessions").glob("*.json"))),
+        "sessions": len(list((top / ".git/sessionlog/sessions").glob("*.json"))),
         "texts": distinct_hook_texts(bodies),
     }
 

@@ -98,7 +98,7 @@ def main() -> int:
     archive = [name for name in names if name.startswith("logs/archive/")]
     head = Counter(titles([git(top, "show", f"HEAD:{name}") for name in archive]))
     leftovers = [name for name in names if "/." in name or not name.endswith(".md")]
-    pending = list((top / ".sessionlog/pending").glob("*/*/*.md"))
+    pending = list((top / ".git/sessionlog/pending").glob("*/*/*.md"))
     repeated = sum(1 for count in head.values() if count > 1)
     missing = len(set(logged) - set(head))
     print(f"rounds {rounds}, commits killed {kills}, entries logged {len(logged)}, "

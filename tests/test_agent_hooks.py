@@ -536,7 +536,7 @@ def test_session_start_and_resume_count_todays_committed_entries(setup: Repo) ->
     for said in (text, resume):
         assert "no entries yet today" not in said
         assert (f"Today's temp log: {PENDING} (empty: today's 1 entry is already committed to the "
-                "archive; append new ones here)") in said
+                "archive; the log command starts it again)") in said
         assert f"- {earlier:%Y-%m-%d %H:%M} Split the payment service" in said
 
 

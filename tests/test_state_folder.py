@@ -243,3 +243,31 @@ def test_uninstall_keeps_uncommitted_pending_entries_and_deletes_the_rest(native
     assert "except pending/" in out, out
     assert sorted(p.name for p in state.iterdir()) == ["pending"]
     assert "Not committed yet" in (state / "pending/shop/ada/2026-11-25.md").read_text()
+
+
+def test_in_a_linked_worktree_the_session_start_names_a_command_and_file_that_work(
+        native_repo: Repo, tmp_path: Path) -> None:
+    import re
+    import shlex
+
+    repo = native_repo
+    tree = tmp_path / "shop-feature"
+    repo.git("worktree", "add", "-q", "-b", "feature", str(tree))
+    data = {"session_id": "s9", "cwd": str(tree), "hook_event_name": "SessionStart",
+            "source": "startup"}
+    proc = repo.run(PYTHON, "-m", "sessionlog_git", "hook", "session-start", cwd=tree,
+                    input=json.dumps(data), env={"CLAUDE_PROJECT_DIR": str(tree),
+                                                 "SESSIONLOG_NOW": WHEN, "PATH": "/usr/bin:/bin"})
+    said = json.loads(proc.stdout)["hookSpecificOutput"]["additionalContext"]
+    command = re.search(r"`([^`]* log --agent claude-code) \"Title\"", said)
+    where = re.search(r"Today's temp log: (\S+)", said)
+    assert command and where, said
+    assert command[1].startswith("sh '") and "/.git/sessionlog/run'" in command[1], said
+    # Run exactly what the assistant was told, from its shell, in the worktree.
+    words = [*shlex.split(command[1]), "Told and done", "Decision: the named command works"]
+    out = repo.run(*words, cwd=tree, env={"PATH": "/usr/bin:/bin", "SESSIONLOG_NOW": WHEN})
+    assert out.returncode == 0, out.stderr
+    told = Path(where[1])
+    assert told.is_absolute() and told.is_file(), said  # outside the work tree: absolute
+    assert "Told and done" in told.read_text()
+    assert "/worktrees/shop-feature/sessionlog/pending/" in told.as_posix()

@@ -129,7 +129,7 @@ def today_note(has_today: bool, committed: int) -> str:
         return ""
     if committed:
         return (f" (empty: today's {committed} {'entry is' if committed == 1 else 'entries are'} "
-                "already committed to the archive; append new ones here)")
+                "already committed to the archive; the log command starts it again)")
     return " (no entries yet today)"
 
 
@@ -138,9 +138,9 @@ def start_lines(project: str, user: str, today_rel: str, has_today: bool, commit
     """The session-start context's opening lines (format lines and where work left off follow)."""
     return [
         f"sessionlog: this repository keeps a session log (project {project}, user {user}).",
-        f"Today's temp log: {today_rel}" + today_note(has_today, committed)
-        + " (entries go in only through the command below: it is in the git directory, "
-        "where file tools may not write)",
+        f"Today's temp log: {today_rel}" + today_note(has_today, committed),
+        "Entries go in only through the command below (the temp log is in the git directory, "
+        "where file tools may not write).",
         f"Local time now: {now.at:%Y-%m-%d %a} {clock_text(now)}.",
     ]
 

@@ -129,7 +129,9 @@ def build(start: Path | None = None) -> MCPServer:
         try:
             return path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return f"(no entries yet today: {path.relative_to(here.top).as_posix()})\n"
+            from sessionlog_git.base.statedir import display
+
+            return f"(no entries yet today: {display(here.top, path)})\n"
 
     @app.resource(STATUS_URI, name="status", mime_type="text/markdown",
                   description="The project's status file: open blockers, next steps, recent decisions.")
