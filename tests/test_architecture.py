@@ -284,11 +284,11 @@ def test_one_walker_of_the_log_trees() -> None:
     # before anything is imported (the walker's imports would cost every commit ~4 ms);
     # logs.redaction_store prunes its private store of redacted originals; base.safeio refuses
     # links on the way down the logs folder (lstat, nothing read); pipeline.journal removes the
-    # temporary files of its own killed writes; base.statedir moves an old in-tree state
+    # temporary files of its own killed writes; base.statemove moves an old in-tree state
     # folder into the git directory, file by file.
     _only(r"os\.scandir|\.iterdir\(|os\.listdir|\.rglob\(|os\.walk\(",
           {"logs.layout", "agents.scan", "agents.plugin", "agents.session", "pipeline.idle",
-           "logs.redaction_store", "base.safeio", "pipeline.journal", "base.statedir"},
+           "logs.redaction_store", "base.safeio", "pipeline.journal", "base.statemove"},
           "a directory listing")
 
 

@@ -48,13 +48,13 @@ def remove_runner(top: Path, plan: Plan) -> None:
 def remove_state(top: Path, plan: Plan) -> None:
     """Delete this worktree's state folder (records and caches), except pending entries not
     committed yet and kept originals of redacted logs: those are the user's, and stay."""
-    from sessionlog_git.base import statedir
+    from sessionlog_git.base import statedir, statemove
 
     state = Path(statedir.folder(top))
     if not state.is_dir():
         return
     shown = statedir.display(top, state)
-    kept = statedir.clear(str(state), keep=(clone.RUNNER,), dry_run=plan.dry_run)
+    kept = statemove.clear(str(state), keep=(clone.RUNNER,), dry_run=plan.dry_run)
     kept = [name for name in kept if name != clone.RUNNER]
     if kept:
         plan.did(f"delete the state in {shown}/ except {', '.join(k + '/' for k in kept)} "
