@@ -158,6 +158,62 @@ def test_classify_and_body_match_the_entry_parser() -> None:
         assert startsummary._body(kind, text) == Bullet(kind, text).body
 
 
+REGULAR = """\ufeff# sessionlog: shop / ada / 2026-11-20
+<!-- sessionlog date=2026-11-20 zone=UTC offset=+00:00 -->
+
+## 09:15 - Chose RS256
+<!-- sessionlog at=2026-11-20T09:15:00+00:00 agent=claude-code -->
+- Decision: RS256 over HS256, because key rotation
+  is required across services
+- Blocked on: staging certificate
+- Next: wire the refresh endpoint
+- Next steps: deploy
+
+## 23:50 - Late | night
+<!-- sessionlog at=2026-11-21T00:10:00+01:00 -->
+- Unblocked: certificate arrived
+- Summary: done for today
+
+## 23:55 - Gap
+<!-- sessionlog at=2026-11-20T23:55:00+00:00 auto=session-end -->
+- Files changed since 2026-11-20 09:00: app.py
+"""
+IRREGULAR = [
+    "## 09:15 - No at line\n- Decision: x\n",
+    "## 9:15 - One digit\n<!-- sessionlog at=2026-11-20T09:15:00+00:00 -->\n",
+    "## 09:15 Title without dash\n<!-- sessionlog at=2026-11-20T09:15:00+00:00 -->\n",
+    "## 09:15 - T\n<!-- sessionlog at=2026-11-20T09:15:00+00:00 -->\nprose line\n",
+    "## 09:15 - T\n<!-- sessionlog at=2026-11-20T09:15:00+00:00 -->\n* star bullet\n",
+    "## 09:15 - T\r\n<!-- sessionlog at=2026-11-20T09:15:00+00:00 -->\r\n",
+    "preamble\n## 09:15 - T\n<!-- sessionlog at=2026-11-20T09:15:00+00:00 -->\n",
+    "## 09:15 - T\n<!-- sessionlog at=2026-11-20T09:15:00 -->\n",
+    "## 09:15 - T\n<!-- sessionlog at=2026-11-20T09:15:00+00:00 -->\n- a\n\n  indented after a blank\n",
+]
+
+
+def _parsed_items(text: str) -> list[dict[str, Any]]:
+    from datetime import date
+
+    from sessionlog_git.logs.archive import parse_log
+    from sessionlog_git.logs.model import Record
+
+    log = parse_log(text.encode(), date(2026, 11, 20), "UTC")
+    source = ".sessionlog/pending/shop/ada/2026-11-20.md"
+    return [startsummary.item(Record(e, "shop", "ada", source), source) for e in log.entries
+            if e.at is not None and not e.meta.get("auto")]
+
+
+def test_the_lean_temp_log_reader_reads_what_the_entry_parser_reads() -> None:
+    source = ".sessionlog/pending/shop/ada/2026-11-20.md"
+    lean = startsummary.temp_log_items(REGULAR, "shop", "ada", source)
+    assert lean == _parsed_items(REGULAR)
+    assert [it["t"] for it in lean] == ["Chose RS256", "Late | night"]
+    assert lean[0]["n"] == ["wire the refresh endpoint", "deploy"]
+    for text in IRREGULAR:  # never a different reading: the entry parser reads these
+        with pytest.raises(startsummary.Irregular):
+            startsummary.temp_log_items(text, "shop", "ada", source)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_text_from_the_summary_equals_the_text_from_the_archive(
         native_repo: Repo, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:

@@ -518,7 +518,8 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     journal.save(state_dir, intent)
     _fault("journaled")
     # The session-start summary as it was before this run's archive files: fresh, it takes
-    # them in by a fold; stale or missing, it is made again from the archive's window.
+    # them in by a fold; stale or missing, it is removed, and the next session start makes it
+    # again from the archive's window (a commit never reads the archive's months for it).
     from sessionlog_git.logs import startsummary
 
     summary = (startsummary.read(state_dir, ws.config.logs_path, ws.config.timezone)
