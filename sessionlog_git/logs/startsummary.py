@@ -18,13 +18,15 @@ the history's length:
 * `projects`: the projects the window's entries belong to;
 * `marker`: the month, project and user folders of the window with their mtimes and sizes,
   taken before the archive was read: a `git pull`, checkout, merge or rebuild that changes the
-  archive changes it, and then the summary is stale (`fresh`).
+  archive changes it, and then the summary is stale (`read` gives None).
 
 `fold` adds entries to a summary in time order: consolidation folds the new archive files in,
 and a session start folds today's pending entries in before `left_off` speaks; both refuse
 (None) an entry that opens or closes a blocker earlier than the newest one folded already,
 since only a replay of the whole window places that exactly (`continuity` then reads the
-window, as before the summary existed).
+window, as before the summary existed). A commit never reads the window for it: finding the
+summary missing or stale, consolidation removes it, and the next session start (the handlers)
+reads the window once, as every session start did before, and writes it again.
 
 Standard library only, and neither `pathlib`, `re` nor the entry parser at import: the lean
 session start (`agents.start`) reads the summary and the temp logs with it.
