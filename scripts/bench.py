@@ -283,9 +283,11 @@ def claude_command(top: Path, event: str) -> str:
     raise SystemExit(f"bench: no sessionlog {event} hook in {top}/.claude/settings.json")
 
 
-def bench_agent_hooks(top: Path, repeat: int, history: str) -> list[Row]:
+def bench_agent_hooks(top: Path, repeat: int, history: str, flat: MonthRepo | None = None) -> list[Row]:
     """The per-prompt and session-start hooks, run the way Claude Code runs them: the command
-    string from settings.json through `sh -c`, the event JSON on stdin, CLAUDE_PROJECT_DIR set."""
+    string from settings.json through `sh -c`, the event JSON on stdin, CLAUDE_PROJECT_DIR set.
+
+    `flat`: a repository with the current month alone, for the session start's flatness row."""
     prompt_cmd = claude_command(top, "UserPromptSubmit")
     start_cmd = claude_command(top, "SessionStart")
     # The committed command is path-free: it runs this clone's launcher, which names the
@@ -307,6 +309,10 @@ def bench_agent_hooks(top: Path, repeat: int, history: str) -> list[Row]:
     ], {"at": earlier.isoformat()})
     header = file_header(PROJECT, BENCH_USER, now.date(), "UTC", "+00:00")
     pending.write_text("\n".join([*header, "", *format_entry(entry)]) + "\n")
+    flat_pending = layout.pending_file(flat.top / PENDING, PROJECT, BENCH_USER, now.date()) if flat else None
+    if flat_pending is not None:
+        flat_pending.parent.mkdir(parents=True, exist_ok=True)
+        flat_pending.write_text(pending.read_text())
     base_event = {"session_id": "bench-session", "transcript_path": str(top / "transcript.jsonl"),
                   "cwd": str(top)}
     prompt_json = json.dumps({**base_event, "hook_event_name": "UserPromptSubmit",
@@ -324,9 +330,28 @@ def bench_agent_hooks(top: Path, repeat: int, history: str) -> list[Row]:
     alternate(row, repeat, sh(prompt_cmd, prompt_json), sh(bare, prompt_json))
     rows.append(row)
     row = Row("session-start hook (SessionStart startup)", "settings.json command via sh -c",
-              "same python -c pass via sh -c", note=f"repo with {history}")
+              "same python -c pass via sh -c", goal="≤ 3× bare", check=lambda _o, r: r <= 3.0,
+              note=f"repo with {history}")
+    # The first start after a clone, a pull or an upgrade reads the archive's last months
+    # once and writes the session-start summary; every later one reads that summary.
+    sh(start_cmd, start_json)()
     alternate(row, repeat, sh(start_cmd, start_json), sh(bare, start_json))
     rows.append(row)
+    if flat is not None and flat_pending is not None:
+        # Flat in history: the same start with 24 months of archive before the month, and
+        # with the month alone (each repository's own command, the same pending entry).
+        flat_cmd = claude_command(flat.top, "SessionStart")
+        flat_env = {**ENV, "CLAUDE_PROJECT_DIR": str(flat.top)}
+        flat_json = json.dumps({**base_event, "cwd": str(flat.top), "hook_event_name": "SessionStart",
+                                "source": "startup"}).encode()
+        run(["sh", "-c", flat_cmd], flat.top, stdin=flat_json, env=flat_env)  # its user cache
+        row = Row("the same session start with 24 months of history before the month",
+                  history, f"month only: {flat.label}", goal="≤ 1.10×",
+                  check=lambda _o, r: r <= 1.10)
+        alternate(row, repeat, sh(start_cmd, start_json),
+                  lambda: timed(["sh", "-c", flat_cmd], flat.top, stdin=flat_json, env=flat_env))
+        rows.append(row)
+        flat_pending.unlink()
     pending.unlink()
     # The other state: nothing logged today, so every prompt prints the reminder.
     row = Row("per-prompt hook, no entry today (prints the reminder)", "settings.json command via sh -c",
@@ -900,7 +925,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             years = make_month_repo(work, "years", sizes, sizes.history_months, agent=True)
         if want("hooks") and years is not None:
             log("bench: agent hooks")
-            rows += bench_agent_hooks(years.top, repeat * 3, years.label)
+            flat = make_month_repo(work, "flat", sizes, 0, agent=True)
+            rows += bench_agent_hooks(years.top, repeat * 3, years.label, flat)
             if args.hook_breakdown:
                 breakdown = hook_breakdown(years.top, repeat * 3)
             log("bench: pre-edit hook")

@@ -48,3 +48,4 @@ DEFAULTS = {
 CONTEXT_INDEX = "context-index.json"  # path -> live decisions, for the pre-edit hook, in STATE_DIR
 CONTEXT_SEEN = "context-index.seen.json"  # archive files folded into it, in STATE_DIR
 CONTEXT_SHARDS = "context-index"  # the index by path, sharded, for the hook, in STATE_DIR
+START_SUMMARY = "start-summary.json"  # what the session-start text needs, in STATE_DIR

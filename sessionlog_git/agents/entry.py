@@ -50,6 +50,8 @@ def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None =
         ours = registry.our_event(event)
         if lean and ours == registry.PROMPT_EVENT:
             out = _lean(data, agent)
+        if lean and ours == "session-start":
+            out = _lean_start(data, agent)
         if ours in registry.TOOL_EVENTS:
             from sessionlog_git.agents.edit_context import run as tool_event
 
@@ -72,6 +74,16 @@ def _lean(data: dict[str, Any], agent: str) -> str | None:
 
     try:
         return prompt(data, agent)
+    except Exception:  # a hand-off, not a boundary: the handlers decide, and log real errors
+        return None
+
+
+def _lean_start(data: dict[str, Any], agent: str) -> str | None:
+    """The lean session start's stdout (from the summary), or None when the handlers must."""
+    from sessionlog_git.agents.start import start
+
+    try:
+        return start(data, agent)
     except Exception:  # a hand-off, not a boundary: the handlers decide, and log real errors
         return None
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sessionlog_git import config as config_mod
 from sessionlog_git.agents import policy, registry, scan, session, texts
@@ -36,7 +36,10 @@ from sessionlog_git.config import Config
 from sessionlog_git.constants import CONFIG_NAME
 from sessionlog_git.logs import continuity
 
-SESSION_KEEP_DAYS = 14
+if TYPE_CHECKING:
+    from sessionlog_git.logs.model import Record
+
+SESSION_KEEP_DAYS = session.KEEP_DAYS
 AUTO_FILES_SHOWN = 10
 
 Output = tuple[str, str]  # (kind, text): see registry.Assistant.format
@@ -234,22 +237,76 @@ def _last_text(last: continuity.LastEntry) -> str:
 # --------------------------------------------------------------------------- events
 
 
+def _from_summary(ctx: Context) -> dict[str, Any] | None:
+    """The session-start summary with the pending entries folded in, when it is fresh and can
+    say everything the text needs (see logs/startsummary); else None."""
+    from sessionlog_git.logs import startsummary
+
+    cfg = ctx.cfg
+    summary = startsummary.read(cfg.state_path, cfg.logs_path, cfg.timezone)
+    if summary is None:
+        return None
+    pending = [startsummary.item(r, r.source)
+               for r in continuity.records(cfg, continuity.pending_files(cfg))
+               if not continuity.automatic(r)]
+    folded = startsummary.fold(summary, pending, archived=False)
+    if folded is None or startsummary.committed_today(
+            folded, ctx.user, ctx.now.at.date().isoformat()) is None:
+        return None
+    return folded
+
+
+def _from_window(ctx: Context) -> list[Record]:
+    """The archive's window and everything pending, read as before the summary existed; the
+    summary is written from it on the way, so the next session start reads that instead."""
+    from sessionlog_git.base.fsutil import ensure_state_dir
+    from sessionlog_git.logs import startsummary
+
+    cfg = ctx.cfg
+    archived, months, mark = continuity.window_records(cfg)
+    try:
+        ensure_state_dir(cfg.state_path)
+        startsummary.save(cfg.state_path, continuity.build_summary(cfg, archived, months, mark))
+    except OSError:
+        pass  # a cache: the next session start reads the window again
+    from sessionlog_git.logs.model import ordered
+
+    return ordered(continuity.records(cfg, continuity.pending_files(cfg)) + archived)
+
+
 def start_text(ctx: Context, source: str = "startup") -> str:
-    """Where the log is, the time, the format, and where work left off (under 2,000 chars)."""
-    records = continuity.recent_records(ctx.cfg)
-    lines = [
-        *texts.start_lines(ctx.cfg.project, ctx.user, ctx.today_rel, ctx.today_file.is_file(),
-                           continuity.committed_today(ctx.cfg, ctx.user, ctx.now.at.date(), records),
-                           ctx.now),
-        *texts.format_lines(ctx.log_command, ctx.assistant.title),
-    ]
+    """Where the log is, the time, the format, and where work left off (under 2,000 chars).
+
+    From the session-start summary and the pending temp logs; without a fresh summary, from
+    the archive's last months, as `continuity` reads them (and then the summary is written)."""
+    from sessionlog_git.logs import startsummary
+
+    folded = _from_summary(ctx)
+    since: datetime | None = None
     if source == "compact":
         try:
             since = datetime.fromisoformat(str(ctx.state.get("started_at")))
         except ValueError:
             since = ctx.local(ctx.started())
-        lines.append(continuity.logged_since(ctx.cfg, ctx.user, since, records))
-    left = continuity.left_off(ctx.cfg, ctx.user, records)
+    if folded is not None:
+        day = ctx.now.at.date().isoformat()
+        committed = startsummary.committed_today(folded, ctx.user, day) or 0
+        logged = (startsummary.logged_since(folded, ctx.user, since.timestamp(), f"{since:%H:%M}")
+                  if since is not None else "")
+        left = startsummary.left_off(folded, ctx.user)
+    else:
+        records = _from_window(ctx)
+        committed = continuity.committed_today(ctx.cfg, ctx.user, ctx.now.at.date(), records)
+        logged = (continuity.logged_since(ctx.cfg, ctx.user, since, records)
+                  if since is not None else "")
+        left = continuity.left_off(ctx.cfg, ctx.user, records)
+    lines = [
+        *texts.start_lines(ctx.cfg.project, ctx.user, ctx.today_rel, ctx.today_file.is_file(),
+                           committed, ctx.now),
+        *texts.format_lines(ctx.log_command, ctx.assistant.title),
+    ]
+    if logged:
+        lines.append(logged)
     lines.append(left or texts.NO_HISTORY)
     from sessionlog_git.base import clone
 

@@ -66,6 +66,9 @@ def find_top(project_env: str, data: dict[str, Any]) -> str | None:
     return None
 
 
+KEEP_DAYS = 14  # a session state untouched this long belongs to a session that ended
+
+
 def prune_states(top: str | os.PathLike[str], keep_days: int) -> None:
     """Delete session state files untouched for `keep_days` (a session that ended)."""
     import time

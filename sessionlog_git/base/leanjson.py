@@ -66,9 +66,22 @@ def dumps(value: Any) -> str:
 
 
 def _encode(value: Any) -> str | None:
-    """Strings and dicts of them with str keys, nested; None for anything else (json decides)."""
+    """Strings, finite numbers, booleans, None, and lists and dicts (str keys) of them, nested;
+    None for anything else (json decides)."""
     if type(value) is str:
         return str(_quote(value))  # type: ignore[misc]
+    if value is None or value is True or value is False:
+        return {None: "null", True: "true", False: "false"}[value]
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is float:
+        finite = value == value and value not in (float("inf"), float("-inf"))
+        return float.__repr__(value) if finite else None
+    if type(value) is list:
+        items = [_encode(item) for item in value]
+        if any(item is None for item in items):
+            return None
+        return "[" + ", ".join(items) + "]"  # type: ignore[arg-type]
     if type(value) is dict:
         parts = []
         for key, item in value.items():

@@ -8,17 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from sessionlog_git.base import statedir
 from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.config import Config
-from sessionlog_git.logs import layout
+from sessionlog_git.logs import layout, startsummary
 from sessionlog_git.logs.archive import month_records, parse_log
 from sessionlog_git.logs.entries import Entry
 from sessionlog_git.logs.layout import month_of, pending_file
 from sessionlog_git.logs.model import Record, blockers, ordered
 
-HISTORY_MONTHS = 3  # months of archive read for blockers and next steps
+HISTORY_MONTHS = startsummary.HISTORY_MONTHS  # months of archive read for blockers, next steps
 SHOWN_ENTRIES = 3
 SHOWN_BLOCKERS = 5
 SHOWN_NEXT = 5
@@ -128,6 +129,79 @@ def recent_records(cfg: Config, months: int = HISTORY_MONTHS) -> list[Record]:
     for month in archive_months(cfg)[:months]:
         out += archive_records(cfg, month)
     return ordered(out)
+
+
+def _source_rel(cfg: Config) -> str:
+    return str(PurePosixPath(*cfg.logs_path.relative_to(cfg.top).parts))
+
+
+def build_summary(cfg: Config, archived: list[Record], months: list[str],
+                  marker: list[Any]) -> dict[str, Any]:
+    """The session-start summary (`startsummary`) of the window's archive records (ordered,
+    as `window_records` gives them): the selection folded, the open blockers replayed."""
+    recs = [r for r in archived if not automatic(r)]
+    summary = startsummary.empty(months, marker, cfg.timezone)
+    # Blockers come from the replay below, so the fold sees none (a fold that never refuses).
+    folded = startsummary.fold(
+        summary, [{**startsummary.item(r, r.source), "b": []} for r in recs], archived=True)
+    assert folded is not None
+    still_open = [b for b in blockers(recs, in_order=True) if b.closed_by is None]
+    folded["blockers"] = [{"u": b.record.user, "body": b.bullet.body, "w": _when(b.record.at)}
+                          for b in still_open][-startsummary.MAX_BLOCKERS:]
+    return folded
+
+
+def window_records(cfg: Config) -> tuple[list[Record], list[str], list[Any]]:
+    """The window's archive records (ordered), its months, and its marker taken before they
+    were read (so a change while reading leaves the summary stale, never wrong)."""
+    months = startsummary.window(cfg.logs_path)
+    mark = startsummary.marker(cfg.logs_path, months)
+    out: list[Record] = []
+    for month in months:
+        out += archive_records(cfg, month)
+    return ordered(out), months, mark
+
+
+def write_summary(cfg: Config) -> dict[str, Any]:
+    """Read the window and write the summary from it (when it is missing or stale)."""
+    from sessionlog_git.base.fsutil import ensure_state_dir
+
+    records, months, mark = window_records(cfg)
+    summary = build_summary(cfg, records, months, mark)
+    ensure_state_dir(cfg.state_path)
+    startsummary.save(cfg.state_path, summary)
+    return summary
+
+
+def update_summary(cfg: Config, archived: list[str], before: dict[str, Any] | None) -> None:
+    """Fold newly archived files (paths from the top) into the summary at consolidation.
+
+    `before`: the summary as `startsummary.read` found it, fresh, before they were written.
+    Without one (none yet, or stale after a pull, a merge or a checkout), when the window
+    moved to a new month, or when a new entry opens or closes a blocker earlier than one
+    folded already, the summary is removed instead: the next session start reads the window
+    once and writes it again, so a commit never pays for reading the archive's months. It is
+    a cache: a failure removes it, never fails a commit."""
+    from sessionlog_git.logs.archive import records_at
+
+    try:
+        months = startsummary.window(cfg.logs_path)
+        if before is not None and before.get("months") == months:
+            logs_rel = str(PurePosixPath(*cfg.logs_path.relative_to(cfg.top).parts))
+            new: list[Record] = []
+            for rel in archived:
+                for r in records_at(rel, (cfg.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone):
+                    if not automatic(r):
+                        new.append(Record(r.entry, r.project, r.user, f"{logs_rel}/{r.source}"))
+            folded = startsummary.fold(
+                before, [startsummary.item(r, r.source) for r in ordered(new)], archived=True)
+            if folded is not None:
+                folded["marker"] = startsummary.marker(cfg.logs_path, months)
+                startsummary.save(cfg.state_path, folded)
+                return
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    startsummary.remove(cfg.state_path)
 
 
 def _clip(text: str) -> str:

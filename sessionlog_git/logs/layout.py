@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import re
     from collections.abc import Collection
     from pathlib import Path
+    from typing import Any
 
 _compiled: dict[str, re.Pattern[str]] = {}
 
@@ -314,3 +315,27 @@ def scan_pending(pending_root: str | os.PathLike[str]) -> tuple[list[LogFile], l
     strays: list[Stray] = []
     return walk(pending_root, archive=False, strays=strays), strays
 
+
+def folder_marker(root: str | os.PathLike[str], names: Collection[str], depth: int) -> list[Any]:
+    """`[path, mtime_ns, entries]` of each folder `names` under `root`, and of the folders
+    below them down to `depth` levels, in path order: adding a file to or removing one from
+    any of them changes it (some dozens of `stat` calls for an archive's months)."""
+    out: list[Any] = []
+
+    def visit(rel: str, level: int) -> None:
+        full = os.path.join(root, rel)
+        try:
+            entries = sorted(os.listdir(full))
+            stamp = os.stat(full).st_mtime_ns
+        except OSError:
+            out.append([rel, None, 0])
+            return
+        out.append([rel, stamp, len(entries)])
+        if level < depth:
+            for name in entries:
+                if os.path.isdir(os.path.join(full, name)):
+                    visit(f"{rel}/{name}", level + 1)
+
+    for name in names:
+        visit(name, 0)
+    return out

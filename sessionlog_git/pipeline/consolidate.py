@@ -518,6 +518,13 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     )
     journal.save(state_dir, intent)
     _fault("journaled")
+    # The session-start summary as it was before this run's archive files: fresh, it takes
+    # them in by a fold; stale or missing, it is removed, and the next session start makes it
+    # again from the archive's window (a commit never reads the archive's months for it).
+    from sessionlog_git.logs import startsummary
+
+    summary = (startsummary.read(state_dir, ws.config.logs_path, ws.config.timezone)
+               if archives or recovered.files else None)
     for rel, data in new_archives.items():
         atomic_write_bytes(top / rel, data)
         _fault("archive-partial")
@@ -542,6 +549,10 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     # what it has folded in already).
     finished = {rel for rel in recovered.files if layout.split_archive_rel(rel, ws.config.logs_dir)}
     context_index.update(ws, sorted({*archives, *finished}))
+    if archives or finished:
+        from sessionlog_git.logs.continuity import update_summary
+
+        update_summary(ws.config, sorted({*archives, *finished}), summary)
     _trim_pending(ws, taken, result)
     _fault("pending-trimmed")
     journal.clear(state_dir)
