@@ -124,9 +124,15 @@ def test_a_supersedes_of_a_decision_months_old_is_matched_as_in_a_rebuild(native
              "Decision: RS256 over HS256 for tokens, because key rotation is required")
     commit_at(repo, "2026-09-03T10:00:00+00:00", "--allow-empty", "-m", "Tokens")
     for month in ("2026-09", "2026-10", "2026-11"):
-        age_archive(repo)
         month_of_work(repo, month)
     age_archive(repo)
+    # This commit saves September's and October's checkpoints under keys that hold; the next
+    # one starts from October's and reads the live decisions back through both deltas.
+    repo.log("2026-11-10T09:00:00+00:00", "Prime", "Decision: keep the prime commit")
+    commit_at(repo, "2026-11-10T10:00:00+00:00", "--allow-empty", "-m", "Prime")
+    cache = repo.path / ".sessionlog" / "cache" / "archive" / "shop"
+    assert sorted(p.name for p in cache.glob("*.live.json")) == [
+        "2026-09.live.json", "2026-10.live.json"]
     repo.log("2026-11-20T09:00:00+00:00", "Vault", "Supersedes: RS256 over HS256 for tokens",
              "Decision: HS256 with vault keys for tokens, because the vault rotates them")
     repo.write("auth.py", "ALG = 'HS256'\n")
