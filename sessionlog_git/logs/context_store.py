@@ -454,7 +454,8 @@ def _source(logs_dir: str, rel: str) -> str:
     return str(PurePosixPath(rel).relative_to(logs_dir))
 
 
-def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False) -> bool:
+def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
+            now: dict[str, int] | None = None) -> bool:
     """The incremental fold; False when only a rebuild gives the right index."""
     from sessionlog_git.logs.archive import records_at
     from sessionlog_git.logs.model import ordered
@@ -466,7 +467,8 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False) -> 
     manifest = _load_manifest(state)
     if manifest is None:
         return False
-    now = dir_mtimes(cfg.logs_path)
+    if now is None:
+        now = dir_mtimes(cfg.logs_path)
     store = Store(state)
     added, removed, listings = _changes(cfg.logs_path, store, manifest, now)
     ours = {_source(cfg.logs_dir, rel) for rel in archived}
@@ -475,7 +477,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False) -> 
         # take that fold back, then fold this commit's files.
         if undone or _undo_added(state) != removed or not _undo(state):
             return False
-        return _update(ws, archived, undone=True)
+        return _update(ws, archived, undone=True, now=now)
     if added - ours:
         return False  # files this commit did not bring (a merge, a pull, a checkout)
     fresh = added & ours
