@@ -45,7 +45,8 @@ DEFAULTS = {
     "projects": [],
     "push_fix": False,
 }
-CONTEXT_INDEX = "context-index.json"  # path -> live decisions, for the pre-edit hook, in STATE_DIR
-CONTEXT_SEEN = "context-index.seen.json"  # archive files folded into it, in STATE_DIR
+CONTEXT_INDEX = "context-index.json"  # the context index's manifest, in STATE_DIR
+CONTEXT_SEEN = "context-index.seen.json"  # an older index's record of what it folded (removed)
+CONTEXT_STATE = "context-index.state"  # what the index's fold keeps between commits, in STATE_DIR
 CONTEXT_SHARDS = "context-index"  # the index by path, sharded, for the hook, in STATE_DIR
 START_SUMMARY = "start-summary.json"  # what the session-start text needs, in STATE_DIR

@@ -7,7 +7,7 @@ import json
 from conftest import Repo
 from test_why import commit_at
 
-from sessionlog_git.logs import context_index
+from sessionlog_git.logs import context_index, context_store
 
 
 def _payments(repo: Repo) -> None:
@@ -125,7 +125,7 @@ def test_the_index_is_written_at_consolidation_and_matches_a_rebuild(native_repo
              "Decision: retry card charges once, because the gateway deduplicates now")
     commit_at(repo, "2026-11-27T10:30:00+01:00", "--allow-empty", "-m", "Gateway notes")
     state = repo.path / ".git" / "sessionlog"
-    incremental = json.loads((state / "context-index.json").read_text())
+    incremental = context_store.load(state)
     found = context_index.lookup(incremental, "payments.py")
     texts = [item["text"] for _, item in found]
     assert "Decision: retry card charges once, because the gateway deduplicates now" in texts
@@ -151,13 +151,13 @@ def test_the_index_is_written_at_consolidation_and_matches_a_rebuild(native_repo
 
     out = repo.sl("context", "--rebuild-index").stdout
     assert "sessionlog: rebuilt" in out
-    rebuilt = json.loads((state / "context-index.json").read_text())
+    rebuilt = context_store.load(state)
     assert rebuilt == incremental
     # A damaged index is rebuilt at the next consolidation, not trusted.
     (state / "context-index.json").write_text("{not json")
     repo.log("2026-11-28T10:00:00+01:00", "More", "Decision: log every retry of payments.py")
     commit_at(repo, "2026-11-28T10:30:00+01:00", "--allow-empty", "-m", "More")
-    again = json.loads((state / "context-index.json").read_text())
+    again = context_store.load(state)
     assert any(i["text"] == "Decision: log every retry of payments.py"
                for _, i in context_index.lookup(again, "payments.py"))
 
@@ -177,9 +177,9 @@ def test_a_supersedes_in_the_index_matches_as_in_a_rebuild_even_a_decision_about
     state = repo.path / ".git" / "sessionlog"
     texts = [i["text"] for _, i in context_index.read(state, "payments.py") if i["kind"] == "decision"]
     assert texts == ["Decision: retry card charges three times, because the gateway drops requests"]
-    incremental = json.loads((state / "context-index.json").read_text())
+    incremental = context_store.load(state)
     repo.sl("context", "--rebuild-index")
-    assert json.loads((state / "context-index.json").read_text()) == incremental
+    assert context_store.load(state) == incremental
 
 
 def test_a_consolidation_killed_before_the_index_is_updated_folds_its_entries_on_the_rerun(

@@ -145,7 +145,7 @@ def check_tree(top: Path, rel_folder: str, *, depth: int) -> None:
             raise _refuse(current, _kind(info.st_mode),
                           "it must be a folder: move it out of the way, then commit again.")
     level = [os.path.join(current, "archive")]
-    for _ in range(depth):
+    for step in range(depth):
         deeper: list[str] = []
         for folder in level:
             try:
@@ -154,8 +154,8 @@ def check_tree(top: Path, rel_folder: str, *, depth: int) -> None:
                 continue
             if stat.S_ISLNK(info.st_mode):
                 raise _linked(folder, "archive")
-            if not stat.S_ISDIR(info.st_mode):
-                continue
+            if not stat.S_ISDIR(info.st_mode) or step == depth - 1:
+                continue  # the deepest level's contents are not checked: not listed either
             with os.scandir(folder) as entries:
                 deeper.extend(e.path for e in entries if e.is_dir() or e.is_symlink())
         level = deeper

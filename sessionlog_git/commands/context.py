@@ -7,14 +7,14 @@ import json
 from sessionlog_git import workspace
 from sessionlog_git.base.clock import now
 from sessionlog_git.insight import context as file_context
-from sessionlog_git.logs import context_index
+from sessionlog_git.logs import context_index, context_store
 from sessionlog_git.pipeline.render import render
 
 
 def context(*, path: str, as_json: bool = False, rebuild_index: bool = False) -> int:
     ws = workspace.find()
     if rebuild_index:
-        data = context_index.rebuild(ws)
+        data = context_store.rebuild(ws)
         print(f"sessionlog: rebuilt {context_index.index_path(ws.config.state_path)}: "
               f"{len(data['items'])} live item(s) under {len(data['paths'])} path key(s)")
         if not path:

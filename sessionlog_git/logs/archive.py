@@ -3,18 +3,25 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.base.text import sha256_hex, words
 from sessionlog_git.constants import ARCHIVE_DIR
 from sessionlog_git.logs import layout
 from sessionlog_git.logs.entries import Bullet, Entry, TempLog, parse
 from sessionlog_git.logs.layout import archive_match
-from sessionlog_git.logs.lifecycle import Decision, expiry
-from sessionlog_git.logs.model import Blocker, BlockerBook, Record, StatusState, ordered
+from sessionlog_git.logs.lifecycle import Decision, LazyDecisionBook, decision_id, expiry
+from sessionlog_git.logs.model import (
+    RECENT_DECISIONS,
+    Blocker,
+    BlockerBook,
+    Record,
+    StatusState,
+    ordered,
+)
 
 ID_LENGTH = 10
 
@@ -196,7 +203,13 @@ def _bullet_json(bullet: Bullet) -> list[Any]:
     return [bullet.kind, bullet.text, bullet.line]
 
 
+STATUS_VERSION = 2  # checkpoints keep their live decisions apart, as deltas (below)
+RACY_NS = 1_000_000_000  # a folder changed this recently may change again within its mtime tick
+
+
 def _state_json(key: str, state: StatusState, carry: list[Record]) -> dict[str, Any]:
+    """The small part of a checkpoint, read at every commit: everything but the live
+    decisions, of which only the newest (`tail`) are here."""
     return {
         "key": key,
         "last": {u: _record_json(r) for u, r in state.last.items()},
@@ -208,7 +221,8 @@ def _state_json(key: str, state: StatusState, carry: list[Record]) -> dict[str, 
             for b in state.closed if b.closed_by is not None and b.closing is not None
         ],
         "decisions": [[_record_json(r), _bullet_json(b)] for r, b in state.decisions],
-        "live": [[_record_json(d.record), _bullet_json(d.bullet)] for d in state.lifecycle.live],
+        "tail": [[_record_json(d.record), _bullet_json(d.bullet)]
+                 for d in state.lifecycle.recent(RECENT_DECISIONS)],
         "retired": [
             [_record_json(d.record), _bullet_json(d.bullet), _record_json(d.retired_by),
              _bullet_json(d.retiring), d.how, [_bullet_json(n.bullet) for n in d.replacements]]
@@ -218,12 +232,27 @@ def _state_json(key: str, state: StatusState, carry: list[Record]) -> dict[str, 
     }
 
 
-def _state_from_json(project: str, data: dict[str, Any]) -> tuple[StatusState, list[Record]]:
+def _live_json(key: str, base: str, state: StatusState) -> dict[str, Any]:
+    """The live decisions of a checkpoint as a delta over the checkpoint it was folded from
+    (`base`; "" for none): which of those were retired, which were added. Read only when a
+    `Supersedes:`/`Reverted:` is matched, so a month's checkpoint costs that month's work."""
+    retired, added = state.lifecycle.mark()
+    return {"key": key, "base": base, "retired": retired,
+            "added": [[_record_json(d.record), _bullet_json(d.bullet)] for d in added]}
+
+
+def _state_from_json(
+    project: str, data: dict[str, Any], load: Callable[[], list[Decision[Record]]],
+) -> tuple[StatusState, list[Record]]:
     def rec(value: list[Any]) -> Record:
         return _record_from_json(project, value)
 
     def bul(value: list[Any]) -> Bullet:
         return Bullet(value[0], value[1], value[2])
+
+    def decision(r: list[Any], b: list[Any]) -> Decision[Record]:
+        record = rec(r)
+        return Decision(record, bul(b), expiry(record.entry))
 
     state = StatusState(
         book=BlockerBook(Blocker(rec(r), bul(b)) for r, b in data["open"]),
@@ -231,10 +260,8 @@ def _state_from_json(project: str, data: dict[str, Any]) -> tuple[StatusState, l
         next_steps={u: rec(r) for u, r in data["next"].items()},
         closed=[Blocker(rec(r), bul(b), rec(cr), bul(cb)) for r, b, cr, cb in data["closed"]],
         decisions=[(rec(r), bul(b)) for r, b in data["decisions"]],
+        lifecycle=LazyDecisionBook(words, load, [decision(r, b) for r, b in data["tail"]]),
     )
-    for r, b in data["live"]:  # a checkpoint from before decisions had a lifecycle: KeyError
-        record = rec(r)
-        state.lifecycle.add(Decision(record, bul(b), expiry(record.entry)))
     for r, b, by, bb, how, new in data["retired"]:
         record, later = rec(r), rec(by)
         state.retired.append(Decision(
@@ -252,46 +279,129 @@ def cutoff(month: str) -> datetime:
     return first - timedelta(days=1)
 
 
-def status_checkpoint(
-    logs_path: Path, project: str, upto: str, zone_name: str, cache_dir: Path | None
-) -> tuple[StatusState, list[Record]]:
-    """The status fold over every record filed in folders up to `upto` that comes before its
-    cutoff, and the records after the cutoff (carried, not yet folded), oldest first.
+def _month_keys(logs_path: Path, project: str, folders: list[str], zone_name: str) -> list[str]:
+    """A key per month folder that changes whenever any archive file of `project` up to it
+    is added or removed, without listing the files: each contributor folder's mtime (adding
+    or removing a file changes it). A folder changed within the last second could change
+    again in the same mtime tick, so for it the file names count too (as git treats a
+    racily clean index entry); such a key differs from the one computed later, which only
+    costs that month's checkpoint one more fold."""
+    import os
+    import time
 
-    Each month's checkpoint is cached under a key that names every archive file up to it,
-    so a commit in the current month folds only what is new.
-    """
-    folders = [m for m in months(logs_path, project) if m <= upto]
+    by_month: dict[str, list[layout.Folder]] = {}
+    for found in layout.folders(layout.archive_root(logs_path), archive=True,
+                                months=set(folders), project=project):
+        by_month.setdefault(found.month, []).append(found)
+    racy = time.time_ns() - RACY_NS
     keys: list[str] = []
-    key = f"{CACHE_VERSION}|{zone_name}"
+    key = f"{STATUS_VERSION}|{CACHE_VERSION}|{zone_name}"
     for folder in folders:
-        # Names only (no Path objects): this lists every month of the history at each commit.
-        names = [_source(found) for found in _listing(logs_path, project, folder)]
-        key = sha256_hex("\n".join([key, folder, *names]))
+        parts = [key, folder]
+        for found in by_month.get(folder, []):
+            try:
+                mtime = os.stat(found.path).st_mtime_ns
+            except OSError:
+                mtime = -1
+            parts.append(f"{found.user}:{mtime}")
+            if mtime < 0 or mtime >= racy:
+                parts += [f.name for f in layout.files_in(found, archive=True)]
+        key = sha256_hex("\n".join(parts))
         keys.append(key)
-    state, carry = StatusState(), list[Record]()
-    start = 0
-    if cache_dir is not None:
-        for i in range(len(folders) - 1, -1, -1):
-            cached = _load_json(_cache_path(cache_dir, project, folders[i], "status"))
-            if isinstance(cached, dict) and cached.get("key") == keys[i]:
-                try:
-                    state, carry = _state_from_json(project, cached)
-                except (KeyError, TypeError, ValueError):
-                    continue
-                start = i + 1
-                break
-    for i in range(start, len(folders)):
-        folder = folders[i]
+    return keys
+
+
+def _fold_months(
+    logs_path: Path, project: str, folders: list[str], zone_name: str, cache_dir: Path | None,
+    state: StatusState, carry: list[Record],
+) -> tuple[StatusState, list[Record]]:
+    for folder in folders:
         records = ordered(
             [*carry, *month_records(logs_path, project, folder, zone_name, cache_dir)]
         )
         edge = cutoff(folder).timestamp()
         state.feed(r for r in records if r.at.timestamp() < edge)
         carry = [r for r in records if r.at.timestamp() >= edge]
-        if cache_dir is not None:
-            _save_json(_cache_path(cache_dir, project, folder, "status"),
-                       _state_json(keys[i], state, carry))
+    return state, carry
+
+
+def _live_loader(
+    logs_path: Path, project: str, folders: list[str], keys: list[str], upto: int,
+    zone_name: str, cache_dir: Path,
+) -> Callable[[], list[Decision[Record]]]:
+    """What reads the live decisions of checkpoint `upto`: its delta and the ones before it,
+    back to the first; any missing or stale link, and the months are folded afresh."""
+
+    def fresh() -> list[Decision[Record]]:
+        state, _ = _fold_months(logs_path, project, folders[: upto + 1], zone_name, cache_dir,
+                                StatusState(), [])
+        return state.lifecycle.live
+
+    def load() -> list[Decision[Record]]:
+        chain: list[dict[str, Any]] = []
+        i = upto
+        while True:
+            data = _load_json(_cache_path(cache_dir, project, folders[i], "live"))
+            if not isinstance(data, dict) or data.get("key") != keys[i]:
+                return fresh()
+            chain.append(data)
+            if not data.get("base"):
+                break
+            i -= 1
+            if i < 0 or keys[i] != data["base"]:
+                return fresh()
+        live: dict[str, Decision[Record]] = {}
+        try:
+            for data in reversed(chain):
+                for ident in data["retired"]:
+                    del live[ident]
+                for r, b in data["added"]:
+                    record = _record_from_json(project, r)
+                    found = Decision(record, Bullet(b[0], b[1], b[2]), expiry(record.entry))
+                    live[decision_id(found)] = found
+        except (KeyError, TypeError, ValueError):
+            return fresh()
+        return list(live.values())
+
+    return load
+
+
+def status_checkpoint(
+    logs_path: Path, project: str, upto: str, zone_name: str, cache_dir: Path | None
+) -> tuple[StatusState, list[Record]]:
+    """The status fold over every record filed in folders up to `upto` that comes before its
+    cutoff, and the records after the cutoff (carried, not yet folded), oldest first.
+
+    Each month's checkpoint is cached under a key that changes with any archive file up to
+    it (`_month_keys`: the contributor folders' mtimes, not a listing of every file), in two
+    files: the small state read at every commit, and its live decisions as a delta over the
+    month before, read only when a `Supersedes:`/`Reverted:` needs them. So a commit in the
+    current month reads one small file, whatever the history's length.
+    """
+    folders = [m for m in months(logs_path, project) if m <= upto]
+    if cache_dir is None:
+        return _fold_months(logs_path, project, folders, zone_name, None, StatusState(), [])
+    keys = _month_keys(logs_path, project, folders, zone_name)
+    state, carry = StatusState(), list[Record]()
+    start = 0
+    for i in range(len(folders) - 1, -1, -1):
+        cached = _load_json(_cache_path(cache_dir, project, folders[i], "status"))
+        if isinstance(cached, dict) and cached.get("key") == keys[i]:
+            load = _live_loader(logs_path, project, folders, keys, i, zone_name, cache_dir)
+            try:
+                state, carry = _state_from_json(project, cached, load)
+            except (KeyError, TypeError, ValueError):
+                continue
+            start = i + 1
+            break
+    for i in range(start, len(folders)):
+        state, carry = _fold_months(logs_path, project, [folders[i]], zone_name, cache_dir,
+                                    state, carry)
+        base = keys[i - 1] if i > 0 else ""
+        _save_json(_cache_path(cache_dir, project, folders[i], "live"),
+                   _live_json(keys[i], base, state))
+        _save_json(_cache_path(cache_dir, project, folders[i], "status"),
+                   _state_json(keys[i], state, carry))
     return state, carry
 
 

@@ -9,24 +9,25 @@ text names the path (a token with a `/`, a file at the top, or a bare file name 
 superseded one also concerns every path the superseded one did, so the replacement reaches
 the files the old decision explained.
 
-The index (`.sessionlog/context-index.json`, ignored, rebuildable) holds only live items; the
-pre-edit hook reads it through `read`, which opens only the shards (`.sessionlog/context-index/
-NN.json`, by a checksum of the key) that the file's keys fall in, never the archive::
+The index holds only live items; the pre-edit hook reads it through `read`, which opens only
+the shards (`<state folder>/context-index/NN.json`, by a checksum of the key) that the file's keys
+fall in, never the archive. A shard maps each of its keys to that key's items, oldest first::
 
-    {"v": 1,
-     "paths": {"payments.py": ["<id>", ...], "*/payments.py": [...], "services/api": [...]},
-     "items": {"<id>": {"kind": "decision", "text": "Decision: ...", "date": "2026-11-25",
-                        "at": "2026-11-25T14:30:00+01:00", "author": "ada", "project": "shop",
-                        "link": "logs/archive/2026-11/shop/ada/2026-11-25-<id>.md", "line": 12,
-                        "expires": "", "replaces": [{"how": "superseded", "text": "..."}]}}}
+    {"payments.py": [{"id": "<id>", "how": "commit", "kind": "decision",
+                      "text": "Decision: ...", "date": "2026-11-25",
+                      "at": "2026-11-25T14:30:00+01:00", "author": "ada", "project": "shop",
+                      "link": "logs/archive/2026-11/shop/ada/2026-11-25-<id>.md", "line": 12,
+                      "expires": "", "replaces": [{"how": "superseded", "text": "..."}]}],
+     "*/payments.py": [...], "services/api": [...]}
 
 A key is a repository path (a file or a folder covering what is below it) or `*/NAME` (any
 file named NAME). `read(state_path, path)` is all the hook needs: standard library only.
 
-Consolidation folds the new archive files in (`update`): their records concern the files
-staged in the commit being made and the paths they name. `rebuild` folds the whole archive
-with the commit links read from history, and runs whenever the index is missing, damaged or
-from another version; its result is what an exact recompute gives.
+`logs.context_store` writes the shards: at each commit it folds the new archive files in,
+their records concerning the files staged in the commit being made and the paths they name,
+reading only what they touch; its `rebuild` folds the whole archive with the commit links
+read from history (`commit_links`), and runs whenever the stored state does not match the
+archive; its result is what an exact recompute gives.
 """
 from __future__ import annotations
 
@@ -35,11 +36,11 @@ import re
 import zlib
 from pathlib import Path, PurePosixPath
 
-from sessionlog_git.constants import CONTEXT_INDEX, CONTEXT_SEEN, CONTEXT_SHARDS
+from sessionlog_git.constants import CONTEXT_INDEX, CONTEXT_SHARDS
 
 TYPE_CHECKING = False  # the pre-edit hook reads this module: typing costs it an import
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable
     from typing import Any
 
     from sessionlog_git.logs.model import Record
@@ -94,19 +95,6 @@ def read(state_path: Path, path: str, today: str = "") -> list[tuple[str, dict[s
             seen.add(item.get("id", ""))
             out.append((key, item))
     return out
-
-
-def load(state_path: Path) -> dict[str, Any] | None:
-    """The index, or None when it is missing, damaged or from another version."""
-    try:
-        data = json.loads(index_path(state_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("v") != VERSION:
-        return None
-    if not isinstance(data.get("paths"), dict) or not isinstance(data.get("items"), dict):
-        return None
-    return data
 
 
 def keys_for(path: str) -> list[str]:
@@ -172,6 +160,7 @@ class Fold:
         self._books: dict[str, DecisionBook[Record]] = {}
         self._blockers: dict[str, BlockerBook] = {}
         self._ids: dict[int, str] = {}  # id(Decision or Blocker) -> item id
+        self.texts: dict[str, str] = {}  # item id -> a decision's whole text (matching reads it)
         self._words = _words
         self._decision, self._blocker, self._record = Decision, Blocker, Record
         self._decision_book, self._blocker_book = DecisionBook, BlockerBook
@@ -234,13 +223,24 @@ class Fold:
             **(extra or {}),
         }
         self.keys[ident] = dict(keys)
+        if kind == "decision":
+            self.texts[ident] = text
         return ident
 
     def _drop(self, ident: str | None) -> dict[str, str]:
         if ident is None:
             return {}
         self.items.pop(ident, None)
+        self.texts.pop(ident, None)
         return self.keys.pop(ident, {})
+
+    def open_blockers(self) -> dict[str, list[list[str]]]:
+        """project -> its open blockers, oldest first: [id, text, author, at]."""
+        return {
+            project: [[self._ids[id(b)], b.bullet.text, b.record.user, b.record.at.isoformat()]
+                      for b in book.still_open]
+            for project, book in self._blockers.items()
+        }
 
     def feed(self, record: Record, keys: dict[str, str]) -> None:
         """Fold in one record (after all fed before) that concerns `keys` ({key: how})."""
@@ -305,53 +305,7 @@ class Fold:
         return {"v": VERSION, "paths": paths, "items": items}
 
 
-# --- writing ----------------------------------------------------------------------------------
-
-
-def _save(ws: Workspace, data: dict[str, Any], seen: Sequence[str]) -> None:
-    from sessionlog_git.base.fsutil import atomic_write_text
-
-    state = ws.config.state_path
-    _save_shards(state, data)
-    atomic_write_text(index_path(state), json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-    atomic_write_text(state / CONTEXT_SEEN, json.dumps(sorted(set(seen))))
-
-
-def _save_shards(state: Path, data: dict[str, Any]) -> None:
-    """Write the shards that changed, remove the ones no key falls in any more."""
-    from sessionlog_git.base.fsutil import atomic_write_text
-
-    shards: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    items = data["items"]
-    for key, ids in data["paths"].items():
-        shards.setdefault(shard_name(key), {})[key] = [
-            {**{k: v for k, v in items[i].items() if k not in ("keys", "source")}, "id": i,
-             "how": items[i]["keys"][key]}
-            for i in ids
-        ]
-    folder = state / CONTEXT_SHARDS
-    folder.mkdir(parents=True, exist_ok=True)
-    for number in range(SHARDS):
-        name = f"{number:02x}.json"
-        path = folder / name
-        if name not in shards:
-            path.unlink(missing_ok=True)
-            continue
-        text = json.dumps(shards[name], ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        try:
-            if path.read_text(encoding="utf-8") == text:
-                continue
-        except OSError:
-            pass
-        atomic_write_text(path, text)
-
-
-def _load_seen(ws: Workspace) -> set[str] | None:
-    try:
-        data = json.loads((ws.config.state_path / CONTEXT_SEEN).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return set(data) if isinstance(data, list) and all(isinstance(s, str) for s in data) else None
+# --- what a record concerns -------------------------------------------------------------------
 
 
 def _own(ws: Workspace, path: str) -> bool:
@@ -376,44 +330,6 @@ def staged_files(ws: Workspace) -> list[str]:
 
     out = gitops.run("diff", "--cached", "--name-only", "--no-renames", "-z", cwd=ws.top, check=False)
     return [p for p in out.split("\0") if p]
-
-
-def update(ws: Workspace, archived: Sequence[str]) -> None:
-    """Fold newly consolidated archive files (paths from the top) into the index.
-
-    Called by consolidation; an index that cannot be read is rebuilt instead. It is a cache:
-    a failure to write it costs a rebuild later, never a commit.
-    """
-    try:
-        _update(ws, archived)
-    except (OSError, ValueError, KeyError, TypeError):
-        index_path(ws.config.state_path).unlink(missing_ok=True)
-
-
-def _update(ws: Workspace, archived: Sequence[str]) -> None:
-    from sessionlog_git.logs.archive import records_at
-    from sessionlog_git.logs.model import ordered
-
-    if not archived:
-        return
-    cfg = ws.config
-    data, seen = load(cfg.state_path), _load_seen(ws)
-    if data is None or seen is None:
-        # The commit being made is not in the history yet: its files link its archive files.
-        staged = set(staged_files(ws))
-        rebuild(ws, {_source(cfg.logs_dir, rel): staged for rel in archived})
-        return
-    fresh = [rel for rel in archived if _source(cfg.logs_dir, rel) not in seen]
-    if not fresh:
-        return
-    records: list[Record] = []
-    for rel in fresh:
-        records += records_at(rel, (ws.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone)
-    fold = Fold(cfg.logs_dir, data)
-    changed = staged_files(ws)
-    for record in ordered(records):
-        fold.feed(record, record_keys(ws, record, changed))
-    _save(ws, fold.data(), [*seen, *(_source(cfg.logs_dir, rel) for rel in fresh)])
 
 
 def _source(logs_dir: str, rel: str) -> str:
@@ -483,21 +399,3 @@ def all_records(ws: Workspace) -> list[Record]:
         records += archive.month_records(cfg.logs_path, project, month, cfg.timezone,
                                          cfg.state_path / "cache")
     return ordered(records)
-
-
-def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None) -> dict[str, Any]:
-    """The index from the whole archive and history; written, and returned.
-
-    `being_committed`: archive source -> the files of the commit being made, which carries it.
-    """
-    cfg = ws.config
-    records = all_records(ws)
-    links = commit_links(ws)
-    for source, files in (being_committed or {}).items():
-        links.setdefault(source, set()).update(files)
-    fold = Fold(cfg.logs_dir)
-    for record in records:
-        fold.feed(record, record_keys(ws, record, links.get(record.source, ())))
-    data = fold.data()
-    _save(ws, data, sorted({r.source for r in records}))
-    return data

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sessionlog_git.logs.entries import Bullet, Entry, expiry_date
 from sessionlog_git.logs.matching import WordIndex
@@ -143,6 +143,78 @@ class DecisionBook(Generic[R]):
     def live(self) -> list[Decision[R]]:
         """The live decisions, oldest first."""
         return self._index.items
+
+    def recent(self, n: int) -> list[Decision[R]]:
+        """The `n` newest live decisions, oldest first."""
+        return self.live[-n:] if n > 0 else []
+
+
+def decision_id(decision: Decision[Any]) -> str:
+    """A decision's stable name: its archive file and the line of its bullet."""
+    return f"{decision.record.source}#{decision.bullet.line}"
+
+
+class LazyDecisionBook(DecisionBook[R]):
+    """A book whose older live decisions (`load`, oldest first) are read only when a
+    `Supersedes:`/`Reverted:` must be matched against them or every live decision is asked
+    for: a commit that only adds decisions never reads the history's.
+
+    `tail`: the newest of the loaded decisions (at least as many as `recent` is asked for),
+    so the status shows the newest without loading the rest. `mark` says what changed since
+    the last mark (a checkpoint stores that delta, not every live decision)."""
+
+    def __init__(self, words: Callable[[str], set[str]],
+                 load: Callable[[], list[Decision[R]]] | None = None,
+                 tail: Iterable[Decision[R]] = ()) -> None:
+        super().__init__(words)
+        self._words = words
+        self._load = load
+        self._tail = list(tail)
+        self._added: list[Decision[R]] = []  # since the last mark, oldest first
+        self._retired: list[str] = []  # decisions live at the last mark retired since, by id
+
+    @property
+    def loaded(self) -> bool:
+        return self._load is None
+
+    def _materialize(self) -> None:
+        if self._load is None:
+            return
+        old, self._load = self._load(), None
+        self._tail = []
+        self._index = WordIndex(lambda d: d.bullet.body, lambda d: d.record.user,
+                                [*old, *self._index.items], tokens=self._words)
+
+    def add(self, decision: Decision[R]) -> None:
+        super().add(decision)
+        self._added.append(decision)
+
+    def _take(self, record: R, bullet: Bullet) -> Decision[R] | None:
+        self._materialize()
+        found = super()._take(record, bullet)
+        if found is not None:
+            if any(d is found for d in self._added):
+                self._added = [d for d in self._added if d is not found]
+            else:
+                self._retired.append(decision_id(found))
+        return found
+
+    @property
+    def live(self) -> list[Decision[R]]:
+        self._materialize()
+        return self._index.items
+
+    def recent(self, n: int) -> list[Decision[R]]:
+        if self._load is None:
+            return super().recent(n)
+        return [*self._tail, *self._index.items][-n:] if n > 0 else []
+
+    def mark(self) -> tuple[list[str], list[Decision[R]]]:
+        """(ids of the decisions live at the last mark that were retired since, the decisions
+        added since that are still live); then a new mark."""
+        out = (self._retired, self._added)
+        self._retired, self._added = [], []
+        return out
 
 
 def fold(records: Iterable[R], words: Callable[[str], set[str]]) -> list[Decision[R]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sessionlog_git.base.text import words
 from sessionlog_git.logs.entries import Bullet, Entry
-from sessionlog_git.logs.lifecycle import Decision, DecisionBook
+from sessionlog_git.logs.lifecycle import Decision, LazyDecisionBook
 from sessionlog_git.logs.matching import WordIndex
 
 RECENT_DECISIONS = 10
@@ -111,9 +111,9 @@ class StatusState:
     next_steps: dict[str, Record] = field(default_factory=dict)
     closed: list[Blocker] = field(default_factory=list)  # the latest, in the order closed
     decisions: list[tuple[Record, Bullet]] = field(default_factory=list)  # the latest
-    # Every live decision (a Supersedes:/Reverted: is matched against all of them), and the
-    # latest retired ones: see logs/lifecycle.py.
-    lifecycle: DecisionBook[Record] = field(default_factory=lambda: DecisionBook(words))
+    # Every live decision (a Supersedes:/Reverted: is matched against all of them; a
+    # checkpoint's are read only then), and the latest retired ones: see logs/lifecycle.py.
+    lifecycle: LazyDecisionBook[Record] = field(default_factory=lambda: LazyDecisionBook(words))
     retired: list[Decision[Record]] = field(default_factory=list)
 
     def feed(self, records: Iterable[Record]) -> StatusState:

@@ -112,7 +112,7 @@ def status_view(project: str, state: StatusState) -> dict[str, Any]:
         "contributors": [{**_entry_view(state.last[user]), "name": user} for user in sorted(state.last)],
         "open_blockers": [_blocker_view(b) for b in state.book.still_open],
         "recently_closed": [_blocker_view(b) for b in reversed(state.closed)],
-        "decisions": [_decision_view(d) for d in reversed(state.lifecycle.live[-RECENT_DECISIONS:])],
+        "decisions": [_decision_view(d) for d in reversed(state.lifecycle.recent(RECENT_DECISIONS))],
         "retired_decisions": [_decision_view(d) for d in reversed(state.retired)],
         "next_steps": [
             {**_entry_view(state.next_steps[user]), "name": user} for user in sorted(state.next_steps)

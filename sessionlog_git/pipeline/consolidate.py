@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sessionlog_git.base import statedir
 from sessionlog_git.base.fsutil import atomic_write_bytes
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.logs import context_index, layout
+from sessionlog_git.logs import context_store, layout
 from sessionlog_git.logs.layout import LogFile
 from sessionlog_git.pipeline import framework, journal, ledger
 from sessionlog_git.workspace import Workspace
@@ -548,7 +548,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     # The archives of an interrupted run the journal finished count too (the index skips
     # what it has folded in already).
     finished = {rel for rel in recovered.files if layout.split_archive_rel(rel, ws.config.logs_dir)}
-    context_index.update(ws, sorted({*archives, *finished}))
+    context_store.update(ws, sorted({*archives, *finished}))
     if archives or finished:
         from sessionlog_git.logs.continuity import update_summary
 

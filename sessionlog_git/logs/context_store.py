@@ -1,0 +1,628 @@
+"""The context index on disk, kept up to date at each commit for the cost of that commit.
+
+`logs.context_index` has the fold and the reader the pre-edit hook calls; this module writes
+what that reader opens (`context-index/NN.json`, one shard per checksum of a key, format
+unchanged) and the state that lets the next commit fold only what it brings:
+
+    context-index.json            the manifest: the archive's contributor folders with their
+                                  mtimes, each project's newest folded entry, a version
+    context-index.state/
+      book/<month>/<project>/<user>/<archive file>.json   the live items whose entries
+                                  came from that archive file, each with the keys it concerns
+      open/<project>.json         the open blockers (an `Unblocked:` is matched against them)
+      listing/<month>/<project>/<user>.json   the archive files of that folder folded
+      undo.json                   what the last fold changed, to take it back
+
+A commit reads the manifest, stats the contributor folders (never lists every archive file),
+lists only the folders whose mtime moved, and reads the book files, shards and open blockers
+of what its entries touch. Only a `Supersedes:`/`Reverted:` reads every live decision of its
+project (it is matched against all of them). When the archive is not what the manifest says
+plus this commit's files (a merge or pull brought files, a checkout or reset took some away,
+an entry older than one folded already, an entry archived twice), the last fold is taken back
+if that explains it, and otherwise the index is rebuilt from the whole archive: the result is
+always what `rebuild` gives.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from sessionlog_git.constants import (
+    ARCHIVE_DIR,
+    CONTEXT_INDEX,
+    CONTEXT_SEEN,
+    CONTEXT_SHARDS,
+    CONTEXT_STATE,
+)
+from sessionlog_git.logs import context_index as ci
+from sessionlog_git.logs import layout
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sessionlog_git.logs.model import Record
+    from sessionlog_git.workspace import Workspace
+
+VERSION = 2
+RACY_NS = 1_000_000_000  # a folder changed this close to the manifest is listed again
+
+
+class Stale(Exception):
+    """The stored state does not hold what the fold expects: rebuild."""
+
+
+# --- paths --------------------------------------------------------------------------------------
+
+
+def _manifest_path(state: Path) -> Path:
+    return state / CONTEXT_INDEX
+
+
+def _folder(state: Path) -> Path:
+    return state / CONTEXT_STATE
+
+
+def _month_of_source(source: str) -> tuple[str, str, str]:
+    """(month, project, user) of an archive source (`archive/<month>/<project>/<user>/<f>`)."""
+    parts = PurePosixPath(source).parts
+    if len(parts) != 5:
+        raise Stale(source)
+    return parts[1], parts[2], parts[3]
+
+
+def _book_rel(source: str) -> str:
+    month, project, user = _month_of_source(source)
+    return f"{CONTEXT_STATE}/book/{month}/{project}/{user}/{PurePosixPath(source).stem}.json"
+
+
+def _open_rel(project: str) -> str:
+    return f"{CONTEXT_STATE}/open/{project}.json"
+
+
+def _listing_rel(rel_dir: str) -> str:
+    return f"{CONTEXT_STATE}/listing/{rel_dir}.json"
+
+
+def _shard_rel(name: str) -> str:
+    return f"{CONTEXT_SHARDS}/{name}"
+
+
+def _ident_source(ident: str) -> str:
+    return ident.rsplit("#", 1)[0]
+
+
+def _order(item: dict[str, Any], ident: str) -> tuple[str, str]:
+    return item["at"], ident  # the index's order (Fold.data)
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _entry(ident: str, item: dict[str, Any], key: str) -> dict[str, Any]:
+    """An item as a shard lists it under `key` (what `context_index.read` returns)."""
+    return {**{k: v for k, v in item.items() if k not in ("keys", "source", "full")}, "id": ident,
+            "how": item["keys"][key]}
+
+
+# --- the archive as it is now ---------------------------------------------------------------------
+
+
+def dir_mtimes(logs_path: Path) -> dict[str, int]:
+    """`<month>/<project>/<user>` -> mtime (ns) of every contributor folder of the archive:
+    adding or removing a file changes its folder's mtime. Folders only, never the files."""
+    out: dict[str, int] = {}
+    for found in layout.folders(layout.archive_root(logs_path), archive=True):
+        try:
+            out[f"{found.month}/{found.project}/{found.user}"] = os.stat(found.path).st_mtime_ns
+        except OSError:
+            continue
+    return out
+
+
+def _names(logs_path: Path, rel_dir: str) -> list[str]:
+    month, project, user = rel_dir.split("/")
+    folder = layout.Folder(os.path.join(layout.archive_root(logs_path), month, project, user),
+                           month, project, user)
+    return [f.name for f in layout.files_in(folder, archive=True)]
+
+
+# --- reading and writing the state, with an undo record -----------------------------------------
+
+
+class Store:
+    """The state files one fold reads and writes, each read once, written at `commit`."""
+
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        self._cache: dict[str, Any] = {}
+        self._before: dict[str, str | None] = {}
+        self.dirty: set[str] = set()
+        self.keys_touched: set[str] = set()
+
+    def read(self, rel: str, default: Any) -> Any:
+        if rel not in self._cache:
+            try:
+                text: str | None = (self.state / rel).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                text = None
+            self._before[rel] = text
+            self._cache[rel] = json.loads(text) if text is not None else default
+        return self._cache[rel]
+
+    def write(self, rel: str, data: Any) -> None:
+        self.read(rel, None)
+        self._cache[rel] = data
+        self.dirty.add(rel)
+
+    # the items -------------------------------------------------------------------------------
+
+    def book(self, source: str) -> dict[str, dict[str, Any]]:
+        rel = _book_rel(source)
+        found: dict[str, dict[str, Any]] = self.read(rel, {})
+        self.dirty.add(rel)
+        return found
+
+    def shard(self, key: str) -> dict[str, list[dict[str, Any]]]:
+        rel = _shard_rel(ci.shard_name(key))
+        found: dict[str, list[dict[str, Any]]] = self.read(rel, {})
+        self.dirty.add(rel)
+        return found
+
+    def put(self, ident: str, item: dict[str, Any]) -> None:
+        if item["kind"] == "finding" and not item["keys"]:
+            return  # concerns no path, and retires nothing: the index does not keep it
+        self.book(item["source"])[ident] = item
+        for key in item["keys"]:
+            lst = [e for e in self.shard(key).setdefault(key, []) if e["id"] != ident]
+            lst.append(_entry(ident, item, key))
+            self.shard(key)[key] = lst
+            self.keys_touched.add(key)
+
+    def remove(self, ident: str) -> dict[str, str]:
+        item = self.book(_ident_source(ident)).pop(ident, None)
+        if item is None:
+            raise Stale(ident)
+        keys: dict[str, str] = item["keys"]
+        for key in keys:
+            shard = self.shard(key)
+            shard[key] = [e for e in shard.get(key, []) if e["id"] != ident]
+            self.keys_touched.add(key)
+        return keys
+
+    def trim(self) -> None:
+        """Each touched key's items in the index's order, the newest findings only."""
+        for key in sorted(self.keys_touched):
+            shard = self.shard(key)
+            lst = sorted(shard.get(key, []), key=lambda e: (e["at"], e["id"]))
+            findings = 0
+            kept: list[dict[str, Any]] = []
+            for entry in reversed(lst):
+                if entry["kind"] == "finding":
+                    findings += 1
+                    if findings > ci.FINDINGS_PER_KEY:
+                        self._lose_key(entry["id"], key)
+                        continue
+                kept.append(entry)
+            if kept:
+                shard[key] = kept[::-1]
+            else:
+                shard.pop(key, None)
+
+    def _lose_key(self, ident: str, key: str) -> None:
+        book = self.book(_ident_source(ident))
+        item = book.get(ident)
+        if item is None:
+            return
+        keys = {k: h for k, h in item["keys"].items() if k != key}
+        if keys:
+            book[ident] = {**item, "keys": keys}
+        else:
+            del book[ident]
+
+    # writing ---------------------------------------------------------------------------------
+
+    def commit(self, manifest: dict[str, Any], added: Sequence[str]) -> None:
+        """Write every changed file; first the undo record, last the manifest (a crash in
+        between leaves no manifest, so the next commit rebuilds)."""
+        from sessionlog_git.base.fsutil import atomic_write_text
+
+        changes: dict[str, str | None] = {}
+        for rel in sorted(self.dirty):
+            data = self._cache[rel]
+            text = None if not data else _dump(data)
+            if text != self._before.get(rel):
+                changes[rel] = text
+        manifest_path = _manifest_path(self.state)
+        try:
+            old_manifest: str | None = manifest_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            old_manifest = None
+        undo = {"added": sorted(added),
+                "files": {**{rel: self._before.get(rel) for rel in changes},
+                          CONTEXT_INDEX: old_manifest}}
+        manifest_path.unlink(missing_ok=True)
+        atomic_write_text(self.state / CONTEXT_STATE / "undo.json", _dump(undo))
+        _apply(self.state, changes)
+        atomic_write_text(manifest_path, _dump(manifest))
+
+
+def _apply(state: Path, files: dict[str, str | None]) -> None:
+    from sessionlog_git.base.fsutil import atomic_write_text
+
+    for rel, text in files.items():
+        path = state / rel
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(path, text)
+
+
+def _undo(state: Path) -> bool:
+    """Take the last fold back (its files are gone from the archive); False when there is
+    no record of it."""
+    path = state / CONTEXT_STATE / "undo.json"
+    try:
+        undo = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    files = undo.get("files")
+    if not isinstance(files, dict):
+        return False
+    _manifest_path(state).unlink(missing_ok=True)
+    manifest = files.pop(CONTEXT_INDEX, None)
+    _apply(state, files)
+    path.unlink(missing_ok=True)
+    if manifest is not None:
+        from sessionlog_git.base.fsutil import atomic_write_text
+
+        atomic_write_text(_manifest_path(state), manifest)
+    return manifest is not None
+
+
+def _undo_added(state: Path) -> set[str] | None:
+    try:
+        undo = json.loads((state / CONTEXT_STATE / "undo.json").read_text(encoding="utf-8"))
+        return set(undo["added"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _load_manifest(state: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(_manifest_path(state).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("v") != VERSION:
+        return None
+    if not isinstance(data.get("dirs"), dict) or not isinstance(data.get("tips"), dict):
+        return None
+    return data
+
+
+# --- the fold of one commit -----------------------------------------------------------------------
+
+
+class _StoreFold(ci.Fold):
+    """`Fold.feed` over the stored state: items go to the store as they are added or dropped;
+    the books hold what matching needs (every live decision only for a project whose new
+    entries retire one)."""
+
+    def __init__(self, logs_dir: str, store: Store, projects: dict[str, bool]) -> None:
+        super().__init__(logs_dir)
+        self.store = store
+        for project, retiring in projects.items():
+            self._load_books(project, retiring)
+
+    def _stub(self, item: dict[str, Any]) -> tuple[Any, Any]:
+        from datetime import datetime
+
+        from sessionlog_git.logs.entries import Bullet, Entry, classify
+
+        bullet = Bullet(classify(item["text"]), item["text"], item["line"])
+        entry = Entry(None, "", [bullet], at=datetime.fromisoformat(item["at"]))
+        return self._record(entry, item["project"], item["author"], item["source"]), bullet
+
+    def _load_books(self, project: str, retiring: bool) -> None:
+        from sessionlog_git.logs.entries import expiry_date
+
+        book = self._book(project)
+        if retiring:
+            from datetime import datetime
+
+            every: list[tuple[tuple[Any, ...], str, dict[str, Any]]] = []
+            folder = _folder(self.store.state) / "book"
+            for path in sorted(folder.glob(f"*/{project}/*/*.json")):
+                rel = str(PurePosixPath(*path.relative_to(self.store.state).parts))
+                for ident, item in self.store.read(rel, {}).items():
+                    if item["kind"] == "decision":
+                        # the order a rebuild adds them in (model.Record.sort_key)
+                        at = datetime.fromisoformat(item["at"]).timestamp()
+                        every.append(((at, item["author"], item["source"], item["line"]),
+                                      ident, item))
+            for _, ident, item in sorted(every, key=lambda t: t[0]):
+                record, bullet = self._stub({**item, "text": item.get("full", item["text"])})
+                expires = expiry_date("Expires: " + item["expires"]) if item["expires"] else None
+                decision = self._decision(record, bullet, expires)
+                book.add(decision)
+                self._ids[id(decision)] = ident
+        blockers = self._blocker_book_of(project)
+        for ident, text, author, at in self.store.read(_open_rel(project), []):
+            record, bullet = self._stub({"text": text, "line": 0, "at": at, "project": project,
+                                         "author": author, "source": _ident_source(ident)})
+            blocker = self._blocker(record, bullet)
+            blockers.add(blocker)
+            self._ids[id(blocker)] = ident
+
+    def _add(self, record: Record, line: int, kind: str, text: str, keys: dict[str, str],
+             extra: dict[str, Any] | None = None) -> str:
+        ident = super()._add(record, line, kind, text, keys, extra)
+        self.store.put(ident, _stored(self, ident))
+        return ident
+
+    def _drop(self, ident: str | None) -> dict[str, str]:
+        if ident is None:
+            return {}
+        self.items.pop(ident, None)
+        self.keys.pop(ident, None)
+        return self.store.remove(ident)
+
+
+def _stored(fold: ci.Fold, ident: str) -> dict[str, Any]:
+    """An item as the book keeps it: as the index has it, with its keys, and a decision's
+    whole text when the index shortened it (a later `Supersedes:` matches the whole)."""
+    item = {**fold.items[ident], "keys": dict(fold.keys.get(ident, {}))}
+    full = fold.texts.get(ident)
+    if full is not None and full != item["text"]:
+        item["full"] = full
+    return item
+
+
+def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[str, int]
+             ) -> tuple[set[str], set[str], dict[str, list[str]]]:
+    """(archive sources added, removed) since the manifest, listing only the folders whose
+    mtime moved (or moved too close to the manifest to tell); and their new listings."""
+    before: dict[str, int] = manifest["dirs"]
+    racy = int(manifest.get("written", 0)) - RACY_NS
+    moved = {d for d in before.keys() | now.keys()
+             if before.get(d) != now.get(d) or before.get(d, 0) >= racy}
+    added: set[str] = set()
+    removed: set[str] = set()
+    listings: dict[str, list[str]] = {}
+    for rel_dir in sorted(moved):
+        had = set(store.read(_listing_rel(rel_dir), []))
+        has = set(_names(logs_path, rel_dir)) if rel_dir in now else set()
+        added |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in has - had}
+        removed |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in had - has}
+        listings[rel_dir] = sorted(has)
+    return added, removed, listings
+
+
+def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, list[str]],
+                    fresh: set[str]) -> bool:
+    """Whether a new entry is also in another archive file of its day (a temp log archived
+    again after it changed mid-commit): the fold would count it twice; a rebuild does not."""
+    from sessionlog_git.logs.archive import records_at
+
+    cfg = ws.config
+    keys = {(r.project, r.user, *r.entry.key()) for r in records}
+    others: set[str] = set()
+    for source in fresh:
+        month, project, user = _month_of_source(source)
+        day = PurePosixPath(source).name[:10]
+        names = listings.get(f"{month}/{project}/{user}", [])
+        others |= {f"{ARCHIVE_DIR}/{month}/{project}/{user}/{n}" for n in names
+                   if n.startswith(day)} - fresh
+    for source in sorted(others):
+        rel = str(PurePosixPath(cfg.logs_dir, source))
+        try:
+            data = (ws.top / rel).read_bytes()
+        except OSError:
+            continue
+        for r in records_at(rel, data, cfg.logs_dir, cfg.timezone):
+            if (r.project, r.user, *r.entry.key()) in keys:
+                return True
+    return False
+
+
+def update(ws: Workspace, archived: Sequence[str]) -> None:
+    """Fold newly consolidated archive files (paths from the top) into the index.
+
+    Called by consolidation; an index that cannot be read, or an archive that changed
+    otherwise, is rebuilt instead. It is a cache: a failure to write it costs a rebuild
+    later, never a commit.
+    """
+    try:
+        if not _update(ws, archived):
+            # The history without this commit's files, then this commit's fold on top: so
+            # it can be taken back like any other (a reset right after is common).
+            ours = {_source(ws.config.logs_dir, rel) for rel in archived}
+            rebuild(ws, leave_out=ours)
+            if not _update(ws, archived):
+                staged = set(ci.staged_files(ws))
+                rebuild(ws, {source: staged for source in ours})
+    except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
+        _manifest_path(ws.config.state_path).unlink(missing_ok=True)
+
+
+def _source(logs_dir: str, rel: str) -> str:
+    return str(PurePosixPath(rel).relative_to(logs_dir))
+
+
+def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
+            now: dict[str, int] | None = None) -> bool:
+    """The incremental fold; False when only a rebuild gives the right index."""
+    from sessionlog_git.logs.archive import records_at
+    from sessionlog_git.logs.model import ordered
+
+    if not archived:
+        return True
+    cfg = ws.config
+    state = cfg.state_path
+    manifest = _load_manifest(state)
+    if manifest is None:
+        return False
+    if now is None:
+        now = dir_mtimes(cfg.logs_path)
+    store = Store(state)
+    added, removed, listings = _changes(cfg.logs_path, store, manifest, now)
+    ours = {_source(cfg.logs_dir, rel) for rel in archived}
+    if removed:
+        # The last fold's files went (a reset, an amend, a hook that failed after us):
+        # take that fold back, then fold this commit's files.
+        if undone or _undo_added(state) != removed or not _undo(state):
+            return False
+        return _update(ws, archived, undone=True, now=now)
+    if added - ours:
+        return False  # files this commit did not bring (a merge, a pull, a checkout)
+    fresh = added & ours
+    if not fresh:
+        manifest = {**manifest, "dirs": now, "written": time.time_ns()}
+        for rel_dir, listing in listings.items():
+            store.write(_listing_rel(rel_dir), listing)
+        store.commit(manifest, [])
+        return True
+    records: list[Record] = []
+    for source in sorted(fresh):
+        rel = str(PurePosixPath(cfg.logs_dir, source))
+        records += records_at(rel, (ws.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone)
+    records = ordered(records)
+    tips: dict[str, list[Any]] = dict(manifest["tips"])
+    for record in records:
+        tip = tips.get(record.project)
+        if tip is not None and list(record.sort_key()) <= tip:
+            return False  # an entry older than one folded: the order of the fold changes
+    if _archived_twice(ws, records, listings, fresh):
+        return False
+    retiring: dict[str, bool] = {}
+    for record in records:
+        retiring[record.project] = retiring.get(record.project, False) or any(
+            b.kind in ("supersede", "revert") for b in record.entry.bullets)
+        tips[record.project] = list(record.sort_key())
+    fold = _StoreFold(cfg.logs_dir, store, retiring)
+    changed = ci.staged_files(ws)
+    for record in records:
+        fold.feed(record, ci.record_keys(ws, record, changed))
+    store.trim()
+    opened = fold.open_blockers()
+    for project in retiring:
+        store.write(_open_rel(project), opened.get(project, []))
+    for rel_dir, listing in listings.items():
+        store.write(_listing_rel(rel_dir), listing)
+    store.commit({"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()}, sorted(fresh))
+    return True
+
+
+# --- the whole archive ------------------------------------------------------------------------------
+
+
+def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *,
+            leave_out: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The index from the whole archive and history; written, and returned.
+
+    `being_committed`: archive source -> the files of the commit being made, which carries it.
+    `leave_out`: archive sources to fold as if they were not there yet (the next `update`
+    folds them as new).
+    """
+    cfg = ws.config
+    now = dir_mtimes(cfg.logs_path)  # before the walk: a file added meanwhile is seen as new
+    for source in leave_out:
+        month, project, user = _month_of_source(source)
+        now[f"{month}/{project}/{user}"] = -1  # listed again by the next update
+    records = [r for r in ci.all_records(ws) if r.source not in leave_out]
+    links = ci.commit_links(ws)
+    for source, files in (being_committed or {}).items():
+        links.setdefault(source, set()).update(files)
+    fold = ci.Fold(cfg.logs_dir)
+    for record in records:
+        fold.feed(record, ci.record_keys(ws, record, links.get(record.source, ())))
+    data = fold.data()
+    tips: dict[str, list[Any]] = {}
+    for record in records:
+        tips[record.project] = list(record.sort_key())
+    _save(ws, fold, data, tips, now, leave_out)
+    return data
+
+
+def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, list[Any]],
+          now: dict[str, int], leave_out: set[str] | frozenset[str]) -> None:
+    from sessionlog_git.base.fsutil import atomic_write_text
+
+    cfg = ws.config
+    state = cfg.state_path
+    _manifest_path(state).unlink(missing_ok=True)
+    (state / CONTEXT_SEEN).unlink(missing_ok=True)  # the record of an index before this one
+    shutil.rmtree(_folder(state), ignore_errors=True)
+    _save_shards(state, data)
+    books: dict[str, dict[str, dict[str, Any]]] = {}
+    for ident, item in data["items"].items():
+        full = fold.texts.get(ident)
+        books.setdefault(_book_rel(item["source"]), {})[ident] = (
+            {**item, "full": full} if full is not None and full != item["text"] else item)
+    files: dict[str, str | None] = {rel: _dump(book) for rel, book in books.items()}
+    files.update({_open_rel(p): _dump(o) for p, o in fold.open_blockers().items() if o})
+    listings: dict[str, list[str]] = {}
+    for log in layout.walk(layout.archive_root(cfg.logs_path), archive=True):
+        if f"{ARCHIVE_DIR}/{log.month}/{log.project}/{log.user}/{log.name}" in leave_out:
+            continue
+        listings.setdefault(f"{log.month}/{log.project}/{log.user}", []).append(log.name)
+    files.update({_listing_rel(d): _dump(listing) for d, listing in listings.items()})
+    _apply(state, files)
+    atomic_write_text(_manifest_path(state), _dump(
+        {"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()}))
+
+
+def _save_shards(state: Path, data: dict[str, Any]) -> None:
+    """Write the shards that changed, remove the ones no key falls in any more."""
+    from sessionlog_git.base.fsutil import atomic_write_text
+
+    shards: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    items = data["items"]
+    for key, ids in data["paths"].items():
+        shards.setdefault(ci.shard_name(key), {})[key] = [_entry(i, items[i], key) for i in ids]
+    folder = state / CONTEXT_SHARDS
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(ci.SHARDS):
+        name = f"{number:02x}.json"
+        path = folder / name
+        if name not in shards:
+            path.unlink(missing_ok=True)
+            continue
+        text = _dump(shards[name])
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                continue
+        except OSError:
+            pass
+        atomic_write_text(path, text)
+
+
+def load(state: Path) -> dict[str, Any] | None:
+    """The whole index as `Fold.data` gives it (`{"v", "paths", "items"}`), read back from
+    the stored state; None when there is none. Reads every book file: for `context` and
+    checks, never for a commit."""
+    if _load_manifest(state) is None:
+        return None
+    items: dict[str, dict[str, Any]] = {}
+    for path in sorted((_folder(state) / "book").glob("*/*/*/*.json")):
+        for ident, item in json.loads(path.read_text(encoding="utf-8")).items():
+            items[ident] = {k: v for k, v in item.items() if k != "full"}
+    order = sorted(items, key=lambda i: _order(items[i], i))
+    paths: dict[str, list[str]] = {}
+    for ident in order:
+        for key in items[ident]["keys"]:
+            paths.setdefault(key, []).append(ident)
+    return {"v": ci.VERSION, "paths": paths, "items": {i: items[i] for i in order}}
+
+
+def shards(state: Path) -> dict[str, Any]:
+    """Every shard the hook reads, by file name (for comparing two indexes)."""
+    folder = state / CONTEXT_SHARDS
+    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+
+
