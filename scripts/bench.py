@@ -786,36 +786,44 @@ def bench_towncrier(work: Path, sizes: Sizes, repeat: int, log: Callable[[str], 
 
 # Where the per-prompt hook's time goes: each step is a process that goes one step further
 # along the hook's import chain; the marginal cost is its median minus the previous step's.
-HOOK_STEPS = (
-    ("python -c pass (interpreter start-up, site)", ["-c", "pass"]),
-    ("+ runpy and the sessionlog_git package (-m)", ["-c", "import runpy, sessionlog_git"]),
-    ("+ prompt_hook (json, datetime: the per-prompt decision)", ["-c", "import runpy, "
-     "sessionlog_git.agents.prompt"]),
-    ("+ clock, names (imported when the hook runs)", ["-c", "import runpy, sessionlog_git.agents.prompt, "
-     "sessionlog_git.base.clock, sessionlog_git.base.names"]),
-    ("+ identity, gitconfig (the user from git config)", ["-c", "import runpy, "
-     "sessionlog_git.agents.prompt, sessionlog_git.base.clock, sessionlog_git.base.names, "
-     "sessionlog_git.base.identity, "
-     "sessionlog_git.base.gitconfig"]),
-    ("the whole hook, as -m: -m sessionlog_git hook user-prompt-submit", ["-m", "sessionlog_git",
-     "hook", "user-prompt-submit"]),
-    ("the whole hook, as settings.json runs it (-c, agents.entry.hook)", ["-c",
-     "import sessionlog_git.agents.entry as e; e.hook()", "sessionlog_git", "hook", "user-prompt-submit"]),
-)
+# The launcher starts a hook without site (-S) and puts the package's folder on sys.path.
+def hook_steps(root: str) -> list[tuple[str, list[str]]]:
+    from sessionlog_git.base.clone import FAST_HOOK_CODE, LEAN_HOOK_CODE
+
+    path = f"import sys; sys.path.append({root!r}); import "
+    words = ["sessionlog_git", "hook", "user-prompt-submit"]
+    return [
+        ("python -c pass (interpreter start-up, site: the baseline)", ["-c", "pass"]),
+        ("python -S -c pass (start-up without site, as the launcher starts a hook)", ["-S", "-c", "pass"]),
+        ("+ the hook entry (the package, agents.entry, registry, session, leanjson)",
+         ["-S", "-c", path + "sessionlog_git.agents.entry"]),
+        ("+ the per-prompt decision (agents.prompt: policy, scan, texts, layout, config cache)",
+         ["-S", "-c", path + "sessionlog_git.agents.entry, sessionlog_git.agents.prompt"]),
+        ("+ clock, user cache, repo top (imported when the hook runs)",
+         ["-S", "-c", path + "sessionlog_git.agents.entry, sessionlog_git.agents.prompt, "
+          "sessionlog_git.base.clock, sessionlog_git.agents.usercache, sessionlog_git.base.repo"]),
+        ("the whole hook, as the launcher runs it (-S -c, agents.entry.hook)",
+         ["-S", "-c", LEAN_HOOK_CODE, root, *words]),
+        ("the whole hook with site (-c), as a launcher runs it that lost the package folder",
+         ["-c", FAST_HOOK_CODE, *words]),
+    ]
 
 
 def hook_breakdown(top: Path, repeat: int) -> list[dict[str, Any]]:
     env = {**ENV, "CLAUDE_PROJECT_DIR": str(top)}
     data = json.dumps({"session_id": "bench-breakdown", "cwd": str(top), "prompt": "x",
                        "hook_event_name": "UserPromptSubmit"}).encode()
-    samples: list[list[float]] = [[] for _ in HOOK_STEPS]
+    root = run([PY, "-c", "from sessionlog_git.base.clone import package_root; print(package_root())"],
+               top).strip()
+    chain = hook_steps(root)
+    samples: list[list[float]] = [[] for _ in chain]
     for i in range(repeat):
-        steps = list(enumerate(HOOK_STEPS))
+        steps = list(enumerate(chain))
         for k, (_, args) in steps if i % 2 else reversed(steps):
             samples[k].append(timed([PY, *args], top, stdin=data, env=env))
     out = []
     previous = 0.0
-    for (label, _), times in zip(HOOK_STEPS, samples, strict=True):
+    for (label, _), times in zip(chain, samples, strict=True):
         median = statistics.median(times)
         out.append({"step": label, "median_ms": median * 1000, "marginal_ms": (median - previous) * 1000})
         previous = median
