@@ -21,7 +21,7 @@ import pytest
 from conftest import PYTHON, ROOT, Repo, make_repo
 
 from sessionlog_git.agents import prompt as prompt_hook
-from sessionlog_git.agents import registry, session
+from sessionlog_git.agents import registry, session, texts
 from sessionlog_git.base import clock
 from sessionlog_git.logs import entries, model
 
@@ -436,7 +436,8 @@ def test_every_assistant_in_the_registry_is_decided_by_the_lean_path() -> None:
         kebab = "".join(f"-{c.lower()}" if c.isupper() else c for c in native).lstrip("-")
         assert registry.our_event(kebab) == registry.PROMPT_EVENT
     assert registry.get("") is registry.ASSISTANTS["claude"]
-    assert prompt_hook.BOM == entries.BOM  # the one constant the lean reader keeps
+    assert prompt_hook.BOM == entries.BOM  # the constants the lean reader keeps
+    assert prompt_hook.STOP_PREFIX == texts.STOP_PREFIX
 
 
 AT = "2026-03-04T10:15:30+01:00"

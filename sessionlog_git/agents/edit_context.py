@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 
-from sessionlog_git.agents import registry, session, texts
+from sessionlog_git.agents import registry, session
 from sessionlog_git.base.leanjson import loads  # json's parser without json (re, enum)
 from sessionlog_git.constants import SESSIONS_DIR, STATE_DIR
 from sessionlog_git.logs.context_shards import keys_for, read
@@ -132,6 +132,8 @@ def compose(path: str, items: list[dict[str, Any]], room: int) -> tuple[str, lis
     Most relevant first, one line an item; a line longer than what is left is cut with an
     ellipsis (its date and author lead, so they stay), and no line starts with fewer than 60
     characters left. "" when not even one item fits."""
+    from sessionlog_git.agents import texts  # only when there is something to tell
+
     head = texts.edit_context_head(path)
     text = head
     told: list[str] = []
