@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shlex
 import shutil
 import statistics
@@ -229,6 +230,9 @@ class Row:
     goal: str = "—"
     check: Callable[[float, float], bool] | None = None  # (median ours, median ratio) -> met
     note: str = ""
+    cpu: bool = False  # one process a sample on each side: their CPU time is comparable
+    ours_cpu: list[float] = field(default_factory=list)  # children's CPU seconds, per sample
+    base_cpu: list[float] = field(default_factory=list)
 
     def ratios(self) -> list[float]:
         return [o / b for o, b in zip(self.ours, self.base, strict=True) if b > 0]
@@ -246,8 +250,17 @@ class Row:
             "ratio_min_max": [min(ratios), max(ratios)] if ratios else None,
             "ours_min_max": [min(self.ours), max(self.ours)] if self.ours else None,
             "samples": len(self.ours), "goal": self.goal, "met": met, "note": self.note,
+            "cpu_ratio": _cpu_ratio(self.ours_cpu, self.base_cpu) if self.cpu else None,
             "ours_samples": self.ours, "baseline_samples": self.base,
         }
+
+
+def _cpu_ratio(ours: list[float], base: list[float]) -> float | None:
+    """Mean CPU of the subject's children over the baseline's (means: one sample is a few
+    clock ticks of CPU, too coarse for a median); None when not measured (in-process rows)."""
+    if len(ours) != len(base) or not ours or sum(base) <= 0 or sum(ours) <= 0:
+        return None
+    return (sum(ours) / len(ours)) / (sum(base) / len(base))
 
 
 def _quartiles(values: list[float]) -> list[float] | None:
@@ -259,15 +272,29 @@ def _quartiles(values: list[float]) -> list[float] | None:
     return [q[0], q[2]]
 
 
+def _children_cpu() -> float:
+    """User plus system CPU seconds of this process's finished children."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def alternate(row: Row, repeat: int, ours: Callable[[], float], base: Callable[[], float]) -> None:
-    """Subject and baseline in turn, the order flipped each round, so drift hits both."""
+    """Subject and baseline in turn, the order flipped each round, so drift hits both.
+
+    Beside each timing, the CPU time its child processes used (`cpu_ratio` in the JSON): the
+    ratio of those is what other work on a shared machine moves least."""
+    def once(measure: Callable[[], float], times: list[float], cpu: list[float]) -> None:
+        before = _children_cpu()
+        times.append(measure())
+        cpu.append(_children_cpu() - before)
+
     for i in range(repeat):
         if i % 2:
-            row.base.append(base())
-            row.ours.append(ours())
+            once(base, row.base, row.base_cpu)
+            once(ours, row.ours, row.ours_cpu)
         else:
-            row.ours.append(ours())
-            row.base.append(base())
+            once(ours, row.ours, row.ours_cpu)
+            once(base, row.base, row.base_cpu)
 
 
 # --------------------------------------------------------------------------- the rows
@@ -319,19 +346,19 @@ def bench_agent_hooks(top: Path, repeat: int, history: str) -> list[Row]:
     rows = []
     row = Row("per-prompt hook (UserPromptSubmit)", "settings.json command via sh -c",
               "same python -c pass via sh -c", goal="≤ 1.5× bare",
-              check=lambda _o, r: r <= 1.5, note=f"repo with {history}")
+              check=lambda _o, r: r <= 1.5, note=f"repo with {history}", cpu=True)
     sh(prompt_cmd, prompt_json)()  # first run writes the session state, as Claude Code's first prompt
     alternate(row, repeat, sh(prompt_cmd, prompt_json), sh(bare, prompt_json))
     rows.append(row)
     row = Row("session-start hook (SessionStart startup)", "settings.json command via sh -c",
-              "same python -c pass via sh -c", note=f"repo with {history}")
+              "same python -c pass via sh -c", note=f"repo with {history}", cpu=True)
     alternate(row, repeat, sh(start_cmd, start_json), sh(bare, start_json))
     rows.append(row)
     pending.unlink()
     # The other state: nothing logged today, so every prompt prints the reminder.
     row = Row("per-prompt hook, no entry today (prints the reminder)", "settings.json command via sh -c",
               "same python -c pass via sh -c", goal="≤ 1.5× bare",
-              check=lambda _o, r: r <= 1.5, note=f"repo with {history}")
+              check=lambda _o, r: r <= 1.5, note=f"repo with {history}", cpu=True)
     alternate(row, repeat, sh(prompt_cmd, prompt_json), sh(bare, prompt_json))
     rows.insert(1, row)
     return rows
@@ -385,7 +412,7 @@ def bench_edit_hook(top: Path, repeat: int, history: str) -> list[Row]:
             path.write_text("bench\n")
         row = Row(f"pre-edit hook (PostToolUse Read), {label}", "settings.json command via sh -c",
                   "same python -c pass via sh -c", goal="≤ 2× bare",
-                  check=lambda _o, r: r <= 2.0, note=f"repo with {history}")
+                  check=lambda _o, r: r <= 2.0, note=f"repo with {history}", cpu=True)
         alternate(row, repeat, ours(path, expect), base)
         rows.append(row)
     shutil.rmtree(top / ".sessionlog" / "sessions", ignore_errors=True)
@@ -396,10 +423,11 @@ def bench_commit_hook(top: Path, repeat: int) -> list[Row]:
     hook = top / ".git" / "hooks" / "pre-commit"
     rows = []
     row = Row("pre-commit hook, nothing pending", ".git/hooks/pre-commit", "same python -c pass",
-              goal="≤ 1.5× bare", check=lambda _o, r: r <= 1.5)
+              goal="≤ 1.5× bare", check=lambda _o, r: r <= 1.5, cpu=True)
     alternate(row, repeat, lambda: timed([str(hook)], top), lambda: timed([PY, "-c", "pass"], top))
     rows.append(row)
-    row = Row("git commit --allow-empty, nothing pending", "with the hook", "--no-verify")
+    row = Row("git commit --allow-empty, nothing pending", "with the hook", "--no-verify",
+              cpu=True)
     alternate(row, repeat, lambda: timed(["git", "commit", "-q", "--allow-empty", "-m", "x"], top),
               lambda: timed(["git", "commit", "-q", "--allow-empty", "--no-verify", "-m", "x"], top))
     rows.append(row)
@@ -943,6 +971,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps({"meta": meta, "rows": summaries, "hook_breakdown": breakdown}, indent=2))
     else:
         print(table(summaries))
+        hooks = [s for s in summaries if s["cpu_ratio"] is not None]
+        if hooks:
+            print("\nCPU time of the hooks' processes (user + system, means) over the baseline's:")
+            for s in hooks:
+                print(f"- {s['name']}: {s['cpu_ratio']:.2f}×")
         if breakdown:
             print("\n| per-prompt hook, step by step | median | marginal |\n| --- | --- | --- |")
             for step in breakdown:
