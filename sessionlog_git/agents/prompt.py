@@ -3,10 +3,10 @@
 Claude Code, Codex and Gemini run that hook (Gemini: `before-agent`) before every prompt, so
 its start-up is most of what a user waits for. This module decides it with what it needs and
 nothing more: `os`, json's C scanner (`base.leanjson`), `_datetime`, the agents' registry,
-policy and session modules, `base.clock`, `logs.layout`, the user cache (the texts and scan
-modules only when the log is not fresh; `identity`/`gitconfig` only when neither
-SESSIONLOG_USER, the config nor the user cache names the user, `zoneinfo` only when a zone is
-configured).
+policy and session modules, `base.clock`, `logs.layout`, the user cache (the scan module only
+when the log is not fresh, texts only when there is something to say; `identity`/`gitconfig`
+only when neither SESSIONLOG_USER, the config nor the user cache names the user, `zoneinfo`
+only when a zone is configured).
 No `dataclasses`, `tempfile`, `traceback`, `typing`, `pathlib`, no config parser, no entry
 parser:
 
@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 BOM = "\ufeff"  # as entries.BOM: the parser drops it before reading a temp log
-# As texts.STOP_PREFIX (the test holds them equal): `texts` and `scan` load only when the
-# prompt has something to say, not on the common prompt (a fresh log, nothing to say).
+# As texts.STOP_PREFIX (the test holds them equal): `scan` loads only when the log is not
+# fresh, `texts` only when the prompt has something to say.
 STOP_PREFIX = "sessionlog: files changed"
 
 
@@ -203,7 +203,7 @@ def prompt(data: dict[str, Any], agent: str) -> str:
     age = None if last_at is None else (now.at - last_at).total_seconds()
     if policy.fresh(age, gap * 60):
         return ""  # the log is fresh: no scan, no words
-    from sessionlog_git.agents import scan, texts
+    from sessionlog_git.agents import scan
     if not os.path.isfile(os.path.join(top, STATE_DIR, ".gitignore")):
         raise Decline("the state folder has no .gitignore")  # fsutil.ensure_state_dir writes it
     today = now.at.date()
@@ -221,6 +221,7 @@ def prompt(data: dict[str, Any], agent: str) -> str:
         session.save_state(state_file, state)
     if not level:
         return ""
+    from sessionlog_git.agents import texts  # only when there is something to say
     seen = state.get("work_seen")
     minutes = int((stamp - (seen if isinstance(seen, (int, float)) else stamp)) / 60)
     text = texts.reminder_text(level, texts.files_text(files, more), len(files), minutes,
