@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shlex
 import shutil
 import statistics
@@ -229,6 +230,9 @@ class Row:
     goal: str = "—"
     check: Callable[[float, float], bool] | None = None  # (median ours, median ratio) -> met
     note: str = ""
+    cpu: bool = False  # one process a sample on each side: their CPU time is comparable
+    ours_cpu: list[float] = field(default_factory=list)  # children's CPU seconds, per sample
+    base_cpu: list[float] = field(default_factory=list)
 
     def ratios(self) -> list[float]:
         return [o / b for o, b in zip(self.ours, self.base, strict=True) if b > 0]
@@ -246,8 +250,17 @@ class Row:
             "ratio_min_max": [min(ratios), max(ratios)] if ratios else None,
             "ours_min_max": [min(self.ours), max(self.ours)] if self.ours else None,
             "samples": len(self.ours), "goal": self.goal, "met": met, "note": self.note,
+            "cpu_ratio": _cpu_ratio(self.ours_cpu, self.base_cpu) if self.cpu else None,
             "ours_samples": self.ours, "baseline_samples": self.base,
         }
+
+
+def _cpu_ratio(ours: list[float], base: list[float]) -> float | None:
+    """Mean CPU of the subject's children over the baseline's (means: one sample is a few
+    clock ticks of CPU, too coarse for a median); None when not measured (in-process rows)."""
+    if len(ours) != len(base) or not ours or sum(base) <= 0 or sum(ours) <= 0:
+        return None
+    return (sum(ours) / len(ours)) / (sum(base) / len(base))
 
 
 def _quartiles(values: list[float]) -> list[float] | None:
@@ -259,15 +272,29 @@ def _quartiles(values: list[float]) -> list[float] | None:
     return [q[0], q[2]]
 
 
+def _children_cpu() -> float:
+    """User plus system CPU seconds of this process's finished children."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def alternate(row: Row, repeat: int, ours: Callable[[], float], base: Callable[[], float]) -> None:
-    """Subject and baseline in turn, the order flipped each round, so drift hits both."""
+    """Subject and baseline in turn, the order flipped each round, so drift hits both.
+
+    Beside each timing, the CPU time its child processes used (`cpu_ratio` in the JSON): the
+    ratio of those is what other work on a shared machine moves least."""
+    def once(measure: Callable[[], float], times: list[float], cpu: list[float]) -> None:
+        before = _children_cpu()
+        times.append(measure())
+        cpu.append(_children_cpu() - before)
+
     for i in range(repeat):
         if i % 2:
-            row.base.append(base())
-            row.ours.append(ours())
+            once(base, row.base, row.base_cpu)
+            once(ours, row.ours, row.ours_cpu)
         else:
-            row.ours.append(ours())
-            row.base.append(base())
+            once(ours, row.ours, row.ours_cpu)
+            once(base, row.base, row.base_cpu)
 
 
 # --------------------------------------------------------------------------- the rows
@@ -325,13 +352,13 @@ def bench_agent_hooks(top: Path, repeat: int, history: str, flat: MonthRepo | No
     rows = []
     row = Row("per-prompt hook (UserPromptSubmit)", "settings.json command via sh -c",
               "same python -c pass via sh -c", goal="≤ 1.5× bare",
-              check=lambda _o, r: r <= 1.5, note=f"repo with {history}")
+              check=lambda _o, r: r <= 1.5, note=f"repo with {history}", cpu=True)
     sh(prompt_cmd, prompt_json)()  # first run writes the session state, as Claude Code's first prompt
     alternate(row, repeat, sh(prompt_cmd, prompt_json), sh(bare, prompt_json))
     rows.append(row)
     row = Row("session-start hook (SessionStart startup)", "settings.json command via sh -c",
               "same python -c pass via sh -c", goal="≤ 3× bare", check=lambda _o, r: r <= 3.0,
-              note=f"repo with {history}")
+              note=f"repo with {history}", cpu=True)
     # The first start after a clone, a pull or an upgrade reads the archive's last months
     # once and writes the session-start summary; every later one reads that summary.
     sh(start_cmd, start_json)()
@@ -356,7 +383,7 @@ def bench_agent_hooks(top: Path, repeat: int, history: str, flat: MonthRepo | No
     # The other state: nothing logged today, so every prompt prints the reminder.
     row = Row("per-prompt hook, no entry today (prints the reminder)", "settings.json command via sh -c",
               "same python -c pass via sh -c", goal="≤ 1.5× bare",
-              check=lambda _o, r: r <= 1.5, note=f"repo with {history}")
+              check=lambda _o, r: r <= 1.5, note=f"repo with {history}", cpu=True)
     alternate(row, repeat, sh(prompt_cmd, prompt_json), sh(bare, prompt_json))
     rows.insert(1, row)
     return rows
@@ -410,7 +437,7 @@ def bench_edit_hook(top: Path, repeat: int, history: str) -> list[Row]:
             path.write_text("bench\n")
         row = Row(f"pre-edit hook (PostToolUse Read), {label}", "settings.json command via sh -c",
                   "same python -c pass via sh -c", goal="≤ 2× bare",
-                  check=lambda _o, r: r <= 2.0, note=f"repo with {history}")
+                  check=lambda _o, r: r <= 2.0, note=f"repo with {history}", cpu=True)
         alternate(row, repeat, ours(path, expect), base)
         rows.append(row)
     shutil.rmtree(top / ".git" / "sessionlog" / "sessions", ignore_errors=True)
@@ -421,10 +448,11 @@ def bench_commit_hook(top: Path, repeat: int) -> list[Row]:
     hook = top / ".git" / "hooks" / "pre-commit"
     rows = []
     row = Row("pre-commit hook, nothing pending", ".git/hooks/pre-commit", "same python -c pass",
-              goal="≤ 1.5× bare", check=lambda _o, r: r <= 1.5)
+              goal="≤ 1.5× bare", check=lambda _o, r: r <= 1.5, cpu=True)
     alternate(row, repeat, lambda: timed([str(hook)], top), lambda: timed([PY, "-c", "pass"], top))
     rows.append(row)
-    row = Row("git commit --allow-empty, nothing pending", "with the hook", "--no-verify")
+    row = Row("git commit --allow-empty, nothing pending", "with the hook", "--no-verify",
+              cpu=True)
     alternate(row, repeat, lambda: timed(["git", "commit", "-q", "--allow-empty", "-m", "x"], top),
               lambda: timed(["git", "commit", "-q", "--allow-empty", "--no-verify", "-m", "x"], top))
     rows.append(row)
@@ -811,36 +839,44 @@ def bench_towncrier(work: Path, sizes: Sizes, repeat: int, log: Callable[[str], 
 
 # Where the per-prompt hook's time goes: each step is a process that goes one step further
 # along the hook's import chain; the marginal cost is its median minus the previous step's.
-HOOK_STEPS = (
-    ("python -c pass (interpreter start-up, site)", ["-c", "pass"]),
-    ("+ runpy and the sessionlog_git package (-m)", ["-c", "import runpy, sessionlog_git"]),
-    ("+ prompt_hook (json, datetime: the per-prompt decision)", ["-c", "import runpy, "
-     "sessionlog_git.agents.prompt"]),
-    ("+ clock, names (imported when the hook runs)", ["-c", "import runpy, sessionlog_git.agents.prompt, "
-     "sessionlog_git.base.clock, sessionlog_git.base.names"]),
-    ("+ identity, gitconfig (the user from git config)", ["-c", "import runpy, "
-     "sessionlog_git.agents.prompt, sessionlog_git.base.clock, sessionlog_git.base.names, "
-     "sessionlog_git.base.identity, "
-     "sessionlog_git.base.gitconfig"]),
-    ("the whole hook, as -m: -m sessionlog_git hook user-prompt-submit", ["-m", "sessionlog_git",
-     "hook", "user-prompt-submit"]),
-    ("the whole hook, as settings.json runs it (-c, agents.entry.hook)", ["-c",
-     "import sessionlog_git.agents.entry as e; e.hook()", "sessionlog_git", "hook", "user-prompt-submit"]),
-)
+# The launcher starts a hook without site (-S) and puts the package's folder on sys.path.
+def hook_steps(root: str) -> list[tuple[str, list[str]]]:
+    from sessionlog_git.base.clone import FAST_HOOK_CODE, LEAN_HOOK_CODE
+
+    path = f"import sys; sys.path.append({root!r}); import "
+    words = ["sessionlog_git", "hook", "user-prompt-submit"]
+    return [
+        ("python -c pass (interpreter start-up, site: the baseline)", ["-c", "pass"]),
+        ("python -S -c pass (start-up without site, as the launcher starts a hook)", ["-S", "-c", "pass"]),
+        ("+ the hook entry (the package, agents.entry, registry, session, leanjson)",
+         ["-S", "-c", path + "sessionlog_git.agents.entry"]),
+        ("+ the per-prompt decision (agents.prompt: policy, scan, texts, layout, config cache)",
+         ["-S", "-c", path + "sessionlog_git.agents.entry, sessionlog_git.agents.prompt"]),
+        ("+ clock, user cache, repo top (imported when the hook runs)",
+         ["-S", "-c", path + "sessionlog_git.agents.entry, sessionlog_git.agents.prompt, "
+          "sessionlog_git.base.clock, sessionlog_git.agents.usercache, sessionlog_git.base.repo"]),
+        ("the whole hook, as the launcher runs it (-S -c, agents.entry.hook)",
+         ["-S", "-c", LEAN_HOOK_CODE, root, *words]),
+        ("the whole hook with site (-c), as a launcher runs it that lost the package folder",
+         ["-c", FAST_HOOK_CODE, *words]),
+    ]
 
 
 def hook_breakdown(top: Path, repeat: int) -> list[dict[str, Any]]:
     env = {**ENV, "CLAUDE_PROJECT_DIR": str(top)}
     data = json.dumps({"session_id": "bench-breakdown", "cwd": str(top), "prompt": "x",
                        "hook_event_name": "UserPromptSubmit"}).encode()
-    samples: list[list[float]] = [[] for _ in HOOK_STEPS]
+    root = run([PY, "-c", "from sessionlog_git.base.clone import package_root; print(package_root())"],
+               top).strip()
+    chain = hook_steps(root)
+    samples: list[list[float]] = [[] for _ in chain]
     for i in range(repeat):
-        steps = list(enumerate(HOOK_STEPS))
+        steps = list(enumerate(chain))
         for k, (_, args) in steps if i % 2 else reversed(steps):
             samples[k].append(timed([PY, *args], top, stdin=data, env=env))
     out = []
     previous = 0.0
-    for (label, _), times in zip(HOOK_STEPS, samples, strict=True):
+    for (label, _), times in zip(chain, samples, strict=True):
         median = statistics.median(times)
         out.append({"step": label, "median_ms": median * 1000, "marginal_ms": (median - previous) * 1000})
         previous = median
@@ -961,6 +997,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps({"meta": meta, "rows": summaries, "hook_breakdown": breakdown}, indent=2))
     else:
         print(table(summaries))
+        hooks = [s for s in summaries if s["cpu_ratio"] is not None]
+        if hooks:
+            print("\nCPU time of the hooks' processes (user + system, means) over the baseline's:")
+            for s in hooks:
+                print(f"- {s['name']}: {s['cpu_ratio']:.2f}×")
         if breakdown:
             print("\n| per-prompt hook, step by step | median | marginal |\n| --- | --- | --- |")
             for step in breakdown:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PYTHON, Repo
+from conftest import PYTHON, ROOT, Repo
 from test_context import _payments
 from test_prompt_hook import NOT_ON_THE_PROMPT_PATH
 from test_why import commit_at
@@ -215,6 +215,62 @@ def test_the_tool_hook_imports_only_the_standard_library(native_repo: Repo) -> N
     assert not outside, outside  # standard library only
     assert not loaded & set(NOT_ON_THE_PROMPT_PATH), sorted(loaded & set(NOT_ON_THE_PROMPT_PATH))
     assert "sessionlog_git.logs.archive" not in loaded and "sessionlog_git.workspace" not in loaded
+
+
+# What the tool hook must not load on its common calls (a file read or edited, told or not):
+# each of these costs a fresh interpreter a millisecond or more.
+NOT_ON_THE_TOOL_PATH = ("runpy", "json", "re", "pathlib", "fnmatch", "enum", "zlib", "contextlib",
+                        "datetime", "sessionlog_git.logs.context_index")
+
+
+def test_the_tool_hook_as_installed_imports_no_json_re_pathlib_or_zlib(native_repo: Repo) -> None:
+    """The command init wrote runs this clone's launcher, which runs the entry function with
+    `-c`; that last step runs here with -S and the package from the checkout (an editable
+    install's import finder would load re and pathlib into every start and hide them)."""
+    from sessionlog_git.agents.entry import FAST_CODE
+
+    repo = native_repo
+    _payments(repo)
+    repo.write("notes.py", "X = 1\n")
+    env = {**os.environ, **NOW, "PYTHONPATH": str(ROOT), "PYTHONPROFILEIMPORTTIME": "1"}
+    env.pop("GIT_DIR", None)
+
+    def run(payload: dict[str, Any]) -> tuple[set[str], str]:
+        proc = subprocess.run([PYTHON, "-S", "-c", FAST_CODE, "sessionlog_git", "hook", "post-tool-use"],
+                              cwd=repo.path, input=json.dumps(payload), env=env,
+                              capture_output=True, text=True, check=True)
+        return {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}, \
+            proc.stdout
+
+    names, out = run(claude_read(repo, "payments.py", "lean1"))  # told: writes the state too
+    assert DECISION in context_of(out, "PostToolUse")
+    assert not names & set(NOT_ON_THE_TOOL_PATH), sorted(names & set(NOT_ON_THE_TOOL_PATH))
+    state = (repo.state() / "sessions" / "lean1.json").read_text()
+    assert state == json.dumps(json.loads(state), sort_keys=True)  # json's own text
+    assert json.loads(state)["edit_context"]["files"] == ["payments.py"]
+    names, out = run(claude_read(repo, "notes.py", "lean2"))  # nothing live: silent
+    assert out == ""
+    assert not names & set(NOT_ON_THE_TOOL_PATH), sorted(names & set(NOT_ON_THE_TOOL_PATH))
+    assert not (repo.state() / "sessions" / "lean2.json").exists()
+    assert not (repo.state() / "hook-errors.log").exists()
+
+
+def test_the_shard_checksum_is_zlibs_crc32() -> None:
+    """The hook computes CRC-32 without zlib; the shard files the writer named must be the ones
+    it opens, for any key."""
+    import random
+    import zlib
+
+    from sessionlog_git.logs import context_index, context_shards
+
+    rng = random.Random(7)
+    keys = ["", "a", "payments.py", "*/payments.py", "services/api", "dös/ünïcode/文件.py",
+            *("".join(chr(rng.randrange(32, 0x3000)) for _ in range(rng.randrange(1, 60)))
+              for _ in range(300))]
+    for key in keys:
+        data = key.encode("utf-8")
+        assert context_shards.crc32(data) == zlib.crc32(data), key
+        assert context_index.shard_name(key) == f"{zlib.crc32(data) % 256:02x}.json"
 
 
 def test_measures_count_characters_per_session_and_edits_that_got_context(native_repo: Repo) -> None:

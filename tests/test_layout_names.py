@@ -1,6 +1,8 @@
 """logs.layout.day_in_name (no `re`, on the per-prompt path) against the name patterns."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sessionlog_git.logs import layout
@@ -42,3 +44,28 @@ def test_the_lean_datetime_classes_are_datetimes_own() -> None:
 
     for name in dt.__all__:
         assert getattr(dt, name) is getattr(datetime, name)
+
+
+def test_named_months_give_the_folders_the_listing_gives(tmp_path: Path) -> None:
+    """`walk(months=...)` opens the named month folders without listing the archive (the
+    per-prompt hook asks month by month); what it finds is what the filtered listing finds:
+    real folders with safe names only, never a link, in path order."""
+    root = tmp_path / "archive"
+    for month in ("2026-09", "2026-10", "2026-11", "bad name"):
+        for project, user in (("shop", "ada"), ("shop", "bob"), ("api", "ada")):
+            (root / month / project / user).mkdir(parents=True)
+            (root / month / project / user / f"{month[:7]}-01-abcdef.md").write_text("x")
+    (root / "2026-12").symlink_to(root / "2026-11")  # a link is never a month
+    (root / "2027-01").write_text("not a folder")
+    listed = {month: [f.path for f in layout.folders(root, archive=True, user=user)
+                      if f.month == month]
+              for month in ("2026-09", "2026-10", "2026-11") for user in ("ada",)}
+    for month, expected in listed.items():
+        got = layout.folders(root, archive=True, months=(month,), user="ada")
+        assert [f.path for f in got] == expected and len(expected) == 2
+    for missing in ("2026-12", "2027-01", "bad name", "2026-08", "../archive/2026-11", ""):
+        assert layout.folders(root, archive=True, months=(missing,)) == []
+        assert layout.walk(root, archive=True, months=(missing,)) == []
+    several = layout.walk(root, archive=True, months=("2026-11", "2026-09", "2026-11"))
+    assert [f.path for f in several] == [f.path for f in layout.walk(root, archive=True)
+                                         if f.month in ("2026-09", "2026-11")]

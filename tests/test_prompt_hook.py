@@ -21,7 +21,7 @@ import pytest
 from conftest import PYTHON, ROOT, Repo, make_repo
 
 from sessionlog_git.agents import prompt as prompt_hook
-from sessionlog_git.agents import registry, session
+from sessionlog_git.agents import registry, session, texts
 from sessionlog_git.base import clock
 from sessionlog_git.logs import entries, model
 
@@ -399,7 +399,7 @@ def test_the_settings_command_imports_no_runpy_json_re_or_pathlib(native_repo: R
 
     touch(repo.path / "app.py", time.time() + 5)  # work, so the prompt has something to say
     # The session start (its lean path) resolved the user from git config and kept it.
-    assert (repo.path / ".sessionlog" / "user-cache").is_file()
+    assert (repo.state() / "user-cache").is_file()
     names, out = run(NOW)
     assert "changed with no log entry" in out
     names, out = run(NOW)  # the common prompt: reminded once already, nothing new to say
@@ -438,7 +438,8 @@ def test_every_assistant_in_the_registry_is_decided_by_the_lean_path() -> None:
         kebab = "".join(f"-{c.lower()}" if c.isupper() else c for c in native).lstrip("-")
         assert registry.our_event(kebab) == registry.PROMPT_EVENT
     assert registry.get("") is registry.ASSISTANTS["claude"]
-    assert prompt_hook.BOM == entries.BOM  # the one constant the lean reader keeps
+    assert prompt_hook.BOM == entries.BOM  # the constants the lean reader keeps
+    assert prompt_hook.STOP_PREFIX == texts.STOP_PREFIX
 
 
 AT = "2026-03-04T10:15:30+01:00"
@@ -558,3 +559,70 @@ def test_the_clones_launcher_runs_hooks_through_the_fast_entry() -> None:
 
     assert FAST_HOOK_CODE == FAST_CODE
     assert f"-c '{FAST_CODE}' sessionlog_git" in runner_text("/usr/bin/python3")
+
+
+def _committed(repo: Repo, native: str) -> str:
+    settings = json.loads(repo.read(".claude/settings.json"))
+    (command,) = [h["command"] for g in settings["hooks"][native] for h in g["hooks"]]
+    return command
+
+
+def test_the_launcher_starts_hooks_without_site_and_loads_it_when_a_handler_needs_it(
+        native_repo: Repo) -> None:
+    """`init` records where the package is; the committed command sources the launcher (no
+    second sh), which starts `hook` with -S and that folder on sys.path. The lean prompt
+    decision and the tool events never load site; the handlers (session start, a prompt the
+    lean path hands over) load it first, as the interpreter would have."""
+    from sessionlog_git.base.clone import package_root
+
+    repo = native_repo
+    repo.sl("init", "--hooks", "none", "--agent", "claude")
+    launcher = (repo.path / ".git" / "sessionlog" / "run").read_text()
+    assert f"root='{package_root()}'" in launcher and ' -S -c ' in launcher
+    prompt_cmd = _committed(repo, "UserPromptSubmit")
+    assert '. "$r"' in prompt_cmd and "exec sh" not in prompt_cmd
+    env = {"CLAUDE_PROJECT_DIR": str(repo.path), "PYTHONPROFILEIMPORTTIME": "1"}
+
+    def run(command: str, payload: dict[str, Any], now: datetime) -> tuple[set[str], str]:
+        proc = repo.run("sh", "-c", command, input=json.dumps(payload),
+                        env={**env, "SESSIONLOG_NOW": now.isoformat()})
+        return {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}, \
+            proc.stdout
+
+    started = {"session_id": "s1", "hook_event_name": "SessionStart", "source": "startup"}
+    names, _ = run(_committed(repo, "SessionStart"), started, NOW)  # the handlers: site first
+    assert "site" in names and "sessionlog_git.agents.handlers" in names
+    touch(repo.path / "app.py", time.time() + 5)
+    names, out = run(prompt_cmd, {"session_id": "s1", "prompt": "hi"}, NOW)
+    assert "changed with no log entry" in out  # decided by the lean path, reminded
+    assert "site" not in names and "sessionlog_git.agents.handlers" not in names
+    repo.write("payments.py", "X = 1\n")
+    read = {"session_id": "s1", "cwd": str(repo.path), "hook_event_name": "PostToolUse",
+            "tool_name": "Read", "tool_input": {"file_path": str(repo.path / "payments.py")}}
+    names, out = run(_committed(repo, "PostToolUse"), read, NOW)
+    assert out == "" and "site" not in names and "sessionlog_git.agents.edit_context" in names
+    # A prompt the lean path cannot decide (no session state yet) goes to the handlers, with site.
+    names, out = run(prompt_cmd, {"session_id": "s2", "prompt": "hi"}, NOW)
+    assert "site" in names and "sessionlog_git.agents.handlers" in names
+    assert not (repo.state() / "hook-errors.log").exists()
+
+
+def test_a_launcher_whose_package_folder_is_gone_starts_hooks_with_site(native_repo: Repo) -> None:
+    repo = native_repo
+    repo.sl("init", "--hooks", "none", "--agent", "claude")
+    path = repo.path / ".git" / "sessionlog" / "run"
+    text = path.read_text()
+    root = next(line for line in text.splitlines() if line.startswith("root="))
+    path.write_text(text.replace(root, f"root='{repo.path / 'moved-away'}'"))
+    start(repo)
+    touch(repo.path / "app.py", time.time() + 5)
+    proc = repo.run("sh", "-c", _committed(repo, "UserPromptSubmit"),
+                    input=json.dumps({"session_id": "s1", "prompt": "hi"}),
+                    env={"CLAUDE_PROJECT_DIR": str(repo.path), "SESSIONLOG_NOW": NOW.isoformat(),
+                         "PYTHONPROFILEIMPORTTIME": "1"})
+    assert "changed with no log entry" in proc.stdout
+    assert any(line.endswith("| site") for line in proc.stderr.splitlines())
+    # An interpreter other than init's own: its package folder is unknown, so hooks start with site.
+    from sessionlog_git.base.clone import runner_text
+
+    assert " -S " not in runner_text("/usr/bin/python3") and "root=" not in runner_text("/opt/py")

@@ -3,7 +3,7 @@
 Hooked on each assistant's tool events (registry rows, events `post-tool-use` and
 `pre-tool-use`, with the row's `matchers`): when the model reads or is about to edit a file,
 the live decisions, open blockers and recorded failed attempts that concern that file
-(`logs.context_index.read`, which opens only that file's index shards, never the archive)
+(`logs.context_shards.read`, which opens only that file's index shards, never the archive)
 are returned as context.
 
 Where it reaches the model (REFERENCE.md, "What the model sees from each hook"): Claude Code
@@ -22,17 +22,18 @@ blockers, then failed attempts; newest first). Nothing is said when nothing live
 the file, or when all of it was said earlier in the session. Per-session state (files told,
 items told, characters spent) lives in the session's state file (`agents.session`).
 
-Standard library only: it runs on every tool call the hooks match.
+Standard library only, and lean: it runs on every tool call the hooks match, so it imports
+neither `json` (`base.leanjson`), `re` (only for a Codex patch) nor `pathlib`.
 """
 from __future__ import annotations
 
-import json
 import os
-import re
 
-from sessionlog_git.agents import registry, session, texts
+from sessionlog_git.agents import registry, session
 from sessionlog_git.base import statedir
+from sessionlog_git.base.leanjson import loads  # json's parser without json (re, enum)
 from sessionlog_git.constants import SESSIONS_DIR, STATE_DIR
+from sessionlog_git.logs.context_shards import keys_for, read
 
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
 if TYPE_CHECKING:
@@ -42,8 +43,8 @@ FILE_BUDGET = 600  # characters of context for one file
 SESSION_BUDGET = 3000  # characters of file context in one session
 STATE_KEY = "edit_context"  # the part of the session state this module owns
 PATH_KEYS = ("file_path", "filePath", "absolute_path", "notebook_path", "path")
-_PATCH_FILE = re.compile(r"^\*\*\* (?:Update|Add|Delete) File: (.+?)\s*$|^\*\*\* Move to: (.+?)\s*$",
-                         re.MULTILINE)
+# Compiled on the first apply_patch seen (Codex): `re` costs the other calls its import.
+_PATCH_FILE = r"^\*\*\* (?:Update|Add|Delete) File: (.+?)\s*$|^\*\*\* Move to: (.+?)\s*$"
 _KIND_RANK = {"decision": 0, "blocker": 1, "finding": 2}
 # Tools that read a file; any other tool call that names a file is counted as an edit.
 READ_TOOLS = frozenset({"Read", "read_file", "read_many_files", "view", "NotebookRead"})
@@ -60,7 +61,7 @@ def tool_paths(data: dict[str, Any]) -> list[str]:
         args = data.get("toolArgs")
         if isinstance(args, str):
             try:
-                args = json.loads(args)
+                args = loads(args)
             except ValueError:
                 args = {"patch": args}  # a freeform apply_patch
     if not isinstance(args, dict):
@@ -76,7 +77,9 @@ def tool_paths(data: dict[str, Any]) -> list[str]:
         if isinstance(value, list):
             value = "\n".join(str(v) for v in value)
         if isinstance(value, str) and "*** " in value:
-            for update, moved in _PATCH_FILE.findall(value):
+            import re
+
+            for update, moved in re.findall(_PATCH_FILE, value, re.MULTILINE):
                 found.append(update or moved)
     out: list[str] = []
     for path in found:
@@ -114,8 +117,6 @@ def _today() -> str:
 def ranked(found: list[tuple[str, dict[str, Any]]], path: str) -> list[dict[str, Any]]:
     """The items most relevant first: the file's own key, then its folders (nearest first),
     then its bare name; decisions before blockers before failed attempts; newest first."""
-    from sessionlog_git.logs.context_index import keys_for
-
     order = {key: rank for rank, key in enumerate(keys_for(path))}
 
     def rank(pair: tuple[str, dict[str, Any]]) -> tuple[int, int, str]:
@@ -132,6 +133,8 @@ def compose(path: str, items: list[dict[str, Any]], room: int) -> tuple[str, lis
     Most relevant first, one line an item; a line longer than what is left is cut with an
     ellipsis (its date and author lead, so they stay), and no line starts with fewer than 60
     characters left. "" when not even one item fits."""
+    from sessionlog_git.agents import texts  # only when there is something to tell
+
     head = texts.edit_context_head(path)
     text = head
     told: list[str] = []
@@ -150,8 +153,6 @@ def compose(path: str, items: list[dict[str, Any]], room: int) -> tuple[str, lis
 def context_for(top: str, data: dict[str, Any]) -> str:
     """The context text for the files this tool call names ("" for nothing), and the session
     state updated: what each file got, what the session has spent."""
-    from sessionlog_git.logs.context_index import read
-
     paths = [rel for rel in (relative_to_top(top, str(data.get("cwd") or top), p)
                              for p in tool_paths(data)) if rel]
     if not paths:
@@ -169,9 +170,7 @@ def context_for(top: str, data: dict[str, Any]) -> str:
     edits = int(mine.get("edits", 0) or 0)  # edits of files that live reasoning concerns
     edits_told = int(mine.get("edits_told", 0) or 0)  # ... whose context had been told by then
     parts: list[str] = []
-    from pathlib import Path
-
-    index_folder = Path(statedir.folder(top))
+    index_folder = statedir.folder(top)
     today = _today()
     for rel in paths:
         if rel in seen_before:

@@ -57,6 +57,7 @@ def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None =
 
             out = tool_event(ours, agent, data, tops)
         if out is None:
+            _load_site()
             out = _full(ours, event, agent, data, tops)
     if out and out.startswith(registry.EXIT_BLOCK):
         session.emit(out[len(registry.EXIT_BLOCK):], stream="stderr")
@@ -66,6 +67,18 @@ def run(event: str, agent: str = registry.DEFAULT, data: dict[str, Any] | None =
         out = row.silence.get(ours, "") if row else ""
     session.emit(out or "")
     return 0
+
+
+def _load_site() -> None:
+    """Load `site` when the launcher started this hook without it (-S, the lean start): the
+    handlers may need packages from site-packages (and what its .pth files set up). The lean
+    per-prompt decision and the tool events need only the standard library."""
+    import sys
+
+    if sys.flags.no_site and "site" not in sys.modules:
+        import site
+
+        site.main()
 
 
 def _lean(data: dict[str, Any], agent: str) -> str | None:

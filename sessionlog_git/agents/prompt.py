@@ -2,9 +2,11 @@
 
 Claude Code, Codex and Gemini run that hook (Gemini: `before-agent`) before every prompt, so
 its start-up is most of what a user waits for. This module decides it with what it needs and
-nothing more: `os`, `json`, `time`, `datetime`, the agents' registry, texts, scan and session
-modules, `base.clock`/`names`, `logs.layout` (and `identity`/`gitconfig` only when neither
-SESSIONLOG_USER nor the config names the user, `zoneinfo` only when a zone is configured).
+nothing more: `os`, json's C scanner (`base.leanjson`), `_datetime`, the agents' registry,
+policy and session modules, `base.clock`, `logs.layout`, the user cache (the scan module only
+when the log is not fresh, texts only when there is something to say; `identity`/`gitconfig`
+only when neither SESSIONLOG_USER, the config nor the user cache names the user, `zoneinfo`
+only when a zone is configured).
 No `dataclasses`, `tempfile`, `traceback`, `typing`, `pathlib`, no config parser, no entry
 parser:
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import os
 
-from sessionlog_git.agents import policy, registry, scan, session, texts
+from sessionlog_git.agents import policy, registry, session
 from sessionlog_git.base import statedir
 from sessionlog_git.base.configcache import read as read_config
 from sessionlog_git.base.dt import datetime, timedelta  # no datetime.py on every prompt
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 BOM = "\ufeff"  # as entries.BOM: the parser drops it before reading a temp log
+# As texts.STOP_PREFIX (the test holds them equal): `scan` loads only when the log is not
+# fresh, `texts` only when the prompt has something to say.
+STOP_PREFIX = "sessionlog: files changed"
 
 
 class Decline(Exception):
@@ -187,7 +192,7 @@ def prompt(data: dict[str, Any], agent: str) -> str:
     now = clock_now(cfg.get("timezone") or "")
     state_file = session.state_file(top, session.session_key(data))
     state = session.load_state(state_file)
-    if str(data.get("prompt") or "").startswith(texts.STOP_PREFIX):
+    if str(data.get("prompt") or "").startswith(STOP_PREFIX):
         return ""  # Gemini re-runs BeforeAgent on our own AfterAgent reason: said already
     if data.get("prompt") == "":
         return ""  # Qwen re-runs UserPromptSubmit with no prompt after each tool result
@@ -198,6 +203,7 @@ def prompt(data: dict[str, Any], agent: str) -> str:
     age = None if last_at is None else (now.at - last_at).total_seconds()
     if policy.fresh(age, gap * 60):
         return ""  # the log is fresh: no scan, no words
+    from sessionlog_git.agents import scan
     if not os.path.isdir(statedir.folder(top)):
         raise Decline("no state folder yet")  # the handlers create it
     today = now.at.date()
@@ -215,6 +221,7 @@ def prompt(data: dict[str, Any], agent: str) -> str:
         session.save_state(state_file, state)
     if not level:
         return ""
+    from sessionlog_git.agents import texts  # only when there is something to say
     seen = state.get("work_seen")
     minutes = int((stamp - (seen if isinstance(seen, (int, float)) else stamp)) / 60)
     text = texts.reminder_text(level, texts.files_text(files, more), len(files), minutes,

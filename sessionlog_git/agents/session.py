@@ -43,11 +43,10 @@ def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def save_state(path: str | os.PathLike[str], state: dict[str, Any]) -> None:
     """Write the state; the caller has made sure the state folder (and its .gitignore) exists."""
-    import json
-
     from sessionlog_git.base.fsutil import atomic_write_text
+    from sessionlog_git.base.leanjson import dumps  # json.dumps's own text, without json (re)
 
-    atomic_write_text(path, json.dumps(state, sort_keys=True))
+    atomic_write_text(path, dumps(state, ensure_ascii=True, sort_keys=True))
 
 
 def find_top(project_env: str, data: dict[str, Any]) -> str | None:

@@ -2,7 +2,7 @@
 
 Committed files (the assistants' hooks files above all) must not hold the path of the
 machine that wrote them: a teammate's clone has its own installation somewhere else. So the
-committed hook command is neutral (`hook_command`): a short `sh -c` that runs this clone's
+committed hook command is neutral (`hook_command`): a short `sh -c` that sources this clone's
 launcher, `<git common dir>/sessionlog/run`, which `sessionlog init` writes with the
 interpreter that ran it; without one (a clone where init has not run yet) it falls back to
 `sessionlog` on PATH, and without that it reads its input and exits 0, silently. The
@@ -24,10 +24,12 @@ NOT_SET_UP = (
     "`sessionlog init` once in this clone (it changes no committed file)."
 )
 
-# The committed hook command, for `sh -c`: $0 is `sessionlog`, the rest its arguments.
+# The committed hook command, for `sh -c`: $0 is `sessionlog`, the rest its arguments. The
+# launcher is sourced (`.`), not run by a second `sh`: it ends in `exec` or `exit` either way,
+# and one shell start fewer is about a millisecond of every prompt and tool call.
 _LAUNCH = (
     'r=.git/sessionlog/run; [ -f "$r" ] || r="$(git rev-parse --git-common-dir 2>/dev/null)'
-    '/sessionlog/run"; [ -f "$r" ] && exec sh "$r" "$@"; '
+    '/sessionlog/run"; [ -f "$r" ] && . "$r"; '
     'command -v sessionlog >/dev/null 2>&1 && exec sessionlog "$@"; cat >/dev/null; exit 0'
 )
 
@@ -95,15 +97,38 @@ def _quote(text: str) -> str:
 # What the launcher runs for `hook`: the same as agents.entry.FAST_CODE (base may not import
 # agents; tests/test_prompt_hook.py holds the two equal).
 FAST_HOOK_CODE = "import sessionlog_git.agents.entry as e; e.hook()"
+# The same without `site` (-S): the folder the package is installed in, the first word after
+# the code, goes on sys.path where site would have put it (after the standard library). The
+# hook entry loads `site` itself before anything that may need another package (agents.entry).
+LEAN_HOOK_CODE = "import sys; sys.path.append(sys.argv.pop(1)); " + FAST_HOOK_CODE
 
 
-def runner_text(python: str) -> str:
-    """The launcher: this clone's interpreter, else `sessionlog` on PATH, else silence."""
+def package_root() -> str:
+    """The folder this installation's `sessionlog_git` package is in (site-packages, or the
+    checkout of an editable install): what the launcher's start without `site` puts on sys.path."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def runner_text(python: str, root: str | None = None) -> str:
+    """The launcher: this clone's interpreter, else `sessionlog` on PATH, else silence.
+
+    With `root` (the `package_root` of `python`'s installation) a hook starts without `site`
+    (-S): the hooks need only the standard library and the package, and site's work (every
+    .pth file of the environment) is a fifth of an interpreter's start on every prompt and
+    tool call. When that folder no longer holds the package, the hook starts with site."""
+    lean = ""
+    if root:
+        lean = (f"root={_quote(root)}\n"
+                # `hook` without site, while the package is where init found it
+                'if [ -x "$python" ] && [ "$1" = hook ] && [ -d "$root/sessionlog_git" ]; then\n'
+                f'    exec "$python" -S -c {_quote(LEAN_HOOK_CODE)} "$root" sessionlog_git "$@"\n'
+                "fi\n")
     return (
         "#!/bin/sh\n"
         "# sessionlog-git: this clone's installation, written by `sessionlog init` (never\n"
         "# versioned). The committed assistant hooks run it; run init again after moving it.\n"
         f"python={_quote(python)}\n"
+        f"{lean}"
         # `hook` (every prompt) skips runpy: `-c` and the entry function (agents.entry.hook)
         'if [ -x "$python" ] && [ "$1" = hook ]; then\n'
         f'    exec "$python" -c {_quote(FAST_HOOK_CODE)} sessionlog_git "$@"\n'

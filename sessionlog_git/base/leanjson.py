@@ -1,11 +1,11 @@
-"""`json.loads` and `json.dumps(..., ensure_ascii=False)` for the paths that run on every prompt.
+"""`json.loads` and `json.dumps` for the paths that run on every prompt and every tool call.
 
 `import json` costs the per-prompt hook its `re` import (json.decoder and json.encoder compile
 patterns at import), a few milliseconds of an interpreter start that is itself about ten.
 The C accelerator behind `json` (`_json`) needs none of that: its scanner parses a document and
-its string encoder quotes a string exactly as `json` does. This module uses them directly and
-falls back to `json` for anything it does not cover (another interpreter, other value types),
-so the results are `json`'s own; tests/test_leanjson.py compares the two.
+its encoder writes one exactly as `json` does (it is what `json.dumps` runs). This module uses
+them directly and falls back to `json` for anything they do not cover (another interpreter,
+other value types), so the results are `json`'s own; tests/test_leanjson.py compares the two.
 """
 from __future__ import annotations
 
@@ -34,7 +34,6 @@ class _Context:
 
 _scan = getattr(_json, "make_scanner", None)
 _scanner = _scan(_Context()) if _scan is not None else None
-_quote = getattr(_json, "encode_basestring", None)
 
 
 def loads(text: str) -> Any:
@@ -49,45 +48,41 @@ def loads(text: str) -> Any:
         value, end = _scanner(body, 0)
     except StopIteration as exc:
         raise ValueError(f"Expecting value: char {exc.value}") from None
+    except ValueError:
+        raise
+    except Exception:  # _json reports an error inside a document through
+        # json.decoder.JSONDecodeError, which it looks up in sys.modules without importing it:
+        # with json not loaded it fails with SystemError. json itself raises the real error.
+        import json
+
+        return json.loads(text)
     if end != len(body):
         raise ValueError(f"Extra data: char {end}")
     return value
 
 
-def dumps(value: Any) -> str:
-    """As `json.dumps(value, ensure_ascii=False)` (the default separators)."""
-    if _quote is not None:
-        out = _encode(value)
-        if out is not None:
-            return out
+class _Other(Exception):
+    """A value the C encoder was not given a way to write: json itself decides (and raises)."""
+
+
+def _other(value: Any) -> Any:
+    raise _Other
+
+
+def dumps(value: Any, *, ensure_ascii: bool = False, sort_keys: bool = False) -> str:
+    """As `json.dumps(value, ensure_ascii=..., sort_keys=...)` (the default separators), by the
+    C encoder that `json.dumps` itself uses for that call (`_json.make_encoder`), so the text is
+    json's own; anything it cannot write (another type, another interpreter) goes to json."""
+    make = getattr(_json, "make_encoder", None)
+    quote = getattr(_json, "encode_basestring_ascii" if ensure_ascii else "encode_basestring", None)
+    if make is not None and quote is not None:
+        try:
+            # As json.encoder.JSONEncoder.iterencode with one shot and no indent: circular
+            # checks on, `default` raising, ", " and ": ", NaN allowed, no keys skipped.
+            encode = make({}, _other, quote, None, ": ", ", ", sort_keys, False, True)
+            return "".join(encode(value, 0))
+        except (_Other, TypeError):  # TypeError: another make_encoder signature, or sort_keys
+            pass                     # over mixed keys (json raises it again below)
     import json
 
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _encode(value: Any) -> str | None:
-    """Strings, finite numbers, booleans, None, and lists and dicts (str keys) of them, nested;
-    None for anything else (json decides)."""
-    if type(value) is str:
-        return str(_quote(value))  # type: ignore[misc]
-    if value is None or value is True or value is False:
-        return {None: "null", True: "true", False: "false"}[value]
-    if type(value) is int:
-        return int.__repr__(value)
-    if type(value) is float:
-        finite = value == value and value not in (float("inf"), float("-inf"))
-        return float.__repr__(value) if finite else None
-    if type(value) is list:
-        items = [_encode(item) for item in value]
-        if any(item is None for item in items):
-            return None
-        return "[" + ", ".join(items) + "]"  # type: ignore[arg-type]
-    if type(value) is dict:
-        parts = []
-        for key, item in value.items():
-            inner = _encode(item)
-            if type(key) is not str or inner is None:
-                return None
-            parts.append(f"{_quote(key)}: {inner}")  # type: ignore[misc]
-        return "{" + ", ".join(parts) + "}"
-    return None
+    return json.dumps(value, ensure_ascii=ensure_ascii, sort_keys=sort_keys)

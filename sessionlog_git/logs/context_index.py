@@ -9,9 +9,10 @@ text names the path (a token with a `/`, a file at the top, or a bare file name 
 superseded one also concerns every path the superseded one did, so the replacement reaches
 the files the old decision explained.
 
-The index holds only live items; the pre-edit hook reads it through `read`, which opens only
-the shards (`<state folder>/context-index/NN.json`, by a checksum of the key) that the file's keys
-fall in, never the archive. A shard maps each of its keys to that key's items, oldest first::
+The index holds only live items; the pre-edit hook reads it through `read` (in
+`logs.context_shards`, lean), which opens only the shards (`<state folder>/context-index/NN.json`,
+by a checksum of the key) that the file's keys fall in, never the archive. A shard maps each
+of its keys to that key's items, oldest first::
 
     {"payments.py": [{"id": "<id>", "how": "commit", "kind": "decision",
                       "text": "Decision: ...", "date": "2026-11-25",
@@ -31,12 +32,11 @@ archive; its result is what an exact recompute gives.
 """
 from __future__ import annotations
 
-import json
 import re
-import zlib
 from pathlib import Path, PurePosixPath
 
-from sessionlog_git.constants import CONTEXT_INDEX, CONTEXT_SHARDS
+from sessionlog_git.constants import CONTEXT_INDEX
+from sessionlog_git.logs.context_shards import SHARDS, keys_for, read, shard_name  # the hook's
 
 TYPE_CHECKING = False  # the pre-edit hook reads this module: typing costs it an import
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from sessionlog_git.workspace import Workspace
 
 VERSION = 1
-SHARDS = 256  # the hook reads the shards of one file's keys, not the whole index
 FINDINGS_PER_KEY = 5  # the newest recorded failed attempts kept per path key
 TEXT_LIMIT = 400  # characters of an item's text kept in the index (the hook shortens further)
 COMMIT = "commit"  # the commit that carried the entry changed the path
@@ -57,55 +56,15 @@ _BARE_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.[A-Za-z][A-Za-z0-9]{0,7}
 _TOKEN = re.compile(r"[A-Za-z0-9_.@+\-/]+")
 
 
-# --- reading (standard library only: the pre-edit hook runs this) ----------------------------
+# --- reading (the pre-edit hook reads the shards through logs.context_shards) ---------------
+
+__all__ = ["SHARDS", "keys_for", "read", "shard_name"]  # re-exported: the callers' old names
 
 
 def index_path(state_path: Path) -> Path:
     return state_path / CONTEXT_INDEX
 
 
-def shard_name(key: str) -> str:
-    """The shard file a key's items are in (a checksum, not a hash: no import cost)."""
-    return f"{zlib.crc32(key.encode('utf-8')) % SHARDS:02x}.json"
-
-
-def read(state_path: Path, path: str, today: str = "") -> list[tuple[str, dict[str, Any]]]:
-    """What the pre-edit hook calls: (key, item) for the live items concerning `path`, each
-    once, by key strength, reading only the shards its keys fall in. [] when there is no
-    index (the hook then stays silent; the next commit writes it).
-
-    `today` (YYYY-MM-DD): leave out the decisions whose `Expires:` date has come."""
-    folder = state_path / CONTEXT_SHARDS
-    loaded: dict[str, Any] = {}
-    seen: set[str] = set()
-    out: list[tuple[str, dict[str, Any]]] = []
-    for key in keys_for(path):
-        name = shard_name(key)
-        if name not in loaded:
-            try:
-                loaded[name] = json.loads((folder / name).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                loaded[name] = {}
-        shard = loaded[name]
-        for item in shard.get(key, ()) if isinstance(shard, dict) else ():
-            if not isinstance(item, dict) or item.get("id") in seen:
-                continue
-            if today and item.get("expires") and str(item["expires"]) <= today:
-                continue
-            seen.add(item.get("id", ""))
-            out.append((key, item))
-    return out
-
-
-def keys_for(path: str) -> list[str]:
-    """The index keys that concern `path` (POSIX, relative to the top): itself, the folders
-    above it, and its bare name."""
-    clean = path.strip().strip("/")
-    parts = clean.split("/")
-    keys = [clean]
-    keys += ["/".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)]
-    keys.append("*/" + parts[-1])
-    return keys
 
 
 def lookup(index: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]:

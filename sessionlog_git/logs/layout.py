@@ -193,6 +193,14 @@ def _dirs(folder: str, strays: list[Stray] | None, what: str) -> list[tuple[str,
     return out
 
 
+def _real_dir(path: str) -> bool:
+    """A folder, not a link to one (as `_dirs` reads a listing's entries)."""
+    try:
+        return os.lstat(path).st_mode & 0o170000 == 0o040000  # S_ISDIR, without `stat`
+    except OSError:
+        return False
+
+
 class Folder:
     """One contributor's folder of log files: `<project>/<user>` (pending) or
     `<month>/<project>/<user>` (archive)."""
@@ -217,7 +225,12 @@ def folders(
 ) -> list[Folder]:
     """The contributor folders under `root`, in path order (see `walk` for the arguments)."""
     top = os.fspath(root)
-    if archive:
+    if archive and months is not None and strays is None:
+        # The named months only, without listing the archive (a month a line of it): the
+        # per-prompt hook asks month by month, newest first, until it finds the user's entry.
+        month_dirs = [(m, p) for m, p in ((m, os.path.join(top, m)) for m in sorted(set(months)))
+                      if _safe(m) and _real_dir(p)]
+    elif archive:
         month_dirs = [(m, p) for m, p in _dirs(top, strays, "month") if months is None or m in months]
     else:
         month_dirs = [("", top)]

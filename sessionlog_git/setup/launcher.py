@@ -20,7 +20,10 @@ def runner(top: Path) -> Path:
 
 def ensure_runner(top: Path, plan: Plan, python: str | None = None) -> None:
     path = runner(top)
-    text = clone.runner_text(python or sys.executable)
+    # The package's folder is known for the interpreter running init only: with another one,
+    # the launcher starts hooks with site, which finds the package wherever it is installed.
+    root = clone.package_root() if python in (None, sys.executable) else None
+    text = clone.runner_text(python or sys.executable, root)
     try:
         current = path.read_text(encoding="utf-8")
     except OSError:
