@@ -632,9 +632,10 @@ def bench_scale(entries: int, repeat: int, log: Callable[[str], None]) -> list[R
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_scale
 
-    top, counts = bench_scale.generate(
-        ROOT / ".cache" / "bench-scale", entries, lambda t: run(sl("init", "--hooks", "none"), t),
-        ENV, log)
+    def init(top: Path) -> None:
+        run(sl("init", "--hooks", "none"), top)
+
+    top, counts = bench_scale.generate(ROOT / ".cache" / "bench-scale", entries, init, ENV, log)
     label = (f"{counts['entries']:,} entries, {bench_scale.USERS} contributors, "
              f"{bench_scale.MONTHS} months")
     env = {**ENV, "SESSIONLOG_NOW": bench_scale.now_after(entries)}

@@ -58,11 +58,13 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def weekly(records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str
-           ) -> dict[str, Any]:
+def weekly(records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str,
+           *, found: Sequence[Blocker] | None = None) -> dict[str, Any]:
+    """`found`: every blocker open before the records or opened in them (insight.blockerlog),
+    when `records` are only the period's months; else they are folded from `records`."""
     upto = [r for r in records if r.at <= now]
     period = [r for r in upto if _in(r.at, since, now)]
-    all_blockers = _all_blockers(upto)
+    all_blockers = _all_blockers(upto) if found is None else list(found)
     projects: list[dict[str, Any]] = []
     for project, recs in _by_project(period).items():
         mine = [b for b in all_blockers if b.record.project == project]

@@ -202,10 +202,13 @@ def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[di
 
 
 def blocker_report(
-    records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str
+    records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str,
+    *, found: Sequence[Blocker] | None = None,
 ) -> dict[str, Any]:
-    upto = [r for r in records if r.at <= now]
-    found = _all_blockers(upto)
+    """`found`: every blocker up to `now`, already folded (insight.blockerlog); else folded
+    from `records`."""
+    if found is None:
+        found = _all_blockers([r for r in records if r.at <= now])
     still_open = [b for b in found if b.closed_by is None]
     still_open.sort(key=lambda b: (b.record.at, b.record.user))
     closed = [b for b in found if b.closed_by is not None and _in(b.closed_by.at, since, now)]
