@@ -3,12 +3,19 @@ result, on generated corpora full of ties; the windowed weekly report and the st
 give what reading the whole archive gives."""
 from __future__ import annotations
 
+import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
+from conftest import Repo
+
+from sessionlog_git import workspace
 from sessionlog_git.base.text import words
-from sessionlog_git.insight import reports
-from sessionlog_git.logs.entries import Bullet, Entry
+from sessionlog_git.insight import assemble, reports
+from sessionlog_git.logs import layout
+from sessionlog_git.logs.archive import content_id
+from sessionlog_git.logs.entries import Bullet, Entry, entry_from_parts, file_header, format_entry
 from sessionlog_git.logs.model import Blocker, Record, blockers
 
 VOCABULARY = ("redis", "staging", "token", "billing", "review", "access", "gateway", "ledger")
@@ -105,3 +112,85 @@ def test_unblock_matching_by_word_index_equals_the_pairwise_rule_on_a_corpus_wit
         indexed = [(b.bullet.line, b.closing.line if b.closing else None) for b in blockers(records)]
         assert indexed == _pairwise_blockers(records), seed
         assert sum(1 for _, c in indexed if c is not None) > 50
+
+
+# --- the windowed and cached reads give what reading the whole archive gives ------------------
+
+NOW_AT = "2026-06-10T18:00:00+00:00"
+
+
+def _write_day(top: Path, project: str, user: str, day: date, rng: random.Random, n: int,
+               offset: str = "+00:00") -> None:
+    """One archive file as consolidation writes it (the package's writers)."""
+    zone = timezone(timedelta(hours=int(offset[:3]), minutes=int(offset[4:])))
+    lines = [*file_header(project, user, day, "UTC", offset), ""]
+    for i in range(n):
+        at = datetime(day.year, day.month, day.day, 0, 30, tzinfo=zone) + timedelta(minutes=47 * i)
+        pick = " ".join(rng.sample(VOCABULARY, rng.randint(1, 3)))
+        roll = rng.random()
+        bullets = [f"Worked on {pick}"]
+        if roll < 0.3:
+            bullets.append(f"Blocked on: {pick}")
+        elif roll < 0.55:
+            bullets.append(f"Unblocked: {pick}" if rng.random() < 0.9 else "Unblocked: on it")
+        if rng.random() < 0.3:
+            bullets.append(f"Next: {pick}")
+        if rng.random() < 0.3:
+            bullets.append(f"Decision: {pick}, because it is simpler")
+        entry = entry_from_parts(f"{at:%H:%M}", f"Day {i} {pick}", bullets, {"at": at.isoformat()})
+        lines += [*format_entry(entry), ""]
+    data = "\n".join(lines).encode()
+    path = top / layout.archive_rel("logs", project, user, day, content_id(data))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _history(top: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    day = date(2026, 1, 1)
+    while day <= date(2026, 6, 12):  # two days past "now": records after it never were
+        for project, user, offset in (("shop", "ada", "+00:00"), ("shop", "bo", "+13:00"),
+                                      ("billing", "ada", "-09:30"), ("billing", "cy", "+00:00")):
+            if rng.random() < 0.5:
+                _write_day(top, project, user, day, rng, rng.randint(1, 4), offset)
+        day += timedelta(days=1)
+
+
+def _whole_archive(top: Path, kind: str, since: str | None) -> dict[str, object]:
+    """The report from every archived record (the reading before month windows and caches)."""
+    ws = workspace.at(top)
+    now = datetime.fromisoformat(NOW_AT)
+    start = reports.parse_since(since, kind, now)
+    model = assemble.build(kind, reports.load(ws), now, start, ws.config.logs_dir)
+    model.pop("coverage", None)
+    return json.loads(json.dumps(model))  # type: ignore[no-any-return]
+
+
+def _cli(repo: Repo, kind: str, since: str | None) -> dict[str, object]:
+    args = ["report", kind, "--json", *(["--since", since] if since else [])]
+    data = json.loads(repo.sl(*args, env={"SESSIONLOG_NOW": NOW_AT}).stdout)
+    data.pop("coverage", None)  # the command adds it from the commits
+    return data  # type: ignore[no-any-return]
+
+
+def test_weekly_and_blockers_reports_equal_the_whole_archive_read_cold_warm_and_after_a_new_file(
+        native_repo: Repo) -> None:
+    top = native_repo.path
+    _history(top, 7)
+    cases = [("weekly", None), ("weekly", "2026-05-01"), ("weekly", "40d"), ("weekly", "2026-01-01"),
+             ("blockers", None), ("blockers", "14d")]
+    for round_ in ("cold", "warm", "after a new file in an old month"):
+        if round_.startswith("after"):
+            rng = random.Random(99)
+            _write_day(top, "shop", "dee", date(2026, 2, 27), rng, 4, "+13:00")
+            _write_day(top, "billing", "ada", date(2026, 5, 31), rng, 4)
+        for kind, since in cases:
+            got = _cli(native_repo, kind, since)
+            want = _whole_archive(top, kind, since)
+            assert got == want, (round_, kind, since)
+    cache = [p.name for p in (top / ".sessionlog").rglob("*.blockers.json")]
+    assert len(cache) >= 6  # a checkpoint per month folder was kept
+    weekly = _cli(native_repo, "weekly", None)
+    assert weekly["totals"]["entries"] > 0 and weekly["projects"]  # type: ignore[index]
+    blockers_ = _cli(native_repo, "blockers", None)
+    assert blockers_["totals"]["open"] > 0 and blockers_["totals"]["closed"] > 20  # type: ignore[index]
