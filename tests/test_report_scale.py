@@ -8,6 +8,7 @@ import random
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from conftest import Repo
 
 from sessionlog_git import workspace
@@ -194,3 +195,49 @@ def test_weekly_and_blockers_reports_equal_the_whole_archive_read_cold_warm_and_
     assert weekly["totals"]["entries"] > 0 and weekly["projects"]  # type: ignore[index]
     blockers_ = _cli(native_repo, "blockers", None)
     assert blockers_["totals"]["open"] > 0 and blockers_["totals"]["closed"] > 20  # type: ignore[index]
+
+
+def _rebuild_at_once(top: Path) -> dict[str, str]:
+    """The full rebuild as it was: every record of a project in memory at once."""
+    from sessionlog_git.logs import archive
+    from sessionlog_git.pipeline import consolidate
+
+    ws = workspace.at(top)
+    cfg = ws.config
+    out: dict[str, str] = {}
+    for project in layout.archive_projects(cfg.logs_path):
+        records = archive.read_records(cfg.logs_path, project, archive.months(cfg.logs_path, project),
+                                       cfg.timezone)
+        if records:
+            out.update(consolidate.render_project(ws, project, records,
+                                                  {layout.month_of(r.at.date()) for r in records}))
+    return out
+
+
+def test_full_rebuild_month_by_month_equals_the_rebuild_at_once(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sessionlog_git.pipeline import consolidate, fullviews
+
+    top = native_repo.path
+    _history(top, 11)  # offsets from -09:30 to +13:00: entries near every month's edge
+    want = _rebuild_at_once(top)
+    assert len([k for k in want if "session-log" in k]) == 12 and "logs/shop-status.md" in want
+
+    def refuse(*_args: object) -> list[tuple[str, str]]:
+        raise AssertionError("a well-filed history was read all at once")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fullviews, "_at_once", refuse)
+        assert consolidate.rebuild(workspace.at(top)) == want
+    # A record in another month's folder (a hand-made file): that project is read at once,
+    # with the same result as before.
+    at = datetime(2026, 4, 2, 10, 0, tzinfo=timezone.utc)
+    entry = entry_from_parts("10:00", "Filed late", ["Blocked on: staging token review"],
+                             {"at": at.isoformat()})
+    data = "\n".join([*file_header("shop", "ada", date(2026, 3, 30), "UTC", "+00:00"), "",
+                      *format_entry(entry), ""]).encode()
+    late = top / layout.archive_rel("logs", "shop", "ada", date(2026, 3, 30), content_id(data))
+    late.write_bytes(data)
+    want = _rebuild_at_once(top)
+    assert "Filed late" in want["logs/shop-session-log-2026-04.md"]
+    assert consolidate.rebuild(workspace.at(top)) == want
