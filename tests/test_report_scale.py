@@ -138,6 +138,11 @@ def _write_day(top: Path, project: str, user: str, day: date, rng: random.Random
             bullets.append(f"Next: {pick}")
         if rng.random() < 0.3:
             bullets.append(f"Decision: {pick}, because it is simpler")
+        lifecycle = rng.random()
+        if lifecycle < 0.08:
+            bullets.append(f"Supersedes: {' '.join(rng.sample(VOCABULARY, 2))}")
+        elif lifecycle < 0.11:
+            bullets.append(f"Reverted: {rng.choice(VOCABULARY)}" if lifecycle < 0.1 else "Reverted: it")
         entry = entry_from_parts(f"{at:%H:%M}", f"Day {i} {pick}", bullets, {"at": at.isoformat()})
         lines += [*format_entry(entry), ""]
     data = "\n".join(lines).encode()
@@ -241,3 +246,40 @@ def test_full_rebuild_month_by_month_equals_the_rebuild_at_once(
     want = _rebuild_at_once(top)
     assert "Filed late" in want["logs/shop-session-log-2026-04.md"]
     assert consolidate.rebuild(workspace.at(top)) == want
+
+
+def test_why_decision_states_from_month_checkpoints_equal_the_whole_history_fold(native_repo: Repo) -> None:
+    from sessionlog_git.insight import decisionlog
+    from sessionlog_git.logs import context_index
+    from sessionlog_git.logs.lifecycle import fold
+
+    top = native_repo.path
+    _history(top, 5)
+
+    def compare(label: str) -> int:
+        ws = workspace.at(top)
+        every = context_index.all_records(ws)
+        want = {(d.record.source, d.bullet.line): d for d in fold(every, words)}
+        retired = 0
+        rng = random.Random(label)
+        for sample in (every[:40], every[-40:], rng.sample(every, 60), every):
+            got = decisionlog.decisions_of(ws.config, sample)
+            places = {(r.source, b.line) for r in sample for b in r.entry.bullets
+                      if b.kind in ("decision", "supersede") and (r.source, b.line) in want}
+            assert set(got) >= places, label
+            for place in places:
+                a, b = got[place], want[place]
+                assert (a.how, a.expires, a.text) == (b.how, b.expires, b.text), (label, place)
+                if b.retired_by is not None:
+                    retired += 1
+                    assert a.retired_by == b.retired_by and a.retiring == b.retiring, (label, place)
+                    assert [d.text for d in a.replacements] == [d.text for d in b.replacements]
+        return retired
+
+    assert compare("cold") > 20
+    assert compare("warm") > 20
+    rng = random.Random(3)
+    _write_day(top, "shop", "dee", date(2026, 3, 31), rng, 4, "+13:00")  # an old month changes
+    _write_day(top, "shop", "ada", date(2026, 7, 1), rng, 3)  # a new last folder ...
+    _write_day(top, "shop", "bo", date(2026, 7, 31), random.Random(8), 6)  # ... with a tail
+    assert compare("after new files") > 20

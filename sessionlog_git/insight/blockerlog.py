@@ -107,7 +107,7 @@ def _save(path: Path, data: dict[str, Any]) -> None:
         atomic_write_text(path, json.dumps(data, separators=(",", ":")))
 
 
-def _keys(cfg: Config, project: str, folders: list[str]) -> list[str]:
+def keys(cfg: Config, project: str, folders: list[str]) -> list[str]:
     """A key per month folder naming every archive file of the project up to it."""
     root = layout.archive_root(cfg.logs_path)
     keys: list[str] = []
@@ -140,12 +140,13 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None) -> list[Chec
     """The checkpoint after each month folder of `project` (up to `upto`), oldest first,
     from the cache where it is current, folded (and cached) where not."""
     folders = [m for m in layout.archive_months(cfg.logs_path, project) if upto is None or m <= upto]
-    keys = _keys(cfg, project, folders)
+    month_keys = keys(cfg, project, folders)
     cache_dir = cfg.state_path / "cache"
     out: list[Checkpoint] = []
     for i, folder in enumerate(folders):
         cached = _load(_cache_file(cache_dir, project, folder))
-        if isinstance(cached, dict) and cached.get("v") == CACHE_VERSION and cached.get("key") == keys[i]:
+        current = isinstance(cached, dict) and cached.get("v") == CACHE_VERSION
+        if current and cached.get("key") == month_keys[i]:
             try:
                 out.append(_from_json(project, cached))
                 continue
@@ -167,7 +168,7 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None) -> list[Chec
         point.carry = [r for r in records if r.at.timestamp() >= edge]
         point.total = before.total + len(folded)
         point.open = [(numbers[id(b)], b) for b in book.still_open]
-        _save(_cache_file(cache_dir, project, folder), _to_json(keys[i], point))
+        _save(_cache_file(cache_dir, project, folder), _to_json(month_keys[i], point))
         out.append(point)
     return out
 
