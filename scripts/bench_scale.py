@@ -7,9 +7,11 @@ The archive is written straight to disk in the package's layout (`logs/archive/<
 Then a last, ordinary commit: a code change with the one day's log it consolidated (the line
 `sessionlog why` is asked about).
 
-The history is a team's: 48 months, 50 contributors working on weekdays, blockers that name a
-ticket and a component and are unblocked in their own words days later (some by nothing that
-can be matched, some recurring), decisions with reasons, some superseded by a later entry.
+The history is a team's: 48 months, 50 contributors working on weekdays, entries that name the
+parts of a code base (`billing-api`, `ledger-table`: about a thousand names), blockers that
+name a ticket and two parts and are unblocked in their own words days later (some by nothing
+that can be matched, some recurring), decisions with reasons (three entries in ten), one
+entry in two hundred superseding an earlier decision of its author.
 
 Generated once per parameter set into `.cache/bench-scale/<key>/` (a marker file says it is
 complete); later runs reuse it.
@@ -30,7 +32,7 @@ from sessionlog_git.logs import layout
 from sessionlog_git.logs.archive import content_id
 from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
 
-FORMAT = 1  # bump when the generated history changes
+FORMAT = 2  # bump when the generated history changes
 MONTHS = 48
 USERS = 50
 FIRST_MONTH = "2022-11"
@@ -47,6 +49,11 @@ COMPONENTS = (
     "import csv locale timezone calendar reminder notification mobile gateway scheduler "
     "checkout cart catalog pricing tax shipping inventory warehouse"
 ).split()
+# What entries name: a component and one of its parts (`billing-api`, `ledger-table`): a code
+# base's vocabulary is hundreds of names, not a few dozen words.
+PARTS = ("api", "service", "worker", "client", "job", "table", "page", "endpoint", "schema", "flag",
+         "dashboard", "queue", "cache", "config", "test", "model")
+NAMES = tuple(f"{c}-{p}" for c in COMPONENTS for p in PARTS)
 VERBS = ("add", "fix", "refactor", "speed up", "document", "test", "remove", "rename", "split",
          "cache", "retry", "validate", "migrate", "log", "measure")
 WAITS = ("review of", "access to", "a decision on", "credentials for", "a fix for", "the release of",
@@ -90,6 +97,10 @@ def _words(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(COMPONENTS) for _ in range(n))
 
 
+def _names(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(NAMES) for _ in range(n))
+
+
 def day_log(rng: random.Random, user: str, day: date, n: int, person: Person,
             recurring: list[str]) -> str:
     """One contributor's temp log for one day (UTC), as `sessionlog log` writes it."""
@@ -102,14 +113,14 @@ def day_log(rng: random.Random, user: str, day: date, n: int, person: Person,
         title = f"{rng.choice(VERBS).capitalize()} {area} {_words(rng, 2)}"
         bullets = [f"{rng.choice(VERBS).capitalize()} the {area} {_words(rng, 5)}"]
         roll = rng.random()
-        if roll < 0.03 and person.decisions:
+        if roll < 0.005 and person.decisions:
             old = person.decisions.pop(rng.randrange(len(person.decisions)))
             bullets.append(f"Supersedes: {old}")
-            new = f"{area} {_words(rng, 2)} instead of {old.split(' over ')[0]}"
+            new = f"{_names(rng, 2)} instead of {old.split(' over ')[0]}"
             bullets.append(f"Decision: {new}, {rng.choice(REASONS)}")
             person.decisions.append(new)
-        elif roll < 0.35:
-            text = f"{area} {_words(rng, 2)} over {_words(rng, 2)}"
+        elif roll < 0.3:
+            text = f"{_names(rng, 2)} over {_names(rng, 1)}"
             bullets.append(f"Decision: {text}, {rng.choice(REASONS)}")
             person.decisions = [*person.decisions[-19:], text]
         if roll > 0.9:
@@ -119,7 +130,7 @@ def day_log(rng: random.Random, user: str, day: date, n: int, person: Person,
                 subject = rng.choice(recurring)
             else:
                 subject = (f"{rng.choice(WAITS)} {area}-{rng.randrange(1, 9999)} "
-                           f"{_words(rng, 2)} from {rng.choice(TEAMS)}")
+                           f"{_names(rng, 2)} from {rng.choice(TEAMS)}")
                 if rng.random() < 0.02:
                     recurring.append(subject)
             person.waiting.append(subject)
