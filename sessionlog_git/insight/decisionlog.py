@@ -119,6 +119,9 @@ class Lifecycle:
         self.keys = dict(zip(self.folders, keys(cfg, project, self.folders), strict=True))
         self._stated: dict[str, Folder] = {}
         self._retired: dict[str, list[tuple[int, Record, Bullet, str, list[int]]]] = {}
+        # After folding a folder: (it, the book, decision numbers, the next number), so that
+        # folding the next one goes on from there instead of rebuilding the book.
+        self._going: tuple[str, DecisionBook[Record], dict[int, int], int] | None = None
 
     def stated(self, month: str) -> Folder:
         if month not in self._stated:
@@ -146,16 +149,18 @@ class Lifecycle:
     def _refold(self, month: str) -> None:
         """Fold `month` again, from the live decisions after the folders before it."""
         earlier = [m for m in self.folders if m < month]
-        every: list[Decision[Record]] = []
-        carry: list[Record] = []
-        for m in earlier:
-            folder = self.stated(m)
-            every += folder.stated
-            carry = folder.carry
-        gone = {n for m in earlier for n, *_ in self.retired(m)}
-        first = len(every)
-        book: DecisionBook[Record] = DecisionBook(words, (d for i, d in enumerate(every) if i not in gone))
-        number = {id(d): i for i, d in enumerate(every)}
+        carry: list[Record] = self.stated(earlier[-1]).carry if earlier else []
+        going = self._going
+        if going is not None and earlier and going[0] == earlier[-1]:
+            _, book, number, first = going  # the folder before was just folded: go on from it
+        else:
+            every: list[Decision[Record]] = []
+            for m in earlier:
+                every += self.stated(m).stated
+            gone = {n for m in earlier for n, *_ in self.retired(m)}
+            first = len(every)
+            book = DecisionBook(words, (d for i, d in enumerate(every) if i not in gone))
+            number = {id(d): i for i, d in enumerate(every)}
         here = Folder(first)
         records = ordered([*carry, *archive.month_records(
             self.cfg.logs_path, self.project, month, self.cfg.timezone, self.cache_dir)])
@@ -175,6 +180,7 @@ class Lifecycle:
         fold((r for r in records if r.at.timestamp() < edge), here.stated, here.retired, first)
         here.carry = [r for r in records if r.at.timestamp() >= edge]
         last = month == self.folders[-1]
+        self._going = None if last else (month, book, number, first + len(here.stated))
         if last:  # the carry no next folder folds yet
             fold(here.carry, here.tail_stated, here.tail_retired, first + len(here.stated))
         key = self.keys[month]
