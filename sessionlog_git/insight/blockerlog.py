@@ -136,14 +136,28 @@ def _fold(records: Iterable[Record], book: BlockerBook, numbers: dict[int, int],
                     point.closed.append((numbers[id(taken)], record, bullet))
 
 
-def checkpoints(cfg: Config, project: str, upto: str | None = None) -> list[Checkpoint]:
+def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only: bool = False
+                ) -> list[Checkpoint]:
     """The checkpoint after each month folder of `project` (up to `upto`), oldest first,
-    from the cache where it is current, folded (and cached) where not."""
+    from the cache where it is current, folded (and cached) where not. `last_only`: only the
+    last one is wanted (a list of one, or none): the newest current cache is read, and only
+    the folders after it are folded."""
     folders = [m for m in layout.archive_months(cfg.logs_path, project) if upto is None or m <= upto]
     month_keys = keys(cfg, project, folders)
     cache_dir = cfg.state_path / "cache"
     out: list[Checkpoint] = []
-    for i, folder in enumerate(folders):
+    start = 0
+    if last_only:
+        for i in range(len(folders) - 1, -1, -1):
+            cached = _load(_cache_file(cache_dir, project, folders[i]))
+            if isinstance(cached, dict) and cached.get("v") == CACHE_VERSION \
+                    and cached.get("key") == month_keys[i]:
+                with contextlib.suppress(KeyError, TypeError, ValueError):
+                    out.append(_from_json(project, cached))
+                    start = i + 1
+                    break
+    for i in range(start, len(folders)):
+        folder = folders[i]
         cached = _load(_cache_file(cache_dir, project, folder))
         current = isinstance(cached, dict) and cached.get("v") == CACHE_VERSION
         if current and cached.get("key") == month_keys[i]:
@@ -170,7 +184,7 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None) -> list[Chec
         point.open = [(numbers[id(b)], b) for b in book.still_open]
         _save(_cache_file(cache_dir, project, folder), _to_json(month_keys[i], point))
         out.append(point)
-    return out
+    return out[-1:] if last_only else out
 
 
 def _after(points: list[Checkpoint], now: datetime) -> tuple[list[Blocker], int]:
@@ -232,7 +246,7 @@ def window(cfg: Config, first: str, now: datetime) -> tuple[list[Record], list[B
     for project in layout.archive_projects(cfg.logs_path):
         folders = layout.archive_months(cfg.logs_path, project)
         earlier = [m for m in folders if m < first]
-        before = checkpoints(cfg, project, earlier[-1])[-1] if earlier else Checkpoint()
+        before = checkpoints(cfg, project, earlier[-1], last_only=True)[-1] if earlier else Checkpoint()
         mine = ordered([*before.carry, *(r for folder in folders if folder >= first
                                          for r in archive.month_records(cfg.logs_path, project, folder,
                                                                         cfg.timezone, cache_dir))])
