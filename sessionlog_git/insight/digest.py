@@ -72,12 +72,14 @@ def weekly(records: Sequence[Record], now: datetime, since: datetime | None, log
         for user in sorted({r.user for r in recs}):
             theirs = [r for r in recs if r.user == user]
             people.append({"name": user, "entries": len(theirs), "days": _days(theirs, logs_dir)})
-        upto_here = [r for r in upto if r.project == project]
+        latest_next: dict[str, Record] = {}  # each person's latest entry with a next step
+        for r in upto:
+            if r.project == project and r.entry.of_kind("next"):
+                latest_next[r.user] = r
         next_steps = []
-        for user in sorted({r.user for r in upto_here}):
-            with_next = [r for r in upto_here if r.user == user and r.entry.of_kind("next")]
-            if with_next and _in(with_next[-1].at, since, now):
-                latest = with_next[-1]
+        for user in sorted(latest_next):
+            latest = latest_next[user]
+            if _in(latest.at, since, now):
                 next_steps.append({**_brief(latest, logs_dir),
                                    "steps": [one_line(b.body) for b in latest.entry.of_kind("next")]})
         still_open = [b for b in mine if b.closed_by is None]
