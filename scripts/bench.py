@@ -679,6 +679,52 @@ def bench_why(work: Path, sizes: Sizes, repeat: int) -> list[Row]:
     return [row]
 
 
+def bench_scale(entries: int, repeat: int, log: Callable[[str], None]) -> list[Row]:
+    """The on-demand answers and the full rebuild with `entries` archived entries (a team's
+    48 months, scripts/bench_scale.py), generated once into `.cache/bench-scale/`."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_scale
+
+    def init(top: Path) -> None:
+        run(sl("init", "--hooks", "none"), top)
+
+    top, counts = bench_scale.generate(ROOT / ".cache" / "bench-scale", entries, init, ENV, log)
+    label = (f"{counts['entries']:,} entries, {bench_scale.USERS} contributors, "
+             f"{bench_scale.MONTHS} months")
+    env = {**ENV, "SESSIONLOG_NOW": bench_scale.now_after(entries)}
+    bare = [PY, "-c", "pass"]
+    target = f"{bench_scale.WHY_FILE}:{bench_scale.WHY_LINE}"
+    rows = []
+    for name, args in (("report weekly", sl("report", "weekly")),
+                       ("report blockers", sl("report", "blockers")),
+                       (f"why {target}", sl("why", target))):
+        cold = timed(args, top, env=env)  # the first run fills the parse caches, as commits do
+        row = Row(f"sessionlog {name}, {label}", f"sessionlog {name}", "python -c pass",
+                  goal="≤ 2 s", check=lambda o, _r: o <= 2, note=f"first run {cold:.1f} s")
+        alternate(row, repeat, lambda a=args: timed(a, top, env=env),  # type: ignore[misc]
+                  lambda: timed(bare, top, env=env))
+        rows.append(row)
+
+    def child(kind: str) -> dict[str, float]:
+        data: dict[str, float] = json.loads(run([PY, CHILD, kind, str(top)], top))
+        return data
+
+    time_row = Row(f"full rebuild (consolidate.rebuild), {label}", "rebuild, in a child process",
+                   "reading every archive file's bytes", goal="≤ 60 s", check=lambda o, _r: o <= 60)
+    mem_row = Row(f"peak memory of that rebuild (VmHWM), {label}", "rebuild child", "python -c pass",
+                  unit="MB", goal="≤ 1 GB", check=lambda o, _r: o <= 1024)
+    for i in range(max(1, (repeat + 1) // 2)):
+        if i % 2 == 0:
+            time_row.base.append(child("read")["seconds"])
+        got = child("rebuild")
+        time_row.ours.append(got["seconds"])
+        mem_row.ours.append(got["rss_mb"])
+        if i % 2:
+            time_row.base.append(child("read")["seconds"])
+        mem_row.base.append(json.loads(run([PY, CHILD, "bare"], top))["rss_mb"])
+    return [*rows, time_row, mem_row]
+
+
 def _source_stamp() -> str:
     """A hash of everything a regular install of this checkout is built from."""
     digest = hashlib.sha256()
@@ -921,6 +967,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--python", default=None, metavar="PATH",
                         help="measure the sessionlog installed for this interpreter instead of the "
                         "benchmark's own regular install of this checkout")
+    parser.add_argument("--scale", type=int, nargs="?", const=1_000_000, default=None, metavar="N",
+                        help="also measure the reports, why and the full rebuild with N archived "
+                        "entries (default 1,000,000; generated once under .cache/bench-scale)")
     parser.add_argument("--hook-breakdown", action="store_true",
                         help="also time the per-prompt hook's import chain step by step")
     parser.add_argument("--sessions", action="store_true",
@@ -937,6 +986,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     only = set(filter(None, args.only.split(",")))
 
     def want(group: str) -> bool:
+        if group == "scale":  # slow: only when asked for
+            return args.scale is not None or group in only
         return not only or group in only
 
     def log(msg: str) -> None:
@@ -984,6 +1035,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if want("towncrier"):
             log(f"bench: {sizes.fragments:,} fragments, towncrier and ours")
             rows += bench_towncrier(work, sizes, max(1, (repeat + 1) // 2), log)
+        if want("scale"):
+            scale = args.scale or 1_000_000
+            log(f"bench: reports, why and rebuild at {scale:,} entries")
+            rows += bench_scale(scale, repeat, log)
         if want("redact"):
             log(f"bench: redacting a {sizes.adversarial_bytes >> 10:,} KiB adversarial temp log")
             rows += bench_redaction(sizes, max(1, (repeat + 1) // 2))

@@ -60,3 +60,23 @@ def test_quick_session_benchmark_prints_a_row_per_cli_and_session() -> None:
             assert {(cli, "diligent", "3"), (cli, "read-only", "3")} <= rows, proc.stdout
     for line in lines[2:]:
         assert all(re.fullmatch(r"[\d,]+", c.strip()) for c in line.split("|")[4:-1]), line
+
+
+def test_scale_rows_run_on_a_tiny_generated_history() -> None:
+    """`--scale N`: the generated history (cached under .cache/bench-scale) and its five rows,
+    at a size that takes seconds. No timing is asserted."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench.py"), "--only", "scale", "--scale", "1200",
+         "--repeat", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    body = [line for line in proc.stdout.splitlines() if line.startswith("| ")][2:]
+    names = ("sessionlog report weekly, 1,201 entries", "sessionlog report blockers, 1,201 entries",
+             "sessionlog why src/payments.py:3, 1,201 entries", "full rebuild (consolidate.rebuild), 1,201",
+             "peak memory of that rebuild (VmHWM), 1,201")
+    assert len(body) == len(names), proc.stdout
+    for name, line in zip(names, body, strict=True):
+        cells = line.split("|")
+        assert name in cells[1] and NUMBER.search(cells[2]) and NUMBER.search(cells[3]), line
+        assert cells[5].strip() in ("≤ 2 s", "≤ 60 s", "≤ 1 GB"), line

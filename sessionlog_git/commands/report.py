@@ -6,13 +6,16 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sessionlog_git import workspace
 from sessionlog_git.base import clock
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.insight import assemble, measures, multirepo, reports
+from sessionlog_git.insight import assemble, blockerlog, measures, multirepo, reports
+from sessionlog_git.logs import layout
+from sessionlog_git.logs.model import Blocker, Record
 from sessionlog_git.pipeline.render import render, render_html
 
 
@@ -34,7 +37,8 @@ def _html_target(text: str) -> Path:
 
 def _repositories(repo: Sequence[str], workspace_file: str | None
                   ) -> tuple[list[multirepo.Repository], bool]:
-    """(repositories, several): --repo/--workspace, else the current work tree."""
+    """(repositories, several): --repo/--workspace, else the current work tree (its records
+    are read by `_here`, for the report asked)."""
     paths = list(repo)
     if workspace_file:
         paths += multirepo.read_workspace_file(workspace_file)
@@ -42,9 +46,25 @@ def _repositories(repo: Sequence[str], workspace_file: str | None
         return multirepo.open_all(paths), True
     ws = workspace.find()
     cfg = ws.config
-    here = multirepo.Repository(ws.top.name, ws.top, ws.top, cfg.logs_dir, cfg.pending_dir,
-                                reports.load(ws))
+    here = multirepo.Repository(ws.top.name, ws.top, ws.top, cfg.logs_dir, cfg.pending_dir, [])
     return [here], False
+
+
+def _here(kind: str, start: datetime | None, now: datetime
+          ) -> tuple[list[Record], list[Blocker] | None, int | None]:
+    """This work tree's records for a report: (records, blockers, entries).
+
+    The weekly report reads only the month folders of its period (and two days before, for
+    the why coverage), the blockers report only the blocker fold's month checkpoints
+    (insight.blockerlog); the others read the whole archive."""
+    ws = workspace.find()
+    if kind == "weekly" and start is not None:
+        first = layout.month_of((start - timedelta(days=2)).date())
+        return blockerlog.window(ws.config, first, now)
+    if kind == "blockers":
+        found, entries = blockerlog.every_blocker(ws.config, now)
+        return [], found, entries
+    return reports.load(ws), None, None
 
 
 def report(
@@ -65,20 +85,22 @@ def report(
         records = multirepo.combined(repos)
         logs_dir = ""  # each link starts with its repository's name
         where = ", ".join(f"{r.name} ({'bare, ' if r.work_tree is None else ''}HEAD)" for r in repos)
+        found, entries = None, None
     else:
-        records = repos[0].records
+        records, found, entries = _here(kind, start, now)
+        repos[0].records = records
         logs_dir = repos[0].logs_dir
-    model = assemble.build(kind, records, now, start, logs_dir)
+    model = assemble.build(kind, records, now, start, logs_dir, found=found, entries=entries)
     if several:
         model["source"] = f"{len(records)} committed archived entries in {len(repos)} repositories: {where}"
     if kind == "weekly":
-        found = [
+        commits = [
             (c, repo.records)
             for repo in repos
             for c in measures.commits(repo.path, repo.name if several else "", repo.logs_dir,
                                       repo.pending_dir, start, now)
         ]
-        model["coverage"] = measures.coverage(found)
+        model["coverage"] = measures.coverage(commits)
     if html_target is not None:
         page = render_html(f"reports/{kind}.html.j2", charts=reports.charts(model),
                            href=_linker(repos, several, html_target), **model)

@@ -13,19 +13,25 @@ from sessionlog_git.base.clock import format_offset
 from sessionlog_git.insight import digest
 from sessionlog_git.insight.reports import _period, blocker_report, onboarding, time_report
 from sessionlog_git.logs import layout
-from sessionlog_git.logs.model import Record
+from sessionlog_git.logs.model import Blocker, Record
 
 
-def build(kind: str, records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str
-          ) -> dict[str, Any]:
-    makers = {"weekly": digest.weekly, "blockers": blocker_report, "time": time_report,
-              "onboarding": onboarding}
-    body = makers[kind](records, now, since, logs_dir)
+def build(kind: str, records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str,
+          *, found: Sequence[Blocker] | None = None, entries: int | None = None) -> dict[str, Any]:
+    """`found`: the blockers, already folded (insight.blockerlog), when `records` are not the
+    whole history; `entries`: how many archived entries there are, then."""
+    if kind == "weekly":
+        body = digest.weekly(records, now, since, logs_dir, found=found)
+    elif kind == "blockers":
+        body = blocker_report(records, now, since, logs_dir, found=found)
+    else:
+        body = {"time": time_report, "onboarding": onboarding}[kind](records, now, since, logs_dir)
     return {
         "kind": kind,
         "generated": now.isoformat(),
         "generated_label": f"{now:%Y-%m-%d %H:%M} (UTC{format_offset(now)})",
         "period": _period(since, now),
-        "source": f"{len(records)} archived entries under {layout.archive_prefix(logs_dir)}",
+        "source": f"{len(records) if entries is None else entries} archived entries under "
+                  f"{layout.archive_prefix(logs_dir)}",
         **body,
     }

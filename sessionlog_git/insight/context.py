@@ -124,14 +124,12 @@ def mark_lifecycle(
 
     `entries` are the views of `records` (same order); `view` makes the view of a record.
     """
-    from sessionlog_git.base.text import words as _words
-    from sessionlog_git.logs.lifecycle import fold
+    from sessionlog_git.insight.decisionlog import decisions_of
 
     if not records:
         return entries
-    wanted = {r.project for r in records}
-    every = [r for r in ci.all_records(ws) if r.project in wanted]
-    by_place = {(d.record.source, d.bullet.line): d for d in fold(every, _words)}
+    # The lifecycle fold's month checkpoints: the history is not read (insight.decisionlog).
+    by_place = decisions_of(ws.config, records)
     first: list[dict[str, Any]] = []
     placed: set[tuple[str, int]] = set()
     for entry, record in zip(entries, records, strict=True):

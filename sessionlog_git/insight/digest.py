@@ -58,11 +58,13 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def weekly(records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str
-           ) -> dict[str, Any]:
+def weekly(records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str,
+           *, found: Sequence[Blocker] | None = None) -> dict[str, Any]:
+    """`found`: every blocker open before the records or opened in them (insight.blockerlog),
+    when `records` are only the period's months; else they are folded from `records`."""
     upto = [r for r in records if r.at <= now]
     period = [r for r in upto if _in(r.at, since, now)]
-    all_blockers = _all_blockers(upto)
+    all_blockers = _all_blockers(upto) if found is None else list(found)
     projects: list[dict[str, Any]] = []
     for project, recs in _by_project(period).items():
         mine = [b for b in all_blockers if b.record.project == project]
@@ -70,12 +72,14 @@ def weekly(records: Sequence[Record], now: datetime, since: datetime | None, log
         for user in sorted({r.user for r in recs}):
             theirs = [r for r in recs if r.user == user]
             people.append({"name": user, "entries": len(theirs), "days": _days(theirs, logs_dir)})
-        upto_here = [r for r in upto if r.project == project]
+        latest_next: dict[str, Record] = {}  # each person's latest entry with a next step
+        for r in upto:
+            if r.project == project and r.entry.of_kind("next"):
+                latest_next[r.user] = r
         next_steps = []
-        for user in sorted({r.user for r in upto_here}):
-            with_next = [r for r in upto_here if r.user == user and r.entry.of_kind("next")]
-            if with_next and _in(with_next[-1].at, since, now):
-                latest = with_next[-1]
+        for user in sorted(latest_next):
+            latest = latest_next[user]
+            if _in(latest.at, since, now):
                 next_steps.append({**_brief(latest, logs_dir),
                                    "steps": [one_line(b.body) for b in latest.entry.of_kind("next")]})
         still_open = [b for b in mine if b.closed_by is None]

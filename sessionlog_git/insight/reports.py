@@ -14,8 +14,9 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
-from sessionlog_git.base.text import clip, one_line, words
+from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.errors import SessionlogError
+from sessionlog_git.insight import similar
 from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.model import Blocker, Record, blockers, ordered
 from sessionlog_git.logs.views import record_brief
@@ -166,24 +167,11 @@ def _period(since: datetime | None, now: datetime) -> dict[str, Any]:
 # --- blockers ---------------------------------------------------------------------------------
 
 
-def _similar(a: str, b: str) -> bool:
-    wa, wb = words(a), words(b)
-    if not wa or not wb:
-        return a.strip().lower() == b.strip().lower()
-    return len(wa & wb) / len(wa | wb) >= RECURRING_SIMILARITY
-
-
 def group_blockers(found: Sequence[Blocker]) -> list[list[Blocker]]:
-    """Blockers grouped by similar text (single-link clustering), each group in order."""
-    groups: list[list[Blocker]] = []
-    for b in found:
-        text = b.bullet.body
-        home = next((g for g in groups if any(_similar(text, o.bullet.body) for o in g)), None)
-        if home is None:
-            groups.append([b])
-        else:
-            home.append(b)
-    return groups
+    """Blockers grouped by similar text (single-link: each joins the first group holding a
+    blocker whose words it shares at least RECURRING_SIMILARITY of, Jaccard), each group in
+    order. Found through a word index (insight.similar), never by comparing every pair."""
+    return similar.group(found, lambda b: b.bullet.body, RECURRING_SIMILARITY)
 
 
 def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[dict[str, Any]]:
@@ -214,10 +202,13 @@ def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[di
 
 
 def blocker_report(
-    records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str
+    records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str,
+    *, found: Sequence[Blocker] | None = None,
 ) -> dict[str, Any]:
-    upto = [r for r in records if r.at <= now]
-    found = _all_blockers(upto)
+    """`found`: every blocker up to `now`, already folded (insight.blockerlog); else folded
+    from `records`."""
+    if found is None:
+        found = _all_blockers([r for r in records if r.at <= now])
     still_open = [b for b in found if b.closed_by is None]
     still_open.sort(key=lambda b: (b.record.at, b.record.user))
     closed = [b for b in found if b.closed_by is not None and _in(b.closed_by.at, since, now)]

@@ -287,19 +287,11 @@ def archived_projects(ws: Workspace) -> list[str]:
 
 
 def rebuild(ws: Workspace) -> dict[str, str]:
-    """Every view, rendered fresh from the whole archive: what the committed views must equal."""
-    from sessionlog_git.logs import archive
+    """Every view, rendered fresh from the whole archive: what the committed views must equal.
+    Read one month folder at a time (pipeline.fullviews)."""
+    from sessionlog_git.pipeline import fullviews
 
-    cfg = ws.config
-    out: dict[str, str] = {}
-    for project in archived_projects(ws):
-        records = archive.read_records(
-            cfg.logs_path, project, archive.months(cfg.logs_path, project), cfg.timezone
-        )
-        months = {layout.month_of(r.at.date()) for r in records}
-        if records:
-            out.update(render_project(ws, project, records, months))
-    return out
+    return dict(fullviews.views_of(ws))
 
 
 def _render(

@@ -1,0 +1,261 @@
+"""Every blocker of a project's history without reading the history: a fold per month folder,
+kept in the state folder's cache.
+
+The blocker fold (`logs.model.BlockerBook`: an `Unblocked:` takes the open blocker it shares
+the most words with) runs month folder by month folder, in the order the archive is laid out,
+exactly as the status checkpoints run (`logs.archive.status_checkpoint`): a folder's records
+before its cutoff are folded, the rest are carried into the next folder. After each folder
+its result is cached under a key that names every archive file up to it: the blockers
+opened there (slim: the entry's title, summary, meta and the blocker bullets, all a report
+shows), the ones closed there and by what, and the open blockers and carried records at its
+end. A new file in a month folder invalidates that month and the ones after it, nothing
+before.
+
+A report then reads the month files (small: only blockers) instead of every entry, and the
+weekly report reads only the open blockers at the end of the month before its window.
+Deleting the cache, or any damage to it, costs a re-fold, never a different answer.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.config import Config
+from sessionlog_git.logs import archive, layout
+from sessionlog_git.logs.entries import Bullet, Entry
+from sessionlog_git.logs.model import Blocker, BlockerBook, Record, ordered
+
+CACHE_VERSION = 1
+SHOWN = ("summary", "blocker", "unblock")  # the bullets a blocker's record keeps when slim
+
+
+class Checkpoint:
+    """The fold after one month folder: every blocker by its number in the order opened."""
+
+    def __init__(self) -> None:
+        self.opened: list[Blocker] = []  # opened in this folder
+        self.closed: list[tuple[int, Record, Bullet]] = []  # (number, closing record, bullet)
+        self.open: list[tuple[int, Blocker]] = []  # open at the end, oldest first
+        self.carry: list[Record] = []  # after the cutoff: folded with the next folder
+        self.first = 0  # the number of the first blocker opened in this folder
+        self.total = 0  # the entries folded up to here, this folder's included
+
+
+def _slim(record: Record) -> Record:
+    entry = record.entry
+    kept = Entry(time=entry.time, title=entry.title, bullets=[b for b in entry.bullets if b.kind in SHOWN],
+                 meta=entry.meta, heading=entry.heading, line=entry.line, day=entry.day, at=entry.at)
+    return Record(kept, record.project, record.user, record.source)
+
+
+def _bul(value: list[Any]) -> Bullet:
+    return Bullet(value[0], value[1], value[2])
+
+
+def _bullet_json(bullet: Bullet) -> list[Any]:
+    return [bullet.kind, bullet.text, bullet.line]
+
+
+def _rec_json(record: Record) -> list[Any]:
+    return archive._record_json(record)
+
+
+def _to_json(key: str, point: Checkpoint) -> dict[str, Any]:
+    return {
+        "v": CACHE_VERSION, "key": key, "first": point.first, "total": point.total,
+        "opened": [[_rec_json(_slim(b.record)), _bullet_json(b.bullet)] for b in point.opened],
+        "closed": [[n, _rec_json(_slim(r)), _bullet_json(b)] for n, r, b in point.closed],
+        "open": [[n, _rec_json(b.record), _bullet_json(b.bullet)] for n, b in point.open],
+        "carry": [_rec_json(r) for r in point.carry],
+    }
+
+
+def _from_json(project: str, data: dict[str, Any]) -> Checkpoint:
+    def rec(value: list[Any]) -> Record:
+        return archive._record_from_json(project, value)
+
+    point = Checkpoint()
+    point.first = int(data["first"])
+    point.total = int(data["total"])
+    point.opened = [Blocker(rec(r), _bul(b)) for r, b in data["opened"]]
+    point.closed = [(int(n), rec(r), _bul(b)) for n, r, b in data["closed"]]
+    point.open = [(int(n), Blocker(rec(r), _bul(b))) for n, r, b in data["open"]]
+    point.carry = [rec(r) for r in data["carry"]]
+    return point
+
+
+def _cache_file(cache_dir: Path, project: str, month: str) -> Path:
+    return cache_dir / "reports" / project / f"{month}.blockers.json"
+
+
+def _load(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _save(path: Path, data: dict[str, Any]) -> None:
+    from sessionlog_git.base.fsutil import atomic_write_text
+
+    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
+        atomic_write_text(path, json.dumps(data, separators=(",", ":")))
+
+
+def keys(cfg: Config, project: str, folders: list[str]) -> list[str]:
+    """A key per month folder naming every archive file of the project up to it."""
+    root = layout.archive_root(cfg.logs_path)
+    keys: list[str] = []
+    key = f"{CACHE_VERSION}|{cfg.timezone}"
+    for folder in folders:
+        names = [f.name for f in layout.walk(root, archive=True, months=(folder,), project=project)]
+        key = sha256_hex("\n".join([key, folder, *names]))
+        keys.append(key)
+    return keys
+
+
+def _fold(records: Iterable[Record], book: BlockerBook, numbers: dict[int, int], point: Checkpoint,
+          ) -> None:
+    """Fold `records` (in order) into `book`; what opens and closes goes to `point`.
+    `numbers`: id(blocker) -> its number."""
+    for record in records:
+        for bullet in record.entry.bullets:
+            if bullet.kind == "blocker":
+                blocker = Blocker(record, bullet)
+                numbers[id(blocker)] = point.first + len(point.opened)
+                point.opened.append(blocker)
+                book.add(blocker)
+            elif bullet.kind == "unblock":
+                taken = book.close(record, bullet)
+                if taken is not None:
+                    point.closed.append((numbers[id(taken)], record, bullet))
+
+
+def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only: bool = False
+                ) -> list[Checkpoint]:
+    """The checkpoint after each month folder of `project` (up to `upto`), oldest first,
+    from the cache where it is current, folded (and cached) where not. `last_only`: only the
+    last one is wanted (a list of one, or none): the newest current cache is read, and only
+    the folders after it are folded."""
+    folders = [m for m in layout.archive_months(cfg.logs_path, project) if upto is None or m <= upto]
+    month_keys = keys(cfg, project, folders)
+    cache_dir = cfg.state_path / "cache"
+    out: list[Checkpoint] = []
+    start = 0
+    if last_only:
+        for i in range(len(folders) - 1, -1, -1):
+            cached = _load(_cache_file(cache_dir, project, folders[i]))
+            if isinstance(cached, dict) and cached.get("v") == CACHE_VERSION \
+                    and cached.get("key") == month_keys[i]:
+                with contextlib.suppress(KeyError, TypeError, ValueError):
+                    out.append(_from_json(project, cached))
+                    start = i + 1
+                    break
+    for i in range(start, len(folders)):
+        folder = folders[i]
+        cached = _load(_cache_file(cache_dir, project, folder))
+        current = isinstance(cached, dict) and cached.get("v") == CACHE_VERSION
+        if current and cached.get("key") == month_keys[i]:
+            try:
+                out.append(_from_json(project, cached))
+                continue
+            except (KeyError, TypeError, ValueError):
+                pass
+        before = out[-1] if out else Checkpoint()
+        point = Checkpoint()
+        point.first = before.first + len(before.opened)
+        numbers: dict[int, int] = {}
+        open_before = [b for _, b in before.open]
+        for n, b in before.open:
+            numbers[id(b)] = n
+        book = BlockerBook(open_before)
+        records = ordered([*before.carry, *archive.month_records(
+            cfg.logs_path, project, folder, cfg.timezone, cache_dir)])
+        edge = archive.cutoff(folder).timestamp()
+        folded = [r for r in records if r.at.timestamp() < edge]
+        _fold(folded, book, numbers, point)
+        point.carry = [r for r in records if r.at.timestamp() >= edge]
+        point.total = before.total + len(folded)
+        point.open = [(numbers[id(b)], b) for b in book.still_open]
+        _save(_cache_file(cache_dir, project, folder), _to_json(month_keys[i], point))
+        out.append(point)
+    return out[-1:] if last_only else out
+
+
+def _after(points: list[Checkpoint], now: datetime) -> tuple[list[Blocker], int]:
+    """The blockers of the checkpoints' folders and of the last carry, as the fold over every
+    record up to `now` finds them (in the order opened); and the number of entries."""
+    found: list[Blocker] = [b for p in points for b in p.opened]
+    for point in points:
+        for n, record, bullet in point.closed:
+            found[n].closed_by, found[n].closing = record, bullet
+    total = 0
+    if points:
+        last = points[-1]
+        tail_records = ordered(last.carry)
+        total = last.total + len(tail_records)
+        book = BlockerBook(found[n] for n, _ in last.open)
+        numbers = {id(found[n]): n for n, _ in last.open}
+        tail = Checkpoint()
+        tail.first = len(found)
+        _fold(tail_records, book, numbers, tail)
+        found += tail.opened
+        for n, record, bullet in tail.closed:
+            found[n].closed_by, found[n].closing = record, bullet
+    return _until(found, now), total
+
+
+def _until(found: list[Blocker], now: datetime) -> list[Blocker]:
+    """Records after `now` never were: their blockers dropped, their unblocks undone. (The fold
+    is in time order, so nothing after `now` changes what happened before it.)"""
+    out = [b for b in found if b.record.at <= now]
+    for b in out:
+        if b.closed_by is not None and b.closed_by.at > now:
+            b.closed_by = b.closing = None
+    return out
+
+
+def every_blocker(cfg: Config, now: datetime) -> tuple[list[Blocker], int]:
+    """Every blocker of every project up to `now`, with what closed it, in the order
+    `reports._all_blockers` gives them; and the number of archived entries."""
+    found: list[Blocker] = []
+    total = 0
+    for project in layout.archive_projects(cfg.logs_path):
+        mine, count = _after(checkpoints(cfg, project), now)
+        found += mine
+        total += count
+    found.sort(key=lambda b: (b.record.sort_key(), b.bullet.line))
+    return found, total
+
+
+def window(cfg: Config, first: str, now: datetime) -> tuple[list[Record], list[Blocker], int]:
+    """For a report of the month folders from `first` on: their records (and the ones carried
+    into them), in order, and every blocker open at their start or opened in them, with the
+    unblocks among those records applied, up to `now`; and the number of archived entries.
+    Earlier folders are not read: the open blockers and the count come from the checkpoint of
+    the folder before `first`."""
+    total = 0
+    records: list[Record] = []
+    found: list[Blocker] = []
+    cache_dir = cfg.state_path / "cache"
+    for project in layout.archive_projects(cfg.logs_path):
+        folders = layout.archive_months(cfg.logs_path, project)
+        earlier = [m for m in folders if m < first]
+        before = checkpoints(cfg, project, earlier[-1], last_only=True)[-1] if earlier else Checkpoint()
+        mine = ordered([*before.carry, *(r for folder in folders if folder >= first
+                                         for r in archive.month_records(cfg.logs_path, project, folder,
+                                                                        cfg.timezone, cache_dir))])
+        opened = [b for _, b in before.open]
+        book = BlockerBook(opened)
+        point = Checkpoint()
+        _fold((r for r in mine if r.at <= now), book, {id(b): 0 for b in opened}, point)
+        found += opened + point.opened
+        records += mine
+        total += before.total + len(mine)
+    found.sort(key=lambda b: (b.record.sort_key(), b.bullet.line))
+    return ordered(records), found, total

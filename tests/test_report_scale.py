@@ -1,0 +1,285 @@
+"""Reports at scale: the indexed blocker matching and grouping give exactly the pairwise rule's
+result, on generated corpora full of ties; the windowed weekly report and the streamed rebuild
+give what reading the whole archive gives."""
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from sessionlog_git import workspace
+from sessionlog_git.base.text import words
+from sessionlog_git.insight import assemble, reports
+from sessionlog_git.logs import layout
+from sessionlog_git.logs.archive import content_id
+from sessionlog_git.logs.entries import Bullet, Entry, entry_from_parts, file_header, format_entry
+from sessionlog_git.logs.model import Blocker, Record, blockers
+
+VOCABULARY = ("redis", "staging", "token", "billing", "review", "access", "gateway", "ledger")
+
+
+def _pairwise_similar(a: str, b: str) -> bool:
+    """The recurring-blocker rule as first written: Jaccard of the words, >= 0.5."""
+    wa, wb = words(a), words(b)
+    if not wa or not wb:
+        return a.strip().lower() == b.strip().lower()
+    return len(wa & wb) / len(wa | wb) >= reports.RECURRING_SIMILARITY
+
+
+def _pairwise_groups(found: list[Blocker]) -> list[list[Blocker]]:
+    groups: list[list[Blocker]] = []
+    for b in found:
+        home = next((g for g in groups if any(_pairwise_similar(b.bullet.body, o.bullet.body)
+                                              for o in g)), None)
+        if home is None:
+            groups.append([b])
+        else:
+            home.append(b)
+    return groups
+
+
+def _record(at: datetime, user: str, bullets: list[str], line: int) -> Record:
+    entry = Entry(time=f"{at:%H:%M}", title="t", bullets=[Bullet(_kind(b), b, line + i + 1)
+                                                          for i, b in enumerate(bullets)],
+                  meta={}, heading="", line=line, day=at.date(), at=at)
+    return Record(entry, "shop", user, f"archive/{at:%Y-%m}/shop/{user}/{at.date()}-abcdef.md")
+
+
+def _kind(text: str) -> str:
+    return "unblock" if text.startswith("Unblocked:") else "blocker"
+
+
+def _corpus(seed: int, n: int) -> list[Record]:
+    """Blockers and unblocks from a tiny vocabulary: many equal scores, equal texts, texts
+    without words (`on it`), case variants; several authors."""
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    out = []
+    for i in range(n):
+        pick = rng.sample(VOCABULARY, rng.randint(1, 4))
+        roll = rng.random()
+        if roll < 0.08:
+            text = rng.choice(["on it", "ON IT ", "as is", "x"])
+        else:
+            text = " ".join(pick)
+            if rng.random() < 0.3:
+                text = text.upper()
+        body = f"Unblocked: {text}" if rng.random() < 0.4 else f"Blocked on: {text}"
+        out.append(_record(start + timedelta(minutes=7 * i), rng.choice(["ada", "bo", "cy"]),
+                           [body], 10 * i))
+    return out
+
+
+def test_recurring_groups_by_index_equal_the_pairwise_rule_on_a_corpus_with_ties() -> None:
+    for seed in range(12):
+        found = [b for b in blockers(_corpus(seed, 400))]
+        indexed = reports.group_blockers(found)
+        pairwise = _pairwise_groups(found)
+        as_ids = [[(b.record.source, b.bullet.line) for b in g] for g in indexed]
+        assert as_ids == [[(b.record.source, b.bullet.line) for b in g] for g in pairwise], seed
+        assert any(len(g) > 2 for g in indexed)  # the corpus does group, and ties are met
+
+
+def _pairwise_blockers(records: list[Record]) -> list[tuple[int, int | None]]:
+    """The unblock rule compared against every open blocker: the most shared words, the
+    oldest on a tie; sharing none, the author's latest open one. (opened line, closed line)."""
+    opened: list[list[object]] = []  # [record, bullet, closing line or None]
+    for record in records:
+        for bullet in record.entry.bullets:
+            if bullet.kind == "blocker":
+                opened.append([record, bullet, None])
+            elif bullet.kind == "unblock":
+                still = [o for o in opened if o[2] is None]
+                mine = words(bullet.body)
+                scores = [len(mine & words(o[1].body)) for o in still]  # type: ignore[attr-defined]
+                best = max(scores, default=0)
+                if best:
+                    target = still[scores.index(best)]  # the first: the oldest
+                else:
+                    own = [o for o in still if o[0].user == record.user]  # type: ignore[attr-defined]
+                    target = own[-1] if own else None
+                if target is not None:
+                    target[2] = bullet.line
+    return [(o[1].line, o[2]) for o in opened]  # type: ignore[attr-defined]
+
+
+def test_unblock_matching_by_word_index_equals_the_pairwise_rule_on_a_corpus_with_ties() -> None:
+    for seed in range(12):
+        records = _corpus(100 + seed, 400)
+        indexed = [(b.bullet.line, b.closing.line if b.closing else None) for b in blockers(records)]
+        assert indexed == _pairwise_blockers(records), seed
+        assert sum(1 for _, c in indexed if c is not None) > 50
+
+
+# --- the windowed and cached reads give what reading the whole archive gives ------------------
+
+NOW_AT = "2026-06-10T18:00:00+00:00"
+
+
+def _write_day(top: Path, project: str, user: str, day: date, rng: random.Random, n: int,
+               offset: str = "+00:00") -> None:
+    """One archive file as consolidation writes it (the package's writers)."""
+    zone = timezone(timedelta(hours=int(offset[:3]), minutes=int(offset[4:])))
+    lines = [*file_header(project, user, day, "UTC", offset), ""]
+    for i in range(n):
+        at = datetime(day.year, day.month, day.day, 0, 30, tzinfo=zone) + timedelta(minutes=47 * i)
+        pick = " ".join(rng.sample(VOCABULARY, rng.randint(1, 3)))
+        roll = rng.random()
+        bullets = [f"Worked on {pick}"]
+        if roll < 0.3:
+            bullets.append(f"Blocked on: {pick}")
+        elif roll < 0.55:
+            bullets.append(f"Unblocked: {pick}" if rng.random() < 0.9 else "Unblocked: on it")
+        if rng.random() < 0.3:
+            bullets.append(f"Next: {pick}")
+        if rng.random() < 0.3:
+            bullets.append(f"Decision: {pick}, because it is simpler")
+        lifecycle = rng.random()
+        if lifecycle < 0.08:
+            bullets.append(f"Supersedes: {' '.join(rng.sample(VOCABULARY, 2))}")
+        elif lifecycle < 0.11:
+            bullets.append(f"Reverted: {rng.choice(VOCABULARY)}" if lifecycle < 0.1 else "Reverted: it")
+        entry = entry_from_parts(f"{at:%H:%M}", f"Day {i} {pick}", bullets, {"at": at.isoformat()})
+        lines += [*format_entry(entry), ""]
+    data = "\n".join(lines).encode()
+    path = top / layout.archive_rel("logs", project, user, day, content_id(data))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _history(top: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    day = date(2026, 1, 1)
+    while day <= date(2026, 6, 12):  # two days past "now": records after it never were
+        for project, user, offset in (("shop", "ada", "+00:00"), ("shop", "bo", "+13:00"),
+                                      ("billing", "ada", "-09:30"), ("billing", "cy", "+00:00")):
+            if rng.random() < 0.5:
+                _write_day(top, project, user, day, rng, rng.randint(1, 4), offset)
+        day += timedelta(days=1)
+
+
+def _whole_archive(top: Path, kind: str, since: str | None) -> dict[str, object]:
+    """The report from every archived record (the reading before month windows and caches)."""
+    ws = workspace.at(top)
+    now = datetime.fromisoformat(NOW_AT)
+    start = reports.parse_since(since, kind, now)
+    model = assemble.build(kind, reports.load(ws), now, start, ws.config.logs_dir)
+    model.pop("coverage", None)
+    return json.loads(json.dumps(model))  # type: ignore[no-any-return]
+
+
+def _cli(repo: Repo, kind: str, since: str | None) -> dict[str, object]:
+    args = ["report", kind, "--json", *(["--since", since] if since else [])]
+    data = json.loads(repo.sl(*args, env={"SESSIONLOG_NOW": NOW_AT}).stdout)
+    data.pop("coverage", None)  # the command adds it from the commits
+    return data  # type: ignore[no-any-return]
+
+
+def test_weekly_and_blockers_reports_equal_the_whole_archive_read_cold_warm_and_after_a_new_file(
+        native_repo: Repo) -> None:
+    top = native_repo.path
+    _history(top, 7)
+    cases = [("weekly", None), ("weekly", "2026-05-01"), ("weekly", "40d"), ("weekly", "2026-01-01"),
+             ("blockers", None), ("blockers", "14d")]
+    for round_ in ("cold", "warm", "after a new file in an old month"):
+        if round_.startswith("after"):
+            rng = random.Random(99)
+            _write_day(top, "shop", "dee", date(2026, 2, 27), rng, 4, "+13:00")
+            _write_day(top, "billing", "ada", date(2026, 5, 31), rng, 4)
+        for kind, since in cases:
+            got = _cli(native_repo, kind, since)
+            want = _whole_archive(top, kind, since)
+            assert got == want, (round_, kind, since)
+    cache = [p.name for p in (native_repo.state()).rglob("*.blockers.json")]
+    assert len(cache) >= 6  # a checkpoint per month folder was kept
+    weekly = _cli(native_repo, "weekly", None)
+    assert weekly["totals"]["entries"] > 0 and weekly["projects"]  # type: ignore[index]
+    blockers_ = _cli(native_repo, "blockers", None)
+    assert blockers_["totals"]["open"] > 0 and blockers_["totals"]["closed"] > 20  # type: ignore[index]
+
+
+def _rebuild_at_once(top: Path) -> dict[str, str]:
+    """The full rebuild as it was: every record of a project in memory at once."""
+    from sessionlog_git.logs import archive
+    from sessionlog_git.pipeline import consolidate
+
+    ws = workspace.at(top)
+    cfg = ws.config
+    out: dict[str, str] = {}
+    for project in layout.archive_projects(cfg.logs_path):
+        records = archive.read_records(cfg.logs_path, project, archive.months(cfg.logs_path, project),
+                                       cfg.timezone)
+        if records:
+            out.update(consolidate.render_project(ws, project, records,
+                                                  {layout.month_of(r.at.date()) for r in records}))
+    return out
+
+
+def test_full_rebuild_month_by_month_equals_the_rebuild_at_once(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sessionlog_git.pipeline import consolidate, fullviews
+
+    top = native_repo.path
+    _history(top, 11)  # offsets from -09:30 to +13:00: entries near every month's edge
+    want = _rebuild_at_once(top)
+    assert len([k for k in want if "session-log" in k]) == 12 and "logs/shop-status.md" in want
+
+    def refuse(*_args: object) -> list[tuple[str, str]]:
+        raise AssertionError("a well-filed history was read all at once")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fullviews, "_at_once", refuse)
+        assert consolidate.rebuild(workspace.at(top)) == want
+    # A record in another month's folder (a hand-made file): that project is read at once,
+    # with the same result as before.
+    at = datetime(2026, 4, 2, 10, 0, tzinfo=timezone.utc)
+    entry = entry_from_parts("10:00", "Filed late", ["Blocked on: staging token review"],
+                             {"at": at.isoformat()})
+    data = "\n".join([*file_header("shop", "ada", date(2026, 3, 30), "UTC", "+00:00"), "",
+                      *format_entry(entry), ""]).encode()
+    late = top / layout.archive_rel("logs", "shop", "ada", date(2026, 3, 30), content_id(data))
+    late.write_bytes(data)
+    want = _rebuild_at_once(top)
+    assert "Filed late" in want["logs/shop-session-log-2026-04.md"]
+    assert consolidate.rebuild(workspace.at(top)) == want
+
+
+def test_why_decision_states_from_month_checkpoints_equal_the_whole_history_fold(native_repo: Repo) -> None:
+    from sessionlog_git.insight import decisionlog
+    from sessionlog_git.logs import context_index
+    from sessionlog_git.logs.lifecycle import fold
+
+    top = native_repo.path
+    _history(top, 5)
+
+    def compare(label: str) -> int:
+        ws = workspace.at(top)
+        every = context_index.all_records(ws)
+        want = {(d.record.source, d.bullet.line): d for d in fold(every, words)}
+        retired = 0
+        rng = random.Random(label)
+        for sample in (every[:40], every[-40:], rng.sample(every, 60), every):
+            got = decisionlog.decisions_of(ws.config, sample)
+            places = {(r.source, b.line) for r in sample for b in r.entry.bullets
+                      if b.kind in ("decision", "supersede") and (r.source, b.line) in want}
+            assert set(got) >= places, label
+            for place in places:
+                a, b = got[place], want[place]
+                assert (a.how, a.expires, a.text) == (b.how, b.expires, b.text), (label, place)
+                if b.retired_by is not None:
+                    retired += 1
+                    assert a.retired_by == b.retired_by and a.retiring == b.retiring, (label, place)
+                    assert [d.text for d in a.replacements] == [d.text for d in b.replacements]
+        return retired
+
+    assert compare("cold") > 20
+    assert compare("warm") > 20
+    rng = random.Random(3)
+    _write_day(top, "shop", "dee", date(2026, 3, 31), rng, 4, "+13:00")  # an old month changes
+    _write_day(top, "shop", "ada", date(2026, 7, 1), rng, 3)  # a new last folder ...
+    _write_day(top, "shop", "bo", date(2026, 7, 31), random.Random(8), 6)  # ... with a tail
+    assert compare("after new files") > 20
