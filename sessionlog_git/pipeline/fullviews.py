@@ -4,7 +4,8 @@
 driver, hand-edit detection) reads through here. A project's month folders are read in order:
 each folder's records give that month's master log, and the status is folded on as the
 status checkpoints fold it (records before the folder's cutoff, the rest carried into the
-next), so only one month of records is held at a time, whatever the history's length.
+next), so one month of records is held at a time, beside what the status fold keeps (the
+entries of every live decision, to match a later `Supersedes:`) and the rendered views.
 
 That equals rendering from the whole history at once when every record sits in the folder of
 its own month (as consolidation files them: by the temp log's day). A project with a record
