@@ -27,25 +27,42 @@ DETECT_SECRETS_PLUGINS = (
     "StripeDetector", "TelegramBotTokenDetector", "TwilioKeyDetector",
 )
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-./+=~:]")
-# Lines detect-secrets could flag: a long token mixing letters and digits, or a word its keyword
-# and header detectors look for. Other lines are prose; skipping them (and, when a log has no
-# such line, the import of detect-secrets itself) makes redaction cheap.
-_SUSPECT_WORD = re.compile(
-    r"(?i)pass|pwd|secret|token|key|auth|cred|bearer|basic|private|contrase|://[^/\s@]+:[^/\s@]+@"
-)
+# Lines detect-secrets could flag that our rules left standing (they run first, and a line they
+# redacted has lost its token). Its keyword plugin needs a denylisted word and a quote on the
+# line; its provider plugins need a long token mixing letters and digits (a run of hex digits
+# of one case and dashes alone, a commit SHA or a UUID, none of them flags without such a word); its basic
+# auth plugin a password in a URL. Prose lines, the bulk of a log, match none of these, so the
+# common commit never imports detect-secrets.
+_SUSPECT_WORD = re.compile(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer|basic|private|contrase")
+_SUSPECT_URL = re.compile(r"://[^/\s@]+:[^/\s@]+@")
 _SUSPECT_RUN = re.compile(r"[A-Za-z0-9+/=_\-.~]{16,}")
+_HEX_RUN = re.compile(r"[0-9a-f\-]+|[0-9A-F\-]+")  # one case: Twilio's AC<hex> mixes them
+_QUOTES = frozenset("'\"`")
+# A timestamp (every entry's `at=` metadata has one) is no token.
+_TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
 # detect-secrets' own regexes are not linear: it sees only lines up to this length, and at most
 # this many suspect lines of one log (our rules, which are linear, scan everything).
 DETECT_SECRETS_MAX_LINE = 1000
 DETECT_SECRETS_MAX_LINES = 2000
 
 
+def _mixed_runs(line: str) -> list[str]:
+    """The long tokens of a line that mix letters and digits (timestamps aside)."""
+    return [m for m in _SUSPECT_RUN.findall(_TIMESTAMP.sub(" ", line))
+            if re.search(r"\d", m) and re.search(r"[a-z]", m, re.I)]
+
+
 def _suspect(line: str) -> bool:
     if len(line) > DETECT_SECRETS_MAX_LINE:
         return False
-    if _SUSPECT_WORD.search(line):
+    if _SUSPECT_URL.search(line):
         return True
-    return any(re.search(r"\d", m) and re.search(r"[a-z]", m, re.I) for m in _SUSPECT_RUN.findall(line))
+    runs = _mixed_runs(line)
+    if any(not _HEX_RUN.fullmatch(run) for run in runs):
+        return True
+    if not _SUSPECT_WORD.search(line):
+        return False
+    return bool(runs) or not _QUOTES.isdisjoint(line)
 
 
 @dataclass(frozen=True)
