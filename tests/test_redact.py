@@ -131,7 +131,8 @@ def test_the_prefilter_sends_detect_secrets_no_line_of_prose_metadata_or_hashes(
     for line in ("## 09:00 - Auth token cache for the password reset email",
                  "- Decision: rotate the signing key over a shared secret, because auth must expire",
                  "<!-- sessionlog at=2024-06-07T08:49:00+00:00 -->",
-                 "- Reverted 3f9a1c2e8b7d6f5a4e3d2c1b0a9f8e7d6c5b4a39 (uuid 1b4e28ba-2fa1-11d2-883f-0016d3cca427)"):
+                 "- Reverted 3f9a1c2e8b7d6f5a4e3d2c1b0a9f8e7d6c5b4a39 "
+                 "(uuid 1b4e28ba-2fa1-11d2-883f-0016d3cca427)"):
         assert not _suspect(line), line
     for line in ('- set api_key = "Zx81kfP0qW2mNv7" in the config',  # a keyword and a quote
                  "- the token is in a3f9c2d4e5f60718293a4b5c6d7e8f90 (a hash after a keyword)",

@@ -373,8 +373,8 @@ RULES: tuple[tuple[str, str, Check | None], ...] = (
     ("buildkite-token", r"\bbkua_[a-f0-9]{40}\b", None),
     ("onepassword-token", r"\bops_eyJ[A-Za-z0-9_\-]{30,}", None),
     ("artifactory-token", r"\bAKC[a-zA-Z0-9]{10,}", _strong),
-    ("telegram-bot-token", r"(?:^|[^0-9A-Za-z_])(?P<s>[0-9]{5,16}:A[0-9A-Za-z_\-]{33,40})(?:[^0-9A-Za-z_\-]|$)",
-     None),
+    ("telegram-bot-token",
+     r"(?:^|[^0-9A-Za-z_])(?P<s>[0-9]{5,16}:A[0-9A-Za-z_\-]{33,40})(?:[^0-9A-Za-z_\-]|$)", None),
     ("kube-client-key", r"(?i)client-key-data:[ \t]*(?P<s>[A-Za-z0-9+/=]{20,})", None),
     ("private-key", r"\b(?P<s>LS0tLS1CRUdJTi[A-Za-z0-9+/=]{20,})", _pem_b64),
     # --- credentials in URLs, headers and config files
