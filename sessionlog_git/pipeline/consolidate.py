@@ -46,6 +46,7 @@ class Taken:
     header: list[str]
     archive_rel: str | None  # None: nothing worth archiving (an empty log)
     trim: bool = True  # False: another part of the same temp log (logs.handroute) trims it
+    parsed: TempLog | None = None  # `content` parsed, when it was (each log is parsed once)
 
 
 @dataclass
@@ -217,7 +218,7 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
         if worth:
             ident = archive.content_id(content)
             rel = layout.archive_rel(cfg.logs_dir, log.project, log.user, log.day, ident)
-        taken.append(Taken(log, data, content, parsed.header, rel))
+        taken.append(Taken(log, data, content, parsed.header, rel, parsed=parsed))
         result.entries += len(parsed.entries)
     if blocked:
         raise SessionlogError(
@@ -317,6 +318,10 @@ def _render(
         if t.archive_rel is None:
             continue
         source = str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir))
+        if t.parsed is not None:  # parsed when it was taken: not again
+            new_records.extend(model.Record(e, t.log.project, t.log.user, source)
+                               for e in t.parsed.entries if e.at is not None)
+            continue
         new_records.extend(
             archive.records_from(
                 t.content, project=t.log.project, user=t.log.user, day=t.log.day, source=source,
