@@ -484,19 +484,27 @@ def _top_level_or(pattern: str) -> bool:
 
 
 @cache
-def _compiled() -> tuple[tuple[str, Any, Check | None, bytes | None], ...]:
-    """The rules, compiled for bytes: the scan runs on UTF-8 (no per-match offset decoding)."""
+def _rules() -> tuple[tuple[str, str, Check | None, bytes | None], ...]:
+    return tuple((kind, pattern, check, _hint(pattern)) for kind, pattern, check in RULES)
+
+
+@cache
+def _rx(pattern: str, on_re2: bool) -> Any:
+    """One rule compiled for bytes (the scan runs on UTF-8: no per-match offset decoding), on
+    first use: a rule whose literal a log lacks is never compiled (re2 compiles are not free)."""
     engine, is_re2 = _engine()
-    out = []
-    for kind, pattern, check in RULES:
-        if is_re2:
-            options = engine.Options()
-            options.max_mem = 64 << 20
-            rx = engine.compile(pattern.encode(), options)
-        else:
-            rx = engine.compile(pattern.encode())
-        out.append((kind, rx, check, _hint(pattern)))
-    return tuple(out)
+    if is_re2:
+        options = engine.Options()
+        options.max_mem = 64 << 20
+        return engine.compile(pattern.encode(), options)
+    return engine.compile(pattern.encode())
+
+
+@cache
+def _compiled() -> tuple[tuple[str, Any, Check | None, bytes | None], ...]:
+    """Every rule, compiled."""
+    on_re2 = linear()
+    return tuple((kind, _rx(pattern, on_re2), check, hint) for kind, pattern, check, hint in _rules())
 
 
 def _lines_of(text: str) -> tuple[list[int], list[int]]:
@@ -550,9 +558,11 @@ def _scan(text: str, starts: list[int], ends: list[int]) -> list[Hit]:
     data = text.encode("utf-8", "surrogatepass")
     plain = len(data) == len(text)  # ASCII: byte offsets are character offsets
     hits: list[Hit] = []
-    for kind, rx, check, hint in _compiled():
+    on_re2 = linear()
+    for kind, pattern, check, hint in _rules():
         if hint is not None and hint not in data:
             continue  # a literal every match holds is absent: the rule cannot match
+        rx = _rx(pattern, on_re2)
         index = {(k.decode() if isinstance(k, bytes) else k): i for k, i in rx.groupindex.items()}
         group = index.get("s")
         names = list(index.items())
