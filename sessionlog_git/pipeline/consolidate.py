@@ -251,17 +251,21 @@ def _routed_parts(ws: Workspace, log: LogFile, parsed: TempLog, content: bytes
 
 def render_project(
     ws: Workspace, project: str, records: list[model.Record], months: set[str],
-    state: model.StatusState | None = None,
+    state: model.StatusState | None = None, new_sources: set[str] | None = None,
 ) -> dict[str, str]:
     """The master logs of `months` and the status file of one project, from its records.
 
     With `state` (the status folded over everything before `records`), the status is the
-    same as from the whole history.
+    same as from the whole history. With `new_sources` (the archive files a commit adds), a
+    master log that is exactly its last render is re-rendered only where they change it
+    (pipeline.monthview); the text is the same as a full render.
     """
     from sessionlog_git.logs import views
-    from sessionlog_git.pipeline.render import render
+    from sessionlog_git.pipeline import monthview
+    from sessionlog_git.pipeline.render import cache_compiled, render
 
     cfg = ws.config
+    cache_compiled(cfg.state_path / "cache" / "templates")
     hint = f"{layout.archive_prefix(cfg.logs_dir)}"
     out: dict[str, str] = {}
     # Each month's master log sees only that month's records (an entry archived twice has
@@ -271,15 +275,29 @@ def render_project(
     for record in records:
         by_month.setdefault(layout.month_of(record.at.date()), []).append(record)
     for month in sorted(months):
-        master = views.master_log(project, month, by_month.get(month, []))
-        out[layout.master_rel(cfg.logs_dir, project, month)] = render(
-            "master_log.md.j2", archive_hint=hint, **master
+        rel = layout.master_rel(cfg.logs_dir, project, month)
+        mine = by_month.get(month, [])
+        if new_sources is None:
+            out[rel] = monthview.render_full(project, month, mine, hint)
+            continue
+        out[rel] = monthview.render_month(
+            project, month, mine, hint=hint, zone=cfg.timezone, current=_current(ws.top, rel),
+            new_sources=new_sources, cache_dir=cfg.state_path / "cache",
         )
     out[layout.status_rel(cfg.logs_dir, project)] = render(
         "status.md.j2", archive_hint=hint,
         **views.status(project, records, state=state),
     )
     return out
+
+
+def _current(top: Path, rel: str) -> bytes | None:
+    from sessionlog_git.base import safeio
+
+    try:
+        return safeio.read_regular(top / rel)
+    except (OSError, safeio.NotRegular):
+        return None
 
 
 def archived_projects(ws: Workspace) -> list[str]:
@@ -362,7 +380,8 @@ def _render(
             if r.source not in new_sources
         ]
         records = carry + recent + [r for r in new_records if r.project == project]
-        out.update(render_project(ws, project, records, months, state=state))
+        out.update(render_project(ws, project, records, months, state=state,
+                                  new_sources=new_sources))
     return out
 
 

@@ -1,0 +1,134 @@
+"""A month's master log, re-rendered only where a commit changed it.
+
+The master log is a header (the counts) and one section per contributor, in name order; a
+section depends on that contributor's records of the month alone (de-duplication never
+crosses contributors). So when the file on disk is exactly what the last render wrote, from
+exactly the month's records other than this commit's, only the sections of the contributors
+with new records are rendered again, and spliced between the unchanged ones; the header is
+rendered from the counts. The result is byte-identical to a full render (tests compare them).
+
+What the last render was is kept in the ignored state folder (`cache/views/<project>/
+<month>.master.json`): a key naming every archive file the month was rendered from (with the
+time zone, the template and the package version) and a digest of the text written. Anything
+that does not match (an edited, checked-out or merged file, another archive, no cache) means
+a full render, so the cache only ever saves time.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.logs.model import Record
+
+TEMPLATE = "master_log.md.j2"
+CACHE_VERSION = 1
+HEADING = "## "  # a contributor's section starts with the only lines that begin with this
+
+
+def render_full(project: str, month: str, records: Sequence[Record], hint: str) -> str:
+    return _render(project, month, records, hint)[0]
+
+
+def _render(project: str, month: str, records: Sequence[Record], hint: str
+            ) -> tuple[str, dict[str, int]]:
+    """The text, and how many entries each contributor's section lists."""
+    from sessionlog_git.logs import views
+    from sessionlog_git.pipeline.render import render
+
+    view = views.master_log(project, month, records)
+    counts = {c["name"]: int(c["count"]) for c in view["contributors"]}
+    return render(TEMPLATE, archive_hint=hint, **view), counts
+
+
+def render_month(
+    project: str, month: str, records: Sequence[Record], *, hint: str, zone: str,
+    current: bytes | None, new_sources: set[str], cache_dir: Path | None,
+) -> str:
+    """The master log of `month` from `records` (that month's, of `project`, new ones
+    included); `current` is the file as it is on disk (None: none), `new_sources` the archive
+    files this commit adds."""
+    if cache_dir is None:
+        return render_full(project, month, records, hint)
+    path = cache_dir / "views" / project / f"{month}.master.json"
+    sources = {r.source for r in records}
+    spliced = None
+    cached = _load(path) if current is not None and new_sources & sources else None
+    if (cached is not None and current is not None
+            and cached.get("key") == _key(project, month, zone, sources - new_sources)
+            and cached.get("digest") == sha256_hex(current)
+            and isinstance(cached.get("counts"), dict)):
+        changed = {r.user for r in records if r.source in new_sources}
+        spliced = _splice(project, month, current.decode("utf-8", "replace"), records, changed,
+                          dict(cached["counts"]), hint)
+    text, counts = spliced or _render(project, month, records, hint)
+    _save(path, {"key": _key(project, month, zone, sources), "digest": sha256_hex(text.encode()),
+                 "counts": counts})
+    return text
+
+
+def _splice(
+    project: str, month: str, old: str, records: Sequence[Record], changed: set[str],
+    counts: dict[str, Any], hint: str,
+) -> tuple[str, dict[str, int]] | None:
+    """The new text from the old one and fresh sections for `changed` (None: cannot splice)."""
+    from sessionlog_git.pipeline.render import render
+
+    _, sections = _split(old)
+    if set(sections) != set(counts):
+        return None
+    for user in sorted(changed):
+        one, fresh_counts = _render(project, month, [r for r in records if r.user == user], hint)
+        _, fresh = _split(one)
+        if list(fresh) != [user] or list(fresh_counts) != [user]:
+            return None
+        sections[user] = fresh[user]
+        counts[user] = fresh_counts[user]
+    users = sorted(sections)
+    head = render(TEMPLATE, archive_hint=hint, project=project, month=month,
+                  total=sum(int(counts[u]) for u in users),
+                  contributors=[{"name": u, "days": [], "count": counts[u]} for u in users])
+    header, _ = _split(head)
+    # Each section ends with its last line: one blank line separates it from the next.
+    return header + "\n".join(sections[u] for u in users), {u: int(counts[u]) for u in users}
+
+
+def _split(text: str) -> tuple[str, dict[str, str]]:
+    """(everything before the first section, {contributor: section text}); each section ends
+    with one newline and no blank line after it."""
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith(HEADING)]
+    if not starts:
+        return text, {}
+    header = "\n".join(lines[: starts[0]]) + "\n"
+    sections: dict[str, str] = {}
+    for a, b in zip(starts, [*starts[1:], len(lines)], strict=True):
+        name = lines[a][len(HEADING):]
+        sections[name] = "\n".join(lines[a:b]).rstrip("\n") + "\n"
+    return header, sections
+
+
+def _key(project: str, month: str, zone: str, sources: Iterable[str]) -> str:
+    from sessionlog_git import __version__
+    from sessionlog_git.pipeline.render import template_text
+
+    return sha256_hex("\n".join([str(CACHE_VERSION), __version__, project, month, zone,
+                                 sha256_hex(template_text(TEMPLATE).encode()), *sorted(sources)]))
+
+
+def _load(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _save(path: Path, data: dict[str, Any]) -> None:
+    from sessionlog_git.base.fsutil import atomic_write_text
+
+    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
+        atomic_write_text(path, json.dumps(data, separators=(",", ":")))
