@@ -82,7 +82,26 @@ def test_new_and_existing_contributors_same_day_and_earlier_days_match_a_rebuild
     assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
 
 
-def test_a_file_that_is_not_the_last_render_or_a_broken_cache_means_a_full_render(
+def test_after_a_reset_the_earlier_render_is_still_spliced_into(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`git reset --hard` (or an aborted commit, a branch switch) puts back a render made a few
+    commits ago: it is still known, so the next new day is a splice, not a full render."""
+    repo = native_repo
+    _seed(repo)
+    repo.log("2026-11-05T09:30:00+01:00", "Refund ledger", user="grace")
+    repo.write("app.py", "print('v2')\n")
+    repo.git("add", "app.py")
+    _commit(repo, "v2")
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    calls = _rendered_users(monkeypatch)
+    repo.log("2026-11-06T09:30:00+01:00", "Refund export", user="linus")
+    _consolidate_in_process(repo, monkeypatch)
+    assert calls == [["linus"]]
+    assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
+    assert "Refund ledger" not in repo.read(MASTER)
+
+
+def test_a_file_no_recent_render_wrote_or_a_broken_cache_means_a_full_render(
         native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = native_repo
     _seed(repo)

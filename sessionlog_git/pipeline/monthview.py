@@ -2,16 +2,16 @@
 
 The master log is a header (the counts) and one section per contributor, in name order; a
 section depends on that contributor's records of the month alone (de-duplication never
-crosses contributors). So when the file on disk is exactly what the last render wrote, from
+crosses contributors). So when the file on disk is exactly what a recent render wrote, from
 exactly the month's records other than this commit's, only the sections of the contributors
 with new records are rendered again, and spliced between the unchanged ones; the header is
 rendered from the counts. The result is byte-identical to a full render (tests compare them).
 
-What the last render was is kept in the ignored state folder (`cache/views/<project>/
-<month>.master.json`): a key naming every archive file the month was rendered from (with the
-time zone, the template and the package version) and a digest of the text written. Anything
-that does not match (an edited, checked-out or merged file, another archive, no cache) means
-a full render, so the cache only ever saves time.
+What the last renders were is kept in the ignored state folder (`cache/views/<project>/
+<month>.master.json`, the last KEEP of them): for each, a digest of the text and a key naming
+every archive file it was rendered from (with the time zone, the template and the package
+version). A file on disk that is none of them, or from other archive files (an edit, a merge,
+no cache), means a full render, so the cache only ever saves time.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from sessionlog_git.logs.model import Record
 
 TEMPLATE = "master_log.md.j2"
 CACHE_VERSION = 1
+KEEP = 16  # renders remembered per month: a reset, an aborted commit or a branch switch away
 HEADING = "## "  # a contributor's section starts with the only lines that begin with this
 
 
@@ -55,19 +56,30 @@ def render_month(
         return render_full(project, month, records, hint)
     path = cache_dir / "views" / project / f"{month}.master.json"
     sources = {r.source for r in records}
+    renders = _load(path)
     spliced = None
-    cached = _load(path) if current is not None and new_sources & sources else None
-    if (cached is not None and current is not None
-            and cached.get("key") == _key(project, month, zone, sources - new_sources)
-            and cached.get("digest") == sha256_hex(current)
-            and isinstance(cached.get("counts"), dict)):
-        changed = {r.user for r in records if r.source in new_sources}
-        spliced = _splice(project, month, current.decode("utf-8", "replace"), records, changed,
-                          dict(cached["counts"]), hint)
+    if current is not None and new_sources & sources:
+        known = _find(renders, sha256_hex(current), _key(project, month, zone, sources - new_sources))
+        if known is not None:
+            changed = {r.user for r in records if r.source in new_sources}
+            spliced = _splice(project, month, current.decode("utf-8", "replace"), records, changed,
+                              known, hint)
     text, counts = spliced or _render(project, month, records, hint)
-    _save(path, {"key": _key(project, month, zone, sources), "digest": sha256_hex(text.encode()),
-                 "counts": counts})
+    digest = sha256_hex(text.encode())
+    entry = {"digest": digest, "key": _key(project, month, zone, sources), "counts": counts}
+    kept = [r for r in renders if r.get("digest") != digest][-(KEEP - 1):]
+    _save(path, {"v": CACHE_VERSION, "renders": [*kept, entry]})
     return text
+
+
+def _find(renders: list[dict[str, Any]], digest: str, key: str) -> dict[str, Any] | None:
+    """The counts of the render whose text has `digest` and came from the archive files `key`
+    names (None: not one of the renders kept)."""
+    for render in reversed(renders):
+        counts = render.get("counts")
+        if render.get("digest") == digest and render.get("key") == key and isinstance(counts, dict):
+            return dict(counts)
+    return None
 
 
 def _splice(
@@ -119,12 +131,15 @@ def _key(project: str, month: str, zone: str, sources: Iterable[str]) -> str:
                                  sha256_hex(template_text(TEMPLATE).encode()), *sorted(sources)]))
 
 
-def _load(path: Path) -> dict[str, Any] | None:
+def _load(path: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+        return []
+    if not isinstance(data, dict) or data.get("v") != CACHE_VERSION:
+        return []
+    renders = data.get("renders")
+    return [r for r in renders if isinstance(r, dict)] if isinstance(renders, list) else []
 
 
 def _save(path: Path, data: dict[str, Any]) -> None:
