@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -124,11 +125,16 @@ def _split(text: str) -> tuple[str, dict[str, str]]:
 
 
 def _key(project: str, month: str, zone: str, sources: Iterable[str]) -> str:
+    return sha256_hex("\n".join([_code(), project, month, zone, *sorted(sources)]))
+
+
+@cache
+def _code() -> str:
+    """What else a render depends on: the package version and the template."""
     from sessionlog_git import __version__
     from sessionlog_git.pipeline.render import template_text
 
-    return sha256_hex("\n".join([str(CACHE_VERSION), __version__, project, month, zone,
-                                 sha256_hex(template_text(TEMPLATE).encode()), *sorted(sources)]))
+    return f"{CACHE_VERSION}\n{__version__}\n{sha256_hex(template_text(TEMPLATE).encode())}"
 
 
 def _load(path: Path) -> list[dict[str, Any]]:
@@ -143,7 +149,15 @@ def _load(path: Path) -> list[dict[str, Any]]:
 
 
 def _save(path: Path, data: dict[str, Any]) -> None:
-    from sessionlog_git.base.fsutil import atomic_write_text
+    """Atomic (a temp file renamed over it) but not synced: a cache lost to a crash is a miss,
+    so it is not worth an fsync at every commit. One that cannot be written is only slower."""
+    import os
 
-    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
-        atomic_write_text(path, json.dumps(data, separators=(",", ":")))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
