@@ -469,8 +469,9 @@ class MonthRepo:
 def make_month_repo(work: Path, name: str, sizes: Sizes, history: int, *, agent: bool = False,
                     month_entries: int | None = None) -> MonthRepo:
     """A repository whose archive holds `history` months and the current month (2024-06),
-    generated on disk, committed, then primed: one consolidation, as the first commit makes."""
-    top = new_repo(work / name / PROJECT, agent=agent, hooks="native" if agent else "none")
+    generated on disk, committed, then primed: one consolidation, as the first commit makes.
+    Its git hooks are installed (`init --hooks native`), as a user's are."""
+    top = new_repo(work / name / PROJECT, agent=agent, hooks="native")
     users = [f"u{i:02d}" for i in range(sizes.month_users)]
     logs = top / "logs"
     current = "2024-06"
@@ -505,6 +506,39 @@ def consolidate_once(repo: MonthRepo, in_process: bool) -> float:
         elapsed = timed(sl("consolidate"), repo.top)
     git(repo.top, "reset", "-q", "--hard", "HEAD")
     return elapsed
+
+
+def commit_hook_once(repo: MonthRepo, commit: bool, verify: bool = True) -> float:
+    """One new day pending and a change of the user's staged; timed: the pre-commit hook as
+    `init` installed it, run as git runs it (at the top, no arguments), or a whole `git
+    commit` (with the hook, or `--no-verify`); then undone."""
+    repo.runs += 1
+    put_pending(repo.top, "u01", date(2024, 6, 30), f"commit {repo.runs}", 17)
+    (repo.top / "app.py").write_text(f"print('hello {repo.runs}')\n")
+    git(repo.top, "add", "app.py")
+    if not commit:
+        elapsed = timed([str(repo.top / ".git" / "hooks" / "pre-commit")], repo.top)
+        git(repo.top, "reset", "-q", "--hard", "HEAD")
+        return elapsed
+    args = ["git", "commit", "-q", "-m", f"Change {repo.runs}", *([] if verify else ["--no-verify"])]
+    elapsed = timed(args, repo.top)
+    git(repo.top, "reset", "-q", "--hard", "HEAD~1")
+    return elapsed
+
+
+def bench_commit_with_work(sizes: Sizes, repeat: int, month: MonthRepo) -> list[Row]:
+    """What a commit's hook process costs with one new day to consolidate into the month, as
+    a multiple of a bare interpreter start (the hook is one interpreter start plus its work),
+    and what it adds to a whole `git commit`."""
+    size = f"{sizes.month_entries:,}-entry month"
+    hook = Row(f"pre-commit hook process, one new day into a {size}", ".git/hooks/pre-commit",
+               "same python -c pass", goal="≤ 12× bare", check=lambda _o, r: r <= 12.0)
+    alternate(hook, repeat, lambda: commit_hook_once(month, commit=False),
+              lambda: timed([PY, "-c", "pass"], month.top))
+    commit = Row(f"git commit, one new day into a {size}", "with the hook", "--no-verify")
+    alternate(commit, repeat, lambda: commit_hook_once(month, commit=True),
+              lambda: commit_hook_once(month, commit=True, verify=False))
+    return [hook, commit]
 
 
 def bench_consolidation(work: Path, sizes: Sizes, repeat: int,
@@ -1023,6 +1057,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if want("consolidate") and month is not None and years is not None:
             log("bench: consolidation")
             rows += bench_consolidation(work, sizes, repeat, month, years)
+            rows += bench_commit_with_work(sizes, repeat, month)
         if want("rebuild"):
             log(f"bench: full rebuild of {sizes.rebuild_entries:,} entries")
             rows += bench_rebuild(work, sizes, max(1, (repeat + 1) // 2))

@@ -11,7 +11,8 @@ ROWS = (
     "per-prompt hook", "per-prompt hook, no entry today", "session-start hook",
     "the same session start with 24 months of history", "pre-edit hook",
     "pre-commit hook, nothing pending",
-    "git commit --allow-empty", "one new day into a", "the same with", "full rebuild", "peak memory",
+    "git commit --allow-empty", "one new day into a", "pre-commit hook process, one new day",
+    "git commit, one new day", "the same with", "full rebuild", "peak memory",
     "sessionlog why", "entries into one file", "sessionlog search, first query",
     "sessionlog search, later queries", "adversarial temp log",
 )
@@ -36,7 +37,7 @@ def test_quick_benchmark_prints_every_row_with_numbers() -> None:
             # The towncrier side may be unavailable (no network): the row then says why.
             assert NUMBER.search(cells[3]) or "not measured" in cells[3], line
             assert cells[5].strip() and cells[6].strip(), line
-    assert len(body) == 19
+    assert len(body) == 21
 
 
 def test_quick_session_benchmark_prints_a_row_per_cli_and_session() -> None:

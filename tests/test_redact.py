@@ -107,10 +107,38 @@ def test_private_key_block_and_line_numbers_of_what_follows() -> None:
 def test_detect_secrets_backs_up_our_rules_through_the_prefilter(monkeypatch: pytest.MonkeyPatch) -> None:
     from sessionlog_git.logs import redact as module
 
-    line = next(text for kind, text in SECRETS if kind == "telegram bot token")
-    assert redact(line).kinds() == ["telegram-bot-token"]  # found by detect-secrets
+    # A Twilio account SID: a shape only detect-secrets knows, so the prefilter must send it on.
+    line = "- Twilio account AC" + "0f3b9c2d4e5a6b7c8d9e0f1a2b3c4d5e" + " for the SMS sender"
+    assert redact(line).kinds() == ["twilio-api-key"]  # found by detect-secrets
     monkeypatch.setattr(module, "_detect_secrets", lambda: None)
     assert redact(line).count == 0  # our rules alone miss this shape
+
+
+def test_our_own_rule_finds_a_telegram_bot_token_without_detect_secrets(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sessionlog_git.logs import redact as module
+
+    monkeypatch.setattr(module, "_detect_secrets", lambda: None)
+    line = next(text for kind, text in SECRETS if kind == "telegram bot token")
+    result = redact(line)
+    assert result.kinds() == ["telegram-bot-token"]
+    assert result.text == "- bot [REDACTED:telegram-bot-token]"
+
+
+def test_the_prefilter_sends_detect_secrets_no_line_of_prose_metadata_or_hashes() -> None:
+    from sessionlog_git.logs.redact import _suspect
+
+    for line in ("## 09:00 - Auth token cache for the password reset email",
+                 "- Decision: rotate the signing key over a shared secret, because auth must expire",
+                 "<!-- sessionlog at=2024-06-07T08:49:00+00:00 -->",
+                 "- Reverted 3f9a1c2e8b7d6f5a4e3d2c1b0a9f8e7d6c5b4a39 "
+                 "(uuid 1b4e28ba-2fa1-11d2-883f-0016d3cca427)"):
+        assert not _suspect(line), line
+    for line in ('- set api_key = "Zx81kfP0qW2mNv7" in the config',  # a keyword and a quote
+                 "- the token is in a3f9c2d4e5f60718293a4b5c6d7e8f90 (a hash after a keyword)",
+                 "- SID AC0f3b9c2d4e5a6b7c8d9e0f1a2b3c4d5e",
+                 "- db at postgres://app:hunter22@db.internal/app"):
+        assert _suspect(line), line
 
 
 def test_prose_does_not_load_detect_secrets() -> None:

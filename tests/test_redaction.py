@@ -18,7 +18,7 @@ from conftest import ROOT, Repo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from leak_corpus_clean import CLEAN_LINES
-from secret_corpus import SECRETS
+from secret_corpus import CLEAN, SECRETS
 
 from sessionlog_git.logs import secretscan
 from sessionlog_git.logs.redact import redact
@@ -160,6 +160,23 @@ def test_rules_run_on_the_linear_time_matcher() -> None:
     assert secretscan.linear(), "google-re2 is a dependency; without it the rules run on re"
     # every rule compiles on re2, which refuses backreferences and lookaround
     assert len(secretscan._compiled()) == len(secretscan.RULES)
+
+
+def test_skipping_rules_whose_literals_are_absent_changes_no_redaction(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule is neither compiled nor run on a log that lacks every literal its matches hold
+    (secretscan.NEEDLES): on every corpus text, in every form, the result is the same as with
+    every rule run."""
+    texts = [line for _, line in SECRETS] + list(CLEAN) + list(CLEAN_LINES)
+    for shape in [*corpus.SHAPES, *heldout.SHAPES]:
+        texts += [form(shape) for form in (corpus.bullet, corpus.title, corpus.fence,
+                                           corpus.url_encoded, corpus.wrapped)]
+    skipping = [redact(text) for text in texts]
+    monkeypatch.setattr(secretscan, "_absent", lambda *_: False)
+    every = [redact(text) for text in texts]
+    assert [r.text for r in skipping] == [r.text for r in every]
+    assert sum(r.count for r in every) >= len(SECRETS)
+    assert set(secretscan.NEEDLES) <= {kind for kind, _, _ in secretscan.RULES}
 
 
 def test_a_huge_adversarial_line_is_scanned_and_a_secret_after_it_still_found() -> None:

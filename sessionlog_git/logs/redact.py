@@ -27,25 +27,64 @@ DETECT_SECRETS_PLUGINS = (
     "StripeDetector", "TelegramBotTokenDetector", "TwilioKeyDetector",
 )
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-./+=~:]")
-# Lines detect-secrets could flag: a long token mixing letters and digits, or a word its keyword
-# and header detectors look for. Other lines are prose; skipping them (and, when a log has no
-# such line, the import of detect-secrets itself) makes redaction cheap.
-_SUSPECT_WORD = re.compile(
-    r"(?i)pass|pwd|secret|token|key|auth|cred|bearer|basic|private|contrase|://[^/\s@]+:[^/\s@]+@"
-)
+# Lines detect-secrets could flag that our rules left standing (they run first, and a line they
+# redacted has lost its token). Its keyword plugin needs a denylisted word and a quote on the
+# line; its provider plugins need a long token mixing letters and digits (a run of hex digits
+# of one case and dashes alone, a commit SHA or a UUID, none of them flags without such a word); its basic
+# auth plugin a password in a URL. Prose lines, the bulk of a log, match none of these, so the
+# common commit never imports detect-secrets.
+_SUSPECT_WORD = re.compile(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer|basic|private|contrase")
+_SUSPECT_URL = re.compile(r"://[^/\s@]+:[^/\s@]+@")
 _SUSPECT_RUN = re.compile(r"[A-Za-z0-9+/=_\-.~]{16,}")
+_HEX_RUN = re.compile(r"[0-9a-f\-]+|[0-9A-F\-]+")  # one case: Twilio's AC<hex> mixes them
+_QUOTES = frozenset("'\"`")
+_TRIGGER = re.compile(r"[0-9'\"`]|://")  # every suspect line holds one of these
+_META_AT = re.compile(  # an entry's own metadata line, a timestamp alone
+    r"<!-- sessionlog at=\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)? -->")
+# A timestamp (every entry's `at=` metadata has one) is no token.
+_TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
 # detect-secrets' own regexes are not linear: it sees only lines up to this length, and at most
 # this many suspect lines of one log (our rules, which are linear, scan everything).
 DETECT_SECRETS_MAX_LINE = 1000
 DETECT_SECRETS_MAX_LINES = 2000
 
 
+def _mixed_runs(line: str) -> list[str]:
+    """The long tokens of a line that mix letters and digits (timestamps aside)."""
+    return [m for m in _SUSPECT_RUN.findall(_TIMESTAMP.sub(" ", line))
+            if re.search(r"\d", m) and re.search(r"[a-z]", m, re.I)]
+
+
+def _candidates(text: str) -> list[int]:
+    """The lines (0-based) that hold a digit, a quote or `://`: a suspect line holds one of
+    them. Found by one search per such line, so the prose between costs no Python step."""
+    out: list[int] = []
+    line = pos = 0
+    while (m := _TRIGGER.search(text, pos)) is not None:
+        line += text.count("\n", pos, m.start())
+        out.append(line)
+        end = text.find("\n", m.start())
+        if end == -1:
+            break
+        pos = end + 1
+        line += 1
+    return out
+
+
 def _suspect(line: str) -> bool:
-    if len(line) > DETECT_SECRETS_MAX_LINE:
+    if len(line) > DETECT_SECRETS_MAX_LINE or _META_AT.fullmatch(line):
         return False
-    if _SUSPECT_WORD.search(line):
+    if "://" in line and _SUSPECT_URL.search(line):
         return True
-    return any(re.search(r"\d", m) and re.search(r"[a-z]", m, re.I) for m in _SUSPECT_RUN.findall(line))
+    quoted = not _QUOTES.isdisjoint(line)
+    if not quoted and _SUSPECT_RUN.search(line) is None:
+        return False  # no quote and no long token: neither kind of plugin can flag it
+    runs = _mixed_runs(line)
+    if any(not _HEX_RUN.fullmatch(run) for run in runs):
+        return True
+    if not _SUSPECT_WORD.search(line):
+        return False
+    return bool(runs) or quoted
 
 
 @dataclass(frozen=True)
@@ -89,7 +128,7 @@ def _apply_detect_secrets(text: str, findings: list[Finding], allow: frozenset[s
     from sessionlog_git.logs.secretscan import digest, not_a_value, random_looking
 
     lines = text.split("\n")
-    suspects = [i for i, line in enumerate(lines) if _suspect(line)][:DETECT_SECRETS_MAX_LINES]
+    suspects = [i for i in _candidates(text) if _suspect(lines[i])][:DETECT_SECRETS_MAX_LINES]
     if not suspects:
         return text
     scan_line = _detect_secrets()

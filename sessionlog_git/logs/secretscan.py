@@ -373,6 +373,8 @@ RULES: tuple[tuple[str, str, Check | None], ...] = (
     ("buildkite-token", r"\bbkua_[a-f0-9]{40}\b", None),
     ("onepassword-token", r"\bops_eyJ[A-Za-z0-9_\-]{30,}", None),
     ("artifactory-token", r"\bAKC[a-zA-Z0-9]{10,}", _strong),
+    ("telegram-bot-token",
+     r"(?:^|[^0-9A-Za-z_])(?P<s>[0-9]{5,16}:A[0-9A-Za-z_\-]{33,40})(?:[^0-9A-Za-z_\-]|$)", None),
     ("kube-client-key", r"(?i)client-key-data:[ \t]*(?P<s>[A-Za-z0-9+/=]{20,})", None),
     ("private-key", r"\b(?P<s>LS0tLS1CRUdJTi[A-Za-z0-9+/=]{20,})", _pem_b64),
     # --- credentials in URLs, headers and config files
@@ -429,6 +431,43 @@ RULES: tuple[tuple[str, str, Check | None], ...] = (
                  r"(?:--password-stdin|\blogin\b)", _password_flag),
 )
 
+# Literals at least one of which every match of a rule holds, for the rules `_hint` cannot read
+# a prefix from: (the literals, whether they are matched ignoring case). A rule whose literals
+# a log lacks is neither compiled nor run (re2 compiles cost far more than scanning a log).
+# tests/test_redaction.py checks, on every corpus, that no rule matches where its literals are
+# absent.
+_ANY_CASE = True
+NEEDLES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "github-token": (("gh", "github_pat_"), False),
+    "aws-access-key-id": (("AKIA", "ASIA", "ABIA", "ACCA", "A3T"), False),
+    "google-oauth": (("GOCSPX-", "ya29."), False),
+    "google-refresh-token": (("1//0",), False),
+    "gcp-private-key-id": (('"private_key_id"',), False),
+    "azure-storage-key": (("accountkey=",), _ANY_CASE),
+    "azure-sas-signature": (("sig=",), _ANY_CASE),
+    "azure-client-secret": (("Q~",), False),
+    "slack-token": (("xox", "xapp"), False),
+    "slack-webhook": (("https://hooks.slack.com/",), False),
+    "discord-webhook": (("discord",), False),
+    "stripe-key": (("sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"), False),
+    "mailchimp-key": (("-us",), False),
+    "vault-token": (("vault",), _ANY_CASE),
+    "cloudflare-key": (("cloudflare", "cf_api", "cf_token", "cf_key"), _ANY_CASE),
+    "notion-token": (("ntn_", "secret_"), False),
+    "grafana-token": (("glsa_", "glc_"), False),
+    "square-token": (("EAAA", "sq0"), False),
+    "terraform-token": ((".atlasv1.",), False),
+    "fly-token": (("fo1_", "fm1", "fm2"), False),
+    "telegram-bot-token": ((":A",), False),
+    "kube-client-key": (("client-key-data:",), _ANY_CASE),
+    "private-key": (("LS0tLS1CRUdJTi",), False),
+    "url-password": (("://",), False),
+    "basic-auth": (("basic",), _ANY_CASE),
+    "docker-auth": (("auth",), _ANY_CASE),
+    "bearer-token": (("bearer", "token"), _ANY_CASE),
+}
+
+
 # --------------------------------------------------------------------------- the matcher
 
 
@@ -481,20 +520,52 @@ def _top_level_or(pattern: str) -> bool:
     return False
 
 
+Needles = tuple[tuple[bytes, ...], bool]  # literals (lower case when matched ignoring case)
+
+
 @cache
-def _compiled() -> tuple[tuple[str, Any, Check | None, bytes | None], ...]:
-    """The rules, compiled for bytes: the scan runs on UTF-8 (no per-match offset decoding)."""
-    engine, is_re2 = _engine()
+def _rules() -> tuple[tuple[str, str, Check | None, Needles | None], ...]:
+    """Each rule with the literals one of which its every match holds (None: unknown)."""
     out = []
     for kind, pattern, check in RULES:
-        if is_re2:
-            options = engine.Options()
-            options.max_mem = 64 << 20
-            rx = engine.compile(pattern.encode(), options)
-        else:
-            rx = engine.compile(pattern.encode())
-        out.append((kind, rx, check, _hint(pattern)))
+        needles: Needles | None = None
+        hint = _hint(pattern)
+        if hint is not None:
+            needles = ((hint,), False)
+        elif kind in NEEDLES:
+            words, any_case = NEEDLES[kind]
+            needles = (tuple((w.lower() if any_case else w).encode() for w in words), any_case)
+        out.append((kind, pattern, check, needles))
     return tuple(out)
+
+
+def _absent(needles: Needles | None, data: bytes, lowered: bytes) -> bool:
+    """Whether none of a rule's literals is in the text, so that it cannot match."""
+    if needles is None:
+        return False
+    words, any_case = needles
+    where = lowered if any_case else data
+    return not any(w in where for w in words)
+
+
+@cache
+def _rx(pattern: str, on_re2: bool) -> Any:
+    """One rule compiled for bytes (the scan runs on UTF-8: no per-match offset decoding), on
+    first use: a rule whose literal a log lacks is never compiled (re2 compiles are not free)."""
+    engine, is_re2 = _engine()
+    if is_re2:
+        options = engine.Options()
+        options.max_mem = 64 << 20
+        return engine.compile(pattern.encode(), options)
+    return engine.compile(pattern.encode())
+
+
+@cache
+def _compiled() -> tuple[tuple[str, Any, Check | None, Needles | None], ...]:
+    """Every rule, compiled."""
+    on_re2 = linear()
+    return tuple((kind, _rx(pattern, on_re2), check, needles)
+                 for kind, pattern, check, needles in _rules())
 
 
 def _lines_of(text: str) -> tuple[list[int], list[int]]:
@@ -548,9 +619,12 @@ def _scan(text: str, starts: list[int], ends: list[int]) -> list[Hit]:
     data = text.encode("utf-8", "surrogatepass")
     plain = len(data) == len(text)  # ASCII: byte offsets are character offsets
     hits: list[Hit] = []
-    for kind, rx, check, hint in _compiled():
-        if hint is not None and hint not in data:
+    on_re2 = linear()
+    lowered = data.lower()
+    for kind, pattern, check, needles in _rules():
+        if _absent(needles, data, lowered):
             continue  # a literal every match holds is absent: the rule cannot match
+        rx = _rx(pattern, on_re2)
         index = {(k.decode() if isinstance(k, bytes) else k): i for k, i in rx.groupindex.items()}
         group = index.get("s")
         names = list(index.items())

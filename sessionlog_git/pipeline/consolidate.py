@@ -46,6 +46,7 @@ class Taken:
     header: list[str]
     archive_rel: str | None  # None: nothing worth archiving (an empty log)
     trim: bool = True  # False: another part of the same temp log (logs.handroute) trims it
+    parsed: TempLog | None = None  # `content` parsed, when it was (each log is parsed once)
 
 
 @dataclass
@@ -218,7 +219,7 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
         if worth:
             ident = archive.content_id(content)
             rel = layout.archive_rel(cfg.logs_dir, log.project, log.user, log.day, ident)
-        taken.append(Taken(log, data, content, parsed.header, rel))
+        taken.append(Taken(log, data, content, parsed.header, rel, parsed=parsed))
         result.entries += len(parsed.entries)
     if blocked:
         raise SessionlogError(
@@ -251,17 +252,21 @@ def _routed_parts(ws: Workspace, log: LogFile, parsed: TempLog, content: bytes
 
 def render_project(
     ws: Workspace, project: str, records: list[model.Record], months: set[str],
-    state: model.StatusState | None = None,
+    state: model.StatusState | None = None, new_sources: set[str] | None = None,
 ) -> dict[str, str]:
     """The master logs of `months` and the status file of one project, from its records.
 
     With `state` (the status folded over everything before `records`), the status is the
-    same as from the whole history.
+    same as from the whole history. With `new_sources` (the archive files a commit adds), a
+    master log that is exactly its last render is re-rendered only where they change it
+    (pipeline.monthview); the text is the same as a full render.
     """
     from sessionlog_git.logs import views
-    from sessionlog_git.pipeline.render import render
+    from sessionlog_git.pipeline import monthview
+    from sessionlog_git.pipeline.render import cache_compiled, render
 
     cfg = ws.config
+    cache_compiled(cfg.state_path / "cache" / "templates")
     hint = f"{layout.archive_prefix(cfg.logs_dir)}"
     out: dict[str, str] = {}
     # Each month's master log sees only that month's records (an entry archived twice has
@@ -271,15 +276,29 @@ def render_project(
     for record in records:
         by_month.setdefault(layout.month_of(record.at.date()), []).append(record)
     for month in sorted(months):
-        master = views.master_log(project, month, by_month.get(month, []))
-        out[layout.master_rel(cfg.logs_dir, project, month)] = render(
-            "master_log.md.j2", archive_hint=hint, **master
+        rel = layout.master_rel(cfg.logs_dir, project, month)
+        mine = by_month.get(month, [])
+        if new_sources is None:
+            out[rel] = monthview.render_full(project, month, mine, hint)
+            continue
+        out[rel] = monthview.render_month(
+            project, month, mine, hint=hint, zone=cfg.timezone, current=_current(ws.top, rel),
+            new_sources=new_sources, cache_dir=cfg.state_path / "cache",
         )
     out[layout.status_rel(cfg.logs_dir, project)] = render(
         "status.md.j2", archive_hint=hint,
         **views.status(project, records, state=state),
     )
     return out
+
+
+def _current(top: Path, rel: str) -> bytes | None:
+    from sessionlog_git.base import safeio
+
+    try:
+        return safeio.read_regular(top / rel)
+    except (OSError, safeio.NotRegular):
+        return None
 
 
 def archived_projects(ws: Workspace) -> list[str]:
@@ -310,6 +329,10 @@ def _render(
         if t.archive_rel is None:
             continue
         source = str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir))
+        if t.parsed is not None:  # parsed when it was taken: not again
+            new_records.extend(model.Record(e, t.log.project, t.log.user, source)
+                               for e in t.parsed.entries if e.at is not None)
+            continue
         new_records.extend(
             archive.records_from(
                 t.content, project=t.log.project, user=t.log.user, day=t.log.day, source=source,
@@ -350,7 +373,8 @@ def _render(
             if r.source not in new_sources
         ]
         records = carry + recent + [r for r in new_records if r.project == project]
-        out.update(render_project(ws, project, records, months, state=state))
+        out.update(render_project(ws, project, records, months, state=state,
+                                  new_sources=new_sources))
     return out
 
 

@@ -26,8 +26,7 @@ MESSAGE = (
 
 def user_staged_nothing(top: Path) -> bool:
     """Whether the index git gave the hook equals HEAD (False without a HEAD)."""
-    if not gitops.succeeds("rev-parse", "--verify", "-q", "HEAD", cwd=top):
-        return False
+    # One git process: without a HEAD, diff-index fails (128), which is False too.
     return gitops.succeeds("diff-index", "--cached", "--quiet", "HEAD", "--", cwd=top)
 
 

@@ -1,7 +1,9 @@
 """Render views with jinja2 templates shipped in the package."""
 from __future__ import annotations
 
+import contextlib
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 TEMPLATE_PACKAGE = "sessionlog_git.templates"
@@ -21,6 +23,46 @@ def _env(html: bool = False) -> Any:
         autoescape=html,
         undefined=jinja2.StrictUndefined,
     )
+
+
+def cache_compiled(folder: Path) -> None:
+    """Keep the Markdown templates' compiled code in `folder` (an ignored state folder), so a
+    commit loads it instead of compiling the templates again: jinja2 checks each entry against
+    the template's source, and a folder per jinja2 version keeps another version's code out.
+    A cache that cannot be written only costs the compile."""
+    import jinja2
+
+    env = _env()
+    where = folder / f"jinja2-{jinja2.__version__}"
+    if getattr(env.bytecode_cache, "directory", None) == str(where):
+        return
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    env.bytecode_cache = _safe_cache_class()(str(where))
+
+
+def _safe_cache_class() -> Any:
+    import pickle
+
+    import jinja2
+
+    class SafeCache(jinja2.FileSystemBytecodeCache):
+        """jinja2's file cache that never fails a render: a damaged or unreadable entry is a
+        miss (the template compiles), an entry that cannot be written is skipped."""
+
+        def load_bytecode(self, bucket: Any) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    return SafeCache
 
 
 def template_text(name: str) -> str:

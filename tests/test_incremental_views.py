@@ -1,0 +1,156 @@
+"""A commit re-renders a month's master log only where its new entries change it, and the
+text is byte-identical to a full rebuild of the archive, whatever came before."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from sessionlog_git import workspace
+from sessionlog_git.pipeline import consolidate, monthview
+
+MASTER = "logs/shop-session-log-2026-11.md"
+
+
+def _rebuilt(repo: Repo) -> dict[str, str]:
+    return consolidate.rebuild(workspace.at(repo.path))
+
+
+def _commit(repo: Repo, message: str) -> None:
+    repo.git("commit", "-q", "-m", message)  # the native hook consolidates and stages
+
+
+def _rendered_users(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Every master-log render's contributors, as consolidation asks for them (in-process)."""
+    calls: list[list[str]] = []
+    real = monthview._render
+
+    def spy(project: str, month: str, records: list, hint: str):  # type: ignore[no-untyped-def]
+        calls.append(sorted({r.user for r in records}))
+        return real(project, month, records, hint)
+
+    monkeypatch.setattr(monthview, "_render", spy)
+    return calls
+
+
+def _consolidate_in_process(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(repo.path)
+    consolidate.run(workspace.at(repo.path))
+
+
+def _seed(repo: Repo) -> None:
+    repo.log("2026-11-02T09:00:00+01:00", "Cart in the session", "Decision: session over cookie, "
+             "because carts outlive logins", user="ada")
+    repo.log("2026-11-02T15:10:00+01:00", "Checkout retries", "Blocked on: gateway sandbox",
+             user="ada")
+    repo.log("2026-11-03T10:00:00+01:00", "Invoice export", "Next: paginate it", user="grace")
+    repo.log("2026-11-04T11:00:00-05:00", "Search ranking", "Summary: BM25 first", user="linus")
+    repo.write("app.py", "print('v1')\n")
+    repo.git("add", "app.py")
+    _commit(repo, "v1")
+
+
+def test_a_new_day_renders_only_its_contributor_and_equals_a_full_rebuild(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = native_repo
+    _seed(repo)
+    assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
+    calls = _rendered_users(monkeypatch)
+    repo.log("2026-11-05T09:30:00+01:00", "Refund ledger", "Decision: ledger rows over "
+             "balances, because audits replay them", user="grace")
+    _consolidate_in_process(repo, monkeypatch)
+    assert calls == [["grace"]]  # ada's and linus's sections were kept as written
+    text = repo.read(MASTER)
+    assert text == _rebuilt(repo)[MASTER]
+    assert "4 entries" not in text and "5 entries by 3 contributors." in text
+    assert "- **09:30** Refund ledger" in text
+
+
+@pytest.mark.parametrize("user", ["aaron", "mia", "zoe", "ada"])
+def test_new_and_existing_contributors_same_day_and_earlier_days_match_a_rebuild(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch, user: str) -> None:
+    """A contributor sorted first, in the middle, last, or one already there writing on a day
+    they already have and on an earlier day: the splice lands where a full render puts it."""
+    repo = native_repo
+    _seed(repo)
+    calls = _rendered_users(monkeypatch)
+    repo.log("2026-11-02T17:45:00+01:00", "Same day, later", "Next: tests", user=user)
+    repo.log("2026-11-01T08:00:00+01:00", "An earlier day", "Tried: a cron; too slow", user=user)
+    _consolidate_in_process(repo, monkeypatch)
+    assert calls == [[user]]
+    assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
+
+
+def test_after_a_reset_the_earlier_render_is_still_spliced_into(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`git reset --hard` (or an aborted commit, a branch switch) puts back a render made a few
+    commits ago: it is still known, so the next new day is a splice, not a full render."""
+    repo = native_repo
+    _seed(repo)
+    repo.log("2026-11-05T09:30:00+01:00", "Refund ledger", user="grace")
+    repo.write("app.py", "print('v2')\n")
+    repo.git("add", "app.py")
+    _commit(repo, "v2")
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    calls = _rendered_users(monkeypatch)
+    repo.log("2026-11-06T09:30:00+01:00", "Refund export", user="linus")
+    _consolidate_in_process(repo, monkeypatch)
+    assert calls == [["linus"]]
+    assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
+    assert "Refund ledger" not in repo.read(MASTER)
+
+
+def test_a_file_no_recent_render_wrote_or_a_broken_cache_means_a_full_render(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = native_repo
+    _seed(repo)
+    calls = _rendered_users(monkeypatch)
+    # The file committed is an older render (a revert, say), not what the last run wrote.
+    repo.log("2026-11-05T09:30:00+01:00", "Refund ledger", user="grace")
+    repo.write("app.py", "print('v2')\n")
+    repo.git("add", "app.py")
+    _commit(repo, "v2")
+    previous = repo.tracked(MASTER, "HEAD~1")
+    repo.write(MASTER, previous)
+    repo.git("add", MASTER)
+    repo.git("commit", "-q", "--no-verify", "-m", "The view as it was")
+    repo.log("2026-11-06T09:30:00+01:00", "Refund export", user="ada")
+    calls.clear()
+    _consolidate_in_process(repo, monkeypatch)
+    assert calls == [["ada", "grace", "linus"]]  # the whole month, not a splice
+    assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
+    # A damaged cache: a full render again, no error.
+    cache = repo.state() / "cache" / "views" / "shop" / "2026-11.master.json"
+    assert cache.is_file()
+    cache.write_text("{not json")
+    repo.log("2026-11-07T09:30:00+01:00", "Refund import", user="linus")
+    calls.clear()
+    _consolidate_in_process(repo, monkeypatch)
+    assert calls == [["ada", "grace", "linus"]]
+    assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
+
+
+def test_a_commit_loads_compiled_templates_instead_of_compiling_them(native_repo: Repo) -> None:
+    repo = native_repo
+    _seed(repo)
+    folder = next((repo.state() / "cache" / "templates").glob("jinja2-*"))
+    entries = sorted(p.name for p in folder.iterdir())
+    assert len(entries) == 2  # the master log and the status file
+    for entry in folder.iterdir():  # damaged entries are misses, never errors
+        entry.write_bytes(b"j2 not bytecode")
+    repo.log("2026-11-05T09:30:00+01:00", "Refund ledger", user="grace")
+    repo.write("app.py", "print('v2')\n")
+    repo.git("add", "app.py")
+    _commit(repo, "v2")
+    assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
+    assert sorted(p.name for p in folder.iterdir()) == entries
+    assert all(not p.read_bytes().startswith(b"j2 not") for p in folder.iterdir())
+
+
+def test_the_views_cache_lives_in_the_state_folder_out_of_the_work_tree(native_repo: Repo) -> None:
+    repo = native_repo
+    _seed(repo)
+    assert not [line for line in repo.porcelain() if "cache" in line or ".sessionlog" in line]
+    assert not (repo.path / ".sessionlog").exists()
+    assert Path(repo.state() / "cache" / "views").is_dir()
