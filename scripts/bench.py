@@ -573,14 +573,21 @@ def bench_rebuild(work: Path, sizes: Sizes, repeat: int) -> list[Row]:
                 for k in range(sizes.rebuild_months))
     label = f"{total:,} entries, {len(users)} contributors, {sizes.rebuild_months} months"
 
-    def child(kind: str) -> dict[str, float]:
-        data: dict[str, float] = json.loads(run([PY, CHILD, kind, str(top)], top))
-        return data
-
     time_row = Row(f"full rebuild (consolidate.rebuild), {label}", "rebuild, in a child process",
                    "reading every archive file's bytes", goal="≤ 10 s", check=lambda o, _r: o <= 10)
     mem_row = Row("peak memory of that rebuild (VmHWM)", "rebuild child", "python -c pass",
                   unit="MB", goal="≤ 500 MB", check=lambda o, _r: o <= 500)
+    measure_rebuild(top, repeat, time_row, mem_row)
+    return [time_row, mem_row]
+
+
+def measure_rebuild(top: Path, repeat: int, time_row: Row, mem_row: Row) -> None:
+    """A full rebuild in a child process against reading every archive file's bytes (the
+    order flipped each round), and its peak memory against a bare interpreter's."""
+    def child(kind: str) -> dict[str, float]:
+        data: dict[str, float] = json.loads(run([PY, CHILD, kind, str(top)], top))
+        return data
+
     for i in range(repeat):
         if i % 2 == 0:
             time_row.base.append(child("read")["seconds"])
@@ -590,7 +597,6 @@ def bench_rebuild(work: Path, sizes: Sizes, repeat: int) -> list[Row]:
         if i % 2:
             time_row.base.append(child("read")["seconds"])
         mem_row.base.append(json.loads(run([PY, CHILD, "bare"], top))["rss_mb"])
-    return [time_row, mem_row]
 
 
 def adversarial_log(size: int) -> str:
@@ -739,23 +745,11 @@ def bench_scale(entries: int, repeat: int, log: Callable[[str], None]) -> list[R
                   lambda: timed(bare, top, env=env))
         rows.append(row)
 
-    def child(kind: str) -> dict[str, float]:
-        data: dict[str, float] = json.loads(run([PY, CHILD, kind, str(top)], top))
-        return data
-
     time_row = Row(f"full rebuild (consolidate.rebuild), {label}", "rebuild, in a child process",
                    "reading every archive file's bytes", goal="≤ 60 s", check=lambda o, _r: o <= 60)
     mem_row = Row(f"peak memory of that rebuild (VmHWM), {label}", "rebuild child", "python -c pass",
                   unit="MB", goal="≤ 1 GB", check=lambda o, _r: o <= 1024)
-    for i in range(max(1, (repeat + 1) // 2)):
-        if i % 2 == 0:
-            time_row.base.append(child("read")["seconds"])
-        got = child("rebuild")
-        time_row.ours.append(got["seconds"])
-        mem_row.ours.append(got["rss_mb"])
-        if i % 2:
-            time_row.base.append(child("read")["seconds"])
-        mem_row.base.append(json.loads(run([PY, CHILD, "bare"], top))["rss_mb"])
+    measure_rebuild(top, max(1, (repeat + 1) // 2), time_row, mem_row)
     return [*rows, time_row, mem_row]
 
 
