@@ -252,15 +252,20 @@ class Store:
 
 
 def _apply(state: Path, files: dict[str, str | None]) -> None:
-    from sessionlog_git.base.fsutil import atomic_write_text
+    """Write and remove `files`, all synced (in one pass at the end) before it returns: the
+    manifest, written after, never names state a power cut could take back."""
+    from sessionlog_git.base.fsutil import atomic_write_text, sync_all
 
+    written: list[str | os.PathLike[str]] = []
     for rel, text in files.items():
         path = state / rel
         if text is None:
             path.unlink(missing_ok=True)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(path, text)
+            atomic_write_text(path, text, sync=False)
+            written.append(path)
+    sync_all(written)
 
 
 def _undo(state: Path) -> bool:
@@ -534,8 +539,14 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
     for source in leave_out:
         month, project, user = _month_of_source(source)
         now[f"{month}/{project}/{user}"] = -1  # listed again by the next update
-    records = [r for r in ci.all_records(ws) if r.source not in leave_out]
-    links = ci.commit_links(ws)
+    records: list[Record] = []
+    links: dict[str, set[str]] = {}
+    # An archive that holds nothing but the files left out (a first consolidation) folds to
+    # nothing: neither its entries nor the history are read.
+    if any(f"{ARCHIVE_DIR}/{log.month}/{log.project}/{log.user}/{log.name}" not in leave_out
+           for log in layout.walk(layout.archive_root(cfg.logs_path), archive=True)):
+        records = [r for r in ci.all_records(ws) if r.source not in leave_out]
+        links = ci.commit_links(ws)
     for source, files in (being_committed or {}).items():
         links.setdefault(source, set()).update(files)
     fold = ci.Fold(cfg.logs_dir)
@@ -578,8 +589,9 @@ def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, li
 
 
 def _save_shards(state: Path, data: dict[str, Any]) -> None:
-    """Write the shards that changed, remove the ones no key falls in any more."""
-    from sessionlog_git.base.fsutil import atomic_write_text
+    """Write the shards that changed (synced in one pass), remove the ones no key falls in
+    any more."""
+    from sessionlog_git.base.fsutil import atomic_write_text, sync_all
 
     shards: dict[str, dict[str, list[dict[str, Any]]]] = {}
     items = data["items"]
@@ -587,6 +599,7 @@ def _save_shards(state: Path, data: dict[str, Any]) -> None:
         shards.setdefault(ci.shard_name(key), {})[key] = [_entry(i, items[i], key) for i in ids]
     folder = state / CONTEXT_SHARDS
     folder.mkdir(parents=True, exist_ok=True)
+    written: list[str | os.PathLike[str]] = []
     for number in range(ci.SHARDS):
         name = f"{number:02x}.json"
         path = folder / name
@@ -599,7 +612,9 @@ def _save_shards(state: Path, data: dict[str, Any]) -> None:
                 continue
         except OSError:
             pass
-        atomic_write_text(path, text)
+        atomic_write_text(path, text, sync=False)
+        written.append(path)
+    sync_all(written)
 
 
 def load(state: Path) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from sessionlog_git.base import statedir
-from sessionlog_git.base.fsutil import atomic_write_bytes
+from sessionlog_git.base.fsutil import atomic_write_bytes, sync_all
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import context_store, layout
 from sessionlog_git.logs.layout import LogFile
@@ -541,13 +541,17 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
 
     summary = (startsummary.read(state_dir, ws.config.logs_path, ws.config.timezone)
                if archives or recovered.files else None)
+    # Written unsynced, then synced in one pass before anything relies on them (the ledger,
+    # staging, and above all the trim of the temp logs): one fsync per file at the end, and
+    # one per folder, cost less than one per write.
     for rel, data in new_archives.items():
-        atomic_write_bytes(top / rel, data)
+        atomic_write_bytes(top / rel, data, sync=False)
         _fault("archive-partial")
     _fault("archived")
     for rel, data in new_views.items():
-        atomic_write_bytes(top / rel, data)
+        atomic_write_bytes(top / rel, data, sync=False)
         _fault("render-partial")
+    sync_all([top / rel for rel in (*new_archives, *new_views)])
     _fault("rendered")
     for rel, data in {**archives, **rendered}.items():
         written[rel] = ledger.digest(data)
