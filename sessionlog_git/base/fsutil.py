@@ -79,6 +79,22 @@ def sync_all(paths: list[str | os.PathLike[str]]) -> None:
             os.close(fd)
 
 
+_BOOT: list[str | None] = []
+
+
+def boot_id() -> str | None:
+    """This boot's id (Linux: a random id the kernel picks at each boot), or None where
+    there is none. A file written unsynced in an earlier boot may have lost its data to a
+    power cut; one written in this boot has not (a killed process loses nothing written)."""
+    if not _BOOT:
+        try:
+            with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+                _BOOT.append(handle.read().strip() or None)
+        except OSError:
+            _BOOT.append(None)
+    return _BOOT[0]
+
+
 def ensure_state_dir(path: Path) -> bool:
     """Create an ignored folder (its own .gitignore ignores everything). True if it changed."""
     marker = path / ".gitignore"

@@ -231,6 +231,7 @@ class Store:
         between leaves no manifest, so the next commit rebuilds)."""
         from sessionlog_git.base.fsutil import atomic_write_text
 
+        sync = _synced()
         changes: dict[str, str | None] = {}
         for rel in sorted(self.dirty):
             data = self._cache[rel]
@@ -246,14 +247,35 @@ class Store:
                 "files": {**{rel: self._before.get(rel) for rel in changes},
                           CONTEXT_INDEX: old_manifest}}
         manifest_path.unlink(missing_ok=True)
-        atomic_write_text(self.state / CONTEXT_STATE / "undo.json", _dump(undo))
+        atomic_write_text(self.state / CONTEXT_STATE / "undo.json", _dump(undo), sync=sync)
         _apply(self.state, changes)
-        atomic_write_text(manifest_path, _dump(manifest))
+        _write_manifest(self.state, manifest)
+
+
+def _synced() -> bool:
+    """Whether the index's files are synced as they are written. Where the system has a boot
+    id they are not: the manifest names the boot it was written in, and one from an earlier
+    boot (a power cut may have taken unsynced writes back) is not trusted (`_load_manifest`):
+    the next commit rebuilds. A killed process loses nothing it wrote."""
+    from sessionlog_git.base.fsutil import boot_id
+
+    return boot_id() is None
+
+
+def _write_manifest(state: Path, manifest: dict[str, Any]) -> None:
+    from sessionlog_git.base.fsutil import atomic_write_text, boot_id
+
+    manifest = {k: v for k, v in manifest.items() if k != "boot"}
+    boot = boot_id()
+    if boot is not None:
+        manifest["boot"] = boot
+    atomic_write_text(_manifest_path(state), _dump(manifest), sync=boot is None)
 
 
 def _apply(state: Path, files: dict[str, str | None]) -> None:
-    """Write and remove `files`, all synced (in one pass at the end) before it returns: the
-    manifest, written after, never names state a power cut could take back."""
+    """Write and remove `files`; where they are synced (`_synced`), in one pass at the end,
+    before it returns: the manifest, written after, never names state a power cut could
+    take back."""
     from sessionlog_git.base.fsutil import atomic_write_text, sync_all
 
     written: list[str | os.PathLike[str]] = []
@@ -265,7 +287,8 @@ def _apply(state: Path, files: dict[str, str | None]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(path, text, sync=False)
             written.append(path)
-    sync_all(written)
+    if _synced():
+        sync_all(written)
 
 
 def _undo(state: Path) -> bool:
@@ -286,7 +309,8 @@ def _undo(state: Path) -> bool:
     if manifest is not None:
         from sessionlog_git.base.fsutil import atomic_write_text
 
-        atomic_write_text(_manifest_path(state), manifest)
+        # as it was written (with its boot id: one from an earlier boot is not trusted)
+        atomic_write_text(_manifest_path(state), manifest, sync=_synced())
     return manifest is not None
 
 
@@ -307,6 +331,11 @@ def _load_manifest(state: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(data.get("dirs"), dict) or not isinstance(data.get("tips"), dict):
         return None
+    if "boot" in data:  # written unsynced: trusted in the boot that wrote it only
+        from sessionlog_git.base.fsutil import boot_id
+
+        if data["boot"] != boot_id():
+            return None
     return data
 
 
@@ -562,7 +591,6 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
 
 def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, list[Any]],
           now: dict[str, int], leave_out: set[str] | frozenset[str]) -> None:
-    from sessionlog_git.base.fsutil import atomic_write_text
 
     cfg = ws.config
     state = cfg.state_path
@@ -584,8 +612,7 @@ def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, li
         listings.setdefault(f"{log.month}/{log.project}/{log.user}", []).append(log.name)
     files.update({_listing_rel(d): _dump(listing) for d, listing in listings.items()})
     _apply(state, files)
-    atomic_write_text(_manifest_path(state), _dump(
-        {"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()}))
+    _write_manifest(state, {"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()})
 
 
 def _save_shards(state: Path, data: dict[str, Any]) -> None:
@@ -614,7 +641,8 @@ def _save_shards(state: Path, data: dict[str, Any]) -> None:
             pass
         atomic_write_text(path, text, sync=False)
         written.append(path)
-    sync_all(written)
+    if _synced():
+        sync_all(written)
 
 
 def load(state: Path) -> dict[str, Any] | None:
