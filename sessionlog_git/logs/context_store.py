@@ -42,7 +42,7 @@ from sessionlog_git.logs import context_index as ci
 from sessionlog_git.logs import layout
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from sessionlog_git.logs.model import Record
     from sessionlog_git.workspace import Workspace
@@ -464,20 +464,23 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
     return False
 
 
-def update(ws: Workspace, archived: Sequence[str]) -> None:
-    """Fold newly consolidated archive files (paths from the top) into the index.
+def update(ws: Workspace, archived: Sequence[str],
+           parsed: Mapping[str, list[Record]] | None = None) -> None:
+    """Fold newly consolidated archive files (paths from the top) into the index; `parsed`:
+    the records of those the caller parsed already (by path), read again from disk otherwise.
 
     Called by consolidation; an index that cannot be read, or an archive that changed
     otherwise, is rebuilt instead. It is a cache: a failure to write it costs a rebuild
     later, never a commit.
     """
     try:
-        if not _update(ws, archived):
+        known = parsed or {}
+        if not _update(ws, archived, known=known):
             # The history without this commit's files, then this commit's fold on top: so
             # it can be taken back like any other (a reset right after is common).
             ours = {_source(ws.config.logs_dir, rel) for rel in archived}
             rebuild(ws, leave_out=ours)
-            if not _update(ws, archived):
+            if not _update(ws, archived, known=known):
                 staged = set(ci.staged_files(ws))
                 rebuild(ws, {source: staged for source in ours})
     except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
@@ -489,7 +492,8 @@ def _source(logs_dir: str, rel: str) -> str:
 
 
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
-            now: dict[str, int] | None = None) -> bool:
+            now: dict[str, int] | None = None,
+            known: Mapping[str, list[Record]] | None = None) -> bool:
     """The incremental fold; False when only a rebuild gives the right index."""
     from sessionlog_git.logs.archive import records_at
     from sessionlog_git.logs.model import ordered
@@ -511,7 +515,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         # take that fold back, then fold this commit's files.
         if undone or _undo_added(state) != removed or not _undo(state):
             return False
-        return _update(ws, archived, undone=True, now=now)
+        return _update(ws, archived, undone=True, now=now, known=known)
     if added - ours:
         return False  # files this commit did not bring (a merge, a pull, a checkout)
     fresh = added & ours
@@ -524,7 +528,9 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     records: list[Record] = []
     for source in sorted(fresh):
         rel = str(PurePosixPath(cfg.logs_dir, source))
-        records += records_at(rel, (ws.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone)
+        mine = (known or {}).get(rel)
+        records += mine if mine is not None else records_at(
+            rel, (ws.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone)
     records = ordered(records)
     tips: dict[str, list[Any]] = dict(manifest["tips"])
     for record in records:
