@@ -3,7 +3,9 @@ hook reads, written at consolidation."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from conftest import Repo
 from test_why import commit_at
 
@@ -219,3 +221,32 @@ def test_the_index_keeps_the_newest_findings_per_path_and_every_live_decision() 
     assert context_index.Fold("logs", data).data() == data
     # `sessionlog context` asks for every finding.
     assert len(context_index.lookup(fold.data(findings_per_key=None), "payments.py")) == 9
+
+
+def test_an_index_written_in_an_earlier_boot_is_rebuilt_at_the_next_commit_not_trusted(
+    native_repo: Repo,
+) -> None:
+    """The index's files are written unsynced where the system has a boot id; a power cut
+    can take such writes back, and always means a new boot: an index from an earlier boot is
+    rebuilt, so writes it lost never show."""
+    boot = Path("/proc/sys/kernel/random/boot_id")
+    if not boot.is_file():
+        pytest.skip("no boot id here: the index's files are synced as they are written")
+    repo = native_repo
+    _payments(repo)
+    state = repo.state()
+    manifest = json.loads((state / "context-index.json").read_text())
+    assert manifest["boot"] == boot.read_text().strip()
+    # A power cut took the shards' last writes back (here: all of them), in an earlier boot.
+    for shard in (state / "context-index").iterdir():
+        shard.write_text("{}")
+    (state / "context-index.json").write_text(json.dumps({**manifest, "boot": "an-earlier-boot"}))
+    assert context_index.read(state, "payments.py") == []
+    repo.log("2026-11-28T10:00:00+01:00", "More", "Decision: log every retry of billing.py")
+    commit_at(repo, "2026-11-28T10:30:00+01:00", "--allow-empty", "-m", "More")
+    texts = [i["text"] for _, i in context_index.read(state, "payments.py")]
+    assert "Decision: retry card charges three times, because the gateway drops requests" in texts
+    assert json.loads((state / "context-index.json").read_text())["boot"] == boot.read_text().strip()
+    folded = context_store.load(state)
+    repo.sl("context", "--rebuild-index")
+    assert context_store.load(state) == folded

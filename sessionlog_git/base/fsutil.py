@@ -11,8 +11,12 @@ if TYPE_CHECKING:
 IGNORE_ALL = "# Created by sessionlog-git: keep pending logs and state out of git.\n*\n"
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, sync: bool = True) -> None:
     """Write through a temp file in the same folder and rename it over `path`.
+
+    `sync=False` leaves the data to the caller's `sync_all` (which must then run before
+    anything relies on the file surviving a power cut): many files synced in one pass at the
+    end cost less than one at a time.
 
     The temp name is unique by process, clock and O_EXCL, without `tempfile` (which imports
     shutil and random: the per-prompt hook writes through this too, and avoids them).
@@ -34,7 +38,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         try:  # noqa: SIM105 - not contextlib.suppress: the hooks write through here, and
@@ -44,8 +49,50 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         raise
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, sync: bool = True) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), sync=sync)
+
+
+def sync_all(paths: list[str | os.PathLike[str]]) -> None:
+    """Make files written with `sync=False` durable: each file's data, then each of their
+    folders once (the renames). A file removed meanwhile is skipped."""
+    folders: dict[str, None] = {}
+    for path in paths:
+        target = os.fspath(path)
+        folders[os.path.dirname(target) or "."] = None
+        try:
+            fd = os.open(target, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    for folder in folders:
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+_BOOT: list[str | None] = []
+
+
+def boot_id() -> str | None:
+    """This boot's id (Linux: a random id the kernel picks at each boot), or None where
+    there is none. A file written unsynced in an earlier boot may have lost its data to a
+    power cut; one written in this boot has not (a killed process loses nothing written)."""
+    if not _BOOT:
+        try:
+            with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+                _BOOT.append(handle.read().strip() or None)
+        except OSError:
+            _BOOT.append(None)
+    return _BOOT[0]
 
 
 def ensure_state_dir(path: Path) -> bool:

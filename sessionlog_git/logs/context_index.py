@@ -284,11 +284,13 @@ def record_keys(ws: Workspace, record: Record, changed: Iterable[str]) -> dict[s
 
 
 def staged_files(ws: Workspace) -> list[str]:
-    """The files of the commit being made (the index git gave the hook)."""
+    """The files of the commit being made (the index git gave the hook), less sessionlog's
+    own (`record_keys` would leave them out anyway; filtered here once, not per record: a
+    first consolidation stages hundreds of archive files)."""
     from sessionlog_git import gitops
 
     out = gitops.run("diff", "--cached", "--name-only", "--no-renames", "-z", cwd=ws.top, check=False)
-    return [p for p in out.split("\0") if p]
+    return [p for p in out.split("\0") if p and not _own(ws, p)]
 
 
 def _source(logs_dir: str, rel: str) -> str:

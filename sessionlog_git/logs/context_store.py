@@ -42,7 +42,7 @@ from sessionlog_git.logs import context_index as ci
 from sessionlog_git.logs import layout
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from sessionlog_git.logs.model import Record
     from sessionlog_git.workspace import Workspace
@@ -231,6 +231,7 @@ class Store:
         between leaves no manifest, so the next commit rebuilds)."""
         from sessionlog_git.base.fsutil import atomic_write_text
 
+        sync = _synced()
         changes: dict[str, str | None] = {}
         for rel in sorted(self.dirty):
             data = self._cache[rel]
@@ -246,21 +247,48 @@ class Store:
                 "files": {**{rel: self._before.get(rel) for rel in changes},
                           CONTEXT_INDEX: old_manifest}}
         manifest_path.unlink(missing_ok=True)
-        atomic_write_text(self.state / CONTEXT_STATE / "undo.json", _dump(undo))
+        atomic_write_text(self.state / CONTEXT_STATE / "undo.json", _dump(undo), sync=sync)
         _apply(self.state, changes)
-        atomic_write_text(manifest_path, _dump(manifest))
+        _write_manifest(self.state, manifest)
+
+
+def _synced() -> bool:
+    """Whether the index's files are synced as they are written. Where the system has a boot
+    id they are not: the manifest names the boot it was written in, and one from an earlier
+    boot (a power cut may have taken unsynced writes back) is not trusted (`_load_manifest`):
+    the next commit rebuilds. A killed process loses nothing it wrote."""
+    from sessionlog_git.base.fsutil import boot_id
+
+    return boot_id() is None
+
+
+def _write_manifest(state: Path, manifest: dict[str, Any]) -> None:
+    from sessionlog_git.base.fsutil import atomic_write_text, boot_id
+
+    manifest = {k: v for k, v in manifest.items() if k != "boot"}
+    boot = boot_id()
+    if boot is not None:
+        manifest["boot"] = boot
+    atomic_write_text(_manifest_path(state), _dump(manifest), sync=boot is None)
 
 
 def _apply(state: Path, files: dict[str, str | None]) -> None:
-    from sessionlog_git.base.fsutil import atomic_write_text
+    """Write and remove `files`; where they are synced (`_synced`), in one pass at the end,
+    before it returns: the manifest, written after, never names state a power cut could
+    take back."""
+    from sessionlog_git.base.fsutil import atomic_write_text, sync_all
 
+    written: list[str | os.PathLike[str]] = []
     for rel, text in files.items():
         path = state / rel
         if text is None:
             path.unlink(missing_ok=True)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(path, text)
+            atomic_write_text(path, text, sync=False)
+            written.append(path)
+    if _synced():
+        sync_all(written)
 
 
 def _undo(state: Path) -> bool:
@@ -281,7 +309,8 @@ def _undo(state: Path) -> bool:
     if manifest is not None:
         from sessionlog_git.base.fsutil import atomic_write_text
 
-        atomic_write_text(_manifest_path(state), manifest)
+        # as it was written (with its boot id: one from an earlier boot is not trusted)
+        atomic_write_text(_manifest_path(state), manifest, sync=_synced())
     return manifest is not None
 
 
@@ -302,6 +331,11 @@ def _load_manifest(state: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(data.get("dirs"), dict) or not isinstance(data.get("tips"), dict):
         return None
+    if "boot" in data:  # written unsynced: trusted in the boot that wrote it only
+        from sessionlog_git.base.fsutil import boot_id
+
+        if data["boot"] != boot_id():
+            return None
     return data
 
 
@@ -430,20 +464,23 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
     return False
 
 
-def update(ws: Workspace, archived: Sequence[str]) -> None:
-    """Fold newly consolidated archive files (paths from the top) into the index.
+def update(ws: Workspace, archived: Sequence[str],
+           parsed: Mapping[str, list[Record]] | None = None) -> None:
+    """Fold newly consolidated archive files (paths from the top) into the index; `parsed`:
+    the records of those the caller parsed already (by path), read again from disk otherwise.
 
     Called by consolidation; an index that cannot be read, or an archive that changed
     otherwise, is rebuilt instead. It is a cache: a failure to write it costs a rebuild
     later, never a commit.
     """
     try:
-        if not _update(ws, archived):
+        known = parsed or {}
+        if not _update(ws, archived, known=known):
             # The history without this commit's files, then this commit's fold on top: so
             # it can be taken back like any other (a reset right after is common).
             ours = {_source(ws.config.logs_dir, rel) for rel in archived}
             rebuild(ws, leave_out=ours)
-            if not _update(ws, archived):
+            if not _update(ws, archived, known=known):
                 staged = set(ci.staged_files(ws))
                 rebuild(ws, {source: staged for source in ours})
     except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
@@ -455,7 +492,8 @@ def _source(logs_dir: str, rel: str) -> str:
 
 
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
-            now: dict[str, int] | None = None) -> bool:
+            now: dict[str, int] | None = None,
+            known: Mapping[str, list[Record]] | None = None) -> bool:
     """The incremental fold; False when only a rebuild gives the right index."""
     from sessionlog_git.logs.archive import records_at
     from sessionlog_git.logs.model import ordered
@@ -477,7 +515,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         # take that fold back, then fold this commit's files.
         if undone or _undo_added(state) != removed or not _undo(state):
             return False
-        return _update(ws, archived, undone=True, now=now)
+        return _update(ws, archived, undone=True, now=now, known=known)
     if added - ours:
         return False  # files this commit did not bring (a merge, a pull, a checkout)
     fresh = added & ours
@@ -490,7 +528,9 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     records: list[Record] = []
     for source in sorted(fresh):
         rel = str(PurePosixPath(cfg.logs_dir, source))
-        records += records_at(rel, (ws.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone)
+        mine = (known or {}).get(rel)
+        records += mine if mine is not None else records_at(
+            rel, (ws.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone)
     records = ordered(records)
     tips: dict[str, list[Any]] = dict(manifest["tips"])
     for record in records:
@@ -534,8 +574,14 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
     for source in leave_out:
         month, project, user = _month_of_source(source)
         now[f"{month}/{project}/{user}"] = -1  # listed again by the next update
-    records = [r for r in ci.all_records(ws) if r.source not in leave_out]
-    links = ci.commit_links(ws)
+    records: list[Record] = []
+    links: dict[str, set[str]] = {}
+    # An archive that holds nothing but the files left out (a first consolidation) folds to
+    # nothing: neither its entries nor the history are read.
+    if any(f"{ARCHIVE_DIR}/{log.month}/{log.project}/{log.user}/{log.name}" not in leave_out
+           for log in layout.walk(layout.archive_root(cfg.logs_path), archive=True)):
+        records = [r for r in ci.all_records(ws) if r.source not in leave_out]
+        links = ci.commit_links(ws)
     for source, files in (being_committed or {}).items():
         links.setdefault(source, set()).update(files)
     fold = ci.Fold(cfg.logs_dir)
@@ -551,7 +597,6 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
 
 def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, list[Any]],
           now: dict[str, int], leave_out: set[str] | frozenset[str]) -> None:
-    from sessionlog_git.base.fsutil import atomic_write_text
 
     cfg = ws.config
     state = cfg.state_path
@@ -573,13 +618,13 @@ def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, li
         listings.setdefault(f"{log.month}/{log.project}/{log.user}", []).append(log.name)
     files.update({_listing_rel(d): _dump(listing) for d, listing in listings.items()})
     _apply(state, files)
-    atomic_write_text(_manifest_path(state), _dump(
-        {"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()}))
+    _write_manifest(state, {"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()})
 
 
 def _save_shards(state: Path, data: dict[str, Any]) -> None:
-    """Write the shards that changed, remove the ones no key falls in any more."""
-    from sessionlog_git.base.fsutil import atomic_write_text
+    """Write the shards that changed (synced in one pass), remove the ones no key falls in
+    any more."""
+    from sessionlog_git.base.fsutil import atomic_write_text, sync_all
 
     shards: dict[str, dict[str, list[dict[str, Any]]]] = {}
     items = data["items"]
@@ -587,6 +632,7 @@ def _save_shards(state: Path, data: dict[str, Any]) -> None:
         shards.setdefault(ci.shard_name(key), {})[key] = [_entry(i, items[i], key) for i in ids]
     folder = state / CONTEXT_SHARDS
     folder.mkdir(parents=True, exist_ok=True)
+    written: list[str | os.PathLike[str]] = []
     for number in range(ci.SHARDS):
         name = f"{number:02x}.json"
         path = folder / name
@@ -599,7 +645,10 @@ def _save_shards(state: Path, data: dict[str, Any]) -> None:
                 continue
         except OSError:
             pass
-        atomic_write_text(path, text)
+        atomic_write_text(path, text, sync=False)
+        written.append(path)
+    if _synced():
+        sync_all(written)
 
 
 def load(state: Path) -> dict[str, Any] | None:

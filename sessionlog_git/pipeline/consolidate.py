@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from sessionlog_git.base import statedir
-from sessionlog_git.base.fsutil import atomic_write_bytes
+from sessionlog_git.base.fsutil import atomic_write_bytes, sync_all
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import context_store, layout
 from sessionlog_git.logs.layout import LogFile
@@ -316,11 +316,13 @@ def rebuild(ws: Workspace) -> dict[str, str]:
 def _render(
     ws: Workspace, taken: list[Taken], extra: dict[str, set[str]] | None = None,
     affected_out: dict[str, set[str]] | None = None,
+    records_out: dict[str, list[model.Record]] | None = None,
 ) -> dict[str, str]:
     """Every view the new archive files affect, rendered from the archive (old and new).
 
     `extra`: months of projects to render as well (an interrupted run's, from the journal);
-    `affected_out` receives every project's months rendered."""
+    `affected_out` receives every project's months rendered; `records_out` each new archive
+    file's records (by its path from the top), so the index does not parse it again."""
     from sessionlog_git.logs import archive, model
 
     cfg = ws.config
@@ -330,15 +332,16 @@ def _render(
             continue
         source = str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir))
         if t.parsed is not None:  # parsed when it was taken: not again
-            new_records.extend(model.Record(e, t.log.project, t.log.user, source)
-                               for e in t.parsed.entries if e.at is not None)
-            continue
-        new_records.extend(
-            archive.records_from(
+            mine = [model.Record(e, t.log.project, t.log.user, source)
+                    for e in t.parsed.entries if e.at is not None]
+        else:
+            mine = archive.records_from(
                 t.content, project=t.log.project, user=t.log.user, day=t.log.day, source=source,
                 zone_name=cfg.timezone,
             )
-        )
+        new_records.extend(mine)
+        if records_out is not None:
+            records_out[t.archive_rel] = mine
     affected: dict[str, set[str]] = {p: set(m) for p, m in (extra or {}).items()}
     for record in new_records:
         affected.setdefault(record.project, set()).add(layout.month_of(record.at.date()))
@@ -497,9 +500,10 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     _fault("read")
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
     months: dict[str, set[str]] = {}
+    parsed: dict[str, list[model.Record]] = {}
     rendered = (
         {rel: text.encode("utf-8")
-         for rel, text in _render(ws, taken, recovered.months, months).items()}
+         for rel, text in _render(ws, taken, recovered.months, months, parsed).items()}
         if archives or recovered.months else {}
     )
     for rel in sorted({**archives, **rendered}):
@@ -541,13 +545,17 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
 
     summary = (startsummary.read(state_dir, ws.config.logs_path, ws.config.timezone)
                if archives or recovered.files else None)
+    # Written unsynced, then synced in one pass before anything relies on them (the ledger,
+    # staging, and above all the trim of the temp logs): one fsync per file at the end, and
+    # one per folder, cost less than one per write.
     for rel, data in new_archives.items():
-        atomic_write_bytes(top / rel, data)
+        atomic_write_bytes(top / rel, data, sync=False)
         _fault("archive-partial")
     _fault("archived")
     for rel, data in new_views.items():
-        atomic_write_bytes(top / rel, data)
+        atomic_write_bytes(top / rel, data, sync=False)
         _fault("render-partial")
+    sync_all([top / rel for rel in (*new_archives, *new_views)])
     _fault("rendered")
     for rel, data in {**archives, **rendered}.items():
         written[rel] = ledger.digest(data)
@@ -564,7 +572,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     # The archives of an interrupted run the journal finished count too (the index skips
     # what it has folded in already).
     finished = {rel for rel in recovered.files if layout.split_archive_rel(rel, ws.config.logs_dir)}
-    context_store.update(ws, sorted({*archives, *finished}))
+    context_store.update(ws, sorted({*archives, *finished}), parsed)
     if archives or finished:
         from sessionlog_git.logs.continuity import update_summary
 
