@@ -403,8 +403,12 @@ def bench_edit_hook(top: Path, repeat: int, history: str) -> list[Row]:
     target = top / "src" / "payments.py"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("RETRIES = 3\n")
+    # Dated inside the repository's history (the day before the consolidation rows' new day),
+    # as a real session's entry is: an entry newer than those later commits bring would make
+    # every one of them rebuild the context index in time order.
     run(sl("log", "Card retries", "Decision: retry card charges three times, because the gateway "
-           "drops requests", "Blocked on: gateway sandbox credentials"), top)
+           "drops requests", "Blocked on: gateway sandbox credentials"), top,
+        env={**ENV, "SESSIONLOG_NOW": "2024-06-29T12:00:00+00:00"})
     git(top, "add", "src/payments.py")
     run(sl("consolidate"), top)
     git(top, "commit", "-q", "--no-verify", "-m", "Retry card charges")

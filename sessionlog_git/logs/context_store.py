@@ -464,6 +464,11 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
     return False
 
 
+class _Reordered(Exception):
+    """This commit brings an entry older than one folded already: only a whole rebuild, in
+    time order, gives the right index."""
+
+
 def update(ws: Workspace, archived: Sequence[str],
            parsed: Mapping[str, list[Record]] | None = None) -> None:
     """Fold newly consolidated archive files (paths from the top) into the index; `parsed`:
@@ -475,14 +480,18 @@ def update(ws: Workspace, archived: Sequence[str],
     """
     try:
         known = parsed or {}
-        if not _update(ws, archived, known=known):
+        ours = {_source(ws.config.logs_dir, rel) for rel in archived}
+        try:
+            if _update(ws, archived, known=known):
+                return
             # The history without this commit's files, then this commit's fold on top: so
             # it can be taken back like any other (a reset right after is common).
-            ours = {_source(ws.config.logs_dir, rel) for rel in archived}
             rebuild(ws, leave_out=ours)
-            if not _update(ws, archived, known=known):
-                staged = set(ci.staged_files(ws))
-                rebuild(ws, {source: staged for source in ours})
+            if _update(ws, archived, known=known):
+                return
+        except _Reordered:
+            pass  # folding the history first cannot help: its newest entry is newer than ours
+        rebuild(ws, {source: set(ci.staged_files(ws)) for source in ours})
     except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
         _manifest_path(ws.config.state_path).unlink(missing_ok=True)
 
@@ -536,7 +545,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     for record in records:
         tip = tips.get(record.project)
         if tip is not None and list(record.sort_key()) <= tip:
-            return False  # an entry older than one folded: the order of the fold changes
+            raise _Reordered  # an entry older than one folded: the order of the fold changes
     if _archived_twice(ws, records, listings, fresh):
         return False
     retiring: dict[str, bool] = {}
