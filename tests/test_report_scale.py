@@ -185,15 +185,19 @@ def test_weekly_and_blockers_reports_equal_the_whole_archive_read_cold_warm_and_
     _history(top, 7)
     cases = [("weekly", None), ("weekly", "2026-05-01"), ("weekly", "40d"), ("weekly", "2026-01-01"),
              ("blockers", None), ("blockers", "14d")]
-    for round_ in ("cold", "warm", "after a new file in an old month"):
-        if round_.startswith("after"):
+    for round_ in ("cold", "warm", "after a new file in an old month",
+                   "after a new file in the newest month"):
+        if round_ == "after a new file in an old month":
             rng = random.Random(99)
             _write_day(top, "shop", "dee", date(2026, 2, 27), rng, 4, "+13:00")
             _write_day(top, "billing", "ada", date(2026, 5, 31), rng, 4)
+        elif round_ == "after a new file in the newest month":
+            _write_day(top, "shop", "ada", date(2026, 6, 10), random.Random(5), 6)
         for kind, since in cases:
             got = _cli(native_repo, kind, since)
             want = _whole_archive(top, kind, since)
             assert got == want, (round_, kind, since)
+    assert (native_repo.state() / "cache" / "reports" / "recurring.json").is_file()
     cache = [p.name for p in (native_repo.state()).rglob("*.blockers.json")]
     assert len(cache) >= 6  # a checkpoint per month folder was kept
     weekly = _cli(native_repo, "weekly", None)
@@ -283,3 +287,34 @@ def test_why_decision_states_from_month_checkpoints_equal_the_whole_history_fold
     _write_day(top, "shop", "ada", date(2026, 7, 1), rng, 3)  # a new last folder ...
     _write_day(top, "shop", "bo", date(2026, 7, 31), random.Random(8), 6)  # ... with a tail
     assert compare("after new files") > 20
+
+
+def test_recurring_groups_from_the_cache_equal_a_fresh_grouping_after_appends_changes_and_damage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sessionlog_git.insight import recurring, similar
+
+    monkeypatch.setattr(recurring, "CHUNK", 64)  # many chunks on a small corpus
+    cache = tmp_path / "recurring.json"
+    texts = [b.bullet.body for b in blockers(_corpus(7, 900))]
+
+    def fresh(of: list[str]) -> list[list[str]]:
+        return similar.group(of, lambda t: t, reports.RECURRING_SIMILARITY)
+
+    def cached(of: list[str], *, save: bool = True) -> list[list[str]]:
+        return similar.collect(of, recurring.homes(of, reports.RECURRING_SIMILARITY, cache, save=save))
+
+    assert len(texts) > 300
+    assert cached(texts[:300]) == fresh(texts[:300])  # cold: written
+    assert cache.is_file()
+    assert cached(texts) == fresh(texts)  # blockers appended: the first chunks are reused
+    changed = [*texts[:100], "Blocked on: redis staging token", *texts[100:]]
+    assert cached(changed) == fresh(changed)  # a blocker inserted in an old part
+    assert cached(texts[50:], save=False) == fresh(texts[50:])  # a report of part of them ...
+    assert cached(changed) == fresh(changed)  # ... kept the whole history's groups
+    data = json.loads(cache.read_text())
+    data["chunks"][2][1][5] = 10_000  # damage: a group number no text can have
+    cache.write_text(json.dumps(data))
+    assert cached(changed) == fresh(changed)
+    cache.write_text("{not json")
+    assert cached(texts) == fresh(texts)
+    assert any(len(g) > 2 for g in fresh(texts))

@@ -11,11 +11,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.errors import SessionlogError
+from sessionlog_git.insight import recurring as recurring_cache
 from sessionlog_git.insight import similar
 from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.model import Blocker, Record, blockers, ordered
@@ -167,16 +168,23 @@ def _period(since: datetime | None, now: datetime) -> dict[str, Any]:
 # --- blockers ---------------------------------------------------------------------------------
 
 
-def group_blockers(found: Sequence[Blocker]) -> list[list[Blocker]]:
+def group_blockers(found: Sequence[Blocker], cache: Path | None = None, *, save: bool = True
+                   ) -> list[list[Blocker]]:
     """Blockers grouped by similar text (single-link: each joins the first group holding a
     blocker whose words it shares at least RECURRING_SIMILARITY of, Jaccard), each group in
-    order. Found through a word index (insight.similar), never by comparing every pair."""
-    return similar.group(found, lambda b: b.bullet.body, RECURRING_SIMILARITY)
+    order. Found through a word index (insight.similar), never by comparing every pair;
+    `cache`: the groups of an earlier run over the same first blockers are reused
+    (insight.recurring), `save` keeps these for the next run."""
+    if cache is None:
+        return similar.group(found, lambda b: b.bullet.body, RECURRING_SIMILARITY)
+    homes = recurring_cache.homes([b.bullet.body for b in found], RECURRING_SIMILARITY, cache, save=save)
+    return similar.collect(found, homes)
 
 
-def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[dict[str, Any]]:
+def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str, cache: Path | None = None,
+              *, save: bool = True) -> list[dict[str, Any]]:
     """Groups of similar blocker texts reported more than once."""
-    groups = group_blockers(found)
+    groups = group_blockers(found, cache, save=save)
     out: list[dict[str, Any]] = []
     for group in groups:
         if len(group) < 2:
@@ -203,10 +211,11 @@ def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[di
 
 def blocker_report(
     records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str,
-    *, found: Sequence[Blocker] | None = None,
+    *, found: Sequence[Blocker] | None = None, cache: Path | None = None,
 ) -> dict[str, Any]:
     """`found`: every blocker up to `now`, already folded (insight.blockerlog); else folded
-    from `records`."""
+    from `records`. `cache`: where the recurring groups of every blocker are kept between
+    runs (insight.recurring); a report of part of them reads it but keeps its own out."""
     if found is None:
         found = _all_blockers([r for r in records if r.at <= now])
     still_open = [b for b in found if b.closed_by is None]
@@ -222,7 +231,7 @@ def blocker_report(
         "open": [_blocker_view(b, now, logs_dir) for b in still_open],
         "closed": [_blocker_view(b, now, logs_dir) for b in closed],
         "waiting": [{"user": u, "blockers": waiting[u]} for u in sorted(waiting)],
-        "recurring": recurring(in_scope, now, logs_dir),
+        "recurring": recurring(in_scope, now, logs_dir, cache, save=len(in_scope) == len(found)),
         "totals": {"open": len(still_open), "closed": len(closed)},
     }
 
