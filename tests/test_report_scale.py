@@ -318,3 +318,14 @@ def test_recurring_groups_from_the_cache_equal_a_fresh_grouping_after_appends_ch
     cache.write_text("{not json")
     assert cached(texts) == fresh(texts)
     assert any(len(g) > 2 for g in fresh(texts))
+
+
+def test_report_links_equal_the_joined_path_for_every_shape_of_folder_and_file() -> None:
+    from pathlib import PurePosixPath
+
+    folders = ["logs", "logs/", "./logs", "", ".", "/abs/logs", "/", "a//b", "repo/logs"]
+    files = ["archive/2026-01/shop/ada/2026-01-02-abcdef.md", "a/./b.md", "./a.md", "a/.", "a//b.md",
+             "/x/y.md", "a/b/", "../up.md", "a/..", ".hidden/x.md", "x", ""]
+    for folder in folders:
+        for name in files:
+            assert reports._link(folder, name) == str(PurePosixPath(folder, name)), (folder, name)
