@@ -185,9 +185,15 @@ def test_weekly_and_blockers_reports_equal_the_whole_archive_read_cold_warm_and_
     _history(top, 7)
     cases = [("weekly", None), ("weekly", "2026-05-01"), ("weekly", "40d"), ("weekly", "2026-01-01"),
              ("blockers", None), ("blockers", "14d")]
-    for round_ in ("cold", "warm", "after a new file in an old month",
+    for round_ in ("cold", "warm", "without the carried records' files", "after a new file in an old month",
                    "after a new file in the newest month"):
-        if round_ == "after a new file in an old month":
+        if round_.startswith("without"):
+            carried = list(native_repo.state().rglob("*.carry.json"))
+            assert len(carried) >= 6
+            for path in carried[::2]:
+                path.unlink()
+            carried[1].write_text("{damaged")
+        elif round_ == "after a new file in an old month":
             rng = random.Random(99)
             _write_day(top, "shop", "dee", date(2026, 2, 27), rng, 4, "+13:00")
             _write_day(top, "billing", "ada", date(2026, 5, 31), rng, 4)
