@@ -293,6 +293,23 @@ def test_why_decision_states_from_month_checkpoints_equal_the_whole_history_fold
     _write_day(top, "shop", "ada", date(2026, 7, 1), rng, 3)  # a new last folder ...
     _write_day(top, "shop", "bo", date(2026, 7, 31), random.Random(8), 6)  # ... with a tail
     assert compare("after new files") > 20
+    # A commit into the newest month: it is folded again from the kept book of the month
+    # before (the live decisions only), not from every decision stated before it.
+    books = sorted(p.name for p in native_repo.state().rglob("shop/*.book.json"))
+    assert books == ["2026-06.book.json", "2026-07.book.json"]
+    rng = random.Random(21)
+    for day in (2, 3, 6, 7, 8):
+        _write_day(top, "shop", "cy", date(2026, 7, day), rng, 8)
+    assert compare("after a commit into the newest month") > 20
+    # A damaged kept book costs a fold from every stated decision, never a different answer.
+    (native_repo.state() / "cache" / "reports" / "shop" / "2026-06.book.json").write_text("{damaged")
+    _write_day(top, "shop", "ada", date(2026, 7, 9), rng, 8)
+    assert compare("after a damaged book") > 20
+    # A new month folder goes on from the kept book of the one that was the newest.
+    _write_day(top, "shop", "bo", date(2026, 8, 3), rng, 8)
+    assert compare("after a new month") > 20
+    books = sorted(p.name for p in native_repo.state().rglob("shop/*.book.json"))
+    assert books == ["2026-07.book.json", "2026-08.book.json"]
 
 
 def test_recurring_groups_from_the_cache_equal_a_fresh_grouping_after_appends_changes_and_damage(
