@@ -164,8 +164,8 @@ class Lifecycle:
         earlier = [m for m in self.folders if m < month]
         carry: list[Record] = self.stated(earlier[-1]).carry if earlier else []
         going = self._going
-        if going is None and earlier:
-            going = self._saved_book(earlier[-1])
+        if earlier and (going is None or going[0] != earlier[-1]):
+            going = self._saved_book(earlier[-1]) or going
         if going is not None and earlier and going[0] == earlier[-1]:
             _, book, number, first = going  # the folder before was folded: go on from its book
         else:
@@ -176,6 +176,8 @@ class Lifecycle:
             first = len(every)
             book = DecisionBook(words, (d for i, d in enumerate(every) if i not in gone))
             number = {id(d): i for i, d in enumerate(every)}
+            if earlier[-1:] and self.folders.index(earlier[-1]) >= len(self.folders) - 2:
+                self._save_book(earlier[-1], book, number, first)  # the next re-fold starts here
         here = Folder(first)
         records = ordered([*carry, *archive.month_records(
             self.cfg.logs_path, self.project, month, self.cfg.timezone, self.cache_dir)])
