@@ -185,15 +185,25 @@ def test_weekly_and_blockers_reports_equal_the_whole_archive_read_cold_warm_and_
     _history(top, 7)
     cases = [("weekly", None), ("weekly", "2026-05-01"), ("weekly", "40d"), ("weekly", "2026-01-01"),
              ("blockers", None), ("blockers", "14d")]
-    for round_ in ("cold", "warm", "after a new file in an old month"):
-        if round_.startswith("after"):
+    for round_ in ("cold", "warm", "without the carried records' files", "after a new file in an old month",
+                   "after a new file in the newest month"):
+        if round_.startswith("without"):
+            carried = list(native_repo.state().rglob("*.carry.json"))
+            assert len(carried) >= 6
+            for path in carried[::2]:
+                path.unlink()
+            carried[1].write_text("{damaged")
+        elif round_ == "after a new file in an old month":
             rng = random.Random(99)
             _write_day(top, "shop", "dee", date(2026, 2, 27), rng, 4, "+13:00")
             _write_day(top, "billing", "ada", date(2026, 5, 31), rng, 4)
+        elif round_ == "after a new file in the newest month":
+            _write_day(top, "shop", "ada", date(2026, 6, 10), random.Random(5), 6)
         for kind, since in cases:
             got = _cli(native_repo, kind, since)
             want = _whole_archive(top, kind, since)
             assert got == want, (round_, kind, since)
+    assert (native_repo.state() / "cache" / "reports" / "recurring.json").is_file()
     cache = [p.name for p in (native_repo.state()).rglob("*.blockers.json")]
     assert len(cache) >= 6  # a checkpoint per month folder was kept
     weekly = _cli(native_repo, "weekly", None)
@@ -283,3 +293,62 @@ def test_why_decision_states_from_month_checkpoints_equal_the_whole_history_fold
     _write_day(top, "shop", "ada", date(2026, 7, 1), rng, 3)  # a new last folder ...
     _write_day(top, "shop", "bo", date(2026, 7, 31), random.Random(8), 6)  # ... with a tail
     assert compare("after new files") > 20
+    # A commit into the newest month: it is folded again from the kept book of the month
+    # before (the live decisions only), not from every decision stated before it.
+    books = sorted(p.name for p in native_repo.state().rglob("shop/*.book.json"))
+    assert books == ["2026-06.book.json", "2026-07.book.json"]
+    rng = random.Random(21)
+    for day in (2, 3, 6, 7, 8):
+        _write_day(top, "shop", "cy", date(2026, 7, day), rng, 8)
+    assert compare("after a commit into the newest month") > 20
+    # A damaged kept book costs a fold from every stated decision, never a different answer.
+    (native_repo.state() / "cache" / "reports" / "shop" / "2026-06.book.json").write_text("{damaged")
+    _write_day(top, "shop", "ada", date(2026, 7, 9), rng, 8)
+    assert compare("after a damaged book") > 20
+    # A new month folder goes on from the kept book of the one that was the newest.
+    _write_day(top, "shop", "bo", date(2026, 8, 3), rng, 8)
+    assert compare("after a new month") > 20
+    books = sorted(p.name for p in native_repo.state().rglob("shop/*.book.json"))
+    assert books == ["2026-07.book.json", "2026-08.book.json"]
+
+
+def test_recurring_groups_from_the_cache_equal_a_fresh_grouping_after_appends_changes_and_damage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sessionlog_git.insight import recurring, similar
+
+    monkeypatch.setattr(recurring, "CHUNK", 64)  # many chunks on a small corpus
+    cache = tmp_path / "recurring.json"
+    texts = [b.bullet.body for b in blockers(_corpus(7, 900))]
+
+    def fresh(of: list[str]) -> list[list[str]]:
+        return similar.group(of, lambda t: t, reports.RECURRING_SIMILARITY)
+
+    def cached(of: list[str], *, save: bool = True) -> list[list[str]]:
+        return similar.collect(of, recurring.homes(of, reports.RECURRING_SIMILARITY, cache, save=save))
+
+    assert len(texts) > 300
+    assert cached(texts[:300]) == fresh(texts[:300])  # cold: written
+    assert cache.is_file()
+    assert cached(texts) == fresh(texts)  # blockers appended: the first chunks are reused
+    changed = [*texts[:100], "Blocked on: redis staging token", *texts[100:]]
+    assert cached(changed) == fresh(changed)  # a blocker inserted in an old part
+    assert cached(texts[50:], save=False) == fresh(texts[50:])  # a report of part of them ...
+    assert cached(changed) == fresh(changed)  # ... kept the whole history's groups
+    data = json.loads(cache.read_text())
+    data["chunks"][2][1][5] = 10_000  # damage: a group number no text can have
+    cache.write_text(json.dumps(data))
+    assert cached(changed) == fresh(changed)
+    cache.write_text("{not json")
+    assert cached(texts) == fresh(texts)
+    assert any(len(g) > 2 for g in fresh(texts))
+
+
+def test_report_links_equal_the_joined_path_for_every_shape_of_folder_and_file() -> None:
+    from pathlib import PurePosixPath
+
+    folders = ["logs", "logs/", "./logs", "", ".", "/abs/logs", "/", "a//b", "repo/logs"]
+    files = ["archive/2026-01/shop/ada/2026-01-02-abcdef.md", "a/./b.md", "./a.md", "a/.", "a//b.md",
+             "/x/y.md", "a/b/", "../up.md", "a/..", ".hidden/x.md", "x", ""]
+    for folder in folders:
+        for name in files:
+            assert reports._link(folder, name) == str(PurePosixPath(folder, name)), (folder, name)

@@ -90,7 +90,8 @@ def report(
         records, found, entries = _here(kind, start, now)
         repos[0].records = records
         logs_dir = repos[0].logs_dir
-    model = assemble.build(kind, records, now, start, logs_dir, found=found, entries=entries)
+    cache = None if several else workspace.find().config.state_path / "cache" / "reports" / "recurring.json"
+    model = assemble.build(kind, records, now, start, logs_dir, found=found, entries=entries, cache=cache)
     if several:
         model["source"] = f"{len(records)} committed archived entries in {len(repos)} repositories: {where}"
     if kind == "weekly":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sessionlog_git.base.clock import format_offset
@@ -17,13 +18,15 @@ from sessionlog_git.logs.model import Blocker, Record
 
 
 def build(kind: str, records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str,
-          *, found: Sequence[Blocker] | None = None, entries: int | None = None) -> dict[str, Any]:
+          *, found: Sequence[Blocker] | None = None, entries: int | None = None,
+          cache: Path | None = None) -> dict[str, Any]:
     """`found`: the blockers, already folded (insight.blockerlog), when `records` are not the
-    whole history; `entries`: how many archived entries there are, then."""
+    whole history; `entries`: how many archived entries there are, then; `cache`: where the
+    blockers report keeps its recurring groups between runs (insight.recurring)."""
     if kind == "weekly":
         body = digest.weekly(records, now, since, logs_dir, found=found)
     elif kind == "blockers":
-        body = blocker_report(records, now, since, logs_dir, found=found)
+        body = blocker_report(records, now, since, logs_dir, found=found, cache=cache)
     else:
         body = {"time": time_report, "onboarding": onboarding}[kind](records, now, since, logs_dir)
     return {

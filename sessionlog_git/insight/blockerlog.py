@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.entries import Bullet, Entry
 from sessionlog_git.logs.model import Blocker, BlockerBook, Record, ordered
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the carried records in a file of their own
 SHOWN = ("summary", "blocker", "unblock")  # the bullets a blocker's record keeps when slim
 
 
@@ -41,9 +41,22 @@ class Checkpoint:
         self.opened: list[Blocker] = []  # opened in this folder
         self.closed: list[tuple[int, Record, Bullet]] = []  # (number, closing record, bullet)
         self.open: list[tuple[int, Blocker]] = []  # open at the end, oldest first
-        self.carry: list[Record] = []  # after the cutoff: folded with the next folder
+        self._carry: list[Record] | None = []
+        self._load_carry: Callable[[], list[Record]] | None = None
         self.first = 0  # the number of the first blocker opened in this folder
         self.total = 0  # the entries folded up to here, this folder's included
+
+    @property
+    def carry(self) -> list[Record]:
+        """The records after the cutoff, folded with the next folder: read from their own
+        file only when asked for (a report needs only the last folder's)."""
+        if self._carry is None:
+            self._carry = self._load_carry() if self._load_carry is not None else []
+        return self._carry
+
+    @carry.setter
+    def carry(self, records: list[Record]) -> None:
+        self._carry = records
 
 
 def _slim(record: Record) -> Record:
@@ -71,11 +84,14 @@ def _to_json(key: str, point: Checkpoint) -> dict[str, Any]:
         "opened": [[_rec_json(_slim(b.record)), _bullet_json(b.bullet)] for b in point.opened],
         "closed": [[n, _rec_json(_slim(r)), _bullet_json(b)] for n, r, b in point.closed],
         "open": [[n, _rec_json(b.record), _bullet_json(b.bullet)] for n, b in point.open],
-        "carry": [_rec_json(r) for r in point.carry],
     }
 
 
-def _from_json(project: str, data: dict[str, Any]) -> Checkpoint:
+def _carry_json(key: str, point: Checkpoint) -> dict[str, Any]:
+    return {"v": CACHE_VERSION, "key": key, "carry": [_rec_json(r) for r in point.carry]}
+
+
+def _from_json(project: str, data: dict[str, Any], load_carry: Callable[[], list[Record]]) -> Checkpoint:
     def rec(value: list[Any]) -> Record:
         return archive._record_from_json(project, value)
 
@@ -85,12 +101,50 @@ def _from_json(project: str, data: dict[str, Any]) -> Checkpoint:
     point.opened = [Blocker(rec(r), _bul(b)) for r, b in data["opened"]]
     point.closed = [(int(n), rec(r), _bul(b)) for n, r, b in data["closed"]]
     point.open = [(int(n), Blocker(rec(r), _bul(b))) for n, r, b in data["open"]]
-    point.carry = [rec(r) for r in data["carry"]]
+    point._carry, point._load_carry = None, load_carry
     return point
+
+
+def _cached_carry(cache_dir: Path, project: str, month: str, key: str) -> list[Record] | None:
+    found = _load(_carry_file(cache_dir, project, month))
+    if not (isinstance(found, dict) and found.get("v") == CACHE_VERSION and found.get("key") == key):
+        return None
+    try:
+        return [archive._record_from_json(project, r) for r in found["carry"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _carry_of(cfg: Config, project: str, folders: list[str], month_keys: list[str], i: int
+              ) -> list[Record]:
+    """The records carried out of folder `i`: from its file, else from the nearest earlier
+    folder's and the month folders since (a missing or damaged file costs those reads)."""
+    cache_dir = cfg.state_path / "cache"
+    j = i
+    carry: list[Record] | None = None
+    while j >= 0:
+        carry = _cached_carry(cache_dir, project, folders[j], month_keys[j])
+        if carry is not None:
+            break
+        j -= 1
+    carry = carry or []
+    for k in range(j + 1, i + 1):
+        records = ordered([*carry, *archive.month_records(cfg.logs_path, project, folders[k],
+                                                          cfg.timezone, cache_dir)])
+        edge = archive.cutoff(folders[k]).timestamp()
+        carry = [r for r in records if r.at.timestamp() >= edge]
+        point = Checkpoint()
+        point.carry = carry
+        _save(_carry_file(cache_dir, project, folders[k]), _carry_json(month_keys[k], point))
+    return carry
 
 
 def _cache_file(cache_dir: Path, project: str, month: str) -> Path:
     return cache_dir / "reports" / project / f"{month}.blockers.json"
+
+
+def _carry_file(cache_dir: Path, project: str, month: str) -> Path:
+    return cache_dir / "reports" / project / f"{month}.carry.json"
 
 
 def _load(path: Path) -> Any:
@@ -117,6 +171,11 @@ def keys(cfg: Config, project: str, folders: list[str]) -> list[str]:
         key = sha256_hex("\n".join([key, folder, *names]))
         keys.append(key)
     return keys
+
+
+def _carrier(cfg: Config, project: str, folders: list[str], month_keys: list[str], i: int
+             ) -> Callable[[], list[Record]]:
+    return lambda: _carry_of(cfg, project, folders, month_keys, i)
 
 
 def _fold(records: Iterable[Record], book: BlockerBook, numbers: dict[int, int], point: Checkpoint,
@@ -153,7 +212,7 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
             if isinstance(cached, dict) and cached.get("v") == CACHE_VERSION \
                     and cached.get("key") == month_keys[i]:
                 with contextlib.suppress(KeyError, TypeError, ValueError):
-                    out.append(_from_json(project, cached))
+                    out.append(_from_json(project, cached, _carrier(cfg, project, folders, month_keys, i)))
                     start = i + 1
                     break
     for i in range(start, len(folders)):
@@ -162,7 +221,7 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
         current = isinstance(cached, dict) and cached.get("v") == CACHE_VERSION
         if current and cached.get("key") == month_keys[i]:
             try:
-                out.append(_from_json(project, cached))
+                out.append(_from_json(project, cached, _carrier(cfg, project, folders, month_keys, i)))
                 continue
             except (KeyError, TypeError, ValueError):
                 pass
@@ -182,6 +241,7 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
         point.carry = [r for r in records if r.at.timestamp() >= edge]
         point.total = before.total + len(folded)
         point.open = [(numbers[id(b)], b) for b in book.still_open]
+        _save(_carry_file(cache_dir, project, folder), _carry_json(month_keys[i], point))
         _save(_cache_file(cache_dir, project, folder), _to_json(month_keys[i], point))
         out.append(point)
     return out[-1:] if last_only else out

@@ -22,8 +22,9 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sessionlog_git.base.text import words
 from sessionlog_git.config import Config
@@ -64,6 +65,18 @@ class Folder:
         # Folded only while this is the project's last folder: its carry, after its cutoff.
         self.tail_stated: list[Decision[Record]] = []
         self.tail_retired: list[tuple[int, Record, Bullet, str, list[int]]] = []
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """What the book needs of an earlier decision's entry: its author (the matching rule's
+    fallback). A kept book holds only that, the bullet and the decision's number."""
+
+    user: str
+
+
+def _book_file(cache_dir: Path, project: str, month: str) -> Path:
+    return cache_dir / "reports" / project / f"{month}.book.json"
 
 
 def _files(cache_dir: Path, project: str, month: str) -> tuple[Path, Path]:
@@ -151,8 +164,10 @@ class Lifecycle:
         earlier = [m for m in self.folders if m < month]
         carry: list[Record] = self.stated(earlier[-1]).carry if earlier else []
         going = self._going
+        if earlier and (going is None or going[0] != earlier[-1]):
+            going = self._saved_book(earlier[-1]) or going
         if going is not None and earlier and going[0] == earlier[-1]:
-            _, book, number, first = going  # the folder before was just folded: go on from it
+            _, book, number, first = going  # the folder before was folded: go on from its book
         else:
             every: list[Decision[Record]] = []
             for m in earlier:
@@ -161,6 +176,8 @@ class Lifecycle:
             first = len(every)
             book = DecisionBook(words, (d for i, d in enumerate(every) if i not in gone))
             number = {id(d): i for i, d in enumerate(every)}
+            if earlier[-1:] and self.folders.index(earlier[-1]) >= len(self.folders) - 2:
+                self._save_book(earlier[-1], book, number, first)  # the next re-fold starts here
         here = Folder(first)
         records = ordered([*carry, *archive.month_records(
             self.cfg.logs_path, self.project, month, self.cfg.timezone, self.cache_dir)])
@@ -181,6 +198,8 @@ class Lifecycle:
         here.carry = [r for r in records if r.at.timestamp() >= edge]
         last = month == self.folders[-1]
         self._going = None if last else (month, book, number, first + len(here.stated))
+        if self.folders.index(month) >= len(self.folders) - 2:
+            self._save_book(month, book, number, first + len(here.stated))
         if last:  # the carry no next folder folds yet
             fold(here.carry, here.tail_stated, here.tail_retired, first + len(here.stated))
         key = self.keys[month]
@@ -201,6 +220,33 @@ class Lifecycle:
         kept.tail_retired = [(n, _slim(r), b, how, new) for n, r, b, how, new in here.tail_retired]
         self._stated[month] = kept
         self._retired[month] = [(n, _slim(r), b, how, new) for n, r, b, how, new in here.retired]
+
+    def _save_book(self, month: str, book: DecisionBook[Record], number: dict[int, int], after: int) -> None:
+        """The live decisions at the end of `month`'s fold (before its carry), kept for the
+        last two folders only: a new file in the newest month re-folds it from the book of
+        the one before, instead of from every decision stated before it."""
+        live = [[number[id(d)], d.record.user, *_bullet_json(d.bullet)] for d in book.live]
+        _save(_book_file(self.cache_dir, self.project, month),
+              {"v": CACHE_VERSION, "key": self.keys[month], "next": after, "live": live})
+        keep = set(self.folders[-2:])
+        for old in self.folders[:-2]:
+            if old not in keep:
+                with contextlib.suppress(OSError):
+                    _book_file(self.cache_dir, self.project, old).unlink(missing_ok=True)
+
+    def _saved_book(self, month: str) -> tuple[str, DecisionBook[Record], dict[int, int], int] | None:
+        data = _load(_book_file(self.cache_dir, self.project, month), self.keys[month])
+        if data is None:
+            return None
+        try:
+            live = [(int(n), Decision(cast(Record, _Owner(str(user))),
+                                      Bullet(str(kind), str(text), int(line))))
+                    for n, user, kind, text, line in data["live"]]
+            after = int(data["next"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        book = DecisionBook(words, (d for _, d in live))
+        return month, book, {id(d): n for n, d in live}, after
 
     def stated_all(self, month: str) -> list[Decision[Record]]:
         """The decisions stated in `month`'s fold (and its tail, when it is the last folder)."""

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
-from pathlib import PurePosixPath
+from functools import cache
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.errors import SessionlogError
+from sessionlog_git.insight import recurring as recurring_cache
 from sessionlog_git.insight import similar
 from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.model import Blocker, Record, blockers, ordered
@@ -105,7 +107,22 @@ def _when(at: datetime) -> str:
 
 
 def _brief(record: Record, logs_dir: str) -> dict[str, Any]:
-    return {**record_brief(record), "link": str(PurePosixPath(logs_dir, record.source))}
+    return {**record_brief(record), "link": _link(logs_dir, record.source)}
+
+
+@cache
+def _link_base(logs_dir: str) -> str:
+    base = str(PurePosixPath(logs_dir))
+    return "" if base == "." else base if base.endswith("/") else base + "/"
+
+
+def _link(logs_dir: str, source: str) -> str:
+    """`str(PurePosixPath(logs_dir, source))`, without building a path for every archive
+    file's plain relative name (a report links tens of thousands)."""
+    if not source or source[0] == "/" or source.endswith("/") or "." in (parts := source.split("/")) \
+            or "" in parts:
+        return str(PurePosixPath(logs_dir, source))
+    return _link_base(logs_dir) + source
 
 
 def _decision(record: Record, text: str, logs_dir: str) -> dict[str, Any]:
@@ -167,16 +184,28 @@ def _period(since: datetime | None, now: datetime) -> dict[str, Any]:
 # --- blockers ---------------------------------------------------------------------------------
 
 
-def group_blockers(found: Sequence[Blocker]) -> list[list[Blocker]]:
+def group_blockers(found: Sequence[Blocker], cache: Path | None = None, *, save: bool = True
+                   ) -> list[list[Blocker]]:
     """Blockers grouped by similar text (single-link: each joins the first group holding a
     blocker whose words it shares at least RECURRING_SIMILARITY of, Jaccard), each group in
-    order. Found through a word index (insight.similar), never by comparing every pair."""
-    return similar.group(found, lambda b: b.bullet.body, RECURRING_SIMILARITY)
+    order. Found through a word index (insight.similar), never by comparing every pair;
+    `cache`: the groups of an earlier run over the same first blockers are reused
+    (insight.recurring), `save` keeps these for the next run."""
+    if cache is None:
+        return similar.group(found, lambda b: b.bullet.body, RECURRING_SIMILARITY)
+    homes = recurring_cache.homes([b.bullet.body for b in found], RECURRING_SIMILARITY, cache, save=save)
+    return similar.collect(found, homes)
 
 
-def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[dict[str, Any]]:
-    """Groups of similar blocker texts reported more than once."""
-    groups = group_blockers(found)
+def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str, cache: Path | None = None,
+              *, save: bool = True, view: Callable[[Blocker], dict[str, Any]] | None = None,
+              ) -> list[dict[str, Any]]:
+    """Groups of similar blocker texts reported more than once. `view`: a blocker's view
+    (`_blocker_view`), when the caller has made them already."""
+    if view is None:
+        def view(b: Blocker) -> dict[str, Any]:
+            return _blocker_view(b, now, logs_dir)
+    groups = group_blockers(found, cache, save=save)
     out: list[dict[str, Any]] = []
     for group in groups:
         if len(group) < 2:
@@ -195,7 +224,7 @@ def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[di
             "projects": sorted({b.record.project for b in group}),
             "open_now": sum(1 for b in group if b.closed_by is None),
             "reopened": reopened,
-            "occurrences": [_blocker_view(b, now, logs_dir) for b in group],
+            "occurrences": [view(b) for b in group],
         })
     out.sort(key=lambda g: (-g["count"], g["first_seen"], g["text"]))
     return out
@@ -203,26 +232,35 @@ def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str) -> list[di
 
 def blocker_report(
     records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str,
-    *, found: Sequence[Blocker] | None = None,
+    *, found: Sequence[Blocker] | None = None, cache: Path | None = None,
 ) -> dict[str, Any]:
     """`found`: every blocker up to `now`, already folded (insight.blockerlog); else folded
-    from `records`."""
+    from `records`. `cache`: where the recurring groups of every blocker are kept between
+    runs (insight.recurring); a report of part of them reads it but keeps its own out."""
     if found is None:
         found = _all_blockers([r for r in records if r.at <= now])
+    views: dict[int, dict[str, Any]] = {}
+
+    def view(b: Blocker) -> dict[str, Any]:  # each blocker's view made once, then shared
+        made = views.get(id(b))
+        if made is None:
+            made = views[id(b)] = _blocker_view(b, now, logs_dir)
+        return made
+
     still_open = [b for b in found if b.closed_by is None]
     still_open.sort(key=lambda b: (b.record.at, b.record.user))
     closed = [b for b in found if b.closed_by is not None and _in(b.closed_by.at, since, now)]
     closed.sort(key=lambda b: b.closed_by.sort_key() if b.closed_by else (), reverse=True)
     waiting: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for b in still_open:
-        waiting[b.record.user].append(_blocker_view(b, now, logs_dir))
+        waiting[b.record.user].append(view(b))
     in_scope = [b for b in found if b.closed_by is None or _in(b.record.at, since, now)
                 or (b.closed_by is not None and _in(b.closed_by.at, since, now))]
     return {
-        "open": [_blocker_view(b, now, logs_dir) for b in still_open],
-        "closed": [_blocker_view(b, now, logs_dir) for b in closed],
+        "open": [view(b) for b in still_open],
+        "closed": [view(b) for b in closed],
         "waiting": [{"user": u, "blockers": waiting[u]} for u in sorted(waiting)],
-        "recurring": recurring(in_scope, now, logs_dir),
+        "recurring": recurring(in_scope, now, logs_dir, cache, save=len(in_scope) == len(found), view=view),
         "totals": {"open": len(still_open), "closed": len(closed)},
     }
 

@@ -32,40 +32,79 @@ def _prefix_length(size: int, threshold: float) -> int:
     return size - math.ceil(threshold * size - 1e-9) + 1
 
 
-def group(items: Sequence[T], text_of: Callable[[T], str], threshold: float) -> list[list[T]]:
-    """`items` grouped by the rule above, each group in the items' order."""
-    sets = [frozenset(words(text_of(item))) for item in items]
-    frequency = Counter(chain.from_iterable(set(sets)))
-    rank = {w: (n, w) for w, n in frequency.items()}  # rarest first, ties by the word itself
-    groups: list[list[T]] = []
-    bare: dict[str, int] = {}  # a text without words -> its group
-    row_of: dict[frozenset[str], int] = {}  # a word set -> its row
-    rows: list[tuple[frozenset[str], int]] = []  # (set, the first group a text of it joined)
-    # (size, word) -> the rows of that size holding the word (every word, not only a prefix).
-    index: dict[tuple[int, str], list[int]] = {}
-    ratio = threshold / (1 + threshold)
-    for item, found in zip(items, sets, strict=True):
+class Grouper:
+    """The rule above as a fold: texts are added in order, each gets its group's number.
+    `replay` takes back a text whose group is already known (from an earlier run over the
+    same texts), so a grouping goes on from where a cached one ended with the same result."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.count = 0  # groups made so far
+        self._bare: dict[str, int] = {}  # a text without words -> its group
+        self._row_of: dict[frozenset[str], int] = {}  # a word set -> its row
+        self._rows: list[tuple[frozenset[str], int]] = []  # (set, the lowest group a text of it joined)
+        # (size, word) -> the rows of that size holding the word (every word, not only a prefix).
+        self._index: dict[tuple[int, str], list[int]] = {}
+        self._frequency: Counter[str] = Counter()  # words by how many sets hold them
+        self._sets: dict[str, frozenset[str]] = {}  # a text -> its words
+
+    def _words(self, text: str) -> frozenset[str]:
+        found = self._sets.get(text)
+        if found is None:
+            found = self._sets[text] = frozenset(words(text))
+        return found
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Count the words of texts about to be added: the rarest are looked up first. (Any
+        order of a set's words gives the same groups, since the index holds every word of
+        every row; rare ones only make fewer candidates.)"""
+        self._frequency.update(chain.from_iterable({self._words(t) for t in texts}))
+
+    def replay(self, text: str, home: int) -> None:
+        found = self._words(text)
+        if not found:
+            self._bare.setdefault(text.strip().lower(), home)
+        else:
+            self._place(found, home)
+        self.count = max(self.count, home + 1)
+
+    def _place(self, found: frozenset[str], home: int) -> None:
+        same = self._row_of.get(found)
+        if same is None:
+            self._row_of[found] = len(self._rows)
+            for word in found:
+                self._index.setdefault((len(found), word), []).append(len(self._rows))
+            self._rows.append((found, home))
+        elif home < self._rows[same][1]:
+            self._rows[same] = (found, home)
+
+    def add(self, text: str) -> int:
+        """The group `text` joins (a new one's number when it joins none)."""
+        threshold = self.threshold
+        found = self._words(text)
         home: int | None
         if not found:
-            key = text_of(item).strip().lower()
-            home = bare.get(key)
+            key = text.strip().lower()
+            home = self._bare.get(key)
             if home is None:
-                bare[key] = home = len(groups)
-                groups.append([])
-            groups[home].append(item)
-            continue
+                self._bare[key] = home = self.count
+                self.count += 1
+            return home
+        frequency = self._frequency
         size = len(found)
-        prefix = sorted(found, key=rank.__getitem__)[: _prefix_length(size, threshold)]
+        prefix = sorted(found, key=lambda w: (frequency[w], w))[: _prefix_length(size, threshold)]
         rest = size - len(prefix)  # words outside the prefix: at most this many more shared
         home = None
-        same = row_of.get(found)
+        same = self._row_of.get(found)
         if same is not None:
-            home = rows[same][1]  # a set is similar to itself: at most that set's group
+            home = self._rows[same][1]  # a set is similar to itself: at most that set's group
         # A similar set shares a prefix word (the prefix filter); `shared` words of the prefix
         # bound what it can share in all: only rows that can still reach the threshold are
         # compared. Rows are bucketed by size, since the words needed depend on it.
         low = math.ceil(threshold * size - 1e-9)
         high = math.floor(size / threshold + 1e-9)
+        ratio = threshold / (1 + threshold)
+        index, rows = self._index, self._rows
         for other_size in range(max(1, low), high + 1):
             counts = Counter(chain.from_iterable(index.get((other_size, w), ()) for w in prefix))
             if not counts:
@@ -81,14 +120,23 @@ def group(items: Sequence[T], text_of: Callable[[T], str], threshold: float) -> 
                 if shared / (size + other_size - shared) >= threshold:
                     home = where
         if home is None:
-            home = len(groups)
-            groups.append([])
+            home = self.count
+            self.count += 1
+        self._place(found, home)
+        return home
+
+
+def group(items: Sequence[T], text_of: Callable[[T], str], threshold: float) -> list[list[T]]:
+    """`items` grouped by the rule above, each group in the items' order."""
+    texts = [text_of(item) for item in items]
+    grouper = Grouper(threshold)
+    grouper.prepare(texts)
+    return collect(items, [grouper.add(t) for t in texts])
+
+
+def collect(items: Sequence[T], homes: Sequence[int]) -> list[list[T]]:
+    """Items by their group's number, each group in the items' order."""
+    groups: list[list[T]] = [[] for _ in range(max(homes, default=-1) + 1)]
+    for item, home in zip(items, homes, strict=True):
         groups[home].append(item)
-        if same is None:
-            row_of[found] = len(rows)
-            for word in found:
-                index.setdefault((size, word), []).append(len(rows))
-            rows.append((found, home))
-        elif home < rows[same][1]:
-            rows[same] = (found, home)
     return groups
