@@ -159,7 +159,7 @@ def test_os_errors_name_the_file_and_the_fix(
     repo.log(NOW, "Chose RS256")
     pending_before = [p.read_bytes() for p in repo.pending()]
 
-    def failing_write(path: str | os.PathLike[str], data: bytes) -> None:
+    def failing_write(path: str | os.PathLike[str], data: bytes, **_options: object) -> None:
         raise OSError(code, os.strerror(code), os.fspath(path))
 
     monkeypatch.setattr(consolidate, "atomic_write_bytes", failing_write)
