@@ -60,23 +60,21 @@ def sync_all(paths: list[str | os.PathLike[str]]) -> None:
     for path in paths:
         target = os.fspath(path)
         folders[os.path.dirname(target) or "."] = None
-        try:
-            fd = os.open(target, os.O_RDONLY)
-        except FileNotFoundError:
-            continue
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync_path(target)
     for folder in folders:
-        try:
-            fd = os.open(folder, os.O_RDONLY)
-        except FileNotFoundError:
-            continue
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync_path(folder)
+
+
+def _fsync_path(target: str) -> None:
+    """fsync a file or folder by its path; one removed meanwhile is skipped."""
+    try:
+        fd = os.open(target, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 _BOOT: list[str | None] = []
