@@ -41,6 +41,8 @@ TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block b
 if TYPE_CHECKING:
     from typing import Any
 
+    from sessionlog_git.agents.registry import Assistant
+
 BOM = "\ufeff"  # as entries.BOM: the parser drops it before reading a temp log
 # As texts.STOP_PREFIX (the test holds them equal): `scan` loads only when the log is not
 # fresh, `texts` only when the prompt has something to say.
@@ -167,22 +169,33 @@ def last_entry(top: str, cfg: dict[str, Any], user: str) -> tuple[datetime | Non
     return best, max(best.timestamp(), mtime)
 
 
-def prompt(data: dict[str, Any], agent: str) -> str:
-    """The per-prompt hook's stdout ("" for nothing), exactly as the handlers would print it;
-    raises Decline (or anything else) when the handlers must decide."""
+def _project(top: str, cfg: dict[str, Any]) -> str:
+    """The configured project, else the folder's name (as `workspace.default_project`)."""
+    project = cfg.get("project")
+    if project:
+        return str(project)
+    from sessionlog_git.base.gitconfig import main_folder_name
+    from sessionlog_git.base.names import slug
+
+    return slug(main_folder_name(top), fallback="project")
+
+
+def assistant_and_top(data: dict[str, Any], agent: str) -> tuple[Assistant, str | None]:
+    """The assistant the hook runs for and the work tree its event is about (None: none)."""
     assistant = registry.get(agent)
     if assistant is None:
         raise Decline("unknown assistant")
-    top = session.find_top(assistant.project_env, data)
+    return assistant, session.find_top(assistant.project_env, data)
+
+
+def prompt(data: dict[str, Any], agent: str) -> str:
+    """The per-prompt hook's stdout ("" for nothing), exactly as the handlers would print it;
+    raises Decline (or anything else) when the handlers must decide."""
+    assistant, top = assistant_and_top(data, agent)
     if top is None:
         return ""
     cfg = _config(top)
-    project = cfg.get("project")
-    if not project:
-        from sessionlog_git.base.gitconfig import main_folder_name
-        from sessionlog_git.base.names import slug
-
-        project = slug(main_folder_name(top), fallback="project")
+    project = _project(top, cfg)
     pending_dir = cfg.get("pending_dir") or DEFAULT_PENDING_DIR
     reminders = cfg.get("reminders") or {}
     gap = int(reminders.get("gap_minutes", DEFAULT_GAP_MINUTES))

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 
-from sessionlog_git.agents import registry, session, texts
-from sessionlog_git.agents.prompt import Decline, _config, _user
+from sessionlog_git.agents import session, texts
+from sessionlog_git.agents.prompt import Decline, _config, _project, _user, assistant_and_top
 from sessionlog_git.base import statedir
 from sessionlog_git.constants import DEFAULT_GAP_MINUTES, DEFAULT_LOGS_DIR, DEFAULT_PENDING_DIR
 from sessionlog_git.logs import layout, startsummary
@@ -79,22 +79,14 @@ def start_text(top: str, cfg: dict[str, Any], assistant: Assistant, project: str
 def start(data: dict[str, Any], agent: str) -> str:
     """The session-start hook's stdout ("" for nothing), exactly as the handlers would print
     it; raises Decline (or anything else) when the handlers must decide."""
-    assistant = registry.get(agent)
-    if assistant is None:
-        raise Decline("unknown assistant")
-    top = session.find_top(assistant.project_env, data)
+    assistant, top = assistant_and_top(data, agent)
     if top is None:
         return ""
     source = str(data.get("source") or "startup")
     if source == "compact":
         raise Decline("a compaction: the handlers say what was logged in this session")
     cfg = _config(top)
-    project = cfg.get("project")
-    if not project:
-        from sessionlog_git.base.gitconfig import main_folder_name
-        from sessionlog_git.base.names import slug
-
-        project = slug(main_folder_name(top), fallback="project")
+    project = _project(top, cfg)
     if not os.path.isdir(statedir.folder(top)):
         raise Decline("no state folder yet")  # the handlers create it
     pending_dir = cfg.get("pending_dir") or DEFAULT_PENDING_DIR
