@@ -262,7 +262,7 @@ def render_project(
     (pipeline.monthview); the text is the same as a full render.
     """
     from sessionlog_git.logs import views
-    from sessionlog_git.pipeline import monthview
+    from sessionlog_git.pipeline import handedits, monthview
     from sessionlog_git.pipeline.render import cache_compiled, render
 
     cfg = ws.config
@@ -282,23 +282,15 @@ def render_project(
             out[rel] = monthview.render_full(project, month, mine, hint)
             continue
         out[rel] = monthview.render_month(
-            project, month, mine, hint=hint, zone=cfg.timezone, current=_current(ws.top, rel),
-            new_sources=new_sources, cache_dir=cfg.state_path / "cache",
+            project, month, mine, hint=hint, zone=cfg.timezone,
+            current=handedits.disk_bytes(ws.top, rel), new_sources=new_sources,
+            cache_dir=cfg.state_path / "cache",
         )
     out[layout.status_rel(cfg.logs_dir, project)] = render(
         "status.md.j2", archive_hint=hint,
         **views.status(project, records, state=state),
     )
     return out
-
-
-def _current(top: Path, rel: str) -> bytes | None:
-    from sessionlog_git.base import safeio
-
-    try:
-        return safeio.read_regular(top / rel)
-    except (OSError, safeio.NotRegular):
-        return None
 
 
 def archived_projects(ws: Workspace) -> list[str]:

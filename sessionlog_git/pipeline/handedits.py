@@ -55,7 +55,8 @@ def _index_bytes(top: Path, rel: str) -> bytes | None:
         return None
 
 
-def _disk_bytes(top: Path, rel: str) -> bytes | None:
+def disk_bytes(top: Path, rel: str) -> bytes | None:
+    """The work tree's bytes of `rel`; None when it is missing, unreadable or not a regular file."""
     from sessionlog_git.base import safeio
 
     try:
@@ -77,7 +78,7 @@ def find(ws: Workspace, rewrite: list[str], written: dict[str, str],
     fresh = {rel: text.encode("utf-8") for rel, text in rebuild(ws).items()}
     found: dict[str, str] = {}
     for rel in suspects:
-        disk = _disk_bytes(top, rel)
+        disk = disk_bytes(top, rel)
         index = _index_bytes(top, rel) if rel in staged else disk
         if rel in fresh and disk == fresh[rel] and index == fresh[rel]:
             continue  # exactly a render of the archive: nothing of anyone's to lose
@@ -97,7 +98,7 @@ def save_copies(ws: Workspace, paths: list[str]) -> Path | None:
     try:
         ensure_state_dir(ws.config.state_path)
         for rel in paths:
-            disk = _disk_bytes(top, rel)
+            disk = disk_bytes(top, rel)
             index = _index_bytes(top, rel)
             if disk is not None:
                 atomic_write_bytes(folder / rel, disk)
