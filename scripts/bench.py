@@ -545,6 +545,67 @@ def bench_commit_with_work(sizes: Sizes, repeat: int, month: MonthRepo) -> list[
     return [hook, commit]
 
 
+@dataclass
+class Teammate:
+    """A clone of a MonthRepo where another contributor works: each run it makes one commit
+    on top of `base` (a day of theirs, new content each run) that the repository then pulls."""
+    top: Path
+    user: str
+    day: date
+    base: str
+    runs: int = 0
+
+
+def make_teammate(work: Path, repo: MonthRepo, user: str, day: date) -> Teammate:
+    top = work / f"teammate-{user}" / PROJECT
+    top.parent.mkdir(parents=True)
+    git(work, "clone", "-q", str(repo.top), str(top))
+    for key, value in (("user.name", f"Teammate {user}"), ("user.email", f"{user}@example.com"),
+                       ("github.user", user), ("commit.gpgsign", "false")):
+        git(top, "config", key, value)
+    # The teammate's own first consolidation fills their parse cache (untimed, once).
+    put_pending(top, user, day, "teammate prime", 1)
+    run(sl("consolidate"), top)
+    git(top, "reset", "-q", "--hard", "HEAD")
+    return Teammate(top, user, day, git(top, "rev-parse", "HEAD").strip())
+
+
+def pull_then_commit_once(repo: MonthRepo, mate: Teammate) -> float:
+    """The teammate commits a day of theirs (consolidated on their machine, with a change of
+    their code); the repository pulls it (a fast-forward, untimed); then one new day of the
+    user's pending and a change staged, and the pre-commit hook timed as in the ordinary
+    row; then both are undone (the pull too)."""
+    mate.runs += 1
+    git(mate.top, "reset", "-q", "--hard", mate.base)
+    put_pending(mate.top, mate.user, mate.day, f"teammate {mate.runs}", 17)
+    (mate.top / f"{mate.user}.py").write_text(f"RUN = {mate.runs}\n")
+    git(mate.top, "add", f"{mate.user}.py")
+    run(sl("consolidate"), mate.top)
+    git(mate.top, "commit", "-q", "--no-verify", "-m", f"Teammate day {mate.runs}")
+    before = git(repo.top, "rev-parse", "HEAD").strip()
+    git(repo.top, "pull", "-q", "--ff-only", str(mate.top), "HEAD")
+    repo.runs += 1
+    put_pending(repo.top, "u01", date(2024, 6, 30), f"after pull {repo.runs}", 17)
+    (repo.top / "app.py").write_text(f"print('hello {repo.runs}')\n")
+    git(repo.top, "add", "app.py")
+    elapsed = timed([str(repo.top / ".git" / "hooks" / "pre-commit")], repo.top)
+    git(repo.top, "reset", "-q", "--hard", before)
+    return elapsed
+
+
+def bench_pull(work: Path, repeat: int, years: MonthRepo) -> list[Row]:
+    """A commit after `git pull` brought a teammate's day of entries: older than the newest
+    entry the repository folded already (their day is before the user's), interleaved with
+    it, into the same month. Against an ordinary commit in the same repository."""
+    mate = make_teammate(work, years, "u05", date(2024, 6, 29))
+    row = Row(f"pre-commit hook process after a pull that brought a teammate's day of entries, "
+              f"{years.label} archived", "after the pull", "an ordinary commit (same new day)",
+              goal="≤ 1.2× an ordinary commit", check=lambda _o, r: r <= 1.2, cpu=True)
+    alternate(row, repeat, lambda: pull_then_commit_once(years, mate),
+              lambda: commit_hook_once(years, commit=False))
+    return [row]
+
+
 def bench_consolidation(work: Path, sizes: Sizes, repeat: int,
                         month: MonthRepo, years: MonthRepo) -> list[Row]:
     empty = make_month_repo(work, "empty", sizes, 0, month_entries=0)
@@ -1037,7 +1098,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows: list[Row] = []
         breakdown: list[dict[str, Any]] = []
         month = years = None
-        if want("hooks") or want("consolidate"):
+        if want("hooks") or want("consolidate") or want("pull"):
             log(f"bench: generating a {sizes.month_entries:,}-entry month, and one with "
                 f"{sizes.history_months} months of history before it")
             month = make_month_repo(work, "month", sizes, 0)
@@ -1056,6 +1117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             log("bench: consolidation")
             rows += bench_consolidation(work, sizes, repeat, month, years)
             rows += bench_commit_with_work(sizes, repeat, month)
+        if want("pull") and years is not None:
+            log("bench: a commit after a pull")
+            rows += bench_pull(work, repeat, years)
         if want("rebuild"):
             log(f"bench: full rebuild of {sizes.rebuild_entries:,} entries")
             rows += bench_rebuild(work, sizes, max(1, (repeat + 1) // 2))

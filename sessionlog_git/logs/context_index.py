@@ -102,6 +102,34 @@ def _item_id(record: Record, line: int) -> str:
     return f"{record.source}#{line}"
 
 
+# The bullets whose fold depends on the order of the records (and `expires`, which dates a
+# decision): a step keeps them. Findings never retire anything and are not in steps.
+STEP_KINDS = ("decision", "supersede", "revert", "blocker", "unblock")
+_KEPT_KINDS = (*STEP_KINDS, "expires")
+
+
+def step_of(record: Record, keys: dict[str, str]) -> dict[str, Any]:
+    """A record as a step keeps it: its order, time, the bullets the order matters for, the
+    keys it concerns; `add` and `ret` are filled as it is fed."""
+    return {"k": list(record.sort_key()), "at": record.at.isoformat(),
+            "b": [[b.kind, b.text, b.line] for b in record.entry.bullets if b.kind in _KEPT_KINDS],
+            "keys": dict(keys), "add": [], "ret": []}
+
+
+def step_record(project: str, step: dict[str, Any]) -> Record:
+    """The record a step was made from, with only the bullets the step keeps (what feeding
+    it again needs: its findings stay where they are)."""
+    from datetime import datetime
+
+    from sessionlog_git.logs.entries import Bullet, Entry
+    from sessionlog_git.logs.model import Record
+
+    _, user, source, line = step["k"]
+    bullets = [Bullet(kind, text, at_line) for kind, text, at_line in step["b"]]
+    entry = Entry(None, "", bullets, line=line, at=datetime.fromisoformat(step["at"]))
+    return Record(entry, project, user, source)
+
+
 class Fold:
     """Live items and the paths they concern, fed records in time order.
 
@@ -123,6 +151,10 @@ class Fold:
         self._words = _words
         self._decision, self._blocker, self._record = Decision, Blocker, Record
         self._decision_book, self._blocker_book = DecisionBook, BlockerBook
+        # project -> the steps of the records fed that retire or open something (see `feed`),
+        # in the order fed; None: not kept
+        self.steps: dict[str, list[dict[str, Any]]] | None = None
+        self._step: dict[str, Any] | None = None
         if data:
             self._restore(data)
 
@@ -184,14 +216,30 @@ class Fold:
         self.keys[ident] = dict(keys)
         if kind == "decision":
             self.texts[ident] = text
+        if self._step is not None and kind != "finding":
+            self._step["add"].append(line)
         return ident
 
-    def _drop(self, ident: str | None) -> dict[str, str]:
-        if ident is None:
+    def _drop(self, ident: str | None) -> dict[str, Any] | None:
+        """Take a retired item out; it as the store keeps it (with its keys), or None."""
+        if ident is None or ident not in self.items:
+            return None
+        item = {**self.items.pop(ident), "keys": self.keys.pop(ident, {})}
+        full = self.texts.pop(ident, None)
+        if full is not None and full != item["text"]:
+            item["full"] = full
+        return item
+
+    def _retire(self, ident: str | None, text: str) -> dict[str, str]:
+        """Drop a retired decision or closed blocker (`text`: its whole bullet); its keys.
+        The step being fed notes what it was, so that the step can be taken back."""
+        item = self._drop(ident)
+        if item is None:
             return {}
-        self.items.pop(ident, None)
-        self.texts.pop(ident, None)
-        return self.keys.pop(ident, {})
+        if self._step is not None:
+            self._step["ret"].append([ident, item, text])
+        keys: dict[str, str] = item["keys"]
+        return keys
 
     def open_blockers(self) -> dict[str, list[list[str]]]:
         """project -> its open blockers, oldest first: [id, text, author, at]."""
@@ -202,13 +250,29 @@ class Fold:
         }
 
     def feed(self, record: Record, keys: dict[str, str]) -> None:
-        """Fold in one record (after all fed before) that concerns `keys` ({key: how})."""
+        """Fold in one record (after all fed before) that concerns `keys` ({key: how}).
+
+        With `steps` kept, a record that states, retires, opens or closes something (the
+        part of the fold whose outcome depends on the order) leaves a step: what it was
+        (`step_record` makes it again) and what it changed (the lines it added items at,
+        the items it retired as they were), so a later fold can take it back and feed it
+        again after an entry that belongs before it (logs.context_store)."""
+        if self.steps is not None and any(b.kind in STEP_KINDS for b in record.entry.bullets):
+            self._step = step_of(record, keys)
+        try:
+            self._feed(record, keys)
+        finally:
+            if self._step is not None and self.steps is not None:
+                self.steps.setdefault(record.project, []).append(self._step)
+            self._step = None
+
+    def _feed(self, record: Record, keys: dict[str, str]) -> None:
         project = record.project
         new, retired = self._book(project).step(record)
         inherited: dict[str, str] = {}
         replaced: list[dict[str, str]] = []
         for old in retired:
-            old_keys = self._drop(self._ids.pop(id(old), None))
+            old_keys = self._retire(self._ids.pop(id(old), None), old.bullet.text)
             if old.how == "superseded":
                 inherited.update({k: REPLACES for k in old_keys if k not in keys})
                 replaced.append({"how": old.how, "text": old.text[:TEXT_LIMIT]})
@@ -229,7 +293,7 @@ class Fold:
             elif bullet.kind == "unblock":
                 closed = book.close(record, bullet)
                 if closed is not None:
-                    self._drop(self._ids.pop(id(closed), None))
+                    self._retire(self._ids.pop(id(closed), None), closed.bullet.text)
             elif bullet.kind == "finding":
                 self._add(record, bullet.line, "finding", bullet.text, keys)
 
@@ -297,9 +361,12 @@ def _source(logs_dir: str, rel: str) -> str:
     return str(PurePosixPath(rel).relative_to(logs_dir))
 
 
-def commit_links(ws: Workspace, path: str | None = None) -> dict[str, set[str]]:
+def commit_links(ws: Workspace, path: str | None = None, *,
+                 folders: Iterable[str] = ()) -> dict[str, set[str]]:
     """Archive source (relative to the logs folder) -> the files the commit that added it
-    changed; with `path`, only commits that changed `path` (and only that file is listed).
+    changed; with `path`, only commits that changed `path` (and only that file is listed);
+    with `folders` (archive folders, relative to the logs folder), only the commits that
+    changed a file in them (every file they changed is listed).
 
     One `git log` over the history. A merge's own diff is not read (its parents' commits
     are); a squash merge, a cherry-pick or a rebased commit is an ordinary commit.
@@ -309,9 +376,10 @@ def commit_links(ws: Workspace, path: str | None = None) -> dict[str, set[str]]:
 
     cfg = ws.config
     prefix = str(PurePosixPath(cfg.logs_dir, "archive")) + "/"
-    specs = [path, prefix] if path is not None else []
+    only = [str(PurePosixPath(cfg.logs_dir, f)) + "/" for f in folders]
+    specs = ["--full-diff", "--", *only] if only else ["--", *([path, prefix] if path else [])]
     out = gitops.run(
-        "log", "--format=%x00%H", "--name-status", "--no-renames", "-z", "--", *specs,
+        "log", "--format=%x00%H", "--name-status", "--no-renames", "-z", *specs,
         cwd=ws.top, check=False,
     )
     # -z layout: NUL sha NUL, then (status NUL path NUL)*, a status led by a newline.

@@ -11,16 +11,30 @@ unchanged) and the state that lets the next commit fold only what it brings:
                                   came from that archive file, each with the keys it concerns
       open/<project>.json         the open blockers (an `Unblocked:` is matched against them)
       listing/<month>/<project>/<user>.json   the archive files of that folder folded
+      steps/<project>/<day>.json  the steps of that day's records (UTC, by the entry's time):
+                                  each record that states, retires, opens or closes something,
+                                  with what it changed (`context_index.step_of`)
       undo.json                   what the last fold changed, to take it back
 
 A commit reads the manifest, stats the contributor folders (never lists every archive file),
 lists only the folders whose mtime moved, and reads the book files, shards and open blockers
 of what its entries touch. Only a `Supersedes:`/`Reverted:` reads every live decision of its
-project (it is matched against all of them). When the archive is not what the manifest says
-plus this commit's files (a merge or pull brought files, a checkout or reset took some away,
-an entry older than one folded already, an entry archived twice), the last fold is taken back
-if that explains it, and otherwise the index is rebuilt from the whole archive: the result is
-always what `rebuild` gives.
+project (it is matched against all of them).
+
+What the fold of a decision or blocker gives depends on the order of the records (a
+`Supersedes:` takes the live decision it shares the most words with, the oldest on a tie; an
+`Unblocked:`, the open blocker; a replacement inherits the paths of what it retired); nothing
+else does (findings are cut to the newest per path by time, whatever order they came in).
+So archive files this commit did not bring (a pull, a merge, a checkout of a teammate's
+work) are folded like its own, their commit links read from the history of their folders
+only; and when a new entry is older than one folded already (a pull, a clock set ahead, an
+entry dated in the future), the steps from that entry's time on are taken back, newest
+first (the items they added go, the ones they retired come back), and fed again in time
+order with the new entries: the cost is the entries after it, not the history. When the
+archive lost files, the last fold is taken back if that explains it (the files it folded
+that are still there are then folded again). Otherwise (a reset further back, an entry
+archived twice, state that does not hold what it should) the index is rebuilt from the
+whole archive: the result is always what `rebuild` gives.
 """
 from __future__ import annotations
 
@@ -47,7 +61,7 @@ if TYPE_CHECKING:
     from sessionlog_git.logs.model import Record
     from sessionlog_git.workspace import Workspace
 
-VERSION = 2
+VERSION = 3  # 3: the steps
 RACY_NS = 1_000_000_000  # a folder changed this close to the manifest is listed again
 
 
@@ -89,6 +103,18 @@ def _listing_rel(rel_dir: str) -> str:
 
 def _shard_rel(name: str) -> str:
     return f"{CONTEXT_SHARDS}/{name}"
+
+
+def _steps_dir(project: str) -> str:
+    return f"{CONTEXT_STATE}/steps/{project}"
+
+
+def _day(sort_key: Sequence[Any]) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(sort_key[0]))
+
+
+def _steps_rel(project: str, day: str) -> str:
+    return f"{_steps_dir(project)}/{day}.json"
 
 
 def _ident_source(ident: str) -> str:
@@ -183,16 +209,73 @@ class Store:
             self.shard(key)[key] = lst
             self.keys_touched.add(key)
 
-    def remove(self, ident: str) -> dict[str, str]:
-        item = self.book(_ident_source(ident)).pop(ident, None)
+    def remove(self, ident: str) -> dict[str, Any]:
+        """Take an item out of its book and shards; it as the book had it."""
+        item: dict[str, Any] | None = self.book(_ident_source(ident)).pop(ident, None)
         if item is None:
             raise Stale(ident)
-        keys: dict[str, str] = item["keys"]
-        for key in keys:
+        for key in item["keys"]:
             shard = self.shard(key)
             shard[key] = [e for e in shard.get(key, []) if e["id"] != ident]
             self.keys_touched.add(key)
-        return keys
+        return item
+
+    # the steps ------------------------------------------------------------------------------
+
+    def add_steps(self, steps: Mapping[str, list[dict[str, Any]]]) -> None:
+        """Keep new steps, each in its day's file, in time order."""
+        for project, found in steps.items():
+            by_day: dict[str, list[dict[str, Any]]] = {}
+            for step in found:
+                by_day.setdefault(_day(step["k"]), []).append(step)
+            for day, new in by_day.items():
+                rel = _steps_rel(project, day)
+                kept: list[dict[str, Any]] = self.read(rel, [])
+                self.write(rel, sorted([*kept, *new], key=lambda st: st["k"]))
+
+    def take_steps(self, project: str, since: list[Any]) -> list[dict[str, Any]]:
+        """The steps of `project` from `since` (a sort key) on, oldest first, taken out of
+        their files; every day's file from `since`'s day on is read, no earlier one."""
+        first = _day(since)
+        try:
+            names = os.listdir(self.state / _steps_dir(project))
+        except FileNotFoundError:
+            names = []
+        out: list[dict[str, Any]] = []
+        for name in sorted(names):
+            if not name.endswith(".json") or name[:-5] < first:
+                continue
+            rel = f"{_steps_dir(project)}/{name}"
+            steps: list[dict[str, Any]] = self.read(rel, [])
+            keep = [st for st in steps if st["k"] < since]
+            if len(keep) != len(steps):
+                out += [st for st in steps if st["k"] >= since]
+                self.write(rel, keep)
+        return sorted(out, key=lambda st: st["k"])
+
+    def rewind(self, project: str, steps: list[dict[str, Any]]) -> None:
+        """Take `steps` back (oldest first as given; undone newest first): the items they
+        added go, the ones they retired come back; and the project's open blockers with them."""
+        opened: list[list[str]] = list(self.read(_open_rel(project), []))
+        gone: set[str] = set()
+        for step in reversed(steps):
+            source = step["k"][2]
+            for line in step["add"]:
+                ident = f"{source}#{line}"
+                if self.remove(ident)["kind"] == "blocker":
+                    gone.add(ident)
+            for ident, item, text in step["ret"]:
+                self.put(ident, item)
+                if item["kind"] == "blocker":
+                    gone.discard(ident)
+                    opened.append([ident, text, item["author"], item["at"]])
+        from datetime import datetime
+
+        def order(row: list[str]) -> tuple[Any, ...]:
+            source, line = row[0].rsplit("#", 1)
+            return datetime.fromisoformat(row[3]).timestamp(), row[2], source, int(line)
+
+        self.write(_open_rel(project), sorted((o for o in opened if o[0] not in gone), key=order))
 
     def trim(self) -> None:
         """Each touched key's items in the index's order, the newest findings only."""
@@ -371,8 +454,13 @@ class _StoreFold(ci.Fold):
 
             every: list[tuple[tuple[Any, ...], str, dict[str, Any]]] = []
             folder = _folder(self.store.state) / "book"
-            for path in sorted(folder.glob(f"*/{project}/*/*.json")):
-                rel = str(PurePosixPath(*path.relative_to(self.store.state).parts))
+            rels = {str(PurePosixPath(*path.relative_to(self.store.state).parts))
+                    for path in folder.glob(f"*/{project}/*/*.json")}
+            # and the books this fold wrote so far (taking steps back can make new ones)
+            rels |= {rel for rel in self.store.dirty
+                     if rel.startswith(f"{CONTEXT_STATE}/book/")
+                     and PurePosixPath(rel).parts[3] == project}
+            for rel in sorted(rels):
                 for ident, item in self.store.read(rel, {}).items():
                     if item["kind"] == "decision":
                         # the order a rebuild adds them in (model.Record.sort_key)
@@ -399,11 +487,12 @@ class _StoreFold(ci.Fold):
         self.store.put(ident, _stored(self, ident))
         return ident
 
-    def _drop(self, ident: str | None) -> dict[str, str]:
+    def _drop(self, ident: str | None) -> dict[str, Any] | None:
         if ident is None:
-            return {}
+            return None
         self.items.pop(ident, None)
         self.keys.pop(ident, None)
+        self.texts.pop(ident, None)
         return self.store.remove(ident)
 
 
@@ -437,12 +526,18 @@ def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[
     return added, removed, listings
 
 
+def _records_of(ws: Workspace, rel: str) -> list[Record]:
+    """The records of one archive file (its path from the top)."""
+    from sessionlog_git.logs.archive import records_at
+
+    cfg = ws.config
+    return records_at(rel, (ws.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone)
+
+
 def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, list[str]],
                     fresh: set[str]) -> bool:
     """Whether a new entry is also in another archive file of its day (a temp log archived
     again after it changed mid-commit): the fold would count it twice; a rebuild does not."""
-    from sessionlog_git.logs.archive import records_at
-
     cfg = ws.config
     keys = {(r.project, r.user, *r.entry.key()) for r in records}
     others: set[str] = set()
@@ -455,18 +550,13 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
     for source in sorted(others):
         rel = str(PurePosixPath(cfg.logs_dir, source))
         try:
-            data = (ws.top / rel).read_bytes()
+            found = _records_of(ws, rel)
         except OSError:
             continue
-        for r in records_at(rel, data, cfg.logs_dir, cfg.timezone):
+        for r in found:
             if (r.project, r.user, *r.entry.key()) in keys:
                 return True
     return False
-
-
-class _Reordered(Exception):
-    """This commit brings an entry older than one folded already: only a whole rebuild, in
-    time order, gives the right index."""
 
 
 def update(ws: Workspace, archived: Sequence[str],
@@ -481,19 +571,25 @@ def update(ws: Workspace, archived: Sequence[str],
     try:
         known = parsed or {}
         ours = {_source(ws.config.logs_dir, rel) for rel in archived}
-        try:
-            if _update(ws, archived, known=known):
-                return
-            # The history without this commit's files, then this commit's fold on top: so
-            # it can be taken back like any other (a reset right after is common).
-            rebuild(ws, leave_out=ours)
-            if _update(ws, archived, known=known):
-                return
-        except _Reordered:
-            pass  # folding the history first cannot help: its newest entry is newer than ours
+        if _attempt(ws, archived, known):
+            return
+        # The history without this commit's files, then this commit's fold on top: so it
+        # can be taken back like any other (a reset right after is common).
+        rebuild(ws, leave_out=ours)
+        if _attempt(ws, archived, known):
+            return
         rebuild(ws, {source: set(ci.staged_files(ws)) for source in ours})
     except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
         _manifest_path(ws.config.state_path).unlink(missing_ok=True)
+
+
+def _attempt(ws: Workspace, archived: Sequence[str], known: Mapping[str, list[Record]]) -> bool:
+    """The incremental fold; False (nothing written) when the stored state does not hold
+    what it needs."""
+    try:
+        return _update(ws, archived, known=known)
+    except Stale:
+        return False
 
 
 def _source(logs_dir: str, rel: str) -> str:
@@ -504,7 +600,6 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
             now: dict[str, int] | None = None,
             known: Mapping[str, list[Record]] | None = None) -> bool:
     """The incremental fold; False when only a rebuild gives the right index."""
-    from sessionlog_git.logs.archive import records_at
     from sessionlog_git.logs.model import ordered
 
     if not archived:
@@ -521,13 +616,13 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     ours = {_source(cfg.logs_dir, rel) for rel in archived}
     if removed:
         # The last fold's files went (a reset, an amend, a hook that failed after us):
-        # take that fold back, then fold this commit's files.
-        if undone or _undo_added(state) != removed or not _undo(state):
+        # take that fold back (what it folded that is still there comes back as new), then
+        # fold this commit's files.
+        last = _undo_added(state)
+        if undone or last is None or not removed <= last or not _undo(state):
             return False
         return _update(ws, archived, undone=True, now=now, known=known)
-    if added - ours:
-        return False  # files this commit did not bring (a merge, a pull, a checkout)
-    fresh = added & ours
+    fresh = added  # this commit's, and any a pull, merge or checkout brought
     if not fresh:
         manifest = {**manifest, "dirs": now, "written": time.time_ns()}
         for rel_dir, listing in listings.items():
@@ -538,25 +633,45 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     for source in sorted(fresh):
         rel = str(PurePosixPath(cfg.logs_dir, source))
         mine = (known or {}).get(rel)
-        records += mine if mine is not None else records_at(
-            rel, (ws.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone)
+        records += mine if mine is not None else _records_of(ws, rel)
     records = ordered(records)
-    tips: dict[str, list[Any]] = dict(manifest["tips"])
-    for record in records:
-        tip = tips.get(record.project)
-        if tip is not None and list(record.sort_key()) <= tip:
-            raise _Reordered  # an entry older than one folded: the order of the fold changes
     if _archived_twice(ws, records, listings, fresh):
         return False
-    retiring: dict[str, bool] = {}
+    tips: dict[str, list[Any]] = dict(manifest["tips"])
+    # An entry older than one folded already: the steps from its time on are taken back,
+    # and fed again with the new entries, in time order.
+    since: dict[str, list[Any]] = {}
     for record in records:
+        tip = tips.get(record.project)
+        key = list(record.sort_key())
+        if tip is not None and key <= tip and record.project not in since:
+            since[record.project] = key  # the records are in time order: the first is oldest
+    again: list[tuple[Record, dict[str, str]]] = []
+    for project, first in since.items():
+        steps = store.take_steps(project, first)
+        store.rewind(project, steps)
+        again += [(ci.step_record(project, step), step["keys"]) for step in steps]
+    retiring: dict[str, bool] = {}
+    for record in [*records, *(r for r, _ in again)]:
         retiring[record.project] = retiring.get(record.project, False) or any(
             b.kind in ("supersede", "revert") for b in record.entry.bullets)
-        tips[record.project] = list(record.sort_key())
+        tips[record.project] = max(tips.get(record.project, []), list(record.sort_key()))
     fold = _StoreFold(cfg.logs_dir, store, retiring)
+    fold.steps = {}
     changed = ci.staged_files(ws)
-    for record in records:
-        fold.feed(record, ci.record_keys(ws, record, changed))
+    theirs = fresh - ours
+    # Their commit links: from the history of their folders only.
+    links = ci.commit_links(ws, folders=sorted({str(PurePosixPath(s).parent) for s in theirs})
+                            ) if theirs else {}
+    feed: list[tuple[tuple[Any, ...], Record, dict[str, str] | None]] = [
+        (r.sort_key(), r, None) for r in records]
+    feed += [(r.sort_key(), r, keys) for r, keys in again]
+    for _, record, stored_keys in sorted(feed, key=lambda t: t[0]):
+        if stored_keys is None:
+            stored_keys = ci.record_keys(
+                ws, record, changed if record.source in ours else links.get(record.source, ()))
+        fold.feed(record, stored_keys)
+    store.add_steps(fold.steps)
     store.trim()
     opened = fold.open_blockers()
     for project in retiring:
@@ -594,6 +709,7 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
     for source, files in (being_committed or {}).items():
         links.setdefault(source, set()).update(files)
     fold = ci.Fold(cfg.logs_dir)
+    fold.steps = {}
     for record in records:
         fold.feed(record, ci.record_keys(ws, record, links.get(record.source, ())))
     data = fold.data()
@@ -620,6 +736,11 @@ def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, li
             {**item, "full": full} if full is not None and full != item["text"] else item)
     files: dict[str, str | None] = {rel: _dump(book) for rel, book in books.items()}
     files.update({_open_rel(p): _dump(o) for p, o in fold.open_blockers().items() if o})
+    for project, steps in (fold.steps or {}).items():
+        by_day: dict[str, list[dict[str, Any]]] = {}
+        for step in steps:  # fed in time order
+            by_day.setdefault(_day(step["k"]), []).append(step)
+        files.update({_steps_rel(project, day): _dump(found) for day, found in by_day.items()})
     listings: dict[str, list[str]] = {}
     for log in layout.walk(layout.archive_root(cfg.logs_path), archive=True):
         if f"{ARCHIVE_DIR}/{log.month}/{log.project}/{log.user}/{log.name}" in leave_out:
