@@ -1,0 +1,329 @@
+"""A pull, a merge, a rebase or an entry older than the newest folded: the context index is
+folded incrementally (no rebuild from the whole archive) and still ends exactly where
+`sessionlog context --rebuild-index` ends, and so does the commit after a reset that undoes
+it.
+
+The fold depends on the order of the records (a `Supersedes:` takes the live decision it
+shares the most words with, the oldest on a tie; an `Unblocked:`, the open blocker): each
+scenario brings an entry that, placed in time order, changes what an entry folded before it
+matched, so an index that only appended would be wrong.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Repo, make_repo
+from test_why import commit_at
+
+from sessionlog_git import workspace
+from sessionlog_git.logs import context_index, context_store
+from sessionlog_git.pipeline import consolidate
+
+
+def texts(repo: Repo, path: str) -> list[str]:
+    return [i["text"] for _, i in context_index.read(repo.state(), path)]
+
+
+def index_now(repo: Repo) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    state = repo.state()
+    return context_store.load(state), context_store.shards(state)
+
+
+def assert_same_as_a_rebuild(repo: Repo) -> None:
+    """The index the commits left equals `--rebuild-index`'s; the state the commits left is
+    put back afterwards, so the next commit folds on top of it (not of the rebuild)."""
+    state = repo.state()
+    kept = state.parent / "sessionlog-kept"
+    shutil.rmtree(kept, ignore_errors=True)
+    shutil.copytree(state, kept)
+    incremental, shards = index_now(repo)
+    assert incremental is not None and incremental["items"]
+    assert "sessionlog: rebuilt" in repo.sl("context", "--rebuild-index").stdout
+    rebuilt, rebuilt_shards = index_now(repo)
+    assert incremental == rebuilt
+    assert shards == rebuilt_shards
+    shutil.rmtree(state)
+    shutil.move(str(kept), str(state))
+
+
+class Folds:
+    """Consolidation run in this process (as the pre-commit hook runs it), with every whole
+    rebuild of the index counted."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.rebuilds = 0
+        self.monkeypatch = monkeypatch
+        real = context_store.rebuild
+
+        def counted(*args: Any, **kw: Any) -> dict[str, Any]:
+            self.rebuilds += 1
+            return real(*args, **kw)
+
+        monkeypatch.setattr(context_store, "rebuild", counted)
+
+    def commit(self, repo: Repo, when: str, message: str) -> None:
+        """Consolidate what is pending, then commit it (the hook finds nothing left)."""
+        self.monkeypatch.chdir(repo.path)
+        result = consolidate.run(workspace.at(repo.path))
+        assert result.archived and not result.problems
+        commit_at(repo, when, "--allow-empty", "-m", message)
+
+    def added(self, repo: Repo) -> set[str]:
+        """The archive files the last fold folded (what a reset right after takes back)."""
+        undo = json.loads((repo.state() / "context-index.state" / "undo.json").read_text())
+        return set(undo["added"])
+
+
+def sources(repo: Repo, user: str) -> set[str]:
+    return {str(p.relative_to(repo.path / "logs").as_posix())
+            for p in repo.archive() if p.parent.name == user}
+
+
+def teammates(tmp_path: Path) -> tuple[Repo, Repo]:
+    """ada and grace, clones of one remote, both set up (hooks native)."""
+    remote = tmp_path / "remote.git"
+    Repo(tmp_path).git("init", "-q", "--bare", "-b", "main", str(remote))
+    ada = make_repo(tmp_path / "ada" / "shop")
+    ada.sl("init", "--hooks", "native")
+    ada.git("add", "-A")
+    ada.git("commit", "-q", "-m", "Set up sessionlog")
+    ada.git("remote", "add", "origin", str(remote))
+    ada.git("push", "-q", "origin", "main")
+    grace = Repo(tmp_path / "grace" / "shop")
+    grace.run("git", "clone", "-q", str(remote), str(grace.path), cwd=tmp_path)
+    for key, value in (("user.name", "Grace"), ("user.email", "grace@example.com"),
+                       ("github.user", "grace"), ("commit.gpgsign", "false")):
+        grace.git("config", key, value)
+    grace.sl("init", "--hooks", "native")
+    return ada, grace
+
+
+def test_a_pull_of_a_teammates_month_is_folded_in_time_order_then_undone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """grace's month of entries arrives by a merge, interleaved with ada's own November:
+    ada's `Supersedes:` of the 10th, folded before the pull against ada's own decision, now
+    finds grace's decision of the 5th (more words shared), and ada's `Unblocked:` closes
+    grace's blocker. A reset of the commit after the pull, and then of the pull too, leave
+    an index that is again a rebuild's."""
+    ada, grace = teammates(tmp_path)
+    folds = Folds(monkeypatch)
+    ada.log("2026-11-01T09:00:00+00:00", "Exports", "Decision: reports export as PDF files")
+    folds.commit(ada, "2026-11-01T10:00:00+00:00", "Exports")
+    folds.rebuilds = 0  # the first fold of a repository is its first build
+    for day, bullets in (
+        ("05", ["Decision: billing.py exports invoices as CSV files for finance",
+                "Blocked on: finance import format for invoices"]),
+        ("08", ["Tried: billing.py streaming rows; the gateway timed out"]),
+        ("12", ["Decision: ledger.py keeps a daily audit trail"]),
+        ("18", ["Blocked on: auditors sign-off on the ledger trail"]),
+    ):
+        grace.log(f"2026-11-{day}T09:00:00+00:00", f"Billing {day}", *bullets)
+        grace.write("billing.py", f"DAY = {day}\n")
+        grace.git("add", "billing.py")
+        commit_at(grace, f"2026-11-{day}T10:00:00+00:00", "-m", f"Billing {day}")
+    grace.git("pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+    grace.git("push", "-q", "origin", "main")
+
+    ada.log("2026-11-10T09:00:00+00:00", "Invoices",
+            "Supersedes: invoices export as CSV files for finance",
+            "Decision: invoices export as JSON, because finance reads JSON now",
+            "Unblocked: finance import format is agreed")
+    ada.write("invoices.py", "FORMAT = 'json'\n")
+    ada.git("add", "invoices.py")
+    folds.commit(ada, "2026-11-10T10:00:00+00:00", "Invoices")
+    # Before the pull, ada's Supersedes: could only take ada's own decision.
+    assert texts(ada, "reports.py") == []
+    before_pull = ada.git("rev-parse", "HEAD").stdout.strip()
+    ada.git("pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+    theirs = sources(ada, "grace")
+    assert len(theirs) == 4
+
+    ada.log("2026-11-20T09:00:00+00:00", "Ledger", "Decision: ledger.py rotates logs weekly")
+    folds.commit(ada, "2026-11-20T10:00:00+00:00", "Ledger")
+    assert folds.rebuilds == 0
+    assert theirs <= folds.added(ada)  # grace's files were folded by this commit, not rebuilt
+    # In time order, ada's Supersedes: of the 10th retired grace's CSV decision of the 5th,
+    # and its replacement inherited billing.py; its Unblocked: closed grace's blocker of the
+    # 5th. Grace's later entries concern billing.py through her commits.
+    assert texts(ada, "billing.py") == [
+        "Tried: billing.py streaming rows; the gateway timed out",
+        "Decision: invoices export as JSON, because finance reads JSON now",
+        "Decision: ledger.py keeps a daily audit trail",
+        "Blocked on: auditors sign-off on the ledger trail",
+    ]
+    (invoices,) = [i for _, i in context_index.read(ada.state(), "invoices.py")]
+    assert invoices["replaces"] == [{"how": "superseded", "text": "Decision: billing.py exports "
+                                     "invoices as CSV files for finance"}]
+    assert_same_as_a_rebuild(ada)
+
+    # Undo the commit after the pull: the next commit takes that fold back and folds
+    # grace's files again (they are still there).
+    ada.git("reset", "-q", "--hard", "HEAD~1")
+    ada.log("2026-11-21T09:00:00+00:00", "Ledger", "Decision: ledger.py rotates logs daily")
+    folds.commit(ada, "2026-11-21T10:00:00+00:00", "Ledger again")
+    assert folds.rebuilds == 0
+    assert theirs <= folds.added(ada)
+    assert "Decision: ledger.py rotates logs daily" in texts(ada, "ledger.py")
+    assert_same_as_a_rebuild(ada)
+
+    # Undo the pull too: grace's entries leave the index; ada's Supersedes: is ada's again.
+    ada.git("reset", "-q", "--hard", before_pull)
+    assert sources(ada, "grace") == set()
+    ada.log("2026-11-22T09:00:00+00:00", "Reports", "Decision: reports.py caches totals")
+    folds.commit(ada, "2026-11-22T10:00:00+00:00", "Reports")
+    assert not any("grace" in i["author"] for _, i in context_index.read(ada.state(), "billing.py"))
+    assert_same_as_a_rebuild(ada)
+
+
+def test_an_entry_older_than_everything_folded_changes_what_a_later_supersedes_took(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A clock set wrong: an entry dated months before everything folded. Its decision ties
+    with October's on the words a November `Supersedes:` shares with both: the oldest wins,
+    so the old entry's decision is the one retired and October's is live again. Its blocker
+    is the one a November `Unblocked:` closes. Then a reset undoes it."""
+    repo = native_repo
+    folds = Folds(monkeypatch)
+    repo.log("2026-10-05T09:00:00+00:00", "Tokens",
+             "Decision: tokens.py caches session tokens in redis",
+             "Blocked on: redis cluster credentials")
+    folds.commit(repo, "2026-10-05T10:00:00+00:00", "Tokens")
+    folds.rebuilds = 0  # the first fold of a repository is its first build
+    repo.log("2026-11-05T09:00:00+00:00", "Vault",
+             "Supersedes: caches session tokens in redis",
+             "Decision: vault.py keeps the signing keys",
+             "Unblocked: redis cluster credentials arrived")
+    folds.commit(repo, "2026-11-05T10:00:00+00:00", "Vault")
+    # The replacement inherits the paths of what it retired.
+    assert texts(repo, "tokens.py") == ["Decision: vault.py keeps the signing keys"]
+    assert folds.rebuilds == 0
+
+    repo.log("2026-03-01T09:00:00+00:00", "Sessions",
+             "Decision: sessions.py caches session tokens in redis",
+             "Blocked on: redis cluster credentials for staging")
+    folds.commit(repo, "2026-11-06T10:00:00+00:00", "Sessions, logged with a wrong clock")
+    assert folds.rebuilds == 0
+    # The oldest of the tied decisions is the one November's Supersedes: retired, and the
+    # oldest of the tied blockers the one its Unblocked: closed: October's are live again.
+    assert texts(repo, "tokens.py") == ["Decision: tokens.py caches session tokens in redis",
+                                        "Blocked on: redis cluster credentials"]
+    assert texts(repo, "sessions.py") == ["Decision: vault.py keeps the signing keys"]
+    (vault,) = [i for _, i in context_index.read(repo.state(), "vault.py")]
+    assert vault["replaces"] == [{"how": "superseded",
+                                  "text": "Decision: sessions.py caches session tokens in redis"}]
+    assert_same_as_a_rebuild(repo)
+
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.log("2026-11-07T09:00:00+00:00", "Keys", "Decision: keys.py rotates monthly")
+    folds.commit(repo, "2026-11-07T10:00:00+00:00", "Keys")
+    assert folds.rebuilds == 0
+    assert texts(repo, "tokens.py") == ["Decision: vault.py keeps the signing keys"]
+    assert texts(repo, "keys.py") == ["Decision: keys.py rotates monthly"]
+    assert_same_as_a_rebuild(repo)
+
+
+def test_interleaved_timestamps_in_one_commit_fold_as_in_a_rebuild(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One commit brings entries before, between and after the ones folded already (a day
+    logged in two sessions, one of them late): blockers and unblocks, decisions and
+    supersedes cross each other. Then the commit is undone and another made."""
+    repo = native_repo
+    folds = Folds(monkeypatch)
+    repo.log("2026-11-10T10:00:00+00:00", "Gateway",
+             "Blocked on: gateway.py sandbox keys", "Decision: gateway.py retries twice")
+    repo.log("2026-11-10T12:00:00+00:00", "Gateway",
+             "Unblocked: gateway.py sandbox keys arrived",
+             "Supersedes: gateway.py retries")
+    folds.commit(repo, "2026-11-10T13:00:00+00:00", "Gateway")
+    folds.rebuilds = 0  # the first fold of a repository is its first build
+    assert texts(repo, "gateway.py") == ["Supersedes: gateway.py retries"]
+
+    repo.log("2026-11-10T09:00:00+00:00", "Gateway",
+             "Blocked on: gateway.py sandbox keys for refunds",
+             "Decision: gateway.py retries with backoff")
+    repo.log("2026-11-10T11:00:00+00:00", "Gateway",
+             "Tried: gateway.py without keys; it answered 401")
+    repo.log("2026-11-10T14:00:00+00:00", "Gateway", "Decision: gateway.py logs every retry")
+    folds.commit(repo, "2026-11-10T15:00:00+00:00", "Gateway, the rest of the day")
+    assert folds.rebuilds == 0
+    found = texts(repo, "gateway.py")
+    # 09:00's decision and blocker are the oldest on their ties: the 12:00 entry took them,
+    # so 10:00's blocker and decision are live again.
+    assert found == ["Blocked on: gateway.py sandbox keys", "Decision: gateway.py retries twice",
+                     "Tried: gateway.py without keys; it answered 401",
+                     "Supersedes: gateway.py retries", "Decision: gateway.py logs every retry"]
+    assert_same_as_a_rebuild(repo)
+
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.log("2026-11-10T16:00:00+00:00", "Gateway", "Decision: gateway.py pins its TLS version")
+    folds.commit(repo, "2026-11-10T17:00:00+00:00", "Gateway, again")
+    assert folds.rebuilds == 0
+    assert texts(repo, "gateway.py") == ["Supersedes: gateway.py retries",
+                                         "Decision: gateway.py pins its TLS version"]
+    assert_same_as_a_rebuild(repo)
+
+
+def test_a_rebase_that_reorders_is_folded_as_in_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ada's local commits are rebased onto grace's (`git pull --rebase`), then reordered by
+    an interactive rebase; the commits after each fold as a rebuild would, and a reset of
+    the last one too."""
+    ada, grace = teammates(tmp_path)
+    folds = Folds(monkeypatch)
+    grace.log("2026-11-03T09:00:00+00:00", "Search",
+              "Decision: search.py ranks by recency for support agents",
+              "Blocked on: search index rebuild window")
+    grace.write("search.py", "RANK = 'recency'\n")
+    grace.git("add", "search.py")
+    commit_at(grace, "2026-11-03T10:00:00+00:00", "-m", "Search")
+    grace.git("push", "-q", "origin", "main")
+
+    ada.log("2026-11-02T09:00:00+00:00", "Search", "Decision: rank.py ranks by relevance")
+    ada.write("rank.py", "RANK = 1\n")
+    ada.git("add", "rank.py")
+    folds.commit(ada, "2026-11-02T10:00:00+00:00", "Rank")
+    folds.rebuilds = 0  # the first fold of a repository is its first build
+    ada.log("2026-11-04T09:00:00+00:00", "Search",
+            "Supersedes: ranks by recency for support agents",
+            "Unblocked: search index rebuild window is Sunday")
+    ada.write("window.py", "DAY = 'sunday'\n")
+    ada.git("add", "window.py")
+    folds.commit(ada, "2026-11-04T10:00:00+00:00", "Window")
+    ada.git("pull", "-q", "--rebase", "origin", "main")
+    assert sources(ada, "grace")
+
+    ada.log("2026-11-05T09:00:00+00:00", "Docs", "Decision: docs.py documents ranking")
+    folds.commit(ada, "2026-11-05T10:00:00+00:00", "Docs")
+    assert folds.rebuilds == 0
+    assert sources(ada, "grace") <= folds.added(ada)
+    # In time order, ada's Supersedes: of the 4th took grace's decision of the 3rd (the
+    # most words shared), not ada's own of the 2nd; the replacement (the Supersedes: stands
+    # as the new decision) inherited search.py.
+    assert texts(ada, "search.py") == ["Supersedes: ranks by recency for support agents"]
+    assert texts(ada, "rank.py") == ["Decision: rank.py ranks by relevance"]
+    assert_same_as_a_rebuild(ada)
+
+    # Reorder the two commits before the last one (their archive files stay the same).
+    editor = (f"{sys.executable} -c \"import sys; p = sys.argv[1]; lines = open(p).read()"
+              f".splitlines(); picks = [l for l in lines if l.startswith('pick')]; "
+              f"open(p, 'w').write('\\n'.join([picks[1], picks[0], picks[2]]) + '\\n')\"")
+    ada.git("rebase", "-q", "-i", "HEAD~3", env={"GIT_SEQUENCE_EDITOR": editor})
+    ada.log("2026-11-06T09:00:00+00:00", "Docs", "Decision: docs.py links the ranking note")
+    folds.commit(ada, "2026-11-06T10:00:00+00:00", "Docs again")
+    assert folds.rebuilds == 0
+    assert_same_as_a_rebuild(ada)
+
+    ada.git("reset", "-q", "--hard", "HEAD~1")
+    ada.log("2026-11-07T09:00:00+00:00", "Docs", "Decision: docs.py links the runbook")
+    folds.commit(ada, "2026-11-07T10:00:00+00:00", "Docs, once more")
+    assert folds.rebuilds == 0
+    assert "Decision: docs.py links the runbook" in texts(ada, "docs.py")
+    assert_same_as_a_rebuild(ada)
