@@ -101,12 +101,13 @@ def test_after_a_reset_the_earlier_render_is_still_spliced_into(
     assert "Refund ledger" not in repo.read(MASTER)
 
 
-def test_a_file_no_recent_render_wrote_or_a_broken_cache_means_a_full_render(
+def test_a_file_no_recent_render_wrote_keeps_only_known_sections_a_broken_cache_none(
         native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = native_repo
     _seed(repo)
     calls = _rendered_users(monkeypatch)
-    # The file committed is an older render (a revert, say), not what the last run wrote.
+    # The file committed is an older render (a revert, say), not what the last run wrote:
+    # only the sections that are byte for byte a render of the same files are kept (linus's).
     repo.log("2026-11-05T09:30:00+01:00", "Refund ledger", user="grace")
     repo.write("app.py", "print('v2')\n")
     repo.git("add", "app.py")
@@ -118,9 +119,9 @@ def test_a_file_no_recent_render_wrote_or_a_broken_cache_means_a_full_render(
     repo.log("2026-11-06T09:30:00+01:00", "Refund export", user="ada")
     calls.clear()
     _consolidate_in_process(repo, monkeypatch)
-    assert calls == [["ada", "grace", "linus"]]  # the whole month, not a splice
+    assert calls == [["ada"], ["grace"]]  # ada has a new day; grace's section is stale
     assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
-    # A damaged cache: a full render again, no error.
+    # A damaged cache: a full render, no error.
     cache = repo.state() / "cache" / "views" / "shop" / "2026-11.master.json"
     assert cache.is_file()
     cache.write_text("{not json")
@@ -154,3 +155,42 @@ def test_the_views_cache_lives_in_the_state_folder_out_of_the_work_tree(native_r
     assert not [line for line in repo.porcelain() if "cache" in line or ".sessionlog" in line]
     assert not (repo.path / ".sessionlog").exists()
     assert Path(repo.state() / "cache" / "views").is_dir()
+
+
+def test_a_master_log_a_pull_brought_renders_only_the_teammates_and_the_new_sections(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a pull, the month's master log on disk is the teammate's render: no render of
+    this clone's wrote it, but its other sections are byte for byte ones this clone rendered
+    from the same archive files, so only the teammate's section and the committer's are
+    rendered again; the text equals a full rebuild's."""
+    from conftest import make_repo
+
+    remote = tmp_path / "remote.git"
+    Repo(tmp_path).git("init", "-q", "--bare", "-b", "main", str(remote))
+    ada = make_repo(tmp_path / "ada" / "shop")
+    ada.sl("init", "--hooks", "native")
+    ada.git("add", "-A")
+    ada.git("commit", "-q", "-m", "Set up sessionlog")
+    _seed(ada)
+    ada.git("remote", "add", "origin", str(remote))
+    ada.git("push", "-q", "origin", "main")
+    grace = Repo(tmp_path / "grace" / "shop")
+    grace.run("git", "clone", "-q", str(remote), str(grace.path), cwd=tmp_path)
+    for key, value in (("user.name", "Grace"), ("user.email", "grace@example.com"),
+                       ("github.user", "grace"), ("commit.gpgsign", "false")):
+        grace.git("config", key, value)
+    grace.sl("init", "--hooks", "native")
+    grace.log("2026-11-05T09:30:00+01:00", "Refund ledger", "Decision: ledger rows over balances")
+    grace.write("ledger.py", "ROWS = True\n")
+    grace.git("add", "ledger.py")
+    _commit(grace, "Ledger")
+    grace.git("push", "-q", "origin", "main")
+    ada.git("pull", "-q", "--ff-only", "origin", "main")
+    assert ada.read(MASTER) == grace.read(MASTER)
+    calls = _rendered_users(monkeypatch)
+    ada.log("2026-11-06T09:30:00+01:00", "Refund export", "Next: CSV", user="ada")
+    _consolidate_in_process(ada, monkeypatch)
+    assert calls == [["ada"], ["grace"]]  # linus's section is kept as the pull brought it
+    text = ada.read(MASTER)
+    assert text == _rebuilt(ada)[MASTER]
+    assert "Refund ledger" in text and "Refund export" in text

@@ -60,14 +60,22 @@ def render_month(
     renders = _load(path)
     spliced = None
     if current is not None and new_sources & sources:
+        old = current.decode("utf-8", "replace")
         known = _find(renders, sha256_hex(current), _key(project, month, zone, sources - new_sources))
         if known is not None:
             changed = {r.user for r in records if r.source in new_sources}
-            spliced = _splice(project, month, current.decode("utf-8", "replace"), records, changed,
-                              known, hint)
+            _, sections = _split(old)
+            if set(sections) == set(known):
+                spliced = _splice(project, month, sections, records, changed, known, hint)
+        else:
+            spliced = _splice_known_sections(project, month, old, records, renders, zone, hint)
     text, counts = spliced or _render(project, month, records, hint)
     digest = sha256_hex(text.encode())
-    entry = {"digest": digest, "key": _key(project, month, zone, sources), "counts": counts}
+    _, sections = _split(text)
+    keys = _user_keys(project, month, zone, records)
+    entry = {"digest": digest, "key": _key(project, month, zone, sources), "counts": counts,
+             "sections": {u: [sha256_hex(sections[u].encode()), keys[u]]
+                          for u in sections if u in counts and u in keys}}
     kept = [r for r in renders if r.get("digest") != digest][-(KEEP - 1):]
     _save(path, {"v": CACHE_VERSION, "renders": [*kept, entry]})
     return text
@@ -83,16 +91,47 @@ def _find(renders: list[dict[str, Any]], digest: str, key: str) -> dict[str, Any
     return None
 
 
-def _splice(
-    project: str, month: str, old: str, records: Sequence[Record], changed: set[str],
-    counts: dict[str, Any], hint: str,
+def _user_keys(project: str, month: str, zone: str, records: Sequence[Record]) -> dict[str, str]:
+    """Contributor -> a key naming the archive files of their section."""
+    by_user: dict[str, set[str]] = {}
+    for record in records:
+        by_user.setdefault(record.user, set()).add(record.source)
+    return {u: _key(project, month, zone, found) for u, found in by_user.items()}
+
+
+def _splice_known_sections(
+    project: str, month: str, old: str, records: Sequence[Record],
+    renders: list[dict[str, Any]], zone: str, hint: str,
 ) -> tuple[str, dict[str, int]] | None:
-    """The new text from the old one and fresh sections for `changed` (None: cannot splice)."""
+    """The file on disk is no render of ours (a pull or merge brought a teammate's): each of
+    its sections that is byte for byte one this cache rendered, from the same archive files
+    of that contributor, is kept; the others are rendered again (None: no section is known)."""
+    _, on_disk = _split(old)
+    keys = _user_keys(project, month, zone, records)
+    sections: dict[str, str] = {}
+    counts: dict[str, Any] = {}
+    for user, section in on_disk.items():
+        if user not in keys:
+            continue
+        mark = [sha256_hex(section.encode()), keys[user]]
+        for render in reversed(renders):
+            known = render.get("sections")
+            count = (render.get("counts") or {}).get(user)
+            if isinstance(known, dict) and known.get(user) == mark and isinstance(count, int):
+                sections[user], counts[user] = section, count
+                break
+    if not sections:
+        return None
+    return _splice(project, month, sections, records, set(keys) - set(sections), counts, hint)
+
+
+def _splice(
+    project: str, month: str, sections: dict[str, str], records: Sequence[Record],
+    changed: set[str], counts: dict[str, Any], hint: str,
+) -> tuple[str, dict[str, int]] | None:
+    """The text from the sections kept and fresh ones for `changed` (None: cannot splice)."""
     from sessionlog_git.pipeline.render import render
 
-    _, sections = _split(old)
-    if set(sections) != set(counts):
-        return None
     for user in sorted(changed):
         one, fresh_counts = _render(project, month, [r for r in records if r.user == user], hint)
         _, fresh = _split(one)
