@@ -40,7 +40,7 @@ from sessionlog_git.logs.context_shards import SHARDS, keys_for, read, shard_nam
 
 TYPE_CHECKING = False  # the pre-edit hook reads this module: typing costs it an import
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
     from typing import Any
 
     from sessionlog_git.logs.model import Record
@@ -361,12 +361,15 @@ def _source(logs_dir: str, rel: str) -> str:
     return str(PurePosixPath(rel).relative_to(logs_dir))
 
 
+PATHSPECS = 256  # archive files named one by one to `git log`; more, and their folders are
+
+
 def commit_links(ws: Workspace, path: str | None = None, *,
-                 folders: Iterable[str] = ()) -> dict[str, set[str]]:
+                 sources: Collection[str] = ()) -> dict[str, set[str]]:
     """Archive source (relative to the logs folder) -> the files the commit that added it
     changed; with `path`, only commits that changed `path` (and only that file is listed);
-    with `folders` (archive folders, relative to the logs folder), only the commits that
-    changed a file in them (every file they changed is listed).
+    with `sources`, only those archive files, read from the commits that changed them (or
+    their folders) alone.
 
     One `git log` over the history. A merge's own diff is not read (its parents' commits
     are); a squash merge, a cherry-pick or a rebased commit is an ordinary commit.
@@ -376,7 +379,9 @@ def commit_links(ws: Workspace, path: str | None = None, *,
 
     cfg = ws.config
     prefix = str(PurePosixPath(cfg.logs_dir, "archive")) + "/"
-    only = [str(PurePosixPath(cfg.logs_dir, f)) + "/" for f in folders]
+    wanted = {str(PurePosixPath(cfg.logs_dir, s)) for s in sources}
+    only = sorted(wanted) if len(wanted) <= PATHSPECS else sorted(
+        {str(PurePosixPath(rel).parent) + "/" for rel in wanted})
     specs = ["--full-diff", "--", *only] if only else ["--", *([path, prefix] if path else [])]
     out = gitops.run(
         "log", "--format=%x00%H", "--name-status", "--no-renames", "-z", *specs,
@@ -402,9 +407,13 @@ def commit_links(ws: Workspace, path: str | None = None, *,
             continue
         changed, added = commits[-1]
         changed.append(name)
-        if token.startswith("A") and name.startswith(prefix) and archive_match(PurePosixPath(name).name):
+        if not token.startswith("A") or (wanted and name not in wanted):
+            continue
+        if name.startswith(prefix) and archive_match(PurePosixPath(name).name):
             added.append(name)
     for changed, added in commits:
+        if not added:
+            continue
         files = [f for f in changed if not _own(ws, f) and (path is None or f == path)]
         if path is not None and not files:
             continue

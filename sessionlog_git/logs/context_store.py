@@ -660,9 +660,8 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     fold.steps = {}
     changed = ci.staged_files(ws)
     theirs = fresh - ours
-    # Their commit links: from the history of their folders only.
-    links = ci.commit_links(ws, folders=sorted({str(PurePosixPath(s).parent) for s in theirs})
-                            ) if theirs else {}
+    # Their commit links: from the commits that added them only.
+    links = ci.commit_links(ws, sources=theirs) if theirs else {}
     feed: list[tuple[tuple[Any, ...], Record, dict[str, str] | None]] = [
         (r.sort_key(), r, None) for r in records]
     feed += [(r.sort_key(), r, keys) for r, keys in again]
