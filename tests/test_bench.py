@@ -15,6 +15,7 @@ ROWS = (
     "git commit, one new day", "the same with", "full rebuild", "peak memory",
     "sessionlog why", "entries into one file", "sessionlog search, first query",
     "sessionlog search, later queries", "adversarial temp log",
+    "pre-commit hook process after a pull that brought a teammate's day",
 )
 NUMBER = re.compile(r"\d+(?:\.\d+)? (?:ms|s|MB)")
 
@@ -37,7 +38,7 @@ def test_quick_benchmark_prints_every_row_with_numbers() -> None:
             # The towncrier side may be unavailable (no network): the row then says why.
             assert NUMBER.search(cells[3]) or "not measured" in cells[3], line
             assert cells[5].strip() and cells[6].strip(), line
-    assert len(body) == 21
+    assert len(body) == 22
 
 
 def test_quick_session_benchmark_prints_a_row_per_cli_and_session() -> None:

@@ -707,10 +707,16 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
         links = ci.commit_links(ws)
     for source, files in (being_committed or {}).items():
         links.setdefault(source, set()).update(files)
+    state = cfg.state_path
+    _manifest_path(state).unlink(missing_ok=True)
+    shutil.rmtree(_folder(state), ignore_errors=True)
     fold = ci.Fold(cfg.logs_dir)
     fold.steps = {}
-    for record in records:
+    for n, record in enumerate(records, 1):
         fold.feed(record, ci.record_keys(ws, record, links.get(record.source, ())))
+        if n % STEPS_FLUSH == 0:
+            _flush_steps(state, fold.steps, keep_last=True)
+    _flush_steps(state, fold.steps, keep_last=False)
     data = fold.data()
     tips: dict[str, list[Any]] = {}
     for record in records:
@@ -719,14 +725,30 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
     return data
 
 
+STEPS_FLUSH = 20_000  # records fed between writes of the days whose steps are complete
+
+
+def _flush_steps(state: Path, steps: dict[str, list[dict[str, Any]]], *, keep_last: bool) -> None:
+    """Write the steps a rebuild made so far, a file per project and day, and forget them;
+    with `keep_last`, each project's last day stays (the next records may add to it)."""
+    files: dict[str, str | None] = {}
+    for project, found in steps.items():
+        by_day: dict[str, list[dict[str, Any]]] = {}
+        for step in found:  # fed in time order
+            by_day.setdefault(_day(step["k"]), []).append(step)
+        last = max(by_day) if keep_last and by_day else None
+        files.update({_steps_rel(project, day): _dump(kept) for day, kept in by_day.items()
+                      if day != last})
+        steps[project] = by_day.get(last, []) if last is not None else []
+    _apply(state, files)
+
+
 def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, list[Any]],
           now: dict[str, int], leave_out: set[str] | frozenset[str]) -> None:
 
     cfg = ws.config
     state = cfg.state_path
-    _manifest_path(state).unlink(missing_ok=True)
     (state / CONTEXT_SEEN).unlink(missing_ok=True)  # the record of an index before this one
-    shutil.rmtree(_folder(state), ignore_errors=True)
     _save_shards(state, data)
     books: dict[str, dict[str, dict[str, Any]]] = {}
     for ident, item in data["items"].items():
@@ -735,11 +757,6 @@ def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, li
             {**item, "full": full} if full is not None and full != item["text"] else item)
     files: dict[str, str | None] = {rel: _dump(book) for rel, book in books.items()}
     files.update({_open_rel(p): _dump(o) for p, o in fold.open_blockers().items() if o})
-    for project, steps in (fold.steps or {}).items():
-        by_day: dict[str, list[dict[str, Any]]] = {}
-        for step in steps:  # fed in time order
-            by_day.setdefault(_day(step["k"]), []).append(step)
-        files.update({_steps_rel(project, day): _dump(found) for day, found in by_day.items()})
     listings: dict[str, list[str]] = {}
     for log in layout.walk(layout.archive_root(cfg.logs_path), archive=True):
         if f"{ARCHIVE_DIR}/{log.month}/{log.project}/{log.user}/{log.name}" in leave_out:
