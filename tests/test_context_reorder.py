@@ -327,3 +327,48 @@ def test_a_rebase_that_reorders_is_folded_as_in_a_rebuild(
     assert folds.rebuilds == 0
     assert "Decision: docs.py links the runbook" in texts(ada, "docs.py")
     assert_same_as_a_rebuild(ada)
+
+
+def test_batches_in_a_shuffled_order_fold_as_a_rebuild(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Entries over a week, with decisions, supersedes, reverts, blockers and unblocks that
+    share words, committed in batches whose times are shuffled (each batch older or newer
+    than what came before, at random but seeded): no rebuild, and the same index as one."""
+    import random
+
+    repo = native_repo
+    folds = Folds(monkeypatch)
+    rng = random.Random(15)
+    words = ["cache", "tokens", "queue", "retries", "ledger", "export", "search", "gateway"]
+    entries: list[tuple[str, list[str]]] = []
+    for i in range(36):
+        a, b = rng.sample(words, 2)
+        roll = rng.random()
+        if roll < 0.3:
+            bullets = [f"Decision: {a}.py keeps {b} {rng.choice(words)}"]
+        elif roll < 0.45:
+            bullets = [f"Supersedes: {a} {b}", f"Decision: {a}.py drops {b}"]
+        elif roll < 0.5:
+            bullets = [f"Reverted: {a} keeps {b}"]
+        elif roll < 0.7:
+            bullets = [f"Blocked on: {a}.py waits for {b}"]
+        elif roll < 0.85:
+            bullets = [f"Unblocked: {b} {a} arrived"]
+        else:
+            bullets = [f"Tried: {a}.py with {b}; it failed"]
+        day, minute = 2 + i % 6, rng.randrange(600)
+        entries.append((f"2026-11-{day:02d}T{8 + minute // 60:02d}:{minute % 60:02d}:00+00:00",
+                        bullets))
+    rng.shuffle(entries)
+    for n, start in enumerate(range(0, len(entries), 6)):
+        for when, bullets in entries[start:start + 6]:
+            repo.log(when, f"Work {when}", *bullets)
+        folds.commit(repo, f"2026-11-20T{10 + n:02d}:00:00+00:00", f"Batch {n}")
+        if n == 0:
+            folds.rebuilds = 0  # the first fold of a repository is its first build
+        if n in (2, 5):
+            assert_same_as_a_rebuild(repo)
+    assert folds.rebuilds == 0
+    steps = sorted((repo.state() / "context-index.state" / "steps" / "shop").glob("*.json"))
+    assert [p.name for p in steps] == [f"2026-11-{d:02d}.json" for d in range(2, 8)]
