@@ -82,15 +82,16 @@ def _folder(state: Path) -> Path:
 
 def _month_of_source(source: str) -> tuple[str, str, str]:
     """(month, project, user) of an archive source (`archive/<month>/<project>/<user>/<f>`)."""
-    parts = PurePosixPath(source).parts
-    if len(parts) != 5:
+    parts = source.split("/")  # as the index writes them (a fold replays thousands: no Path)
+    if len(parts) != 5 or not all(parts):
         raise Stale(source)
     return parts[1], parts[2], parts[3]
 
 
 def _book_rel(source: str) -> str:
     month, project, user = _month_of_source(source)
-    return f"{CONTEXT_STATE}/book/{month}/{project}/{user}/{PurePosixPath(source).stem}.json"
+    stem = source.rsplit("/", 1)[1].rsplit(".", 1)[0]
+    return f"{CONTEXT_STATE}/book/{month}/{project}/{user}/{stem}.json"
 
 
 def _open_rel(project: str) -> str:
@@ -237,13 +238,10 @@ class Store:
         """The steps of `project` from `since` (a sort key) on, oldest first, taken out of
         their files; every day's file from `since`'s day on is read, no earlier one."""
         first = _day(since)
-        try:
-            names = os.listdir(self.state / _steps_dir(project))
-        except FileNotFoundError:
-            names = []
+        names = [p.name for p in (self.state / _steps_dir(project)).glob("*.json")]  # the state's
         out: list[dict[str, Any]] = []
         for name in sorted(names):
-            if not name.endswith(".json") or name[:-5] < first:
+            if name[:-5] < first:
                 continue
             rel = f"{_steps_dir(project)}/{name}"
             steps: list[dict[str, Any]] = self.read(rel, [])
