@@ -10,8 +10,11 @@ rendered from the counts. The result is byte-identical to a full render (tests c
 What the last renders were is kept in the ignored state folder (`cache/views/<project>/
 <month>.master.json`, the last KEEP of them): for each, a digest of the text and a key naming
 every archive file it was rendered from (with the time zone, the template and the package
-version). A file on disk that is none of them, or from other archive files (an edit, a merge,
-no cache), means a full render, so the cache only ever saves time.
+version), and of each of its sections, a digest and a key naming that contributor's archive
+files. A file on disk that is none of them (a pull or merge brought a teammate's render, a
+revert, an edit) keeps each section that is byte for byte one of those sections, from the same
+archive files of its contributor, and renders the others; with none known (or no cache), the
+whole month is rendered. So the cache only ever saves time.
 """
 from __future__ import annotations
 
