@@ -372,3 +372,43 @@ def test_batches_in_a_shuffled_order_fold_as_a_rebuild(
     assert folds.rebuilds == 0
     steps = sorted((repo.state() / "context-index.state" / "steps" / "shop").glob("*.json"))
     assert [p.name for p in steps] == [f"2026-11-{d:02d}.json" for d in range(2, 8)]
+
+
+def test_a_reset_of_the_last_commits_takes_their_folds_back_without_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two of ada's commits and a pull between them, then `git reset --hard` to before all
+    three: the next commit takes the three folds back (the newest first) and folds its own;
+    the same as a rebuild. The folds are undone in order, so what the pull's teammate had
+    retired is live again."""
+    ada, grace = teammates(tmp_path)
+    folds = Folds(monkeypatch)
+    ada.log("2026-11-01T09:00:00+00:00", "Cache", "Decision: cache.py keeps sessions for a day",
+            "Blocked on: redis sizing for sessions")
+    folds.commit(ada, "2026-11-01T10:00:00+00:00", "Cache")
+    ada.git("push", "-q", "origin", "main")
+    start = ada.git("rev-parse", "HEAD").stdout.strip()
+    folds.rebuilds = 0  # the first fold of a repository is its first build
+    grace.git("pull", "-q", "--no-rebase", "origin", "main")
+    grace.log("2026-11-02T09:00:00+00:00", "Cache", "Supersedes: cache.py keeps sessions",
+              "Decision: cache.py keeps sessions for an hour",
+              "Unblocked: redis sizing for sessions is done")
+    commit_at(grace, "2026-11-02T10:00:00+00:00", "--allow-empty", "-m", "Cache, grace")
+    grace.git("push", "-q", "origin", "main")
+
+    ada.log("2026-11-03T09:00:00+00:00", "Queue", "Decision: queue.py retries three times")
+    folds.commit(ada, "2026-11-03T10:00:00+00:00", "Queue")
+    ada.git("pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+    ada.log("2026-11-04T09:00:00+00:00", "Queue", "Decision: queue.py drops poison messages")
+    folds.commit(ada, "2026-11-04T10:00:00+00:00", "Queue again")
+    assert texts(ada, "cache.py") == ["Decision: cache.py keeps sessions for an hour"]
+    assert folds.rebuilds == 0
+
+    ada.git("reset", "-q", "--hard", start)
+    ada.log("2026-11-05T09:00:00+00:00", "Ledger", "Decision: ledger.py writes once")
+    folds.commit(ada, "2026-11-05T10:00:00+00:00", "Ledger")
+    assert folds.rebuilds == 0
+    assert texts(ada, "cache.py") == ["Decision: cache.py keeps sessions for a day",
+                                      "Blocked on: redis sizing for sessions"]
+    assert texts(ada, "queue.py") == []
+    assert_same_as_a_rebuild(ada)

@@ -14,7 +14,8 @@ unchanged) and the state that lets the next commit fold only what it brings:
       steps/<project>/<day>.json  the steps of that day's records (UTC, by the entry's time):
                                   each record that states, retires, opens or closes something,
                                   with what it changed (`context_index.step_of`)
-      undo.json                   what the last fold changed, to take it back
+      undo.json, undo.N.json      what the last folds changed (the newest first, UNDO_KEPT
+                                  of them), to take them back
 
 A commit reads the manifest, stats the contributor folders (never lists every archive file),
 lists only the folders whose mtime moved, and reads the book files, shards and open blockers
@@ -31,8 +32,9 @@ only; and when a new entry is older than one folded already (a pull, a clock set
 entry dated in the future), the steps from that entry's time on are taken back, newest
 first (the items they added go, the ones they retired come back), and fed again in time
 order with the new entries: the cost is the entries after it, not the history. When the
-archive lost files, the last fold is taken back if that explains it (the files it folded
-that are still there are then folded again). Otherwise (a reset further back, an entry
+archive lost files, the last folds are taken back, newest first, as far as that explains
+it (a reset of the last few commits; the files they folded that are still there are then
+folded again). Otherwise (a reset further back, a checkout of another branch, an entry
 archived twice, state that does not hold what it should) the index is rebuilt from the
 whole archive: the result is always what `rebuild` gives.
 """
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
     from sessionlog_git.workspace import Workspace
 
 VERSION = 3  # 3: the steps
+UNDO_KEPT = 8  # folds that can be taken back (a reset of that many consolidating commits)
 RACY_NS = 1_000_000_000  # a folder changed this close to the manifest is listed again
 
 
@@ -328,9 +331,20 @@ class Store:
                 "files": {**{rel: self._before.get(rel) for rel in changes},
                           CONTEXT_INDEX: old_manifest}}
         manifest_path.unlink(missing_ok=True)
-        atomic_write_text(self.state / CONTEXT_STATE / "undo.json", _dump(undo), sync=sync)
+        stack = _undo_paths(self.state)
+        stack[-1].unlink(missing_ok=True)
+        for newer, older in zip(stack[-2::-1], stack[:0:-1], strict=True):
+            if newer.exists():
+                os.replace(newer, older)
+        atomic_write_text(stack[0], _dump(undo), sync=sync)
         _apply(self.state, changes)
         _write_manifest(self.state, manifest)
+
+
+def _undo_paths(state: Path) -> list[Path]:
+    """The undo records, the newest first."""
+    folder = state / CONTEXT_STATE
+    return [folder / "undo.json", *(folder / f"undo.{n}.json" for n in range(1, UNDO_KEPT))]
 
 
 def _synced() -> bool:
@@ -375,7 +389,8 @@ def _apply(state: Path, files: dict[str, str | None]) -> None:
 def _undo(state: Path) -> bool:
     """Take the last fold back (its files are gone from the archive); False when there is
     no record of it."""
-    path = state / CONTEXT_STATE / "undo.json"
+    stack = _undo_paths(state)
+    path = stack[0]
     try:
         undo = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -387,6 +402,9 @@ def _undo(state: Path) -> bool:
     manifest = files.pop(CONTEXT_INDEX, None)
     _apply(state, files)
     path.unlink(missing_ok=True)
+    for older, newer in zip(stack[1:], stack, strict=False):  # the one before is now the last
+        if older.exists():
+            os.replace(older, newer)
     if manifest is not None:
         from sessionlog_git.base.fsutil import atomic_write_text
 
@@ -395,12 +413,18 @@ def _undo(state: Path) -> bool:
     return manifest is not None
 
 
-def _undo_added(state: Path) -> set[str] | None:
-    try:
-        undo = json.loads((state / CONTEXT_STATE / "undo.json").read_text(encoding="utf-8"))
-        return set(undo["added"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+def _undo_depth(state: Path, removed: set[str]) -> int:
+    """How many of the last folds, newest first, folded every file in `removed` (0: no
+    such run of undo records)."""
+    folded: set[str] = set()
+    for depth, path in enumerate(_undo_paths(state), 1):
+        try:
+            folded |= set(json.loads(path.read_text(encoding="utf-8"))["added"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+        if removed <= folded:
+            return depth
+    return 0
 
 
 def _load_manifest(state: Path) -> dict[str, Any] | None:
@@ -613,11 +637,11 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     added, removed, listings = _changes(cfg.logs_path, store, manifest, now)
     ours = {_source(cfg.logs_dir, rel) for rel in archived}
     if removed:
-        # The last fold's files went (a reset, an amend, a hook that failed after us):
-        # take that fold back (what it folded that is still there comes back as new), then
-        # fold this commit's files.
-        last = _undo_added(state)
-        if undone or last is None or not removed <= last or not _undo(state):
+        # The last folds' files went (a reset, an amend, a hook that failed after us):
+        # take those folds back (what they folded that is still there comes back as new),
+        # then fold this commit's files.
+        depth = 0 if undone else _undo_depth(state, removed)
+        if not depth or not all(_undo(state) for _ in range(depth)):
             return False
         return _update(ws, archived, undone=True, now=now, known=known)
     fresh = added  # this commit's, and any a pull, merge or checkout brought
