@@ -27,7 +27,7 @@ What the fold of a decision or blocker gives depends on the order of the records
 `Unblocked:`, the open blocker; a replacement inherits the paths of what it retired); nothing
 else does (findings are cut to the newest per path by time, whatever order they came in).
 So archive files this commit did not bring (a pull, a merge, a checkout of a teammate's
-work) are folded like its own, their commit links read from the history of their folders
+work) are folded like its own, their commit links read from the commits that added them
 only; and when a new entry is older than one folded already (a pull, a clock set ahead, an
 entry dated in the future), the steps from that entry's time on are taken back, newest
 first (the items they added go, the ones they retired come back), and fed again in time
