@@ -105,8 +105,11 @@ def _when(at: datetime) -> str:
 
 def _brief(record: Record, logs_dir: str) -> dict[str, Any]:
     # A blocker read back from a month checkpoint carries its brief (insight.blockerlog.Seen).
-    brief = record.brief() if isinstance(record, Seen) else record_brief(record)
-    return {**brief, "link": _link(logs_dir, record.source)}
+    if isinstance(record, Seen):
+        brief = record.brief()  # a fresh dict: the link goes in as is
+        brief["link"] = _link(logs_dir, record.source)
+        return brief
+    return {**record_brief(record), "link": _link(logs_dir, record.source)}
 
 
 @cache
