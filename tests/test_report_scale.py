@@ -363,6 +363,32 @@ def test_recurring_groups_from_the_cache_equal_a_fresh_grouping_after_appends_ch
     cache.write_text("{not json")
     assert cached(texts) == fresh(texts)
     assert any(len(g) > 2 for g in fresh(texts))
+    # The grouper is kept as it stood after the last whole chunk: texts appended after it are
+    # grouped from there, without taking back the ones before it (never a different answer).
+    state = tmp_path / "recurring.state.json"
+    assert json.loads(state.read_text())["at"] == len(texts) // 64 * 64
+    replayed: list[str] = []
+    replay = similar.Grouper.replay
+
+    def counted(self: similar.Grouper, text: str, home: int) -> None:
+        replayed.append(text)
+        replay(self, text, home)
+
+    more = [*texts, "Blocked on: redis staging token", "Blocked on: gateway ledger access"]
+    with monkeypatch.context() as patch:
+        patch.setattr(similar.Grouper, "replay", counted)
+        assert cached(more) == fresh(more)
+    assert len(replayed) < 64  # without the kept grouper: every text before the last chunk
+    assert len(more) > 200
+    more += [f"Blocked on: {w} review" for w in VOCABULARY] * 12  # past a chunk boundary
+    assert cached(more) == fresh(more)
+    assert json.loads(state.read_text())["at"] == len(more) // 64 * 64
+    for damage in ('{"v": 1, "at": 64, "key": "x"}', "{damaged", json.dumps(
+            {**json.loads(state.read_text()), "grouper": {"rows": [[["redis"], "x"]]}})):
+        state.write_text(damage)
+        changed = [*more, "Blocked on: token"]
+        assert cached(changed) == fresh(changed)
+        more = changed
 
 
 def test_report_links_equal_the_joined_path_for_every_shape_of_folder_and_file() -> None:
