@@ -203,11 +203,12 @@ def _save(path: Path, data: dict[str, Any]) -> None:
         atomic_write_text(path, json.dumps(data, separators=(",", ":")))
 
 
-def keys(cfg: Config, project: str, folders: list[str]) -> list[str]:
-    """A key per month folder naming every archive file of the project up to it."""
+def keys(cfg: Config, project: str, folders: list[str], version: int = CACHE_VERSION) -> list[str]:
+    """A key per month folder naming every archive file of the project up to it (and
+    `version`, the format of the files kept under it)."""
     root = layout.archive_root(cfg.logs_path)
     keys: list[str] = []
-    key = f"{CACHE_VERSION}|{cfg.timezone}"
+    key = f"{version}|{cfg.timezone}"
     for folder in folders:
         names = [f.name for f in layout.walk(root, archive=True, months=(folder,), project=project)]
         key = sha256_hex("\n".join([key, folder, *names]))

@@ -39,6 +39,10 @@ from sessionlog_git.logs.lifecycle import Decision, expiry
 from sessionlog_git.logs.model import Record, ordered
 
 CACHE_VERSION = 1
+# The version in the folders' keys: the blocker fold's when these files were first keyed by
+# it (2). Kept apart from that fold's own version, so that a change of its format leaves
+# these files current.
+KEYS_VERSION = 2
 KEPT = ("summary", "decision", "supersede", "revert", "expires")  # a stated decision's bullets
 
 
@@ -126,7 +130,7 @@ class Lifecycle:
         self.cfg, self.project = cfg, project
         self.cache_dir = cfg.state_path / "cache"
         self.folders = layout.archive_months(cfg.logs_path, project)
-        self.keys = dict(zip(self.folders, keys(cfg, project, self.folders), strict=True))
+        self.keys = dict(zip(self.folders, keys(cfg, project, self.folders, KEYS_VERSION), strict=True))
         self._stated: dict[str, Folder] = {}
         self._retired: dict[str, list[tuple[int, Record, Bullet, str, list[int]]]] = {}
         self._parts: dict[str, Part] = {}  # a folder's decisions by word (insight.decisionwords)
@@ -227,6 +231,8 @@ class Lifecycle:
         records = ordered([*carry, *archive.month_records(
             self.cfg.logs_path, self.project, month, self.cfg.timezone, self.cache_dir)])
         self._fold(month, book, records, here)
+        for stale in (self.cache_dir / "reports" / self.project).glob("*.book.json"):
+            stale.unlink(missing_ok=True)  # the kept books of every live decision, no longer read
         last = month == self.folders[-1]
         grown = monthtail.mark(records, folded, self._before(month)) if last else None
         self._write(month, here, grown)
