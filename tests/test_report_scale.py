@@ -332,6 +332,9 @@ def test_why_decision_states_from_month_checkpoints_equal_the_whole_history_fold
     copy = source.with_name(source.name[:11] + "0123456789.md")
     copy.write_bytes(source.read_bytes())
     assert compare("after a copied entry") > 20
+    # A file gone from the newest month (a reset, a rewritten commit): folded whole, the same.
+    copy.unlink()
+    assert compare("after a removed file") > 20
 
 
 def test_recurring_groups_from_the_cache_equal_a_fresh_grouping_after_appends_changes_and_damage(
