@@ -35,6 +35,10 @@ from sessionlog_git.logs.model import Blocker, BlockerBook, Record, ordered
 from sessionlog_git.logs.views import record_brief
 
 CACHE_VERSION = 3  # 2: the carried records in a file of their own; 3: opened and closed as `Seen`
+READ = (2, 3)  # a version 2 checkpoint is read (its entries made `Seen`) and written again as 3
+# The version in the month keys: 2, the format the keys were made for; a version 3 file is
+# the same fold under the same key, so an upgrade re-folds nothing.
+KEYS_VERSION = 2
 SHOWN = ("summary", "blocker", "unblock")  # the bullets a blocker's record keeps when slim
 
 
@@ -136,12 +140,15 @@ def _from_json(project: str, data: dict[str, Any], load_carry: Callable[[], list
     def rec(value: list[Any]) -> Record:
         return archive._record_from_json(project, value)
 
+    def seen(value: list[Any]) -> Record:
+        # What a report reads of these is their `Seen` part (typed as the records they stand for).
+        return cast(Record, Seen(project, value if data["v"] == CACHE_VERSION else Seen.row(rec(value))))
+
     point = Checkpoint()
     point.first = int(data["first"])
     point.total = int(data["total"])
-    # What a report reads of these is their `Seen` part (typed as the records they stand for).
-    point.opened = [Blocker(cast(Record, Seen(project, r)), Bullet(*b)) for r, b in data["opened"]]
-    point.closed = [(int(n), cast(Record, Seen(project, r)), Bullet(*b)) for n, r, b in data["closed"]]
+    point.opened = [Blocker(seen(r), Bullet(*b)) for r, b in data["opened"]]
+    point.closed = [(int(n), seen(r), Bullet(*b)) for n, r, b in data["closed"]]
     point.open = [(int(n), Blocker(rec(r), _bul(b))) for n, r, b in data["open"]]
     point._carry, point._load_carry = None, load_carry
     return point
@@ -149,7 +156,7 @@ def _from_json(project: str, data: dict[str, Any], load_carry: Callable[[], list
 
 def _cached_carry(cache_dir: Path, project: str, month: str, key: str) -> list[Record] | None:
     found = _load(_carry_file(cache_dir, project, month))
-    if not (isinstance(found, dict) and found.get("v") == CACHE_VERSION and found.get("key") == key):
+    if not (isinstance(found, dict) and found.get("v") in READ and found.get("key") == key):
         return None
     try:
         return [archive._record_from_json(project, r) for r in found["carry"]]
@@ -203,7 +210,7 @@ def _save(path: Path, data: dict[str, Any]) -> None:
         atomic_write_text(path, json.dumps(data, separators=(",", ":")))
 
 
-def keys(cfg: Config, project: str, folders: list[str], version: int = CACHE_VERSION) -> list[str]:
+def keys(cfg: Config, project: str, folders: list[str], version: int = KEYS_VERSION) -> list[str]:
     """A key per month folder naming every archive file of the project up to it (and
     `version`, the format of the files kept under it)."""
     root = layout.archive_root(cfg.logs_path)
@@ -252,19 +259,21 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
     if last_only:
         for i in range(len(folders) - 1, -1, -1):
             cached = _load(_cache_file(cache_dir, project, folders[i]))
-            if isinstance(cached, dict) and cached.get("v") == CACHE_VERSION \
+            if isinstance(cached, dict) and cached.get("v") in READ \
                     and cached.get("key") == month_keys[i]:
                 with contextlib.suppress(KeyError, TypeError, ValueError):
-                    out.append(_from_json(project, cached, _carrier(cfg, project, folders, month_keys, i)))
+                    out.append(_upgraded(_cache_file(cache_dir, project, folders[i]), cached, _from_json(
+                        project, cached, _carrier(cfg, project, folders, month_keys, i))))
                     start = i + 1
                     break
     for i in range(start, len(folders)):
         folder = folders[i]
         cached = _load(_cache_file(cache_dir, project, folder))
-        current = isinstance(cached, dict) and cached.get("v") == CACHE_VERSION
+        current = isinstance(cached, dict) and cached.get("v") in READ
         if current and cached.get("key") == month_keys[i]:
             try:
-                out.append(_from_json(project, cached, _carrier(cfg, project, folders, month_keys, i)))
+                out.append(_upgraded(_cache_file(cache_dir, project, folder), cached, _from_json(
+                    project, cached, _carrier(cfg, project, folders, month_keys, i))))
                 continue
             except (KeyError, TypeError, ValueError):
                 pass
@@ -288,6 +297,13 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
         _save(_cache_file(cache_dir, project, folder), _to_json(month_keys[i], point))
         out.append(point)
     return out[-1:] if last_only else out
+
+
+def _upgraded(path: Path, data: dict[str, Any], point: Checkpoint) -> Checkpoint:
+    """`point`, read from `data`; an older version's file is written again in this one."""
+    if data.get("v") != CACHE_VERSION:
+        _save(path, _to_json(str(data["key"]), point))
+    return point
 
 
 def _after(points: list[Checkpoint], now: datetime) -> tuple[list[Blocker], int]:

@@ -39,9 +39,8 @@ from sessionlog_git.logs.lifecycle import Decision, expiry
 from sessionlog_git.logs.model import Record, ordered
 
 CACHE_VERSION = 1
-# The version in the folders' keys: the blocker fold's when these files were first keyed by
-# it (2). Kept apart from that fold's own version, so that a change of its format leaves
-# these files current.
+# The version in the folders' keys: 2, as when these files were first keyed. Kept apart from
+# the blocker fold's file format, so that a change of that format leaves these files current.
 KEYS_VERSION = 2
 KEPT = ("summary", "decision", "supersede", "revert", "expires")  # a stated decision's bullets
 
