@@ -811,12 +811,65 @@ def bench_scale(entries: int, repeat: int, log: Callable[[str], None]) -> list[R
                   lambda: timed(bare, top, env=env))
         rows.append(row)
 
+    rows += bench_after_commit(top, label, env, repeat)
+
     time_row = Row(f"full rebuild (consolidate.rebuild), {label}", "rebuild, in a child process",
                    "reading every archive file's bytes", goal="≤ 60 s", check=lambda o, _r: o <= 60)
     mem_row = Row(f"peak memory of that rebuild (VmHWM), {label}", "rebuild child", "python -c pass",
                   unit="MB", goal="≤ 1 GB", check=lambda o, _r: o <= 1024)
     measure_rebuild(top, max(1, (repeat + 1) // 2), time_row, mem_row)
     return [*rows, time_row, mem_row]
+
+
+def bench_after_commit(top: Path, label: str, env: dict[str, str], repeat: int) -> list[Row]:
+    """The first `why` and `report blockers` after a commit, as a user meets them: before each
+    run a new day's archive file lands in the newest month folder (written with the package's
+    writers, as consolidation writes it), which the answers' month checkpoints must take in.
+    The files are removed afterwards and the caches brought back, so the cached history stays
+    as generated."""
+    import random
+
+    import bench_scale
+
+    from sessionlog_git.logs import layout
+    from sessionlog_git.logs.archive import content_id
+
+    month = bench_scale.months(bench_scale.FIRST_MONTH, bench_scale.MONTHS)[-1]
+    day = bench_scale.weekdays(month)[-1]
+    rng = random.Random(15)
+    added: list[Path] = []
+
+    def commit() -> None:
+        user = f"dev{len(added) % bench_scale.USERS:02d}"
+        person = bench_scale.Person(waiting=[], decisions=["billing-api over ledger-table"])
+        log = bench_scale.day_log(rng, user, day, 12, person, []).encode()
+        path = top / layout.archive_rel("logs", bench_scale.PROJECT, user, day, content_id(log))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(log)
+        added.append(path)
+
+    def first_after(args: list[str]) -> float:
+        commit()
+        return timed(args, top, env=env)
+
+    target = f"{bench_scale.WHY_FILE}:{bench_scale.WHY_LINE}"
+    bare = [PY, "-c", "pass"]
+    rows = []
+    try:
+        for name, args in (("report blockers", sl("report", "blockers")),
+                           (f"why {target}", sl("why", target))):
+            row = Row(f"sessionlog {name}, the first after a commit (a new day in the newest month), "
+                      f"{label}", f"sessionlog {name} after a commit", "python -c pass",
+                      goal="≤ 2 s", check=lambda o, _r: o <= 2)
+            alternate(row, repeat, lambda a=args: first_after(a),  # type: ignore[misc]
+                      lambda: timed(bare, top, env=env))
+            rows.append(row)
+    finally:
+        for path in added:
+            path.unlink(missing_ok=True)
+        for args in (sl("report", "blockers"), sl("why", target)):  # the caches as generated
+            run(args, top, env=env)
+    return rows
 
 
 def _source_stamp() -> str:

@@ -65,7 +65,7 @@ def test_quick_session_benchmark_prints_a_row_per_cli_and_session() -> None:
 
 
 def test_scale_rows_run_on_a_tiny_generated_history() -> None:
-    """`--scale N`: the generated history (cached under .cache/bench-scale) and its five rows,
+    """`--scale N`: the generated history (cached under .cache/bench-scale) and its seven rows,
     at a size that takes seconds. No timing is asserted."""
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "--only", "scale", "--scale", "1200",
@@ -75,7 +75,10 @@ def test_scale_rows_run_on_a_tiny_generated_history() -> None:
     assert proc.returncode == 0, proc.stderr
     body = [line for line in proc.stdout.splitlines() if line.startswith("| ")][2:]
     names = ("sessionlog report weekly, 1,201 entries", "sessionlog report blockers, 1,201 entries",
-             "sessionlog why src/payments.py:3, 1,201 entries", "full rebuild (consolidate.rebuild), 1,201",
+             "sessionlog why src/payments.py:3, 1,201 entries",
+             "sessionlog report blockers, the first after a commit (a new day in the newest month)",
+             "sessionlog why src/payments.py:3, the first after a commit (a new day in the newest",
+             "full rebuild (consolidate.rebuild), 1,201",
              "peak memory of that rebuild (VmHWM), 1,201")
     assert len(body) == len(names), proc.stdout
     for name, line in zip(names, body, strict=True):

@@ -258,7 +258,8 @@ def test_full_rebuild_month_by_month_equals_the_rebuild_at_once(
     assert consolidate.rebuild(workspace.at(top)) == want
 
 
-def test_why_decision_states_from_month_checkpoints_equal_the_whole_history_fold(native_repo: Repo) -> None:
+def test_why_decision_states_from_month_checkpoints_equal_the_whole_history_fold(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     from sessionlog_git.insight import decisionlog
     from sessionlog_git.logs import context_index
     from sessionlog_git.logs.lifecycle import fold
@@ -293,23 +294,47 @@ def test_why_decision_states_from_month_checkpoints_equal_the_whole_history_fold
     _write_day(top, "shop", "ada", date(2026, 7, 1), rng, 3)  # a new last folder ...
     _write_day(top, "shop", "bo", date(2026, 7, 31), random.Random(8), 6)  # ... with a tail
     assert compare("after new files") > 20
-    # A commit into the newest month: it is folded again from the kept book of the month
-    # before (the live decisions only), not from every decision stated before it.
-    books = sorted(p.name for p in native_repo.state().rglob("shop/*.book.json"))
-    assert books == ["2026-06.book.json", "2026-07.book.json"]
+    # No book of every live decision is kept: the folders' decisions by their words are.
+    assert not list(native_repo.state().rglob("*.book.json"))
+    words_files = sorted(p.name for p in native_repo.state().rglob("shop/*.words.json"))
+    assert words_files == [f"2026-0{m}.words.json" for m in range(1, 7)]
+    # A commit into the newest month folds it again only from its first new entry on, onto
+    # its kept fold up to there: after every entry, interleaved with earlier days' entries,
+    # before its tail (the records past its cutoff), with retirements among the new entries.
+    from sessionlog_git.insight.decisionlog import Lifecycle
+
+    whole = Lifecycle._refold
+
+    def not_whole(self: Lifecycle, month: str) -> None:
+        assert month != "2026-07", "the newest month was folded whole"
+        whole(self, month)
+
     rng = random.Random(21)
-    for day in (2, 3, 6, 7, 8):
-        _write_day(top, "shop", "cy", date(2026, 7, day), rng, 8)
-    assert compare("after a commit into the newest month") > 20
-    # A damaged kept book costs a fold from every stated decision, never a different answer.
-    (native_repo.state() / "cache" / "reports" / "shop" / "2026-06.book.json").write_text("{damaged")
+    with monkeypatch.context() as patch:
+        patch.setattr(Lifecycle, "_refold", not_whole)
+        for day in (2, 3, 6, 7, 8):
+            _write_day(top, "shop", "cy", date(2026, 7, day), rng, 8)
+            assert compare(f"after a commit of cy's 2026-07-{day:02d}") > 20
+        _write_day(top, "shop", "ada", date(2026, 7, 3), rng, 8)  # between cy's days
+        assert compare("after a commit between earlier days") > 20
+        _write_day(top, "shop", "ada", date(2026, 7, 31), rng, 4, "+13:00")  # into the tail
+        assert compare("after a commit into the tail") > 20
+    # A damaged words file costs a fold of its month again, never a different answer.
+    (native_repo.state() / "cache" / "reports" / "shop" / "2026-06.words.json").write_text("{damaged")
     _write_day(top, "shop", "ada", date(2026, 7, 9), rng, 8)
-    assert compare("after a damaged book") > 20
-    # A new month folder goes on from the kept book of the one that was the newest.
+    assert compare("after a damaged words file") > 20
+    # A new month folder goes on from the decisions of the ones before it.
     _write_day(top, "shop", "bo", date(2026, 8, 3), rng, 8)
     assert compare("after a new month") > 20
-    books = sorted(p.name for p in native_repo.state().rglob("shop/*.book.json"))
-    assert books == ["2026-07.book.json", "2026-08.book.json"]
+    # A new file that copies an entry already folded: the month is folded whole, as the
+    # whole history's fold keeps one of the two.
+    source = sorted((top / "logs" / "archive" / "2026-08" / "shop" / "bo").iterdir())[0]
+    copy = source.with_name(source.name[:11] + "0123456789.md")
+    copy.write_bytes(source.read_bytes())
+    assert compare("after a copied entry") > 20
+    # A file gone from the newest month (a reset, a rewritten commit): folded whole, the same.
+    copy.unlink()
+    assert compare("after a removed file") > 20
 
 
 def test_recurring_groups_from_the_cache_equal_a_fresh_grouping_after_appends_changes_and_damage(
@@ -341,6 +366,32 @@ def test_recurring_groups_from_the_cache_equal_a_fresh_grouping_after_appends_ch
     cache.write_text("{not json")
     assert cached(texts) == fresh(texts)
     assert any(len(g) > 2 for g in fresh(texts))
+    # The grouper is kept as it stood after the last whole chunk: texts appended after it are
+    # grouped from there, without taking back the ones before it (never a different answer).
+    state = tmp_path / "recurring.state.json"
+    assert json.loads(state.read_text())["at"] == len(texts) // 64 * 64
+    replayed: list[str] = []
+    replay = similar.Grouper.replay
+
+    def counted(self: similar.Grouper, text: str, home: int) -> None:
+        replayed.append(text)
+        replay(self, text, home)
+
+    more = [*texts, "Blocked on: redis staging token", "Blocked on: gateway ledger access"]
+    with monkeypatch.context() as patch:
+        patch.setattr(similar.Grouper, "replay", counted)
+        assert cached(more) == fresh(more)
+    assert len(replayed) < 64  # without the kept grouper: every text before the last chunk
+    assert len(more) > 200
+    more += [f"Blocked on: {w} review" for w in VOCABULARY] * 12  # past a chunk boundary
+    assert cached(more) == fresh(more)
+    assert json.loads(state.read_text())["at"] == len(more) // 64 * 64
+    for damage in ('{"v": 1, "at": 64, "key": "x"}', "{damaged", json.dumps(
+            {**json.loads(state.read_text()), "grouper": {"rows": [[["redis"], "x"]]}})):
+        state.write_text(damage)
+        changed = [*more, "Blocked on: token"]
+        assert cached(changed) == fresh(changed)
+        more = changed
 
 
 def test_report_links_equal_the_joined_path_for_every_shape_of_folder_and_file() -> None:

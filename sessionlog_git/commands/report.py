@@ -12,6 +12,7 @@ from typing import Any
 
 from sessionlog_git import workspace
 from sessionlog_git.base import clock
+from sessionlog_git.base.gcpause import paused_gc
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.insight import assemble, blockerlog, measures, multirepo, reports
 from sessionlog_git.logs import layout
@@ -76,6 +77,12 @@ def report(
     repo: Sequence[str] = (),
     workspace_file: str | None = None,
 ) -> int:
+    with paused_gc():  # a large history loads as many small objects, none cyclic
+        return _report(kind, since, html, as_json, repo, workspace_file)
+
+
+def _report(kind: str, since: str | None, html: str | None, as_json: bool, repo: Sequence[str],
+            workspace_file: str | None) -> int:
     html_target = _html_target(html) if html else None
     repos, several = _repositories(repo, workspace_file)
     zone = "" if several else workspace.find().config.timezone

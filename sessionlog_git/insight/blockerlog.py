@@ -12,7 +12,9 @@ end. A new file in a month folder invalidates that month and the ones after it, 
 before.
 
 A report then reads the month files (small: only blockers) instead of every entry, and the
-weekly report reads only the open blockers at the end of the month before its window.
+weekly report reads only the open blockers at the end of the month before its window. The
+blockers opened and closed in a folder are kept as a report shows them (`Seen`: when, who,
+where, and the brief made at the fold), so reading them back makes no entries.
 Deleting the cache, or any damage to it, costs a re-fold, never a different answer.
 """
 from __future__ import annotations
@@ -22,15 +24,21 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, cast
 
+from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.config import Config
 from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.entries import Bullet, Entry
 from sessionlog_git.logs.model import Blocker, BlockerBook, Record, ordered
+from sessionlog_git.logs.views import record_brief
 
-CACHE_VERSION = 2  # 2: the carried records in a file of their own
+CACHE_VERSION = 3  # 2: the carried records in a file of their own; 3: opened and closed as `Seen`
+READ = (2, 3)  # a version 2 checkpoint is read (its entries made `Seen`) and written again as 3
+# The version in the month keys: 2, the format the keys were made for; a version 3 file is
+# the same fold under the same key, so an upgrade re-folds nothing.
+KEYS_VERSION = 2
 SHOWN = ("summary", "blocker", "unblock")  # the bullets a blocker's record keeps when slim
 
 
@@ -59,6 +67,43 @@ class Checkpoint:
         self._carry = records
 
 
+class Seen:
+    """An entry as the blockers report uses it, read back from a checkpoint: the `Record`
+    fields it reads (`at`, `user`, `project`, `source`, `sort_key`) and the brief
+    (`logs.views.record_brief`) made when the folder was folded; no entry behind it."""
+
+    __slots__ = ("_parts", "at", "line", "project", "source", "user")
+    _offsets: ClassVar[dict[Any, str]] = {}  # a UTC offset -> its text
+
+    def __init__(self, project: str, row: list[Any]) -> None:
+        user, source, stamp, line, title, summary, agent = row
+        self.at = datetime.fromisoformat(stamp)
+        self.user, self.project, self.source, self.line = user, project, source, int(line)
+        self._parts = (stamp, title, summary, agent)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.at.timestamp(), self.user, self.source, self.line)
+
+    def brief(self) -> dict[str, Any]:
+        stamp, title, summary, agent = self._parts
+        shift = self.at.utcoffset()
+        offset = Seen._offsets.get(shift)
+        if offset is None:
+            offset = Seen._offsets[shift] = format_offset(self.at)
+        return {"date": stamp[:10], "time": stamp[11:16], "offset": offset, "at": stamp,
+                "user": self.user, "project": self.project, "title": title, "summary": summary,
+                "agent": agent}
+
+    @staticmethod
+    def row(record: Record | Seen) -> list[Any]:
+        if isinstance(record, Seen):
+            stamp, title, summary, agent = record._parts
+            return [record.user, record.source, stamp, record.line, title, summary, agent]
+        brief = record_brief(record)
+        return [record.user, record.source, brief["at"], record.entry.line, brief["title"],
+                brief["summary"], brief["agent"]]
+
+
 def _slim(record: Record) -> Record:
     entry = record.entry
     kept = Entry(time=entry.time, title=entry.title, bullets=[b for b in entry.bullets if b.kind in SHOWN],
@@ -81,8 +126,8 @@ def _rec_json(record: Record) -> list[Any]:
 def _to_json(key: str, point: Checkpoint) -> dict[str, Any]:
     return {
         "v": CACHE_VERSION, "key": key, "first": point.first, "total": point.total,
-        "opened": [[_rec_json(_slim(b.record)), _bullet_json(b.bullet)] for b in point.opened],
-        "closed": [[n, _rec_json(_slim(r)), _bullet_json(b)] for n, r, b in point.closed],
+        "opened": [[Seen.row(b.record), _bullet_json(b.bullet)] for b in point.opened],
+        "closed": [[n, Seen.row(r), _bullet_json(b)] for n, r, b in point.closed],
         "open": [[n, _rec_json(b.record), _bullet_json(b.bullet)] for n, b in point.open],
     }
 
@@ -95,11 +140,15 @@ def _from_json(project: str, data: dict[str, Any], load_carry: Callable[[], list
     def rec(value: list[Any]) -> Record:
         return archive._record_from_json(project, value)
 
+    def seen(value: list[Any]) -> Record:
+        # What a report reads of these is their `Seen` part (typed as the records they stand for).
+        return cast(Record, Seen(project, value if data["v"] == CACHE_VERSION else Seen.row(rec(value))))
+
     point = Checkpoint()
     point.first = int(data["first"])
     point.total = int(data["total"])
-    point.opened = [Blocker(rec(r), _bul(b)) for r, b in data["opened"]]
-    point.closed = [(int(n), rec(r), _bul(b)) for n, r, b in data["closed"]]
+    point.opened = [Blocker(seen(r), Bullet(*b)) for r, b in data["opened"]]
+    point.closed = [(int(n), seen(r), Bullet(*b)) for n, r, b in data["closed"]]
     point.open = [(int(n), Blocker(rec(r), _bul(b))) for n, r, b in data["open"]]
     point._carry, point._load_carry = None, load_carry
     return point
@@ -107,7 +156,7 @@ def _from_json(project: str, data: dict[str, Any], load_carry: Callable[[], list
 
 def _cached_carry(cache_dir: Path, project: str, month: str, key: str) -> list[Record] | None:
     found = _load(_carry_file(cache_dir, project, month))
-    if not (isinstance(found, dict) and found.get("v") == CACHE_VERSION and found.get("key") == key):
+    if not (isinstance(found, dict) and found.get("v") in READ and found.get("key") == key):
         return None
     try:
         return [archive._record_from_json(project, r) for r in found["carry"]]
@@ -161,11 +210,12 @@ def _save(path: Path, data: dict[str, Any]) -> None:
         atomic_write_text(path, json.dumps(data, separators=(",", ":")))
 
 
-def keys(cfg: Config, project: str, folders: list[str]) -> list[str]:
-    """A key per month folder naming every archive file of the project up to it."""
+def keys(cfg: Config, project: str, folders: list[str], version: int = KEYS_VERSION) -> list[str]:
+    """A key per month folder naming every archive file of the project up to it (and
+    `version`, the format of the files kept under it)."""
     root = layout.archive_root(cfg.logs_path)
     keys: list[str] = []
-    key = f"{CACHE_VERSION}|{cfg.timezone}"
+    key = f"{version}|{cfg.timezone}"
     for folder in folders:
         names = [f.name for f in layout.walk(root, archive=True, months=(folder,), project=project)]
         key = sha256_hex("\n".join([key, folder, *names]))
@@ -209,19 +259,21 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
     if last_only:
         for i in range(len(folders) - 1, -1, -1):
             cached = _load(_cache_file(cache_dir, project, folders[i]))
-            if isinstance(cached, dict) and cached.get("v") == CACHE_VERSION \
+            if isinstance(cached, dict) and cached.get("v") in READ \
                     and cached.get("key") == month_keys[i]:
                 with contextlib.suppress(KeyError, TypeError, ValueError):
-                    out.append(_from_json(project, cached, _carrier(cfg, project, folders, month_keys, i)))
+                    out.append(_upgraded(_cache_file(cache_dir, project, folders[i]), cached, _from_json(
+                        project, cached, _carrier(cfg, project, folders, month_keys, i))))
                     start = i + 1
                     break
     for i in range(start, len(folders)):
         folder = folders[i]
         cached = _load(_cache_file(cache_dir, project, folder))
-        current = isinstance(cached, dict) and cached.get("v") == CACHE_VERSION
+        current = isinstance(cached, dict) and cached.get("v") in READ
         if current and cached.get("key") == month_keys[i]:
             try:
-                out.append(_from_json(project, cached, _carrier(cfg, project, folders, month_keys, i)))
+                out.append(_upgraded(_cache_file(cache_dir, project, folder), cached, _from_json(
+                    project, cached, _carrier(cfg, project, folders, month_keys, i))))
                 continue
             except (KeyError, TypeError, ValueError):
                 pass
@@ -245,6 +297,13 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
         _save(_cache_file(cache_dir, project, folder), _to_json(month_keys[i], point))
         out.append(point)
     return out[-1:] if last_only else out
+
+
+def _upgraded(path: Path, data: dict[str, Any], point: Checkpoint) -> Checkpoint:
+    """`point`, read from `data`; an older version's file is written again in this one."""
+    if data.get("v") != CACHE_VERSION:
+        _save(path, _to_json(str(data["key"]), point))
+    return point
 
 
 def _after(points: list[Checkpoint], now: datetime) -> tuple[list[Blocker], int]:

@@ -10,31 +10,38 @@ key naming every archive file up to it:
 
 * `<month>.decisions.json`: the decisions stated there (slim: title, meta and the lifecycle
   bullets), numbered in the order stated, and the records carried on;
-* `<month>.retired.json`: the decisions retired there, by number, with what retired them.
+* `<month>.retired.json`: the decisions retired there, by number, with what retired them;
+* `<month>.words.json`: the decisions stated there by their words (insight.decisionwords),
+  what a later folder's `Supersedes:` is matched against.
 
 An answer reads the stated file of its entries' month and the retired files from there on.
-A folder whose key changed is folded again from the live decisions before it (read from the
-stated and retired files of the earlier folders). Deleting the cache, or any damage to it,
-costs a re-fold, never a different answer.
+A folder whose key changed is folded again from the decisions of the folders before it
+(their words files, less the numbers their retired files name): no book of every live
+decision is built. A commit into the newest folder folds it again only from the first new
+entry on (insight.monthtail). Deleting the cache, or any damage to it, costs a re-fold,
+never a different answer.
 """
 from __future__ import annotations
 
 import contextlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sessionlog_git.base.text import words
 from sessionlog_git.config import Config
+from sessionlog_git.insight import monthtail
 from sessionlog_git.insight.blockerlog import keys
+from sessionlog_git.insight.decisionwords import Part, PostedBook
 from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.entries import Bullet, Entry
-from sessionlog_git.logs.lifecycle import Decision, DecisionBook, expiry
+from sessionlog_git.logs.lifecycle import Decision, expiry
 from sessionlog_git.logs.model import Record, ordered
 
 CACHE_VERSION = 1
+# The version in the folders' keys: 2, as when these files were first keyed. Kept apart from
+# the blocker fold's file format, so that a change of that format leaves these files current.
+KEYS_VERSION = 2
 KEPT = ("summary", "decision", "supersede", "revert", "expires")  # a stated decision's bullets
 
 
@@ -67,16 +74,8 @@ class Folder:
         self.tail_retired: list[tuple[int, Record, Bullet, str, list[int]]] = []
 
 
-@dataclass(frozen=True)
-class _Owner:
-    """What the book needs of an earlier decision's entry: its author (the matching rule's
-    fallback). A kept book holds only that, the bullet and the decision's number."""
-
-    user: str
-
-
-def _book_file(cache_dir: Path, project: str, month: str) -> Path:
-    return cache_dir / "reports" / project / f"{month}.book.json"
+def _words_file(cache_dir: Path, project: str, month: str) -> Path:
+    return cache_dir / "reports" / project / f"{month}.words.json"
 
 
 def _files(cache_dir: Path, project: str, month: str) -> tuple[Path, Path]:
@@ -84,12 +83,13 @@ def _files(cache_dir: Path, project: str, month: str) -> tuple[Path, Path]:
     return base / f"{month}.decisions.json", base / f"{month}.retired.json"
 
 
-def _load(path: Path, key: str) -> Any:
+def _load(path: Path, key: str | None) -> Any:
+    """The cache file if it is current (`key`; None: under any key)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if isinstance(data, dict) and data.get("v") == CACHE_VERSION and data.get("key") == key:
+    if isinstance(data, dict) and data.get("v") == CACHE_VERSION and (key is None or data.get("key") == key):
         return data
     return None
 
@@ -129,12 +129,10 @@ class Lifecycle:
         self.cfg, self.project = cfg, project
         self.cache_dir = cfg.state_path / "cache"
         self.folders = layout.archive_months(cfg.logs_path, project)
-        self.keys = dict(zip(self.folders, keys(cfg, project, self.folders), strict=True))
+        self.keys = dict(zip(self.folders, keys(cfg, project, self.folders, KEYS_VERSION), strict=True))
         self._stated: dict[str, Folder] = {}
         self._retired: dict[str, list[tuple[int, Record, Bullet, str, list[int]]]] = {}
-        # After folding a folder: (it, the book, decision numbers, the next number), so that
-        # folding the next one goes on from there instead of rebuilding the book.
-        self._going: tuple[str, DecisionBook[Record], dict[int, int], int] | None = None
+        self._parts: dict[str, Part] = {}  # a folder's decisions by word (insight.decisionwords)
 
     def stated(self, month: str) -> Folder:
         if month not in self._stated:
@@ -157,52 +155,136 @@ class Lifecycle:
                 self._retired[month] = _retired(self.project, b["retired"])
                 self._stated[month].tail_retired = _retired(self.project, b["tail_retired"])
                 return
+        if last and self._grow(month):
+            return
         self._refold(month)
+
+    def _before(self, month: str) -> str:
+        i = self.folders.index(month)
+        return self.keys[self.folders[i - 1]] if i else ""
+
+    def _part(self, month: str) -> Part:
+        """`month`'s decisions by word: from the cache, else from its checkpoint (and kept)."""
+        if month not in self._parts:
+            path = _words_file(self.cache_dir, self.project, month)
+            part = Part.from_json(_load(path, self.keys[month]))
+            if part is None:
+                folder = self.stated(month)
+                part = Part.of(folder.first, folder.stated)
+                _save(path, {"v": CACHE_VERSION, "key": self.keys[month], **part.to_json()})
+            self._parts[month] = part
+        return self._parts[month]
+
+    def _dead(self, month: str) -> set[int]:
+        """The numbers of the decisions `month`'s fold retired."""
+        if month not in self._retired:
+            data = _load(_files(self.cache_dir, self.project, month)[1], self.keys[month])
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                if data is not None:
+                    return {int(row[0]) for row in data["retired"]}
+        return {n for n, *_ in self.retired(month)}
+
+    def _book(self, month: str) -> PostedBook:
+        """The book at the start of `month`'s fold: every decision of the folders before it,
+        less the retired ones, matched through their words (insight.decisionwords)."""
+        parts: list[Part] = []
+        dead: set[int] = set()
+        for m in self.folders[: self.folders.index(month)]:
+            part = self._part(m)
+            if part.first != (parts[-1].end if parts else 0):  # damaged: made again from the fold
+                self._parts.pop(m)
+                _words_file(self.cache_dir, self.project, m).unlink(missing_ok=True)
+                part = self._part(m)
+            parts.append(part)
+            dead |= self._dead(m)
+        return PostedBook(parts, dead)
+
+    def _fold(self, month: str, book: PostedBook, records: Iterable[Record], here: Folder) -> None:
+        """Fold `records` (in order, after everything in `here`) into `here`: the ones before
+        the folder's cutoff into its fold, the rest carried (and, in the newest folder, folded
+        as its tail)."""
+        edge = archive.cutoff(month).timestamp()
+        last = month == self.folders[-1]
+        for record in records:
+            if record.at.timestamp() >= edge:
+                here.carry.append(record)
+                if not last:
+                    continue
+                stated, retired = here.tail_stated, here.tail_retired
+            else:
+                stated, retired = here.stated, here.retired
+            new, gone = book.step(record)
+            stated += new
+            for d in gone:
+                retired.append((book.number[id(d)], record, d.retiring or Bullet("supersede", "", 0),
+                                d.how, [book.number[id(n)] for n in d.replacements]))
 
     def _refold(self, month: str) -> None:
         """Fold `month` again, from the live decisions after the folders before it."""
-        earlier = [m for m in self.folders if m < month]
-        carry: list[Record] = self.stated(earlier[-1]).carry if earlier else []
-        going = self._going
-        if earlier and (going is None or going[0] != earlier[-1]):
-            going = self._saved_book(earlier[-1]) or going
-        if going is not None and earlier and going[0] == earlier[-1]:
-            _, book, number, first = going  # the folder before was folded: go on from its book
-        else:
-            every: list[Decision[Record]] = []
-            for m in earlier:
-                every += self.stated(m).stated
-            gone = {n for m in earlier for n, *_ in self.retired(m)}
-            first = len(every)
-            book = DecisionBook(words, (d for i, d in enumerate(every) if i not in gone))
-            number = {id(d): i for i, d in enumerate(every)}
-            if earlier[-1:] and self.folders.index(earlier[-1]) >= len(self.folders) - 2:
-                self._save_book(earlier[-1], book, number, first)  # the next re-fold starts here
-        here = Folder(first)
+        i = self.folders.index(month)
+        before = self.stated(self.folders[i - 1]) if i else None
+        carry = before.carry if before is not None else []
+        book = self._book(month)
+        here = Folder(book.next)
+        folded = monthtail.sources(self.cfg, self.project, month)
         records = ordered([*carry, *archive.month_records(
             self.cfg.logs_path, self.project, month, self.cfg.timezone, self.cache_dir)])
-        edge = archive.cutoff(month).timestamp()
-
-        def fold(part: Iterable[Record], stated: list[Decision[Record]],
-                 retired: list[tuple[int, Record, Bullet, str, list[int]]], start: int) -> None:
-            for record in part:
-                new, gone_now = book.step(record)
-                for d in new:
-                    number[id(d)] = start + len(stated)
-                    stated.append(d)
-                for d in gone_now:
-                    retired.append((number[id(d)], record, d.retiring or Bullet("supersede", "", 0),
-                                    d.how, [number[id(n)] for n in d.replacements]))
-
-        fold((r for r in records if r.at.timestamp() < edge), here.stated, here.retired, first)
-        here.carry = [r for r in records if r.at.timestamp() >= edge]
+        self._fold(month, book, records, here)
+        for stale in (self.cache_dir / "reports" / self.project).glob("*.book.json"):
+            stale.unlink(missing_ok=True)  # the kept books of every live decision, no longer read
         last = month == self.folders[-1]
-        self._going = None if last else (month, book, number, first + len(here.stated))
-        if self.folders.index(month) >= len(self.folders) - 2:
-            self._save_book(month, book, number, first + len(here.stated))
-        if last:  # the carry no next folder folds yet
-            fold(here.carry, here.tail_stated, here.tail_retired, first + len(here.stated))
+        grown = monthtail.mark(records, folded, self._before(month)) if last else None
+        self._write(month, here, grown)
+
+    def _grow(self, month: str) -> bool:
+        """The newest folder's fold, kept under an older key, folded again from the first
+        entry of the archive files added since (insight.monthtail): False when it must be
+        folded whole."""
+        first_file, second_file = _files(self.cache_dir, self.project, month)
+        a, b = _load(first_file, None), _load(second_file, None)
+        if a is None or b is None or not a.get("tail") or b.get("key") != a.get("key"):
+            return False
+        change = monthtail.grown(self.cfg, self.project, month, a.get("grown"), self._before(month))
+        if change is None:
+            return False
+        point = change.point
+        i = self.folders.index(month)
+        if i and any(r.sort_key() >= point for r in self.stated(self.folders[i - 1]).carry):
+            return False  # a record carried in comes after a new one: fold the month whole
+        try:
+            kept = _stated(self.project, a)
+            retired = _retired(self.project, b["retired"])
+            tail_retired = _retired(self.project, b["tail_retired"])
+        except (KeyError, TypeError, ValueError):
+            return False
+        again = ordered([*change.again, *change.new])
+        if len(again) != len(change.again) + len(change.new):
+            return False
+
+        def early(record: Record) -> bool:
+            return record.sort_key() < point
+
+        # The fold up to the first new entry stays: numbered first, folded before it.
+        here = Folder(kept.first)
+        here.stated = [d for d in kept.stated if early(d.record)]
+        here.tail_stated = [d for d in kept.tail_stated if early(d.record)]
+        here.retired = [row for row in retired if early(row[1])]
+        here.tail_retired = [row for row in tail_retired if early(row[1])]
+        here.carry = [r for r in kept.carry if early(r)]
+        book = self._book(month)
+        if book.next != kept.first:
+            return False
+        for d in [*here.stated, *here.tail_stated]:
+            book.add(d)
+        book.kill(n for n, *_ in [*here.retired, *here.tail_retired])
+        self._fold(month, book, again, here)
+        self._write(month, here, change.mark)
+        return True
+
+    def _write(self, month: str, here: Folder, grown: dict[str, Any] | None) -> None:
+        """Save a folder's fold under its current key, and keep it (slim) for this answer."""
         key = self.keys[month]
+        last = month == self.folders[-1]
         first_file, second_file = _files(self.cache_dir, self.project, month)
         _save(first_file, {
             "v": CACHE_VERSION, "key": key, "first": here.first,
@@ -210,6 +292,7 @@ class Lifecycle:
             "carry": [archive._record_json(r) for r in here.carry], "tail": last,
             "tail_stated": [[archive._record_json(_slim(d.record)), _bullet_json(d.bullet)]
                             for d in here.tail_stated],
+            "grown": grown,
         })
         _save(second_file, {"v": CACHE_VERSION, "key": key, "retired": _retired_json(here.retired),
                             "tail_retired": _retired_json(here.tail_retired)})
@@ -220,33 +303,7 @@ class Lifecycle:
         kept.tail_retired = [(n, _slim(r), b, how, new) for n, r, b, how, new in here.tail_retired]
         self._stated[month] = kept
         self._retired[month] = [(n, _slim(r), b, how, new) for n, r, b, how, new in here.retired]
-
-    def _save_book(self, month: str, book: DecisionBook[Record], number: dict[int, int], after: int) -> None:
-        """The live decisions at the end of `month`'s fold (before its carry), kept for the
-        last two folders only: a new file in the newest month re-folds it from the book of
-        the one before, instead of from every decision stated before it."""
-        live = [[number[id(d)], d.record.user, *_bullet_json(d.bullet)] for d in book.live]
-        _save(_book_file(self.cache_dir, self.project, month),
-              {"v": CACHE_VERSION, "key": self.keys[month], "next": after, "live": live})
-        keep = set(self.folders[-2:])
-        for old in self.folders[:-2]:
-            if old not in keep:
-                with contextlib.suppress(OSError):
-                    _book_file(self.cache_dir, self.project, old).unlink(missing_ok=True)
-
-    def _saved_book(self, month: str) -> tuple[str, DecisionBook[Record], dict[int, int], int] | None:
-        data = _load(_book_file(self.cache_dir, self.project, month), self.keys[month])
-        if data is None:
-            return None
-        try:
-            live = [(int(n), Decision(cast(Record, _Owner(str(user))),
-                                      Bullet(str(kind), str(text), int(line))))
-                    for n, user, kind, text, line in data["live"]]
-            after = int(data["next"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        book = DecisionBook(words, (d for _, d in live))
-        return month, book, {id(d): n for n, d in live}, after
+        self._parts.pop(month, None)
 
     def stated_all(self, month: str) -> list[Decision[Record]]:
         """The decisions stated in `month`'s fold (and its tail, when it is the last folder)."""

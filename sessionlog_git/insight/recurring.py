@@ -6,7 +6,9 @@ chunks of CHUNK texts, each under a key that names its texts and every text befo
 report reads the chunks whose key still matches, takes their texts back into the fold
 without comparing them (only when there is more to group), and groups only the texts after
 them: a blocker added at the end costs the last chunk, a change in an old month the chunks
-from there on. Deleting the cache, or any damage to it, costs a regrouping, never a
+from there on. The grouper itself is kept too (`recurring.state.json`), as it stood after
+the last whole chunk: going on from it takes back only the texts after that, not every
+blocker before them. Deleting the cache, or any damage to it, costs a regrouping, never a
 different answer.
 """
 from __future__ import annotations
@@ -54,21 +56,41 @@ def homes(texts: Sequence[str], threshold: float, cache: Path | None, *, save: b
         return [grouper.add(t) for t in texts]
     keys = _keys(texts, threshold)
     out: list[int] = []
-    for i, chunk in enumerate(_load(cache)[: len(keys)]):
+    stored = _load(cache)[: len(keys)]
+    for i, chunk in enumerate(stored):
         size = min(CHUNK, len(texts) - i * CHUNK)
-        if not (isinstance(chunk, list) and len(chunk) == 2 and chunk[0] == keys[i]
-                and isinstance(chunk[1], list) and len(chunk[1]) == size
+        if not (isinstance(chunk, list) and len(chunk) == 2 and isinstance(chunk[1], list)
+                and len(chunk[1]) <= size
                 and all(isinstance(h, int) and 0 <= h <= i * CHUNK + j for j, h in enumerate(chunk[1]))):
             break
-        out += chunk[1]
+        if chunk[0] == keys[i] and len(chunk[1]) == size:
+            out += chunk[1]
+            continue
+        # The last chunk kept was not whole: texts added after it leave its texts' groups.
+        before = keys[i - 1] if i else f"{CACHE_VERSION}|{threshold!r}"
+        part = texts[i * CHUNK:i * CHUNK + len(chunk[1])]
+        if i == len(stored) - 1 and sha256_hex("\0".join([before, *part])) == chunk[0]:
+            out += chunk[1]
+        break
     done = len(out)
     if done == len(texts):
         return out
-    grouper = Grouper(threshold)
-    grouper.prepare(texts)
-    for text, home in zip(texts[:done], out, strict=True):
-        grouper.replay(text, home)
-    out += [grouper.add(t) for t in texts[done:]]
+    # The fold as it stood after the last whole chunk it was kept at: only the texts after
+    # that are taken back or grouped (a blocker added at the end costs its chunk, not every
+    # blocker before it).
+    grouper, start = _restored(_state_file(cache), keys, done, threshold)
+    grouper.prepare(texts[start:])
+    boundary = len(texts) // CHUNK * CHUNK
+    state: dict[str, Any] | None = None
+    for i in range(start, len(texts)):
+        if i == boundary and i > start:
+            state = _state(grouper, i, keys)
+        if i < done:
+            grouper.replay(texts[i], out[i])
+        else:
+            out.append(grouper.add(texts[i]))
+    if boundary == len(texts) and boundary > start:
+        state = _state(grouper, boundary, keys)
     if save:
         from sessionlog_git.base.fsutil import atomic_write_text
 
@@ -77,4 +99,32 @@ def homes(texts: Sequence[str], threshold: float, cache: Path | None, *, save: b
             cache.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(cache, json.dumps({"v": CACHE_VERSION, "chunks": chunks},
                                                 separators=(",", ":")))
+            if state is not None:
+                atomic_write_text(_state_file(cache), json.dumps(state, separators=(",", ":")))
     return out
+
+
+def _state_file(cache: Path) -> Path:
+    return cache.with_name(cache.stem + ".state.json")
+
+
+def _state(grouper: Grouper, at: int, keys: Sequence[str]) -> dict[str, Any]:
+    """The grouper after the first `at` texts (a whole number of chunks), under the key of
+    the last of those chunks."""
+    return {"v": CACHE_VERSION, "at": at, "key": keys[at // CHUNK - 1], "grouper": grouper.state()}
+
+
+def _restored(path: Path, keys: Sequence[str], done: int, threshold: float) -> tuple[Grouper, int]:
+    """(a grouper, how many texts it holds): the kept one when its chunks still match and
+    are among the `done` cached ones, else a new one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        at = int(data["at"])
+        if data.get("v") == CACHE_VERSION and 0 < at <= done and at % CHUNK == 0 \
+                and data.get("key") == keys[at // CHUNK - 1]:
+            grouper = Grouper.restore(data["grouper"])
+            if grouper is not None and grouper.threshold == threshold:
+                return grouper, at
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        pass
+    return Grouper(threshold), 0

@@ -19,6 +19,7 @@ from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.insight import recurring as recurring_cache
 from sessionlog_git.insight import similar
+from sessionlog_git.insight.blockerlog import Seen
 from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.model import Blocker, Record, blockers, ordered
 from sessionlog_git.logs.views import record_brief
@@ -95,11 +96,7 @@ def duration(minutes: int) -> str:
 
 def age(delta: timedelta) -> str:
     """A coarse age: '12 min', '5 h 20 min', '3 d 4 h'."""
-    minutes = max(0, int(delta.total_seconds() // 60))
-    if minutes < 24 * 60:
-        return duration(minutes)
-    days, rest = divmod(minutes, 24 * 60)
-    return f"{days} d {rest // 60} h"
+    return _age(max(0, int(delta.total_seconds() // 60)))
 
 
 def _when(at: datetime) -> str:
@@ -107,6 +104,11 @@ def _when(at: datetime) -> str:
 
 
 def _brief(record: Record, logs_dir: str) -> dict[str, Any]:
+    # A blocker read back from a month checkpoint carries its brief (insight.blockerlog.Seen).
+    if isinstance(record, Seen):
+        brief = record.brief()  # a fresh dict: the link goes in as is
+        brief["link"] = _link(logs_dir, record.source)
+        return brief
     return {**record_brief(record), "link": _link(logs_dir, record.source)}
 
 
@@ -151,23 +153,32 @@ def _all_blockers(records: Sequence[Record]) -> list[Blocker]:
     return found
 
 
+def _age(minutes: int) -> str:
+    """`age` of a delta of `minutes` (already at least 0)."""
+    if minutes < 24 * 60:
+        return duration(minutes)
+    days, rest = divmod(minutes, 24 * 60)
+    return f"{days} d {rest // 60} h"
+
+
 def _blocker_view(b: Blocker, now: datetime, logs_dir: str) -> dict[str, Any]:
     opened = b.record.at
+    minutes = max(0, int((now - opened).total_seconds() // 60))
     view: dict[str, Any] = {
         **_brief(b.record, logs_dir),
         "text": one_line(b.bullet.body),
         "status": "open" if b.closed_by is None else "closed",
-        "age_minutes": max(0, int((now - opened).total_seconds() // 60)),
-        "age": age(now - opened),
+        "age_minutes": minutes,
+        "age": _age(minutes),
         "closed": None,
     }
     if b.closed_by is not None and b.closing is not None:
-        took = b.closed_by.at - opened
+        took = max(0, int((b.closed_by.at - opened).total_seconds() // 60))
         view["closed"] = {
             **_brief(b.closed_by, logs_dir),
             "text": one_line(b.closing.text),
-            "after_minutes": max(0, int(took.total_seconds() // 60)),
-            "after": age(took),
+            "after_minutes": took,
+            "after": _age(took),
         }
     return view
 

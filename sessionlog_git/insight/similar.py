@@ -21,7 +21,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import chain
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sessionlog_git.base.text import words
 
@@ -77,6 +77,33 @@ class Grouper:
             self._rows.append((found, home))
         elif home < self._rows[same][1]:
             self._rows[same] = (found, home)
+
+    def state(self) -> dict[str, Any]:
+        """What the fold holds so far, as JSON data: `restore` goes on from it exactly."""
+        return {"threshold": self.threshold, "count": self.count, "bare": dict(self._bare),
+                "rows": [[sorted(found), home] for found, home in self._rows],
+                "frequency": dict(self._frequency)}
+
+    @classmethod
+    def restore(cls, data: Any) -> Grouper | None:
+        """A grouper in the `state` it was saved in; None when `data` is not one."""
+        try:
+            grouper = cls(float(data["threshold"]))
+            grouper.count = int(data["count"])
+            grouper._bare = {str(k): int(v) for k, v in data["bare"].items()}
+            rows = grouper._rows = [(frozenset(words_of), int(home)) for words_of, home in data["rows"]]
+            grouper._row_of = {found: row for row, (found, _) in enumerate(rows)}
+            index = grouper._index
+            for row, (found, _) in enumerate(rows):
+                size = len(found)
+                for word in found:
+                    index.setdefault((size, word), []).append(row)
+            if len(grouper._row_of) != len(rows):
+                return None  # a word set twice: not a state `state` makes
+            grouper._frequency.update({str(k): int(v) for k, v in data["frequency"].items()})
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        return grouper
 
     def add(self, text: str) -> int:
         """The group `text` joins (a new one's number when it joins none)."""

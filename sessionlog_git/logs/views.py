@@ -17,19 +17,28 @@ from sessionlog_git.logs.model import RECENT_DECISIONS, Blocker, Record, StatusS
 _DETAIL_KINDS = frozenset(("decision", "supersede", "revert", "expires", "finding", "blocker", "unblock"))
 
 
+_OFFSETS: dict[Any, str] = {}  # a UTC offset -> its text (a report formats tens of thousands)
+
+
 def record_brief(record: Record) -> dict[str, Any]:
     """What a report or an answer shows of any entry: when, who, where, its title and summary."""
     entry = record.entry
-    summary = entry.of_kind("summary")
+    at = record.at
+    stamp = at.isoformat()  # its date and HH:MM are `at.date().isoformat()` and `%H:%M`
+    shift = at.utcoffset()
+    offset = _OFFSETS.get(shift)
+    if offset is None:
+        offset = _OFFSETS[shift] = format_offset(at)
+    summary = next((b for b in entry.bullets if b.kind == "summary"), None)
     return {
-        "date": record.at.date().isoformat(),
-        "time": record.at.strftime("%H:%M"),
-        "offset": format_offset(record.at),
-        "at": record.at.isoformat(),
+        "date": stamp[:10],
+        "time": stamp[11:16],
+        "offset": offset,
+        "at": stamp,
         "user": record.user,
         "project": record.project,
         "title": one_line(entry.title) or "(untitled)",
-        "summary": one_line(summary[0].body) if summary else "",
+        "summary": one_line(summary.body) if summary is not None else "",
         "agent": entry.meta.get("agent", ""),  # the assistant that wrote it (`log --agent`)
     }
 
