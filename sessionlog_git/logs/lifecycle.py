@@ -194,9 +194,8 @@ class LazyDecisionBook(DecisionBook[R]):
     def _take(self, record: R, bullet: Bullet) -> Decision[R] | None:
         self._materialize()
         found = super()._take(record, bullet)
-        if found is not None:
-            if self._added.pop(id(found), None) is None:
-                self._retired.append(decision_id(found))
+        if found is not None and self._added.pop(id(found), None) is None:
+            self._retired.append(decision_id(found))
         return found
 
     @property

@@ -8,6 +8,7 @@ tokeniser, `base.text.words`.
 """
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import chain
@@ -25,7 +26,9 @@ class WordIndex(Generic[T]):
                  items: Iterable[T] = (), tokens: Callable[[str], set[str]] = words) -> None:
         self._text_of, self._owner_of, self._tokens = text_of, owner_of, tokens
         self._open: dict[int, T] = {}  # ids grow with time: the smallest is the oldest
-        self._words: dict[int, set[str]] = {}
+        # An item's words as a tuple of interned strings: a set per item and a copy of each
+        # word per item cost kilobytes an item, and a history keeps every live decision here.
+        self._words: dict[int, tuple[str, ...]] = {}
         self._by_word: dict[str, set[int]] = {}
         self._next = 0
         for item in items:
@@ -35,7 +38,7 @@ class WordIndex(Generic[T]):
         ident = self._next
         self._next += 1
         self._open[ident] = item
-        self._words[ident] = found = self._tokens(self._text_of(item))
+        self._words[ident] = found = tuple(map(sys.intern, self._tokens(self._text_of(item))))
         for word in found:
             self._by_word.setdefault(word, set()).add(ident)
 
