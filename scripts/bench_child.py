@@ -5,7 +5,8 @@ Each prints one JSON object: seconds, peak memory (VmHWM) and a count. Run with 
 benchmark's own regular (non-editable) install, in the environment the benchmark passes;
 nothing here changes its own environment.
 
-    python scripts/bench_child.py rebuild TOP    # consolidate.rebuild of the whole archive
+    python scripts/bench_child.py rebuild TOP    # every view rendered from the whole archive, one
+                                                 # at a time as `sessionlog check` reads them
     python scripts/bench_child.py read TOP       # the baseline: read every archive file's bytes
     python scripts/bench_child.py consolidate TOP   # one in-process consolidate.run
     python scripts/bench_child.py bare           # peak memory of an interpreter doing nothing
@@ -40,7 +41,7 @@ def rebuild(top: Path) -> int:
     from sessionlog_git import workspace
     from sessionlog_git.pipeline import consolidate
 
-    return len(consolidate.rebuild(workspace.at(top)))
+    return sum(1 for _ in consolidate.rebuild_each(workspace.at(top)))
 
 
 def consolidate_once(top: Path) -> int:
