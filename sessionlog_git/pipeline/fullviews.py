@@ -18,8 +18,9 @@ its whole history at once instead, as before: the same result, without the flat 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
+from typing import IO, Any
 
 from sessionlog_git.logs import archive, layout, views
 from sessionlog_git.logs.entries import Entry
@@ -37,12 +38,14 @@ def _hint(ws: Workspace) -> str:
     return layout.archive_prefix(ws.config.logs_dir)
 
 
-def _master(ws: Workspace, project: str, month: str, records: list[Record]) -> tuple[str, str]:
+def _master(ws: Workspace, project: str, month: str, records: list[Record], *,
+            in_order: bool = False) -> tuple[str, str]:
     from sessionlog_git.pipeline.render import render
 
     cfg = ws.config
     return layout.master_rel(cfg.logs_dir, project, month), render(
-        "master_log.md.j2", archive_hint=_hint(ws), **views.master_log(project, month, records))
+        "master_log.md.j2", archive_hint=_hint(ws),
+        **views.master_log(project, month, records, in_order=in_order))
 
 
 def _status(ws: Workspace, project: str, records: list[Record], state: StatusState | None
@@ -51,6 +54,27 @@ def _status(ws: Workspace, project: str, records: list[Record], state: StatusSta
 
     return layout.status_rel(ws.config.logs_dir, project), render(
         "status.md.j2", archive_hint=_hint(ws), **views.status(project, records, state=state))
+
+
+# A record with its sort key and its duplicate key (model.ordered's), each computed once.
+_Keyed = tuple[tuple[Any, ...], tuple[Any, ...], Record]
+
+
+def _keyed(records: Iterable[Record]) -> list[_Keyed]:
+    return [(r.sort_key(), (r.project, r.user, *r.entry.key()), r)
+            for r in records if r.entry.at is not None]
+
+
+def _in_order(keyed: list[_Keyed]) -> list[_Keyed]:
+    """model.ordered over keyed records: by time (sort keys are unique), the first of any
+    duplicates kept. Carried records are merged in without computing their keys again."""
+    seen: set[tuple[Any, ...]] = set()
+    out: list[_Keyed] = []
+    for item in sorted(keyed, key=itemgetter(0)):
+        if item[1] not in seen:
+            seen.add(item[1])
+            out.append(item)
+    return out
 
 
 def _slim(record: Record) -> Record:
@@ -96,7 +120,7 @@ def _streamed(ws: Workspace, project: str) -> _Spool:
     out = _Spool()
     try:
         state = StatusState()
-        carry: list[Record] = []
+        carry: list[_Keyed] = []
         for folder in archive.months(cfg.logs_path, project):
             mine = archive.read_records(cfg.logs_path, project, [folder], cfg.timezone)
             for record in mine:
@@ -104,15 +128,15 @@ def _streamed(ws: Workspace, project: str) -> _Spool:
                 if layout.month_of(record.at.date()) != folder or (
                         day is not None and layout.month_of(day) != folder):
                     raise _Misfiled(folder)
-            records = ordered(mine)
+            month = _in_order(_keyed(mine))
             del mine
-            if records:
-                out.write(*_master(ws, project, folder, records))
+            if month:
+                out.write(*_master(ws, project, folder, [r for _, _, r in month], in_order=True))
             edge = archive.cutoff(folder).timestamp()
-            both = ordered([*carry, *records])
-            del records
-            state.feed(r for r in both if r.at.timestamp() < edge)
-            carry = [r for r in both if r.at.timestamp() >= edge]
+            both = _in_order([*carry, *month])
+            del month
+            state.feed(r for (at, *_), _, r in both if at < edge)
+            carry = [item for item in both if item[0][0] >= edge]
             del both
             # The decisions this month added that are still live are held until a later
             # Supersedes:/Reverted: matches them, possibly years on: keep only what that
@@ -120,7 +144,7 @@ def _streamed(ws: Workspace, project: str) -> _Spool:
             for decision in state.lifecycle.mark()[1]:
                 decision.record = _slim(decision.record)
         if out:
-            out.write(*_status(ws, project, carry, state))
+            out.write(*_status(ws, project, [r for _, _, r in carry], state))
     except BaseException:
         out.close()
         raise
