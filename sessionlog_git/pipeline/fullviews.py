@@ -17,17 +17,22 @@ its whole history at once instead, as before: the same result, without the flat 
 """
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import IO, Any
 
 from sessionlog_git.logs import archive, layout, views
-from sessionlog_git.logs.entries import Entry
+from sessionlog_git.logs.entries import Bullet, Entry
+from sessionlog_git.logs.lifecycle import Decision
 from sessionlog_git.logs.model import Record, StatusState, ordered
 from sessionlog_git.workspace import Workspace
 
-_NO_META: dict[str, str] = {}  # shared by slim entries without an assistant; never written to
+# Shared by every cut-down live decision (never mutated: the fold only assigns these fields).
+_NO_META: dict[str, str] = {}
+_NO_BULLETS: list[Bullet] = []
+_NO_DECISIONS: list[Decision[Record]] = []
 
 
 class _Misfiled(Exception):
@@ -83,7 +88,8 @@ def _slim(record: Record) -> Record:
     a whole history of live decisions would otherwise keep."""
     entry = record.entry
     agent = entry.meta.get("agent")
-    return Record(Entry(entry.time, entry.title, [], {"agent": agent} if agent else _NO_META,
+    time = sys.intern(entry.time) if entry.time is not None else None
+    return Record(Entry(time, entry.title, _NO_BULLETS, {"agent": agent} if agent else _NO_META,
                         "", entry.line, entry.day, entry.at),
                   record.project, record.user, record.source)
 
@@ -143,6 +149,10 @@ def _streamed(ws: Workspace, project: str) -> _Spool:
             # match and the status file need of them.
             for decision in state.lifecycle.mark()[1]:
                 decision.record = _slim(decision.record)
+                if not decision.replaces:
+                    decision.replaces = _NO_DECISIONS
+                if not decision.replacements:
+                    decision.replacements = _NO_DECISIONS
         if out:
             out.write(*_status(ws, project, [r for _, _, r in carry], state))
     except BaseException:
