@@ -3,6 +3,7 @@ decision: over a history of years its views are still byte for byte what renderi
 record at once gives, what `sessionlog check` accepts, and what a commit then renders."""
 from __future__ import annotations
 
+import gc
 import random
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -117,6 +118,7 @@ def test_a_decision_superseded_30_months_on_and_a_blocker_open_for_years_stream_
         got = list(consolidate.rebuild_each(workspace.at(top)))
     assert [rel for rel, _ in got] == [*sorted(want)[:-1], STATUS]  # months in order, status last
     assert dict(got) == want
+    assert gc.isenabled()  # off only while the months are folded
     status = want[STATUS]
     # Matched against decisions slimmed years before, shown with their date, author and file.
     assert ("- ~~Decision: use postgres advisory locks for the billing queue~~ — 2023-01-02 ada; "

@@ -17,6 +17,7 @@ its whole history at once instead, as before: the same result, without the flat 
 """
 from __future__ import annotations
 
+import gc
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -121,7 +122,22 @@ class _Spool:
 
 
 def _streamed(ws: Workspace, project: str) -> _Spool:
-    """The project's views month folder by month folder; _Misfiled when that would differ."""
+    """The project's views month folder by month folder; _Misfiled when that would differ.
+
+    The cyclic garbage collector is off while it runs: the fold keeps hundreds of thousands
+    of live decisions, which every full collection would walk again (a sixth of the time at
+    100,000 entries, more with each month), while the rebuild makes almost no cycles (a few
+    hundred objects at 100,000 entries, freed once it is back on)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _streamed_months(ws, project)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _streamed_months(ws: Workspace, project: str) -> _Spool:
     cfg = ws.config
     out = _Spool()
     try:
