@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The benchmark's measurements that run inside a child process (`scripts/bench.py` runs them).
 
-Each prints one JSON object: seconds, peak memory (VmHWM) and a count. Run with the
+Each prints one JSON object: seconds, CPU seconds, peak memory (VmHWM) and a count. Run with the
 benchmark's own regular (non-editable) install, in the environment the benchmark passes;
 nothing here changes its own environment.
 
@@ -65,10 +65,11 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     job, top = JOBS[argv[0]], Path(argv[1])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     n = job(top)
     elapsed = time.perf_counter() - start
-    print(json.dumps({"seconds": elapsed, "rss_mb": peak_mb(), "n": n}))
+    print(json.dumps({"seconds": elapsed, "cpu": time.process_time() - cpu, "rss_mb": peak_mb(),
+                      "n": n}))
     return 0
 
 
