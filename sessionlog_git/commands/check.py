@@ -27,7 +27,7 @@ def check(*, fix: bool = False, rev: str | None = None) -> int:
         return EXIT_USAGE
     ws = workspace.at(top)
     logs_dir = ws.config.logs_dir
-    problems, differ, count = checks.worktree_mismatches(ws)
+    problems, differ, count = checks.worktree_mismatches(ws, keep=fix)
     if fix and problems:
         from sessionlog_git.base.fsutil import atomic_write_text
 
@@ -44,7 +44,7 @@ def check(*, fix: bool = False, rev: str | None = None) -> int:
         gitops.stage(top, fixed)
         for rel in fixed:
             print(f"sessionlog check: re-rendered and staged {rel}")
-        problems, differ, count = checks.worktree_mismatches(ws)
+        problems, differ, count = checks.worktree_mismatches(ws, keep=False)
     head = gitops.run("rev-parse", "-q", "--verify", "HEAD^{commit}", cwd=top, check=False).strip()
     stale: list[checks.StaleEntry] = []
     if head:

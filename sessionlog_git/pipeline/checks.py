@@ -83,10 +83,11 @@ def newest_commit(top: Path, revs: list[str]) -> tuple[str, datetime] | None:
     return best[1], commit_time(top, best[1])
 
 
-def worktree_mismatches(ws: Workspace) -> tuple[list[str], dict[str, str], int]:
+def worktree_mismatches(ws: Workspace, *, keep: bool = True
+                        ) -> tuple[list[str], dict[str, str], int]:
     """Views in the work tree that differ from `consolidate.rebuild`: (findings, the fresh
-    render of each view that differs, how many views there are). Compared as they are
-    rendered, so only the differing ones are held."""
+    render of each view that differs (with `keep`, for a fix), how many views there are).
+    Compared as they are rendered, so only the differing ones are held."""
     from sessionlog_git.base import safeio
     from sessionlog_git.pipeline import consolidate, treeviews
 
@@ -109,5 +110,6 @@ def worktree_mismatches(ws: Workspace) -> tuple[list[str], dict[str, str], int]:
             if have == text:
                 continue
             found[rel] = f"{rel}: {treeviews.describe_difference(have, text)}"
-        differ[rel] = text
+        if keep:
+            differ[rel] = text
     return [found[rel] for rel in sorted(found)], differ, count
