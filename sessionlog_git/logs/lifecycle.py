@@ -171,7 +171,7 @@ class LazyDecisionBook(DecisionBook[R]):
         self._load = load
         self._tail = list(tail)
         # Since the last mark, oldest first, by identity: a take looks its find up in O(1)
-        # (a full rebuild never marks, so this holds every decision added).
+        # (a fold that marks seldom, or never, holds many decisions here).
         self._added: dict[int, Decision[R]] = {}
         self._retired: list[str] = []  # decisions live at the last mark retired since, by id
 
