@@ -154,3 +154,39 @@ def test_a_decision_superseded_30_months_on_and_a_blocker_open_for_years_stream_
         in repo.read(STATUS)
     assert "ok: 38 generated files" in repo.sl("check").stdout
     assert dict(consolidate.rebuild_each(workspace.at(top))) == _rebuild_at_once(top)
+
+
+def test_the_word_index_takes_what_counting_every_posting_takes_ties_included() -> None:
+    """The index counts the items of the rarest words' postings first and stops early; it must
+    take what the rule says: the most shared words, the oldest on a tie, else the owner's
+    latest. Small vocabularies make long postings and many ties."""
+    from sessionlog_git.logs.matching import WordIndex
+
+    vocabulary = [f"w{i}" for i in range(30)]
+    early = 0
+    for seed in range(120):
+        rng = random.Random(seed)
+        index: WordIndex[tuple[str, str, int]] = WordIndex(
+            lambda item: item[1], lambda item: item[0], tokens=lambda text: set(text.split()))
+        open_: dict[int, tuple[str, set[str]]] = {}
+        for step in range(300):
+            if rng.random() < 0.7:
+                text = " ".join(rng.choices(vocabulary[: rng.randint(3, 30)], k=rng.randint(0, 6)))
+                owner = rng.choice("abc")
+                index.add((owner, text, step))
+                open_[step] = (owner, set(text.split()))
+                continue
+            query = set(rng.choices(vocabulary, k=rng.randint(0, 8)))
+            owner = rng.choice("abc")
+            shared = {i: len(w & query) for i, (_, w) in open_.items() if w & query}
+            if shared:
+                best = max(shared.values())
+                want: int | None = min(i for i, n in shared.items() if n == best)
+                early += best == len({w for _, ws in open_.values() for w in ws} & query)
+            else:
+                want = max((i for i, (o, _) in open_.items() if o == owner), default=None)
+            got = index.take(" ".join(query), owner)
+            assert (got[2] if got else None) == want, (seed, step)
+            if want is not None:
+                del open_[want]
+    assert early > 100  # the search did stop at the shortest postings often
