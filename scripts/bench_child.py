@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The benchmark's measurements that run inside a child process (`scripts/bench.py` runs them).
 
-Each prints one JSON object: seconds, peak memory (VmHWM) and a count. Run with the
+Each prints one JSON object: seconds, CPU seconds, peak memory (VmHWM) and a count. Run with the
 benchmark's own regular (non-editable) install, in the environment the benchmark passes;
 nothing here changes its own environment.
 
-    python scripts/bench_child.py rebuild TOP    # consolidate.rebuild of the whole archive
+    python scripts/bench_child.py rebuild TOP    # every view rendered from the whole archive, one
+                                                 # at a time as `sessionlog check` reads them
     python scripts/bench_child.py read TOP       # the baseline: read every archive file's bytes
     python scripts/bench_child.py consolidate TOP   # one in-process consolidate.run
     python scripts/bench_child.py bare           # peak memory of an interpreter doing nothing
@@ -40,7 +41,7 @@ def rebuild(top: Path) -> int:
     from sessionlog_git import workspace
     from sessionlog_git.pipeline import consolidate
 
-    return len(consolidate.rebuild(workspace.at(top)))
+    return sum(1 for _ in consolidate.rebuild_each(workspace.at(top)))
 
 
 def consolidate_once(top: Path) -> int:
@@ -64,10 +65,11 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     job, top = JOBS[argv[0]], Path(argv[1])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     n = job(top)
     elapsed = time.perf_counter() - start
-    print(json.dumps({"seconds": elapsed, "rss_mb": peak_mb(), "n": n}))
+    print(json.dumps({"seconds": elapsed, "cpu": time.process_time() - cpu, "rss_mb": peak_mb(),
+                      "n": n}))
     return 0
 
 

@@ -27,12 +27,12 @@ def check(*, fix: bool = False, rev: str | None = None) -> int:
         return EXIT_USAGE
     ws = workspace.at(top)
     logs_dir = ws.config.logs_dir
-    problems, expected = checks.worktree_mismatches(ws)
+    problems, differ, count = checks.worktree_mismatches(ws, keep=fix)
     if fix and problems:
         from sessionlog_git.base.fsutil import atomic_write_text
 
         fixed = []
-        for rel, text in sorted(expected.items()):
+        for rel, text in sorted(differ.items()):
             path = top / rel
             try:
                 if path.read_text(encoding="utf-8") == text:
@@ -44,7 +44,7 @@ def check(*, fix: bool = False, rev: str | None = None) -> int:
         gitops.stage(top, fixed)
         for rel in fixed:
             print(f"sessionlog check: re-rendered and staged {rel}")
-        problems, expected = checks.worktree_mismatches(ws)
+        problems, differ, count = checks.worktree_mismatches(ws, keep=False)
     head = gitops.run("rev-parse", "-q", "--verify", "HEAD^{commit}", cwd=top, check=False).strip()
     stale: list[checks.StaleEntry] = []
     if head:
@@ -55,7 +55,7 @@ def check(*, fix: bool = False, rev: str | None = None) -> int:
     findings = len(problems) + len(stale) + len(twice)
     if not findings:
         print(
-            f"sessionlog check: ok: {len(expected)} generated file{'s' if len(expected) != 1 else ''} "
+            f"sessionlog check: ok: {count} generated file{'s' if count != 1 else ''} "
             f"match a fresh render of {layout.archive_prefix(logs_dir)}; no entry is archived twice; "
             "no pending entry is older than HEAD"
         )

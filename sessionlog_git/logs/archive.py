@@ -98,12 +98,14 @@ def read_records(
 ) -> list[Record]:
     """Records from the archive files of `project` in the given months (no cache)."""
     out: list[Record] = []
-    for path in files(logs_path, project, month_list):
-        source = str(PurePosixPath(*path.relative_to(logs_path).parts))
-        if skip and source in skip:
-            continue
-        # Unreadable archive files yield nothing here; `sessionlog check` reports them.
-        out.extend(_parse_file(path, project, source, zone_name))
+    for month in sorted(set(month_list)):
+        # Named from the walk's fields, not through pathlib: a full rebuild reads every file.
+        for found in _listing(logs_path, project, month):
+            source = _source(found)
+            if skip and source in skip:
+                continue
+            # Unreadable archive files yield nothing here; `sessionlog check` reports them.
+            out.extend(_parse_found(found, source, zone_name))
     return out
 
 
@@ -403,6 +405,17 @@ def status_checkpoint(
         _save_json(_cache_path(cache_dir, project, folders[i], "status"),
                    _state_json(keys[i], state, carry))
     return state, carry
+
+
+def _parse_found(found: layout.LogFile, source: str, zone_name: str) -> list[Record]:
+    """`_parse_file` of a file the walk found (its user and day are the walk's)."""
+    try:
+        with open(found.path, "rb") as handle:
+            data = handle.read()
+        return records_from(data, project=found.project, user=found.user, day=found.day,
+                            source=source, zone_name=zone_name)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return []
 
 
 def _parse_file(path: Path, project: str, source: str, zone_name: str) -> list[Record]:

@@ -170,7 +170,9 @@ class LazyDecisionBook(DecisionBook[R]):
         self._words = words
         self._load = load
         self._tail = list(tail)
-        self._added: list[Decision[R]] = []  # since the last mark, oldest first
+        # Since the last mark, oldest first, by identity: a take looks its find up in O(1)
+        # (a fold that marks seldom, or never, holds many decisions here).
+        self._added: dict[int, Decision[R]] = {}
         self._retired: list[str] = []  # decisions live at the last mark retired since, by id
 
     @property
@@ -187,16 +189,13 @@ class LazyDecisionBook(DecisionBook[R]):
 
     def add(self, decision: Decision[R]) -> None:
         super().add(decision)
-        self._added.append(decision)
+        self._added[id(decision)] = decision
 
     def _take(self, record: R, bullet: Bullet) -> Decision[R] | None:
         self._materialize()
         found = super()._take(record, bullet)
-        if found is not None:
-            if any(d is found for d in self._added):
-                self._added = [d for d in self._added if d is not found]
-            else:
-                self._retired.append(decision_id(found))
+        if found is not None and self._added.pop(id(found), None) is None:
+            self._retired.append(decision_id(found))
         return found
 
     @property
@@ -212,8 +211,8 @@ class LazyDecisionBook(DecisionBook[R]):
     def mark(self) -> tuple[list[str], list[Decision[R]]]:
         """(ids of the decisions live at the last mark that were retired since, the decisions
         added since that are still live); then a new mark."""
-        out = (self._retired, self._added)
-        self._retired, self._added = [], []
+        out = (self._retired, list(self._added.values()))
+        self._retired, self._added = [], {}
         return out
 
 

@@ -8,6 +8,7 @@ tokeniser, `base.text.words`.
 """
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import chain
@@ -25,7 +26,9 @@ class WordIndex(Generic[T]):
                  items: Iterable[T] = (), tokens: Callable[[str], set[str]] = words) -> None:
         self._text_of, self._owner_of, self._tokens = text_of, owner_of, tokens
         self._open: dict[int, T] = {}  # ids grow with time: the smallest is the oldest
-        self._words: dict[int, set[str]] = {}
+        # An item's words as a tuple of interned strings: a set per item and a copy of each
+        # word per item cost kilobytes an item, and a history keeps every live decision here.
+        self._words: dict[int, tuple[str, ...]] = {}
         self._by_word: dict[str, set[int]] = {}
         self._next = 0
         for item in items:
@@ -35,18 +38,14 @@ class WordIndex(Generic[T]):
         ident = self._next
         self._next += 1
         self._open[ident] = item
-        self._words[ident] = found = self._tokens(self._text_of(item))
+        self._words[ident] = found = tuple(map(sys.intern, self._tokens(self._text_of(item))))
         for word in found:
             self._by_word.setdefault(word, set()).add(ident)
 
     def take(self, text: str, owner: str) -> T | None:
         """The open item `text` matches (removed from the index), or None."""
-        # Counted in C: with many items open, the posting lists are long.
-        counts = Counter(chain.from_iterable(self._by_word.get(w, ()) for w in self._tokens(text)))
-        if counts:
-            best = max(counts.values())
-            target = min(i for i, c in counts.items() if c == best)
-        else:
+        target = self._best(self._tokens(text))
+        if target is None:
             own = [i for i, item in self._open.items() if self._owner_of(item) == owner]
             if not own:
                 return None
@@ -55,6 +54,35 @@ class WordIndex(Generic[T]):
         for word in self._words.pop(target):
             self._by_word[word].discard(target)
         return item
+
+    def _best(self, query: Iterable[str]) -> int | None:
+        """The open item sharing the most of `query`'s words (the oldest on a tie), or None.
+
+        With many items open the posting lists are long (a word in one decision in eight is
+        in tens of thousands at a million entries), and a bullet usually restates what it
+        retires. An item sharing at least c of the k words is in one of the k - c + 1 shortest
+        lists, so the items of the shortest lists are counted first (exactly, by set
+        intersections in C), and the search stops once one of them shares as many words as
+        an item outside them could. When those candidates grow to cost more than counting
+        every posting, every posting is counted (in C), as a plain count would."""
+        lists = sorted((found for w in query if (found := self._by_word.get(w))), key=len)
+        if not lists:
+            return None
+        total = sum(map(len, lists))
+        counts: Counter[int] = Counter()
+        seen: set[int] = set()
+        for used, postings in enumerate(lists, 1):
+            new = postings - seen
+            seen |= new
+            if len(seen) * len(lists) > total:
+                break
+            counts.update(chain.from_iterable(new & other for other in lists))
+            best = max(counts.values())
+            if best >= len(lists) - used + 1:
+                return min(i for i, c in counts.items() if c == best)
+        counts = Counter(chain.from_iterable(lists))
+        best = max(counts.values())
+        return min(i for i, c in counts.items() if c == best)
 
     @property
     def items(self) -> list[T]:

@@ -79,9 +79,13 @@ def _entry_view(record: Record) -> dict[str, Any]:
     }
 
 
-def master_log(project: str, month: str, records: Sequence[Record]) -> dict[str, Any]:
-    """A section per contributor, entries by day with their local time."""
-    mine = [r for r in ordered(records) if r.project == project and month_of(r.at.date()) == month]
+def master_log(project: str, month: str, records: Sequence[Record], *,
+               in_order: bool = False) -> dict[str, Any]:
+    """A section per contributor, entries by day with their local time.
+
+    `in_order`: the records come from `ordered` already (it is idempotent), so skip it."""
+    mine = [r for r in (records if in_order else ordered(records))
+            if r.project == project and month_of(r.at.date()) == month]
     by_user: dict[str, list[Record]] = {}
     for record in mine:
         by_user.setdefault(record.user, []).append(record)

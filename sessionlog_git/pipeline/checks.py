@@ -83,26 +83,33 @@ def newest_commit(top: Path, revs: list[str]) -> tuple[str, datetime] | None:
     return best[1], commit_time(top, best[1])
 
 
-def worktree_mismatches(ws: Workspace) -> tuple[list[str], dict[str, str]]:
-    """Views in the work tree that differ from `consolidate.rebuild` (findings, fresh render)."""
+def worktree_mismatches(ws: Workspace, *, keep: bool = True
+                        ) -> tuple[list[str], dict[str, str], int]:
+    """Views in the work tree that differ from `consolidate.rebuild`: (findings, the fresh
+    render of each view that differs (with `keep`, for a fix), how many views there are).
+    Compared as they are rendered, so only the differing ones are held."""
     from sessionlog_git.base import safeio
     from sessionlog_git.pipeline import consolidate, treeviews
 
     try:
         safeio.check_tree(ws.top, ws.config.logs_dir, depth=4)
     except safeio.NotRegular as exc:  # a linked logs/ or archive folder: never read through
-        return [str(exc)], {}
-    expected = consolidate.rebuild(ws)
-    problems: list[str] = []
-    for rel in sorted(expected):
+        return [str(exc)], {}, 0
+    found: dict[str, str] = {}
+    differ: dict[str, str] = {}
+    count = 0
+    for rel, text in consolidate.rebuild_each(ws):
+        count += 1
         try:
             have = safeio.read_regular(ws.top / rel).decode("utf-8", "replace")
         except FileNotFoundError:
-            problems.append(f"{rel}: missing (its archive is there, the view is not)")
-            continue
+            found[rel] = f"{rel}: missing (its archive is there, the view is not)"
         except safeio.NotRegular as exc:  # a link or a FIFO: never followed, never waited on
-            problems.append(str(exc))
-            continue
-        if have != expected[rel]:
-            problems.append(f"{rel}: {treeviews.describe_difference(have, expected[rel])}")
-    return problems, expected
+            found[rel] = str(exc)
+        else:
+            if have == text:
+                continue
+            found[rel] = f"{rel}: {treeviews.describe_difference(have, text)}"
+        if keep:
+            differ[rel] = text
+    return [found[rel] for rel in sorted(found)], differ, count

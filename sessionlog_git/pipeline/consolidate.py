@@ -8,7 +8,7 @@ or archived, and a rerun finishes the job.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -299,10 +299,15 @@ def archived_projects(ws: Workspace) -> list[str]:
 
 def rebuild(ws: Workspace) -> dict[str, str]:
     """Every view, rendered fresh from the whole archive: what the committed views must equal.
-    Read one month folder at a time (pipeline.fullviews)."""
+    Read one month folder at a time (pipeline.fullviews); `rebuild_each` without holding them."""
+    return dict(rebuild_each(ws))
+
+
+def rebuild_each(ws: Workspace) -> Iterator[tuple[str, str]]:
+    """(repository path, text) of every view of `rebuild`, one at a time, each path once."""
     from sessionlog_git.pipeline import fullviews
 
-    return dict(fullviews.views_of(ws))
+    return fullviews.views_of(ws)
 
 
 def _render(

@@ -4,8 +4,11 @@
 driver, hand-edit detection) reads through here. A project's month folders are read in order:
 each folder's records give that month's master log, and the status is folded on as the
 status checkpoints fold it (records before the folder's cutoff, the rest carried into the
-next), so one month of records is held at a time, beside what the status fold keeps (the
-entries of every live decision, to match a later `Supersedes:`) and the rendered views.
+next), so one month of records is held at a time. Beside it the status fold keeps every live
+decision (a later `Supersedes:` is matched against all of them), each cut down after its
+month to what matching and the status show (`_slim`: its words, author, time and file, not
+its entry's other bullets). Each rendered view goes to a spool file as soon as its month is
+done and is read back one at a time (`views_of` yields; `consolidate.rebuild` collects).
 
 That equals rendering from the whole history at once when every record sits in the folder of
 its own month (as consolidation files them: by the temp log's day). A project with a record
@@ -14,11 +17,23 @@ its whole history at once instead, as before: the same result, without the flat 
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gc
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
+from typing import IO, Any
 
 from sessionlog_git.logs import archive, layout, views
+from sessionlog_git.logs.entries import Bullet, Entry
+from sessionlog_git.logs.lifecycle import Decision
 from sessionlog_git.logs.model import Record, StatusState, ordered
 from sessionlog_git.workspace import Workspace
+
+# Shared by every cut-down live decision (never mutated: the fold only assigns these fields).
+_NO_META: dict[str, str] = {}
+_NO_BULLETS: list[Bullet] = []
+_NO_DECISIONS: list[Decision[Record]] = []
 
 
 class _Misfiled(Exception):
@@ -29,12 +44,14 @@ def _hint(ws: Workspace) -> str:
     return layout.archive_prefix(ws.config.logs_dir)
 
 
-def _master(ws: Workspace, project: str, month: str, records: list[Record]) -> tuple[str, str]:
+def _master(ws: Workspace, project: str, month: str, records: list[Record], *,
+            in_order: bool = False) -> tuple[str, str]:
     from sessionlog_git.pipeline.render import render
 
     cfg = ws.config
     return layout.master_rel(cfg.logs_dir, project, month), render(
-        "master_log.md.j2", archive_hint=_hint(ws), **views.master_log(project, month, records))
+        "master_log.md.j2", archive_hint=_hint(ws),
+        **views.master_log(project, month, records, in_order=in_order))
 
 
 def _status(ws: Workspace, project: str, records: list[Record], state: StatusState | None
@@ -45,30 +62,118 @@ def _status(ws: Workspace, project: str, records: list[Record], state: StatusSta
         "status.md.j2", archive_hint=_hint(ws), **views.status(project, records, state=state))
 
 
-def _streamed(ws: Workspace, project: str) -> list[tuple[str, str]]:
-    """The project's views month folder by month folder; _Misfiled when that would differ."""
+# A record with its sort key and its duplicate key (model.ordered's), each computed once.
+_Keyed = tuple[tuple[Any, ...], tuple[Any, ...], Record]
+
+
+def _keyed(records: Iterable[Record]) -> list[_Keyed]:
+    return [(r.sort_key(), (r.project, r.user, *r.entry.key()), r)
+            for r in records if r.entry.at is not None]
+
+
+def _in_order(keyed: list[_Keyed]) -> list[_Keyed]:
+    """model.ordered over keyed records: by time (sort keys are unique), the first of any
+    duplicates kept. Carried records are merged in without computing their keys again."""
+    seen: set[tuple[Any, ...]] = set()
+    out: list[_Keyed] = []
+    for item in sorted(keyed, key=itemgetter(0)):
+        if item[1] not in seen:
+            seen.add(item[1])
+            out.append(item)
+    return out
+
+
+def _slim(record: Record) -> Record:
+    """A live decision's record as the status shows it (its date, author and archive file;
+    title and assistant kept, they are shared strings): the entry without its bullets, which
+    a whole history of live decisions would otherwise keep."""
+    entry = record.entry
+    agent = entry.meta.get("agent")
+    time = sys.intern(entry.time) if entry.time is not None else None
+    return Record(Entry(time, entry.title, _NO_BULLETS, {"agent": agent} if agent else _NO_META,
+                        "", entry.line, entry.day, entry.at),
+                  record.project, record.user, record.source)
+
+
+class _Spool:
+    """Rendered views in a temporary file, in the order written, read back one at a time."""
+
+    def __init__(self) -> None:
+        # Closed by drain() or close(): it outlives this call, so no `with` here.
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="sessionlog-views-")  # noqa: SIM115
+        self._sizes: list[tuple[str, int]] = []
+
+    def write(self, rel: str, text: str) -> None:
+        data = text.encode("utf-8")
+        self._file.write(data)
+        self._sizes.append((rel, len(data)))
+
+    def __bool__(self) -> bool:
+        return bool(self._sizes)
+
+    def drain(self) -> Iterator[tuple[str, str]]:
+        with self._file:
+            self._file.seek(0)
+            for rel, size in self._sizes:
+                yield rel, self._file.read(size).decode("utf-8")
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _streamed(ws: Workspace, project: str) -> _Spool:
+    """The project's views month folder by month folder; _Misfiled when that would differ.
+
+    The cyclic garbage collector is off while it runs: the fold keeps hundreds of thousands
+    of live decisions, which every full collection would walk again (a sixth of the time at
+    100,000 entries, more with each month), while the rebuild makes almost no cycles (a few
+    hundred objects at 100,000 entries, freed once it is back on)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _streamed_months(ws, project)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _streamed_months(ws: Workspace, project: str) -> _Spool:
     cfg = ws.config
-    out: list[tuple[str, str]] = []
-    state = StatusState()
-    carry: list[Record] = []
-    seen = False
-    for folder in archive.months(cfg.logs_path, project):
-        mine = archive.read_records(cfg.logs_path, project, [folder], cfg.timezone)
-        for record in mine:
-            day = record.entry.day
-            if layout.month_of(record.at.date()) != folder or (day is not None
-                                                               and layout.month_of(day) != folder):
-                raise _Misfiled(folder)
-        records = ordered(mine)
-        if records:
-            seen = True
-            out.append(_master(ws, project, folder, records))
-        edge = archive.cutoff(folder).timestamp()
-        both = ordered([*carry, *records])
-        state.feed(r for r in both if r.at.timestamp() < edge)
-        carry = [r for r in both if r.at.timestamp() >= edge]
-    if seen:
-        out.append(_status(ws, project, carry, state))
+    out = _Spool()
+    try:
+        state = StatusState()
+        carry: list[_Keyed] = []
+        for folder in archive.months(cfg.logs_path, project):
+            mine = archive.read_records(cfg.logs_path, project, [folder], cfg.timezone)
+            for record in mine:
+                day = record.entry.day
+                if layout.month_of(record.at.date()) != folder or (
+                        day is not None and layout.month_of(day) != folder):
+                    raise _Misfiled(folder)
+            month = _in_order(_keyed(mine))
+            del mine
+            if month:
+                out.write(*_master(ws, project, folder, [r for _, _, r in month], in_order=True))
+            edge = archive.cutoff(folder).timestamp()
+            both = _in_order([*carry, *month])
+            del month
+            state.feed(r for (at, *_), _, r in both if at < edge)
+            carry = [item for item in both if item[0][0] >= edge]
+            del both
+            # The decisions this month added that are still live are held until a later
+            # Supersedes:/Reverted: matches them, possibly years on: keep only what that
+            # match and the status file need of them.
+            for decision in state.lifecycle.mark()[1]:
+                decision.record = _slim(decision.record)
+                if not decision.replaces:
+                    decision.replaces = _NO_DECISIONS
+                if not decision.replacements:
+                    decision.replacements = _NO_DECISIONS
+        if out:
+            out.write(*_status(ws, project, [r for _, _, r in carry], state))
+    except BaseException:
+        out.close()
+        raise
     return out
 
 
@@ -90,6 +195,8 @@ def views_of(ws: Workspace) -> Iterator[tuple[str, str]]:
     """(repository path, text) of every master log and status file, project by project."""
     for project in layout.archive_projects(ws.config.logs_path):
         try:
-            yield from _streamed(ws, project)
+            spool = _streamed(ws, project)
         except _Misfiled:
             yield from _at_once(ws, project)
+        else:
+            yield from spool.drain()

@@ -49,7 +49,7 @@ def settle(ws: Workspace, echo: Callable[[str], None]) -> list[str]:
 
     safeio.check_tree(ws.top, ws.config.logs_dir, depth=4)
     fixed: list[str] = []
-    for rel, text in sorted(consolidate.rebuild(ws).items()):
+    for rel, text in consolidate.rebuild_each(ws):  # written as rendered, none held
         data = text.encode("utf-8")
         safeio.check_inside(ws.top, rel)
         try:
@@ -59,6 +59,7 @@ def settle(ws: Workspace, echo: Callable[[str], None]) -> list[str]:
             pass
         atomic_write_bytes(ws.top / rel, data)
         fixed.append(rel)
+    fixed.sort()
     if fixed:
         gitops.stage(ws.top, fixed)
         echo(f"sessionlog: octopus merge: re-rendered {len(fixed)} view"

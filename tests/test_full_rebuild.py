@@ -1,0 +1,192 @@
+"""The full rebuild streams month by month and keeps only a cut-down form of each live
+decision: over a history of years its views are still byte for byte what rendering every
+record at once gives, what `sessionlog check` accepts, and what a commit then renders."""
+from __future__ import annotations
+
+import gc
+import random
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from sessionlog_git import workspace
+from sessionlog_git.logs import layout
+from sessionlog_git.logs.archive import content_id
+from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
+
+STATUS = "logs/shop-status.md"
+FIRST = date(2023, 1, 2)
+WORDS = ("ledger", "gateway", "invoice", "export", "webhook", "cursor", "bucket", "tenant",
+         "quota", "replica", "cache", "schema")
+
+
+def _write_day(top: Path, user: str, day: date, entries: list[tuple[str, list[str]]]) -> str:
+    """One archive file as consolidation writes it (the package's writers); its source."""
+    lines = [*file_header("shop", user, day, "UTC", "+00:00"), ""]
+    for i, (title, bullets) in enumerate(entries):
+        at = datetime(day.year, day.month, day.day, 9, 0, tzinfo=timezone.utc) + timedelta(minutes=40 * i)
+        lines += [*format_entry(entry_from_parts(f"{at:%H:%M}", title, bullets,
+                                                 {"at": at.isoformat()})), ""]
+    data = "\n".join(lines).encode()
+    rel = layout.archive_rel("logs", "shop", user, day, content_id(data))
+    (top / rel).parent.mkdir(parents=True, exist_ok=True)
+    (top / rel).write_bytes(data)
+    return rel.removeprefix("logs/")
+
+
+def _years(top: Path) -> dict[str, str]:
+    """36 months: the decisions and the blocker the later months reach back to, first; then
+    every month a few hundred decisions in other words (each stays live), blockers opened
+    and closed, next steps. Returns the sources of the entries asserted on."""
+    rng = random.Random(30)
+    sources = {
+        "locks": _write_day(top, "ada", FIRST, [
+            ("Queue locking", ["Decision: use postgres advisory locks for the billing queue",
+                               "Expires: 2031-01-01"]),
+            ("Sandbox", ["Blocked on: vendor sandbox credentials for the tax filing"]),
+        ]),
+        "mirror": _write_day(top, "bo", FIRST + timedelta(days=1), [
+            ("Mirror", ["Decision: nightly mirror of the pricing catalogue to the warehouse"]),
+        ]),
+        "own": _write_day(top, "cy", FIRST + timedelta(days=2), [
+            ("Fonts", ["Decision: self-host the marketing fonts"]),
+        ]),
+    }
+    day = FIRST + timedelta(days=7)
+    while day < date(2025, 12, 28):
+        if day.weekday() < 5:
+            for user in ("ada", "bo", "cy", "dee"):
+                entries = []
+                for _ in range(2):
+                    pick = " ".join(rng.sample(WORDS, 3))
+                    bullets = [f"Worked on {pick}", f"Decision: {pick} stays as {rng.randint(1, 9)}"]
+                    if rng.random() < 0.2:
+                        bullets.append(f"Blocked on: {pick}")
+                    elif rng.random() < 0.2:
+                        bullets.append(f"Unblocked: {pick}")
+                    if rng.random() < 0.3:
+                        bullets.append(f"Next: {pick}")
+                    entries.append((f"Work on {pick.split()[0]}", bullets))
+                _write_day(top, user, day, entries)
+        day += timedelta(days=3)
+    # 30 months after it: a Supersedes: that shares its words with ada's decision, a
+    # Reverted: of bo's, and cy's Supersedes: in words no decision has (her own latest).
+    sources["supersede"] = _write_day(top, "ada", date(2025, 7, 15), [
+        ("Leases", ["Supersedes: postgres advisory locks for the billing queue",
+                    "Decision: use redis leases with fencing tokens"]),
+    ])
+    sources["revert"] = _write_day(top, "bo", date(2025, 7, 16), [
+        ("Mirror off", ["Reverted: nightly mirror of the pricing catalogue"]),
+    ])
+    # Almost three years open, then closed in its own words.
+    sources["unblock"] = _write_day(top, "ada", date(2025, 12, 30), [
+        ("Sandbox at last", ["Unblocked: vendor sandbox credentials for the tax filing arrived"]),
+    ])
+    return sources
+
+
+def _rebuild_at_once(top: Path) -> dict[str, str]:
+    """The rebuild as it was first written: every record of the project in memory at once."""
+    from sessionlog_git.logs import archive
+    from sessionlog_git.pipeline import consolidate
+
+    ws = workspace.at(top)
+    cfg = ws.config
+    records = archive.read_records(cfg.logs_path, "shop", archive.months(cfg.logs_path, "shop"),
+                                   cfg.timezone)
+    return consolidate.render_project(ws, "shop", records,
+                                      {layout.month_of(r.at.date()) for r in records})
+
+
+def test_a_decision_superseded_30_months_on_and_a_blocker_open_for_years_stream_as_at_once(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sessionlog_git.pipeline import consolidate, fullviews
+
+    repo = native_repo
+    top = repo.path
+    sources = _years(top)
+    want = _rebuild_at_once(top)
+    assert len(want) == 37  # 36 master logs and the status
+
+    def refuse(*_args: object) -> list[tuple[str, str]]:
+        raise AssertionError("a well-filed history was read all at once")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fullviews, "_at_once", refuse)
+        got = list(consolidate.rebuild_each(workspace.at(top)))
+    assert [rel for rel, _ in got] == [*sorted(want)[:-1], STATUS]  # months in order, status last
+    assert dict(got) == want
+    assert gc.isenabled()  # off only while the months are folded
+    status = want[STATUS]
+    # Matched against decisions slimmed years before, shown with their date, author and file.
+    assert ("- ~~Decision: use postgres advisory locks for the billing queue~~ — 2023-01-02 ada; "
+            "superseded 2025-07-15 by ada: Decision: use redis leases with fencing tokens · "
+            f"[raw]({sources['supersede']})") in status
+    assert ("- ~~Decision: nightly mirror of the pricing catalogue to the warehouse~~ — 2023-01-03 bo; "
+            f"reverted 2025-07-16 by bo: Reverted: nightly mirror of the pricing catalogue · "
+            f"[raw]({sources['revert']})") in status
+    assert ("- ~~vendor sandbox credentials for the tax filing~~ — opened 2023-01-02 by ada; closed "
+            "2025-12-30 by ada: Unblocked: vendor sandbox credentials for the tax filing arrived · "
+            f"[raw]({sources['unblock']})") in status
+    assert "self-host the marketing fonts" not in status  # live, but not among the newest ten
+
+    # `sessionlog check` compares view by view as they are rendered: it writes the missing
+    # ones with --fix, then finds them equal; a hand edit in an early month is found.
+    fixed = repo.sl("check", "--fix")
+    assert "ok: 37 generated files match a fresh render of logs/archive" in fixed.stdout
+    first = "logs/shop-session-log-2023-01.md"
+    repo.git("add", "logs")
+    repo.git("commit", "-q", "-m", "Three years of archive and their views")
+    repo.write(first, repo.read(first).replace("advisory locks", "table locks"))
+    out = repo.sl("check", check=False)
+    assert out.returncode == 1 and f"{first}: line " in out.stdout and "table locks" in out.stdout
+    repo.git("checkout", "--", first)
+
+    # A commit folds from its month checkpoints: cy's Supersedes: in words no decision has
+    # retires her own latest, and the result is still what the streamed rebuild renders.
+    repo.log("2026-01-05T10:00:00+00:00", "Fonts from the CDN", "Supersedes: whatever we had",
+             user="cy")
+    repo.git("commit", "-q", "--allow-empty", "-m", "Consolidated")
+    assert repo.porcelain() == []
+    assert " superseded 2026-01-05 by cy: Supersedes: whatever we had · [raw](archive/2026-01/shop/cy/" \
+        in repo.read(STATUS)
+    assert "ok: 38 generated files" in repo.sl("check").stdout
+    assert dict(consolidate.rebuild_each(workspace.at(top))) == _rebuild_at_once(top)
+
+
+def test_the_word_index_takes_what_counting_every_posting_takes_ties_included() -> None:
+    """The index counts the items of the rarest words' postings first and stops early; it must
+    take what the rule says: the most shared words, the oldest on a tie, else the owner's
+    latest. Small vocabularies make long postings and many ties."""
+    from sessionlog_git.logs.matching import WordIndex
+
+    vocabulary = [f"w{i}" for i in range(30)]
+    early = 0
+    for seed in range(120):
+        rng = random.Random(seed)
+        index: WordIndex[tuple[str, str, int]] = WordIndex(
+            lambda item: item[1], lambda item: item[0], tokens=lambda text: set(text.split()))
+        open_: dict[int, tuple[str, set[str]]] = {}
+        for step in range(300):
+            if rng.random() < 0.7:
+                text = " ".join(rng.choices(vocabulary[: rng.randint(3, 30)], k=rng.randint(0, 6)))
+                owner = rng.choice("abc")
+                index.add((owner, text, step))
+                open_[step] = (owner, set(text.split()))
+                continue
+            query = set(rng.choices(vocabulary, k=rng.randint(0, 8)))
+            owner = rng.choice("abc")
+            shared = {i: len(w & query) for i, (_, w) in open_.items() if w & query}
+            if shared:
+                best = max(shared.values())
+                want: int | None = min(i for i, n in shared.items() if n == best)
+                early += best == len({w for _, ws in open_.values() for w in ws} & query)
+            else:
+                want = max((i for i, (o, _) in open_.items() if o == owner), default=None)
+            got = index.take(" ".join(query), owner)
+            assert (got[2] if got else None) == want, (seed, step)
+            if want is not None:
+                del open_[want]
+    assert early > 100  # the search did stop at the shortest postings often
