@@ -17,13 +17,13 @@ its whole history at once instead, as before: the same result, without the flat 
 """
 from __future__ import annotations
 
-import gc
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import IO, Any
 
+from sessionlog_git.base.gcpause import paused_gc
 from sessionlog_git.logs import archive, layout, views
 from sessionlog_git.logs.entries import Bullet, Entry
 from sessionlog_git.logs.lifecycle import Decision
@@ -128,13 +128,8 @@ def _streamed(ws: Workspace, project: str) -> _Spool:
     of live decisions, which every full collection would walk again (a sixth of the time at
     100,000 entries, more with each month), while the rebuild makes almost no cycles (a few
     hundred objects at 100,000 entries, freed once it is back on)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _streamed_months(ws, project)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _streamed_months(ws: Workspace, project: str) -> _Spool:
