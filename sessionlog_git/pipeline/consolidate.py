@@ -179,18 +179,22 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
     taken: list[Taken] = []
     blocked: list[str] = []
     shared = not statedir.in_state(cfg.pending_dir)
+    texts: list[tuple[LogFile, str]] = []
     for log in logs:
         if shared and not _has_our_header(log, result, cfg.pending_dir):
             continue
         text = _read_pending(ws, log, result)
-        if text is None:
-            continue
-        data = text.encode("utf-8")
-        if cfg.redaction != "off":
-            from sessionlog_git.logs.redact import redact
-            from sessionlog_git.logs.redaction_store import allowed
+        if text is not None:
+            texts.append((log, text))
+    redacted: list[Any] = [None] * len(texts)
+    if cfg.redaction != "off" and texts:
+        from sessionlog_git.logs.redact import redact_all
+        from sessionlog_git.logs.redaction_store import allowed
 
-            found = redact(text, allowed(ws.top))
+        redacted = redact_all([text for _, text in texts], allowed(ws.top))
+    for (log, text), found in zip(texts, redacted, strict=True):
+        data = text.encode("utf-8")
+        if found is not None:
             if found.count and cfg.redaction == "block":
                 blocked.extend(f"{log.path}:{f.line}: {f.kind}" for f in found.findings)
                 continue
