@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import time
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,7 @@ def _month_of_source(source: str) -> tuple[str, str, str]:
     return parts[1], parts[2], parts[3]
 
 
+@lru_cache(maxsize=4096)  # a fold asks for each of a source's items: 20 a file in a busy day
 def _book_rel(source: str) -> str:
     month, project, user = _month_of_source(source)
     return f"{CONTEXT_STATE}/book/{month}/{project}/{user}/{PurePosixPath(source).stem}.json"
