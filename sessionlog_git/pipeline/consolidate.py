@@ -518,18 +518,24 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
 
     keep_all(ws, result.kept, result.notes)
 
+    # Each file hashed once: a log nothing was redacted from is archived as it was read.
+    shas: dict[bytes, str] = {}
+    for t in taken:
+        shas[t.data] = shas.get(t.data) or journal.sha(t.data)
+        shas[t.content] = shas.get(t.content) or journal.sha(t.content)
+    digests = {rel: ledger.digest(data) for rel, data in {**archives, **rendered}.items()}
     intent = journal.Intent(
         logs=[
             journal.LogIntent(
-                pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=journal.sha(t.data),
+                pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=shas[t.data],
                 header=t.header, archive=t.archive_rel,
-                archive_digest=journal.sha(t.content) if t.archive_rel else None,
+                archive_digest=shas[t.content] if t.archive_rel else None,
                 project=t.log.project, month=layout.month_of(t.log.day),
             )
             for t in taken
         ],
         files={**{rel: h for rel, h in recovered.files.items() if rel in written},
-               **{rel: ledger.digest(data) for rel, data in {**archives, **rendered}.items()}},
+               **digests},
         months={p: sorted(m) for p, m in months.items()},
     )
     journal.save(state_dir, intent)
@@ -553,8 +559,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
         _fault("render-partial")
     sync_all([top / rel for rel in (*new_archives, *new_views)])
     _fault("rendered")
-    for rel, data in {**archives, **rendered}.items():
-        written[rel] = ledger.digest(data)
+    written.update(digests)
     again = _recover(ws, written, result) if stage else []
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
     ledger.save(state_dir, written)
