@@ -24,7 +24,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, sync: bool 
     """
     target = os.fspath(path)
     folder = os.path.dirname(target) or "."
-    os.makedirs(folder, exist_ok=True)
+    if not os.path.isdir(folder):  # a stat: a mkdir that fails on an existing folder costs more
+        os.makedirs(folder, exist_ok=True)
     base = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}")
     for attempt in range(100):
         tmp = f"{base}-{time.monotonic_ns()}-{attempt}.tmp"

@@ -286,8 +286,7 @@ def _apply(state: Path, files: dict[str, str | None]) -> None:
         if text is None:
             path.unlink(missing_ok=True)
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(path, text, sync=False)
+            atomic_write_text(path, text, sync=False)  # it makes the folder
             written.append(path)
     if _synced():
         sync_all(written)
