@@ -86,15 +86,15 @@ def lookup(index: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]
 
 def named_keys(texts: Iterable[str], top: Path) -> set[str]:
     """The index keys for the paths an entry's text names (see logs/routing.named_paths)."""
-    from sessionlog_git.logs.routing import named_paths
-
     # Only a token with a `/` or a `.` can name a path: those alone, in their order, read
     # as one text (a space never joins two tokens), give the same paths. Most entries have
     # none, and this runs for every entry a commit folds.
-    dotted = " ".join(token for text in texts for token in _TOKEN.findall(text)
+    dotted = " ".join(token for token in _TOKEN.findall(" ".join(texts))
                       if "/" in token or "." in token)
     if not dotted:
         return set()
+    from sessionlog_git.logs.routing import named_paths
+
     keys = {p.removeprefix("./").strip("/") for p in named_paths([dotted], top)}
     for token in _TOKEN.findall(dotted):
         token = token.strip(".,;:()[]'\"`")
