@@ -93,6 +93,7 @@ def test_a_backlog_of_temp_logs_commits_exactly_as_each_log_would_alone(native_r
     """Forty temp logs in one commit (a team's backlog, a first consolidation): the batch's
     redaction, the one syncfs and the context fold give every log the archive file its own
     redaction gives it, views equal to a rebuild, an index equal to --rebuild-index."""
+    import base64
     from datetime import date, datetime, timedelta, timezone
 
     import leak_corpus as corpus
@@ -106,7 +107,7 @@ def test_a_backlog_of_temp_logs_commits_exactly_as_each_log_would_alone(native_r
     project = repo.pending()[0].parent.parent.name
     repo.pending()[0].unlink()
     token = "gh" + "p_" + corpus.Gen(41).s(36)
-    creds = "dXNlcjpzM2NyM3RQYXNz"  # base64 of user:s3cr3tPass
+    creds = base64.b64encode(f"ops:{corpus.Gen(43).s(14)}".encode()).decode()  # user:password
     originals: dict[tuple[str, date], str] = {}
     for u, user in enumerate(("ada", "grace", "linus", "ken")):
         for d in range(10):
