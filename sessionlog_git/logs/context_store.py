@@ -445,7 +445,6 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
     from sessionlog_git.logs.archive import records_at
 
     cfg = ws.config
-    keys = {(r.project, r.user, *r.entry.key()) for r in records}
     others: set[str] = set()
     for source in fresh:
         month, project, user = _month_of_source(source)
@@ -453,6 +452,9 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
         names = listings.get(f"{month}/{project}/{user}", [])
         others |= {f"{ARCHIVE_DIR}/{month}/{project}/{user}/{n}" for n in names
                    if n.startswith(day)} - fresh
+    if not others:
+        return False  # no other archive file of those days (a first consolidation's case)
+    keys = {(r.project, r.user, *r.entry.key()) for r in records}
     for source in sorted(others):
         rel = str(PurePosixPath(cfg.logs_dir, source))
         try:
