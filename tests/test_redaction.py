@@ -21,7 +21,7 @@ from leak_corpus_clean import CLEAN_LINES
 from secret_corpus import CLEAN, SECRETS
 
 from sessionlog_git.logs import secretscan
-from sessionlog_git.logs.redact import redact
+from sessionlog_git.logs.redact import redact, redact_all
 
 NOW = "2026-11-25T14:30:00+01:00"
 BEGIN_RSA = "-----BEGIN RSA " + "PRIVATE KEY-----"
@@ -177,6 +177,45 @@ def test_skipping_rules_whose_literals_are_absent_changes_no_redaction(
     assert [r.text for r in skipping] == [r.text for r in every]
     assert sum(r.count for r in every) >= len(SECRETS)
     assert set(secretscan.NEEDLES) <= {kind for kind, _, _ in secretscan.RULES}
+
+
+def _corpus_texts() -> list[str]:
+    texts = [line for _, line in SECRETS] + list(CLEAN) + list(CLEAN_LINES)
+    for shape in [*corpus.SHAPES, *heldout.SHAPES]:
+        texts += [form(shape) for form in (corpus.bullet, corpus.title, corpus.fence,
+                                           corpus.url_encoded, corpus.wrapped)]
+    return texts
+
+
+def test_a_batch_redacts_each_text_exactly_as_alone() -> None:
+    """redact_all (a consolidation's many temp logs) looks for the rules' literals once in
+    the whole batch: every text comes out as `redact` alone makes it, findings and all."""
+    texts = _corpus_texts()
+    alone = [redact(text) for text in texts]
+    for size in (1, 7, 100, len(texts)):
+        batched = [r for i in range(0, len(texts), size) for r in redact_all(texts[i : i + size])]
+        assert [r.text for r in batched] == [r.text for r in alone]
+        assert [r.findings for r in batched] == [r.findings for r in alone]
+        assert [[f.digest for f in r.findings] for r in batched] == [
+            [f.digest for f in r.findings] for r in alone]
+    assert sum(r.count for r in alone) >= len(SECRETS)
+
+
+def test_each_single_rule_literal_names_exactly_one_rule() -> None:
+    for start, (words, _) in secretscan.RULE_NEEDLES:
+        assert [p for _, p, _ in secretscan.RULES if p.startswith(start)] != []
+        assert len([p for _, p, _ in secretscan.RULES if p.startswith(start)]) == 1, start
+        assert all(w and not any(c.isspace() for c in w) for w in words)  # rules_for splits on it
+
+
+def test_a_rule_ignoring_case_still_runs_when_its_word_is_spelled_with_a_long_s_or_kelvin() -> None:
+    """re2 matches `(?i)s` to the long s and `(?i)k` to the Kelvin sign: a literal looked for
+    ignoring case is looked for with those folded, so its rule is not skipped."""
+    creds = "dXNlcjpzM2NyM3RQYXNz"  # base64 of user:s3cr3tPass
+    assert redact(f"- Authorization: Ba\u017fic {creds}\n").text == (
+        "- Authorization: Ba\u017fic [REDACTED:basic-auth]\n")
+    value = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    assert redact(f"- A\u212aIA pair: {value}\n").text == "- A\u212aIA pair: [REDACTED:aws-secret-key]\n"
 
 
 def test_a_huge_adversarial_line_is_scanned_and_a_secret_after_it_still_found() -> None:

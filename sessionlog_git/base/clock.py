@@ -53,11 +53,18 @@ class Moment:
         return format_offset(self.at)
 
 
+_OFFSETS: dict[timedelta | None, str] = {}  # a view formats one or two offsets, thousands of times
+
+
 def format_offset(at: datetime) -> str:
-    off = at.utcoffset() or timedelta(0)
-    sign = "-" if off < timedelta(0) else "+"
-    minutes = abs(int(off.total_seconds())) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    off = at.utcoffset()
+    text = _OFFSETS.get(off)
+    if text is None:
+        whole = off or timedelta(0)
+        sign = "-" if whole < timedelta(0) else "+"
+        minutes = abs(int(whole.total_seconds())) // 60
+        text = _OFFSETS[off] = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return text
 
 
 def parse_offset(text: str) -> timezone | None:

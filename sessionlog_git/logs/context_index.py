@@ -86,15 +86,20 @@ def lookup(index: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]
 
 def named_keys(texts: Iterable[str], top: Path) -> set[str]:
     """The index keys for the paths an entry's text names (see logs/routing.named_paths)."""
+    # Only a token with a `/` or a `.` can name a path: those alone, in their order, read
+    # as one text (a space never joins two tokens), give the same paths. Most entries have
+    # none, and this runs for every entry a commit folds.
+    dotted = " ".join(token for token in _TOKEN.findall(" ".join(texts))
+                      if "/" in token or "." in token)
+    if not dotted:
+        return set()
     from sessionlog_git.logs.routing import named_paths
 
-    texts = list(texts)
-    keys = {p.removeprefix("./").strip("/") for p in named_paths(texts, top)}
-    for text in texts:
-        for token in _TOKEN.findall(text):
-            token = token.strip(".,;:()[]'\"`")
-            if "/" not in token and _BARE_FILE.match(token):
-                keys.add("*/" + token)
+    keys = {p.removeprefix("./").strip("/") for p in named_paths([dotted], top)}
+    for token in _TOKEN.findall(dotted):
+        token = token.strip(".,;:()[]'\"`")
+        if "/" not in token and _BARE_FILE.match(token):
+            keys.add("*/" + token)
     return {k for k in keys if k and k != "*/"}
 
 
@@ -148,6 +153,7 @@ class Fold:
         self._blockers: dict[str, BlockerBook] = {}
         self._ids: dict[int, str] = {}  # id(Decision or Blocker) -> item id
         self.texts: dict[str, str] = {}  # item id -> a decision's whole text (matching reads it)
+        self._links: dict[str, str] = {}  # archive source -> its path from the top
         self._words = _words
         self._decision, self._blocker, self._record = Decision, Blocker, Record
         self._decision_book, self._blocker_book = DecisionBook, BlockerBook
@@ -207,7 +213,7 @@ class Fold:
             "author": record.user,
             "project": record.project,
             "source": record.source,
-            "link": str(PurePosixPath(self.logs_dir, record.source)),
+            "link": self._link(record.source),
             "line": line,
             "expires": "",
             "replaces": [],
@@ -219,6 +225,13 @@ class Fold:
         if self._step is not None and kind != "finding":
             self._step["add"].append(line)
         return ident
+
+    def _link(self, source: str) -> str:
+        """An archive source's path from the top (each source's items share it)."""
+        link = self._links.get(source)
+        if link is None:
+            link = self._links[source] = str(PurePosixPath(self.logs_dir, source))
+        return link
 
     def _drop(self, ident: str | None) -> dict[str, Any] | None:
         """Take a retired item out; it as the store keeps it (with its keys), or None."""

@@ -44,6 +44,7 @@ import json
 import os
 import shutil
 import time
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,7 @@ def _month_of_source(source: str) -> tuple[str, str, str]:
     return parts[1], parts[2], parts[3]
 
 
+@lru_cache(maxsize=4096)  # a fold asks for each of a source's items: 20 a file in a busy day
 def _book_rel(source: str) -> str:
     month, project, user = _month_of_source(source)
     stem = source.rsplit("/", 1)[1].rsplit(".", 1)[0]
@@ -379,8 +381,7 @@ def _apply(state: Path, files: dict[str, str | None]) -> None:
         if text is None:
             path.unlink(missing_ok=True)
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(path, text, sync=False)
+            atomic_write_text(path, text, sync=False)  # it makes the folder
             written.append(path)
     if _synced():
         sync_all(written)
@@ -561,7 +562,6 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
     """Whether a new entry is also in another archive file of its day (a temp log archived
     again after it changed mid-commit): the fold would count it twice; a rebuild does not."""
     cfg = ws.config
-    keys = {(r.project, r.user, *r.entry.key()) for r in records}
     others: set[str] = set()
     for source in fresh:
         month, project, user = _month_of_source(source)
@@ -569,6 +569,9 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
         names = listings.get(f"{month}/{project}/{user}", [])
         others |= {f"{ARCHIVE_DIR}/{month}/{project}/{user}/{n}" for n in names
                    if n.startswith(day)} - fresh
+    if not others:
+        return False  # no other archive file of those days (a first consolidation's case)
+    keys = {(r.project, r.user, *r.entry.key()) for r in records}
     for source in sorted(others):
         rel = str(PurePosixPath(cfg.logs_dir, source))
         try:

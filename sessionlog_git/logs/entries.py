@@ -50,13 +50,16 @@ class Bullet:
     @property
     def body(self) -> str:
         """The text after a kind's label ("Decision: X" -> "X"); the whole text otherwise."""
-        low = self.text.lower()
-        for kind, prefixes in KIND_PREFIXES:
-            if kind == self.kind:
-                for prefix in prefixes:
-                    if low.startswith(prefix) and prefix.endswith(":"):
-                        return self.text[len(prefix) :].strip()
+        prefixes = _PREFIXES_OF.get(self.kind)
+        if prefixes:
+            low = self.text.lower()
+            for prefix in prefixes:
+                if low.startswith(prefix) and prefix.endswith(":"):
+                    return self.text[len(prefix) :].strip()
         return self.text
+
+
+_PREFIXES_OF = dict(KIND_PREFIXES)  # kind -> its prefixes (each kind has one row)
 
 
 @dataclass(frozen=True)
@@ -103,8 +106,13 @@ class TempLog:
         return _parse_date(self.meta.get("date", ""))
 
 
+_ANY_PREFIX = tuple(p for _, prefixes in KIND_PREFIXES for p in prefixes)
+
+
 def classify(text: str) -> str:
     low = text.lower()
+    if not low.startswith(_ANY_PREFIX):
+        return "note"  # most bullets: one test, not one a kind
     for kind, prefixes in KIND_PREFIXES:
         if low.startswith(prefixes):
             return kind

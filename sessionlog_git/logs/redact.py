@@ -191,17 +191,28 @@ def _replace(text: str, hits: list[Any], findings: list[Finding]) -> tuple[str, 
     return "".join(out), shifts
 
 
-def redact(text: str, allow: frozenset[str] = frozenset()) -> Redacted:
+def redact_all(texts: list[str], allow: frozenset[str] = frozenset()) -> list[Redacted]:
+    """`redact` of each text, the same results: the rules' literals are looked for once in
+    them all, then in each text only those some text holds (a first consolidation redacts
+    hundreds of temp logs)."""
+    from sessionlog_git.logs.secretscan import rules_for
+
+    rules = rules_for(texts) if len(texts) > 1 else None  # one text: its own checks suffice
+    return [redact(text, allow, rules=rules) for text in texts]
+
+
+def redact(text: str, allow: frozenset[str] = frozenset(), *, rules: Any = None) -> Redacted:
     """The text with every secret we find replaced by `[REDACTED:<kind>]`.
 
     `allow`: digests (secretscan.digest) of values a user restored as false positives.
+    `rules`: secretscan.rules_for of a batch that holds `text` (redact_all).
     """
     from bisect import bisect_right
 
     from sessionlog_git.logs.secretscan import find
 
     findings: list[Finding] = []
-    out, shifts = _replace(text, find(text, allow), findings)
+    out, shifts = _replace(text, find(text, allow, rules), findings)
     firsts = [first for first, _ in shifts]
 
     def original_line(number: int) -> int:

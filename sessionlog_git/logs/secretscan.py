@@ -32,7 +32,7 @@ import string
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
@@ -468,6 +468,30 @@ NEEDLES: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 
+# The same for single rules of a kind that other rules share, by how their pattern starts.
+# A rule's check counts too: a match its check refuses is no hit, so a word the check needs on
+# the line (aws-secret-key's) is a literal every hit's text holds.
+RULE_NEEDLES: tuple[tuple[str, tuple[tuple[str, ...], bool]], ...] = (
+    (r"(?i)aws_?secret_?", (("aws",), _ANY_CASE)),
+    (r"(?:^|[^A-Za-z0-9/+=])(?P<s>[A-Za-z0-9/+]{40})",  # _aws_secret reads these on the line
+     (("aws", "secret", "akia", "asia", "credential", "iam"), _ANY_CASE)),
+    (r"\b(?i:mysql|", (("mysql", "mariadb"), _ANY_CASE)),
+    (r"(?i)(?:^|[ \t\"'])--(?:password|", (("--pass", "--pwd", "-password"), _ANY_CASE)),
+    (r"(?:^|[ \t])(?:-u|--user)", (("-u",), False)),
+    (r"\b[A-Z0-9_]{0,40}(?:TOKEN|KEY|SECRET|PASSWORD|PASS)", (("TOKEN", "KEY", "SECRET", "PASS"), False)),
+    (r"(?i)(?:^|[^A-Za-z0-9_.\-:]|\$env:|/:)(?P<name>",
+     (("pass", "pwd", "secret", "token", "key", "auth", "cred", "pat"), _ANY_CASE)),
+    (r"(?i)(?P<name>x-[a-z\-]", (("key", "token", "secret", "auth"), _ANY_CASE)),
+    (r"(?i)\b(?:token|secret|password|", (("token", "secret", "pass", "key", "credential"), _ANY_CASE)),
+    (r"(?i)\b(?:password|passwd|passphrase|pwd)\b", (("pass", "pwd"), _ANY_CASE)),
+    (r"(?:^|[^A-Za-z0-9+/_\-.=~])(?P<s>[A-Za-z0-9+/_\-.=~]{24,300})[\"'`]?[ \t]+(?i:is|was)",
+     (("token", "key", "secret", "password"), _ANY_CASE)),
+    # longer than the prefix `_hint` reads ("do", "fig", "nf": common in prose)
+    (r"\bdo[opr]_v1_", (("doo_v1_", "dop_v1_", "dor_v1_"), False)),
+    (r"\bfig[dou]_", (("figd_", "figo_", "figu_"), False)),
+    (r"\bnf[pc]_", (("nfp_", "nfc_"), False)),
+)
+
 # --------------------------------------------------------------------------- the matcher
 
 
@@ -524,19 +548,61 @@ Needles = tuple[tuple[bytes, ...], bool]  # literals (lower case when matched ig
 
 
 @cache
-def _rules() -> tuple[tuple[str, str, Check | None, Needles | None], ...]:
+def _rules() -> tuple[Rule, ...]:
     """Each rule with the literals one of which its every match holds (None: unknown)."""
     out = []
     for kind, pattern, check in RULES:
         needles: Needles | None = None
         hint = _hint(pattern)
-        if hint is not None:
+        own = [found for start, found in RULE_NEEDLES if pattern.startswith(start)]
+        if own:
+            words, any_case = own[0]
+            needles = (tuple((w.lower() if any_case else w).encode() for w in words), any_case)
+        elif hint is not None:
             needles = ((hint,), False)
         elif kind in NEEDLES:
             words, any_case = NEEDLES[kind]
             needles = (tuple((w.lower() if any_case else w).encode() for w in words), any_case)
         out.append((kind, pattern, check, needles))
     return tuple(out)
+
+
+Rule = tuple[str, str, Check | None, Needles | None]
+
+
+def rules_for(texts: Iterable[str]) -> tuple[Rule, ...]:
+    """The rules that can match in any of `texts` as written (`find(..., rules=)`): those
+    with a literal that one of them holds, and those without known literals. Checked once
+    over them all, so that each text of a batch (a first consolidation scans hundreds of
+    temp logs) is then checked only for the literals some text of it holds.
+
+    The literals are looked for in each distinct word (a run without ASCII white space) of
+    the texts, once: a literal without white space is in a text exactly when it is in one
+    of its words, and a team's logs repeat most of theirs."""
+    data = "\n".join(texts).encode("utf-8", "surrogatepass")
+    rules = _rules()
+    if not any(_SPACE.search(word) for rule in rules if rule[3] for word in rule[3][0]):
+        data = b"\n".join(set(data.split()))
+    lowered = folded(data)
+    return tuple(rule for rule in rules if not _absent(rule[3], data, lowered))
+
+
+# The two characters besides ASCII letters that re2 matches to an ASCII letter ignoring case
+# (UTF-8): the long s and the Kelvin sign. A literal matched ignoring case is looked for in
+# the text lowered with these folded too, so `(?i)basic` matching "baſic" is never skipped.
+_FOLDS = (("\u017f".encode(), b"s"), ("\u212a".encode(), b"k"))
+
+
+def folded(data: bytes) -> bytes:
+    """`data` lowered (ASCII), with the long s and the Kelvin sign as s and k."""
+    lowered = data.lower()
+    for char, letter in _FOLDS:
+        if char in lowered:
+            lowered = lowered.replace(char, letter)
+    return lowered
+
+
+_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]")  # what bytes.split() splits on
 
 
 def _absent(needles: Needles | None, data: bytes, lowered: bytes) -> bool:
@@ -558,6 +624,13 @@ def _rx(pattern: str, on_re2: bool) -> Any:
         options.max_mem = 64 << 20
         return engine.compile(pattern.encode(), options)
     return engine.compile(pattern.encode())
+
+
+@cache
+def _groups(pattern: str, on_re2: bool) -> dict[str, int]:
+    """A rule's named groups: name -> number."""
+    return {(k.decode() if isinstance(k, bytes) else k): i
+            for k, i in _rx(pattern, on_re2).groupindex.items()}
 
 
 @cache
@@ -615,17 +688,18 @@ class _Groups:
         return {k: v for k, v in self._d.items() if isinstance(k, str)}
 
 
-def _scan(text: str, starts: list[int], ends: list[int]) -> list[Hit]:
+def _scan(text: str, starts: list[int], ends: list[int], rules: tuple[Rule, ...] | None = None
+          ) -> list[Hit]:
     data = text.encode("utf-8", "surrogatepass")
     plain = len(data) == len(text)  # ASCII: byte offsets are character offsets
     hits: list[Hit] = []
     on_re2 = linear()
-    lowered = data.lower()
-    for kind, pattern, check, needles in _rules():
+    lowered = folded(data)
+    for kind, pattern, check, needles in _rules() if rules is None else rules:
         if _absent(needles, data, lowered):
             continue  # a literal every match holds is absent: the rule cannot match
         rx = _rx(pattern, on_re2)
-        index = {(k.decode() if isinstance(k, bytes) else k): i for k, i in rx.groupindex.items()}
+        index = _groups(pattern, on_re2)
         group = index.get("s")
         names = list(index.items())
         at_byte = at_char = 0
@@ -857,15 +931,21 @@ def _all_key_material(between: str) -> bool:
 # --------------------------------------------------------------------------- entry point
 
 
-def find(text: str, allow: frozenset[str] = frozenset()) -> list[Hit]:
-    """Every secret in `text`, as disjoint spans in order. `allow`: digests never redacted."""
+def find(text: str, allow: frozenset[str] = frozenset(), rules: tuple[Rule, ...] | None = None
+         ) -> list[Hit]:
+    """Every secret in `text`, as disjoint spans in order. `allow`: digests never redacted.
+
+    `rules`: `rules_for` of a batch that holds `text`, for the scan of the text as written
+    (a rule none of the batch's texts holds a literal of cannot match it). The decoded and
+    the wrapped views hold characters the text does not (an escape decoded, a line break
+    gone): every rule scans them."""
     markers = [m.span() for m in MARKER_RE.finditer(text)]
     original = text
     if markers:  # a marker is never context: scanned as line breaks, nothing reads across it
         text = MARKER_RE.sub(lambda m: "\n" * len(m.group(0)), text)
     starts, ends = _lines_of(text)
     hits = private_keys(text)
-    hits += _scan(text, starts, ends)
+    hits += _scan(text, starts, ends, rules)
     for build, wrapped in ((_percent_view, False), (_wrapped_view, True)):
         view = build(text, starts, ends)
         if view is None:

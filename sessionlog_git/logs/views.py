@@ -12,6 +12,7 @@ from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.text import one_line
 from sessionlog_git.logs.layout import month_of
 from sessionlog_git.logs.lifecycle import Decision
+from sessionlog_git.logs.mdsafe import inline  # every line of a view goes through it
 from sessionlog_git.logs.model import RECENT_DECISIONS, Blocker, Record, StatusState, ordered
 
 _DETAIL_KINDS = frozenset(("decision", "supersede", "revert", "expires", "finding", "blocker", "unblock"))
@@ -46,8 +47,6 @@ def record_brief(record: Record) -> dict[str, Any]:
 def _md(text: str) -> str:
     """One line of log text for a Markdown view: raw HTML and script links escaped
     (logs.mdsafe); the archive keeps the text verbatim."""
-    from sessionlog_git.logs.mdsafe import inline
-
     return inline(one_line(text))
 
 

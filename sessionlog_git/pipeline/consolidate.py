@@ -179,18 +179,22 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
     taken: list[Taken] = []
     blocked: list[str] = []
     shared = not statedir.in_state(cfg.pending_dir)
+    texts: list[tuple[LogFile, str]] = []
     for log in logs:
         if shared and not _has_our_header(log, result, cfg.pending_dir):
             continue
         text = _read_pending(ws, log, result)
-        if text is None:
-            continue
-        data = text.encode("utf-8")
-        if cfg.redaction != "off":
-            from sessionlog_git.logs.redact import redact
-            from sessionlog_git.logs.redaction_store import allowed
+        if text is not None:
+            texts.append((log, text))
+    redacted: list[Any] = [None] * len(texts)
+    if cfg.redaction != "off" and texts:
+        from sessionlog_git.logs.redact import redact_all
+        from sessionlog_git.logs.redaction_store import allowed
 
-            found = redact(text, allowed(ws.top))
+        redacted = redact_all([text for _, text in texts], allowed(ws.top))
+    for (log, text), found in zip(texts, redacted, strict=True):
+        data = text.encode("utf-8")
+        if found is not None:
             if found.count and cfg.redaction == "block":
                 blocked.extend(f"{log.path}:{f.line}: {f.kind}" for f in found.findings)
                 continue
@@ -519,18 +523,24 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
 
     keep_all(ws, result.kept, result.notes)
 
+    # Each file hashed once: a log nothing was redacted from is archived as it was read.
+    shas: dict[bytes, str] = {}
+    for t in taken:
+        shas[t.data] = shas.get(t.data) or journal.sha(t.data)
+        shas[t.content] = shas.get(t.content) or journal.sha(t.content)
+    digests = {rel: ledger.digest(data) for rel, data in {**archives, **rendered}.items()}
     intent = journal.Intent(
         logs=[
             journal.LogIntent(
-                pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=journal.sha(t.data),
+                pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=shas[t.data],
                 header=t.header, archive=t.archive_rel,
-                archive_digest=journal.sha(t.content) if t.archive_rel else None,
+                archive_digest=shas[t.content] if t.archive_rel else None,
                 project=t.log.project, month=layout.month_of(t.log.day),
             )
             for t in taken
         ],
         files={**{rel: h for rel, h in recovered.files.items() if rel in written},
-               **{rel: ledger.digest(data) for rel, data in {**archives, **rendered}.items()}},
+               **digests},
         months={p: sorted(m) for p, m in months.items()},
     )
     journal.save(state_dir, intent)
@@ -554,8 +564,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
         _fault("render-partial")
     sync_all([top / rel for rel in (*new_archives, *new_views)])
     _fault("rendered")
-    for rel, data in {**archives, **rendered}.items():
-        written[rel] = ledger.digest(data)
+    written.update(digests)
     again = _recover(ws, written, result) if stage else []
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
     ledger.save(state_dir, written)

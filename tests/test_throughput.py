@@ -1,0 +1,148 @@
+"""Consolidating many temp logs at once (a first commit, a team's backlog): the shortcuts that
+make it fast change nothing a user sees, and keep every guarantee of the slow path."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from sessionlog_git.base import fsutil
+
+
+def _written(folder: Path, n: int) -> list[str | os.PathLike[str]]:
+    paths: list[str | os.PathLike[str]] = []
+    for i in range(n):
+        path = folder / f"u{i % 7}" / f"2024-06-{i % 28 + 1:02d}-{i:04x}.md"
+        fsutil.atomic_write_bytes(path, f"entry {i}\n".encode(), sync=False)
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs is Linux's")
+def test_many_files_are_synced_by_one_syncfs_per_file_system(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = _written(tmp_path, fsutil.SYNCFS_FROM + 5)
+    syncfs = fsutil._syncfs()
+    if syncfs is None:
+        pytest.skip("this kernel's syncfs does not report write-back errors (before 5.8)")
+    calls: list[str] = []
+    fsyncs: list[int] = []
+
+    def counted(fd: int, path: str) -> None:
+        calls.append(path)
+        syncfs(fd, path)  # the real system call
+
+    monkeypatch.setattr(fsutil, "_SYNCFS", [counted])
+    monkeypatch.setattr(os, "fsync", fsyncs.append)
+    fsutil.sync_all(paths)
+    assert len(calls) == 1 and calls[0] == os.fspath(paths[0])  # one file system here
+    assert fsyncs == []
+    assert (tmp_path / "u0" / "2024-06-01-0000.md").read_bytes() == b"entry 0\n"
+
+
+def test_a_few_files_are_synced_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = _written(tmp_path, 3)
+    synced: list[int] = []
+    real = os.fsync
+
+    def counted(fd: int) -> None:
+        synced.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", counted)
+    fsutil.sync_all(paths)
+    assert len(synced) == 3 + 3  # each file, then each of its three folders
+
+
+def test_without_syncfs_every_file_and_folder_is_fsynced(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = _written(tmp_path, fsutil.SYNCFS_FROM + 5)
+    monkeypatch.setattr(fsutil, "_SYNCFS", [None])  # another system, or Linux before 5.8
+    synced: list[int] = []
+    real = os.fsync
+
+    def counted(fd: int) -> None:
+        synced.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", counted)
+    fsutil.sync_all(paths)
+    assert len(synced) == len(paths) + 7
+
+
+def test_a_failed_syncfs_is_an_error_naming_the_file(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = _written(tmp_path, fsutil.SYNCFS_FROM)
+
+    def failing(fd: int, path: str) -> None:
+        raise OSError(5, os.strerror(5), path)
+
+    monkeypatch.setattr(fsutil, "_SYNCFS", [failing])
+    with pytest.raises(OSError) as caught:
+        fsutil.sync_all(paths)
+    assert caught.value.filename == os.fspath(paths[0])
+
+
+# --------------------------------------------------------------------------- a backlog, end to end
+
+
+def test_a_backlog_of_temp_logs_commits_exactly_as_each_log_would_alone(native_repo: Repo) -> None:
+    """Forty temp logs in one commit (a team's backlog, a first consolidation): the batch's
+    redaction, the one syncfs and the context fold give every log the archive file its own
+    redaction gives it, views equal to a rebuild, an index equal to --rebuild-index."""
+    import base64
+    from datetime import date, datetime, timedelta, timezone
+
+    import leak_corpus as corpus
+
+    from sessionlog_git.logs import context_store, layout
+    from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
+    from sessionlog_git.logs.redact import redact
+
+    repo = native_repo
+    repo.log("2026-06-01T09:00:00+02:00", "Set up", "Decision: one project folder")
+    project = repo.pending()[0].parent.parent.name
+    repo.pending()[0].unlink()
+    token = "gh" + "p_" + corpus.Gen(41).s(36)
+    creds = base64.b64encode(f"ops:{corpus.Gen(43).s(14)}".encode()).decode()  # user:password
+    originals: dict[tuple[str, date], str] = {}
+    for u, user in enumerate(("ada", "grace", "linus", "ken")):
+        for d in range(10):
+            day = date(2026, 6, 1) + timedelta(days=d)
+            lines = [*file_header(project, user, day, "Europe/Berlin", "+02:00"), ""]
+            for i in range(3):
+                at = datetime(day.year, day.month, day.day, 9 + i, 5 * u, tzinfo=timezone(timedelta(hours=2)))
+                bullets = [f"Decision: cache the {user} report for day {d}, because reads dominate"]
+                if (u + d + i) % 7 == 0:
+                    bullets.append(f"Tried: the token {token} from the vault in app.py")
+                if (u + d + i) % 11 == 0:
+                    bullets.append(f"Found: the proxy sent Authorization: Ba\u017fic {creds} to src/pay.py")
+                entry = entry_from_parts(f"{at:%H:%M}", f"Report cache {i}", bullets, {"at": at.isoformat()})
+                lines += [*format_entry(entry), ""]
+            text = "\n".join(lines)
+            path = layout.pending_file(repo.state() / "pending", project, user, day)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            originals[(user, day)] = text
+
+    repo.write("src/pay.py", "CACHE = True\n")
+    repo.git("add", "src/pay.py")
+    out = repo.git("commit", "-q", "-m", "Report cache")
+    assert repo.pending() == [] and repo.porcelain() == []
+    archived = repo.archive()
+    assert len(archived) == len(originals) == 40
+    committed = set(repo.head_files())
+    for path in archived:
+        user, day = path.parent.name, date.fromisoformat(path.name[:10])
+        assert path.read_text(encoding="utf-8") == redact(originals[(user, day)]).text
+        assert str(path.relative_to(repo.path)) in committed
+        assert token not in path.read_text(encoding="utf-8") and creds not in path.read_text(encoding="utf-8")
+    assert "redacted" in out.stdout + out.stderr
+    repo.sl("check")  # the committed views equal a rebuild from the archive
+    folded = context_store.load(repo.state())
+    assert folded is not None and "src/pay.py" in folded["paths"] and "app.py" in folded["paths"]
+    repo.sl("context", "--rebuild-index")
+    assert context_store.load(repo.state()) == folded
