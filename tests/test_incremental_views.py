@@ -101,6 +101,24 @@ def test_after_a_reset_the_earlier_render_is_still_spliced_into(
     assert "Refund ledger" not in repo.read(MASTER)
 
 
+def test_many_consolidations_undone_by_a_reset_keep_the_committed_render_known(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More consolidations than the cache keeps, each undone by `git reset --hard`: the
+    committed render is the one each spliced into, so it stays known and the next new day is
+    still a splice."""
+    repo = native_repo
+    _seed(repo)
+    for i in range(monthview.KEEP + 2):
+        repo.log(f"2026-11-06T09:{i:02d}:00+01:00", f"Refund export {i}", user="linus")
+        _consolidate_in_process(repo, monkeypatch)
+        repo.git("reset", "-q", "--hard", "HEAD")
+    calls = _rendered_users(monkeypatch)
+    repo.log("2026-11-07T09:30:00+01:00", "Refund audit", user="grace")
+    _consolidate_in_process(repo, monkeypatch)
+    assert calls == [["grace"]]
+    assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
+
+
 def test_a_file_no_recent_render_wrote_or_a_broken_cache_means_a_full_render(
         native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = native_repo

@@ -59,8 +59,10 @@ def render_month(
     sources = {r.source for r in records}
     renders = _load(path)
     spliced = None
+    used = ""  # the digest of the render spliced into: it stays among those kept
     if current is not None and new_sources & sources:
-        known = _find(renders, sha256_hex(current), _key(project, month, zone, sources - new_sources))
+        used = sha256_hex(current)
+        known = _find(renders, used, _key(project, month, zone, sources - new_sources))
         if known is not None:
             changed = {r.user for r in records if r.source in new_sources}
             spliced = _splice(project, month, current.decode("utf-8", "replace"), records, changed,
@@ -68,8 +70,11 @@ def render_month(
     text, counts = spliced or _render(project, month, records, hint)
     digest = sha256_hex(text.encode())
     entry = {"digest": digest, "key": _key(project, month, zone, sources), "counts": counts}
-    kept = [r for r in renders if r.get("digest") != digest][-(KEEP - 1):]
-    _save(path, {"v": CACHE_VERSION, "renders": [*kept, entry]})
+    # Most recently used last: the render a commit spliced into moves up with the new one, so
+    # commits undone by a reset, again and again, never push the committed one out.
+    kept = [r for r in renders if r.get("digest") not in (digest, used)]
+    kept += [r for r in renders if used and r.get("digest") == used != digest]
+    _save(path, {"v": CACHE_VERSION, "renders": [*kept[-(KEEP - 1):], entry]})
     return text
 
 
