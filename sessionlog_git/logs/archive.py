@@ -165,6 +165,11 @@ def _sources(logs_path: Path, project: str, month: str) -> list[tuple[str, Path]
     return [(_source(found), Path(found.path)) for found in _listing(logs_path, project, month)]
 
 
+def month_sources(logs_path: Path, project: str, month: str) -> list[str]:
+    """The archive files of `project` in one month folder, as sources (listed, not read)."""
+    return [source for source, _ in _sources(logs_path, project, month)]
+
+
 def month_records(
     logs_path: Path, project: str, month: str, zone_name: str, cache_dir: Path | None
 ) -> list[Record]:

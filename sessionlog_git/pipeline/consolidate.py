@@ -253,13 +253,16 @@ def _routed_parts(ws: Workspace, log: LogFile, parsed: TempLog, content: bytes
 def render_project(
     ws: Workspace, project: str, records: list[model.Record], months: set[str],
     state: model.StatusState | None = None, new_sources: set[str] | None = None,
+    folded: model.StatusState | None = None,
 ) -> dict[str, str]:
     """The master logs of `months` and the status file of one project, from its records.
 
     With `state` (the status folded over everything before `records`), the status is the
-    same as from the whole history. With `new_sources` (the archive files a commit adds), a
-    master log that is exactly its last render is re-rendered only where they change it
-    (pipeline.monthview); the text is the same as a full render.
+    same as from the whole history; with `folded` (the status folded over everything,
+    `records` included: logs.status_tail), that is the status. With `new_sources` (the
+    archive files a commit adds), a master log that is exactly its last render is
+    re-rendered only where they change it (pipeline.monthview); the text is the same as a
+    full render.
     """
     from sessionlog_git.logs import views
     from sessionlog_git.pipeline import handedits, monthview
@@ -288,7 +291,8 @@ def render_project(
         )
     out[layout.status_rel(cfg.logs_dir, project)] = render(
         "status.md.j2", archive_hint=hint,
-        **views.status(project, records, state=state),
+        **(views.status_view(project, folded) if folded is not None
+           else views.status(project, records, state=state)),
     )
     return out
 
@@ -341,35 +345,49 @@ def _render(
         affected_out.update(affected)
     new_sources = {r.source for r in new_records}
     new_folders: dict[str, set[str]] = {}
+    new_files: dict[str, set[str]] = {}  # each project's new archive files, as sources
     for t in taken:
         if t.archive_rel is not None:
             new_folders.setdefault(t.log.project, set()).add(layout.month_of(t.log.day))
+            new_files.setdefault(t.log.project, set()).add(
+                str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir)))
     cache = cfg.state_path / "cache"
     out: dict[str, str] = {}
     # Cost follows the new work and the months it touches, not the whole history: the
     # status is folded from a cached checkpoint at the end of the month before the first
     # month touched; only the month folders from there on are read (through the parse cache).
+    # The status itself folds only this commit's records onto a checkpoint of the months so
+    # far when it can (logs.status_tail).
+    from sessionlog_git.logs import status_tail
+
     for project, months in sorted(affected.items()):
         every = archive.months(cfg.logs_path, project)
         if not months:
             continue
         first = min(months | new_folders.get(project, set()))
         earlier = [m for m in every if m < first]
-        if earlier:
-            state, carry = archive.status_checkpoint(
-                cfg.logs_path, project, earlier[-1], cfg.timezone, cache
-            )
-        else:
-            state, carry = model.StatusState(), []
         recent = [
             r
             for folder in every if folder >= first
             for r in archive.month_records(cfg.logs_path, project, folder, cfg.timezone, cache)
             if r.source not in new_sources
         ]
-        records = carry + recent + [r for r in new_records if r.project == project]
-        out.update(render_project(ws, project, records, months, state=state,
-                                  new_sources=new_sources))
+        mine = [r for r in new_records if r.project == project]
+        added = new_files.get(project, set())
+        old_sources = [s for folder in every if folder >= first
+                       for s in archive.month_sources(cfg.logs_path, project, folder)
+                       if s not in added and s not in new_sources]
+
+        def checkpoint(earlier: list[str] = earlier, project: str = project
+                       ) -> tuple[model.StatusState, list[model.Record]]:
+            if not earlier:
+                return model.StatusState(), []
+            return archive.status_checkpoint(cfg.logs_path, project, earlier[-1], cfg.timezone, cache)
+
+        folded, carry = status_tail.fold(cfg.logs_path, project, first, cfg.timezone, cache,
+                                         old_sources, sorted(added), recent, mine, checkpoint)
+        out.update(render_project(ws, project, carry + recent + mine, months,
+                                  new_sources=new_sources, folded=folded))
     return out
 
 

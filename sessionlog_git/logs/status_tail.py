@@ -1,0 +1,225 @@
+"""The status fold of the months a commit touches, from a checkpoint of the month so far.
+
+`archive.status_checkpoint` keeps the fold up to the end of the month before the first month
+a commit touches; this keeps the fold of everything after it that was archived before the
+commit (the month so far), so a new day folds only that day's records, not the month's.
+
+A checkpoint is named by a key over what it was folded from: the month checkpoint's own key
+(which changes with any archive file up to that month), the first month folded, the time
+zone, and every archive file of the months from there on (their names, listed: no file is
+read). It holds the state (as the month checkpoints store it), the live decisions as a delta
+over the month checkpoint's, the last record folded and a digest of each folded entry's
+identity (an entry archived twice shows once). New records are folded onto it only when they
+all come after the last record folded; otherwise, or with no checkpoint, the month is folded
+again from its records, as before, and checkpoints are written for the next commit. The
+result is the same fold either way (tests compare the status with a full rebuild).
+
+The checkpoints live in the ignored state folder (`cache/status-tail/<project>/<key>.json`),
+the KEEP most recently used of them: a reset or an aborted commit goes back to an earlier
+one. A missing or damaged checkpoint only costs the fold.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.logs import archive
+from sessionlog_git.logs.lifecycle import Decision, decision_id
+from sessionlog_git.logs.model import Record, StatusState, ordered
+
+VERSION = 1
+KEEP = 4  # checkpoints kept per project, the most recently used
+
+
+@dataclass
+class Tail:
+    """Where a project's fold of the months from `first` on stands before a commit."""
+
+    key: str  # names the checkpoint of the records archived before this commit
+    base: str  # the month checkpoint's key ("" when there is none)
+    state: StatusState | None = None  # the checkpoint's fold, when there is one
+    carry: list[Record] = field(default_factory=list)  # the month checkpoint's carried records
+    last: tuple[Any, ...] | None = None  # the sort key of the last record folded
+    seen: set[str] = field(default_factory=set)  # digests of the folded entries' identities
+    retired: list[str] = field(default_factory=list)  # the live-decision delta over `base`
+    added: list[Any] = field(default_factory=list)
+
+
+def identity(record: Record) -> str:
+    """What `model.ordered` de-duplicates by, as a short digest."""
+    return sha256_hex(repr((record.project, record.user, *record.entry.key())))[:16]
+
+
+def _folder(cache_dir: Path, project: str) -> Path:
+    return cache_dir / "status-tail" / project
+
+
+def tail_key(base: str, first: str, zone_name: str, sources: Sequence[str]) -> str:
+    return sha256_hex("\n".join([str(VERSION), str(archive.STATUS_VERSION), zone_name, base, first,
+                                 *sorted(sources)]))
+
+
+def find(
+    logs_path: Path, project: str, first: str, zone_name: str, cache_dir: Path,
+    old_sources: Sequence[str],
+) -> Tail:
+    """The checkpoint of `project`'s fold of the months from `first` on, over the archive
+    files `old_sources` of those months (the commit's own left out); `state` is None without
+    one."""
+    folders = [m for m in archive.months(logs_path, project) if m < first]
+    keys = archive._month_keys(logs_path, project, folders, zone_name) if folders else []
+    base = keys[-1] if keys else ""
+    key = tail_key(base, first, zone_name, old_sources)
+    tail = Tail(key, base)
+    path = _folder(cache_dir, project) / f"{key}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("v") != VERSION or data.get("key") != key:
+            return tail
+        retired = [str(i) for i in data["retired"]]
+        added = list(data["added"])
+        parent = (archive._live_loader(logs_path, project, folders, keys, len(folders) - 1,
+                                       zone_name, cache_dir) if folders else list)
+        state, carry = archive._state_from_json(project, data["state"],
+                                                _loader(project, parent, retired, added))
+        last = tuple(data["last"]) if data["last"] is not None else None
+        seen = set(data["seen"])
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return tail
+    with contextlib.suppress(OSError):
+        os.utime(path)  # most recently used: kept
+    tail.state, tail.carry, tail.last, tail.seen = state, carry, last, seen
+    tail.retired, tail.added = retired, added
+    return tail
+
+
+def _loader(project: str, parent: Callable[[], list[Decision[Record]]], retired: list[str],
+            added: list[Any]) -> Callable[[], list[Decision[Record]]]:
+    """The live decisions at a checkpoint: the month checkpoint's, less `retired`, plus `added`."""
+
+    def load() -> list[Decision[Record]]:
+        gone = set(retired)
+        live = [d for d in parent() if decision_id(d) not in gone]
+        return live + [_decision(project, r, b) for r, b in added]
+
+    return load
+
+
+def _decision(project: str, r: list[Any], b: list[Any]) -> Decision[Record]:
+    from sessionlog_git.logs.entries import Bullet
+    from sessionlog_git.logs.lifecycle import expiry
+
+    record = archive._record_from_json(project, r)
+    return Decision(record, Bullet(b[0], b[1], b[2]), expiry(record.entry))
+
+
+def fold_new(tail: Tail, new: Sequence[Record]) -> list[Record] | None:
+    """The records of `new` to fold onto the checkpoint, in order and without the entries it
+    has folded already; None when they cannot be (no checkpoint, or one comes before the last
+    record folded)."""
+    if tail.state is None:
+        return None
+    fresh = ordered(new)
+    if fresh and tail.last is not None and fresh[0].sort_key() <= tail.last:
+        return None
+    return [r for r in fresh if identity(r) not in tail.seen]
+
+
+def _delta(tail: Tail, state: StatusState) -> tuple[list[str], list[Any]]:
+    """The live decisions' delta over the month checkpoint: the checkpoint's, and what the
+    records folded since it changed (`state.lifecycle.mark`)."""
+    retired_now, added_now = state.lifecycle.mark()
+    added = list(tail.added)
+    ids = [f"{r[1]}#{b[2]}" for r, b in added]
+    retired = list(tail.retired)
+    for ident in retired_now:
+        if ident in ids:
+            i = ids.index(ident)
+            del ids[i], added[i]
+        else:
+            retired.append(ident)
+    added += [[archive._record_json(d.record), archive._bullet_json(d.bullet)] for d in added_now]
+    return retired, added
+
+
+def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState,
+         folded: Sequence[Record]) -> Tail:
+    """Write the checkpoint `key` of `state`: `tail`'s checkpoint with `folded` (in order)
+    folded onto it (`tail.carry`: the month checkpoint's carried records); the Tail it is,
+    to fold more onto."""
+    retired, added = _delta(tail, state)
+    seen = tail.seen | {identity(r) for r in folded}
+    last = list(folded[-1].sort_key()) if folded else (list(tail.last) if tail.last else None)
+    data = {"v": VERSION, "key": key, "state": archive._state_json(key, state, tail.carry),
+            "retired": retired, "added": added, "last": last, "seen": sorted(seen)}
+    folder = _folder(cache_dir, project)
+    path = folder / f"{key}.json"
+    tmp = folder / f".{key}.{os.getpid()}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)  # a cache: atomic, not synced (lost, it is only a fold again)
+        _prune(folder)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen, retired,
+                added)
+
+
+def _prune(folder: Path) -> None:
+    found = []
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".json"):
+            with contextlib.suppress(OSError):
+                found.append((entry.stat().st_mtime_ns, entry.path))
+    for _, path in sorted(found)[:-KEEP]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def fold(
+    logs_path: Path, project: str, first: str, zone_name: str, cache_dir: Path,
+    old_sources: Sequence[str], new_sources: Sequence[str], recent: Sequence[Record],
+    new: Sequence[Record], load: Callable[[], tuple[StatusState, list[Record]]],
+) -> tuple[StatusState, list[Record]]:
+    """`project`'s status fold over everything up to and including `new` (this commit's
+    records, from the archive files `new_sources`), from the checkpoint of the records
+    archived before them when there is one; and the records the month checkpoint carried
+    into the months folded (they belong to those months' master logs too).
+
+    `old_sources` names the archive files of the months from `first` on (the commit's left
+    out), `recent` their records; `load` gives the month checkpoint's state and carried
+    records, for a fold without a checkpoint."""
+    tail = find(logs_path, project, first, zone_name, cache_dir, old_sources)
+    after = tail_key(tail.base, first, zone_name, [*old_sources, *new_sources])
+    onto = fold_new(tail, new)
+    if onto is not None and tail.state is not None:
+        state = tail.state.feed(onto)
+        if after != tail.key:
+            save(cache_dir, project, tail, after, state, onto)
+        return state, tail.carry
+    state, carry = load()
+    old = [*carry, *recent]
+    before = ordered(old)
+    both = ordered([*old, *new])
+    start = Tail(tail.key, tail.base, carry=carry)
+    if len(both) >= len(before) and all(a is b for a, b in zip(before, both, strict=False)):
+        # Everything new comes after what was there: checkpoint the months so far, then fold
+        # the new records onto it, as the next commit will.
+        state.feed(before)
+        mid = save(cache_dir, project, start, tail.key, state, before)
+        rest = both[len(before):]
+        state.feed(rest)
+        if after != tail.key:
+            save(cache_dir, project, mid, after, state, rest)
+        return state, carry
+    state.feed(both)
+    save(cache_dir, project, start, after, state, both)
+    return state, carry
