@@ -8,11 +8,13 @@ A checkpoint is named by a key over what it was folded from: the month checkpoin
 (which changes with any archive file up to that month), the first month folded, the time
 zone, and every archive file of the months from there on (their names, listed: no file is
 read). It holds the state (as the month checkpoints store it), the live decisions as a delta
-over the month checkpoint's, the last record folded and a digest of each folded entry's
-identity (an entry archived twice shows once). New records are folded onto it only when they
-all come after the last record folded; otherwise, or with no checkpoint, the month is folded
-again from its records, as before, and checkpoints are written for the next commit. The
-result is the same fold either way (tests compare the status with a full rebuild).
+over the month checkpoint's (by decision id, `source#line`: their entries are read from the
+month's records only when a `Supersedes:`/`Reverted:` must be matched), the last record
+folded and a digest of each folded entry's identity (an entry archived twice shows once).
+New records are folded onto it only when they all come after the last record folded;
+otherwise, or with no checkpoint, the month is folded again from its records, as before, and
+checkpoints are written for the next commit. The result is the same fold either way (tests
+compare the status with a full rebuild).
 
 The checkpoints live in the ignored state folder (`cache/status-tail/<project>/<key>.json`),
 the KEEP most recently used of them: a reset or an aborted commit goes back to an earlier
@@ -47,8 +49,8 @@ class Tail:
     carry: list[Record] = field(default_factory=list)  # the month checkpoint's carried records
     last: tuple[Any, ...] | None = None  # the sort key of the last record folded
     seen: set[str] = field(default_factory=set)  # digests of the folded entries' identities
-    retired: list[str] = field(default_factory=list)  # the live-decision delta over `base`
-    added: list[Any] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)  # the live-decision delta over `base`,
+    added: list[str] = field(default_factory=list)  # by decision id
 
 
 def identity(record: Record) -> str:
@@ -67,11 +69,12 @@ def tail_key(base: str, first: str, zone_name: str, sources: Sequence[str]) -> s
 
 def find(
     logs_path: Path, project: str, first: str, zone_name: str, cache_dir: Path,
-    old_sources: Sequence[str],
+    old_sources: Sequence[str], records: Callable[[list[Record]], list[Record]],
 ) -> Tail:
     """The checkpoint of `project`'s fold of the months from `first` on, over the archive
     files `old_sources` of those months (the commit's own left out); `state` is None without
-    one."""
+    one. `records(carry)`: the records folded into it (the checkpoint's carried records and
+    those of `old_sources`), read only to materialise its live decisions."""
     folders = [m for m in archive.months(logs_path, project) if m < first]
     keys = archive._month_keys(logs_path, project, folders, zone_name) if folders else []
     base = keys[-1] if keys else ""
@@ -83,11 +86,13 @@ def find(
         if not isinstance(data, dict) or data.get("v") != VERSION or data.get("key") != key:
             return tail
         retired = [str(i) for i in data["retired"]]
-        added = list(data["added"])
+        added = [str(i) for i in data["added"]]
         parent = (archive._live_loader(logs_path, project, folders, keys, len(folders) - 1,
                                        zone_name, cache_dir) if folders else list)
-        state, carry = archive._state_from_json(project, data["state"],
-                                                _loader(project, parent, retired, added))
+        carried: list[Record] = []
+        state, carry = archive._state_from_json(
+            project, data["state"], _loader(parent, retired, added, lambda: records(carried)))
+        carried += carry
         last = tuple(data["last"]) if data["last"] is not None else None
         seen = set(data["seen"])
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -99,24 +104,35 @@ def find(
     return tail
 
 
-def _loader(project: str, parent: Callable[[], list[Decision[Record]]], retired: list[str],
-            added: list[Any]) -> Callable[[], list[Decision[Record]]]:
-    """The live decisions at a checkpoint: the month checkpoint's, less `retired`, plus `added`."""
+def _loader(parent: Callable[[], list[Decision[Record]]], retired: list[str], added: list[str],
+            records: Callable[[], list[Record]]) -> Callable[[], list[Decision[Record]]]:
+    """The live decisions at a checkpoint: the month checkpoint's, less `retired`, plus the
+    decisions `added` names, found in the records folded."""
 
     def load() -> list[Decision[Record]]:
+        from sessionlog_git.logs.lifecycle import expiry
+
         gone = set(retired)
         live = [d for d in parent() if decision_id(d) not in gone]
-        return live + [_decision(project, r, b) for r, b in added]
+        wanted = set(added)
+        found: dict[str, Decision[Record]] = {}
+        for record in records():
+            for bullet in record.entry.bullets:
+                ident = f"{record.source}#{bullet.line}"
+                if ident in wanted and bullet.kind in ("decision", "supersede"):
+                    found[ident] = Decision(record, bullet, expiry(record.entry))
+        if len(found) == len(wanted):
+            return live + [found[i] for i in added]
+        # Not all found (a damaged cache): the decisions as the fold itself had them.
+        from sessionlog_git.base.text import words
+        from sessionlog_git.logs.lifecycle import DecisionBook
+
+        book = DecisionBook(words, parent())
+        for record in ordered(records()):
+            book.step(record)
+        return book.live
 
     return load
-
-
-def _decision(project: str, r: list[Any], b: list[Any]) -> Decision[Record]:
-    from sessionlog_git.logs.entries import Bullet
-    from sessionlog_git.logs.lifecycle import expiry
-
-    record = archive._record_from_json(project, r)
-    return Decision(record, Bullet(b[0], b[1], b[2]), expiry(record.entry))
 
 
 def fold_new(tail: Tail, new: Sequence[Record]) -> list[Record] | None:
@@ -131,21 +147,18 @@ def fold_new(tail: Tail, new: Sequence[Record]) -> list[Record] | None:
     return [r for r in fresh if identity(r) not in tail.seen]
 
 
-def _delta(tail: Tail, state: StatusState) -> tuple[list[str], list[Any]]:
+def _delta(tail: Tail, state: StatusState) -> tuple[list[str], list[str]]:
     """The live decisions' delta over the month checkpoint: the checkpoint's, and what the
     records folded since it changed (`state.lifecycle.mark`)."""
     retired_now, added_now = state.lifecycle.mark()
     added = list(tail.added)
-    ids = [f"{r[1]}#{b[2]}" for r, b in added]
     retired = list(tail.retired)
     for ident in retired_now:
-        if ident in ids:
-            i = ids.index(ident)
-            del ids[i], added[i]
+        if ident in added:
+            added.remove(ident)
         else:
             retired.append(ident)
-    added += [[archive._record_json(d.record), archive._bullet_json(d.bullet)] for d in added_now]
-    return retired, added
+    return retired, added + [decision_id(d) for d in added_now]
 
 
 def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState,
@@ -197,7 +210,8 @@ def fold(
     `old_sources` names the archive files of the months from `first` on (the commit's left
     out), `recent` their records; `load` gives the month checkpoint's state and carried
     records, for a fold without a checkpoint."""
-    tail = find(logs_path, project, first, zone_name, cache_dir, old_sources)
+    tail = find(logs_path, project, first, zone_name, cache_dir, old_sources,
+                lambda carry: [*carry, *recent])
     after = tail_key(tail.base, first, zone_name, [*old_sources, *new_sources])
     onto = fold_new(tail, new)
     if onto is not None and tail.state is not None:
