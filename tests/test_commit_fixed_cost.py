@@ -14,47 +14,80 @@ from test_why import commit_at
 from sessionlog_git.logs import archive
 
 
-def test_a_commit_writes_the_parse_caches_side_file_not_the_months_whole_cache(
+def test_a_read_after_a_commit_writes_the_parse_caches_side_file_not_the_whole(
     native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     repo = native_repo
     cache = repo.state() / "cache"
     whole = cache / "archive" / "shop" / "2026-11.records.json"
     side = cache / "archive" / "shop" / "2026-11.records-new.json"
+
+    def read() -> list[str]:
+        records = archive.month_records(repo.path / "logs", "shop", "2026-11", "", cache)
+        return sorted({r.source for r in records})
+
     for day in (10, 11):
         repo.log(f"2026-11-{day}T09:00:00+00:00", f"Ledger {day}", "Decision: ledger.py writes twice")
         commit_at(repo, f"2026-11-{day}T10:00:00+00:00", "--allow-empty", "-m", f"Ledger {day}")
+    assert read() == archive.month_sources(repo.path / "logs", "shop", "2026-11")
     before = whole.read_bytes()
     for day in (12, 13, 14):
         repo.log(f"2026-11-{day}T09:00:00+00:00", f"Ledger {day}", "Next: audit the ledger")
         commit_at(repo, f"2026-11-{day}T10:00:00+00:00", "--allow-empty", "-m", f"Ledger {day}")
+        assert read() == sorted(archive.month_sources(repo.path / "logs", "shop", "2026-11"))
     assert whole.read_bytes() == before
-    listed = archive.month_sources(repo.path / "logs", "shop", "2026-11")
-    assert len(listed) == 5
-    in_side = set(json.loads(side.read_text(encoding="utf-8"))["files"])
-    assert len(in_side) >= 2
-    assert in_side | set(json.loads(before)["files"]) >= set(listed) - {listed[-1]}
+    assert len(json.loads(side.read_text(encoding="utf-8"))["files"]) == 3
     assert_views_are_fresh(repo)
 
     # A reset takes the last archive file away: its cached records are not read.
     repo.git("reset", "-q", "--hard", "HEAD~1")
-    kept = archive.month_sources(repo.path / "logs", "shop", "2026-11")
-    assert len(kept) == 4
-    records = archive.month_records(repo.path / "logs", "shop", "2026-11", "", cache)
-    assert sorted({r.source for r in records}) == sorted(kept)
+    assert read() == sorted(archive.month_sources(repo.path / "logs", "shop", "2026-11"))
+    assert len(read()) == 4
 
     # Past SIDE_FILES files parsed since, the month's cache is written whole again, without
     # the files that are gone, and the side file goes.
     repo.log("2026-11-15T09:00:00+00:00", "Ledger 15", "Next: close it")
     commit_at(repo, "2026-11-15T10:00:00+00:00", "--allow-empty", "-m", "Ledger 15")
     monkeypatch.setattr(archive, "SIDE_FILES", 0)
-    side.unlink()  # so the file of the last commit is parsed again
-    records = archive.month_records(repo.path / "logs", "shop", "2026-11", "", cache)
-    now = archive.month_sources(repo.path / "logs", "shop", "2026-11")
-    assert sorted({r.source for r in records}) == sorted(now)
-    assert sorted(json.loads(whole.read_text(encoding="utf-8"))["files"]) == sorted(now)
+    now = sorted(archive.month_sources(repo.path / "logs", "shop", "2026-11"))
+    assert read() == now
+    assert sorted(json.loads(whole.read_text(encoding="utf-8"))["files"]) == now
     assert not side.exists()
-    assert_views_are_fresh(repo)
+
+
+def test_a_new_day_reads_none_of_the_months_records_and_the_views_are_a_rebuilds(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The status folds onto its checkpoint and the master log gets the new day appended:
+    the month's records are not read (nor parsed), and every view equals a rebuild's."""
+    from sessionlog_git import workspace
+    from sessionlog_git.pipeline import consolidate
+
+    repo = native_repo
+    for day, user in ((10, "ada"), (11, "grace"), (12, "ada")):
+        repo.log(f"2026-11-{day}T09:00:00+00:00", f"Ledger {day}", "Decision: ledger.py writes twice",
+                 "Blocked on: the auditors", user=user)
+        commit_at(repo, f"2026-11-{day}T10:00:00+00:00", "--allow-empty", "-m", f"Ledger {day}")
+    reads: list[str] = []
+    real = archive.month_records
+
+    def spy(*args: object, **kw: object) -> object:
+        reads.append(str(args[2]))
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    for day, user in ((13, "grace"), (14, "linus")):  # a contributor with days, and a new one
+        repo.log(f"2026-11-{day}T09:00:00+00:00", f"Exports {day}", "Unblocked: the auditors",
+                 "Next: export", user=user)
+        with monkeypatch.context() as m:
+            m.setattr(archive, "month_records", spy)
+            m.chdir(repo.path)
+            result = consolidate.run(workspace.at(repo.path))
+        assert result.archived and not result.problems
+        assert reads == []
+        commit_at(repo, f"2026-11-{day}T10:00:00+00:00", "-m", f"Exports {day}")
+        assert_views_are_fresh(repo)
+    master = repo.read("logs/shop-session-log-2026-11.md")
+    assert "5 entries by 3 contributors" in master and "## linus" in master
 
 
 def test_templates_are_read_without_importlib_resources() -> None:

@@ -187,32 +187,29 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
 
 
 def _prune(folder: Path) -> None:
+    """Only the KEEP most recently used checkpoints stay (a cache folder, not a log tree)."""
     found = []
-    for entry in os.scandir(folder):
-        if entry.name.endswith(".json"):
-            with contextlib.suppress(OSError):
-                found.append((entry.stat().st_mtime_ns, entry.path))
+    for path in folder.glob("*.json"):
+        with contextlib.suppress(OSError):
+            found.append((path.stat().st_mtime_ns, path))
     for _, path in sorted(found)[:-KEEP]:
         with contextlib.suppress(OSError):
             os.unlink(path)
 
 
 def fold(
-    logs_path: Path, project: str, first: str, zone_name: str, cache_dir: Path,
-    old_sources: Sequence[str], new_sources: Sequence[str], recent: Sequence[Record],
+    tail: Tail, cache_dir: Path, project: str, after: str, recent: Callable[[], Sequence[Record]],
     new: Sequence[Record], load: Callable[[], tuple[StatusState, list[Record]]],
 ) -> tuple[StatusState, list[Record]]:
     """`project`'s status fold over everything up to and including `new` (this commit's
-    records, from the archive files `new_sources`), from the checkpoint of the records
-    archived before them when there is one; and the records the month checkpoint carried
-    into the months folded (they belong to those months' master logs too).
+    records), from `tail` (`find`: the checkpoint of the records archived before them) when
+    it can be; and the records the month checkpoint carried into the months folded (they
+    belong to those months' master logs too). `after` is the key of the archive listed with
+    this commit's files (`tail_key`).
 
-    `old_sources` names the archive files of the months from `first` on (the commit's left
-    out), `recent` their records; `load` gives the month checkpoint's state and carried
-    records, for a fold without a checkpoint."""
-    tail = find(logs_path, project, first, zone_name, cache_dir, old_sources,
-                lambda carry: [*carry, *recent])
-    after = tail_key(tail.base, first, zone_name, [*old_sources, *new_sources])
+    `recent()` gives the records of the months from the first folded on (the commit's left
+    out) and `load()` the month checkpoint's state and carried records: both are read only
+    for a fold without a checkpoint."""
     onto = fold_new(tail, new)
     if onto is not None and tail.state is not None:
         state = tail.state.feed(onto)
@@ -220,7 +217,7 @@ def fold(
             save(cache_dir, project, tail, after, state, onto)
         return state, tail.carry
     state, carry = load()
-    old = [*carry, *recent]
+    old = [*carry, *recent()]
     before = ordered(old)
     both = ordered([*old, *new])
     start = Tail(tail.key, tail.base, carry=carry)

@@ -8,7 +8,7 @@ or archived, and a rerun finishes the job.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -251,18 +251,22 @@ def _routed_parts(ws: Workspace, log: LogFile, parsed: TempLog, content: bytes
 
 
 def render_project(
-    ws: Workspace, project: str, records: list[model.Record], months: set[str],
-    state: model.StatusState | None = None, new_sources: set[str] | None = None,
-    folded: model.StatusState | None = None,
+    ws: Workspace, project: str, records: list[model.Record] | Callable[[], list[model.Record]],
+    months: set[str], state: model.StatusState | None = None, new_sources: set[str] | None = None,
+    folded: model.StatusState | None = None, new: Sequence[model.Record] = (),
+    listing: tuple[str, str] | None = None,
 ) -> dict[str, str]:
-    """The master logs of `months` and the status file of one project, from its records.
+    """The master logs of `months` and the status file of one project, from its records
+    (`records`: them, or what reads them when they are needed).
 
     With `state` (the status folded over everything before `records`), the status is the
     same as from the whole history; with `folded` (the status folded over everything,
     `records` included: logs.status_tail), that is the status. With `new_sources` (the
     archive files a commit adds), a master log that is exactly its last render is
     re-rendered only where they change it (pipeline.monthview); the text is the same as a
-    full render.
+    full render. With `new` (the commit's records) and `listing` (the keys of the archive's
+    listing before and after them), a master log kept from exactly that archive gets the new
+    days of their contributors appended, without reading the month's records.
     """
     from sessionlog_git.logs import views
     from sessionlog_git.pipeline import handedits, monthview
@@ -275,25 +279,40 @@ def render_project(
     # Each month's master log sees only that month's records (an entry archived twice has
     # one local date, so duplicates never straddle months): the cost is one pass, not one
     # pass over the whole history per month.
-    by_month: dict[str, list[model.Record]] = {}
-    for record in records:
-        by_month.setdefault(layout.month_of(record.at.date()), []).append(record)
+    grouped: dict[str, list[model.Record]] | None = None
+
+    def by_month() -> dict[str, list[model.Record]]:
+        nonlocal grouped
+        if grouped is None:
+            grouped = {}
+            for record in records() if callable(records) else records:
+                grouped.setdefault(layout.month_of(record.at.date()), []).append(record)
+        return grouped
+
     for month in sorted(months):
         rel = layout.master_rel(cfg.logs_dir, project, month)
-        mine = by_month.get(month, [])
         if new_sources is None:
-            out[rel] = monthview.render_full(project, month, mine, hint)
+            out[rel] = monthview.render_full(project, month, by_month().get(month, []), hint)
             continue
+        current = handedits.disk_bytes(ws.top, rel)
+        if listing is not None:
+            mine = [r for r in new if layout.month_of(r.at.date()) == month]
+            appended = monthview.append_days(project, month, mine, hint=hint, current=current,
+                                             listing=listing, cache_dir=cfg.state_path / "cache")
+            if appended is not None:
+                out[rel] = appended
+                continue
         out[rel] = monthview.render_month(
-            project, month, mine, hint=hint, zone=cfg.timezone,
-            current=handedits.disk_bytes(ws.top, rel), new_sources=new_sources,
-            cache_dir=cfg.state_path / "cache",
+            project, month, by_month().get(month, []), hint=hint, zone=cfg.timezone,
+            current=current, new_sources=new_sources, cache_dir=cfg.state_path / "cache",
+            listing=listing,
         )
-    out[layout.status_rel(cfg.logs_dir, project)] = render(
-        "status.md.j2", archive_hint=hint,
-        **(views.status_view(project, folded) if folded is not None
-           else views.status(project, records, state=state)),
-    )
+    if folded is None:
+        every = records() if callable(records) else records
+        view = views.status(project, every, state=state)
+    else:
+        view = views.status_view(project, folded)
+    out[layout.status_rel(cfg.logs_dir, project)] = render("status.md.j2", archive_hint=hint, **view)
     return out
 
 
@@ -366,15 +385,24 @@ def _render(
             continue
         first = min(months | new_folders.get(project, set()))
         earlier = [m for m in every if m < first]
-        recent = [
-            r
-            for folder in every if folder >= first
-            for r in archive.month_records(cfg.logs_path, project, folder, cfg.timezone, cache)
-            if r.source not in new_sources
-        ]
+        later = [folder for folder in every if folder >= first]
+        read: list[list[model.Record]] = []
+
+        def recent(later: list[str] = later, read: list[list[model.Record]] = read,
+                   project: str = project) -> list[model.Record]:
+            if not read:  # read once, and only when needed
+                read.append([
+                    r
+                    for folder in later
+                    for r in archive.month_records(cfg.logs_path, project, folder, cfg.timezone,
+                                                   cache)
+                    if r.source not in new_sources
+                ])
+            return read[0]
+
         mine = [r for r in new_records if r.project == project]
         added = new_files.get(project, set())
-        old_sources = [s for folder in every if folder >= first
+        old_sources = [s for folder in later
                        for s in archive.month_sources(cfg.logs_path, project, folder)
                        if s not in added and s not in new_sources]
 
@@ -384,10 +412,21 @@ def _render(
                 return model.StatusState(), []
             return archive.status_checkpoint(cfg.logs_path, project, earlier[-1], cfg.timezone, cache)
 
-        folded, carry = status_tail.fold(cfg.logs_path, project, first, cfg.timezone, cache,
-                                         old_sources, sorted(added), recent, mine, checkpoint)
-        out.update(render_project(ws, project, carry + recent + mine, months,
-                                  new_sources=new_sources, folded=folded))
+        def folded_before(carry: list[model.Record], recent: Callable[[], list[model.Record]] = recent
+                          ) -> list[model.Record]:
+            return [*carry, *recent()]
+
+        tail = status_tail.find(cfg.logs_path, project, first, cfg.timezone, cache, old_sources,
+                                folded_before)
+        after = status_tail.tail_key(tail.base, first, cfg.timezone, [*old_sources, *sorted(added)])
+        folded, carry = status_tail.fold(tail, cache, project, after, recent, mine, checkpoint)
+
+        def everything(carry: list[model.Record] = carry, mine: list[model.Record] = mine,
+                       recent: Callable[[], list[model.Record]] = recent) -> list[model.Record]:
+            return [*carry, *recent(), *mine]
+
+        out.update(render_project(ws, project, everything, months, new_sources=new_sources,
+                                  folded=folded, new=mine, listing=(tail.key, after)))
     return out
 
 
