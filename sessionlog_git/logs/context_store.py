@@ -470,9 +470,11 @@ class _Reordered(Exception):
 
 
 def update(ws: Workspace, archived: Sequence[str],
-           parsed: Mapping[str, list[Record]] | None = None) -> None:
+           parsed: Mapping[str, list[Record]] | None = None,
+           changed: Sequence[str] | None = None) -> None:
     """Fold newly consolidated archive files (paths from the top) into the index; `parsed`:
-    the records of those the caller parsed already (by path), read again from disk otherwise.
+    the records of those the caller parsed already (by path), read again from disk otherwise;
+    `changed`: the files of the commit being made, when the caller read them already.
 
     Called by consolidation; an index that cannot be read, or an archive that changed
     otherwise, is rebuilt instead. It is a cache: a failure to write it costs a rebuild
@@ -482,12 +484,12 @@ def update(ws: Workspace, archived: Sequence[str],
         known = parsed or {}
         ours = {_source(ws.config.logs_dir, rel) for rel in archived}
         try:
-            if _update(ws, archived, known=known):
+            if _update(ws, archived, known=known, changed=changed):
                 return
             # The history without this commit's files, then this commit's fold on top: so
             # it can be taken back like any other (a reset right after is common).
             rebuild(ws, leave_out=ours)
-            if _update(ws, archived, known=known):
+            if _update(ws, archived, known=known, changed=changed):
                 return
         except _Reordered:
             pass  # folding the history first cannot help: its newest entry is newer than ours
@@ -502,7 +504,8 @@ def _source(logs_dir: str, rel: str) -> str:
 
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
             now: dict[str, int] | None = None,
-            known: Mapping[str, list[Record]] | None = None) -> bool:
+            known: Mapping[str, list[Record]] | None = None,
+            changed: Sequence[str] | None = None) -> bool:
     """The incremental fold; False when only a rebuild gives the right index."""
     from sessionlog_git.logs.archive import records_at
     from sessionlog_git.logs.model import ordered
@@ -554,7 +557,8 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
             b.kind in ("supersede", "revert") for b in record.entry.bullets)
         tips[record.project] = list(record.sort_key())
     fold = _StoreFold(cfg.logs_dir, store, retiring)
-    changed = ci.staged_files(ws)
+    if changed is None:
+        changed = ci.staged_files(ws)
     for record in records:
         fold.feed(record, ci.record_keys(ws, record, changed))
     store.trim()

@@ -86,11 +86,14 @@ def nothing_to_do(ws: Workspace) -> bool:
             and not journal.exists(state))
 
 
-def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True) -> Result:
+def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True,
+        staged: list[str] | None = None) -> Result:
+    """`staged`: the paths the commit being made changes, as the hook read them before this
+    run (None: asked here when needed)."""
     from sessionlog_git.base.lock import locked
 
     with locked(ws.config.state_path):
-        return _run_locked(ws, dry_run=dry_run, stage=stage)
+        return _run_locked(ws, dry_run=dry_run, stage=stage, staged=staged)
 
 
 def _rel(ws: Workspace, path: Path) -> str:
@@ -474,8 +477,10 @@ def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str])
     )
 
 
-def _recover(ws: Workspace, written: dict[str, str], result: Result) -> list[str]:
-    """Files an earlier run wrote that git does not have yet: stage them again."""
+def _recover(ws: Workspace, written: dict[str, str], result: Result,
+             fresh: set[str] | None = None) -> list[str]:
+    """Files an earlier run wrote that git does not have yet: stage them again (`fresh`:
+    the files this run wrote, staged anyway, so not read again to tell whether they are ours)."""
     from sessionlog_git import gitops
 
     if not written:
@@ -496,7 +501,7 @@ def _recover(ws: Workspace, written: dict[str, str], result: Result) -> list[str
                 f"{rel}: holds an update from an earlier sessionlog run that is not staged. "
                 f"Fix: `git add {rel}`."
             )
-        elif ledger.is_ours(ws.top, rel, written):
+        elif (fresh is not None and rel in fresh) or ledger.is_ours(ws.top, rel, written):
             again.append(rel)
     return again
 
@@ -528,7 +533,8 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
             )
 
 
-def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
+def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool,
+                staged: list[str] | None = None) -> Result:
     from sessionlog_git.base import safeio
 
     result = Result()
@@ -571,6 +577,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
 
     keep_all(ws, result.kept, result.notes)
 
+    digests = {rel: ledger.digest(data) for rel, data in {**archives, **rendered}.items()}
     intent = journal.Intent(
         logs=[
             journal.LogIntent(
@@ -582,7 +589,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
             for t in taken
         ],
         files={**{rel: h for rel, h in recovered.files.items() if rel in written},
-               **{rel: ledger.digest(data) for rel, data in {**archives, **rendered}.items()}},
+               **digests},
         months={p: sorted(m) for p, m in months.items()},
     )
     journal.save(state_dir, intent)
@@ -606,9 +613,8 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
         _fault("render-partial")
     sync_all([top / rel for rel in (*new_archives, *new_views)])
     _fault("rendered")
-    for rel, data in {**archives, **rendered}.items():
-        written[rel] = ledger.digest(data)
-    again = _recover(ws, written, result) if stage else []
+    written.update(digests)
+    again = _recover(ws, written, result, {*new_archives, *new_views}) if stage else []
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
     ledger.save(state_dir, written)
     _fault("ledger-saved")
@@ -621,7 +627,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     # The archives of an interrupted run the journal finished count too (the index skips
     # what it has folded in already).
     finished = {rel for rel in recovered.files if layout.split_archive_rel(rel, ws.config.logs_dir)}
-    context_store.update(ws, sorted({*archives, *finished}), parsed)
+    context_store.update(ws, sorted({*archives, *finished}), parsed, changed=staged)
     if archives or finished:
         from sessionlog_git.logs.continuity import update_summary
 
