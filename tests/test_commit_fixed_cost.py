@@ -102,3 +102,52 @@ def test_templates_are_read_without_importlib_resources() -> None:
     )
     out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+def test_a_render_kept_by_an_older_version_gets_the_keys_to_append_to_it(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A master log rendered before the listing keys existed: the first commit splices into
+    it and gives it those keys, so after a reset the next new day is appended to it."""
+    from sessionlog_git import workspace
+    from sessionlog_git.pipeline import consolidate
+
+    repo = native_repo
+    for day in (10, 11):
+        repo.log(f"2026-11-{day}T09:00:00+00:00", f"Ledger {day}", "Next: audit")
+        commit_at(repo, f"2026-11-{day}T10:00:00+00:00", "--allow-empty", "-m", f"Ledger {day}")
+    # The cache as the older version kept it: the committed render, keyed by its sources.
+    from sessionlog_git.base.text import sha256_hex
+    from sessionlog_git.pipeline import monthview
+
+    zone = workspace.at(repo.path).config.timezone
+    records = archive.month_records(repo.path / "logs", "shop", "2026-11", zone, repo.state() / "cache")
+    current = (repo.path / "logs" / "shop-session-log-2026-11.md").read_bytes()
+    views = repo.state() / "cache" / "views" / "shop" / "2026-11.master.json"
+    views.write_text(json.dumps({"v": monthview.CACHE_VERSION, "renders": [{
+        "digest": sha256_hex(current), "counts": {"ada": 2},
+        "key": monthview._key("shop", "2026-11", zone, {r.source for r in records}),
+    }]}), encoding="utf-8")
+    reads: list[str] = []
+    real = archive.month_records
+
+    def spy(*args: object, **kw: object) -> object:
+        reads.append(str(args[2]))
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    def consolidate_here() -> None:
+        with monkeypatch.context() as m:
+            m.setattr(archive, "month_records", spy)
+            m.chdir(repo.path)
+            consolidate.run(workspace.at(repo.path))
+
+    repo.log("2026-11-12T09:00:00+00:00", "Ledger 12", "Next: close")
+    consolidate_here()
+    assert reads == ["2026-11"]  # spliced from the month's records
+    repo.git("reset", "-q", "--hard", "HEAD")
+    reads.clear()
+    repo.log("2026-11-13T09:00:00+00:00", "Ledger 13", "Next: close again")
+    consolidate_here()
+    assert reads == []
+    commit_at(repo, "2026-11-13T10:00:00+00:00", "-m", "Ledger 13")
+    assert_views_are_fresh(repo)

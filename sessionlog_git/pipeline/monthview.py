@@ -67,6 +67,8 @@ def render_month(
         known = _find(renders, used, _key(project, month, zone, sources - new_sources),
                       _listing_key(listing[0], month) if listing else "")
         if known is not None:
+            if listing is not None:  # a render kept before these keys existed: now it has them
+                _describe(renders, used, project, month, records, new_sources, listing[0])
             changed = {r.user for r in records if r.source in new_sources}
             spliced = _splice(project, month, current.decode("utf-8", "replace"), records, changed,
                               known, hint)
@@ -79,6 +81,19 @@ def render_month(
         "lkey": _listing_key(listing[1], month) if listing else "", "counts": counts, "last": last,
     })
     return text
+
+
+def _describe(renders: list[dict[str, Any]], digest: str, project: str, month: str,
+              records: Sequence[Record], new_sources: set[str], listing: str) -> None:
+    """Give the kept render `digest` (from `records` less the new ones) the listing key and
+    the contributors' latest dates `append_days` needs, when it lacks them."""
+    for render in renders:
+        if render.get("digest") == digest and not render.get("lkey"):
+            last: dict[str, list[str]] = {}
+            for record in records:
+                if record.source not in new_sources:
+                    _latest(last, record)
+            render["lkey"], render["last"] = _listing_key(listing, month), last
 
 
 def _latest(last: dict[str, list[str]], record: Record) -> None:
