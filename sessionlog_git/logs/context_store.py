@@ -527,7 +527,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         # take that fold back, then fold this commit's files.
         if undone or _undo_added(state) != removed or not _undo(state):
             return False
-        return _update(ws, archived, undone=True, now=now, known=known)
+        return _update(ws, archived, undone=True, now=now, known=known, changed=changed)
     if added - ours:
         return False  # files this commit did not bring (a merge, a pull, a checkout)
     fresh = added & ours
