@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -615,6 +614,8 @@ def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, li
     state = cfg.state_path
     _manifest_path(state).unlink(missing_ok=True)
     (state / CONTEXT_SEEN).unlink(missing_ok=True)  # the record of an index before this one
+    import shutil
+
     shutil.rmtree(_folder(state), ignore_errors=True)
     _save_shards(state, data)
     books: dict[str, dict[str, dict[str, Any]]] = {}
