@@ -81,7 +81,7 @@ def status_context(rng: random.Random) -> dict[str, Any]:
 @pytest.mark.parametrize(("name", "make"), [("master_log.md.j2", master_context),
                                             ("status.md.j2", status_context)])
 def test_the_commits_templates_render_as_jinja2_renders_them(name: str, make: Any) -> None:
-    quick = quickrender.compiled(name)
+    quick = render._quick(name)
     assert quick is not None, f"{name} is rendered by jinja2 at every commit"
     template = render._env().get_template(name)
     rng = random.Random(name)
@@ -117,7 +117,7 @@ def test_what_it_cannot_read_is_left_to_jinja2() -> None:
                    "{{ x is defined }}", "{{ true }}", "{% if x %}"):
         with pytest.raises(quickrender.Unsupported):
             quickrender.compile_text(source)
-    assert quickrender.compiled("context.md.j2") is None or "context.md.j2" not in render.QUICK
+    assert quickrender.compiled(render.template_text("context.md.j2")) is None
     with pytest.raises(quickrender.Undefined):
         quickrender.compile_text("{{ a.b }}")(a={})
 

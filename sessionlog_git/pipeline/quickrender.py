@@ -21,7 +21,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Mapping
-from functools import cache
 from typing import Any
 
 TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.S)
@@ -234,12 +233,9 @@ def compile_text(source: str) -> Callable[..., str]:
     return render
 
 
-@cache
-def compiled(name: str) -> Callable[..., str] | None:
-    """The renderer of the package's template `name`, or None: jinja2 renders it."""
-    from sessionlog_git.pipeline.render import template_text
-
+def compiled(source: str) -> Callable[..., str] | None:
+    """The renderer of a template's text, or None: jinja2 renders it."""
     try:
-        return compile_text(template_text(name))
+        return compile_text(source)
     except Unsupported:
         return None

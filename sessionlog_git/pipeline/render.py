@@ -97,12 +97,20 @@ def template_text(name: str) -> str:
     return files(TEMPLATE_PACKAGE).joinpath(name).read_text(encoding="utf-8")
 
 
+@cache
+def _quick(name: str) -> Any:
+    """The template's renderer without jinja2 (pipeline.quickrender), or None."""
+    from sessionlog_git.pipeline import quickrender
+
+    return quickrender.compiled(template_text(name))
+
+
 def render(name: str, **context: Any) -> str:
     text: str | None = None
     if name in QUICK:
         from sessionlog_git.pipeline import quickrender
 
-        quick = quickrender.compiled(name)
+        quick = _quick(name)
         if quick is not None:
             try:
                 text = quick(**context)
