@@ -116,17 +116,13 @@ def stage(top: Path, paths: Sequence[str]) -> None:
     if not paths:
         return
     # --force: a user's ignore rule (say `logs/`) must not keep the why out of the commit.
-    # The loose objects of a master log (a megabyte at 5,000 entries) are compressed fast
-    # (zlib level 1, not 6): the same objects, a third of the work; `git gc` packs them anyway.
-    fast = ("-c", "core.looseCompression=1")
     try:
-        run(*fast, "add", "--force", "--", *paths, cwd=top)
+        run("add", "--force", "--", *paths, cwd=top)
         index_file = os.environ.get("GIT_INDEX_FILE", "")
         if Path(index_file).name.startswith("next-index-"):
             real_lock = Path(str(git_path(top, "index")) + ".lock")
             if real_lock.exists():
-                run(*fast, "add", "--force", "--", *paths, cwd=top,
-                    env={"GIT_INDEX_FILE": str(real_lock)})
+                run("add", "--force", "--", *paths, cwd=top, env={"GIT_INDEX_FILE": str(real_lock)})
     except GitError as exc:
         raise stage_failed(top, str(exc)) from None
 
