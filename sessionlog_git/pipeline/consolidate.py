@@ -375,11 +375,11 @@ def _render(
                 str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir)))
     cache = cfg.state_path / "cache"
     out: dict[str, str] = {}
-    # Cost follows the new work and the months it touches, not the whole history: the
-    # status is folded from a cached checkpoint at the end of the month before the first
-    # month touched; only the month folders from there on are read (through the parse cache).
-    # The status itself folds only this commit's records onto a checkpoint of the months so
-    # far when it can (logs.status_tail).
+    # Cost follows the new work, not the month or the history: the status folds only this
+    # commit's records onto a checkpoint of the months so far (logs.status_tail), and the
+    # master log gets their days appended (monthview.append_days); the month folders from the
+    # first month touched on are read (through the parse cache) only when one of those cannot
+    # be done, and the months before come from the month checkpoint.
     from sessionlog_git.logs import status_tail
 
     for project, months in sorted(affected.items()):
