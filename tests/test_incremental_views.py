@@ -101,6 +101,24 @@ def test_after_a_reset_the_earlier_render_is_still_spliced_into(
     assert "Refund ledger" not in repo.read(MASTER)
 
 
+def test_many_consolidations_undone_by_a_reset_keep_the_committed_render_known(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More consolidations than the cache keeps, each undone by `git reset --hard`: the
+    committed render is the one each spliced into, so it stays known and the next new day is
+    still a splice."""
+    repo = native_repo
+    _seed(repo)
+    for i in range(monthview.KEEP + 2):
+        repo.log(f"2026-11-06T09:{i:02d}:00+01:00", f"Refund export {i}", user="linus")
+        _consolidate_in_process(repo, monkeypatch)
+        repo.git("reset", "-q", "--hard", "HEAD")
+    calls = _rendered_users(monkeypatch)
+    repo.log("2026-11-07T09:30:00+01:00", "Refund audit", user="grace")
+    _consolidate_in_process(repo, monkeypatch)
+    assert calls == [["grace"]]
+    assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
+
+
 def test_a_file_no_recent_render_wrote_keeps_only_known_sections_a_broken_cache_none(
         native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = native_repo
@@ -132,21 +150,31 @@ def test_a_file_no_recent_render_wrote_keeps_only_known_sections_a_broken_cache_
     assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
 
 
-def test_a_commit_loads_compiled_templates_instead_of_compiling_them(native_repo: Repo) -> None:
+def test_a_commit_loads_compiled_templates_instead_of_compiling_them(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When jinja2 renders the commit's templates (pipeline.quickrender renders them without
+    it; jinja2 takes over for a template it cannot read), their compiled code is cached."""
+    from sessionlog_git.pipeline import render
+
+    monkeypatch.setattr(render, "QUICK", frozenset())
+    render._env.cache_clear()
     repo = native_repo
-    _seed(repo)
+    repo.log("2026-11-02T09:00:00+01:00", "Cart in the session", "Decision: session over cookie",
+             user="ada")
+    _consolidate_in_process(repo, monkeypatch)
+    repo.git("commit", "-q", "--no-verify", "-m", "v1")
     folder = next((repo.state() / "cache" / "templates").glob("jinja2-*"))
     entries = sorted(p.name for p in folder.iterdir())
     assert len(entries) == 2  # the master log and the status file
     for entry in folder.iterdir():  # damaged entries are misses, never errors
         entry.write_bytes(b"j2 not bytecode")
+    render._env.cache_clear()
     repo.log("2026-11-05T09:30:00+01:00", "Refund ledger", user="grace")
-    repo.write("app.py", "print('v2')\n")
-    repo.git("add", "app.py")
-    _commit(repo, "v2")
+    _consolidate_in_process(repo, monkeypatch)
     assert repo.read(MASTER) == _rebuilt(repo)[MASTER]
     assert sorted(p.name for p in folder.iterdir()) == entries
     assert all(not p.read_bytes().startswith(b"j2 not") for p in folder.iterdir())
+    render._env.cache_clear()
 
 
 def test_the_views_cache_lives_in_the_state_folder_out_of_the_work_tree(native_repo: Repo) -> None:

@@ -24,8 +24,9 @@ def pre_commit() -> int:
     if not consolidate.nothing_to_do(ws):
         from sessionlog_git.pipeline import nothing_staged
 
-        empty = nothing_staged.user_staged_nothing(ws.top)
-        result = consolidate.run(ws)
+        staged = nothing_staged.staged_paths(ws.top)
+        empty = staged == []  # nothing of the user's (False without a HEAD)
+        result = consolidate.run(ws, staged=staged)
         if not result.idle:
             consolidate.describe(result, dry_run=False, echo=print)
         if empty and result.staged:

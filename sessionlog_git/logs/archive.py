@@ -156,10 +156,12 @@ def _load_json(path: Path) -> Any:
 
 
 def _save_json(path: Path, data: Any) -> None:
+    """Atomic, not synced: a cache file lost or cut short by a crash reads as a miss, so an
+    fsync at every commit would buy nothing."""
     from sessionlog_git.base.fsutil import atomic_write_text
 
     with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
-        atomic_write_text(path, json.dumps(data, separators=(",", ":")))
+        atomic_write_text(path, json.dumps(data, separators=(",", ":")), sync=False)
 
 
 def _sources(logs_path: Path, project: str, month: str) -> list[tuple[str, Path]]:
@@ -167,37 +169,67 @@ def _sources(logs_path: Path, project: str, month: str) -> list[tuple[str, Path]
     return [(_source(found), Path(found.path)) for found in _listing(logs_path, project, month)]
 
 
+def month_sources(logs_path: Path, project: str, month: str) -> list[str]:
+    """The archive files of `project` in one month folder, as sources (listed, not read)."""
+    return [source for source, _ in _sources(logs_path, project, month)]
+
+
+SIDE_FILES = 64  # archive files parsed since the month's cache was last written whole
+
+
+def _cached_files(data: Any, zone_name: str) -> dict[str, Any]:
+    if isinstance(data, dict) and data.get("v") == CACHE_VERSION and data.get("zone") == zone_name:
+        files = data.get("files")
+        if isinstance(files, dict):
+            return files
+    return {}
+
+
 def month_records(
     logs_path: Path, project: str, month: str, zone_name: str, cache_dir: Path | None
 ) -> list[Record]:
-    """All records of one month folder, parsing only files the cache has not seen."""
+    """All records of one month folder, parsing only files the cache has not seen.
+
+    The cache of a month is one file written whole, plus a small side file of the archive
+    files parsed since (a commit adds one or two): a commit writes the side file, not the
+    month's whole cache again; past SIDE_FILES of them the whole is written and the side file
+    emptied. Entries of files no longer there (a reset) are skipped, and dropped when the
+    whole is written again."""
     sources = _sources(logs_path, project, month)
     if cache_dir is None:
         return read_records(logs_path, project, [month], zone_name)
     path = _cache_path(cache_dir, project, month, "records")
-    cached = _load_json(path)
-    known: dict[str, Any] = {}
-    if isinstance(cached, dict) and cached.get("v") == CACHE_VERSION and cached.get("zone") == zone_name:
-        known = cached.get("files") or {}
+    side_path = _cache_path(cache_dir, project, month, "records-new")
+    known = _cached_files(_load_json(path), zone_name)
+    side = _cached_files(_load_json(side_path), zone_name) if side_path.exists() else {}
     out: list[Record] = []
-    fresh: dict[str, Any] = {}
-    changed = False
+    parsed: dict[str, Any] = {}
     for source, file in sources:
-        if source in known:
+        raw = side.get(source, known.get(source))
+        if raw is not None:
             try:
-                records = [_record_from_json(project, r) for r in known[source]]
+                records = [_record_from_json(project, r) for r in raw]
             except (TypeError, ValueError):
                 records = None
             if records is not None:
                 out.extend(records)
-                fresh[source] = known[source]
                 continue
         records = _parse_file(file, project, source, zone_name)
         out.extend(records)
-        fresh[source] = [_record_json(r) for r in records]
-        changed = True
-    if changed or set(fresh) != set(known):
-        _save_json(path, {"v": CACHE_VERSION, "zone": zone_name, "files": fresh})
+        parsed[source] = [_record_json(r) for r in records]
+    if parsed:
+        listed = {source for source, _ in sources}
+        recent = {s: r for s, r in side.items() if s in listed and s not in parsed}
+        recent.update(parsed)
+        if len(recent) <= SIDE_FILES and known:
+            _save_json(side_path, {"v": CACHE_VERSION, "zone": zone_name, "files": recent})
+        else:
+            whole = {s: r for s, r in known.items() if s in listed}
+            whole.update(recent)
+            _save_json(path, {"v": CACHE_VERSION, "zone": zone_name, "files": whole})
+            if side:
+                with contextlib.suppress(OSError):
+                    side_path.unlink()
     return out
 
 

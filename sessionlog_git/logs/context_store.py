@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -585,9 +584,11 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
 
 
 def update(ws: Workspace, archived: Sequence[str],
-           parsed: Mapping[str, list[Record]] | None = None) -> None:
+           parsed: Mapping[str, list[Record]] | None = None,
+           changed: Sequence[str] | None = None) -> None:
     """Fold newly consolidated archive files (paths from the top) into the index; `parsed`:
-    the records of those the caller parsed already (by path), read again from disk otherwise.
+    the records of those the caller parsed already (by path), read again from disk otherwise;
+    `changed`: the files of the commit being made, when the caller read them already.
 
     Called by consolidation; an index that cannot be read, or an archive that changed
     otherwise, is rebuilt instead. It is a cache: a failure to write it costs a rebuild
@@ -596,23 +597,24 @@ def update(ws: Workspace, archived: Sequence[str],
     try:
         known = parsed or {}
         ours = {_source(ws.config.logs_dir, rel) for rel in archived}
-        if _attempt(ws, archived, known):
+        if _attempt(ws, archived, known, changed):
             return
         # The history without this commit's files, then this commit's fold on top: so it
         # can be taken back like any other (a reset right after is common).
         rebuild(ws, leave_out=ours)
-        if _attempt(ws, archived, known):
+        if _attempt(ws, archived, known, changed):
             return
         rebuild(ws, {source: set(ci.staged_files(ws)) for source in ours})
     except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
         _manifest_path(ws.config.state_path).unlink(missing_ok=True)
 
 
-def _attempt(ws: Workspace, archived: Sequence[str], known: Mapping[str, list[Record]]) -> bool:
+def _attempt(ws: Workspace, archived: Sequence[str], known: Mapping[str, list[Record]],
+             changed: Sequence[str] | None = None) -> bool:
     """The incremental fold; False (nothing written) when the stored state does not hold
     what it needs."""
     try:
-        return _update(ws, archived, known=known)
+        return _update(ws, archived, known=known, changed=changed)
     except Stale:
         return False
 
@@ -623,7 +625,8 @@ def _source(logs_dir: str, rel: str) -> str:
 
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
             now: dict[str, int] | None = None,
-            known: Mapping[str, list[Record]] | None = None) -> bool:
+            known: Mapping[str, list[Record]] | None = None,
+            changed: Sequence[str] | None = None) -> bool:
     """The incremental fold; False when only a rebuild gives the right index."""
     from sessionlog_git.logs.model import ordered
 
@@ -646,7 +649,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         depth = 0 if undone else _undo_depth(state, removed)
         if not depth or not all(_undo(state) for _ in range(depth)):
             return False
-        return _update(ws, archived, undone=True, now=now, known=known)
+        return _update(ws, archived, undone=True, now=now, known=known, changed=changed)
     fresh = added  # this commit's, and any a pull, merge or checkout brought
     if not fresh:
         manifest = {**manifest, "dirs": now, "written": time.time_ns()}
@@ -683,7 +686,8 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         tips[record.project] = max(tips.get(record.project, []), list(record.sort_key()))
     fold = _StoreFold(cfg.logs_dir, store, retiring)
     fold.steps = {}
-    changed = ci.staged_files(ws)
+    if changed is None:
+        changed = ci.staged_files(ws)
     theirs = fresh - ours
     # Their commit links: from the commits that added them only.
     links = ci.commit_links(ws, sources=theirs) if theirs else {}
@@ -734,6 +738,8 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
         links.setdefault(source, set()).update(files)
     state = cfg.state_path
     _manifest_path(state).unlink(missing_ok=True)
+    import shutil  # not on a commit's usual path
+
     shutil.rmtree(_folder(state), ignore_errors=True)
     fold = ci.Fold(cfg.logs_dir)
     fold.steps = {}

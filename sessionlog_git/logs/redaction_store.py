@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
@@ -111,6 +110,8 @@ def prune(top: Path, now: datetime | None = None) -> int:
     gone = 0
     for record in records(top):
         if record.expires <= now:
+            import shutil
+
             shutil.rmtree(root(top) / record.ident, ignore_errors=True)
             gone += 1
     return gone

@@ -8,7 +8,7 @@ or archived, and a rerun finishes the job.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -86,11 +86,14 @@ def nothing_to_do(ws: Workspace) -> bool:
             and not journal.exists(state))
 
 
-def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True) -> Result:
+def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True,
+        staged: list[str] | None = None) -> Result:
+    """`staged`: the paths the commit being made changes, as the hook read them before this
+    run (None: asked here when needed)."""
     from sessionlog_git.base.lock import locked
 
     with locked(ws.config.state_path):
-        return _run_locked(ws, dry_run=dry_run, stage=stage)
+        return _run_locked(ws, dry_run=dry_run, stage=stage, staged=staged)
 
 
 def _rel(ws: Workspace, path: Path) -> str:
@@ -255,15 +258,22 @@ def _routed_parts(ws: Workspace, log: LogFile, parsed: TempLog, content: bytes
 
 
 def render_project(
-    ws: Workspace, project: str, records: list[model.Record], months: set[str],
-    state: model.StatusState | None = None, new_sources: set[str] | None = None,
+    ws: Workspace, project: str, records: list[model.Record] | Callable[[], list[model.Record]],
+    months: set[str], state: model.StatusState | None = None, new_sources: set[str] | None = None,
+    folded: model.StatusState | None = None, new: Sequence[model.Record] = (),
+    listing: tuple[str, str] | None = None,
 ) -> dict[str, str]:
-    """The master logs of `months` and the status file of one project, from its records.
+    """The master logs of `months` and the status file of one project, from its records
+    (`records`: them, or what reads them when they are needed).
 
     With `state` (the status folded over everything before `records`), the status is the
-    same as from the whole history. With `new_sources` (the archive files a commit adds), a
-    master log that is exactly its last render is re-rendered only where they change it
-    (pipeline.monthview); the text is the same as a full render.
+    same as from the whole history; with `folded` (the status folded over everything,
+    `records` included: logs.status_tail), that is the status. With `new_sources` (the
+    archive files a commit adds), a master log that is exactly its last render is
+    re-rendered only where they change it (pipeline.monthview); the text is the same as a
+    full render. With `new` (the commit's records) and `listing` (the keys of the archive's
+    listing before and after them), a master log kept from exactly that archive gets the new
+    days of their contributors appended, without reading the month's records.
     """
     from sessionlog_git.logs import views
     from sessionlog_git.pipeline import handedits, monthview
@@ -276,24 +286,40 @@ def render_project(
     # Each month's master log sees only that month's records (an entry archived twice has
     # one local date, so duplicates never straddle months): the cost is one pass, not one
     # pass over the whole history per month.
-    by_month: dict[str, list[model.Record]] = {}
-    for record in records:
-        by_month.setdefault(layout.month_of(record.at.date()), []).append(record)
+    grouped: dict[str, list[model.Record]] | None = None
+
+    def by_month() -> dict[str, list[model.Record]]:
+        nonlocal grouped
+        if grouped is None:
+            grouped = {}
+            for record in records() if callable(records) else records:
+                grouped.setdefault(layout.month_of(record.at.date()), []).append(record)
+        return grouped
+
     for month in sorted(months):
         rel = layout.master_rel(cfg.logs_dir, project, month)
-        mine = by_month.get(month, [])
         if new_sources is None:
-            out[rel] = monthview.render_full(project, month, mine, hint)
+            out[rel] = monthview.render_full(project, month, by_month().get(month, []), hint)
             continue
+        current = handedits.disk_bytes(ws.top, rel)
+        if listing is not None:
+            mine = [r for r in new if layout.month_of(r.at.date()) == month]
+            appended = monthview.append_days(project, month, mine, hint=hint, current=current,
+                                             listing=listing, cache_dir=cfg.state_path / "cache")
+            if appended is not None:
+                out[rel] = appended
+                continue
         out[rel] = monthview.render_month(
-            project, month, mine, hint=hint, zone=cfg.timezone,
-            current=handedits.disk_bytes(ws.top, rel), new_sources=new_sources,
-            cache_dir=cfg.state_path / "cache",
+            project, month, by_month().get(month, []), hint=hint, zone=cfg.timezone,
+            current=current, new_sources=new_sources, cache_dir=cfg.state_path / "cache",
+            listing=listing,
         )
-    out[layout.status_rel(cfg.logs_dir, project)] = render(
-        "status.md.j2", archive_hint=hint,
-        **views.status(project, records, state=state),
-    )
+    if folded is None:
+        every = records() if callable(records) else records
+        view = views.status(project, every, state=state)
+    else:
+        view = views.status_view(project, folded)
+    out[layout.status_rel(cfg.logs_dir, project)] = render("status.md.j2", archive_hint=hint, **view)
     return out
 
 
@@ -350,35 +376,69 @@ def _render(
         affected_out.update(affected)
     new_sources = {r.source for r in new_records}
     new_folders: dict[str, set[str]] = {}
+    new_files: dict[str, set[str]] = {}  # each project's new archive files, as sources
     for t in taken:
         if t.archive_rel is not None:
             new_folders.setdefault(t.log.project, set()).add(layout.month_of(t.log.day))
+            new_files.setdefault(t.log.project, set()).add(
+                str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir)))
     cache = cfg.state_path / "cache"
     out: dict[str, str] = {}
-    # Cost follows the new work and the months it touches, not the whole history: the
-    # status is folded from a cached checkpoint at the end of the month before the first
-    # month touched; only the month folders from there on are read (through the parse cache).
+    # Cost follows the new work, not the month or the history: the status folds only this
+    # commit's records onto a checkpoint of the months so far (logs.status_tail), and the
+    # master log gets their days appended (monthview.append_days); the month folders from the
+    # first month touched on are read (through the parse cache) only when one of those cannot
+    # be done, and the months before come from the month checkpoint.
+    from sessionlog_git.logs import status_tail
+
     for project, months in sorted(affected.items()):
         every = archive.months(cfg.logs_path, project)
         if not months:
             continue
         first = min(months | new_folders.get(project, set()))
         earlier = [m for m in every if m < first]
-        if earlier:
-            state, carry = archive.status_checkpoint(
-                cfg.logs_path, project, earlier[-1], cfg.timezone, cache
-            )
-        else:
-            state, carry = model.StatusState(), []
-        recent = [
-            r
-            for folder in every if folder >= first
-            for r in archive.month_records(cfg.logs_path, project, folder, cfg.timezone, cache)
-            if r.source not in new_sources
-        ]
-        records = carry + recent + [r for r in new_records if r.project == project]
-        out.update(render_project(ws, project, records, months, state=state,
-                                  new_sources=new_sources))
+        later = [folder for folder in every if folder >= first]
+        read: list[list[model.Record]] = []
+
+        def recent(later: list[str] = later, read: list[list[model.Record]] = read,
+                   project: str = project) -> list[model.Record]:
+            if not read:  # read once, and only when needed
+                read.append([
+                    r
+                    for folder in later
+                    for r in archive.month_records(cfg.logs_path, project, folder, cfg.timezone,
+                                                   cache)
+                    if r.source not in new_sources
+                ])
+            return read[0]
+
+        mine = [r for r in new_records if r.project == project]
+        added = new_files.get(project, set())
+        old_sources = [s for folder in later
+                       for s in archive.month_sources(cfg.logs_path, project, folder)
+                       if s not in added and s not in new_sources]
+
+        def checkpoint(earlier: list[str] = earlier, project: str = project
+                       ) -> tuple[model.StatusState, list[model.Record]]:
+            if not earlier:
+                return model.StatusState(), []
+            return archive.status_checkpoint(cfg.logs_path, project, earlier[-1], cfg.timezone, cache)
+
+        def folded_before(carry: list[model.Record], recent: Callable[[], list[model.Record]] = recent
+                          ) -> list[model.Record]:
+            return [*carry, *recent()]
+
+        tail = status_tail.find(cfg.logs_path, project, first, cfg.timezone, cache, old_sources,
+                                folded_before)
+        after = status_tail.tail_key(tail.base, first, cfg.timezone, [*old_sources, *sorted(added)])
+        folded, carry = status_tail.fold(tail, cache, project, after, recent, mine, checkpoint)
+
+        def everything(carry: list[model.Record] = carry, mine: list[model.Record] = mine,
+                       recent: Callable[[], list[model.Record]] = recent) -> list[model.Record]:
+            return [*carry, *recent(), *mine]
+
+        out.update(render_project(ws, project, everything, months, new_sources=new_sources,
+                                  folded=folded, new=mine, listing=(tail.key, after)))
     return out
 
 
@@ -426,8 +486,10 @@ def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str])
     )
 
 
-def _recover(ws: Workspace, written: dict[str, str], result: Result) -> list[str]:
-    """Files an earlier run wrote that git does not have yet: stage them again."""
+def _recover(ws: Workspace, written: dict[str, str], result: Result,
+             fresh: set[str] | None = None) -> list[str]:
+    """Files an earlier run wrote that git does not have yet: stage them again (`fresh`:
+    the files this run wrote, staged anyway, so not read again to tell whether they are ours)."""
     from sessionlog_git import gitops
 
     if not written:
@@ -448,7 +510,7 @@ def _recover(ws: Workspace, written: dict[str, str], result: Result) -> list[str
                 f"{rel}: holds an update from an earlier sessionlog run that is not staged. "
                 f"Fix: `git add {rel}`."
             )
-        elif ledger.is_ours(ws.top, rel, written):
+        elif (fresh is not None and rel in fresh) or ledger.is_ours(ws.top, rel, written):
             again.append(rel)
     return again
 
@@ -480,7 +542,8 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
             )
 
 
-def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
+def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool,
+                staged: list[str] | None = None) -> Result:
     from sessionlog_git.base import safeio
 
     result = Result()
@@ -565,7 +628,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     sync_all([top / rel for rel in (*new_archives, *new_views)])
     _fault("rendered")
     written.update(digests)
-    again = _recover(ws, written, result) if stage else []
+    again = _recover(ws, written, result, {*new_archives, *new_views}) if stage else []
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
     ledger.save(state_dir, written)
     _fault("ledger-saved")
@@ -578,7 +641,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool) -> Result:
     # The archives of an interrupted run the journal finished count too (the index skips
     # what it has folded in already).
     finished = {rel for rel in recovered.files if layout.split_archive_rel(rel, ws.config.logs_dir)}
-    context_store.update(ws, sorted({*archives, *finished}), parsed)
+    context_store.update(ws, sorted({*archives, *finished}), parsed, changed=staged)
     if archives or finished:
         from sessionlog_git.logs.continuity import update_summary
 

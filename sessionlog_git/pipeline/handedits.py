@@ -72,7 +72,9 @@ def find(ws: Workspace, rewrite: list[str], written: dict[str, str],
     top = ws.top
     unstaged = gitops.unstaged(top, rewrite)
     staged = set() if _in_progress(top) else staged_vs_head(top, rewrite)
-    suspects = sorted((unstaged | staged) - {p for p in rewrite if ledger.is_ours(top, p, written)})
+    # Only a file git sees changed is read to tell whether it is what we last wrote.
+    suspects = sorted(p for p in unstaged | staged
+                      if not (p in rewrite and ledger.is_ours(top, p, written)))
     if not suspects:
         return {}
     fresh = {rel: text.encode("utf-8") for rel, text in rebuild(ws).items()}

@@ -52,20 +52,27 @@ def _render(project: str, month: str, records: Sequence[Record], hint: str
 def render_month(
     project: str, month: str, records: Sequence[Record], *, hint: str, zone: str,
     current: bytes | None, new_sources: set[str], cache_dir: Path | None,
+    listing: tuple[str, str] | None = None,
 ) -> str:
     """The master log of `month` from `records` (that month's, of `project`, new ones
     included); `current` is the file as it is on disk (None: none), `new_sources` the archive
-    files this commit adds."""
+    files this commit adds; `listing`, the keys of the archive's listing before and after
+    this commit (`append_days`)."""
     if cache_dir is None:
         return render_full(project, month, records, hint)
     path = cache_dir / "views" / project / f"{month}.master.json"
     sources = {r.source for r in records}
     renders = _load(path)
     spliced = None
+    used = ""  # the digest of the render spliced into: it stays among those kept
     if current is not None and new_sources & sources:
+        used = sha256_hex(current)
         old = current.decode("utf-8", "replace")
-        known = _find(renders, sha256_hex(current), _key(project, month, zone, sources - new_sources))
+        known = _find(renders, used, _key(project, month, zone, sources - new_sources),
+                      _listing_key(listing[0], month) if listing else "")
         if known is not None:
+            if listing is not None:  # a render kept before these keys existed: now it has them
+                _describe(renders, used, project, month, records, new_sources, listing[0])
             changed = {r.user for r in records if r.source in new_sources}
             _, sections = _split(old)
             if set(sections) == set(known):
@@ -73,23 +80,132 @@ def render_month(
         else:
             spliced = _splice_known_sections(project, month, old, records, renders, zone, hint)
     text, counts = spliced or _render(project, month, records, hint)
-    digest = sha256_hex(text.encode())
+    last: dict[str, list[str]] = {}
+    for record in records:
+        _latest(last, record)
     _, sections = _split(text)
     keys = _user_keys(project, month, zone, records)
-    entry = {"digest": digest, "key": _key(project, month, zone, sources), "counts": counts,
-             "sections": {u: [sha256_hex(sections[u].encode()), keys[u]]
-                          for u in sections if u in counts and u in keys}}
-    kept = [r for r in renders if r.get("digest") != digest][-(KEEP - 1):]
-    _save(path, {"v": CACHE_VERSION, "renders": [*kept, entry]})
+    _remember(path, renders, used, text, {
+        "key": _key(project, month, zone, sources),
+        "lkey": _listing_key(listing[1], month) if listing else "", "counts": counts, "last": last,
+        "sections": {u: [sha256_hex(sections[u].encode()), keys[u]]
+                     for u in sections if u in counts and u in keys},
+    })
     return text
 
 
-def _find(renders: list[dict[str, Any]], digest: str, key: str) -> dict[str, Any] | None:
+def _describe(renders: list[dict[str, Any]], digest: str, project: str, month: str,
+              records: Sequence[Record], new_sources: set[str], listing: str) -> None:
+    """Give the kept render `digest` (from `records` less the new ones) the listing key and
+    the contributors' latest dates `append_days` needs, when it lacks them."""
+    for render in renders:
+        if render.get("digest") == digest and not render.get("lkey"):
+            last: dict[str, list[str]] = {}
+            for record in records:
+                if record.source not in new_sources:
+                    _latest(last, record)
+            render["lkey"], render["last"] = _listing_key(listing, month), last
+
+
+def _latest(last: dict[str, list[str]], record: Record) -> None:
+    """Keep in `last` the latest local date and the latest entry date of each contributor."""
+    at = record.at.date().isoformat()
+    day = record.entry.day.isoformat() if record.entry.day else at
+    was = last.get(record.user)
+    last[record.user] = [max(at, was[0]), max(day, was[1])] if was else [at, day]
+
+
+def _remember(path: Path, renders: list[dict[str, Any]], used: str, text: str,
+              entry: dict[str, Any]) -> None:
+    digest = sha256_hex(text.encode())
+    # Most recently used last: the render a commit spliced into moves up with the new one, so
+    # commits undone by a reset, again and again, never push the committed one out.
+    kept = [r for r in renders if r.get("digest") not in (digest, used)]
+    kept += [r for r in renders if used and r.get("digest") == used != digest]
+    _save(path, {"v": CACHE_VERSION, "renders": [*kept[-(KEEP - 1):], {"digest": digest, **entry}]})
+
+
+def append_days(
+    project: str, month: str, new: Sequence[Record], *, hint: str, current: bytes | None,
+    listing: tuple[str, str], cache_dir: Path,
+) -> str | None:
+    """The master log of `month` with `new` (this commit's records of that month) added to
+    the file on disk, without the month's other records: when `current` is a render kept
+    from exactly the archive listed before this commit (`listing`: the keys of the archive's
+    listing before and after it) and every new record of a contributor comes on a later day
+    than all of theirs in it, their section is what it was followed by the new days, rendered
+    alone (a section is its days in order; an entry archived twice has its twin's date, so
+    none is new here). None when that cannot be done: the caller renders from the records."""
+    if current is None or not new:
+        return None
+    path = cache_dir / "views" / project / f"{month}.master.json"
+    renders = _load(path)
+    used = sha256_hex(current)
+    want = _listing_key(listing[0], month)
+    found = next((r for r in reversed(renders) if r.get("digest") == used and r.get("lkey") == want),
+                 None)
+    if found is None or not isinstance(found.get("counts"), dict) or not isinstance(found.get("last"), dict):
+        return None
+    try:
+        counts = {str(u): int(c) for u, c in found["counts"].items()}
+        last = {str(u): [str(v[0]), str(v[1])] for u, v in found["last"].items()}
+        text = current.decode("utf-8")
+    except (TypeError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+    _, sections = _split(text)
+    if set(sections) != set(counts) or not set(counts) <= set(last):
+        return None
+    by_user: dict[str, list[Record]] = {}
+    for record in new:
+        by_user.setdefault(record.user, []).append(record)
+    for user, mine in sorted(by_user.items()):
+        if user in counts:
+            at, day = last[user]
+            for record in mine:
+                own = record.entry.day.isoformat() if record.entry.day else ""
+                if record.at.date().isoformat() <= at or own <= day:
+                    return None
+        one, fresh_counts = _render(project, month, mine, hint)
+        _, fresh = _split(one)
+        if list(fresh) != [user] or list(fresh_counts) != [user]:
+            return None
+        if user in counts:
+            sections[user] += fresh[user].split("\n", 1)[1]
+            counts[user] += fresh_counts[user]
+        else:
+            sections[user], counts[user] = fresh[user], fresh_counts[user]
+        for record in mine:
+            _latest(last, record)
+    users = sorted(sections)
+    out = _header(project, month, counts, users, hint) + "\n".join(sections[u] for u in users)
+    _remember(path, renders, used, out, {"key": "", "lkey": _listing_key(listing[1], month),
+                                         "counts": {u: counts[u] for u in users}, "last": last})
+    return out
+
+
+def _listing_key(listing: str, month: str) -> str:
+    return sha256_hex("\n".join([_code(), "listing", month, listing]))
+
+
+def _header(project: str, month: str, counts: dict[str, Any], users: list[str], hint: str) -> str:
+    """Everything before the first section, for these contributors' counts."""
+    from sessionlog_git.pipeline.render import render
+
+    head = render(TEMPLATE, archive_hint=hint, project=project, month=month,
+                  total=sum(int(counts[u]) for u in users),
+                  contributors=[{"name": u, "days": [], "count": counts[u]} for u in users])
+    return _split(head)[0]
+
+
+def _find(renders: list[dict[str, Any]], digest: str, key: str, lkey: str = ""
+          ) -> dict[str, Any] | None:
     """The counts of the render whose text has `digest` and came from the archive files `key`
-    names (None: not one of the renders kept)."""
+    names, or from the archive listing `lkey` names (None: not one of the renders kept)."""
     for render in reversed(renders):
         counts = render.get("counts")
-        if render.get("digest") == digest and render.get("key") == key and isinstance(counts, dict):
+        if render.get("digest") != digest or not isinstance(counts, dict):
+            continue
+        if render.get("key") == key or (lkey and render.get("lkey") == lkey):
             return dict(counts)
     return None
 
@@ -133,8 +249,6 @@ def _splice(
     changed: set[str], counts: dict[str, Any], hint: str,
 ) -> tuple[str, dict[str, int]] | None:
     """The text from the sections kept and fresh ones for `changed` (None: cannot splice)."""
-    from sessionlog_git.pipeline.render import render
-
     for user in sorted(changed):
         one, fresh_counts = _render(project, month, [r for r in records if r.user == user], hint)
         _, fresh = _split(one)
@@ -143,10 +257,7 @@ def _splice(
         sections[user] = fresh[user]
         counts[user] = fresh_counts[user]
     users = sorted(sections)
-    head = render(TEMPLATE, archive_hint=hint, project=project, month=month,
-                  total=sum(int(counts[u]) for u in users),
-                  contributors=[{"name": u, "days": [], "count": counts[u]} for u in users])
-    header, _ = _split(head)
+    header = _header(project, month, counts, users, hint)
     # Each section ends with its last line: one blank line separates it from the next.
     return header + "\n".join(sections[u] for u in users), {u: int(counts[u]) for u in users}
 

@@ -24,6 +24,18 @@ MESSAGE = (
 )
 
 
+def staged_paths(top: Path) -> list[str] | None:
+    """The paths the index git gave the hook changes from HEAD (None without a HEAD): one
+    git process tells both whether the user staged anything and what the commit changes
+    (the context index's commit links, which would otherwise ask git again)."""
+    try:
+        out = gitops.run("diff-index", "--cached", "--name-only", "--no-renames", "-z", "HEAD", "--",
+                         cwd=top)
+    except gitops.GitError:
+        return None
+    return [p for p in out.split("\0") if p]
+
+
 def user_staged_nothing(top: Path) -> bool:
     """Whether the index git gave the hook equals HEAD (False without a HEAD)."""
     # One git process: without a HEAD, diff-index fails (128), which is False too.

@@ -9,13 +9,19 @@ from typing import Any
 TEMPLATE_PACKAGE = "sessionlog_git.templates"
 
 
+# The templates every commit renders: run by pipeline.quickrender, without importing jinja2
+# (the same .j2 files, the same output; jinja2 renders any other template).
+QUICK = frozenset(("master_log.md.j2", "status.md.j2"))
+_compiled_in: list[Path] = []  # the folder cache_compiled named, applied when jinja2 loads
+
+
 @cache
 def _env(html: bool = False) -> Any:
     """Markdown views keep their trailing newline; HTML autoescapes, because user text (titles,
     blockers) must never become markup."""
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FunctionLoader(template_text),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -23,16 +29,25 @@ def _env(html: bool = False) -> Any:
         autoescape=html,
         undefined=jinja2.StrictUndefined,
     )
+    if not html and _compiled_in:
+        _use_cache(env, _compiled_in[-1])
+    return env
 
 
 def cache_compiled(folder: Path) -> None:
     """Keep the Markdown templates' compiled code in `folder` (an ignored state folder), so a
     commit loads it instead of compiling the templates again: jinja2 checks each entry against
     the template's source, and a folder per jinja2 version keeps another version's code out.
-    A cache that cannot be written only costs the compile."""
+    A cache that cannot be written only costs the compile. Nothing is imported until jinja2
+    renders a template (the commit's own are rendered without it)."""
+    _compiled_in[:] = [folder]
+    if _env.cache_info().currsize:
+        _use_cache(_env(), folder)
+
+
+def _use_cache(env: Any, folder: Path) -> None:
     import jinja2
 
-    env = _env()
     where = folder / f"jinja2-{jinja2.__version__}"
     if getattr(env.bytecode_cache, "directory", None) == str(where):
         return
@@ -66,13 +81,43 @@ def _safe_cache_class() -> Any:
 
 
 def template_text(name: str) -> str:
+    """A template's text: read from the package's folder (importlib.resources, a few
+    milliseconds of imports at every commit, only where the package is not a folder)."""
+    import os
+    from importlib import import_module
+
+    folder = os.path.dirname(import_module(TEMPLATE_PACKAGE).__file__ or "")
+    try:
+        with open(os.path.join(folder, *name.split("/")), encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:
+        pass
     from importlib.resources import files
 
     return files(TEMPLATE_PACKAGE).joinpath(name).read_text(encoding="utf-8")
 
 
+@cache
+def _quick(name: str) -> Any:
+    """The template's renderer without jinja2 (pipeline.quickrender), or None."""
+    from sessionlog_git.pipeline import quickrender
+
+    return quickrender.compiled(template_text(name))
+
+
 def render(name: str, **context: Any) -> str:
-    text: str = _env().get_template(name).render(**context)
+    text: str | None = None
+    if name in QUICK:
+        from sessionlog_git.pipeline import quickrender
+
+        quick = _quick(name)
+        if quick is not None:
+            try:
+                text = quick(**context)
+            except quickrender.Undefined:
+                text = None  # jinja2 says what is missing, as it always did
+    if text is None:
+        text = _env().get_template(name).render(**context)
     # One trailing newline, no trailing blanks: stable output whatever the template does.
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()) + "\n"
 

@@ -19,7 +19,6 @@ while such a folder is still there, an empty marker file in it.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -58,6 +57,8 @@ def _stashed_version(top: Path, rel: str, section: str) -> bytes | None:
         index = Path(scratch) / "index"
         patch = Path(scratch) / "part.patch"
         try:
+            import shutil
+
             shutil.copyfile(_index_file(top), index)
         except OSError:
             return None

@@ -1,0 +1,236 @@
+"""The status fold of the months a commit touches, from a checkpoint of the month so far.
+
+`archive.status_checkpoint` keeps the fold up to the end of the month before the first month
+a commit touches; this keeps the fold of everything after it that was archived before the
+commit (the month so far), so a new day folds only that day's records, not the month's.
+
+A checkpoint is named by a key over what it was folded from: the month checkpoint's own key
+(which changes with any archive file up to that month), the first month folded, the time
+zone, and every archive file of the months from there on (their names, listed: no file is
+read). It holds the state (as the month checkpoints store it), the live decisions as a delta
+over the month checkpoint's (by decision id, `source#line`: their entries are read from the
+month's records only when a `Supersedes:`/`Reverted:` must be matched), the last record
+folded and a digest of each folded entry's identity (an entry archived twice shows once).
+New records are folded onto it only when they all come after the last record folded;
+otherwise, or with no checkpoint, the month is folded again from its records, as before, and
+checkpoints are written for the next commit. The result is the same fold either way (tests
+compare the status with a full rebuild).
+
+The checkpoints live in the ignored state folder (`cache/status-tail/<project>/<key>.json`),
+the KEEP most recently used of them: a reset or an aborted commit goes back to an earlier
+one. A missing or damaged checkpoint only costs the fold.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.logs import archive
+from sessionlog_git.logs.lifecycle import Decision, decision_id
+from sessionlog_git.logs.model import Record, StatusState, ordered
+
+VERSION = 1
+KEEP = 4  # checkpoints kept per project, the most recently used
+
+
+@dataclass
+class Tail:
+    """Where a project's fold of the months from `first` on stands before a commit."""
+
+    key: str  # names the checkpoint of the records archived before this commit
+    base: str  # the month checkpoint's key ("" when there is none)
+    state: StatusState | None = None  # the checkpoint's fold, when there is one
+    carry: list[Record] = field(default_factory=list)  # the month checkpoint's carried records
+    last: tuple[Any, ...] | None = None  # the sort key of the last record folded
+    seen: set[str] = field(default_factory=set)  # digests of the folded entries' identities
+    retired: list[str] = field(default_factory=list)  # the live-decision delta over `base`,
+    added: list[str] = field(default_factory=list)  # by decision id
+
+
+def identity(record: Record) -> str:
+    """What `model.ordered` de-duplicates by, as a short digest."""
+    return sha256_hex(repr((record.project, record.user, *record.entry.key())))[:16]
+
+
+def _folder(cache_dir: Path, project: str) -> Path:
+    return cache_dir / "status-tail" / project
+
+
+def tail_key(base: str, first: str, zone_name: str, sources: Sequence[str]) -> str:
+    return sha256_hex("\n".join([str(VERSION), str(archive.STATUS_VERSION), zone_name, base, first,
+                                 *sorted(sources)]))
+
+
+def find(
+    logs_path: Path, project: str, first: str, zone_name: str, cache_dir: Path,
+    old_sources: Sequence[str], records: Callable[[list[Record]], list[Record]],
+) -> Tail:
+    """The checkpoint of `project`'s fold of the months from `first` on, over the archive
+    files `old_sources` of those months (the commit's own left out); `state` is None without
+    one. `records(carry)`: the records folded into it (the checkpoint's carried records and
+    those of `old_sources`), read only to materialise its live decisions."""
+    folders = [m for m in archive.months(logs_path, project) if m < first]
+    keys = archive._month_keys(logs_path, project, folders, zone_name) if folders else []
+    base = keys[-1] if keys else ""
+    key = tail_key(base, first, zone_name, old_sources)
+    tail = Tail(key, base)
+    path = _folder(cache_dir, project) / f"{key}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("v") != VERSION or data.get("key") != key:
+            return tail
+        retired = [str(i) for i in data["retired"]]
+        added = [str(i) for i in data["added"]]
+        parent = (archive._live_loader(logs_path, project, folders, keys, len(folders) - 1,
+                                       zone_name, cache_dir) if folders else list)
+        carried: list[Record] = []
+        state, carry = archive._state_from_json(
+            project, data["state"], _loader(parent, retired, added, lambda: records(carried)))
+        carried += carry
+        last = tuple(data["last"]) if data["last"] is not None else None
+        seen = set(data["seen"])
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return tail
+    with contextlib.suppress(OSError):
+        os.utime(path)  # most recently used: kept
+    tail.state, tail.carry, tail.last, tail.seen = state, carry, last, seen
+    tail.retired, tail.added = retired, added
+    return tail
+
+
+def _loader(parent: Callable[[], list[Decision[Record]]], retired: list[str], added: list[str],
+            records: Callable[[], list[Record]]) -> Callable[[], list[Decision[Record]]]:
+    """The live decisions at a checkpoint: the month checkpoint's, less `retired`, plus the
+    decisions `added` names, found in the records folded."""
+
+    def load() -> list[Decision[Record]]:
+        from sessionlog_git.logs.lifecycle import expiry
+
+        gone = set(retired)
+        live = [d for d in parent() if decision_id(d) not in gone]
+        wanted = set(added)
+        found: dict[str, Decision[Record]] = {}
+        for record in records():
+            for bullet in record.entry.bullets:
+                ident = f"{record.source}#{bullet.line}"
+                if ident in wanted and bullet.kind in ("decision", "supersede"):
+                    found[ident] = Decision(record, bullet, expiry(record.entry))
+        if len(found) == len(wanted):
+            return live + [found[i] for i in added]
+        # Not all found (a damaged cache): the decisions as the fold itself had them.
+        from sessionlog_git.base.text import words
+        from sessionlog_git.logs.lifecycle import DecisionBook
+
+        book = DecisionBook(words, parent())
+        for record in ordered(records()):
+            book.step(record)
+        return book.live
+
+    return load
+
+
+def fold_new(tail: Tail, new: Sequence[Record]) -> list[Record] | None:
+    """The records of `new` to fold onto the checkpoint, in order and without the entries it
+    has folded already; None when they cannot be (no checkpoint, or one comes before the last
+    record folded)."""
+    if tail.state is None:
+        return None
+    fresh = ordered(new)
+    if fresh and tail.last is not None and fresh[0].sort_key() <= tail.last:
+        return None
+    return [r for r in fresh if identity(r) not in tail.seen]
+
+
+def _delta(tail: Tail, state: StatusState) -> tuple[list[str], list[str]]:
+    """The live decisions' delta over the month checkpoint: the checkpoint's, and what the
+    records folded since it changed (`state.lifecycle.mark`)."""
+    retired_now, added_now = state.lifecycle.mark()
+    added = list(tail.added)
+    retired = list(tail.retired)
+    for ident in retired_now:
+        if ident in added:
+            added.remove(ident)
+        else:
+            retired.append(ident)
+    return retired, added + [decision_id(d) for d in added_now]
+
+
+def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState,
+         folded: Sequence[Record]) -> Tail:
+    """Write the checkpoint `key` of `state`: `tail`'s checkpoint with `folded` (in order)
+    folded onto it (`tail.carry`: the month checkpoint's carried records); the Tail it is,
+    to fold more onto."""
+    retired, added = _delta(tail, state)
+    seen = tail.seen | {identity(r) for r in folded}
+    last = list(folded[-1].sort_key()) if folded else (list(tail.last) if tail.last else None)
+    data = {"v": VERSION, "key": key, "state": archive._state_json(key, state, tail.carry),
+            "retired": retired, "added": added, "last": last, "seen": sorted(seen)}
+    folder = _folder(cache_dir, project)
+    path = folder / f"{key}.json"
+    tmp = folder / f".{key}.{os.getpid()}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)  # a cache: atomic, not synced (lost, it is only a fold again)
+        _prune(folder)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen, retired,
+                added)
+
+
+def _prune(folder: Path) -> None:
+    """Only the KEEP most recently used checkpoints stay (a cache folder, not a log tree)."""
+    found = []
+    for path in folder.glob("*.json"):
+        with contextlib.suppress(OSError):
+            found.append((path.stat().st_mtime_ns, path))
+    for _, path in sorted(found)[:-KEEP]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def fold(
+    tail: Tail, cache_dir: Path, project: str, after: str, recent: Callable[[], Sequence[Record]],
+    new: Sequence[Record], load: Callable[[], tuple[StatusState, list[Record]]],
+) -> tuple[StatusState, list[Record]]:
+    """`project`'s status fold over everything up to and including `new` (this commit's
+    records), from `tail` (`find`: the checkpoint of the records archived before them) when
+    it can be; and the records the month checkpoint carried into the months folded (they
+    belong to those months' master logs too). `after` is the key of the archive listed with
+    this commit's files (`tail_key`).
+
+    `recent()` gives the records of the months from the first folded on (the commit's left
+    out) and `load()` the month checkpoint's state and carried records: both are read only
+    for a fold without a checkpoint."""
+    onto = fold_new(tail, new)
+    if onto is not None and tail.state is not None:
+        state = tail.state.feed(onto)
+        if after != tail.key:
+            save(cache_dir, project, tail, after, state, onto)
+        return state, tail.carry
+    state, carry = load()
+    old = [*carry, *recent()]
+    before = ordered(old)
+    both = ordered([*old, *new])
+    start = Tail(tail.key, tail.base, carry=carry)
+    if len(both) >= len(before) and all(a is b for a, b in zip(before, both, strict=False)):
+        # Everything new comes after what was there: checkpoint the months so far, then fold
+        # the new records onto it, as the next commit will.
+        state.feed(before)
+        mid = save(cache_dir, project, start, tail.key, state, before)
+        rest = both[len(before):]
+        state.feed(rest)
+        if after != tail.key:
+            save(cache_dir, project, mid, after, state, rest)
+        return state, carry
+    state.feed(both)
+    save(cache_dir, project, start, after, state, both)
+    return state, carry
