@@ -152,11 +152,10 @@ def test_a_file_no_recent_render_wrote_keeps_only_known_sections_a_broken_cache_
 
 def test_a_commit_loads_compiled_templates_instead_of_compiling_them(
         native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    """When jinja2 renders the commit's templates (pipeline.quickrender renders them without
-    it; jinja2 takes over for a template it cannot read), their compiled code is cached."""
+    """The commit's templates' compiled code is cached, so a commit loads it instead of
+    compiling the templates again."""
     from sessionlog_git.pipeline import render
 
-    monkeypatch.setattr(render, "QUICK", frozenset())
     render._env.cache_clear()
     repo = native_repo
     repo.log("2026-11-02T09:00:00+01:00", "Cart in the session", "Decision: session over cookie",

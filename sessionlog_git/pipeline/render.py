@@ -9,9 +9,6 @@ from typing import Any
 TEMPLATE_PACKAGE = "sessionlog_git.templates"
 
 
-# The templates every commit renders: run by pipeline.quickrender, without importing jinja2
-# (the same .j2 files, the same output; jinja2 renders any other template).
-QUICK = frozenset(("master_log.md.j2", "status.md.j2"))
 _compiled_in: list[Path] = []  # the folder cache_compiled named, applied when jinja2 loads
 
 
@@ -38,8 +35,8 @@ def cache_compiled(folder: Path) -> None:
     """Keep the Markdown templates' compiled code in `folder` (an ignored state folder), so a
     commit loads it instead of compiling the templates again: jinja2 checks each entry against
     the template's source, and a folder per jinja2 version keeps another version's code out.
-    A cache that cannot be written only costs the compile. Nothing is imported until jinja2
-    renders a template (the commit's own are rendered without it)."""
+    A cache that cannot be written only costs the compile. Nothing is imported until a
+    template is rendered (a commit that renders no view never imports jinja2)."""
     _compiled_in[:] = [folder]
     if _env.cache_info().currsize:
         _use_cache(_env(), folder)
@@ -97,27 +94,8 @@ def template_text(name: str) -> str:
     return files(TEMPLATE_PACKAGE).joinpath(name).read_text(encoding="utf-8")
 
 
-@cache
-def _quick(name: str) -> Any:
-    """The template's renderer without jinja2 (pipeline.quickrender), or None."""
-    from sessionlog_git.pipeline import quickrender
-
-    return quickrender.compiled(template_text(name))
-
-
 def render(name: str, **context: Any) -> str:
-    text: str | None = None
-    if name in QUICK:
-        from sessionlog_git.pipeline import quickrender
-
-        quick = _quick(name)
-        if quick is not None:
-            try:
-                text = quick(**context)
-            except quickrender.Undefined:
-                text = None  # jinja2 says what is missing, as it always did
-    if text is None:
-        text = _env().get_template(name).render(**context)
+    text: str = _env().get_template(name).render(**context)
     # One trailing newline, no trailing blanks: stable output whatever the template does.
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()) + "\n"
 
