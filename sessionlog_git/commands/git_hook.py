@@ -28,6 +28,9 @@ def pre_commit() -> int:
         result = consolidate.run(ws)
         if not result.idle:
             consolidate.describe(result, dry_run=False, echo=print)
+        from sessionlog_git.pipeline import packing
+
+        packing.in_commit(ws, echo=print)  # at most one closed month per commit
         if empty and result.staged:
             import sys
 

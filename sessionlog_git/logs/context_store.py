@@ -455,7 +455,7 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
     for source in sorted(others):
         rel = str(PurePosixPath(cfg.logs_dir, source))
         try:
-            data = (ws.top / rel).read_bytes()
+            data = layout.read_archive_path(ws.top / rel)
         except OSError:
             continue
         for r in records_at(rel, data, cfg.logs_dir, cfg.timezone):
@@ -539,7 +539,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         rel = str(PurePosixPath(cfg.logs_dir, source))
         mine = (known or {}).get(rel)
         records += mine if mine is not None else records_at(
-            rel, (ws.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone)
+            rel, layout.read_archive_path(ws.top / rel), cfg.logs_dir, cfg.timezone)
     records = ordered(records)
     tips: dict[str, list[Any]] = dict(manifest["tips"])
     for record in records:

@@ -261,13 +261,14 @@ def render_project(
     master log that is exactly its last render is re-rendered only where they change it
     (pipeline.monthview); the text is the same as a full render.
     """
-    from sessionlog_git.logs import views
+    from sessionlog_git.logs import archive, views
     from sessionlog_git.pipeline import handedits, monthview
     from sessionlog_git.pipeline.render import cache_compiled, render
 
     cfg = ws.config
     cache_compiled(cfg.state_path / "cache" / "templates")
     hint = f"{layout.archive_prefix(cfg.logs_dir)}"
+    link = archive.physical_links(cfg.logs_path)  # a packed month's [raw] links name its pack
     out: dict[str, str] = {}
     # Each month's master log sees only that month's records (an entry archived twice has
     # one local date, so duplicates never straddle months): the cost is one pass, not one
@@ -279,16 +280,16 @@ def render_project(
         rel = layout.master_rel(cfg.logs_dir, project, month)
         mine = by_month.get(month, [])
         if new_sources is None:
-            out[rel] = monthview.render_full(project, month, mine, hint)
+            out[rel] = monthview.render_full(project, month, mine, hint, link=link)
             continue
         out[rel] = monthview.render_month(
             project, month, mine, hint=hint, zone=cfg.timezone,
             current=handedits.disk_bytes(ws.top, rel), new_sources=new_sources,
-            cache_dir=cfg.state_path / "cache",
+            cache_dir=cfg.state_path / "cache", link=link,
         )
     out[layout.status_rel(cfg.logs_dir, project)] = render(
         "status.md.j2", archive_hint=hint,
-        **views.status(project, records, state=state),
+        **archive.relink(views.status(project, records, state=state), link),
     )
     return out
 

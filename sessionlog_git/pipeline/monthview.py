@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,23 +25,30 @@ from typing import Any
 from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.logs.model import Record
 
+Link = Callable[[str], str]  # a record's source -> the file its [raw] link names
 TEMPLATE = "master_log.md.j2"
 CACHE_VERSION = 1
 KEEP = 16  # renders remembered per month: a reset, an aborted commit or a branch switch away
 HEADING = "## "  # a contributor's section starts with the only lines that begin with this
 
 
-def render_full(project: str, month: str, records: Sequence[Record], hint: str) -> str:
-    return _render(project, month, records, hint)[0]
+def render_full(project: str, month: str, records: Sequence[Record], hint: str,
+                link: Link | None = None) -> str:
+    return _render(project, month, records, hint, link)[0]
 
 
-def _render(project: str, month: str, records: Sequence[Record], hint: str
-            ) -> tuple[str, dict[str, int]]:
-    """The text, and how many entries each contributor's section lists."""
+def _render(project: str, month: str, records: Sequence[Record], hint: str,
+            link: Link | None = None) -> tuple[str, dict[str, int]]:
+    """The text, and how many entries each contributor's section lists; `link` names the
+    file a record's `[raw]` link points to (its pack, in a packed month)."""
     from sessionlog_git.logs import views
     from sessionlog_git.pipeline.render import render
 
     view = views.master_log(project, month, records)
+    if link is not None:
+        from sessionlog_git.logs.archive import relink
+
+        view = relink(view, link)
     counts = {c["name"]: int(c["count"]) for c in view["contributors"]}
     return render(TEMPLATE, archive_hint=hint, **view), counts
 
@@ -49,23 +56,28 @@ def _render(project: str, month: str, records: Sequence[Record], hint: str
 def render_month(
     project: str, month: str, records: Sequence[Record], *, hint: str, zone: str,
     current: bytes | None, new_sources: set[str], cache_dir: Path | None,
+    link: Link | None = None,
 ) -> str:
     """The master log of `month` from `records` (that month's, of `project`, new ones
     included); `current` is the file as it is on disk (None: none), `new_sources` the archive
     files this commit adds."""
     if cache_dir is None:
-        return render_full(project, month, records, hint)
+        return render_full(project, month, records, hint, link)
     path = cache_dir / "views" / project / f"{month}.master.json"
-    sources = {r.source for r in records}
+    # A render is known by the files it linked: a loose file and its pack are two renders.
+    sources = {r.source if link is None or link(r.source) == r.source
+               else f"{r.source}>{link(r.source)}" for r in records}
+    new_sources = {s for s in sources if s.partition(">")[0] in new_sources}
     renders = _load(path)
     spliced = None
     if current is not None and new_sources & sources:
         known = _find(renders, sha256_hex(current), _key(project, month, zone, sources - new_sources))
         if known is not None:
-            changed = {r.user for r in records if r.source in new_sources}
+            fresh = {s.partition(">")[0] for s in new_sources}
+            changed = {r.user for r in records if r.source in fresh}
             spliced = _splice(project, month, current.decode("utf-8", "replace"), records, changed,
-                              known, hint)
-    text, counts = spliced or _render(project, month, records, hint)
+                              known, hint, link)
+    text, counts = spliced or _render(project, month, records, hint, link)
     digest = sha256_hex(text.encode())
     entry = {"digest": digest, "key": _key(project, month, zone, sources), "counts": counts}
     kept = [r for r in renders if r.get("digest") != digest][-(KEEP - 1):]
@@ -85,7 +97,7 @@ def _find(renders: list[dict[str, Any]], digest: str, key: str) -> dict[str, Any
 
 def _splice(
     project: str, month: str, old: str, records: Sequence[Record], changed: set[str],
-    counts: dict[str, Any], hint: str,
+    counts: dict[str, Any], hint: str, link: Link | None = None,
 ) -> tuple[str, dict[str, int]] | None:
     """The new text from the old one and fresh sections for `changed` (None: cannot splice)."""
     from sessionlog_git.pipeline.render import render
@@ -94,7 +106,8 @@ def _splice(
     if set(sections) != set(counts):
         return None
     for user in sorted(changed):
-        one, fresh_counts = _render(project, month, [r for r in records if r.user == user], hint)
+        one, fresh_counts = _render(project, month, [r for r in records if r.user == user], hint,
+                                    link)
         _, fresh = _split(one)
         if list(fresh) != [user] or list(fresh_counts) != [user]:
             return None

@@ -1,0 +1,318 @@
+"""Packing closed months: each contributor's archive files of a month in one pack file.
+
+A month older than the previous calendar month is *closed* (the current and the previous
+month stay loose, for branches in flight). Packing a closed month turns each contributor
+folder's loose archive files (and any packs already there: two branches may both have
+packed it) into ONE pack (`logs.packs`), named by its content:
+
+1. the pack is written and synced (a pack of the same name is the same bytes: kept);
+2. it is staged (`git add`), then the files it replaces are unstaged (`git rm --cached`)
+   and removed; the same commit carries all of it, so git sees files added and deleted,
+   never one changed, and a merge of two branches that packed differently cannot conflict
+   (readers count each logical file once: `layout.files_in`);
+3. the views whose `[raw]` links named a replaced file (the month's master log, its
+   neighbours, the status file) are re-linked to the pack, in place: the only thing packing
+   changes in a fresh render is those links.
+
+A kill at any point loses and doubles nothing: until step 2 removes a loose file, it and the
+pack both hold the same logical file, which readers count once; the next packing finds the
+folder still unpacked (loose files, or two packs) and packs it again into the same pack.
+What was staged but not committed (an aborted commit) is staged again by the next step
+(`packing.json` in the state folder names it until git has it).
+
+The commit hook packs at most one month per commit, oldest first (`step`);
+`sessionlog consolidate --pack` packs every closed month at once (`pack_all`).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sessionlog_git import gitops
+from sessionlog_git.base.fsutil import atomic_write_bytes, atomic_write_text
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.constants import ARCHIVE_DIR
+from sessionlog_git.logs import layout, packs
+from sessionlog_git.workspace import Workspace
+
+STATE_NAME = "packing.json"  # what the last packing staged, until git has it committed
+CACHE_VERSION = 1
+RACY_NS = 1_000_000_000  # a folder changed this recently may change again in its mtime tick
+_LINK = re.compile(r"\]\((archive/[^)\s]+)\)")
+# Where a test's SESSIONLOG_FAULT can stop a packing (os._exit, as a kill would).
+STEPS = ("pack-written", "pack-relinked", "pack-staged", "pack-partial")
+
+
+def _fault(step: str) -> None:
+    if os.environ.get("SESSIONLOG_FAULT") == step:
+        os._exit(97)
+
+
+@dataclass
+class Packed:
+    """What packing one month did (repository paths)."""
+
+    month: str
+    packs: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    views: list[str] = field(default_factory=list)
+    files: int = 0  # logical archive files now in the month's packs
+
+    def describe(self) -> str:
+        return (f"sessionlog: packed {self.month}: {self.files} archive file"
+                f"{'s' if self.files != 1 else ''} into {len(self.packs)} pack"
+                f"{'s' if len(self.packs) != 1 else ''} ({len(self.removed)} file"
+                f"{'s' if len(self.removed) != 1 else ''} removed, {len(self.views)} view"
+                f"{'s' if len(self.views) != 1 else ''} re-linked)")
+
+
+def previous_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if mon == 1 else f"{year:04d}-{mon - 1:02d}"
+
+
+def next_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year + 1:04d}-01" if mon == 12 else f"{year:04d}-{mon + 1:02d}"
+
+
+def this_month(ws: Workspace) -> str:
+    from sessionlog_git.base.clock import now
+
+    at = now(ws.config.timezone).at
+    return f"{at.year:04d}-{at.month:02d}"
+
+
+def closed_months(ws: Workspace, current: str | None = None) -> list[str]:
+    """The archive's month folders older than the previous calendar month, oldest first."""
+    edge = previous_month(current or this_month(ws))
+    return [m for m in layout.archive_months(ws.config.logs_path) if m < edge]
+
+
+def _unpacked(folder: layout.Folder) -> bool:
+    loose, pack_names = layout.folder_files(folder.path)
+    return bool(loose) or len(pack_names) > 1
+
+
+def _cache_path(ws: Workspace) -> Path:
+    return ws.config.state_path / "cache" / "packed-months.json"
+
+
+def _month_key(folders: list[layout.Folder]) -> str | None:
+    """A key that changes when any contributor folder of the month gains or loses a file
+    (its mtime); None when one changed too recently to tell."""
+    racy = time.time_ns() - RACY_NS
+    parts = []
+    for folder in folders:
+        try:
+            mtime = os.stat(folder.path).st_mtime_ns
+        except OSError:
+            return None
+        if mtime >= racy:
+            return None
+        parts.append(f"{folder.path}:{mtime}")
+    return sha256_hex("\n".join(parts))
+
+
+def months_to_pack(ws: Workspace, current: str | None = None) -> list[str]:
+    """The closed months with a contributor folder that is not one pack, oldest first. A
+    month found packed is remembered (by its folders' mtimes), so a commit stats the closed
+    months' folders but lists none of them again."""
+    cache_file = _cache_path(ws)
+    try:
+        cached = json.loads(cache_file.read_text(encoding="utf-8"))
+        done: dict[str, str] = cached["done"] if cached.get("v") == CACHE_VERSION else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        done = {}
+    root = layout.archive_root(ws.config.logs_path)
+    out: list[str] = []
+    fresh: dict[str, str] = {}
+    for month in closed_months(ws, current):
+        folders = layout.folders(root, archive=True, months=(month,))
+        key = _month_key(folders)
+        if key is not None and done.get(month) == key:
+            fresh[month] = key
+            continue
+        if any(_unpacked(f) for f in folders):
+            out.append(month)
+        elif key is not None:
+            fresh[month] = key
+    if fresh != done:
+        with contextlib.suppress(OSError):  # a cache: one that cannot be written costs a listing
+            atomic_write_text(cache_file, json.dumps({"v": CACHE_VERSION, "done": fresh}), sync=False)
+    return out
+
+
+def _rel(ws: Workspace, path: str) -> str:
+    return Path(path).relative_to(ws.top).as_posix()
+
+
+def pack_folder(ws: Workspace, folder: layout.Folder) -> tuple[str, list[str], dict[str, str], int]:
+    """Write the one pack of a contributor folder: (its path from the top, the files it
+    replaces, {old link: new link} for the views, how many archive files it holds)."""
+    found = layout.files_in(folder, archive=True)
+    data = packs.encode((f.name, layout.read_log(f)) for f in found)
+    name = packs.pack_name(data)
+    target = os.path.join(folder.path, name)
+    try:
+        same = packs.read(target) == data
+    except OSError:
+        same = False
+    if not same:
+        atomic_write_bytes(target, data)  # synced: it must hold before a loose file goes
+    rel_folder = f"{ARCHIVE_DIR}/{folder.month}/{folder.project}/{folder.user}"
+    loose, pack_names = layout.folder_files(folder.path)
+    replaced = [n for n in [*loose, *pack_names] if n != name]
+    links = {f"{rel_folder}/{n}": f"{rel_folder}/{name}" for n in replaced}
+    return (_rel(ws, target), [_rel(ws, os.path.join(folder.path, n)) for n in replaced], links,
+            len(found))
+
+
+def _relink(ws: Workspace, month: str, projects: set[str], links: dict[str, str]) -> dict[str, bytes]:
+    """The views that link a replaced file, with those links naming the pack instead."""
+    cfg = ws.config
+    rels = [layout.status_rel(cfg.logs_dir, p) for p in sorted(projects)]
+    rels += [layout.master_rel(cfg.logs_dir, p, m) for p in sorted(projects)
+             for m in (previous_month(month), month, next_month(month))]
+    out: dict[str, bytes] = {}
+    for rel in rels:
+        try:
+            text = (ws.top / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        new = _LINK.sub(lambda m: f"]({links.get(m[1], m[1])})", text)
+        if new != text:
+            out[rel] = new.encode("utf-8")
+    return out
+
+
+def pack_month(ws: Workspace, month: str, *, stage: bool = True) -> Packed:
+    """Pack every contributor folder of one closed month that is not one pack already."""
+    result = Packed(month)
+    root = layout.archive_root(ws.config.logs_path)
+    links: dict[str, str] = {}
+    projects: set[str] = set()
+    for folder in layout.folders(root, archive=True, months=(month,)):
+        if not _unpacked(folder):
+            continue
+        pack_rel, replaced, moved, count = pack_folder(ws, folder)
+        _fault("pack-written")
+        result.packs.append(pack_rel)
+        result.removed += replaced
+        result.files += count
+        links.update(moved)
+        projects.add(folder.project)
+    if not result.packs:
+        return result
+    views = _relink(ws, month, projects, links)
+    for rel, data in views.items():
+        atomic_write_bytes(ws.top / rel, data)
+    result.views = sorted(views)
+    _remember(ws, result)
+    _fault("pack-relinked")
+    if stage:
+        _stage(ws, result.packs + result.views, result.removed)
+    _fault("pack-staged")
+    for rel in result.removed:
+        with contextlib.suppress(FileNotFoundError):
+            (ws.top / rel).unlink()
+        _fault("pack-partial")
+    return result
+
+
+def _remember(ws: Workspace, result: Packed) -> None:
+    """Name what this packing stages until git has it (an aborted commit drops it from the
+    index; the next step stages it again)."""
+    path = ws.config.state_path / STATE_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    add = sorted({*data.get("add", []), *result.packs, *result.views})
+    remove = sorted({*data.get("remove", []), *result.removed})
+    atomic_write_text(path, json.dumps({"add": add, "remove": remove}))
+
+
+def _stage(ws: Workspace, add: list[str], remove: list[str]) -> None:
+    """Stage the packs and views, and the removal of what they replace, in the commit being
+    made (its index, and the real one too in `git commit <paths>`, as `gitops.stage`)."""
+    top = ws.top
+    if remove:
+        gitops.run("rm", "--cached", "-q", "--ignore-unmatch", "--", *remove, cwd=top)
+        index_file = os.environ.get("GIT_INDEX_FILE", "")
+        if Path(index_file).name.startswith("next-index-"):
+            real_lock = Path(str(gitops.git_path(top, "index")) + ".lock")
+            if real_lock.exists():
+                gitops.run("rm", "--cached", "-q", "--ignore-unmatch", "--", *remove, cwd=top,
+                           env={"GIT_INDEX_FILE": str(real_lock)})
+    gitops.stage(top, [rel for rel in add if (top / rel).is_file()])
+
+
+def restage(ws: Workspace, *, stage: bool = True) -> None:
+    """Stage again what an earlier packing staged and git does not have committed yet; forget
+    it once git has it all."""
+    path = ws.config.state_path / STATE_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        add, remove = list(data["add"]), list(data["remove"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if not gitops.status(ws.top, [*add, *remove]):
+        path.unlink(missing_ok=True)  # committed
+        return
+    for rel in remove:
+        with contextlib.suppress(FileNotFoundError):
+            (ws.top / rel).unlink()
+    if stage:
+        _stage(ws, add, remove)
+
+
+def step(ws: Workspace, *, stage: bool = True) -> Packed | None:
+    """The commit hook's packing: at most one month, the oldest closed one not packed."""
+    restage(ws, stage=stage)
+    todo = months_to_pack(ws)
+    return pack_month(ws, todo[0], stage=stage) if todo else None
+
+
+def pack_all(ws: Workspace, *, stage: bool = True) -> list[Packed]:
+    """Every closed month not packed yet (migrating an archive at once), oldest first."""
+    restage(ws, stage=stage)
+    return [pack_month(ws, month, stage=stage) for month in months_to_pack(ws)]
+
+
+def damaged(ws: Workspace) -> list[str]:
+    """One finding per pack that does not read as its format says, with the line and a fix."""
+    strays: list[layout.Stray] = []
+    layout.walk(layout.archive_root(ws.config.logs_path), archive=True, strays=strays)
+    out: list[str] = []
+    for stray in strays:
+        if stray.reason.startswith(layout.DAMAGED_PACK) and packs.is_pack_name(Path(stray.path).name):
+            rel = _rel(ws, stray.path)
+            detail = stray.reason[len(layout.DAMAGED_PACK):]
+            line, _, what = detail.partition(": ")
+            out.append(f"{rel}:{line.removeprefix('line ')}: {what}. Fix: restore it from git "
+                       f"(`git checkout HEAD -- {rel}`); a pack is written once and never edited.")
+    return out
+
+
+def in_commit(ws: Workspace, echo: Callable[[str], None]) -> None:
+    """`step` under the work tree's lock, as the commit hook runs it: packing is never worth
+    failing a commit for (what it did so far is safe, and the next commit goes on), so a
+    failure is a warning with its fix."""
+    from sessionlog_git.base.lock import locked
+
+    try:
+        with locked(ws.config.state_path):
+            done = step(ws)
+    except (OSError, gitops.GitError, ValueError) as exc:
+        echo(f"sessionlog: warning: packing a closed month stopped: {exc}. Nothing is lost; "
+             "Fix: run `sessionlog consolidate --pack` to finish it, then commit.")
+        return
+    if done is not None:
+        echo(done.describe())
