@@ -192,14 +192,28 @@ def _relink(ws: Workspace, month: str, projects: set[str], links: dict[str, str]
     return out
 
 
+def _uncommitted(ws: Workspace, month: str) -> set[str]:
+    """The contributor folders (`<project>/<user>`) of a month with an archive file git does
+    not have committed (new or staged): packed only once their files are committed, so the
+    commit that brought an archive file stays the one that added it (`why`, the context
+    index and the commit message read what a commit adds). A pack or a deletion left by an
+    interrupted packing does not count: the next packing finishes it."""
+    prefix = f"{layout.archive_prefix(ws.config.logs_dir)}/{month}/"
+    return {"/".join(rel[len(prefix):].split("/")[:2])
+            for rel, code in gitops.status(ws.top, [prefix]).items()
+            if "D" not in code and layout.archive_match(rel.rpartition("/")[2])}
+
+
 def pack_month(ws: Workspace, month: str, *, stage: bool = True) -> Packed:
-    """Pack every contributor folder of one closed month that is not one pack already."""
+    """Pack every contributor folder of one closed month that is not one pack already (and
+    whose files are committed)."""
     result = Packed(month)
     root = layout.archive_root(ws.config.logs_path)
     links: dict[str, str] = {}
     projects: set[str] = set()
+    busy = _uncommitted(ws, month)
     for folder in layout.folders(root, archive=True, months=(month,)):
-        if not _unpacked(folder):
+        if not _unpacked(folder) or f"{folder.project}/{folder.user}" in busy:
             continue
         pack_rel, replaced, moved, count = pack_folder(ws, folder)
         _fault("pack-written")
@@ -276,14 +290,18 @@ def restage(ws: Workspace, *, stage: bool = True) -> None:
 def step(ws: Workspace, *, stage: bool = True) -> Packed | None:
     """The commit hook's packing: at most one month, the oldest closed one not packed."""
     restage(ws, stage=stage)
-    todo = months_to_pack(ws)
-    return pack_month(ws, todo[0], stage=stage) if todo else None
+    for month in months_to_pack(ws):
+        done = pack_month(ws, month, stage=stage)
+        if done.packs:
+            return done
+    return None
 
 
 def pack_all(ws: Workspace, *, stage: bool = True) -> list[Packed]:
     """Every closed month not packed yet (migrating an archive at once), oldest first."""
     restage(ws, stage=stage)
-    return [pack_month(ws, month, stage=stage) for month in months_to_pack(ws)]
+    done = [pack_month(ws, month, stage=stage) for month in months_to_pack(ws)]
+    return [d for d in done if d.packs]
 
 
 def damaged(ws: Workspace) -> list[str]:
