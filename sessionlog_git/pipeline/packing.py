@@ -212,6 +212,7 @@ def pack_month(ws: Workspace, month: str, *, stage: bool = True) -> Packed:
     links: dict[str, str] = {}
     projects: set[str] = set()
     busy = _uncommitted(ws, month)
+    summary = _fresh_summary(ws)
     for folder in layout.folders(root, archive=True, months=(month,)):
         if not _unpacked(folder) or f"{folder.project}/{folder.user}" in busy:
             continue
@@ -237,7 +238,28 @@ def pack_month(ws: Workspace, month: str, *, stage: bool = True) -> Packed:
         with contextlib.suppress(FileNotFoundError):
             (ws.top / rel).unlink()
         _fault("pack-partial")
+    _keep_summary(ws, summary)
     return result
+
+
+def _fresh_summary(ws: Workspace) -> dict[str, object] | None:
+    from sessionlog_git.logs import startsummary
+
+    cfg = ws.config
+    return startsummary.read(cfg.state_path, cfg.logs_path, cfg.timezone)
+
+
+def _keep_summary(ws: Workspace, before: dict[str, object] | None) -> None:
+    """The session-start summary was fresh before packing: packing moves no entry, so it
+    stays valid; only its marker (the window's folder mtimes) is taken again."""
+    from sessionlog_git.logs import startsummary
+
+    cfg = ws.config
+    if before is None or before.get("months") != startsummary.window(cfg.logs_path):
+        return
+    with contextlib.suppress(OSError):
+        startsummary.save(cfg.state_path, {**before, "marker": startsummary.marker(
+            cfg.logs_path, startsummary.window(cfg.logs_path))})
 
 
 def _remember(ws: Workspace, result: Packed) -> None:
