@@ -230,8 +230,8 @@ def generate(root: Path, entries: int, init: Callable[[Path], None], env: dict[s
                 counts["entries"] += n
         counts["files"] += len(files)
         by_month[month] = files
-        at = month_list.index(month)  # the month two before is closed now: packed in this commit
-        packed = _pack(top, by_month.pop(month_list[at - 2], [])) if at >= 2 else []
+        pos = month_list.index(month)  # the month two before is closed now: packed in this commit
+        packed = _pack(top, by_month.pop(month_list[pos - 2], [])) if pos >= 2 else []
         mark += 1
         when = int(datetime.fromisoformat(f"{weekdays(month)[-1].isoformat()}T18:00:00+00:00").timestamp())
         body = [f"commit refs/heads/main\nmark :{mark}\n"
