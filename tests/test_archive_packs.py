@@ -176,6 +176,21 @@ def test_a_commit_packs_one_closed_month_and_keeps_every_link(native_repo: Repo)
     log_months(repo, ["2026-11"], user="linus", per=1)
     assert "packed" not in commit(repo, "Nothing closed left to pack")
 
+    # A late entry of a packed month: archived loose beside the pack (linked as such), and
+    # packed into one pack with the others by a later commit, once it is committed.
+    repo.log("2026-06-29T18:00:00+01:00", "Late June note", "Decision: late", user="ada")
+    out = commit(repo, "Late note")
+    assert "packed" not in out
+    assert "2026-06/shop/ada/2026-06-29-" in repo.read("logs/shop-session-log-2026-06.md")
+    assert_links_resolve(repo)
+    assert_fresh(repo)
+    log_months(repo, ["2026-11"], user="linus", per=1)
+    assert "packed 2026-06: 3 archive files into 1 pack" in commit(repo, "Repack June")
+    assert [p.name[:5] for p in folder.iterdir()] == ["pack-"]
+    assert archive_titles(repo.path).count("Late June note") == 1
+    assert_links_resolve(repo)
+    assert_fresh(repo)
+
 
 def test_consolidate_pack_migrates_an_archive_at_once(native_repo: Repo) -> None:
     repo = native_repo
@@ -291,7 +306,6 @@ def test_two_clones_that_both_pack_merge_without_conflict(tmp_path: Path) -> Non
     assert len(list((bob.path / "logs/archive/2026-05/shop/carol").iterdir())) == 1
     assert_links_resolve(bob)
     assert_fresh(bob)
-    # The next packing folds Bob's two packs of his own folder... he had one: still one.
     bob.git("push", "-q")
     alice.git("pull", "-q", "--no-rebase", "--no-edit")
     assert archive_titles(alice.path) == expected

@@ -268,7 +268,12 @@ def render_project(
     cfg = ws.config
     cache_compiled(cfg.state_path / "cache" / "templates")
     hint = f"{layout.archive_prefix(cfg.logs_dir)}"
-    link = archive.physical_links(cfg.logs_path)  # a packed month's [raw] links name its pack
+    on_disk = archive.physical_links(cfg.logs_path)  # a packed month's [raw] links name its pack
+
+    def link(source: str) -> str:
+        # This commit's archive files are not written yet when the views are rendered: loose.
+        return source if new_sources and source in new_sources else on_disk(source)
+
     out: dict[str, str] = {}
     # Each month's master log sees only that month's records (an entry archived twice has
     # one local date, so duplicates never straddle months): the cost is one pass, not one
