@@ -80,16 +80,6 @@ def physical_links(logs_path: Path) -> Callable[[str], str]:
     return link
 
 
-def relink(view: Any, link: Callable[[str], str]) -> Any:
-    """The view (as `views` builds it) with every `link` value passed through `link`."""
-    if isinstance(view, dict):
-        return {k: link(v) if k == "link" and isinstance(v, str) else relink(v, link)
-                for k, v in view.items()}
-    if isinstance(view, list):
-        return [relink(v, link) for v in view]
-    return view
-
-
 def files(logs_path: Path, project: str, month_list: Iterable[str]) -> list[layout.LogFile]:
     """The archive files (packed ones as the files they were) of `project` in those months;
     read their bytes with `layout.read_log`."""

@@ -294,7 +294,7 @@ def render_project(
         )
     out[layout.status_rel(cfg.logs_dir, project)] = render(
         "status.md.j2", archive_hint=hint,
-        **archive.relink(views.status(project, records, state=state), link),
+        **views.status(project, records, state=state, link=link),
     )
     return out
 

@@ -33,8 +33,8 @@ def _master(ws: Workspace, project: str, month: str, records: list[Record]) -> t
     from sessionlog_git.pipeline.render import render
 
     cfg = ws.config
-    view = archive.relink(views.master_log(project, month, records),
-                          archive.physical_links(cfg.logs_path))  # packed: the pack's name
+    view = views.master_log(project, month, records,
+                            archive.physical_links(cfg.logs_path))  # packed: the pack's name
     return layout.master_rel(cfg.logs_dir, project, month), render(
         "master_log.md.j2", archive_hint=_hint(ws), **view)
 
@@ -43,8 +43,8 @@ def _status(ws: Workspace, project: str, records: list[Record], state: StatusSta
             ) -> tuple[str, str]:
     from sessionlog_git.pipeline.render import render
 
-    view = archive.relink(views.status(project, records, state=state),
-                          archive.physical_links(ws.config.logs_path))
+    view = views.status(project, records, state=state,
+                        link=archive.physical_links(ws.config.logs_path))
     return layout.status_rel(ws.config.logs_dir, project), render(
         "status.md.j2", archive_hint=_hint(ws), **view)
 

@@ -44,11 +44,7 @@ def _render(project: str, month: str, records: Sequence[Record], hint: str,
     from sessionlog_git.logs import views
     from sessionlog_git.pipeline.render import render
 
-    view = views.master_log(project, month, records)
-    if link is not None:
-        from sessionlog_git.logs.archive import relink
-
-        view = relink(view, link)
+    view = views.master_log(project, month, records, *(() if link is None else (link,)))
     counts = {c["name"]: int(c["count"]) for c in view["contributors"]}
     return render(TEMPLATE, archive_hint=hint, **view), counts
 
