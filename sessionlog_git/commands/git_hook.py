@@ -30,7 +30,7 @@ def pre_commit() -> int:
             consolidate.describe(result, dry_run=False, echo=print)
         from sessionlog_git.pipeline import packing
 
-        packing.in_commit(ws, echo=print)  # at most one closed month per commit
+        packing.in_commit(ws, echo=print, archived=result.archived)  # one closed month at most
         if empty and result.staged:
             import sys
 

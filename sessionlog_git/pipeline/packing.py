@@ -20,7 +20,8 @@ folder still unpacked (loose files, or two packs) and packs it again into the sa
 What was staged but not committed (an aborted commit) is staged again by the next step
 (`packing.json` in the state folder names it until git has it).
 
-The commit hook packs at most one month per commit, oldest first (`step`);
+The commit hook packs at most one month per commit, the oldest of the few it looks at
+(`candidates`: never a listing of every closed month, so its cost does not grow with history);
 `sessionlog consolidate --pack` packs every closed month at once (`pack_all`).
 """
 from __future__ import annotations
@@ -29,21 +30,17 @@ import contextlib
 import json
 import os
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sessionlog_git import gitops
 from sessionlog_git.base.fsutil import atomic_write_bytes, atomic_write_text
-from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.constants import ARCHIVE_DIR
 from sessionlog_git.logs import layout, packs
 from sessionlog_git.workspace import Workspace
 
 STATE_NAME = "packing.json"  # what the last packing staged, until git has it committed
-CACHE_VERSION = 1
-RACY_NS = 1_000_000_000  # a folder changed this recently may change again in its mtime tick
 _LINK = re.compile(r"\]\((archive/[^)\s]+)\)")
 # Where a test's SESSIONLOG_FAULT can stop a packing (os._exit, as a kill would).
 STEPS = ("pack-written", "pack-relinked", "pack-staged", "pack-partial")
@@ -100,53 +97,42 @@ def _unpacked(folder: layout.Folder) -> bool:
     return bool(loose) or len(pack_names) > 1
 
 
-def _cache_path(ws: Workspace) -> Path:
-    return ws.config.state_path / "cache" / "packed-months.json"
-
-
-def _month_key(folders: list[layout.Folder]) -> str | None:
-    """A key that changes when any contributor folder of the month gains or loses a file
-    (its mtime); None when one changed too recently to tell."""
-    racy = time.time_ns() - RACY_NS
-    parts = []
-    for folder in folders:
-        try:
-            mtime = os.stat(folder.path).st_mtime_ns
-        except OSError:
-            return None
-        if mtime >= racy:
-            return None
-        parts.append(f"{folder.path}:{mtime}")
-    return sha256_hex("\n".join(parts))
+def _unpacked_month(ws: Workspace, month: str) -> bool:
+    root = layout.archive_root(ws.config.logs_path)
+    return any(_unpacked(f) for f in layout.folders(root, archive=True, months=(month,)))
 
 
 def months_to_pack(ws: Workspace, current: str | None = None) -> list[str]:
-    """The closed months with a contributor folder that is not one pack, oldest first. A
-    month found packed is remembered (by its folders' mtimes), so a commit stats the closed
-    months' folders but lists none of them again."""
-    cache_file = _cache_path(ws)
+    """Every closed month with a contributor folder that is not one pack, oldest first (lists
+    every closed month's folders: what `consolidate --pack` asks)."""
+    return [m for m in closed_months(ws, current) if _unpacked_month(ws, m)]
+
+
+def _watch_path(ws: Workspace) -> Path:
+    return ws.config.state_path / "cache" / "packing-watch.json"
+
+
+def candidates(ws: Workspace, touched: set[str], current: str | None = None) -> list[str]:
+    """The closed months a commit looks at, oldest first, without listing every closed month
+    (a commit's cost must not grow with the history): the newest closed month (where months
+    close), the months this commit archived into, those found unpacked before and not packed
+    yet, and one more in turn (a cursor over the closed months, kept in the state folder), so a
+    late file a merge brought into any month is found within as many commits as there are
+    closed months (`consolidate --pack` finds them all at once)."""
+    closed = closed_months(ws, current)
+    if not closed:
+        return []
     try:
-        cached = json.loads(cache_file.read_text(encoding="utf-8"))
-        done: dict[str, str] = cached["done"] if cached.get("v") == CACHE_VERSION else {}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        done = {}
-    root = layout.archive_root(ws.config.logs_path)
-    out: list[str] = []
-    fresh: dict[str, str] = {}
-    for month in closed_months(ws, current):
-        folders = layout.folders(root, archive=True, months=(month,))
-        key = _month_key(folders)
-        if key is not None and done.get(month) == key:
-            fresh[month] = key
-            continue
-        if any(_unpacked(f) for f in folders):
-            out.append(month)
-        elif key is not None:
-            fresh[month] = key
-    if fresh != done:
-        with contextlib.suppress(OSError):  # a cache: one that cannot be written costs a listing
-            atomic_write_text(cache_file, json.dumps({"v": CACHE_VERSION, "done": fresh}), sync=False)
-    return out
+        watch = json.loads(_watch_path(ws).read_text(encoding="utf-8"))
+        todo, cursor = set(watch["todo"]), str(watch["cursor"])
+    except (OSError, ValueError, KeyError, TypeError):
+        todo, cursor = set(closed), ""  # no record yet: every closed month once
+    turn = next((m for m in closed if m > cursor), closed[0])
+    wanted = (todo | touched | {closed[-1], turn}) & set(closed)
+    found = [m for m in sorted(wanted) if _unpacked_month(ws, m)]
+    with contextlib.suppress(OSError):  # a cache: lost, every closed month is looked at once
+        atomic_write_text(_watch_path(ws), json.dumps({"todo": found, "cursor": turn}), sync=False)
+    return found
 
 
 def _rel(ws: Workspace, path: str) -> str:
@@ -309,10 +295,11 @@ def restage(ws: Workspace, *, stage: bool = True) -> None:
         _stage(ws, add, remove)
 
 
-def step(ws: Workspace, *, stage: bool = True) -> Packed | None:
-    """The commit hook's packing: at most one month, the oldest closed one not packed."""
+def step(ws: Workspace, *, touched: set[str] | None = None, stage: bool = True) -> Packed | None:
+    """The commit hook's packing: at most one month, the oldest of its `candidates` that has
+    a folder to pack (`touched`: the months this commit archived into)."""
     restage(ws, stage=stage)
-    for month in months_to_pack(ws):
+    for month in candidates(ws, touched or set()):
         done = pack_month(ws, month, stage=stage)
         if done.packs:
             return done
@@ -341,15 +328,17 @@ def damaged(ws: Workspace) -> list[str]:
     return out
 
 
-def in_commit(ws: Workspace, echo: Callable[[str], None]) -> None:
+def in_commit(ws: Workspace, echo: Callable[[str], None], archived: list[str] | None = None) -> None:
     """`step` under the work tree's lock, as the commit hook runs it: packing is never worth
     failing a commit for (what it did so far is safe, and the next commit goes on), so a
     failure is a warning with its fix."""
     from sessionlog_git.base.lock import locked
 
     try:
+        touched = {split[0] for rel in archived or []
+                   if (split := layout.split_archive_rel(rel, ws.config.logs_dir))}
         with locked(ws.config.state_path):
-            done = step(ws)
+            done = step(ws, touched=touched)
     except (OSError, gitops.GitError, ValueError) as exc:
         echo(f"sessionlog: warning: packing a closed month stopped: {exc}. Nothing is lost; "
              "Fix: run `sessionlog consolidate --pack` to finish it, then commit.")
