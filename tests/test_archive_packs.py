@@ -334,3 +334,24 @@ def test_a_late_file_merged_into_a_packed_month_is_packed_by_the_next_commit(tmp
     assert archive_titles(alice.path).count("Late entry by carol") == 1
     assert_links_resolve(alice)
     assert_fresh(alice)
+
+
+@pytest.mark.parametrize("only", [False, True], ids=["commit", "commit-only-paths"])
+def test_packing_lands_in_the_commit_with_either_hook_and_either_commit_mode(
+        hooked_repo: Repo, only: bool) -> None:
+    """Through the pre-commit framework and the native hook, `git commit` and `git commit
+    <paths>` (git's temporary index): the commit holds the pack and not the loose files, and
+    `git status` is clean afterwards."""
+    repo = hooked_repo
+    log_months(repo, ["2026-03"])
+    commit(repo, "History", now="2026-03-20T12:00:00+01:00")
+    log_months(repo, ["2026-11"], per=1)
+    repo.append("app.py", "# more\n")
+    args = ["commit", "-q", "-m", "Work", *(["--", "app.py"] if only else ["-a"])]
+    repo.git(*args, env={"SESSIONLOG_NOW": NOW})  # the framework shows no output of a passing hook
+    names = repo.git("show", "--name-status", "--format=", "HEAD").stdout.splitlines()
+    assert any(n.startswith("A\t") and "2026-03/shop/ada/pack-" in n for n in names), names
+    assert sum(n.startswith("D\t") and "2026-03/shop/ada/2026-03-1" in n for n in names) == 2, names
+    assert repo.porcelain() == []
+    assert_links_resolve(repo)
+    assert_fresh(repo)
