@@ -355,3 +355,17 @@ def test_packing_lands_in_the_commit_with_either_hook_and_either_commit_mode(
     assert repo.porcelain() == []
     assert_links_resolve(repo)
     assert_fresh(repo)
+
+
+def test_the_walker_reads_a_pack_without_importing_re(tmp_path: Path) -> None:
+    """The per-prompt hook walks archive months (newest first, until the user's last entry):
+    a packed month costs it no `re`, as a loose one does not."""
+    folder = tmp_path / "archive" / "2026-01" / "shop" / "ada"
+    folder.mkdir(parents=True)
+    data = packs.encode(odd_files().items())
+    (folder / packs.pack_name(data)).write_bytes(data)
+    code = ("import sys; from sessionlog_git.logs import layout; "
+            f"found = layout.walk({str(tmp_path / 'archive')!r}, archive=True, months=('2026-01',)); "
+            "assert [layout.read_log(f) for f in found]; print(len(found), 're' in sys.modules)")
+    out = Repo(tmp_path).run(PYTHON, "-S", "-c", code, env={"PYTHONPATH": str(Path(__file__).parent.parent)})
+    assert out.stdout.split() == ["5", "False"]

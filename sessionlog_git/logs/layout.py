@@ -152,6 +152,10 @@ class LogFile:
         return self.path if self.pack is None else self.pack
 
 
+def _archive_name(name: str) -> bool:
+    return day_in_name(name, archive=True) is not None
+
+
 DAMAGED_PACK = "a damaged pack: "  # a Stray's reason for a pack that does not read
 
 # The last pack read, whole: the files of a folder are read one after the other, so a pack
@@ -252,7 +256,7 @@ def _packed(folder: str, strays: list[Stray] | None) -> list[tuple[str, str, int
         if not os.path.isfile(path) or os.path.islink(path):
             continue
         try:
-            found, error = packs.scan(_pack_bytes(path))
+            found, error = packs.scan(_pack_bytes(path), _archive_name)
         except OSError as exc:
             found, error = [], packs.PackError(1, f"cannot be read ({exc.strerror or exc})")
         if error is not None and strays is not None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 PREFIX = "pack-"
 MAGIC = b"<!-- sessionlog pack 1 -->\n"
@@ -94,8 +94,12 @@ def index(data: bytes) -> list[tuple[str, int, int]]:
     return found
 
 
-def scan(data: bytes) -> tuple[list[tuple[str, int, int]], PackError | None]:
-    """`index`, leniently: the files read before any damage, and the damage (None: none)."""
+def scan(data: bytes, valid: Callable[[str], bool] | None = None
+         ) -> tuple[list[tuple[str, int, int]], PackError | None]:
+    """`index`, leniently: the files read before any damage, and the damage (None: none).
+    `valid` tells an archive file's name (default: constants.ARCHIVE_FILE; the walker passes
+    its own check, which needs no `re` on the per-prompt path)."""
+    valid = valid or _archive_name
     found: list[tuple[str, int, int]] = []
     if not data.startswith(MAGIC):
         return found, PackError(1, "does not start with the pack header "
@@ -108,7 +112,7 @@ def scan(data: bytes) -> tuple[list[tuple[str, int, int]], PackError | None]:
             return found, PackError(line, "expected a file header '<!-- file <name> <size> -->'")
         fields = header[len(_OPEN):-len(_CLOSE)].split(b" ")
         name = fields[0].decode("ascii", "replace")
-        if len(fields) != 2 or not fields[1].isdigit() or not _archive_name(name):
+        if len(fields) != 2 or not fields[1].isdigit() or not valid(name):
             return found, PackError(line, "the file header names no archive file and size")
         size = int(fields[1])
         if name in seen:
