@@ -369,3 +369,29 @@ def test_the_walker_reads_a_pack_without_importing_re(tmp_path: Path) -> None:
             "assert [layout.read_log(f) for f in found]; print(len(found), 're' in sys.modules)")
     out = Repo(tmp_path).run(PYTHON, "-S", "-c", code, env={"PYTHONPATH": str(Path(__file__).parent.parent)})
     assert out.stdout.split() == ["5", "False"]
+
+
+def test_pr_summary_and_reports_across_repositories_read_packed_history(native_repo: Repo) -> None:
+    """Readers of git trees (a pull request's summary, `report --repo`) see a pack's files as
+    the archive files they were: the pull request's entry is summarised with the history
+    behind it, the packing commit itself adds no entry, and a report over the committed tree
+    counts the packed entry as the work tree's report does."""
+    repo = native_repo
+    repo.log("2026-03-10T09:00:00+01:00", "Gateway work", "Blocker: gateway sandbox credentials")
+    commit(repo, "March", now="2026-03-20T12:00:00+01:00")
+    repo.sl("consolidate", "--pack", env={"SESSIONLOG_NOW": NOW})
+    commit(repo, "Pack")
+    assert list((repo.path / "logs/archive/2026-03/shop/ada").glob("pack-*.md"))
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.log("2026-11-26T09:00:00+01:00", "Gateway done", "Unblocked: gateway sandbox credentials")
+    commit(repo, "Feature")
+    summary = repo.sl("pr-summary", "--base", "main").stdout
+    assert "Gateway done" in summary and "Gateway work" not in summary.split("Gateway done")[0]
+    assert "gateway sandbox credentials" in summary
+    packing_only = repo.sl("pr-summary", "--base", "main~1", "--head", "main").stdout
+    assert "No session log entries" in packing_only
+    local = json.loads(repo.sl("report", "blockers", "--json", env={"SESSIONLOG_NOW": NOW}).stdout)
+    tree = json.loads(repo.sl("report", "blockers", "--repo", str(repo.path), "--json",
+                              env={"SESSIONLOG_NOW": NOW}).stdout)
+    assert local["source"] == "2 archived entries under logs/archive"
+    assert tree["source"] == "2 committed archived entries in 1 repositories: shop (HEAD)"
