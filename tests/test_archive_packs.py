@@ -234,8 +234,22 @@ def test_check_names_a_damaged_pack_with_its_line_and_a_fix(native_repo: Repo) -
     rel = pack.relative_to(repo.path).as_posix()
     assert re.search(rf"{re.escape(rel)}:\d+: expected a file header", check.stdout), check.stdout
     assert f"Fix: restore it from git (`git checkout HEAD -- {rel}`)" in check.stdout
+    # Packing never folds a damaged pack into a new one (what follows the damage would go).
+    late = pack.parent / "2026-02-27-0123456789.md"
+    late.write_text("## 09:00 - Late\n", encoding="utf-8")
+    repo.git("add", str(late))
+    repo.git("commit", "-q", "--no-verify", "-m", "A late file", "--", str(late))
+    again = repo.sl("consolidate", "--pack", env={"SESSIONLOG_NOW": NOW}).stdout
+    assert f"warning: not packed: {rel}: a damaged pack: line" in again
+    assert sorted(p.name for p in pack.parent.iterdir()) == [late.name, pack.name]
     repo.git("checkout", "HEAD", "--", rel)
-    assert repo.sl("check").returncode == 0
+    assert "packed 2026-02: 3 archive files into 1 pack" in repo.sl(
+        "consolidate", "--pack", env={"SESSIONLOG_NOW": NOW}).stdout
+    repo.sl("check", "--fix")  # the late file came in by hand (--no-verify): views re-rendered
+    commit(repo, "Packed again")
+    assert repo.porcelain() == []
+    assert_links_resolve(repo)
+    assert_fresh(repo)
 
 
 @pytest.mark.parametrize("step", packing.STEPS)

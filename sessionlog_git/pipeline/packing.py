@@ -60,13 +60,18 @@ class Packed:
     removed: list[str] = field(default_factory=list)
     views: list[str] = field(default_factory=list)
     files: int = 0  # logical archive files now in the month's packs
+    damaged: list[str] = field(default_factory=list)  # folders left alone: a pack does not read
 
     def describe(self) -> str:
+        warnings = "".join(f"\nsessionlog: warning: not packed: {d}. Fix: `sessionlog check` says "
+                           "how to restore it" for d in self.damaged)
+        if not self.packs:
+            return warnings.lstrip("\n")
         return (f"sessionlog: packed {self.month}: {self.files} archive file"
                 f"{'s' if self.files != 1 else ''} into {len(self.packs)} pack"
                 f"{'s' if len(self.packs) != 1 else ''} ({len(self.removed)} file"
                 f"{'s' if len(self.removed) != 1 else ''} removed, {len(self.views)} view"
-                f"{'s' if len(self.views) != 1 else ''} re-linked)")
+                f"{'s' if len(self.views) != 1 else ''} re-linked)") + warnings
 
 
 def previous_month(month: str) -> str:
@@ -139,10 +144,23 @@ def _rel(ws: Workspace, path: str) -> str:
     return Path(path).relative_to(ws.top).as_posix()
 
 
+class Damaged(Exception):
+    """A contributor folder holding a pack that does not read: never packed again (the
+    files after the damage would be lost); `sessionlog check` names it and the fix."""
+
+
 def pack_folder(ws: Workspace, folder: layout.Folder) -> tuple[str, list[str], dict[str, str], int]:
     """Write the one pack of a contributor folder: (its path from the top, the files it
-    replaces, {old link: new link} for the views, how many archive files it holds)."""
-    found = layout.files_in(folder, archive=True)
+    replaces, {old link: new link} for the views, how many archive files it holds).
+
+    It replaces only what it holds: the loose archive files the walker read (a file whose
+    name is no real date is left where it is, for `check` to report) and the packs (every
+    one reads whole, or the folder is not packed: Damaged)."""
+    strays: list[layout.Stray] = []
+    found = layout.files_in(folder, archive=True, strays=strays)
+    broken = [s for s in strays if s.reason.startswith(layout.DAMAGED_PACK)]
+    if broken:
+        raise Damaged(f"{_rel(ws, broken[0].path)}: {broken[0].reason}")
     data = packs.encode((f.name, layout.read_log(f)) for f in found)
     name = packs.pack_name(data)
     target = os.path.join(folder.path, name)
@@ -153,7 +171,8 @@ def pack_folder(ws: Workspace, folder: layout.Folder) -> tuple[str, list[str], d
     if not same:
         atomic_write_bytes(target, data)  # synced: it must hold before a loose file goes
     rel_folder = f"{ARCHIVE_DIR}/{folder.month}/{folder.project}/{folder.user}"
-    loose, pack_names = layout.folder_files(folder.path)
+    _, pack_names = layout.folder_files(folder.path)
+    loose = [f.name for f in found if f.pack is None]
     replaced = [n for n in [*loose, *pack_names] if n != name]
     links = {f"{rel_folder}/{n}": f"{rel_folder}/{name}" for n in replaced}
     return (_rel(ws, target), [_rel(ws, os.path.join(folder.path, n)) for n in replaced], links,
@@ -202,7 +221,11 @@ def pack_month(ws: Workspace, month: str, *, stage: bool = True) -> Packed:
     for folder in layout.folders(root, archive=True, months=(month,)):
         if not _unpacked(folder) or f"{folder.project}/{folder.user}" in busy:
             continue
-        pack_rel, replaced, moved, count = pack_folder(ws, folder)
+        try:
+            pack_rel, replaced, moved, count = pack_folder(ws, folder)
+        except Damaged as why:
+            result.damaged.append(str(why))
+            continue
         _fault("pack-written")
         result.packs.append(pack_rel)
         result.removed += replaced
@@ -310,7 +333,7 @@ def pack_all(ws: Workspace, *, stage: bool = True) -> list[Packed]:
     """Every closed month not packed yet (migrating an archive at once), oldest first."""
     restage(ws, stage=stage)
     done = [pack_month(ws, month, stage=stage) for month in months_to_pack(ws)]
-    return [d for d in done if d.packs]
+    return [d for d in done if d.packs or d.damaged]
 
 
 def damaged(ws: Workspace) -> list[str]:
