@@ -6,15 +6,15 @@ folder's loose archive files (and any packs already there: two branches may both
 packed it) into ONE pack (`logs.packs`), named by its content:
 
 1. the pack is written and synced (a pack of the same name is the same bytes: kept);
-2. it is staged (`git add`), then the files it replaces are unstaged (`git rm --cached`)
-   and removed; the same commit carries all of it, so git sees files added and deleted,
-   never one changed, and a merge of two branches that packed differently cannot conflict
-   (readers count each logical file once: `layout.files_in`);
-3. the views whose `[raw]` links named a replaced file (the month's master log, its
+2. the views whose `[raw]` links named a replaced file (the month's master log, its
    neighbours, the status file) are re-linked to the pack, in place: the only thing packing
-   changes in a fresh render is those links.
+   changes in a fresh render is those links, so no record is read to render them again;
+3. the pack and the views are staged (`git add`), then the files the pack replaces are
+   unstaged (`git rm --cached`) and removed; the same commit carries all of it, so git sees
+   files added and deleted, never one changed, and a merge of two branches that packed
+   differently cannot conflict (readers count each logical file once: `layout.files_in`).
 
-A kill at any point loses and doubles nothing: until step 2 removes a loose file, it and the
+A kill at any point loses and doubles nothing: until step 3 removes a loose file, it and the
 pack both hold the same logical file, which readers count once; the next packing finds the
 folder still unpacked (loose files, or two packs) and packs it again into the same pack.
 What was staged but not committed (an aborted commit) is staged again by the next step
