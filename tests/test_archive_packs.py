@@ -173,8 +173,10 @@ def test_a_commit_packs_one_closed_month_and_keeps_every_link(native_repo: Repo)
     # Ids (source#line) and sources did not move: search gives the same hits as before.
     assert repo.sl("search", "keep 2026-06", "--json").stdout.count("2026-06-10-") >= 1
     assert json.loads(ids_before)  # the same search worked before packing
+    assert (repo.state() / packing.STATE_NAME).is_file()  # until git has the packs committed
     log_months(repo, ["2026-11"], user="linus", per=1)
     assert "packed" not in commit(repo, "Nothing closed left to pack")
+    assert not (repo.state() / packing.STATE_NAME).exists()  # committed: forgotten
 
     # A late entry of a packed month: archived loose beside the pack (linked as such), and
     # packed into one pack with the others by a later commit, once it is committed.

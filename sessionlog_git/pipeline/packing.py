@@ -308,8 +308,11 @@ def restage(ws: Workspace, *, stage: bool = True) -> None:
         add, remove = list(data["add"]), list(data["remove"])
     except (OSError, ValueError, KeyError, TypeError):
         return
-    if not gitops.status(ws.top, [*add, *remove]):
-        path.unlink(missing_ok=True)  # committed
+    packed = [rel for rel in add if packs.is_pack_name(rel.rpartition("/")[2])]
+    if not gitops.status(ws.top, [*packed, *remove]):
+        # Committed (the views with them: staged together; they change at later commits,
+        # which must not keep this record, and its git calls, alive).
+        path.unlink(missing_ok=True)
         return
     for rel in remove:
         with contextlib.suppress(FileNotFoundError):
