@@ -196,10 +196,24 @@ def read_archive_path(path: str | os.PathLike[str]) -> bytes:
     except FileNotFoundError:
         pass
     folder, name = os.path.split(full)
-    for found in _packed(folder, None):
-        if found[0] == name:
-            return _pack_bytes(found[1])[found[2]:found[2] + found[3]]
+    # The files of one folder are often read one after another: its packs' index is kept, and
+    # read again when it does not hold the file (or no longer holds what it says).
+    for again in (False, True):
+        if again or _last_folder[0] != folder:
+            _last_folder[:] = [folder, {n: (p, o, s) for n, p, o, s in reversed(_packed(folder, None))}]
+        where = _last_folder[1].get(name)
+        if where is None:
+            continue
+        try:
+            data = _pack_bytes(where[0])[where[1]:where[1] + where[2]]
+        except OSError:
+            continue
+        if len(data) == where[2]:
+            return data
     raise FileNotFoundError(2, "No such archive file, loose or packed", full)
+
+
+_last_folder: list[Any] = ["", {}]  # read_archive_path's index of the last folder's packs
 
 
 def folder_files(folder: str) -> tuple[list[str], list[str]]:
