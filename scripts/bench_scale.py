@@ -38,7 +38,7 @@ from sessionlog_git.logs import layout, packs
 from sessionlog_git.logs.archive import content_id
 from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
 
-FORMAT = 3  # bump when the generated history changes (3: closed months packed)
+FORMAT = 4  # bump when the generated history changes (3: closed months packed; 4: packs with an index)
 MONTHS = 48
 USERS = 50
 FIRST_MONTH = "2022-11"

@@ -49,14 +49,27 @@ def test_a_damaged_pack_says_where() -> None:
     data = packs.encode(odd_files().items())
     with pytest.raises(packs.PackError) as cut:
         packs.index(data[:-3])
-    assert "ends before" in str(cut.value)
+    assert "expected the header of 2026-01-09-4444444444.md" in str(cut.value)
+    with pytest.raises(packs.PackError) as extra:
+        packs.index(data + b"more\n")
+    assert "bytes after the last file" in str(extra.value)
     lines = data.split(b"\n")
-    assert lines[4].startswith(b"<!-- file 2026-01-06-")
-    lines[4] = b"<!-- file not-a-name.md 12 -->"  # the second file's header, on line 5
+    assert lines[10].startswith(b"<!-- file 2026-01-06-")  # after 7 lines of head, 3 of file 1
+    lines[10] = b"<!-- file not-a-name.md 12 -->"
     with pytest.raises(packs.PackError) as bad:
         packs.index(b"\n".join(lines))
-    assert bad.value.line == 5
-    assert packs.scan(b"\n".join(lines))[0][0][0] == "2026-01-05-0a1b2c3d4e.md"
+    assert bad.value.line == 11
+    assert [n for n, _, _ in packs.scan(b"\n".join(lines))[0]] == ["2026-01-05-0a1b2c3d4e.md"]
+    index_line = lines[:]
+    index_line[3] = b"<!-- index 2026-01-06-1111111111.md x -->"
+    with pytest.raises(packs.PackError) as head:
+        packs.index(b"\n".join(index_line))
+    assert head.value.line == 4 and "index line" in head.value.message
+    # Listing reads the index only; a file is read only where its own header frames it.
+    end = data.index(b"<!-- end of index -->\n") + len(b"<!-- end of index -->\n")
+    assert packs.head(data[:end - 1])[2] is False  # the index goes on: more must be read
+    listed, error, complete = packs.head(data[:end])
+    assert complete and error is None and listed == packs.index(data)
     with pytest.raises(packs.PackError) as magic:
         packs.index(b"# not a pack\n")
     assert magic.value.line == 1
@@ -234,7 +247,7 @@ def test_check_names_a_damaged_pack_with_its_line_and_a_fix(native_repo: Repo) -
     check = repo.sl("check", check=False)
     assert check.returncode == 1
     rel = pack.relative_to(repo.path).as_posix()
-    assert re.search(rf"{re.escape(rel)}:\d+: expected a file header", check.stdout), check.stdout
+    assert re.search(rf"{re.escape(rel)}:\d+: expected the header of 2026-02-11-", check.stdout), check.stdout
     assert f"Fix: restore it from git (`git checkout HEAD -- {rel}`)" in check.stdout
     # Packing never folds a damaged pack into a new one (what follows the damage would go).
     late = pack.parent / "2026-02-27-0123456789.md"

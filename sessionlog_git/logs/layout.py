@@ -180,10 +180,12 @@ def read_log(found: LogFile) -> bytes:
     if found.pack is None:
         with open(found.path, "rb") as handle:
             return handle.read()
-    data = _pack_bytes(found.pack)[found.offset:found.offset + found.size]
-    if len(data) != found.size:
-        raise OSError(f"{found.pack}: the pack is shorter than its index says")
-    return data
+    from sessionlog_git.logs.packs import framed
+
+    whole = _pack_bytes(found.pack)
+    if not framed(whole, (found.name, found.offset, found.size)):
+        raise OSError(f"{found.pack}: a damaged pack: {found.name} is not where its index says")
+    return whole[found.offset:found.offset + found.size]
 
 
 def read_archive_path(path: str | os.PathLike[str]) -> bytes:
@@ -204,12 +206,14 @@ def read_archive_path(path: str | os.PathLike[str]) -> bytes:
         where = _last_folder[1].get(name)
         if where is None:
             continue
+        from sessionlog_git.logs.packs import framed
+
         try:
-            data = _pack_bytes(where[0])[where[1]:where[1] + where[2]]
+            whole = _pack_bytes(where[0])
         except OSError:
             continue
-        if len(data) == where[2]:
-            return data
+        if framed(whole, (name, where[1], where[2])):
+            return whole[where[1]:where[1] + where[2]]
     raise FileNotFoundError(2, "No such archive file, loose or packed", full)
 
 
@@ -270,7 +274,7 @@ def _packed(folder: str, strays: list[Stray] | None) -> list[tuple[str, str, int
         if not os.path.isfile(path) or os.path.islink(path):
             continue
         try:
-            found, error = packs.scan(_pack_bytes(path), _archive_name)
+            found, error = packs.read_head(path, _archive_name)  # the index, not the files
         except OSError as exc:
             found, error = [], packs.PackError(1, f"cannot be read ({exc.strerror or exc})")
         if error is not None and strays is not None:

@@ -156,11 +156,11 @@ def pack_folder(ws: Workspace, folder: layout.Folder) -> tuple[str, list[str], d
     It replaces only what it holds: the loose archive files the walker read (a file whose
     name is no real date is left where it is, for `check` to report) and the packs (every
     one reads whole, or the folder is not packed: Damaged)."""
-    strays: list[layout.Stray] = []
-    found = layout.files_in(folder, archive=True, strays=strays)
-    broken = [s for s in strays if s.reason.startswith(layout.DAMAGED_PACK)]
-    if broken:
-        raise Damaged(f"{_rel(ws, broken[0].path)}: {broken[0].reason}")
+    for name in layout.folder_files(folder.path)[1]:
+        error = _damage(os.path.join(folder.path, name))
+        if error is not None:
+            raise Damaged(f"{_rel(ws, os.path.join(folder.path, name))}: {layout.DAMAGED_PACK}{error}")
+    found = layout.files_in(folder, archive=True)
     data = packs.encode((f.name, layout.read_log(f)) for f in found)
     name = packs.pack_name(data)
     target = os.path.join(folder.path, name)
@@ -339,18 +339,26 @@ def pack_all(ws: Workspace, *, stage: bool = True) -> list[Packed]:
     return [d for d in done if d.packs or d.damaged]
 
 
+def _damage(path: str) -> packs.PackError | None:
+    """What is wrong with a pack, checked whole (None: it reads as its format says)."""
+    try:
+        return packs.scan(packs.read(path))[1]
+    except OSError as exc:
+        return packs.PackError(1, f"cannot be read ({exc.strerror or exc})")
+
+
 def damaged(ws: Workspace) -> list[str]:
-    """One finding per pack that does not read as its format says, with the line and a fix."""
-    strays: list[layout.Stray] = []
-    layout.walk(layout.archive_root(ws.config.logs_path), archive=True, strays=strays)
+    """One finding per pack that does not read as its format says, with the line and a fix
+    (every pack read whole: `sessionlog check`)."""
     out: list[str] = []
-    for stray in strays:
-        if stray.reason.startswith(layout.DAMAGED_PACK) and packs.is_pack_name(Path(stray.path).name):
-            rel = _rel(ws, stray.path)
-            detail = stray.reason[len(layout.DAMAGED_PACK):]
-            line, _, what = detail.partition(": ")
-            out.append(f"{rel}:{line.removeprefix('line ')}: {what}. Fix: restore it from git "
-                       f"(`git checkout HEAD -- {rel}`); a pack is written once and never edited.")
+    for folder in layout.folders(layout.archive_root(ws.config.logs_path), archive=True):
+        for name in layout.folder_files(folder.path)[1]:
+            path = os.path.join(folder.path, name)
+            error = _damage(path)
+            if error is not None:
+                rel = _rel(ws, path)
+                out.append(f"{rel}:{error.line}: {error.message}. Fix: restore it from git "
+                           f"(`git checkout HEAD -- {rel}`); a pack is written once and never edited.")
     return out
 
 
