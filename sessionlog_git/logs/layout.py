@@ -264,15 +264,20 @@ def _packed(folder: str, strays: list[Stray] | None) -> list[tuple[str, str, int
     in name order (a damaged pack yields what reads before the damage, and a stray)."""
     from sessionlog_git.logs import packs
 
-    out: list[tuple[str, str, int, int]] = []
     try:
         names = sorted(n for n in os.listdir(folder) if packs.is_pack_name(n))
     except OSError:
-        return out
-    for name in names:
-        path = os.path.join(folder, name)
-        if not os.path.isfile(path) or os.path.islink(path):
-            continue
+        return []
+    paths = [os.path.join(folder, n) for n in names]
+    return _read_packs([p for p in paths if os.path.isfile(p) and not os.path.islink(p)], strays)
+
+
+def _read_packs(paths: list[str], strays: list[Stray] | None) -> list[tuple[str, str, int, int]]:
+    """`_packed` of these pack files (regular files, in name order): their indexes only."""
+    from sessionlog_git.logs import packs
+
+    out: list[tuple[str, str, int, int]] = []
+    for path in paths:
         try:
             found, error = packs.read_head(path, _archive_name)  # the index, not the files
         except OSError as exc:
@@ -398,7 +403,7 @@ def files_in(folder: Folder, *, archive: bool, strays: list[Stray] | None = None
             entries = sorted(listing, key=lambda e: e.name)
     except OSError:
         return found
-    packed = False
+    pack_paths: list[str] = []
     for entry in entries:
         name = entry.name
         if name.startswith(".") and name.endswith(".tmp"):
@@ -408,7 +413,7 @@ def files_in(folder: Folder, *, archive: bool, strays: list[Stray] | None = None
             from sessionlog_git.logs.packs import is_pack_name
 
             if is_pack_name(name) and entry.is_file(follow_symlinks=False):
-                packed = True
+                pack_paths.append(entry.path)
                 continue
         try:
             regular = entry.is_file(follow_symlinks=False)
@@ -428,22 +433,23 @@ def files_in(folder: Folder, *, archive: bool, strays: list[Stray] | None = None
         found.append(LogFile(entry.path, folder.month, folder.project, folder.user, day, name))
         if limit and len(found) >= limit and not archive:
             break  # (an archive folder's packs sort after its files: they are read first)
-    if packed:
+    if pack_paths:
+        loose = bool(found)
         have = {f.name for f in found}
-        for name, pack, offset, size in _packed(folder.path, strays):
+        for name, pack, offset, size in _read_packs(pack_paths, strays):
             if name in have:
                 continue
             have.add(name)
-            hit = day_in_name(name, archive=True)
             try:
-                day = date.fromisoformat(hit or "")
+                day = date.fromisoformat(name[:10])  # the index's names are archive names
             except ValueError:
                 if strays is not None:
                     strays.append(Stray(pack, f"{name} in the pack is not a real date"))
                 continue
             found.append(LogFile(os.path.join(folder.path, name), folder.month, folder.project,
                                  folder.user, day, name, pack, offset, size))
-        found.sort(key=lambda f: f.name)
+        if loose or len({f.pack for f in found}) > 1:  # one pack alone is in name order
+            found.sort(key=lambda f: f.name)
     if limit:
         del found[limit:]
     return found

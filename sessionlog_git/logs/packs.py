@@ -115,17 +115,15 @@ def head(data: bytes, valid: Callable[[str], bool] | None = None
             return [], None, False
         return [], PackError(1, f"does not start with the pack header {MAGIC.decode().strip()!r}"), True
     listed: list[tuple[str, int]] = []
-    pos, line, seen = len(MAGIC), 2, set()
-    while True:
-        end = data.find(b"\n", pos)
-        if end < 0:
-            return [], None, False  # the index goes on past `data`
-        row = data[pos:end + 1]
-        if row == _END:
-            break
-        fields = row[len(_INDEX):-len(_CLOSE)].split(b" ")
+    # No index line can hold the end line, so its first occurrence ends the index.
+    end = data.find(b"\n" + _END, len(MAGIC) - 1)
+    if end < 0:
+        return [], None, False  # the index goes on past `data`
+    seen: set[str] = set()
+    for line, row in enumerate(data[len(MAGIC):end + 1].split(b"\n")[:-1], start=2):
+        fields = row[len(_INDEX):-len(_CLOSE) + 1].split(b" ")
         name = fields[0].decode("ascii", "replace")
-        if (not (row.startswith(_INDEX) and row.endswith(_CLOSE)) or len(fields) != 2
+        if (not (row.startswith(_INDEX) and row.endswith(_CLOSE[:-1])) or len(fields) != 2
                 or not fields[1].isdigit() or not valid(name)):
             return [], PackError(line, "expected an index line '<!-- index <name> <size> -->' "
                                  "or '<!-- end of index -->'"), True
@@ -133,9 +131,8 @@ def head(data: bytes, valid: Callable[[str], bool] | None = None
             return [], PackError(line, f"{name} is in the index twice"), True
         seen.add(name)
         listed.append((name, int(fields[1])))
-        pos, line = end + 1, line + 1
     out: list[Entry] = []
-    at = end + 1
+    at = end + 1 + len(_END)
     for name, size in listed:
         start = at + len(_OPEN) + len(name) + 1 + len(str(size)) + len(_CLOSE)
         out.append((name, start, size))
@@ -191,7 +188,7 @@ def read_head(path: str | os.PathLike[str], valid: Callable[[str], bool] | None 
     """A pack file's index, reading only as much of it as the index takes."""
     with open(path, "rb") as handle:
         data = b""
-        want = 1 << 16
+        want = 1 << 13  # an index of 100 files: one read
         while True:
             more = handle.read(want - len(data))
             data += more
