@@ -823,7 +823,13 @@ def bench_scale(entries: int, repeat: int, log: Callable[[str], None]) -> list[R
     mem_row = Row(f"peak memory of that rebuild (VmHWM), {label}", "rebuild child", "python -c pass",
                   unit="MB", goal="≤ 1 GB", check=lambda o, _r: o <= 1024)
     measure_rebuild(top, max(1, (repeat + 1) // 2), time_row, mem_row)
-    return [*rows, time_row, mem_row]
+    # Counted on disk, against one file per archived temp log (the layout before packs).
+    files_row = Row(f"files under logs/archive, {label}", "closed months packed",
+                    "one file per archived temp log", unit="files", goal="≤ 60,000",
+                    check=lambda o, _r: o <= 60_000)
+    files_row.ours.append(float(sum(len(f) for _, _, f in os.walk(top / "logs" / "archive"))))
+    files_row.base.append(float(counts["files"]))
+    return [*rows, time_row, mem_row, files_row]
 
 
 def bench_after_commit(top: Path, label: str, env: dict[str, str], repeat: int) -> list[Row]:
@@ -1089,6 +1095,8 @@ def _num(value: float | None, unit: str) -> str:
         return "n/a"
     if unit == "MB":
         return f"{value:.0f} MB"
+    if unit == "files":
+        return f"{value:,.0f} files"
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 

@@ -7,6 +7,11 @@ The archive is written straight to disk in the package's layout (`logs/archive/<
 Then a last, ordinary commit: a code change with the one day's log it consolidated (the line
 `sessionlog why` is asked about).
 
+Closed months are packed as the commit hook packs them: each month's commit also packs the
+month two before it (one pack per contributor, `logs.packs`' writer; the loose files it
+replaces deleted in the same commit), so the history holds every archive file's adding
+commit and the work tree the last two months loose, the rest in packs.
+
 The history is a team's: 48 months, 50 contributors working on weekdays, entries that name the
 parts of a code base (`billing-api`, `ledger-table`: about a thousand names), blockers that
 name a ticket and two parts and are unblocked in their own words days later (some by nothing
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -28,11 +34,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sessionlog_git.logs import layout
+from sessionlog_git.logs import layout, packs
 from sessionlog_git.logs.archive import content_id
 from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
 
-FORMAT = 2  # bump when the generated history changes
+FORMAT = 4  # bump when the generated history changes (3: closed months packed; 4: packs with an index)
 MONTHS = 48
 USERS = 50
 FIRST_MONTH = "2022-11"
@@ -201,6 +207,7 @@ def generate(root: Path, entries: int, init: Callable[[Path], None], env: dict[s
     recurring: list[str] = []
     logs = top / "logs"
     counts = {"entries": 0, "files": 0, "commits": 0}
+    by_month: dict[str, list[tuple[str, bytes]]] = {}
     importer = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=top, stdin=subprocess.PIPE,
                                 env=env)
     assert importer.stdin is not None
@@ -222,6 +229,9 @@ def generate(root: Path, entries: int, init: Callable[[Path], None], env: dict[s
                 files.append((rel, data))
                 counts["entries"] += n
         counts["files"] += len(files)
+        by_month[month] = files
+        pos = month_list.index(month)  # the month two before is closed now: packed in this commit
+        packed = _pack(top, by_month.pop(month_list[pos - 2], [])) if pos >= 2 else []
         mark += 1
         when = int(datetime.fromisoformat(f"{weekdays(month)[-1].isoformat()}T18:00:00+00:00").timestamp())
         body = [f"commit refs/heads/main\nmark :{mark}\n"
@@ -234,6 +244,9 @@ def generate(root: Path, entries: int, init: Callable[[Path], None], env: dict[s
             body.append(f"from :{mark - 1}\n".encode())
         for rel, data in files:
             body.append(f"M 100644 inline {rel}\n".encode() + _data(data))
+        for rel, data in packed:
+            body.append(f"M 100644 inline {rel}\n".encode() + _data(data) if data
+                        else f"D {rel}\n".encode())
         importer.stdin.write(b"".join(body) + b"\n")
         counts["commits"] += 1
         log(f"bench:   {month}: {counts['entries']:,} entries so far")
@@ -262,8 +275,28 @@ def generate(root: Path, entries: int, init: Callable[[Path], None], env: dict[s
     counts["entries"] += 1
     counts["files"] += 1
     counts["commits"] += 1
+    counts["archive_files"] = sum(len(f) for _, _, f in os.walk(logs / "archive"))
     done.write_text(json.dumps(counts))
     return top, counts
+
+
+def _pack(top: Path, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """Pack one closed month's archive files on disk, a pack per contributor folder: (path,
+    bytes) of each pack written, and (path, b"") of each loose file it replaced (removed)."""
+    by_folder: dict[str, list[tuple[str, bytes]]] = {}
+    for rel, data in files:
+        folder, _, name = rel.rpartition("/")
+        by_folder.setdefault(folder, []).append((name, data))
+    out: list[tuple[str, bytes]] = []
+    for folder, chunks in sorted(by_folder.items()):
+        data = packs.encode(chunks)
+        rel = f"{folder}/{packs.pack_name(data)}"
+        (top / rel).write_bytes(data)
+        out.append((rel, data))
+        for name, _ in chunks:
+            (top / folder / name).unlink()
+            out.append((f"{folder}/{name}", b""))
+    return out
 
 
 def _data(payload: bytes) -> bytes:

@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("consolidate", help="archive pending logs, re-render views, stage them")
     p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     p.add_argument("--no-stage", action="store_true", help="write the files but do not git add them")
+    p.add_argument("--pack", action="store_true",
+                   help="also pack every closed month's archive files (older than last month) "
+                   "into one pack file per contributor; commits pack one month each anyway")
 
     p = sub.add_parser("git-hook", help="run by the git hooks that init installs")
     p.add_argument("hook", choices=("pre-commit", "pre-push", "prepare-commit-msg"))
@@ -210,7 +213,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "consolidate":
         from sessionlog_git.commands.consolidate import consolidate
 
-        return consolidate(dry_run=args.dry_run, no_stage=args.no_stage)
+        return consolidate(dry_run=args.dry_run, no_stage=args.no_stage, pack=args.pack)
     if command == "git-hook":
         from sessionlog_git.commands.git_hook import git_hook
 

@@ -17,7 +17,7 @@ ROWS = (
     "sessionlog search, later queries", "adversarial temp log",
     "pre-commit hook process after a pull that brought a teammate's day",
 )
-NUMBER = re.compile(r"\d+(?:\.\d+)? (?:ms|s|MB)")
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)? (?:ms|s|MB|files)")
 
 
 def test_quick_benchmark_prints_every_row_with_numbers() -> None:
@@ -79,9 +79,14 @@ def test_scale_rows_run_on_a_tiny_generated_history() -> None:
              "sessionlog report blockers, the first after a commit (a new day in the newest month)",
              "sessionlog why src/payments.py:3, the first after a commit (a new day in the newest",
              "full rebuild (consolidate.rebuild), 1,201",
-             "peak memory of that rebuild (VmHWM), 1,201")
+             "peak memory of that rebuild (VmHWM), 1,201",
+             "files under logs/archive, 1,201")
     assert len(body) == len(names), proc.stdout
     for name, line in zip(names, body, strict=True):
         cells = line.split("|")
         assert name in cells[1] and NUMBER.search(cells[2]) and NUMBER.search(cells[3]), line
-        assert cells[5].strip() in ("≤ 2 s", "≤ 60 s", "≤ 1 GB"), line
+        assert cells[5].strip() in ("≤ 2 s", "≤ 60 s", "≤ 1 GB", "≤ 60,000"), line
+    # The closed months are packed: fewer files than one per archived temp log (1,201).
+    files = body[-1].split("|")
+    packed, loose = (int(c.split()[0].replace(",", "")) for c in files[2:4])
+    assert loose == 1201 and 0 < packed < loose, body[-1]

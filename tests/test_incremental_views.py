@@ -26,9 +26,9 @@ def _rendered_users(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
     real = monthview._render
 
-    def spy(project: str, month: str, records: list, hint: str):  # type: ignore[no-untyped-def]
+    def spy(project: str, month: str, records: list, hint: str, link=None):  # type: ignore[no-untyped-def]
         calls.append(sorted({r.user for r in records}))
-        return real(project, month, records, hint)
+        return real(project, month, records, hint, link)
 
     monkeypatch.setattr(monthview, "_render", spy)
     return calls

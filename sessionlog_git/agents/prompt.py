@@ -148,6 +148,12 @@ def last_entry(top: str, cfg: dict[str, Any], user: str) -> tuple[datetime | Non
             if best is not None and found.day < best.date() - timedelta(days=2):
                 break  # a file dated two days before the best cannot beat it
             try:
+                if found.pack is not None:  # a closed month's pack (a regular file, no link)
+                    text = layout.read_log(found).decode("utf-8")
+                    for at in entry_times(text, real=True):
+                        if best is None or at > best:
+                            best, best_file = at, found.pack
+                    continue
                 # Never through a link, never blocking (a FIFO swapped in after the walk).
                 fd = os.open(found.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
                              | getattr(os, "O_NONBLOCK", 0))

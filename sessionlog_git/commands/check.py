@@ -52,11 +52,15 @@ def check(*, fix: bool = False, rev: str | None = None) -> int:
     from sessionlog_git.pipeline.archivecheck import archived_twice
 
     twice = archived_twice(ws)
-    findings = len(problems) + len(stale) + len(twice)
+    from sessionlog_git.pipeline.packing import damaged
+
+    broken = damaged(ws)
+    findings = len(problems) + len(stale) + len(twice) + len(broken)
     if not findings:
         print(
             f"sessionlog check: ok: {count} generated file{'s' if count != 1 else ''} "
-            f"match a fresh render of {layout.archive_prefix(logs_dir)}; no entry is archived twice; "
+            f"match a fresh render of {layout.archive_prefix(logs_dir)}; every pack reads; "
+            "no entry is archived twice; "
             "no pending entry is older than HEAD"
         )
         return EXIT_OK
@@ -69,6 +73,8 @@ def check(*, fix: bool = False, rev: str | None = None) -> int:
             f"from {layout.archive_prefix(logs_dir)} and stages the result; then commit "
             f"(`git commit -m \"Re-render session logs\" -- {logs_dir}`)."
         )
+    for finding in broken:
+        print(f"  {finding}")
     for finding in twice:
         print(f"  {finding}")
     if twice:

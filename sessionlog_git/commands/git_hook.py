@@ -29,6 +29,9 @@ def pre_commit() -> int:
         result = consolidate.run(ws, staged=staged)
         if not result.idle:
             consolidate.describe(result, dry_run=False, echo=print)
+        from sessionlog_git.pipeline import packing
+
+        packing.in_commit(ws, echo=print, archived=result.archived)  # one closed month at most
         if empty and result.staged:
             import sys
 

@@ -368,7 +368,7 @@ def _full(cfg: Config, slim: Record) -> Record:
     """The whole entry behind a slim record (read from its archive file), for showing it."""
     rel = f"{cfg.logs_dir.rstrip('/')}/{slim.source}"
     try:
-        data = (cfg.top / rel).read_bytes()
+        data = layout.read_archive_path(cfg.top / rel)  # loose or packed
         found = archive.records_at(rel, data, cfg.logs_dir, cfg.timezone, source=slim.source)
     except (OSError, UnicodeDecodeError, ValueError):
         return slim

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sessionlog_git.base.text import sha256_hex
@@ -86,7 +85,7 @@ def grown(cfg: Config, project: str, month: str, kept: Any, before: str) -> Grow
     added: list[Record] = []
     for source, found in now.items():
         if source not in files:
-            added += archive._parse_file(Path(found.path), project, source, cfg.timezone)
+            added += archive._parse_file(found, project, source, cfg.timezone)
     new = ordered(added)
     known = set(seen)
     if not new or len(new) != len(added) or any(_identity(r) in known for r in new):
@@ -97,7 +96,7 @@ def grown(cfg: Config, project: str, month: str, kept: Any, before: str) -> Grow
         for source, (last, count) in files.items():
             if last is not None and tuple(last) >= point:
                 found = now[source]
-                records = archive._parse_file(Path(found.path), project, source, cfg.timezone)
+                records = archive._parse_file(found, project, source, cfg.timezone)
                 if len(records) != count:
                     return None  # the fold dropped a copy from this file: fold it whole
                 again += [r for r in records if r.sort_key() >= point]

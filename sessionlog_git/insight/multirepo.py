@@ -20,6 +20,7 @@ from sessionlog_git.logs import layout
 from sessionlog_git.logs.archive import records_at
 from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.model import Record, ordered
+from sessionlog_git.logs.packs import is_pack_name, logical_files
 from sessionlog_git.pipeline.treeviews import read_blobs
 
 
@@ -65,11 +66,12 @@ def open_repository(path_text: str, where: str = "--repo") -> Repository:
     for item in filter(None, listing.split("\0")):
         meta, _, rel = item.partition("\t")
         parts = meta.split()
-        if len(parts) == 3 and parts[1] == "blob" and archive_match(PurePosixPath(rel).name):
+        name = PurePosixPath(rel).name
+        if len(parts) == 3 and parts[1] == "blob" and (archive_match(name) or is_pack_name(name)):
             wanted.append((rel, parts[2]))
     blobs = read_blobs(path, [sha for _, sha in wanted])
-    for rel, sha in wanted:
-        data = blobs[sha]
+    # A closed month's pack stands for the archive files it holds (at their logical paths).
+    for rel, data in logical_files({rel: blobs[sha] for rel, sha in wanted}).items():
         try:
             repo.records += records_at(rel, data, logs_dir, zone)
         except (UnicodeDecodeError, ValueError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sessionlog_git.logs import archive
+from sessionlog_git.logs import archive, packs
 from sessionlog_git.logs.entries import Bullet
 from sessionlog_git.logs.model import Blocker, BlockerBook, Record, ordered
 from sessionlog_git.pipeline import revision, treeviews
@@ -74,12 +74,14 @@ def summarize(top: Path, base: str, head: str) -> Summary:
         if len(parts := PurePosixPath(rel).relative_to(archive_root).parts) == 4 and parts[1] in projects
     }
     contents = treeviews.read_blobs(top, blobs.values())
+    # A closed month's pack stands for the archive files it holds (at their logical paths).
+    files = packs.logical_files({rel: contents.get(blob, b"") for rel, blob in blobs.items()})
     records: list[Record] = []
     unreadable: list[str] = []
     new_files = set(added)
-    for rel, blob in sorted(blobs.items()):
+    for rel, data in sorted(files.items()):
         try:
-            records.extend(archive.records_at(rel, contents.get(blob, b""), logs_dir, ws.config.timezone))
+            records.extend(archive.records_at(rel, data, logs_dir, ws.config.timezone))
         except (UnicodeDecodeError, ValueError):
             if rel in new_files:
                 unreadable.append(rel)

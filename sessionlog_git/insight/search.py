@@ -166,16 +166,18 @@ def refresh(db: sqlite3.Connection, cfg: Config) -> Stats:
                 present.add(source)
                 continue
             try:
-                st = os.stat(found.path)
+                st = os.stat(found.physical)  # a packed file's pack
             except OSError:
                 continue
+            size = st.st_size if found.pack is None else found.size
             present.add(source)
-            if known.get(source) == (st.st_mtime_ns, st.st_size):
+            if known.get(source) == (st.st_mtime_ns, size):
                 continue
             if source in known:
                 _forget(db, source)
-            log = continuity.LogFile(Path(found.path), found.project, found.user, found.day, source)
-            _add(db, cfg, log, folder.pending, st.st_mtime_ns, st.st_size)
+            log = continuity.LogFile(Path(found.path), found.project, found.user, found.day, source,
+                                     found)
+            _add(db, cfg, log, folder.pending, st.st_mtime_ns, size)
             read += 1
         prefix = folder.rel + "/"
         for path in [p for p in known if p.startswith(prefix) and p not in present]:

@@ -192,7 +192,7 @@ def records_of(ws: Workspace, rels: list[str], rev: str | None) -> list[Record]:
     for rel in rels:
         try:
             if rev is None:
-                data = (ws.top / rel).read_bytes()
+                data = layout.read_archive_path(ws.top / rel)  # loose or packed
             else:
                 data = gitops.run_bytes("show", f"{rev}:{rel}", cwd=ws.top)
             out += records_at(rel, data, ws.config.logs_dir, ws.config.timezone)

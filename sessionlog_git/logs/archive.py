@@ -61,12 +61,29 @@ def _source(found: layout.LogFile) -> str:
     return f"{ARCHIVE_DIR}/{found.month}/{found.project}/{found.user}/{found.name}"
 
 
-def files(logs_path: Path, project: str, month_list: Iterable[str]) -> list[Path]:
-    return [
-        Path(found.path)
-        for month in sorted(set(month_list))
-        for found in _listing(logs_path, project, month)
-    ]
+def physical_links(logs_path: Path) -> Callable[[str], str]:
+    """A view's link for a record's source (`archive/<month>/<project>/<user>/<name>`, relative
+    to the logs folder): the source itself when the file is loose, the pack holding it when
+    its month is packed (so a `[raw]` link always names a tracked file)."""
+    import os
+
+    folders: dict[str, Callable[[str], str | None]] = {}
+
+    def link(source: str) -> str:
+        folder, _, name = source.rpartition("/")
+        names = folders.get(folder)
+        if names is None:
+            names = folders[folder] = layout.physical_names(os.path.join(logs_path, *folder.split("/")))
+        where = names(name)
+        return f"{folder}/{where}" if where else source
+
+    return link
+
+
+def files(logs_path: Path, project: str, month_list: Iterable[str]) -> list[layout.LogFile]:
+    """The archive files (packed ones as the files they were) of `project` in those months;
+    read their bytes with `layout.read_log`."""
+    return [found for month in sorted(set(month_list)) for found in _listing(logs_path, project, month)]
 
 
 def records_from(
@@ -99,13 +116,12 @@ def read_records(
     """Records from the archive files of `project` in the given months (no cache)."""
     out: list[Record] = []
     for month in sorted(set(month_list)):
-        # Named from the walk's fields, not through pathlib: a full rebuild reads every file.
         for found in _listing(logs_path, project, month):
             source = _source(found)
             if skip and source in skip:
                 continue
             # Unreadable archive files yield nothing here; `sessionlog check` reports them.
-            out.extend(_parse_found(found, source, zone_name))
+            out.extend(_parse_file(found, project, source, zone_name))
     return out
 
 
@@ -164,9 +180,10 @@ def _save_json(path: Path, data: Any) -> None:
         atomic_write_text(path, json.dumps(data, separators=(",", ":")), sync=False)
 
 
-def _sources(logs_path: Path, project: str, month: str) -> list[tuple[str, Path]]:
-    """(source, path): source is the path relative to the logs folder, as views link it."""
-    return [(_source(found), Path(found.path)) for found in _listing(logs_path, project, month)]
+def _sources(logs_path: Path, project: str, month: str) -> list[tuple[str, layout.LogFile]]:
+    """(source, file): source is the logical path relative to the logs folder (a packed
+    file's too), as records name it."""
+    return [(_source(found), found) for found in _listing(logs_path, project, month)]
 
 
 def month_sources(logs_path: Path, project: str, month: str) -> list[str]:
@@ -439,23 +456,12 @@ def status_checkpoint(
     return state, carry
 
 
-def _parse_found(found: layout.LogFile, source: str, zone_name: str) -> list[Record]:
-    """`_parse_file` of a file the walk found (its user and day are the walk's)."""
-    try:
-        with open(found.path, "rb") as handle:
-            data = handle.read()
-        return records_from(data, project=found.project, user=found.user, day=found.day,
-                            source=source, zone_name=zone_name)
-    except (OSError, UnicodeDecodeError, ValueError):
-        return []
-
-
-def _parse_file(path: Path, project: str, source: str, zone_name: str) -> list[Record]:
-    match = archive_match(path.name)
+def _parse_file(found: layout.LogFile, project: str, source: str, zone_name: str) -> list[Record]:
+    match = archive_match(found.name)
     assert match is not None
     try:
         return records_from(
-            path.read_bytes(), project=project, user=path.parent.name,
+            layout.read_log(found), project=project, user=found.user,
             day=date.fromisoformat(match[1]), source=source, zone_name=zone_name,
         )
     except (OSError, UnicodeDecodeError, ValueError):

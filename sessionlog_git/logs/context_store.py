@@ -553,7 +553,7 @@ def _records_of(ws: Workspace, rel: str) -> list[Record]:
     from sessionlog_git.logs.archive import records_at
 
     cfg = ws.config
-    return records_at(rel, (ws.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone)
+    return records_at(rel, layout.read_archive_path(ws.top / rel), cfg.logs_dir, cfg.timezone)
 
 
 def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, list[str]],

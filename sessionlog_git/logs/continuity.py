@@ -34,6 +34,7 @@ class LogFile:
     user: str
     day: date
     source: str  # relative to the work tree, POSIX
+    found: layout.LogFile  # as the walker found it (read through layout.read_log: packs)
 
 
 def _files(cfg: Config, found: list[layout.LogFile]) -> list[LogFile]:
@@ -41,7 +42,7 @@ def _files(cfg: Config, found: list[layout.LogFile]) -> list[LogFile]:
     for f in found:
         path = Path(f.path)
         rel = statedir.display(cfg.top, path)
-        out.append(LogFile(path, f.project, f.user, f.day, rel))
+        out.append(LogFile(path, f.project, f.user, f.day, rel, f))
     return out
 
 
@@ -63,7 +64,7 @@ def records(cfg: Config, files: list[LogFile]) -> list[Record]:
     out: list[Record] = []
     for f in files:
         try:
-            log = parse_log(f.path.read_bytes(), f.day, cfg.timezone)
+            log = parse_log(layout.read_log(f.found), f.day, cfg.timezone)
         except (OSError, UnicodeDecodeError, ValueError):
             continue
         out += [Record(e, f.project, f.user, f.source) for e in log.entries if e.at is not None]
@@ -103,7 +104,7 @@ def last_entry(cfg: Config, user: str) -> LastEntry:
     if best is None or best_file is None:
         return LastEntry(None, 0.0)
     try:
-        mtime = best_file.path.stat().st_mtime
+        mtime = Path(best_file.found.physical).stat().st_mtime
     except OSError:
         mtime = 0.0
     return LastEntry(best, max(best.at.timestamp(), mtime))
@@ -190,7 +191,7 @@ def update_summary(cfg: Config, archived: list[str], before: dict[str, Any] | No
             logs_rel = str(PurePosixPath(*cfg.logs_path.relative_to(cfg.top).parts))
             new: list[Record] = []
             for rel in archived:
-                for r in records_at(rel, (cfg.top / rel).read_bytes(), cfg.logs_dir, cfg.timezone):
+                for r in records_at(rel, layout.read_archive_path(cfg.top / rel), cfg.logs_dir, cfg.timezone):
                     if not automatic(r):
                         new.append(Record(r.entry, r.project, r.user, f"{logs_rel}/{r.source}"))
             folded = startsummary.fold(

@@ -23,7 +23,7 @@ from sessionlog_git.constants import ARCHIVE_DIR, ARCHIVE_FILE, PENDING_FILE
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
 if TYPE_CHECKING:
     import re
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
     from pathlib import Path
     from typing import Any
 
@@ -119,26 +119,173 @@ def split_archive_rel(rel: str, logs_dir: str) -> tuple[str, str, str, date] | N
 
 
 class LogFile:
-    """One temp log or archive file found by `walk`."""
+    """One temp log or archive file found by `walk`. An archive file held in a pack has its
+    logical path (where it lay loose) as `path`, and `pack`, `offset`, `size` say where its
+    bytes are: read them with `read_log`, never by opening `path`."""
 
-    __slots__ = ("day", "month", "name", "path", "project", "user")
+    __slots__ = ("day", "month", "name", "offset", "pack", "path", "project", "size", "user")
 
-    def __init__(self, path: str, month: str, project: str, user: str, day: date, name: str) -> None:
-        self.path = path  # as found (joined onto the root given to walk)
+    def __init__(self, path: str, month: str, project: str, user: str, day: date, name: str,
+                 pack: str | None = None, offset: int = 0, size: int = -1) -> None:
+        self.path = path  # as found (joined onto the root given to walk); logical when packed
         self.month = month  # the archive month folder; "" for a temp log
         self.project = project
         self.user = user
         self.day = day
         self.name = name
+        self.pack = pack  # the pack file holding it (joined onto the root), None: loose
+        self.offset = offset
+        self.size = size
 
     def __repr__(self) -> str:
-        return f"LogFile({self.path!r})"
+        return f"LogFile({self.path!r})" if self.pack is None else f"LogFile({self.path!r} in {self.pack!r})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LogFile) and other.path == self.path
 
     def __hash__(self) -> int:
         return hash(self.path)
+
+    @property
+    def physical(self) -> str:
+        """The file that holds it: itself when loose, its pack when packed."""
+        return self.path if self.pack is None else self.pack
+
+
+def _archive_name(name: str) -> bool:
+    return day_in_name(name, archive=True) is not None
+
+
+DAMAGED_PACK = "a damaged pack: "  # a Stray's reason for a pack that does not read
+
+# The last pack read, whole: the files of a folder are read one after the other, so a pack
+# is read once, not once per file. Packs are named by content and never rewritten; its
+# size and mtime must still match, or it is read again.
+_last_pack: list[Any] = ["", -1, -1, b""]
+
+
+def _pack_bytes(path: str) -> bytes:
+    st = os.stat(path)
+    if _last_pack[:3] == [path, st.st_size, st.st_mtime_ns]:
+        data: bytes = _last_pack[3]
+        return data
+    with open(path, "rb") as handle:
+        data = handle.read()
+    _last_pack[:] = [path, st.st_size, st.st_mtime_ns, data]
+    return data
+
+
+def read_log(found: LogFile) -> bytes:
+    """A log file's bytes, loose or from its pack: the one way to read an archive file."""
+    if found.pack is None:
+        with open(found.path, "rb") as handle:
+            return handle.read()
+    from sessionlog_git.logs.packs import framed
+
+    whole = _pack_bytes(found.pack)
+    if not framed(whole, (found.name, found.offset, found.size)):
+        raise OSError(f"{found.pack}: a damaged pack: {found.name} is not where its index says")
+    return whole[found.offset:found.offset + found.size]
+
+
+def read_archive_path(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of an archive file named by its logical path (`<archive>/<month>/<project>/
+    <user>/<date>-<id>.md`), loose or in a pack of its folder; OSError when in neither."""
+    full = os.fspath(path)
+    try:
+        with open(full, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        pass
+    folder, name = os.path.split(full)
+    # The files of one folder are often read one after another: its packs' index is kept, and
+    # read again when it does not hold the file (or no longer holds what it says).
+    for again in (False, True):
+        if again or _last_folder[0] != folder:
+            _last_folder[:] = [folder, {n: (p, o, s) for n, p, o, s in reversed(_packed(folder, None))}]
+        where = _last_folder[1].get(name)
+        if where is None:
+            continue
+        from sessionlog_git.logs.packs import framed
+
+        try:
+            whole = _pack_bytes(where[0])
+        except OSError:
+            continue
+        if framed(whole, (name, where[1], where[2])):
+            return whole[where[1]:where[1] + where[2]]
+    raise FileNotFoundError(2, "No such archive file, loose or packed", full)
+
+
+_last_folder: list[Any] = ["", {}]  # read_archive_path's index of the last folder's packs
+
+
+def folder_files(folder: str) -> tuple[list[str], list[str]]:
+    """(loose archive file names, pack names) in one archive contributor folder, sorted: a
+    listing, no file read (what packing asks of each closed month's folders)."""
+    from sessionlog_git.logs.packs import is_pack_name
+
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return [], []
+    return ([n for n in names if day_in_name(n, archive=True) is not None],
+            [n for n in names if is_pack_name(n)])
+
+
+def physical_names(folder: str) -> Callable[[str], str | None]:
+    """What names the file in `folder` that holds an archive file: the name itself when loose,
+    else the pack holding it (the first in name order, as `files_in` reads them); None:
+    neither. One listing of the folder; its packs are read only when there are two or more."""
+    from sessionlog_git.logs.packs import is_pack_name
+
+    try:
+        names = set(os.listdir(folder))
+    except OSError:
+        names = set()
+    pack_names = sorted(n for n in names if is_pack_name(n))
+    inside: dict[str, str] = {}
+    if len(pack_names) > 1:
+        for found, pack, _, _ in _packed(folder, None):
+            inside.setdefault(found, os.path.basename(pack))
+
+    def where(name: str) -> str | None:
+        if name in names:
+            return name
+        if len(pack_names) == 1:  # the usual case: one pack per closed month folder, not read
+            return pack_names[0]
+        return inside.get(name)
+
+    return where
+
+
+def _packed(folder: str, strays: list[Stray] | None) -> list[tuple[str, str, int, int]]:
+    """(logical name, pack path, offset, size) of each file packed in `folder`, pack by pack
+    in name order (a damaged pack yields what reads before the damage, and a stray)."""
+    from sessionlog_git.logs import packs
+
+    try:
+        names = sorted(n for n in os.listdir(folder) if packs.is_pack_name(n))
+    except OSError:
+        return []
+    paths = [os.path.join(folder, n) for n in names]
+    return _read_packs([p for p in paths if os.path.isfile(p) and not os.path.islink(p)], strays)
+
+
+def _read_packs(paths: list[str], strays: list[Stray] | None) -> list[tuple[str, str, int, int]]:
+    """`_packed` of these pack files (regular files, in name order): their indexes only."""
+    from sessionlog_git.logs import packs
+
+    out: list[tuple[str, str, int, int]] = []
+    for path in paths:
+        try:
+            found, error = packs.read_head(path, _archive_name)  # the index, not the files
+        except OSError as exc:
+            found, error = [], packs.PackError(1, f"cannot be read ({exc.strerror or exc})")
+        if error is not None and strays is not None:
+            strays.append(Stray(path, f"{DAMAGED_PACK}{error}"))
+        out += [(n, path, start, size) for n, start, size in found]
+    return out
 
 
 class Stray:
@@ -247,18 +394,27 @@ def folders(
 
 def files_in(folder: Folder, *, archive: bool, strays: list[Stray] | None = None,
              limit: int = 0) -> list[LogFile]:
-    """The log files of one contributor folder, in name order (see `walk`)."""
+    """The log files of one contributor folder, in name order (see `walk`). In the archive,
+    the files of its packs count as the archive files they were, each logical name once
+    (a loose file before a pack, an earlier pack before a later one)."""
     found: list[LogFile] = []
     try:
         with os.scandir(folder.path) as listing:
             entries = sorted(listing, key=lambda e: e.name)
     except OSError:
         return found
+    pack_paths: list[str] = []
     for entry in entries:
         name = entry.name
         if name.startswith(".") and name.endswith(".tmp"):
             continue  # an atomic write in progress
         hit = day_in_name(name, archive=archive)
+        if hit is None and archive and name.startswith("pack-"):
+            from sessionlog_git.logs.packs import is_pack_name
+
+            if is_pack_name(name) and entry.is_file(follow_symlinks=False):
+                pack_paths.append(entry.path)
+                continue
         try:
             regular = entry.is_file(follow_symlinks=False)
         except OSError:
@@ -275,8 +431,27 @@ def files_in(folder: Folder, *, archive: bool, strays: list[Stray] | None = None
                 strays.append(Stray(entry.path, "the file name is not a real date"))
             continue
         found.append(LogFile(entry.path, folder.month, folder.project, folder.user, day, name))
-        if limit and len(found) >= limit:
-            break
+        if limit and len(found) >= limit and not archive:
+            break  # (an archive folder's packs sort after its files: they are read first)
+    if pack_paths:
+        loose = bool(found)
+        have = {f.name for f in found}
+        for name, pack, offset, size in _read_packs(pack_paths, strays):
+            if name in have:
+                continue
+            have.add(name)
+            try:
+                day = date.fromisoformat(name[:10])  # the index's names are archive names
+            except ValueError:
+                if strays is not None:
+                    strays.append(Stray(pack, f"{name} in the pack is not a real date"))
+                continue
+            found.append(LogFile(os.path.join(folder.path, name), folder.month, folder.project,
+                                 folder.user, day, name, pack, offset, size))
+        if loose or len({f.pack for f in found}) > 1:  # one pack alone is in name order
+            found.sort(key=lambda f: f.name)
+    if limit:
+        del found[limit:]
     return found
 
 

@@ -5,7 +5,7 @@ templates only lay out what these functions return.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sessionlog_git.base.clock import format_offset
@@ -14,6 +14,13 @@ from sessionlog_git.logs.layout import month_of
 from sessionlog_git.logs.lifecycle import Decision
 from sessionlog_git.logs.mdsafe import inline  # every line of a view goes through it
 from sessionlog_git.logs.model import RECENT_DECISIONS, Blocker, Record, StatusState, ordered
+
+Link = Callable[[str], str]  # a record's source -> what its [raw] link names (a pack, once packed)
+
+
+def _same(source: str) -> str:
+    return source
+
 
 _DETAIL_KINDS = frozenset(("decision", "supersede", "revert", "expires", "finding", "blocker", "unblock"))
 
@@ -50,7 +57,7 @@ def _md(text: str) -> str:
     return inline(one_line(text))
 
 
-def _entry_view(record: Record) -> dict[str, Any]:
+def _entry_view(record: Record, link: Link = _same) -> dict[str, Any]:
     entry = record.entry
     at = record.at
     details: list[str] = []
@@ -72,15 +79,16 @@ def _entry_view(record: Record) -> dict[str, Any]:
         "details": details,
         "next": next_steps,
         "agent": _md(entry.meta.get("agent", "")),
-        "link": record.source,
+        "link": link(record.source),
         "user": record.user,
         "date": at.date().isoformat(),
     }
 
 
-def master_log(project: str, month: str, records: Sequence[Record], *,
+def master_log(project: str, month: str, records: Sequence[Record], link: Link = _same, *,
                in_order: bool = False) -> dict[str, Any]:
-    """A section per contributor, entries by day with their local time.
+    """A section per contributor, entries by day with their local time; `link` names the
+    file each entry's [raw] link points to (its source, or the pack holding it).
 
     `in_order`: the records come from `ordered` already (it is idempotent), so skip it."""
     mine = [r for r in (records if in_order else ordered(records))
@@ -102,56 +110,60 @@ def master_log(project: str, month: str, records: Sequence[Record], *,
                         "entries": [],
                     }
                 )
-            view = _entry_view(record)
+            view = _entry_view(record, link)
             view["show_offset"] = view["offset"] != days[-1]["offset"]
             days[-1]["entries"].append(view)
         contributors.append({"name": user, "days": days, "count": sum(len(d["entries"]) for d in days)})
     return {"project": project, "month": month, "contributors": contributors, "total": len(mine)}
 
 
-def status(project: str, records: Sequence[Record], state: StatusState | None = None) -> dict[str, Any]:
+def status(project: str, records: Sequence[Record], state: StatusState | None = None,
+           link: Link = _same) -> dict[str, Any]:
     """Where things stand: last session per contributor, blockers, decisions, next steps.
 
     With `state`, `records` must all come after what the state has seen.
     """
     mine = [r for r in ordered(records) if r.project == project]
-    return status_view(project, (state or StatusState()).feed(mine))
+    return status_view(project, (state or StatusState()).feed(mine), link)
 
 
-def status_view(project: str, state: StatusState) -> dict[str, Any]:
+def status_view(project: str, state: StatusState, link: Link = _same) -> dict[str, Any]:
     return {
         "project": project,
-        "contributors": [{**_entry_view(state.last[user]), "name": user} for user in sorted(state.last)],
-        "open_blockers": [_blocker_view(b) for b in state.book.still_open],
-        "recently_closed": [_blocker_view(b) for b in reversed(state.closed)],
-        "decisions": [_decision_view(d) for d in reversed(state.lifecycle.recent(RECENT_DECISIONS))],
-        "retired_decisions": [_decision_view(d) for d in reversed(state.retired)],
+        "contributors": [{**_entry_view(state.last[user], link), "name": user}
+                         for user in sorted(state.last)],
+        "open_blockers": [_blocker_view(b, link) for b in state.book.still_open],
+        "recently_closed": [_blocker_view(b, link) for b in reversed(state.closed)],
+        "decisions": [_decision_view(d, link)
+                      for d in reversed(state.lifecycle.recent(RECENT_DECISIONS))],
+        "retired_decisions": [_decision_view(d, link) for d in reversed(state.retired)],
         "next_steps": [
-            {**_entry_view(state.next_steps[user]), "name": user} for user in sorted(state.next_steps)
+            {**_entry_view(state.next_steps[user], link), "name": user}
+            for user in sorted(state.next_steps)
         ],
     }
 
 
-def _blocker_view(blocker: Blocker) -> dict[str, Any]:
-    view = {**_entry_view(blocker.record), "text": _md(blocker.bullet.body)}
+def _blocker_view(blocker: Blocker, link: Link = _same) -> dict[str, Any]:
+    view = {**_entry_view(blocker.record, link), "text": _md(blocker.bullet.body)}
     if blocker.closed_by is not None and blocker.closing is not None:
         view["closed"] = {
-            **_entry_view(blocker.closed_by),
+            **_entry_view(blocker.closed_by, link),
             "text": _md(blocker.closing.text),
         }
     return view
 
 
-def _decision_view(decision: Decision[Record]) -> dict[str, Any]:
+def _decision_view(decision: Decision[Record], link: Link = _same) -> dict[str, Any]:
     """A decision as the status file lists it: live ones with their expiry date (no clock
     here: it is applied where a "now" exists), retired ones with what retired them."""
     view = {
-        **_entry_view(decision.record),
+        **_entry_view(decision.record, link),
         "text": _md(decision.text),
         "expires": decision.expires.isoformat() if decision.expires else "",
         "how": decision.how,
     }
     if decision.retired_by is not None and decision.retiring is not None:
-        view["by"] = {**_entry_view(decision.retired_by), "text": _md(decision.retiring.text)}
+        view["by"] = {**_entry_view(decision.retired_by, link), "text": _md(decision.retiring.text)}
         view["replacements"] = [_md(d.text) for d in decision.replacements]
     return view

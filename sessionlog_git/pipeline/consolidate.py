@@ -275,13 +275,19 @@ def render_project(
     listing before and after them), a master log kept from exactly that archive gets the new
     days of their contributors appended, without reading the month's records.
     """
-    from sessionlog_git.logs import views
+    from sessionlog_git.logs import archive, views
     from sessionlog_git.pipeline import handedits, monthview
     from sessionlog_git.pipeline.render import cache_compiled, render
 
     cfg = ws.config
     cache_compiled(cfg.state_path / "cache" / "templates")
     hint = f"{layout.archive_prefix(cfg.logs_dir)}"
+    on_disk = archive.physical_links(cfg.logs_path)  # a packed month's [raw] links name its pack
+
+    def link(source: str) -> str:
+        # This commit's archive files are not written yet when the views are rendered: loose.
+        return source if new_sources and source in new_sources else on_disk(source)
+
     out: dict[str, str] = {}
     # Each month's master log sees only that month's records (an entry archived twice has
     # one local date, so duplicates never straddle months): the cost is one pass, not one
@@ -299,7 +305,7 @@ def render_project(
     for month in sorted(months):
         rel = layout.master_rel(cfg.logs_dir, project, month)
         if new_sources is None:
-            out[rel] = monthview.render_full(project, month, by_month().get(month, []), hint)
+            out[rel] = monthview.render_full(project, month, by_month().get(month, []), hint, link=link)
             continue
         current = handedits.disk_bytes(ws.top, rel)
         if listing is not None:
@@ -312,13 +318,13 @@ def render_project(
         out[rel] = monthview.render_month(
             project, month, by_month().get(month, []), hint=hint, zone=cfg.timezone,
             current=current, new_sources=new_sources, cache_dir=cfg.state_path / "cache",
-            listing=listing,
+            listing=listing, link=link,
         )
     if folded is None:
         every = records() if callable(records) else records
-        view = views.status(project, every, state=state)
+        view = views.status(project, every, state=state, link=link)
     else:
-        view = views.status_view(project, folded)
+        view = views.status_view(project, folded, link)
     out[layout.status_rel(cfg.logs_dir, project)] = render("status.md.j2", archive_hint=hint, **view)
     return out
 

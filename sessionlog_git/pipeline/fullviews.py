@@ -49,17 +49,21 @@ def _master(ws: Workspace, project: str, month: str, records: list[Record], *,
     from sessionlog_git.pipeline.render import render
 
     cfg = ws.config
+    view = views.master_log(project, month, records,
+                            archive.physical_links(cfg.logs_path),  # packed: the pack's name
+                            in_order=in_order)
     return layout.master_rel(cfg.logs_dir, project, month), render(
-        "master_log.md.j2", archive_hint=_hint(ws),
-        **views.master_log(project, month, records, in_order=in_order))
+        "master_log.md.j2", archive_hint=_hint(ws), **view)
 
 
 def _status(ws: Workspace, project: str, records: list[Record], state: StatusState | None
             ) -> tuple[str, str]:
     from sessionlog_git.pipeline.render import render
 
+    view = views.status(project, records, state=state,
+                        link=archive.physical_links(ws.config.logs_path))
     return layout.status_rel(ws.config.logs_dir, project), render(
-        "status.md.j2", archive_hint=_hint(ws), **views.status(project, records, state=state))
+        "status.md.j2", archive_hint=_hint(ws), **view)
 
 
 # A record with its sort key and its duplicate key (model.ordered's), each computed once.

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,23 +28,26 @@ from typing import Any
 from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.logs.model import Record
 
+Link = Callable[[str], str]  # a record's source -> the file its [raw] link names
 TEMPLATE = "master_log.md.j2"
 CACHE_VERSION = 1
 KEEP = 16  # renders remembered per month: a reset, an aborted commit or a branch switch away
 HEADING = "## "  # a contributor's section starts with the only lines that begin with this
 
 
-def render_full(project: str, month: str, records: Sequence[Record], hint: str) -> str:
-    return _render(project, month, records, hint)[0]
+def render_full(project: str, month: str, records: Sequence[Record], hint: str,
+                link: Link | None = None) -> str:
+    return _render(project, month, records, hint, link)[0]
 
 
-def _render(project: str, month: str, records: Sequence[Record], hint: str
-            ) -> tuple[str, dict[str, int]]:
-    """The text, and how many entries each contributor's section lists."""
+def _render(project: str, month: str, records: Sequence[Record], hint: str,
+            link: Link | None = None) -> tuple[str, dict[str, int]]:
+    """The text, and how many entries each contributor's section lists; `link` names the
+    file a record's `[raw]` link points to (its pack, in a packed month)."""
     from sessionlog_git.logs import views
     from sessionlog_git.pipeline.render import render
 
-    view = views.master_log(project, month, records)
+    view = views.master_log(project, month, records, *(() if link is None else (link,)))
     counts = {c["name"]: int(c["count"]) for c in view["contributors"]}
     return render(TEMPLATE, archive_hint=hint, **view), counts
 
@@ -52,16 +55,19 @@ def _render(project: str, month: str, records: Sequence[Record], hint: str
 def render_month(
     project: str, month: str, records: Sequence[Record], *, hint: str, zone: str,
     current: bytes | None, new_sources: set[str], cache_dir: Path | None,
-    listing: tuple[str, str] | None = None,
+    listing: tuple[str, str] | None = None, link: Link | None = None,
 ) -> str:
     """The master log of `month` from `records` (that month's, of `project`, new ones
     included); `current` is the file as it is on disk (None: none), `new_sources` the archive
     files this commit adds; `listing`, the keys of the archive's listing before and after
     this commit (`append_days`)."""
     if cache_dir is None:
-        return render_full(project, month, records, hint)
+        return render_full(project, month, records, hint, link)
     path = cache_dir / "views" / project / f"{month}.master.json"
-    sources = {r.source for r in records}
+    # A render is known by the files it linked: a loose file and its pack are two renders.
+    sources = {r.source if link is None or link(r.source) == r.source
+               else f"{r.source}>{link(r.source)}" for r in records}
+    new_sources = {s for s in sources if s.partition(">")[0] in new_sources}
     renders = _load(path)
     spliced = None
     used = ""  # the digest of the render spliced into: it stays among those kept
@@ -73,13 +79,15 @@ def render_month(
         if known is not None:
             if listing is not None:  # a render kept before these keys existed: now it has them
                 _describe(renders, used, project, month, records, new_sources, listing[0])
-            changed = {r.user for r in records if r.source in new_sources}
+            fresh = {s.partition(">")[0] for s in new_sources}
+            changed = {r.user for r in records if r.source in fresh}
             _, sections = _split(old)
             if set(sections) == set(known):
-                spliced = _splice(project, month, sections, records, changed, known, hint)
+                spliced = _splice(project, month, sections, records, changed, known, hint, link)
         else:
-            spliced = _splice_known_sections(project, month, old, records, renders, zone, hint)
-    text, counts = spliced or _render(project, month, records, hint)
+            spliced = _splice_known_sections(project, month, old, records, renders, zone, hint,
+                                             link)
+    text, counts = spliced or _render(project, month, records, hint, link)
     last: dict[str, list[str]] = {}
     for record in records:
         _latest(last, record)
@@ -220,7 +228,7 @@ def _user_keys(project: str, month: str, zone: str, records: Sequence[Record]) -
 
 def _splice_known_sections(
     project: str, month: str, old: str, records: Sequence[Record],
-    renders: list[dict[str, Any]], zone: str, hint: str,
+    renders: list[dict[str, Any]], zone: str, hint: str, link: Link | None = None,
 ) -> tuple[str, dict[str, int]] | None:
     """The file on disk is no render of ours (a pull or merge brought a teammate's): each of
     its sections that is byte for byte one this cache rendered, from the same archive files
@@ -241,16 +249,18 @@ def _splice_known_sections(
                 break
     if not sections:
         return None
-    return _splice(project, month, sections, records, set(keys) - set(sections), counts, hint)
+    return _splice(project, month, sections, records, set(keys) - set(sections), counts, hint,
+                   link)
 
 
 def _splice(
     project: str, month: str, sections: dict[str, str], records: Sequence[Record],
-    changed: set[str], counts: dict[str, Any], hint: str,
+    changed: set[str], counts: dict[str, Any], hint: str, link: Link | None = None,
 ) -> tuple[str, dict[str, int]] | None:
     """The text from the sections kept and fresh ones for `changed` (None: cannot splice)."""
     for user in sorted(changed):
-        one, fresh_counts = _render(project, month, [r for r in records if r.user == user], hint)
+        one, fresh_counts = _render(project, month, [r for r in records if r.user == user], hint,
+                                    link)
         _, fresh = _split(one)
         if list(fresh) != [user] or list(fresh_counts) != [user]:
             return None

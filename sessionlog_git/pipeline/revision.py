@@ -70,4 +70,7 @@ def added_archive_files(top: Path, base: str, head: str, logs_dir: str) -> list[
         "diff", "--name-only", "--no-renames", "--diff-filter=A", "-z", merge_base(top, base, head),
         head, "--", f"{PurePosixPath(logs_dir, 'archive')}/", cwd=top,
     )
-    return sorted(p for p in out.split("\0") if p)
+    from sessionlog_git.logs.layout import archive_match
+
+    # Archive files only: a pack added since (a closed month packed) brings no new entry.
+    return sorted(p for p in out.split("\0") if p and archive_match(PurePosixPath(p).name))
