@@ -199,8 +199,19 @@ def sl(*args: str) -> list[str]:
     return [PY, "-m", "sessionlog_git", *args]
 
 
-def git(cwd: Path, *args: str, stdin: bytes | None = None) -> str:
-    return run(["git", *args], cwd, stdin=stdin)
+def git(cwd: Path, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> str:
+    return run(["git", *args], cwd, stdin=stdin, env=env)
+
+
+# The month repositories' clock: the evening of their new day (2024-06-30). Their current month
+# (2024-06) and the one before stay loose and the older ones are packed, as in a repository
+# whose commits ran in that month; the real clock would make every 2024 month a closed one, and
+# each timed commit would pack the bench's current month.
+MONTH_NOW = "2024-06-30T18:00:00+00:00"
+
+
+def month_env() -> dict[str, str]:
+    return {**ENV, "SESSIONLOG_NOW": MONTH_NOW}
 
 
 def new_repo(path: Path, *, agent: bool = False, hooks: str = "none") -> Path:
@@ -489,8 +500,12 @@ def make_month_repo(work: Path, name: str, sizes: Sizes, history: int, *, agent:
     git(top, "commit", "-q", "--no-verify", "--allow-empty", "-m", "Archive")
     # Prime: the first consolidation parses everything once and fills .git/sessionlog/cache.
     put_pending(top, "u00", date(2024, 6, 29), "prime", 17)
-    run(sl("consolidate"), top)
+    run(sl("consolidate"), top, env=month_env())
     git(top, "commit", "-q", "--no-verify", "-m", "Prime")
+    # The closed months packed, as an upgraded repository's are (`consolidate --pack`) and as
+    # commits keep them: the timed commits then pack nothing.
+    run(sl("consolidate", "--pack"), top, env=month_env())
+    git(top, "commit", "-q", "--no-verify", "--allow-empty", "-m", "Pack")
     return MonthRepo(top, f"{total:,} entries")
 
 
@@ -505,9 +520,10 @@ def consolidate_once(repo: MonthRepo, in_process: bool) -> float:
     repo.runs += 1
     put_pending(repo.top, "u01", date(2024, 6, 30), f"run {repo.runs}", 17)
     if in_process:  # consolidate.run alone, timed inside a child: no start-up, no imports
-        elapsed = float(json.loads(run([PY, CHILD, "consolidate", str(repo.top)], repo.top))["seconds"])
+        elapsed = float(json.loads(run([PY, CHILD, "consolidate", str(repo.top)], repo.top,
+                                       env=month_env()))["seconds"])
     else:
-        elapsed = timed(sl("consolidate"), repo.top)
+        elapsed = timed(sl("consolidate"), repo.top, env=month_env())
     git(repo.top, "reset", "-q", "--hard", "HEAD")
     return elapsed
 
@@ -521,11 +537,11 @@ def commit_hook_once(repo: MonthRepo, commit: bool, verify: bool = True) -> floa
     (repo.top / "app.py").write_text(f"print('hello {repo.runs}')\n")
     git(repo.top, "add", "app.py")
     if not commit:
-        elapsed = timed([str(repo.top / ".git" / "hooks" / "pre-commit")], repo.top)
+        elapsed = timed([str(repo.top / ".git" / "hooks" / "pre-commit")], repo.top, env=month_env())
         git(repo.top, "reset", "-q", "--hard", "HEAD")
         return elapsed
     args = ["git", "commit", "-q", "-m", f"Change {repo.runs}", *([] if verify else ["--no-verify"])]
-    elapsed = timed(args, repo.top)
+    elapsed = timed(args, repo.top, env=month_env())
     git(repo.top, "reset", "-q", "--hard", "HEAD~1")
     return elapsed
 
@@ -565,7 +581,7 @@ def make_teammate(work: Path, repo: MonthRepo, user: str, day: date) -> Teammate
         git(top, "config", key, value)
     # The teammate's own first consolidation fills their parse cache (untimed, once).
     put_pending(top, user, day, "teammate prime", 1)
-    run(sl("consolidate"), top)
+    run(sl("consolidate"), top, env=month_env())
     git(top, "reset", "-q", "--hard", "HEAD")
     return Teammate(top, user, day, git(top, "rev-parse", "HEAD").strip())
 
@@ -580,7 +596,7 @@ def pull_then_commit_once(repo: MonthRepo, mate: Teammate) -> float:
     put_pending(mate.top, mate.user, mate.day, f"teammate {mate.runs}", 17)
     (mate.top / f"{mate.user}.py").write_text(f"RUN = {mate.runs}\n")
     git(mate.top, "add", f"{mate.user}.py")
-    run(sl("consolidate"), mate.top)
+    run(sl("consolidate"), mate.top, env=month_env())
     git(mate.top, "commit", "-q", "--no-verify", "-m", f"Teammate day {mate.runs}")
     before = git(repo.top, "rev-parse", "HEAD").strip()
     git(repo.top, "pull", "-q", "--ff-only", str(mate.top), "HEAD")
@@ -588,7 +604,7 @@ def pull_then_commit_once(repo: MonthRepo, mate: Teammate) -> float:
     put_pending(repo.top, "u01", date(2024, 6, 30), f"after pull {repo.runs}", 17)
     (repo.top / "app.py").write_text(f"print('hello {repo.runs}')\n")
     git(repo.top, "add", "app.py")
-    elapsed = timed([str(repo.top / ".git" / "hooks" / "pre-commit")], repo.top)
+    elapsed = timed([str(repo.top / ".git" / "hooks" / "pre-commit")], repo.top, env=month_env())
     git(repo.top, "reset", "-q", "--hard", before)
     return elapsed
 
