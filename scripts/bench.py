@@ -421,7 +421,7 @@ def bench_edit_hook(top: Path, repeat: int, history: str) -> list[Row]:
            "drops requests", "Blocked on: gateway sandbox credentials"), top,
         env={**ENV, "SESSIONLOG_NOW": "2024-06-29T12:00:00+00:00"})
     git(top, "add", "src/payments.py")
-    run(sl("consolidate"), top)
+    run(sl("consolidate"), top, env=month_env())  # on the repository's clock: it packs nothing
     git(top, "commit", "-q", "--no-verify", "-m", "Retry card charges")
     calls = {"n": 0}
 
