@@ -123,6 +123,18 @@ def make_repo(path: Path, *, user_name: str = "Ada Lovelace", login: str | None 
     return repo
 
 
+def clone_teammate(tmp_path: Path, remote: Path) -> Repo:
+    """Grace's clone of `remote` (a teammate's machine), with her identity and sessionlog's
+    native hooks installed."""
+    grace = Repo(tmp_path / "grace" / "shop")
+    grace.run("git", "clone", "-q", str(remote), str(grace.path), cwd=tmp_path)
+    for key, value in (("user.name", "Grace"), ("user.email", "grace@example.com"),
+                       ("github.user", "grace"), ("commit.gpgsign", "false")):
+        grace.git("config", key, value)
+    grace.sl("init", "--hooks", "native")
+    return grace
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     return make_repo(tmp_path / "shop")

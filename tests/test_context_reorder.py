@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Repo, make_repo
+from conftest import Repo, clone_teammate, make_repo
 from test_why import commit_at
 
 from sessionlog_git import workspace
@@ -94,12 +94,7 @@ def teammates(tmp_path: Path) -> tuple[Repo, Repo]:
     ada.git("commit", "-q", "-m", "Set up sessionlog")
     ada.git("remote", "add", "origin", str(remote))
     ada.git("push", "-q", "origin", "main")
-    grace = Repo(tmp_path / "grace" / "shop")
-    grace.run("git", "clone", "-q", str(remote), str(grace.path), cwd=tmp_path)
-    for key, value in (("user.name", "Grace"), ("user.email", "grace@example.com"),
-                       ("github.user", "grace"), ("commit.gpgsign", "false")):
-        grace.git("config", key, value)
-    grace.sl("init", "--hooks", "native")
+    grace = clone_teammate(tmp_path, remote)
     return ada, grace
 
 

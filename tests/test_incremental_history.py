@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PYTHON, Repo, make_repo
+from conftest import PYTHON, Repo, clone_teammate, make_repo
 from test_why import commit_at
 
 from sessionlog_git.logs import context_index, context_store
@@ -201,12 +201,7 @@ def test_a_teammates_merge_is_folded_as_a_rebuild_would(tmp_path: Path) -> None:
     month_of_work(ada, "2026-10")
     ada.git("remote", "add", "origin", str(remote))
     ada.git("push", "-q", "origin", "main")
-    grace = Repo(tmp_path / "grace" / "shop")
-    grace.run("git", "clone", "-q", str(remote), str(grace.path), cwd=tmp_path)
-    for key, value in (("user.name", "Grace"), ("user.email", "grace@example.com"),
-                       ("github.user", "grace"), ("commit.gpgsign", "false")):
-        grace.git("config", key, value)
-    grace.sl("init", "--hooks", "native")
+    grace = clone_teammate(tmp_path, remote)
     grace.log("2026-11-02T09:00:00+00:00", "Billing", "Decision: billing.py exports CSV",
               "Supersedes: payments.py batches refunds by 2026-10",
               "Blocked on: finance's import format")

@@ -190,7 +190,7 @@ def test_a_master_log_a_pull_brought_renders_only_the_teammates_and_the_new_sect
     this clone's wrote it, but its other sections are byte for byte ones this clone rendered
     from the same archive files, so only the teammate's section and the committer's are
     rendered again; the text equals a full rebuild's."""
-    from conftest import make_repo
+    from conftest import clone_teammate, make_repo
 
     remote = tmp_path / "remote.git"
     Repo(tmp_path).git("init", "-q", "--bare", "-b", "main", str(remote))
@@ -201,12 +201,7 @@ def test_a_master_log_a_pull_brought_renders_only_the_teammates_and_the_new_sect
     _seed(ada)
     ada.git("remote", "add", "origin", str(remote))
     ada.git("push", "-q", "origin", "main")
-    grace = Repo(tmp_path / "grace" / "shop")
-    grace.run("git", "clone", "-q", str(remote), str(grace.path), cwd=tmp_path)
-    for key, value in (("user.name", "Grace"), ("user.email", "grace@example.com"),
-                       ("github.user", "grace"), ("commit.gpgsign", "false")):
-        grace.git("config", key, value)
-    grace.sl("init", "--hooks", "native")
+    grace = clone_teammate(tmp_path, remote)
     grace.log("2026-11-05T09:30:00+01:00", "Refund ledger", "Decision: ledger rows over balances")
     grace.write("ledger.py", "ROWS = True\n")
     grace.git("add", "ledger.py")

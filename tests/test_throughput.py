@@ -43,8 +43,9 @@ def test_many_files_are_synced_by_one_syncfs_per_file_system(tmp_path: Path,
     assert (tmp_path / "u0" / "2024-06-01-0000.md").read_bytes() == b"entry 0\n"
 
 
-def test_a_few_files_are_synced_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    paths = _written(tmp_path, 3)
+
+def _counted_fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The descriptors `os.fsync` is called with from now on (each still really synced)."""
     synced: list[int] = []
     real = os.fsync
 
@@ -53,6 +54,11 @@ def test_a_few_files_are_synced_one_by_one(tmp_path: Path, monkeypatch: pytest.M
         real(fd)
 
     monkeypatch.setattr(os, "fsync", counted)
+    return synced
+
+def test_a_few_files_are_synced_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = _written(tmp_path, 3)
+    synced = _counted_fsyncs(monkeypatch)
     fsutil.sync_all(paths)
     assert len(synced) == 3 + 3  # each file, then each of its three folders
 
@@ -61,14 +67,7 @@ def test_without_syncfs_every_file_and_folder_is_fsynced(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     paths = _written(tmp_path, fsutil.SYNCFS_FROM + 5)
     monkeypatch.setattr(fsutil, "_SYNCFS", [None])  # another system, or Linux before 5.8
-    synced: list[int] = []
-    real = os.fsync
-
-    def counted(fd: int) -> None:
-        synced.append(fd)
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", counted)
+    synced = _counted_fsyncs(monkeypatch)
     fsutil.sync_all(paths)
     assert len(synced) == len(paths) + 7
 
