@@ -424,3 +424,32 @@ def test_pr_summary_and_reports_across_repositories_read_packed_history(native_r
                               env={"SESSIONLOG_NOW": NOW}).stdout)
     assert local["source"] == "2 archived entries under logs/archive"
     assert tree["source"] == "2 committed archived entries in 1 repositories: shop (HEAD)"
+
+
+def test_a_clone_with_autocrlf_reads_the_archive_and_packs_byte_for_byte(tmp_path: Path) -> None:
+    """`core.autocrlf=true` (Windows' default) rewrites text files' line endings on checkout;
+    init's `-text` attribute keeps it off the archive, so the verbatim record and the packs,
+    framed by byte lengths, read back as committed, and the clone commits on top of them."""
+    alice, _ = team(tmp_path)
+    log_months(alice, ["2026-11"], user="alice", per=1)
+    assert "packed 2026-05" in commit(alice, "Alice today")
+    alice.git("push", "-q")
+    assert "logs/** -text" in alice.read(".gitattributes")
+    dana = Repo(tmp_path / "dana" / "shop")
+    (tmp_path / "dana").mkdir()
+    dana.run("git", "-c", "core.autocrlf=true", "clone", "-q", "--config", "core.autocrlf=true",
+             str(tmp_path / "remote.git"), str(dana.path), cwd=tmp_path / "dana")
+    for key, value in (("user.name", "Dana"), ("user.email", "dana@example.com"),
+                       ("github.user", "dana"), ("commit.gpgsign", "false")):
+        dana.git("config", key, value)
+    dana.sl("init", "--hooks", "native")
+    assert b"\r\n" in (dana.path / "work-alice.txt").read_bytes()  # the user's files: converted
+    for rel in alice.git("ls-files", "logs").stdout.split():
+        assert (dana.path / rel).read_bytes() == (alice.path / rel).read_bytes(), rel
+    assert archive_titles(dana.path) == archive_titles(alice.path)
+    check = dana.sl("check")
+    assert check.returncode == 0 and "every pack reads" in check.stdout, check.stdout
+    log_months(dana, ["2026-11"], user="dana", per=1)
+    commit(dana, "Dana today")
+    assert "Work of 2026-11 day 0 by dana" in archive_titles(dana.path)
+    assert dana.sl("check").returncode == 0

@@ -168,3 +168,13 @@ def test_doctor_checks_the_merge_driver_and_gitattributes(native_repo: Repo) -> 
     repo.sl("init", "--hooks", "native")
     proc = repo.sl("doctor")
     assert proc.returncode == 0 and "FAIL" not in proc.stdout
+
+    # An install from before the logs were kept from line-ending conversion: doctor says so.
+    attrs = repo.read(".gitattributes")
+    repo.write(".gitattributes", attrs.replace("logs/** -text\n", ""))
+    proc = repo.sl("doctor", check=False)
+    assert proc.returncode == 1
+    assert "FAIL  .gitattributes does not keep line-ending conversion off logs/" in proc.stdout
+    assert "merge driver" not in proc.stdout.split("FAIL", 1)[1].split("\n")[0]
+    assert "update .gitattributes" in repo.sl("init", "--hooks", "native").stdout
+    assert repo.read(".gitattributes") == attrs

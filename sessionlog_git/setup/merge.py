@@ -19,11 +19,22 @@ def merge_driver_command() -> str:
     return f"{shlex.quote(sys.executable)} -m sessionlog_git merge-driver %O %A %B %L %P"
 
 
-def attribute_lines(logs_dir: str) -> list[str]:
+def view_lines(logs_dir: str) -> list[str]:
     return [
         f"{logs_dir}/*-session-log-*.md merge={MERGE_DRIVER}",
         f"{logs_dir}/*-status.md merge={MERGE_DRIVER}",
     ]
+
+
+def bytes_line(logs_dir: str) -> str:
+    """The archive is a verbatim record, packs frame files by their byte lengths, and the views
+    are checked byte for byte against a fresh render: no line-ending conversion
+    (`core.autocrlf`, an `eol` rule) may touch anything under the logs folder."""
+    return f"{logs_dir}/** -text"
+
+
+def attribute_lines(logs_dir: str) -> list[str]:
+    return [*view_lines(logs_dir), bytes_line(logs_dir)]
 
 
 def _git_config_get(top: Path, key: str) -> str:
@@ -50,10 +61,11 @@ def ensure_merge_driver(top: Path, plan: Plan, logs_dir: str) -> None:
         plan.write(path, head + "\n".join(block) + "\n")
         plan.did(
             f"{'update' if text else 'create'} {GITATTRIBUTES}: merge={MERGE_DRIVER} for "
-            f"{logs_dir}/*-session-log-*.md and {logs_dir}/*-status.md (commit it)"
+            f"{logs_dir}/*-session-log-*.md and {logs_dir}/*-status.md, -text for "
+            f"{logs_dir}/** (commit it)"
         )
     else:
-        plan.same(f"{GITATTRIBUTES} (merge={MERGE_DRIVER} for the generated views)")
+        plan.same(f"{GITATTRIBUTES} (merge={MERGE_DRIVER} for the generated views, -text for the logs)")
     command = merge_driver_command()
     if _git_config_get(top, f"merge.{MERGE_DRIVER}.driver") == command:
         plan.same(f".git/config [merge \"{MERGE_DRIVER}\"] driver = {command}")
@@ -76,10 +88,17 @@ def merge_driver_problems(top: Path, logs_dir: str) -> list[tuple[str, str]]:
         have = {line.strip() for line in (top / GITATTRIBUTES).read_text(encoding="utf-8").splitlines()}
     except OSError:
         have = set()
-    if not all(line in have for line in attribute_lines(logs_dir)):
+    if not all(line in have for line in view_lines(logs_dir)):
         problems.append((
             f"{GITATTRIBUTES} does not send the generated views to the sessionlog merge driver, so "
             "two branches that consolidated the same month conflict",
+            "run `sessionlog init`, then commit .gitattributes",
+        ))
+    if bytes_line(logs_dir) not in have:
+        problems.append((
+            f"{GITATTRIBUTES} does not keep line-ending conversion off {logs_dir}/, so a clone "
+            "with core.autocrlf or an eol rule would change the bytes of the verbatim record (packs "
+            "would not read) and of the views (`check` would find them stale)",
             "run `sessionlog init`, then commit .gitattributes",
         ))
     driver = _git_config_get(top, f"merge.{MERGE_DRIVER}.driver")
