@@ -4,10 +4,11 @@
 all come after the last record folded. A commit after a pull (a teammate's day, interleaved
 with the days already folded) or with a back-dated entry cannot: without more, the month is
 folded again from all its records. Only the order matters, so the fold can start from any
-point before the earliest record that moved: this keeps one such point per project and
-months folded, the *rewind point*, taken whenever the month is folded whole, at 00:00 UTC of
-the day before the last record's day (where a teammate's pulled day, or yesterday's late
-entry, falls).
+point before the earliest record that moved: this keeps such a point, the *rewind point*,
+taken whenever the month is folded whole, at 00:00 UTC of the day before the last record's
+day (where a teammate's pulled day, or yesterday's late entry, falls); one per archive
+listing it was taken at, the last KEEP (`status_tail.KEEP`) used, in their own folder
+(`cache/status-tail/<project>/rewind/`), so a commit undone by a reset leaves the one before.
 
 A rewind point is a status-tail checkpoint (the same file format, its own folder) of the fold
 of every record before its `edge`, with the archive files it was folded from (`sources`) and
