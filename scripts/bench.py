@@ -460,16 +460,24 @@ def bench_edit_hook(top: Path, repeat: int, history: str) -> list[Row]:
 
 
 def bench_commit_hook(top: Path, repeat: int) -> list[Row]:
+    """The idle commit hook, on the repository's clock (June 2024) as every commit row runs:
+    under the machine's clock its months before June are closed, so the first idle commit
+    would pack May (the month the later rows keep loose, as a June commit finds it), and
+    every timed commit after it would meet a history their checkpoints never saw."""
     hook = top / ".git" / "hooks" / "pre-commit"
+    env = month_env()
     rows = []
     row = Row("pre-commit hook, nothing pending", ".git/hooks/pre-commit", "same python -c pass",
               goal="≤ 1.5× bare", check=lambda _o, r: r <= 1.5, cpu=True)
-    alternate(row, repeat, lambda: timed([str(hook)], top), lambda: timed([PY, "-c", "pass"], top))
+    alternate(row, repeat, lambda: timed([str(hook)], top, env=env),
+              lambda: timed([PY, "-c", "pass"], top, env=env))
     rows.append(row)
     row = Row("git commit --allow-empty, nothing pending", "with the hook", "--no-verify",
               cpu=True)
-    alternate(row, repeat, lambda: timed(["git", "commit", "-q", "--allow-empty", "-m", "x"], top),
-              lambda: timed(["git", "commit", "-q", "--allow-empty", "--no-verify", "-m", "x"], top))
+    alternate(row, repeat,
+              lambda: timed(["git", "commit", "-q", "--allow-empty", "-m", "x"], top, env=env),
+              lambda: timed(["git", "commit", "-q", "--allow-empty", "--no-verify", "-m", "x"], top,
+                            env=env))
     rows.append(row)
     return rows
 
@@ -515,6 +523,23 @@ def make_month_repo(work: Path, name: str, sizes: Sizes, history: int, *, agent:
     run(sl("consolidate"), top, env=month_env())
     git(top, "commit", "-q", "--no-verify", "-m", "Settle")
     return MonthRepo(top, f"{total:,} entries")
+
+
+def history_tree(repo: MonthRepo) -> str:
+    """The archive's files before the current month, as git's index has them (a packing the
+    hook staged shows before any commit)."""
+    current = f"logs/archive/{MONTH_NOW[:7]}/"
+    listing = git(repo.top, "ls-files", "-s", "--", "logs/archive/").splitlines()
+    return "\n".join(line for line in listing if current not in line)
+
+
+def check_history(repo: MonthRepo, settled: str, rows: str) -> None:
+    """The rows before the commit rows leave the history as it was settled: a month they
+    packed (a commit on another clock) would have every later commit meet a history its
+    checkpoints never saw, and time that catching up again at each run (each is undone)."""
+    if history_tree(repo) != settled:
+        raise SystemExit(f"bench: {rows} changed the archive's months before {MONTH_NOW[:7]} in "
+                         f"{repo.top} (packed one?); the later rows would time that, not a commit")
 
 
 def put_pending(top: Path, user: str, day: date, tag: str, n: int) -> None:
@@ -1194,6 +1219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{sizes.history_months} months of history before it")
             month = make_month_repo(work, "month", sizes, 0)
             years = make_month_repo(work, "years", sizes, sizes.history_months, agent=True)
+            settled = history_tree(years)
         if want("hooks") and years is not None:
             log("bench: agent hooks")
             flat = make_month_repo(work, "flat", sizes, 0, agent=True)
@@ -1204,6 +1230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += bench_edit_hook(years.top, repeat * 3, years.label)
             log("bench: commit hook")
             rows += bench_commit_hook(years.top, repeat * 3)
+            check_history(years, settled, "the hook rows")
         if want("consolidate") and month is not None and years is not None:
             log("bench: consolidation")
             rows += bench_consolidation(work, sizes, repeat, month, years)

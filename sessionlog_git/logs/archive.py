@@ -191,6 +191,16 @@ def month_sources(logs_path: Path, project: str, month: str) -> list[str]:
     return [source for source, _ in _sources(logs_path, project, month)]
 
 
+def source_records(logs_path: Path, project: str, month_list: Iterable[str], zone_name: str,
+                   wanted: set[str]) -> list[Record]:
+    """The records of the archive files `wanted` (sources) among those months' files, parsed
+    from the files themselves: a few files, without loading the months' parse caches."""
+    if not wanted:
+        return []
+    return [r for month in sorted(set(month_list)) for source, found in _sources(logs_path, project, month)
+            if source in wanted for r in _parse_file(found, project, source, zone_name)]
+
+
 SIDE_FILES = 64  # archive files parsed since the month's cache was last written whole
 
 

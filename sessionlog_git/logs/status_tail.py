@@ -51,6 +51,9 @@ class Tail:
     seen: set[str] = field(default_factory=set)  # digests of the folded entries' identities
     retired: list[str] = field(default_factory=list)  # the live-decision delta over `base`,
     added: list[str] = field(default_factory=list)  # by decision id
+    # What reads the month checkpoint's live decisions (`base`'s), for another checkpoint
+    # over the same months (logs.status_rewind); None when there is no month before.
+    parent: Callable[[], list[Decision[Record]]] | None = None
 
 
 def identity(record: Record) -> str:
@@ -79,16 +82,24 @@ def find(
     keys = archive._month_keys(logs_path, project, folders, zone_name) if folders else []
     base = keys[-1] if keys else ""
     key = tail_key(base, first, zone_name, old_sources)
-    tail = Tail(key, base)
-    path = _folder(cache_dir, project) / f"{key}.json"
+    parent = (archive._live_loader(logs_path, project, folders, keys, len(folders) - 1,
+                                   zone_name, cache_dir) if folders else None)
+    tail = Tail(key, base, parent=parent)
+    read(tail, project, _folder(cache_dir, project) / f"{key}.json", key, records)
+    return tail
+
+
+def read(tail: Tail, project: str, path: Path, key: str,
+         records: Callable[[list[Record]], list[Record]]) -> dict[str, Any] | None:
+    """Fill `tail` from the checkpoint file `path` when it is the one named `key` (its data,
+    for what else it holds); None, and `tail` as it was, when it is not there or damaged."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("v") != VERSION or data.get("key") != key:
-            return tail
+            return None
         retired = [str(i) for i in data["retired"]]
         added = [str(i) for i in data["added"]]
-        parent = (archive._live_loader(logs_path, project, folders, keys, len(folders) - 1,
-                                       zone_name, cache_dir) if folders else list)
+        parent = tail.parent or list
         carried: list[Record] = []
         state, carry = archive._state_from_json(
             project, data["state"], _loader(parent, retired, added, lambda: records(carried)))
@@ -96,12 +107,12 @@ def find(
         last = tuple(data["last"]) if data["last"] is not None else None
         seen = set(data["seen"])
     except (OSError, ValueError, KeyError, TypeError, IndexError):
-        return tail
+        return None
     with contextlib.suppress(OSError):
         os.utime(path)  # most recently used: kept
     tail.state, tail.carry, tail.last, tail.seen = state, carry, last, seen
     tail.retired, tail.added = retired, added
-    return tail
+    return data
 
 
 def _loader(parent: Callable[[], list[Decision[Record]]], retired: list[str], added: list[str],
@@ -162,16 +173,19 @@ def _delta(tail: Tail, state: StatusState) -> tuple[list[str], list[str]]:
 
 
 def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState,
-         folded: Sequence[Record]) -> Tail:
+         folded: Sequence[Record], *, folder: Path | None = None,
+         extra: dict[str, Any] | None = None) -> Tail:
     """Write the checkpoint `key` of `state`: `tail`'s checkpoint with `folded` (in order)
     folded onto it (`tail.carry`: the month checkpoint's carried records); the Tail it is,
-    to fold more onto."""
+    to fold more onto. `folder`: another folder than the project's checkpoints (its own
+    KEEP), `extra`: more to keep in the file (logs.status_rewind)."""
     retired, added = _delta(tail, state)
     seen = tail.seen | {identity(r) for r in folded}
     last = list(folded[-1].sort_key()) if folded else (list(tail.last) if tail.last else None)
-    data = {"v": VERSION, "key": key, "state": archive._state_json(key, state, tail.carry),
+    data = {**(extra or {}), "v": VERSION, "key": key,
+            "state": archive._state_json(key, state, tail.carry),
             "retired": retired, "added": added, "last": last, "seen": sorted(seen)}
-    folder = _folder(cache_dir, project)
+    folder = folder or _folder(cache_dir, project)
     path = folder / f"{key}.json"
     tmp = folder / f".{key}.{os.getpid()}.tmp"
     try:
@@ -183,7 +197,7 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
         with contextlib.suppress(OSError):
             tmp.unlink()
     return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen, retired,
-                added)
+                added, tail.parent)
 
 
 def _prune(folder: Path) -> None:

@@ -395,7 +395,7 @@ def _render(
     # master log gets their days appended (monthview.append_days); the month folders from the
     # first month touched on are read (through the parse cache) only when one of those cannot
     # be done, and the months before come from the month checkpoint.
-    from sessionlog_git.logs import status_tail
+    from sessionlog_git.logs import status_rewind, status_tail
 
     for project, months in sorted(affected.items()):
         every = archive.months(cfg.logs_path, project)
@@ -437,7 +437,14 @@ def _render(
         tail = status_tail.find(cfg.logs_path, project, first, cfg.timezone, cache, old_sources,
                                 folded_before)
         after = status_tail.tail_key(tail.base, first, cfg.timezone, [*old_sources, *sorted(added)])
-        folded, carry = status_tail.fold(tail, cache, project, after, recent, mine, checkpoint)
+        def parse(wanted: set[str], later: list[str] = later, project: str = project
+                  ) -> list[model.Record]:
+            return archive.source_records(cfg.logs_path, project, later, cfg.timezone, wanted)
+
+        # From the day before when the new records are not all newer (a pull, a late entry).
+        folded, carry = status_rewind.fold(
+            tail, cache, project, after, recent, mine, checkpoint, first=first,
+            zone_name=cfg.timezone, sources=old_sources, read=parse, records=folded_before)
 
         def everything(carry: list[model.Record] = carry, mine: list[model.Record] = mine,
                        recent: Callable[[], list[model.Record]] = recent) -> list[model.Record]:

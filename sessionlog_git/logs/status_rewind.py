@@ -1,0 +1,197 @@
+"""The status fold from the day before, for a commit whose records are not all newer.
+
+`logs.status_tail` folds a commit's records onto the checkpoint of the month so far when they
+all come after the last record folded. A commit after a pull (a teammate's day, interleaved
+with the days already folded) or with a back-dated entry cannot: without more, the month is
+folded again from all its records. Only the order matters, so the fold can start from any
+point before the earliest record that moved: this keeps such a point, the *rewind point*,
+taken whenever the month is folded whole, at 00:00 UTC of the day before the last record's
+day (where a teammate's pulled day, or yesterday's late entry, falls); one per archive
+listing it was taken at, the last KEEP (`status_tail.KEEP`) used, in their own folder
+(`cache/status-tail/<project>/rewind/`), so a commit undone by a reset leaves the one before.
+
+A rewind point is a status-tail checkpoint (the same file format, its own folder) of the fold
+of every record before its `edge`, with the archive files it was folded from (`sources`) and
+those of them with records at or after the edge (`later`). It serves a commit when
+
+- it was folded over the same months and month checkpoint (its key says so),
+- every file it was folded from is still listed (nothing was removed: a reset, a revert),
+- every listed file it does not know (pulled, or committed since) and every record of the
+  commit comes at or after the edge, and
+- those files and `later` are few (MAX_FILES); else the whole month is cheaper to read at
+  once through the parse cache, and that fold takes a new rewind point.
+
+Then the fold is the rewind point's state fed, in order and without the entries it folded
+already, the records at or after the edge: those files' records (read from the files, not
+the month) and the commit's. That is the fold of all of them in order, which a rebuild makes
+(tests compare the status byte for byte). Anything else, or a damaged file, costs the fold
+of the month, as before.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.logs import archive, status_tail
+from sessionlog_git.logs.model import Record, StatusState, ordered
+from sessionlog_git.logs.status_tail import Tail, identity
+
+VERSION = 1
+MAX_FILES = 64  # files read from the edge on; past it the month is read through its cache
+DAY = 86_400
+
+Reader = Callable[[set[str]], list[Record]]  # the records of these archive files (sources)
+
+
+def _folder(cache_dir: Path, project: str) -> Path:
+    return cache_dir / "status-tail" / project / "rewind"
+
+
+def rewind_key(base: str, first: str, zone_name: str) -> str:
+    return sha256_hex("\n".join(["rewind", str(VERSION), str(status_tail.VERSION),
+                                 str(archive.STATUS_VERSION), zone_name, base, first]))
+
+
+def edge_of(records: Sequence[Record]) -> float | None:
+    """00:00 UTC of the day before the last record's (records in order); None for none."""
+    if not records:
+        return None
+    return float((int(records[-1].at.timestamp()) // DAY - 1) * DAY)
+
+
+def fold(
+    tail: Tail, cache_dir: Path, project: str, after: str,
+    recent: Callable[[], Sequence[Record]], new: Sequence[Record],
+    load: Callable[[], tuple[StatusState, list[Record]]], *,
+    first: str, zone_name: str, sources: Sequence[str], read: Reader,
+    records: Callable[[list[Record]], list[Record]],
+) -> tuple[StatusState, list[Record]]:
+    """`status_tail.fold`, from the rewind point when the checkpoint cannot take the new
+    records, and taking a rewind point when the month is folded whole. `sources`: the
+    archive files of the months folded, listed before this commit (its own left out);
+    `read`: what reads some of them; `records(carry)`: as `status_tail.find` takes it."""
+    if tail.state is not None and status_tail.fold_new(tail, new) is not None:
+        return status_tail.fold(tail, cache_dir, project, after, recent, new, load)
+    key = rewind_key(tail.base, first, zone_name)
+    found = _from_rewind(tail, cache_dir, project, after, new, key, sources, read, records)
+    if found is not None:
+        return found
+    return _whole(tail, cache_dir, project, after, recent, new, load, key, sources)
+
+
+def _from_rewind(
+    tail: Tail, cache_dir: Path, project: str, after: str, new: Sequence[Record], key: str,
+    sources: Sequence[str], read: Reader, records: Callable[[list[Record]], list[Record]],
+) -> tuple[StatusState, list[Record]] | None:
+    listed = set(sources)
+    try:
+        paths = sorted(_folder(cache_dir, project).glob(f"{key}-*.json"),
+                       key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    except OSError:
+        return None
+    for path in paths:  # the most recently used first: a few, one per listing they were taken at
+        point = Tail(path.stem, tail.base, parent=tail.parent)
+        data = status_tail.read(point, project, path, path.stem, records)
+        if data is None or point.state is None:
+            continue
+        try:
+            edge = float(data["edge"])
+            known = {str(s) for s in data["sources"]}
+            later = {str(s) for s in data["later"]}
+        except (KeyError, TypeError, ValueError):
+            continue
+        unknown = listed - known
+        if known <= listed and len(unknown | later) <= MAX_FILES:
+            folded = _fold_from(point, cache_dir, project, after, tail.key, new, edge,
+                                unknown, later, read)
+            if folded is not None:
+                return folded
+    return None
+
+
+def _fold_from(
+    point: Tail, cache_dir: Path, project: str, after: str, before: str, new: Sequence[Record],
+    edge: float, unknown: set[str], later: set[str], read: Reader,
+) -> tuple[StatusState, list[Record]] | None:
+    """The fold from the rewind point `point`; None when a record it does not know comes
+    before its edge. `before`: the key of the archive listed before this commit."""
+    fresh = ordered(new)
+    if fresh and fresh[0].at.timestamp() < edge:
+        return None
+    found = read(unknown | later)
+    if any(r.source in unknown and r.at.timestamp() < edge for r in found):
+        return None
+    assert point.state is not None
+    old = [r for r in ordered(r for r in found if r.at.timestamp() >= edge)
+           if identity(r) not in point.seen]
+    state = point.state
+    both = ordered([*old, *new])
+    both = [r for r in both if identity(r) not in point.seen]
+    if len(both) >= len(old) and all(a is b for a, b in zip(old, both, strict=False)):
+        # The commit's records all come after: checkpoint the archive as it was listed (the
+        # next commit, or this one again after a reset, folds onto it), then fold them.
+        state.feed(old)
+        mid = status_tail.save(cache_dir, project, point, before, state, old)
+        rest = both[len(old):]
+        state.feed(rest)
+        if after != before:
+            status_tail.save(cache_dir, project, mid, after, state, rest)
+        return state, point.carry
+    state.feed(both)
+    status_tail.save(cache_dir, project, point, after, state, both)
+    return state, point.carry
+
+
+def _whole(
+    tail: Tail, cache_dir: Path, project: str, after: str,
+    recent: Callable[[], Sequence[Record]], new: Sequence[Record],
+    load: Callable[[], tuple[StatusState, list[Record]]], key: str, sources: Sequence[str],
+) -> tuple[StatusState, list[Record]]:
+    """`status_tail.fold`'s fold of the whole month, stopping at the edge once to take the
+    rewind point."""
+    state, carry = load()
+    old = [*carry, *recent()]
+    before = ordered(old)
+    both = ordered([*old, *new])
+    start = Tail(tail.key, tail.base, carry=carry, parent=tail.parent)
+    if len(both) >= len(before) and all(a is b for a, b in zip(before, both, strict=False)):
+        # As status_tail.fold: checkpoint the months so far, then fold the new records.
+        point, cut = _take(cache_dir, project, start, key, state, before, carry, list(sources))
+        state.feed(before[cut:])
+        mid = status_tail.save(cache_dir, project, point, tail.key, state, before[cut:])
+        rest = both[len(before):]
+        state.feed(rest)
+        if after != tail.key:
+            status_tail.save(cache_dir, project, mid, after, state, rest)
+        return state, carry
+    mine = sorted({r.source for r in new} - set(sources))
+    point, cut = _take(cache_dir, project, start, key, state, both, carry, [*sources, *mine])
+    state.feed(both[cut:])
+    status_tail.save(cache_dir, project, point, after, state, both[cut:])
+    return state, carry
+
+
+def _take(
+    cache_dir: Path, project: str, start: Tail, key: str, state: StatusState,
+    records: list[Record], carry: list[Record], sources: list[str],
+) -> tuple[Tail, int]:
+    """Feed `state` the records of `records` (in order, from `start`) before the edge and
+    write the rewind point there (`sources`: the archive files they all come from); the
+    Tail of that point and how many records it folded. No point when a record the month
+    checkpoint carried is not before the edge (a month's first days)."""
+    edge = edge_of(records)
+    if edge is None or any(r.at.timestamp() >= edge for r in carry):
+        return start, 0
+    cut = bisect_left([r.at.timestamp() for r in records], edge)
+    if cut:
+        state.feed(records[:cut])
+    later = sorted({r.source for r in records[cut:]})
+    # One file per listing it was taken at (KEEP of them): a commit undone by a reset leaves
+    # the one taken before it.
+    name = f"{key}-{sha256_hex(chr(10).join(sorted(sources)))[:16]}"
+    point = status_tail.save(cache_dir, project, start, name, state, records[:cut],
+                             folder=_folder(cache_dir, project),
+                             extra={"edge": edge, "sources": sorted(sources), "later": later})
+    return point, cut
