@@ -841,6 +841,7 @@ def bench_scale(entries: int, repeat: int, log: Callable[[str], None]) -> list[R
         rows.append(row)
 
     rows += bench_after_commit(top, label, env, repeat)
+    rows += bench_commit_at_scale(entries, repeat, log)
 
     time_row = Row(f"full rebuild (consolidate.rebuild), {label}", "rebuild, in a child process",
                    "reading every archive file's bytes", goal="≤ 60 s", check=lambda o, _r: o <= 60)
@@ -905,6 +906,95 @@ def bench_after_commit(top: Path, label: str, env: dict[str, str], repeat: int) 
         for args in (sl("report", "blockers"), sl("why", target)):  # the caches as generated
             run(args, top, env=env)
     return rows
+
+
+@dataclass
+class ScaleClone:
+    """A working clone of a generated scale repository with its git hooks installed, where the
+    commit rows run: `start` is the commit each run is undone to."""
+    top: Path
+    start: str
+    env: dict[str, str]
+    day: date  # the new day's date: after every entry archived or folded
+    label: str  # how many entries are archived
+    runs: int = 0
+
+
+def scale_clone(entries: int, log: Callable[[str], None]) -> ScaleClone:
+    """The generated `entries` repository's clone for the commit rows, primed.
+
+    The generated repository stays as generated (the other scale rows read it): its clone
+    (`.cache/bench-scale/<key>-commit/`, kept between runs with its state folder, so the caches
+    the first commit at this size fills, minutes at a million entries, are filled once) gets
+    the hooks a user's has (`init --hooks native`). Each run resets it to the generated commit,
+    then makes two ordinary commits, untimed: a day of the history's last day (its first
+    commit renders the month's master log and status, and fills the caches), then, past the
+    caches' one-second window, one more that settles them, as in the month repositories."""
+    import bench_scale
+
+    def init(top: Path) -> None:
+        run(sl("init", "--hooks", "none"), top)
+
+    source, counts = bench_scale.generate(ROOT / ".cache" / "bench-scale", entries, init, ENV, log)
+    folder = source.parent.with_name(f"{source.parent.name}-commit")
+    top = folder / bench_scale.PROJECT
+    marker = folder / "complete.json"
+    base = git(source, "rev-parse", "HEAD").strip()
+    if not marker.exists() or json.loads(marker.read_text()).get("base") != base:
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        log(f"bench: cloning the {entries:,}-entry repository into {folder} for the commit rows")
+        git(folder, "clone", "-q", str(source), str(top))
+        for k, v in (("user.name", "Dev Zero"), ("user.email", "dev00@example.com"),
+                     ("github.user", "dev00"), ("commit.gpgsign", "false")):
+            git(top, "config", k, v)
+        marker.write_text(json.dumps({"base": base}))
+    git(top, "reset", "-q", "--hard", base)
+    run(sl("init", "--hooks", "native"), top)
+    last = bench_scale.months(bench_scale.FIRST_MONTH, bench_scale.MONTHS)[-1]
+    history_day = bench_scale.weekdays(last)[-1]  # the history's last day
+    new_day = month_days(last)[-1]  # the month's last day, after it
+    env = {**ENV, "SESSIONLOG_NOW": f"{new_day.isoformat()}T19:00:00+00:00"}
+    clone = ScaleClone(top, base, env, new_day, f"{counts['entries']:,} entries")
+    log(f"bench: priming the {entries:,}-entry clone (its first commit)")
+    for tag, n in (("prime", 17), ("settle", 1)):
+        put_pending(top, "dev01", history_day, tag, n)
+        (top / "app.py").write_text(f"print({tag!r})\n")
+        git(top, "add", "app.py")
+        git(top, "commit", "-q", "-m", f"Bench {tag}", env=env)
+        time.sleep(1.1)
+    clone.start = git(top, "rev-parse", "HEAD").strip()
+    return clone
+
+
+def scale_commit_once(clone: ScaleClone) -> float:
+    """One new day pending (17 entries, new content each run) and a change of the user's
+    staged; the installed pre-commit hook timed as git runs it; then undone."""
+    clone.runs += 1
+    put_pending(clone.top, "dev01", clone.day, f"scale commit {clone.runs}", 17)
+    (clone.top / "app.py").write_text(f"print('hello {clone.runs}')\n")
+    git(clone.top, "add", "app.py")
+    elapsed = timed([str(clone.top / ".git" / "hooks" / "pre-commit")], clone.top, env=clone.env)
+    git(clone.top, "reset", "-q", "--hard", clone.start)
+    return elapsed
+
+
+def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None]) -> list[Row]:
+    """The commit hook process consolidating one new day with `entries` archived, against
+    the same with a tenth of them (the same generator: 48 months, 50 contributors), the two
+    repositories alternating."""
+    small = max(1, entries // 10)
+    big = scale_clone(entries, log)
+    base = scale_clone(small, log)
+    scale_commit_once(big)  # one run each before the timed ones (the hook's first run
+    scale_commit_once(base)  # after an install writes its config cache)
+    row = Row(f"pre-commit hook process, one new day, {big.label} archived (48 months, "
+              f"50 contributors)", big.label, f"{base.label} (same generator)",
+              goal="≤ 1.2×", check=lambda _o, r: r <= 1.2,
+              note="the installed hook with a change staged, each run undone")
+    alternate(row, repeat, lambda: scale_commit_once(big), lambda: scale_commit_once(base))
+    return [row]
 
 
 def _source_stamp() -> str:
