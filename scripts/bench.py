@@ -917,6 +917,7 @@ class ScaleClone:
     env: dict[str, str]
     day: date  # the new day's date: after every entry archived or folded
     label: str  # how many entries are archived
+    before: date  # a day of the history's whose entries the primed clone folded already
     runs: int = 0
 
 
@@ -969,7 +970,7 @@ def scale_clone(entries: int, log: Callable[[str], None], month: int = 0) -> Sca
         before = bench_scale.weekdays(last)[-1]  # the history's last day
         new_day = month_days(last)[-1]  # the month's last day, after it
     env = {**ENV, "SESSIONLOG_NOW": f"{new_day.isoformat()}T19:00:00+00:00"}
-    clone = ScaleClone(top, base, env, new_day, label)
+    clone = ScaleClone(top, base, env, new_day, label, before)
     log(f"bench: priming the {entries:,}-entry clone (its first commit)")
     for tag, n in (("prime", 17), ("settle", 1)):
         put_pending(top, "dev01", before, tag, n)
@@ -981,11 +982,15 @@ def scale_clone(entries: int, log: Callable[[str], None], month: int = 0) -> Sca
     return clone
 
 
-def scale_commit_once(clone: ScaleClone) -> float:
+def scale_commit_once(clone: ScaleClone, interleaved: bool = False) -> float:
     """One new day pending (17 entries, new content each run) and a change of the user's
-    staged; the installed pre-commit hook timed as git runs it; then undone."""
+    staged; the installed pre-commit hook timed as git runs it; then undone. `interleaved`:
+    another contributor's day on the day the clone folded last, its entries (08:30 to 16:30)
+    among and before ones folded already (that day's run to 19:00), as when a teammate's
+    later entries of the same day were committed first."""
     clone.runs += 1
-    put_pending(clone.top, "dev01", clone.day, f"scale commit {clone.runs}", 17)
+    user, day = ("dev02", clone.before) if interleaved else ("dev01", clone.day)
+    put_pending(clone.top, user, day, f"scale commit {clone.runs}", 17)
     (clone.top / "app.py").write_text(f"print('hello {clone.runs}')\n")
     git(clone.top, "add", "app.py")
     elapsed = timed([str(clone.top / ".git" / "hooks" / "pre-commit")], clone.top, env=clone.env)
@@ -997,8 +1002,9 @@ def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None])
     """The commit hook process consolidating one new day with `entries` archived, against
     the same with a tenth of them (the same generator: 48 months, 50 contributors), the two
     repositories alternating: into a 5,000-entry month after the history (the issue's row:
-    the month the same, the history ten times longer), and into the history's newest month
-    (which the generator makes ten times larger too)."""
+    the month the same, the history ten times longer), into the history's newest month
+    (which the generator makes ten times larger too), and a day among entries of that month
+    folded already."""
     small = max(1, entries // 10)
     month = FULL.month_entries if entries >= 100_000 else QUICK.month_entries
     rows = []
@@ -1020,6 +1026,15 @@ def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None])
         alternate(row, repeat, lambda b=big: scale_commit_once(b),  # type: ignore[misc]
                   lambda b=base: scale_commit_once(b))  # type: ignore[misc]
         rows.append(row)
+    # A day whose entries come among ones folded already: the status and the context index
+    # fold again from the first of them (logs.status_tail, logs.context_store).
+    row = Row(f"the same, a day among entries already folded (a teammate's later ones that day "
+              f"committed first), {big.label}", big.label, f"{base.label} (the same generator)",
+              goal="≤ 1.2×", check=lambda _o, r: r <= 1.2,
+              note="the history's newest month, as above")
+    alternate(row, max(1, (repeat + 1) // 2), lambda: scale_commit_once(big, interleaved=True),
+              lambda: scale_commit_once(base, interleaved=True))
+    rows.append(row)
     return rows
 
 
