@@ -866,6 +866,7 @@ def bench_scale(entries: int, repeat: int, log: Callable[[str], None]) -> list[R
         rows.append(row)
 
     rows += bench_after_commit(top, label, env, repeat)
+    rows += bench_commit_at_scale(entries, repeat, log)
 
     time_row = Row(f"full rebuild (consolidate.rebuild), {label}", "rebuild, in a child process",
                    "reading every archive file's bytes", goal="≤ 60 s", check=lambda o, _r: o <= 60)
@@ -929,6 +930,136 @@ def bench_after_commit(top: Path, label: str, env: dict[str, str], repeat: int) 
             path.unlink(missing_ok=True)
         for args in (sl("report", "blockers"), sl("why", target)):  # the caches as generated
             run(args, top, env=env)
+    return rows
+
+
+@dataclass
+class ScaleClone:
+    """A working clone of a generated scale repository with its git hooks installed, where the
+    commit rows run: `start` is the commit each run is undone to."""
+    top: Path
+    start: str
+    env: dict[str, str]
+    day: date  # the new day's date: after every entry archived or folded
+    label: str  # how many entries are archived
+    before: date  # a day of the history's whose entries the primed clone folded already
+    runs: int = 0
+
+
+def scale_clone(entries: int, log: Callable[[str], None], month: int = 0) -> ScaleClone:
+    """The generated `entries` repository's clone for the commit rows, primed.
+
+    The generated repository stays as generated (the other scale rows read it): its clone
+    (`.cache/bench-scale/<key>-commit/`, kept between runs with its state folder, so the caches
+    the first commit at this size fills, minutes at a million entries, are filled once) gets
+    the hooks a user's has (`init --hooks native`). Each run resets it to the generated commit.
+    `month`: a month of that many entries (10 contributors, 28 days, the package's writers)
+    is committed after the history's newest month, and the new days go into it; 0: they go
+    into the history's newest month. Then two ordinary commits, untimed: a day before the new
+    one (the first commit renders the month's master log and status, packs the month it
+    closes and fills the caches), then, past the caches' one-second window, one more that
+    settles them, as in the month repositories. The clock is the new day's evening."""
+    import bench_scale
+
+    def init(top: Path) -> None:
+        run(sl("init", "--hooks", "none"), top)
+
+    source, counts = bench_scale.generate(ROOT / ".cache" / "bench-scale", entries, init, ENV, log)
+    folder = source.parent.with_name(f"{source.parent.name}-commit")
+    top = folder / bench_scale.PROJECT
+    marker = folder / "complete.json"
+    base = git(source, "rev-parse", "HEAD").strip()
+    if not marker.exists() or json.loads(marker.read_text()).get("base") != base:
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        log(f"bench: cloning the {entries:,}-entry repository into {folder} for the commit rows")
+        git(folder, "clone", "-q", str(source), str(top))
+        for k, v in (("user.name", "Dev Zero"), ("user.email", "dev00@example.com"),
+                     ("github.user", "dev00"), ("commit.gpgsign", "false")):
+            git(top, "config", k, v)
+        marker.write_text(json.dumps({"base": base}))
+    git(top, "reset", "-q", "--hard", base)
+    run(sl("init", "--hooks", "native"), top)
+    last = bench_scale.months(bench_scale.FIRST_MONTH, bench_scale.MONTHS)[-1]
+    label = f"{counts['entries']:,} entries"
+    if month:
+        current = shift_month(last, 1)
+        users = [f"dev{i:02d}" for i in range(10)]
+        write_archive_month(top / "logs", current, month, users, "scale", days=28)
+        git(top, "add", "-A", "logs")
+        git(top, "commit", "-q", "--no-verify", "-m", f"Archive {current}")
+        days = month_days(current)
+        before, new_day = days[28], days[-1]
+    else:
+        before = bench_scale.weekdays(last)[-1]  # the history's last day
+        new_day = month_days(last)[-1]  # the month's last day, after it
+    env = {**ENV, "SESSIONLOG_NOW": f"{new_day.isoformat()}T19:00:00+00:00"}
+    clone = ScaleClone(top, base, env, new_day, label, before)
+    log(f"bench: priming the {entries:,}-entry clone (its first commit)")
+    for tag, n in (("prime", 17), ("settle", 1)):
+        put_pending(top, "dev01", before, tag, n)
+        (top / "app.py").write_text(f"print({tag!r})\n")
+        git(top, "add", "app.py")
+        git(top, "commit", "-q", "-m", f"Bench {tag}", env=env)
+        time.sleep(1.1)
+    clone.start = git(top, "rev-parse", "HEAD").strip()
+    return clone
+
+
+def scale_commit_once(clone: ScaleClone, interleaved: bool = False) -> float:
+    """One new day pending (17 entries, new content each run) and a change of the user's
+    staged; the installed pre-commit hook timed as git runs it; then undone. `interleaved`:
+    another contributor's day on the day the clone folded last, its entries (08:30 to 16:30)
+    among and before ones folded already (that day's run to 19:00), as when a teammate's
+    later entries of the same day were committed first."""
+    clone.runs += 1
+    user, day = ("dev02", clone.before) if interleaved else ("dev01", clone.day)
+    put_pending(clone.top, user, day, f"scale commit {clone.runs}", 17)
+    (clone.top / "app.py").write_text(f"print('hello {clone.runs}')\n")
+    git(clone.top, "add", "app.py")
+    elapsed = timed([str(clone.top / ".git" / "hooks" / "pre-commit")], clone.top, env=clone.env)
+    git(clone.top, "reset", "-q", "--hard", clone.start)
+    return elapsed
+
+
+def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None]) -> list[Row]:
+    """The commit hook process consolidating one new day with `entries` archived, against
+    the same with a tenth of them (the same generator: 48 months, 50 contributors), the two
+    repositories alternating: into a 5,000-entry month after the history (the issue's row:
+    the month the same, the history ten times longer), into the history's newest month
+    (which the generator makes ten times larger too), and a day among entries of that month
+    folded already."""
+    small = max(1, entries // 10)
+    month = FULL.month_entries if entries >= 100_000 else QUICK.month_entries
+    rows = []
+    for size in (month, 0):
+        big = scale_clone(entries, log, size)
+        base = scale_clone(small, log, size)
+        scale_commit_once(big)  # one run each before the timed ones
+        scale_commit_once(base)
+        if size:
+            row = Row(f"pre-commit hook process, one new day into a {size:,}-entry month, "
+                      f"{big.label} archived before it", big.label,
+                      f"{base.label} (the same generator)", goal="≤ 1.2×",
+                      check=lambda _o, r: r <= 1.2,
+                      note="the installed hook with a change staged, each run undone")
+        else:
+            row = Row(f"the same into the history's newest month (a tenth of it as large in the "
+                      f"baseline), {big.label}", big.label, f"{base.label} (the same generator)",
+                      note="the month grows with the history here: its master log is rewritten")
+        alternate(row, repeat, lambda b=big: scale_commit_once(b),  # type: ignore[misc]
+                  lambda b=base: scale_commit_once(b))  # type: ignore[misc]
+        rows.append(row)
+    # A day whose entries come among ones folded already: the status and the context index
+    # fold again from the first of them (logs.status_tail, logs.context_store).
+    row = Row(f"the same, a day among entries already folded (a teammate's later ones that day "
+              f"committed first), {big.label}", big.label, f"{base.label} (the same generator)",
+              goal="≤ 1.2×", check=lambda _o, r: r <= 1.2,
+              note="the history's newest month, as above")
+    alternate(row, max(1, (repeat + 1) // 2), lambda: scale_commit_once(big, interleaved=True),
+              lambda: scale_commit_once(base, interleaved=True))
+    rows.append(row)
     return rows
 
 

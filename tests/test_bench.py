@@ -65,7 +65,7 @@ def test_quick_session_benchmark_prints_a_row_per_cli_and_session() -> None:
 
 
 def test_scale_rows_run_on_a_tiny_generated_history() -> None:
-    """`--scale N`: the generated history (cached under .cache/bench-scale) and its seven rows,
+    """`--scale N`: the generated history (cached under .cache/bench-scale) and its eleven rows,
     at a size that takes seconds. No timing is asserted."""
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "--only", "scale", "--scale", "1200",
@@ -78,6 +78,11 @@ def test_scale_rows_run_on_a_tiny_generated_history() -> None:
              "sessionlog why src/payments.py:3, 1,201 entries",
              "sessionlog report blockers, the first after a commit (a new day in the newest month)",
              "sessionlog why src/payments.py:3, the first after a commit (a new day in the newest",
+             "pre-commit hook process, one new day into a 60-entry month, 1,201 entries archived",
+             "the same into the history's newest month (a tenth of it as large in the baseline), "
+             "1,201 entries",
+             "the same, a day among entries already folded (a teammate's later ones that day "
+             "committed first), 1,201 entries",
              "full rebuild (consolidate.rebuild), 1,201",
              "peak memory of that rebuild (VmHWM), 1,201",
              "files under logs/archive, 1,201")
@@ -85,7 +90,23 @@ def test_scale_rows_run_on_a_tiny_generated_history() -> None:
     for name, line in zip(names, body, strict=True):
         cells = line.split("|")
         assert name in cells[1] and NUMBER.search(cells[2]) and NUMBER.search(cells[3]), line
-        assert cells[5].strip() in ("≤ 2 s", "≤ 60 s", "≤ 1 GB", "≤ 60,000"), line
+        assert cells[5].strip() in ("≤ 2 s", "≤ 1.2×", "—", "≤ 60 s", "≤ 1 GB", "≤ 60,000"), line
+    # The commit rows: against the same generator's history with a tenth of the entries.
+    for line in body[5:8]:
+        assert "121 entries (the same generator)" in line.split("|")[3], line
+    # ... timed in clones: the generated repositories the other rows read stay as generated
+    # (no hook installed, nothing committed, a clean tree).
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_scale
+
+    for entries in (1200, 120):
+        top = ROOT / ".cache" / "bench-scale" / f"{entries}-{bench_scale.key(entries)}" / "shop"
+        log = subprocess.run(["git", "log", "--format=%s"], cwd=top, capture_output=True,
+                             text=True, check=True).stdout.splitlines()
+        assert log[0] == "Retry card charges three times" and len(log) == 50, log[:3]
+        status = subprocess.run(["git", "status", "--porcelain"], cwd=top, capture_output=True,
+                                text=True, check=True).stdout
+        assert status == "" and not (top / ".git" / "hooks" / "pre-commit").exists(), status
     # The closed months are packed: fewer files than one per archived temp log (1,201).
     files = body[-1].split("|")
     packed, loose = (int(c.split()[0].replace(",", "")) for c in files[2:4])
