@@ -5,10 +5,11 @@ driver, hand-edit detection) reads through here. A project's month folders are r
 each folder's records give that month's master log, and the status is folded on as the
 status checkpoints fold it (records before the folder's cutoff, the rest carried into the
 next), so one month of records is held at a time. Beside it the status fold keeps every live
-decision (a later `Supersedes:` is matched against all of them), each cut down after its
-month to what matching and the status show (`_slim`: its words, author, time and file, not
-its entry's other bullets). Each rendered view goes to a spool file as soon as its month is
-done and is read back one at a time (`views_of` yields; `consolidate.rebuild` collects).
+decision (a later `Supersedes:` is matched against all of them), each moved after its month
+to a temporary file with only its ids in word and author posting arrays left in memory
+(logs.decisionspool): a history's length adds a few dozen bytes per live decision. Each
+rendered view goes to a spool file as soon as its month is done and is read back one at a
+time (`views_of` yields; `consolidate.rebuild` collects).
 
 That equals rendering from the whole history at once when every record sits in the folder of
 its own month (as consolidation files them: by the temp log's day). A project with a record
@@ -17,7 +18,6 @@ its whole history at once instead, as before: the same result, without the flat 
 """
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
@@ -25,15 +25,9 @@ from typing import IO, Any
 
 from sessionlog_git.base.gcpause import paused_gc
 from sessionlog_git.logs import archive, layout, views
-from sessionlog_git.logs.entries import Bullet, Entry
-from sessionlog_git.logs.lifecycle import Decision
+from sessionlog_git.logs.decisionspool import SpooledDecisionBook
 from sessionlog_git.logs.model import Record, StatusState, ordered
 from sessionlog_git.workspace import Workspace
-
-# Shared by every cut-down live decision (never mutated: the fold only assigns these fields).
-_NO_META: dict[str, str] = {}
-_NO_BULLETS: list[Bullet] = []
-_NO_DECISIONS: list[Decision[Record]] = []
 
 
 class _Misfiled(Exception):
@@ -87,18 +81,6 @@ def _in_order(keyed: list[_Keyed]) -> list[_Keyed]:
     return out
 
 
-def _slim(record: Record) -> Record:
-    """A live decision's record as the status shows it (its date, author and archive file;
-    title and assistant kept, they are shared strings): the entry without its bullets, which
-    a whole history of live decisions would otherwise keep."""
-    entry = record.entry
-    agent = entry.meta.get("agent")
-    time = sys.intern(entry.time) if entry.time is not None else None
-    return Record(Entry(time, entry.title, _NO_BULLETS, {"agent": agent} if agent else _NO_META,
-                        "", entry.line, entry.day, entry.at),
-                  record.project, record.user, record.source)
-
-
 class _Spool:
     """Rendered views in a temporary file, in the order written, read back one at a time."""
 
@@ -139,8 +121,9 @@ def _streamed(ws: Workspace, project: str) -> _Spool:
 def _streamed_months(ws: Workspace, project: str) -> _Spool:
     cfg = ws.config
     out = _Spool()
+    book = SpooledDecisionBook()
     try:
-        state = StatusState()
+        state = StatusState(lifecycle=book)
         carry: list[_Keyed] = []
         for folder in archive.months(cfg.logs_path, project):
             mine = archive.read_records(cfg.logs_path, project, [folder], cfg.timezone)
@@ -160,19 +143,16 @@ def _streamed_months(ws: Workspace, project: str) -> _Spool:
             carry = [item for item in both if item[0][0] >= edge]
             del both
             # The decisions this month added that are still live are held until a later
-            # Supersedes:/Reverted: matches them, possibly years on: keep only what that
-            # match and the status file need of them.
-            for decision in state.lifecycle.mark()[1]:
-                decision.record = _slim(decision.record)
-                if not decision.replaces:
-                    decision.replaces = _NO_DECISIONS
-                if not decision.replacements:
-                    decision.replacements = _NO_DECISIONS
+            # Supersedes:/Reverted: matches them, possibly years on: off the heap, each is
+            # a few numbers in memory (logs.decisionspool).
+            book.settle()
         if out:
             out.write(*_status(ws, project, [r for _, _, r in carry], state))
     except BaseException:
         out.close()
         raise
+    finally:
+        book.close()
     return out
 
 
