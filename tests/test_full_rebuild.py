@@ -256,3 +256,35 @@ def test_live_decisions_kept_in_a_file_are_taken_as_the_word_index_takes_them(
         finally:
             spooled.close()
     assert takes > 1000 and settled > 500
+
+
+def test_a_month_whose_sections_do_not_split_is_rendered_at_once(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rebuild renders each month's master log one contributor at a time into its spool;
+    when a contributor's render is not that one section (here: a count that disagrees), what
+    was written of the month is taken back and the month rendered at once: the same bytes."""
+    from sessionlog_git.pipeline import consolidate, monthview
+
+    top = native_repo.path
+    for k, user in enumerate(("ada", "bo", "cy")):
+        for d in range(3):
+            _write_day(top, user, date(2024, 3, 4 + d), [
+                (f"Work {k}{d}", [f"Decision: keep {WORDS[k]} {WORDS[d]}", f"Next: {WORDS[k + d]}"])])
+        _write_day(top, user, date(2024, 4, 1 + k), [(f"April {k}", ["Finding: ok"])])
+    want = _rebuild_at_once(top)
+    real = monthview._render
+    bad: list[str] = []
+
+    def miscounted(project: str, month: str, records: list[object], *args: object
+                   ) -> tuple[str, dict[str, int]]:
+        text, counts = real(project, month, records, *args)  # type: ignore[arg-type]
+        if month == "2024-03" and list(counts) == ["bo"]:
+            bad.append(month)
+            return text, {"bo": counts["bo"] + 1}
+        return text, counts
+
+    monkeypatch.setattr(monthview, "_render", miscounted)
+    got = list(consolidate.rebuild_each(workspace.at(top)))
+    assert bad == ["2024-03"]
+    assert dict(got) == want
+    assert [rel for rel, _ in got] == [*sorted(want)[:-1], STATUS]

@@ -50,6 +50,36 @@ def _master(ws: Workspace, project: str, month: str, records: list[Record], *,
         "master_log.md.j2", archive_hint=_hint(ws), **view)
 
 
+def _master_by_contributor(ws: Workspace, project: str, month: str, records: list[Record],
+                           out: _Spool) -> None:
+    """The month's master log into `out` as its header and one section per contributor, each
+    rendered from that contributor's records alone (monthview's sections, which splice into
+    the same bytes as rendering the month at once), so a render holds one contributor's views,
+    not the month's. `records`: the month's, ordered, without duplicates. Should a section not
+    come out as exactly that contributor's, the month is rendered at once instead."""
+    from sessionlog_git.pipeline import monthview
+
+    link = archive.physical_links(ws.config.logs_path)
+    hint = _hint(ws)
+    by_user: dict[str, list[Record]] = {}
+    for record in records:
+        by_user.setdefault(record.user, []).append(record)
+    users = sorted(by_user)
+    counts = {user: len(by_user[user]) for user in users}
+    rel = layout.master_rel(ws.config.logs_dir, project, month)
+    out.begin(rel)
+    out.add(monthview._header(project, month, counts, users, hint))
+    for i, user in enumerate(users):
+        text, got = monthview._render(project, month, by_user.pop(user), hint, link)
+        _, sections = monthview._split(text)
+        if list(sections) != [user] or got != {user: counts[user]}:
+            out.undo()
+            out.write(*_master(ws, project, month, records, in_order=True))
+            return
+        out.add(sections[user] if i == 0 else "\n" + sections[user])
+    out.end()
+
+
 def _status(ws: Workspace, project: str, records: list[Record], state: StatusState | None
             ) -> tuple[str, str]:
     from sessionlog_git.pipeline.render import render
@@ -88,11 +118,31 @@ class _Spool:
         # Closed by drain() or close(): it outlives this call, so no `with` here.
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="sessionlog-views-")  # noqa: SIM115
         self._sizes: list[tuple[str, int]] = []
+        self._open: tuple[str, int] | None = None  # a view being written in parts: (rel, start)
 
     def write(self, rel: str, text: str) -> None:
         data = text.encode("utf-8")
         self._file.write(data)
         self._sizes.append((rel, len(data)))
+
+    def begin(self, rel: str) -> None:
+        """Start a view written in parts (`add`), ended by `end` or taken back by `undo`."""
+        self._open = (rel, self._file.tell())
+
+    def add(self, part: str) -> None:
+        self._file.write(part.encode("utf-8"))
+
+    def end(self) -> None:
+        assert self._open is not None
+        rel, start = self._open
+        self._sizes.append((rel, self._file.tell() - start))
+        self._open = None
+
+    def undo(self) -> None:
+        assert self._open is not None
+        self._file.seek(self._open[1])
+        self._file.truncate()
+        self._open = None
 
     def __bool__(self) -> bool:
         return bool(self._sizes)
@@ -135,7 +185,7 @@ def _streamed_months(ws: Workspace, project: str) -> _Spool:
             month = _in_order(_keyed(mine))
             del mine
             if month:
-                out.write(*_master(ws, project, folder, [r for _, _, r in month], in_order=True))
+                _master_by_contributor(ws, project, folder, [r for _, _, r in month], out)
             edge = archive.cutoff(folder).timestamp()
             both = _in_order([*carry, *month])
             del month
