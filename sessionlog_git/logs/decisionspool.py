@@ -1,12 +1,15 @@
-"""Live decisions kept off the heap while a whole history is folded (the full rebuild).
+"""Live decisions and open blockers kept off the heap while a whole history is folded (the
+full rebuild).
 
 The status fold keeps every live decision: a `Supersedes:`/`Reverted:` years later is matched
-against all of them (logs.matching's rule). Held as objects, they are most of what a rebuild's
-memory grows by with the history (about 1.8 KB each, 300,000 of them at a million entries).
-Here each is, once its month is folded (`settle`), a few numbers in memory: its id in the
-posting array of each of its words and of its author, and where its payload (what the status
-file and the match need: date, author, archive file, bullet, expiry) lies in a temporary file.
-A payload is read back only for the decision a bullet retires and the few the status shows.
+against all of them (logs.matching's rule), as an `Unblocked:` is against every open blocker.
+Held as objects, they are most of what a rebuild's memory grows by with the history (about
+1.8 KB each, 300,000 live decisions at a million entries). Here each is, once its month is
+folded (`settle`), a few numbers in memory: its id in the posting array of each of its words
+and of its author, and where its payload (what the status file and the match need: date,
+author, archive file, bullet, expiry) lies in a temporary file. A payload is read back only
+for the item a bullet retires or closes and those the status shows (the newest decisions,
+every open blocker).
 
 The rule is logs.matching's, exactly: the posting arrays of a query's words become the sets
 `matching.most_shared` searches (ids grow with time, so the smallest is the oldest), and an
@@ -23,13 +26,14 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
+from datetime import date, datetime
 from typing import IO, Any, TypeVar
 
 from sessionlog_git.base.text import words
 from sessionlog_git.logs.entries import Bullet, Entry
 from sessionlog_git.logs.lifecycle import Decision, LazyDecisionBook
 from sessionlog_git.logs.matching import WordIndex, most_shared
-from sessionlog_git.logs.model import Record
+from sessionlog_git.logs.model import Blocker, BlockerBook, Record
 
 T = TypeVar("T")
 # Reading a posting array whole costs about this many of its ids per binary search in it.
@@ -84,15 +88,16 @@ class SpooledIndex(WordIndex[T]):
                  tokens: Callable[[str], set[str]] = words) -> None:
         super().__init__(text_of, owner_of, (), tokens)
         self._pack, self._unpack = pack, unpack
-        self._vocab: dict[str, int] = {}  # a word -> its posting array's place
-        self._postings: list[array[int]] = []  # ascending ids of the open items with the word
+        # A word -> the ascending ids of the open items with it (dropped once none is open:
+        # a history keeps coining words, ticket numbers among them).
+        self._postings: dict[str, array[int]] = {}
         self._owners: dict[str, array[int]] = {}  # an author -> ascending ids of their items
         self._fresh: dict[int, T] = {}  # added since the last settle
         self._alive = bytearray()  # by id: 1 while open
         self._offsets: array[int] = array("Q")  # by id: where its payload starts
         self._sizes: array[int] = array("I")  # by id: its payload's length
         # Closed by close(): it outlives this call, so no `with` here.
-        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="sessionlog-decisions-")  # noqa: SIM115
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="sessionlog-open-items-")  # noqa: SIM115
         self._end = 0
         self._unflushed = False
 
@@ -103,11 +108,10 @@ class SpooledIndex(WordIndex[T]):
         self._sizes.append(0)
         self._fresh[ident] = item
         for word in self._tokens(self._text_of(item)):
-            place = self._vocab.get(word)
-            if place is None:
-                place = self._vocab[sys.intern(word)] = len(self._postings)
-                self._postings.append(array("I"))
-            self._postings[place].append(ident)
+            ids = self._postings.get(word)
+            if ids is None:
+                ids = self._postings[sys.intern(word)] = array("I")
+            ids.append(ident)
         owner = self._owner_of(item)
         ids = self._owners.get(owner)
         if ids is None:
@@ -115,8 +119,8 @@ class SpooledIndex(WordIndex[T]):
         ids.append(ident)
 
     def take(self, text: str, owner: str) -> T | None:
-        target = most_shared([_Ids(self._postings[place]) for word in self._tokens(text)
-                              if (place := self._vocab.get(word)) is not None])
+        target = most_shared([_Ids(ids) for word in self._tokens(text)
+                              if (ids := self._postings.get(word)) is not None])
         if target is None:
             own = self._owners.get(owner)
             if not own:
@@ -126,7 +130,10 @@ class SpooledIndex(WordIndex[T]):
         self._fresh.pop(target, None)
         self._alive[target] = 0
         for word in self._tokens(self._text_of(item)):
-            _drop(self._postings[self._vocab[word]], target)
+            ids = self._postings[word]
+            _drop(ids, target)
+            if not ids:
+                del self._postings[word]
         _drop(self._owners[self._owner_of(item)], target)
         return item
 
@@ -166,22 +173,42 @@ class SpooledIndex(WordIndex[T]):
         self._file.close()
 
 
+def _record(record: Record) -> tuple[object, ...]:
+    """What a view shows of a kept item's entry: its time, title, assistant, line, day and
+    moment, and the record's origin (not the entry's other bullets)."""
+    entry = record.entry
+    return (entry.time, entry.title, entry.meta.get("agent"), entry.line, entry.day, entry.at,
+            record.project, record.user, record.source)
+
+
+def _unrecord(time: str | None, title: str, agent: str | None, line: int, day: date | None,
+              at: datetime | None, project: str, user: str, source: str) -> Record:
+    entry = Entry(time, title, [], {"agent": agent} if agent else {}, "", line, day, at)
+    return Record(entry, project, user, source)
+
+
 def _pack(decision: Decision[Record]) -> bytes:
-    """What the status file and the match need of a live decision: its entry's time, title,
-    assistant, line, day and moment, the record's origin, the bullet and the expiry (not its
-    entry's other bullets, nor what it replaced: the status shows neither for a live one)."""
-    record, entry, bullet = decision.record, decision.record.entry, decision.bullet
-    return pickle.dumps((entry.time, entry.title, entry.meta.get("agent"), entry.line, entry.day,
-                         entry.at, record.project, record.user, record.source,
-                         bullet.kind, bullet.text, bullet.line, decision.expires),
-                        pickle.HIGHEST_PROTOCOL)
+    """What the status file and the match need of a live decision: its entry's, the bullet
+    and the expiry (not what it replaced: the status shows that for no live one)."""
+    bullet = decision.bullet
+    return pickle.dumps((_record(decision.record), bullet.kind, bullet.text, bullet.line,
+                         decision.expires), pickle.HIGHEST_PROTOCOL)
 
 
 def _unpack(data: bytes) -> Decision[Record]:
-    (time, title, agent, line, day, at, project, user, source,
-     kind, text, bullet_line, expires) = pickle.loads(data)  # our own file
-    entry = Entry(time, title, [], {"agent": agent} if agent else {}, "", line, day, at)
-    return Decision(Record(entry, project, user, source), Bullet(kind, text, bullet_line), expires)
+    record, kind, text, line, expires = pickle.loads(data)  # our own file
+    return Decision(_unrecord(*record), Bullet(kind, text, line), expires)
+
+
+def _pack_blocker(blocker: Blocker) -> bytes:
+    bullet = blocker.bullet
+    return pickle.dumps((_record(blocker.record), bullet.kind, bullet.text, bullet.line),
+                        pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack_blocker(data: bytes) -> Blocker:
+    record, kind, text, line = pickle.loads(data)  # our own file
+    return Blocker(_unrecord(*record), Bullet(kind, text, line))
 
 
 class SpooledDecisionBook(LazyDecisionBook[Record]):
@@ -202,5 +229,24 @@ class SpooledDecisionBook(LazyDecisionBook[Record]):
         self.mark()
         self._spooled.settle()
 
-    def close(self) -> None:
+    def release(self) -> None:
+        """Remove the file (the book is not used after)."""
+        self._spooled.close()
+
+
+class SpooledBlockerBook(BlockerBook):
+    """The status fold's open blockers, each settled month moved to a temporary file (a
+    blocker can stay open for years; the status file lists them all, read back at its end)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._spooled: SpooledIndex[Blocker] = SpooledIndex(
+            lambda b: b.bullet.body, lambda b: b.record.user, _pack_blocker, _unpack_blocker)
+        self._index = self._spooled
+
+    def settle(self) -> None:
+        self._spooled.settle()
+
+    def release(self) -> None:
+        """Remove the file (the book is not used after)."""
         self._spooled.close()

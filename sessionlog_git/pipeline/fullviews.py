@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from sessionlog_git.base.gcpause import paused_gc
 from sessionlog_git.logs import archive, layout, views
-from sessionlog_git.logs.decisionspool import SpooledDecisionBook
+from sessionlog_git.logs.decisionspool import SpooledBlockerBook, SpooledDecisionBook
 from sessionlog_git.logs.model import Record, StatusState, ordered
 from sessionlog_git.workspace import Workspace
 
@@ -171,9 +171,9 @@ def _streamed(ws: Workspace, project: str) -> _Spool:
 def _streamed_months(ws: Workspace, project: str) -> _Spool:
     cfg = ws.config
     out = _Spool()
-    book = SpooledDecisionBook()
+    book, blockers = SpooledDecisionBook(), SpooledBlockerBook()
     try:
-        state = StatusState(lifecycle=book)
+        state = StatusState(book=blockers, lifecycle=book)
         carry: list[_Keyed] = []
         for folder in archive.months(cfg.logs_path, project):
             mine = archive.read_records(cfg.logs_path, project, [folder], cfg.timezone)
@@ -193,16 +193,19 @@ def _streamed_months(ws: Workspace, project: str) -> _Spool:
             carry = [item for item in both if item[0][0] >= edge]
             del both
             # The decisions this month added that are still live are held until a later
-            # Supersedes:/Reverted: matches them, possibly years on: off the heap, each is
-            # a few numbers in memory (logs.decisionspool).
+            # Supersedes:/Reverted: matches them, possibly years on, and the blockers still
+            # open until an Unblocked: does: off the heap, each is a few numbers in memory
+            # (logs.decisionspool).
             book.settle()
+            blockers.settle()
         if out:
             out.write(*_status(ws, project, [r for _, _, r in carry], state))
     except BaseException:
         out.close()
         raise
     finally:
-        book.close()
+        book.release()
+        blockers.release()
     return out
 
 
