@@ -873,13 +873,42 @@ def bench_scale(entries: int, repeat: int, log: Callable[[str], None]) -> list[R
     mem_row = Row(f"peak memory of that rebuild (VmHWM), {label}", "rebuild child", "python -c pass",
                   unit="MB", goal="≤ 1 GB", check=lambda o, _r: o <= 1024)
     measure_rebuild(top, max(1, (repeat + 1) // 2), time_row, mem_row)
+    flat_row = history_flat(top, bench_scale.MONTHS, RECENT_MONTHS, mem_row.ours)
     # Counted on disk, against one file per archived temp log (the layout before packs).
     files_row = Row(f"files under logs/archive, {label}", "closed months packed",
                     "one file per archived temp log", unit="files", goal="≤ 60,000",
                     check=lambda o, _r: o <= 60_000)
     files_row.ours.append(float(sum(len(f) for _, _, f in os.walk(top / "logs" / "archive"))))
     files_row.base.append(float(counts["files"]))
-    return [*rows, time_row, mem_row, files_row]
+    return [*rows, time_row, mem_row, flat_row, files_row]
+
+
+RECENT_MONTHS = 12  # the shorter history the rebuild's peak memory is compared with
+
+
+def history_flat(top: Path, months: int, recent: int, peaks: list[float]) -> Row:
+    """The rebuild's peak memory (`peaks`, measured over the whole history) against a rebuild
+    of the same repository's last `recent` months alone (the same months, as dense: only the
+    history's length differs), built once beside it from its archive's month folders."""
+    row = Row(f"peak memory of that rebuild, {months} months of history against the last "
+              f"{recent} alone (flat in history length)", f"{months} months",
+              f"last {recent} months alone", unit="MB", goal="≤ 1.2×",
+              check=lambda _o, r: r <= 1.2)
+    part = top.parent.with_name(f"{top.parent.name}-last{recent}") / top.name
+    if not part.exists():
+        building = part.parent.with_name(part.parent.name + ".partial")
+        shutil.rmtree(building, ignore_errors=True)
+        (building / top.name).mkdir(parents=True)
+        run(["git", "init", "-q"], building / top.name)
+        shutil.copy2(top / ".sessionlog.yaml", building / top.name / ".sessionlog.yaml")
+        archive = top / "logs" / "archive"
+        for folder in sorted(p.name for p in archive.iterdir() if p.is_dir())[-recent:]:
+            shutil.copytree(archive / folder, building / top.name / "logs" / "archive" / folder)
+        building.rename(part.parent)
+    for peak in peaks:
+        row.ours.append(peak)
+        row.base.append(json.loads(run([PY, CHILD, "rebuild", str(part)], part))["rss_mb"])
+    return row
 
 
 def bench_after_commit(top: Path, label: str, env: dict[str, str], repeat: int) -> list[Row]:

@@ -65,7 +65,7 @@ def test_quick_session_benchmark_prints_a_row_per_cli_and_session() -> None:
 
 
 def test_scale_rows_run_on_a_tiny_generated_history() -> None:
-    """`--scale N`: the generated history (cached under .cache/bench-scale) and its eleven rows,
+    """`--scale N`: the generated history (cached under .cache/bench-scale) and its twelve rows,
     at a size that takes seconds. No timing is asserted."""
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "--only", "scale", "--scale", "1200",
@@ -85,6 +85,7 @@ def test_scale_rows_run_on_a_tiny_generated_history() -> None:
              "committed first), 1,201 entries",
              "full rebuild (consolidate.rebuild), 1,201",
              "peak memory of that rebuild (VmHWM), 1,201",
+             "peak memory of that rebuild, 48 months of history against the last 12 alone",
              "files under logs/archive, 1,201")
     assert len(body) == len(names), proc.stdout
     for name, line in zip(names, body, strict=True):

@@ -190,3 +190,101 @@ def test_the_word_index_takes_what_counting_every_posting_takes_ties_included() 
             if want is not None:
                 del open_[want]
     assert early > 100  # the search did stop at the shortest postings often
+
+
+@pytest.mark.parametrize("scan", [0, 10**9])  # every candidate looked up / every array read
+def test_live_decisions_kept_in_a_file_are_taken_as_the_word_index_takes_them(
+        scan: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rebuild keeps its live decisions in a file, with only their ids in word and author
+    arrays in memory (logs.decisionspool). Against the in-memory index, with settles at any
+    point: the same take (most shared words, the oldest on a tie, else the owner's latest),
+    the same open items and newest ones; a decision read back has its date, author, file,
+    bullet and expiry."""
+    from sessionlog_git.logs import decisionspool
+    from sessionlog_git.logs.entries import Bullet, Entry
+    from sessionlog_git.logs.lifecycle import Decision
+    from sessionlog_git.logs.matching import WordIndex
+    from sessionlog_git.logs.model import Record
+
+    monkeypatch.setattr(decisionspool, "_SCAN", scan)
+    vocabulary = [f"w{i}" for i in range(30)]
+    zone = timezone(timedelta(hours=5, minutes=30))
+
+    def decision(step: int, owner: str, text: str) -> Decision[Record]:
+        at = datetime(2023, 1, 2, 9, 0, tzinfo=zone) + timedelta(hours=step)
+        entry = Entry(f"{at:%H:%M}", f"Step {step}", [Bullet("summary", "dropped")],
+                      {"agent": "claude"} if step % 2 else {}, "## raw", step * 3, at.date(), at)
+        return Decision(Record(entry, "shop", owner, f"archive/{step}.md"),
+                        Bullet("decision", f"Decision: {text}", step * 3 + 1),
+                        date(2030, 1, 1) if step % 5 == 0 else None)
+
+    def shown(d: Decision[Record] | None) -> tuple[object, ...] | None:
+        if d is None:
+            return None
+        e = d.record.entry
+        return (e.time, e.title, e.meta.get("agent"), e.line, e.day, e.at, e.at and e.at.utcoffset(),
+                d.record.user, d.record.source, d.bullet, d.bullet.line, d.expires)
+
+    takes = settled = 0
+    for seed in range(60):
+        rng = random.Random(seed)
+        plain: WordIndex[Decision[Record]] = WordIndex(lambda d: d.bullet.body, lambda d: d.record.user)
+        spooled = decisionspool.SpooledIndex(lambda d: d.bullet.body, lambda d: d.record.user,
+                                             decisionspool._pack, decisionspool._unpack)
+        try:
+            for step in range(300):
+                roll = rng.random()
+                if roll < 0.6:
+                    item = decision(step, rng.choice("abc"),
+                                    " ".join(rng.choices(vocabulary[: rng.randint(3, 30)],
+                                                         k=rng.randint(0, 6))))
+                    plain.add(item)
+                    spooled.add(item)
+                elif roll < 0.9:
+                    query = " ".join(rng.choices(vocabulary, k=rng.randint(0, 8)))
+                    owner = rng.choice("abcd")
+                    want, got = plain.take(query, owner), spooled.take(query, owner)
+                    assert shown(got) == shown(want), (seed, step)
+                    takes += want is not None
+                else:
+                    spooled.settle()
+                    settled += 1
+                if step % 50 == 0:
+                    assert [shown(d) for d in spooled.items] == [shown(d) for d in plain.items]
+                    n = rng.randint(1, 12)
+                    assert [shown(d) for d in spooled.tail(n)] == [shown(d) for d in plain.items[-n:]]
+        finally:
+            spooled.close()
+    assert takes > 1000 and settled > 500
+
+
+def test_a_month_whose_sections_do_not_split_is_rendered_at_once(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rebuild renders each month's master log one contributor at a time into its spool;
+    when a contributor's render is not that one section (here: a count that disagrees), what
+    was written of the month is taken back and the month rendered at once: the same bytes."""
+    from sessionlog_git.pipeline import consolidate, monthview
+
+    top = native_repo.path
+    for k, user in enumerate(("ada", "bo", "cy")):
+        for d in range(3):
+            _write_day(top, user, date(2024, 3, 4 + d), [
+                (f"Work {k}{d}", [f"Decision: keep {WORDS[k]} {WORDS[d]}", f"Next: {WORDS[k + d]}"])])
+        _write_day(top, user, date(2024, 4, 1 + k), [(f"April {k}", ["Finding: ok"])])
+    want = _rebuild_at_once(top)
+    real = monthview._render
+    bad: list[str] = []
+
+    def miscounted(project: str, month: str, records: list[object], *args: object
+                   ) -> tuple[str, dict[str, int]]:
+        text, counts = real(project, month, records, *args)  # type: ignore[arg-type]
+        if month == "2024-03" and list(counts) == ["bo"]:
+            bad.append(month)
+            return text, {"bo": counts["bo"] + 1}
+        return text, counts
+
+    monkeypatch.setattr(monthview, "_render", miscounted)
+    got = list(consolidate.rebuild_each(workspace.at(top)))
+    assert bad == ["2024-03"]
+    assert dict(got) == want
+    assert [rel for rel, _ in got] == [*sorted(want)[:-1], STATUS]

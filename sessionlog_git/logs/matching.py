@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from itertools import chain
 from typing import Generic, TypeVar
 
@@ -65,26 +66,33 @@ class WordIndex(Generic[T]):
         intersections in C), and the search stops once one of them shares as many words as
         an item outside them could. When those candidates grow to cost more than counting
         every posting, every posting is counted (in C), as a plain count would."""
-        lists = sorted((found for w in query if (found := self._by_word.get(w))), key=len)
-        if not lists:
-            return None
-        total = sum(map(len, lists))
-        counts: Counter[int] = Counter()
-        seen: set[int] = set()
-        for used, postings in enumerate(lists, 1):
-            new = postings - seen
-            seen |= new
-            if len(seen) * len(lists) > total:
-                break
-            counts.update(chain.from_iterable(new & other for other in lists))
-            best = max(counts.values())
-            if best >= len(lists) - used + 1:
-                return min(i for i, c in counts.items() if c == best)
-        counts = Counter(chain.from_iterable(lists))
-        best = max(counts.values())
-        return min(i for i, c in counts.items() if c == best)
+        return most_shared([found for w in query if (found := self._by_word.get(w))])
 
     @property
     def items(self) -> list[T]:
         """The open items, oldest first."""
         return [self._open[i] for i in sorted(self._open)]
+
+
+def most_shared(lists: Sequence[AbstractSet[int]]) -> int | None:
+    """The item (by its id: ids grow with time, the smallest is the oldest) in the most of
+    `lists`, the posting sets of a query's words (the oldest on a tie); None when all are
+    empty. WordIndex._best's search, for any index that can hand over its posting sets."""
+    lists = sorted((found for found in lists if found), key=len)
+    if not lists:
+        return None
+    total = sum(map(len, lists))
+    counts: Counter[int] = Counter()
+    seen: set[int] = set()
+    for used, postings in enumerate(lists, 1):
+        new = postings - seen
+        seen |= new
+        if len(seen) * len(lists) > total:
+            break
+        counts.update(chain.from_iterable(new & other for other in lists))
+        best = max(counts.values())
+        if best >= len(lists) - used + 1:
+            return min(i for i, c in counts.items() if c == best)
+    counts = Counter(chain.from_iterable(lists))
+    best = max(counts.values())
+    return min(i for i, c in counts.items() if c == best)

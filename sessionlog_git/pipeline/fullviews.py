@@ -5,10 +5,11 @@ driver, hand-edit detection) reads through here. A project's month folders are r
 each folder's records give that month's master log, and the status is folded on as the
 status checkpoints fold it (records before the folder's cutoff, the rest carried into the
 next), so one month of records is held at a time. Beside it the status fold keeps every live
-decision (a later `Supersedes:` is matched against all of them), each cut down after its
-month to what matching and the status show (`_slim`: its words, author, time and file, not
-its entry's other bullets). Each rendered view goes to a spool file as soon as its month is
-done and is read back one at a time (`views_of` yields; `consolidate.rebuild` collects).
+decision (a later `Supersedes:` is matched against all of them), each moved after its month
+to a temporary file with only its ids in word and author posting arrays left in memory
+(logs.decisionspool): a history's length adds a few dozen bytes per live decision. Each
+rendered view goes to a spool file as soon as its month is done and is read back one at a
+time (`views_of` yields; `consolidate.rebuild` collects).
 
 That equals rendering from the whole history at once when every record sits in the folder of
 its own month (as consolidation files them: by the temp log's day). A project with a record
@@ -17,7 +18,6 @@ its whole history at once instead, as before: the same result, without the flat 
 """
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
@@ -25,15 +25,9 @@ from typing import IO, Any
 
 from sessionlog_git.base.gcpause import paused_gc
 from sessionlog_git.logs import archive, layout, views
-from sessionlog_git.logs.entries import Bullet, Entry
-from sessionlog_git.logs.lifecycle import Decision
+from sessionlog_git.logs.decisionspool import SpooledBlockerBook, SpooledDecisionBook
 from sessionlog_git.logs.model import Record, StatusState, ordered
 from sessionlog_git.workspace import Workspace
-
-# Shared by every cut-down live decision (never mutated: the fold only assigns these fields).
-_NO_META: dict[str, str] = {}
-_NO_BULLETS: list[Bullet] = []
-_NO_DECISIONS: list[Decision[Record]] = []
 
 
 class _Misfiled(Exception):
@@ -54,6 +48,36 @@ def _master(ws: Workspace, project: str, month: str, records: list[Record], *,
                             in_order=in_order)
     return layout.master_rel(cfg.logs_dir, project, month), render(
         "master_log.md.j2", archive_hint=_hint(ws), **view)
+
+
+def _master_by_contributor(ws: Workspace, project: str, month: str, records: list[Record],
+                           out: _Spool) -> None:
+    """The month's master log into `out` as its header and one section per contributor, each
+    rendered from that contributor's records alone (monthview's sections, which splice into
+    the same bytes as rendering the month at once), so a render holds one contributor's views,
+    not the month's. `records`: the month's, ordered, without duplicates. Should a section not
+    come out as exactly that contributor's, the month is rendered at once instead."""
+    from sessionlog_git.pipeline import monthview
+
+    link = archive.physical_links(ws.config.logs_path)
+    hint = _hint(ws)
+    by_user: dict[str, list[Record]] = {}
+    for record in records:
+        by_user.setdefault(record.user, []).append(record)
+    users = sorted(by_user)
+    counts = {user: len(by_user[user]) for user in users}
+    rel = layout.master_rel(ws.config.logs_dir, project, month)
+    out.begin(rel)
+    out.add(monthview._header(project, month, counts, users, hint))
+    for i, user in enumerate(users):
+        text, got = monthview._render(project, month, by_user.pop(user), hint, link)
+        _, sections = monthview._split(text)
+        if list(sections) != [user] or got != {user: counts[user]}:
+            out.undo()
+            out.write(*_master(ws, project, month, records, in_order=True))
+            return
+        out.add(sections[user] if i == 0 else "\n" + sections[user])
+    out.end()
 
 
 def _status(ws: Workspace, project: str, records: list[Record], state: StatusState | None
@@ -87,18 +111,6 @@ def _in_order(keyed: list[_Keyed]) -> list[_Keyed]:
     return out
 
 
-def _slim(record: Record) -> Record:
-    """A live decision's record as the status shows it (its date, author and archive file;
-    title and assistant kept, they are shared strings): the entry without its bullets, which
-    a whole history of live decisions would otherwise keep."""
-    entry = record.entry
-    agent = entry.meta.get("agent")
-    time = sys.intern(entry.time) if entry.time is not None else None
-    return Record(Entry(time, entry.title, _NO_BULLETS, {"agent": agent} if agent else _NO_META,
-                        "", entry.line, entry.day, entry.at),
-                  record.project, record.user, record.source)
-
-
 class _Spool:
     """Rendered views in a temporary file, in the order written, read back one at a time."""
 
@@ -106,11 +118,31 @@ class _Spool:
         # Closed by drain() or close(): it outlives this call, so no `with` here.
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="sessionlog-views-")  # noqa: SIM115
         self._sizes: list[tuple[str, int]] = []
+        self._open: tuple[str, int] | None = None  # a view being written in parts: (rel, start)
 
     def write(self, rel: str, text: str) -> None:
         data = text.encode("utf-8")
         self._file.write(data)
         self._sizes.append((rel, len(data)))
+
+    def begin(self, rel: str) -> None:
+        """Start a view written in parts (`add`), ended by `end` or taken back by `undo`."""
+        self._open = (rel, self._file.tell())
+
+    def add(self, part: str) -> None:
+        self._file.write(part.encode("utf-8"))
+
+    def end(self) -> None:
+        assert self._open is not None
+        rel, start = self._open
+        self._sizes.append((rel, self._file.tell() - start))
+        self._open = None
+
+    def undo(self) -> None:
+        assert self._open is not None
+        self._file.seek(self._open[1])
+        self._file.truncate()
+        self._open = None
 
     def __bool__(self) -> bool:
         return bool(self._sizes)
@@ -139,8 +171,9 @@ def _streamed(ws: Workspace, project: str) -> _Spool:
 def _streamed_months(ws: Workspace, project: str) -> _Spool:
     cfg = ws.config
     out = _Spool()
+    book, blockers = SpooledDecisionBook(), SpooledBlockerBook()
     try:
-        state = StatusState()
+        state = StatusState(book=blockers, lifecycle=book)
         carry: list[_Keyed] = []
         for folder in archive.months(cfg.logs_path, project):
             mine = archive.read_records(cfg.logs_path, project, [folder], cfg.timezone)
@@ -152,7 +185,7 @@ def _streamed_months(ws: Workspace, project: str) -> _Spool:
             month = _in_order(_keyed(mine))
             del mine
             if month:
-                out.write(*_master(ws, project, folder, [r for _, _, r in month], in_order=True))
+                _master_by_contributor(ws, project, folder, [r for _, _, r in month], out)
             edge = archive.cutoff(folder).timestamp()
             both = _in_order([*carry, *month])
             del month
@@ -160,19 +193,19 @@ def _streamed_months(ws: Workspace, project: str) -> _Spool:
             carry = [item for item in both if item[0][0] >= edge]
             del both
             # The decisions this month added that are still live are held until a later
-            # Supersedes:/Reverted: matches them, possibly years on: keep only what that
-            # match and the status file need of them.
-            for decision in state.lifecycle.mark()[1]:
-                decision.record = _slim(decision.record)
-                if not decision.replaces:
-                    decision.replaces = _NO_DECISIONS
-                if not decision.replacements:
-                    decision.replacements = _NO_DECISIONS
+            # Supersedes:/Reverted: matches them, possibly years on, and the blockers still
+            # open until an Unblocked: does: off the heap, each is a few numbers in memory
+            # (logs.decisionspool).
+            book.settle()
+            blockers.settle()
         if out:
             out.write(*_status(ws, project, [r for _, _, r in carry], state))
     except BaseException:
         out.close()
         raise
+    finally:
+        book.release()
+        blockers.release()
     return out
 
 
