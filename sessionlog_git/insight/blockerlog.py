@@ -24,7 +24,7 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, NamedTuple, cast
 
 from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.text import sha256_hex
@@ -53,6 +53,8 @@ class Checkpoint:
         self._load_carry: Callable[[], list[Record]] | None = None
         self.first = 0  # the number of the first blocker opened in this folder
         self.total = 0  # the entries folded up to here, this folder's included
+        self.month = ""  # the month folder, and its key (`keys`), once folded or read
+        self.key = ""
 
     @property
     def carry(self) -> list[Record]:
@@ -264,6 +266,7 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
                 with contextlib.suppress(KeyError, TypeError, ValueError):
                     out.append(_upgraded(_cache_file(cache_dir, project, folders[i]), cached, _from_json(
                         project, cached, _carrier(cfg, project, folders, month_keys, i))))
+                    out[-1].month, out[-1].key = folders[i], month_keys[i]
                     start = i + 1
                     break
     for i in range(start, len(folders)):
@@ -274,11 +277,13 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
             try:
                 out.append(_upgraded(_cache_file(cache_dir, project, folder), cached, _from_json(
                     project, cached, _carrier(cfg, project, folders, month_keys, i))))
+                out[-1].month, out[-1].key = folder, month_keys[i]
                 continue
             except (KeyError, TypeError, ValueError):
                 pass
         before = out[-1] if out else Checkpoint()
         point = Checkpoint()
+        point.month, point.key = folder, month_keys[i]
         point.first = before.first + len(before.opened)
         numbers: dict[int, int] = {}
         open_before = [b for _, b in before.open]
@@ -306,13 +311,27 @@ def _upgraded(path: Path, data: dict[str, Any], point: Checkpoint) -> Checkpoint
     return point
 
 
-def _after(points: list[Checkpoint], now: datetime) -> tuple[list[Blocker], int]:
+class Closings(NamedTuple):
+    """The blockers closed in one month folder of a project (by its checkpoint's fold), under
+    the folder's key: the same key, the same closings, whatever else changed after it."""
+
+    project: str
+    month: str
+    key: str
+    blockers: list[Blocker]
+
+
+def _after(points: list[Checkpoint], now: datetime, closings: list[Closings] | None = None,
+           project: str = "") -> tuple[list[Blocker], int]:
     """The blockers of the checkpoints' folders and of the last carry, as the fold over every
-    record up to `now` finds them (in the order opened); and the number of entries."""
+    record up to `now` finds them (in the order opened); and the number of entries.
+    `closings`: gets each checkpoint's closed blockers (the last carry's are in none)."""
     found: list[Blocker] = [b for p in points for b in p.opened]
     for point in points:
         for n, record, bullet in point.closed:
             found[n].closed_by, found[n].closing = record, bullet
+        if closings is not None:
+            closings.append(Closings(project, point.month, point.key, [found[n] for n, _, _ in point.closed]))
     total = 0
     if points:
         last = points[-1]
@@ -339,13 +358,15 @@ def _until(found: list[Blocker], now: datetime) -> list[Blocker]:
     return out
 
 
-def every_blocker(cfg: Config, now: datetime) -> tuple[list[Blocker], int]:
+def every_blocker(cfg: Config, now: datetime, closings: list[Closings] | None = None
+                  ) -> tuple[list[Blocker], int]:
     """Every blocker of every project up to `now`, with what closed it, in the order
-    `reports._all_blockers` gives them; and the number of archived entries."""
+    `reports._all_blockers` gives them; and the number of archived entries. `closings`: gets
+    what each project's month folder closed (`Closings`), for a report that keeps its text."""
     found: list[Blocker] = []
     total = 0
     for project in layout.archive_projects(cfg.logs_path):
-        mine, count = _after(checkpoints(cfg, project), now)
+        mine, count = _after(checkpoints(cfg, project), now, closings, project)
         found += mine
         total += count
     found.sort(key=lambda b: (b.record.sort_key(), b.bullet.line))
