@@ -403,3 +403,85 @@ def test_report_links_equal_the_joined_path_for_every_shape_of_folder_and_file()
     for folder in folders:
         for name in files:
             assert reports._link(folder, name) == str(PurePosixPath(folder, name)), (folder, name)
+
+
+def _blockers_md(repo: Repo, since: str | None) -> bytes:
+    """`sessionlog report blockers` as a user's terminal gets it (bytes, no newline translation)."""
+    import os
+    import subprocess
+
+    from conftest import PYTHON
+
+    args = [PYTHON, "-m", "sessionlog_git", "report", "blockers", *(["--since", since] if since else [])]
+    proc = subprocess.run(args, cwd=repo.path, env={**os.environ, "SESSIONLOG_NOW": NOW_AT},
+                          capture_output=True, check=False, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def _blockers_md_from_everything(top: Path, since: str | None) -> bytes:
+    """The Markdown report rendered from every archived record, a view per blocker, no cache."""
+    from sessionlog_git.pipeline.render import render
+
+    ws = workspace.at(top)
+    now = datetime.fromisoformat(NOW_AT)
+    start = reports.parse_since(since, "blockers", now)
+    model = assemble.build("blockers", reports.load(ws), now, start, ws.config.logs_dir)
+    return render("reports/blockers.md.j2", **model).encode()
+
+
+@pytest.mark.parametrize("projects", [("shop",), ("shop", "billing")])
+def test_blockers_report_from_kept_month_text_is_byte_identical_to_a_fresh_render(
+        native_repo: Repo, projects: tuple[str, ...]) -> None:
+    """The closed blockers' lines kept a month folder at a time (one project: the runs are
+    copied whole; two: they interleave and are merged by their keys) give the report byte for
+    byte as rendered from every record, and as a fresh state folder gives it: cold, warm, after
+    a new day in the newest month, after a new file in an old month (what a pull brings),
+    after packing the closed months, and with the kept text or keys damaged."""
+    repo, top = native_repo, native_repo.path
+    rng = random.Random(17)
+    day = date(2026, 1, 1)
+    while day <= date(2026, 6, 9):
+        for project, user, offset in (("shop", "ada", "+00:00"), ("shop", "bo", "+13:00"),
+                                      ("billing", "cy", "-09:30")):
+            if project in projects and rng.random() < 0.6:
+                _write_day(top, project, user, day, rng, rng.randint(1, 4), offset)
+        day += timedelta(days=1)
+    kept = repo.state() / "cache" / "reports"
+
+    def check(label: str) -> None:
+        for since in (None, "14d", "2026-03-01"):
+            want = _blockers_md_from_everything(top, since)
+            assert _blockers_md(repo, since) == want, (label, since)
+        assert want.count(b"\n- ~~") > 40, label
+
+    check("cold")
+    texts = sorted(kept.glob("*/*.closed.md"))
+    assert [p.name for p in texts if p.parent.name == "shop"] == [f"2026-0{m}.closed.md" for m in range(1, 7)]
+    stamps = {p: p.stat().st_mtime_ns for p in texts}
+    check("warm")
+    assert {p: p.stat().st_mtime_ns for p in texts} == stamps  # read back, not made again
+    _write_day(top, "shop", "ada", date(2026, 6, 10), random.Random(5), 6)  # a new day, newest month
+    check("after a new day in the newest month")
+    again = [p for p in texts if p.stat().st_mtime_ns != stamps[p]]
+    assert [p.name for p in again] == ["2026-06.closed.md"]  # only that folder's lines made again
+    for user in ("ada", "bo"):  # closings after "now" never were: June's lines are made one by one
+        _write_day(top, "shop", user, date(2026, 6, 12), random.Random(user), 6)
+    check("with entries after now")
+    _write_day(top, "shop", "dee", date(2026, 2, 27), random.Random(99), 4, "+13:00")
+    check("after a new file in an old month")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", "History")
+    packed = repo.sl("consolidate", "--pack", env={"SESSIONLOG_NOW": NOW_AT}).stdout
+    assert "packed 2026-01" in packed
+    assert list((top / "logs" / "archive" / "2026-01" / "shop" / "ada").glob("pack-*.md"))
+    stamps = {p: p.stat().st_mtime_ns for p in texts}
+    check("after packing")
+    assert {p: p.stat().st_mtime_ns for p in texts} == stamps  # same files, same keys: kept
+    for damage in ("closed.md", "closed.keys.json"):
+        for path in sorted(kept.glob(f"*/*.{damage}"))[::2]:
+            path.write_text("{damaged")
+        check(f"with damaged {damage} files")
+    for path in kept.glob("*/*.closed.*"):
+        path.unlink()
+    check("with the kept text deleted")
