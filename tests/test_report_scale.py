@@ -485,3 +485,66 @@ def test_blockers_report_from_kept_month_text_is_byte_identical_to_a_fresh_rende
     for path in kept.glob("*/*.closed.*"):
         path.unlink()
     check("with the kept text deleted")
+
+
+def test_month_keys_taken_back_by_folder_mtimes_equal_the_listed_ones(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checkpoints' month keys are kept with their contributor folders' mtimes: while
+    those hold, no month is listed again; a new file, a packing or a folder changed within the
+    last second gives the keys a listing gives."""
+    import os
+    import time
+
+    from sessionlog_git.insight import blockerlog
+
+    top = native_repo.path
+    _history(top, 3)
+    cfg = workspace.at(top).config
+    archive_root = top / "logs" / "archive"
+
+    def settle(age_s: float = 5.0) -> None:  # every archive folder last changed `age_s` ago
+        stamp = time.time() - age_s
+        for folder in [archive_root, *(p for p in archive_root.rglob("*") if p.is_dir())]:
+            os.utime(folder, (stamp, stamp))
+
+    def listed(project: str) -> list[str]:
+        memo = cfg.state_path / "cache" / "reports" / project / "keys.json"
+        memo.unlink(missing_ok=True)
+        return blockerlog.keys(cfg, project, layout.archive_months(cfg.logs_path, project))
+
+    walked: list[str] = []
+    walk = layout.walk
+
+    def counted(*args: object, **kw: object) -> object:
+        walked.append(str(kw.get("months")))
+        return walk(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(layout, "walk", counted)
+    for label in ("settled", "a new file in an old month", "a file changed just now"):
+        if label == "a new file in an old month":
+            _write_day(top, "shop", "dee", date(2026, 2, 27), random.Random(1), 3, "+13:00")
+        if label != "a file changed just now":
+            settle()
+        else:
+            _write_day(top, "shop", "ada", date(2026, 3, 30), random.Random(2), 2)
+        for project in ("shop", "billing"):
+            folders = layout.archive_months(cfg.logs_path, project)
+            got = blockerlog.keys(cfg, project, folders)  # with the keys kept the round before
+            assert got == listed(project), (label, project)
+            walked.clear()
+            assert blockerlog.keys(cfg, project, folders) == got, (label, project)
+            if label != "a file changed just now":
+                assert walked == [], (label, project)  # every key taken back
+            else:  # the month changed within the last second is listed, the others are not
+                assert walked == (["('2026-03',)"] if project == "shop" else []), (label, walked)
+    # Packing replaces a month's files with a pack: its folders change, the names do not.
+    settle()
+    before = blockerlog.keys(cfg, "shop", layout.archive_months(cfg.logs_path, "shop"))
+    native_repo.git("add", "-A")
+    native_repo.git("commit", "-q", "--no-verify", "-m", "History")
+    assert "packed 2026-01" in native_repo.sl("consolidate", "--pack", env={"SESSIONLOG_NOW": NOW_AT}).stdout
+    settle(2.0)
+    walked.clear()
+    assert blockerlog.keys(cfg, "shop", layout.archive_months(cfg.logs_path, "shop")) == before
+    assert walked, "the packed months are listed again"
+    assert listed("shop") == before

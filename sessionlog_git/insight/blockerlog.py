@@ -212,16 +212,56 @@ def _save(path: Path, data: dict[str, Any]) -> None:
         atomic_write_text(path, json.dumps(data, separators=(",", ":")))
 
 
+RACY_NS = 1_000_000_000  # a folder changed this recently may change again within its mtime tick
+
+
 def keys(cfg: Config, project: str, folders: list[str], version: int = KEYS_VERSION) -> list[str]:
     """A key per month folder naming every archive file of the project up to it (and
-    `version`, the format of the files kept under it)."""
+    `version`, the format of the files kept under it).
+
+    Listing a month's names reads the index of each of its packs; the key each folder got is
+    kept (`keys.json` beside the checkpoints) with its contributor folders' mtimes (adding,
+    removing or packing files changes them) and the key before it, and taken back while both
+    are unchanged. A folder changed within the last second could change again in the same
+    mtime tick, so its month is listed (as git treats a racily clean index entry). The keys
+    are the same either way; a missing or damaged file costs the listing."""
+    import os
+    import time
+
     root = layout.archive_root(cfg.logs_path)
+    memo_file = cfg.state_path / "cache" / "reports" / project / "keys.json"
+    memo = _load(memo_file)
+    kept: dict[str, Any] = memo.get("months", {}) if isinstance(memo, dict) and memo.get("v") == 1 else {}
+    by_month: dict[str, list[layout.Folder]] = {}
+    for found in layout.folders(root, archive=True, months=set(folders), project=project):
+        by_month.setdefault(found.month, []).append(found)
+    racy = time.time_ns() - RACY_NS
     keys: list[str] = []
     key = f"{version}|{cfg.timezone}"
+    fresh: dict[str, Any] = {}
     for folder in folders:
-        names = [f.name for f in layout.walk(root, archive=True, months=(folder,), project=project)]
-        key = sha256_hex("\n".join([key, folder, *names]))
+        stamps: list[str] = []
+        settled = True
+        for found in by_month.get(folder, []):
+            try:
+                mtime = os.stat(found.path).st_mtime_ns
+            except OSError:
+                mtime = -1
+            settled = settled and 0 <= mtime < racy
+            stamps.append(f"{found.user}:{mtime}")
+        slot = f"{version}|{folder}"
+        before = key
+        held = kept.get(slot)
+        if settled and isinstance(held, list) and held[:2] == [before, stamps] and isinstance(held[2], str):
+            key = held[2]
+        else:
+            names = [f.name for f in layout.walk(root, archive=True, months=(folder,), project=project)]
+            key = sha256_hex("\n".join([key, folder, *names]))
+        if settled:
+            fresh[slot] = [before, stamps, key]
         keys.append(key)
+    if any(kept.get(slot) != value for slot, value in fresh.items()):
+        _save(memo_file, {"v": 1, "months": {**kept, **fresh}})
     return keys
 
 
