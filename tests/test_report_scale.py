@@ -394,6 +394,51 @@ def test_recurring_groups_from_the_cache_equal_a_fresh_grouping_after_appends_ch
         more = changed
 
 
+def test_recurring_groups_after_blockers_come_in_among_the_last_chunk_group_only_those_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit's blockers land among the same day's, inside the last chunk: the kept groups
+    hold up to the first text that differs and only the texts from there on are grouped, with
+    the fresh grouping's result; a damaged or stale record of the last chunk's texts costs the
+    whole chunk, never a different answer."""
+    from sessionlog_git.insight import recurring, similar
+
+    monkeypatch.setattr(recurring, "CHUNK", 64)
+    cache = tmp_path / "recurring.json"
+    texts = [b.bullet.body for b in blockers(_corpus(11, 900))][:300]  # the last chunk: 44 texts
+    added: list[str] = []
+    add = similar.Grouper.add
+
+    def counted(self: similar.Grouper, text: str) -> int:
+        added.append(text)
+        return add(self, text)
+
+    def fresh(of: list[str]) -> list[list[str]]:
+        return similar.group(of, lambda t: t, reports.RECURRING_SIMILARITY)
+
+    def cached(of: list[str]) -> list[list[str]]:
+        added.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(similar.Grouper, "add", counted)
+            return similar.collect(of, recurring.homes(of, reports.RECURRING_SIMILARITY, cache))
+
+    assert cached(texts) == fresh(texts)
+    assert (tmp_path / "recurring.tail.json").is_file()
+    new = [*texts[:290], "Blocked on: redis staging token", "Blocked on: gateway ledger", *texts[290:]]
+    assert cached(new) == fresh(new)
+    assert len(added) == len(new) - 290  # from the first new text on, not the chunk's 44
+    newer = [*new[:295], "Blocked on: review access", *new[295:]]
+    assert cached(newer) == fresh(newer)
+    assert len(added) == len(newer) - 295
+    for damage in ("{damaged", json.dumps({"v": 1, "key": "stale", "texts": newer[256:]}),
+                   json.dumps({"v": 1, "key": json.loads(cache.read_text())["chunks"][-1][0],
+                               "texts": ["Blocked on: not what was kept", *newer[257:]]})):
+        (tmp_path / "recurring.tail.json").write_text(damage)
+        changed = [*newer[:298], "Blocked on: staging billing", *newer[298:]]
+        assert cached(changed) == fresh(changed)
+        assert len(added) == len(changed) - 256  # the whole last chunk
+        newer = changed
+
+
 def test_report_links_equal_the_joined_path_for_every_shape_of_folder_and_file() -> None:
     from pathlib import PurePosixPath
 
