@@ -31,7 +31,7 @@ from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.insight.blockerlog import Closings
 from sessionlog_git.logs.model import Blocker
 
-VERSION = 1
+VERSION = 1  # the kept lines' format; the template's text is in each key too (a new line, new keys)
 TEMPLATE = "reports/blockers.closed.md.j2"
 
 Key = tuple[Any, ...]  # a closing's order key: `Record.sort_key()`
@@ -83,17 +83,15 @@ def _files(cache_dir: Path, project: str, month: str) -> tuple[Path, Path]:
     return folder / f"{month}.closed.md", folder / f"{month}.closed.keys.json"
 
 
-def _block_key(block: Closings) -> str:
-    from sessionlog_git.pipeline.render import template_text
-
-    return sha256_hex("\0".join([str(VERSION), template_text(TEMPLATE), block.project, block.month,
-                                 block.key]))
+def _block_key(block: Closings, template: str) -> str:
+    return sha256_hex("\0".join([str(VERSION), template, block.project, block.month, block.key]))
 
 
 def _read(block: Closings, cache_dir: Path, key: str) -> Run | None:
     text_file, keys_file = _files(cache_dir, block.project, block.month)
     try:
-        head, _, body = text_file.read_text(encoding="utf-8").partition("\n")
+        with open(text_file, encoding="utf-8", newline="") as handle:  # the bytes as written
+            head, _, body = handle.read().partition("\n")
         meta = json.loads(head)
         if not (isinstance(meta, dict) and meta.get("key") == key and meta.get("count") == len(block.blockers)
                 and meta.get("lines") == body.count("\n")):
@@ -151,6 +149,9 @@ def closed_text(closed: Sequence[Blocker], blocks: Sequence[Closings],
 def _closed_text(closed: Sequence[Blocker], blocks: Sequence[Closings],
                  view: Callable[[Blocker], dict[str, Any]], cache_dir: Path | None, *, read: bool) -> str:
     in_period = {id(b) for b in closed}
+    from sessionlog_git.pipeline.render import template_text
+
+    template = template_text(TEMPLATE)
     runs: list[Run] = []
     kept: set[int] = set()
     for block in blocks:
@@ -158,7 +159,7 @@ def _closed_text(closed: Sequence[Blocker], blocks: Sequence[Closings],
             continue
         if cache_dir is None or not all(id(b) in in_period for b in block.blockers):
             continue
-        key = _block_key(block)
+        key = _block_key(block, template)
         run = _read(block, cache_dir, key) if read else None
         if run is None:
             run = _made(block.blockers, view)
