@@ -415,10 +415,21 @@ def test_recurring_groups_after_blockers_come_in_among_the_last_chunk_group_only
     def fresh(of: list[str]) -> list[list[str]]:
         return similar.group(of, lambda t: t, reports.RECURRING_SIMILARITY)
 
+    partial: list[int] = []  # restores of only the rows sharing a word with the texts to add
+    restore = similar.Grouper.restore.__func__  # type: ignore[attr-defined]
+
+    def restoring(cls: type[similar.Grouper], data: object, only: frozenset[str] | None = None
+                  ) -> similar.Grouper | None:
+        grouper = restore(cls, data, only)
+        if only is not None and grouper is not None:
+            partial.append(len(grouper._rows))
+        return grouper  # type: ignore[no-any-return]
+
     def cached(of: list[str]) -> list[list[str]]:
         added.clear()
         with monkeypatch.context() as patch:
             patch.setattr(similar.Grouper, "add", counted)
+            patch.setattr(similar.Grouper, "restore", classmethod(restoring))
             return similar.collect(of, recurring.homes(of, reports.RECURRING_SIMILARITY, cache))
 
     assert cached(texts) == fresh(texts)
@@ -437,6 +448,14 @@ def test_recurring_groups_after_blockers_come_in_among_the_last_chunk_group_only
         assert cached(changed) == fresh(changed)
         assert len(added) == len(changed) - 256  # the whole last chunk
         newer = changed
+    # Appended texts whose words no earlier text has: none of the kept rows is restored.
+    whole = similar.Grouper.restore(json.loads((tmp_path / "recurring.state.json").read_text())["grouper"])
+    assert whole is not None and len(whole._rows) > 50
+    partial.clear()
+    for novel in ("Blocked on: zeppelin quartz harbor", "Blocked on: zeppelin quartz"):
+        newer = [*newer, novel]
+        assert cached(newer) == fresh(newer)
+    assert partial == [0, 0]  # the fresh grouping's groups all the same (the two texts share one)
 
 
 def test_report_links_equal_the_joined_path_for_every_shape_of_folder_and_file() -> None:

@@ -83,9 +83,9 @@ def homes(texts: Sequence[str], threshold: float, cache: Path | None, *, save: b
     # The fold as it stood after the last whole chunk it was kept at: only the texts after
     # that are taken back or grouped (a blocker added at the end costs its chunk, not every
     # blocker before it).
-    grouper, start = _restored(_state_file(cache), keys, done, threshold)
-    grouper.prepare(texts[start:])
     boundary = len(texts) // CHUNK * CHUNK
+    grouper, start = _restored(_state_file(cache), keys, done, threshold, boundary, texts[done:])
+    grouper.prepare(texts[start:])
     state: dict[str, Any] | None = None
     for i in range(start, len(texts)):
         if i == boundary and i > start:
@@ -148,15 +148,20 @@ def _state(grouper: Grouper, at: int, keys: Sequence[str]) -> dict[str, Any]:
     return {"v": CACHE_VERSION, "at": at, "key": keys[at // CHUNK - 1], "grouper": grouper.state()}
 
 
-def _restored(path: Path, keys: Sequence[str], done: int, threshold: float) -> tuple[Grouper, int]:
+def _restored(path: Path, keys: Sequence[str], done: int, threshold: float, boundary: int,
+              new: Sequence[str]) -> tuple[Grouper, int]:
     """(a grouper, how many texts it holds): the kept one when its chunks still match and
-    are among the `done` cached ones, else a new one."""
+    are among the `done` cached ones, else a new one. When it will not be kept again (no
+    whole chunk is finished after it: `boundary`, the last chunk boundary, is where it
+    stands), only the rows that share a word with the `new` texts to group are restored
+    (`Grouper.restore`'s `only`): the rest can never be compared with them."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         at = int(data["at"])
         if data.get("v") == CACHE_VERSION and 0 < at <= done and at % CHUNK == 0 \
                 and data.get("key") == keys[at // CHUNK - 1]:
-            grouper = Grouper.restore(data["grouper"])
+            only = Grouper.words_of(new) if at == boundary else None
+            grouper = Grouper.restore(data["grouper"], only=only)
             if grouper is not None and grouper.threshold == threshold:
                 return grouper, at
     except (OSError, ValueError, KeyError, TypeError, IndexError):
