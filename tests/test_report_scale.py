@@ -394,6 +394,70 @@ def test_recurring_groups_from_the_cache_equal_a_fresh_grouping_after_appends_ch
         more = changed
 
 
+def test_recurring_groups_after_blockers_come_in_among_the_last_chunk_group_only_those_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit's blockers land among the same day's, inside the last chunk: the kept groups
+    hold up to the first text that differs and only the texts from there on are grouped, with
+    the fresh grouping's result; a damaged or stale record of the last chunk's texts costs the
+    whole chunk, never a different answer."""
+    from sessionlog_git.insight import recurring, similar
+
+    monkeypatch.setattr(recurring, "CHUNK", 64)
+    cache = tmp_path / "recurring.json"
+    texts = [b.bullet.body for b in blockers(_corpus(11, 900))][:300]  # the last chunk: 44 texts
+    added: list[str] = []
+    add = similar.Grouper.add
+
+    def counted(self: similar.Grouper, text: str) -> int:
+        added.append(text)
+        return add(self, text)
+
+    def fresh(of: list[str]) -> list[list[str]]:
+        return similar.group(of, lambda t: t, reports.RECURRING_SIMILARITY)
+
+    partial: list[int] = []  # restores of only the rows sharing a word with the texts to add
+    restore = similar.Grouper.restore.__func__  # type: ignore[attr-defined]
+
+    def restoring(cls: type[similar.Grouper], data: object, only: frozenset[str] | None = None
+                  ) -> similar.Grouper | None:
+        grouper = restore(cls, data, only)
+        if only is not None and grouper is not None:
+            partial.append(len(grouper._rows))
+        return grouper  # type: ignore[no-any-return]
+
+    def cached(of: list[str]) -> list[list[str]]:
+        added.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(similar.Grouper, "add", counted)
+            patch.setattr(similar.Grouper, "restore", classmethod(restoring))
+            return similar.collect(of, recurring.homes(of, reports.RECURRING_SIMILARITY, cache))
+
+    assert cached(texts) == fresh(texts)
+    assert (tmp_path / "recurring.tail.json").is_file()
+    new = [*texts[:290], "Blocked on: redis staging token", "Blocked on: gateway ledger", *texts[290:]]
+    assert cached(new) == fresh(new)
+    assert len(added) == len(new) - 290  # from the first new text on, not the chunk's 44
+    newer = [*new[:295], "Blocked on: review access", *new[295:]]
+    assert cached(newer) == fresh(newer)
+    assert len(added) == len(newer) - 295
+    for damage in ("{damaged", json.dumps({"v": 1, "key": "stale", "texts": newer[256:]}),
+                   json.dumps({"v": 1, "key": json.loads(cache.read_text())["chunks"][-1][0],
+                               "texts": ["Blocked on: not what was kept", *newer[257:]]})):
+        (tmp_path / "recurring.tail.json").write_text(damage)
+        changed = [*newer[:298], "Blocked on: staging billing", *newer[298:]]
+        assert cached(changed) == fresh(changed)
+        assert len(added) == len(changed) - 256  # the whole last chunk
+        newer = changed
+    # Appended texts whose words no earlier text has: none of the kept rows is restored.
+    whole = similar.Grouper.restore(json.loads((tmp_path / "recurring.state.json").read_text())["grouper"])
+    assert whole is not None and len(whole._rows) > 50
+    partial.clear()
+    for novel in ("Blocked on: zeppelin quartz harbor", "Blocked on: zeppelin quartz"):
+        newer = [*newer, novel]
+        assert cached(newer) == fresh(newer)
+    assert partial == [0, 0]  # the fresh grouping's groups all the same (the two texts share one)
+
+
 def test_report_links_equal_the_joined_path_for_every_shape_of_folder_and_file() -> None:
     from pathlib import PurePosixPath
 
@@ -403,3 +467,148 @@ def test_report_links_equal_the_joined_path_for_every_shape_of_folder_and_file()
     for folder in folders:
         for name in files:
             assert reports._link(folder, name) == str(PurePosixPath(folder, name)), (folder, name)
+
+
+def _blockers_md(repo: Repo, since: str | None) -> bytes:
+    """`sessionlog report blockers` as a user's terminal gets it (bytes, no newline translation)."""
+    import os
+    import subprocess
+
+    from conftest import PYTHON
+
+    args = [PYTHON, "-m", "sessionlog_git", "report", "blockers", *(["--since", since] if since else [])]
+    proc = subprocess.run(args, cwd=repo.path, env={**os.environ, "SESSIONLOG_NOW": NOW_AT},
+                          capture_output=True, check=False, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def _blockers_md_from_everything(top: Path, since: str | None) -> bytes:
+    """The Markdown report rendered from every archived record, a view per blocker, no cache."""
+    from sessionlog_git.pipeline.render import render
+
+    ws = workspace.at(top)
+    now = datetime.fromisoformat(NOW_AT)
+    start = reports.parse_since(since, "blockers", now)
+    model = assemble.build("blockers", reports.load(ws), now, start, ws.config.logs_dir)
+    return render("reports/blockers.md.j2", **model).encode()
+
+
+@pytest.mark.parametrize("projects", [("shop",), ("shop", "billing")])
+def test_blockers_report_from_kept_month_text_is_byte_identical_to_a_fresh_render(
+        native_repo: Repo, projects: tuple[str, ...]) -> None:
+    """The closed blockers' lines kept a month folder at a time (one project: the runs are
+    copied whole; two: they interleave and are merged by their keys) give the report byte for
+    byte as rendered from every record, and as a fresh state folder gives it: cold, warm, after
+    a new day in the newest month, after a new file in an old month (what a pull brings),
+    after packing the closed months, and with the kept text or keys damaged."""
+    repo, top = native_repo, native_repo.path
+    rng = random.Random(17)
+    day = date(2026, 1, 1)
+    while day <= date(2026, 6, 9):
+        for project, user, offset in (("shop", "ada", "+00:00"), ("shop", "bo", "+13:00"),
+                                      ("billing", "cy", "-09:30")):
+            if project in projects and rng.random() < 0.6:
+                _write_day(top, project, user, day, rng, rng.randint(1, 4), offset)
+        day += timedelta(days=1)
+    kept = repo.state() / "cache" / "reports"
+
+    def check(label: str) -> None:
+        for since in (None, "14d", "2026-03-01"):
+            want = _blockers_md_from_everything(top, since)
+            assert _blockers_md(repo, since) == want, (label, since)
+        assert want.count(b"\n- ~~") > 40, label
+
+    check("cold")
+    texts = sorted(kept.glob("*/*.closed.md"))
+    assert [p.name for p in texts if p.parent.name == "shop"] == [f"2026-0{m}.closed.md" for m in range(1, 7)]
+    stamps = {p: p.stat().st_mtime_ns for p in texts}
+    check("warm")
+    assert {p: p.stat().st_mtime_ns for p in texts} == stamps  # read back, not made again
+    _write_day(top, "shop", "ada", date(2026, 6, 10), random.Random(5), 6)  # a new day, newest month
+    check("after a new day in the newest month")
+    again = [p for p in texts if p.stat().st_mtime_ns != stamps[p]]
+    assert [p.name for p in again] == ["2026-06.closed.md"]  # only that folder's lines made again
+    for user in ("ada", "bo"):  # closings after "now" never were: June's lines are made one by one
+        _write_day(top, "shop", user, date(2026, 6, 12), random.Random(user), 6)
+    check("with entries after now")
+    _write_day(top, "shop", "dee", date(2026, 2, 27), random.Random(99), 4, "+13:00")
+    check("after a new file in an old month")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", "History")
+    packed = repo.sl("consolidate", "--pack", env={"SESSIONLOG_NOW": NOW_AT}).stdout
+    assert "packed 2026-01" in packed
+    assert list((top / "logs" / "archive" / "2026-01" / "shop" / "ada").glob("pack-*.md"))
+    stamps = {p: p.stat().st_mtime_ns for p in texts}
+    check("after packing")
+    assert {p: p.stat().st_mtime_ns for p in texts} == stamps  # same files, same keys: kept
+    for damage in ("closed.md", "closed.keys.json"):
+        for path in sorted(kept.glob(f"*/*.{damage}"))[::2]:
+            path.write_text("{damaged")
+        check(f"with damaged {damage} files")
+    for path in kept.glob("*/*.closed.*"):
+        path.unlink()
+    check("with the kept text deleted")
+
+
+def test_month_keys_taken_back_by_folder_mtimes_equal_the_listed_ones(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checkpoints' month keys are kept with their contributor folders' mtimes: while
+    those hold, no month is listed again; a new file, a packing or a folder changed within the
+    last second gives the keys a listing gives."""
+    import os
+    import time
+
+    from sessionlog_git.insight import blockerlog
+
+    top = native_repo.path
+    _history(top, 3)
+    cfg = workspace.at(top).config
+    archive_root = top / "logs" / "archive"
+
+    def settle(age_s: float = 5.0) -> None:  # every archive folder last changed `age_s` ago
+        stamp = time.time() - age_s
+        for folder in [archive_root, *(p for p in archive_root.rglob("*") if p.is_dir())]:
+            os.utime(folder, (stamp, stamp))
+
+    def listed(project: str) -> list[str]:
+        memo = cfg.state_path / "cache" / "reports" / project / "keys.json"
+        memo.unlink(missing_ok=True)
+        return blockerlog.keys(cfg, project, layout.archive_months(cfg.logs_path, project))
+
+    walked: list[str] = []
+    walk = layout.walk
+
+    def counted(*args: object, **kw: object) -> object:
+        walked.append(str(kw.get("months")))
+        return walk(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(layout, "walk", counted)
+    for label in ("settled", "a new file in an old month", "a file changed just now"):
+        if label == "a new file in an old month":
+            _write_day(top, "shop", "dee", date(2026, 2, 27), random.Random(1), 3, "+13:00")
+        if label != "a file changed just now":
+            settle()
+        else:
+            _write_day(top, "shop", "ada", date(2026, 3, 30), random.Random(2), 2)
+        for project in ("shop", "billing"):
+            folders = layout.archive_months(cfg.logs_path, project)
+            got = blockerlog.keys(cfg, project, folders)  # with the keys kept the round before
+            assert got == listed(project), (label, project)
+            walked.clear()
+            assert blockerlog.keys(cfg, project, folders) == got, (label, project)
+            if label != "a file changed just now":
+                assert walked == [], (label, project)  # every key taken back
+            else:  # the month changed within the last second is listed, the others are not
+                assert walked == (["('2026-03',)"] if project == "shop" else []), (label, walked)
+    # Packing replaces a month's files with a pack: its folders change, the names do not.
+    settle()
+    before = blockerlog.keys(cfg, "shop", layout.archive_months(cfg.logs_path, "shop"))
+    native_repo.git("add", "-A")
+    native_repo.git("commit", "-q", "--no-verify", "-m", "History")
+    assert "packed 2026-01" in native_repo.sl("consolidate", "--pack", env={"SESSIONLOG_NOW": NOW_AT}).stdout
+    settle(2.0)
+    walked.clear()
+    assert blockerlog.keys(cfg, "shop", layout.archive_months(cfg.logs_path, "shop")) == before
+    assert walked, "the packed months are listed again"
+    assert listed("shop") == before

@@ -17,7 +17,7 @@ from sessionlog_git.errors import SessionlogError
 from sessionlog_git.insight import assemble, blockerlog, measures, multirepo, reports
 from sessionlog_git.logs import layout
 from sessionlog_git.logs.model import Blocker, Record
-from sessionlog_git.pipeline.render import render, render_html
+from sessionlog_git.pipeline.render import render, render_html, render_spliced
 
 
 def _html_target(text: str) -> Path:
@@ -51,19 +51,21 @@ def _repositories(repo: Sequence[str], workspace_file: str | None
     return [here], False
 
 
-def _here(kind: str, start: datetime | None, now: datetime
+def _here(kind: str, start: datetime | None, now: datetime,
+          closings: list[blockerlog.Closings] | None = None,
           ) -> tuple[list[Record], list[Blocker] | None, int | None]:
     """This work tree's records for a report: (records, blockers, entries).
 
     The weekly report reads only the month folders of its period (and two days before, for
     the why coverage), the blockers report only the blocker fold's month checkpoints
-    (insight.blockerlog); the others read the whole archive."""
+    (insight.blockerlog; `closings` gets what each month folder closed); the others read
+    the whole archive."""
     ws = workspace.find()
     if kind == "weekly" and start is not None:
         first = layout.month_of((start - timedelta(days=2)).date())
         return blockerlog.window(ws.config, first, now)
     if kind == "blockers":
-        found, entries = blockerlog.every_blocker(ws.config, now)
+        found, entries = blockerlog.every_blocker(ws.config, now, closings)
         return [], found, entries
     return reports.load(ws), None, None
 
@@ -88,17 +90,22 @@ def _report(kind: str, since: str | None, html: str | None, as_json: bool, repo:
     zone = "" if several else workspace.find().config.timezone
     now = clock.now(zone).at
     start = reports.parse_since(since, kind, now)
+    # Markdown only, of this work tree: the closed blockers come as text kept a month folder
+    # at a time (insight.blockertext).
+    closings: list[blockerlog.Closings] | None = (
+        [] if kind == "blockers" and not several and not as_json and html_target is None else None)
     if several:
         records = multirepo.combined(repos)
         logs_dir = ""  # each link starts with its repository's name
         where = ", ".join(f"{r.name} ({'bare, ' if r.work_tree is None else ''}HEAD)" for r in repos)
         found, entries = None, None
     else:
-        records, found, entries = _here(kind, start, now)
+        records, found, entries = _here(kind, start, now, closings)
         repos[0].records = records
         logs_dir = repos[0].logs_dir
     cache = None if several else workspace.find().config.state_path / "cache" / "reports" / "recurring.json"
-    model = assemble.build(kind, records, now, start, logs_dir, found=found, entries=entries, cache=cache)
+    model = assemble.build(kind, records, now, start, logs_dir, found=found, entries=entries, cache=cache,
+                           closings=closings)
     if several:
         model["source"] = f"{len(records)} committed archived entries in {len(repos)} repositories: {where}"
     if kind == "weekly":
@@ -122,6 +129,11 @@ def _report(kind: str, since: str | None, html: str | None, as_json: bool, repo:
         print(f"sessionlog: wrote the {kind} report to {html}", file=sys.stderr)
     if as_json:
         print(json.dumps(model, indent=2, ensure_ascii=False))
+    elif "closed_text" in model:  # tens of thousands of lines, already laid out
+        text = render_spliced(f"reports/{kind}.md.j2", {"closed_text": model.pop("closed_text")}, **model)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
+        sys.stdout.buffer.flush()
     else:
         print(render(f"reports/{kind}.md.j2", **model), end="")
     return 0

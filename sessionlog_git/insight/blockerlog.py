@@ -24,7 +24,7 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, NamedTuple, cast
 
 from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.text import sha256_hex
@@ -53,6 +53,8 @@ class Checkpoint:
         self._load_carry: Callable[[], list[Record]] | None = None
         self.first = 0  # the number of the first blocker opened in this folder
         self.total = 0  # the entries folded up to here, this folder's included
+        self.month = ""  # the month folder, and its key (`keys`), once folded or read
+        self.key = ""
 
     @property
     def carry(self) -> list[Record]:
@@ -147,8 +149,13 @@ def _from_json(project: str, data: dict[str, Any], load_carry: Callable[[], list
     point = Checkpoint()
     point.first = int(data["first"])
     point.total = int(data["total"])
-    point.opened = [Blocker(seen(r), Bullet(*b)) for r, b in data["opened"]]
-    point.closed = [(int(n), seen(r), Bullet(*b)) for n, r, b in data["closed"]]
+    if data["v"] == CACHE_VERSION:  # the rows as `Seen` takes them, no call between (150,000 at 1M)
+        made = cast(Callable[[str, list[Any]], Record], Seen)
+        point.opened = [Blocker(made(project, r), Bullet(*b)) for r, b in data["opened"]]
+        point.closed = [(int(n), made(project, r), Bullet(*b)) for n, r, b in data["closed"]]
+    else:
+        point.opened = [Blocker(seen(r), Bullet(*b)) for r, b in data["opened"]]
+        point.closed = [(int(n), seen(r), Bullet(*b)) for n, r, b in data["closed"]]
     point.open = [(int(n), Blocker(rec(r), _bul(b))) for n, r, b in data["open"]]
     point._carry, point._load_carry = None, load_carry
     return point
@@ -210,16 +217,56 @@ def _save(path: Path, data: dict[str, Any]) -> None:
         atomic_write_text(path, json.dumps(data, separators=(",", ":")))
 
 
+RACY_NS = 1_000_000_000  # a folder changed this recently may change again within its mtime tick
+
+
 def keys(cfg: Config, project: str, folders: list[str], version: int = KEYS_VERSION) -> list[str]:
     """A key per month folder naming every archive file of the project up to it (and
-    `version`, the format of the files kept under it)."""
+    `version`, the format of the files kept under it).
+
+    Listing a month's names reads the index of each of its packs; the key each folder got is
+    kept (`keys.json` beside the checkpoints) with its contributor folders' mtimes (adding,
+    removing or packing files changes them) and the key before it, and taken back while both
+    are unchanged. A folder changed within the last second could change again in the same
+    mtime tick, so its month is listed (as git treats a racily clean index entry). The keys
+    are the same either way; a missing or damaged file costs the listing."""
+    import os
+    import time
+
     root = layout.archive_root(cfg.logs_path)
+    memo_file = cfg.state_path / "cache" / "reports" / project / "keys.json"
+    memo = _load(memo_file)
+    kept: dict[str, Any] = memo.get("months", {}) if isinstance(memo, dict) and memo.get("v") == 1 else {}
+    by_month: dict[str, list[layout.Folder]] = {}
+    for found in layout.folders(root, archive=True, months=set(folders), project=project):
+        by_month.setdefault(found.month, []).append(found)
+    racy = time.time_ns() - RACY_NS
     keys: list[str] = []
     key = f"{version}|{cfg.timezone}"
+    fresh: dict[str, Any] = {}
     for folder in folders:
-        names = [f.name for f in layout.walk(root, archive=True, months=(folder,), project=project)]
-        key = sha256_hex("\n".join([key, folder, *names]))
+        stamps: list[str] = []
+        settled = True
+        for found in by_month.get(folder, []):
+            try:
+                mtime = os.stat(found.path).st_mtime_ns
+            except OSError:
+                mtime = -1
+            settled = settled and 0 <= mtime < racy
+            stamps.append(f"{found.user}:{mtime}")
+        slot = f"{version}|{folder}"
+        before = key
+        held = kept.get(slot)
+        if settled and isinstance(held, list) and held[:2] == [before, stamps] and isinstance(held[2], str):
+            key = held[2]
+        else:
+            names = [f.name for f in layout.walk(root, archive=True, months=(folder,), project=project)]
+            key = sha256_hex("\n".join([key, folder, *names]))
+        if settled:
+            fresh[slot] = [before, stamps, key]
         keys.append(key)
+    if any(kept.get(slot) != value for slot, value in fresh.items()):
+        _save(memo_file, {"v": 1, "months": {**kept, **fresh}})
     return keys
 
 
@@ -264,6 +311,7 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
                 with contextlib.suppress(KeyError, TypeError, ValueError):
                     out.append(_upgraded(_cache_file(cache_dir, project, folders[i]), cached, _from_json(
                         project, cached, _carrier(cfg, project, folders, month_keys, i))))
+                    out[-1].month, out[-1].key = folders[i], month_keys[i]
                     start = i + 1
                     break
     for i in range(start, len(folders)):
@@ -274,11 +322,13 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
             try:
                 out.append(_upgraded(_cache_file(cache_dir, project, folder), cached, _from_json(
                     project, cached, _carrier(cfg, project, folders, month_keys, i))))
+                out[-1].month, out[-1].key = folder, month_keys[i]
                 continue
             except (KeyError, TypeError, ValueError):
                 pass
         before = out[-1] if out else Checkpoint()
         point = Checkpoint()
+        point.month, point.key = folder, month_keys[i]
         point.first = before.first + len(before.opened)
         numbers: dict[int, int] = {}
         open_before = [b for _, b in before.open]
@@ -306,13 +356,27 @@ def _upgraded(path: Path, data: dict[str, Any], point: Checkpoint) -> Checkpoint
     return point
 
 
-def _after(points: list[Checkpoint], now: datetime) -> tuple[list[Blocker], int]:
+class Closings(NamedTuple):
+    """The blockers closed in one month folder of a project (by its checkpoint's fold), under
+    the folder's key: the same key, the same closings, whatever else changed after it."""
+
+    project: str
+    month: str
+    key: str
+    blockers: list[Blocker]
+
+
+def _after(points: list[Checkpoint], now: datetime, closings: list[Closings] | None = None,
+           project: str = "") -> tuple[list[Blocker], int]:
     """The blockers of the checkpoints' folders and of the last carry, as the fold over every
-    record up to `now` finds them (in the order opened); and the number of entries."""
+    record up to `now` finds them (in the order opened); and the number of entries.
+    `closings`: gets each checkpoint's closed blockers (the last carry's are in none)."""
     found: list[Blocker] = [b for p in points for b in p.opened]
     for point in points:
         for n, record, bullet in point.closed:
             found[n].closed_by, found[n].closing = record, bullet
+        if closings is not None:
+            closings.append(Closings(project, point.month, point.key, [found[n] for n, _, _ in point.closed]))
     total = 0
     if points:
         last = points[-1]
@@ -339,13 +403,15 @@ def _until(found: list[Blocker], now: datetime) -> list[Blocker]:
     return out
 
 
-def every_blocker(cfg: Config, now: datetime) -> tuple[list[Blocker], int]:
+def every_blocker(cfg: Config, now: datetime, closings: list[Closings] | None = None
+                  ) -> tuple[list[Blocker], int]:
     """Every blocker of every project up to `now`, with what closed it, in the order
-    `reports._all_blockers` gives them; and the number of archived entries."""
+    `reports._all_blockers` gives them; and the number of archived entries. `closings`: gets
+    what each project's month folder closed (`Closings`), for a report that keeps its text."""
     found: list[Blocker] = []
     total = 0
     for project in layout.archive_projects(cfg.logs_path):
-        mine, count = _after(checkpoints(cfg, project), now)
+        mine, count = _after(checkpoints(cfg, project), now, closings, project)
         found += mine
         total += count
     found.sort(key=lambda b: (b.record.sort_key(), b.bullet.line))

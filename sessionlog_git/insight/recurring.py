@@ -5,11 +5,12 @@ only on the texts before it. So the groups found are kept in the state folder's 
 chunks of CHUNK texts, each under a key that names its texts and every text before it. A
 report reads the chunks whose key still matches, takes their texts back into the fold
 without comparing them (only when there is more to group), and groups only the texts after
-them: a blocker added at the end costs the last chunk, a change in an old month the chunks
-from there on. The grouper itself is kept too (`recurring.state.json`), as it stood after
-the last whole chunk: going on from it takes back only the texts after that, not every
-blocker before them. Deleting the cache, or any damage to it, costs a regrouping, never a
-different answer.
+them: a change in an old month costs the chunks from there on, a blocker added in the last
+chunk only the texts from it on (the last chunk's texts are kept beside it,
+`recurring.tail.json`, to see where they start to differ). The grouper itself is kept too
+(`recurring.state.json`), as it stood after the last whole chunk: going on from it takes
+back only the texts after that, not every blocker before them. Deleting the cache, or any
+damage to it, costs a regrouping, never a different answer.
 """
 from __future__ import annotations
 
@@ -71,6 +72,10 @@ def homes(texts: Sequence[str], threshold: float, cache: Path | None, *, save: b
         part = texts[i * CHUNK:i * CHUNK + len(chunk[1])]
         if i == len(stored) - 1 and sha256_hex("\0".join([before, *part])) == chunk[0]:
             out += chunk[1]
+        elif i == len(stored) - 1:
+            # Texts came in among the last chunk's (a commit's blockers among the same day's):
+            # its groups hold up to the first text that differs.
+            out += chunk[1][:_same_start(_tail_file(cache), before, chunk[0], texts[i * CHUNK:])]
         break
     done = len(out)
     if done == len(texts):
@@ -78,9 +83,9 @@ def homes(texts: Sequence[str], threshold: float, cache: Path | None, *, save: b
     # The fold as it stood after the last whole chunk it was kept at: only the texts after
     # that are taken back or grouped (a blocker added at the end costs its chunk, not every
     # blocker before it).
-    grouper, start = _restored(_state_file(cache), keys, done, threshold)
-    grouper.prepare(texts[start:])
     boundary = len(texts) // CHUNK * CHUNK
+    grouper, start = _restored(_state_file(cache), keys, done, threshold, boundary, texts[done:])
+    grouper.prepare(texts[start:])
     state: dict[str, Any] | None = None
     for i in range(start, len(texts)):
         if i == boundary and i > start:
@@ -101,7 +106,36 @@ def homes(texts: Sequence[str], threshold: float, cache: Path | None, *, save: b
                                                 separators=(",", ":")))
             if state is not None:
                 atomic_write_text(_state_file(cache), json.dumps(state, separators=(",", ":")))
+            last = (len(keys) - 1) * CHUNK
+            atomic_write_text(_tail_file(cache), json.dumps(
+                {"v": CACHE_VERSION, "key": keys[-1], "texts": list(texts[last:])},
+                separators=(",", ":"), ensure_ascii=False))
     return out
+
+
+def _tail_file(cache: Path) -> Path:
+    return cache.with_name(cache.stem + ".tail.json")
+
+
+def _same_start(path: Path, before: str, key: str, texts: Sequence[str]) -> int:
+    """How many of `texts` (from the start of the last chunk kept, under `key`, after the
+    chunk keyed `before`) are the texts that chunk was kept for: its texts are kept beside
+    it (`recurring.tail.json`), read only when the chunk no longer matches."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        kept = data["texts"]
+        if data.get("v") != CACHE_VERSION or data.get("key") != key or not isinstance(kept, list) \
+                or not all(isinstance(t, str) for t in kept) \
+                or sha256_hex("\0".join([before, *kept])) != key:
+            return 0
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+    same = 0
+    for old, new in zip(kept, texts, strict=False):
+        if old != new:
+            break
+        same += 1
+    return same
 
 
 def _state_file(cache: Path) -> Path:
@@ -114,15 +148,20 @@ def _state(grouper: Grouper, at: int, keys: Sequence[str]) -> dict[str, Any]:
     return {"v": CACHE_VERSION, "at": at, "key": keys[at // CHUNK - 1], "grouper": grouper.state()}
 
 
-def _restored(path: Path, keys: Sequence[str], done: int, threshold: float) -> tuple[Grouper, int]:
+def _restored(path: Path, keys: Sequence[str], done: int, threshold: float, boundary: int,
+              new: Sequence[str]) -> tuple[Grouper, int]:
     """(a grouper, how many texts it holds): the kept one when its chunks still match and
-    are among the `done` cached ones, else a new one."""
+    are among the `done` cached ones, else a new one. When it will not be kept again (no
+    whole chunk is finished after it: `boundary`, the last chunk boundary, is where it
+    stands), only the rows that share a word with the `new` texts to group are restored
+    (`Grouper.restore`'s `only`): the rest can never be compared with them."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         at = int(data["at"])
         if data.get("v") == CACHE_VERSION and 0 < at <= done and at % CHUNK == 0 \
                 and data.get("key") == keys[at // CHUNK - 1]:
-            grouper = Grouper.restore(data["grouper"])
+            only = Grouper.words_of(new) if at == boundary else None
+            grouper = Grouper.restore(data["grouper"], only=only)
             if grouper is not None and grouper.threshold == threshold:
                 return grouper, at
     except (OSError, ValueError, KeyError, TypeError, IndexError):

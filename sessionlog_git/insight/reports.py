@@ -19,7 +19,7 @@ from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.insight import recurring as recurring_cache
 from sessionlog_git.insight import similar
-from sessionlog_git.insight.blockerlog import Seen
+from sessionlog_git.insight.blockerlog import Closings, Seen
 from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.model import Blocker, Record, blockers, ordered
 from sessionlog_git.logs.views import record_brief
@@ -210,9 +210,10 @@ def group_blockers(found: Sequence[Blocker], cache: Path | None = None, *, save:
 
 def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str, cache: Path | None = None,
               *, save: bool = True, view: Callable[[Blocker], dict[str, Any]] | None = None,
-              ) -> list[dict[str, Any]]:
+              occurrences: bool = True) -> list[dict[str, Any]]:
     """Groups of similar blocker texts reported more than once. `view`: a blocker's view
-    (`_blocker_view`), when the caller has made them already."""
+    (`_blocker_view`), when the caller has made them already; `occurrences`: each group
+    lists its blockers' views (the Markdown report shows only the group)."""
     if view is None:
         def view(b: Blocker) -> dict[str, Any]:
             return _blocker_view(b, now, logs_dir)
@@ -235,7 +236,7 @@ def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str, cache: Pat
             "projects": sorted({b.record.project for b in group}),
             "open_now": sum(1 for b in group if b.closed_by is None),
             "reopened": reopened,
-            "occurrences": [view(b) for b in group],
+            **({"occurrences": [view(b) for b in group]} if occurrences else {}),
         })
     out.sort(key=lambda g: (-g["count"], g["first_seen"], g["text"]))
     return out
@@ -244,10 +245,14 @@ def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str, cache: Pat
 def blocker_report(
     records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str,
     *, found: Sequence[Blocker] | None = None, cache: Path | None = None,
+    closings: Sequence[Closings] | None = None,
 ) -> dict[str, Any]:
     """`found`: every blocker up to `now`, already folded (insight.blockerlog); else folded
     from `records`. `cache`: where the recurring groups of every blocker are kept between
-    runs (insight.recurring); a report of part of them reads it but keeps its own out."""
+    runs (insight.recurring); a report of part of them reads it but keeps its own out.
+    `closings`: what each month folder closed, for `found` (`blockerlog.every_blocker`): the
+    closed blockers then come as the Markdown section's text (`closed_text`, kept a folder at
+    a time beside `cache`: insight.blockertext) instead of a view each."""
     if found is None:
         found = _all_blockers([r for r in records if r.at <= now])
     views: dict[int, dict[str, Any]] = {}
@@ -261,7 +266,15 @@ def blocker_report(
     still_open = [b for b in found if b.closed_by is None]
     still_open.sort(key=lambda b: (b.record.at, b.record.user))
     closed = [b for b in found if b.closed_by is not None and _in(b.closed_by.at, since, now)]
-    closed.sort(key=lambda b: b.closed_by.sort_key() if b.closed_by else (), reverse=True)
+    shown: dict[str, Any]
+    if closings is not None:
+        from sessionlog_git.insight import blockertext
+
+        shown = {"closed_text": blockertext.closed_text(
+            closed, closings, view, cache.parent if cache is not None else None)}
+    else:
+        closed.sort(key=lambda b: b.closed_by.sort_key() if b.closed_by else (), reverse=True)
+        shown = {"closed": [view(b) for b in closed]}
     waiting: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for b in still_open:
         waiting[b.record.user].append(view(b))
@@ -269,9 +282,10 @@ def blocker_report(
                 or (b.closed_by is not None and _in(b.closed_by.at, since, now))]
     return {
         "open": [view(b) for b in still_open],
-        "closed": [view(b) for b in closed],
+        **shown,
         "waiting": [{"user": u, "blockers": waiting[u]} for u in sorted(waiting)],
-        "recurring": recurring(in_scope, now, logs_dir, cache, save=len(in_scope) == len(found), view=view),
+        "recurring": recurring(in_scope, now, logs_dir, cache, save=len(in_scope) == len(found), view=view,
+                               occurrences=closings is None),
         "totals": {"open": len(still_open), "closed": len(closed)},
     }
 

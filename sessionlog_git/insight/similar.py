@@ -84,14 +84,25 @@ class Grouper:
                 "rows": [[sorted(found), home] for found, home in self._rows],
                 "frequency": dict(self._frequency)}
 
+    @staticmethod
+    def words_of(texts: Sequence[str]) -> frozenset[str]:
+        """Every word of `texts`, as `add` finds them."""
+        return frozenset(chain.from_iterable(words(t) for t in texts))
+
     @classmethod
-    def restore(cls, data: Any) -> Grouper | None:
-        """A grouper in the `state` it was saved in; None when `data` is not one."""
+    def restore(cls, data: Any, only: frozenset[str] | None = None) -> Grouper | None:
+        """A grouper in the `state` it was saved in; None when `data` is not one. `only`: the
+        words of every text that will be added: only the rows holding one of them are restored
+        (a row without any can never be a candidate for such a text, nor its same set; a text
+        taken back that holds none is placed where no lookup of theirs goes), so those texts
+        get the groups the whole grouper would give them. Its state is then not the whole
+        fold's and must not be kept."""
         try:
             grouper = cls(float(data["threshold"]))
             grouper.count = int(data["count"])
             grouper._bare = {str(k): int(v) for k, v in data["bare"].items()}
-            rows = grouper._rows = [(frozenset(words_of), int(home)) for words_of, home in data["rows"]]
+            kept = data["rows"] if only is None else [r for r in data["rows"] if not only.isdisjoint(r[0])]
+            rows = grouper._rows = [(frozenset(words_of), int(home)) for words_of, home in kept]
             grouper._row_of = {found: row for row, (found, _) in enumerate(rows)}
             index = grouper._index
             for row, (found, _) in enumerate(rows):

@@ -100,6 +100,23 @@ def render(name: str, **context: Any) -> str:
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()) + "\n"
 
 
+def render_spliced(name: str, verbatim: dict[str, str], **context: Any) -> str:
+    """`render(name, **context, **verbatim)` for `verbatim` texts already as `render` leaves
+    lines (no trailing blanks, "\n" between lines, none at either end), each alone on its
+    template line: the template lays out a mark in each one's place, and the text goes in
+    after the rest is tidied, so a text of tens of thousands of lines is not gone over again."""
+    import secrets
+
+    marks = {key: f"@@{secrets.token_hex(16)}@@" for key in verbatim}
+    text = render(name, **context, **marks)
+    for key, mark in marks.items():
+        before, found, after = text.partition(mark)
+        if not found or mark in after:
+            raise ValueError(f"{name}: `{key}` must be laid out once, alone on its line")
+        text = before + verbatim[key] + after
+    return text
+
+
 def render_html(name: str, **context: Any) -> str:
     """An HTML page from a template, with autoescaping on."""
     text: str = _env(html=True).get_template(name).render(**context)
