@@ -258,23 +258,3 @@ def test_a_master_log_a_pull_brought_renders_only_the_teammates_and_the_new_sect
     text = ada.read(MASTER)
     assert text == _rebuilt(ada)[MASTER]
     assert "Refund ledger" in text and "Refund export" in text
-
-
-def test_the_line_clean_up_of_a_render_is_the_same_with_or_without_its_shortcut() -> None:
-    """A text already clean is only searched, never split: for any text, the result is still
-    every line (as str.splitlines splits them) right-stripped, joined by newlines."""
-    import random
-
-    from sessionlog_git.pipeline.render import _tidy
-
-    def split_and_strip(text: str) -> str:
-        return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()) + "\n"
-
-    pieces = ["a", "é", " ", "\t", "\n", "\n\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e",
-              "\x1f", "\x85", "\xa0", "\u2028", "\u2029", "\u3000", "\u200b"]
-    rng = random.Random(15)
-    for _ in range(20_000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
-        assert _tidy(text) == split_and_strip(text), repr(text)
-    clean = "# shop\n\n## ada\n- **09:00** Cart · [raw](archive/x.md)\n"
-    assert _tidy(clean + "\n\n") == clean

@@ -130,30 +130,10 @@ def template_text(name: str) -> str:
     return files(TEMPLATE_PACKAGE).joinpath(name).read_text(encoding="utf-8")
 
 
-# What makes `render`'s line clean-up change a text: whitespace ending a line, or a line
-# boundary other than "\n" (str.splitlines splits at these too, and the text is joined by "\n").
-_UNTIDY = None
-
-
-def _tidy(text: str) -> str:
-    """One trailing newline, no trailing blanks: each line of `text` right-stripped, the
-    lines (as str.splitlines splits them) joined by newlines; a text that is so already
-    (a month's master log, hundreds of kilobytes) is only searched, never split."""
-    global _UNTIDY
-    if _UNTIDY is None:
-        import re
-
-        _UNTIDY = re.compile(r"[^\S\n]\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-    body = text.strip("\n")
-    if not _UNTIDY.search(body) and not body[-1:].isspace():
-        return body + "\n"
-    return "\n".join(line.rstrip() for line in body.splitlines()) + "\n"
-
-
 def render(name: str, **context: Any) -> str:
     text: str = _env().get_template(name).render(**context)
     # One trailing newline, no trailing blanks: stable output whatever the template does.
-    return _tidy(text)
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()) + "\n"
 
 
 def render_html(name: str, **context: Any) -> str:
