@@ -297,3 +297,30 @@ def test_a_kill_while_a_backlogs_temp_logs_are_trimmed_beside_the_folds(
     repo.git("commit", "-q", "-m", "after the crash")
     assert sorted(in_head(repo)) == sorted([*titles, *LATE])
     assert repo.porcelain() == []
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # on purpose
+def test_a_trim_thread_that_stops_without_an_error_of_its_own_leaves_the_journal(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread trimming a backlog's temp logs ends without finishing and without an error
+    the run could raise (a SystemExit in it): the run fails with the fix, keeps its journal, and
+    the next run takes every archived entry out of the temp logs, exactly once."""
+    from sessionlog_git.errors import SessionlogError
+
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 8)
+
+    def stops(*_args: object) -> None:
+        raise SystemExit(0)
+
+    monkeypatch.setattr(consolidate, "_trim_pending", stops)
+    monkeypatch.chdir(repo.path)
+    with pytest.raises(SessionlogError, match=r"trim stopped .*Fix: run `sessionlog consolidate`"):
+        consolidate.run(workspace.at(repo.path))
+    assert len(repo.pending()) == len(titles)
+    assert (repo.state() / "journal.json").is_file()
+    monkeypatch.undo()
+    repo.sl("consolidate")
+    assert repo.pending() == []
+    assert sorted(everywhere(repo)) == sorted(titles)
+    assert strays(repo) == []

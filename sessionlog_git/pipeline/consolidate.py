@@ -559,12 +559,14 @@ def _start_trim(ws: Workspace, taken: list[Taken], result: Result) -> Callable[[
         return lambda: None
     import threading
 
-    failed: list[BaseException] = []
+    failed: list[Exception] = []
+    done: list[bool] = []
 
     def trim() -> None:
         try:
             _trim_pending(ws, taken, result)
-        except BaseException as exc:  # raised again by the caller, in its thread
+            done.append(True)
+        except Exception as exc:  # raised again by the caller, in its thread
             failed.append(exc)
 
     thread = threading.Thread(target=trim, name="sessionlog-trim")
@@ -574,6 +576,11 @@ def _start_trim(ws: Workspace, taken: list[Taken], result: Result) -> Callable[[
         thread.join()
         if failed:
             raise failed[0]
+        if not done:  # stopped without an error of its own: the journal stays, the next run ends it
+            raise SessionlogError(
+                f"{_rel(ws, ws.config.pending_path)}: the temp logs' trim stopped before its end; "
+                "nothing is lost: their archived entries leave them at the next run. "
+                "Fix: run `sessionlog consolidate` (or commit) again.")
 
     return wait
 
