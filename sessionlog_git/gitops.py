@@ -105,6 +105,11 @@ def git_path(top: Path, name: str) -> Path:
     return path if path.is_absolute() else (top / path)
 
 
+# From this many files on, `stage` has git write their objects into one pack instead of one
+# loose object file (and often a fan-out folder) each: a first consolidation stages hundreds.
+PACK_FROM = 32
+
+
 def stage(top: Path, paths: Sequence[str]) -> None:
     """Stage our files into the commit being made, whatever the commit mode.
 
@@ -112,17 +117,23 @@ def stage(top: Path, paths: Sequence[str]) -> None:
     only-mode (`git commit <paths>`) it is a temporary next-index; the real index, locked as
     `index.lock` until git renames it, must get the same files or `git status` afterwards
     shows a staged revert of what was committed.
+
+    Many files (PACK_FROM or more): `core.bigFileThreshold=1` for that `git add` makes git
+    stream every file it stores as is into one pack of the add (its bulk check-in), as it
+    does files past the threshold; a file a filter or end-of-line rule converts is stored as
+    ever. Fewer files stay loose objects, so ordinary commits do not pile up packs.
     """
     if not paths:
         return
     # --force: a user's ignore rule (say `logs/`) must not keep the why out of the commit.
+    add = ("-c", "core.bigFileThreshold=1", "add") if len(paths) >= PACK_FROM else ("add",)
     try:
-        run("add", "--force", "--", *paths, cwd=top)
+        run(*add, "--force", "--", *paths, cwd=top)
         index_file = os.environ.get("GIT_INDEX_FILE", "")
         if Path(index_file).name.startswith("next-index-"):
             real_lock = Path(str(git_path(top, "index")) + ".lock")
             if real_lock.exists():
-                run("add", "--force", "--", *paths, cwd=top, env={"GIT_INDEX_FILE": str(real_lock)})
+                run(*add, "--force", "--", *paths, cwd=top, env={"GIT_INDEX_FILE": str(real_lock)})
     except GitError as exc:
         raise stage_failed(top, str(exc)) from None
 

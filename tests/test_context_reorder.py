@@ -407,3 +407,54 @@ def test_a_reset_of_the_last_commits_takes_their_folds_back_without_a_rebuild(
                                       "Blocked on: redis sizing for sessions"]
     assert texts(ada, "queue.py") == []
     assert_same_as_a_rebuild(ada)
+
+
+def test_a_backlogs_books_share_one_file_per_folder_and_fold_on_as_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backlog of ada's days in one commit: their books are one file for her folder, not one
+    per archive file. Later commits retire what they hold (a `Supersedes:`, an `Unblocked:`),
+    bring an entry older than the backlog's newest (its steps taken back and fed again), and
+    a reset takes a fold back: the index is the same as a rebuild's at each step, without one."""
+    ada, _ = teammates(tmp_path)
+    folds = Folds(monkeypatch)
+    names = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+             "juliet", "kilo", "lima", "mike", "november")
+    days = context_store.BUNDLE_FROM + 2
+    for day in range(1, days + 1):
+        ada.log(f"2026-11-{day:02d}T09:00:00+00:00", f"Day {day}",
+                f"Decision: cache{day}.py keeps sessions for {day} hours",
+                f"Blocked on: redis sizing for the {names[day]} shard")
+    folds.commit(ada, "2026-11-20T10:00:00+00:00", "Backlog")
+    book = ada.state() / "context-index.state" / "book" / "2026-11" / "shop"
+    assert sorted(p.name for p in book.iterdir()) == ["ada.json"]  # no folder of one file each
+    assert len(json.loads((book / "ada.json").read_text())) == days
+    folds.rebuilds = 0  # the first fold of a repository is its first build
+    assert_same_as_a_rebuild(ada)
+
+    ada.log("2026-11-21T09:00:00+00:00", "Cache", "Supersedes: cache3.py keeps sessions for 3",
+            "Decision: cache3.py keeps sessions for a week", "Unblocked: the foxtrot shard is sized")
+    folds.commit(ada, "2026-11-21T10:00:00+00:00", "Retire")
+    now = texts(ada, "cache3.py")
+    assert "Decision: cache3.py keeps sessions for a week" in now
+    assert "Decision: cache3.py keeps sessions for 3 hours" not in now
+    assert "Blocked on: redis sizing for the foxtrot shard" not in texts(ada, "cache5.py")
+    assert_same_as_a_rebuild(ada)
+    after_retire = ada.git("rev-parse", "HEAD").stdout.strip()
+
+    ada.log("2026-11-04T12:00:00+00:00", "Earlier", "Supersedes: cache2.py keeps sessions for 2",
+            "Decision: cache2.py keeps sessions for a month")  # older than the backlog's newest
+    folds.commit(ada, "2026-11-22T10:00:00+00:00", "Older entry")
+    now = texts(ada, "cache2.py")
+    assert "Decision: cache2.py keeps sessions for a month" in now
+    assert "Decision: cache2.py keeps sessions for 2 hours" not in now
+    assert_same_as_a_rebuild(ada)
+
+    ada.git("reset", "-q", "--hard", after_retire)
+    ada.log("2026-11-23T09:00:00+00:00", "Ledger", "Decision: ledger.py writes once")
+    folds.commit(ada, "2026-11-23T10:00:00+00:00", "Ledger")
+    now = texts(ada, "cache2.py")
+    assert "Decision: cache2.py keeps sessions for 2 hours" in now
+    assert "Decision: cache2.py keeps sessions for a month" not in now
+    assert folds.rebuilds == 0
+    assert_same_as_a_rebuild(ada)

@@ -252,3 +252,75 @@ def test_temporary_files_of_a_killed_write_are_removed(native_repo: Repo) -> Non
     assert [p for p in leftovers if p.exists()] == []
     assert mine.read_text() == "a user's file is never touched\n"
     assert sorted(everywhere(repo)) == sorted(FIRST[:2])
+
+
+def _backlog(repo: Repo, days: int) -> list[str]:
+    """`days` temp logs of ada's and grace's, written as `sessionlog log` writes them."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from sessionlog_git.logs import layout
+    from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
+
+    zone = timezone(timedelta(hours=1))
+    titles: list[str] = []
+    for n in range(days):
+        user = ("ada", "grace")[n % 2]
+        day = date(2026, 11, 1) + timedelta(days=n // 2)
+        at = datetime(day.year, day.month, day.day, 9, 0, tzinfo=zone)
+        title = f"Backlog {n:02d}"
+        entry = entry_from_parts("09:00", title, [f"Decision: pick {n}"], {"at": at.isoformat()})
+        path = layout.pending_file(repo.state() / "pending", "shop", user, day)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join([*file_header("shop", user, day, "Europe/Berlin", "+01:00"), "",
+                                   *format_entry(entry), ""]), encoding="utf-8")
+        titles.append(title)
+    return titles
+
+
+@pytest.mark.parametrize("step", ["staged", "trim-partial", "pending-trimmed"])
+def test_a_kill_while_a_backlogs_temp_logs_are_trimmed_beside_the_folds(
+        native_repo: Repo, step: str) -> None:
+    """Enough temp logs that they are trimmed in a thread beside the index's fold: a kill
+    before, during (in that thread) or after the trim, then appends, then a rerun: every entry
+    is archived exactly once, nothing stays pending, the views equal a rebuild."""
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 8)
+    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": step}, check=False)
+    assert killed.returncode == 97, killed.stderr
+    seed(repo, LATE, hour=15)
+    repo.sl("consolidate")
+    assert repo.pending() == []
+    assert sorted(everywhere(repo)) == sorted([*titles, *LATE])
+    assert strays(repo) == []
+    for rel, text in consolidate.rebuild(workspace.at(repo.path)).items():
+        assert repo.read(rel) == text, rel
+    repo.git("commit", "-q", "-m", "after the crash")
+    assert sorted(in_head(repo)) == sorted([*titles, *LATE])
+    assert repo.porcelain() == []
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # on purpose
+def test_a_trim_thread_that_stops_without_an_error_of_its_own_leaves_the_journal(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread trimming a backlog's temp logs ends without finishing and without an error
+    the run could raise (a SystemExit in it): the run fails with the fix, keeps its journal, and
+    the next run takes every archived entry out of the temp logs, exactly once."""
+    from sessionlog_git.errors import SessionlogError
+
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 8)
+
+    def stops(*_args: object) -> None:
+        raise SystemExit(0)
+
+    monkeypatch.setattr(consolidate, "_trim_pending", stops)
+    monkeypatch.chdir(repo.path)
+    with pytest.raises(SessionlogError, match=r"trim stopped .*Fix: run `sessionlog consolidate`"):
+        consolidate.run(workspace.at(repo.path))
+    assert len(repo.pending()) == len(titles)
+    assert (repo.state() / "journal.json").is_file()
+    monkeypatch.undo()
+    repo.sl("consolidate")
+    assert repo.pending() == []
+    assert sorted(everywhere(repo)) == sorted(titles)
+    assert strays(repo) == []

@@ -176,6 +176,48 @@ def test_a_commit_loads_compiled_templates_instead_of_compiling_them(
     render._env.cache_clear()
 
 
+def test_a_new_repositorys_first_commit_loads_the_templates_another_one_compiled(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repository's first commit has no compiled templates of its own: it loads the ones any
+    repository's render left in the user's cache folder instead of compiling them."""
+    import jinja2
+    from conftest import make_repo
+
+    from sessionlog_git.pipeline import render
+
+    render._env.cache_clear()
+    first = make_repo(tmp_path / "first" / "shop")
+    first.sl("init", "--hooks", "native")
+    first.log("2026-11-02T09:00:00+01:00", "Cart in the session", "Decision: session over cookie",
+              user="ada")
+    _consolidate_in_process(first, monkeypatch)
+    shared = render.user_cache()
+    assert shared is not None and str(shared).startswith(str(Path.home()))
+    assert len(list(next(shared.glob("jinja2-*")).iterdir())) == 2  # master log and status
+
+    render._env.cache_clear()
+    compiled: list[str] = []
+    real = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: str, name: str | None = None,
+                 *args: object, **kwargs: object) -> object:
+        compiled.append(str(name))
+        return real(self, source, name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    second = make_repo(tmp_path / "second" / "shop")
+    second.sl("init", "--hooks", "native")
+    second.log("2026-11-03T09:00:00+01:00", "Refund ledger", "Decision: ledger rows are final",
+               user="grace")
+    _consolidate_in_process(second, monkeypatch)
+    assert compiled == []
+    assert second.read(MASTER) == _rebuilt(second)[MASTER]
+    assert "ledger rows are final" in second.read(MASTER)
+    # and the second repository keeps its own copy: its next commit reads only that
+    assert len(list(next((second.state() / "cache" / "templates").glob("jinja2-*")).iterdir())) == 2
+    render._env.cache_clear()
+
+
 def test_the_views_cache_lives_in_the_state_folder_out_of_the_work_tree(native_repo: Repo) -> None:
     repo = native_repo
     _seed(repo)

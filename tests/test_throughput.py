@@ -145,3 +145,57 @@ def test_a_backlog_of_temp_logs_commits_exactly_as_each_log_would_alone(native_r
     assert folded is not None and "src/pay.py" in folded["paths"] and "app.py" in folded["paths"]
     repo.sl("context", "--rebuild-index")
     assert context_store.load(repo.state()) == folded
+
+
+def _loose(repo: Repo, blob: str) -> bool:
+    return (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).is_file()
+
+
+def _staged_blobs(repo: Repo, prefix: str) -> dict[str, str]:
+    out = repo.git("ls-files", "-s", "--", prefix).stdout
+    return {line.split("\t", 1)[1]: line.split()[1] for line in out.splitlines()}
+
+
+def test_a_backlog_stages_its_files_into_one_pack_and_a_few_files_stay_loose(
+        native_repo: Repo) -> None:
+    """Many files to stage (a first consolidation): git writes their objects into one pack, not
+    a loose object file each; the commit holds every file as it is on disk, and git finds
+    nothing wrong with the repository. A commit with a few files keeps them loose (no pack a
+    commit)."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from sessionlog_git import gitops
+    from sessionlog_git.logs import layout
+    from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
+
+    repo = native_repo
+    repo.log("2026-06-01T09:00:00+02:00", "Set up", "Decision: one project folder")
+    project = repo.pending()[0].parent.parent.name
+    repo.pending()[0].unlink()
+    zone = timezone(timedelta(hours=2))
+    for user in ("ada", "grace", "linus", "ken"):
+        for d in range(10):
+            day = date(2026, 6, 1) + timedelta(days=d)
+            at = datetime(day.year, day.month, day.day, 9, 0, tzinfo=zone)
+            entry = entry_from_parts("09:00", f"Report cache {d}", [f"Decision: cache {user}'s day {d}"],
+                                     {"at": at.isoformat()})
+            path = layout.pending_file(repo.state() / "pending", project, user, day)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("\n".join([*file_header(project, user, day, "Europe/Berlin", "+02:00"), "",
+                                       *format_entry(entry), ""]), encoding="utf-8")
+    packs_before = set((repo.path / ".git" / "objects" / "pack").glob("*.pack"))
+    repo.git("commit", "-q", "--allow-empty", "-m", "Backlog")
+    assert repo.pending() == [] and repo.porcelain() == []
+    staged = _staged_blobs(repo, "logs")
+    assert len(staged) >= 40 + 2 >= gitops.PACK_FROM  # the archive files and the two views
+    assert not any(_loose(repo, blob) for blob in staged.values())
+    assert len(set((repo.path / ".git" / "objects" / "pack").glob("*.pack")) - packs_before) == 1
+    for rel in staged:
+        assert repo.git("show", f"HEAD:{rel}").stdout == (repo.path / rel).read_text(encoding="utf-8")
+    assert repo.git("fsck", "--strict").returncode == 0
+
+    repo.log("2026-06-12T09:00:00+02:00", "One more day", "Decision: keep it", user="ada")
+    repo.git("commit", "-q", "--allow-empty", "-m", "An ordinary commit")
+    new = {rel: blob for rel, blob in _staged_blobs(repo, "logs").items() if staged.get(rel) != blob}
+    assert 1 <= len(new) < gitops.PACK_FROM
+    assert all(_loose(repo, blob) for blob in new.values())

@@ -9,6 +9,11 @@ unchanged) and the state that lets the next commit fold only what it brings:
     context-index.state/
       book/<month>/<project>/<user>/<archive file>.json   the live items whose entries
                                   came from that archive file, each with the keys it concerns
+      book/<month>/<project>/<user>.json   the same for many archive files of that folder
+                                  at once, by file name: a fold that starts BUNDLE_FROM or
+                                  more books of one folder (a first consolidation, a backlog)
+                                  writes them as one file; each archive file's book is in
+                                  one place, its own file or its folder's
       open/<project>.json         the open blockers (an `Unblocked:` is matched against them)
       listing/<month>/<project>/<user>.json   the archive files of that folder folded
       steps/<project>/<day>.json  the steps of that day's records (UTC, by the entry's time):
@@ -63,7 +68,8 @@ if TYPE_CHECKING:
     from sessionlog_git.logs.model import Record
     from sessionlog_git.workspace import Workspace
 
-VERSION = 3  # 3: the steps
+VERSION = 4  # 3: the steps; 4: a folder's books in one file
+BUNDLE_FROM = 8  # new books of one contributor folder in one fold, written as one file
 UNDO_KEPT = 8  # folds that can be taken back (a reset of that many consolidating commits)
 RACY_NS = 1_000_000_000  # a folder changed this close to the manifest is listed again
 
@@ -96,6 +102,29 @@ def _book_rel(source: str) -> str:
     month, project, user = _month_of_source(source)
     stem = source.rsplit("/", 1)[1].rsplit(".", 1)[0]
     return f"{CONTEXT_STATE}/book/{month}/{project}/{user}/{stem}.json"
+
+
+@lru_cache(maxsize=4096)
+def _bundle_rel(source: str) -> str:
+    """The file holding many books of `source`'s folder (`BUNDLE_FROM`), by file stem."""
+    month, project, user = _month_of_source(source)
+    return f"{CONTEXT_STATE}/book/{month}/{project}/{user}.json"
+
+
+def _is_bundle(rel: str) -> bool:
+    return rel.count("/") == 4  # `<state>/book/<month>/<project>/<user>.json`
+
+
+def _book_items(rel: str, data: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(id, item) of a book file, or of every book in a folder's bundle."""
+    if not data:
+        return []
+    if _is_bundle(rel):
+        return [pair for book in data.values() for pair in book.items()]
+    return list(data.items())
+
+
+_BOOKS = f"{CONTEXT_STATE}/book/"
 
 
 def _open_rel(project: str) -> str:
@@ -194,9 +223,37 @@ class Store:
 
     def book(self, source: str) -> dict[str, dict[str, Any]]:
         rel = _book_rel(source)
-        found: dict[str, dict[str, Any]] = self.read(rel, {})
+        found: dict[str, dict[str, Any]] | None = self.read(rel, None)
+        if found is None:  # no file of its own: in its folder's bundle, or a new book
+            bundle_rel = _bundle_rel(source)
+            bundle: dict[str, dict[str, dict[str, Any]]] = self.read(bundle_rel, {})
+            stem = source.rsplit("/", 1)[1].rsplit(".", 1)[0]
+            if stem in bundle:
+                self.dirty.add(bundle_rel)
+                return bundle[stem]
+            found = self._cache[rel] = {}
         self.dirty.add(rel)
         return found
+
+    def _bundle_new_books(self) -> None:
+        """The books this fold starts, BUNDLE_FROM or more in one folder: into the folder's
+        bundle (one file written, not one per archive file)."""
+        fresh: dict[str, list[str]] = {}
+        for rel in self.dirty:
+            if (rel.startswith(_BOOKS) and not _is_bundle(rel) and self._before.get(rel) is None
+                    and self._cache.get(rel)):
+                fresh.setdefault(rel.rsplit("/", 1)[0] + ".json", []).append(rel)
+        for bundle_rel, rels in fresh.items():
+            if len(rels) < BUNDLE_FROM:
+                continue
+            bundle = dict(self.read(bundle_rel, {}))
+            for rel in rels:
+                bundle[rel.rsplit("/", 1)[1][: -len(".json")]] = self._cache[rel]
+                self._cache[rel] = None  # never written: it had no file, and has none
+            self.write(bundle_rel, bundle)
+        for rel in self.dirty:  # a bundled book left empty goes (as a book file would)
+            if _is_bundle(rel) and rel.startswith(_BOOKS) and self._cache.get(rel):
+                self._cache[rel] = {stem: book for stem, book in self._cache[rel].items() if book}
 
     def shard(self, key: str) -> dict[str, list[dict[str, Any]]]:
         rel = _shard_rel(ci.shard_name(key))
@@ -317,6 +374,7 @@ class Store:
         from sessionlog_git.base.fsutil import atomic_write_text
 
         sync = _synced()
+        self._bundle_new_books()
         changes: dict[str, str | None] = {}
         for rel in sorted(self.dirty):
             data = self._cache[rel]
@@ -477,13 +535,14 @@ class _StoreFold(ci.Fold):
             every: list[tuple[tuple[Any, ...], str, dict[str, Any]]] = []
             folder = _folder(self.store.state) / "book"
             rels = {str(PurePosixPath(*path.relative_to(self.store.state).parts))
-                    for path in folder.glob(f"*/{project}/*/*.json")}
+                    for pattern in (f"*/{project}/*/*.json", f"*/{project}/*.json")
+                    for path in folder.glob(pattern)}
             # and the books this fold wrote so far (taking steps back can make new ones)
             rels |= {rel for rel in self.store.dirty
                      if rel.startswith(f"{CONTEXT_STATE}/book/")
                      and PurePosixPath(rel).parts[3] == project}
             for rel in sorted(rels):
-                for ident, item in self.store.read(rel, {}).items():
+                for ident, item in _book_items(rel, self.store.read(rel, {})):
                     if item["kind"] == "decision":
                         # the order a rebuild adds them in (model.Record.sort_key)
                         at = datetime.fromisoformat(item["at"]).timestamp()
@@ -835,8 +894,10 @@ def load(state: Path) -> dict[str, Any] | None:
     if _load_manifest(state) is None:
         return None
     items: dict[str, dict[str, Any]] = {}
-    for path in sorted((_folder(state) / "book").glob("*/*/*/*.json")):
-        for ident, item in json.loads(path.read_text(encoding="utf-8")).items():
+    books = _folder(state) / "book"
+    for path in sorted([*books.glob("*/*/*/*.json"), *books.glob("*/*/*.json")]):
+        rel = str(PurePosixPath(*path.relative_to(state).parts))
+        for ident, item in _book_items(rel, json.loads(path.read_text(encoding="utf-8"))):
             items[ident] = {k: v for k, v in item.items() if k != "full"}
     order = sorted(items, key=lambda i: _order(items[i], i))
     paths: dict[str, list[str]] = {}

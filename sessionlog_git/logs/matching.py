@@ -32,6 +32,10 @@ class WordIndex(Generic[T]):
         self._words: dict[int, tuple[str, ...]] = {}
         self._by_word: dict[str, set[int]] = {}
         self._next = 0
+        # Items added since the last `take`, not indexed yet: a fold whose items are never
+        # matched against (decisions, when no `Supersedes:` or `Reverted:` comes) never
+        # tokenises them.
+        self._unindexed: list[int] = []
         for item in items:
             self.add(item)
 
@@ -39,12 +43,22 @@ class WordIndex(Generic[T]):
         ident = self._next
         self._next += 1
         self._open[ident] = item
-        self._words[ident] = found = tuple(map(sys.intern, self._tokens(self._text_of(item))))
-        for word in found:
-            self._by_word.setdefault(word, set()).add(ident)
+        self._unindexed.append(ident)
+
+    def _index(self) -> None:
+        for ident in self._unindexed:
+            item = self._open.get(ident)
+            if item is None:
+                continue
+            self._words[ident] = found = tuple(map(sys.intern, self._tokens(self._text_of(item))))
+            for word in found:
+                self._by_word.setdefault(word, set()).add(ident)
+        self._unindexed = []
 
     def take(self, text: str, owner: str) -> T | None:
         """The open item `text` matches (removed from the index), or None."""
+        if self._unindexed:
+            self._index()
         target = self._best(self._tokens(text))
         if target is None:
             own = [i for i, item in self._open.items() if self._owner_of(item) == owner]

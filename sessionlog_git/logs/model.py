@@ -35,7 +35,23 @@ class Record:
         return self.entry.at
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.at.timestamp(), self.user, self.source, self.entry.line)
+        # Kept once made: a commit's folds sort and compare the same records many times.
+        try:
+            found: tuple[Any, ...] = self.__dict__["_sort_key"]
+        except KeyError:
+            found = (self.at.timestamp(), self.user, self.source, self.entry.line)
+            object.__setattr__(self, "_sort_key", found)
+        return found
+
+    def same_key(self) -> tuple[Any, ...]:
+        """Identity for de-duplication (`Entry.key` with the project and the contributor),
+        kept once made as `sort_key` is."""
+        try:
+            found: tuple[Any, ...] = self.__dict__["_same_key"]
+        except KeyError:
+            found = (self.project, self.user, *self.entry.key())
+            object.__setattr__(self, "_same_key", found)
+        return found
 
 
 def ordered(records: Iterable[Record]) -> list[Record]:
@@ -43,7 +59,7 @@ def ordered(records: Iterable[Record]) -> list[Record]:
     seen: set[tuple[Any, ...]] = set()
     out: list[Record] = []
     for record in sorted((r for r in records if r.entry.at is not None), key=Record.sort_key):
-        key = (record.project, record.user, *record.entry.key())
+        key = record.same_key()
         if key in seen:
             continue
         seen.add(key)

@@ -555,6 +555,43 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
             )
 
 
+TRIM_ASIDE_FROM = 32  # temp logs trimmed beside the folds (a thread), from this many on
+
+
+def _start_trim(ws: Workspace, taken: list[Taken], result: Result) -> Callable[[], None]:
+    """Trim the temp logs (`_trim_pending`); many of them in a thread of their own. What it
+    returns waits for the trim to end, and raises what the trim raised."""
+    if sum(t.trim for t in taken) < TRIM_ASIDE_FROM:
+        _trim_pending(ws, taken, result)
+        return lambda: None
+    import threading
+
+    failed: list[Exception] = []
+    done: list[bool] = []
+
+    def trim() -> None:
+        try:
+            _trim_pending(ws, taken, result)
+            done.append(True)
+        except Exception as exc:  # raised again by the caller, in its thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=trim, name="sessionlog-trim")
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failed:
+            raise failed[0]
+        if not done:  # stopped without an error of its own: the journal stays, the next run ends it
+            raise SessionlogError(
+                f"{_rel(ws, ws.config.pending_path)}: the temp logs' trim stopped before its end; "
+                "nothing is lost: their archived entries leave them at the next run. "
+                "Fix: run `sessionlog consolidate` (or commit) again.")
+
+    return wait
+
+
 def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool,
                 staged: list[str] | None = None) -> Result:
     from sessionlog_git.base import safeio
@@ -651,15 +688,21 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool,
         gitops.stage(top, to_stage)
         result.staged = sorted(set(result.staged) | set(to_stage))
     _fault("staged")
+    # The temp logs are trimmed while the caches below are folded: neither reads them, and a
+    # file system busy with other writes can make each removal wait on its journal (hundreds
+    # of temp logs in a first consolidation) while the folds only need the CPU.
+    trimmer = _start_trim(ws, taken, result)
     # The archives of an interrupted run the journal finished count too (the index skips
     # what it has folded in already).
     finished = {rel for rel in recovered.files if layout.split_archive_rel(rel, ws.config.logs_dir)}
-    context_store.update(ws, sorted({*archives, *finished}), parsed, changed=staged)
-    if archives or finished:
-        from sessionlog_git.logs.continuity import update_summary
+    try:
+        context_store.update(ws, sorted({*archives, *finished}), parsed, changed=staged)
+        if archives or finished:
+            from sessionlog_git.logs.continuity import update_summary
 
-        update_summary(ws.config, sorted({*archives, *finished}), summary)
-    _trim_pending(ws, taken, result)
+            update_summary(ws.config, sorted({*archives, *finished}), summary)
+    finally:
+        trimmer()
     _fault("pending-trimmed")
     journal.clear(state_dir)
     return result

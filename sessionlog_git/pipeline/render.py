@@ -35,8 +35,10 @@ def cache_compiled(folder: Path) -> None:
     """Keep the Markdown templates' compiled code in `folder` (an ignored state folder), so a
     commit loads it instead of compiling the templates again: jinja2 checks each entry against
     the template's source, and a folder per jinja2 version keeps another version's code out.
-    A cache that cannot be written only costs the compile. Nothing is imported until a
-    template is rendered (a commit that renders no view never imports jinja2)."""
+    A repository's first commit finds the code in the user's cache folder (`user_cache`),
+    which any repository's render filled. A cache that cannot be written only costs the
+    compile. Nothing is imported until a template is rendered (a commit that renders no view
+    never imports jinja2)."""
     _compiled_in[:] = [folder]
     if _env.cache_info().currsize:
         _use_cache(_env(), folder)
@@ -52,7 +54,25 @@ def _use_cache(env: Any, folder: Path) -> None:
         where.mkdir(parents=True, exist_ok=True)
     except OSError:
         return
-    env.bytecode_cache = _safe_cache_class()(str(where))
+    cache = _safe_cache_class()(str(where))
+    shared = user_cache()
+    if shared is not None and shared != folder:
+        cache.fallback = _safe_cache_class()(str(shared / f"jinja2-{jinja2.__version__}"))
+    env.bytecode_cache = cache
+
+
+def user_cache() -> Path | None:
+    """The user's cache folder for compiled templates (`$XDG_CACHE_HOME/sessionlog-git/templates`,
+    or under `~/.cache`): None where there is no home."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "sessionlog-git" / "templates"
 
 
 def _safe_cache_class() -> Any:
@@ -62,17 +82,33 @@ def _safe_cache_class() -> Any:
 
     class SafeCache(jinja2.FileSystemBytecodeCache):
         """jinja2's file cache that never fails a render: a damaged or unreadable entry is a
-        miss (the template compiles), an entry that cannot be written is skipped."""
+        miss (the template compiles), an entry that cannot be written is skipped. With a
+        `fallback` (the user's cache), a miss here is looked up there, and code compiled or
+        found there is kept here too."""
+
+        fallback: Any = None
 
         def load_bytecode(self, bucket: Any) -> None:
             try:
                 super().load_bytecode(bucket)
             except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
                 bucket.reset()
+            if bucket.code is None and self.fallback is not None:
+                self.fallback.load_bytecode(bucket)
+                if getattr(bucket, "code", None) is not None:  # here too: the next commit
+                    with contextlib.suppress(OSError):  # reads only this one
+                        super().dump_bytecode(bucket)
 
         def dump_bytecode(self, bucket: Any) -> None:
+            """After a compile: here, and in the user's cache."""
+            import os
+
             with contextlib.suppress(OSError):
                 super().dump_bytecode(bucket)
+            if self.fallback is not None:
+                with contextlib.suppress(OSError):
+                    os.makedirs(self.fallback.directory, exist_ok=True)
+                    self.fallback.dump_bytecode(bucket)
 
     return SafeCache
 
