@@ -143,19 +143,39 @@ def stage_failed(top: Path, stderr: str) -> GitError:
                     "Fix: correct what git says above, then commit again.")
 
 
-def unstaged(top: Path, paths: Iterable[str]) -> set[str]:
-    """Which of `paths` differ between the work tree and the user's real index.
+def changes(top: Path, paths: Iterable[str]) -> tuple[set[str], set[str]]:
+    """Which of `paths` differ between the work tree and the user's real index, and which
+    between that index and HEAD (none before the first commit): one git process (`git
+    status`, porcelain v2) where `git diff` and `git diff --cached HEAD` took two. A path with
+    a merge conflict is in both.
 
     The real index, not GIT_INDEX_FILE: under `commit -a` git's temporary index already
     holds every tracked edit, which would hide a hand edit we are about to overwrite.
     """
     wanted = list(paths)
     if not wanted:
-        return set()
-    out = run(
-        "diff", "--name-only", "-z", "--no-ext-diff", "--", *wanted, cwd=top, strip_index=True
-    )
-    return {p for p in out.split("\0") if p}
+        return set(), set()
+    out = run("status", "--porcelain=v2", "-z", "--branch", "--no-renames", "--untracked-files=no",
+              "--", *wanted, cwd=top, strip_index=True)
+    unstaged: set[str] = set()
+    staged: set[str] = set()
+    initial = False
+    for record in out.split("\0"):
+        if record.startswith("# branch.oid "):
+            initial = record.endswith("(initial)")
+        elif record.startswith("1 "):  # 1 XY sub mH mI mW hH hI path
+            fields = record.split(" ", 8)
+            if len(fields) == 9:
+                if fields[1][1] != ".":
+                    unstaged.add(fields[8])
+                if fields[1][0] != ".":
+                    staged.add(fields[8])
+        elif record.startswith("u "):  # u XY sub m1 m2 m3 mW h1 h2 h3 path
+            fields = record.split(" ", 10)
+            if len(fields) == 11:
+                unstaged.add(fields[10])
+                staged.add(fields[10])
+    return unstaged, set() if initial else staged
 
 
 def status(top: Path, paths: Iterable[str]) -> dict[str, str]:
