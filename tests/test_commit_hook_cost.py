@@ -1,0 +1,34 @@
+"""What the commit hook's process pays for one new day, piece by piece: each shortcut gives
+exactly what the longer way gave (the speed itself is scripts/bench.py's)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+
+from conftest import PYTHON, ROOT
+
+from sessionlog_git.base import text
+
+
+def test_the_hash_helper_uses_openssl_for_a_large_file_and_stays_lean_for_a_small_one() -> None:
+    """A month's master log (a megabyte) is hashed by hashlib's OpenSSL sha256, five times the
+    builtin module's speed; a small text in a process that has not loaded hashlib (the
+    per-prompt hook) does not load it. Both give the same digest."""
+    code = (
+        "import json, sys\n"
+        "from sessionlog_git.base.text import HASHLIB_FROM, sha256_hex\n"
+        "small = sha256_hex(b'x' * 1000)\n"
+        "lean = 'hashlib' not in sys.modules\n"
+        "big = sha256_hex(b'y' * HASHLIB_FROM)\n"
+        "print(json.dumps([small, lean, big, 'hashlib' in sys.modules]))\n"
+    )
+    out = subprocess.run([PYTHON, "-S", "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True)  # -S: no site, as the launcher starts a hook
+    small, lean, big, loaded = json.loads(out.stdout)
+    assert small == hashlib.sha256(b"x" * 1000).hexdigest()
+    assert big == hashlib.sha256(b"y" * text.HASHLIB_FROM).hexdigest()
+    assert lean and loaded
+    for data in (b"", "é" * 7, b"z" * (text.HASHLIB_FROM - 1), b"z" * (text.HASHLIB_FROM + 1)):
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        assert text.sha256_hex(data) == hashlib.sha256(raw).hexdigest()
