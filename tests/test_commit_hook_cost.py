@@ -32,3 +32,30 @@ def test_the_hash_helper_uses_openssl_for_a_large_file_and_stays_lean_for_a_smal
     for data in (b"", "é" * 7, b"z" * (text.HASHLIB_FROM - 1), b"z" * (text.HASHLIB_FROM + 1)):
         raw = data.encode("utf-8") if isinstance(data, str) else data
         assert text.sha256_hex(data) == hashlib.sha256(raw).hexdigest()
+
+
+def _split_by_lines(text: str) -> tuple[str, dict[str, str]]:
+    """The master log's sections as the line-by-line split read them (the reference)."""
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith("## ")]
+    if not starts:
+        return text, {}
+    sections = {lines[a][3:]: "\n".join(lines[a:b]).rstrip("\n") + "\n"
+                for a, b in zip(starts, [*starts[1:], len(lines)], strict=True)}
+    return "\n".join(lines[: starts[0]]) + "\n", sections
+
+
+def test_a_master_log_is_split_into_its_sections_as_line_by_line() -> None:
+    """monthview._split finds the sections by searching the text (a megabyte at 5,000 entries),
+    not by a list of its lines: the same header and sections, whatever the text."""
+    import random
+
+    from sessionlog_git.pipeline import monthview
+
+    texts = ["", "\n", "## a", "## a\n", "head\n## a\nx\n\n## b\ny", "x\n\n## a\n## b\n\n\n",
+             "## \n", "#  x\n## a", "a\r\n## b\r\nc\r\n", "## a\n##b\n## c", "### a\n## b\n"]
+    rng = random.Random(15)
+    pieces = ["## ", "\n", "a", "#", " ", "b\n", "\r", "##", "é"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(16))) for _ in range(4000)]
+    for sample in texts:
+        assert monthview._split(sample) == _split_by_lines(sample), repr(sample)

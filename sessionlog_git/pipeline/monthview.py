@@ -275,15 +275,20 @@ def _splice(
 def _split(text: str) -> tuple[str, dict[str, str]]:
     """(everything before the first section, {contributor: section text}); each section ends
     with one newline and no blank line after it."""
-    lines = text.split("\n")
-    starts = [i for i, line in enumerate(lines) if line.startswith(HEADING)]
+    # Found by searching the text (a month's master log is a megabyte): no list of its lines.
+    starts = [0] if text.startswith(HEADING) else []
+    at = text.find("\n" + HEADING)
+    while at != -1:
+        starts.append(at + 1)
+        at = text.find("\n" + HEADING, at + 1)
     if not starts:
         return text, {}
-    header = "\n".join(lines[: starts[0]]) + "\n"
+    header = text[: starts[0]] if starts[0] else "\n"
     sections: dict[str, str] = {}
-    for a, b in zip(starts, [*starts[1:], len(lines)], strict=True):
-        name = lines[a][len(HEADING):]
-        sections[name] = "\n".join(lines[a:b]).rstrip("\n") + "\n"
+    for a, b in zip(starts, [*starts[1:], len(text)], strict=True):
+        end = text.find("\n", a, b)
+        name = text[a + len(HEADING) : b if end == -1 else end]
+        sections[name] = text[a:b].rstrip("\n") + "\n"
     return header, sections
 
 
