@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from pathlib import Path
 
 from conftest import PYTHON, ROOT
 
@@ -59,3 +60,18 @@ def test_a_master_log_is_split_into_its_sections_as_line_by_line() -> None:
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(16))) for _ in range(4000)]
     for sample in texts:
         assert monthview._split(sample) == _split_by_lines(sample), repr(sample)
+
+
+def test_a_master_log_just_kept_is_encoded_once_and_any_other_text_as_ever(tmp_path: Path) -> None:
+    from sessionlog_git.pipeline import monthview
+
+    text = "# Session log\n\n## ada\n\n### 2024-06-30 — a day\n" * 1000
+    monthview._remember(tmp_path / "m.json", [], "", text, {"key": ""})
+    kept = monthview.utf8(text)
+    assert kept == text.encode("utf-8") and monthview.utf8(text) is kept
+    other = "".join(["# Session log\n", text[len("# Session log\n"):]])  # equal, not the same
+    assert other == text and other is not text
+    assert monthview.utf8(other) == kept and monthview.utf8(other) is not kept
+    assert monthview.utf8("é") == "é".encode()
+    saved = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert saved["renders"][-1]["digest"] == hashlib.sha256(kept).hexdigest()

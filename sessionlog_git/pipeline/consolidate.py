@@ -571,11 +571,12 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool,
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
     months: dict[str, set[str]] = {}
     parsed: dict[str, list[model.Record]] = {}
-    rendered = (
-        {rel: text.encode("utf-8")
-         for rel, text in _render(ws, taken, recovered.months, months, parsed).items()}
-        if archives or recovered.months else {}
-    )
+    rendered: dict[str, bytes] = {}
+    if archives or recovered.months:
+        from sessionlog_git.pipeline.monthview import utf8  # a master log is encoded once
+
+        rendered = {rel: utf8(text)
+                    for rel, text in _render(ws, taken, recovered.months, months, parsed).items()}
     for rel in sorted({**archives, **rendered}):
         safeio.check_inside(top, rel)
     new_archives = _changed(top, archives)
