@@ -1,4 +1,5 @@
-"""The one way to run git: every git process of the package starts in `_git`.
+"""The one way to run git: every git process of the package starts in `_git` (or, for one
+that runs while we go on, `_spawn`).
 
 `run` returns text, `run_bytes` bytes (object contents, `cat-file --batch` with input),
 `succeeds` only whether git exited 0, and `call` leaves git's output on the terminal (the
@@ -39,6 +40,44 @@ def _git(args: Sequence[str], *, cwd: Path | str | None, env: Mapping[str, str] 
         ("git", *args), cwd=cwd, env=environ, input=input, capture_output=capture, text=text,
         check=False,
     )
+
+
+def _spawn(args: Sequence[str], *, cwd: Path | str, output: bool = False) -> subprocess.Popen[bytes]:
+    """`git args...` started, not waited for (`Staging`, `Started`): no input, its output
+    kept (`output`) or discarded, its errors kept for the caller."""
+    return subprocess.Popen(("git", *args), cwd=cwd, env=dict(os.environ), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE if output else subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+class Started:
+    """`run`, started: git works in its own process while the caller goes on; `output()`
+    waits and gives what `run` gives (or raises what it raises)."""
+
+    def __init__(self, args: Sequence[str], cwd: Path | str) -> None:
+        self.args, self.cwd = list(args), cwd
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._out: str | None = None
+        try:
+            self._proc = _spawn(self.args, cwd=cwd, output=True)
+        except OSError:
+            self._proc = None  # `output` runs it the ordinary way, and reports what fails
+
+    def output(self) -> str:
+        if self._out is None:
+            if self._proc is None:
+                self._out = run(*self.args, cwd=self.cwd)
+            else:
+                out, err = self._proc.communicate()
+                if self._proc.returncode != 0:
+                    raise _failed(self.args, self._proc.returncode, err.decode(errors="replace"))
+                self._out = out.decode("utf-8", errors="surrogateescape")
+        return self._out
+
+
+def start(*args: str, cwd: Path | str) -> Started:
+    """`git args...` started now, its output read when needed (`Started.output`)."""
+    return Started(args, cwd)
 
 
 def _failed(args: Sequence[str], code: int, stderr: str) -> GitError:
@@ -118,13 +157,61 @@ def stage(top: Path, paths: Sequence[str]) -> None:
     # --force: a user's ignore rule (say `logs/`) must not keep the why out of the commit.
     try:
         run("add", "--force", "--", *paths, cwd=top)
-        index_file = os.environ.get("GIT_INDEX_FILE", "")
-        if Path(index_file).name.startswith("next-index-"):
-            real_lock = Path(str(git_path(top, "index")) + ".lock")
-            if real_lock.exists():
-                run("add", "--force", "--", *paths, cwd=top, env={"GIT_INDEX_FILE": str(real_lock)})
+        _stage_real_index(top, paths)
     except GitError as exc:
         raise stage_failed(top, str(exc)) from None
+
+
+class Staging:
+    """A `stage` under way (`start_stage`): git hashes and adds the files in a process of its
+    own while the caller goes on with work that does not need them staged; `finish` waits
+    for it and does what `stage` does after (the real index in only-mode, the same errors)."""
+
+    def __init__(self, top: Path, paths: Sequence[str]) -> None:
+        self.top, self.paths = top, list(paths)
+        self._proc: subprocess.Popen[bytes] | None = None
+        try:
+            self._proc = _spawn(self._args(), cwd=top)
+        except OSError:
+            self._proc = None  # `finish` runs it the ordinary way, and reports what fails
+
+    def _args(self) -> list[str]:
+        # --force: a user's ignore rule (say `logs/`) must not keep the why out of the commit.
+        return ["add", "--force", "--", *self.paths]
+
+    def wait(self) -> None:
+        """Let git finish, whatever it says (the caller has an error of its own to report)."""
+        if self._proc is not None:
+            self._proc.communicate()
+
+    def finish(self) -> None:
+        if self._proc is None:
+            stage(self.top, self.paths)
+            return
+        _, err = self._proc.communicate()
+        code = self._proc.returncode
+        try:
+            if code != 0:
+                raise _failed(self._args(), code, err.decode(errors="replace"))
+            _stage_real_index(self.top, self.paths)
+        except GitError as exc:
+            raise stage_failed(self.top, str(exc)) from None
+
+
+def start_stage(top: Path, paths: Sequence[str]) -> Staging | None:
+    """`stage`, started: the files are staged once `finish()` of what it returns has returned
+    (None: nothing to stage). A megabyte's master log takes git a few milliseconds to hash
+    and compress; a commit's hook folds its indexes meanwhile."""
+    return Staging(top, paths) if paths else None
+
+
+def _stage_real_index(top: Path, paths: Sequence[str]) -> None:
+    """In only-mode (`git commit <paths>`), the same files into the real index too."""
+    index_file = os.environ.get("GIT_INDEX_FILE", "")
+    if Path(index_file).name.startswith("next-index-"):
+        real_lock = Path(str(git_path(top, "index")) + ".lock")
+        if real_lock.exists():
+            run("add", "--force", "--", *paths, cwd=top, env={"GIT_INDEX_FILE": str(real_lock)})
 
 
 def stage_failed(top: Path, stderr: str) -> GitError:

@@ -81,3 +81,16 @@ def test_a_conflicted_path_is_both_unstaged_and_staged(tmp_path: Path) -> None:
     assert repo.git("merge", "-q", "side", check=False).returncode != 0
     assert gitops.changes(repo.path, ["logs/a.md"]) == ({"logs/a.md"}, {"logs/a.md"})
     assert gitops.changes(repo.path, ["logs/a.md"]) == _diffs(repo, ["logs/a.md"])
+
+
+def test_a_started_git_gives_what_run_gives_and_fails_as_it_fails(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r")
+    repo.write("logs/a.md", "one\n")
+    repo.git("add", "logs/a.md")
+    started = gitops.start("diff-index", "--cached", "--name-only", "-z", "HEAD", "--", cwd=repo.path)
+    assert started.output() == gitops.run("diff-index", "--cached", "--name-only", "-z", "HEAD",
+                                          "--", cwd=repo.path) == "logs/a.md\0"
+    assert started.output() == "logs/a.md\0"  # read once, kept
+    bad = gitops.start("rev-parse", "--verify", "no-such-ref", cwd=repo.path)
+    with pytest.raises(gitops.GitError, match="no-such-ref"):
+        bad.output()

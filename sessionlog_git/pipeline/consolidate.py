@@ -66,6 +66,10 @@ class Result:
         return not (self.taken or self.staged or self.problems or self.notes)
 
 
+# The paths the commit being made changes, or what gives them (None: not known).
+Staged = list[str] | Callable[[], list[str] | None] | None
+
+
 class UnstagedEdits(SessionlogError):
     pass
 
@@ -87,9 +91,9 @@ def nothing_to_do(ws: Workspace) -> bool:
 
 
 def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True,
-        staged: list[str] | None = None) -> Result:
+        staged: Staged = None) -> Result:
     """`staged`: the paths the commit being made changes, as the hook read them before this
-    run (None: asked here when needed)."""
+    run, or what gives them when called (None: asked here when needed)."""
     from sessionlog_git.base.lock import locked
 
     with locked(ws.config.state_path):
@@ -548,8 +552,7 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
             )
 
 
-def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool,
-                staged: list[str] | None = None) -> Result:
+def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = None) -> Result:
     from sessionlog_git.base import safeio
 
     result = Result()
@@ -639,20 +642,35 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool,
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
     ledger.save(state_dir, written)
     _fault("ledger-saved")
+    # The paths the commit changes, read before anything of ours is staged (a question
+    # started early must not see our files in the index).
+    changed = staged() if callable(staged) else staged
+    staging = None
     if stage and to_stage:
         from sessionlog_git import gitops
 
-        gitops.stage(top, to_stage)
+        # git hashes the files (a megabyte's master log) in its own process while the
+        # indexes in the state folder are folded; the temp logs are trimmed only once it is done.
+        staging = gitops.start_stage(top, to_stage)
+    try:
+        # The archives of an interrupted run the journal finished count too (the index skips
+        # what it has folded in already).
+        finished = {rel for rel in recovered.files
+                    if layout.split_archive_rel(rel, ws.config.logs_dir)}
+        context_store.update(ws, sorted({*archives, *finished}), parsed, changed=changed)
+        if archives or finished:
+            from sessionlog_git.logs.continuity import update_summary
+
+            update_summary(ws.config, sorted({*archives, *finished}), summary)
+    except BaseException:
+        if staging is not None:
+            staging.wait()  # git's own outcome; this error is the one to report
+        raise
+    if staging is not None:
+        staging.finish()  # raises what `gitops.stage` would; then nothing is trimmed
+    if stage and to_stage:
         result.staged = sorted(set(result.staged) | set(to_stage))
     _fault("staged")
-    # The archives of an interrupted run the journal finished count too (the index skips
-    # what it has folded in already).
-    finished = {rel for rel in recovered.files if layout.split_archive_rel(rel, ws.config.logs_dir)}
-    context_store.update(ws, sorted({*archives, *finished}), parsed, changed=staged)
-    if archives or finished:
-        from sessionlog_git.logs.continuity import update_summary
-
-        update_summary(ws.config, sorted({*archives, *finished}), summary)
     _trim_pending(ws, taken, result)
     _fault("pending-trimmed")
     journal.clear(state_dir)
