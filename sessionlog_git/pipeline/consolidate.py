@@ -568,6 +568,9 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     if stage and not dry_run and framework.active():
         from sessionlog_git.pipeline.stashed_output import take_back
 
+        if callable(staged):
+            staged = staged()  # what the commit changes, read before any of ours is staged
+
         result.staged += take_back(top, written)  # ours, set aside by the framework
     taken = _take(ws, result)
     _fault("read")
