@@ -187,6 +187,11 @@ def test_skipping_rules_whose_run_is_absent_changes_no_redaction(
     texts = _corpus_texts()
     runs = [p for _, p, _ in secretscan.RULES if secretscan._run_of(p) is not None]
     assert len(runs) >= 3  # the two context-token rules and the env-name one among them
+    # Only a run every match holds: not one in an optional or alternative part of the rule.
+    for optional in (r"x(?P<s>[A-Za-z]{24,300})?", r"(?:a(?P<s>[A-Za-z]{24,300}))?",
+                     r"ab|(?P<s>[A-Za-z]{24,300})", r"x(?P<s>[A-Za-z]{4,300})"):
+        assert secretscan._run_of(optional) is None, optional
+    assert secretscan._run_of(r"x(?P<s>[A-Za-z0-9_\-]{24,300})y") is not None
     skipping = [redact(text) for text in texts]
     monkeypatch.setattr(secretscan, "_no_run", lambda *_: False)
     every = [redact(text) for text in texts]

@@ -630,6 +630,8 @@ def _run_of(pattern: str) -> tuple[re.Pattern[bytes], bool] | None:
     m = _RUN_GROUP.search(pattern)
     if m is None or int(m.group(2)) < RUN_FROM or _top_level_or(pattern):
         return None
+    if not _top_level_or(pattern[: m.start()] + "|"):  # inside another group: may be skipped
+        return None
     if pattern[m.end() : m.end() + 1] in ("?", "*") or pattern[m.end() : m.end() + 2] == "{0":
         return None  # the group itself may be absent
     any_case = pattern.startswith("(?i)")
