@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -42,10 +42,14 @@ def _git(args: Sequence[str], *, cwd: Path | str | None, env: Mapping[str, str] 
     )
 
 
-def _spawn(args: Sequence[str], *, cwd: Path | str, output: bool = False) -> subprocess.Popen[bytes]:
+def _spawn(args: Sequence[str], *, cwd: Path | str, output: bool = False,
+           strip_index: bool = False) -> subprocess.Popen[bytes]:
     """`git args...` started, not waited for (`Staging`, `Started`): no input, its output
     kept (`output`) or discarded, its errors kept for the caller."""
-    return subprocess.Popen(("git", *args), cwd=cwd, env=dict(os.environ), stdin=subprocess.DEVNULL,
+    environ = dict(os.environ)
+    if strip_index:
+        environ.pop("GIT_INDEX_FILE", None)
+    return subprocess.Popen(("git", *args), cwd=cwd, env=environ, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE if output else subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
 
@@ -54,19 +58,19 @@ class Started:
     """`run`, started: git works in its own process while the caller goes on; `output()`
     waits and gives what `run` gives (or raises what it raises)."""
 
-    def __init__(self, args: Sequence[str], cwd: Path | str) -> None:
-        self.args, self.cwd = list(args), cwd
+    def __init__(self, args: Sequence[str], cwd: Path | str, strip_index: bool = False) -> None:
+        self.args, self.cwd, self.strip_index = list(args), cwd, strip_index
         self._proc: subprocess.Popen[bytes] | None = None
         self._out: str | None = None
         try:
-            self._proc = _spawn(self.args, cwd=cwd, output=True)
+            self._proc = _spawn(self.args, cwd=cwd, output=True, strip_index=strip_index)
         except OSError:
             self._proc = None  # `output` runs it the ordinary way, and reports what fails
 
     def output(self) -> str:
         if self._out is None:
             if self._proc is None:
-                self._out = run(*self.args, cwd=self.cwd)
+                self._out = run(*self.args, cwd=self.cwd, strip_index=self.strip_index)
             else:
                 out, err = self._proc.communicate()
                 if self._proc.returncode != 0:
@@ -75,9 +79,9 @@ class Started:
         return self._out
 
 
-def start(*args: str, cwd: Path | str) -> Started:
+def start(*args: str, cwd: Path | str, strip_index: bool = False) -> Started:
     """`git args...` started now, its output read when needed (`Started.output`)."""
-    return Started(args, cwd)
+    return Started(args, cwd, strip_index)
 
 
 def _failed(args: Sequence[str], code: int, stderr: str) -> GitError:
@@ -239,11 +243,21 @@ def changes(top: Path, paths: Iterable[str]) -> tuple[set[str], set[str]]:
     The real index, not GIT_INDEX_FILE: under `commit -a` git's temporary index already
     holds every tracked edit, which would hide a hand edit we are about to overwrite.
     """
+    return start_changes(top, paths)()
+
+
+def start_changes(top: Path, paths: Iterable[str]) -> Callable[[], tuple[set[str], set[str]]]:
+    """`changes`, started now (git runs while the caller renders); the function returned
+    waits for the answer."""
     wanted = list(paths)
     if not wanted:
-        return set(), set()
-    out = run("status", "--porcelain=v2", "-z", "--branch", "--no-renames", "--untracked-files=no",
-              "--", *wanted, cwd=top, strip_index=True)
+        return lambda: (set(), set())
+    started = start("status", "--porcelain=v2", "-z", "--branch", "--no-renames",
+                    "--untracked-files=no", "--", *wanted, cwd=top, strip_index=True)
+    return lambda: _changes(started.output())
+
+
+def _changes(out: str) -> tuple[set[str], set[str]]:
     unstaged: set[str] = set()
     staged: set[str] = set()
     initial = False

@@ -37,6 +37,8 @@ def test_changes_tells_unstaged_and_staged_apart_as_the_two_diffs_did(tmp_path: 
     assert gitops.changes(repo.path, FILES) == ({"logs/a.md", "logs/c d.md", "logs/gone.md"},
                                                 {"logs/b.md", "logs/c d.md"})
     assert gitops.changes(repo.path, FILES) == _diffs(repo, FILES)
+    started = gitops.start_changes(repo.path, FILES)  # asked now, read later: the same answer
+    assert started() == _diffs(repo, FILES)
     assert gitops.changes(repo.path, ["logs/e.md"]) == (set(), set())
     assert gitops.changes(repo.path, []) == (set(), set())
 

@@ -25,6 +25,7 @@ from sessionlog_git.workspace import Workspace
 if TYPE_CHECKING:
     from sessionlog_git.logs import model
     from sessionlog_git.logs.entries import TempLog
+    from sessionlog_git.pipeline.handedits import Early
 
 # archive, views and entries are imported where they are used: a commit with nothing
 # pending (`nothing_to_do`) needs none of them.
@@ -466,11 +467,13 @@ def _changed(top: Path, files: dict[str, bytes]) -> dict[str, bytes]:
     return out
 
 
-def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str]) -> None:
-    """A generated file with a hand edit (staged or not): write nothing, save a copy, say so."""
+def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str],
+                     early: Early | None = None) -> None:
+    """A generated file with a hand edit (staged or not): write nothing, save a copy, say so.
+    `early`: handedits.start of the views this run may rewrite, asked before rendering."""
     from sessionlog_git.pipeline import handedits
 
-    why = handedits.find(ws, rewrite, written, rebuild)
+    why = handedits.find(ws, rewrite, written, rebuild, early)
     stashed = framework.stashed_paths()
     for p in rewrite:
         if p in stashed and p not in why:
@@ -575,6 +578,17 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     taken = _take(ws, result)
     _fault("read")
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
+    early = None
+    if archives or recovered.months:
+        from sessionlog_git.pipeline import handedits
+
+        # Whether the user edited the views this run will likely rewrite (their months' master
+        # logs, their projects' status files): git answers while they are rendered.
+        logs_dir = ws.config.logs_dir
+        likely = {(t.log.project, layout.month_of(t.log.day)) for t in taken if t.archive_rel}
+        likely |= {(p, m) for p, ms in recovered.months.items() for m in ms}
+        early = handedits.start(ws, {path for project, month in likely for path in (
+            layout.master_rel(logs_dir, project, month), layout.status_rel(logs_dir, project))})
     months: dict[str, set[str]] = {}
     parsed: dict[str, list[model.Record]] = {}
     rendered: dict[str, bytes] = {}
@@ -587,7 +601,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         safeio.check_inside(top, rel)
     new_archives = _changed(top, archives)
     new_views = _changed(top, rendered)
-    _refuse_unstaged(ws, sorted(new_views), written)
+    _refuse_unstaged(ws, sorted(new_views), written, early)
     result.archived = sorted(archives)
     result.views = sorted(new_views)
     result.taken = taken

@@ -52,12 +52,25 @@ def disk_bytes(top: Path, rel: str) -> bytes | None:
         return None
 
 
+Early = tuple[frozenset[str], Callable[[], tuple[set[str], set[str]]]]
+
+
+def start(ws: Workspace, candidates: set[str]) -> Early:
+    """`gitops.changes` of the views a consolidation may rewrite, started before it renders
+    them (git answers meanwhile); `find` uses it when it names every view to rewrite."""
+    return frozenset(candidates), gitops.start_changes(ws.top, sorted(candidates))
+
+
 def find(ws: Workspace, rewrite: list[str], written: dict[str, str],
-         rebuild: Callable[[Workspace], dict[str, str]]) -> dict[str, str]:
+         rebuild: Callable[[Workspace], dict[str, str]], early: Early | None = None) -> dict[str, str]:
     """{path: why} for the views in `rewrite` that hold a hand edit; `rebuild` renders every
     view fresh from the archive (consolidate.rebuild, passed in: consolidation calls this)."""
     top = ws.top
-    unstaged, staged = gitops.changes(top, rewrite)  # one git process for both questions
+    if early is not None and early[0].issuperset(rewrite):
+        unstaged, staged = early[1]()
+        unstaged, staged = unstaged & set(rewrite), staged & set(rewrite)
+    else:
+        unstaged, staged = gitops.changes(top, rewrite)  # one git process for both questions
     if _in_progress(top):
         staged = set()
     # Only a file git sees changed is read to tell whether it is what we last wrote.
