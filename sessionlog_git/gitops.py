@@ -1,4 +1,5 @@
-"""The one way to run git: every git process of the package starts in `_git`.
+"""The one way to run git: every git process of the package starts in `_git` (or, for one
+that runs while we go on, `_spawn`).
 
 `run` returns text, `run_bytes` bytes (object contents, `cat-file --batch` with input),
 `succeeds` only whether git exited 0, and `call` leaves git's output on the terminal (the
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -39,6 +40,48 @@ def _git(args: Sequence[str], *, cwd: Path | str | None, env: Mapping[str, str] 
         ("git", *args), cwd=cwd, env=environ, input=input, capture_output=capture, text=text,
         check=False,
     )
+
+
+def _spawn(args: Sequence[str], *, cwd: Path | str, output: bool = False,
+           strip_index: bool = False) -> subprocess.Popen[bytes]:
+    """`git args...` started, not waited for (`Staging`, `Started`): no input, its output
+    kept (`output`) or discarded, its errors kept for the caller."""
+    environ = dict(os.environ)
+    if strip_index:
+        environ.pop("GIT_INDEX_FILE", None)
+    return subprocess.Popen(("git", *args), cwd=cwd, env=environ, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE if output else subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+class Started:
+    """`run`, started: git works in its own process while the caller goes on; `output()`
+    waits and gives what `run` gives (or raises what it raises)."""
+
+    def __init__(self, args: Sequence[str], cwd: Path | str, strip_index: bool = False) -> None:
+        self.args, self.cwd, self.strip_index = list(args), cwd, strip_index
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._out: str | None = None
+        try:
+            self._proc = _spawn(self.args, cwd=cwd, output=True, strip_index=strip_index)
+        except OSError:
+            self._proc = None  # `output` runs it the ordinary way, and reports what fails
+
+    def output(self) -> str:
+        if self._out is None:
+            if self._proc is None:
+                self._out = run(*self.args, cwd=self.cwd, strip_index=self.strip_index)
+            else:
+                out, err = self._proc.communicate()
+                if self._proc.returncode != 0:
+                    raise _failed(self.args, self._proc.returncode, err.decode(errors="replace"))
+                self._out = out.decode("utf-8", errors="surrogateescape")
+        return self._out
+
+
+def start(*args: str, cwd: Path | str, strip_index: bool = False) -> Started:
+    """`git args...` started now, its output read when needed (`Started.output`)."""
+    return Started(args, cwd, strip_index)
 
 
 def _failed(args: Sequence[str], code: int, stderr: str) -> GitError:
@@ -125,17 +168,70 @@ def stage(top: Path, paths: Sequence[str]) -> None:
     """
     if not paths:
         return
-    # --force: a user's ignore rule (say `logs/`) must not keep the why out of the commit.
-    add = ("-c", "core.bigFileThreshold=1", "add") if len(paths) >= PACK_FROM else ("add",)
+    add = _add_args(paths)
     try:
         run(*add, "--force", "--", *paths, cwd=top)
-        index_file = os.environ.get("GIT_INDEX_FILE", "")
-        if Path(index_file).name.startswith("next-index-"):
-            real_lock = Path(str(git_path(top, "index")) + ".lock")
-            if real_lock.exists():
-                run(*add, "--force", "--", *paths, cwd=top, env={"GIT_INDEX_FILE": str(real_lock)})
+        _stage_real_index(top, paths)
     except GitError as exc:
         raise stage_failed(top, str(exc)) from None
+
+
+class Staging:
+    """A `stage` under way (`start_stage`): git hashes and adds the files in a process of its
+    own while the caller goes on with work that does not need them staged; `finish` waits
+    for it and does what `stage` does after (the real index in only-mode, the same errors)."""
+
+    def __init__(self, top: Path, paths: Sequence[str]) -> None:
+        self.top, self.paths = top, list(paths)
+        self._proc: subprocess.Popen[bytes] | None = None
+        try:
+            self._proc = _spawn(self._args(), cwd=top)
+        except OSError:
+            self._proc = None  # `finish` runs it the ordinary way, and reports what fails
+
+    def _args(self) -> list[str]:
+        return [*_add_args(self.paths), "--force", "--", *self.paths]
+
+    def wait(self) -> None:
+        """Let git finish, whatever it says (the caller has an error of its own to report)."""
+        if self._proc is not None:
+            self._proc.communicate()
+
+    def finish(self) -> None:
+        if self._proc is None:
+            stage(self.top, self.paths)
+            return
+        _, err = self._proc.communicate()
+        code = self._proc.returncode
+        try:
+            if code != 0:
+                raise _failed(self._args(), code, err.decode(errors="replace"))
+            _stage_real_index(self.top, self.paths)
+        except GitError as exc:
+            raise stage_failed(self.top, str(exc)) from None
+
+
+def start_stage(top: Path, paths: Sequence[str]) -> Staging | None:
+    """`stage`, started: the files are staged once `finish()` of what it returns has returned
+    (None: nothing to stage). A megabyte's master log takes git a few milliseconds to hash
+    and compress; a commit's hook folds its indexes meanwhile."""
+    return Staging(top, paths) if paths else None
+
+
+def _add_args(paths: Sequence[str]) -> tuple[str, ...]:
+    """`git add` (the caller adds `--force`: a user's ignore rule, say `logs/`, must not keep
+    the why out of the commit), into one pack from PACK_FROM files on."""
+    return ("-c", "core.bigFileThreshold=1", "add") if len(paths) >= PACK_FROM else ("add",)
+
+
+def _stage_real_index(top: Path, paths: Sequence[str]) -> None:
+    """In only-mode (`git commit <paths>`), the same files into the real index too."""
+    index_file = os.environ.get("GIT_INDEX_FILE", "")
+    if Path(index_file).name.startswith("next-index-"):
+        real_lock = Path(str(git_path(top, "index")) + ".lock")
+        if real_lock.exists():
+            run(*_add_args(paths), "--force", "--", *paths, cwd=top,
+                env={"GIT_INDEX_FILE": str(real_lock)})
 
 
 def stage_failed(top: Path, stderr: str) -> GitError:
@@ -154,19 +250,49 @@ def stage_failed(top: Path, stderr: str) -> GitError:
                     "Fix: correct what git says above, then commit again.")
 
 
-def unstaged(top: Path, paths: Iterable[str]) -> set[str]:
-    """Which of `paths` differ between the work tree and the user's real index.
+def changes(top: Path, paths: Iterable[str]) -> tuple[set[str], set[str]]:
+    """Which of `paths` differ between the work tree and the user's real index, and which
+    between that index and HEAD (none before the first commit): one git process (`git
+    status`, porcelain v2) where `git diff` and `git diff --cached HEAD` took two. A path with
+    a merge conflict is in both.
 
     The real index, not GIT_INDEX_FILE: under `commit -a` git's temporary index already
     holds every tracked edit, which would hide a hand edit we are about to overwrite.
     """
+    return start_changes(top, paths)()
+
+
+def start_changes(top: Path, paths: Iterable[str]) -> Callable[[], tuple[set[str], set[str]]]:
+    """`changes`, started now (git runs while the caller renders); the function returned
+    waits for the answer."""
     wanted = list(paths)
     if not wanted:
-        return set()
-    out = run(
-        "diff", "--name-only", "-z", "--no-ext-diff", "--", *wanted, cwd=top, strip_index=True
-    )
-    return {p for p in out.split("\0") if p}
+        return lambda: (set(), set())
+    started = start("status", "--porcelain=v2", "-z", "--branch", "--no-renames",
+                    "--untracked-files=no", "--", *wanted, cwd=top, strip_index=True)
+    return lambda: _changes(started.output())
+
+
+def _changes(out: str) -> tuple[set[str], set[str]]:
+    unstaged: set[str] = set()
+    staged: set[str] = set()
+    initial = False
+    for record in out.split("\0"):
+        if record.startswith("# branch.oid "):
+            initial = record.endswith("(initial)")
+        elif record.startswith("1 "):  # 1 XY sub mH mI mW hH hI path
+            fields = record.split(" ", 8)
+            if len(fields) == 9:
+                if fields[1][1] != ".":
+                    unstaged.add(fields[8])
+                if fields[1][0] != ".":
+                    staged.add(fields[8])
+        elif record.startswith("u "):  # u XY sub m1 m2 m3 mW h1 h2 h3 path
+            fields = record.split(" ", 10)
+            if len(fields) == 11:
+                unstaged.add(fields[10])
+                staged.add(fields[10])
+    return unstaged, set() if initial else staged
 
 
 def status(top: Path, paths: Iterable[str]) -> dict[str, str]:

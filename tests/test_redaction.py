@@ -179,6 +179,48 @@ def test_skipping_rules_whose_literals_are_absent_changes_no_redaction(
     assert set(secretscan.NEEDLES) <= {kind for kind, _, _ in secretscan.RULES}
 
 
+def test_skipping_rules_whose_run_is_absent_changes_no_redaction(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule whose secret is a long run of one character class (`(?P<s>[...]{24,300})`) is
+    neither compiled nor run on a log without such a run: on every corpus text, in every form,
+    the result is the same as with every rule run; and a log of prose compiles none of them."""
+    texts = _corpus_texts()
+    runs = [p for _, p, _ in secretscan.RULES if secretscan._run_of(p) is not None]
+    assert len(runs) >= 3  # the two context-token rules and the env-name one among them
+    # Only a run every match holds: not one in an optional or alternative part of the rule.
+    for optional in (r"x(?P<s>[A-Za-z]{24,300})?", r"(?:a(?P<s>[A-Za-z]{24,300}))?",
+                     r"ab|(?P<s>[A-Za-z]{24,300})", r"x(?P<s>[A-Za-z]{4,300})"):
+        assert secretscan._run_of(optional) is None, optional
+    assert secretscan._run_of(r"x(?P<s>[A-Za-z0-9_\-]{24,300})y") is not None
+    skipping = [redact(text) for text in texts]
+    monkeypatch.setattr(secretscan, "_no_run", lambda *_: False)
+    every = [redact(text) for text in texts]
+    assert [r.text for r in skipping] == [r.text for r in every]
+    assert [r.findings for r in skipping] == [r.findings for r in every]
+    assert sum(r.count for r in every) >= len(SECRETS)
+
+
+def test_a_log_of_prose_does_not_compile_the_long_run_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The context-token rule ("the api key is 3f9…") is the dearest re2 compile: a log whose
+    words are all short never needs it, though it holds "token" and "key"."""
+    prose = ("## 10:02 - Token refresh for the api key cache\n"
+             "- Decision: rotate the auth token key daily, because the secret store limits us\n")
+    context = next(p for k, p, _ in secretscan.RULES if k == "secret" and p.startswith("(?i)"))
+    compiled: list[str] = []
+    real = secretscan._rx.__wrapped__
+
+    def counting(pattern: str, on_re2: bool) -> object:
+        compiled.append(pattern)
+        return real(pattern, on_re2)
+
+    monkeypatch.setattr(secretscan, "_rx", counting)
+    assert redact(prose).text == prose
+    assert compiled and context not in compiled  # other rules with those words ran
+    token = "- the api key is " + corpus.Gen(3).s(32) + "\n"
+    assert redact(token).count == 1
+    assert context in compiled
+
+
 def _corpus_texts() -> list[str]:
     texts = [line for _, line in SECRETS] + list(CLEAN) + list(CLEAN_LINES)
     for shape in [*corpus.SHAPES, *heldout.SHAPES]:

@@ -24,9 +24,10 @@ def pre_commit() -> int:
     if not consolidate.nothing_to_do(ws):
         from sessionlog_git.pipeline import nothing_staged
 
-        staged = nothing_staged.staged_paths(ws.top)
-        empty = staged == []  # nothing of the user's (False without a HEAD)
+        # Asked now, answered when consolidation needs it (git runs beside our imports).
+        staged = nothing_staged.start_staged_paths(ws.top)
         result = consolidate.run(ws, staged=staged)
+        empty = staged() == []  # nothing of the user's (False without a HEAD)
         if not result.idle:
             consolidate.describe(result, dry_run=False, echo=print)
         from sessionlog_git.pipeline import packing

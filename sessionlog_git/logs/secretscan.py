@@ -481,7 +481,8 @@ RULE_NEEDLES: tuple[tuple[str, tuple[tuple[str, ...], bool]], ...] = (
     (r"\b[A-Z0-9_]{0,40}(?:TOKEN|KEY|SECRET|PASSWORD|PASS)", (("TOKEN", "KEY", "SECRET", "PASS"), False)),
     (r"(?i)(?:^|[^A-Za-z0-9_.\-:]|\$env:|/:)(?P<name>",
      (("pass", "pwd", "secret", "token", "key", "auth", "cred", "pat"), _ANY_CASE)),
-    (r"(?i)(?P<name>x-[a-z\-]", (("key", "token", "secret", "auth"), _ANY_CASE)),
+    (r"(?i)(?P<name>x-[a-z\-]", (("x-", "private-token", "api-key"), _ANY_CASE)),
+    (r"(?i)\"(?:auth|_auth)\"", (('"auth"', '"_auth"'), _ANY_CASE)),
     (r"(?i)\b(?:token|secret|password|", (("token", "secret", "pass", "key", "credential"), _ANY_CASE)),
     (r"(?i)\b(?:password|passwd|passphrase|pwd)\b", (("pass", "pwd"), _ANY_CASE)),
     (r"(?:^|[^A-Za-z0-9+/_\-.=~])(?P<s>[A-Za-z0-9+/_\-.=~]{24,300})[\"'`]?[ \t]+(?i:is|was)",
@@ -614,6 +615,38 @@ def _absent(needles: Needles | None, data: bytes, lowered: bytes) -> bool:
     return not any(w in where for w in words)
 
 
+# A rule whose secret is a run of one character class at least N long (`(?P<s>[...]{N,M})`,
+# mandatory: no `|` outside a group) cannot match a text without such a run. A log of prose has
+# none (its words are short), so such a rule is not compiled (re2 compiles of a `{24,300}` are
+# the dearest of all) nor run. Looked for with `re`: linear for a fixed-length class run.
+_RUN_GROUP = re.compile(r"\(\?P<s>\[((?:[A-Za-z0-9+/_.=~-]|\\-)+)\]\{(\d+),\d*\}\)")
+RUN_FROM = 16  # shorter runs are too common in prose to be worth a search
+
+
+@cache
+def _run_of(pattern: str) -> tuple[re.Pattern[bytes], bool] | None:
+    """The run every match of `pattern` holds, as a search, and whether it is matched
+    ignoring case (then searched in `folded` text); None when the rule names no such run."""
+    m = _RUN_GROUP.search(pattern)
+    if m is None or int(m.group(2)) < RUN_FROM or _top_level_or(pattern):
+        return None
+    if not _top_level_or(pattern[: m.start()] + "|"):  # inside another group: may be skipped
+        return None
+    if pattern[m.end() : m.end() + 1] in ("?", "*") or pattern[m.end() : m.end() + 2] == "{0":
+        return None  # the group itself may be absent
+    any_case = pattern.startswith("(?i)")
+    return re.compile(f"[{m.group(1)}]{{{m.group(2)}}}".encode()), any_case
+
+
+def _no_run(pattern: str, data: bytes, lowered: bytes) -> bool:
+    """Whether the text lacks the run every match of the rule holds (`_run_of`)."""
+    run = _run_of(pattern)
+    if run is None:
+        return False
+    search, any_case = run
+    return search.search(lowered if any_case else data) is None
+
+
 @cache
 def _rx(pattern: str, on_re2: bool) -> Any:
     """One rule compiled for bytes (the scan runs on UTF-8: no per-match offset decoding), on
@@ -696,8 +729,8 @@ def _scan(text: str, starts: list[int], ends: list[int], rules: tuple[Rule, ...]
     on_re2 = linear()
     lowered = folded(data)
     for kind, pattern, check, needles in _rules() if rules is None else rules:
-        if _absent(needles, data, lowered):
-            continue  # a literal every match holds is absent: the rule cannot match
+        if _absent(needles, data, lowered) or _no_run(pattern, data, lowered):
+            continue  # a literal (or a run) every match holds is absent: it cannot match
         rx = _rx(pattern, on_re2)
         index = _groups(pattern, on_re2)
         group = index.get("s")

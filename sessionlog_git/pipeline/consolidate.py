@@ -25,6 +25,7 @@ from sessionlog_git.workspace import Workspace
 if TYPE_CHECKING:
     from sessionlog_git.logs import model
     from sessionlog_git.logs.entries import TempLog
+    from sessionlog_git.pipeline.handedits import Early
 
 # archive, views and entries are imported where they are used: a commit with nothing
 # pending (`nothing_to_do`) needs none of them.
@@ -66,6 +67,10 @@ class Result:
         return not (self.taken or self.staged or self.problems or self.notes)
 
 
+# The paths the commit being made changes, or what gives them (None: not known).
+Staged = list[str] | Callable[[], list[str] | None] | None
+
+
 class UnstagedEdits(SessionlogError):
     pass
 
@@ -87,9 +92,9 @@ def nothing_to_do(ws: Workspace) -> bool:
 
 
 def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True,
-        staged: list[str] | None = None) -> Result:
+        staged: Staged = None) -> Result:
     """`staged`: the paths the commit being made changes, as the hook read them before this
-    run (None: asked here when needed)."""
+    run, or what gives them when called (None: asked here when needed)."""
     from sessionlog_git.base.lock import locked
 
     with locked(ws.config.state_path):
@@ -469,11 +474,13 @@ def _changed(top: Path, files: dict[str, bytes]) -> dict[str, bytes]:
     return out
 
 
-def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str]) -> None:
-    """A generated file with a hand edit (staged or not): write nothing, save a copy, say so."""
+def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str],
+                     early: Early | None = None) -> None:
+    """A generated file with a hand edit (staged or not): write nothing, save a copy, say so.
+    `early`: handedits.start of the views this run may rewrite, asked before rendering."""
     from sessionlog_git.pipeline import handedits
 
-    why = handedits.find(ws, rewrite, written, rebuild)
+    why = handedits.find(ws, rewrite, written, rebuild, early)
     stashed = framework.stashed_paths()
     for p in rewrite:
         if p in stashed and p not in why:
@@ -592,8 +599,7 @@ def _start_trim(ws: Workspace, taken: list[Taken], result: Result) -> Callable[[
     return wait
 
 
-def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool,
-                staged: list[str] | None = None) -> Result:
+def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = None) -> Result:
     from sessionlog_git.base import safeio
 
     result = Result()
@@ -609,22 +615,37 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool,
     if stage and not dry_run and framework.active():
         from sessionlog_git.pipeline.stashed_output import take_back
 
+        if callable(staged):
+            staged = staged()  # what the commit changes, read before any of ours is staged
+
         result.staged += take_back(top, written)  # ours, set aside by the framework
     taken = _take(ws, result)
     _fault("read")
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
+    early = None
+    if archives or recovered.months:
+        from sessionlog_git.pipeline import handedits
+
+        # Whether the user edited the views this run will likely rewrite (their months' master
+        # logs, their projects' status files): git answers while they are rendered.
+        logs_dir = ws.config.logs_dir
+        likely = {(t.log.project, layout.month_of(t.log.day)) for t in taken if t.archive_rel}
+        likely |= {(p, m) for p, ms in recovered.months.items() for m in ms}
+        early = handedits.start(ws, {path for project, month in likely for path in (
+            layout.master_rel(logs_dir, project, month), layout.status_rel(logs_dir, project))})
     months: dict[str, set[str]] = {}
     parsed: dict[str, list[model.Record]] = {}
-    rendered = (
-        {rel: text.encode("utf-8")
-         for rel, text in _render(ws, taken, recovered.months, months, parsed).items()}
-        if archives or recovered.months else {}
-    )
+    rendered: dict[str, bytes] = {}
+    if archives or recovered.months:
+        from sessionlog_git.pipeline.monthview import utf8  # a master log is encoded once
+
+        rendered = {rel: utf8(text)
+                    for rel, text in _render(ws, taken, recovered.months, months, parsed).items()}
     for rel in sorted({**archives, **rendered}):
         safeio.check_inside(top, rel)
     new_archives = _changed(top, archives)
     new_views = _changed(top, rendered)
-    _refuse_unstaged(ws, sorted(new_views), written)
+    _refuse_unstaged(ws, sorted(new_views), written, early)
     result.archived = sorted(archives)
     result.views = sorted(new_views)
     result.taken = taken
@@ -682,27 +703,53 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool,
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
     ledger.save(state_dir, written)
     _fault("ledger-saved")
+    # The paths the commit changes, read before anything of ours is staged (a question
+    # started early must not see our files in the index).
+    changed = staged() if callable(staged) else staged
+    # Ordinarily git hashes the files (a megabyte's master log) in its own process while the
+    # indexes in the state folder are folded, and the few temp logs are trimmed once it is done.
+    # A backlog's add is one quick pack (gitops.PACK_FROM) but its hundreds of temp logs can each
+    # wait on the file system's journal: it is staged first, and they are trimmed in a thread
+    # while the folds run (neither reads them).
+    backlog = sum(t.trim for t in taken) >= TRIM_ASIDE_FROM
+    staging = None
     if stage and to_stage:
         from sessionlog_git import gitops
 
-        gitops.stage(top, to_stage)
-        result.staged = sorted(set(result.staged) | set(to_stage))
-    _fault("staged")
-    # The temp logs are trimmed while the caches below are folded: neither reads them, and a
-    # file system busy with other writes can make each removal wait on its journal (hundreds
-    # of temp logs in a first consolidation) while the folds only need the CPU.
-    trimmer = _start_trim(ws, taken, result)
-    # The archives of an interrupted run the journal finished count too (the index skips
-    # what it has folded in already).
-    finished = {rel for rel in recovered.files if layout.split_archive_rel(rel, ws.config.logs_dir)}
+        staging = gitops.start_stage(top, to_stage)
+
+    def staged_done() -> None:
+        if staging is not None:
+            staging.finish()  # raises what `gitops.stage` would; then nothing is trimmed
+        if stage and to_stage:
+            result.staged = sorted(set(result.staged) | set(to_stage))
+        _fault("staged")
+
+    trimmer: Callable[[], None] | None = None
+    if backlog:
+        staged_done()
+        staging = None
+        trimmer = _start_trim(ws, taken, result)
     try:
-        context_store.update(ws, sorted({*archives, *finished}), parsed, changed=staged)
+        # The archives of an interrupted run the journal finished count too (the index skips
+        # what it has folded in already).
+        finished = {rel for rel in recovered.files
+                    if layout.split_archive_rel(rel, ws.config.logs_dir)}
+        context_store.update(ws, sorted({*archives, *finished}), parsed, changed=changed)
         if archives or finished:
             from sessionlog_git.logs.continuity import update_summary
 
             update_summary(ws.config, sorted({*archives, *finished}), summary)
+    except BaseException:
+        if staging is not None:
+            staging.wait()  # git's own outcome; this error is the one to report
+        raise
     finally:
-        trimmer()
+        if trimmer is not None:
+            trimmer()
+    if trimmer is None:
+        staged_done()
+        _trim_pending(ws, taken, result)
     _fault("pending-trimmed")
     journal.clear(state_dir)
     return result

@@ -35,19 +35,6 @@ def _in_progress(top: Path) -> bool:
     return any((git_dir / name).exists() for name in names)
 
 
-def staged_vs_head(top: Path, paths: list[str]) -> set[str]:
-    """Which of `paths` differ between the user's real index and HEAD (none before the first
-    commit)."""
-    if not paths:
-        return set()
-    try:
-        out = gitops.run("diff", "--cached", "--name-only", "-z", "--no-ext-diff", "HEAD", "--",
-                         *paths, cwd=top, strip_index=True)
-    except gitops.GitError:
-        return set()  # no HEAD yet: nothing committed to compare with
-    return {p for p in out.split("\0") if p}
-
-
 def _index_bytes(top: Path, rel: str) -> bytes | None:
     try:
         return gitops.run_bytes("show", f":{rel}", cwd=top, strip_index=True)
@@ -65,13 +52,27 @@ def disk_bytes(top: Path, rel: str) -> bytes | None:
         return None
 
 
+Early = tuple[frozenset[str], Callable[[], tuple[set[str], set[str]]]]
+
+
+def start(ws: Workspace, candidates: set[str]) -> Early:
+    """`gitops.changes` of the views a consolidation may rewrite, started before it renders
+    them (git answers meanwhile); `find` uses it when it names every view to rewrite."""
+    return frozenset(candidates), gitops.start_changes(ws.top, sorted(candidates))
+
+
 def find(ws: Workspace, rewrite: list[str], written: dict[str, str],
-         rebuild: Callable[[Workspace], dict[str, str]]) -> dict[str, str]:
+         rebuild: Callable[[Workspace], dict[str, str]], early: Early | None = None) -> dict[str, str]:
     """{path: why} for the views in `rewrite` that hold a hand edit; `rebuild` renders every
     view fresh from the archive (consolidate.rebuild, passed in: consolidation calls this)."""
     top = ws.top
-    unstaged = gitops.unstaged(top, rewrite)
-    staged = set() if _in_progress(top) else staged_vs_head(top, rewrite)
+    if early is not None and early[0].issuperset(rewrite):
+        unstaged, staged = early[1]()
+        unstaged, staged = unstaged & set(rewrite), staged & set(rewrite)
+    else:
+        unstaged, staged = gitops.changes(top, rewrite)  # one git process for both questions
+    if _in_progress(top):
+        staged = set()
     # Only a file git sees changed is read to tell whether it is what we last wrote.
     suspects = sorted(p for p in unstaged | staged
                       if not (p in rewrite and ledger.is_ours(top, p, written)))

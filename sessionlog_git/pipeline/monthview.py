@@ -123,9 +123,22 @@ def _latest(last: dict[str, list[str]], record: Record) -> None:
     last[record.user] = [max(at, was[0]), max(day, was[1])] if was else [at, day]
 
 
+_ENCODED: list[tuple[str, bytes]] = []  # the text `_remember` last kept, and its UTF-8 bytes
+
+
+def utf8(text: str) -> bytes:
+    """`text` as UTF-8: a master log just rendered (a megabyte at 5,000 entries, not ASCII:
+    the encode is a copy character by character) is encoded once, for its digest and its file."""
+    if _ENCODED and _ENCODED[0][0] is text:
+        return _ENCODED[0][1]
+    return text.encode("utf-8")
+
+
 def _remember(path: Path, renders: list[dict[str, Any]], used: str, text: str,
               entry: dict[str, Any]) -> None:
-    digest = sha256_hex(text.encode())
+    data = text.encode("utf-8")
+    _ENCODED[:] = [(text, data)]
+    digest = sha256_hex(data)
     # Most recently used last: the render a commit spliced into moves up with the new one, so
     # commits undone by a reset, again and again, never push the committed one out.
     kept = [r for r in renders if r.get("digest") not in (digest, used)]
@@ -275,15 +288,20 @@ def _splice(
 def _split(text: str) -> tuple[str, dict[str, str]]:
     """(everything before the first section, {contributor: section text}); each section ends
     with one newline and no blank line after it."""
-    lines = text.split("\n")
-    starts = [i for i, line in enumerate(lines) if line.startswith(HEADING)]
+    # Found by searching the text (a month's master log is a megabyte): no list of its lines.
+    starts = [0] if text.startswith(HEADING) else []
+    at = text.find("\n" + HEADING)
+    while at != -1:
+        starts.append(at + 1)
+        at = text.find("\n" + HEADING, at + 1)
     if not starts:
         return text, {}
-    header = "\n".join(lines[: starts[0]]) + "\n"
+    header = text[: starts[0]] if starts[0] else "\n"
     sections: dict[str, str] = {}
-    for a, b in zip(starts, [*starts[1:], len(lines)], strict=True):
-        name = lines[a][len(HEADING):]
-        sections[name] = "\n".join(lines[a:b]).rstrip("\n") + "\n"
+    for a, b in zip(starts, [*starts[1:], len(text)], strict=True):
+        end = text.find("\n", a, b)
+        name = text[a + len(HEADING) : b if end == -1 else end]
+        sections[name] = text[a:b].rstrip("\n") + "\n"
     return header, sections
 
 

@@ -12,6 +12,8 @@ included, instead of git's puzzling one.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 from sessionlog_git import gitops
@@ -24,16 +26,23 @@ MESSAGE = (
 )
 
 
-def staged_paths(top: Path) -> list[str] | None:
+def start_staged_paths(top: Path) -> Callable[[], list[str] | None]:
     """The paths the index git gave the hook changes from HEAD (None without a HEAD): one
     git process tells both whether the user staged anything and what the commit changes
-    (the context index's commit links, which would otherwise ask git again)."""
-    try:
-        out = gitops.run("diff-index", "--cached", "--name-only", "--no-renames", "-z", "HEAD", "--",
-                         cwd=top)
-    except gitops.GitError:
-        return None
-    return [p for p in out.split("\0") if p]
+    (the context index's commit links, which would otherwise ask git again). Started now:
+    git compares on the other core while the hook imports and consolidates; the function
+    returned waits for the answer (once)."""
+    started = gitops.start("diff-index", "--cached", "--name-only", "--no-renames", "-z", "HEAD",
+                           "--", cwd=top)
+
+    def answer() -> list[str] | None:
+        try:
+            out = started.output()
+        except gitops.GitError:
+            return None
+        return [p for p in out.split("\0") if p]
+
+    return cache(answer)
 
 
 def user_staged_nothing(top: Path) -> bool:
