@@ -95,3 +95,59 @@ def test_a_day_among_folded_entries_reads_only_the_decisions_the_month_took(
     assert "~~Decision: ledger.py keeps echo copies~~" in section(
         repo.read("logs/shop-status.md"), "Retired decisions")
     assert_views_are_fresh(repo)
+
+
+OLD = """\
+## 09:00 - Auth
+- Decision: tokens signed with RS256 over HS256
+- Decision: sessions kept in redis
+## 10:00 - Payments
+- Decision: payments.py retries card charges three times
+## 11:00 - Ledger
+- Decision: ledger.py keeps daily copies
+"""
+
+NEW = """\
+## 14:00 - Sessions
+- Decision: sessions kept in memcached for now
+## 15:00 - Rotation
+- Supersedes: tokens signed with RS256
+- Decision: tokens signed by the vault
+"""
+
+
+def test_a_narrowed_book_takes_and_lists_what_a_whole_one_does() -> None:
+    """The book narrowed to the decision its takes need gives the same takes, and, once every
+    live decision is asked for, the same live decisions and newest ones, as the book that
+    read them all; it reads the rest only then."""
+    from datetime import date
+
+    from sessionlog_git.base.text import words
+    from sessionlog_git.logs.entries import parse
+    from sessionlog_git.logs.lifecycle import Decision, LazyDecisionBook, decision_id, fold
+    from sessionlog_git.logs.model import Record
+
+    def records(text: str, source: str) -> list[Record]:
+        return [Record(e, "shop", "ada", source) for e in parse(text, day=date(2026, 11, 2)).entries]
+
+    old = fold(records(OLD, "archive/2026-10/shop/ada/a.md"), words)
+    new = records(NEW, "archive/2026-11/shop/ada/b.md")
+    loads = 0
+
+    def load() -> list[Decision[Record]]:
+        nonlocal loads
+        loads += 1
+        return [Decision(d.record, d.bullet) for d in old]
+
+    whole = LazyDecisionBook(words, load, old[-2:])
+    narrowed = LazyDecisionBook(words, load, old[-2:])
+    narrowed.narrow(lambda: [Decision(old[0].record, old[0].bullet)])  # the RS256 decision
+    for record in new:
+        assert [decision_id(d) for d in whole.feed(record)] == [
+            decision_id(d) for d in narrowed.feed(record)]
+    assert loads == 1  # the whole book's
+    assert [decision_id(d) for d in narrowed.recent(3)] == [decision_id(d) for d in whole.recent(3)]
+    assert loads == 1
+    assert [decision_id(d) for d in narrowed.live] == [decision_id(d) for d in whole.live]
+    assert loads == 2
+    assert narrowed.mark()[0] == whole.mark()[0] == [decision_id(old[0])]

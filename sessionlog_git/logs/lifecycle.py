@@ -236,7 +236,8 @@ class LazyDecisionBook(DecisionBook[R]):
         found = super()._take(record, bullet)
         if found is not None and self._added.pop(id(found), None) is None:
             self._retired.append(decision_id(found))
-            self._gone.add(decision_id(found))
+            if self._few_ids is not None:
+                self._gone.add(decision_id(found))
         return found
 
     @property
