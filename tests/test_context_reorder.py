@@ -458,3 +458,59 @@ def test_a_backlogs_books_share_one_file_per_folder_and_fold_on_as_a_rebuild(
     assert "Decision: cache2.py keeps sessions for a month" not in now
     assert folds.rebuilds == 0
     assert_same_as_a_rebuild(ada)
+def test_a_day_among_folded_entries_reads_only_the_books_its_steps_taken_back_touch(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A teammate's day among entries folded already: the steps from its first entry on are
+    taken back and fed again, and one of them is a `Supersedes:`. Its new entries retire
+    nothing, so the fold reads the books of the entries taken back (which hold what that
+    `Supersedes:` took before), not every book of the history; and it still ends where a
+    rebuild ends, with the pick moved to the teammate's older tied decision. A new entry
+    that retires something may retire any live decision: that fold reads them all."""
+    repo = native_repo
+    folds = Folds(monkeypatch)
+    read: list[str] = []
+    real = context_store.Store.read
+
+    def counted(self: context_store.Store, rel: str, default: Any) -> Any:
+        if "/book/" in rel and rel not in self._cache and (self.state / rel).exists():
+            read.append(rel)
+        return real(self, rel, default)
+
+    monkeypatch.setattr(context_store.Store, "read", counted)
+    history = [f"2026-11-0{d}" for d in range(2, 8)]
+    for day in history:  # a book each, none of them concerned by what follows
+        repo.log(f"{day}T09:00:00+00:00", "Modules", f"Decision: module_{day[-1]}.py batches "
+                 f"writes per request {day}")
+        folds.commit(repo, f"{day}T10:00:00+00:00", f"Modules {day}")
+    repo.log("2026-11-10T10:00:00+00:00", "Cache", "Decision: cache.py keeps sessions in redis")
+    repo.log("2026-11-10T14:00:00+00:00", "Cache", "Supersedes: cache.py keeps sessions in redis",
+             "Decision: cache.py keeps sessions in memcached")
+    folds.commit(repo, "2026-11-10T15:00:00+00:00", "Cache")
+    folds.rebuilds = 0
+    assert texts(repo, "cache.py") == ["Decision: cache.py keeps sessions in memcached"]
+
+    read.clear()
+    repo.log("2026-11-10T08:30:00+00:00", "Cache", "Decision: cache.py keeps sessions in redis",
+             user="grace")
+    repo.log("2026-11-10T12:00:00+00:00", "Cache", "Tried: cache.py with a local redis",
+             user="grace")
+    folds.commit(repo, "2026-11-10T16:00:00+00:00", "Cache, grace's day")
+    assert folds.rebuilds == 0
+    # One book: the file of the day's entries taken back (grace's is new: nothing to read).
+    assert len(read) == 1 and "2026-11-10" in read[0] and "/grace/" not in read[0], read
+    # The tie goes to the oldest: grace's 08:30 decision is the one retired, 10:00's is live.
+    assert texts(repo, "cache.py") == ["Decision: cache.py keeps sessions in redis",
+                                       "Tried: cache.py with a local redis",
+                                       "Decision: cache.py keeps sessions in memcached"]
+    assert next(i["author"] for _, i in context_index.read(repo.state(), "cache.py")) != "grace"
+    assert_same_as_a_rebuild(repo)
+
+    read.clear()
+    repo.log("2026-11-10T09:00:00+00:00", "Modules", "Reverted: module_4.py batches writes",
+             user="grace")
+    folds.commit(repo, "2026-11-10T17:00:00+00:00", "Modules, a revert")
+    assert folds.rebuilds == 0
+    assert len({rel for rel in read if any(day in rel for day in history)}) == len(history)
+    assert texts(repo, "module_4.py") == []
+    assert_same_as_a_rebuild(repo)

@@ -201,6 +201,22 @@ def source_records(logs_path: Path, project: str, month_list: Iterable[str], zon
             if source in wanted for r in _parse_file(found, project, source, zone_name)]
 
 
+def decisions_by_id(logs_path: Path, project: str, zone_name: str, ids: set[str]
+                    ) -> list[Decision[Record]] | None:
+    """The decisions named by `ids` (`lifecycle.decision_id`: archive file and line), read
+    from their archive files alone; None when one of them is not found there."""
+    wanted = {ident.rsplit("#", 1)[0] for ident in ids}
+    months = {PurePosixPath(source).parts[1] for source in wanted
+              if len(PurePosixPath(source).parts) > 1}
+    found: dict[str, Decision[Record]] = {}
+    for record in source_records(logs_path, project, months, zone_name, wanted):
+        for bullet in record.entry.bullets:
+            ident = f"{record.source}#{bullet.line}"
+            if ident in ids and bullet.kind in ("decision", "supersede"):
+                found[ident] = Decision(record, bullet, expiry(record.entry))
+    return list(found.values()) if found.keys() == ids else None
+
+
 SIDE_FILES = 64  # archive files parsed since the month's cache was last written whole
 
 

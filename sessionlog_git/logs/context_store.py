@@ -505,12 +505,15 @@ def _load_manifest(state: Path) -> dict[str, Any] | None:
 # --- the fold of one commit -----------------------------------------------------------------------
 
 
+NONE, TOUCHED, EVERY = "", "touched", "every"  # which live decisions a fold loads
+
+
 class _StoreFold(ci.Fold):
     """`Fold.feed` over the stored state: items go to the store as they are added or dropped;
     the books hold what matching needs (every live decision only for a project whose new
     entries retire one)."""
 
-    def __init__(self, logs_dir: str, store: Store, projects: dict[str, bool]) -> None:
+    def __init__(self, logs_dir: str, store: Store, projects: dict[str, str]) -> None:
         super().__init__(logs_dir)
         self.store = store
         for project, retiring in projects.items():
@@ -525,18 +528,31 @@ class _StoreFold(ci.Fold):
         entry = Entry(None, "", [bullet], at=datetime.fromisoformat(item["at"]))
         return self._record(entry, item["project"], item["author"], item["source"]), bullet
 
-    def _load_books(self, project: str, retiring: bool) -> None:
+    def _load_books(self, project: str, retiring: str) -> None:
+        """The project's open blockers, and as many of its live decisions as `retiring` says:
+        NONE (nothing of this fold retires a decision), TOUCHED (only entries fed again do:
+        the books the steps taken back wrote, which hold what those entries retired before)
+        or EVERY (a new entry does: it may retire any of them).
+
+        Why TOUCHED is enough: the new entries retire nothing, so a decision live when an
+        entry fed again first matched is live now too, unless a pick that moved took it,
+        and a pick moves only to a new decision or to one put back by the rewind (taken by
+        an entry fed again). So each entry fed again finds what it took before, or a
+        decision in these books or in this fold: one sharing more words, or as many and
+        older. Every other live decision lost to what it took before and loses again."""
         from sessionlog_git.logs.entries import expiry_date
 
         book = self._book(project)
-        if retiring:
+        if retiring != NONE:
             from datetime import datetime
 
             every: list[tuple[tuple[Any, ...], str, dict[str, Any]]] = []
             folder = _folder(self.store.state) / "book"
-            rels = {str(PurePosixPath(*path.relative_to(self.store.state).parts))
-                    for pattern in (f"*/{project}/*/*.json", f"*/{project}/*.json")
-                    for path in folder.glob(pattern)}
+            rels: set[str] = set()
+            if retiring == EVERY:
+                rels = {str(PurePosixPath(*path.relative_to(self.store.state).parts))
+                        for pattern in (f"*/{project}/*/*.json", f"*/{project}/*.json")
+                        for path in folder.glob(pattern)}
             # and the books this fold wrote so far (taking steps back can make new ones)
             rels |= {rel for rel in self.store.dirty
                      if rel.startswith(f"{CONTEXT_STATE}/book/")
@@ -738,10 +754,15 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         steps = store.take_steps(project, first)
         store.rewind(project, steps)
         again += [(ci.step_record(project, step), step["keys"]) for step in steps]
-    retiring: dict[str, bool] = {}
-    for record in [*records, *(r for r, _ in again)]:
-        retiring[record.project] = retiring.get(record.project, False) or any(
-            b.kind in ("supersede", "revert") for b in record.entry.bullets)
+    # What the books must hold (`_StoreFold._load_books`): every live decision of a project
+    # only when a new entry retires one; when only entries fed again do, the decisions those
+    # steps retired before (put back into their books by the rewind) are enough.
+    retiring: dict[str, str] = {}
+    for record, how in [*((r, EVERY) for r in records), *((r, TOUCHED) for r, _ in again)]:
+        had = retiring.get(record.project, NONE)
+        if had != EVERY and any(b.kind in ("supersede", "revert") for b in record.entry.bullets):
+            had = how
+        retiring[record.project] = had
         tips[record.project] = max(tips.get(record.project, []), list(record.sort_key()))
     fold = _StoreFold(cfg.logs_dir, store, retiring)
     fold.steps = {}

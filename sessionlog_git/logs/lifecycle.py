@@ -174,28 +174,70 @@ class LazyDecisionBook(DecisionBook[R]):
         # (a fold that marks seldom, or never, holds many decisions here).
         self._added: dict[int, Decision[R]] = {}
         self._retired: list[str] = []  # decisions live at the last mark retired since, by id
+        # `narrow`: the few loaded decisions that are enough for the takes, by id (None until
+        # they are loaded), and the loaded ones taken since, by id.
+        self._few: Callable[[], list[Decision[R]] | None] | None = None
+        self._few_ids: set[str] | None = None
+        self._gone: set[str] = set()
 
     @property
     def loaded(self) -> bool:
         return self._load is None
+
+    def narrow(self, few: Callable[[], list[Decision[R]] | None]) -> None:
+        """Match the takes against `few` of the decisions `load` reads (and the ones added
+        since), not all of them: the caller knows that every take finds a decision among
+        those (logs.status_rewind says when). Asking for every live decision still reads
+        them all, and so does a `few` that answers None (it could not find them)."""
+        if self._load is not None:
+            self._few = few
 
     def _materialize(self) -> None:
         if self._load is None:
             return
         old, self._load = self._load(), None
         self._tail = []
+        if self._few_ids is not None:  # narrowed: the loaded ones taken since stay taken
+            mine = {decision_id(d): d for d in self._index.items
+                    if decision_id(d) in self._few_ids}
+            old = [mine.get(decision_id(d), d) for d in old
+                   if decision_id(d) not in self._gone]
+            rest = [d for d in self._index.items if decision_id(d) not in self._few_ids]
+            self._few_ids, self._few = None, None
+        else:
+            rest = self._index.items
         self._index = WordIndex(lambda d: d.bullet.body, lambda d: d.record.user,
-                                [*old, *self._index.items], tokens=self._words)
+                                [*old, *rest], tokens=self._words)
+
+    def _narrowed(self) -> None:
+        """The index of the few loaded decisions (in the order `load` gives, which is the
+        order they were stated in) and the ones added since."""
+        if self._few is None or self._few_ids is not None:
+            return
+        found = self._few()
+        if found is None:
+            self._few = None
+            self._materialize()
+            return
+        few = sorted(found, key=_order)
+        self._few_ids = {decision_id(d) for d in few}
+        self._index = WordIndex(lambda d: d.bullet.body, lambda d: d.record.user,
+                                [*few, *self._index.items], tokens=self._words)
 
     def add(self, decision: Decision[R]) -> None:
         super().add(decision)
         self._added[id(decision)] = decision
 
     def _take(self, record: R, bullet: Bullet) -> Decision[R] | None:
-        self._materialize()
+        if self._few is not None and self._load is not None:
+            self._narrowed()
+        else:
+            self._materialize()
         found = super()._take(record, bullet)
         if found is not None and self._added.pop(id(found), None) is None:
             self._retired.append(decision_id(found))
+            if self._few_ids is not None:
+                self._gone.add(decision_id(found))
         return found
 
     @property
@@ -206,6 +248,13 @@ class LazyDecisionBook(DecisionBook[R]):
     def recent(self, n: int) -> list[Decision[R]]:
         if self._load is None:
             return super().recent(n)
+        if self._few_ids is not None:  # narrowed: the checkpoint's newest, less those taken
+            added = [d for d in self._index.items if decision_id(d) not in self._few_ids]
+            tail = [d for d in self._tail if decision_id(d) not in self._gone]
+            if len(added) >= n or len(tail) == len(self._tail):
+                return [*tail, *added][-n:] if n > 0 else []
+            self._materialize()  # too few left of the checkpoint's newest: read them all
+            return super().recent(n)
         return [*self._tail, *self._index.items][-n:] if n > 0 else []
 
     def mark(self) -> tuple[list[str], list[Decision[R]]]:
@@ -214,6 +263,14 @@ class LazyDecisionBook(DecisionBook[R]):
         out = (self._retired, list(self._added.values()))
         self._retired, self._added = [], {}
         return out
+
+
+def _order(decision: Decision[Any]) -> tuple[Any, ...]:
+    """The order a fold states decisions in: its record's (model.Record.sort_key: time,
+    author, archive file, entry), then the bullet's line."""
+    record = decision.record
+    return (record.at.timestamp(), record.user, record.source, record.entry.line,
+            decision.bullet.line)
 
 
 def fold(records: Iterable[R], words: Callable[[str], set[str]]) -> list[Decision[R]]:

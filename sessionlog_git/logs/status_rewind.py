@@ -35,6 +35,7 @@ from pathlib import Path
 
 from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.logs import archive, status_tail
+from sessionlog_git.logs.lifecycle import Decision
 from sessionlog_git.logs.model import Record, StatusState, ordered
 from sessionlog_git.logs.status_tail import Tail, identity
 
@@ -67,18 +68,50 @@ def fold(
     load: Callable[[], tuple[StatusState, list[Record]]], *,
     first: str, zone_name: str, sources: Sequence[str], read: Reader,
     records: Callable[[list[Record]], list[Record]],
+    decisions: Callable[[set[str]], list[Decision[Record]] | None] | None = None,
 ) -> tuple[StatusState, list[Record]]:
     """`status_tail.fold`, from the rewind point when the checkpoint cannot take the new
     records, and taking a rewind point when the month is folded whole. `sources`: the
     archive files of the months folded, listed before this commit (its own left out);
-    `read`: what reads some of them; `records(carry)`: as `status_tail.find` takes it."""
+    `read`: what reads some of them; `records(carry)`: as `status_tail.find` takes it;
+    `decisions(ids)`: the decisions of those ids, read from their archive files (None when
+    one is not found), for a fold whose takes need only those (`_narrowing`)."""
     if tail.state is not None and status_tail.fold_new(tail, new) is not None:
         return status_tail.fold(tail, cache_dir, project, after, recent, new, load)
     key = rewind_key(tail.base, first, zone_name)
     found = _from_rewind(tail, cache_dir, project, after, new, key, sources, read, records)
     if found is not None:
         return found
-    return _whole(tail, cache_dir, project, after, recent, new, load, key, sources)
+    return _whole(tail, cache_dir, project, after, recent, new,
+                  _narrowing(tail, new, load, decisions), key, sources)
+
+
+def _narrowing(
+    tail: Tail, new: Sequence[Record], load: Callable[[], tuple[StatusState, list[Record]]],
+    decisions: Callable[[set[str]], list[Decision[Record]] | None] | None,
+) -> Callable[[], tuple[StatusState, list[Record]]]:
+    """`load`, whose live decisions are read only as far as the takes of the fold of the
+    whole month need, when the checkpoint before this commit (`tail`) folded the same
+    records but the new ones and those retire nothing (a teammate's day among the days
+    folded, a late entry).
+
+    Then each `Supersedes:`/`Reverted:` of the month takes what it took in that fold, a
+    decision of the month, or one of the month checkpoint's that the month took before
+    (`tail.retired`): a take moves only to a decision it could not take then, and with the
+    new entries retiring nothing, those are the new entries' decisions and the ones a moved
+    take left live. Every other decision of the month checkpoint lost to what the take
+    found then, and loses again (logs.context_store's fold reasons the same way)."""
+    if decisions is None or tail.state is None or any(
+            b.kind in ("supersede", "revert") for r in new for b in r.entry.bullets):
+        return load
+    retired = set(tail.retired)
+
+    def narrowed() -> tuple[StatusState, list[Record]]:
+        state, carry = load()
+        state.lifecycle.narrow(lambda: decisions(retired))
+        return state, carry
+
+    return narrowed
 
 
 def _from_rewind(

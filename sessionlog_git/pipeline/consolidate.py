@@ -23,7 +23,7 @@ from sessionlog_git.pipeline import framework, journal, ledger
 from sessionlog_git.workspace import Workspace
 
 if TYPE_CHECKING:
-    from sessionlog_git.logs import model
+    from sessionlog_git.logs import lifecycle, model
     from sessionlog_git.logs.entries import TempLog
     from sessionlog_git.pipeline.handedits import Early
 
@@ -446,10 +446,15 @@ def _render(
                   ) -> list[model.Record]:
             return archive.source_records(cfg.logs_path, project, later, cfg.timezone, wanted)
 
+        def decisions(ids: set[str], project: str = project
+                      ) -> list[lifecycle.Decision[model.Record]] | None:
+            return archive.decisions_by_id(cfg.logs_path, project, cfg.timezone, ids)
+
         # From the day before when the new records are not all newer (a pull, a late entry).
         folded, carry = status_rewind.fold(
             tail, cache, project, after, recent, mine, checkpoint, first=first,
-            zone_name=cfg.timezone, sources=old_sources, read=parse, records=folded_before)
+            zone_name=cfg.timezone, sources=old_sources, read=parse, records=folded_before,
+            decisions=decisions)
 
         def everything(carry: list[model.Record] = carry, mine: list[model.Record] = mine,
                        recent: Callable[[], list[model.Record]] = recent) -> list[model.Record]:
