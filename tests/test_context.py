@@ -190,7 +190,8 @@ def test_a_consolidation_killed_before_the_index_is_updated_folds_its_entries_on
     repo = native_repo
     repo.log("2026-11-25T14:30:00+01:00", "Card retries",
              "Decision: payments.py retries card charges three times")
-    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": "staged"}, check=False)
+    # The last step before the index is folded (git hashes our files while it is).
+    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": "ledger-saved"}, check=False)
     assert killed.returncode == 97
     assert context_index.read(repo.path / ".git" / "sessionlog", "payments.py") == []
     assert repo.pending()  # the entry is still pending: the rerun takes it again

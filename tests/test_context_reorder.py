@@ -458,6 +458,8 @@ def test_a_backlogs_books_share_one_file_per_folder_and_fold_on_as_a_rebuild(
     assert "Decision: cache2.py keeps sessions for a month" not in now
     assert folds.rebuilds == 0
     assert_same_as_a_rebuild(ada)
+
+
 def test_a_day_among_folded_entries_reads_only_the_books_its_steps_taken_back_touch(
     native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
