@@ -324,7 +324,7 @@ def test_stop_asks_once_in_the_block_shape_and_never_when_retrying(native_repo: 
     later = time.time() + 5
     (repo.path / "retries.py").write_text("RETRIES = 3\n")
     os.utime(repo.path / "retries.py", (later, later))
-    gap_later = fresh_now() + timedelta(minutes=46)  # unlogged for longer than the gap
+    gap_later = fresh_now() + timedelta(minutes=47)  # past the gap (now drops its seconds)
     assert hook(repo, "stop", agent) == ""  # within the gap: let it finish
     retry = hook(repo, "stop", agent, {"stop_hook_active": True}, now=gap_later)
     assert retry == ""  # no loop cap in these CLIs: never block a continuation

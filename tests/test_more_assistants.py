@@ -196,7 +196,7 @@ def test_copilot_gets_the_flat_additional_context_and_the_agent_stop_block(nativ
     assert list(prompt) == ["additionalContext"]
     assert "changed with no log entry" in prompt["additionalContext"]
     stop = {**base, "transcriptPath": "/tmp/t.jsonl", "stopReason": "end_turn"}
-    gap_later = fresh_now() + timedelta(minutes=46)  # unlogged for longer than the gap
+    gap_later = fresh_now() + timedelta(minutes=47)  # past the gap (now drops its seconds)
     assert hook(repo, "stop", "copilot", {**stop, "stop_hook_active": True}, now=gap_later) == ""
     block = json.loads(hook(repo, "stop", "copilot", {**stop, "stop_hook_active": False}, now=gap_later))
     assert list(block) == ["decision", "reason"] and block["decision"] == "block"
@@ -249,7 +249,7 @@ def test_cursor_contract_prompt_records_the_session_stop_asks_once_by_followup(n
     stop = {**CURSOR, **roots, "hook_event_name": "stop", "status": "completed", "loop_count": 0}
     assert hook(repo, "stop", "cursor", stop) == ""  # nothing changed: silent
     touch_later(repo, "retries.py")
-    gap_later = fresh_now() + timedelta(minutes=46)  # unlogged for longer than the gap
+    gap_later = fresh_now() + timedelta(minutes=47)  # past the gap (now drops its seconds)
     assert hook(repo, "stop", "cursor", {**stop, "loop_count": 1}, now=gap_later) == ""  # our follow-up
     out = json.loads(hook(repo, "stop", "cursor", stop, now=gap_later))
     assert list(out) == ["followup_message"]
@@ -273,7 +273,7 @@ def test_windsurf_contract_nothing_for_the_model_the_request_to_log_for_the_pers
             "tool_info": {"response": "### Planner Response\n\nDone."}}
     assert hook(repo, "stop", "windsurf", done) == ""
     touch_later(repo, "retries.py")
-    gap_later = fresh_now() + timedelta(minutes=46)  # unlogged for longer than the gap
+    gap_later = fresh_now() + timedelta(minutes=47)  # past the gap (now drops its seconds)
     out = hook(repo, "stop", "windsurf", done, now=gap_later)
     assert out.startswith("sessionlog:") and "retries.py" in out and "log --agent windsurf" in out
     assert hook(repo, "stop", "windsurf", done, now=gap_later) == ""
