@@ -123,16 +123,34 @@ def make_repo(path: Path, *, user_name: str = "Ada Lovelace", login: str | None 
     return repo
 
 
-def clone_teammate(tmp_path: Path, remote: Path) -> Repo:
-    """Grace's clone of `remote` (a teammate's machine), with her identity and sessionlog's
-    native hooks installed."""
-    grace = Repo(tmp_path / "grace" / "shop")
-    grace.run("git", "clone", "-q", str(remote), str(grace.path), cwd=tmp_path)
-    for key, value in (("user.name", "Grace"), ("user.email", "grace@example.com"),
-                       ("github.user", "grace"), ("commit.gpgsign", "false")):
-        grace.git("config", key, value)
-    grace.sl("init", "--hooks", "native")
-    return grace
+def founder_with_remote(tmp_path: Path, name: str = "ada", user_name: str = "Ada Lovelace"
+                        ) -> tuple[Repo, Path]:
+    """`name`'s repository (`tmp_path/name/shop`), set up with native hooks and init's files
+    committed, and a bare remote it has as `origin`, not pushed to yet."""
+    remote = tmp_path / "remote.git"
+    Repo(tmp_path).git("init", "-q", "--bare", "-b", "main", str(remote))
+    repo = make_repo(tmp_path / name / "shop", user_name=user_name, login=name)
+    repo.sl("init", "--hooks", "native")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "Set up sessionlog")
+    repo.git("remote", "add", "origin", str(remote))
+    return repo, remote
+
+
+def clone_teammate(tmp_path: Path, remote: Path, name: str = "grace",
+                   config: tuple[str, ...] = ()) -> Repo:
+    """`name`'s clone of `remote` (a teammate's machine, `tmp_path/name/shop`), with their
+    identity and sessionlog's native hooks installed; `config`: `key=value` settings the
+    clone has from its checkout on (say `core.autocrlf=true`)."""
+    mate = Repo(tmp_path / name / "shop")
+    options = [word for kv in config for word in ("-c", kv)]
+    settings = [word for kv in config for word in ("--config", kv)]
+    mate.run("git", *options, "clone", "-q", *settings, str(remote), str(mate.path), cwd=tmp_path)
+    for key, value in (("user.name", name.capitalize()), ("user.email", f"{name}@example.com"),
+                       ("github.user", name), ("commit.gpgsign", "false")):
+        mate.git("config", key, value)
+    mate.sl("init", "--hooks", "native")
+    return mate
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import PYTHON, Repo, make_repo
+from conftest import PYTHON, Repo, clone_teammate, founder_with_remote
 
 from sessionlog_git.logs import layout, packs
 from sessionlog_git.pipeline import packing
@@ -291,25 +291,12 @@ def test_a_kill_at_any_step_of_packing_loses_and_doubles_nothing(native_repo: Re
 
 
 def team(tmp_path: Path) -> tuple[Repo, Repo]:
-    remote = tmp_path / "remote.git"
-    Repo(tmp_path).git("init", "-q", "--bare", "-b", "main", str(remote))
-    alice = make_repo(tmp_path / "alice" / "shop", user_name="Alice", login="alice")
-    alice.sl("init", "--hooks", "native")
-    alice.git("add", ".sessionlog.yaml", ".gitattributes")
-    alice.git("commit", "-q", "-m", "Set up sessionlog")
+    alice, remote = founder_with_remote(tmp_path, "alice", "Alice")
     log_months(alice, ["2026-05"], user="alice")
     log_months(alice, ["2026-05"], user="carol")
     commit(alice, "May", now="2026-05-25T12:00:00+01:00")
-    alice.git("remote", "add", "origin", str(remote))
     alice.git("push", "-q", "-u", "origin", "main")
-    bob = Repo(tmp_path / "bob" / "shop")
-    (tmp_path / "bob").mkdir()
-    bob.run("git", "clone", "-q", str(remote), str(bob.path), cwd=tmp_path / "bob")
-    for key, value in (("user.name", "Bob"), ("user.email", "bob@example.com"),
-                       ("github.user", "bob"), ("commit.gpgsign", "false")):
-        bob.git("config", key, value)
-    bob.sl("init", "--hooks", "native")
-    return alice, bob
+    return alice, clone_teammate(tmp_path, remote, "bob")
 
 
 def test_two_clones_that_both_pack_merge_without_conflict(tmp_path: Path) -> None:
@@ -435,14 +422,7 @@ def test_a_clone_with_autocrlf_reads_the_archive_and_packs_byte_for_byte(tmp_pat
     assert "packed 2026-05" in commit(alice, "Alice today")
     alice.git("push", "-q")
     assert "logs/** -text" in alice.read(".gitattributes")
-    dana = Repo(tmp_path / "dana" / "shop")
-    (tmp_path / "dana").mkdir()
-    dana.run("git", "-c", "core.autocrlf=true", "clone", "-q", "--config", "core.autocrlf=true",
-             str(tmp_path / "remote.git"), str(dana.path), cwd=tmp_path / "dana")
-    for key, value in (("user.name", "Dana"), ("user.email", "dana@example.com"),
-                       ("github.user", "dana"), ("commit.gpgsign", "false")):
-        dana.git("config", key, value)
-    dana.sl("init", "--hooks", "native")
+    dana = clone_teammate(tmp_path, tmp_path / "remote.git", "dana", ("core.autocrlf=true",))
     assert b"\r\n" in (dana.path / "work-alice.txt").read_bytes()  # the user's files: converted
     for rel in alice.git("ls-files", "logs").stdout.split():
         assert (dana.path / rel).read_bytes() == (alice.path / rel).read_bytes(), rel

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Repo, clone_teammate, make_repo
+from conftest import Repo, clone_teammate, founder_with_remote
 from test_why import commit_at
 
 from sessionlog_git import workspace
@@ -86,13 +86,7 @@ def sources(repo: Repo, user: str) -> set[str]:
 
 def teammates(tmp_path: Path) -> tuple[Repo, Repo]:
     """ada and grace, clones of one remote, both set up (hooks native)."""
-    remote = tmp_path / "remote.git"
-    Repo(tmp_path).git("init", "-q", "--bare", "-b", "main", str(remote))
-    ada = make_repo(tmp_path / "ada" / "shop")
-    ada.sl("init", "--hooks", "native")
-    ada.git("add", "-A")
-    ada.git("commit", "-q", "-m", "Set up sessionlog")
-    ada.git("remote", "add", "origin", str(remote))
+    ada, remote = founder_with_remote(tmp_path)
     ada.git("push", "-q", "origin", "main")
     grace = clone_teammate(tmp_path, remote)
     return ada, grace

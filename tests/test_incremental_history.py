@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PYTHON, Repo, clone_teammate, make_repo
+from conftest import PYTHON, Repo, clone_teammate, founder_with_remote
 from test_why import commit_at
 
 from sessionlog_git.logs import context_index, context_store
@@ -192,14 +192,8 @@ def test_a_consolidation_undone_by_a_reset_is_taken_back_from_the_index(native_r
 def test_a_teammates_merge_is_folded_as_a_rebuild_would(tmp_path: Path) -> None:
     """grace's commits arrive by a pull (a merge): ada's next commit folds them, older than
     what ada's index holds, with their commit links, exactly as a rebuild does."""
-    remote = tmp_path / "remote.git"
-    Repo(tmp_path).git("init", "-q", "--bare", "-b", "main", str(remote))
-    ada = make_repo(tmp_path / "ada" / "shop")
-    ada.sl("init", "--hooks", "native")
-    ada.git("add", "-A")
-    ada.git("commit", "-q", "-m", "Set up sessionlog")
+    ada, remote = founder_with_remote(tmp_path)
     month_of_work(ada, "2026-10")
-    ada.git("remote", "add", "origin", str(remote))
     ada.git("push", "-q", "origin", "main")
     grace = clone_teammate(tmp_path, remote)
     grace.log("2026-11-02T09:00:00+00:00", "Billing", "Decision: billing.py exports CSV",

@@ -232,16 +232,10 @@ def test_a_master_log_a_pull_brought_renders_only_the_teammates_and_the_new_sect
     this clone's wrote it, but its other sections are byte for byte ones this clone rendered
     from the same archive files, so only the teammate's section and the committer's are
     rendered again; the text equals a full rebuild's."""
-    from conftest import clone_teammate, make_repo
+    from conftest import clone_teammate, founder_with_remote
 
-    remote = tmp_path / "remote.git"
-    Repo(tmp_path).git("init", "-q", "--bare", "-b", "main", str(remote))
-    ada = make_repo(tmp_path / "ada" / "shop")
-    ada.sl("init", "--hooks", "native")
-    ada.git("add", "-A")
-    ada.git("commit", "-q", "-m", "Set up sessionlog")
+    ada, remote = founder_with_remote(tmp_path)
     _seed(ada)
-    ada.git("remote", "add", "origin", str(remote))
     ada.git("push", "-q", "origin", "main")
     grace = clone_teammate(tmp_path, remote)
     grace.log("2026-11-05T09:30:00+01:00", "Refund ledger", "Decision: ledger rows over balances")
