@@ -300,7 +300,23 @@ def status(top: Path, paths: Iterable[str]) -> dict[str, str]:
     wanted = list(paths)
     if not wanted:
         return {}
-    out = run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *wanted, cwd=top)
+    return _status_codes(run(*_STATUS, *wanted, cwd=top))
+
+
+_STATUS = ("status", "--porcelain=v1", "-z", "--untracked-files=all", "--")
+
+
+def start_status(top: Path, paths: Iterable[str]) -> Callable[[], dict[str, str]]:
+    """`status`, started now (git answers while the caller works on); the function returned
+    waits for the answer, and raises what `status` would."""
+    wanted = list(paths)
+    if not wanted:
+        return dict
+    started = start(*_STATUS, *wanted, cwd=top)
+    return lambda: _status_codes(started.output())
+
+
+def _status_codes(out: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for record in out.split("\0"):
         if len(record) > 3:

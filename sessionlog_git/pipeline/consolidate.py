@@ -98,7 +98,23 @@ def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True,
     from sessionlog_git.base.lock import locked
 
     with locked(ws.config.state_path):
-        return _run_locked(ws, dry_run=dry_run, stage=stage, staged=staged)
+        try:
+            return _run_locked(ws, dry_run=dry_run, stage=stage, staged=staged)
+        finally:
+            _settle_started()
+
+
+# The git processes a run started ahead (`_start_recover`) and may not have waited for: a run
+# that stops early waits for them, so none is left holding git's index lock after it.
+_STARTED: list[Callable[[], object]] = []
+
+
+def _settle_started() -> None:
+    import contextlib
+
+    while _STARTED:
+        with contextlib.suppress(Exception):
+            _STARTED.pop()()
 
 
 def _rel(ws: Workspace, path: Path) -> str:
@@ -512,14 +528,30 @@ def _refuse_unstaged(ws: Workspace, rewrite: list[str], written: dict[str, str],
 
 
 def _recover(ws: Workspace, written: dict[str, str], result: Result,
-             fresh: set[str] | None = None) -> list[str]:
+             fresh: set[str] | None = None,
+             asked: tuple[frozenset[str], Callable[[], dict[str, str]]] | None = None) -> list[str]:
     """Files an earlier run wrote that git does not have yet: stage them again (`fresh`:
-    the files this run wrote, staged anyway, so not read again to tell whether they are ours)."""
+    the files this run wrote, staged anyway, so not read again to tell whether they are ours).
+
+    `asked`: the paths of the ledger as this run found it and what gives their `git status`,
+    started before this run wrote anything (`_start_recover`): this run writes none of them
+    but the `fresh` ones, so git answers for the others as it would now, while the views are
+    rendered. A fresh file is one git sees changed in the work tree (this run just wrote it,
+    and only where its bytes differ), so it is not asked about again."""
     from sessionlog_git import gitops
 
     if not written:
         return []
-    codes = gitops.status(ws.top, list(written))
+    if asked is None or fresh is None:
+        codes = gitops.status(ws.top, list(written))
+    else:
+        known, answer = asked
+        codes = answer()
+        for rel in fresh & set(written):
+            codes[rel] = " M"
+        unknown = [rel for rel in written if rel not in known and rel not in fresh]
+        if unknown:  # written again unchanged (a file an interrupted run left): asked now
+            codes.update(gitops.status(ws.top, unknown))
     stashed = framework.stashed_paths()
     again: list[str] = []
     for rel in sorted(written):
@@ -538,6 +570,18 @@ def _recover(ws: Workspace, written: dict[str, str], result: Result,
         elif (fresh is not None and rel in fresh) or ledger.is_ours(ws.top, rel, written):
             again.append(rel)
     return again
+
+
+def _start_recover(top: Path, written: dict[str, str]
+                   ) -> tuple[frozenset[str], Callable[[], dict[str, str]]] | None:
+    """`git status` of the ledger's files, started now for `_recover` (None: none to ask)."""
+    if not written:
+        return None
+    from sessionlog_git import gitops
+
+    answer = gitops.start_status(top, sorted(written))
+    _STARTED.append(answer)
+    return frozenset(written), answer
 
 
 def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
@@ -624,6 +668,9 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
             staged = staged()  # what the commit changes, read before any of ours is staged
 
         result.staged += take_back(top, written)  # ours, set aside by the framework
+    # The ledger's files, as git sees them before this run writes anything: asked now, the
+    # answer read when they are recovered (after the views are rendered and written).
+    asked = _start_recover(top, written) if stage and not dry_run else None
     taken = _take(ws, result)
     _fault("read")
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
@@ -704,7 +751,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     sync_all([top / rel for rel in (*new_archives, *new_views)])
     _fault("rendered")
     written.update(digests)
-    again = _recover(ws, written, result, {*new_archives, *new_views}) if stage else []
+    again = _recover(ws, written, result, {*new_archives, *new_views}, asked) if stage else []
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
     ledger.save(state_dir, written)
     _fault("ledger-saved")

@@ -1,6 +1,8 @@
-"""The native commit hook leaves without the interpreter's teardown once its work is done
-(`gitentry._leave`): what git and the user see stays the same: the hook's messages, its exit
-code, the files it staged; and an exit handler or a running thread still gets its ordinary exit."""
+"""The native commit hook's process: it leaves without the interpreter's teardown once its work
+is done (`gitentry._leave`), and asks git about the files an earlier run left unstaged before it
+renders (`consolidate._start_recover`). What git and the user see stays the same: the hook's
+messages, its exit code, the files it staged; an exit handler or a running thread still gets its
+ordinary exit; a file an earlier run wrote and the user unstaged is staged again."""
 from __future__ import annotations
 
 import subprocess
@@ -91,3 +93,26 @@ def test_leave_takes_the_ordinary_exit_for_an_exit_handler_or_a_running_thread()
         "_leave(4)\n"
     )
     assert closed.returncode == 4
+
+
+def test_files_an_earlier_run_left_unstaged_are_staged_again_with_the_next_day(
+    native_repo: Repo,
+) -> None:
+    repo = native_repo
+    repo.log("2026-11-10T09:00:00+00:00", "First day", "Decision: keep the ledger")
+    repo.sl("consolidate")
+    first = [p.relative_to(repo.path).as_posix() for p in repo.archive()]
+    assert len(first) == 1
+    repo.git("reset", "-q")  # the user unstages what that run staged
+    assert f"?? {first[0]}" in repo.porcelain()
+    repo.log("2026-11-12T09:00:00+00:00", "Second day", "Next: audit the ledger")
+    repo.write("app.py", "print('audit')\n")
+    repo.git("add", "app.py")
+    repo.git("commit", "-q", "-m", "Two days")
+    committed = repo.head_files()
+    assert first[0] in committed  # not written again by this run: git was asked about it
+    assert len([p for p in committed if p.startswith("logs/archive/")]) == 2
+    assert "logs/shop-session-log-2026-11.md" in committed
+    assert "logs/shop-status.md" in committed
+    assert repo.porcelain() == []
+    assert repo.pending() == []
