@@ -167,8 +167,8 @@ def boot_id() -> str | None:
     there is none. A file written unsynced in an earlier boot may have lost its data to a
     power cut; one written in this boot has not (a killed process loses nothing written)."""
     if not _BOOT:
-        try:
-            with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+        try:  # read as UTF-8 (it is ASCII): the ascii codec would be one more import per commit
+            with open("/proc/sys/kernel/random/boot_id", encoding="utf-8") as handle:
                 _BOOT.append(handle.read().strip() or None)
         except OSError:
             _BOOT.append(None)

@@ -13,7 +13,6 @@ here, in Python, before them. The raw archive keeps the text verbatim.
 """
 from __future__ import annotations
 
-import html
 import re
 
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
@@ -25,6 +24,8 @@ _REFERENCE_DEFINITION = re.compile(r"\A\s{0,3}\[[^\]]*\]:")
 
 
 def _unsafe_destination(dest: str) -> bool:
+    import html  # only for a line with a link: its entity table is a millisecond of every commit
+
     plain = _INVISIBLE.sub("", html.unescape(html.unescape(dest))).lstrip("<").lower()
     match = _SCHEME.match(plain)
     return match is not None and match[1] not in SAFE_SCHEMES
