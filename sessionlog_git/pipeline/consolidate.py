@@ -738,9 +738,10 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
 
     summary = (startsummary.read(state_dir, ws.config.logs_path, ws.config.timezone)
                if archives or recovered.files else None)
-    # Written unsynced, then synced in one pass before anything relies on them (the ledger,
-    # staging, and above all the trim of the temp logs): one fsync per file at the end, and
-    # one per folder, cost less than one per write.
+    # Written unsynced, then synced in one pass before anything relies on them (the ledger, and
+    # above all the trim of the temp logs): one fsync per file at the end, and one per folder,
+    # cost less than one per write. git stages them meanwhile: it reads what was written (its
+    # own objects are no more durable for our fsync), and the trim waits for both.
     for rel, data in new_archives.items():
         atomic_write_bytes(top / rel, data, sync=False)
         _fault("archive-partial")
@@ -748,27 +749,33 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     for rel, data in new_views.items():
         atomic_write_bytes(top / rel, data, sync=False)
         _fault("render-partial")
-    sync_all([top / rel for rel in (*new_archives, *new_views)])
-    _fault("rendered")
     written.update(digests)
     again = _recover(ws, written, result, {*new_archives, *new_views}, asked) if stage else []
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
-    ledger.save(state_dir, written)
-    _fault("ledger-saved")
     # The paths the commit changes, read before anything of ours is staged (a question
     # started early must not see our files in the index).
     changed = staged() if callable(staged) else staged
-    # Ordinarily git hashes the files (a megabyte's master log) in its own process while the
-    # indexes in the state folder are folded, and the few temp logs are trimmed once it is done.
-    # A backlog's add is one quick pack (gitops.PACK_FROM) but its hundreds of temp logs can each
-    # wait on the file system's journal: it is staged first, and they are trimmed in a thread
-    # while the folds run (neither reads them).
+    # Ordinarily git hashes the files (a megabyte's master log) in its own process while they
+    # are synced, the ledger is saved and the indexes in the state folder are folded, and the few
+    # temp logs are trimmed once it is done (so they leave only once the files are durable and
+    # staged). A backlog's add is one quick pack (gitops.PACK_FROM) but its hundreds of temp logs
+    # can each wait on the file system's journal: it is staged first, and they are trimmed in a
+    # thread while the folds run (neither reads them).
     backlog = sum(t.trim for t in taken) >= TRIM_ASIDE_FROM
     staging = None
     if stage and to_stage:
         from sessionlog_git import gitops
 
         staging = gitops.start_stage(top, to_stage)
+    try:
+        sync_all([top / rel for rel in (*new_archives, *new_views)])
+        _fault("rendered")
+        ledger.save(state_dir, written)
+        _fault("ledger-saved")
+    except BaseException:
+        if staging is not None:
+            staging.wait()  # git's own outcome; this error is the one to report
+        raise
 
     def staged_done() -> None:
         if staging is not None:
