@@ -49,6 +49,7 @@ def test_a_hook_that_refuses_exits_non_zero_with_its_message_and_commits_nothing
     assert refused.returncode != 0
     assert "logs/shop-status.md: has changes that are not staged" in refused.stderr + refused.stdout
     assert repo.git("rev-parse", "HEAD").stdout == head
+    assert not (repo.path / ".git" / "index.lock").exists()  # no git of ours left running
     assert len(repo.pending()) == 1
     assert "my own note" in repo.read("logs/shop-status.md")
 
