@@ -288,3 +288,60 @@ def test_a_month_whose_sections_do_not_split_is_rendered_at_once(
     assert bad == ["2024-03"]
     assert dict(got) == want
     assert [rel for rel, _ in got] == [*sorted(want)[:-1], STATUS]
+
+
+def test_what_the_rebuild_holds_between_months_does_not_grow_with_the_months(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every month supersedes decisions of the month before: each superseded decision and its
+    replacement refer to each other, a cycle the paused collector would leave behind month
+    after month. Counted when each month folder is read (every object the collector tracks):
+    flat from the fourth month on, while without the collection after each month the count
+    grows by the month's cycles, and the views are the same either way."""
+    from sessionlog_git.base import gcpause
+    from sessionlog_git.logs import archive
+    from sessionlog_git.pipeline import consolidate, fullviews
+
+    top = native_repo.path
+    months = 16
+    for m in range(months):
+        first = date(2023 + m // 12, m % 12 + 1, 3)
+        for k, user in enumerate(("ada", "bo", "cy")):
+            for d in range(6):
+                entries = []
+                for i in range(4):
+                    subject = f"{WORDS[(d + i) % 12]} {WORDS[(k + i + 3) % 12]} rule{m}x{d}x{i}"
+                    bullets = [f"Decision: {subject} for {user}"]
+                    if m:  # the same rule of the month before, retired
+                        bullets.append(f"Supersedes: {WORDS[(d + i) % 12]} "
+                                       f"{WORDS[(k + i + 3) % 12]} rule{m - 1}x{d}x{i} for {user}")
+                    entries.append((f"Rules {i}", bullets))
+                _write_day(top, user, first + timedelta(days=d), entries)
+    want = _rebuild_at_once(top)
+    assert ("- ~~Decision: quota quota rule14x5x3 for cy~~ — 2024-03-08 cy; superseded 2024-04-08 by "
+            "cy: Decision: quota quota rule15x5x3 for cy") in want[STATUS]
+
+    real_read = archive.read_records
+
+    def held_at_each_month(real_give_back: object) -> tuple[list[int], dict[str, str]]:
+        held: list[int] = []
+
+        def counting(*args: object, **kwargs: object) -> object:
+            held.append(len(gc.get_objects()))
+            return real_read(*args, **kwargs)  # type: ignore[arg-type]
+
+        with monkeypatch.context() as patch:
+            patch.setattr(archive, "read_records", counting)
+            patch.setattr(fullviews, "give_back", real_give_back)
+            got = dict(consolidate.rebuild_each(workspace.at(top)))
+        assert len(held) == months
+        return held, got
+
+    held, got = held_at_each_month(gcpause.give_back)
+    assert got == want
+    settled = held[3]
+    assert all(abs(n - settled) < 50 for n in held[3:]), held
+
+    kept, got = held_at_each_month(lambda: None)  # nothing collected between months
+    assert got == want
+    superseded = 3 * 6 * 4  # a month's: each leaves a cycle of more than one object
+    assert kept[-1] - kept[3] > superseded * (months - 4), kept
