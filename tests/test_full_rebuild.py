@@ -192,9 +192,11 @@ def test_the_word_index_takes_what_counting_every_posting_takes_ties_included() 
     assert early > 100  # the search did stop at the shortest postings often
 
 
-@pytest.mark.parametrize("scan", [0, 10**9])  # every candidate looked up / every array read
+# every candidate looked up / every array read; where each payload ends kept in 4 bytes, or
+# in 8 once the file has passed a (here lowered) 4 GiB
+@pytest.mark.parametrize(("scan", "narrow_end"), [(0, 2**32 - 1), (10**9, 2**32 - 1), (16, 20_000)])
 def test_live_decisions_kept_in_a_file_are_taken_as_the_word_index_takes_them(
-        scan: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        scan: int, narrow_end: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The rebuild keeps its live decisions in a file, with only their ids in word and author
     arrays in memory (logs.decisionspool). Against the in-memory index, with settles at any
     point: the same take (most shared words, the oldest on a tie, else the owner's latest),
@@ -207,6 +209,7 @@ def test_live_decisions_kept_in_a_file_are_taken_as_the_word_index_takes_them(
     from sessionlog_git.logs.model import Record
 
     monkeypatch.setattr(decisionspool, "_SCAN", scan)
+    monkeypatch.setattr(decisionspool, "_NARROW_END", narrow_end)
     vocabulary = [f"w{i}" for i in range(30)]
     zone = timezone(timedelta(hours=5, minutes=30))
 
@@ -225,7 +228,7 @@ def test_live_decisions_kept_in_a_file_are_taken_as_the_word_index_takes_them(
         return (e.time, e.title, e.meta.get("agent"), e.line, e.day, e.at, e.at and e.at.utcoffset(),
                 d.record.user, d.record.source, d.bullet, d.bullet.line, d.expires)
 
-    takes = settled = 0
+    takes = settled = widened = 0
     for seed in range(60):
         rng = random.Random(seed)
         plain: WordIndex[Decision[Record]] = WordIndex(lambda d: d.bullet.body, lambda d: d.record.user)
@@ -255,7 +258,9 @@ def test_live_decisions_kept_in_a_file_are_taken_as_the_word_index_takes_them(
                     assert [shown(d) for d in spooled.tail(n)] == [shown(d) for d in plain.items[-n:]]
         finally:
             spooled.close()
+        widened += spooled._ends.typecode == "Q"
     assert takes > 1000 and settled > 500
+    assert widened == (0 if narrow_end == 2**32 - 1 else 60), widened
 
 
 def test_a_month_whose_sections_do_not_split_is_rendered_at_once(
