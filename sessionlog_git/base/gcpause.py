@@ -4,7 +4,8 @@ Loading a month checkpoint makes hundreds of thousands of small lists, dicts and
 kept: every young-generation pass finds them alive, and the full passes walk them again as
 the heap grows (at a million entries, `report blockers` spent four fifths of its time
 there). Nothing the loaders make refers back to itself, so reference counting frees it all;
-the collector only runs again once the block is left.
+the collector only runs again once the block is left. A block that folds a history a month at
+a time and does leave cycles (the full rebuild) collects them between months (`give_back`).
 """
 from __future__ import annotations
 
@@ -47,6 +48,6 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
     try:
         found: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
-    except (AttributeError, OSError):  # not glibc
+    except (AttributeError, OSError, TypeError):  # not glibc (TypeError: no CDLL(None) on Windows)
         return None
     return found
