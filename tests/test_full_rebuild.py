@@ -192,9 +192,11 @@ def test_the_word_index_takes_what_counting_every_posting_takes_ties_included() 
     assert early > 100  # the search did stop at the shortest postings often
 
 
-@pytest.mark.parametrize("scan", [0, 10**9])  # every candidate looked up / every array read
+# every candidate looked up / every array read; where each payload ends kept in 4 bytes, or
+# in 8 once the file has passed a (here lowered) 4 GiB
+@pytest.mark.parametrize(("scan", "narrow_end"), [(0, 2**32 - 1), (10**9, 2**32 - 1), (16, 20_000)])
 def test_live_decisions_kept_in_a_file_are_taken_as_the_word_index_takes_them(
-        scan: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        scan: int, narrow_end: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The rebuild keeps its live decisions in a file, with only their ids in word and author
     arrays in memory (logs.decisionspool). Against the in-memory index, with settles at any
     point: the same take (most shared words, the oldest on a tie, else the owner's latest),
@@ -207,6 +209,7 @@ def test_live_decisions_kept_in_a_file_are_taken_as_the_word_index_takes_them(
     from sessionlog_git.logs.model import Record
 
     monkeypatch.setattr(decisionspool, "_SCAN", scan)
+    monkeypatch.setattr(decisionspool, "_NARROW_END", narrow_end)
     vocabulary = [f"w{i}" for i in range(30)]
     zone = timezone(timedelta(hours=5, minutes=30))
 
@@ -225,7 +228,7 @@ def test_live_decisions_kept_in_a_file_are_taken_as_the_word_index_takes_them(
         return (e.time, e.title, e.meta.get("agent"), e.line, e.day, e.at, e.at and e.at.utcoffset(),
                 d.record.user, d.record.source, d.bullet, d.bullet.line, d.expires)
 
-    takes = settled = 0
+    takes = settled = widened = 0
     for seed in range(60):
         rng = random.Random(seed)
         plain: WordIndex[Decision[Record]] = WordIndex(lambda d: d.bullet.body, lambda d: d.record.user)
@@ -255,7 +258,9 @@ def test_live_decisions_kept_in_a_file_are_taken_as_the_word_index_takes_them(
                     assert [shown(d) for d in spooled.tail(n)] == [shown(d) for d in plain.items[-n:]]
         finally:
             spooled.close()
+        widened += spooled._ends.typecode == "Q"
     assert takes > 1000 and settled > 500
+    assert widened == (0 if narrow_end == 2**32 - 1 else 60), widened
 
 
 def test_a_month_whose_sections_do_not_split_is_rendered_at_once(
@@ -288,3 +293,60 @@ def test_a_month_whose_sections_do_not_split_is_rendered_at_once(
     assert bad == ["2024-03"]
     assert dict(got) == want
     assert [rel for rel, _ in got] == [*sorted(want)[:-1], STATUS]
+
+
+def test_what_the_rebuild_holds_between_months_does_not_grow_with_the_months(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every month supersedes decisions of the month before: each superseded decision and its
+    replacement refer to each other, a cycle the paused collector would leave behind month
+    after month. Counted when each month folder is read (every object the collector tracks):
+    flat from the fourth month on, while without the collection after each month the count
+    grows by the month's cycles, and the views are the same either way."""
+    from sessionlog_git.base import gcpause
+    from sessionlog_git.logs import archive
+    from sessionlog_git.pipeline import consolidate, fullviews
+
+    top = native_repo.path
+    months = 16
+    for m in range(months):
+        first = date(2023 + m // 12, m % 12 + 1, 3)
+        for k, user in enumerate(("ada", "bo", "cy")):
+            for d in range(6):
+                entries = []
+                for i in range(4):
+                    subject = f"{WORDS[(d + i) % 12]} {WORDS[(k + i + 3) % 12]} rule{m}x{d}x{i}"
+                    bullets = [f"Decision: {subject} for {user}"]
+                    if m:  # the same rule of the month before, retired
+                        bullets.append(f"Supersedes: {WORDS[(d + i) % 12]} "
+                                       f"{WORDS[(k + i + 3) % 12]} rule{m - 1}x{d}x{i} for {user}")
+                    entries.append((f"Rules {i}", bullets))
+                _write_day(top, user, first + timedelta(days=d), entries)
+    want = _rebuild_at_once(top)
+    assert ("- ~~Decision: quota quota rule14x5x3 for cy~~ — 2024-03-08 cy; superseded 2024-04-08 by "
+            "cy: Decision: quota quota rule15x5x3 for cy") in want[STATUS]
+
+    real_read = archive.read_records
+
+    def held_at_each_month(real_give_back: object) -> tuple[list[int], dict[str, str]]:
+        held: list[int] = []
+
+        def counting(*args: object, **kwargs: object) -> object:
+            held.append(len(gc.get_objects()))
+            return real_read(*args, **kwargs)  # type: ignore[arg-type]
+
+        with monkeypatch.context() as patch:
+            patch.setattr(archive, "read_records", counting)
+            patch.setattr(fullviews, "give_back", real_give_back)
+            got = dict(consolidate.rebuild_each(workspace.at(top)))
+        assert len(held) == months
+        return held, got
+
+    held, got = held_at_each_month(gcpause.give_back)
+    assert got == want
+    settled = held[3]
+    assert all(abs(n - settled) < 50 for n in held[3:]), held
+
+    kept, got = held_at_each_month(lambda: None)  # nothing collected between months
+    assert got == want
+    superseded = 3 * 6 * 4  # a month's: each leaves a cycle of more than one object
+    assert kept[-1] - kept[3] > superseded * (months - 4), kept

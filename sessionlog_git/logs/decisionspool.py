@@ -38,6 +38,8 @@ from sessionlog_git.logs.model import Blocker, BlockerBook, Record
 T = TypeVar("T")
 # Reading a posting array whole costs about this many of its ids per binary search in it.
 _SCAN = 16
+# Where a payload can end while the ends are kept in 4 bytes each (past it: 8).
+_NARROW_END = 0xFFFF_FFFF
 
 
 def _drop(ids: array[int], ident: int) -> None:
@@ -94,8 +96,10 @@ class SpooledIndex(WordIndex[T]):
         self._owners: dict[str, array[int]] = {}  # an author -> ascending ids of their items
         self._fresh: dict[int, T] = {}  # added since the last settle
         self._alive = bytearray()  # by id: 1 while open
-        self._offsets: array[int] = array("Q")  # by id: where its payload starts
-        self._sizes: array[int] = array("I")  # by id: its payload's length
+        # By settled id: where its payload ends in the file (it starts where the one before
+        # ends; an item taken before it was settled has none). 4 bytes an item until the
+        # file passes 4 GiB, then 8: a million entries settle about 380,000 items.
+        self._ends: array[int] = array("I")
         # Closed by close(): it outlives this call, so no `with` here.
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="sessionlog-open-items-")  # noqa: SIM115
         self._end = 0
@@ -104,8 +108,6 @@ class SpooledIndex(WordIndex[T]):
     def add(self, item: T) -> None:
         ident = len(self._alive)
         self._alive.append(1)
-        self._offsets.append(0)
-        self._sizes.append(0)
         self._fresh[ident] = item
         for word in self._tokens(self._text_of(item)):
             ids = self._postings.get(word)
@@ -144,7 +146,8 @@ class SpooledIndex(WordIndex[T]):
         if self._unflushed:
             self._file.flush()
             self._unflushed = False
-        return self._unpack(os.pread(self._file.fileno(), self._sizes[ident], self._offsets[ident]))
+        start = self._ends[ident - 1] if ident else 0
+        return self._unpack(os.pread(self._file.fileno(), self._ends[ident] - start, start))
 
     @property
     def items(self) -> list[T]:
@@ -160,14 +163,19 @@ class SpooledIndex(WordIndex[T]):
         return [self._get(i) for i in reversed(found)]
 
     def settle(self) -> None:
-        """Move the items added since the last settle to the file."""
-        for ident, item in self._fresh.items():
-            data = self._pack(item)
-            self._file.write(data)
-            self._offsets[ident], self._sizes[ident] = self._end, len(data)
-            self._end += len(data)
-            self._unflushed = True
-        self._fresh.clear()
+        """Move the items added since the last settle to the file (in id order)."""
+        ends, fresh = self._ends, self._fresh
+        for ident in range(len(ends), len(self._alive)):
+            item = fresh.get(ident)
+            if item is not None:
+                data = self._pack(item)
+                self._file.write(data)
+                self._end += len(data)
+                self._unflushed = True
+                if self._end > _NARROW_END and ends.typecode == "I":
+                    ends = self._ends = array("Q", ends)
+            ends.append(self._end)
+        fresh.clear()
 
     def close(self) -> None:
         self._file.close()

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import IO, Any
 
-from sessionlog_git.base.gcpause import paused_gc
+from sessionlog_git.base.gcpause import give_back, paused_gc
 from sessionlog_git.logs import archive, layout, views
 from sessionlog_git.logs.decisionspool import SpooledBlockerBook, SpooledDecisionBook
 from sessionlog_git.logs.model import Record, StatusState, ordered
@@ -160,12 +160,17 @@ class _Spool:
 def _streamed(ws: Workspace, project: str) -> _Spool:
     """The project's views month folder by month folder; _Misfiled when that would differ.
 
-    The cyclic garbage collector is off while it runs: the fold keeps hundreds of thousands
-    of live decisions, which every full collection would walk again (a sixth of the time at
-    100,000 entries, more with each month), while the rebuild makes almost no cycles (a few
-    hundred objects at 100,000 entries, freed once it is back on)."""
+    The cyclic garbage collector's own passes are off while it runs: they would walk every
+    object of the month being folded again and again. The rebuild makes few cycles, but they
+    outlive their month: a decision and the one that superseded it refer to each other (a
+    few hundred objects a month at 100,000 entries, 2,500 at a million, about 20 MB over 48
+    months). One collection after each month frees them, and the allocator's free pages are
+    handed back (`gcpause.give_back`), so the rebuild's peak is its largest month's plus the
+    posting arrays, not a heap grown with the history's length."""
     with paused_gc():
-        return _streamed_months(ws, project)
+        spool = _streamed_months(ws, project)
+    give_back()  # the books' posting arrays are gone: their pages too, before the views are read
+    return spool
 
 
 def _streamed_months(ws: Workspace, project: str) -> _Spool:
@@ -198,6 +203,7 @@ def _streamed_months(ws: Workspace, project: str) -> _Spool:
             # (logs.decisionspool).
             book.settle()
             blockers.settle()
+            give_back()
         if out:
             out.write(*_status(ws, project, [r for _, _, r in carry], state))
     except BaseException:
