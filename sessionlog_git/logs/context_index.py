@@ -89,8 +89,10 @@ def named_keys(texts: Iterable[str], top: Path) -> set[str]:
     # Only a token with a `/` or a `.` can name a path: those alone, in their order, read
     # as one text (a space never joins two tokens), give the same paths. Most entries have
     # none, and this runs for every entry a commit folds.
-    dotted = " ".join(token for token in _TOKEN.findall(" ".join(texts))
-                      if "/" in token or "." in token)
+    text = " ".join(texts)
+    if "/" not in text and "." not in text:
+        return set()  # no token can name a path: spare the tokeniser (most entries of a backlog)
+    dotted = " ".join(token for token in _TOKEN.findall(text) if "/" in token or "." in token)
     if not dotted:
         return set()
     from sessionlog_git.logs.routing import named_paths
@@ -352,12 +354,19 @@ def _own(ws: Workspace, path: str) -> bool:
     return path == CONFIG_NAME or path.startswith(ours)
 
 
-def record_keys(ws: Workspace, record: Record, changed: Iterable[str]) -> dict[str, str]:
-    """What a record concerns: the files its commit changed, and the paths it names."""
+def record_keys(ws: Workspace, record: Record, changed: Iterable[str],
+                commit: dict[str, str] | None = None) -> dict[str, str]:
+    """What a record concerns: the files its commit changed, and the paths it names.
+    `commit`: `commit_keys(ws, changed)`, when the caller made it once for many records."""
     texts = [record.entry.title, *(b.text for b in record.entry.bullets)]
     keys = {k: NAMED for k in named_keys(texts, ws.top)}
-    keys.update({p: COMMIT for p in changed if not _own(ws, p)})
+    keys.update(commit_keys(ws, changed) if commit is None else commit)
     return keys
+
+
+def commit_keys(ws: Workspace, changed: Iterable[str]) -> dict[str, str]:
+    """The keys of the files a commit changed (sessionlog's own left out)."""
+    return {p: COMMIT for p in changed if not _own(ws, p)}
 
 
 def staged_files(ws: Workspace) -> list[str]:

@@ -667,8 +667,18 @@ def update(ws: Workspace, archived: Sequence[str],
 
     Called by consolidation; an index that cannot be read, or an archive that changed
     otherwise, is rebuilt instead. It is a cache: a failure to write it costs a rebuild
-    later, never a commit.
+    later, never a commit. The cyclic collector is held off meanwhile (`base.gcpause`): a
+    backlog's fold makes tens of thousands of small objects, all kept until it is written.
     """
+    from sessionlog_git.base.gcpause import paused_gc
+
+    with paused_gc():
+        _update_or_rebuild(ws, archived, parsed, changed)
+
+
+def _update_or_rebuild(ws: Workspace, archived: Sequence[str],
+                       parsed: Mapping[str, list[Record]] | None,
+                       changed: Sequence[str] | None) -> None:
     try:
         known = parsed or {}
         ours = {_source(ws.config.logs_dir, rel) for rel in archived}
@@ -774,10 +784,16 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     feed: list[tuple[tuple[Any, ...], Record, dict[str, str] | None]] = [
         (r.sort_key(), r, None) for r in records]
     feed += [(r.sort_key(), r, keys) for r, keys in again]
+    # A commit's keys, made once for all its records (a backlog's thousands share them).
+    commit_keys: dict[str, dict[str, str]] = {}
     for _, record, stored_keys in sorted(feed, key=lambda t: t[0]):
         if stored_keys is None:
-            stored_keys = ci.record_keys(
-                ws, record, changed if record.source in ours else links.get(record.source, ()))
+            mine = record.source in ours
+            group = "" if mine else record.source
+            if group not in commit_keys:
+                commit_keys[group] = ci.commit_keys(
+                    ws, changed if mine else links.get(record.source, ()))
+            stored_keys = ci.record_keys(ws, record, (), commit_keys[group])
         fold.feed(record, stored_keys)
     store.add_steps(fold.steps)
     store.trim()
