@@ -113,6 +113,14 @@ def _item_id(record: Record, line: int) -> str:
 # decision): a step keeps them. Findings never retire anything and are not in steps.
 STEP_KINDS = ("decision", "supersede", "revert", "blocker", "unblock")
 _KEPT_KINDS = (*STEP_KINDS, "expires")
+_FOLDED_KINDS = frozenset((*STEP_KINDS, "finding"))  # a record with none of these adds nothing
+
+
+def folds(record: Record) -> bool:
+    """Whether feeding `record` can change the fold: it states, retires, opens or closes
+    something, or records a finding. Most entries of a backlog do none of these; what they
+    concern need not be worked out."""
+    return not _FOLDED_KINDS.isdisjoint([b.kind for b in record.entry.bullets])
 
 
 def step_of(record: Record, keys: dict[str, str]) -> dict[str, Any]:
@@ -272,6 +280,8 @@ class Fold:
         (`step_record` makes it again) and what it changed (the lines it added items at,
         the items it retired as they were), so a later fold can take it back and feed it
         again after an entry that belongs before it (logs.context_store)."""
+        if not folds(record):
+            return  # no item, no step: feeding it changes nothing
         if self.steps is not None and any(b.kind in STEP_KINDS for b in record.entry.bullets):
             self._step = step_of(record, keys)
         try:

@@ -203,11 +203,23 @@ class Store:
         self._before: dict[str, str | None] = {}
         self.dirty: set[str] = set()
         self.keys_touched: set[str] = set()
+        self._folders: dict[str, bool] = {}  # folder (from the state) -> whether it exists
+
+    def _may_exist(self, rel: str) -> bool:
+        """False when `rel`'s folder is not there (nothing is written before `commit`): a
+        backlog's new books, in folders of their own, are not each looked for."""
+        folder = rel.rpartition("/")[0]
+        found = self._folders.get(folder)
+        if found is None:
+            found = self._folders[folder] = os.path.isdir(self.state / folder)
+        return found
 
     def read(self, rel: str, default: Any) -> Any:
         if rel not in self._cache:
+            text: str | None = None
             try:
-                text: str | None = (self.state / rel).read_text(encoding="utf-8")
+                if self._may_exist(rel):
+                    text = (self.state / rel).read_text(encoding="utf-8")
             except FileNotFoundError:
                 text = None
             self._before[rel] = text
@@ -754,11 +766,14 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     # An entry older than one folded already: the steps from its time on are taken back,
     # and fed again with the new entries, in time order.
     since: dict[str, list[Any]] = {}
-    for record in records:
-        tip = tips.get(record.project)
+    oldest: dict[str, Record] = {}
+    for record in records:  # in time order: a project's first is its oldest
+        oldest.setdefault(record.project, record)
+    for project, record in oldest.items():
+        tip = tips.get(project)
         key = list(record.sort_key())
-        if tip is not None and key <= tip and record.project not in since:
-            since[record.project] = key  # the records are in time order: the first is oldest
+        if tip is not None and key <= tip:
+            since[project] = key  # (no later record of it can come before the tip if this does not)
     again: list[tuple[Record, dict[str, str]]] = []
     for project, first in since.items():
         steps = store.take_steps(project, first)
@@ -768,12 +783,18 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     # only when a new entry retires one; when only entries fed again do, the decisions those
     # steps retired before (put back into their books by the rewind) are enough.
     retiring: dict[str, str] = {}
+    newest: dict[str, tuple[Any, ...]] = {}
     for record, how in [*((r, EVERY) for r in records), *((r, TOUCHED) for r, _ in again)]:
-        had = retiring.get(record.project, NONE)
+        project = record.project
+        had = retiring.get(project, NONE)
         if had != EVERY and any(b.kind in ("supersede", "revert") for b in record.entry.bullets):
             had = how
-        retiring[record.project] = had
-        tips[record.project] = max(tips.get(record.project, []), list(record.sort_key()))
+        retiring[project] = had
+        key = record.sort_key()
+        if key > newest.get(project, ()):
+            newest[project] = key
+    for project, key in newest.items():
+        tips[project] = max(tips.get(project, []), list(key))
     fold = _StoreFold(cfg.logs_dir, store, retiring)
     fold.steps = {}
     if changed is None:
@@ -788,6 +809,8 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     commit_keys: dict[str, dict[str, str]] = {}
     for _, record, stored_keys in sorted(feed, key=lambda t: t[0]):
         if stored_keys is None:
+            if not ci.folds(record):
+                continue  # adds nothing (Fold.feed): what it concerns is not worked out
             mine = record.source in ours
             group = "" if mine else record.source
             if group not in commit_keys:
