@@ -790,11 +790,11 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         if had != EVERY and any(b.kind in ("supersede", "revert") for b in record.entry.bullets):
             had = how
         retiring[project] = had
-        key = record.sort_key()
-        if key > newest.get(project, ()):
-            newest[project] = key
-    for project, key in newest.items():
-        tips[project] = max(tips.get(project, []), list(key))
+        at_key = record.sort_key()
+        if at_key > newest.get(project, ()):
+            newest[project] = at_key
+    for project, at_key in newest.items():
+        tips[project] = max(tips.get(project, []), list(at_key))
     fold = _StoreFold(cfg.logs_dir, store, retiring)
     fold.steps = {}
     if changed is None:
@@ -811,11 +811,11 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         if stored_keys is None:
             if not ci.folds(record):
                 continue  # adds nothing (Fold.feed): what it concerns is not worked out
-            mine = record.source in ours
-            group = "" if mine else record.source
+            is_ours = record.source in ours
+            group = "" if is_ours else record.source
             if group not in commit_keys:
                 commit_keys[group] = ci.commit_keys(
-                    ws, changed if mine else links.get(record.source, ()))
+                    ws, changed if is_ours else links.get(record.source, ()))
             stored_keys = ci.record_keys(ws, record, (), commit_keys[group])
         fold.feed(record, stored_keys)
     store.add_steps(fold.steps)
