@@ -203,6 +203,11 @@ class Store:
         self._before: dict[str, str | None] = {}
         self.dirty: set[str] = set()
         self.keys_touched: set[str] = set()
+        # The items of each key a fold touched, by id in their shard's order, while it
+        # folds (`_items_of`); put back into their shards as lists by `trim`: a key that a
+        # backlog's thousands of items concern (a file its commit changed) takes each in
+        # O(1), not a copy of its whole list.
+        self._keyed: dict[str, dict[str, dict[str, Any]]] = {}
         self._folders: dict[str, bool] = {}  # folder (from the state) -> whether it exists
 
     def _may_exist(self, rel: str) -> bool:
@@ -273,15 +278,28 @@ class Store:
         self.dirty.add(rel)
         return found
 
+    def _items_of(self, key: str) -> dict[str, dict[str, Any]]:
+        """`key`'s items in its shard, by id (`_keyed`)."""
+        found = self._keyed.get(key)
+        if found is None:
+            found = self._keyed[key] = {e["id"]: e for e in self.shard(key).get(key, [])}
+            self.keys_touched.add(key)
+        return found
+
+    def _put_back(self) -> None:
+        """The keys' items as their shards list them (`_keyed`), in the order they came."""
+        for key, items in self._keyed.items():
+            self.shard(key)[key] = list(items.values())
+        self._keyed = {}
+
     def put(self, ident: str, item: dict[str, Any]) -> None:
         if item["kind"] == "finding" and not item["keys"]:
             return  # concerns no path, and retires nothing: the index does not keep it
         self.book(item["source"])[ident] = item
         for key in item["keys"]:
-            lst = [e for e in self.shard(key).setdefault(key, []) if e["id"] != ident]
-            lst.append(_entry(ident, item, key))
-            self.shard(key)[key] = lst
-            self.keys_touched.add(key)
+            items = self._items_of(key)
+            items.pop(ident, None)  # (put again: it goes last, as a new one would)
+            items[ident] = _entry(ident, item, key)
 
     def remove(self, ident: str) -> dict[str, Any]:
         """Take an item out of its book and shards; it as the book had it."""
@@ -289,9 +307,7 @@ class Store:
         if item is None:
             raise Stale(ident)
         for key in item["keys"]:
-            shard = self.shard(key)
-            shard[key] = [e for e in shard.get(key, []) if e["id"] != ident]
-            self.keys_touched.add(key)
+            self._items_of(key).pop(ident, None)
         return item
 
     # the steps ------------------------------------------------------------------------------
@@ -350,6 +366,7 @@ class Store:
 
     def trim(self) -> None:
         """Each touched key's items in the index's order, the newest findings only."""
+        self._put_back()
         for key in sorted(self.keys_touched):
             shard = self.shard(key)
             lst = sorted(shard.get(key, []), key=lambda e: (e["at"], e["id"]))
@@ -386,6 +403,7 @@ class Store:
         from sessionlog_git.base.fsutil import atomic_write_text
 
         sync = _synced()
+        self._put_back()  # (trim has, when it ran)
         self._bundle_new_books()
         changes: dict[str, str | None] = {}
         for rel in sorted(self.dirty):
