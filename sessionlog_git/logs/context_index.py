@@ -215,11 +215,12 @@ class Fold:
     def _add(self, record: Record, line: int, kind: str, text: str, keys: dict[str, str],
              extra: dict[str, Any] | None = None) -> str:
         ident = _item_id(record, line)
+        at = record.at
         self.items[ident] = {
             "kind": kind,
             "text": " ".join(text.split())[:TEXT_LIMIT],
-            "date": record.at.date().isoformat(),
-            "at": record.at.isoformat(),
+            "date": at.date().isoformat(),
+            "at": at.isoformat(),
             "author": record.user,
             "project": record.project,
             "source": record.source,

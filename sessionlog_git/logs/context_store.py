@@ -666,13 +666,15 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
     """Whether a new entry is also in another archive file of its day (a temp log archived
     again after it changed mid-commit): the fold would count it twice; a rebuild does not."""
     cfg = ws.config
-    others: set[str] = set()
+    days: dict[str, set[str]] = {}  # contributor folder -> the days of its new files
     for source in fresh:
         month, project, user = _month_of_source(source)
-        day = PurePosixPath(source).name[:10]
-        names = listings.get(f"{month}/{project}/{user}", [])
-        others |= {f"{ARCHIVE_DIR}/{month}/{project}/{user}/{n}" for n in names
-                   if n.startswith(day)} - fresh
+        days.setdefault(f"{month}/{project}/{user}", set()).add(source.rsplit("/", 1)[1][:10])
+    others: set[str] = set()
+    for rel_dir, wanted in days.items():
+        others |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in listings.get(rel_dir, [])
+                   if n[:10] in wanted}
+    others -= fresh
     if not others:
         return False  # no other archive file of those days (a first consolidation's case)
     keys = {(r.project, r.user, *r.entry.key()) for r in records}
@@ -945,13 +947,15 @@ def _save_shards(state: Path, data: dict[str, Any]) -> None:
     for key, ids in data["paths"].items():
         shards.setdefault(ci.shard_name(key), {})[key] = [_entry(i, items[i], key) for i in ids]
     folder = state / CONTEXT_SHARDS
+    had = folder.is_dir()  # a first build has no shard to remove (or compare with)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str | os.PathLike[str]] = []
     for number in range(ci.SHARDS):
         name = f"{number:02x}.json"
         path = folder / name
         if name not in shards:
-            path.unlink(missing_ok=True)
+            if had:
+                path.unlink(missing_ok=True)
             continue
         text = _dump(shards[name])
         try:
