@@ -8,6 +8,7 @@ rebuild gives, entry by entry, is the reference.
 """
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, datetime, timedelta, timezone
 
@@ -17,7 +18,7 @@ from test_context_reorder import Folds, assert_same_as_a_rebuild, texts
 from test_incremental_history import assert_views_are_fresh
 from test_why import commit_at
 
-from sessionlog_git.logs import context_index, layout
+from sessionlog_git.logs import context_index, context_store, layout
 from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
 
 WORDS = ("cache", "ledger", "retry", "gateway", "invoice", "session", "token", "queue",
@@ -77,6 +78,8 @@ def test_a_backlog_committed_with_its_code_folds_as_a_rebuild(
     repo = native_repo
     days = [date(2026, 11, 1) + timedelta(days=d) for d in range(12)]
     assert write_backlog(repo, ("ada", "grace"), days, 14) == 2 * 12 * 14
+    # (retires nothing now; retires the decision the last commit below dates before it)
+    repo.log("2026-11-08T23:00:00+00:00", "Zebra", "Supersedes: zebra yak quokka")
     for rel in ("api.py", "billing.py", "src/core.py"):
         repo.write(rel, "VALUE = 1\n")
         repo.git("add", rel)
@@ -93,6 +96,15 @@ def test_a_backlog_committed_with_its_code_folds_as_a_rebuild(
     assert not any(t.startswith("Next:") for t in texts(repo, "api.py"))
     assert_same_as_a_rebuild(repo)
     assert_views_are_fresh(repo)
+    # Its twelve days' steps are one file for the month (each file a create in a busy file
+    # system), as its books are one per contributor folder; two folders' listings stay apart
+    # (fewer than BUNDLE_FROM).
+    state = repo.state() / "context-index.state"
+    assert sorted(p.name for p in (state / "steps" / "shop").iterdir()) == ["2026-11.json"]
+    assert sorted(p.name for p in (state / "book" / "2026-11" / "shop").iterdir()) == [
+        "ada.json", "grace.json"]
+    assert sorted(p.name for p in (state / "listing" / "2026-11" / "shop").iterdir()) == [
+        "ada.json", "grace.json"]
 
     # The next commit, with a decision retired, a blocker closed and the same code file,
     # folds onto what the backlog left (no rebuild) and still ends where a rebuild ends.
@@ -111,3 +123,61 @@ def test_a_backlog_committed_with_its_code_folds_as_a_rebuild(
     assert decision["text"] not in now
     assert_same_as_a_rebuild(repo)
     assert_views_are_fresh(repo)
+
+    # A decision dated inside the backlog, before the backlog's `Supersedes:` of it: the
+    # steps from its time on are taken out of the month's file and fed again after it, so
+    # that `Supersedes:` retires it, still without a rebuild.
+    repo.log("2026-11-06T07:00:00+00:00", "Earlier", "Decision: zebra yak quokka in api.py")
+    folds.commit(repo, "2026-11-14T11:00:00+00:00", "A late note")
+    assert folds.rebuilds == 0
+    now = texts(repo, "api.py")
+    assert "Decision: zebra yak quokka in api.py" not in now
+    assert "Supersedes: zebra yak quokka" in now  # the replacement took over its file
+    assert_same_as_a_rebuild(repo)
+
+
+def test_an_index_of_the_version_before_is_rebuilt_once(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The state's format changed (steps and listings bundled): an index written by the
+    version before is not read; the next commit rebuilds it, once, and folds on from there."""
+    repo = native_repo
+    folds = Folds(monkeypatch)
+    write_backlog(repo, ("ada",), [date(2026, 11, 1) + timedelta(days=d) for d in range(9)], 3)
+    folds.commit(repo, "2026-11-10T10:00:00+00:00", "Backlog")
+    manifest = repo.state() / "context-index.json"
+    data = json.loads(manifest.read_text())
+    assert data["v"] == context_store.VERSION
+    manifest.write_text(json.dumps({**data, "v": context_store.VERSION - 1}))
+    folds.rebuilds = 0
+    repo.log("2026-11-11T09:00:00+00:00", "Ledger", "Decision: ledger.py writes once")
+    folds.commit(repo, "2026-11-11T10:00:00+00:00", "Ledger")
+    assert folds.rebuilds == 1
+    assert texts(repo, "ledger.py") == ["Decision: ledger.py writes once"]
+    assert json.loads(manifest.read_text())["v"] == context_store.VERSION
+    repo.log("2026-11-12T09:00:00+00:00", "Ledger", "Tried: ledger.py with two writers")
+    folds.commit(repo, "2026-11-12T10:00:00+00:00", "Ledger again")
+    assert folds.rebuilds == 1
+    assert_same_as_a_rebuild(repo)
+
+
+def test_many_contributors_listings_share_one_file_and_fold_on_as_a_rebuild(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backlog of BUNDLE_FROM or more contributors' folders in one month: their listings
+    are one file; a later day of one of them is listed in it, without a rebuild."""
+    repo = native_repo
+    folds = Folds(monkeypatch)
+    users = tuple(f"dev{i}" for i in range(context_store.BUNDLE_FROM + 1))
+    write_backlog(repo, users, [date(2026, 11, 2)], 2)
+    folds.commit(repo, "2026-11-03T10:00:00+00:00", "Backlog")
+    listing = repo.state() / "context-index.state" / "listing" / "2026-11"
+    assert sorted(p.name for p in listing.iterdir()) == ["shop.json"]
+    assert sorted(json.loads((listing / "shop.json").read_text())) == sorted(users)
+    folds.rebuilds = 0
+    repo.log("2026-11-04T09:00:00+00:00", "Queue", "Decision: queue.py retries twice", user="dev3")
+    folds.commit(repo, "2026-11-04T10:00:00+00:00", "Queue")
+    assert folds.rebuilds == 0
+    assert sorted(p.name for p in listing.iterdir()) == ["shop.json"]
+    assert len(json.loads((listing / "shop.json").read_text())["dev3"]) == 2
+    assert_same_as_a_rebuild(repo)

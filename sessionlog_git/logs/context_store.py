@@ -16,9 +16,14 @@ unchanged) and the state that lets the next commit fold only what it brings:
                                   one place, its own file or its folder's
       open/<project>.json         the open blockers (an `Unblocked:` is matched against them)
       listing/<month>/<project>/<user>.json   the archive files of that folder folded
+      listing/<month>/<project>.json   the same for many contributor folders at once, by user
       steps/<project>/<day>.json  the steps of that day's records (UTC, by the entry's time):
                                   each record that states, retires, opens or closes something,
                                   with what it changed (`context_index.step_of`)
+      steps/<project>/<month>.json   the same for many days of that month at once, by day:
+                                  like a folder's books, the listings and steps files a fold
+                                  starts BUNDLE_FROM or more of (a backlog) are written as one
+                                  file; each is in one place, its own file or its bundle
       undo.json, undo.N.json      what the last folds changed (the newest first, UNDO_KEPT
                                   of them), to take them back
 
@@ -68,8 +73,9 @@ if TYPE_CHECKING:
     from sessionlog_git.logs.model import Record
     from sessionlog_git.workspace import Workspace
 
-VERSION = 4  # 3: the steps; 4: a folder's books in one file
-BUNDLE_FROM = 8  # new books of one contributor folder in one fold, written as one file
+VERSION = 5  # 3: the steps; 4: a folder's books in one file; 5: a backlog's steps and listings too
+BUNDLE_FROM = 8  # new books of one contributor folder in one fold, written as one file (and
+# new steps files of one project's month, new listings of one month's project)
 UNDO_KEPT = 8  # folds that can be taken back (a reset of that many consolidating commits)
 RACY_NS = 1_000_000_000  # a folder changed this close to the manifest is listed again
 
@@ -149,6 +155,40 @@ def _day(sort_key: Sequence[Any]) -> str:
 
 def _steps_rel(project: str, day: str) -> str:
     return f"{_steps_dir(project)}/{day}.json"
+
+
+_STEPS = f"{CONTEXT_STATE}/steps/"
+_LISTINGS = f"{CONTEXT_STATE}/listing/"
+
+
+def _steps_bundle_rel(project: str, day: str) -> str:
+    """The file holding many days' steps of `day`'s month (`BUNDLE_FROM`), by day."""
+    return f"{_steps_dir(project)}/{day[:7]}.json"
+
+
+def _listing_bundle_rel(rel_dir: str) -> str:
+    """The file holding many contributor folders' listings of a month's project, by user."""
+    return f"{_LISTINGS}{rel_dir.rsplit('/', 1)[0]}.json"
+
+
+def _bundled_in(rel: str) -> tuple[str, str] | None:
+    """(the bundle, the name in it) that a steps or listing file goes into when a fold starts
+    BUNDLE_FROM or more of them at once; None for any other file."""
+    if rel.startswith(_STEPS):
+        folder, name = rel.rsplit("/", 1)
+        if len(name) == len("YYYY-MM-DD.json"):
+            return f"{folder}/{name[:7]}.json", name[:10]
+    elif rel.startswith(_LISTINGS) and rel.count("/") == 4:  # `<state>/listing/<m>/<p>/<u>.json`
+        folder, name = rel.rsplit("/", 1)
+        return f"{folder}.json", name[: -len(".json")]
+    return None
+
+
+def _is_member_bundle(rel: str) -> bool:
+    """A steps bundle (`steps/<project>/<YYYY-MM>.json`) or a listing bundle."""
+    if rel.startswith(_STEPS):
+        return len(rel.rsplit("/", 1)[1]) == len("YYYY-MM.json")
+    return rel.startswith(_LISTINGS) and rel.count("/") == 3
 
 
 def _ident_source(ident: str) -> str:
@@ -252,6 +292,66 @@ class Store:
         self.dirty.add(rel)
         return found
 
+    def _member(self, own: str, bundle: str, name: str) -> Any:
+        """A steps or listing file's data: its own file's, else its bundle's `name` (None:
+        neither has it). Each is in one place, its own file or its bundle."""
+        found = self.read(own, None)
+        if found is not None:
+            return found
+        return self.read(bundle, {}).get(name)
+
+    def _set_member(self, own: str, bundle: str, name: str, data: Any) -> None:
+        """Write a steps or listing file's data where it is (`_member`); a new one in a
+        file of its own, bundled at `commit` when the fold starts many."""
+        if self.read(own, None) is None:
+            held = self.read(bundle, {})
+            if name in held:
+                held[name] = data
+                self.dirty.add(bundle)
+                return
+        self.write(own, data)
+
+    def listing(self, rel_dir: str) -> list[str] | None:
+        """The archive files of a contributor folder folded so far (None: none)."""
+        found: list[str] | None = self._member(_listing_rel(rel_dir), _listing_bundle_rel(rel_dir),
+                                               rel_dir.rsplit("/", 1)[1])
+        return found
+
+    def set_listing(self, rel_dir: str, names: list[str]) -> None:
+        self._set_member(_listing_rel(rel_dir), _listing_bundle_rel(rel_dir),
+                         rel_dir.rsplit("/", 1)[1], names)
+
+    def _steps_of(self, project: str, day: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] | None = self._member(
+            _steps_rel(project, day), _steps_bundle_rel(project, day), day)
+        return found or []
+
+    def _set_steps(self, project: str, day: str, steps: list[dict[str, Any]]) -> None:
+        self._set_member(_steps_rel(project, day), _steps_bundle_rel(project, day), day, steps)
+
+    def _bundle_new_members(self) -> None:
+        """The steps and listing files this fold starts, BUNDLE_FROM or more for one bundle
+        (a backlog's days of one month, its contributor folders of one month): into it, one
+        file written, not one each (each file costs a create in a busy file system)."""
+        fresh: dict[str, list[tuple[str, str]]] = {}
+        for rel in list(self.dirty):
+            if self._before.get(rel) is not None or not self._cache.get(rel):
+                continue
+            found = _bundled_in(rel)
+            if found is not None:
+                fresh.setdefault(found[0], []).append((rel, found[1]))
+        for bundle_rel, members in fresh.items():
+            if len(members) < BUNDLE_FROM:
+                continue
+            held = dict(self.read(bundle_rel, {}))
+            for rel, name in members:
+                held[name] = self._cache[rel]
+                self._cache[rel] = None  # never written: it had no file, and has none
+            self.write(bundle_rel, held)
+        for rel in self.dirty:  # a bundle's emptied member goes (as its own file would)
+            if _is_member_bundle(rel) and self._cache.get(rel):
+                self._cache[rel] = {name: data for name, data in self._cache[rel].items() if data}
+
     def _bundle_new_books(self) -> None:
         """The books this fold starts, BUNDLE_FROM or more in one folder: into the folder's
         bundle (one file written, not one per archive file)."""
@@ -319,25 +419,30 @@ class Store:
             for step in found:
                 by_day.setdefault(_day(step["k"]), []).append(step)
             for day, new in by_day.items():
-                rel = _steps_rel(project, day)
-                kept: list[dict[str, Any]] = self.read(rel, [])
-                self.write(rel, sorted([*kept, *new], key=lambda st: st["k"]))
+                kept = self._steps_of(project, day)
+                self._set_steps(project, day, sorted([*kept, *new], key=lambda st: st["k"]))
 
     def take_steps(self, project: str, since: list[Any]) -> list[dict[str, Any]]:
         """The steps of `project` from `since` (a sort key) on, oldest first, taken out of
         their files; every day's file from `since`'s day on is read, no earlier one."""
         first = _day(since)
         names = [p.name for p in (self.state / _steps_dir(project)).glob("*.json")]  # the state's
+        days: set[str] = set()
+        for name in names:
+            stem = name[:-5]
+            if len(stem) == len("YYYY-MM"):  # a month's bundle: its days
+                if stem >= first[:7]:
+                    bundle = self.read(f"{_steps_dir(project)}/{name}", {})
+                    days.update(day for day in bundle if day >= first)
+            elif stem >= first:
+                days.add(stem)
         out: list[dict[str, Any]] = []
-        for name in sorted(names):
-            if name[:-5] < first:
-                continue
-            rel = f"{_steps_dir(project)}/{name}"
-            steps: list[dict[str, Any]] = self.read(rel, [])
+        for day in sorted(days):
+            steps = self._steps_of(project, day)
             keep = [st for st in steps if st["k"] < since]
             if len(keep) != len(steps):
                 out += [st for st in steps if st["k"] >= since]
-                self.write(rel, keep)
+                self._set_steps(project, day, keep)
         return sorted(out, key=lambda st: st["k"])
 
     def rewind(self, project: str, steps: list[dict[str, Any]]) -> None:
@@ -405,6 +510,7 @@ class Store:
         sync = _synced()
         self._put_back()  # (trim has, when it ran)
         self._bundle_new_books()
+        self._bundle_new_members()
         changes: dict[str, str | None] = {}
         for rel in sorted(self.dirty):
             data = self._cache[rel]
@@ -645,7 +751,7 @@ def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[
     removed: set[str] = set()
     listings: dict[str, list[str]] = {}
     for rel_dir in sorted(moved):
-        had = set(store.read(_listing_rel(rel_dir), []))
+        had = set(store.listing(rel_dir) or [])
         has = set(_names(logs_path, rel_dir)) if rel_dir in now else set()
         added |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in has - had}
         removed |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in had - has}
@@ -771,7 +877,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     if not fresh:
         manifest = {**manifest, "dirs": now, "written": time.time_ns()}
         for rel_dir, listing in listings.items():
-            store.write(_listing_rel(rel_dir), listing)
+            store.set_listing(rel_dir, listing)
         store.commit(manifest, [])
         return True
     records: list[Record] = []
@@ -844,7 +950,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     for project in retiring:
         store.write(_open_rel(project), opened.get(project, []))
     for rel_dir, listing in listings.items():
-        store.write(_listing_rel(rel_dir), listing)
+        store.set_listing(rel_dir, listing)
     store.commit({"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()}, sorted(fresh))
     return True
 
