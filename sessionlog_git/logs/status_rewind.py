@@ -211,7 +211,10 @@ def _whole(
         # As status_tail.fold: checkpoint the months so far, then fold the new records.
         point, cut = _take(cache_dir, project, start, key, state, before, carry, list(sources))
         state.feed(before[cut:])
-        mid = status_tail.save(cache_dir, project, point, tail.key, state, before[cut:])
+        # A repository's first records (nothing before them, no month before): the checkpoint
+        # of nothing is not written (folding nothing again costs nothing).
+        mid = status_tail.save(cache_dir, project, point, tail.key, state, before[cut:],
+                               write=bool(before or tail.base))
         rest = both[len(before):]
         state.feed(rest)
         if after != tail.key:
