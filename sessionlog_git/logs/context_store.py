@@ -150,7 +150,13 @@ def _steps_dir(project: str) -> str:
 
 
 def _day(sort_key: Sequence[Any]) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(sort_key[0]))
+    return _day_of(int(sort_key[0] // 86_400))  # (a backlog's thousands of steps: few days)
+
+
+@lru_cache(maxsize=1024)
+def _day_of(days: int) -> str:
+    """The UTC date `days` days after 1970-01-01."""
+    return time.strftime("%Y-%m-%d", time.gmtime(days * 86_400))
 
 
 def _steps_rel(project: str, day: str) -> str:
