@@ -89,8 +89,10 @@ def named_keys(texts: Iterable[str], top: Path) -> set[str]:
     # Only a token with a `/` or a `.` can name a path: those alone, in their order, read
     # as one text (a space never joins two tokens), give the same paths. Most entries have
     # none, and this runs for every entry a commit folds.
-    dotted = " ".join(token for token in _TOKEN.findall(" ".join(texts))
-                      if "/" in token or "." in token)
+    text = " ".join(texts)
+    if "/" not in text and "." not in text:
+        return set()  # no token can name a path: spare the tokeniser (most entries of a backlog)
+    dotted = " ".join(token for token in _TOKEN.findall(text) if "/" in token or "." in token)
     if not dotted:
         return set()
     from sessionlog_git.logs.routing import named_paths
@@ -111,6 +113,14 @@ def _item_id(record: Record, line: int) -> str:
 # decision): a step keeps them. Findings never retire anything and are not in steps.
 STEP_KINDS = ("decision", "supersede", "revert", "blocker", "unblock")
 _KEPT_KINDS = (*STEP_KINDS, "expires")
+_FOLDED_KINDS = frozenset((*STEP_KINDS, "finding"))  # a record with none of these adds nothing
+
+
+def folds(record: Record) -> bool:
+    """Whether feeding `record` can change the fold: it states, retires, opens or closes
+    something, or records a finding. Most entries of a backlog do none of these; what they
+    concern need not be worked out."""
+    return not _FOLDED_KINDS.isdisjoint([b.kind for b in record.entry.bullets])
 
 
 def step_of(record: Record, keys: dict[str, str]) -> dict[str, Any]:
@@ -205,11 +215,12 @@ class Fold:
     def _add(self, record: Record, line: int, kind: str, text: str, keys: dict[str, str],
              extra: dict[str, Any] | None = None) -> str:
         ident = _item_id(record, line)
+        at = record.at
         self.items[ident] = {
             "kind": kind,
             "text": " ".join(text.split())[:TEXT_LIMIT],
-            "date": record.at.date().isoformat(),
-            "at": record.at.isoformat(),
+            "date": at.date().isoformat(),
+            "at": at.isoformat(),
             "author": record.user,
             "project": record.project,
             "source": record.source,
@@ -270,6 +281,8 @@ class Fold:
         (`step_record` makes it again) and what it changed (the lines it added items at,
         the items it retired as they were), so a later fold can take it back and feed it
         again after an entry that belongs before it (logs.context_store)."""
+        if not folds(record):
+            return  # no item, no step: feeding it changes nothing
         if self.steps is not None and any(b.kind in STEP_KINDS for b in record.entry.bullets):
             self._step = step_of(record, keys)
         try:
@@ -352,12 +365,19 @@ def _own(ws: Workspace, path: str) -> bool:
     return path == CONFIG_NAME or path.startswith(ours)
 
 
-def record_keys(ws: Workspace, record: Record, changed: Iterable[str]) -> dict[str, str]:
-    """What a record concerns: the files its commit changed, and the paths it names."""
+def record_keys(ws: Workspace, record: Record, changed: Iterable[str],
+                commit: dict[str, str] | None = None) -> dict[str, str]:
+    """What a record concerns: the files its commit changed, and the paths it names.
+    `commit`: `commit_keys(ws, changed)`, when the caller made it once for many records."""
     texts = [record.entry.title, *(b.text for b in record.entry.bullets)]
     keys = {k: NAMED for k in named_keys(texts, ws.top)}
-    keys.update({p: COMMIT for p in changed if not _own(ws, p)})
+    keys.update(commit_keys(ws, changed) if commit is None else commit)
     return keys
+
+
+def commit_keys(ws: Workspace, changed: Iterable[str]) -> dict[str, str]:
+    """The keys of the files a commit changed (sessionlog's own left out)."""
+    return {p: COMMIT for p in changed if not _own(ws, p)}
 
 
 def staged_files(ws: Workspace) -> list[str]:

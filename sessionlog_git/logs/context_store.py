@@ -16,9 +16,14 @@ unchanged) and the state that lets the next commit fold only what it brings:
                                   one place, its own file or its folder's
       open/<project>.json         the open blockers (an `Unblocked:` is matched against them)
       listing/<month>/<project>/<user>.json   the archive files of that folder folded
+      listing/<month>/<project>.json   the same for many contributor folders at once, by user
       steps/<project>/<day>.json  the steps of that day's records (UTC, by the entry's time):
                                   each record that states, retires, opens or closes something,
                                   with what it changed (`context_index.step_of`)
+      steps/<project>/<month>.json   the same for many days of that month at once, by day:
+                                  like a folder's books, the listings and steps files a fold
+                                  starts BUNDLE_FROM or more of (a backlog) are written as one
+                                  file; each is in one place, its own file or its bundle
       undo.json, undo.N.json      what the last folds changed (the newest first, UNDO_KEPT
                                   of them), to take them back
 
@@ -68,8 +73,9 @@ if TYPE_CHECKING:
     from sessionlog_git.logs.model import Record
     from sessionlog_git.workspace import Workspace
 
-VERSION = 4  # 3: the steps; 4: a folder's books in one file
-BUNDLE_FROM = 8  # new books of one contributor folder in one fold, written as one file
+VERSION = 5  # 3: the steps; 4: a folder's books in one file; 5: a backlog's steps and listings too
+BUNDLE_FROM = 8  # new books of one contributor folder in one fold, written as one file (and
+# new steps files of one project's month, new listings of one month's project)
 UNDO_KEPT = 8  # folds that can be taken back (a reset of that many consolidating commits)
 RACY_NS = 1_000_000_000  # a folder changed this close to the manifest is listed again
 
@@ -144,11 +150,51 @@ def _steps_dir(project: str) -> str:
 
 
 def _day(sort_key: Sequence[Any]) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(sort_key[0]))
+    return _day_of(int(sort_key[0] // 86_400))  # (a backlog's thousands of steps: few days)
+
+
+@lru_cache(maxsize=1024)
+def _day_of(days: int) -> str:
+    """The UTC date `days` days after 1970-01-01."""
+    return time.strftime("%Y-%m-%d", time.gmtime(days * 86_400))
 
 
 def _steps_rel(project: str, day: str) -> str:
     return f"{_steps_dir(project)}/{day}.json"
+
+
+_STEPS = f"{CONTEXT_STATE}/steps/"
+_LISTINGS = f"{CONTEXT_STATE}/listing/"
+
+
+def _steps_bundle_rel(project: str, day: str) -> str:
+    """The file holding many days' steps of `day`'s month (`BUNDLE_FROM`), by day."""
+    return f"{_steps_dir(project)}/{day[:7]}.json"
+
+
+def _listing_bundle_rel(rel_dir: str) -> str:
+    """The file holding many contributor folders' listings of a month's project, by user."""
+    return f"{_LISTINGS}{rel_dir.rsplit('/', 1)[0]}.json"
+
+
+def _bundled_in(rel: str) -> tuple[str, str] | None:
+    """(the bundle, the name in it) that a steps or listing file goes into when a fold starts
+    BUNDLE_FROM or more of them at once; None for any other file."""
+    if rel.startswith(_STEPS):
+        folder, name = rel.rsplit("/", 1)
+        if len(name) == len("YYYY-MM-DD.json"):
+            return f"{folder}/{name[:7]}.json", name[:10]
+    elif rel.startswith(_LISTINGS) and rel.count("/") == 4:  # `<state>/listing/<m>/<p>/<u>.json`
+        folder, name = rel.rsplit("/", 1)
+        return f"{folder}.json", name[: -len(".json")]
+    return None
+
+
+def _is_member_bundle(rel: str) -> bool:
+    """A steps bundle (`steps/<project>/<YYYY-MM>.json`) or a listing bundle."""
+    if rel.startswith(_STEPS):
+        return len(rel.rsplit("/", 1)[1]) == len("YYYY-MM.json")
+    return rel.startswith(_LISTINGS) and rel.count("/") == 3
 
 
 def _ident_source(ident: str) -> str:
@@ -203,11 +249,28 @@ class Store:
         self._before: dict[str, str | None] = {}
         self.dirty: set[str] = set()
         self.keys_touched: set[str] = set()
+        # The items of each key a fold touched, by id in their shard's order, while it
+        # folds (`_items_of`); put back into their shards as lists by `trim`: a key that a
+        # backlog's thousands of items concern (a file its commit changed) takes each in
+        # O(1), not a copy of its whole list.
+        self._keyed: dict[str, dict[str, dict[str, Any]]] = {}
+        self._folders: dict[str, bool] = {}  # folder (from the state) -> whether it exists
+
+    def _may_exist(self, rel: str) -> bool:
+        """False when `rel`'s folder is not there (nothing is written before `commit`): a
+        backlog's new books, in folders of their own, are not each looked for."""
+        folder = rel.rpartition("/")[0]
+        found = self._folders.get(folder)
+        if found is None:
+            found = self._folders[folder] = os.path.isdir(self.state / folder)
+        return found
 
     def read(self, rel: str, default: Any) -> Any:
         if rel not in self._cache:
+            text: str | None = None
             try:
-                text: str | None = (self.state / rel).read_text(encoding="utf-8")
+                if self._may_exist(rel):
+                    text = (self.state / rel).read_text(encoding="utf-8")
             except FileNotFoundError:
                 text = None
             self._before[rel] = text
@@ -235,6 +298,66 @@ class Store:
         self.dirty.add(rel)
         return found
 
+    def _member(self, own: str, bundle: str, name: str) -> Any:
+        """A steps or listing file's data: its own file's, else its bundle's `name` (None:
+        neither has it). Each is in one place, its own file or its bundle."""
+        found = self.read(own, None)
+        if found is not None:
+            return found
+        return self.read(bundle, {}).get(name)
+
+    def _set_member(self, own: str, bundle: str, name: str, data: Any) -> None:
+        """Write a steps or listing file's data where it is (`_member`); a new one in a
+        file of its own, bundled at `commit` when the fold starts many."""
+        if self.read(own, None) is None:
+            held = self.read(bundle, {})
+            if name in held:
+                held[name] = data
+                self.dirty.add(bundle)
+                return
+        self.write(own, data)
+
+    def listing(self, rel_dir: str) -> list[str] | None:
+        """The archive files of a contributor folder folded so far (None: none)."""
+        found: list[str] | None = self._member(_listing_rel(rel_dir), _listing_bundle_rel(rel_dir),
+                                               rel_dir.rsplit("/", 1)[1])
+        return found
+
+    def set_listing(self, rel_dir: str, names: list[str]) -> None:
+        self._set_member(_listing_rel(rel_dir), _listing_bundle_rel(rel_dir),
+                         rel_dir.rsplit("/", 1)[1], names)
+
+    def _steps_of(self, project: str, day: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] | None = self._member(
+            _steps_rel(project, day), _steps_bundle_rel(project, day), day)
+        return found or []
+
+    def _set_steps(self, project: str, day: str, steps: list[dict[str, Any]]) -> None:
+        self._set_member(_steps_rel(project, day), _steps_bundle_rel(project, day), day, steps)
+
+    def _bundle_new_members(self) -> None:
+        """The steps and listing files this fold starts, BUNDLE_FROM or more for one bundle
+        (a backlog's days of one month, its contributor folders of one month): into it, one
+        file written, not one each (each file costs a create in a busy file system)."""
+        fresh: dict[str, list[tuple[str, str]]] = {}
+        for rel in list(self.dirty):
+            if self._before.get(rel) is not None or not self._cache.get(rel):
+                continue
+            found = _bundled_in(rel)
+            if found is not None:
+                fresh.setdefault(found[0], []).append((rel, found[1]))
+        for bundle_rel, members in fresh.items():
+            if len(members) < BUNDLE_FROM:
+                continue
+            held = dict(self.read(bundle_rel, {}))
+            for rel, name in members:
+                held[name] = self._cache[rel]
+                self._cache[rel] = None  # never written: it had no file, and has none
+            self.write(bundle_rel, held)
+        for rel in self.dirty:  # a bundle's emptied member goes (as its own file would)
+            if _is_member_bundle(rel) and self._cache.get(rel):
+                self._cache[rel] = {name: data for name, data in self._cache[rel].items() if data}
+
     def _bundle_new_books(self) -> None:
         """The books this fold starts, BUNDLE_FROM or more in one folder: into the folder's
         bundle (one file written, not one per archive file)."""
@@ -261,15 +384,28 @@ class Store:
         self.dirty.add(rel)
         return found
 
+    def _items_of(self, key: str) -> dict[str, dict[str, Any]]:
+        """`key`'s items in its shard, by id (`_keyed`)."""
+        found = self._keyed.get(key)
+        if found is None:
+            found = self._keyed[key] = {e["id"]: e for e in self.shard(key).get(key, [])}
+            self.keys_touched.add(key)
+        return found
+
+    def _put_back(self) -> None:
+        """The keys' items as their shards list them (`_keyed`), in the order they came."""
+        for key, items in self._keyed.items():
+            self.shard(key)[key] = list(items.values())
+        self._keyed = {}
+
     def put(self, ident: str, item: dict[str, Any]) -> None:
         if item["kind"] == "finding" and not item["keys"]:
             return  # concerns no path, and retires nothing: the index does not keep it
         self.book(item["source"])[ident] = item
         for key in item["keys"]:
-            lst = [e for e in self.shard(key).setdefault(key, []) if e["id"] != ident]
-            lst.append(_entry(ident, item, key))
-            self.shard(key)[key] = lst
-            self.keys_touched.add(key)
+            items = self._items_of(key)
+            items.pop(ident, None)  # (put again: it goes last, as a new one would)
+            items[ident] = _entry(ident, item, key)
 
     def remove(self, ident: str) -> dict[str, Any]:
         """Take an item out of its book and shards; it as the book had it."""
@@ -277,9 +413,7 @@ class Store:
         if item is None:
             raise Stale(ident)
         for key in item["keys"]:
-            shard = self.shard(key)
-            shard[key] = [e for e in shard.get(key, []) if e["id"] != ident]
-            self.keys_touched.add(key)
+            self._items_of(key).pop(ident, None)
         return item
 
     # the steps ------------------------------------------------------------------------------
@@ -291,25 +425,30 @@ class Store:
             for step in found:
                 by_day.setdefault(_day(step["k"]), []).append(step)
             for day, new in by_day.items():
-                rel = _steps_rel(project, day)
-                kept: list[dict[str, Any]] = self.read(rel, [])
-                self.write(rel, sorted([*kept, *new], key=lambda st: st["k"]))
+                kept = self._steps_of(project, day)
+                self._set_steps(project, day, sorted([*kept, *new], key=lambda st: st["k"]))
 
     def take_steps(self, project: str, since: list[Any]) -> list[dict[str, Any]]:
         """The steps of `project` from `since` (a sort key) on, oldest first, taken out of
         their files; every day's file from `since`'s day on is read, no earlier one."""
         first = _day(since)
         names = [p.name for p in (self.state / _steps_dir(project)).glob("*.json")]  # the state's
+        days: set[str] = set()
+        for name in names:
+            stem = name[:-5]
+            if len(stem) == len("YYYY-MM"):  # a month's bundle: its days
+                if stem >= first[:7]:
+                    bundle = self.read(f"{_steps_dir(project)}/{name}", {})
+                    days.update(day for day in bundle if day >= first)
+            elif stem >= first:
+                days.add(stem)
         out: list[dict[str, Any]] = []
-        for name in sorted(names):
-            if name[:-5] < first:
-                continue
-            rel = f"{_steps_dir(project)}/{name}"
-            steps: list[dict[str, Any]] = self.read(rel, [])
+        for day in sorted(days):
+            steps = self._steps_of(project, day)
             keep = [st for st in steps if st["k"] < since]
             if len(keep) != len(steps):
                 out += [st for st in steps if st["k"] >= since]
-                self.write(rel, keep)
+                self._set_steps(project, day, keep)
         return sorted(out, key=lambda st: st["k"])
 
     def rewind(self, project: str, steps: list[dict[str, Any]]) -> None:
@@ -338,6 +477,7 @@ class Store:
 
     def trim(self) -> None:
         """Each touched key's items in the index's order, the newest findings only."""
+        self._put_back()
         for key in sorted(self.keys_touched):
             shard = self.shard(key)
             lst = sorted(shard.get(key, []), key=lambda e: (e["at"], e["id"]))
@@ -374,7 +514,9 @@ class Store:
         from sessionlog_git.base.fsutil import atomic_write_text
 
         sync = _synced()
+        self._put_back()  # (trim has, when it ran)
         self._bundle_new_books()
+        self._bundle_new_members()
         changes: dict[str, str | None] = {}
         for rel in sorted(self.dirty):
             data = self._cache[rel]
@@ -615,7 +757,7 @@ def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[
     removed: set[str] = set()
     listings: dict[str, list[str]] = {}
     for rel_dir in sorted(moved):
-        had = set(store.read(_listing_rel(rel_dir), []))
+        had = set(store.listing(rel_dir) or [])
         has = set(_names(logs_path, rel_dir)) if rel_dir in now else set()
         added |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in has - had}
         removed |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in had - has}
@@ -636,13 +778,15 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
     """Whether a new entry is also in another archive file of its day (a temp log archived
     again after it changed mid-commit): the fold would count it twice; a rebuild does not."""
     cfg = ws.config
-    others: set[str] = set()
+    days: dict[str, set[str]] = {}  # contributor folder -> the days of its new files
     for source in fresh:
         month, project, user = _month_of_source(source)
-        day = PurePosixPath(source).name[:10]
-        names = listings.get(f"{month}/{project}/{user}", [])
-        others |= {f"{ARCHIVE_DIR}/{month}/{project}/{user}/{n}" for n in names
-                   if n.startswith(day)} - fresh
+        days.setdefault(f"{month}/{project}/{user}", set()).add(source.rsplit("/", 1)[1][:10])
+    others: set[str] = set()
+    for rel_dir, wanted in days.items():
+        others |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in listings.get(rel_dir, [])
+                   if n[:10] in wanted}
+    others -= fresh
     if not others:
         return False  # no other archive file of those days (a first consolidation's case)
     keys = {(r.project, r.user, *r.entry.key()) for r in records}
@@ -667,8 +811,18 @@ def update(ws: Workspace, archived: Sequence[str],
 
     Called by consolidation; an index that cannot be read, or an archive that changed
     otherwise, is rebuilt instead. It is a cache: a failure to write it costs a rebuild
-    later, never a commit.
+    later, never a commit. The cyclic collector is held off meanwhile (`base.gcpause`): a
+    backlog's fold makes tens of thousands of small objects, all kept until it is written.
     """
+    from sessionlog_git.base.gcpause import paused_gc
+
+    with paused_gc():
+        _update_or_rebuild(ws, archived, parsed, changed)
+
+
+def _update_or_rebuild(ws: Workspace, archived: Sequence[str],
+                       parsed: Mapping[str, list[Record]] | None,
+                       changed: Sequence[str] | None) -> None:
     try:
         known = parsed or {}
         ours = {_source(ws.config.logs_dir, rel) for rel in archived}
@@ -729,7 +883,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     if not fresh:
         manifest = {**manifest, "dirs": now, "written": time.time_ns()}
         for rel_dir, listing in listings.items():
-            store.write(_listing_rel(rel_dir), listing)
+            store.set_listing(rel_dir, listing)
         store.commit(manifest, [])
         return True
     records: list[Record] = []
@@ -744,11 +898,14 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     # An entry older than one folded already: the steps from its time on are taken back,
     # and fed again with the new entries, in time order.
     since: dict[str, list[Any]] = {}
-    for record in records:
-        tip = tips.get(record.project)
+    oldest: dict[str, Record] = {}
+    for record in records:  # in time order: a project's first is its oldest
+        oldest.setdefault(record.project, record)
+    for project, record in oldest.items():
+        tip = tips.get(project)
         key = list(record.sort_key())
-        if tip is not None and key <= tip and record.project not in since:
-            since[record.project] = key  # the records are in time order: the first is oldest
+        if tip is not None and key <= tip:
+            since[project] = key  # (no later record of it can come before the tip if this does not)
     again: list[tuple[Record, dict[str, str]]] = []
     for project, first in since.items():
         steps = store.take_steps(project, first)
@@ -758,12 +915,18 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     # only when a new entry retires one; when only entries fed again do, the decisions those
     # steps retired before (put back into their books by the rewind) are enough.
     retiring: dict[str, str] = {}
+    newest: dict[str, tuple[Any, ...]] = {}
     for record, how in [*((r, EVERY) for r in records), *((r, TOUCHED) for r, _ in again)]:
-        had = retiring.get(record.project, NONE)
+        project = record.project
+        had = retiring.get(project, NONE)
         if had != EVERY and any(b.kind in ("supersede", "revert") for b in record.entry.bullets):
             had = how
-        retiring[record.project] = had
-        tips[record.project] = max(tips.get(record.project, []), list(record.sort_key()))
+        retiring[project] = had
+        at_key = record.sort_key()
+        if at_key > newest.get(project, ()):
+            newest[project] = at_key
+    for project, at_key in newest.items():
+        tips[project] = max(tips.get(project, []), list(at_key))
     fold = _StoreFold(cfg.logs_dir, store, retiring)
     fold.steps = {}
     if changed is None:
@@ -774,10 +937,18 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     feed: list[tuple[tuple[Any, ...], Record, dict[str, str] | None]] = [
         (r.sort_key(), r, None) for r in records]
     feed += [(r.sort_key(), r, keys) for r, keys in again]
+    # A commit's keys, made once for all its records (a backlog's thousands share them).
+    commit_keys: dict[str, dict[str, str]] = {}
     for _, record, stored_keys in sorted(feed, key=lambda t: t[0]):
         if stored_keys is None:
-            stored_keys = ci.record_keys(
-                ws, record, changed if record.source in ours else links.get(record.source, ()))
+            if not ci.folds(record):
+                continue  # adds nothing (Fold.feed): what it concerns is not worked out
+            is_ours = record.source in ours
+            group = "" if is_ours else record.source
+            if group not in commit_keys:
+                commit_keys[group] = ci.commit_keys(
+                    ws, changed if is_ours else links.get(record.source, ()))
+            stored_keys = ci.record_keys(ws, record, (), commit_keys[group])
         fold.feed(record, stored_keys)
     store.add_steps(fold.steps)
     store.trim()
@@ -785,7 +956,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     for project in retiring:
         store.write(_open_rel(project), opened.get(project, []))
     for rel_dir, listing in listings.items():
-        store.write(_listing_rel(rel_dir), listing)
+        store.set_listing(rel_dir, listing)
     store.commit({"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()}, sorted(fresh))
     return True
 
@@ -888,13 +1059,15 @@ def _save_shards(state: Path, data: dict[str, Any]) -> None:
     for key, ids in data["paths"].items():
         shards.setdefault(ci.shard_name(key), {})[key] = [_entry(i, items[i], key) for i in ids]
     folder = state / CONTEXT_SHARDS
+    had = folder.is_dir()  # a first build has no shard to remove (or compare with)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str | os.PathLike[str]] = []
     for number in range(ci.SHARDS):
         name = f"{number:02x}.json"
         path = folder / name
         if name not in shards:
-            path.unlink(missing_ok=True)
+            if had:
+                path.unlink(missing_ok=True)
             continue
         text = _dump(shards[name])
         try:

@@ -5,6 +5,7 @@ SessionStart hook, `sessionlog resume` and the `/sessionlog:resume` command all 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -174,8 +175,11 @@ def write_summary(cfg: Config) -> dict[str, Any]:
     return summary
 
 
-def update_summary(cfg: Config, archived: list[str], before: dict[str, Any] | None) -> None:
-    """Fold newly archived files (paths from the top) into the summary at consolidation.
+def update_summary(cfg: Config, archived: list[str], before: dict[str, Any] | None,
+                   parsed: Mapping[str, list[Record]] | None = None) -> None:
+    """Fold newly archived files (paths from the top) into the summary at consolidation;
+    `parsed`: the records of those the caller parsed already (by path), not read again (a
+    backlog's hundreds of files).
 
     `before`: the summary as `startsummary.read` found it, fresh, before they were written.
     Without one (none yet, or stale after a pull, a merge or a checkout), when the window
@@ -191,7 +195,11 @@ def update_summary(cfg: Config, archived: list[str], before: dict[str, Any] | No
             logs_rel = str(PurePosixPath(*cfg.logs_path.relative_to(cfg.top).parts))
             new: list[Record] = []
             for rel in archived:
-                for r in records_at(rel, layout.read_archive_path(cfg.top / rel), cfg.logs_dir, cfg.timezone):
+                found = (parsed or {}).get(rel)
+                if found is None:
+                    found = records_at(rel, layout.read_archive_path(cfg.top / rel), cfg.logs_dir,
+                                       cfg.timezone)
+                for r in found:
                     if not automatic(r):
                         new.append(Record(r.entry, r.project, r.user, f"{logs_rel}/{r.source}"))
             folded = startsummary.fold(

@@ -115,16 +115,23 @@ class DecisionBook(Generic[R]):
 
     def step(self, record: R) -> tuple[list[Decision[R]], list[Decision[R]]]:
         """Fold in one record: (the decisions it states, the decisions it retired)."""
-        bullets = record.entry.bullets
         retired: list[Decision[R]] = []
-        retiring = [b for b in bullets if b.kind in ("supersede", "revert")]
+        retiring: list[Bullet] = []
+        stated: list[Bullet] = []
+        for b in record.entry.bullets:  # one pass: most records state and retire nothing
+            kind = b.kind
+            if kind == "decision":
+                stated.append(b)
+            elif kind == "supersede" or kind == "revert":
+                retiring.append(b)
+        if not stated and not retiring:
+            return [], retired
         for bullet in retiring:
             found = self._take(record, bullet)
             if found is not None:
                 found.retired_by, found.retiring = record, bullet
                 found.how = SUPERSEDED if bullet.kind == "supersede" else REVERTED
                 retired.append(found)
-        stated = [b for b in bullets if b.kind == "decision"]
         if not stated:
             stated = [b for b in retiring if b.kind == "supersede"]
         new: list[Decision[R]] = []

@@ -19,6 +19,7 @@ from sessionlog_git.logs.matching import WordIndex
 
 RECENT_DECISIONS = 10
 RECENTLY_CLOSED = 10
+_TRIM_AT = 256  # the latest lists grow to this while a fold runs, then are cut to their size
 
 @dataclass(frozen=True)
 class Record:
@@ -148,7 +149,13 @@ class StatusState:
                     closed = self.book.close(record, bullet)
                     if closed is not None:
                         self.closed.append(closed)
-            del self.decisions[:-RECENT_DECISIONS]
-            del self.closed[:-RECENTLY_CLOSED]
-            del self.retired[:-RECENTLY_CLOSED]
+            if len(self.decisions) > _TRIM_AT:  # the latest only; cut once a batch, not per record
+                del self.decisions[:-RECENT_DECISIONS]
+            if len(self.closed) > _TRIM_AT:
+                del self.closed[:-RECENTLY_CLOSED]
+            if len(self.retired) > _TRIM_AT:
+                del self.retired[:-RECENTLY_CLOSED]
+        del self.decisions[:-RECENT_DECISIONS]
+        del self.closed[:-RECENTLY_CLOSED]
+        del self.retired[:-RECENTLY_CLOSED]
         return self

@@ -33,6 +33,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sessionlog_git.base.gcpause import paused_gc
 from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.logs import archive, status_tail
 from sessionlog_git.logs.lifecycle import Decision
@@ -75,7 +76,24 @@ def fold(
     archive files of the months folded, listed before this commit (its own left out);
     `read`: what reads some of them; `records(carry)`: as `status_tail.find` takes it;
     `decisions(ids)`: the decisions of those ids, read from their archive files (None when
-    one is not found), for a fold whose takes need only those (`_narrowing`)."""
+    one is not found), for a fold whose takes need only those (`_narrowing`).
+
+    The cyclic collector is held off meanwhile (`base.gcpause`): a backlog's fold makes tens
+    of thousands of small objects, all kept, and each full pass would walk them again."""
+    with paused_gc():
+        return _fold(tail, cache_dir, project, after, recent, new, load, first=first,
+                     zone_name=zone_name, sources=sources, read=read, records=records,
+                     decisions=decisions)
+
+
+def _fold(
+    tail: Tail, cache_dir: Path, project: str, after: str,
+    recent: Callable[[], Sequence[Record]], new: Sequence[Record],
+    load: Callable[[], tuple[StatusState, list[Record]]], *,
+    first: str, zone_name: str, sources: Sequence[str], read: Reader,
+    records: Callable[[list[Record]], list[Record]],
+    decisions: Callable[[set[str]], list[Decision[Record]] | None] | None = None,
+) -> tuple[StatusState, list[Record]]:
     if tail.state is not None and status_tail.fold_new(tail, new) is not None:
         return status_tail.fold(tail, cache_dir, project, after, recent, new, load)
     key = rewind_key(tail.base, first, zone_name)
@@ -193,7 +211,10 @@ def _whole(
         # As status_tail.fold: checkpoint the months so far, then fold the new records.
         point, cut = _take(cache_dir, project, start, key, state, before, carry, list(sources))
         state.feed(before[cut:])
-        mid = status_tail.save(cache_dir, project, point, tail.key, state, before[cut:])
+        # A repository's first records (nothing before them, no month before): the checkpoint
+        # of nothing is not written (folding nothing again costs nothing).
+        mid = status_tail.save(cache_dir, project, point, tail.key, state, before[cut:],
+                               write=bool(before or tail.base))
         rest = both[len(before):]
         state.feed(rest)
         if after != tail.key:

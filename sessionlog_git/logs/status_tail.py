@@ -58,7 +58,15 @@ class Tail:
 
 def identity(record: Record) -> str:
     """What `model.ordered` de-duplicates by, as a short digest."""
-    return sha256_hex(repr((record.project, record.user, *record.entry.key())))[:16]
+    return sha256_hex(repr(record.same_key()))[:16]
+
+
+def identities(records: Sequence[Record]) -> set[str]:
+    """`identity` of each record: a backlog's thousands hashed in one pass, their keys
+    taken from `ordered`, which made them already."""
+    from hashlib import sha256  # loaded already on a commit's path (jinja2, the journal)
+
+    return {sha256(repr(r.same_key()).encode("utf-8")).hexdigest()[:16] for r in records}
 
 
 def _folder(cache_dir: Path, project: str) -> Path:
@@ -174,14 +182,18 @@ def _delta(tail: Tail, state: StatusState) -> tuple[list[str], list[str]]:
 
 def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState,
          folded: Sequence[Record], *, folder: Path | None = None,
-         extra: dict[str, Any] | None = None) -> Tail:
+         extra: dict[str, Any] | None = None, write: bool = True) -> Tail:
     """Write the checkpoint `key` of `state`: `tail`'s checkpoint with `folded` (in order)
     folded onto it (`tail.carry`: the month checkpoint's carried records); the Tail it is,
     to fold more onto. `folder`: another folder than the project's checkpoints (its own
-    KEEP), `extra`: more to keep in the file (logs.status_rewind)."""
+    KEEP), `extra`: more to keep in the file (logs.status_rewind); `write=False`: the Tail
+    only, no file."""
     retired, added = _delta(tail, state)
-    seen = tail.seen | {identity(r) for r in folded}
+    seen = tail.seen | identities(folded)
     last = list(folded[-1].sort_key()) if folded else (list(tail.last) if tail.last else None)
+    if not write:
+        return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen,
+                    retired, added, tail.parent)
     data = {**(extra or {}), "v": VERSION, "key": key,
             "state": archive._state_json(key, state, tail.carry),
             "retired": retired, "added": added, "last": last, "seen": sorted(seen)}

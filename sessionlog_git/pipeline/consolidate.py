@@ -798,7 +798,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         if archives or finished:
             from sessionlog_git.logs.continuity import update_summary
 
-            update_summary(ws.config, sorted({*archives, *finished}), summary)
+            update_summary(ws.config, sorted({*archives, *finished}), summary, parsed)
     except BaseException:
         if staging is not None:
             staging.wait()  # git's own outcome; this error is the one to report
