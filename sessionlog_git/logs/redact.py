@@ -195,17 +195,19 @@ def redact_all(texts: list[str], allow: frozenset[str] = frozenset()) -> list[Re
     """`redact` of each text, the same results: the rules' literals are looked for once in
     them all, then in each text only those some text holds (a first consolidation redacts
     hundreds of temp logs)."""
-    from sessionlog_git.logs.secretscan import rules_for
+    from sessionlog_git.logs.secretscan import batch_rules
 
-    rules = rules_for(texts) if len(texts) > 1 else None  # one text: its own checks suffice
-    return [redact(text, allow, rules=rules) for text in texts]
+    if len(texts) < 2:  # one text: its own checks suffice
+        return [redact(text, allow) for text in texts]
+    return [redact(text, allow, rules=rules)
+            for text, rules in zip(texts, batch_rules(texts), strict=True)]
 
 
 def redact(text: str, allow: frozenset[str] = frozenset(), *, rules: Any = None) -> Redacted:
     """The text with every secret we find replaced by `[REDACTED:<kind>]`.
 
     `allow`: digests (secretscan.digest) of values a user restored as false positives.
-    `rules`: secretscan.rules_for of a batch that holds `text` (redact_all).
+    `rules`: the rules that can match `text` as written (secretscan.batch_rules, redact_all).
     """
     from bisect import bisect_right
 

@@ -588,6 +588,49 @@ def rules_for(texts: Iterable[str]) -> tuple[Rule, ...]:
     return tuple(rule for rule in rules if not _absent(rule[3], data, lowered))
 
 
+def batch_rules(texts: list[str]) -> list[tuple[Rule, ...]]:
+    """For each text of a batch, the rules that can match it as written (`find(..., rules=)`).
+
+    Each rule `rules_for` keeps is run once over the batch joined by line breaks, in
+    multi-line mode, and is then run on a text only where one of those matches touches it.
+    That is exact: a rule that matches a text alone matches the joined text there (the text
+    stands on lines of its own, and multi-line `^`/`$` match wherever they matched alone; no
+    rule uses `\\A` or `\\z`), and a match of the joined batch is found at or before it
+    (finditer scans left to right), so that text is touched. A text one touches for nothing
+    (a match across two texts) is scanned alone for nothing. A hundred temp logs cost each
+    rule one search instead of a hundred. On the `re` fallback every text is scanned alone."""
+    rules = rules_for(texts)
+    if len(texts) < 2 or not linear():
+        return [rules] * len(texts)
+    datas = [_as_scanned(text).encode("utf-8", "surrogatepass") for text in texts]
+    joined = b"\n".join(datas)
+    starts: list[int] = []
+    at = 0
+    for data in datas:
+        starts.append(at)
+        at += len(data) + 1
+    lowered = folded(joined)
+    per: list[list[Rule]] = [[] for _ in texts]
+    for rule in rules:
+        if _no_run(rule[1], joined, lowered):
+            continue  # no text holds the run every match holds
+        touched: set[int] = set()
+        for m in _rx("(?m)" + rule[1], True).finditer(joined):
+            first = bisect_right(starts, m.start()) - 1
+            last = bisect_right(starts, max(m.end() - 1, m.start())) - 1
+            touched.update(range(first, last + 1))
+        for i in touched:
+            per[i].append(rule)
+    return [tuple(rules) for rules in per]
+
+
+def _as_scanned(text: str) -> str:
+    """The text as `find` scans it: each marker a run of line breaks."""
+    if "[REDACTED:" not in text:
+        return text
+    return MARKER_RE.sub(lambda m: "\n" * len(m.group(0)), text)
+
+
 # The two characters besides ASCII letters that re2 matches to an ASCII letter ignoring case
 # (UTF-8): the long s and the Kelvin sign. A literal matched ignoring case is looked for in
 # the text lowered with these folded too, so `(?i)basic` matching "baſic" is never skipped.
@@ -644,6 +687,8 @@ def _no_run(pattern: str, data: bytes, lowered: bytes) -> bool:
     if run is None:
         return False
     search, any_case = run
+    if linear():  # re2 skips through prose many times faster than `re`, in linear time too
+        return _rx(search.pattern.decode(), True).search(lowered if any_case else data) is None
     return search.search(lowered if any_case else data) is None
 
 
