@@ -174,6 +174,17 @@ def _parse_time(text: str) -> tuple[str | None, str]:
     return f"{hour:02d}:{minute:02d}", m["title"].strip()
 
 
+_BULLET_MARKS = frozenset("-*+")
+
+
+def _bullet(kind: str, text: str, line: int) -> Bullet:
+    """A Bullet, as `Bullet(kind, text, line)` makes it, without a frozen dataclass's
+    per-field `object.__setattr__` (a backlog's parse makes tens of thousands)."""
+    made = object.__new__(Bullet)
+    made.__dict__.update(kind=kind, text=text, line=line)
+    return made
+
+
 def parse(text: str, *, day: date | None = None, offset: timezone | None = None) -> TempLog:
     """Parse a temp log and place its entries in time.
 
@@ -189,13 +200,18 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
     def flush_bullet() -> None:
         nonlocal bullet_lines
         if current is not None and bullet_lines is not None:
-            current.bullets.append(Bullet(bullet_kind, "\n".join(bullet_lines), bullet_line))
+            current.bullets.append(_bullet(bullet_kind, "\n".join(bullet_lines), bullet_line))
         bullet_lines = None
 
-    for number, raw in enumerate(LINE_BREAK.split(text.removeprefix(BOM)), start=1):
+    # Each pattern is tried only on a line that starts as it must (a heading with "##", a
+    # comment with "<!--", a bullet with "-", "*" or "+"): most lines meet one test, not four.
+    text = text.removeprefix(BOM)
+    # Without a carriage return the line breaks are the newlines: str.split, not the regex
+    lines = LINE_BREAK.split(text) if "\r" in text else text.split("\n")
+    for number, raw in enumerate(lines, start=1):
         line = raw.rstrip()
-        stripped = line.strip()
-        heading = HEADING.match(line)
+        stripped = line.lstrip()
+        heading = HEADING.match(line) if line[:2] == "##" else None
         if heading:
             flush_bullet()
             time, title = _parse_time(heading["rest"])
@@ -216,7 +232,7 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
             # meta comments so that every continuation written by format_entry reads back
             bullet_lines.append(stripped)
             continue
-        meta = META.match(stripped)
+        meta = META.match(stripped) if stripped[:4] == "<!--" else None
         values = _meta_values(meta["body"]) if meta else None
         if values is not None:
             flush_bullet()
@@ -226,7 +242,7 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
             elif not current.bullets and not current.meta:
                 current.meta.update(values)
             else:
-                current.bullets.append(Bullet("text", line, number))
+                current.bullets.append(_bullet("text", line, number))
             continue
         if meta:
             log.problems.append(
@@ -254,7 +270,7 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
                     )
                 )
             continue
-        bullet = BULLET.match(line)
+        bullet = BULLET.match(line) if line[:1] in _BULLET_MARKS else None
         if bullet:
             flush_bullet()
             bullet_lines = [bullet["text"].strip()]
@@ -267,7 +283,7 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
             flush_bullet()
             continue
         flush_bullet()
-        current.bullets.append(Bullet("text", line, number))
+        current.bullets.append(_bullet("text", line, number))
     flush_bullet()
     _place_in_time(log, day or log.day, _file_offset(log) or offset)
     return log

@@ -71,6 +71,28 @@ def _candidates(text: str) -> list[int]:
     return out
 
 
+# A line `_suspect` can pass holds a quote, `://` or a run of 16 token characters (what
+# _SUSPECT_URL, _QUOTES and _SUSPECT_RUN need): on the linear-time matcher, one search of the
+# whole text finds every such line (a digit alone, as in each heading's time, is not enough).
+_SUSPECT_LINE = r"(?m)^[^\n]*(?:['\"`]|://|[A-Za-z0-9+/=_\-.~]{16})[^\n]*$"
+
+
+def _suspect_lines(text: str) -> list[int]:
+    """The lines (0-based) that hold a quote, `://` or a long token: every suspect line."""
+    from sessionlog_git.logs.secretscan import bytes_pattern, linear
+
+    if not linear():
+        return _candidates(text)
+    data = text.encode("utf-8", "surrogatepass")  # a line break is one byte in UTF-8
+    out: list[int] = []
+    line = pos = 0
+    for m in bytes_pattern(_SUSPECT_LINE).finditer(data):
+        line += data.count(b"\n", pos, m.start())
+        pos = m.start()
+        out.append(line)
+    return out
+
+
 def _suspect(line: str) -> bool:
     if len(line) > DETECT_SECRETS_MAX_LINE or _META_AT.fullmatch(line):
         return False
@@ -128,7 +150,7 @@ def _apply_detect_secrets(text: str, findings: list[Finding], allow: frozenset[s
     from sessionlog_git.logs.secretscan import digest, not_a_value, random_looking
 
     lines = text.split("\n")
-    suspects = [i for i in _candidates(text) if _suspect(lines[i])][:DETECT_SECRETS_MAX_LINES]
+    suspects = [i for i in _suspect_lines(text) if _suspect(lines[i])][:DETECT_SECRETS_MAX_LINES]
     if not suspects:
         return text
     scan_line = _detect_secrets()

@@ -704,6 +704,11 @@ def _rx(pattern: str, on_re2: bool) -> Any:
     return engine.compile(pattern.encode())
 
 
+def bytes_pattern(pattern: str) -> Any:
+    """`pattern` compiled for bytes on the linear-time matcher (on `re` where it is missing)."""
+    return _rx(pattern, linear())
+
+
 @cache
 def _groups(pattern: str, on_re2: bool) -> dict[str, int]:
     """A rule's named groups: name -> number."""
