@@ -191,6 +191,76 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
     `day` is the log's local date; without it the file's `date=` meta is used. `offset` is
     used when the file does not record its own `offset=` meta (the file's wins).
     """
+    text = text.removeprefix(BOM)
+    log = _parse_plain(text) or _parse_lines(text)
+    _place_in_time(log, day or log.day, _file_offset(log) or offset)
+    return log
+
+
+# A temp log exactly as `sessionlog log` writes it (file_header, then each format_entry after a
+# blank line), read by one match a block instead of one step a line: the title and the meta
+# line, then each entry's heading, its meta line and its bullets (a bullet's continuation lines
+# indented by two spaces). `_parse_plain` reads such a log exactly as `_parse_lines` does, and
+# leaves anything else to it: a carriage return, a title ending in white space, a blank line or
+# a bullet holding only white space, a heading without a valid time, a comment that is not all
+# key=value pairs, a text line, two blank lines.
+_PLAIN_HEAD = re.compile(r"(# [^\n]*)\n(<!-- sessionlog ([^\n]*) -->)\n")
+_PLAIN_ENTRY = re.compile(
+    r"\n(## ([^\n]*))\n(?:<!-- sessionlog ([^\n]*) -->\n)?"
+    r"((?:- [^\S\n]*\S[^\n]*\n(?:  [^\S\n]*\S[^\n]*\n)*)*)"
+)
+
+
+def _parse_plain(text: str) -> TempLog | None:
+    """`_parse_lines(text)` for a log as `sessionlog log` writes it; None for any other."""
+    head = _PLAIN_HEAD.match(text)
+    if head is None or "\r" in text or head[1] != head[1].rstrip():
+        return None
+    values = _meta_values(head[3])
+    if values is None:
+        return None
+    log = TempLog(header=[head[1], head[2]], meta=values)
+    number = 3  # the line the next match starts on
+    pos = head.end()
+    entries, problems = log.entries, log.problems
+    while (m := _PLAIN_ENTRY.match(text, pos)) is not None:
+        heading, body, block = m[1].rstrip(), m[3], m[4]
+        time, title = _parse_time(m[2].strip())
+        if time is None:
+            return None
+        entry = Entry(time=time, title=title, heading=heading, line=number + 1)
+        entries.append(entry)
+        number += 2
+        if body is not None:
+            meta = _meta_values(body)
+            if meta is None:
+                return None
+            entry.meta.update(meta)
+            number += 1
+        bullets = entry.bullets
+        parts: list[str] = []
+        kind, first = "", 0
+        for line in block.split("\n")[:-1]:
+            if line[:2] == "- ":
+                if parts:
+                    bullets.append(_bullet(kind, "\n".join(parts), first))
+                parts = [line[2:].strip()]
+                kind, first = classify(parts[0]), number
+                if kind == "expires" and expiry_date(parts[0]) is None:
+                    problems.append(Problem(number, EXPIRES_PROBLEM, line.rstrip()))
+            else:  # a continuation line
+                parts.append(line.strip())
+            number += 1
+        if parts:
+            bullets.append(_bullet(kind, "\n".join(parts), first))
+        pos = m.end()
+    if text[pos:] not in ("", "\n"):
+        return None
+    return log
+
+
+def _parse_lines(text: str) -> TempLog:
+    """A temp log read line by line: any text at all."""
     log = TempLog()
     current: Entry | None = None
     bullet_lines: list[str] | None = None  # lines of the bullet being read
@@ -205,7 +275,6 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
 
     # Each pattern is tried only on a line that starts as it must (a heading with "##", a
     # comment with "<!--", a bullet with "-", "*" or "+"): most lines meet one test, not four.
-    text = text.removeprefix(BOM)
     # Without a carriage return the line breaks are the newlines: str.split, not the regex
     lines = LINE_BREAK.split(text) if "\r" in text else text.split("\n")
     for number, raw in enumerate(lines, start=1):
@@ -285,7 +354,6 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
         flush_bullet()
         current.bullets.append(_bullet("text", line, number))
     flush_bullet()
-    _place_in_time(log, day or log.day, _file_offset(log) or offset)
     return log
 
 
