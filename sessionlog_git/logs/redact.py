@@ -77,12 +77,22 @@ def _candidates(text: str) -> list[int]:
 _SUSPECT_LINE = r"(?m)^[^\n]*(?:['\"`]|://|[A-Za-z0-9+/=_\-.~]{16})[^\n]*$"
 
 
+# An entry's metadata line (`_META_AT`, never suspect) after a line break: its `at=` and the
+# timestamp make a run of 16 token characters, so each would be a candidate to look at.
+_META_AT_LINE = re.compile(
+    r"\n<!-- sessionlog at=(?=\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?"
+    r"(?:Z|[+-]\d\d:\d\d)? -->(?:\n|\Z))")
+
+
 def _suspect_lines(text: str) -> list[int]:
-    """The lines (0-based) that hold a quote, `://` or a long token: every suspect line."""
+    """The lines (0-based) that hold a quote, `://` or a long token: every suspect line (and
+    no metadata line: each is written with a space for its `=`, which breaks its run; the
+    text keeps its length and its lines)."""
     from sessionlog_git.logs.secretscan import bytes_pattern, linear
 
     if not linear():
         return _candidates(text)
+    text = _META_AT_LINE.sub("\n<!-- sessionlog at ", text)
     data = text.encode("utf-8", "surrogatepass")  # a line break is one byte in UTF-8
     out: list[int] = []
     line = pos = 0
