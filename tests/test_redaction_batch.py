@@ -102,3 +102,18 @@ def test_suspect_lines_for_detect_secrets_are_the_ones_a_line_by_line_visit_find
         visited = [i for i in redact_module._candidates(text) if redact_module._suspect(lines[i])]
         searched = [i for i in redact_module._suspect_lines(text) if redact_module._suspect(lines[i])]
         assert searched == visited, text
+
+
+def test_the_rules_a_batch_keeps_are_those_with_a_literal_it_holds() -> None:
+    """rules_for finds the literals in one pass of the batch; a rule stays exactly when one of
+    its literals is in the text (ignoring case where the rule does), or it has none."""
+    rng = random.Random(12)
+    shapes = [corpus.bullet(shape) for shape in corpus.SHAPES]
+    batches = [_backlog(4), shapes, ["plain words only\n"], ["", "x"], ["- Ba\u017fic auth\n"]]
+    batches += [rng.sample(shapes, rng.randrange(1, 12)) for _ in range(40)]
+    for texts in batches:
+        data = "\n".join(texts).encode("utf-8", "surrogatepass")
+        lowered = secretscan.folded(data)
+        naive = tuple(rule for rule in secretscan._rules() if rule[3] is None or any(
+            word in (lowered if rule[3][1] else data) for word in rule[3][0]))
+        assert secretscan.rules_for(texts) == naive

@@ -582,10 +582,36 @@ def rules_for(texts: Iterable[str]) -> tuple[Rule, ...]:
     of its words, and a team's logs repeat most of theirs."""
     data = "\n".join(texts).encode("utf-8", "surrogatepass")
     rules = _rules()
+    if linear():
+        lowered = folded(data)
+        held = (_held({w for r in rules if r[3] and not r[3][1] for w in r[3][0]}, data),
+                _held({w for r in rules if r[3] and r[3][1] for w in r[3][0]}, lowered))
+        return tuple(rule for rule in rules
+                     if rule[3] is None or not held[rule[3][1]].isdisjoint(rule[3][0]))
     if not any(_SPACE.search(word) for rule in rules if rule[3] for word in rule[3][0]):
         data = b"\n".join(set(data.split()))
     lowered = folded(data)
     return tuple(rule for rule in rules if not _absent(rule[3], data, lowered))
+
+
+def _held(words: set[bytes], data: bytes) -> set[bytes]:
+    """The literals of `words` that `data` holds, in one pass (on re2): the earliest of the
+    literals not found yet is found, set aside, and the search goes on from where it was (no
+    literal still looked for starts before it), until none is left in the rest."""
+    found: set[bytes] = set()
+    left = sorted(words)
+    pos = 0
+    while left:
+        alternatives = "|".join("".join(c if c.isalnum() else f"\\x{{{ord(c):x}}}" for c in w.decode())
+                                for w in left)
+        m = _rx(alternatives, True).search(data, pos)
+        if m is None:
+            break
+        word = m.group(0)
+        found.add(word)
+        left.remove(word)
+        pos = m.start()
+    return found
 
 
 def batch_rules(texts: list[str]) -> list[tuple[Rule, ...]]:
