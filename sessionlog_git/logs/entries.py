@@ -192,9 +192,21 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
     used when the file does not record its own `offset=` meta (the file's wins).
     """
     text = text.removeprefix(BOM)
-    log = _parse_plain(text) or _parse_lines(text)
+    log = None
+    if _READ[0] >= PLAIN_FROM:
+        log = _parse_plain(text)
+    else:
+        _READ[0] += len(text)
+    log = log or _parse_lines(text)
     _place_in_time(log, day or log.day, _file_offset(log) or offset)
     return log
+
+
+# The block reader's patterns cost a compile (a third of a millisecond) that reading a few
+# lines does not repay: a process takes it up once it has read this many characters line by
+# line (a backlog's temp logs, not a commit's one new day).
+PLAIN_FROM = 32 * 1024
+_READ = [0]
 
 
 # A temp log exactly as `sessionlog log` writes it (file_header, then each format_entry after a
@@ -204,16 +216,25 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
 # leaves anything else to it: a carriage return, a title ending in white space, a blank line or
 # a bullet holding only white space, a heading without a valid time, a comment that is not all
 # key=value pairs, a text line, two blank lines.
-_PLAIN_HEAD = re.compile(r"(# [^\n]*)\n(<!-- sessionlog ([^\n]*) -->)\n")
-_PLAIN_ENTRY = re.compile(
-    r"\n(## ([^\n]*))\n(?:<!-- sessionlog ([^\n]*) -->\n)?"
-    r"((?:- [^\S\n]*\S[^\n]*\n(?:  [^\S\n]*\S[^\n]*\n)*)*)"
-)
+_PLAIN: list[tuple[re.Pattern[str], re.Pattern[str]]] = []
+
+
+def _plain_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The title and meta line; an entry (a blank line, its heading, its meta line, its
+    bullets each with its continuation lines). Compiled on first use."""
+    if not _PLAIN:
+        _PLAIN.append((
+            re.compile(r"(# [^\n]*)\n(<!-- sessionlog ([^\n]*) -->)\n"),
+            re.compile(r"\n(## ([^\n]*))\n(?:<!-- sessionlog ([^\n]*) -->\n)?"
+                       r"((?:- [^\n]*\n(?:  [^\n]*\n)*)*)"),
+        ))
+    return _PLAIN[0]
 
 
 def _parse_plain(text: str) -> TempLog | None:
     """`_parse_lines(text)` for a log as `sessionlog log` writes it; None for any other."""
-    head = _PLAIN_HEAD.match(text)
+    plain_head, plain_entry = _plain_patterns()
+    head = plain_head.match(text)
     if head is None or "\r" in text or head[1] != head[1].rstrip():
         return None
     values = _meta_values(head[3])
@@ -223,7 +244,7 @@ def _parse_plain(text: str) -> TempLog | None:
     number = 3  # the line the next match starts on
     pos = head.end()
     entries, problems = log.entries, log.problems
-    while (m := _PLAIN_ENTRY.match(text, pos)) is not None:
+    while (m := plain_entry.match(text, pos)) is not None:
         heading, body, block = m[1].rstrip(), m[3], m[4]
         time, title = _parse_time(m[2].strip())
         if time is None:
@@ -245,11 +266,15 @@ def _parse_plain(text: str) -> TempLog | None:
                 if parts:
                     bullets.append(_bullet(kind, "\n".join(parts), first))
                 parts = [line[2:].strip()]
+                if not parts[0]:
+                    return None  # a dash and white space: a text line, line by line
                 kind, first = classify(parts[0]), number
                 if kind == "expires" and expiry_date(parts[0]) is None:
                     problems.append(Problem(number, EXPIRES_PROBLEM, line.rstrip()))
             else:  # a continuation line
                 parts.append(line.strip())
+                if not parts[-1]:
+                    return None  # white space only: a blank line, line by line
             number += 1
         if parts:
             bullets.append(_bullet(kind, "\n".join(parts), first))
