@@ -120,3 +120,37 @@ def test_the_rules_a_batch_keeps_are_those_with_a_literal_it_holds() -> None:
         naive = tuple(rule for rule in secretscan._rules() if rule[3] is None or any(
             word in (lowered if rule[3][1] else data) for word in rule[3][0]))
         assert secretscan.rules_for(texts) == naive
+
+
+def _junctions_by_visit(text: str) -> dict[int, int]:
+    """The wrapped view's junctions found the plain way: every pair of lines looked at."""
+    import re
+
+    starts, ends = secretscan._lines_of(text)
+    token_end, continuation = re.compile(r"[A-Za-z0-9+/=_\-]$"), re.compile(
+        r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
+    out: dict[int, int] = {}
+    for k in range(len(starts) - 1):
+        a, b, c, d = starts[k], ends[k], starts[k + 1], ends[k + 1]
+        if b == a or not token_end.search(text[b - 1 : b]):
+            continue
+        nxt = text[c:d]
+        lead = len(nxt) - len(nxt.lstrip(" \t"))
+        if continuation.match(nxt) or lead >= len(nxt) or not (
+                nxt[lead].isalnum() or nxt[lead] in "+/=_-"):
+            continue
+        out[b] = c + lead  # the tail's end and the head's start, in the text as written
+    return out
+
+
+def test_the_wrapped_view_joins_the_lines_a_visit_to_every_line_pair_joins() -> None:
+    rng = random.Random(21)
+    pieces = ["abc", "XYZ9", "+/=", "-", "_", "\\", " ", "\t", "\n", "\n", "\n", "- ", "* ",
+              "+x", "-\t", "# ", "> ", "12. ", "3) ", "```", "~~~", "|", "é", "²", "\u3000", "%41"]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(40)))
+        starts, ends = secretscan._lines_of(text)
+        view = secretscan._wrapped_view(text, starts, ends)
+        found = {} if view is None else {
+            view.origin_end[cut - 1]: view.origin[cut] for cut in view.junction.values()}
+        assert found == _junctions_by_visit(text), text

@@ -913,10 +913,18 @@ _TOKEN_END = re.compile(r"[A-Za-z0-9+/=_\-]$")
 _CONTINUATION = re.compile(r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
 
 
+# A line break before a line that may go on a wrapped token (its first character after blanks
+# a letter, a digit, `_/=`, or `-`/`+` not starting a list item): every junction is at one of
+# these, and a log's prose has few (its lines start with `- `, `## `, `<!--`), so the search
+# (for a line break first: fast) spares a visit to every line.
+_NEXT_START = re.compile(r"\n[ \t]*(?:[\w/=]|[-+](?! ))")
+
+
 def _wrapped_view(text: str, starts: list[int], ends: list[int]) -> _View | None:
     view = _View()
     found = False
-    for k in range(len(starts) - 1):
+    for m in _NEXT_START.finditer(text):
+        k = bisect_right(starts, m.start()) - 1  # the line this line break ends
         a, b = starts[k], ends[k]
         c, d = starts[k + 1], ends[k + 1]
         if b == a or not _TOKEN_END.search(text[b - 1 : b]) or text[b - 1] == "\\":
