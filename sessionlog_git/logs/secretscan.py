@@ -641,13 +641,21 @@ def batch_rules(texts: list[str]) -> list[tuple[Rule, ...]]:
         if _no_run(rule[1], joined, lowered):
             continue  # no text holds the run every match holds
         touched: set[int] = set()
-        for m in _rx("(?m)" + rule[1], True).finditer(joined):
+        for m in _multiline(rule[1]).finditer(joined):
             first = bisect_right(starts, m.start()) - 1
             last = bisect_right(starts, max(m.end() - 1, m.start())) - 1
             touched.update(range(first, last + 1))
         for i in touched:
             per[i].append(rule)
     return [tuple(rules) for rules in per]
+
+
+def _multiline(pattern: str) -> Any:
+    """`pattern` in multi-line mode; the same compiled rule when it has no `^` or `$` (then
+    the mode changes nothing, and a log the batch sends it to needs no second compile)."""
+    if "^" in pattern.replace("[^", "") or "$" in pattern:
+        return _rx("(?m)" + pattern, True)
+    return _rx(pattern, True)
 
 
 def _as_scanned(text: str) -> str:
