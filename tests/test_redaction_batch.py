@@ -143,7 +143,10 @@ def _junctions_by_visit(text: str) -> dict[int, int]:
     return out
 
 
-def test_the_wrapped_view_joins_the_lines_a_visit_to_every_line_pair_joins() -> None:
+@pytest.mark.parametrize("search_from", [0, 1 << 60])  # the search; the visit to every pair
+def test_the_wrapped_view_joins_the_lines_a_visit_to_every_line_pair_joins(
+        monkeypatch: pytest.MonkeyPatch, search_from: int) -> None:
+    monkeypatch.setattr(secretscan, "WRAP_SEARCH_FROM", search_from)
     rng = random.Random(21)
     pieces = ["abc", "XYZ9", "+/=", "-", "_", "\\", " ", "\t", "\n", "\n", "\n", "- ", "* ",
               "+x", "-\t", "# ", "> ", "12. ", "3) ", "```", "~~~", "|", "é", "²", "\u3000", "%41"]

@@ -924,15 +924,27 @@ _CONTINUATION = re.compile(r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
 # A line break before a line that may go on a wrapped token (its first character after blanks
 # a letter, a digit, `_/=`, or `-`/`+` not starting a list item): every junction is at one of
 # these, and a log's prose has few (its lines start with `- `, `## `, `<!--`), so the search
-# (for a line break first: fast) spares a visit to every line.
-_NEXT_START = re.compile(r"\n[ \t]*(?:[\w/=]|[-+](?! ))")
+# (for a line break first: fast) spares a visit to every line. Its compile is dearer than a visit
+# to a few lines: a process takes it up once it has visited WRAP_SEARCH_FROM characters.
+WRAP_SEARCH_FROM = 32 * 1024
+_WRAP_VISITED = [0]
+
+
+@cache
+def _next_start() -> re.Pattern[str]:
+    return re.compile(r"\n[ \t]*(?:[\w/=]|[-+](?! ))")
 
 
 def _wrapped_view(text: str, starts: list[int], ends: list[int]) -> _View | None:
     view = _View()
     found = False
-    for m in _NEXT_START.finditer(text):
-        k = bisect_right(starts, m.start()) - 1  # the line this line break ends
+    pairs: Iterable[int]
+    if _WRAP_VISITED[0] < WRAP_SEARCH_FROM:
+        _WRAP_VISITED[0] += len(text)
+        pairs = range(len(starts) - 1)  # every pair of lines
+    else:  # the line each such line break ends
+        pairs = (bisect_right(starts, m.start()) - 1 for m in _next_start().finditer(text))
+    for k in pairs:
         a, b = starts[k], ends[k]
         c, d = starts[k + 1], ends[k + 1]
         if b == a or not _TOKEN_END.search(text[b - 1 : b]) or text[b - 1] == "\\":
