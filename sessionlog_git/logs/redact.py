@@ -229,9 +229,9 @@ def _replace(text: str, hits: list[Any], findings: list[Finding]) -> tuple[str, 
 
 
 def redact_all(texts: list[str], allow: frozenset[str] = frozenset()) -> list[Redacted]:
-    """`redact` of each text, the same results: the rules' literals are looked for once in
-    them all, then in each text only those some text holds (a first consolidation redacts
-    hundreds of temp logs)."""
+    """`redact` of each text, the same results: each text is scanned only with the rules that
+    can match it, found for the batch at once (`secretscan.batch_rules`: a first consolidation
+    redacts hundreds of temp logs)."""
     from sessionlog_git.logs.secretscan import batch_rules
 
     if len(texts) < 2:  # one text: its own checks suffice
