@@ -174,12 +174,118 @@ def _parse_time(text: str) -> tuple[str | None, str]:
     return f"{hour:02d}:{minute:02d}", m["title"].strip()
 
 
+_BULLET_MARKS = frozenset("-*+")
+
+
+def _bullet(kind: str, text: str, line: int) -> Bullet:
+    """A Bullet, as `Bullet(kind, text, line)` makes it, without a frozen dataclass's
+    per-field `object.__setattr__` (a backlog's parse makes tens of thousands)."""
+    made = object.__new__(Bullet)
+    made.__dict__.update(kind=kind, text=text, line=line)
+    return made
+
+
 def parse(text: str, *, day: date | None = None, offset: timezone | None = None) -> TempLog:
     """Parse a temp log and place its entries in time.
 
     `day` is the log's local date; without it the file's `date=` meta is used. `offset` is
     used when the file does not record its own `offset=` meta (the file's wins).
     """
+    text = text.removeprefix(BOM)
+    log = None
+    if _READ[0] >= PLAIN_FROM:
+        log = _parse_plain(text)
+    else:
+        _READ[0] += len(text)
+    log = log or _parse_lines(text)
+    _place_in_time(log, day or log.day, _file_offset(log) or offset)
+    return log
+
+
+# The block reader's patterns cost a compile (a third of a millisecond) that reading a few
+# lines does not repay: a process takes it up once it has read this many characters line by
+# line (a backlog's temp logs, not a commit's one new day).
+PLAIN_FROM = 32 * 1024
+_READ = [0]
+
+
+# A temp log exactly as `sessionlog log` writes it (file_header, then each format_entry after a
+# blank line), read by one match a block instead of one step a line: the title and the meta
+# line, then each entry's heading, its meta line and its bullets (a bullet's continuation lines
+# indented by two spaces). `_parse_plain` reads such a log exactly as `_parse_lines` does, and
+# leaves anything else to it: a carriage return, a title ending in white space, a blank line or
+# a bullet holding only white space, a heading without a valid time, a comment that is not all
+# key=value pairs, a text line, two blank lines.
+_PLAIN: list[tuple[re.Pattern[str], re.Pattern[str]]] = []
+
+
+def _plain_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The title and meta line; an entry (a blank line, its heading, its meta line, its
+    bullets each with its continuation lines). Compiled on first use."""
+    if not _PLAIN:
+        _PLAIN.append((
+            re.compile(r"(# [^\n]*)\n(<!-- sessionlog ([^\n]*) -->)\n"),
+            re.compile(r"\n(## ([^\n]*))\n(?:<!-- sessionlog ([^\n]*) -->\n)?"
+                       r"((?:- [^\n]*\n(?:  [^\n]*\n)*)*)"),
+        ))
+    return _PLAIN[0]
+
+
+def _parse_plain(text: str) -> TempLog | None:
+    """`_parse_lines(text)` for a log as `sessionlog log` writes it; None for any other."""
+    plain_head, plain_entry = _plain_patterns()
+    head = plain_head.match(text)
+    if head is None or "\r" in text or head[1] != head[1].rstrip():
+        return None
+    values = _meta_values(head[3])
+    if values is None:
+        return None
+    log = TempLog(header=[head[1], head[2]], meta=values)
+    number = 3  # the line the next match starts on
+    pos = head.end()
+    entries, problems = log.entries, log.problems
+    while (m := plain_entry.match(text, pos)) is not None:
+        heading, body, block = m[1].rstrip(), m[3], m[4]
+        time, title = _parse_time(m[2].strip())
+        if time is None:
+            return None
+        entry = Entry(time=time, title=title, heading=heading, line=number + 1)
+        entries.append(entry)
+        number += 2
+        if body is not None:
+            meta = _meta_values(body)
+            if meta is None:
+                return None
+            entry.meta.update(meta)
+            number += 1
+        bullets = entry.bullets
+        parts: list[str] = []
+        kind, first = "", 0
+        for line in block.split("\n")[:-1]:
+            if line[:2] == "- ":
+                if parts:
+                    bullets.append(_bullet(kind, "\n".join(parts), first))
+                parts = [line[2:].strip()]
+                if not parts[0]:
+                    return None  # a dash and white space: a text line, line by line
+                kind, first = classify(parts[0]), number
+                if kind == "expires" and expiry_date(parts[0]) is None:
+                    problems.append(Problem(number, EXPIRES_PROBLEM, line.rstrip()))
+            else:  # a continuation line
+                parts.append(line.strip())
+                if not parts[-1]:
+                    return None  # white space only: a blank line, line by line
+            number += 1
+        if parts:
+            bullets.append(_bullet(kind, "\n".join(parts), first))
+        pos = m.end()
+    if text[pos:] not in ("", "\n"):
+        return None
+    return log
+
+
+def _parse_lines(text: str) -> TempLog:
+    """A temp log read line by line: any text at all."""
     log = TempLog()
     current: Entry | None = None
     bullet_lines: list[str] | None = None  # lines of the bullet being read
@@ -189,13 +295,17 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
     def flush_bullet() -> None:
         nonlocal bullet_lines
         if current is not None and bullet_lines is not None:
-            current.bullets.append(Bullet(bullet_kind, "\n".join(bullet_lines), bullet_line))
+            current.bullets.append(_bullet(bullet_kind, "\n".join(bullet_lines), bullet_line))
         bullet_lines = None
 
-    for number, raw in enumerate(LINE_BREAK.split(text.removeprefix(BOM)), start=1):
+    # Each pattern is tried only on a line that starts as it must (a heading with "##", a
+    # comment with "<!--", a bullet with "-", "*" or "+"): most lines meet one test, not four.
+    # Without a carriage return the line breaks are the newlines: str.split, not the regex
+    lines = LINE_BREAK.split(text) if "\r" in text else text.split("\n")
+    for number, raw in enumerate(lines, start=1):
         line = raw.rstrip()
-        stripped = line.strip()
-        heading = HEADING.match(line)
+        stripped = line.lstrip()
+        heading = HEADING.match(line) if line[:2] == "##" else None
         if heading:
             flush_bullet()
             time, title = _parse_time(heading["rest"])
@@ -216,7 +326,7 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
             # meta comments so that every continuation written by format_entry reads back
             bullet_lines.append(stripped)
             continue
-        meta = META.match(stripped)
+        meta = META.match(stripped) if stripped[:4] == "<!--" else None
         values = _meta_values(meta["body"]) if meta else None
         if values is not None:
             flush_bullet()
@@ -226,7 +336,7 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
             elif not current.bullets and not current.meta:
                 current.meta.update(values)
             else:
-                current.bullets.append(Bullet("text", line, number))
+                current.bullets.append(_bullet("text", line, number))
             continue
         if meta:
             log.problems.append(
@@ -254,7 +364,7 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
                     )
                 )
             continue
-        bullet = BULLET.match(line)
+        bullet = BULLET.match(line) if line[:1] in _BULLET_MARKS else None
         if bullet:
             flush_bullet()
             bullet_lines = [bullet["text"].strip()]
@@ -267,9 +377,8 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
             flush_bullet()
             continue
         flush_bullet()
-        current.bullets.append(Bullet("text", line, number))
+        current.bullets.append(_bullet("text", line, number))
     flush_bullet()
-    _place_in_time(log, day or log.day, _file_offset(log) or offset)
     return log
 
 

@@ -71,6 +71,43 @@ def _candidates(text: str) -> list[int]:
     return out
 
 
+# A line `_suspect` can pass holds a quote, `://` or a run of 16 token characters (what
+# _SUSPECT_URL, _QUOTES and _SUSPECT_RUN need): on the linear-time matcher, one search of the
+# whole text finds every such line (a digit alone, as in each heading's time, is not enough).
+_SUSPECT_LINE = r"(?m)^[^\n]*(?:['\"`]|://|[A-Za-z0-9+/=_\-.~]{16})[^\n]*$"
+
+
+# An entry's metadata line (`_META_AT`, never suspect) after a line break: its `at=` and the
+# timestamp make a run of 16 token characters, so each would be a candidate to look at.
+_META_AT_LINE = (r"\n<!-- sessionlog at=(?=\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?"
+                 r"(?:Z|[+-]\d\d:\d\d)? -->(?:\n|\Z))")
+# The search costs two compiles (half a millisecond) that a visit to a few lines does not
+# repay: a process takes it up once it has looked through this many characters line by line.
+SEARCH_FROM = 32 * 1024
+_VISITED = [0]
+
+
+def _suspect_lines(text: str) -> list[int]:
+    """The lines (0-based) that hold a quote, `://` or a long token: every suspect line (and
+    no metadata line: each is written with a space for its `=`, which breaks its run; the
+    text keeps its length and its lines). The line-by-line `_candidates` for the first
+    SEARCH_FROM characters of a process, and where re2 is missing."""
+    from sessionlog_git.logs.secretscan import bytes_pattern, linear
+
+    if _VISITED[0] < SEARCH_FROM or not linear():
+        _VISITED[0] += len(text)
+        return _candidates(text)
+    text = re.sub(_META_AT_LINE, "\n<!-- sessionlog at ", text)
+    data = text.encode("utf-8", "surrogatepass")  # a line break is one byte in UTF-8
+    out: list[int] = []
+    line = pos = 0
+    for m in bytes_pattern(_SUSPECT_LINE).finditer(data):
+        line += data.count(b"\n", pos, m.start())
+        pos = m.start()
+        out.append(line)
+    return out
+
+
 def _suspect(line: str) -> bool:
     if len(line) > DETECT_SECRETS_MAX_LINE or _META_AT.fullmatch(line):
         return False
@@ -128,7 +165,7 @@ def _apply_detect_secrets(text: str, findings: list[Finding], allow: frozenset[s
     from sessionlog_git.logs.secretscan import digest, not_a_value, random_looking
 
     lines = text.split("\n")
-    suspects = [i for i in _candidates(text) if _suspect(lines[i])][:DETECT_SECRETS_MAX_LINES]
+    suspects = [i for i in _suspect_lines(text) if _suspect(lines[i])][:DETECT_SECRETS_MAX_LINES]
     if not suspects:
         return text
     scan_line = _detect_secrets()
@@ -192,20 +229,22 @@ def _replace(text: str, hits: list[Any], findings: list[Finding]) -> tuple[str, 
 
 
 def redact_all(texts: list[str], allow: frozenset[str] = frozenset()) -> list[Redacted]:
-    """`redact` of each text, the same results: the rules' literals are looked for once in
-    them all, then in each text only those some text holds (a first consolidation redacts
-    hundreds of temp logs)."""
-    from sessionlog_git.logs.secretscan import rules_for
+    """`redact` of each text, the same results: each text is scanned only with the rules that
+    can match it, found for the batch at once (`secretscan.batch_rules`: a first consolidation
+    redacts hundreds of temp logs)."""
+    from sessionlog_git.logs.secretscan import batch_rules
 
-    rules = rules_for(texts) if len(texts) > 1 else None  # one text: its own checks suffice
-    return [redact(text, allow, rules=rules) for text in texts]
+    if len(texts) < 2:  # one text: its own checks suffice
+        return [redact(text, allow) for text in texts]
+    return [redact(text, allow, rules=rules)
+            for text, rules in zip(texts, batch_rules(texts), strict=True)]
 
 
 def redact(text: str, allow: frozenset[str] = frozenset(), *, rules: Any = None) -> Redacted:
     """The text with every secret we find replaced by `[REDACTED:<kind>]`.
 
     `allow`: digests (secretscan.digest) of values a user restored as false positives.
-    `rules`: secretscan.rules_for of a batch that holds `text` (redact_all).
+    `rules`: the rules that can match `text` as written (secretscan.batch_rules, redact_all).
     """
     from bisect import bisect_right
 

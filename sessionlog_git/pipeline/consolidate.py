@@ -585,6 +585,7 @@ def _start_recover(top: Path, written: dict[str, str]
 
 
 def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
+    emptied: dict[Path, None] = {}  # the folders logs left, tidied once each at the end
     for t in (t for t in taken if t.trim):
         path = Path(t.log.path)
         try:
@@ -594,11 +595,7 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
         if now == t.data:
             path.unlink()
             _fault("trim-partial")
-            for folder in (path.parent, path.parent.parent):
-                try:
-                    folder.rmdir()  # only when empty: tidy, never destructive
-                except OSError:
-                    break
+            emptied[path.parent] = None
         elif now.startswith(t.data):
             # Appended while we ran: keep exactly the new part, under the same header.
             head = ("\n".join(t.header) + "\n").encode() if t.header else b""
@@ -609,6 +606,12 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
                 f"{path}: changed while it was being consolidated; kept pending so nothing is "
                 "lost (entries already archived show once). Fix: none needed."
             )
+    for folder in emptied:
+        for empty in (folder, folder.parent):
+            try:
+                empty.rmdir()  # only when empty: tidy, never destructive
+            except OSError:
+                break
 
 
 TRIM_ASIDE_FROM = 32  # temp logs trimmed beside the folds (a thread), from this many on

@@ -1,0 +1,61 @@
+"""A backlog (many temp logs at once, as after weeks without a commit) is consolidated as a
+single new day is: each temp log archived verbatim (secrets redacted), staged, and gone from
+the pending folder, its emptied folders too."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from conftest import Repo
+from secret_corpus import SECRETS
+
+from sessionlog_git.logs import layout
+from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
+
+USERS = ("ada", "grace")
+DAYS = [date(2026, 11, 1) + timedelta(days=i) for i in range(20)]  # 40 temp logs
+
+
+def _temp_log(user: str, day: date, extra: str = "") -> str:
+    lines = [*file_header("shop", user, day, "UTC", "+00:00"), ""]
+    for i in range(3):
+        at = datetime(day.year, day.month, day.day, 9 + i, 15, tzinfo=timezone.utc)
+        bullets = [f"Worked on the {user} queue, step {i}",
+                   "Decision: retry with backoff over a fixed delay, because the vendor limits us"]
+        if extra and i == 1:
+            bullets.append(extra)
+        entry = entry_from_parts(f"{at:%H:%M}", f"Queue work {i}", bullets, {"at": at.isoformat()})
+        lines += [*format_entry(entry), ""]
+    return "\n".join(lines)
+
+
+def test_a_backlog_is_archived_verbatim_staged_and_leaves_the_pending_folder(native_repo: Repo) -> None:
+    repo = native_repo
+    pending = repo.state() / "pending"
+    secret_line = SECRETS[0][1].removeprefix("- ")
+    written: dict[tuple[str, date], str] = {}
+    for user in USERS:
+        for k, day in enumerate(DAYS):
+            text = _temp_log(user, day, secret_line if (user, k) == ("grace", 7) else "")
+            path = layout.pending_file(pending, "shop", user, day)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written[(user, day)] = text
+    out = repo.sl("consolidate")
+    assert f"consolidated {3 * len(written)} entries from {len(written)} temp logs" in out.stdout
+    assert "redacted 1 secret" in out.stdout
+
+    archived = repo.archive()
+    assert len(archived) == len(written)
+    by_name = {(p.parent.name, date.fromisoformat(p.name[:10])): p.read_text(encoding="utf-8")
+               for p in archived}
+    secret_at = ("grace", DAYS[7])
+    for key, text in written.items():
+        if key == secret_at:
+            assert "[REDACTED:" in by_name[key] and secret_line not in by_name[key]
+        else:
+            assert by_name[key] == text  # verbatim
+    staged = [line for line in repo.porcelain() if line.startswith("A  logs/archive/")]
+    assert len(staged) == len(written)
+    # Every temp log and every folder they emptied is gone; the pending folder itself stays.
+    assert repo.pending() == []
+    assert pending.is_dir() and [p.name for p in pending.iterdir() if p.is_dir()] == []

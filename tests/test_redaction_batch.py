@@ -1,0 +1,159 @@
+"""A backlog's temp logs are redacted as a batch: each rule runs once over them all and then
+only on the logs it can match, and detect-secrets' suspect lines are found by one search.
+Every log comes out exactly as `redact` makes it alone: text, findings, line numbers."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta, timezone
+
+import leak_corpus as corpus
+import pytest
+from secret_corpus import SECRETS
+
+from sessionlog_git.logs import redact as redact_module
+from sessionlog_git.logs import secretscan
+from sessionlog_git.logs.entries import entry_from_parts, file_header, format_entry
+from sessionlog_git.logs.redact import redact, redact_all
+
+WORDS = ("auth token cache session redis queue worker billing invoice export report schema "
+         "migration index query latency retry timeout webhook parser config deploy password key "
+         "secret credential bearer private").split()
+
+
+def _temp_log(rng: random.Random, day: date, n: int, extra: list[str]) -> str:
+    """A temp log as `sessionlog log` writes it, with `extra` lines among its bullets."""
+    lines = [*file_header("shop", "alice", day, "UTC", "+00:00"), ""]
+    start = datetime(day.year, day.month, day.day, 8, tzinfo=timezone.utc)
+    for i in range(n):
+        at = start + timedelta(minutes=20 * i)
+        bullets = [" ".join(rng.choice(WORDS) for _ in range(8)).capitalize()]
+        if extra and rng.random() < 0.5:
+            bullets.append(extra.pop())
+        entry = entry_from_parts(f"{at:%H:%M}", "Work on " + rng.choice(WORDS), bullets,
+                                 {"at": at.isoformat()})
+        lines += [*format_entry(entry), ""]
+    return "\n".join([*lines, *extra])
+
+
+def _backlog(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    secrets = [line.removeprefix("- ") for _, line in SECRETS]
+    shapes = [form(shape) for shape in corpus.SHAPES[:40] for form in (corpus.bullet, corpus.wrapped)]
+    texts = []
+    for k in range(60):
+        extra = rng.sample(secrets + shapes, rng.randrange(0, 4)) if k % 3 else []
+        texts.append(_temp_log(rng, date(2024, 6, 1 + k % 25), rng.randrange(1, 12), extra))
+    # A secret on a log's first line (the rules anchored at the start of a text), a log that
+    # already holds a marker, and a log that ends in half a token the next log starts with.
+    texts.append(SECRETS[0][1] + "\n")
+    texts.append("--password Xk9mQ2vL7pR4zTq8 for the db\n")  # found only at a text's start
+    texts.append("-u admin:Xk9mQ2vL7pR4zTq8 against the api\n")
+    texts.append("- redacted before: [REDACTED:github-token] and " + SECRETS[1][1] + "\n")
+    texts.append("- the build key is AKIAIOSF")
+    texts.append("ODNN7QWERTY1 said nobody\n")
+    return texts
+
+
+def test_a_backlog_redacts_each_temp_log_exactly_as_alone() -> None:
+    for seed in (1, 2):
+        texts = _backlog(seed)
+        alone = [redact(text) for text in texts]
+        batched = redact_all(texts)
+        assert [r.text for r in batched] == [r.text for r in alone]
+        assert [r.findings for r in batched] == [r.findings for r in alone]
+        assert [[f.digest for f in r.findings] for r in batched] == [
+            [f.digest for f in r.findings] for r in alone]
+        assert sum(r.count for r in alone) >= 40  # secrets were there to be found
+        assert "[REDACTED:" in batched[-6].text  # the first-line secrets
+        assert batched[-5].text == "--password [REDACTED:password] for the db\n"
+        assert batched[-4].text == "-u admin:[REDACTED:password] against the api\n"
+        assert batched[-2].text == texts[-2] and batched[-1].text == texts[-1]  # not one token
+
+
+def test_a_rule_runs_only_on_the_logs_its_batch_matches_touch() -> None:
+    texts = _backlog(3)
+    every = secretscan.rules_for(texts)
+    per = secretscan.batch_rules(texts)
+    assert len(per) == len(texts)
+    assert sum(map(len, per)) < len(every) * len(texts) // 2  # most logs need few rules
+    spared = 0
+    for text, rules in zip(texts, per, strict=True):
+        assert set(rules) <= set(every)
+        scanned = secretscan._as_scanned(text)
+        starts, ends = secretscan._lines_of(scanned)
+        for rule in every:
+            if rule not in rules:  # a rule a log is spared finds nothing in it, alone
+                spared += 1
+                assert secretscan._scan(scanned, starts, ends, (rule,)) == [], (rule[1], text)
+    assert spared > 0
+
+
+def test_suspect_lines_for_detect_secrets_are_the_ones_a_line_by_line_visit_finds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redact_module, "SEARCH_FROM", 0)  # the search from the first text on
+    rng = random.Random(9)
+    meta = "<!-- sessionlog at=2024-06-01T08:43:00+00:00 -->"
+    pool = [meta, meta.replace(":00+", ":00.123456789012345+"), meta.replace(":00+00:00", "Z"),
+            meta + "\r", meta + " x", " " + meta, meta + "ghp_" + "a1B2c3D4e5" * 4,
+            "<!-- sessionlog at=AKIAIOSFODNN7EXAMPLE -->", "<!-- sessionlog at=AKIA12345678901 -->",
+            "- token: 'x'",
+            "api_key = 'sk_live_abcdefghijklmnop1234'", "plain words", "", "https://u:p@host/x",
+            "x" * 17, "at=2024-06-01T08", "## 08:43 - Title with 10 digits"]
+    for _ in range(3000):
+        text = "\n".join(rng.choice(pool) for _ in range(rng.randrange(10)))
+        lines = text.split("\n")
+        visited = [i for i in redact_module._candidates(text) if redact_module._suspect(lines[i])]
+        searched = [i for i in redact_module._suspect_lines(text) if redact_module._suspect(lines[i])]
+        assert searched == visited, text
+
+
+def test_the_rules_a_batch_keeps_are_those_with_a_literal_it_holds() -> None:
+    """rules_for finds the literals in one pass of the batch; a rule stays exactly when one of
+    its literals is in the text (ignoring case where the rule does), or it has none."""
+    rng = random.Random(12)
+    shapes = [corpus.bullet(shape) for shape in corpus.SHAPES]
+    batches = [_backlog(4), shapes, ["plain words only\n"], ["", "x"], ["- Ba\u017fic auth\n"]]
+    batches += [rng.sample(shapes, rng.randrange(1, 12)) for _ in range(40)]
+    for texts in batches:
+        data = "\n".join(texts).encode("utf-8", "surrogatepass")
+        lowered = secretscan.folded(data)
+        naive = tuple(rule for rule in secretscan._rules() if rule[3] is None or any(
+            word in (lowered if rule[3][1] else data) for word in rule[3][0]))
+        assert secretscan.rules_for(texts) == naive
+
+
+def _junctions_by_visit(text: str) -> dict[int, int]:
+    """The wrapped view's junctions found the plain way: every pair of lines looked at."""
+    import re
+
+    starts, ends = secretscan._lines_of(text)
+    token_end, continuation = re.compile(r"[A-Za-z0-9+/=_\-]$"), re.compile(
+        r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
+    out: dict[int, int] = {}
+    for k in range(len(starts) - 1):
+        a, b, c, d = starts[k], ends[k], starts[k + 1], ends[k + 1]
+        if b == a or not token_end.search(text[b - 1 : b]):
+            continue
+        nxt = text[c:d]
+        lead = len(nxt) - len(nxt.lstrip(" \t"))
+        if continuation.match(nxt) or lead >= len(nxt) or not (
+                nxt[lead].isalnum() or nxt[lead] in "+/=_-"):
+            continue
+        out[b] = c + lead  # the tail's end and the head's start, in the text as written
+    return out
+
+
+@pytest.mark.parametrize("search_from", [0, 1 << 60])  # the search; the visit to every pair
+def test_the_wrapped_view_joins_the_lines_a_visit_to_every_line_pair_joins(
+        monkeypatch: pytest.MonkeyPatch, search_from: int) -> None:
+    monkeypatch.setattr(secretscan, "WRAP_SEARCH_FROM", search_from)
+    rng = random.Random(21)
+    pieces = ["abc", "XYZ9", "+/=", "-", "_", "\\", " ", "\t", "\n", "\n", "\n", "- ", "* ",
+              "+x", "-\t", "# ", "> ", "12. ", "3) ", "```", "~~~", "|", "é", "²", "\u3000", "%41"]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(40)))
+        starts, ends = secretscan._lines_of(text)
+        view = secretscan._wrapped_view(text, starts, ends)
+        found = {} if view is None else {
+            view.origin_end[cut - 1]: view.origin[cut] for cut in view.junction.values()}
+        assert found == _junctions_by_visit(text), text
