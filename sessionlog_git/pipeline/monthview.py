@@ -30,7 +30,7 @@ from sessionlog_git.logs.model import Record
 
 Link = Callable[[str], str]  # a record's source -> the file its [raw] link names
 TEMPLATE = "master_log.md.j2"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: a section is keyed by its contributor's listed files
 KEEP = 16  # renders remembered per month: a reset, an aborted commit or a branch switch away
 HEADING = "## "  # a contributor's section starts with the only lines that begin with this
 
@@ -56,11 +56,13 @@ def render_month(
     project: str, month: str, records: Sequence[Record], *, hint: str, zone: str,
     current: bytes | None, new_sources: set[str], cache_dir: Path | None,
     listing: tuple[str, str] | None = None, link: Link | None = None,
+    keys: dict[str, str] | None = None,
 ) -> str:
     """The master log of `month` from `records` (that month's, of `project`, new ones
     included); `current` is the file as it is on disk (None: none), `new_sources` the archive
     files this commit adds; `listing`, the keys of the archive's listing before and after
-    this commit (`append_days`)."""
+    this commit (`append_days`); `keys`, each contributor's section key after it
+    (`file_keys`; without it, keys from the records' files)."""
     if cache_dir is None:
         return render_full(project, month, records, hint, link)
     path = cache_dir / "views" / project / f"{month}.master.json"
@@ -86,13 +88,14 @@ def render_month(
                 spliced = _splice(project, month, sections, records, changed, known, hint, link)
         else:
             spliced = _splice_known_sections(project, month, old, records, renders, zone, hint,
-                                             link)
+                                             link, keys)
     text, counts = spliced or _render(project, month, records, hint, link)
     last: dict[str, list[str]] = {}
     for record in records:
         _latest(last, record)
     _, sections = _split(text)
-    keys = _user_keys(project, month, zone, records)
+    if keys is None:
+        keys = _user_keys(project, month, zone, records)
     _remember(path, renders, used, text, {
         "key": _key(project, month, zone, sources),
         "lkey": _listing_key(listing[1], month) if listing else "", "counts": counts, "last": last,
@@ -149,6 +152,7 @@ def _remember(path: Path, renders: list[dict[str, Any]], used: str, text: str,
 def append_days(
     project: str, month: str, new: Sequence[Record], *, hint: str, current: bytes | None,
     listing: tuple[str, str], cache_dir: Path,
+    keys: tuple[dict[str, str], dict[str, str]] | None = None,
 ) -> str | None:
     """The master log of `month` with `new` (this commit's records of that month) added to
     the file on disk, without the month's other records: when `current` is a render kept
@@ -156,7 +160,10 @@ def append_days(
     listing before and after it) and every new record of a contributor comes on a later day
     than all of theirs in it, their section is what it was followed by the new days, rendered
     alone (a section is its days in order; an entry archived twice has its twin's date, so
-    none is new here). None when that cannot be done: the caller renders from the records."""
+    none is new here). None when that cannot be done: the caller renders from the records.
+    `keys`: each contributor's section key before and after this commit (`file_keys`), kept
+    with each section's digest so that a teammate's render of the month can be spliced into
+    (`splice_listed`)."""
     if current is None or not new:
         return None
     path = cache_dir / "views" / project / f"{month}.master.json"
@@ -199,9 +206,179 @@ def append_days(
             _latest(last, record)
     users = sorted(sections)
     out = _header(project, month, counts, users, hint) + "\n".join(sections[u] for u in users)
+    marks: dict[str, list[str]] = {}
+    if keys is not None:
+        known = found.get("sections") if isinstance(found.get("sections"), dict) else {}
+        for user in users:
+            if user not in keys[1]:
+                continue
+            mark = known.get(user) if user not in by_user else None
+            if isinstance(mark, list) and len(mark) == 2 and mark[1] == keys[0].get(user):
+                digest = str(mark[0])  # the same section as then, from the same files
+            else:
+                digest = sha256_hex(sections[user].encode())
+            marks[user] = [digest, keys[1][user]]
     _remember(path, renders, used, out, {"key": "", "lkey": _listing_key(listing[1], month),
-                                         "counts": {u: counts[u] for u in users}, "last": last})
+                                         "counts": {u: counts[u] for u in users}, "last": last,
+                                         "sections": marks})
     return out
+
+
+def file_keys(project: str, month: str, zone: str, files: Iterable[str], carry: Sequence[Record],
+              link: Link | None = None) -> dict[str, str]:
+    """Contributor -> the key of their section of `month`: it names the archive files of
+    theirs listed in the month folders read (`archive/<month>/<project>/<user>/<name>`, each
+    with the file its `[raw]` link names) and the records of theirs carried into the month
+    from before those folders. Archive files are named by their content, so the same key is
+    the same records, hence the same section; a key that differs is only a miss."""
+    from sessionlog_git.logs.layout import month_of
+
+    by_user: dict[str, list[str]] = {}
+    for source in files:
+        parts = source.split("/")
+        if len(parts) < 5:
+            continue
+        where = source if link is None else link(source)
+        by_user.setdefault(parts[-2], []).append(source if where == source else f"{source}>{where}")
+    for record in carry:
+        if month_of(record.at.date()) == month:
+            by_user.setdefault(record.user, []).append(f"carried {record.source}")
+    return {user: _key(project, month, zone, ["listed", *found]) for user, found in by_user.items()}
+
+
+def by_contributor(files: Iterable[str]) -> dict[str, set[str]]:
+    """The archive files (sources) of each contributor."""
+    out: dict[str, set[str]] = {}
+    for source in files:
+        parts = source.split("/")
+        if len(parts) >= 5:
+            out.setdefault(parts[-2], set()).add(source)
+    return out
+
+
+def splice_listed(
+    project: str, month: str, new: Sequence[Record], *, hint: str, current: bytes | None,
+    keys: tuple[dict[str, str], dict[str, str]], files: dict[str, set[str]],
+    read: Callable[[set[str]], list[Record]], carry: Sequence[Record],
+    listing: tuple[str, str], cache_dir: Path, link: Link | None = None,
+) -> str | None:
+    """The master log of `month` when the file on disk is no render of ours (a pull or a
+    merge brought a teammate's), without the month's records: each section on disk that is
+    byte for byte one this clone rendered from the same files (`keys[0]`: each contributor's
+    section key before this commit; `keys[1]`, after it) is kept, with this commit's new days
+    appended when they come after all of that contributor's (as `append_days`); the others
+    (the teammate's) are rendered from their contributors' records alone: `read` parses
+    their archive files (`files`: each contributor's, listed before this commit), `carry`
+    and `new` (this commit's records of the month) add theirs. None when no section is
+    known: the caller renders from the month's records."""
+    from sessionlog_git.logs.layout import month_of
+
+    if current is None:
+        return None
+    path = cache_dir / "views" / project / f"{month}.master.json"
+    renders = _load(path)
+    if not renders:
+        return None
+    try:
+        text = current.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    before, after = keys
+    _, on_disk = _split(text)
+    mine: dict[str, list[Record]] = {}
+    for record in new:
+        mine.setdefault(record.user, []).append(record)
+    kept: dict[str, tuple[str, str, int, list[str] | None]] = {}  # user: section, digest, ...
+    again: set[str] = set()  # contributors whose sections are rendered from their records
+    for user in sorted(set(on_disk) | set(after) | set(mine)):
+        section = on_disk.get(user)
+        known = None
+        if section is not None and user in before:
+            digest = sha256_hex(section.encode())
+            known = _known_section(renders, user, [digest, before[user]])
+        if known is None:
+            again.add(user)
+            continue
+        count, seen = known
+        if user in mine and (seen is None or not _all_later(mine[user], seen)):
+            again.add(user)
+            continue
+        kept[user] = (section or "", digest, count, seen)
+    if not kept:
+        return None
+    wanted = {source for user in again for source in files.get(user, ())}
+    if 3 * len(wanted) > sum(len(f) for f in files.values()):
+        return None  # most of the month: cheaper read at once through its parse cache
+    sections: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    last: dict[str, list[str]] = {}
+    marks: dict[str, list[str]] = {}
+    for user, (section, digest, count, seen) in kept.items():
+        if seen is not None:
+            last[user] = list(seen)
+        if user in mine:  # their new days after their section (append_days)
+            one, fresh_counts = _render(project, month, mine[user], hint)
+            _, fresh = _split(one)
+            if list(fresh) != [user] or list(fresh_counts) != [user]:
+                return None
+            section += fresh[user].split("\n", 1)[1]
+            count += fresh_counts[user]
+            for record in mine[user]:
+                _latest(last, record)
+            digest = sha256_hex(section.encode())
+        sections[user], counts[user] = section, count
+        if user in after:
+            marks[user] = [digest, after[user]]
+    read_back = read(wanted) if wanted else []
+    theirs: dict[str, list[Record]] = {}
+    for record in [*carry, *read_back, *new]:
+        if record.user in again:
+            theirs.setdefault(record.user, []).append(record)
+    for user in sorted(again):
+        records = [r for r in theirs.get(user, []) if month_of(r.at.date()) == month]
+        if not records:
+            continue  # no record of this month: no section
+        one, fresh_counts = _render(project, month, records, hint, link)
+        _, fresh = _split(one)
+        if list(fresh) != [user] or list(fresh_counts) != [user]:
+            return None
+        sections[user], counts[user] = fresh[user], fresh_counts[user]
+        for record in records:
+            _latest(last, record)
+        if user in after:
+            marks[user] = [sha256_hex(fresh[user].encode()), after[user]]
+    users = sorted(sections)
+    out = _header(project, month, counts, users, hint) + "\n".join(sections[u] for u in users)
+    _remember(path, renders, sha256_hex(current), out, {
+        "key": "", "lkey": _listing_key(listing[1], month),
+        "counts": {u: counts[u] for u in users}, "last": last, "sections": marks})
+    return out
+
+
+def _known_section(renders: list[dict[str, Any]], user: str, mark: list[str]
+                   ) -> tuple[int, list[str] | None] | None:
+    """(entries, [latest local date, latest entry date]) of `user`'s section in the kept
+    render that has it with `mark` (its digest and key); None: none has."""
+    for render in reversed(renders):
+        known, counts, last = render.get("sections"), render.get("counts"), render.get("last")
+        count = counts.get(user) if isinstance(counts, dict) else None
+        if isinstance(known, dict) and known.get(user) == mark and isinstance(count, int):
+            seen = last.get(user) if isinstance(last, dict) else None
+            if isinstance(seen, list) and len(seen) == 2 and all(isinstance(v, str) for v in seen):
+                return count, [str(seen[0]), str(seen[1])]
+            return count, None
+    return None
+
+
+def _all_later(records: Sequence[Record], seen: list[str]) -> bool:
+    """Every record comes on a later day than `seen` ([latest local date, latest entry
+    date] of its contributor's section): then the section is itself followed by them."""
+    at, day = seen
+    for record in records:
+        own = record.entry.day.isoformat() if record.entry.day else ""
+        if record.at.date().isoformat() <= at or own <= day:
+            return False
+    return True
 
 
 def _listing_key(listing: str, month: str) -> str:
@@ -242,12 +419,14 @@ def _user_keys(project: str, month: str, zone: str, records: Sequence[Record]) -
 def _splice_known_sections(
     project: str, month: str, old: str, records: Sequence[Record],
     renders: list[dict[str, Any]], zone: str, hint: str, link: Link | None = None,
+    keys: dict[str, str] | None = None,
 ) -> tuple[str, dict[str, int]] | None:
     """The file on disk is no render of ours (a pull or merge brought a teammate's): each of
     its sections that is byte for byte one this cache rendered, from the same archive files
     of that contributor, is kept; the others are rendered again (None: no section is known)."""
     _, on_disk = _split(old)
-    keys = _user_keys(project, month, zone, records)
+    if keys is None:
+        keys = _user_keys(project, month, zone, records)
     sections: dict[str, str] = {}
     counts: dict[str, Any] = {}
     for user, section in on_disk.items():
@@ -272,14 +451,20 @@ def _splice(
 ) -> tuple[str, dict[str, int]] | None:
     """The text from the sections kept and fresh ones for `changed` (None: cannot splice)."""
     for user in sorted(changed):
-        one, fresh_counts = _render(project, month, [r for r in records if r.user == user], hint,
-                                    link)
+        theirs = [r for r in records if r.user == user]
+        if not theirs:  # files listed, but no record of this month (a section key's files)
+            sections.pop(user, None)
+            counts.pop(user, None)
+            continue
+        one, fresh_counts = _render(project, month, theirs, hint, link)
         _, fresh = _split(one)
         if list(fresh) != [user] or list(fresh_counts) != [user]:
             return None
         sections[user] = fresh[user]
         counts[user] = fresh_counts[user]
     users = sorted(sections)
+    if not users:
+        return None
     header = _header(project, month, counts, users, hint)
     # Each section ends with its last line: one blank line separates it from the next.
     return header + "\n".join(sections[u] for u in users), {u: int(counts[u]) for u in users}
