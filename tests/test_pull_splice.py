@@ -44,6 +44,7 @@ class Spy:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.rendered: list[list[str]] = []
+        self.sizes: list[int] = []  # how many records each render was given
         self.month_reads: list[str] = []
         self.parsed: set[tuple[str, str]] = set()  # (contributor, day) of each file parsed
         render, month_records, parse_file = (monthview._render, archive.month_records,
@@ -51,6 +52,7 @@ class Spy:
 
         def spy_render(project, month, records, hint, link=None):  # type: ignore[no-untyped-def]
             self.rendered.append(sorted({r.user for r in records}))
+            self.sizes.append(len(records))
             return render(project, month, records, hint, link)
 
         def spy_month(logs_path, project, month, zone, cache):  # type: ignore[no-untyped-def]
@@ -66,11 +68,11 @@ class Spy:
         monkeypatch.setattr(archive, "_parse_file", spy_parse)
 
 
-def _team(tmp_path: Path) -> tuple[Repo, Repo]:
+def _team(tmp_path: Path, mate: str = "grace") -> tuple[Repo, Repo]:
     ada, remote = founder_with_remote(tmp_path)
     _seed(ada)
     ada.git("push", "-q", "origin", "main")
-    grace = clone_teammate(tmp_path, remote)
+    grace = clone_teammate(tmp_path, remote, mate)
     grace.log("2026-11-20T09:30:00+01:00", "Refund ledger", "Decision: ledger rows over balances")
     grace.write("ledger.py", "ROWS = True\n")
     grace.git("add", "ledger.py")
@@ -166,4 +168,19 @@ def test_the_next_pull_after_an_ordinary_commit_still_knows_the_sections(
     _consolidate(ada, monkeypatch)
     assert sorted(spy.rendered) == [["ada"], ["grace"]]
     assert "2026-11" not in spy.month_reads
+    assert ada.read(MASTER) == _rebuilt(ada)
+
+
+def test_a_teammate_who_added_days_to_their_section_has_only_those_days_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """linus's render begins with the section this clone rendered for him: only his new
+    file is parsed and rendered (its day appended), not his month."""
+    ada, _ = _team(tmp_path, "linus")
+    ada.log("2026-11-23T09:30:00+01:00", "Refund export", "Next: CSV", user="ada")
+    spy = Spy(monkeypatch)
+    _consolidate(ada, monkeypatch)
+    assert sorted(spy.rendered) == [["ada"], ["linus"]]
+    assert sorted(spy.sizes) == [1, 1]  # ada's new entry, linus's pulled one: nothing else
+    assert "2026-11" not in spy.month_reads
+    assert {day for user, day in spy.parsed if user == "linus"} == {"2026-11-16", "2026-11-20"}
     assert ada.read(MASTER) == _rebuilt(ada)

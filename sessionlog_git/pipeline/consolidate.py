@@ -332,7 +332,7 @@ def render_project(
                                              keys=keys)
             if appended is None and keys is not None and files is not None and read is not None:
                 appended = monthview.splice_listed(
-                    project, month, mine, hint=hint, current=current, keys=keys,
+                    project, month, mine, hint=hint, zone=cfg.timezone, current=current, keys=keys,
                     files=monthview.by_contributor(files[0]), read=read, carry=carry,
                     listing=listing, cache_dir=cfg.state_path / "cache", link=link)
             if appended is not None:

@@ -231,19 +231,9 @@ def file_keys(project: str, month: str, zone: str, files: Iterable[str], carry: 
     with the file its `[raw]` link names) and the records of theirs carried into the month
     from before those folders. Archive files are named by their content, so the same key is
     the same records, hence the same section; a key that differs is only a miss."""
-    from sessionlog_git.logs.layout import month_of
-
-    by_user: dict[str, list[str]] = {}
-    for source in files:
-        parts = source.split("/")
-        if len(parts) < 5:
-            continue
-        where = source if link is None else link(source)
-        by_user.setdefault(parts[-2], []).append(source if where == source else f"{source}>{where}")
-    for record in carry:
-        if month_of(record.at.date()) == month:
-            by_user.setdefault(record.user, []).append(f"carried {record.source}")
-    return {user: _key(project, month, zone, ["listed", *found]) for user, found in by_user.items()}
+    carried = _carried(month, carry)
+    return {user: _files_key(project, month, zone, found, carried.get(user, ()), link)
+            for user, found in _with_carried(by_contributor(files), carried).items()}
 
 
 def by_contributor(files: Iterable[str]) -> dict[str, set[str]]:
@@ -256,21 +246,48 @@ def by_contributor(files: Iterable[str]) -> dict[str, set[str]]:
     return out
 
 
+def _carried(month: str, carry: Sequence[Record]) -> dict[str, list[str]]:
+    from sessionlog_git.logs.layout import month_of
+
+    out: dict[str, list[str]] = {}
+    for record in carry:
+        if month_of(record.at.date()) == month:
+            out.setdefault(record.user, []).append(record.source)
+    return out
+
+
+def _with_carried(files: dict[str, set[str]], carried: dict[str, list[str]]
+                  ) -> dict[str, set[str]]:
+    return {**{user: set() for user in carried}, **files}
+
+
+def _files_key(project: str, month: str, zone: str, files: Iterable[str], carried: Iterable[str],
+               link: Link | None) -> str:
+    names = []
+    for source in files:
+        where = source if link is None else link(source)
+        names.append(source if where == source else f"{source}>{where}")
+    return _key(project, month, zone, ["listed", *names, *(f"carried {c}" for c in carried)])
+
+
 def splice_listed(
-    project: str, month: str, new: Sequence[Record], *, hint: str, current: bytes | None,
-    keys: tuple[dict[str, str], dict[str, str]], files: dict[str, set[str]],
-    read: Callable[[set[str]], list[Record]], carry: Sequence[Record],
-    listing: tuple[str, str], cache_dir: Path, link: Link | None = None,
+    project: str, month: str, new: Sequence[Record], *, hint: str, zone: str,
+    current: bytes | None, keys: tuple[dict[str, str], dict[str, str]],
+    files: dict[str, set[str]], read: Callable[[set[str]], list[Record]],
+    carry: Sequence[Record], listing: tuple[str, str], cache_dir: Path, link: Link | None = None,
 ) -> str | None:
     """The master log of `month` when the file on disk is no render of ours (a pull or a
-    merge brought a teammate's), without the month's records: each section on disk that is
+    merge brought a teammate's), without the month's records. Each section on disk that is
     byte for byte one this clone rendered from the same files (`keys[0]`: each contributor's
-    section key before this commit; `keys[1]`, after it) is kept, with this commit's new days
-    appended when they come after all of that contributor's (as `append_days`); the others
-    (the teammate's) are rendered from their contributors' records alone: `read` parses
-    their archive files (`files`: each contributor's, listed before this commit), `carry`
-    and `new` (this commit's records of the month) add theirs. None when no section is
-    known: the caller renders from the month's records."""
+    section key before this commit; `keys[1]`, after it) is kept; a section that begins with
+    one this clone rendered, from the files of that contributor named on days up to its
+    last (the teammate's, who added a day) is that section followed by the days of their
+    other files, parsed and rendered alone; this commit's new days (`new`: its records of
+    the month) are appended to their contributor's section when they come after all of its
+    days (as `append_days`). Any other section is rendered from its contributor's records
+    alone: `read` parses their archive files (`files`: each contributor's, listed before
+    this commit), `carry` adds theirs. None when no section is known, or most of the month
+    would be read: the caller renders from the month's records (through its parse cache)."""
     from sessionlog_git.logs.layout import month_of
 
     if current is None:
@@ -284,58 +301,69 @@ def splice_listed(
     except UnicodeDecodeError:
         return None
     before, after = keys
+    carried = _carried(month, carry)
     _, on_disk = _split(text)
-    mine: dict[str, list[Record]] = {}
-    for record in new:
-        mine.setdefault(record.user, []).append(record)
-    kept: dict[str, tuple[str, str, int, list[str] | None]] = {}  # user: section, digest, ...
-    again: set[str] = set()  # contributors whose sections are rendered from their records
-    for user in sorted(set(on_disk) | set(after) | set(mine)):
-        section = on_disk.get(user)
-        known = None
-        if section is not None and user in before:
-            digest = sha256_hex(section.encode())
-            known = _known_section(renders, user, [digest, before[user]])
-        if known is None:
-            again.add(user)
+    # Each contributor whose section this clone rendered: (that section, its entries, its
+    # latest dates, the files whose records follow it, its digest).
+    kept: dict[str, tuple[str, int, list[str] | None, set[str], str]] = {}
+    for user, section in on_disk.items():
+        if user not in before:
             continue
-        count, seen = known
-        if user in mine and (seen is None or not _all_later(mine[user], seen)):
-            again.add(user)
+        digest = sha256_hex(section.encode())
+        known = _known_section(renders, user, [digest, before[user]])
+        if known is not None:
+            kept[user] = (section, known[0], known[1], set(), digest)
             continue
-        kept[user] = (section or "", digest, count, seen)
+        def key(found: set[str], theirs: Sequence[str] = carried.get(user, ())) -> str:
+            return _files_key(project, month, zone, found, theirs, link)
+
+        grown = _grown_section(renders, user, section, files.get(user, set()), key)
+        if grown is not None:
+            kept[user] = (*grown, "")
     if not kept:
         return None
+    following = {source for user in kept for source in kept[user][3]}
+    added: dict[str, list[Record]] = {}  # the records that follow a kept section
+    for record in [*(read(following) if following else []), *new]:
+        if month_of(record.at.date()) == month:
+            added.setdefault(record.user, []).append(record)
+    for user in list(kept):
+        seen = kept[user][2]
+        if user in added and (seen is None or not _all_later(added[user], seen)):
+            del kept[user]  # a day among theirs: their section from their records
+    users = set(on_disk) | set(after) | set(added)
+    again = users - set(kept)
     wanted = {source for user in again for source in files.get(user, ())}
-    if 3 * len(wanted) > sum(len(f) for f in files.values()):
+    if 3 * len(wanted - following) > sum(len(f) for f in files.values()):
         return None  # most of the month: cheaper read at once through its parse cache
+    theirs: dict[str, list[Record]] = {}
+    fresh_read = wanted - following
+    for record in [*carry, *(read(fresh_read) if fresh_read else []), *new,
+                   *(r for u in again for r in added.get(u, []) if r.source in following)]:
+        if record.user in again and month_of(record.at.date()) == month:
+            theirs.setdefault(record.user, []).append(record)
     sections: dict[str, str] = {}
     counts: dict[str, int] = {}
     last: dict[str, list[str]] = {}
-    marks: dict[str, list[str]] = {}
-    for user, (section, digest, count, seen) in kept.items():
+    marks: dict[str, list[Any]] = {}
+    for user, (section, count, seen, _, digest) in kept.items():
         if seen is not None:
             last[user] = list(seen)
-        if user in mine:  # their new days after their section (append_days)
-            one, fresh_counts = _render(project, month, mine[user], hint)
+        if user in added:  # days after their section (append_days)
+            one, fresh_counts = _render(project, month, added[user], hint, link)
             _, fresh = _split(one)
             if list(fresh) != [user] or list(fresh_counts) != [user]:
                 return None
             section += fresh[user].split("\n", 1)[1]
             count += fresh_counts[user]
-            for record in mine[user]:
+            for record in added[user]:
                 _latest(last, record)
-            digest = sha256_hex(section.encode())
+            digest = ""
         sections[user], counts[user] = section, count
         if user in after:
-            marks[user] = [digest, after[user]]
-    read_back = read(wanted) if wanted else []
-    theirs: dict[str, list[Record]] = {}
-    for record in [*carry, *read_back, *new]:
-        if record.user in again:
-            theirs.setdefault(record.user, []).append(record)
+            marks[user] = [digest or sha256_hex(section.encode()), after[user], len(section)]
     for user in sorted(again):
-        records = [r for r in theirs.get(user, []) if month_of(r.at.date()) == month]
+        records = theirs.get(user, [])
         if not records:
             continue  # no record of this month: no section
         one, fresh_counts = _render(project, month, records, hint, link)
@@ -346,13 +374,47 @@ def splice_listed(
         for record in records:
             _latest(last, record)
         if user in after:
-            marks[user] = [sha256_hex(fresh[user].encode()), after[user]]
-    users = sorted(sections)
-    out = _header(project, month, counts, users, hint) + "\n".join(sections[u] for u in users)
+            marks[user] = [sha256_hex(fresh[user].encode()), after[user], len(fresh[user])]
+    names = sorted(sections)
+    if not names:
+        return None
+    out = _header(project, month, counts, names, hint) + "\n".join(sections[u] for u in names)
     _remember(path, renders, sha256_hex(current), out, {
         "key": "", "lkey": _listing_key(listing[1], month),
-        "counts": {u: counts[u] for u in users}, "last": last, "sections": marks})
+        "counts": {u: counts[u] for u in names}, "last": last, "sections": marks})
     return out
+
+
+def _grown_section(
+    renders: list[dict[str, Any]], user: str, section: str, files: set[str],
+    key: Callable[[set[str]], str],
+) -> tuple[str, int, list[str], set[str]] | None:
+    """A section on disk that begins with one a kept render has for `user` (the teammate
+    added days to theirs): (that section, its entries, its latest dates, the files of
+    `user` after it). Its files are those named on a day up to its latest local date, when
+    `key` of them is its key; the others' records must follow it (the caller checks)."""
+    from sessionlog_git.logs.layout import day_in_name
+
+    tried: dict[int, str] = {}
+    for render in reversed(renders):
+        marks, counts, last = render.get("sections"), render.get("counts"), render.get("last")
+        mark = marks.get(user) if isinstance(marks, dict) else None
+        count = counts.get(user) if isinstance(counts, dict) else None
+        seen = last.get(user) if isinstance(last, dict) else None
+        if not (isinstance(mark, list) and len(mark) == 3 and isinstance(mark[2], int)
+                and 0 < mark[2] < len(section) and isinstance(count, int)
+                and isinstance(seen, list) and len(seen) == 2
+                and all(isinstance(v, str) for v in seen)):
+            continue
+        digest, want, length = mark
+        if length not in tried:
+            tried[length] = sha256_hex(section[:length].encode())
+        if tried[length] != digest:
+            continue
+        old = {f for f in files if (day_in_name(f.rpartition("/")[2], archive=True) or "9") <= seen[0]}
+        if key(old) == want:
+            return section[:length], count, [str(seen[0]), str(seen[1])], files - old
+    return None
 
 
 def _known_section(renders: list[dict[str, Any]], user: str, mark: list[str]
@@ -362,7 +424,8 @@ def _known_section(renders: list[dict[str, Any]], user: str, mark: list[str]
     for render in reversed(renders):
         known, counts, last = render.get("sections"), render.get("counts"), render.get("last")
         count = counts.get(user) if isinstance(counts, dict) else None
-        if isinstance(known, dict) and known.get(user) == mark and isinstance(count, int):
+        found = known.get(user) if isinstance(known, dict) else None
+        if isinstance(found, list) and found[:2] == mark and isinstance(count, int):
             seen = last.get(user) if isinstance(last, dict) else None
             if isinstance(seen, list) and len(seen) == 2 and all(isinstance(v, str) for v in seen):
                 return count, [str(seen[0]), str(seen[1])]
@@ -436,7 +499,8 @@ def _splice_known_sections(
         for render in reversed(renders):
             known = render.get("sections")
             count = (render.get("counts") or {}).get(user)
-            if isinstance(known, dict) and known.get(user) == mark and isinstance(count, int):
+            found = known.get(user) if isinstance(known, dict) else None
+            if isinstance(found, list) and found[:2] == mark and isinstance(count, int):
                 sections[user], counts[user] = section, count
                 break
     if not sections:
