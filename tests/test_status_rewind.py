@@ -107,3 +107,45 @@ def test_a_pulled_day_before_the_rewind_point_folds_the_month_again(
     commit_at(ada, "2026-11-08T10:00:00+00:00", "-m", "Ledger 8")
     assert "alpha" not in section(ada.read("logs/shop-status.md"), "Open blockers")
     assert_views_are_fresh(ada)
+
+
+@pytest.mark.parametrize("busy", [False, True])
+def test_a_busy_months_last_two_days_are_read_from_their_files_not_the_month(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, busy: bool,
+) -> None:
+    """In a month with many files (past BUSY), the files from the rewind point's edge on
+    may be more than MAX_FILES (every contributor's last two days) yet a quarter of the
+    month at most: the fold starts from the rewind point all the same. Here MAX_FILES is 2
+    and five contributors' last two days are ten files; with BUSY at 8 (73 files listed) the
+    fold is fed only the records from the edge on, else the month's; the status is a
+    rebuild's either way."""
+    ada, grace = teammates(tmp_path)
+    users = ("ada", "linus", "barbara", "edsger", "donald")
+    for day in range(2, 16):
+        for user in users:
+            ada.log(f"2026-11-{day:02d}T{9 + users.index(user):02d}:00:00+00:00",
+                    f"{user} {day}", f"Next: {user} on day {day}", user=user)
+    # The month folded whole (an early entry) leaves a rewind point at 00:00 UTC of the 14th.
+    ada.log("2026-11-15T16:00:00+00:00", "Late", "Next: count again", user="ada")
+    commit_at(ada, "2026-11-15T17:00:00+00:00", "--allow-empty", "-m", "November")
+    with monkeypatch.context() as m:
+        m.setattr(status_rewind, "MAX_FILES", 2)
+        ada.log("2026-11-15T08:00:00+00:00", "Early", "Next: before the others", user="ada")
+        consolidate_in_process(ada, monkeypatch)
+    commit_at(ada, "2026-11-15T18:00:00+00:00", "-m", "Early")
+    ada.git("push", "-q", "origin", "main")
+    grace.git("pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+    grace.log("2026-11-15T12:00:00+00:00", "Auditors", "Next: sign the ledger")
+    commit_at(grace, "2026-11-15T13:00:00+00:00", "--allow-empty", "-m", "Auditors")
+    grace.git("push", "-q", "origin", "main")
+    ada.git("pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+    ada.log("2026-11-16T09:00:00+00:00", "Ledger 16", "Next: archive the ledger")
+    with monkeypatch.context() as m:
+        m.setattr(status_rewind, "MAX_FILES", 2)
+        m.setattr(status_rewind, "BUSY", 8 if busy else 10_000)
+        fed = sum(consolidate_in_process(ada, monkeypatch))
+    # From the 14th on: five contributors' two days, ada's late and early entries, grace's
+    # and the new one; else all 74 of the month.
+    assert fed == (14 if busy else 74), fed
+    commit_at(ada, "2026-11-16T10:00:00+00:00", "-m", "Ledger 16")
+    assert_views_are_fresh(ada)
