@@ -18,8 +18,7 @@ those of them with records at or after the edge (`later`). It serves a commit wh
 - every file it was folded from is still listed (nothing was removed: a reset, a revert),
 - every listed file it does not know (pulled, or committed since) and every record of the
   commit comes at or after the edge, and
-- those files and `later` are few (MAX_FILES, or a quarter of the files listed past BUSY of
-  them: a busy month's last two days hold more); else the whole month is cheaper to read at
+- those files and `later` are few (MAX_FILES); else the whole month is cheaper to read at
   once through the parse cache, and that fold takes a new rewind point.
 
 Then the fold is the rewind point's state fed, in order and without the entries it folded
@@ -42,8 +41,6 @@ from sessionlog_git.logs.status_tail import Tail, identity
 
 VERSION = 1
 MAX_FILES = 64  # files read from the edge on; past it the month is read through its cache
-BUSY = 512  # files listed past which a quarter of them is still few (a busy month's last
-# two days hold more than MAX_FILES: 50 contributors' files of two days)
 DAY = 86_400
 
 Reader = Callable[[set[str]], list[Record]]  # the records of these archive files (sources)
@@ -139,17 +136,12 @@ def _from_rewind(
         except (KeyError, TypeError, ValueError):
             continue
         unknown = listed - known
-        if known <= listed and len(unknown | later) <= _limit(len(listed)):
+        if known <= listed and len(unknown | later) <= MAX_FILES:
             folded = _fold_from(point, cache_dir, project, after, tail.key, new, edge,
                                 unknown, later, read)
             if folded is not None:
                 return folded
     return None
-
-
-def _limit(listed: int) -> int:
-    """How many files a fold from a rewind point may read, of `listed` in its months."""
-    return max(MAX_FILES, listed // 4) if listed > BUSY else MAX_FILES
 
 
 def _fold_from(
