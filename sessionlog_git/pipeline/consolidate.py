@@ -322,9 +322,8 @@ def render_project(
         current = handedits.disk_bytes(ws.top, rel)
         keys = None
         if files is not None:
-            keys = (monthview.file_keys(project, month, cfg.timezone, files[0], carry, link),
-                    monthview.file_keys(project, month, cfg.timezone, [*files[0], *files[1]],
-                                        carry, link))
+            keys = monthview.file_keys_around(project, month, cfg.timezone, files[0], files[1],
+                                              carry, link)
         if listing is not None:
             mine = [r for r in new if layout.month_of(r.at.date()) == month]
             appended = monthview.append_days(project, month, mine, hint=hint, current=current,

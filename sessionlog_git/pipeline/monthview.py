@@ -62,7 +62,7 @@ def render_month(
     included); `current` is the file as it is on disk (None: none), `new_sources` the archive
     files this commit adds; `listing`, the keys of the archive's listing before and after
     this commit (`append_days`); `keys`, each contributor's section key after it
-    (`file_keys`; without it, keys from the records' files)."""
+    (`file_keys_around`; without it, keys from the records' files)."""
     if cache_dir is None:
         return render_full(project, month, records, hint, link)
     path = cache_dir / "views" / project / f"{month}.master.json"
@@ -161,7 +161,7 @@ def append_days(
     than all of theirs in it, their section is what it was followed by the new days, rendered
     alone (a section is its days in order; an entry archived twice has its twin's date, so
     none is new here). None when that cannot be done: the caller renders from the records.
-    `keys`: each contributor's section key before and after this commit (`file_keys`), kept
+    `keys`: each contributor's section key before and after this commit (`file_keys_around`), kept
     with each section's digest so that a teammate's render of the month can be spliced into
     (`splice_listed`)."""
     if current is None or not new:
@@ -224,16 +224,24 @@ def append_days(
     return out
 
 
-def file_keys(project: str, month: str, zone: str, files: Iterable[str], carry: Sequence[Record],
-              link: Link | None = None) -> dict[str, str]:
-    """Contributor -> the key of their section of `month`: it names the archive files of
+def file_keys_around(project: str, month: str, zone: str, listed: Iterable[str],
+                     added: Iterable[str], carry: Sequence[Record], link: Link | None = None
+                     ) -> tuple[dict[str, str], dict[str, str]]:
+    """Contributor -> the key of their section of `month`, before a commit (the files
+    `listed`) and after it (with the files it `added`). A key names the archive files of
     theirs listed in the month folders read (`archive/<month>/<project>/<user>/<name>`, each
     with the file its `[raw]` link names) and the records of theirs carried into the month
     from before those folders. Archive files are named by their content, so the same key is
     the same records, hence the same section; a key that differs is only a miss."""
     carried = _carried(month, carry)
-    return {user: _files_key(project, month, zone, found, carried.get(user, ()), link)
-            for user, found in _with_carried(by_contributor(files), carried).items()}
+    groups = _with_carried(by_contributor(listed), carried)
+    before = {user: _files_key(project, month, zone, found, carried.get(user, ()), link)
+              for user, found in groups.items()}
+    after = dict(before)
+    for user, found in by_contributor(added).items():
+        after[user] = _files_key(project, month, zone, groups.get(user, set()) | found,
+                                 carried.get(user, ()), link)
+    return before, after
 
 
 def by_contributor(files: Iterable[str]) -> dict[str, set[str]]:
