@@ -283,6 +283,8 @@ def render_project(
     months: set[str], state: model.StatusState | None = None, new_sources: set[str] | None = None,
     folded: model.StatusState | None = None, new: Sequence[model.Record] = (),
     listing: tuple[str, str] | None = None,
+    files: tuple[Sequence[str], Sequence[str]] | None = None, carry: Sequence[model.Record] = (),
+    read: Callable[[set[str]], list[model.Record]] | None = None,
 ) -> dict[str, str]:
     """The master logs of `months` and the status file of one project, from its records
     (`records`: them, or what reads them when they are needed).
@@ -294,7 +296,12 @@ def render_project(
     re-rendered only where they change it (pipeline.monthview); the text is the same as a
     full render. With `new` (the commit's records) and `listing` (the keys of the archive's
     listing before and after them), a master log kept from exactly that archive gets the new
-    days of their contributors appended, without reading the month's records.
+    days of their contributors appended, without reading the month's records. With `files`
+    (the archive files of the month folders the records come from, listed before this
+    commit, and this commit's), `carry` (the records carried into them from before) and
+    `read` (what parses some of those files), a master log a pull brought keeps the sections
+    this clone rendered from the same files and renders the others from their contributors'
+    files alone (`monthview.splice_listed`).
     """
     from sessionlog_git.logs import archive, views
     from sessionlog_git.pipeline import handedits, monthview
@@ -329,17 +336,27 @@ def render_project(
             out[rel] = monthview.render_full(project, month, by_month().get(month, []), hint, link=link)
             continue
         current = handedits.disk_bytes(ws.top, rel)
+        keys = None
+        if files is not None:
+            keys = monthview.file_keys_around(project, month, cfg.timezone, files[0], files[1],
+                                              carry, link)
         if listing is not None:
             mine = [r for r in new if layout.month_of(r.at.date()) == month]
             appended = monthview.append_days(project, month, mine, hint=hint, current=current,
-                                             listing=listing, cache_dir=cfg.state_path / "cache")
+                                             listing=listing, cache_dir=cfg.state_path / "cache",
+                                             keys=keys)
+            if appended is None and keys is not None and files is not None and read is not None:
+                appended = monthview.splice_listed(
+                    project, month, mine, hint=hint, zone=cfg.timezone, current=current, keys=keys,
+                    files=monthview.by_contributor(files[0]), read=read, carry=carry,
+                    listing=listing, cache_dir=cfg.state_path / "cache", link=link)
             if appended is not None:
                 out[rel] = appended
                 continue
         out[rel] = monthview.render_month(
             project, month, by_month().get(month, []), hint=hint, zone=cfg.timezone,
             current=current, new_sources=new_sources, cache_dir=cfg.state_path / "cache",
-            listing=listing, link=link,
+            listing=listing, link=link, keys=None if keys is None else keys[1],
         )
     if folded is None:
         every = records() if callable(records) else records
@@ -477,7 +494,8 @@ def _render(
             return [*carry, *recent(), *mine]
 
         out.update(render_project(ws, project, everything, months, new_sources=new_sources,
-                                  folded=folded, new=mine, listing=(tail.key, after)))
+                                  folded=folded, new=mine, listing=(tail.key, after),
+                                  files=(old_sources, sorted(added)), carry=carry, read=parse))
     return out
 
 

@@ -30,7 +30,7 @@ from sessionlog_git.logs.model import Record
 
 Link = Callable[[str], str]  # a record's source -> the file its [raw] link names
 TEMPLATE = "master_log.md.j2"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: a section is keyed by its contributor's listed files
 KEEP = 16  # renders remembered per month: a reset, an aborted commit or a branch switch away
 HEADING = "## "  # a contributor's section starts with the only lines that begin with this
 
@@ -56,11 +56,13 @@ def render_month(
     project: str, month: str, records: Sequence[Record], *, hint: str, zone: str,
     current: bytes | None, new_sources: set[str], cache_dir: Path | None,
     listing: tuple[str, str] | None = None, link: Link | None = None,
+    keys: dict[str, str] | None = None,
 ) -> str:
     """The master log of `month` from `records` (that month's, of `project`, new ones
     included); `current` is the file as it is on disk (None: none), `new_sources` the archive
     files this commit adds; `listing`, the keys of the archive's listing before and after
-    this commit (`append_days`)."""
+    this commit (`append_days`); `keys`, each contributor's section key after it
+    (`file_keys_around`; without it, keys from the records' files)."""
     if cache_dir is None:
         return render_full(project, month, records, hint, link)
     path = cache_dir / "views" / project / f"{month}.master.json"
@@ -86,13 +88,14 @@ def render_month(
                 spliced = _splice(project, month, sections, records, changed, known, hint, link)
         else:
             spliced = _splice_known_sections(project, month, old, records, renders, zone, hint,
-                                             link)
+                                             link, keys)
     text, counts = spliced or _render(project, month, records, hint, link)
     last: dict[str, list[str]] = {}
     for record in records:
         _latest(last, record)
     _, sections = _split(text)
-    keys = _user_keys(project, month, zone, records)
+    if keys is None:
+        keys = _user_keys(project, month, zone, records)
     _remember(path, renders, used, text, {
         "key": _key(project, month, zone, sources),
         "lkey": _listing_key(listing[1], month) if listing else "", "counts": counts, "last": last,
@@ -149,6 +152,7 @@ def _remember(path: Path, renders: list[dict[str, Any]], used: str, text: str,
 def append_days(
     project: str, month: str, new: Sequence[Record], *, hint: str, current: bytes | None,
     listing: tuple[str, str], cache_dir: Path,
+    keys: tuple[dict[str, str], dict[str, str]] | None = None,
 ) -> str | None:
     """The master log of `month` with `new` (this commit's records of that month) added to
     the file on disk, without the month's other records: when `current` is a render kept
@@ -156,7 +160,10 @@ def append_days(
     listing before and after it) and every new record of a contributor comes on a later day
     than all of theirs in it, their section is what it was followed by the new days, rendered
     alone (a section is its days in order; an entry archived twice has its twin's date, so
-    none is new here). None when that cannot be done: the caller renders from the records."""
+    none is new here). None when that cannot be done: the caller renders from the records.
+    `keys`: each contributor's section key before and after this commit (`file_keys_around`), kept
+    with each section's digest so that a teammate's render of the month can be spliced into
+    (`splice_listed`)."""
     if current is None or not new:
         return None
     path = cache_dir / "views" / project / f"{month}.master.json"
@@ -199,9 +206,250 @@ def append_days(
             _latest(last, record)
     users = sorted(sections)
     out = _header(project, month, counts, users, hint) + "\n".join(sections[u] for u in users)
+    marks: dict[str, list[str]] = {}
+    if keys is not None:
+        known = found.get("sections") if isinstance(found.get("sections"), dict) else {}
+        for user in users:
+            if user not in keys[1]:
+                continue
+            mark = known.get(user) if user not in by_user else None
+            if isinstance(mark, list) and len(mark) == 2 and mark[1] == keys[0].get(user):
+                digest = str(mark[0])  # the same section as then, from the same files
+            else:
+                digest = sha256_hex(sections[user].encode())
+            marks[user] = [digest, keys[1][user]]
     _remember(path, renders, used, out, {"key": "", "lkey": _listing_key(listing[1], month),
-                                         "counts": {u: counts[u] for u in users}, "last": last})
+                                         "counts": {u: counts[u] for u in users}, "last": last,
+                                         "sections": marks})
     return out
+
+
+def file_keys_around(project: str, month: str, zone: str, listed: Iterable[str],
+                     added: Iterable[str], carry: Sequence[Record], link: Link | None = None
+                     ) -> tuple[dict[str, str], dict[str, str]]:
+    """Contributor -> the key of their section of `month`, before a commit (the files
+    `listed`) and after it (with the files it `added`). A key names the archive files of
+    theirs listed in the month folders read (`archive/<month>/<project>/<user>/<name>`, each
+    with the file its `[raw]` link names) and the records of theirs carried into the month
+    from before those folders. Archive files are named by their content, so the same key is
+    the same records, hence the same section; a key that differs is only a miss."""
+    carried = _carried(month, carry)
+    groups = _with_carried(by_contributor(listed), carried)
+    before = {user: _files_key(project, month, zone, found, carried.get(user, ()), link)
+              for user, found in groups.items()}
+    after = dict(before)
+    for user, found in by_contributor(added).items():
+        after[user] = _files_key(project, month, zone, groups.get(user, set()) | found,
+                                 carried.get(user, ()), link)
+    return before, after
+
+
+def by_contributor(files: Iterable[str]) -> dict[str, set[str]]:
+    """The archive files (sources) of each contributor."""
+    out: dict[str, set[str]] = {}
+    for source in files:
+        parts = source.split("/")
+        if len(parts) >= 5:
+            out.setdefault(parts[-2], set()).add(source)
+    return out
+
+
+def _carried(month: str, carry: Sequence[Record]) -> dict[str, list[str]]:
+    from sessionlog_git.logs.layout import month_of
+
+    out: dict[str, list[str]] = {}
+    for record in carry:
+        if month_of(record.at.date()) == month:
+            out.setdefault(record.user, []).append(record.source)
+    return out
+
+
+def _with_carried(files: dict[str, set[str]], carried: dict[str, list[str]]
+                  ) -> dict[str, set[str]]:
+    return {**{user: set() for user in carried}, **files}
+
+
+def _files_key(project: str, month: str, zone: str, files: Iterable[str], carried: Iterable[str],
+               link: Link | None) -> str:
+    names = []
+    for source in files:
+        where = source if link is None else link(source)
+        names.append(source if where == source else f"{source}>{where}")
+    return _key(project, month, zone, ["listed", *names, *(f"carried {c}" for c in carried)])
+
+
+def splice_listed(
+    project: str, month: str, new: Sequence[Record], *, hint: str, zone: str,
+    current: bytes | None, keys: tuple[dict[str, str], dict[str, str]],
+    files: dict[str, set[str]], read: Callable[[set[str]], list[Record]],
+    carry: Sequence[Record], listing: tuple[str, str], cache_dir: Path, link: Link | None = None,
+) -> str | None:
+    """The master log of `month` when the file on disk is no render of ours (a pull or a
+    merge brought a teammate's), without the month's records. Each section on disk that is
+    byte for byte one this clone rendered from the same files (`keys[0]`: each contributor's
+    section key before this commit; `keys[1]`, after it) is kept; a section that begins with
+    one this clone rendered, from the files of that contributor named on days up to its
+    last (the teammate's, who added a day) is that section followed by the days of their
+    other files, parsed and rendered alone; this commit's new days (`new`: its records of
+    the month) are appended to their contributor's section when they come after all of its
+    days (as `append_days`). Any other section is rendered from its contributor's records
+    alone: `read` parses their archive files (`files`: each contributor's, listed before
+    this commit), `carry` adds theirs. None when no section is known, or most of the month
+    would be read: the caller renders from the month's records (through its parse cache)."""
+    from sessionlog_git.logs.layout import month_of
+
+    if current is None:
+        return None
+    path = cache_dir / "views" / project / f"{month}.master.json"
+    renders = _load(path)
+    if not renders:
+        return None
+    try:
+        text = current.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    before, after = keys
+    carried = _carried(month, carry)
+    _, on_disk = _split(text)
+    # Each contributor whose section this clone rendered: (that section, its entries, its
+    # latest dates, the files whose records follow it, its digest).
+    kept: dict[str, tuple[str, int, list[str] | None, set[str], str]] = {}
+    for user, section in on_disk.items():
+        if user not in before:
+            continue
+        digest = sha256_hex(section.encode())
+        known = _known_section(renders, user, [digest, before[user]])
+        if known is not None:
+            kept[user] = (section, known[0], known[1], set(), digest)
+            continue
+        def key(found: set[str], theirs: Sequence[str] = carried.get(user, ())) -> str:
+            return _files_key(project, month, zone, found, theirs, link)
+
+        grown = _grown_section(renders, user, section, files.get(user, set()), key)
+        if grown is not None:
+            kept[user] = (*grown, "")
+    if not kept:
+        return None
+    following = {source for user in kept for source in kept[user][3]}
+    added: dict[str, list[Record]] = {}  # the records that follow a kept section
+    for record in [*(read(following) if following else []), *new]:
+        if month_of(record.at.date()) == month:
+            added.setdefault(record.user, []).append(record)
+    for user in list(kept):
+        seen = kept[user][2]
+        if user in added and (seen is None or not _all_later(added[user], seen)):
+            del kept[user]  # a day among theirs: their section from their records
+    users = set(on_disk) | set(after) | set(added)
+    again = users - set(kept)
+    wanted = {source for user in again for source in files.get(user, ())}
+    if 3 * len(wanted - following) > sum(len(f) for f in files.values()):
+        return None  # most of the month: cheaper read at once through its parse cache
+    theirs: dict[str, list[Record]] = {}
+    fresh_read = wanted - following
+    for record in [*carry, *(read(fresh_read) if fresh_read else []), *new,
+                   *(r for u in again for r in added.get(u, []) if r.source in following)]:
+        if record.user in again and month_of(record.at.date()) == month:
+            theirs.setdefault(record.user, []).append(record)
+    sections: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    last: dict[str, list[str]] = {}
+    marks: dict[str, list[Any]] = {}
+    for user, (section, count, seen, _, digest) in kept.items():
+        if seen is not None:
+            last[user] = list(seen)
+        if user in added:  # days after their section (append_days)
+            one, fresh_counts = _render(project, month, added[user], hint, link)
+            _, fresh = _split(one)
+            if list(fresh) != [user] or list(fresh_counts) != [user]:
+                return None
+            section += fresh[user].split("\n", 1)[1]
+            count += fresh_counts[user]
+            for record in added[user]:
+                _latest(last, record)
+            digest = ""
+        sections[user], counts[user] = section, count
+        if user in after:
+            marks[user] = [digest or sha256_hex(section.encode()), after[user], len(section)]
+    for user in sorted(again):
+        records = theirs.get(user, [])
+        if not records:
+            continue  # no record of this month: no section
+        one, fresh_counts = _render(project, month, records, hint, link)
+        _, fresh = _split(one)
+        if list(fresh) != [user] or list(fresh_counts) != [user]:
+            return None
+        sections[user], counts[user] = fresh[user], fresh_counts[user]
+        for record in records:
+            _latest(last, record)
+        if user in after:
+            marks[user] = [sha256_hex(fresh[user].encode()), after[user], len(fresh[user])]
+    names = sorted(sections)
+    if not names:
+        return None
+    out = _header(project, month, counts, names, hint) + "\n".join(sections[u] for u in names)
+    _remember(path, renders, sha256_hex(current), out, {
+        "key": "", "lkey": _listing_key(listing[1], month),
+        "counts": {u: counts[u] for u in names}, "last": last, "sections": marks})
+    return out
+
+
+def _grown_section(
+    renders: list[dict[str, Any]], user: str, section: str, files: set[str],
+    key: Callable[[set[str]], str],
+) -> tuple[str, int, list[str], set[str]] | None:
+    """A section on disk that begins with one a kept render has for `user` (the teammate
+    added days to theirs): (that section, its entries, its latest dates, the files of
+    `user` after it). Its files are those named on a day up to its latest local date, when
+    `key` of them is its key; the others' records must follow it (the caller checks)."""
+    from sessionlog_git.logs.layout import day_in_name
+
+    tried: dict[int, str] = {}
+    for render in reversed(renders):
+        marks, counts, last = render.get("sections"), render.get("counts"), render.get("last")
+        mark = marks.get(user) if isinstance(marks, dict) else None
+        count = counts.get(user) if isinstance(counts, dict) else None
+        seen = last.get(user) if isinstance(last, dict) else None
+        if not (isinstance(mark, list) and len(mark) == 3 and isinstance(mark[2], int)
+                and 0 < mark[2] < len(section) and isinstance(count, int)
+                and isinstance(seen, list) and len(seen) == 2
+                and all(isinstance(v, str) for v in seen)):
+            continue
+        digest, want, length = mark
+        if length not in tried:
+            tried[length] = sha256_hex(section[:length].encode())
+        if tried[length] != digest:
+            continue
+        old = {f for f in files if (day_in_name(f.rpartition("/")[2], archive=True) or "9") <= seen[0]}
+        if key(old) == want:
+            return section[:length], count, [str(seen[0]), str(seen[1])], files - old
+    return None
+
+
+def _known_section(renders: list[dict[str, Any]], user: str, mark: list[str]
+                   ) -> tuple[int, list[str] | None] | None:
+    """(entries, [latest local date, latest entry date]) of `user`'s section in the kept
+    render that has it with `mark` (its digest and key); None: none has."""
+    for render in reversed(renders):
+        known, counts, last = render.get("sections"), render.get("counts"), render.get("last")
+        count = counts.get(user) if isinstance(counts, dict) else None
+        found = known.get(user) if isinstance(known, dict) else None
+        if isinstance(found, list) and found[:2] == mark and isinstance(count, int):
+            seen = last.get(user) if isinstance(last, dict) else None
+            if isinstance(seen, list) and len(seen) == 2 and all(isinstance(v, str) for v in seen):
+                return count, [str(seen[0]), str(seen[1])]
+            return count, None
+    return None
+
+
+def _all_later(records: Sequence[Record], seen: list[str]) -> bool:
+    """Every record comes on a later day than `seen` ([latest local date, latest entry
+    date] of its contributor's section): then the section is itself followed by them."""
+    at, day = seen
+    for record in records:
+        own = record.entry.day.isoformat() if record.entry.day else ""
+        if record.at.date().isoformat() <= at or own <= day:
+            return False
+    return True
 
 
 def _listing_key(listing: str, month: str) -> str:
@@ -242,12 +490,14 @@ def _user_keys(project: str, month: str, zone: str, records: Sequence[Record]) -
 def _splice_known_sections(
     project: str, month: str, old: str, records: Sequence[Record],
     renders: list[dict[str, Any]], zone: str, hint: str, link: Link | None = None,
+    keys: dict[str, str] | None = None,
 ) -> tuple[str, dict[str, int]] | None:
     """The file on disk is no render of ours (a pull or merge brought a teammate's): each of
     its sections that is byte for byte one this cache rendered, from the same archive files
     of that contributor, is kept; the others are rendered again (None: no section is known)."""
     _, on_disk = _split(old)
-    keys = _user_keys(project, month, zone, records)
+    if keys is None:
+        keys = _user_keys(project, month, zone, records)
     sections: dict[str, str] = {}
     counts: dict[str, Any] = {}
     for user, section in on_disk.items():
@@ -257,7 +507,8 @@ def _splice_known_sections(
         for render in reversed(renders):
             known = render.get("sections")
             count = (render.get("counts") or {}).get(user)
-            if isinstance(known, dict) and known.get(user) == mark and isinstance(count, int):
+            found = known.get(user) if isinstance(known, dict) else None
+            if isinstance(found, list) and found[:2] == mark and isinstance(count, int):
                 sections[user], counts[user] = section, count
                 break
     if not sections:
@@ -272,14 +523,20 @@ def _splice(
 ) -> tuple[str, dict[str, int]] | None:
     """The text from the sections kept and fresh ones for `changed` (None: cannot splice)."""
     for user in sorted(changed):
-        one, fresh_counts = _render(project, month, [r for r in records if r.user == user], hint,
-                                    link)
+        theirs = [r for r in records if r.user == user]
+        if not theirs:  # files listed, but no record of this month (a section key's files)
+            sections.pop(user, None)
+            counts.pop(user, None)
+            continue
+        one, fresh_counts = _render(project, month, theirs, hint, link)
         _, fresh = _split(one)
         if list(fresh) != [user] or list(fresh_counts) != [user]:
             return None
         sections[user] = fresh[user]
         counts[user] = fresh_counts[user]
     users = sorted(sections)
+    if not users:
+        return None
     header = _header(project, month, counts, users, hint)
     # Each section ends with its last line: one blank line separates it from the next.
     return header + "\n".join(sections[u] for u in users), {u: int(counts[u]) for u in users}
