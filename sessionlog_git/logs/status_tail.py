@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sessionlog_git.base.text import sha256_hex
-from sessionlog_git.logs import archive
+from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.lifecycle import Decision, decision_id
 from sessionlog_git.logs.model import Record, StatusState, ordered
 
@@ -73,13 +73,16 @@ def tail_key(base: str, first: str, zone_name: str, sources: Sequence[str]) -> s
 def find(
     logs_path: Path, project: str, first: str, zone_name: str, cache_dir: Path,
     old_sources: Sequence[str], records: Callable[[list[Record]], list[Record]],
+    scan: layout.ArchiveScan | None = None,
 ) -> Tail:
     """The checkpoint of `project`'s fold of the months from `first` on, over the archive
     files `old_sources` of those months (the commit's own left out); `state` is None without
     one. `records(carry)`: the records folded into it (the checkpoint's carried records and
-    those of `old_sources`), read only to materialise its live decisions."""
-    folders = [m for m in archive.months(logs_path, project) if m < first]
-    keys = archive._month_keys(logs_path, project, folders, zone_name) if folders else []
+    those of `old_sources`), read only to materialise its live decisions. `scan`: the
+    archive's folders as the commit listed them (`layout.scan_archive`), not listed again."""
+    every = scan.months(project) if scan is not None else archive.months(logs_path, project)
+    folders = [m for m in every if m < first]
+    keys = archive._month_keys(logs_path, project, folders, zone_name, scan) if folders else []
     base = keys[-1] if keys else ""
     key = tail_key(base, first, zone_name, old_sources)
     parent = (archive._live_loader(logs_path, project, folders, keys, len(folders) - 1,
