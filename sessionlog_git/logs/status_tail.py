@@ -35,7 +35,8 @@ from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.lifecycle import Decision, decision_id
 from sessionlog_git.logs.model import Record, StatusState, ordered
 
-VERSION = 1
+VERSION = 1  # in the checkpoints' keys (and so in the keys the kept master logs are found by)
+FORMAT = 2  # of a checkpoint file: 2 keeps the carried records apart, as JSON text
 KEEP = 4  # checkpoints kept per project, the most recently used
 
 
@@ -54,6 +55,10 @@ class Tail:
     # What reads the month checkpoint's live decisions (`base`'s), for another checkpoint
     # over the same months (logs.status_rewind); None when there is no month before.
     parent: Callable[[], list[Decision[Record]]] | None = None
+    # `carry` as the checkpoint file holds it (JSON text), when it was read from one: the
+    # same for every checkpoint over the same month checkpoint, so it is written back as it
+    # was read, neither parsed by the file's JSON nor encoded again (None: encoded when saved).
+    carry_text: str | None = None
 
 
 def identity(record: Record) -> str:
@@ -98,14 +103,18 @@ def read(tail: Tail, project: str, path: Path, key: str,
     for what else it holds); None, and `tail` as it was, when it is not there or damaged."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("v") != VERSION or data.get("key") != key:
+        if not isinstance(data, dict) or data.get("v") != FORMAT or data.get("key") != key:
             return None
         retired = [str(i) for i in data["retired"]]
         added = [str(i) for i in data["added"]]
         parent = tail.parent or list
         carried: list[Record] = []
-        state, carry = archive._state_from_json(
+        state, _ = archive._state_from_json(
             project, data["state"], _loader(parent, retired, added, lambda: records(carried)))
+        carry_text = data["carry"]
+        if not isinstance(carry_text, str):
+            return None
+        carry = [archive._record_from_json(project, r) for r in json.loads(carry_text)]
         carried += carry
         last = tuple(data["last"]) if data["last"] is not None else None
         seen = set(data["seen"])
@@ -114,6 +123,7 @@ def read(tail: Tail, project: str, path: Path, key: str,
     with contextlib.suppress(OSError):
         os.utime(path)  # most recently used: kept
     tail.state, tail.carry, tail.last, tail.seen = state, carry, last, seen
+    tail.carry_text = carry_text
     tail.retired, tail.added = retired, added
     return data
 
@@ -185,9 +195,12 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
     retired, added = _delta(tail, state)
     seen = tail.seen | {identity(r) for r in folded}
     last = list(folded[-1].sort_key()) if folded else (list(tail.last) if tail.last else None)
-    data = {**(extra or {}), "v": VERSION, "key": key,
-            "state": archive._state_json(key, state, tail.carry),
-            "retired": retired, "added": added, "last": last, "seen": sorted(seen)}
+    carry_text = tail.carry_text
+    if carry_text is None:
+        carry_text = json.dumps([archive._record_json(r) for r in tail.carry], separators=(",", ":"))
+    data = {**(extra or {}), "v": FORMAT, "key": key, "state": archive._state_json(key, state, []),
+            "carry": carry_text, "retired": retired, "added": added, "last": last,
+            "seen": sorted(seen)}
     folder = folder or _folder(cache_dir, project)
     path = folder / f"{key}.json"
     tmp = folder / f".{key}.{os.getpid()}.tmp"
@@ -200,7 +213,7 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
         with contextlib.suppress(OSError):
             tmp.unlink()
     return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen, retired,
-                added, tail.parent)
+                added, tail.parent, carry_text)
 
 
 def _prune(folder: Path) -> None:
