@@ -368,27 +368,28 @@ def _month_keys(logs_path: Path, project: str, folders: list[str], zone_name: st
     import os
     import time
 
-    by_month: dict[str, list[tuple[layout.Folder, int]]] = {}
+    root = layout.archive_root(logs_path)
+    by_month: dict[str, list[tuple[str, int]]] = {}
     if scan is not None:
-        listed = scan.folders(folders, project)
+        listed = scan.stamps_of(folders, project)
     else:
         listed = []
-        for found in layout.folders(layout.archive_root(logs_path), archive=True,
-                                    months=set(folders), project=project):
+        for found in layout.folders(root, archive=True, months=set(folders), project=project):
             try:
-                listed.append((found, os.stat(found.path).st_mtime_ns))
+                listed.append((found.month, found.user, os.stat(found.path).st_mtime_ns))
             except OSError:
-                listed.append((found, -1))
-    for found, mtime in listed:
-        by_month.setdefault(found.month, []).append((found, mtime))
+                listed.append((found.month, found.user, -1))
+    for month, user, mtime in listed:
+        by_month.setdefault(month, []).append((user, mtime))
     racy = time.time_ns() - RACY_NS
     keys: list[str] = []
     key = f"{STATUS_VERSION}|{CACHE_VERSION}|{zone_name}"
     for folder in folders:
         parts = [key, folder]
-        for found, mtime in by_month.get(folder, []):
-            parts.append(f"{found.user}:{mtime}")
+        for user, mtime in by_month.get(folder, []):
+            parts.append(f"{user}:{mtime}")
             if mtime < 0 or mtime >= racy:
+                found = layout.Folder(os.path.join(root, folder, project, user), folder, project, user)
                 parts += [f.name for f in layout.files_in(found, archive=True)]
         key = sha256_hex("\n".join(parts))
         keys.append(key)

@@ -549,15 +549,11 @@ class ArchiveScan:
         """As `archive_months` lists them (a link never counts: the scan refuses those)."""
         return [m for m, projects in self.tree.items() if project is None or project in projects]
 
-    def folders(self, months: Collection[str], project: str) -> list[tuple[Folder, int]]:
-        """`folders(months=…, project=…)` of those months, each with its mtime."""
-        out: list[tuple[Folder, int]] = []
-        for month in sorted(set(months)):
-            for usr in self.tree.get(month, {}).get(project, []):
-                rel = f"{month}/{project}/{usr}"
-                out.append((Folder(os.path.join(self.root, month, project, usr), month, project,
-                                   usr), self.stamps[rel]))
-        return out
+    def stamps_of(self, months: Collection[str], project: str) -> list[tuple[str, str, int]]:
+        """(month, user, mtime) of `project`'s contributor folders in those months, in order."""
+        return [(month, usr, self.stamps[f"{month}/{project}/{usr}"])
+                for month in sorted(set(months))
+                for usr in self.tree.get(month, {}).get(project, [])]
 
     def mtimes(self) -> dict[str, int]:
         """`<month>/<project>/<user>` -> mtime of every contributor folder that has one."""
@@ -585,6 +581,10 @@ class ArchiveScan:
             self.stamps[rel] = info.st_mtime_ns
 
 
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
 def scan_archive(root: str | os.PathLike[str]) -> ArchiveScan:
     """One pass over the archive's folders (`ArchiveScan`): a listing of the archive, of each
     month folder and of each project folder, and one `lstat` per contributor folder. Every
@@ -595,7 +595,7 @@ def scan_archive(root: str | os.PathLike[str]) -> ArchiveScan:
     def listing(folder: str) -> list[os.DirEntry[str]]:
         try:
             with os.scandir(folder) as found:
-                return sorted(found, key=lambda e: e.name)
+                return sorted(found, key=_name)
         except OSError:
             return []
 
@@ -612,22 +612,25 @@ def scan_archive(root: str | os.PathLike[str]) -> ArchiveScan:
     for month in listing(scan.root):
         if not real(month):
             continue
+        month_safe = _safe(month.name)
         projects: dict[str, list[str]] = {}
         for proj in listing(month.path):
             if not real(proj):
                 continue
+            keep = month_safe and _safe(proj.name)  # else only looked at for links
+            prefix = f"{month.name}/{proj.name}/"
             users: list[str] = []
             for usr in listing(proj.path):
-                if not real(usr) or not (_safe(month.name) and _safe(proj.name) and _safe(usr.name)):
+                if not real(usr) or not keep or not _safe(usr.name):
                     continue
                 try:
                     stamp = usr.stat(follow_symlinks=False).st_mtime_ns
                 except OSError:
                     stamp = -1
                 users.append(usr.name)
-                scan.stamps[f"{month.name}/{proj.name}/{usr.name}"] = stamp
-            if _safe(month.name) and _safe(proj.name):
+                scan.stamps[prefix + usr.name] = stamp
+            if keep:
                 projects[proj.name] = users
-        if _safe(month.name):
+        if month_safe:
             scan.tree[month.name] = projects
     return scan
