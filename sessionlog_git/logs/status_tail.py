@@ -36,7 +36,7 @@ from sessionlog_git.logs.lifecycle import Decision, decision_id
 from sessionlog_git.logs.model import Record, StatusState, ordered
 
 VERSION = 1  # in the checkpoints' keys (and so in the keys the kept master logs are found by)
-FORMAT = 2  # of a checkpoint file: 2 keeps the carried records apart, as JSON text
+FORMAT = 2  # of a checkpoint file: 2 names its carried records' file (`carry/`) instead of holding them
 KEEP = 4  # checkpoints kept per project, the most recently used
 
 
@@ -55,10 +55,10 @@ class Tail:
     # What reads the month checkpoint's live decisions (`base`'s), for another checkpoint
     # over the same months (logs.status_rewind); None when there is no month before.
     parent: Callable[[], list[Decision[Record]]] | None = None
-    # `carry` as the checkpoint file holds it (JSON text), when it was read from one: the
-    # same for every checkpoint over the same month checkpoint, so it is written back as it
-    # was read, neither parsed by the file's JSON nor encoded again (None: encoded when saved).
-    carry_text: str | None = None
+    # The file `carry` is kept in (`carry/<digest>.json` beside the checkpoints), when it was
+    # read from one: the same for every checkpoint over the same month checkpoint, so a commit
+    # names it again instead of writing those records once more (None: written when saved).
+    carry_name: str | None = None
 
 
 def identity(record: Record) -> str:
@@ -111,10 +111,12 @@ def read(tail: Tail, project: str, path: Path, key: str,
         carried: list[Record] = []
         state, _ = archive._state_from_json(
             project, data["state"], _loader(parent, retired, added, lambda: records(carried)))
-        carry_text = data["carry"]
-        if not isinstance(carry_text, str):
+        carry_name = data["carry"]
+        if not _carry_name(carry_name):
             return None
-        carry = [archive._record_from_json(project, r) for r in json.loads(carry_text)]
+        carry_path = path.parent / "carry" / carry_name
+        carry = [archive._record_from_json(project, r)
+                 for r in json.loads(carry_path.read_text(encoding="utf-8"))]
         carried += carry
         last = tuple(data["last"]) if data["last"] is not None else None
         seen = set(data["seen"])
@@ -122,8 +124,9 @@ def read(tail: Tail, project: str, path: Path, key: str,
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # most recently used: kept
+        os.utime(carry_path)
     tail.state, tail.carry, tail.last, tail.seen = state, carry, last, seen
-    tail.carry_text = carry_text
+    tail.carry_name = carry_name
     tail.retired, tail.added = retired, added
     return data
 
@@ -195,13 +198,13 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
     retired, added = _delta(tail, state)
     seen = tail.seen | {identity(r) for r in folded}
     last = list(folded[-1].sort_key()) if folded else (list(tail.last) if tail.last else None)
-    carry_text = tail.carry_text
-    if carry_text is None:
-        carry_text = json.dumps([archive._record_json(r) for r in tail.carry], separators=(",", ":"))
-    data = {**(extra or {}), "v": FORMAT, "key": key, "state": archive._state_json(key, state, []),
-            "carry": carry_text, "retired": retired, "added": added, "last": last,
-            "seen": sorted(seen)}
     folder = folder or _folder(cache_dir, project)
+    carry_name = tail.carry_name
+    if carry_name is None or not (folder / "carry" / carry_name).is_file():
+        carry_name = _save_carry(folder / "carry", tail.carry)
+    data = {**(extra or {}), "v": FORMAT, "key": key, "state": archive._state_json(key, state, []),
+            "carry": carry_name, "retired": retired, "added": added, "last": last,
+            "seen": sorted(seen)}
     path = folder / f"{key}.json"
     tmp = folder / f".{key}.{os.getpid()}.tmp"
     try:
@@ -213,7 +216,35 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
         with contextlib.suppress(OSError):
             tmp.unlink()
     return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen, retired,
-                added, tail.parent, carry_text)
+                added, tail.parent, carry_name)
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _carry_name(name: object) -> bool:
+    """Whether `name` is one `_save_carry` gives (nothing else is read from the folder)."""
+    return (isinstance(name, str) and len(name) == 37 and name.endswith(".json")
+            and _HEX.issuperset(name[:32]))
+
+
+def _save_carry(folder: Path, carry: Sequence[Record]) -> str:
+    """Write the carried records to their file in `folder`, named by their digest (written
+    once: later checkpoints over the same month checkpoint name it); its name."""
+    text = json.dumps([archive._record_json(r) for r in carry], separators=(",", ":"))
+    name = f"{sha256_hex(text)[:32]}.json"
+    path = folder / name
+    if not path.is_file():
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)  # a cache, as the checkpoints: atomic, not synced
+            _prune(folder)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+    return name
 
 
 def _prune(folder: Path) -> None:
