@@ -1,10 +1,12 @@
 """A commit's work does not grow with the months before it: each folder of an earlier month is
 listed once (the archive's folders are listed in one pass, `layout.scan_archive`, which the
 link check, the status checkpoint's month keys and the context index's folder mtimes share),
-no file of an earlier month is opened and no path of one is stat'ed again; and the views stay a
-rebuild's. What is read is asserted here, not how long it takes (scripts/bench.py times it)."""
+no file of an earlier month is opened and no path of one is stat'ed again; the records the month
+checkpoint carries into the month are written once, not into every status checkpoint; and the
+views stay a rebuild's. What is read is asserted here, not how long it takes (scripts/bench.py times it)."""
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections import Counter
@@ -71,6 +73,11 @@ def test_a_new_day_lists_each_earlier_month_folder_once_and_opens_none_of_its_fi
 
     repo.log(f"{CURRENT}-21T09:00:00+00:00", "Refunds", "Decision: payments.py refunds in one batch",
              "Blocked on: the auditors")
+    # The status checkpoints name the file of the records the month checkpoint carried; a
+    # commit names it again, it does not write those records once more (the same file: its inode).
+    tails = repo.state() / "cache" / "status-tail" / "shop"
+    carried = {p.name: p.stat().st_ino for p in (tails / "carry").iterdir()}
+    assert carried
     EVENTS.clear()
     with monkeypatch.context() as m:
         m.setattr(os, "stat", stat)
@@ -95,6 +102,10 @@ def test_a_new_day_lists_each_earlier_month_folder_once_and_opens_none_of_its_fi
     assert walked <= set(listings)
     assert all(p.count(os.sep) - archive.count(os.sep) == 3 for p in set(listings) - walked)
     assert [p for p in stats if _earlier(p, archive)] == []
+
+    assert {p.name: p.stat().st_ino for p in (tails / "carry").iterdir()} == carried
+    newest = max(tails.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+    assert json.loads(newest.read_text(encoding="utf-8"))["carry"] in carried
 
     commit_at(repo, f"{CURRENT}-21T10:00:00+00:00", "-m", "Refunds")
     assert_views_are_fresh(repo)
