@@ -129,6 +129,11 @@ def _linked(current: str, what: str) -> NotRegular:
     )
 
 
+def linked_archive(path: str) -> NotRegular:
+    """The refusal `check_tree` raises for a link at `path` in the archive's folders."""
+    return _linked(path, "archive")
+
+
 def check_tree(top: Path, rel_folder: str, *, depth: int) -> None:
     """Refuse when the folder `rel_folder` (or one on its way from `top`) is a link, or when a
     folder up to `depth` levels down its `archive/` is: the logs folder and its raw archive."""

@@ -356,32 +356,40 @@ def cutoff(month: str) -> datetime:
     return first - timedelta(days=1)
 
 
-def _month_keys(logs_path: Path, project: str, folders: list[str], zone_name: str) -> list[str]:
+def _month_keys(logs_path: Path, project: str, folders: list[str], zone_name: str,
+                scan: layout.ArchiveScan | None = None) -> list[str]:
     """A key per month folder that changes whenever any archive file of `project` up to it
     is added or removed, without listing the files: each contributor folder's mtime (adding
     or removing a file changes it). A folder changed within the last second could change
     again in the same mtime tick, so for it the file names count too (as git treats a
     racily clean index entry); such a key differs from the one computed later, which only
-    costs that month's checkpoint one more fold."""
+    costs that month's checkpoint one more fold. `scan`: the folders and their mtimes as a
+    commit listed them already (`layout.scan_archive`), not listed again."""
     import os
     import time
 
-    by_month: dict[str, list[layout.Folder]] = {}
-    for found in layout.folders(layout.archive_root(logs_path), archive=True,
-                                months=set(folders), project=project):
-        by_month.setdefault(found.month, []).append(found)
+    root = layout.archive_root(logs_path)
+    by_month: dict[str, list[tuple[str, int]]] = {}
+    if scan is not None:
+        listed = scan.stamps_of(folders, project)
+    else:
+        listed = []
+        for found in layout.folders(root, archive=True, months=set(folders), project=project):
+            try:
+                listed.append((found.month, found.user, os.stat(found.path).st_mtime_ns))
+            except OSError:
+                listed.append((found.month, found.user, -1))
+    for month, user, mtime in listed:
+        by_month.setdefault(month, []).append((user, mtime))
     racy = time.time_ns() - RACY_NS
     keys: list[str] = []
     key = f"{STATUS_VERSION}|{CACHE_VERSION}|{zone_name}"
     for folder in folders:
         parts = [key, folder]
-        for found in by_month.get(folder, []):
-            try:
-                mtime = os.stat(found.path).st_mtime_ns
-            except OSError:
-                mtime = -1
-            parts.append(f"{found.user}:{mtime}")
+        for user, mtime in by_month.get(folder, []):
+            parts.append(f"{user}:{mtime}")
             if mtime < 0 or mtime >= racy:
+                found = layout.Folder(os.path.join(root, folder, project, user), folder, project, user)
                 parts += [f.name for f in layout.files_in(found, archive=True)]
         key = sha256_hex("\n".join(parts))
         keys.append(key)

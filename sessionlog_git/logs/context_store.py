@@ -804,10 +804,12 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
 
 def update(ws: Workspace, archived: Sequence[str],
            parsed: Mapping[str, list[Record]] | None = None,
-           changed: Sequence[str] | None = None) -> None:
+           changed: Sequence[str] | None = None, now: dict[str, int] | None = None) -> None:
     """Fold newly consolidated archive files (paths from the top) into the index; `parsed`:
     the records of those the caller parsed already (by path), read again from disk otherwise;
-    `changed`: the files of the commit being made, when the caller read them already.
+    `changed`: the files of the commit being made, when the caller read them already; `now`:
+    the archive's contributor folders and their mtimes (`dir_mtimes`), when the caller has
+    them as they are now (`layout.ArchiveScan.mtimes`).
 
     Called by consolidation; an index that cannot be read, or an archive that changed
     otherwise, is rebuilt instead. It is a cache: a failure to write it costs a rebuild
@@ -826,12 +828,12 @@ def _update_or_rebuild(ws: Workspace, archived: Sequence[str],
     try:
         known = parsed or {}
         ours = {_source(ws.config.logs_dir, rel) for rel in archived}
-        if _attempt(ws, archived, known, changed):
+        if _attempt(ws, archived, known, changed, now):
             return
         # The history without this commit's files, then this commit's fold on top: so it
         # can be taken back like any other (a reset right after is common).
         rebuild(ws, leave_out=ours)
-        if _attempt(ws, archived, known, changed):
+        if _attempt(ws, archived, known, changed, now):
             return
         rebuild(ws, {source: set(ci.staged_files(ws)) for source in ours})
     except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
@@ -839,11 +841,12 @@ def _update_or_rebuild(ws: Workspace, archived: Sequence[str],
 
 
 def _attempt(ws: Workspace, archived: Sequence[str], known: Mapping[str, list[Record]],
-             changed: Sequence[str] | None = None) -> bool:
+             changed: Sequence[str] | None = None, now: dict[str, int] | None = None) -> bool:
     """The incremental fold; False (nothing written) when the stored state does not hold
     what it needs."""
     try:
-        return _update(ws, archived, known=known, changed=changed)
+        return _update(ws, archived, known=known, changed=changed,
+                       now=dict(now) if now is not None else None)
     except Stale:
         return False
 

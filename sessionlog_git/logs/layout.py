@@ -527,3 +527,110 @@ def folder_marker(root: str | os.PathLike[str], names: Collection[str], depth: i
     for name in names:
         visit(name, 0)
     return out
+
+
+class ArchiveScan:
+    """The archive's month, project and contributor folders with each contributor folder's
+    mtime, listed once (`scan_archive`): what a commit's caches key on (the status checkpoints'
+    month keys, the context index's folder mtimes) and what its link check looks at, read in
+    one pass instead of one per use, so a commit lists and stats each folder of the months
+    before it once. `link`: the first symbolic link found where a folder of the archive's top
+    three levels belongs, or a contributor folder is (None: there is none)."""
+
+    __slots__ = ("link", "root", "stamps", "tree")
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.link: str | None = None
+        self.tree: dict[str, dict[str, list[str]]] = {}  # month -> project -> users, in order
+        self.stamps: dict[str, int] = {}  # "<month>/<project>/<user>" -> mtime (ns), -1: unknown
+
+    def months(self, project: str | None = None) -> list[str]:
+        """As `archive_months` lists them (a link never counts: the scan refuses those)."""
+        return [m for m, projects in self.tree.items() if project is None or project in projects]
+
+    def stamps_of(self, months: Collection[str], project: str) -> list[tuple[str, str, int]]:
+        """(month, user, mtime) of `project`'s contributor folders in those months, in order."""
+        return [(month, usr, self.stamps[f"{month}/{project}/{usr}"])
+                for month in sorted(set(months))
+                for usr in self.tree.get(month, {}).get(project, [])]
+
+    def mtimes(self) -> dict[str, int]:
+        """`<month>/<project>/<user>` -> mtime of every contributor folder that has one."""
+        return {rel: stamp for rel, stamp in self.stamps.items() if stamp >= 0}
+
+    def restat(self, rel_dirs: Collection[str]) -> None:
+        """Take in the contributor folders `rel_dirs` (`<month>/<project>/<user>`) as they are
+        now: the folders a commit wrote into after the scan (new ones included)."""
+        for rel in rel_dirs:
+            month, project, usr = rel.split("/")
+            if not (_safe(month) and _safe(project) and _safe(usr)):
+                continue
+            try:
+                info = os.lstat(os.path.join(self.root, month, project, usr))
+            except OSError:
+                continue
+            if info.st_mode & 0o170000 != 0o040000:
+                continue
+            users = self.tree.setdefault(month, {}).setdefault(project, [])
+            if usr not in users:
+                users.append(usr)
+                users.sort()
+                self.tree = dict(sorted(self.tree.items()))
+                self.tree[month] = dict(sorted(self.tree[month].items()))
+            self.stamps[rel] = info.st_mtime_ns
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def scan_archive(root: str | os.PathLike[str]) -> ArchiveScan:
+    """One pass over the archive's folders (`ArchiveScan`): a listing of the archive, of each
+    month folder and of each project folder, and one `lstat` per contributor folder. Every
+    entry is looked at for a link, safe name or not (as `safeio.check_tree` does down to the
+    contributor folders); only safe, real folders are kept."""
+    scan = ArchiveScan(os.fspath(root))
+
+    def listing(folder: str) -> list[os.DirEntry[str]]:
+        try:
+            with os.scandir(folder) as found:
+                return sorted(found, key=_name)
+        except OSError:
+            return []
+
+    def real(entry: os.DirEntry[str]) -> bool:
+        """A folder, not a link to one; a link is remembered (the first found)."""
+        try:
+            if entry.is_symlink():
+                scan.link = scan.link or entry.path
+                return False
+            return entry.is_dir(follow_symlinks=False)
+        except OSError:
+            return False
+
+    for month in listing(scan.root):
+        if not real(month):
+            continue
+        month_safe = _safe(month.name)
+        projects: dict[str, list[str]] = {}
+        for proj in listing(month.path):
+            if not real(proj):
+                continue
+            keep = month_safe and _safe(proj.name)  # else only looked at for links
+            prefix = f"{month.name}/{proj.name}/"
+            users: list[str] = []
+            for usr in listing(proj.path):
+                if not real(usr) or not keep or not _safe(usr.name):
+                    continue
+                try:
+                    stamp = usr.stat(follow_symlinks=False).st_mtime_ns
+                except OSError:
+                    stamp = -1
+                users.append(usr.name)
+                scan.stamps[prefix + usr.name] = stamp
+            if keep:
+                projects[proj.name] = users
+        if month_safe:
+            scan.tree[month.name] = projects
+    return scan

@@ -31,11 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from sessionlog_git.base.text import sha256_hex
-from sessionlog_git.logs import archive
+from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.lifecycle import Decision, decision_id
 from sessionlog_git.logs.model import Record, StatusState, ordered
 
-VERSION = 1
+VERSION = 1  # in the checkpoints' keys (and so in the keys the kept master logs are found by)
+FORMAT = 2  # of a checkpoint file: 2 names its carried records' file (`carry/`) instead of holding them
 KEEP = 4  # checkpoints kept per project, the most recently used
 
 
@@ -54,6 +55,10 @@ class Tail:
     # What reads the month checkpoint's live decisions (`base`'s), for another checkpoint
     # over the same months (logs.status_rewind); None when there is no month before.
     parent: Callable[[], list[Decision[Record]]] | None = None
+    # The file `carry` is kept in (`carry/<digest>.json` beside the checkpoints), when it was
+    # read from one: the same for every checkpoint over the same month checkpoint, so a commit
+    # names it again instead of writing those records once more (None: written when saved).
+    carry_name: str | None = None
 
 
 def identity(record: Record) -> str:
@@ -81,13 +86,16 @@ def tail_key(base: str, first: str, zone_name: str, sources: Sequence[str]) -> s
 def find(
     logs_path: Path, project: str, first: str, zone_name: str, cache_dir: Path,
     old_sources: Sequence[str], records: Callable[[list[Record]], list[Record]],
+    scan: layout.ArchiveScan | None = None,
 ) -> Tail:
     """The checkpoint of `project`'s fold of the months from `first` on, over the archive
     files `old_sources` of those months (the commit's own left out); `state` is None without
     one. `records(carry)`: the records folded into it (the checkpoint's carried records and
-    those of `old_sources`), read only to materialise its live decisions."""
-    folders = [m for m in archive.months(logs_path, project) if m < first]
-    keys = archive._month_keys(logs_path, project, folders, zone_name) if folders else []
+    those of `old_sources`), read only to materialise its live decisions. `scan`: the
+    archive's folders as the commit listed them (`layout.scan_archive`), not listed again."""
+    every = scan.months(project) if scan is not None else archive.months(logs_path, project)
+    folders = [m for m in every if m < first]
+    keys = archive._month_keys(logs_path, project, folders, zone_name, scan) if folders else []
     base = keys[-1] if keys else ""
     key = tail_key(base, first, zone_name, old_sources)
     parent = (archive._live_loader(logs_path, project, folders, keys, len(folders) - 1,
@@ -103,14 +111,20 @@ def read(tail: Tail, project: str, path: Path, key: str,
     for what else it holds); None, and `tail` as it was, when it is not there or damaged."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("v") != VERSION or data.get("key") != key:
+        if not isinstance(data, dict) or data.get("v") != FORMAT or data.get("key") != key:
             return None
         retired = [str(i) for i in data["retired"]]
         added = [str(i) for i in data["added"]]
         parent = tail.parent or list
         carried: list[Record] = []
-        state, carry = archive._state_from_json(
+        state, _ = archive._state_from_json(
             project, data["state"], _loader(parent, retired, added, lambda: records(carried)))
+        carry_name = data["carry"]
+        if not _carry_name(carry_name):
+            return None
+        carry_path = path.parent / "carry" / carry_name
+        carry = [archive._record_from_json(project, r)
+                 for r in json.loads(carry_path.read_text(encoding="utf-8"))]
         carried += carry
         last = tuple(data["last"]) if data["last"] is not None else None
         seen = set(data["seen"])
@@ -118,7 +132,9 @@ def read(tail: Tail, project: str, path: Path, key: str,
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # most recently used: kept
+        os.utime(carry_path)
     tail.state, tail.carry, tail.last, tail.seen = state, carry, last, seen
+    tail.carry_name = carry_name
     tail.retired, tail.added = retired, added
     return data
 
@@ -193,11 +209,14 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
     last = list(folded[-1].sort_key()) if folded else (list(tail.last) if tail.last else None)
     if not write:
         return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen,
-                    retired, added, tail.parent)
-    data = {**(extra or {}), "v": VERSION, "key": key,
-            "state": archive._state_json(key, state, tail.carry),
-            "retired": retired, "added": added, "last": last, "seen": sorted(seen)}
+                    retired, added, tail.parent, tail.carry_name)
     folder = folder or _folder(cache_dir, project)
+    carry_name = tail.carry_name
+    if carry_name is None or not (folder / "carry" / carry_name).is_file():
+        carry_name = _save_carry(folder / "carry", tail.carry)
+    data = {**(extra or {}), "v": FORMAT, "key": key, "state": archive._state_json(key, state, []),
+            "carry": carry_name, "retired": retired, "added": added, "last": last,
+            "seen": sorted(seen)}
     path = folder / f"{key}.json"
     tmp = folder / f".{key}.{os.getpid()}.tmp"
     try:
@@ -209,7 +228,35 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
         with contextlib.suppress(OSError):
             tmp.unlink()
     return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen, retired,
-                added, tail.parent)
+                added, tail.parent, carry_name)
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _carry_name(name: object) -> bool:
+    """Whether `name` is one `_save_carry` gives (nothing else is read from the folder)."""
+    return (isinstance(name, str) and len(name) == 37 and name.endswith(".json")
+            and _HEX.issuperset(name[:32]))
+
+
+def _save_carry(folder: Path, carry: Sequence[Record]) -> str:
+    """Write the carried records to their file in `folder`, named by their digest (written
+    once: later checkpoints over the same month checkpoint name it); its name."""
+    text = json.dumps([archive._record_json(r) for r in carry], separators=(",", ":"))
+    name = f"{sha256_hex(text)[:32]}.json"
+    path = folder / name
+    if not path.is_file():
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)  # a cache, as the checkpoints: atomic, not synced
+            _prune(folder)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+    return name
 
 
 def _prune(folder: Path) -> None:

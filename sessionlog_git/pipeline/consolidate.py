@@ -388,12 +388,14 @@ def _render(
     ws: Workspace, taken: list[Taken], extra: dict[str, set[str]] | None = None,
     affected_out: dict[str, set[str]] | None = None,
     records_out: dict[str, list[model.Record]] | None = None,
+    scan: layout.ArchiveScan | None = None,
 ) -> dict[str, str]:
     """Every view the new archive files affect, rendered from the archive (old and new).
 
     `extra`: months of projects to render as well (an interrupted run's, from the journal);
     `affected_out` receives every project's months rendered; `records_out` each new archive
-    file's records (by its path from the top), so the index does not parse it again."""
+    file's records (by its path from the top), so the index does not parse it again;
+    `scan`: the archive's folders as this run listed them (`layout.scan_archive`)."""
     from sessionlog_git.logs import archive, model
 
     cfg = ws.config
@@ -436,7 +438,7 @@ def _render(
     from sessionlog_git.logs import status_rewind, status_tail
 
     for project, months in sorted(affected.items()):
-        every = archive.months(cfg.logs_path, project)
+        every = scan.months(project) if scan is not None else archive.months(cfg.logs_path, project)
         if not months:
             continue
         first = min(months | new_folders.get(project, set()))
@@ -473,7 +475,7 @@ def _render(
             return [*carry, *recent()]
 
         tail = status_tail.find(cfg.logs_path, project, first, cfg.timezone, cache, old_sources,
-                                folded_before)
+                                folded_before, scan)
         after = status_tail.tail_key(tail.base, first, cfg.timezone, [*old_sources, *sorted(added)])
         def parse(wanted: set[str], later: list[str] = later, project: str = project
                   ) -> list[model.Record]:
@@ -669,6 +671,19 @@ def _start_trim(ws: Workspace, taken: list[Taken], result: Result) -> Callable[[
     return wait
 
 
+def _scan(ws: Workspace) -> layout.ArchiveScan:
+    """The archive's folders, listed once for the whole run (`layout.scan_archive`); refused,
+    as `safeio.check_tree` refuses, when the logs folder, the archive or one of its month,
+    project or contributor folders is a symbolic link."""
+    from sessionlog_git.base import safeio
+
+    safeio.check_tree(ws.top, ws.config.logs_dir, depth=1)  # the folders down to archive/
+    scan = layout.scan_archive(layout.archive_root(ws.config.logs_path))
+    if scan.link is not None:
+        raise safeio.linked_archive(scan.link)
+    return scan
+
+
 def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = None) -> Result:
     from sessionlog_git.base import safeio
 
@@ -676,10 +691,12 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     top = ws.top
     state_dir = ws.config.state_path
     written = ledger.load(state_dir)
-    safeio.check_tree(top, ws.config.logs_dir, depth=4)  # never through a linked logs/ or archive
+    scan = _scan(ws)  # never through a linked logs/ or archive
     # Finish an interrupted run first (its journal says what it was doing): so the entries
     # it archived leave the temp logs before they are read again, exactly once.
     recovered = journal.recover(top, state_dir, act=not dry_run)
+    if recovered.files:
+        scan = _scan(ws)  # it wrote into the archive: listed as it is now
     written.update({rel: h for rel, h in recovered.files.items()
                     if ledger.is_ours(top, rel, recovered.files)})
     if stage and not dry_run and framework.active():
@@ -713,7 +730,8 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         from sessionlog_git.pipeline.monthview import utf8  # a master log is encoded once
 
         rendered = {rel: utf8(text)
-                    for rel, text in _render(ws, taken, recovered.months, months, parsed).items()}
+                    for rel, text in _render(ws, taken, recovered.months, months, parsed,
+                                             scan).items()}
     for rel in sorted({**archives, **rendered}):
         safeio.check_inside(top, rel)
     new_archives = _changed(top, archives)
@@ -815,7 +833,12 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         # what it has folded in already).
         finished = {rel for rel in recovered.files
                     if layout.split_archive_rel(rel, ws.config.logs_dir)}
-        context_store.update(ws, sorted({*archives, *finished}), parsed, changed=changed)
+        # The archive's folders as listed at the start, with the ones this run wrote into
+        # as they are now: the index's folder mtimes without a second walk of every month.
+        scan.restat({"/".join(split[:3]) for rel in new_archives
+                     if (split := layout.split_archive_rel(rel, ws.config.logs_dir))})
+        context_store.update(ws, sorted({*archives, *finished}), parsed, changed=changed,
+                             now=scan.mtimes())
         if archives or finished:
             from sessionlog_git.logs.continuity import update_summary
 
