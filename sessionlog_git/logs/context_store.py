@@ -819,12 +819,12 @@ def update(ws: Workspace, archived: Sequence[str],
     from sessionlog_git.base.gcpause import paused_gc
 
     with paused_gc():
-        _update_or_rebuild(ws, archived, parsed, changed)
+        _update_or_rebuild(ws, archived, parsed, changed, now)
 
 
 def _update_or_rebuild(ws: Workspace, archived: Sequence[str],
                        parsed: Mapping[str, list[Record]] | None,
-                       changed: Sequence[str] | None) -> None:
+                       changed: Sequence[str] | None, now: dict[str, int] | None) -> None:
     try:
         known = parsed or {}
         ours = {_source(ws.config.logs_dir, rel) for rel in archived}
