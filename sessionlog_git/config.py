@@ -33,12 +33,14 @@ REDACTION = ("redact", "block", "off")
 
 @dataclass(frozen=True)
 class ProjectRoute:
+    """A project of a repository that holds several: its name and the paths that are its own."""
     name: str
     paths: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Config:
+    """A repository's settings as read from its config file, with the defaults filled in."""
     top: Path  # the work tree's top level
     project: str
     logs_dir: str = DEFAULT_LOGS_DIR

@@ -11,6 +11,7 @@ from sessionlog_git.config import Config, load
 
 @dataclass(frozen=True)
 class Workspace:
+    """A work tree's top level and its settings."""
     top: Path
     config: Config
 

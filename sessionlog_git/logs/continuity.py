@@ -30,6 +30,7 @@ MAX_SUMMARY = 1400
 
 @dataclass(frozen=True)
 class LogFile:
+    """A temp log or archive file of one contributor's day, as the summary reads it."""
     path: Path
     project: str
     user: str
@@ -79,6 +80,7 @@ def automatic(record: Record) -> bool:
 
 @dataclass(frozen=True)
 class LastEntry:
+    """A contributor's latest entry, and when it was last written to."""
     record: Record | None
     mark: float  # POSIX time: the later of the entry's time and its file's last write
 

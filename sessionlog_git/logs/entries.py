@@ -43,6 +43,7 @@ ROLLOVER = timedelta(hours=6)
 
 @dataclass(frozen=True)
 class Bullet:
+    """One bullet of an entry: its kind (decision, blocker, next…) and its text."""
     kind: str
     text: str  # the bullet as written, without "- "; continuation lines joined by "\n"
     line: int = field(default=0, compare=False)
@@ -64,6 +65,7 @@ _PREFIXES_OF = dict(KIND_PREFIXES)  # kind -> its prefixes (each kind has one ro
 
 @dataclass(frozen=True)
 class Problem:
+    """Something in a temp log that could not be read as written, with its line."""
     line: int
     message: str
     text: str
@@ -71,6 +73,7 @@ class Problem:
 
 @dataclass
 class Entry:
+    """One entry of a temp log: its heading's time and title, its bullets and meta."""
     time: str | None  # "HH:MM" as written in the heading; None when the heading has none
     title: str
     bullets: list[Bullet] = field(default_factory=list)
@@ -95,6 +98,7 @@ class Entry:
 
 @dataclass
 class TempLog:
+    """A temp log as parsed: its header, its entries, and what could not be read."""
     header: list[str] = field(default_factory=list)  # title and meta lines before the entries
     meta: dict[str, str] = field(default_factory=dict)
     preamble: list[str] = field(default_factory=list)  # unexplained text before the first entry

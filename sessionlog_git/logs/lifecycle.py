@@ -67,6 +67,7 @@ def expiry(entry: Entry) -> date | None:
 
 @dataclass(eq=False)
 class Decision(Generic[R]):
+    """A decision bullet and where it stands: live, expiring, or retired by a later entry."""
     record: R
     bullet: Bullet
     expires: date | None = None

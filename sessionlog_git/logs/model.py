@@ -70,6 +70,7 @@ def ordered(records: Iterable[Record]) -> list[Record]:
 
 @dataclass
 class Blocker:
+    """A blocker bullet, and the entry and bullet that closed it, once one did."""
     record: Record
     bullet: Bullet
     closed_by: Record | None = None

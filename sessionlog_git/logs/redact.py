@@ -126,6 +126,7 @@ def _suspect(line: str) -> bool:
 
 @dataclass(frozen=True)
 class Finding:
+    """A secret found and redacted: its line and kind, and a digest of it (never the secret)."""
     line: int  # 1-based line of the text where the secret starts
     kind: str
     digest: str = field(default="", compare=False)  # sha256 of the secret (never the secret)
@@ -133,6 +134,7 @@ class Finding:
 
 @dataclass
 class Redacted:
+    """A text with its secrets replaced, and what was found."""
     text: str
     findings: list[Finding] = field(default_factory=list)
 

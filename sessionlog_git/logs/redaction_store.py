@@ -68,6 +68,7 @@ def allowed(top: Path) -> frozenset[str]:
 
 @dataclass
 class Record:
+    """The private record of one redacted temp log: where it was, when, and what was found."""
     ident: str
     saved: datetime
     pending: str  # the temp log's path, relative to the work tree

@@ -24,11 +24,9 @@ template, a call, a path or a placeholder.
 """
 from __future__ import annotations
 
-import base64
 import binascii
 import math
 import re
-import string
 from array import array
 from bisect import bisect_right
 from collections import Counter
@@ -48,6 +46,7 @@ MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
 
 @dataclass(frozen=True)
 class Hit:
+    """A secret's span in the text as written, and its kind."""
     start: int  # offsets into the text as written
     end: int
     kind: str
@@ -84,7 +83,9 @@ def entropy(value: str) -> float:
     return -sum(k / n * math.log2(k / n) for k in Counter(value).values())
 
 
-_LOWER, _UPPER, _DIGIT = set(string.ascii_lowercase), set(string.ascii_uppercase), set(string.digits)
+# Spelled out: the `string` module's import is a commit's cost for three constants.
+_LOWER, _UPPER = set("abcdefghijklmnopqrstuvwxyz"), set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGIT = set("0123456789")
 
 
 def _classes(value: str) -> tuple[bool, bool, bool, bool]:
@@ -153,6 +154,8 @@ def password_like(value: str) -> bool:
 
 
 def _decodes_to_credentials(value: str) -> bool:
+    import base64  # here: only a candidate that looks encoded needs it
+
     try:
         raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
     except (binascii.Error, ValueError):
@@ -165,6 +168,8 @@ def _decodes_to_credentials(value: str) -> bool:
 
 
 def _decodes_to_private_key(value: str) -> bool:
+    import base64
+
     cut = len(value) - len(value) % 4
     try:
         raw = base64.b64decode(value[:cut][:200], validate=False)

@@ -52,6 +52,7 @@ class Taken:
 
 @dataclass
 class Result:
+    """What a consolidation did: entries taken, files archived, views rendered and staged."""
     entries: int = 0
     redacted: int = 0
     taken: list[Taken] = field(default_factory=list)

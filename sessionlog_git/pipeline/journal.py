@@ -43,6 +43,7 @@ def sha(data: bytes) -> str:
 
 @dataclass
 class LogIntent:
+    """What a run will take from one temp log, and the archive file it becomes."""
     pending: str  # the temp log, relative to the top (POSIX)
     size: int  # how many bytes at its start leave it
     digest: str  # sha256 of those bytes
@@ -55,6 +56,7 @@ class LogIntent:
 
 @dataclass
 class Intent:
+    """Everything a run will write, recorded before it writes any of it."""
     logs: list[LogIntent] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # rel -> sha256 of what is written
     months: dict[str, list[str]] = field(default_factory=dict)  # project -> months to render
@@ -156,6 +158,7 @@ def remove_our_temp_files(folders: set[Path]) -> list[Path]:
 
 @dataclass
 class Recovered:
+    """What the journal of an interrupted run says was already done."""
     files: dict[str, str] = field(default_factory=dict)  # written by the interrupted run
     months: dict[str, set[str]] = field(default_factory=dict)  # views to render again
     trimmed: list[str] = field(default_factory=list)  # temp logs whose archived bytes left
