@@ -83,17 +83,29 @@ def _team(tmp_path: Path, mate: str = "grace") -> tuple[Repo, Repo]:
     return ada, grace
 
 
-def _consolidate(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+def _consolidate(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> Spy:
+    """One consolidation in `repo`, watched: what it rendered, parsed and read."""
+    spy = Spy(monkeypatch)
     monkeypatch.chdir(repo.path)
     consolidate.run(workspace.at(repo.path))
+    return spy
+
+
+def _grace_audits(ada: Repo, grace: Repo) -> None:
+    """grace commits a day of hers with a change of her code and pushes; ada pulls it."""
+    grace.log("2026-11-25T09:30:00+01:00", "Refund audit", "Next: sample 50")
+    grace.write("ledger.py", "ROWS = 2\n")
+    grace.git("add", "ledger.py")
+    grace.git("commit", "-q", "-m", "Audit")
+    grace.git("push", "-q", "origin", "main")
+    ada.git("pull", "-q", "--ff-only", "origin", "main")
 
 
 def test_after_a_pull_only_the_teammates_files_are_read_and_the_text_equals_a_rebuild(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ada, _ = _team(tmp_path)
     ada.log("2026-11-23T09:30:00+01:00", "Refund export", "Next: CSV", user="ada")
-    spy = Spy(monkeypatch)
-    _consolidate(ada, monkeypatch)
+    spy = _consolidate(ada, monkeypatch)
     # ada's new day is appended to her section (rendered alone); grace's section, which
     # only the teammate rendered, is rendered from her files; every other one is kept.
     assert sorted(spy.rendered) == [["ada"], ["grace"]]
@@ -114,8 +126,7 @@ def test_a_day_among_entries_folded_after_a_pull_renders_its_contributor_from_th
     files, not the month's records."""
     ada, _ = _team(tmp_path)
     ada.log("2026-11-15T20:30:00+01:00", "Late note", "Next: look again", user="ada")
-    spy = Spy(monkeypatch)
-    _consolidate(ada, monkeypatch)
+    spy = _consolidate(ada, monkeypatch)
     assert sorted(spy.rendered) == [["ada"], ["grace"]]
     assert "2026-11" not in spy.month_reads
     assert ada.read(MASTER) == _rebuilt(ada)
@@ -134,8 +145,7 @@ def test_a_pulled_section_that_differs_from_ours_is_rendered_again(
     ada.git("pull", "-q", "--ff-only", "origin", "main")
     assert "linus work nine" in ada.read(MASTER)
     ada.log("2026-11-23T09:30:00+01:00", "Refund export", "Next: CSV", user="ada")
-    spy = Spy(monkeypatch)
-    _consolidate(ada, monkeypatch)
+    spy = _consolidate(ada, monkeypatch)
     assert sorted(spy.rendered) == [["ada"], ["grace"], ["linus"]]
     text = ada.read(MASTER)
     assert "linus work nine" not in text and "linus work 9" in text
@@ -157,15 +167,9 @@ def test_the_next_pull_after_an_ordinary_commit_still_knows_the_sections(
     ada.git("commit", "-q", "-m", "v3")  # appended: no month read
     ada.git("push", "-q", "origin", "main")
     grace.git("pull", "-q", "--ff-only", "origin", "main")
-    grace.log("2026-11-25T09:30:00+01:00", "Refund audit", "Next: sample 50")
-    grace.write("ledger.py", "ROWS = 2\n")
-    grace.git("add", "ledger.py")
-    grace.git("commit", "-q", "-m", "Audit")
-    grace.git("push", "-q", "origin", "main")
-    ada.git("pull", "-q", "--ff-only", "origin", "main")
+    _grace_audits(ada, grace)
     ada.log("2026-11-26T09:30:00+01:00", "Refund close", "Next: ship", user="ada")
-    spy = Spy(monkeypatch)
-    _consolidate(ada, monkeypatch)
+    spy = _consolidate(ada, monkeypatch)
     assert sorted(spy.rendered) == [["ada"], ["grace"]]
     assert "2026-11" not in spy.month_reads
     assert ada.read(MASTER) == _rebuilt(ada)
@@ -177,8 +181,7 @@ def test_a_teammate_who_added_days_to_their_section_has_only_those_days_read(
     file is parsed and rendered (its day appended), not his month."""
     ada, _ = _team(tmp_path, "linus")
     ada.log("2026-11-23T09:30:00+01:00", "Refund export", "Next: CSV", user="ada")
-    spy = Spy(monkeypatch)
-    _consolidate(ada, monkeypatch)
+    spy = _consolidate(ada, monkeypatch)
     assert sorted(spy.rendered) == [["ada"], ["linus"]]
     assert sorted(spy.sizes) == [1, 1]  # ada's new entry, linus's pulled one: nothing else
     assert "2026-11" not in spy.month_reads
