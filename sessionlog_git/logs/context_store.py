@@ -819,25 +819,19 @@ def update(ws: Workspace, archived: Sequence[str],
     from sessionlog_git.base.gcpause import paused_gc
 
     with paused_gc():
-        _update_or_rebuild(ws, archived, parsed, changed, now)
-
-
-def _update_or_rebuild(ws: Workspace, archived: Sequence[str],
-                       parsed: Mapping[str, list[Record]] | None,
-                       changed: Sequence[str] | None, now: dict[str, int] | None) -> None:
-    try:
-        known = parsed or {}
-        ours = {_source(ws.config.logs_dir, rel) for rel in archived}
-        if _attempt(ws, archived, known, changed, now):
-            return
-        # The history without this commit's files, then this commit's fold on top: so it
-        # can be taken back like any other (a reset right after is common).
-        rebuild(ws, leave_out=ours)
-        if _attempt(ws, archived, known, changed, now):
-            return
-        rebuild(ws, {source: set(ci.staged_files(ws)) for source in ours})
-    except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
-        _manifest_path(ws.config.state_path).unlink(missing_ok=True)
+        try:
+            known = parsed or {}
+            ours = {_source(ws.config.logs_dir, rel) for rel in archived}
+            if _attempt(ws, archived, known, changed, now):
+                return
+            # The history without this commit's files, then this commit's fold on top: so it
+            # can be taken back like any other (a reset right after is common).
+            rebuild(ws, leave_out=ours)
+            if _attempt(ws, archived, known, changed, now):
+                return
+            rebuild(ws, {source: set(ci.staged_files(ws)) for source in ours})
+        except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
+            _manifest_path(ws.config.state_path).unlink(missing_ok=True)
 
 
 def _attempt(ws: Workspace, archived: Sequence[str], known: Mapping[str, list[Record]],

@@ -63,6 +63,7 @@ def edge_of(records: Sequence[Record]) -> float | None:
     return float((int(records[-1].at.timestamp()) // DAY - 1) * DAY)
 
 
+@paused_gc()
 def fold(
     tail: Tail, cache_dir: Path, project: str, after: str,
     recent: Callable[[], Sequence[Record]], new: Sequence[Record],
@@ -80,20 +81,6 @@ def fold(
 
     The cyclic collector is held off meanwhile (`base.gcpause`): a backlog's fold makes tens
     of thousands of small objects, all kept, and each full pass would walk them again."""
-    with paused_gc():
-        return _fold(tail, cache_dir, project, after, recent, new, load, first=first,
-                     zone_name=zone_name, sources=sources, read=read, records=records,
-                     decisions=decisions)
-
-
-def _fold(
-    tail: Tail, cache_dir: Path, project: str, after: str,
-    recent: Callable[[], Sequence[Record]], new: Sequence[Record],
-    load: Callable[[], tuple[StatusState, list[Record]]], *,
-    first: str, zone_name: str, sources: Sequence[str], read: Reader,
-    records: Callable[[list[Record]], list[Record]],
-    decisions: Callable[[set[str]], list[Decision[Record]] | None] | None = None,
-) -> tuple[StatusState, list[Record]]:
     if tail.state is not None and status_tail.fold_new(tail, new) is not None:
         return status_tail.fold(tail, cache_dir, project, after, recent, new, load)
     key = rewind_key(tail.base, first, zone_name)
