@@ -220,14 +220,9 @@ def _entry(ident: str, item: dict[str, Any], key: str) -> dict[str, Any]:
 
 def dir_mtimes(logs_path: Path) -> dict[str, int]:
     """`<month>/<project>/<user>` -> mtime (ns) of every contributor folder of the archive:
-    adding or removing a file changes its folder's mtime. Folders only, never the files."""
-    out: dict[str, int] = {}
-    for found in layout.folders(layout.archive_root(logs_path), archive=True):
-        try:
-            out[f"{found.month}/{found.project}/{found.user}"] = os.stat(found.path).st_mtime_ns
-        except OSError:
-            continue
-    return out
+    adding or removing a file changes its folder's mtime. Folders only, never the files: the
+    same listing a commit makes once for all its uses (`layout.scan_archive`)."""
+    return layout.scan_archive(layout.archive_root(logs_path)).mtimes()
 
 
 def _names(logs_path: Path, rel_dir: str) -> list[str]:
