@@ -187,21 +187,16 @@ def append_days(
     for record in new:
         by_user.setdefault(record.user, []).append(record)
     for user, mine in sorted(by_user.items()):
-        if user in counts:
-            at, day = last[user]
-            for record in mine:
-                own = record.entry.day.isoformat() if record.entry.day else ""
-                if record.at.date().isoformat() <= at or own <= day:
-                    return None
-        one, fresh_counts = _render(project, month, mine, hint)
-        _, fresh = _split(one)
-        if list(fresh) != [user] or list(fresh_counts) != [user]:
+        if user in counts and not _all_later(mine, last[user]):
+            return None
+        alone = _section_alone(project, month, user, mine, hint)
+        if alone is None:
             return None
         if user in counts:
-            sections[user] += fresh[user].split("\n", 1)[1]
-            counts[user] += fresh_counts[user]
+            sections[user] += alone[0].split("\n", 1)[1]
+            counts[user] += alone[1]
         else:
-            sections[user], counts[user] = fresh[user], fresh_counts[user]
+            sections[user], counts[user] = alone
         for record in mine:
             _latest(last, record)
     users = sorted(sections)
@@ -358,12 +353,11 @@ def splice_listed(
         if seen is not None:
             last[user] = list(seen)
         if user in added:  # days after their section (append_days)
-            one, fresh_counts = _render(project, month, added[user], hint, link)
-            _, fresh = _split(one)
-            if list(fresh) != [user] or list(fresh_counts) != [user]:
+            alone = _section_alone(project, month, user, added[user], hint, link)
+            if alone is None:
                 return None
-            section += fresh[user].split("\n", 1)[1]
-            count += fresh_counts[user]
+            section += alone[0].split("\n", 1)[1]
+            count += alone[1]
             for record in added[user]:
                 _latest(last, record)
             digest = ""
@@ -374,15 +368,14 @@ def splice_listed(
         records = theirs.get(user, [])
         if not records:
             continue  # no record of this month: no section
-        one, fresh_counts = _render(project, month, records, hint, link)
-        _, fresh = _split(one)
-        if list(fresh) != [user] or list(fresh_counts) != [user]:
+        alone = _section_alone(project, month, user, records, hint, link)
+        if alone is None:
             return None
-        sections[user], counts[user] = fresh[user], fresh_counts[user]
+        sections[user], counts[user] = alone
         for record in records:
             _latest(last, record)
         if user in after:
-            marks[user] = [sha256_hex(fresh[user].encode()), after[user], len(fresh[user])]
+            marks[user] = [sha256_hex(alone[0].encode()), after[user], len(alone[0])]
     names = sorted(sections)
     if not names:
         return None
@@ -528,18 +521,27 @@ def _splice(
             sections.pop(user, None)
             counts.pop(user, None)
             continue
-        one, fresh_counts = _render(project, month, theirs, hint, link)
-        _, fresh = _split(one)
-        if list(fresh) != [user] or list(fresh_counts) != [user]:
+        alone = _section_alone(project, month, user, theirs, hint, link)
+        if alone is None:
             return None
-        sections[user] = fresh[user]
-        counts[user] = fresh_counts[user]
+        sections[user], counts[user] = alone
     users = sorted(sections)
     if not users:
         return None
     header = _header(project, month, counts, users, hint)
     # Each section ends with its last line: one blank line separates it from the next.
     return header + "\n".join(sections[u] for u in users), {u: int(counts[u]) for u in users}
+
+
+def _section_alone(project: str, month: str, user: str, records: Sequence[Record], hint: str,
+                   link: Link | None = None) -> tuple[str, int] | None:
+    """`user`'s section of `month` rendered from their `records` alone, and its entries; None
+    when the render is not exactly that one section (the caller renders the month instead)."""
+    one, counts = _render(project, month, records, hint, link)
+    _, sections = _split(one)
+    if list(sections) != [user] or list(counts) != [user]:
+        return None
+    return sections[user], counts[user]
 
 
 def _split(text: str) -> tuple[str, dict[str, str]]:
