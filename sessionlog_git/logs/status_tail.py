@@ -217,16 +217,7 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
     data = {**(extra or {}), "v": FORMAT, "key": key, "state": archive._state_json(key, state, []),
             "carry": carry_name, "retired": retired, "added": added, "last": last,
             "seen": sorted(seen)}
-    path = folder / f"{key}.json"
-    tmp = folder / f".{key}.{os.getpid()}.tmp"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)  # a cache: atomic, not synced (lost, it is only a fold again)
-        _prune(folder)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    _keep(folder / f"{key}.json", json.dumps(data, separators=(",", ":")))
     return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen, retired,
                 added, tail.parent, carry_name)
 
@@ -245,18 +236,19 @@ def _save_carry(folder: Path, carry: Sequence[Record]) -> str:
     once: later checkpoints over the same month checkpoint name it); its name."""
     text = json.dumps([archive._record_json(r) for r in carry], separators=(",", ":"))
     name = f"{sha256_hex(text)[:32]}.json"
-    path = folder / name
-    if not path.is_file():
-        tmp = folder / f".{name}.{os.getpid()}.tmp"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)  # a cache, as the checkpoints: atomic, not synced
-            _prune(folder)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+    if not (folder / name).is_file():
+        _keep(folder / name, text)
     return name
+
+
+def _keep(path: Path, text: str) -> None:
+    """Write a file of this cache folder, and prune the folder: atomic, not synced (a file
+    lost is only a fold again), and a failure to write costs only that."""
+    from sessionlog_git.base.fsutil import atomic_write_bytes
+
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(path, text.encode("utf-8"), sync=False)
+        _prune(path.parent)
 
 
 def _prune(folder: Path) -> None:
