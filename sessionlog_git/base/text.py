@@ -3,7 +3,8 @@ text into words uses these, so two views of one entry can never disagree about i
 
 * `one_line` folds any whitespace run (newlines included) into one space.
 * `clip` shortens to at most `limit` characters, ending with the marker when it cut.
-* `sha256_hex` is the one hash helper (content ids, caches, the ledger, assets).
+* `sha256_hex` is the one hash helper (content ids, caches, the ledger, assets); `sha256_hexes`
+  hashes many small texts with it.
 * `words` is the one tokeniser: the lower-cased words of a text, longer than two
   characters, without the stop words. Blocker matching (views), recurring-blocker grouping
   (reports) and `why` ranking all use it; `identifiers=True` also splits snake_case and
@@ -17,6 +18,8 @@ from __future__ import annotations
 TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block below anyway
 if TYPE_CHECKING:
     import re
+    from collections.abc import Callable, Iterable
+    from typing import Any
 
 STOP_WORDS = frozenset(
     (
@@ -61,10 +64,22 @@ def clip(text: str, limit: int, marker: str = "…") -> str:
 
 def sha256_hex(data: bytes | str) -> str:
     """The sha256 of `data` (text is hashed as UTF-8), as 64 hex digits."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    digest: str = _sha256_for(len(raw))(raw).hexdigest()
+    return digest
+
+
+def sha256_hexes(texts: Iterable[str]) -> list[str]:
+    """`sha256_hex` of each text, the implementation chosen once for them all (a backlog's
+    thousands of small texts)."""
+    sha256 = _sha256_for(0)
+    return [sha256(text.encode("utf-8")).hexdigest() for text in texts]
+
+
+def _sha256_for(size: int) -> Callable[[bytes], Any]:
     import sys
 
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    if len(raw) >= HASHLIB_FROM or "hashlib" in sys.modules:
+    if size >= HASHLIB_FROM or "hashlib" in sys.modules:
         # OpenSSL's (with the CPU's sha instructions): five times the builtin module's speed,
         # worth its import for a large file (a month's master log is a megabyte), free once
         # something else loaded it (a commit that renders a view has, through jinja2)
@@ -75,8 +90,7 @@ def sha256_hex(data: bytes | str) -> str:
             from _sha256 import sha256  # type: ignore[import-not-found, no-redef, unused-ignore]
         except ImportError:  # Python 3.12+ names it _sha2; hashlib anywhere
             from hashlib import sha256
-    digest: str = sha256(raw).hexdigest()
-    return digest
+    return sha256
 
 
 HASHLIB_FROM = 256 * 1024  # bytes from which sha256_hex loads hashlib if nothing did yet

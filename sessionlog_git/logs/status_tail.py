@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.base.text import sha256_hex, sha256_hexes
 from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.lifecycle import Decision, decision_id
 from sessionlog_git.logs.model import Record, StatusState, ordered
@@ -69,9 +69,7 @@ def identity(record: Record) -> str:
 def identities(records: Sequence[Record]) -> set[str]:
     """`identity` of each record: a backlog's thousands hashed in one pass, their keys
     taken from `ordered`, which made them already."""
-    from hashlib import sha256  # loaded already on a commit's path (jinja2, the journal)
-
-    return {sha256(repr(r.same_key()).encode("utf-8")).hexdigest()[:16] for r in records}
+    return {digest[:16] for digest in sha256_hexes(repr(r.same_key()) for r in records)}
 
 
 def _folder(cache_dir: Path, project: str) -> Path:
