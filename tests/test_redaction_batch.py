@@ -90,7 +90,7 @@ def test_a_rule_runs_only_on_the_logs_its_batch_matches_touch() -> None:
 
 def test_suspect_lines_for_detect_secrets_are_the_ones_a_line_by_line_visit_finds(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(redact_module, "SEARCH_FROM", 0)  # the search from the first text on
+    monkeypatch.setattr(redact_module.SEARCH, "after", 0)  # the search from the first text on
     rng = random.Random(9)
     meta = "<!-- sessionlog at=2024-06-01T08:43:00+00:00 -->"
     pool = [meta, meta.replace(":00+", ":00.123456789012345+"), meta.replace(":00+00:00", "Z"),
@@ -146,7 +146,7 @@ def _junctions_by_visit(text: str) -> dict[int, int]:
 @pytest.mark.parametrize("search_from", [0, 1 << 60])  # the search; the visit to every pair
 def test_the_wrapped_view_joins_the_lines_a_visit_to_every_line_pair_joins(
         monkeypatch: pytest.MonkeyPatch, search_from: int) -> None:
-    monkeypatch.setattr(secretscan, "WRAP_SEARCH_FROM", search_from)
+    monkeypatch.setattr(secretscan.WRAP_SEARCH, "after", search_from)
     rng = random.Random(21)
     pieces = ["abc", "XYZ9", "+/=", "-", "_", "\\", " ", "\t", "\n", "\n", "\n", "- ", "* ",
               "+x", "-\t", "# ", "> ", "12. ", "3) ", "```", "~~~", "|", "é", "²", "\u3000", "%41"]

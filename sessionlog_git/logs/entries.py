@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from sessionlog_git.base.warmup import Warmup
 from sessionlog_git.logs.kinds import KIND_PREFIXES  # the one vocabulary table
 
 HEADING = re.compile(r"^##(?!#)\s*(?P<rest>.*?)\s*$")
@@ -196,11 +197,7 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
     used when the file does not record its own `offset=` meta (the file's wins).
     """
     text = text.removeprefix(BOM)
-    log = None
-    if _READ[0] >= PLAIN_FROM:
-        log = _parse_plain(text)
-    else:
-        _READ[0] += len(text)
+    log = _parse_plain(text) if PLAIN.ready(len(text)) else None
     log = log or _parse_lines(text)
     _place_in_time(log, day or log.day, _file_offset(log) or offset)
     return log
@@ -208,9 +205,8 @@ def parse(text: str, *, day: date | None = None, offset: timezone | None = None)
 
 # The block reader's patterns cost a compile (a third of a millisecond) that reading a few
 # lines does not repay: a process takes it up once it has read this many characters line by
-# line (a backlog's temp logs, not a commit's one new day).
-PLAIN_FROM = 32 * 1024
-_READ = [0]
+# line (`PLAIN.after`: a backlog's temp logs, not a commit's one new day).
+PLAIN = Warmup()
 
 
 # A temp log exactly as `sessionlog log` writes it (file_header, then each format_entry after a

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from sessionlog_git.base.warmup import Warmup
+
 MARKER = "[REDACTED:{kind}]"
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
 
@@ -83,19 +85,17 @@ _META_AT_LINE = (r"\n<!-- sessionlog at=(?=\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\
                  r"(?:Z|[+-]\d\d:\d\d)? -->(?:\n|\Z))")
 # The search costs two compiles (half a millisecond) that a visit to a few lines does not
 # repay: a process takes it up once it has looked through this many characters line by line.
-SEARCH_FROM = 32 * 1024
-_VISITED = [0]
+SEARCH = Warmup()
 
 
 def _suspect_lines(text: str) -> list[int]:
     """The lines (0-based) that hold a quote, `://` or a long token: every suspect line (and
     no metadata line: each is written with a space for its `=`, which breaks its run; the
     text keeps its length and its lines). The line-by-line `_candidates` for the first
-    SEARCH_FROM characters of a process, and where re2 is missing."""
+    `SEARCH.after` characters of a process, and where re2 is missing."""
     from sessionlog_git.logs.secretscan import bytes_pattern, linear
 
-    if _VISITED[0] < SEARCH_FROM or not linear():
-        _VISITED[0] += len(text)
+    if not SEARCH.ready(len(text)) or not linear():
         return _candidates(text)
     text = re.sub(_META_AT_LINE, "\n<!-- sessionlog at ", text)
     data = text.encode("utf-8", "surrogatepass")  # a line break is one byte in UTF-8

@@ -37,6 +37,7 @@ from itertools import pairwise
 from typing import Any
 
 from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.base.warmup import Warmup
 
 MAX_LINE = 4096  # with the `re` fallback only: longer lines are scanned in pieces of this size
 WRAP_WINDOW = 200  # characters on each side of a line break that the wrapped view joins
@@ -930,9 +931,8 @@ _CONTINUATION = re.compile(r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
 # a letter, a digit, `_/=`, or `-`/`+` not starting a list item): every junction is at one of
 # these, and a log's prose has few (its lines start with `- `, `## `, `<!--`), so the search
 # (for a line break first: fast) spares a visit to every line. Its compile is dearer than a visit
-# to a few lines: a process takes it up once it has visited WRAP_SEARCH_FROM characters.
-WRAP_SEARCH_FROM = 32 * 1024
-_WRAP_VISITED = [0]
+# to a few lines: a process takes it up once it has visited `WRAP_SEARCH.after` characters.
+WRAP_SEARCH = Warmup()
 
 
 @cache
@@ -944,8 +944,7 @@ def _wrapped_view(text: str, starts: list[int], ends: list[int]) -> _View | None
     view = _View()
     found = False
     pairs: Iterable[int]
-    if _WRAP_VISITED[0] < WRAP_SEARCH_FROM:
-        _WRAP_VISITED[0] += len(text)
+    if not WRAP_SEARCH.ready(len(text)):
         pairs = range(len(starts) - 1)  # every pair of lines
     else:  # the line each such line break ends
         pairs = (bisect_right(starts, m.start()) - 1 for m in _next_start().finditer(text))
