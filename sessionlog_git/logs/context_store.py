@@ -178,8 +178,11 @@ def _listing_bundle_rel(rel_dir: str) -> str:
 
 
 def _bundled_in(rel: str) -> tuple[str, str] | None:
-    """(the bundle, the name in it) that a steps or listing file goes into when a fold starts
-    BUNDLE_FROM or more of them at once; None for any other file."""
+    """(the bundle, the name in it) that a book, steps or listing file goes into when a fold
+    starts BUNDLE_FROM or more of them at once; None for any other file."""
+    if rel.startswith(_BOOKS) and rel.count("/") == 5:  # `<state>/book/<m>/<p>/<u>/<stem>.json`
+        folder, name = rel.rsplit("/", 1)
+        return f"{folder}.json", name[: -len(".json")]
     if rel.startswith(_STEPS):
         folder, name = rel.rsplit("/", 1)
         if len(name) == len("YYYY-MM-DD.json"):
@@ -191,7 +194,10 @@ def _bundled_in(rel: str) -> tuple[str, str] | None:
 
 
 def _is_member_bundle(rel: str) -> bool:
-    """A steps bundle (`steps/<project>/<YYYY-MM>.json`) or a listing bundle."""
+    """A folder's books bundle, a steps bundle (`steps/<project>/<YYYY-MM>.json`) or a
+    listing bundle."""
+    if rel.startswith(_BOOKS):
+        return _is_bundle(rel)
     if rel.startswith(_STEPS):
         return len(rel.rsplit("/", 1)[1]) == len("YYYY-MM.json")
     return rel.startswith(_LISTINGS) and rel.count("/") == 3
@@ -331,9 +337,10 @@ class Store:
         self._set_member(_steps_rel(project, day), _steps_bundle_rel(project, day), day, steps)
 
     def _bundle_new_members(self) -> None:
-        """The steps and listing files this fold starts, BUNDLE_FROM or more for one bundle
-        (a backlog's days of one month, its contributor folders of one month): into it, one
-        file written, not one each (each file costs a create in a busy file system)."""
+        """The books, steps and listing files this fold starts, BUNDLE_FROM or more for one
+        bundle (a backlog's books of one contributor folder, its days of one month, its
+        contributor folders of one month): into it, one file written, not one each (each file
+        costs a create in a busy file system)."""
         fresh: dict[str, list[tuple[str, str]]] = {}
         for rel in list(self.dirty):
             if self._before.get(rel) is not None or not self._cache.get(rel):
@@ -352,26 +359,6 @@ class Store:
         for rel in self.dirty:  # a bundle's emptied member goes (as its own file would)
             if _is_member_bundle(rel) and self._cache.get(rel):
                 self._cache[rel] = {name: data for name, data in self._cache[rel].items() if data}
-
-    def _bundle_new_books(self) -> None:
-        """The books this fold starts, BUNDLE_FROM or more in one folder: into the folder's
-        bundle (one file written, not one per archive file)."""
-        fresh: dict[str, list[str]] = {}
-        for rel in self.dirty:
-            if (rel.startswith(_BOOKS) and not _is_bundle(rel) and self._before.get(rel) is None
-                    and self._cache.get(rel)):
-                fresh.setdefault(rel.rsplit("/", 1)[0] + ".json", []).append(rel)
-        for bundle_rel, rels in fresh.items():
-            if len(rels) < BUNDLE_FROM:
-                continue
-            bundle = dict(self.read(bundle_rel, {}))
-            for rel in rels:
-                bundle[rel.rsplit("/", 1)[1][: -len(".json")]] = self._cache[rel]
-                self._cache[rel] = None  # never written: it had no file, and has none
-            self.write(bundle_rel, bundle)
-        for rel in self.dirty:  # a bundled book left empty goes (as a book file would)
-            if _is_bundle(rel) and rel.startswith(_BOOKS) and self._cache.get(rel):
-                self._cache[rel] = {stem: book for stem, book in self._cache[rel].items() if book}
 
     def shard(self, key: str) -> dict[str, list[dict[str, Any]]]:
         rel = _shard_rel(ci.shard_name(key))
@@ -510,7 +497,6 @@ class Store:
 
         sync = _synced()
         self._put_back()  # (trim has, when it ran)
-        self._bundle_new_books()
         self._bundle_new_members()
         changes: dict[str, str | None] = {}
         for rel in sorted(self.dirty):
