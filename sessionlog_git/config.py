@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -31,28 +30,77 @@ DEFAULTS: dict[str, Any] = _DEFAULTS  # typed for the validation below
 REDACTION = ("redact", "block", "off")
 
 
-@dataclass(frozen=True)
 class ProjectRoute:
-    """A project of a repository that holds several: its name and the paths that are its own."""
-    name: str
-    paths: tuple[str, ...]
+    """A project of a repository that holds several: its name and the paths that are its own.
+
+    Plain classes here (equal and hashed by their fields, never changed after they are made):
+    a dataclass costs its generated methods' compile at every hook process's start."""
+
+    __slots__ = ("name", "paths")
+
+    def __init__(self, name: str, paths: tuple[str, ...]) -> None:
+        self.name = name
+        self.paths = paths
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ProjectRoute):
+            return NotImplemented
+        return (self.name, self.paths) == (other.name, other.paths)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.paths))
+
+    def __repr__(self) -> str:
+        return f"ProjectRoute(name={self.name!r}, paths={self.paths!r})"
 
 
-@dataclass(frozen=True)
 class Config:
     """A repository's settings as read from its config file, with the defaults filled in."""
-    top: Path  # the work tree's top level
-    project: str
-    logs_dir: str = DEFAULT_LOGS_DIR
-    pending_dir: str = DEFAULT_PENDING_DIR
-    timezone: str = ""
-    user: str = ""
-    gap_minutes: int = DEFAULT_GAP_MINUTES
-    stop_hook: bool = True
-    redaction: str = "redact"
-    projects: tuple[ProjectRoute, ...] = field(default_factory=tuple)
-    push_fix: bool = False  # the pre-push guard commits pending logs itself (then: push again)
-    exists: bool = False  # whether .sessionlog.yaml was found
+
+    # Its fields in the order `__init__` takes them (what `replace`, `==` and `repr` go by).
+    _FIELDS = ("top", "project", "logs_dir", "pending_dir", "timezone", "user", "gap_minutes",
+               "stop_hook", "redaction", "projects", "push_fix", "exists")
+    __slots__ = _FIELDS
+
+    def __init__(self, top: Path, project: str, logs_dir: str = DEFAULT_LOGS_DIR,
+                 pending_dir: str = DEFAULT_PENDING_DIR, timezone: str = "", user: str = "",
+                 gap_minutes: int = DEFAULT_GAP_MINUTES, stop_hook: bool = True,
+                 redaction: str = "redact", projects: tuple[ProjectRoute, ...] = (),
+                 push_fix: bool = False, exists: bool = False) -> None:
+        self.top = top  # the work tree's top level
+        self.project = project
+        self.logs_dir = logs_dir
+        self.pending_dir = pending_dir
+        self.timezone = timezone
+        self.user = user
+        self.gap_minutes = gap_minutes
+        self.stop_hook = stop_hook
+        self.redaction = redaction
+        self.projects = projects
+        self.push_fix = push_fix  # the pre-push guard commits pending logs itself (then: push again)
+        self.exists = exists  # whether .sessionlog.yaml was found
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in Config._FIELDS)
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with `changes` (field names) made."""
+        values = dict(zip(Config._FIELDS, self._fields(), strict=True))
+        values.update(changes)
+        return Config(**values)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Config):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        pairs = zip(Config._FIELDS, self._fields(), strict=True)
+        shown = ", ".join(f"{name}={value!r}" for name, value in pairs)
+        return f"Config({shown})"
 
     @property
     def state_path(self) -> Path:

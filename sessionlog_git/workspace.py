@@ -1,7 +1,6 @@
 """The work tree being operated on: its top level and its config."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from sessionlog_git.base.gitconfig import main_folder_name
@@ -9,11 +8,26 @@ from sessionlog_git.base.names import slug
 from sessionlog_git.config import Config, load
 
 
-@dataclass(frozen=True)
 class Workspace:
-    """A work tree's top level and its settings."""
-    top: Path
-    config: Config
+    """A work tree's top level and its settings (a plain class, equal and hashed by both: a
+    dataclass costs its generated methods' compile at every hook process's start)."""
+
+    __slots__ = ("config", "top")
+
+    def __init__(self, top: Path, config: Config) -> None:
+        self.top = top
+        self.config = config
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Workspace):
+            return NotImplemented
+        return (self.top, self.config) == (other.top, other.config)
+
+    def __hash__(self) -> int:
+        return hash((self.top, self.config))
+
+    def __repr__(self) -> str:
+        return f"Workspace(top={self.top!r}, config={self.config!r})"
 
 
 def default_project(top: Path) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -106,7 +106,7 @@ def _fallback_config(cfg: Config) -> Config:
     flag = reminders.get("stop_hook", "").lower()
     if flag in ("true", "false", "yes", "no", "on", "off"):
         changes["stop_hook"] = flag in ("true", "yes", "on")
-    return replace(cfg, **changes)
+    return cfg.replace(**changes)
 
 
 def load_config(top: Path) -> Config:

@@ -6,7 +6,6 @@ SessionStart hook, `sessionlog resume` and the `/sessionlog:resume` command all 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -28,15 +27,33 @@ LINE_CHARS = 160
 MAX_SUMMARY = 1400
 
 
-@dataclass(frozen=True)
 class LogFile:
-    """A temp log or archive file of one contributor's day, as the summary reads it."""
-    path: Path
-    project: str
-    user: str
-    day: date
-    source: str  # relative to the work tree, POSIX
-    found: layout.LogFile  # as the walker found it (read through layout.read_log: packs)
+    """A temp log or archive file of one contributor's day, as the summary reads it.
+
+    A plain class (equal and hashed by its fields): a dataclass costs its generated methods'
+    compile at every hook process's start."""
+
+    __slots__ = ("day", "found", "path", "project", "source", "user")
+
+    def __init__(self, path: Path, project: str, user: str, day: date, source: str,
+                 found: layout.LogFile) -> None:
+        self.path = path
+        self.project = project
+        self.user = user
+        self.day = day
+        self.source = source  # relative to the work tree, POSIX
+        self.found = found  # as the walker found it (read through layout.read_log: packs)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.path, self.project, self.user, self.day, self.source, self.found)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LogFile):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
 
 def _files(cfg: Config, found: list[layout.LogFile]) -> list[LogFile]:
@@ -78,11 +95,22 @@ def automatic(record: Record) -> bool:
     return bool(record.entry.meta.get("auto"))
 
 
-@dataclass(frozen=True)
 class LastEntry:
     """A contributor's latest entry, and when it was last written to."""
-    record: Record | None
-    mark: float  # POSIX time: the later of the entry's time and its file's last write
+
+    __slots__ = ("mark", "record")
+
+    def __init__(self, record: Record | None, mark: float) -> None:
+        self.record = record
+        self.mark = mark  # POSIX time: the later of the entry's time and its file's last write
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LastEntry):
+            return NotImplemented
+        return (self.record, self.mark) == (other.record, other.mark)
+
+    def __hash__(self) -> int:
+        return hash((self.record, self.mark))
 
 
 def last_entry(cfg: Config, user: str) -> LastEntry:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from sessionlog_git.base.warmup import Warmup
@@ -42,12 +41,28 @@ BOM = "\ufeff"  # a byte order mark some Windows editors put at the start of UTF
 ROLLOVER = timedelta(hours=6)
 
 
-@dataclass(frozen=True)
 class Bullet:
-    """One bullet of an entry: its kind (decision, blocker, next…) and its text."""
-    kind: str
-    text: str  # the bullet as written, without "- "; continuation lines joined by "\n"
-    line: int = field(default=0, compare=False)
+    """One bullet of an entry: its kind (decision, blocker, next…) and its text; equal and
+    hashed by both, never changed once made.
+
+    The records of a temp log are plain classes (a dataclass costs its generated methods'
+    compile at every commit's start)."""
+
+    def __init__(self, kind: str, text: str, line: int = 0) -> None:
+        self.kind = kind
+        self.text = text  # the bullet as written, without "- "; continuation lines joined by "\n"
+        self.line = line
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Bullet):
+            return NotImplemented
+        return self.kind == other.kind and self.text == other.text
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.text))
+
+    def __repr__(self) -> str:
+        return f"Bullet(kind={self.kind!r}, text={self.text!r}, line={self.line!r})"
 
     @property
     def body(self) -> str:
@@ -64,25 +79,56 @@ class Bullet:
 _PREFIXES_OF = dict(KIND_PREFIXES)  # kind -> its prefixes (each kind has one row)
 
 
-@dataclass(frozen=True)
 class Problem:
     """Something in a temp log that could not be read as written, with its line."""
-    line: int
-    message: str
-    text: str
+
+    __slots__ = ("line", "message", "text")
+
+    def __init__(self, line: int, message: str, text: str) -> None:
+        self.line = line
+        self.message = message
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return (self.line, self.message, self.text) == (other.line, other.message, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.line, self.message, self.text))
+
+    def __repr__(self) -> str:
+        return f"Problem(line={self.line!r}, message={self.message!r}, text={self.text!r})"
 
 
-@dataclass
 class Entry:
-    """One entry of a temp log: its heading's time and title, its bullets and meta."""
-    time: str | None  # "HH:MM" as written in the heading; None when the heading has none
-    title: str
-    bullets: list[Bullet] = field(default_factory=list)
-    meta: dict[str, str] = field(default_factory=dict)
-    heading: str = ""  # the raw heading line, kept for headings we could not read
-    line: int = field(default=0, compare=False)
-    day: date | None = field(default=None, compare=False)  # the entry's own local date
-    at: datetime | None = field(default=None, compare=False)  # full local time with offset
+    """One entry of a temp log: its heading's time and title, its bullets and meta; equal by
+    those and its raw heading (not by where or when it falls)."""
+
+    def __init__(self, time: str | None, title: str, bullets: list[Bullet] | None = None,
+                 meta: dict[str, str] | None = None, heading: str = "", line: int = 0,
+                 day: date | None = None, at: datetime | None = None) -> None:
+        self.time = time  # "HH:MM" as written in the heading; None when the heading has none
+        self.title = title
+        self.bullets: list[Bullet] = [] if bullets is None else bullets
+        self.meta: dict[str, str] = {} if meta is None else meta
+        self.heading = heading  # the raw heading line, kept for headings we could not read
+        self.line = line
+        self.day = day  # the entry's own local date
+        self.at = at  # full local time with offset
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Entry):
+            return NotImplemented
+        return ((self.time, self.title, self.bullets, self.meta, self.heading)
+                == (other.time, other.title, other.bullets, other.meta, other.heading))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return (f"Entry(time={self.time!r}, title={self.title!r}, bullets={self.bullets!r}, "
+                f"meta={self.meta!r}, heading={self.heading!r}, line={self.line!r}, "
+                f"day={self.day!r}, at={self.at!r})")
 
     def of_kind(self, kind: str) -> list[Bullet]:
         return [b for b in self.bullets if b.kind == kind]
@@ -97,14 +143,29 @@ class Entry:
         return (self.day, self.time, self.title, tuple(b.text for b in self.bullets))
 
 
-@dataclass
 class TempLog:
     """A temp log as parsed: its header, its entries, and what could not be read."""
-    header: list[str] = field(default_factory=list)  # title and meta lines before the entries
-    meta: dict[str, str] = field(default_factory=dict)
-    preamble: list[str] = field(default_factory=list)  # unexplained text before the first entry
-    entries: list[Entry] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+
+    __slots__ = ("entries", "header", "meta", "preamble", "problems")
+
+    def __init__(self, header: list[str] | None = None, meta: dict[str, str] | None = None,
+                 preamble: list[str] | None = None, entries: list[Entry] | None = None,
+                 problems: list[Problem] | None = None) -> None:
+        # The title and meta lines before the entries.
+        self.header: list[str] = [] if header is None else header
+        self.meta: dict[str, str] = {} if meta is None else meta
+        # Unexplained text before the first entry.
+        self.preamble: list[str] = [] if preamble is None else preamble
+        self.entries: list[Entry] = [] if entries is None else entries
+        self.problems: list[Problem] = [] if problems is None else problems
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TempLog):
+            return NotImplemented
+        return ((self.header, self.meta, self.preamble, self.entries, self.problems)
+                == (other.header, other.meta, other.preamble, other.entries, other.problems))
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def day(self) -> date | None:

@@ -20,7 +20,6 @@ are added, so an entry never retires its own decision.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -65,17 +64,34 @@ def expiry(entry: Entry) -> date | None:
     return None
 
 
-@dataclass(eq=False)
 class Decision(Generic[R]):
-    """A decision bullet and where it stands: live, expiring, or retired by a later entry."""
-    record: R
-    bullet: Bullet
-    expires: date | None = None
-    retired_by: R | None = None
-    retiring: Bullet | None = None  # the Supersedes:/Reverted: bullet
-    how: str = ""  # SUPERSEDED or REVERTED once retired by a later entry
-    replacements: list[Decision[R]] = field(default_factory=list)
-    replaces: list[Decision[R]] = field(default_factory=list)
+    """A decision bullet and where it stands: live, expiring, or retired by a later entry.
+    Each is its own (equal only to itself). A plain class: a dataclass costs its generated
+    methods' compile at every commit's start."""
+
+    __slots__ = (
+        "bullet",
+        "expires",
+        "how",
+        "record",
+        "replacements",
+        "replaces",
+        "retired_by",
+        "retiring",
+    )
+
+    def __init__(self, record: R, bullet: Bullet, expires: date | None = None,
+                 retired_by: R | None = None, retiring: Bullet | None = None, how: str = "",
+                 replacements: list[Decision[R]] | None = None,
+                 replaces: list[Decision[R]] | None = None) -> None:
+        self.record = record
+        self.bullet = bullet
+        self.expires = expires
+        self.retired_by = retired_by
+        self.retiring = retiring  # the Supersedes:/Reverted: bullet
+        self.how = how  # SUPERSEDED or REVERTED once retired by a later entry
+        self.replacements: list[Decision[R]] = [] if replacements is None else replacements
+        self.replaces: list[Decision[R]] = [] if replaces is None else replaces
 
     @property
     def text(self) -> str:

@@ -8,7 +8,6 @@ render them, so they live below both. Pure: no clock, no file system.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,14 +20,29 @@ RECENT_DECISIONS = 10
 RECENTLY_CLOSED = 10
 _TRIM_AT = 256  # the latest lists grow to this while a fold runs, then are cut to their size
 
-@dataclass(frozen=True)
 class Record:
-    """An archived entry with where it came from."""
+    """An archived entry with where it came from; equal and hashed by all four, never changed
+    once made. (The records of a fold are plain classes: a dataclass costs its generated
+    methods' compile at every commit's start.)"""
 
-    entry: Entry
-    project: str
-    user: str
-    source: str  # the archive file, relative to the logs folder (POSIX), for links
+    def __init__(self, entry: Entry, project: str, user: str, source: str) -> None:
+        self.entry = entry
+        self.project = project
+        self.user = user
+        self.source = source  # the archive file, relative to the logs folder (POSIX), for links
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Record):
+            return NotImplemented
+        return ((self.entry, self.project, self.user, self.source)
+                == (other.entry, other.project, other.user, other.source))
+
+    def __hash__(self) -> int:
+        return hash((self.entry, self.project, self.user, self.source))
+
+    def __repr__(self) -> str:
+        return (f"Record(entry={self.entry!r}, project={self.project!r}, user={self.user!r}, "
+                f"source={self.source!r})")
 
     @property
     def at(self) -> datetime:
@@ -68,13 +82,25 @@ def ordered(records: Iterable[Record]) -> list[Record]:
     return out
 
 
-@dataclass
 class Blocker:
     """A blocker bullet, and the entry and bullet that closed it, once one did."""
-    record: Record
-    bullet: Bullet
-    closed_by: Record | None = None
-    closing: Bullet | None = None
+
+    __slots__ = ("bullet", "closed_by", "closing", "record")
+
+    def __init__(self, record: Record, bullet: Bullet, closed_by: Record | None = None,
+                 closing: Bullet | None = None) -> None:
+        self.record = record
+        self.bullet = bullet
+        self.closed_by = closed_by
+        self.closing = closing
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Blocker):
+            return NotImplemented
+        return ((self.record, self.bullet, self.closed_by, self.closing)
+                == (other.record, other.bullet, other.closed_by, other.closing))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
 
 
 class BlockerBook:
@@ -116,7 +142,6 @@ def blockers(records: Sequence[Record], *, in_order: bool = False) -> list[Block
     return found
 
 
-@dataclass
 class StatusState:
     """The status of a project as a fold over its records in order.
 
@@ -124,15 +149,32 @@ class StatusState:
     the months it touches (archive.status_checkpoint).
     """
 
-    book: BlockerBook = field(default_factory=BlockerBook)
-    last: dict[str, Record] = field(default_factory=dict)
-    next_steps: dict[str, Record] = field(default_factory=dict)
-    closed: list[Blocker] = field(default_factory=list)  # the latest, in the order closed
-    decisions: list[tuple[Record, Bullet]] = field(default_factory=list)  # the latest
-    # Every live decision (a Supersedes:/Reverted: is matched against all of them; a
-    # checkpoint's are read only then), and the latest retired ones: see logs/lifecycle.py.
-    lifecycle: LazyDecisionBook[Record] = field(default_factory=lambda: LazyDecisionBook(words))
-    retired: list[Decision[Record]] = field(default_factory=list)
+    __slots__ = ("book", "closed", "decisions", "last", "lifecycle", "next_steps", "retired")
+
+    def __init__(self, book: BlockerBook | None = None, last: dict[str, Record] | None = None,
+                 next_steps: dict[str, Record] | None = None, closed: list[Blocker] | None = None,
+                 decisions: list[tuple[Record, Bullet]] | None = None,
+                 lifecycle: LazyDecisionBook[Record] | None = None,
+                 retired: list[Decision[Record]] | None = None) -> None:
+        self.book = BlockerBook() if book is None else book
+        self.last: dict[str, Record] = {} if last is None else last
+        self.next_steps: dict[str, Record] = {} if next_steps is None else next_steps
+        # The latest, in the order closed.
+        self.closed: list[Blocker] = [] if closed is None else closed
+        # The latest.
+        self.decisions: list[tuple[Record, Bullet]] = [] if decisions is None else decisions
+        # Every live decision (a Supersedes:/Reverted: is matched against all of them; a
+        # checkpoint's are read only then), and the latest retired ones: see logs/lifecycle.py.
+        self.lifecycle: LazyDecisionBook[Record] = (LazyDecisionBook(words) if lifecycle is None
+                                                    else lifecycle)
+        self.retired: list[Decision[Record]] = [] if retired is None else retired
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StatusState):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in StatusState.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
 
     def feed(self, records: Iterable[Record]) -> StatusState:
         """Fold in records that all come after everything fed before (already ordered)."""

@@ -10,7 +10,6 @@ never a part of the secret.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -124,19 +123,46 @@ def _suspect(line: str) -> bool:
     return bool(runs) or quoted
 
 
-@dataclass(frozen=True)
 class Finding:
-    """A secret found and redacted: its line and kind, and a digest of it (never the secret)."""
-    line: int  # 1-based line of the text where the secret starts
-    kind: str
-    digest: str = field(default="", compare=False)  # sha256 of the secret (never the secret)
+    """A secret found and redacted: its line and kind, and a digest of it (never the secret).
+
+    Equal and hashed by its line and kind. (Plain classes here: a dataclass costs its generated
+    methods' compile at every commit's start.)"""
+
+    __slots__ = ("digest", "kind", "line")
+
+    def __init__(self, line: int, kind: str, digest: str = "") -> None:
+        self.line = line  # 1-based line of the text where the secret starts
+        self.kind = kind
+        self.digest = digest  # sha256 of the secret (never the secret)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return (self.line, self.kind) == (other.line, other.kind)
+
+    def __hash__(self) -> int:
+        return hash((self.line, self.kind))
+
+    def __repr__(self) -> str:
+        return f"Finding(line={self.line!r}, kind={self.kind!r}, digest={self.digest!r})"
 
 
-@dataclass
 class Redacted:
     """A text with its secrets replaced, and what was found."""
-    text: str
-    findings: list[Finding] = field(default_factory=list)
+
+    __slots__ = ("findings", "text")
+
+    def __init__(self, text: str, findings: list[Finding] | None = None) -> None:
+        self.text = text
+        self.findings: list[Finding] = [] if findings is None else findings
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Redacted):
+            return NotImplemented
+        return (self.text, self.findings) == (other.text, other.findings)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def count(self) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -66,14 +65,29 @@ def allowed(top: Path) -> frozenset[str]:
     return frozenset(str(d) for d in data.get("digests", []) if isinstance(d, str))
 
 
-@dataclass
 class Record:
-    """The private record of one redacted temp log: where it was, when, and what was found."""
-    ident: str
-    saved: datetime
-    pending: str  # the temp log's path, relative to the work tree
-    findings: list[dict[str, Any]] = field(default_factory=list)  # n, line, kind, digest
-    restored: list[int] = field(default_factory=list)
+    """The private record of one redacted temp log: where it was, when, and what was found.
+    (A plain class: a dataclass costs its generated methods' compile at every commit's start.)"""
+
+    __slots__ = ("findings", "ident", "pending", "restored", "saved")
+
+    def __init__(self, ident: str, saved: datetime, pending: str,
+                 findings: list[dict[str, Any]] | None = None,
+                 restored: list[int] | None = None) -> None:
+        self.ident = ident
+        self.saved = saved
+        self.pending = pending  # the temp log's path, relative to the work tree
+        # n, line, kind, digest
+        self.findings: list[dict[str, Any]] = [] if findings is None else findings
+        self.restored: list[int] = [] if restored is None else restored
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Record):
+            return NotImplemented
+        return ((self.ident, self.saved, self.pending, self.findings, self.restored)
+                == (other.ident, other.saved, other.pending, other.findings, other.restored))
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def expires(self) -> datetime:

@@ -31,7 +31,6 @@ from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
 from typing import Any
@@ -45,12 +44,27 @@ CONTEXT = 256  # characters of its line on each side of a match that a rule's ch
 MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
 
 
-@dataclass(frozen=True)
 class Hit:
-    """A secret's span in the text as written, and its kind."""
-    start: int  # offsets into the text as written
-    end: int
-    kind: str
+    """A secret's span in the text as written, and its kind; equal and hashed by all three.
+    (A plain class: a dataclass costs its generated methods' compile at every commit's start.)"""
+
+    __slots__ = ("end", "kind", "start")
+
+    def __init__(self, start: int, end: int, kind: str) -> None:
+        self.start = start  # offsets into the text as written
+        self.end = end
+        self.kind = kind
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Hit):
+            return NotImplemented
+        return (self.start, self.end, self.kind) == (other.start, other.end, other.kind)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end, self.kind))
+
+    def __repr__(self) -> str:
+        return f"Hit(start={self.start!r}, end={self.end!r}, kind={self.kind!r})"
 
     def digest(self, text: str) -> str:
         return digest(text[self.start : self.end])

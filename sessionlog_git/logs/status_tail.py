@@ -26,7 +26,6 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,25 +39,53 @@ FORMAT = 2  # of a checkpoint file: 2 names its carried records' file (`carry/`)
 KEEP = 4  # checkpoints kept per project, the most recently used
 
 
-@dataclass
 class Tail:
-    """Where a project's fold of the months from `first` on stands before a commit."""
+    """Where a project's fold of the months from `first` on stands before a commit.
 
-    key: str  # names the checkpoint of the records archived before this commit
-    base: str  # the month checkpoint's key ("" when there is none)
-    state: StatusState | None = None  # the checkpoint's fold, when there is one
-    carry: list[Record] = field(default_factory=list)  # the month checkpoint's carried records
-    last: tuple[Any, ...] | None = None  # the sort key of the last record folded
-    seen: set[str] = field(default_factory=set)  # digests of the folded entries' identities
-    retired: list[str] = field(default_factory=list)  # the live-decision delta over `base`,
-    added: list[str] = field(default_factory=list)  # by decision id
-    # What reads the month checkpoint's live decisions (`base`'s), for another checkpoint
-    # over the same months (logs.status_rewind); None when there is no month before.
-    parent: Callable[[], list[Decision[Record]]] | None = None
-    # The file `carry` is kept in (`carry/<digest>.json` beside the checkpoints), when it was
-    # read from one: the same for every checkpoint over the same month checkpoint, so a commit
-    # names it again instead of writing those records once more (None: written when saved).
-    carry_name: str | None = None
+    A plain class (a dataclass costs its generated methods' compile at every commit)."""
+
+    __slots__ = (
+        "added",
+        "base",
+        "carry",
+        "carry_name",
+        "key",
+        "last",
+        "parent",
+        "retired",
+        "seen",
+        "state",
+    )
+
+    def __init__(self, key: str, base: str, state: StatusState | None = None,
+                 carry: list[Record] | None = None, last: tuple[Any, ...] | None = None,
+                 seen: set[str] | None = None, retired: list[str] | None = None,
+                 added: list[str] | None = None,
+                 parent: Callable[[], list[Decision[Record]]] | None = None,
+                 carry_name: str | None = None) -> None:
+        self.key = key  # names the checkpoint of the records archived before this commit
+        self.base = base  # the month checkpoint's key ("" when there is none)
+        self.state = state  # the checkpoint's fold, when there is one
+        self.carry: list[Record] = [] if carry is None else carry  # the month checkpoint's carried records
+        self.last = last  # the sort key of the last record folded
+        self.seen: set[str] = set() if seen is None else seen  # digests of the folded entries' identities
+        # The live-decision delta over `base`, by decision id.
+        self.retired: list[str] = [] if retired is None else retired
+        self.added: list[str] = [] if added is None else added
+        # What reads the month checkpoint's live decisions (`base`'s), for another checkpoint
+        # over the same months (logs.status_rewind); None when there is no month before.
+        self.parent = parent
+        # The file `carry` is kept in (`carry/<digest>.json` beside the checkpoints), when it was
+        # read from one: the same for every checkpoint over the same month checkpoint, so a commit
+        # names it again instead of writing those records once more (None: written when saved).
+        self.carry_name = carry_name
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Tail):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in Tail.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by its fields
 
 
 def identity(record: Record) -> str:

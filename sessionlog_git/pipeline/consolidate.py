@@ -9,7 +9,6 @@ or archived, and a rerun finishes the job.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -37,31 +36,69 @@ STEPS = (
 )
 
 
-@dataclass
 class Taken:
-    """A pending log read for archiving: exactly these bytes leave the pending file."""
+    """A pending log read for archiving: exactly these bytes leave the pending file.
 
-    log: LogFile
-    data: bytes  # as read from the pending file
-    content: bytes  # what is archived: the same, with secrets redacted
-    header: list[str]
-    archive_rel: str | None  # None: nothing worth archiving (an empty log)
-    trim: bool = True  # False: another part of the same temp log (logs.handroute) trims it
-    parsed: TempLog | None = None  # `content` parsed, when it was (each log is parsed once)
+    Plain classes here (mutable, compared by their fields): a dataclass costs its generated
+    methods' compile at every commit's start."""
+
+    __slots__ = ("archive_rel", "content", "data", "header", "log", "parsed", "trim")
+
+    def __init__(self, log: LogFile, data: bytes, content: bytes, header: list[str],
+                 archive_rel: str | None, trim: bool = True, parsed: TempLog | None = None) -> None:
+        self.log = log
+        self.data = data  # as read from the pending file
+        self.content = content  # what is archived: the same, with secrets redacted
+        self.header = header
+        self.archive_rel = archive_rel  # None: nothing worth archiving (an empty log)
+        self.trim = trim  # False: another part of the same temp log (logs.handroute) trims it
+        self.parsed = parsed  # `content` parsed, when it was (each log is parsed once)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Taken):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in Taken.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-@dataclass
 class Result:
     """What a consolidation did: entries taken, files archived, views rendered and staged."""
-    entries: int = 0
-    redacted: int = 0
-    taken: list[Taken] = field(default_factory=list)
-    archived: list[str] = field(default_factory=list)
-    views: list[str] = field(default_factory=list)
-    staged: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    kept: list[tuple[Path, bytes, list[Any]]] = field(default_factory=list)  # originals to keep
+
+    __slots__ = (
+        "archived",
+        "entries",
+        "kept",
+        "notes",
+        "problems",
+        "redacted",
+        "staged",
+        "taken",
+        "views",
+    )
+
+    def __init__(self, entries: int = 0, redacted: int = 0, taken: list[Taken] | None = None,
+                 archived: list[str] | None = None, views: list[str] | None = None,
+                 staged: list[str] | None = None, problems: list[str] | None = None,
+                 notes: list[str] | None = None,
+                 kept: list[tuple[Path, bytes, list[Any]]] | None = None) -> None:
+        self.entries = entries
+        self.redacted = redacted
+        self.taken: list[Taken] = [] if taken is None else taken
+        self.archived: list[str] = [] if archived is None else archived
+        self.views: list[str] = [] if views is None else views
+        self.staged: list[str] = [] if staged is None else staged
+        self.problems: list[str] = [] if problems is None else problems
+        self.notes: list[str] = [] if notes is None else notes
+        # Originals to keep.
+        self.kept: list[tuple[Path, bytes, list[Any]]] = [] if kept is None else kept
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in Result.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def idle(self) -> bool:

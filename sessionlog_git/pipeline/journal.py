@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,29 +40,61 @@ def sha(data: bytes) -> str:
     return sha256_hex(data)
 
 
-@dataclass
 class LogIntent:
-    """What a run will take from one temp log, and the archive file it becomes."""
-    pending: str  # the temp log, relative to the top (POSIX)
-    size: int  # how many bytes at its start leave it
-    digest: str  # sha256 of those bytes
-    header: list[str]  # kept when text was appended after them
-    archive: str | None  # the archive file they become (None: dropped, nothing to archive)
-    archive_digest: str | None
-    project: str
-    month: str  # the month folder of the archive file
+    """What a run will take from one temp log, and the archive file it becomes.
 
+    Plain classes here (mutable, compared by their fields): a dataclass costs its generated
+    methods' compile at every commit's start."""
 
-@dataclass
-class Intent:
-    """Everything a run will write, recorded before it writes any of it."""
-    logs: list[LogIntent] = field(default_factory=list)
-    files: dict[str, str] = field(default_factory=dict)  # rel -> sha256 of what is written
-    months: dict[str, list[str]] = field(default_factory=dict)  # project -> months to render
+    # Its fields in the order `__init__` takes them (and the journal's JSON has them).
+    _FIELDS = ("pending", "size", "digest", "header", "archive", "archive_digest", "project", "month")
+    __slots__ = _FIELDS
+
+    def __init__(self, pending: str, size: int, digest: str, header: list[str],
+                 archive: str | None, archive_digest: str | None, project: str, month: str) -> None:
+        self.pending = pending  # the temp log, relative to the top (POSIX)
+        self.size = size  # how many bytes at its start leave it
+        self.digest = digest  # sha256 of those bytes
+        self.header = header  # kept when text was appended after them
+        self.archive = archive  # the archive file they become (None: dropped, nothing to archive)
+        self.archive_digest = archive_digest
+        self.project = project
+        self.month = month  # the month folder of the archive file
 
     def to_json(self) -> dict[str, Any]:
-        return {"v": VERSION, "logs": [vars(log) for log in self.logs], "files": self.files,
+        """Its fields by name, in the order above (the journal's JSON)."""
+        return {name: getattr(self, name) for name in LogIntent._FIELDS}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LogIntent):
+            return NotImplemented
+        return self.to_json() == other.to_json()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Intent:
+    """Everything a run will write, recorded before it writes any of it."""
+
+    __slots__ = ("files", "logs", "months")
+
+    def __init__(self, logs: list[LogIntent] | None = None, files: dict[str, str] | None = None,
+                 months: dict[str, list[str]] | None = None) -> None:
+        self.logs: list[LogIntent] = [] if logs is None else logs
+        self.files: dict[str, str] = {} if files is None else files  # rel -> sha256 of what is written
+        # Project -> months to render.
+        self.months: dict[str, list[str]] = {} if months is None else months
+
+    def to_json(self) -> dict[str, Any]:
+        return {"v": VERSION, "logs": [log.to_json() for log in self.logs], "files": self.files,
                 "months": self.months}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Intent):
+            return NotImplemented
+        return (self.logs, self.files, self.months) == (other.logs, other.files, other.months)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def load(state_dir: Path) -> Intent | None:
@@ -156,12 +187,25 @@ def remove_our_temp_files(folders: set[Path]) -> list[Path]:
     return removed
 
 
-@dataclass
 class Recovered:
     """What the journal of an interrupted run says was already done."""
-    files: dict[str, str] = field(default_factory=dict)  # written by the interrupted run
-    months: dict[str, set[str]] = field(default_factory=dict)  # views to render again
-    trimmed: list[str] = field(default_factory=list)  # temp logs whose archived bytes left
+
+    __slots__ = ("files", "months", "trimmed")
+
+    def __init__(self, files: dict[str, str] | None = None,
+                 months: dict[str, set[str]] | None = None,
+                 trimmed: list[str] | None = None) -> None:
+        self.files: dict[str, str] = {} if files is None else files  # written by the interrupted run
+        self.months: dict[str, set[str]] = {} if months is None else months  # views to render again
+        # Temp logs whose archived bytes left.
+        self.trimmed: list[str] = [] if trimmed is None else trimmed
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Recovered):
+            return NotImplemented
+        return (self.files, self.months, self.trimmed) == (other.files, other.months, other.trimmed)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def folders_of(top: Path, rels: list[str]) -> set[Path]:

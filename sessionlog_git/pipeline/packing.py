@@ -31,7 +31,6 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sessionlog_git import gitops
@@ -51,16 +50,29 @@ def _fault(step: str) -> None:
         os._exit(97)
 
 
-@dataclass
 class Packed:
-    """What packing one month did (repository paths)."""
+    """What packing one month did (repository paths). A plain class: a dataclass costs its
+    generated methods' compile at every commit's start."""
 
-    month: str
-    packs: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    views: list[str] = field(default_factory=list)
-    files: int = 0  # logical archive files now in the month's packs
-    damaged: list[str] = field(default_factory=list)  # folders left alone: a pack does not read
+    __slots__ = ("damaged", "files", "month", "packs", "removed", "views")
+
+    def __init__(self, month: str, packs: list[str] | None = None,
+                 removed: list[str] | None = None, views: list[str] | None = None,
+                 files: int = 0, damaged: list[str] | None = None) -> None:
+        self.month = month
+        self.packs: list[str] = [] if packs is None else packs
+        self.removed: list[str] = [] if removed is None else removed
+        self.views: list[str] = [] if views is None else views
+        self.files = files  # logical archive files now in the month's packs
+        # Folders left alone: a pack does not read.
+        self.damaged: list[str] = [] if damaged is None else damaged
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Packed):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in Packed.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by its fields
 
     def describe(self) -> str:
         warnings = "".join(f"\nsessionlog: warning: not packed: {d}. Fix: `sessionlog check` says "

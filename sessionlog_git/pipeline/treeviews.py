@@ -8,7 +8,6 @@ commit hook uses and "equal" means byte-equal.
 """
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
@@ -76,7 +75,7 @@ def render_files(ws: Workspace, files: Mapping[str, bytes]) -> dict[str, str]:
             target = root.joinpath(*PurePosixPath(rel).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        shadow = Workspace(root, dataclasses.replace(ws.config, top=root))
+        shadow = Workspace(root, ws.config.replace(top=root))
         return consolidate.rebuild(shadow)
 
 
