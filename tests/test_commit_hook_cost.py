@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 from pathlib import Path
 
-from conftest import PYTHON, ROOT
+import pytest
+from conftest import PYTHON, ROOT, Repo
 
 from sessionlog_git.base import text
 
@@ -75,3 +77,71 @@ def test_a_master_log_just_kept_is_encoded_once_and_any_other_text_as_ever(tmp_p
     assert monthview.utf8("é") == "é".encode()
     saved = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
     assert saved["renders"][-1]["digest"] == hashlib.sha256(kept).hexdigest()
+
+
+def test_a_commit_with_a_new_day_creates_no_dataclass(native_repo: Repo) -> None:
+    """The records on a commit's path are plain classes: a dataclass compiles its generated
+    methods at every hook process's start. A real commit with a day pending, through the
+    installed hook, consolidates the day without importing `dataclasses` (the measure can
+    see it: the same commit does load jinja2 and re2, test_idle)."""
+    repo = native_repo
+    repo.log("2026-11-25T09:00:00+01:00", "Work on the parser", "Decision: keep the cache",
+             "Blocker: the tokenizer drops tabs")
+    repo.append("app.py", "x = 1\n")
+    repo.git("add", "app.py")
+    out = repo.git("commit", "-m", "day", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    names = {m[1].split(".")[0] for m in re.finditer(
+        r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)", out.stderr, re.MULTILINE)}
+    assert {"sessionlog_git", "jinja2", "re2"} <= names, "the hook did a day's work"
+    assert "dataclasses" not in names
+    committed = repo.head_files()
+    assert any(f.startswith("logs/archive/2026-11/") for f in committed), committed
+    assert "app.py" in committed and repo.pending() == [] and repo.porcelain() == []
+
+
+def test_the_hook_paths_records_compare_and_hash_as_their_dataclasses_did() -> None:
+    """Plain classes with the dataclasses' semantics: equal by the fields they compared (not
+    `line`, `day`, `at` or a finding's digest), the frozen ones hashed by them, the mutable
+    ones unhashable, a decision equal only to itself; keywords and defaults as before."""
+    from datetime import date
+
+    from sessionlog_git.config import Config, ProjectRoute
+    from sessionlog_git.logs.entries import Bullet, Entry, TempLog
+    from sessionlog_git.logs.lifecycle import Decision
+    from sessionlog_git.logs.model import Blocker, Record, StatusState
+    from sessionlog_git.logs.redact import Finding, Redacted
+    from sessionlog_git.logs.secretscan import Hit
+    from sessionlog_git.pipeline.journal import Intent, LogIntent
+    from sessionlog_git.workspace import Workspace
+
+    a, b = Bullet("decision", "Decision: x", 3), Bullet("decision", "Decision: x", 9)
+    assert a == b and hash(a) == hash(b) and a != Bullet("note", "Decision: x", 3)
+    assert len({a, b, Bullet("decision", "Decision: y")}) == 2 and Bullet("k", "t").line == 0
+    e1 = Entry("09:00", "T", [a], {"k": "v"}, line=1, day=date(2024, 6, 1))
+    e2 = Entry(time="09:00", title="T", bullets=[b], meta={"k": "v"}, line=7)
+    assert e1 == e2 and e1 != Entry("09:00", "T", [a], {"k": "v"}, heading="## 09:00 T")
+    assert Entry("1", "t").bullets is not Entry("1", "t").bullets  # a fresh list each
+    with pytest.raises(TypeError):
+        hash(e1)
+    r1, r2 = Record(e1, "p", "u", "s"), Record(e2, "p", "u", "s")
+    assert r1 == r2 and r1 != Record(e1, "p", "u", "t")
+    assert Blocker(r1, a) == Blocker(r2, b) and Blocker(r1, a) != Blocker(r1, a, r2)
+    assert TempLog() == TempLog() and TempLog(entries=[e1]) == TempLog(entries=[e2])
+    assert StatusState().book is not StatusState().book
+    d = Decision(r1, a)
+    assert d == d and d != Decision(r1, a) and len({d, Decision(r1, a)}) == 2
+    assert Finding(3, "aws", "d1") == Finding(3, "aws", "d2") and hash(Finding(3, "aws")) == hash(
+        Finding(3, "aws", "x"))
+    assert Redacted("t") == Redacted("t", []) and Redacted("t").findings is not Redacted("t").findings
+    assert Hit(1, 2, "k") == Hit(1, 2, "k") and Hit(1, 2, "k") != Hit(1, 3, "k")
+    cfg = Config(Path("/r"), "p", projects=(ProjectRoute("a", ("x/",)),))
+    moved = cfg.replace(top=Path("/s"))
+    assert moved.top == Path("/s") and moved.replace(top=Path("/r")) == cfg != moved
+    assert hash(cfg) == hash(Config(Path("/r"), "p", projects=(ProjectRoute("a", ("x/",)),)))
+    assert Workspace(Path("/r"), cfg) == Workspace(Path("/r"), moved.replace(top=Path("/r")))
+    with pytest.raises(TypeError):
+        cfg.replace(nothing=1)
+    log = LogIntent("p.md", 1, "d", ["h"], None, None, "proj", "2024-06")
+    assert list(Intent(logs=[log]).to_json()["logs"][0]) == [
+        "pending", "size", "digest", "header", "archive", "archive_digest", "project", "month"]
+    assert LogIntent(**log.to_json()) == log

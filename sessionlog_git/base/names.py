@@ -12,10 +12,13 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 def slug(text: str, fallback: str = "unknown") -> str:
     """Lower-case ASCII slug: 'Ada Lovelace' -> 'ada-lovelace'. Always a safe component."""
-    import unicodedata  # here, not at the top: the per-prompt hook rarely needs a slug
+    if text.isascii():  # every normalization leaves ASCII as it is: no unicodedata to load
+        ascii_text = text.lower()
+    else:
+        import unicodedata  # here, not at the top: the per-prompt hook rarely needs a slug
 
-    # NFKD first, so 'Ëvil Üser' keeps its letters: 'evil-user'.
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+        # NFKD first, so 'Ëvil Üser' keeps its letters: 'evil-user'.
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     out = _NOT_SLUG.sub("-", ascii_text).strip("-")[:MAX_NAME].strip("-")
     return out or fallback
 

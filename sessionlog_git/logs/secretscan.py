@@ -24,7 +24,6 @@ template, a call, a path or a placeholder.
 """
 from __future__ import annotations
 
-import binascii
 import math
 import re
 from array import array
@@ -173,7 +172,7 @@ def _decodes_to_credentials(value: str) -> bool:
 
     try:
         raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
-    except (binascii.Error, ValueError):
+    except ValueError:  # binascii.Error is one
         return False
     try:
         text = raw.decode("utf-8")
@@ -188,7 +187,7 @@ def _decodes_to_private_key(value: str) -> bool:
     cut = len(value) - len(value) % 4
     try:
         raw = base64.b64decode(value[:cut][:200], validate=False)
-    except (binascii.Error, ValueError):
+    except ValueError:  # binascii.Error is one
         return False
     return b"PRIVATE KEY" in raw
 
