@@ -31,8 +31,9 @@ def hooks_dir(top: Path) -> Path:
 def native_hook_text(hook: str, root: str | None = None) -> str:
     """The hook script. With `root` (`lean_root()`), a hook that reads no stdin starts without
     `site` while that folder holds the package, as the assistants' hooks do (clone.runner_text):
-    the folder goes on sys.path where site would have put it, and site's work (every .pth file
-    of the environment) is a fifth of an interpreter's start on every commit."""
+    the folder goes on sys.path where site would have put it, and site's own work (every .pth
+    file of the environment, the search for sitecustomize) is spared on every commit: 8% of an
+    idle pre-commit hook's instructions."""
     from sessionlog_git.base.clone import _quote
     from sessionlog_git.pipeline.render import render
 
