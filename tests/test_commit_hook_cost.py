@@ -145,39 +145,3 @@ def test_the_hook_paths_records_compare_and_hash_as_their_dataclasses_did() -> N
     assert list(Intent(logs=[log]).to_json()["logs"][0]) == [
         "pending", "size", "digest", "header", "archive", "archive_digest", "project", "month"]
     assert LogIntent(**log.to_json()) == log
-
-
-def test_a_hook_whose_lean_folder_is_gone_starts_with_site_and_commits(native_repo: Repo) -> None:
-    """A hook written for a start without site (`lean_root`: the installation's folder) whose
-    folder no longer holds the package (moved, or uninstalled) starts as before, with site,
-    and the commit consolidates as ever. (A regular install's start without site:
-    tests/test_packaging.py, the built wheel in a fresh venv.)"""
-    from sessionlog_git.setup.githooks import native_hook_text
-
-    repo = native_repo
-    gone = repo.path.parent / "moved-away"
-    hook = repo.path / ".git" / "hooks" / "pre-commit"
-    hook.write_text(native_hook_text("pre-commit", str(gone)), encoding="utf-8")
-    assert f"root='{gone}'" in hook.read_text(encoding="utf-8")
-    repo.log("2026-11-25T09:00:00+01:00", "Lean start", "Decision: keep the fallback")
-    repo.append("app.py", "x = 2\n")
-    repo.git("add", "app.py")
-    out = repo.git("commit", "-m", "day")
-    assert "sessionlog: consolidated 1 entry" in out.stderr
-    assert any(f.startswith("logs/archive/2026-11/") for f in repo.head_files())
-    assert repo.porcelain() == []
-
-
-def test_no_lean_start_for_an_editable_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`lean_root` names a folder only when the package and every library it needs are
-    installed in it as files: not this editable checkout (its metadata is in the venv, the
-    code here), nor the venv's folder, where the package's editable finder is a .pth file."""
-    import sysconfig
-
-    from sessionlog_git.base import clone
-    from sessionlog_git.setup import githooks
-
-    assert githooks.lean_root() is None
-    assert " -S " not in githooks.native_hook_text("pre-commit")  # without a folder: with site
-    monkeypatch.setattr(clone, "package_root", lambda: sysconfig.get_paths()["purelib"])
-    assert githooks.lean_root() is None

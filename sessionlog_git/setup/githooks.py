@@ -4,12 +4,10 @@ ours out restores it."""
 from __future__ import annotations
 
 import os
-import re
 import stat
 import sys
 from pathlib import Path
 
-from sessionlog_git.base import clone
 from sessionlog_git.base.plan import Plan
 from sessionlog_git.errors import SessionlogError
 
@@ -28,52 +26,11 @@ def hooks_dir(top: Path) -> Path:
     return git_path(top, "hooks")
 
 
-def native_hook_text(hook: str, root: str | None = None) -> str:
-    """The hook script. With `root` (`lean_root()`), a hook that reads no stdin starts without
-    `site` while that folder holds the package, as the assistants' hooks do (clone.runner_text):
-    the folder goes on sys.path where site would have put it, and site's own work (every .pth
-    file of the environment, the search for sitecustomize) is spared on every commit: 8% of an
-    idle pre-commit hook's instructions."""
-    from sessionlog_git.base.clone import _quote
+def native_hook_text(hook: str) -> str:
     from sessionlog_git.pipeline.render import render
 
     return render("native-hook.sh.j2", hook=hook, python=sys.executable, stdin=hook == "pre-push",
-                  fast_code=FAST_CODE, root=_quote(root) if root else "")
-
-
-def lean_root() -> str | None:
-    """The folder that holds this installation's package and every library it needs, all of
-    them installed there as regular files (a venv's site-packages, as `pip install` or pipx
-    make it): the commit hooks can then start without `site`. None when the package is an
-    editable checkout, or a library it needs (any of them, directly or not, extras aside) is
-    installed elsewhere or installs a .pth file (an editable one's finder: site would run it)."""
-    from importlib import metadata
-
-    root = os.path.realpath(clone.package_root())
-    todo, seen = ["sessionlog-git"], set()
-    while todo:
-        name = todo.pop().lower().replace("_", "-")
-        if name in seen:
-            continue
-        seen.add(name)
-        try:
-            dist = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            if name == "sessionlog-git":
-                return None
-            continue  # not installed: a requirement of another platform or Python
-        if os.path.realpath(str(dist.locate_file(""))) != root:
-            return None
-        if any(str(file).endswith(".pth") for file in dist.files or ()):
-            return None
-        for requirement in dist.requires or []:
-            spec, _, marker = requirement.partition(";")
-            if "extra" in marker:
-                continue  # an optional extra's: never imported by a hook
-            found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
-            if found:
-                todo.append(found[1])
-    return root
+                  fast_code=FAST_CODE)
 
 
 def is_managed(path: Path) -> bool:
@@ -85,10 +42,9 @@ def is_managed(path: Path) -> bool:
 
 def ensure_native_hooks(top: Path, plan: Plan, hooks: tuple[str, ...] = HOOK_TYPES) -> None:
     folder = hooks_dir(top)
-    root = lean_root()
     for hook in hooks:
         path = folder / hook
-        text = native_hook_text(hook, root)
+        text = native_hook_text(hook)
         rel = os.path.relpath(path, top)
         if path.exists() and is_managed(path):
             if path.read_text(encoding="utf-8") == text:
