@@ -629,6 +629,7 @@ def _load_manifest(state: Path) -> dict[str, Any] | None:
 
 
 NONE, TOUCHED, EVERY = "", "touched", "every"  # which live decisions a fold loads
+_RETIRING = frozenset(("supersede", "revert"))
 
 
 class _StoreFold(ci.Fold):
@@ -704,7 +705,8 @@ class _StoreFold(ci.Fold):
     def _add(self, record: Record, line: int, kind: str, text: str, keys: dict[str, str],
              extra: dict[str, Any] | None = None) -> str:
         ident = super()._add(record, line, kind, text, keys, extra)
-        self.store.put(ident, _stored(self, ident))
+        if kind != "finding" or keys:  # (Store.put keeps no finding that concerns no path)
+            self.store.put(ident, _stored(self, ident))
         return ident
 
     def _drop(self, ident: str | None) -> dict[str, Any] | None:
@@ -897,7 +899,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     for record, how in [*((r, EVERY) for r in records), *((r, TOUCHED) for r, _ in again)]:
         project = record.project
         had = retiring.get(project, NONE)
-        if had != EVERY and any(b.kind in ("supersede", "revert") for b in record.entry.bullets):
+        if had != EVERY and not _RETIRING.isdisjoint([b.kind for b in record.entry.bullets]):
             had = how
         retiring[project] = had
         at_key = record.sort_key()
@@ -912,12 +914,12 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     theirs = fresh - ours
     # Their commit links: from the commits that added them only.
     links = ci.commit_links(ws, sources=theirs) if theirs else {}
-    feed: list[tuple[tuple[Any, ...], Record, dict[str, str] | None]] = [
-        (r.sort_key(), r, None) for r in records]
-    feed += [(r.sort_key(), r, keys) for r, keys in again]
+    feed: list[tuple[Record, dict[str, str] | None]] = [(r, None) for r in records]
+    if again:  # (the new records alone are in order already)
+        feed = sorted([*feed, *again], key=lambda t: t[0].sort_key())
     # A commit's keys, made once for all its records (a backlog's thousands share them).
     commit_keys: dict[str, dict[str, str]] = {}
-    for _, record, stored_keys in sorted(feed, key=lambda t: t[0]):
+    for record, stored_keys in feed:
         if stored_keys is None:
             if not ci.folds(record):
                 continue  # adds nothing (Fold.feed): what it concerns is not worked out
