@@ -212,7 +212,10 @@ def _order(item: dict[str, Any], ident: str) -> tuple[str, str]:
 
 
 def _dump(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    # (made of JSON's own values, never a cycle: not checked for one, which a backlog's
+    # thousands of steps and items would each pay for)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                      check_circular=False)
 
 
 def _entry(ident: str, item: dict[str, Any], key: str) -> dict[str, Any]:
@@ -896,15 +899,19 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     # steps retired before (put back into their books by the rewind) are enough.
     retiring: dict[str, str] = {}
     newest: dict[str, tuple[Any, ...]] = {}
-    for record, how in [*((r, EVERY) for r in records), *((r, TOUCHED) for r, _ in again)]:
-        project = record.project
-        had = retiring.get(project, NONE)
-        if had != EVERY and not _RETIRING.isdisjoint([b.kind for b in record.entry.bullets]):
-            had = how
-        retiring[project] = had
-        at_key = record.sort_key()
-        if at_key > newest.get(project, ()):
-            newest[project] = at_key
+    for batch, how in ((records, EVERY), ([r for r, _ in again], TOUCHED)):
+        last: dict[str, Record] = {}
+        for record in batch:  # (each batch in time order: a project's last is its newest)
+            project = record.project
+            last[project] = record
+            if retiring.get(project) != EVERY and not _RETIRING.isdisjoint(
+                    [b.kind for b in record.entry.bullets]):
+                retiring[project] = how
+        for project, record in last.items():
+            retiring.setdefault(project, NONE)
+            at_key = record.sort_key()
+            if at_key > newest.get(project, ()):
+                newest[project] = at_key
     for project, at_key in newest.items():
         tips[project] = max(tips.get(project, []), list(at_key))
     fold = _StoreFold(cfg.logs_dir, store, retiring)
