@@ -225,9 +225,7 @@ class Fold:
         ident = f"{record.source}#{line}"  # _item_id
         times = self._times
         if times is None or times[0] is not record:  # made once for a record's items
-            at = record.at
-            times = self._times = (record, at.date().isoformat(), at.isoformat(),
-                                   self._link(record.source))
+            times = self._times = self._times_of(record)
         self.items[ident] = {
             "kind": kind,
             "text": " ".join(text.split())[:TEXT_LIMIT],
@@ -248,6 +246,13 @@ class Fold:
         if self._step is not None and kind != "finding":
             self._step["add"].append(line)
         return ident
+
+    def _times_of(self, record: Record) -> tuple[Record, str, str, str]:
+        """`record` with its date, time and link as its items keep them (the date is the
+        time's first ten characters: ISO 8601 writes the date first)."""
+        at = record.at.isoformat()
+        link = self._links.get(record.source)
+        return record, at[:10], at, link if link is not None else self._link(record.source)
 
     def _link(self, source: str) -> str:
         """An archive source's path from the top (each source's items share it)."""
@@ -297,9 +302,7 @@ class Fold:
         if _FOLDED_KINDS.isdisjoint(kinds):  # folds(record)
             return  # no item, no step: feeding it changes nothing
         if self.steps is not None and not _STEP_SET.isdisjoint(kinds):
-            at = record.at
-            self._times = (record, at.date().isoformat(), at.isoformat(),
-                           self._link(record.source))
+            self._times = self._times_of(record)
             self._step = step_of(record, keys, self._times[2])
         try:
             self._feed(record, keys, kinds)

@@ -832,7 +832,20 @@ def _attempt(ws: Workspace, archived: Sequence[str], known: Mapping[str, list[Re
 
 
 def _source(logs_dir: str, rel: str) -> str:
+    """An archive file's source (its path from the logs folder), from its path from the top:
+    cut as text when both are plain POSIX paths (a backlog names hundreds), else by pathlib."""
+    prefix = _logs_prefix(logs_dir)
+    if (prefix is not None and rel.startswith(prefix) and "//" not in rel and "/./" not in rel
+            and not rel.endswith(("/", "/."))):
+        return rel[len(prefix):]
     return str(PurePosixPath(rel).relative_to(logs_dir))
+
+
+@lru_cache(maxsize=8)
+def _logs_prefix(logs_dir: str) -> str | None:
+    """`logs_dir` and a slash, when it is written as pathlib writes it (None: it is not)."""
+    clean = str(PurePosixPath(logs_dir))
+    return f"{clean}/" if clean == logs_dir and clean not in (".", "/") else None
 
 
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
