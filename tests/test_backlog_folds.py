@@ -181,3 +181,50 @@ def test_many_contributors_listings_share_one_file_and_fold_on_as_a_rebuild(
     assert sorted(p.name for p in listing.iterdir()) == ["shop.json"]
     assert len(json.loads((listing / "shop.json").read_text())["dev3"]) == 2
     assert_same_as_a_rebuild(repo)
+
+
+def test_a_backlog_in_a_nested_logs_folder_folds_as_a_rebuild(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A logs folder other than `logs`, two levels down: the archive files' sources and links
+    the index keeps are the ones a rebuild makes (the fold cuts a source from its path as
+    text, not through pathlib)."""
+    repo = native_repo
+    logs_dir = "docs/session-logs"
+    repo.write(".sessionlog.yaml", f"logs_dir: {logs_dir}\n")
+    repo.git("add", ".sessionlog.yaml")
+    repo.git("commit", "-q", "-m", "Logs in a folder of their own")
+    folds = Folds(monkeypatch)
+    write_backlog(repo, ("ada", "grace"), [date(2026, 11, 2) + timedelta(days=d) for d in range(9)], 6)
+    repo.write("api.py", "VALUE = 1\n")
+    repo.git("add", "api.py")
+    folds.commit(repo, "2026-11-12T10:00:00+00:00", "Backlog")
+    items = context_index.read(repo.state(), "api.py")
+    assert items and all(i["link"].startswith(f"{logs_dir}/archive/2026-11/shop/") for _, i in items)
+    assert all((repo.path / i["link"]).is_file() for _, i in items)
+    assert_same_as_a_rebuild(repo)
+    # and the next commit folds on from there, without a rebuild
+    folds.rebuilds = 0
+    repo.log("2026-11-13T09:00:00+00:00", "Ledger", "Decision: api.py writes the ledger once")
+    folds.commit(repo, "2026-11-13T10:00:00+00:00", "Ledger")
+    assert folds.rebuilds == 0
+    assert "Decision: api.py writes the ledger once" in texts(repo, "api.py")
+    assert_same_as_a_rebuild(repo)
+
+
+def test_an_items_date_is_its_entrys_own_around_midnight(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An item's date, as `why` and the pre-edit hook show it, is the day its entry was
+    written on where it was written (not the UTC day), whichever side of midnight."""
+    repo = native_repo
+    folds = Folds(monkeypatch)
+    repo.log("2026-11-09T00:30:00+01:00", "Late", "Decision: ledger.py batches writes")
+    repo.log("2026-11-09T23:40:00-05:00", "Later", "Blocked on: ledger.py lock review")
+    repo.log("2026-11-10T12:00:00+00:00", "Noon", "Tried: ledger.py without the lock")
+    folds.commit(repo, "2026-11-10T13:00:00+00:00", "Ledger")
+    found = {i["kind"]: (i["date"], i["at"]) for _, i in context_index.read(repo.state(), "ledger.py")}
+    assert found == {"decision": ("2026-11-09", "2026-11-09T00:30:00+01:00"),
+                     "blocker": ("2026-11-09", "2026-11-09T23:40:00-05:00"),
+                     "finding": ("2026-11-10", "2026-11-10T12:00:00+00:00")}
+    assert_same_as_a_rebuild(repo)

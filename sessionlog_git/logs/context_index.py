@@ -116,6 +116,10 @@ _KEPT_KINDS = (*STEP_KINDS, "expires")
 _FOLDED_KINDS = frozenset((*STEP_KINDS, "finding"))  # a record with none of these adds nothing
 
 
+_STEP_SET = frozenset(STEP_KINDS)
+_BOOK_KINDS = frozenset(("decision", "supersede", "revert"))  # what a decision book reads
+
+
 def folds(record: Record) -> bool:
     """Whether feeding `record` can change the fold: it states, retires, opens or closes
     something, or records a finding. Most entries of a backlog do none of these; what they
@@ -123,10 +127,11 @@ def folds(record: Record) -> bool:
     return not _FOLDED_KINDS.isdisjoint([b.kind for b in record.entry.bullets])
 
 
-def step_of(record: Record, keys: dict[str, str]) -> dict[str, Any]:
+def step_of(record: Record, keys: dict[str, str], at: str | None = None) -> dict[str, Any]:
     """A record as a step keeps it: its order, time, the bullets the order matters for, the
-    keys it concerns; `add` and `ret` are filled as it is fed."""
-    return {"k": list(record.sort_key()), "at": record.at.isoformat(),
+    keys it concerns; `add` and `ret` are filled as it is fed. `at`: the record's time in
+    ISO form, when the caller made it already."""
+    return {"k": list(record.sort_key()), "at": record.at.isoformat() if at is None else at,
             "b": [[b.kind, b.text, b.line] for b in record.entry.bullets if b.kind in _KEPT_KINDS],
             "keys": dict(keys), "add": [], "ret": []}
 
@@ -171,6 +176,9 @@ class Fold:
         # in the order fed; None: not kept
         self.steps: dict[str, list[dict[str, Any]]] | None = None
         self._step: dict[str, Any] | None = None
+        # The record whose items are being added, with its date, time and link as items
+        # keep them (a record's items share them).
+        self._times: tuple[Record, str, str, str] | None = None
         if data:
             self._restore(data)
 
@@ -214,17 +222,19 @@ class Fold:
 
     def _add(self, record: Record, line: int, kind: str, text: str, keys: dict[str, str],
              extra: dict[str, Any] | None = None) -> str:
-        ident = _item_id(record, line)
-        at = record.at
+        ident = f"{record.source}#{line}"  # _item_id
+        times = self._times
+        if times is None or times[0] is not record:  # made once for a record's items
+            times = self._times = self._times_of(record)
         self.items[ident] = {
             "kind": kind,
             "text": " ".join(text.split())[:TEXT_LIMIT],
-            "date": at.date().isoformat(),
-            "at": at.isoformat(),
+            "date": times[1],
+            "at": times[2],
             "author": record.user,
             "project": record.project,
             "source": record.source,
-            "link": self._link(record.source),
+            "link": times[3],
             "line": line,
             "expires": "",
             "replaces": [],
@@ -236,6 +246,13 @@ class Fold:
         if self._step is not None and kind != "finding":
             self._step["add"].append(line)
         return ident
+
+    def _times_of(self, record: Record) -> tuple[Record, str, str, str]:
+        """`record` with its date, time and link as its items keep them (the date is the
+        time's first ten characters: ISO 8601 writes the date first)."""
+        at = record.at.isoformat()
+        link = self._links.get(record.source)
+        return record, at[:10], at, link if link is not None else self._link(record.source)
 
     def _link(self, source: str) -> str:
         """An archive source's path from the top (each source's items share it)."""
@@ -281,20 +298,25 @@ class Fold:
         (`step_record` makes it again) and what it changed (the lines it added items at,
         the items it retired as they were), so a later fold can take it back and feed it
         again after an entry that belongs before it (logs.context_store)."""
-        if not folds(record):
+        kinds = [b.kind for b in record.entry.bullets]
+        if _FOLDED_KINDS.isdisjoint(kinds):  # folds(record)
             return  # no item, no step: feeding it changes nothing
-        if self.steps is not None and any(b.kind in STEP_KINDS for b in record.entry.bullets):
-            self._step = step_of(record, keys)
+        if self.steps is not None and not _STEP_SET.isdisjoint(kinds):
+            self._times = self._times_of(record)
+            self._step = step_of(record, keys, self._times[2])
         try:
-            self._feed(record, keys)
+            self._feed(record, keys, kinds)
         finally:
             if self._step is not None and self.steps is not None:
                 self.steps.setdefault(record.project, []).append(self._step)
             self._step = None
 
-    def _feed(self, record: Record, keys: dict[str, str]) -> None:
+    def _feed(self, record: Record, keys: dict[str, str], kinds: list[str] | None = None) -> None:
         project = record.project
-        new, retired = self._book(project).step(record)
+        new: list[Any] = []
+        retired: list[Any] = []
+        if kinds is None or not _BOOK_KINDS.isdisjoint(kinds):  # else the book's step does nothing
+            new, retired = self._book(project).step(record)
         inherited: dict[str, str] = {}
         replaced: list[dict[str, str]] = []
         for old in retired:

@@ -212,7 +212,10 @@ def _order(item: dict[str, Any], ident: str) -> tuple[str, str]:
 
 
 def _dump(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    # (made of JSON's own values, never a cycle: not checked for one, which a backlog's
+    # thousands of steps and items would each pay for)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                      check_circular=False)
 
 
 def _entry(ident: str, item: dict[str, Any], key: str) -> dict[str, Any]:
@@ -629,6 +632,7 @@ def _load_manifest(state: Path) -> dict[str, Any] | None:
 
 
 NONE, TOUCHED, EVERY = "", "touched", "every"  # which live decisions a fold loads
+_RETIRING = frozenset(("supersede", "revert"))
 
 
 class _StoreFold(ci.Fold):
@@ -704,7 +708,8 @@ class _StoreFold(ci.Fold):
     def _add(self, record: Record, line: int, kind: str, text: str, keys: dict[str, str],
              extra: dict[str, Any] | None = None) -> str:
         ident = super()._add(record, line, kind, text, keys, extra)
-        self.store.put(ident, _stored(self, ident))
+        if kind != "finding" or keys:  # (Store.put keeps no finding that concerns no path)
+            self.store.put(ident, _stored(self, ident))
         return ident
 
     def _drop(self, ident: str | None) -> dict[str, Any] | None:
@@ -827,7 +832,20 @@ def _attempt(ws: Workspace, archived: Sequence[str], known: Mapping[str, list[Re
 
 
 def _source(logs_dir: str, rel: str) -> str:
+    """An archive file's source (its path from the logs folder), from its path from the top:
+    cut as text when both are plain POSIX paths (a backlog names hundreds), else by pathlib."""
+    prefix = _logs_prefix(logs_dir)
+    if (prefix is not None and rel.startswith(prefix) and "//" not in rel and "/./" not in rel
+            and not rel.endswith(("/", "/."))):
+        return rel[len(prefix):]
     return str(PurePosixPath(rel).relative_to(logs_dir))
+
+
+@lru_cache(maxsize=8)
+def _logs_prefix(logs_dir: str) -> str | None:
+    """`logs_dir` and a slash, when it is written as pathlib writes it (None: it is not)."""
+    clean = str(PurePosixPath(logs_dir))
+    return f"{clean}/" if clean == logs_dir and clean not in (".", "/") else None
 
 
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
@@ -894,15 +912,19 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     # steps retired before (put back into their books by the rewind) are enough.
     retiring: dict[str, str] = {}
     newest: dict[str, tuple[Any, ...]] = {}
-    for record, how in [*((r, EVERY) for r in records), *((r, TOUCHED) for r, _ in again)]:
-        project = record.project
-        had = retiring.get(project, NONE)
-        if had != EVERY and any(b.kind in ("supersede", "revert") for b in record.entry.bullets):
-            had = how
-        retiring[project] = had
-        at_key = record.sort_key()
-        if at_key > newest.get(project, ()):
-            newest[project] = at_key
+    for batch, how in ((records, EVERY), ([r for r, _ in again], TOUCHED)):
+        last: dict[str, Record] = {}
+        for record in batch:  # (each batch in time order: a project's last is its newest)
+            project = record.project
+            last[project] = record
+            if retiring.get(project) != EVERY and not _RETIRING.isdisjoint(
+                    [b.kind for b in record.entry.bullets]):
+                retiring[project] = how
+        for project, record in last.items():
+            retiring.setdefault(project, NONE)
+            at_key = record.sort_key()
+            if at_key > newest.get(project, ()):
+                newest[project] = at_key
     for project, at_key in newest.items():
         tips[project] = max(tips.get(project, []), list(at_key))
     fold = _StoreFold(cfg.logs_dir, store, retiring)
@@ -912,12 +934,12 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     theirs = fresh - ours
     # Their commit links: from the commits that added them only.
     links = ci.commit_links(ws, sources=theirs) if theirs else {}
-    feed: list[tuple[tuple[Any, ...], Record, dict[str, str] | None]] = [
-        (r.sort_key(), r, None) for r in records]
-    feed += [(r.sort_key(), r, keys) for r, keys in again]
+    feed: list[tuple[Record, dict[str, str] | None]] = [(r, None) for r in records]
+    if again:  # (the new records alone are in order already)
+        feed = sorted([*feed, *again], key=lambda t: t[0].sort_key())
     # A commit's keys, made once for all its records (a backlog's thousands share them).
     commit_keys: dict[str, dict[str, str]] = {}
-    for _, record, stored_keys in sorted(feed, key=lambda t: t[0]):
+    for record, stored_keys in feed:
         if stored_keys is None:
             if not ci.folds(record):
                 continue  # adds nothing (Fold.feed): what it concerns is not worked out

@@ -50,22 +50,23 @@ class Record:
         return self.entry.at
 
     def sort_key(self) -> tuple[Any, ...]:
-        # Kept once made: a commit's folds sort and compare the same records many times.
-        try:
-            found: tuple[Any, ...] = self.__dict__["_sort_key"]
-        except KeyError:
-            found = (self.at.timestamp(), self.user, self.source, self.entry.line)
-            object.__setattr__(self, "_sort_key", found)
+        # Kept once made: a commit's folds sort and compare the same records many times
+        # (in the instance's dict, past the frozen dataclass's guard; looked up without an
+        # exception, since a backlog makes thousands for the first time).
+        found: tuple[Any, ...] | None = self.__dict__.get("_sort_key")
+        if found is None:
+            entry = self.entry
+            assert entry.at is not None
+            found = self.__dict__["_sort_key"] = (entry.at.timestamp(), self.user, self.source,
+                                                  entry.line)
         return found
 
     def same_key(self) -> tuple[Any, ...]:
         """Identity for de-duplication (`Entry.key` with the project and the contributor),
         kept once made as `sort_key` is."""
-        try:
-            found: tuple[Any, ...] = self.__dict__["_same_key"]
-        except KeyError:
-            found = (self.project, self.user, *self.entry.key())
-            object.__setattr__(self, "_same_key", found)
+        found: tuple[Any, ...] | None = self.__dict__.get("_same_key")
+        if found is None:
+            found = self.__dict__["_same_key"] = (self.project, self.user, *self.entry.key())
         return found
 
 
@@ -180,24 +181,32 @@ class StatusState:
         """Fold in records that all come after everything fed before (already ordered)."""
         for record in records:
             self.last[record.user] = record
-            self.retired += self.lifecycle.feed(record)
+            stated = False  # whether the decisions' lifecycle has anything to fold
             for bullet in record.entry.bullets:
-                if bullet.kind == "next":
+                kind = bullet.kind
+                if kind == "next":
                     self.next_steps[record.user] = record
-                elif bullet.kind == "decision":
+                elif kind == "decision":
                     self.decisions.append((record, bullet))
-                elif bullet.kind == "blocker":
+                    stated = True
+                elif kind == "blocker":
                     self.book.add(Blocker(record, bullet))
-                elif bullet.kind == "unblock":
+                elif kind == "unblock":
                     closed = self.book.close(record, bullet)
                     if closed is not None:
                         self.closed.append(closed)
-            if len(self.decisions) > _TRIM_AT:  # the latest only; cut once a batch, not per record
-                del self.decisions[:-RECENT_DECISIONS]
+                elif kind == "supersede" or kind == "revert":
+                    stated = True
+            if stated:  # (the lifecycle folds nothing else: most records skip it)
+                self.retired += self.lifecycle.feed(record)
+                # the latest only; cut once a batch, not per record (nor for a record that
+                # added to none of these lists)
+                if len(self.decisions) > _TRIM_AT:
+                    del self.decisions[:-RECENT_DECISIONS]
+                if len(self.retired) > _TRIM_AT:
+                    del self.retired[:-RECENTLY_CLOSED]
             if len(self.closed) > _TRIM_AT:
                 del self.closed[:-RECENTLY_CLOSED]
-            if len(self.retired) > _TRIM_AT:
-                del self.retired[:-RECENTLY_CLOSED]
         del self.decisions[:-RECENT_DECISIONS]
         del self.closed[:-RECENTLY_CLOSED]
         del self.retired[:-RECENTLY_CLOSED]

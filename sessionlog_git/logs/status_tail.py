@@ -242,7 +242,8 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
     data = {**(extra or {}), "v": FORMAT, "key": key, "state": archive._state_json(key, state, []),
             "carry": carry_name, "retired": retired, "added": added, "last": last,
             "seen": sorted(seen)}
-    _keep(folder / f"{key}.json", json.dumps(data, separators=(",", ":")))
+    # (JSON's own values, never a cycle: a backlog's thousands need no check for one)
+    _keep(folder / f"{key}.json", json.dumps(data, separators=(",", ":"), check_circular=False))
     return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen, retired,
                 added, tail.parent, carry_name)
 
