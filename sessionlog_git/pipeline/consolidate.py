@@ -606,33 +606,50 @@ def _start_recover(top: Path, written: dict[str, str]
 
 
 def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
+    logs = [t for t in taken if t.trim]
+    # A backlog's temp logs are trimmed by a few threads at once (`base.fanout`): removing a
+    # file that is on disk waits on the file system's journal, and those waits overlap. Each
+    # log is still read, compared and removed in one go, as one at a time did.
+    if len(logs) >= TRIM_ASIDE_FROM:
+        from sessionlog_git.base.fanout import fan_out
+
+        outcomes = fan_out(_trim_one, logs)
+    else:
+        outcomes = [_trim_one(t) for t in logs]
     emptied: dict[Path, None] = {}  # the folders logs left, tidied once each at the end
-    for t in (t for t in taken if t.trim):
-        path = Path(t.log.path)
-        try:
-            now = path.read_bytes()
-        except FileNotFoundError:
-            continue
-        if now == t.data:
-            path.unlink()
-            _fault("trim-partial")
-            emptied[path.parent] = None
-        elif now.startswith(t.data):
-            # Appended while we ran: keep exactly the new part, under the same header.
-            head = ("\n".join(t.header) + "\n").encode() if t.header else b""
-            atomic_write_bytes(path, head + now[len(t.data) :])
-            _fault("trim-partial")
-        else:
-            result.problems.append(
-                f"{path}: changed while it was being consolidated; kept pending so nothing is "
-                "lost (entries already archived show once). Fix: none needed."
-            )
+    for t, outcome in zip(logs, outcomes, strict=True):
+        if outcome is True:
+            emptied[Path(t.log.path).parent] = None
+        elif isinstance(outcome, str):
+            result.problems.append(outcome)
     for folder in emptied:
         for empty in (folder, folder.parent):
             try:
                 empty.rmdir()  # only when empty: tidy, never destructive
             except OSError:
                 break
+
+
+def _trim_one(t: Taken) -> bool | str | None:
+    """Take the archived bytes out of one temp log: True when the file is gone, None when it
+    keeps what was appended since (or was gone already), else the problem to report."""
+    path = Path(t.log.path)
+    try:
+        now = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    if now == t.data:
+        path.unlink()
+        _fault("trim-partial")
+        return True
+    if now.startswith(t.data):
+        # Appended while we ran: keep exactly the new part, under the same header.
+        head = ("\n".join(t.header) + "\n").encode() if t.header else b""
+        atomic_write_bytes(path, head + now[len(t.data) :])
+        _fault("trim-partial")
+        return None
+    return (f"{path}: changed while it was being consolidated; kept pending so nothing is "
+            "lost (entries already archived show once). Fix: none needed.")
 
 
 TRIM_ASIDE_FROM = 32  # temp logs trimmed beside the folds (a thread), from this many on
