@@ -121,3 +121,25 @@ def test_the_folders_of_a_log_that_stays_are_not_removed(native_repo: Repo,
     consolidate.run(workspace.at(repo.path))
     assert repo.pending() == [keep]
     assert "## 19:00 - Still here" in keep.read_text()
+
+
+def test_a_backlog_git_cannot_stage_leaves_every_temp_log_pending(native_repo: Repo) -> None:
+    """Another git process holds the index: the thread that waits for git and then trims
+    reports it (with the lock file and the fix), no temp log leaves, and the next run, the
+    lock gone, archives and stages each entry once."""
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 4)
+    lock = repo.path / ".git" / "index.lock"
+    lock.write_text("")
+    refused = repo.sl("consolidate", check=False)
+    assert refused.returncode != 0
+    message = refused.stderr + refused.stdout
+    assert f"{lock}: another git process holds the index" in message
+    assert "Fix: wait for that git command to finish" in message
+    assert len(repo.pending()) == len(titles)
+    lock.unlink()
+    repo.sl("consolidate")
+    assert repo.pending() == []
+    repo.git("commit", "-q", "-m", "the backlog")
+    assert sorted(in_head(repo)) == sorted(titles)
+    assert repo.porcelain() == []

@@ -655,10 +655,13 @@ def _trim_one(t: Taken) -> bool | str | None:
 TRIM_ASIDE_FROM = 32  # temp logs trimmed beside the folds (a thread), from this many on
 
 
-def _start_trim(ws: Workspace, taken: list[Taken], result: Result) -> Callable[[], None]:
-    """Trim the temp logs (`_trim_pending`); many of them in a thread of their own. What it
-    returns waits for the trim to end, and raises what the trim raised."""
+def _start_trim(ws: Workspace, taken: list[Taken], result: Result,
+                first: Callable[[], None] = lambda: None) -> Callable[[], None]:
+    """Trim the temp logs (`_trim_pending`) once `first` has returned (the wait for their
+    staging); many of them in a thread of their own. What it returns waits for the trim to
+    end, and raises what `first` or the trim raised (then the logs are left as they were)."""
     if sum(t.trim for t in taken) < TRIM_ASIDE_FROM:
+        first()
         _trim_pending(ws, taken, result)
         return lambda: None
     import threading
@@ -668,6 +671,7 @@ def _start_trim(ws: Workspace, taken: list[Taken], result: Result) -> Callable[[
 
     def trim() -> None:
         try:
+            first()
             _trim_pending(ws, taken, result)
             done.append(True)
         except Exception as exc:  # raised again by the caller, in its thread
@@ -816,8 +820,8 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     # are synced, the ledger is saved and the indexes in the state folder are folded, and the few
     # temp logs are trimmed once it is done (so they leave only once the files are durable and
     # staged). A backlog's add is one quick pack (gitops.PACK_FROM) but its hundreds of temp logs
-    # can each wait on the file system's journal: it is staged first, and they are trimmed in a
-    # thread while the folds run (neither reads them).
+    # can each wait on the file system's journal: a thread waits for git and then trims them
+    # while the folds run (neither reads them).
     backlog = sum(t.trim for t in taken) >= TRIM_ASIDE_FROM
     staging = None
     if stage and to_stage:
@@ -834,18 +838,20 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
             staging.wait()  # git's own outcome; this error is the one to report
         raise
 
+    adding = staging  # `staging` itself is cleared once the trim's thread owns the wait
+
     def staged_done() -> None:
-        if staging is not None:
-            staging.finish()  # raises what `gitops.stage` would; then nothing is trimmed
+        if adding is not None:
+            adding.finish()  # raises what `gitops.stage` would; then nothing is trimmed
         if stage and to_stage:
             result.staged = sorted(set(result.staged) | set(to_stage))
         _fault("staged")
 
     trimmer: Callable[[], None] | None = None
     if backlog:
-        staged_done()
+        # The wait for git and then the trim go on beside the folds, in the trim's thread.
+        trimmer = _start_trim(ws, taken, result, first=staged_done)
         staging = None
-        trimmer = _start_trim(ws, taken, result)
     try:
         # The archives of an interrupted run the journal finished count too (the index skips
         # what it has folded in already).
