@@ -563,6 +563,12 @@ def _recover(ws: Workspace, written: dict[str, str], result: Result,
 
     if not written:
         return []
+    if asked is None and fresh is not None and fresh.issuperset(written) \
+            and not framework.stashed_paths():
+        # The ledger held nothing before this run and every file in it now is one this run
+        # wrote: all of them are staged anyway, so git need not be asked about them (for a
+        # backlog, a `git status` of hundreds of paths the run would wait for).
+        return []
     if asked is None or fresh is None:
         codes = gitops.status(ws.top, list(written))
     else:
