@@ -143,3 +143,34 @@ def test_a_backlog_git_cannot_stage_leaves_every_temp_log_pending(native_repo: R
     repo.git("commit", "-q", "-m", "the backlog")
     assert sorted(in_head(repo)) == sorted(titles)
     assert repo.porcelain() == []
+
+
+def test_a_backlog_whose_files_cannot_be_synced_leaves_every_temp_log_pending(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sync runs in the trim's thread, beside the folds: when it fails (an I/O error of
+    the disk), the run reports it naming the file, git's add is waited for (no index.lock is
+    left), no temp log leaves, and the next run archives each entry once."""
+    import errno
+    import os
+
+    from sessionlog_git.base import fsutil
+
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 4)
+
+    def failing(fd: int, path: str) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO), path)
+
+    monkeypatch.setattr(fsutil, "_SYNCFS", [failing])
+    monkeypatch.chdir(repo.path)
+    with pytest.raises(OSError) as caught:
+        consolidate.run(workspace.at(repo.path))
+    assert "logs/archive/" in str(caught.value.filename)
+    monkeypatch.undo()
+    assert not (repo.path / ".git" / "index.lock").exists()
+    assert len(repo.pending()) == len(titles)
+    repo.sl("consolidate")
+    assert repo.pending() == []
+    repo.git("commit", "-q", "-m", "the backlog")
+    assert sorted(in_head(repo)) == sorted(titles)
+    assert repo.porcelain() == []

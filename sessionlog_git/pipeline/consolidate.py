@@ -826,23 +826,20 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     # are synced, the ledger is saved and the indexes in the state folder are folded, and the few
     # temp logs are trimmed once it is done (so they leave only once the files are durable and
     # staged). A backlog's add is one quick pack (gitops.PACK_FROM) but its hundreds of temp logs
-    # can each wait on the file system's journal: a thread waits for git and then trims them
-    # while the folds run (neither reads them).
+    # can each wait on the file system's journal: a thread syncs the files, saves the ledger,
+    # waits for git and then trims them while the folds run (which read none of them).
     backlog = sum(t.trim for t in taken) >= TRIM_ASIDE_FROM
     staging = None
     if stage and to_stage:
         from sessionlog_git import gitops
 
         staging = gitops.start_stage(top, to_stage)
-    try:
+
+    def durable() -> None:
         sync_all([top / rel for rel in (*new_archives, *new_views)])
         _fault("rendered")
         ledger.save(state_dir, written)
         _fault("ledger-saved")
-    except BaseException:
-        if staging is not None:
-            staging.wait()  # git's own outcome; this error is the one to report
-        raise
 
     adding = staging  # `staging` itself is cleared once the trim's thread owns the wait
 
@@ -853,11 +850,28 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
             result.staged = sorted(set(result.staged) | set(to_stage))
         _fault("staged")
 
+    def durable_and_staged() -> None:
+        try:
+            durable()
+        except BaseException:
+            if adding is not None:
+                adding.wait()  # git's own outcome; this error is the one to report
+            raise
+        staged_done()
+
     trimmer: Callable[[], None] | None = None
     if backlog:
-        # The wait for git and then the trim go on beside the folds, in the trim's thread.
-        trimmer = _start_trim(ws, taken, result, first=staged_done)
+        # The sync, the ledger, the wait for git and then the trim go on beside the folds, in
+        # that order, in the trim's thread (the folds read none of them).
+        trimmer = _start_trim(ws, taken, result, first=durable_and_staged)
         staging = None
+    else:
+        try:
+            durable()
+        except BaseException:
+            if staging is not None:
+                staging.wait()  # git's own outcome; this error is the one to report
+            raise
     try:
         # The archives of an interrupted run the journal finished count too (the index skips
         # what it has folded in already).
