@@ -663,8 +663,9 @@ TRIM_ASIDE_FROM = 32  # temp logs trimmed beside the folds (a thread), from this
 
 def _start_trim(ws: Workspace, taken: list[Taken], result: Result,
                 first: Callable[[], None] = lambda: None) -> Callable[[], None]:
-    """Trim the temp logs (`_trim_pending`) once `first` has returned (the wait for their
-    staging); many of them in a thread of their own. What it returns waits for the trim to
+    """Trim the temp logs (`_trim_pending`) once `first` has returned (for a backlog: their
+    files synced, the ledger saved and git's add waited for); many of them in a thread of
+    their own. What it returns waits for the trim to
     end, and raises what `first` or the trim raised (then the logs are left as they were)."""
     if sum(t.trim for t in taken) < TRIM_ASIDE_FROM:
         first()
