@@ -280,7 +280,8 @@ def _backlog(repo: Repo, days: int) -> list[str]:
     return titles
 
 
-@pytest.mark.parametrize("step", ["staged", "trim-partial", "pending-trimmed"])
+@pytest.mark.parametrize("step", ["rendered", "ledger-saved", "staged", "trim-partial",
+                                  "pending-trimmed"])
 def test_a_kill_while_a_backlogs_temp_logs_are_trimmed_beside_the_folds(
         native_repo: Repo, step: str) -> None:
     """Enough temp logs that they are trimmed in a thread beside the index's fold: a kill

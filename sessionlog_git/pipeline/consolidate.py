@@ -600,6 +600,12 @@ def _recover(ws: Workspace, written: dict[str, str], result: Result,
 
     if not written:
         return []
+    if asked is None and fresh is not None and fresh.issuperset(written) \
+            and not framework.stashed_paths():
+        # The ledger held nothing before this run and every file in it now is one this run
+        # wrote: all of them are staged anyway, so git need not be asked about them (for a
+        # backlog, a `git status` of hundreds of paths the run would wait for).
+        return []
     if asked is None or fresh is None:
         codes = gitops.status(ws.top, list(written))
     else:
@@ -643,27 +649,22 @@ def _start_recover(top: Path, written: dict[str, str]
 
 
 def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
+    logs = [t for t in taken if t.trim]
+    # A backlog's temp logs are trimmed by a few threads at once (`base.fanout`): removing a
+    # file that is on disk waits on the file system's journal, and those waits overlap. Each
+    # log is still read, compared and removed in one go, as one at a time did.
+    if len(logs) >= TRIM_ASIDE_FROM:
+        from sessionlog_git.base.fanout import fan_out
+
+        outcomes = fan_out(_trim_one, logs)
+    else:
+        outcomes = [_trim_one(t) for t in logs]
     emptied: dict[Path, None] = {}  # the folders logs left, tidied once each at the end
-    for t in (t for t in taken if t.trim):
-        path = Path(t.log.path)
-        try:
-            now = path.read_bytes()
-        except FileNotFoundError:
-            continue
-        if now == t.data:
-            path.unlink()
-            _fault("trim-partial")
-            emptied[path.parent] = None
-        elif now.startswith(t.data):
-            # Appended while we ran: keep exactly the new part, under the same header.
-            head = ("\n".join(t.header) + "\n").encode() if t.header else b""
-            atomic_write_bytes(path, head + now[len(t.data) :])
-            _fault("trim-partial")
-        else:
-            result.problems.append(
-                f"{path}: changed while it was being consolidated; kept pending so nothing is "
-                "lost (entries already archived show once). Fix: none needed."
-            )
+    for t, outcome in zip(logs, outcomes, strict=True):
+        if outcome is True:
+            emptied[Path(t.log.path).parent] = None
+        elif isinstance(outcome, str):
+            result.problems.append(outcome)
     for folder in emptied:
         for empty in (folder, folder.parent):
             try:
@@ -672,13 +673,39 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
                 break
 
 
+def _trim_one(t: Taken) -> bool | str | None:
+    """Take the archived bytes out of one temp log: True when the file is gone, None when it
+    keeps what was appended since (or was gone already), else the problem to report."""
+    path = Path(t.log.path)
+    try:
+        now = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    if now == t.data:
+        path.unlink()
+        _fault("trim-partial")
+        return True
+    if now.startswith(t.data):
+        # Appended while we ran: keep exactly the new part, under the same header.
+        head = ("\n".join(t.header) + "\n").encode() if t.header else b""
+        atomic_write_bytes(path, head + now[len(t.data) :])
+        _fault("trim-partial")
+        return None
+    return (f"{path}: changed while it was being consolidated; kept pending so nothing is "
+            "lost (entries already archived show once). Fix: none needed.")
+
+
 TRIM_ASIDE_FROM = 32  # temp logs trimmed beside the folds (a thread), from this many on
 
 
-def _start_trim(ws: Workspace, taken: list[Taken], result: Result) -> Callable[[], None]:
-    """Trim the temp logs (`_trim_pending`); many of them in a thread of their own. What it
-    returns waits for the trim to end, and raises what the trim raised."""
+def _start_trim(ws: Workspace, taken: list[Taken], result: Result,
+                first: Callable[[], None] = lambda: None) -> Callable[[], None]:
+    """Trim the temp logs (`_trim_pending`) once `first` has returned (for a backlog: their
+    files synced, the ledger saved and git's add waited for); many of them in a thread of
+    their own. What it returns waits for the trim to
+    end, and raises what `first` or the trim raised (then the logs are left as they were)."""
     if sum(t.trim for t in taken) < TRIM_ASIDE_FROM:
+        first()
         _trim_pending(ws, taken, result)
         return lambda: None
     import threading
@@ -688,6 +715,7 @@ def _start_trim(ws: Workspace, taken: list[Taken], result: Result) -> Callable[[
 
     def trim() -> None:
         try:
+            first()
             _trim_pending(ws, taken, result)
             done.append(True)
         except Exception as exc:  # raised again by the caller, in its thread
@@ -836,36 +864,52 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     # are synced, the ledger is saved and the indexes in the state folder are folded, and the few
     # temp logs are trimmed once it is done (so they leave only once the files are durable and
     # staged). A backlog's add is one quick pack (gitops.PACK_FROM) but its hundreds of temp logs
-    # can each wait on the file system's journal: it is staged first, and they are trimmed in a
-    # thread while the folds run (neither reads them).
+    # can each wait on the file system's journal: a thread syncs the files, saves the ledger,
+    # waits for git and then trims them while the folds run (which read none of them).
     backlog = sum(t.trim for t in taken) >= TRIM_ASIDE_FROM
     staging = None
     if stage and to_stage:
         from sessionlog_git import gitops
 
         staging = gitops.start_stage(top, to_stage)
-    try:
+
+    def durable() -> None:
         sync_all([top / rel for rel in (*new_archives, *new_views)])
         _fault("rendered")
         ledger.save(state_dir, written)
         _fault("ledger-saved")
-    except BaseException:
-        if staging is not None:
-            staging.wait()  # git's own outcome; this error is the one to report
-        raise
+
+    adding = staging  # `staging` itself is cleared once the trim's thread owns the wait
 
     def staged_done() -> None:
-        if staging is not None:
-            staging.finish()  # raises what `gitops.stage` would; then nothing is trimmed
+        if adding is not None:
+            adding.finish()  # raises what `gitops.stage` would; then nothing is trimmed
         if stage and to_stage:
             result.staged = sorted(set(result.staged) | set(to_stage))
         _fault("staged")
 
+    def durable_and_staged() -> None:
+        try:
+            durable()
+        except BaseException:
+            if adding is not None:
+                adding.wait()  # git's own outcome; this error is the one to report
+            raise
+        staged_done()
+
     trimmer: Callable[[], None] | None = None
     if backlog:
-        staged_done()
+        # The sync, the ledger, the wait for git and then the trim go on beside the folds, in
+        # that order, in the trim's thread (the folds read none of them).
+        trimmer = _start_trim(ws, taken, result, first=durable_and_staged)
         staging = None
-        trimmer = _start_trim(ws, taken, result)
+    else:
+        try:
+            durable()
+        except BaseException:
+            if staging is not None:
+                staging.wait()  # git's own outcome; this error is the one to report
+            raise
     try:
         # The archives of an interrupted run the journal finished count too (the index skips
         # what it has folded in already).
