@@ -70,6 +70,7 @@ def test_a_backlog_redacted_in_a_child_gives_exactly_the_serial_results(
         return started[-1]
 
     monkeypatch.setattr(forked, "aside", watched)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))  # a quiet machine
     alone = batchread.redact_parse(texts, days, "UTC", frozenset(), fork=False)
     assert [a.forked for a in started] == [False]
     both = batchread.redact_parse(texts, days, "UTC", frozenset(), fork=True)
@@ -84,7 +85,8 @@ def test_a_backlog_redacted_in_a_child_gives_exactly_the_serial_results(
     # Redaction off: nothing forked, nothing redacted, the same parse.
     off = batchread.redact_parse(texts, days, "UTC", None)
     assert all(f is None for f, _ in off)
-    assert [_everything(log) for (_, log), (f, _) in zip(off, alone) if not f.count] == \
+    assert [_everything(log) for (_, log), (f, _) in zip(off, alone, strict=True)
+                                       if not f.count] == \
         [_everything(log) for f, log in alone if not f.count]
 
 
@@ -152,6 +154,12 @@ def test_no_fork_where_another_thread_runs_or_serial_is_asked(
     finally:
         stop.set()
         thread.join()
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    quiet = forked.usable()  # where two cores are usable
+    monkeypatch.setattr(os, "getloadavg", lambda: (7.5, 6.0, 4.0))
+    assert not forked.usable(), "no idle core: the child would only add its costs"
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert forked.usable() == quiet
     monkeypatch.setenv(forked.SERIAL_VARIABLE, "1")
     assert not forked.usable()
 

@@ -11,8 +11,9 @@ short or unreadable answer), `result()` does the work here, so a failure the wor
 raised in this process, as the same error with the same exit code, and a child killed from
 outside costs only the time. The child is always waited for (no zombie), and killed first
 when this process leaves the block without its result (its own error). Where fork is missing
-(Windows), where one core is usable, or where another thread runs (a fork copies no thread,
-and a lock another thread held would stay held in the child), `result()` does the work here.
+(Windows), where no second core is usable and idle, or where another thread runs (a fork
+copies no thread, and a lock another thread held would stay held in the child), `result()`
+does the work here.
 Standard library only.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any, Generic, TypeVar
 R = TypeVar("R")
 
 FORK_FROM = 128 * 1024  # characters of a batch worth a fork (~2 ms with its pipe and wait)
+IDLE_CORE = 0.5  # a core counts as idle while the load average leaves this much of it (and more)
 _CHUNK = 1 << 20
 
 
@@ -33,8 +35,10 @@ SERIAL_VARIABLE = "SESSIONLOG_SERIAL"  # set to 1: never fork (one process does 
 
 
 def usable() -> bool:
-    """Whether this process may fork a worker: fork exists, two cores are usable, no other
-    thread runs, and SESSIONLOG_SERIAL is not set to 1."""
+    """Whether this process may fork a worker: fork exists, a second core is usable and idle
+    (the load average of the last minute leaves one free: on a busy machine the child only
+    adds its fork, its pipe and the parent's copied pages), no other thread runs, and
+    SESSIONLOG_SERIAL is not set to 1."""
     if not hasattr(os, "fork") or sys.platform == "win32":
         return False
     if os.environ.get(SERIAL_VARIABLE) == "1":
@@ -43,7 +47,11 @@ def usable() -> bool:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    if cores < 2:
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        busy = 0.0
+    if cores < 2 or busy > cores - IDLE_CORE:
         return False
     threading = sys.modules.get("threading")
     return threading is None or threading.active_count() == 1

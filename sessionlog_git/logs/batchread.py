@@ -12,7 +12,7 @@ alone: redaction first, then the parse, as before.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +24,15 @@ if TYPE_CHECKING:
 
 
 def redact_parse(texts: Sequence[str], days: Sequence[date], zone_name: str,
-                 allow: frozenset[str] | None, *, fork: bool | None = None
+                 allow: frozenset[str] | None, *, fork: bool | None = None,
+                 meanwhile: Callable[[], object] | None = None
                  ) -> list[tuple[Redacted | None, TempLog]]:
     """For each text (a temp log of the local date `days[i]`): its redaction (None when
     `allow` is None: redaction off) and the parse of what is archived (the redacted text when
     something was found). `fork`: None forks for a batch of `forked.FORK_FROM` characters or
-    more where `forked.usable()`; False never (the serial path); True wherever fork exists."""
+    more where `forked.usable()`; False never (the serial path); True wherever fork exists.
+    `meanwhile`: work of the caller's done once the parse is, while the child still redacts
+    (only when a child was forked: it is what the caller would do next anyway)."""
     from sessionlog_git.logs.archive import zone_offset
 
     texts = list(texts)
@@ -58,6 +61,8 @@ def redact_parse(texts: Sequence[str], days: Sequence[date], zone_name: str,
             return [(f, parsed(f.text if f.count else text, day))
                     for f, text, day in zip(found, texts, days, strict=True)]
         logs = [parsed(text, day) for text, day in zip(texts, days, strict=True)]
+        if meanwhile is not None:
+            meanwhile()
         found = other.result()
     return [(f, parsed(f.text, day) if f.count else log)
             for f, log, day in zip(found, logs, days, strict=True)]

@@ -218,7 +218,7 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
         allow = allowed(ws.top)
     # Redacted and parsed at once: a backlog's first half in a forked child (logs.batchread).
     done = batchread.redact_parse([text for _, text in texts], [log.day for log, _ in texts],
-                                  cfg.timezone, allow)
+                                  cfg.timezone, allow, meanwhile=lambda: _warm_views(ws))
     for (log, text), (found, parsed) in zip(texts, done, strict=True):
         data = text.encode("utf-8")
         if found is not None:
@@ -258,6 +258,16 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
             "or set `redaction: redact` in .sessionlog.yaml to replace them with a marker."
         )
     return taken
+
+
+def _warm_views(ws: Workspace) -> None:
+    """What rendering the views loads (jinja2, the two templates, the view modules), loaded
+    while a forked child redacts a backlog."""
+    from sessionlog_git.logs import status_rewind, views  # noqa: F401
+    from sessionlog_git.pipeline import monthview
+    from sessionlog_git.pipeline.render import warm
+
+    warm(ws.config.state_path / "cache" / "templates", monthview.TEMPLATE, "status.md.j2")
 
 
 def _routed_parts(ws: Workspace, log: LogFile, parsed: TempLog, content: bytes
