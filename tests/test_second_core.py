@@ -195,3 +195,23 @@ def test_a_backlog_consolidated_with_the_second_core_is_the_serial_one(
     assert native_repo.porcelain() == twin.porcelain()
     assert native_repo.git("write-tree").stdout == twin.git("write-tree").stdout
     assert native_repo.pending() == [] and twin.pending() == []
+
+
+def test_a_bullets_kind_is_the_tables_first_match() -> None:
+    """`classify` looks a prefix up by the text before its first colon: the same kind as
+    testing the table's rows in order, for every prefix, case and near miss."""
+    from sessionlog_git.logs.entries import classify
+    from sessionlog_git.logs.kinds import KIND_PREFIXES
+
+    def by_the_table(text: str) -> str:
+        low = text.lower()
+        return next((kind for kind, prefixes in KIND_PREFIXES if low.startswith(prefixes)), "note")
+
+    prefixes = [p for _, ps in KIND_PREFIXES for p in ps]
+    texts = ["", "plain prose", ":", "chose", "chose x: y", "Chose: SQS", "chose  two spaces",
+             "blocked on the api: waiting", "decisions: many", "next steps: a: b", "NEXT: x"]
+    for p in prefixes:
+        for form in (p, p.upper(), p.capitalize()):
+            texts += [form, form + " x", form + "x: y", form[:-1], form[:-1] + " :", "x" + form]
+    for text in texts:
+        assert classify(text) == by_the_table(text), text
