@@ -215,3 +215,37 @@ def test_a_bullets_kind_is_the_tables_first_match() -> None:
             texts += [form, form + " x", form + "x: y", form[:-1], form[:-1] + " :", "x" + form]
     for text in texts:
         assert classify(text) == by_the_table(text), text
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the child's state in /proc")
+def test_a_killed_parent_leaves_no_child_behind(tmp_path: object) -> None:
+    """The parent killed while its child works: the child finds no reader for its answer and
+    ends; it wrote nothing anywhere."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys, time\n"
+        "from sessionlog_git.base import forked\n"
+        "def slow():\n"
+        "    time.sleep(1.5)\n"
+        "    return ['x' * 100000]\n"
+        "with forked.aside(slow, list, list, fork=True) as other:\n"
+        "    print(other._pid, flush=True)\n"
+        "    os.kill(os.getpid(), 9)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == -9
+    child = int(proc.stdout.split()[0])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{child}/stat") as stat:  # gone, or a zombie init reaps
+                if stat.read().split(") ")[-1].startswith("Z"):
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"child {child} still runs after its parent was killed")
