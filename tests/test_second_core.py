@@ -160,6 +160,9 @@ def test_no_fork_where_another_thread_runs_or_serial_is_asked(
     assert not forked.usable(), "no idle core: the child would only add its costs"
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert forked.usable() == quiet
+    monkeypatch.setattr(os, "getloadavg", lambda: (7.5, 6.0, 4.0))
+    monkeypatch.setenv(forked.SERIAL_VARIABLE, "0")
+    assert forked.usable() == quiet, "0: forked whatever the load"
     monkeypatch.setenv(forked.SERIAL_VARIABLE, "1")
     assert not forked.usable()
 
@@ -186,7 +189,7 @@ def test_a_backlog_consolidated_with_the_second_core_is_the_serial_one(
     twin = Repo(twin_path)
     for repo in (native_repo, twin):
         _fill(repo)
-    forked_run = native_repo.sl("consolidate")
+    forked_run = native_repo.sl("consolidate", env={forked.SERIAL_VARIABLE: "0"})  # any load
     serial_run = twin.sl("consolidate", env={forked.SERIAL_VARIABLE: "1"})
     assert forked_run.returncode == serial_run.returncode == 0
     assert forked_run.stdout.replace(str(native_repo.path), "") == \

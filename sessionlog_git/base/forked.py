@@ -31,24 +31,26 @@ IDLE_CORE = 0.5  # a core counts as idle while the load average leaves this much
 _CHUNK = 1 << 20
 
 
-SERIAL_VARIABLE = "SESSIONLOG_SERIAL"  # set to 1: never fork (one process does it all)
+# SESSIONLOG_SERIAL=1: never fork (one process does it all); =0: fork whatever the load
+SERIAL_VARIABLE = "SESSIONLOG_SERIAL"
 
 
 def usable() -> bool:
     """Whether this process may fork a worker: fork exists, a second core is usable and idle
     (the load average of the last minute leaves one free: on a busy machine the child only
     adds its fork, its pipe and the parent's copied pages), no other thread runs, and
-    SESSIONLOG_SERIAL is not set to 1."""
+    SESSIONLOG_SERIAL is not set to 1 (set to 0, the load is not asked)."""
     if not hasattr(os, "fork") or sys.platform == "win32":
         return False
-    if os.environ.get(SERIAL_VARIABLE) == "1":
+    setting = os.environ.get(SERIAL_VARIABLE)
+    if setting == "1":
         return False
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     try:
-        busy = os.getloadavg()[0]
+        busy = os.getloadavg()[0] if setting != "0" else 0.0
     except (AttributeError, OSError):
         busy = 0.0
     if cores < 2 or busy > cores - IDLE_CORE:
