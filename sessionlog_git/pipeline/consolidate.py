@@ -261,10 +261,10 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
 
 
 def _warm_views(ws: Workspace) -> None:
-    """What rendering the views loads (jinja2, the two templates, the view modules), loaded
-    while a forked child redacts a backlog."""
-    from sessionlog_git.logs import status_rewind, views  # noqa: F401
-    from sessionlog_git.pipeline import monthview
+    """What rendering the views loads (jinja2, the two templates, the view modules) and the
+    modules the rest of the run imports, loaded while a forked child redacts a backlog."""
+    from sessionlog_git.logs import continuity, startsummary, status_rewind, views  # noqa: F401
+    from sessionlog_git.pipeline import handedits, monthview  # noqa: F401
     from sessionlog_git.pipeline.render import warm
 
     warm(ws.config.state_path / "cache" / "templates", monthview.TEMPLATE, "status.md.j2")
