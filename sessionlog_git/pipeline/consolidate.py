@@ -216,7 +216,7 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
         from sessionlog_git.logs.redaction_store import allowed
 
         allow = allowed(ws.top)
-    # Redacted and parsed at once: a backlog's first half in a forked child (logs.batchread).
+    # Redacted and parsed at once: a backlog's redaction in a forked child (logs.batchread).
     done = batchread.redact_parse([text for _, text in texts], [log.day for log, _ in texts],
                                   cfg.timezone, allow, meanwhile=lambda: _warm_views(ws))
     for (log, text), (found, parsed) in zip(texts, done, strict=True):
