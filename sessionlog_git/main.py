@@ -170,6 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_CONSOLIDATE_FLAGS = {"--dry-run": "dry_run", "--no-stage": "no_stage", "--pack": "pack"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     if words == ["git-hook", "pre-commit"]:
@@ -191,6 +194,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with boundary("cli") as outcome:
             outcome.code = git_hook(hook="pre-commit")
+        return outcome.code
+    if words[:1] == ["consolidate"] and set(words[1:]) <= _CONSOLIDATE_FLAGS.keys() and \
+            len(set(words)) == len(words):
+        # `sessionlog consolidate` with its flags spelled out: no parser to build (argparse,
+        # gettext, locale and shutil's imports, and twenty subcommands, ~8 ms of a backlog's
+        # consolidation); anything else (a prefix, a repeat, --help) goes through the parser.
+        from sessionlog_git.commands.consolidate import consolidate
+
+        with boundary("cli") as outcome:
+            outcome.code = consolidate(**{_CONSOLIDATE_FLAGS[w]: True for w in words[1:]})
         return outcome.code
     args = _parser().parse_args(argv)
     with boundary("cli") as outcome:

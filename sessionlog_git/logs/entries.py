@@ -173,12 +173,26 @@ class TempLog:
 
 
 _ANY_PREFIX = tuple(p for _, prefixes in KIND_PREFIXES for p in prefixes)
+_UNKEYED = tuple(p for p in _ANY_PREFIX if p.find(":") != len(p) - 1)  # "chose ": by the table
+
+
+# A prefix that ends at its only colon is known by what precedes a text's first colon: one
+# lookup instead of a test a kind (a backlog classifies tens of thousands of bullets). The
+# others ("chose ") are tested in the table's order, as are texts no key names.
+_KIND_OF_HEAD: dict[str, str] = {}
+for _kind, _prefixes in KIND_PREFIXES:
+    for _prefix in _prefixes:
+        if _prefix.find(":") == len(_prefix) - 1:
+            _KIND_OF_HEAD.setdefault(_prefix[:-1], _kind)
 
 
 def classify(text: str) -> str:
     low = text.lower()
     if not low.startswith(_ANY_PREFIX):
         return "note"  # most bullets: one test, not one a kind
+    kind = _KIND_OF_HEAD.get(low.partition(":")[0])
+    if kind is not None and not low.startswith(_UNKEYED):
+        return kind
     for kind, prefixes in KIND_PREFIXES:
         if low.startswith(prefixes):
             return kind

@@ -57,9 +57,11 @@ def _md(text: str) -> str:
     return inline(one_line(text))
 
 
-def _entry_view(record: Record, link: Link = _same) -> dict[str, Any]:
+def _entry_view(record: Record, link: Link = _same, day: str = "") -> dict[str, Any]:
+    """`day`: the entry's local date as ISO text, when the caller has it already."""
     entry = record.entry
-    at = record.at
+    at = entry.at
+    assert at is not None
     details: list[str] = []
     next_steps: list[str] = []
     summary: str | None = None
@@ -71,6 +73,7 @@ def _entry_view(record: Record, link: Link = _same) -> dict[str, Any]:
             next_steps.append(_md(bullet.text))
         elif kind == "summary" and summary is None:
             summary = _md(bullet.body)
+    agent = entry.meta.get("agent")
     return {
         "time": f"{at.hour:02d}:{at.minute:02d}",
         "offset": format_offset(at),
@@ -78,10 +81,10 @@ def _entry_view(record: Record, link: Link = _same) -> dict[str, Any]:
         "summary": summary or "",
         "details": details,
         "next": next_steps,
-        "agent": _md(entry.meta.get("agent", "")),
+        "agent": _md(agent) if agent else "",
         "link": link(record.source),
         "user": record.user,
-        "date": at.date().isoformat(),
+        "date": day or at.date().isoformat(),
     }
 
 
@@ -101,20 +104,19 @@ def master_log(project: str, month: str, records: Sequence[Record], link: Link =
     contributors: list[dict[str, Any]] = []
     for user in sorted(by_user):
         days: list[dict[str, Any]] = []
+        current = ""  # the date of the last day listed, and its offset and entries
+        offset = ""
+        entries: list[dict[str, Any]] = []
         for record in by_user[user]:
             day = record.at.date()
-            if not days or days[-1]["date"] != day.isoformat():
-                days.append(
-                    {
-                        "date": day.isoformat(),
-                        "weekday": day.strftime("%a"),
-                        "offset": format_offset(record.at),
-                        "entries": [],
-                    }
-                )
-            view = _entry_view(record, link)
-            view["show_offset"] = view["offset"] != days[-1]["offset"]
-            days[-1]["entries"].append(view)
+            iso = day.isoformat()
+            if iso != current:
+                current, offset, entries = iso, format_offset(record.at), []
+                days.append({"date": iso, "weekday": day.strftime("%a"), "offset": offset,
+                             "entries": entries})
+            view = _entry_view(record, link, iso)
+            view["show_offset"] = view["offset"] != offset
+            entries.append(view)
         contributors.append({"name": user, "days": days, "count": sum(len(d["entries"]) for d in days)})
     return {"project": project, "month": month, "contributors": contributors, "total": len(mine)}
 

@@ -222,7 +222,7 @@ def _has_our_header(log: LogFile, result: Result, pending_dir: str) -> bool:
 
 
 def _take(ws: Workspace, result: Result) -> list[Taken]:
-    from sessionlog_git.logs import archive
+    from sessionlog_git.logs import archive, batchread
     from sessionlog_git.logs.entries import META
 
     cfg = ws.config
@@ -248,13 +248,15 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
         text = _read_pending(ws, log, result)
         if text is not None:
             texts.append((log, text))
-    redacted: list[Any] = [None] * len(texts)
+    allow = None
     if cfg.redaction != "off" and texts:
-        from sessionlog_git.logs.redact import redact_all
         from sessionlog_git.logs.redaction_store import allowed
 
-        redacted = redact_all([text for _, text in texts], allowed(ws.top))
-    for (log, text), found in zip(texts, redacted, strict=True):
+        allow = allowed(ws.top)
+    # Redacted and parsed at once: a backlog's redaction in a forked child (logs.batchread).
+    done = batchread.redact_parse([text for _, text in texts], [log.day for log, _ in texts],
+                                  cfg.timezone, allow, meanwhile=lambda: _warm_views(ws))
+    for (log, text), (found, parsed) in zip(texts, done, strict=True):
         data = text.encode("utf-8")
         if found is not None:
             if found.count and cfg.redaction == "block":
@@ -269,7 +271,6 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
                     f"({', '.join(found.kinds())}) before archiving"
                 )
         content = text.encode("utf-8")
-        parsed = archive.parse_log(content, log.day, cfg.timezone)
         for problem in parsed.problems:
             result.problems.append(f"{log.path}:{problem.line}: {problem.message}")
         # Only a file holding nothing but our own header is dropped without archiving.
@@ -294,6 +295,16 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
             "or set `redaction: redact` in .sessionlog.yaml to replace them with a marker."
         )
     return taken
+
+
+def _warm_views(ws: Workspace) -> None:
+    """What rendering the views loads (jinja2, the two templates, the view modules) and the
+    modules the rest of the run imports, loaded while a forked child redacts a backlog."""
+    from sessionlog_git.logs import continuity, startsummary, status_rewind, views  # noqa: F401
+    from sessionlog_git.pipeline import handedits, monthview  # noqa: F401
+    from sessionlog_git.pipeline.render import warm
+
+    warm(ws.config.state_path / "cache" / "templates", monthview.TEMPLATE, "status.md.j2")
 
 
 def _routed_parts(ws: Workspace, log: LogFile, parsed: TempLog, content: bytes

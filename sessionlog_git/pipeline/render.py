@@ -44,6 +44,16 @@ def cache_compiled(folder: Path) -> None:
         _use_cache(_env(), folder)
 
 
+def warm(folder: Path, *names: str) -> None:
+    """Load jinja2 and the templates `names` (their compiled code kept in `folder`, as
+    `cache_compiled`) now, ahead of the render: while a forked child redacts a backlog, this
+    process has the time (logs.batchread)."""
+    cache_compiled(folder)
+    env = _env()
+    for name in names:
+        env.get_template(name)
+
+
 def _use_cache(env: Any, folder: Path) -> None:
     import jinja2
 

@@ -1,0 +1,158 @@
+"""The second core for a batch: one piece of work done in a forked child while this process
+does another, the child's result handed back over a pipe as plain values (marshal).
+
+    with forkmap.aside(work, encode, decode) as other:
+        mine = ...            # this process's own work meanwhile
+        theirs = other.result()
+
+What holds whatever happens: the child writes no file and changes nothing this process sees;
+it only computes and sends. Whatever goes wrong with it (an exception, a signal, a kill, a
+short or unreadable answer), `result()` does the work here, so a failure the work raises is
+raised in this process, as the same error with the same exit code, and a child killed from
+outside costs only the time. The child is always waited for (no zombie), and killed first
+when this process leaves the block without its result (its own error). Where fork is missing
+(Windows), where no second core is usable and idle, or where another thread runs (a fork
+copies no thread, and a lock another thread held would stay held in the child), `result()`
+does the work here.
+Standard library only.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+R = TypeVar("R")
+
+FORK_FROM = 128 * 1024  # characters of a batch worth a fork (~2 ms with its pipe and wait)
+IDLE_CORE = 0.5  # a core counts as idle while the load average leaves this much of it (and more)
+_CHUNK = 1 << 20
+
+
+# SESSIONLOG_SERIAL=1: never fork (one process does it all); =0: fork whatever the load
+SERIAL_VARIABLE = "SESSIONLOG_SERIAL"
+
+
+def usable() -> bool:
+    """Whether this process may fork a worker: fork exists, a second core is usable and idle
+    (the load average of the last minute leaves one free: on a busy machine the child only
+    adds its fork, its pipe and the parent's copied pages), no other thread runs, and
+    SESSIONLOG_SERIAL is not set to 1 (set to 0, the load is not asked)."""
+    if not hasattr(os, "fork") or sys.platform == "win32":
+        return False
+    setting = os.environ.get(SERIAL_VARIABLE)
+    if setting == "1":
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0] if setting != "0" else 0.0
+    except (AttributeError, OSError):
+        busy = 0.0
+    if cores < 2 or busy > cores - IDLE_CORE:
+        return False
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
+
+
+class Aside(Generic[R]):
+    """`work()`, done in a forked child meanwhile (see the module's text)."""
+
+    def __init__(self, work: Callable[[], R], encode: Callable[[R], object],
+                 decode: Callable[[object], R], fork: bool) -> None:
+        self._work, self._decode = work, decode
+        self._pid = 0
+        self._fd = -1
+        self.forked = False  # whether a child was started (for tests and measurements)
+        if not fork:
+            return
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            _child(work, encode, read_end, write_end)
+        os.close(write_end)
+        self._pid, self._fd, self.forked = pid, read_end, True
+
+    def result(self) -> R:
+        """The work's result: the child's, or done here when there is none."""
+        if self._pid:
+            data = _read_all(self._fd)
+            status = self._end(kill=False)
+            if status == 0:
+                found = _loaded(data)
+                if found is not None:
+                    return self._decode(found[0])
+        return self._work()
+
+    def _end(self, *, kill: bool) -> int:
+        os.close(self._fd)
+        pid, self._pid, self._fd = self._pid, 0, -1
+        if kill:
+            import contextlib
+            import signal
+
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:
+            return -1
+
+    def __enter__(self) -> Aside[R]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self._pid:  # left without the result: the child is of no use any more
+            self._end(kill=True)
+
+
+def aside(work: Callable[[], R], encode: Callable[[R], object], decode: Callable[[object], R],
+          *, fork: bool | None = None) -> Aside[R]:
+    """`work()` started in a forked child now; `encode` turns its result into plain values
+    marshal can carry (None, bool, int, float, str, bytes, tuple, list, dict) and `decode`
+    turns them back (`decode(encode(work()))` must equal `work()`). `fork`: None forks where
+    `usable()`; False never (the serial path: `result()` does the work)."""
+    return Aside(work, encode, decode, usable() if fork is None else
+                 fork and hasattr(os, "fork") and sys.platform != "win32")
+
+
+def _child(work: Callable[[], R], encode: Callable[[R], object], read_end: int,
+           write_end: int) -> None:
+    """Compute, send, and leave without this process's exit handlers or buffered output."""
+    code = 1
+    try:
+        import gc
+        import marshal
+
+        gc.disable()  # the inherited objects stay shared: the collector would touch them all
+        os.close(read_end)
+        answer: Any = (encode(work()),)
+        payload = memoryview(marshal.dumps(answer))
+        while payload:
+            payload = payload[os.write(write_end, payload[:_CHUNK]):]
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, _CHUNK):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _loaded(data: bytes) -> tuple[object] | None:
+    """The child's answer, (value,); None when it is not a whole one."""
+    import marshal
+
+    try:
+        value = marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, tuple) and len(value) == 1 else None
