@@ -23,7 +23,11 @@ those of them with records at or after the edge (`later`). It serves a commit wh
 
 Then the fold is the rewind point's state fed, in order and without the entries it folded
 already, the records at or after the edge: those files' records (read from the files, not
-the month) and the commit's. That is the fold of all of them in order, which a rebuild makes
+the month) and the commit's. When the commit's records retire nothing, the point's live
+decisions are narrowed as the month's whole fold narrows its own (`_narrow_point`): its
+`Supersedes:`/`Reverted:` from the edge are matched against the decisions the fold before
+this commit took from there, read by id from their archive files, not against every live
+decision of the history (which a take would otherwise read: seconds at a million entries). That is the fold of all of them in order, which a rebuild makes
 (tests compare the status byte for byte). Anything else, or a damaged file, costs the fold
 of the month, as before.
 """
@@ -41,7 +45,7 @@ from sessionlog_git.logs.model import Record, StatusState, ordered
 from sessionlog_git.logs.status_tail import Tail, identity
 
 VERSION = 1
-MAX_FILES = 64  # files read from the edge on; past it the month is read through its cache
+MAX_FILES = 256  # files read from the edge on; past it the month is read through its cache
 DAY = 86_400
 
 Reader = Callable[[set[str]], list[Record]]  # the records of these archive files (sources)
@@ -84,7 +88,8 @@ def fold(
     if tail.state is not None and status_tail.fold_new(tail, new) is not None:
         return status_tail.fold(tail, cache_dir, project, after, recent, new, load)
     key = rewind_key(tail.base, first, zone_name)
-    found = _from_rewind(tail, cache_dir, project, after, new, key, sources, read, records)
+    found = _from_rewind(tail, cache_dir, project, after, new, key, sources, read, records,
+                         decisions)
     if found is not None:
         return found
     return _whole(tail, cache_dir, project, after, recent, new,
@@ -106,8 +111,7 @@ def _narrowing(
     new entries retiring nothing, those are the new entries' decisions and the ones a moved
     take left live. Every other decision of the month checkpoint lost to what the take
     found then, and loses again (logs.context_store's fold reasons the same way)."""
-    if decisions is None or tail.state is None or any(
-            b.kind in ("supersede", "revert") for r in new for b in r.entry.bullets):
+    if decisions is None or tail.state is None or _retires(new):
         return load
     retired = set(tail.retired)
 
@@ -119,9 +123,39 @@ def _narrowing(
     return narrowed
 
 
+def _retires(new: Sequence[Record]) -> bool:
+    """Whether a record of `new` has a `Supersedes:`/`Reverted:` (it may take any decision)."""
+    return any(b.kind in ("supersede", "revert") for r in new for b in r.entry.bullets)
+
+
+def _narrow_point(
+    tail: Tail, point: Tail, new: Sequence[Record],
+    decisions: Callable[[set[str]], list[Decision[Record]] | None] | None,
+) -> None:
+    """Narrow the rewind point's live decisions to those the takes of its fold from the
+    edge need, when the checkpoint before this commit (`tail`) folded the same records but
+    the new ones and those retire nothing: `_narrowing`'s reasoning, from the edge.
+
+    The point and that checkpoint are folds over the same month checkpoint (the rewind key
+    says so) of the same records up to the edge (`_from_rewind` checks that every file the
+    point does not know comes after it), so their live decisions are the month checkpoint's
+    less `retired`, plus `added`, at two instants of one fold. Those live at the edge that
+    the checkpoint's fold retired after it are the ones its takes from the edge took: the
+    month checkpoint's it retired since (`tail.retired` less `point.retired`) and the
+    month's decisions before the edge it retired since (`point.added` less `tail.added`).
+    With the new records retiring nothing, each take from the edge takes one of those, or
+    a decision stated from the edge on (in the book already); every other decision live at
+    the edge lost to what the take found then, and loses again."""
+    if decisions is None or tail.state is None or point.state is None or _retires(new):
+        return
+    taken = (set(tail.retired) - set(point.retired)) | (set(point.added) - set(tail.added))
+    point.state.lifecycle.narrow(lambda: decisions(taken))
+
+
 def _from_rewind(
     tail: Tail, cache_dir: Path, project: str, after: str, new: Sequence[Record], key: str,
     sources: Sequence[str], read: Reader, records: Callable[[list[Record]], list[Record]],
+    decisions: Callable[[set[str]], list[Decision[Record]] | None] | None = None,
 ) -> tuple[StatusState, list[Record]] | None:
     listed = set(sources)
     try:
@@ -142,6 +176,7 @@ def _from_rewind(
             continue
         unknown = listed - known
         if known <= listed and len(unknown | later) <= MAX_FILES:
+            _narrow_point(tail, point, new, decisions)
             folded = _fold_from(point, cache_dir, project, after, tail.key, new, edge,
                                 unknown, later, read)
             if folded is not None:
