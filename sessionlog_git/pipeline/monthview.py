@@ -168,8 +168,10 @@ def append_days(
         return None
     path = cache_dir / "views" / project / f"{month}.master.json"
     renders = _load(path)
-    used = sha256_hex(current)
     want = _listing_key(listing[0], month)
+    if not any(_may_append(r, new) for r in renders if r.get("lkey") == want):
+        return None  # told before the file is hashed (a day among folded ones, at every pull)
+    used = sha256_hex(current)
     found = next((r for r in reversed(renders) if r.get("digest") == used and r.get("lkey") == want),
                  None)
     if found is None or not isinstance(found.get("counts"), dict) or not isinstance(found.get("last"), dict):
@@ -432,6 +434,19 @@ def _known_section(renders: list[dict[str, Any]], user: str, mark: list[str]
                 return count, [str(seen[0]), str(seen[1])]
             return count, None
     return None
+
+
+def _may_append(render: dict[str, Any], new: Sequence[Record]) -> bool:
+    """Whether `append_days` could append `new` to the render `render` kept: every new
+    record of a contributor with a section there comes after all of theirs in it."""
+    counts, last = render.get("counts"), render.get("last")
+    if not isinstance(counts, dict) or not isinstance(last, dict):
+        return False
+    try:
+        return all(r.user not in counts or _all_later([r], [str(last[r.user][0]), str(last[r.user][1])])
+                   for r in new)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return False
 
 
 def _all_later(records: Sequence[Record], seen: list[str]) -> bool:
