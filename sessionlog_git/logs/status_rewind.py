@@ -6,9 +6,11 @@ with the days already folded) or with a back-dated entry cannot: without more, t
 folded again from all its records. Only the order matters, so the fold can start from any
 point before the earliest record that moved: this keeps such a point, the *rewind point*,
 taken whenever the month is folded whole, at 00:00 UTC of the day before the last record's
-day (where a teammate's pulled day, or yesterday's late entry, falls); one per archive
-listing it was taken at, the last KEEP (`status_tail.KEEP`) used, in their own folder
-(`cache/status-tail/<project>/rewind/`), so a commit undone by a reset leaves the one before.
+day (where a teammate's pulled day, or yesterday's late entry, falls), and a second at
+00:00 UTC of the last record's day (a day among today's entries: only today's are folded
+again); two per archive listing they were taken at, the last KEEP (`status_tail.KEEP`) used,
+in their own folder (`cache/status-tail/<project>/rewind/`), so a commit undone by a reset
+leaves the ones before. The nearest that serves is used.
 
 A rewind point is a status-tail checkpoint (the same file format, its own folder) of the fold
 of every record before its `edge`, with the archive files it was folded from (`sources`) and
@@ -164,7 +166,20 @@ def _from_rewind(
                        key=lambda p: p.stat().st_mtime_ns, reverse=True)
     except OSError:
         return None
-    for path in paths:  # the most recently used first: a few, one per listing they were taken at
+    parsed: dict[str, list[Record]] = {}
+
+    def once(wanted: set[str]) -> list[Record]:
+        """`read`, each file once for all the points tried."""
+        missing = wanted - parsed.keys()
+        for source in missing:
+            parsed[source] = []
+        for record in read(missing) if missing else []:
+            parsed[record.source].append(record)
+        return [r for source in sorted(wanted) for r in parsed[source]]
+
+    # The most recently used first: a few, two per listing they were taken at (the later
+    # edge written, and read, last: first).
+    for path in paths:
         point = Tail(path.stem, tail.base, parent=tail.parent)
         data = status_tail.read(point, project, path, path.stem, records)
         if data is None or point.state is None:
@@ -179,7 +194,7 @@ def _from_rewind(
         if known <= listed and len(unknown | later) <= MAX_FILES:
             _narrow_point(tail, point, new, decisions)
             folded = _fold_from(point, cache_dir, project, after, tail.key, new, edge,
-                                unknown, later, read)
+                                unknown, later, once)
             if folded is not None:
                 return folded
     return None
@@ -260,20 +275,27 @@ def _take(
     records: list[Record], carry: list[Record], sources: list[str],
 ) -> tuple[Tail, int]:
     """Feed `state` the records of `records` (in order, from `start`) before the edge and
-    write the rewind point there (`sources`: the archive files they all come from); the
-    Tail of that point and how many records it folded. No point when a record the month
-    checkpoint carried is not before the edge (a month's first days)."""
+    write the rewind point there (`sources`: the archive files they all come from), then
+    the same at 00:00 UTC of the last record's day (a day among today's entries folded
+    already, the usual pull, re-folds only today's: at a million entries, a thousand
+    records a day); the Tail of the later point and how many records it folded. No point
+    when a record the month checkpoint carried is not before the edge (a month's first
+    days)."""
     edge = edge_of(records)
     if edge is None or any(r.at.timestamp() >= edge for r in carry):
         return start, 0
-    cut = bisect_left([r.at.timestamp() for r in records], edge)
-    if cut:
-        state.feed(records[:cut])
-    later = sorted({r.source for r in records[cut:]})
-    # One file per listing it was taken at (KEEP of them): a commit undone by a reset leaves
-    # the one taken before it.
+    times = [r.at.timestamp() for r in records]
+    # One file per listing and edge (KEEP of them, the most recently used): a commit undone
+    # by a reset leaves the ones taken before it.
     name = f"{key}-{sha256_hex(chr(10).join(sorted(sources)))[:16]}"
-    point = status_tail.save(cache_dir, project, start, name, state, records[:cut],
-                             folder=_folder(cache_dir, project),
-                             extra={"edge": edge, "sources": sorted(sources), "later": later})
+    point, cut = start, 0
+    for n, at in enumerate((edge, edge + DAY)):
+        end = bisect_left(times, at)
+        if end > cut:
+            state.feed(records[cut:end])
+        later = sorted({r.source for r in records[end:]})
+        point = status_tail.save(cache_dir, project, point, f"{name}-{n}" if n else name, state,
+                                 records[cut:end], folder=_folder(cache_dir, project),
+                                 extra={"edge": at, "sources": sorted(sources), "later": later})
+        cut = end
     return point, cut
