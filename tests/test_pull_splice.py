@@ -187,3 +187,26 @@ def test_a_teammate_who_added_days_to_their_section_has_only_those_days_read(
     assert "2026-11" not in spy.month_reads
     assert {day for user, day in spy.parsed if user == "linus"} == {"2026-11-16", "2026-11-20"}
     assert ada.read(MASTER) == _rebuilt(ada)
+
+
+def test_a_day_among_a_contributors_days_renders_only_their_days_from_it_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A teammate's entry among a contributor's days (committed after their later ones):
+    their section on disk, exactly as rendered, keeps its days before that entry's day, and
+    only the days from there on are rendered (the records of that day and the ones after
+    it, not their month). The text is a rebuild's, a day that was there already or a new
+    one."""
+    ada, _ = _team(tmp_path)
+    # A day of linus's that his section has (the 9th, 11:00), before his 11:00 entry: his
+    # records of the 9th and of the 16th are rendered, not the 2nd's.
+    ada.log("2026-11-09T08:00:00+01:00", "linus early", "Next: check the rows", user="linus")
+    spy = _consolidate(ada, monkeypatch)
+    assert ["linus"] in spy.rendered
+    assert spy.sizes[spy.rendered.index(["linus"])] == 3
+    assert ada.read(MASTER) == _rebuilt(ada)
+    ada.git("commit", "-q", "-m", "linus early")
+    # A new day of barbara's between two of hers: the 12th, then the 16th, are rendered.
+    ada.log("2026-11-12T10:00:00+01:00", "barbara midweek", "Next: read the audit", user="barbara")
+    spy = _consolidate(ada, monkeypatch)
+    assert spy.sizes[spy.rendered.index(["barbara"])] == 2
+    assert ada.read(MASTER) == _rebuilt(ada)

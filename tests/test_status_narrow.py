@@ -151,3 +151,90 @@ def test_a_narrowed_book_takes_and_lists_what_a_whole_one_does() -> None:
     assert [decision_id(d) for d in narrowed.live] == [decision_id(d) for d in whole.live]
     assert loads == 2
     assert narrowed.mark()[0] == whole.mark()[0] == [decision_id(old[0])]
+
+
+def test_a_day_among_folded_entries_refolds_from_the_rewind_point_with_the_decisions_it_took(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From the rewind point too (logs/status_rewind.py, `_narrow_point`): the `Supersedes:`
+    after its edge are matched against the decisions the fold took after it, one of the
+    history's and one of the month's before the edge, read by id; not every live decision of
+    the history, and not the month's records. A day whose own entry supersedes an old
+    decision still reads them all. Each time the status is a full rebuild's."""
+    repo = native_repo
+    for n, topic in enumerate(TOPICS, start=1):  # October: the history's live decisions
+        repo.log(f"2026-10-{n:02d}T09:00:00+00:00", f"Ledger {topic}",
+                 f"Decision: ledger.py keeps {topic} copies")
+        commit_at(repo, f"2026-10-{n:02d}T10:00:00+00:00", "--allow-empty", "-m", topic)
+    repo.log("2026-11-02T09:00:00+00:00", "Cache", "Decision: cache.py keeps sessions in redis")
+    commit_at(repo, "2026-11-02T10:00:00+00:00", "--allow-empty", "-m", "Cache")
+    repo.log("2026-11-05T09:00:00+00:00", "Queue", "Decision: queue.py retries jobs five times")
+    commit_at(repo, "2026-11-05T10:00:00+00:00", "--allow-empty", "-m", "Queue")
+    repo.log("2026-11-10T10:00:00+00:00", "Vault",
+             "Supersedes: ledger.py keeps charlie copies in the vault")
+    repo.log("2026-11-10T14:00:00+00:00", "Queue", "Supersedes: queue.py retries jobs",
+             "Decision: queue.py retries jobs three times")
+    commit_at(repo, "2026-11-10T15:00:00+00:00", "--allow-empty", "-m", "Vault")
+    # The 11th's: more decisions than the status lists (RECENT_DECISIONS), so the newest
+    # need none of those before the edge (with fewer, the book would read them all).
+    repo.log("2026-11-11T09:00:00+00:00", "Exports", "Next: export the ledger",
+             *(f"Decision: exports.py writes format {n}" for n in range(12)))
+    commit_at(repo, "2026-11-11T10:00:00+00:00", "--allow-empty", "-m", "Exports")
+    # A late entry of the 11th, folded with the whole month (no rewind point is near enough
+    # with so few files allowed): that takes a rewind point at 00:00 UTC of the 10th.
+    repo.log("2026-11-11T08:00:00+00:00", "Late", "Next: count the ledger copies")
+    with monkeypatch.context() as m:
+        m.setattr(status_rewind, "MAX_FILES", 1)
+        consolidate_in_process(repo, monkeypatch)
+    commit_at(repo, "2026-11-11T11:00:00+00:00", "-m", "Late")
+    retired = section(repo.read("logs/shop-status.md"), "Retired decisions")
+    assert "~~Decision: ledger.py keeps charlie copies~~" in retired
+    assert "~~Decision: queue.py retries jobs five times~~" in retired
+    assert_views_are_fresh(repo)
+
+    # grace's day, the 10th, among the entries folded: her decision shares more words with
+    # the 10:00 Supersedes: than October's charlie one, which is live again.
+    reads = Reads(monkeypatch)
+    month_reads: list[str] = []
+    real_month = archive.month_records
+
+    def counted_month(*args: Any, **kw: Any) -> Any:
+        month_reads.append(args[2])
+        return real_month(*args, **kw)
+
+    monkeypatch.setattr(archive, "month_records", counted_month)
+    repo.log("2026-11-10T08:30:00+00:00", "Vault", "Decision: ledger.py keeps charlie copies "
+             "in the vault for a year", user="grace")
+    repo.log("2026-11-10T12:00:00+00:00", "Vault", "Tried: the vault API", user="grace")
+    with monkeypatch.context() as m:
+        m.setattr(status_rewind, "_whole", None)  # the month is not folded whole
+        fed = consolidate_in_process(repo, monkeypatch)
+    # From the edge: the 10th's two, the 11th's two, and grace's two.
+    assert sum(fed) == 6, fed
+    assert reads.whole == 0  # not the history's live decisions
+    assert month_reads == []  # nor the month's records
+    (asked,) = reads.by_id
+    assert sorted(i.split("/")[1] for i in asked) == ["2026-10", "2026-11"], asked
+    assert any("/2026-11-05-" in i for i in asked), asked  # queue.py, five times
+    commit_at(repo, "2026-11-10T16:00:00+00:00", "-m", "Vault, grace's day")
+    retired = section(repo.read("logs/shop-status.md"), "Retired decisions")
+    assert "charlie copies~~" not in retired.replace("in the vault for a year~~", "")
+    assert "~~Decision: ledger.py keeps charlie copies in the vault for a year~~" in retired
+    assert "~~Decision: queue.py retries jobs five times~~" in retired
+    assert_views_are_fresh(repo)
+
+    # grace's day again, with a Supersedes: of an October decision: it may take any live
+    # decision, so all are read; still from the rewind point, and still a rebuild's status.
+    reads = Reads(monkeypatch)
+    repo.log("2026-11-10T09:00:00+00:00", "Ledger", "Supersedes: ledger.py keeps echo copies",
+             "Decision: ledger.py keeps echo copies offsite", user="grace")
+    with monkeypatch.context() as m:
+        m.setattr(status_rewind, "_whole", None)
+        fed = consolidate_in_process(repo, monkeypatch)
+    assert sum(fed) == 7, fed
+    assert reads.by_id == [] and reads.whole == 1  # not narrowed
+    commit_at(repo, "2026-11-10T17:00:00+00:00", "-m", "Ledger, grace's echo")
+    retired = section(repo.read("logs/shop-status.md"), "Retired decisions")
+    assert "~~Decision: ledger.py keeps echo copies~~" in retired
+    assert "~~Decision: ledger.py keeps charlie copies in the vault for a year~~" in retired
+    assert_views_are_fresh(repo)

@@ -107,3 +107,36 @@ def test_a_pulled_day_before_the_rewind_point_folds_the_month_again(
     commit_at(ada, "2026-11-08T10:00:00+00:00", "-m", "Ledger 8")
     assert "alpha" not in section(ada.read("logs/shop-status.md"), "Open blockers")
     assert_views_are_fresh(ada)
+
+
+def test_a_pulled_entry_among_the_last_days_folded_entries_folds_again_only_that_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The month's whole fold takes a second rewind point, at 00:00 UTC of its last day: a
+    teammate's entry of that day, before entries folded already, re-folds only that day's
+    records, not yesterday's too."""
+    ada, grace = teammates(tmp_path)
+    for day in range(2, 8):
+        ada.log(f"2026-11-{day:02d}T09:00:00+00:00", f"Ledger {day}",
+                f"Blocked on: auditors of the {NAMES[day]} ledger")
+        commit_at(ada, f"2026-11-{day:02d}T10:00:00+00:00", "--allow-empty", "-m", f"Ledger {day}")
+    with monkeypatch.context() as m:  # the month folded whole: points at the 6th and the 7th
+        m.setattr(status_rewind, "MAX_FILES", 2)
+        ada.log("2026-11-06T15:00:00+00:00", "Late", "Next: count the ledger copies again")
+        consolidate_in_process(ada, monkeypatch)
+    commit_at(ada, "2026-11-07T11:00:00+00:00", "-m", "Late")
+    ada.git("push", "-q", "origin", "main")
+    grace.git("pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+    grace.log("2026-11-07T08:00:00+00:00", "Auditors", "Unblocked: the echo ledger is signed")
+    commit_at(grace, "2026-11-07T08:30:00+00:00", "--allow-empty", "-m", "Auditors")
+    grace.git("push", "-q", "origin", "main")
+    ada.git("pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+    ada.log("2026-11-08T09:00:00+00:00", "Ledger 8", "Next: archive the ledger")
+    with monkeypatch.context() as m:
+        m.setattr(status_rewind, "_whole", None)
+        fed = consolidate_in_process(ada, monkeypatch)
+    assert sum(fed) == 3, fed  # grace's entry, ada's of the 7th, and the new one
+    commit_at(ada, "2026-11-08T10:00:00+00:00", "-m", "Ledger 8")
+    opened = section(ada.read("logs/shop-status.md"), "Open blockers")
+    assert "echo" not in opened and "foxtrot" in opened and "delta" in opened
+    assert_views_are_fresh(ada)

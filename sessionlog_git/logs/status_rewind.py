@@ -6,9 +6,11 @@ with the days already folded) or with a back-dated entry cannot: without more, t
 folded again from all its records. Only the order matters, so the fold can start from any
 point before the earliest record that moved: this keeps such a point, the *rewind point*,
 taken whenever the month is folded whole, at 00:00 UTC of the day before the last record's
-day (where a teammate's pulled day, or yesterday's late entry, falls); one per archive
-listing it was taken at, the last KEEP (`status_tail.KEEP`) used, in their own folder
-(`cache/status-tail/<project>/rewind/`), so a commit undone by a reset leaves the one before.
+day (where a teammate's pulled day, or yesterday's late entry, falls), and a second at
+00:00 UTC of the last record's day (a day among today's entries: only today's are folded
+again); two per archive listing they were taken at, the last KEEP (`status_tail.KEEP`) used,
+in their own folder (`cache/status-tail/<project>/rewind/`), so a commit undone by a reset
+leaves the ones before. The nearest that serves is used.
 
 A rewind point is a status-tail checkpoint (the same file format, its own folder) of the fold
 of every record before its `edge`, with the archive files it was folded from (`sources`) and
@@ -23,8 +25,13 @@ those of them with records at or after the edge (`later`). It serves a commit wh
 
 Then the fold is the rewind point's state fed, in order and without the entries it folded
 already, the records at or after the edge: those files' records (read from the files, not
-the month) and the commit's. That is the fold of all of them in order, which a rebuild makes
-(tests compare the status byte for byte). Anything else, or a damaged file, costs the fold
+the month) and the commit's. That is the fold of all of them in order, which a rebuild
+makes (tests compare the status byte for byte). When the commit's records retire nothing,
+the point's live decisions are narrowed as the month's whole fold narrows its own
+(`_narrow_point`): the `Supersedes:`/`Reverted:` from the edge are matched against the
+decisions the fold before this commit took from there, read by id from their archive files,
+not against every live decision of the history (which a take would otherwise read: seconds
+at a million entries). Anything else, or a damaged file, costs the fold
 of the month, as before.
 """
 from __future__ import annotations
@@ -41,7 +48,7 @@ from sessionlog_git.logs.model import Record, StatusState, ordered
 from sessionlog_git.logs.status_tail import Tail, identity
 
 VERSION = 1
-MAX_FILES = 64  # files read from the edge on; past it the month is read through its cache
+MAX_FILES = 256  # files read from the edge on; past it the month is read through its cache
 DAY = 86_400
 
 Reader = Callable[[set[str]], list[Record]]  # the records of these archive files (sources)
@@ -84,7 +91,8 @@ def fold(
     if tail.state is not None and status_tail.fold_new(tail, new) is not None:
         return status_tail.fold(tail, cache_dir, project, after, recent, new, load)
     key = rewind_key(tail.base, first, zone_name)
-    found = _from_rewind(tail, cache_dir, project, after, new, key, sources, read, records)
+    found = _from_rewind(tail, cache_dir, project, after, new, key, sources, read, records,
+                         decisions)
     if found is not None:
         return found
     return _whole(tail, cache_dir, project, after, recent, new,
@@ -106,8 +114,7 @@ def _narrowing(
     new entries retiring nothing, those are the new entries' decisions and the ones a moved
     take left live. Every other decision of the month checkpoint lost to what the take
     found then, and loses again (logs.context_store's fold reasons the same way)."""
-    if decisions is None or tail.state is None or any(
-            b.kind in ("supersede", "revert") for r in new for b in r.entry.bullets):
+    if decisions is None or tail.state is None or _retires(new):
         return load
     retired = set(tail.retired)
 
@@ -119,9 +126,39 @@ def _narrowing(
     return narrowed
 
 
+def _retires(new: Sequence[Record]) -> bool:
+    """Whether a record of `new` has a `Supersedes:`/`Reverted:` (it may take any decision)."""
+    return any(b.kind in ("supersede", "revert") for r in new for b in r.entry.bullets)
+
+
+def _narrow_point(
+    tail: Tail, point: Tail, new: Sequence[Record],
+    decisions: Callable[[set[str]], list[Decision[Record]] | None] | None,
+) -> None:
+    """Narrow the rewind point's live decisions to those the takes of its fold from the
+    edge need, when the checkpoint before this commit (`tail`) folded the same records but
+    the new ones and those retire nothing: `_narrowing`'s reasoning, from the edge.
+
+    The point and that checkpoint are folds over the same month checkpoint (the rewind key
+    says so) of the same records up to the edge (`_from_rewind` checks that every file the
+    point does not know comes after it), so their live decisions are the month checkpoint's
+    less `retired`, plus `added`, at two instants of one fold. Those live at the edge that
+    the checkpoint's fold retired after it are the ones its takes from the edge took: the
+    month checkpoint's it retired since (`tail.retired` less `point.retired`) and the
+    month's decisions before the edge it retired since (`point.added` less `tail.added`).
+    With the new records retiring nothing, each take from the edge takes one of those, or
+    a decision stated from the edge on (in the book already); every other decision live at
+    the edge lost to what the take found then, and loses again."""
+    if decisions is None or tail.state is None or point.state is None or _retires(new):
+        return
+    taken = (set(tail.retired) - set(point.retired)) | (set(point.added) - set(tail.added))
+    point.state.lifecycle.narrow(lambda: decisions(taken))
+
+
 def _from_rewind(
     tail: Tail, cache_dir: Path, project: str, after: str, new: Sequence[Record], key: str,
     sources: Sequence[str], read: Reader, records: Callable[[list[Record]], list[Record]],
+    decisions: Callable[[set[str]], list[Decision[Record]] | None] | None = None,
 ) -> tuple[StatusState, list[Record]] | None:
     listed = set(sources)
     try:
@@ -129,7 +166,20 @@ def _from_rewind(
                        key=lambda p: p.stat().st_mtime_ns, reverse=True)
     except OSError:
         return None
-    for path in paths:  # the most recently used first: a few, one per listing they were taken at
+    parsed: dict[str, list[Record]] = {}
+
+    def once(wanted: set[str]) -> list[Record]:
+        """`read`, each file once for all the points tried."""
+        missing = wanted - parsed.keys()
+        for source in missing:
+            parsed[source] = []
+        for record in read(missing) if missing else []:
+            parsed[record.source].append(record)
+        return [r for source in sorted(wanted) for r in parsed[source]]
+
+    # The most recently used first: a few, two per listing they were taken at (the later
+    # edge written, and read, last: first).
+    for path in paths:
         point = Tail(path.stem, tail.base, parent=tail.parent)
         data = status_tail.read(point, project, path, path.stem, records)
         if data is None or point.state is None:
@@ -142,8 +192,9 @@ def _from_rewind(
             continue
         unknown = listed - known
         if known <= listed and len(unknown | later) <= MAX_FILES:
+            _narrow_point(tail, point, new, decisions)
             folded = _fold_from(point, cache_dir, project, after, tail.key, new, edge,
-                                unknown, later, read)
+                                unknown, later, once)
             if folded is not None:
                 return folded
     return None
@@ -162,23 +213,28 @@ def _fold_from(
     if any(r.source in unknown and r.at.timestamp() < edge for r in found):
         return None
     assert point.state is not None
-    old = [r for r in ordered(r for r in found if r.at.timestamp() >= edge)
-           if identity(r) not in point.seen]
+    # Each record's identity is hashed once: to leave out what the point folded, and to
+    # checkpoint what it folds now (two thousand records a day at a million entries).
+    later_on = ordered(r for r in found if r.at.timestamp() >= edge)
+    digests = status_tail.identity_list(later_on)
+    old = [r for r, d in zip(later_on, digests, strict=True) if d not in point.seen]
+    old_ids = {d for d in digests if d not in point.seen}
+    mine = {id(r): identity(r) for r in new}
     state = point.state
-    both = ordered([*old, *new])
-    both = [r for r in both if identity(r) not in point.seen]
+    both = [r for r in ordered([*old, *new]) if mine.get(id(r)) not in point.seen]
     if len(both) >= len(old) and all(a is b for a, b in zip(old, both, strict=False)):
         # The commit's records all come after: checkpoint the archive as it was listed (the
         # next commit, or this one again after a reset, folds onto it), then fold them.
         state.feed(old)
-        mid = status_tail.save(cache_dir, project, point, before, state, old)
+        mid = status_tail.save(cache_dir, project, point, before, state, old, ids=old_ids)
         rest = both[len(old):]
         state.feed(rest)
         if after != before:
             status_tail.save(cache_dir, project, mid, after, state, rest)
         return state, point.carry
     state.feed(both)
-    status_tail.save(cache_dir, project, point, after, state, both)
+    status_tail.save(cache_dir, project, point, after, state, both,
+                     ids=old_ids | {mine[id(r)] for r in both if id(r) in mine})
     return state, point.carry
 
 
@@ -219,20 +275,27 @@ def _take(
     records: list[Record], carry: list[Record], sources: list[str],
 ) -> tuple[Tail, int]:
     """Feed `state` the records of `records` (in order, from `start`) before the edge and
-    write the rewind point there (`sources`: the archive files they all come from); the
-    Tail of that point and how many records it folded. No point when a record the month
-    checkpoint carried is not before the edge (a month's first days)."""
+    write the rewind point there (`sources`: the archive files they all come from), then
+    the same at 00:00 UTC of the last record's day (a day among today's entries folded
+    already, the usual pull, re-folds only today's: at a million entries, a thousand
+    records a day); the Tail of the later point and how many records it folded. No point
+    when a record the month checkpoint carried is not before the edge (a month's first
+    days)."""
     edge = edge_of(records)
     if edge is None or any(r.at.timestamp() >= edge for r in carry):
         return start, 0
-    cut = bisect_left([r.at.timestamp() for r in records], edge)
-    if cut:
-        state.feed(records[:cut])
-    later = sorted({r.source for r in records[cut:]})
-    # One file per listing it was taken at (KEEP of them): a commit undone by a reset leaves
-    # the one taken before it.
+    times = [r.at.timestamp() for r in records]
+    # One file per listing and edge (KEEP of them, the most recently used): a commit undone
+    # by a reset leaves the ones taken before it.
     name = f"{key}-{sha256_hex(chr(10).join(sorted(sources)))[:16]}"
-    point = status_tail.save(cache_dir, project, start, name, state, records[:cut],
-                             folder=_folder(cache_dir, project),
-                             extra={"edge": edge, "sources": sorted(sources), "later": later})
+    point, cut = start, 0
+    for n, at in enumerate((edge, edge + DAY)):
+        end = bisect_left(times, at)
+        if end > cut:
+            state.feed(records[cut:end])
+        later = sorted({r.source for r in records[end:]})
+        point = status_tail.save(cache_dir, project, point, f"{name}-{n}" if n else name, state,
+                                 records[cut:end], folder=_folder(cache_dir, project),
+                                 extra={"edge": at, "sources": sorted(sources), "later": later})
+        cut = end
     return point, cut

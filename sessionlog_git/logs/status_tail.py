@@ -96,7 +96,12 @@ def identity(record: Record) -> str:
 def identities(records: Sequence[Record]) -> set[str]:
     """`identity` of each record: a backlog's thousands hashed in one pass, their keys
     taken from `ordered`, which made them already."""
-    return {digest[:16] for digest in sha256_hexes(repr(r.same_key()) for r in records)}
+    return set(identity_list(records))
+
+
+def identity_list(records: Sequence[Record]) -> list[str]:
+    """`identities`, one per record, in their order."""
+    return [digest[:16] for digest in sha256_hexes(repr(r.same_key()) for r in records)]
 
 
 def _folder(cache_dir: Path, project: str) -> Path:
@@ -148,8 +153,7 @@ def read(tail: Tail, project: str, path: Path, key: str,
         if not _carry_name(carry_name):
             return None
         carry_path = path.parent / "carry" / carry_name
-        carry = [archive._record_from_json(project, r)
-                 for r in json.loads(carry_path.read_text(encoding="utf-8"))]
+        carry = _carried(project, carry_path, carry_name)
         carried += carry
         last = tuple(data["last"]) if data["last"] is not None else None
         seen = set(data["seen"])
@@ -162,6 +166,21 @@ def read(tail: Tail, project: str, path: Path, key: str,
     tail.carry_name = carry_name
     tail.retired, tail.added = retired, added
     return data
+
+
+# The carried records read in this process, by their file's name (a digest of its text):
+# the checkpoint and a rewind point over the same month checkpoint name the same one.
+_CARRIED: dict[tuple[str, str], list[Record]] = {}
+
+
+def _carried(project: str, path: Path, name: str) -> list[Record]:
+    found = _CARRIED.get((project, name))
+    if found is None:
+        found = [archive._record_from_json(project, r)
+                 for r in json.loads(path.read_text(encoding="utf-8"))]
+        _CARRIED.clear()  # one month checkpoint's at a time
+        _CARRIED[(project, name)] = found
+    return list(found)
 
 
 def _loader(parent: Callable[[], list[Decision[Record]]], retired: list[str], added: list[str],
@@ -223,14 +242,15 @@ def _delta(tail: Tail, state: StatusState) -> tuple[list[str], list[str]]:
 
 def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState,
          folded: Sequence[Record], *, folder: Path | None = None,
-         extra: dict[str, Any] | None = None, write: bool = True) -> Tail:
+         extra: dict[str, Any] | None = None, write: bool = True,
+         ids: set[str] | None = None) -> Tail:
     """Write the checkpoint `key` of `state`: `tail`'s checkpoint with `folded` (in order)
     folded onto it (`tail.carry`: the month checkpoint's carried records); the Tail it is,
     to fold more onto. `folder`: another folder than the project's checkpoints (its own
     KEEP), `extra`: more to keep in the file (logs.status_rewind); `write=False`: the Tail
-    only, no file."""
+    only, no file; `ids`: `identities(folded)`, when the caller has them."""
     retired, added = _delta(tail, state)
-    seen = tail.seen | identities(folded)
+    seen = tail.seen | (identities(folded) if ids is None else ids)
     last = list(folded[-1].sort_key()) if folded else (list(tail.last) if tail.last else None)
     if not write:
         return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen,

@@ -168,8 +168,10 @@ def append_days(
         return None
     path = cache_dir / "views" / project / f"{month}.master.json"
     renders = _load(path)
-    used = sha256_hex(current)
     want = _listing_key(listing[0], month)
+    if not any(_may_append(r, new) for r in renders if r.get("lkey") == want):
+        return None  # told before the file is hashed (a day among folded ones, at every pull)
+    used = sha256_hex(current)
     found = next((r for r in reversed(renders) if r.get("digest") == used and r.get("lkey") == want),
                  None)
     if found is None or not isinstance(found.get("counts"), dict) or not isinstance(found.get("last"), dict):
@@ -330,9 +332,12 @@ def splice_listed(
     for record in [*(read(following) if following else []), *new]:
         if month_of(record.at.date()) == month:
             added.setdefault(record.user, []).append(record)
+    among: dict[str, str] = {}  # a section on disk exactly as rendered, with a day among its days
     for user in list(kept):
         seen = kept[user][2]
         if user in added and (seen is None or not _all_later(added[user], seen)):
+            if kept[user][4] and not kept[user][3]:
+                among[user] = kept[user][0]
             del kept[user]  # a day among theirs: their section from their records
     users = set(on_disk) | set(after) | set(added)
     again = users - set(kept)
@@ -368,7 +373,11 @@ def splice_listed(
         records = theirs.get(user, [])
         if not records:
             continue  # no record of this month: no section
-        alone = _section_alone(project, month, user, records, hint, link)
+        alone = None
+        if user in among:
+            alone = _section_from_day(project, month, user, records, new, among[user], hint, link)
+        if alone is None:
+            alone = _section_alone(project, month, user, records, hint, link)
         if alone is None:
             return None
         sections[user], counts[user] = alone
@@ -432,6 +441,19 @@ def _known_section(renders: list[dict[str, Any]], user: str, mark: list[str]
                 return count, [str(seen[0]), str(seen[1])]
             return count, None
     return None
+
+
+def _may_append(render: dict[str, Any], new: Sequence[Record]) -> bool:
+    """Whether `append_days` could append `new` to the render `render` kept: every new
+    record of a contributor with a section there comes after all of theirs in it."""
+    counts, last = render.get("counts"), render.get("last")
+    if not isinstance(counts, dict) or not isinstance(last, dict):
+        return False
+    try:
+        return all(r.user not in counts or _all_later([r], [str(last[r.user][0]), str(last[r.user][1])])
+                   for r in new)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return False
 
 
 def _all_later(records: Sequence[Record], seen: list[str]) -> bool:
@@ -531,6 +553,44 @@ def _splice(
     header = _header(project, month, counts, users, hint)
     # Each section ends with its last line: one blank line separates it from the next.
     return header + "\n".join(sections[u] for u in users), {u: int(counts[u]) for u in users}
+
+
+def _section_from_day(project: str, month: str, user: str, records: Sequence[Record],
+                      new: Sequence[Record], section: str, hint: str,
+                      link: Link | None = None) -> tuple[str, int] | None:
+    """`_section_alone` of `records` (all of `user`'s of the month, `new` among them), when
+    `section` is the render of them all but `new`: its days before the day the first new
+    record falls in are kept as they are, and only the days from there on are rendered (a
+    teammate's day among a contributor's, at a thousand entries a day, renders that day,
+    not their month). A section of days in order is its days one after another, each its
+    records in order (`views.master_log`), so the days before are those of the records
+    before. None when that cannot be told (the caller renders the whole section)."""
+    from sessionlog_git.logs.layout import month_of
+    from sessionlog_git.logs.model import ordered
+
+    mine = {id(r) for r in new}
+    seq = [r for r in ordered(records) if r.project == project and month_of(r.at.date()) == month]
+    first = next((i for i, r in enumerate(seq) if id(r) in mine), None)
+    if not first:
+        return None  # no new record kept, or the first day is new: the whole section
+    start = first
+    while start and seq[start - 1].at.date() == seq[first].at.date():
+        start -= 1
+    if not start:
+        return None
+    days = 1 + sum(1 for i in range(1, start) if seq[i].at.date() != seq[i - 1].at.date())
+    at = -1
+    for _ in range(days + 1):  # the heading of the first day rendered again
+        at = section.find("\n\n### ", at + 1)
+        if at == -1:
+            return None
+    prefix = section[: at + 1]
+    if prefix.count("\n- **") != start:
+        return None  # not the days of the records before (local dates out of time order)
+    rest = _section_alone(project, month, user, seq[start:], hint, link)
+    if rest is None:
+        return None
+    return prefix + rest[0].split("\n", 1)[1], start + rest[1]
 
 
 def _section_alone(project: str, month: str, user: str, records: Sequence[Record], hint: str,
