@@ -436,7 +436,7 @@ def _render(
     # master log gets their days appended (monthview.append_days); the month folders from the
     # first month touched on are read (through the parse cache) only when one of those cannot
     # be done, and the months before come from the month checkpoint.
-    from sessionlog_git.logs import status_rewind, status_tail
+    from sessionlog_git.logs import sourceread, status_rewind, status_tail
 
     for project, months in sorted(affected.items()):
         every = scan.months(project) if scan is not None else archive.months(cfg.logs_path, project)
@@ -478,9 +478,9 @@ def _render(
         tail = status_tail.find(cfg.logs_path, project, first, cfg.timezone, cache, old_sources,
                                 folded_before, scan)
         after = status_tail.tail_key(tail.base, first, cfg.timezone, [*old_sources, *sorted(added)])
-        def parse(wanted: set[str], later: list[str] = later, project: str = project
-                  ) -> list[model.Record]:
-            return archive.source_records(cfg.logs_path, project, later, cfg.timezone, wanted)
+        # The few archive files read one by one (a pull: the rewind fold, the splice, then
+        # the context index) are each listed and parsed once.
+        parse = sourceread.SourceReader(cfg.logs_path, project, later, cfg.timezone)
 
         def decisions(ids: set[str], project: str = project
                       ) -> list[lifecycle.Decision[model.Record]] | None:
@@ -499,6 +499,9 @@ def _render(
         out.update(render_project(ws, project, everything, months, new_sources=new_sources,
                                   folded=folded, new=mine, listing=(tail.key, after),
                                   files=(old_sources, sorted(added)), carry=carry, read=parse))
+        if records_out is not None:
+            for rel, parsed in parse.parsed(cfg.logs_dir).items():
+                records_out.setdefault(rel, parsed)
     return out
 
 
@@ -685,6 +688,15 @@ def _scan(ws: Workspace) -> layout.ArchiveScan:
     return scan
 
 
+def _links_ahead(ws: Workspace, scan: layout.ArchiveScan) -> context_store.Ahead | None:
+    """The context index's `git log` for the archive files a pull brought, started before
+    the views are rendered (`context_store.links_ahead`; None for an ordinary commit)."""
+    ahead = context_store.links_ahead(ws, scan.mtimes())
+    if ahead is not None:
+        _STARTED.append(ahead.started.output)
+    return ahead
+
+
 def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = None) -> Result:
     from sessionlog_git.base import safeio
 
@@ -713,6 +725,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     taken = _take(ws, result)
     _fault("read")
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
+    ahead = _links_ahead(ws, scan) if archives and not dry_run else None
     early = None
     if archives or recovered.months:
         from sessionlog_git.pipeline import handedits
@@ -839,7 +852,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         scan.restat({"/".join(split[:3]) for rel in new_archives
                      if (split := layout.split_archive_rel(rel, ws.config.logs_dir))})
         context_store.update(ws, sorted({*archives, *finished}), parsed, changed=changed,
-                             now=scan.mtimes())
+                             now=scan.mtimes(), ahead=ahead)
         if archives or finished:
             from sessionlog_git.logs.continuity import update_summary
 
