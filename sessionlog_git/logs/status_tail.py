@@ -25,10 +25,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from sessionlog_git.base.text import sha256_hex, sha256_hexes
 from sessionlog_git.logs import archive, layout
@@ -36,7 +36,9 @@ from sessionlog_git.logs.lifecycle import Decision, decision_id
 from sessionlog_git.logs.model import Record, StatusState, ordered
 
 VERSION = 1  # in the checkpoints' keys (and so in the keys the kept master logs are found by)
-FORMAT = 2  # of a checkpoint file: 2 names its carried records' file (`carry/`) instead of holding them
+FORMAT = 3  # of a checkpoint file: 2 names its carried records' file (`carry/`) instead of holding
+# them; 3 also says which of them each month's master log names (`carried`), so that an ordinary
+# commit reads that file without parsing it
 KEEP = 4  # checkpoints kept per project, the most recently used
 
 
@@ -47,7 +49,7 @@ class Tail:
     key: str  # names the checkpoint of the records archived before this commit
     base: str  # the month checkpoint's key ("" when there is none)
     state: StatusState | None = None  # the checkpoint's fold, when there is one
-    carry: list[Record] = field(default_factory=list)  # the month checkpoint's carried records
+    carry: Sequence[Record] = field(default_factory=list)  # the month checkpoint's carried records
     last: tuple[Any, ...] | None = None  # the sort key of the last record folded
     seen: set[str] = field(default_factory=set)  # digests of the folded entries' identities
     retired: list[str] = field(default_factory=list)  # the live-decision delta over `base`,
@@ -114,16 +116,15 @@ def read(tail: Tail, project: str, path: Path, key: str,
         retired = [str(i) for i in data["retired"]]
         added = [str(i) for i in data["added"]]
         parent = tail.parent or list
-        carried: list[Record] = []
-        state, _ = archive._state_from_json(
-            project, data["state"], _loader(parent, retired, added, lambda: records(carried)))
         carry_name = data["carry"]
         if not _carry_name(carry_name):
             return None
         carry_path = path.parent / "carry" / carry_name
-        carry = [archive._record_from_json(project, r)
-                 for r in json.loads(carry_path.read_text(encoding="utf-8"))]
-        carried += carry
+        carry = Carry(project, carry_path.read_text(encoding="utf-8"), data["carried"])
+        if carry.digest() != carry_name[:32]:
+            return None  # damaged: the fold again, as for a damaged checkpoint
+        state, _ = archive._state_from_json(
+            project, data["state"], _loader(parent, retired, added, lambda: records(list(carry))))
         last = tuple(data["last"]) if data["last"] is not None else None
         seen = set(data["seen"])
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -212,9 +213,10 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
     carry_name = tail.carry_name
     if carry_name is None or not (folder / "carry" / carry_name).is_file():
         carry_name = _save_carry(folder / "carry", tail.carry)
+    carried = tail.carry.months if isinstance(tail.carry, Carry) else carried_by_month(tail.carry)
     data = {**(extra or {}), "v": FORMAT, "key": key, "state": archive._state_json(key, state, []),
-            "carry": carry_name, "retired": retired, "added": added, "last": last,
-            "seen": sorted(seen)}
+            "carry": carry_name, "carried": carried, "retired": retired, "added": added,
+            "last": last, "seen": sorted(seen)}
     _keep(folder / f"{key}.json", json.dumps(data, separators=(",", ":")))
     return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen, retired,
                 added, tail.parent, carry_name)
@@ -227,6 +229,62 @@ def _carry_name(name: object) -> bool:
     """Whether `name` is one `_save_carry` gives (nothing else is read from the folder)."""
     return (isinstance(name, str) and len(name) == 37 and name.endswith(".json")
             and _HEX.issuperset(name[:32]))
+
+
+def carried_by_month(carry: Iterable[Record]) -> dict[str, dict[str, list[str]]]:
+    """Month -> contributor -> the archive file of each of their carried records of that
+    month (by the record's date, in order): what a master log's keys name of the carry."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for record in carry:
+        out.setdefault(layout.month_of(record.at.date()), {}).setdefault(
+            record.user, []).append(record.source)
+    return out
+
+
+class Carry(Sequence[Record]):
+    """A month checkpoint's carried records as a checkpoint names them: the text of their
+    file (`_save_carry`), parsed only when the records themselves are needed (a fold from
+    the month checkpoint, a master log rendered or spliced), and which of them each month's
+    master log names (`months`, as `carried_by_month` gives it), known without parsing: an
+    ordinary commit needs only that."""
+
+    __slots__ = ("_records", "_text", "months", "project")
+
+    def __init__(self, project: str, text: str, months: object) -> None:
+        self.project, self._text = project, text
+        self._records: list[Record] | None = None
+        if not isinstance(months, dict) or not all(
+                isinstance(users, dict) and all(isinstance(s, list) for s in users.values())
+                for users in months.values()):
+            raise ValueError("carried: not a month -> contributor -> sources map")
+        self.months: dict[str, dict[str, list[str]]] = months
+
+    def digest(self) -> str:
+        """What `_save_carry` names the file by (its text's digest)."""
+        return sha256_hex(self._text)[:32]
+
+    def records(self) -> list[Record]:
+        if self._records is None:
+            self._records = [archive._record_from_json(self.project, r)
+                             for r in json.loads(self._text)]
+        return self._records
+
+    def carried(self, month: str) -> dict[str, list[str]]:
+        """`carried_by_month(self)[month]`, without parsing the records."""
+        return {user: list(sources) for user, sources in self.months.get(month, {}).items()}
+
+    def __len__(self) -> int:
+        return len(self.records())
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records())
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Record]: ...
+    def __getitem__(self, index: int | slice) -> Record | list[Record]:
+        return self.records()[index]
 
 
 def _save_carry(folder: Path, carry: Sequence[Record]) -> str:
@@ -263,7 +321,7 @@ def _prune(folder: Path) -> None:
 def fold(
     tail: Tail, cache_dir: Path, project: str, after: str, recent: Callable[[], Sequence[Record]],
     new: Sequence[Record], load: Callable[[], tuple[StatusState, list[Record]]],
-) -> tuple[StatusState, list[Record]]:
+) -> tuple[StatusState, Sequence[Record]]:
     """`project`'s status fold over everything up to and including `new` (this commit's
     records), from `tail` (`find`: the checkpoint of the records archived before them) when
     it can be; and the records the month checkpoint carried into the months folded (they

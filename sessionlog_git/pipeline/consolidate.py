@@ -492,7 +492,7 @@ def _render(
             zone_name=cfg.timezone, sources=old_sources, read=parse, records=folded_before,
             decisions=decisions)
 
-        def everything(carry: list[model.Record] = carry, mine: list[model.Record] = mine,
+        def everything(carry: Sequence[model.Record] = carry, mine: list[model.Record] = mine,
                        recent: Callable[[], list[model.Record]] = recent) -> list[model.Record]:
             return [*carry, *recent(), *mine]
 
