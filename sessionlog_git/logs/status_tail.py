@@ -292,7 +292,11 @@ def _save_carry(folder: Path, carry: Sequence[Record]) -> str:
     once: later checkpoints over the same month checkpoint name it); its name."""
     text = json.dumps([archive._record_json(r) for r in carry], separators=(",", ":"))
     name = f"{sha256_hex(text)[:32]}.json"
-    if not (folder / name).is_file():
+    try:
+        kept = (folder / name).read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        kept = False
+    if not kept:  # not there, or damaged: (re)written
         _keep(folder / name, text)
     return name
 
