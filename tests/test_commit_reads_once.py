@@ -5,9 +5,8 @@
   names; a commit that needs them (a pull's splice) parses them, and the views stay a
   rebuild's.
 - After a pull, each archive file the commit reads one by one (the status fold from its
-  rewind point, the splice of the teammate's master log, the context index) is parsed once.
-- The context index's `git log` for the files the pull brought is started before the views
-  are rendered, not after them, and the index still equals `--rebuild-index`'s.
+  rewind point, the splice of the teammate's master log, the context index) is parsed once,
+  and the index still equals `--rebuild-index`'s.
 """
 from __future__ import annotations
 
@@ -22,9 +21,9 @@ from test_incremental_history import age_archive, assert_views_are_fresh
 from test_pull_splice import MASTER, _consolidate, _rebuilt, _team
 from test_why import commit_at
 
-from sessionlog_git import gitops, workspace
-from sessionlog_git.logs import archive, context_index, status_tail
-from sessionlog_git.pipeline import consolidate, monthview
+from sessionlog_git import workspace
+from sessionlog_git.logs import archive, status_tail
+from sessionlog_git.pipeline import consolidate
 
 
 class CarryReads:
@@ -115,58 +114,3 @@ def test_after_a_pull_each_file_read_one_by_one_is_parsed_once(
     assert {s: n for s, n in parsed.items() if n > 1} == {}
     assert ada.read(MASTER) == _rebuilt(ada)
     assert_same_as_a_rebuild(ada)
-
-
-def test_the_pulled_files_commit_links_are_asked_before_the_views_are_rendered(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    ada, _ = _team(tmp_path)
-    ada.log("2026-11-23T09:30:00+01:00", "Refund export", "Next: CSV", user="ada")
-    events: list[str] = []
-    real_start, real_run, real_splice = gitops.start, gitops.run, monthview.splice_listed
-
-    def start(*args: str, **kw: Any) -> gitops.Started:
-        events.append(f"start {args[0]}")
-        return real_start(*args, **kw)
-
-    def run(*args: str, **kw: Any) -> str:
-        events.append(f"run {args[0]}")
-        return real_run(*args, **kw)
-
-    def splice(*args: Any, **kw: Any) -> str | None:
-        events.append("render")
-        return real_splice(*args, **kw)
-
-    monkeypatch.setattr(gitops, "start", start)
-    monkeypatch.setattr(gitops, "run", run)
-    monkeypatch.setattr(monthview, "splice_listed", splice)
-    _consolidate(ada, monkeypatch)
-    assert "start log" in events and "render" in events
-    assert events.index("start log") < events.index("render")
-    assert "run log" not in events  # not asked a second time
-    ada.git("commit", "-q", "--allow-empty", "-m", "Refund export")
-    # What a reader sees: grace's decision concerns the file her commit changed.
-    assert any("ledger" in item["text"].lower()
-               for _, item in context_index.read(ada.state(), "ledger.py"))
-    assert_same_as_a_rebuild(ada)
-
-
-def test_an_ordinary_commit_starts_no_git_log(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    ada, _ = _team(tmp_path)
-    ada.log("2026-11-23T09:30:00+01:00", "Refund export", "Next: CSV", user="ada")
-    ada.write("app.py", "print('v2')\n")
-    ada.git("add", "app.py")
-    ada.git("commit", "-q", "-m", "v2")  # folds the pull
-    ada.log("2026-11-24T09:30:00+01:00", "Refund import", "Next: XLSX", user="ada")
-    started: list[str] = []
-    real_start = gitops.start
-
-    def start(*args: str, **kw: Any) -> gitops.Started:
-        started.append(args[0])
-        return real_start(*args, **kw)
-
-    monkeypatch.setattr(gitops, "start", start)
-    _consolidate(ada, monkeypatch)
-    assert "log" not in started

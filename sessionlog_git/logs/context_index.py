@@ -408,31 +408,18 @@ def commit_links(ws: Workspace, path: str | None = None, *,
     are); a squash merge, a cherry-pick or a rebased commit is an ordinary commit.
     """
     from sessionlog_git import gitops
+    from sessionlog_git.logs.layout import archive_match
 
-    out = gitops.run(*links_args(ws, path, sources=sources), cwd=ws.top, check=False)
-    return parse_links(ws, out, path, sources=sources)
-
-
-def links_args(ws: Workspace, path: str | None = None, *,
-               sources: Collection[str] = ()) -> list[str]:
-    """The `git log` that `commit_links` runs (its arguments), to start it ahead."""
     cfg = ws.config
     prefix = str(PurePosixPath(cfg.logs_dir, "archive")) + "/"
     wanted = {str(PurePosixPath(cfg.logs_dir, s)) for s in sources}
     only = sorted(wanted) if len(wanted) <= PATHSPECS else sorted(
         {str(PurePosixPath(rel).parent) + "/" for rel in wanted})
     specs = ["--full-diff", "--", *only] if only else ["--", *([path, prefix] if path else [])]
-    return ["log", "--format=%x00%H", "--name-status", "--no-renames", "-z", *specs]
-
-
-def parse_links(ws: Workspace, out: str, path: str | None = None, *,
-                sources: Collection[str] = ()) -> dict[str, set[str]]:
-    """`commit_links` from the output of its `git log` (`links_args`)."""
-    from sessionlog_git.logs.layout import archive_match
-
-    cfg = ws.config
-    prefix = str(PurePosixPath(cfg.logs_dir, "archive")) + "/"
-    wanted = {str(PurePosixPath(cfg.logs_dir, s)) for s in sources}
+    out = gitops.run(
+        "log", "--format=%x00%H", "--name-status", "--no-renames", "-z", *specs,
+        cwd=ws.top, check=False,
+    )
     # -z layout: NUL sha NUL, then (status NUL path NUL)*, a status led by a newline.
     links: dict[str, set[str]] = {}
     commits: list[tuple[list[str], list[str]]] = []  # (changed files, added archive files)

@@ -70,7 +70,6 @@ from sessionlog_git.logs import layout
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from sessionlog_git import gitops
     from sessionlog_git.logs.model import Record
     from sessionlog_git.workspace import Workspace
 
@@ -749,54 +748,6 @@ def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[
     return added, removed, listings
 
 
-class Ahead:
-    """The `git log` of `ci.commit_links` for the archive files `sources`, started early."""
-
-    __slots__ = ("sources", "started")
-
-    def __init__(self, sources: frozenset[str], started: gitops.Started) -> None:
-        self.sources, self.started = sources, started
-
-
-def links_ahead(ws: Workspace, now: dict[str, int]) -> Ahead | None:
-    """The commit links of the archive files the index has not folded and that are there
-    before this commit writes its own (a pull, a merge, a checkout brought them), asked of
-    git now, so that its history walk runs while the commit renders instead of after it.
-    None when there are none (an ordinary commit starts no process) or the index cannot
-    tell; `update` then asks git itself, as it does for files this did not foresee."""
-    cfg = ws.config
-    try:
-        manifest = _load_manifest(cfg.state_path)
-        if manifest is None:
-            return None
-        added, _, _ = _changes(cfg.logs_path, Store(cfg.state_path), manifest, now)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
-        return None
-    if not added:
-        return None
-    from sessionlog_git import gitops
-
-    return Ahead(frozenset(added), gitops.start(*ci.links_args(ws, sources=added), cwd=ws.top))
-
-
-def _their_links(ws: Workspace, theirs: set[str], ahead: Ahead | None) -> dict[str, set[str]]:
-    """`ci.commit_links` of `theirs`: from the `git log` started ahead when it asked for
-    them all (a commit that added one of them is listed whatever else was asked for, and
-    its files are the same), else from a `git log` of their own."""
-    if ahead is not None and theirs <= ahead.sources:
-        from sessionlog_git.errors import SessionlogError
-
-        try:
-            out = ahead.started.output()
-            out.encode("utf-8")  # as `gitops.run` decodes it: else asked the ordinary way
-        except (SessionlogError, OSError, UnicodeError):
-            pass
-        else:
-            found = ci.parse_links(ws, out, sources=ahead.sources)
-            return {source: found[source] for source in theirs if source in found}
-    return ci.commit_links(ws, sources=theirs)
-
-
 def _records_of(ws: Workspace, rel: str) -> list[Record]:
     """The records of one archive file (its path from the top)."""
     from sessionlog_git.logs.archive import records_at
@@ -836,14 +787,12 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
 
 def update(ws: Workspace, archived: Sequence[str],
            parsed: Mapping[str, list[Record]] | None = None,
-           changed: Sequence[str] | None = None, now: dict[str, int] | None = None,
-           ahead: Ahead | None = None) -> None:
+           changed: Sequence[str] | None = None, now: dict[str, int] | None = None) -> None:
     """Fold newly consolidated archive files (paths from the top) into the index; `parsed`:
     the records of those the caller parsed already (by path), read again from disk otherwise;
     `changed`: the files of the commit being made, when the caller read them already; `now`:
     the archive's contributor folders and their mtimes (`dir_mtimes`), when the caller has
-    them as they are now (`layout.ArchiveScan.mtimes`); `ahead`: the commit links of the
-    files a pull brought, asked of git before (`links_ahead`).
+    them as they are now (`layout.ArchiveScan.mtimes`).
 
     Called by consolidation; an index that cannot be read, or an archive that changed
     otherwise, is rebuilt instead. It is a cache: a failure to write it costs a rebuild
@@ -856,12 +805,12 @@ def update(ws: Workspace, archived: Sequence[str],
         try:
             known = parsed or {}
             ours = {_source(ws.config.logs_dir, rel) for rel in archived}
-            if _attempt(ws, archived, known, changed, now, ahead):
+            if _attempt(ws, archived, known, changed, now):
                 return
             # The history without this commit's files, then this commit's fold on top: so it
             # can be taken back like any other (a reset right after is common).
             rebuild(ws, leave_out=ours)
-            if _attempt(ws, archived, known, changed, now, ahead):
+            if _attempt(ws, archived, known, changed, now):
                 return
             rebuild(ws, {source: set(ci.staged_files(ws)) for source in ours})
         except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
@@ -869,13 +818,12 @@ def update(ws: Workspace, archived: Sequence[str],
 
 
 def _attempt(ws: Workspace, archived: Sequence[str], known: Mapping[str, list[Record]],
-             changed: Sequence[str] | None = None, now: dict[str, int] | None = None,
-             ahead: Ahead | None = None) -> bool:
+             changed: Sequence[str] | None = None, now: dict[str, int] | None = None) -> bool:
     """The incremental fold; False (nothing written) when the stored state does not hold
     what it needs."""
     try:
         return _update(ws, archived, known=known, changed=changed,
-                       now=dict(now) if now is not None else None, ahead=ahead)
+                       now=dict(now) if now is not None else None)
     except Stale:
         return False
 
@@ -887,7 +835,7 @@ def _source(logs_dir: str, rel: str) -> str:
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
             now: dict[str, int] | None = None,
             known: Mapping[str, list[Record]] | None = None,
-            changed: Sequence[str] | None = None, ahead: Ahead | None = None) -> bool:
+            changed: Sequence[str] | None = None) -> bool:
     """The incremental fold; False when only a rebuild gives the right index."""
     from sessionlog_git.logs.model import ordered
 
@@ -910,8 +858,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         depth = 0 if undone else _undo_depth(state, removed)
         if not depth or not all(_undo(state) for _ in range(depth)):
             return False
-        return _update(ws, archived, undone=True, now=now, known=known, changed=changed,
-                       ahead=ahead)
+        return _update(ws, archived, undone=True, now=now, known=known, changed=changed)
     fresh = added  # this commit's, and any a pull, merge or checkout brought
     if not fresh:
         manifest = {**manifest, "dirs": now, "written": time.time_ns()}
@@ -966,7 +913,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         changed = ci.staged_files(ws)
     theirs = fresh - ours
     # Their commit links: from the commits that added them only.
-    links = _their_links(ws, theirs, ahead) if theirs else {}
+    links = ci.commit_links(ws, sources=theirs) if theirs else {}
     feed: list[tuple[tuple[Any, ...], Record, dict[str, str] | None]] = [
         (r.sort_key(), r, None) for r in records]
     feed += [(r.sort_key(), r, keys) for r, keys in again]

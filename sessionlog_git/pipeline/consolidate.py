@@ -688,15 +688,6 @@ def _scan(ws: Workspace) -> layout.ArchiveScan:
     return scan
 
 
-def _links_ahead(ws: Workspace, scan: layout.ArchiveScan) -> context_store.Ahead | None:
-    """The context index's `git log` for the archive files a pull brought, started before
-    the views are rendered (`context_store.links_ahead`; None for an ordinary commit)."""
-    ahead = context_store.links_ahead(ws, scan.mtimes())
-    if ahead is not None:
-        _STARTED.append(ahead.started.output)
-    return ahead
-
-
 def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = None) -> Result:
     from sessionlog_git.base import safeio
 
@@ -725,7 +716,6 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     taken = _take(ws, result)
     _fault("read")
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
-    ahead = _links_ahead(ws, scan) if archives and not dry_run else None
     early = None
     if archives or recovered.months:
         from sessionlog_git.pipeline import handedits
@@ -852,7 +842,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         scan.restat({"/".join(split[:3]) for rel in new_archives
                      if (split := layout.split_archive_rel(rel, ws.config.logs_dir))})
         context_store.update(ws, sorted({*archives, *finished}), parsed, changed=changed,
-                             now=scan.mtimes(), ahead=ahead)
+                             now=scan.mtimes())
         if archives or finished:
             from sessionlog_git.logs.continuity import update_summary
 
