@@ -737,8 +737,10 @@ def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[
     mtime moved (or moved too close to the manifest to tell); and their new listings."""
     before: dict[str, int] = manifest["dirs"]
     racy = int(manifest.get("written", 0)) - RACY_NS
-    moved = {d for d in before.keys() | now.keys()
-             if before.get(d) != now.get(d) or before.get(d, 0) >= racy}
+    # The folders whose mtime differs (or that one side lacks), and those written too close
+    # to the manifest to tell: set operations, not a lookup per folder of the history.
+    moved = {d for d, _ in before.items() ^ now.items()}
+    moved |= {d for d, mtime in before.items() if mtime >= racy}
     added: set[str] = set()
     removed: set[str] = set()
     listings: dict[str, list[str]] = {}

@@ -78,7 +78,7 @@ def fold(
     first: str, zone_name: str, sources: Sequence[str], read: Reader,
     records: Callable[[list[Record]], list[Record]],
     decisions: Callable[[set[str]], list[Decision[Record]] | None] | None = None,
-) -> tuple[StatusState, list[Record]]:
+) -> tuple[StatusState, Sequence[Record]]:
     """`status_tail.fold`, from the rewind point when the checkpoint cannot take the new
     records, and taking a rewind point when the month is folded whole. `sources`: the
     archive files of the months folded, listed before this commit (its own left out);
@@ -159,7 +159,7 @@ def _from_rewind(
     tail: Tail, cache_dir: Path, project: str, after: str, new: Sequence[Record], key: str,
     sources: Sequence[str], read: Reader, records: Callable[[list[Record]], list[Record]],
     decisions: Callable[[set[str]], list[Decision[Record]] | None] | None = None,
-) -> tuple[StatusState, list[Record]] | None:
+) -> tuple[StatusState, Sequence[Record]] | None:
     listed = set(sources)
     try:
         paths = sorted(_folder(cache_dir, project).glob(f"{key}-*.json"),
@@ -203,7 +203,7 @@ def _from_rewind(
 def _fold_from(
     point: Tail, cache_dir: Path, project: str, after: str, before: str, new: Sequence[Record],
     edge: float, unknown: set[str], later: set[str], read: Reader,
-) -> tuple[StatusState, list[Record]] | None:
+) -> tuple[StatusState, Sequence[Record]] | None:
     """The fold from the rewind point `point`; None when a record it does not know comes
     before its edge. `before`: the key of the archive listed before this commit."""
     fresh = ordered(new)
@@ -242,7 +242,7 @@ def _whole(
     tail: Tail, cache_dir: Path, project: str, after: str,
     recent: Callable[[], Sequence[Record]], new: Sequence[Record],
     load: Callable[[], tuple[StatusState, list[Record]]], key: str, sources: Sequence[str],
-) -> tuple[StatusState, list[Record]]:
+) -> tuple[StatusState, Sequence[Record]]:
     """`status_tail.fold`'s fold of the whole month, stopping at the edge once to take the
     rewind point."""
     state, carry = load()

@@ -25,9 +25,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from sessionlog_git.base.text import sha256_hex, sha256_hexes
 from sessionlog_git.logs import archive, layout
@@ -35,7 +35,9 @@ from sessionlog_git.logs.lifecycle import Decision, decision_id
 from sessionlog_git.logs.model import Record, StatusState, ordered
 
 VERSION = 1  # in the checkpoints' keys (and so in the keys the kept master logs are found by)
-FORMAT = 2  # of a checkpoint file: 2 names its carried records' file (`carry/`) instead of holding them
+FORMAT = 3  # of a checkpoint file: 2 names its carried records' file (`carry/`) instead of holding
+# them; 3 also says which of them each month's master log names (`carried`), so that an ordinary
+# commit reads that file without parsing it
 KEEP = 4  # checkpoints kept per project, the most recently used
 
 
@@ -58,7 +60,7 @@ class Tail:
     )
 
     def __init__(self, key: str, base: str, state: StatusState | None = None,
-                 carry: list[Record] | None = None, last: tuple[Any, ...] | None = None,
+                 carry: Sequence[Record] | None = None, last: tuple[Any, ...] | None = None,
                  seen: set[str] | None = None, retired: list[str] | None = None,
                  added: list[str] | None = None,
                  parent: Callable[[], list[Decision[Record]]] | None = None,
@@ -66,7 +68,8 @@ class Tail:
         self.key = key  # names the checkpoint of the records archived before this commit
         self.base = base  # the month checkpoint's key ("" when there is none)
         self.state = state  # the checkpoint's fold, when there is one
-        self.carry: list[Record] = [] if carry is None else carry  # the month checkpoint's carried records
+        # the month checkpoint's carried records
+        self.carry: Sequence[Record] = [] if carry is None else carry
         self.last = last  # the sort key of the last record folded
         self.seen: set[str] = set() if seen is None else seen  # digests of the folded entries' identities
         # The live-decision delta over `base`, by decision id.
@@ -146,15 +149,15 @@ def read(tail: Tail, project: str, path: Path, key: str,
         retired = [str(i) for i in data["retired"]]
         added = [str(i) for i in data["added"]]
         parent = tail.parent or list
-        carried: list[Record] = []
-        state, _ = archive._state_from_json(
-            project, data["state"], _loader(parent, retired, added, lambda: records(carried)))
         carry_name = data["carry"]
         if not _carry_name(carry_name):
             return None
         carry_path = path.parent / "carry" / carry_name
-        carry = _carried(project, carry_path, carry_name)
-        carried += carry
+        carry = _carried(project, carry_path, carry_name, data["carried"])
+        if carry is None:
+            return None  # damaged: the fold again, as for a damaged checkpoint
+        state, _ = archive._state_from_json(
+            project, data["state"], _loader(parent, retired, added, lambda: records(list(carry))))
         last = tuple(data["last"]) if data["last"] is not None else None
         seen = set(data["seen"])
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -170,17 +173,20 @@ def read(tail: Tail, project: str, path: Path, key: str,
 
 # The carried records read in this process, by their file's name (a digest of its text):
 # the checkpoint and a rewind point over the same month checkpoint name the same one.
-_CARRIED: dict[tuple[str, str], list[Record]] = {}
+_CARRIED: dict[tuple[str, str], Carry] = {}
 
 
-def _carried(project: str, path: Path, name: str) -> list[Record]:
+def _carried(project: str, path: Path, name: str, months: object) -> Carry | None:
+    """The carried records file `name` as a `Carry` (parsed at most once in this process),
+    or None when its text is not the one its name digests (damaged)."""
     found = _CARRIED.get((project, name))
     if found is None:
-        found = [archive._record_from_json(project, r)
-                 for r in json.loads(path.read_text(encoding="utf-8"))]
+        found = Carry(project, path.read_text(encoding="utf-8"), months)
+        if found.digest() != name[:32]:
+            return None
         _CARRIED.clear()  # one month checkpoint's at a time
         _CARRIED[(project, name)] = found
-    return list(found)
+    return found
 
 
 def _loader(parent: Callable[[], list[Decision[Record]]], retired: list[str], added: list[str],
@@ -259,9 +265,10 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
     carry_name = tail.carry_name
     if carry_name is None or not (folder / "carry" / carry_name).is_file():
         carry_name = _save_carry(folder / "carry", tail.carry)
+    carried = tail.carry.months if isinstance(tail.carry, Carry) else carried_by_month(tail.carry)
     data = {**(extra or {}), "v": FORMAT, "key": key, "state": archive._state_json(key, state, []),
-            "carry": carry_name, "retired": retired, "added": added, "last": last,
-            "seen": sorted(seen)}
+            "carry": carry_name, "carried": carried, "retired": retired, "added": added,
+            "last": last, "seen": sorted(seen)}
     # (JSON's own values, never a cycle: a backlog's thousands need no check for one)
     _keep(folder / f"{key}.json", json.dumps(data, separators=(",", ":"), check_circular=False))
     return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen, retired,
@@ -277,12 +284,72 @@ def _carry_name(name: object) -> bool:
             and _HEX.issuperset(name[:32]))
 
 
+def carried_by_month(carry: Iterable[Record]) -> dict[str, dict[str, list[str]]]:
+    """Month -> contributor -> the archive file of each of their carried records of that
+    month (by the record's date, in order): what a master log's keys name of the carry."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for record in carry:
+        out.setdefault(layout.month_of(record.at.date()), {}).setdefault(
+            record.user, []).append(record.source)
+    return out
+
+
+class Carry(Sequence[Record]):
+    """A month checkpoint's carried records as a checkpoint names them: the text of their
+    file (`_save_carry`), parsed only when the records themselves are needed (a fold from
+    the month checkpoint, a master log rendered or spliced), and which of them each month's
+    master log names (`months`, as `carried_by_month` gives it), known without parsing: an
+    ordinary commit needs only that."""
+
+    __slots__ = ("_records", "_text", "months", "project")
+
+    def __init__(self, project: str, text: str, months: object) -> None:
+        self.project, self._text = project, text
+        self._records: list[Record] | None = None
+        if not isinstance(months, dict) or not all(
+                isinstance(users, dict) and all(isinstance(s, list) for s in users.values())
+                for users in months.values()):
+            raise ValueError("carried: not a month -> contributor -> sources map")
+        self.months: dict[str, dict[str, list[str]]] = months
+
+    def digest(self) -> str:
+        """What `_save_carry` names the file by (its text's digest)."""
+        return sha256_hex(self._text)[:32]
+
+    def records(self) -> list[Record]:
+        if self._records is None:
+            self._records = [archive._record_from_json(self.project, r)
+                             for r in json.loads(self._text)]
+        return self._records
+
+    def carried(self, month: str) -> dict[str, list[str]]:
+        """`carried_by_month(self)[month]`, without parsing the records."""
+        return {user: list(sources) for user, sources in self.months.get(month, {}).items()}
+
+    def __len__(self) -> int:
+        return len(self.records())
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records())
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Record]: ...
+    def __getitem__(self, index: int | slice) -> Record | list[Record]:
+        return self.records()[index]
+
+
 def _save_carry(folder: Path, carry: Sequence[Record]) -> str:
     """Write the carried records to their file in `folder`, named by their digest (written
     once: later checkpoints over the same month checkpoint name it); its name."""
     text = json.dumps([archive._record_json(r) for r in carry], separators=(",", ":"))
     name = f"{sha256_hex(text)[:32]}.json"
-    if not (folder / name).is_file():
+    try:
+        kept = (folder / name).read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        kept = False
+    if not kept:  # not there, or damaged: (re)written
         _keep(folder / name, text)
     return name
 
@@ -311,7 +378,7 @@ def _prune(folder: Path) -> None:
 def fold(
     tail: Tail, cache_dir: Path, project: str, after: str, recent: Callable[[], Sequence[Record]],
     new: Sequence[Record], load: Callable[[], tuple[StatusState, list[Record]]],
-) -> tuple[StatusState, list[Record]]:
+) -> tuple[StatusState, Sequence[Record]]:
     """`project`'s status fold over everything up to and including `new` (this commit's
     records), from `tail` (`find`: the checkpoint of the records archived before them) when
     it can be; and the records the month checkpoint carried into the months folded (they

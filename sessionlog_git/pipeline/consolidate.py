@@ -484,7 +484,7 @@ def _render(
     # master log gets their days appended (monthview.append_days); the month folders from the
     # first month touched on are read (through the parse cache) only when one of those cannot
     # be done, and the months before come from the month checkpoint.
-    from sessionlog_git.logs import status_rewind, status_tail
+    from sessionlog_git.logs import sourceread, status_rewind, status_tail
 
     for project, months in sorted(affected.items()):
         every = scan.months(project) if scan is not None else archive.months(cfg.logs_path, project)
@@ -526,9 +526,9 @@ def _render(
         tail = status_tail.find(cfg.logs_path, project, first, cfg.timezone, cache, old_sources,
                                 folded_before, scan)
         after = status_tail.tail_key(tail.base, first, cfg.timezone, [*old_sources, *sorted(added)])
-        def parse(wanted: set[str], later: list[str] = later, project: str = project
-                  ) -> list[model.Record]:
-            return archive.source_records(cfg.logs_path, project, later, cfg.timezone, wanted)
+        # The few archive files read one by one (a pull: the rewind fold, the splice, then
+        # the context index) are each listed and parsed once.
+        parse = sourceread.SourceReader(cfg.logs_path, project, later, cfg.timezone)
 
         def decisions(ids: set[str], project: str = project
                       ) -> list[lifecycle.Decision[model.Record]] | None:
@@ -540,13 +540,16 @@ def _render(
             zone_name=cfg.timezone, sources=old_sources, read=parse, records=folded_before,
             decisions=decisions)
 
-        def everything(carry: list[model.Record] = carry, mine: list[model.Record] = mine,
+        def everything(carry: Sequence[model.Record] = carry, mine: list[model.Record] = mine,
                        recent: Callable[[], list[model.Record]] = recent) -> list[model.Record]:
             return [*carry, *recent(), *mine]
 
         out.update(render_project(ws, project, everything, months, new_sources=new_sources,
                                   folded=folded, new=mine, listing=(tail.key, after),
                                   files=(old_sources, sorted(added)), carry=carry, read=parse))
+        if records_out is not None:
+            for rel, parsed in parse.parsed(cfg.logs_dir).items():
+                records_out.setdefault(rel, parsed)
     return out
 
 

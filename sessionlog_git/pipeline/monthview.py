@@ -253,7 +253,10 @@ def by_contributor(files: Iterable[str]) -> dict[str, set[str]]:
 
 def _carried(month: str, carry: Sequence[Record]) -> dict[str, list[str]]:
     from sessionlog_git.logs.layout import month_of
+    from sessionlog_git.logs.status_tail import Carry
 
+    if isinstance(carry, Carry):
+        return carry.carried(month)  # as below, from what its checkpoint says, unparsed
     out: dict[str, list[str]] = {}
     for record in carry:
         if month_of(record.at.date()) == month:
