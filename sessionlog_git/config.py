@@ -257,6 +257,9 @@ def _validate(doc: Any, path: Path) -> dict[str, Any]:
                 path, doc, key, key, f"must be a relative folder inside the repository, got {rel!r}",
                 f"use e.g. `{key}: {DEFAULTS[key]}`",
             )
+        # One spelling of a folder (`./notes/` is `notes`): paths the commit compares by text
+        # (staged files against the logs folder) then match.
+        out[key] = str(PurePosixPath(rel))
     if out["redaction"] not in REDACTION:
         raise _fail(
             path, doc, "redaction", "redaction", f"must be one of {', '.join(REDACTION)}, got "

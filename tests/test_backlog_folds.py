@@ -183,15 +183,17 @@ def test_many_contributors_listings_share_one_file_and_fold_on_as_a_rebuild(
     assert_same_as_a_rebuild(repo)
 
 
+@pytest.mark.parametrize(("written", "logs_dir"), [("docs/session-logs", "docs/session-logs"),
+                                                   ("./notes/", "notes")])
 def test_a_backlog_in_a_nested_logs_folder_folds_as_a_rebuild(
-    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch, written: str, logs_dir: str,
 ) -> None:
-    """A logs folder other than `logs`, two levels down: the archive files' sources and links
-    the index keeps are the ones a rebuild makes (the fold cuts a source from its path as
-    text, not through pathlib)."""
+    """A logs folder other than `logs`, two levels down or written with `./` and a slash:
+    the archive files' sources and links the index keeps are the ones a rebuild makes (the
+    fold cuts a source from its path as text, not through pathlib), and the commit's files
+    are told from the logs' own however the folder is written."""
     repo = native_repo
-    logs_dir = "docs/session-logs"
-    repo.write(".sessionlog.yaml", f"logs_dir: {logs_dir}\n")
+    repo.write(".sessionlog.yaml", f"logs_dir: {written}\n")
     repo.git("add", ".sessionlog.yaml")
     repo.git("commit", "-q", "-m", "Logs in a folder of their own")
     folds = Folds(monkeypatch)
