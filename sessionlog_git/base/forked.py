@@ -1,7 +1,7 @@
 """The second core for a batch: one piece of work done in a forked child while this process
 does another, the child's result handed back over a pipe as plain values (marshal).
 
-    with forkmap.aside(work, encode, decode) as other:
+    with forked.aside(work, encode, decode) as other:
         mine = ...            # this process's own work meanwhile
         theirs = other.result()
 
