@@ -114,6 +114,20 @@ def test_a_child_that_fails_or_is_killed_leaves_its_work_to_the_parent() -> None
             assert other.result() == want
         _no_child_left()
 
+    def answers_wrongly() -> list[int]:
+        return [7] if os.getpid() != parent else [6, 7]
+
+    def decode(value: object) -> list[int]:
+        assert isinstance(value, list)
+        if len(value) != 2:
+            raise ValueError("the answer does not match its batch")
+        return value
+
+    with forked.aside(answers_wrongly, list, decode, fork=True) as other:
+        assert other.forked
+        assert other.result() == [6, 7]
+    _no_child_left()
+
 
 def test_an_error_the_work_raises_is_the_parents_with_its_exit_code() -> None:
     def refuses() -> list[int]:

@@ -85,7 +85,10 @@ class Aside(Generic[R]):
             if status == 0:
                 found = _loaded(data)
                 if found is not None:
-                    return self._decode(found[0])
+                    try:
+                        return self._decode(found[0])
+                    except (ValueError, TypeError, KeyError, IndexError):
+                        pass  # an answer that is not the work's: done here instead
         return self._work()
 
     def _end(self, *, kill: bool) -> int:
