@@ -6,6 +6,8 @@ archive files, not against every live decision of the history (logs/status_rewin
 """
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
 import pytest
@@ -45,6 +47,16 @@ class Reads:
         monkeypatch.setattr(archive, "decisions_by_id", counted_by_id)
 
 
+def settle(repo: Repo, month: str) -> None:
+    """Date the month's archive folders two seconds back: a folder changed within the last
+    second is keyed with its file names too (`archive._month_keys`, as git treats a racily
+    clean entry), so a fast commit right after would key the month apart from a later one,
+    and these tests assert which checkpoint each commit folds from."""
+    ago = time.time_ns() - 2_000_000_000
+    for folder, _dirs, _files in os.walk(repo.path / "logs" / "archive" / month):
+        os.utime(folder, ns=(ago, ago))
+
+
 def test_a_day_among_folded_entries_reads_only_the_decisions_the_month_took(
     native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -53,6 +65,7 @@ def test_a_day_among_folded_entries_reads_only_the_decisions_the_month_took(
         repo.log(f"2026-10-{n:02d}T09:00:00+00:00", f"Ledger {topic}",
                  f"Decision: ledger.py keeps {topic} copies")
         commit_at(repo, f"2026-10-{n:02d}T10:00:00+00:00", "--allow-empty", "-m", topic)
+    settle(repo, "2026-10")
     repo.log("2026-11-02T09:00:00+00:00", "Cache", "Decision: cache.py keeps sessions in redis")
     commit_at(repo, "2026-11-02T10:00:00+00:00", "--allow-empty", "-m", "Cache")
     repo.log("2026-11-10T10:00:00+00:00", "Vault",
@@ -166,6 +179,7 @@ def test_a_day_among_folded_entries_refolds_from_the_rewind_point_with_the_decis
         repo.log(f"2026-10-{n:02d}T09:00:00+00:00", f"Ledger {topic}",
                  f"Decision: ledger.py keeps {topic} copies")
         commit_at(repo, f"2026-10-{n:02d}T10:00:00+00:00", "--allow-empty", "-m", topic)
+    settle(repo, "2026-10")
     repo.log("2026-11-02T09:00:00+00:00", "Cache", "Decision: cache.py keeps sessions in redis")
     commit_at(repo, "2026-11-02T10:00:00+00:00", "--allow-empty", "-m", "Cache")
     repo.log("2026-11-05T09:00:00+00:00", "Queue", "Decision: queue.py retries jobs five times")
