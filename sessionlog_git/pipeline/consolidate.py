@@ -902,13 +902,16 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
             result.staged = sorted(set(result.staged) | set(to_stage))
         _fault("staged")
 
-    def durable_and_staged() -> None:
+    def durable_or_wait() -> None:
         try:
             durable()
         except BaseException:
             if adding is not None:
                 adding.wait()  # git's own outcome; this error is the one to report
             raise
+
+    def durable_and_staged() -> None:
+        durable_or_wait()
         staged_done()
 
     trimmer: Callable[[], None] | None = None
@@ -918,12 +921,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         trimmer = _start_trim(ws, taken, result, first=durable_and_staged)
         staging = None
     else:
-        try:
-            durable()
-        except BaseException:
-            if staging is not None:
-                staging.wait()  # git's own outcome; this error is the one to report
-            raise
+        durable_or_wait()
     try:
         # The archives of an interrupted run the journal finished count too (the index skips
         # what it has folded in already).
