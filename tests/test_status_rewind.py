@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import Repo
 from test_context_reorder import teammates
 from test_incremental_history import assert_views_are_fresh
 from test_status_tail import consolidate_in_process, section
@@ -80,23 +81,29 @@ def test_a_commit_after_a_pull_folds_the_status_from_the_day_before(
     assert_views_are_fresh(ada)
 
 
-def test_a_pulled_day_before_the_rewind_point_folds_the_month_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A teammate's day older than the rewind point's edge: the point cannot serve, the month
-    is folded whole (and the status is still a rebuild's)."""
-    ada, grace = teammates(tmp_path)
+def folded_week_pulled(ada: Repo, grace: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ada's blockers of the 2nd to the 7th, a late entry of the 6th that folds the month
+    whole (rewind points at 00:00 UTC of the 6th and the 7th), pushed and pulled by grace."""
     for day in range(2, 8):
         ada.log(f"2026-11-{day:02d}T09:00:00+00:00", f"Ledger {day}",
                 f"Blocked on: auditors of the {NAMES[day]} ledger")
         commit_at(ada, f"2026-11-{day:02d}T10:00:00+00:00", "--allow-empty", "-m", f"Ledger {day}")
-    with monkeypatch.context() as m:
+    with monkeypatch.context() as m:  # the month folded whole: points at the 6th and the 7th
         m.setattr(status_rewind, "MAX_FILES", 2)
         ada.log("2026-11-06T15:00:00+00:00", "Late", "Next: count the ledger copies again")
         consolidate_in_process(ada, monkeypatch)
     commit_at(ada, "2026-11-07T11:00:00+00:00", "-m", "Late")
     ada.git("push", "-q", "origin", "main")
     grace.git("pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+
+
+def test_a_pulled_day_before_the_rewind_point_folds_the_month_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A teammate's day older than the rewind point's edge: the point cannot serve, the month
+    is folded whole (and the status is still a rebuild's)."""
+    ada, grace = teammates(tmp_path)
+    folded_week_pulled(ada, grace, monkeypatch)
     grace.log("2026-11-03T12:00:00+00:00", "Auditors", "Unblocked: the alpha ledger is signed")
     commit_at(grace, "2026-11-03T13:00:00+00:00", "--allow-empty", "-m", "Auditors")
     grace.git("push", "-q", "origin", "main")
@@ -116,17 +123,7 @@ def test_a_pulled_entry_among_the_last_days_folded_entries_folds_again_only_that
     teammate's entry of that day, before entries folded already, re-folds only that day's
     records, not yesterday's too."""
     ada, grace = teammates(tmp_path)
-    for day in range(2, 8):
-        ada.log(f"2026-11-{day:02d}T09:00:00+00:00", f"Ledger {day}",
-                f"Blocked on: auditors of the {NAMES[day]} ledger")
-        commit_at(ada, f"2026-11-{day:02d}T10:00:00+00:00", "--allow-empty", "-m", f"Ledger {day}")
-    with monkeypatch.context() as m:  # the month folded whole: points at the 6th and the 7th
-        m.setattr(status_rewind, "MAX_FILES", 2)
-        ada.log("2026-11-06T15:00:00+00:00", "Late", "Next: count the ledger copies again")
-        consolidate_in_process(ada, monkeypatch)
-    commit_at(ada, "2026-11-07T11:00:00+00:00", "-m", "Late")
-    ada.git("push", "-q", "origin", "main")
-    grace.git("pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+    folded_week_pulled(ada, grace, monkeypatch)
     grace.log("2026-11-07T08:00:00+00:00", "Auditors", "Unblocked: the echo ledger is signed")
     commit_at(grace, "2026-11-07T08:30:00+00:00", "--allow-empty", "-m", "Auditors")
     grace.git("push", "-q", "origin", "main")
