@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,16 @@ from conftest import PYTHON, Repo
 
 from sessionlog_git.logs import entries
 
-NOW = datetime.now().astimezone().replace(second=0, microsecond=0)
+
+def _midday_now() -> datetime:
+    """Now, at the UTC offset where it is about noon: the tests add up to an hour to it and
+    read one day's temp log, so the local day must not turn meanwhile (a pinned time keeps
+    its own offset: `base.clock.now`)."""
+    at = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    return at.astimezone(timezone(timedelta(hours=12 - at.hour)))
+
+
+NOW = _midday_now()
 TODAY = NOW.date().isoformat()
 PENDING = f".git/sessionlog/pending/shop/ada/{TODAY}.md"
 
