@@ -21,15 +21,15 @@ import contextlib
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
 
 from sessionlog_git.base.warmup import Warmup
 from sessionlog_git.logs.kinds import KIND_PREFIXES  # the one vocabulary table
 
 HEADING = re.compile(r"^##(?!#)\s*(?P<rest>.*?)\s*$")
 # ASCII digits only: "١٤:٣٠" is kept verbatim and flagged, not silently rewritten to "14:30".
-TIMED = re.compile(
-    r"^(?P<h>[0-9]{1,2})[:.h](?P<m>[0-9]{2})\b\s*(?:[-–—:|]+\s*)?(?P<title>.*)$"
-)
+# Compiled on first use (`_timed`): a heading as `sessionlog log` writes it is read without it.
+TIMED = r"^(?P<h>[0-9]{1,2})[:.h](?P<m>[0-9]{2})\b\s*(?:[-–—:|]+\s*)?(?P<title>.*)$"
 BULLET = re.compile(r"^[-*+]\s+(?P<text>.*)$")
 META = re.compile(r"^<!--\s*sessionlog\b(?P<body>.*?)-->\s*$")
 TITLE = re.compile(r"^#\s")
@@ -199,15 +199,6 @@ def classify(text: str) -> str:
     return "note"
 
 
-def _parse_meta(body: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for token in body.split():
-        key, sep, value = token.partition("=")
-        if sep and key:
-            out[key] = value
-    return out
-
-
 EXPIRES_PROBLEM = (
     "Expires: needs a date as YYYY-MM-DD; kept verbatim, and the entry's decisions do not "
     "expire (write it as 'Expires: 2026-12-31')"
@@ -229,11 +220,13 @@ def _meta_values(body: str) -> dict[str, str] | None:
     A comment with anything else in it (a stray word, `=x`, a key twice) would lose that
     text when written back from the values alone, so it is not meta: it is kept as text.
     """
-    tokens = body.split()
-    values = _parse_meta(body)
-    if not tokens or len(values) != len(tokens):
-        return None
-    return values
+    values: dict[str, str] = {}
+    for token in body.split():
+        key, sep, value = token.partition("=")
+        if not sep or not key or key in values:
+            return None
+        values[key] = value
+    return values or None
 
 
 def _parse_date(text: str) -> date | None:
@@ -243,9 +236,23 @@ def _parse_date(text: str) -> date | None:
         return None
 
 
+@cache
+def _timed() -> re.Pattern[str]:
+    return re.compile(TIMED)  # its compile costs more than reading a backlog's headings
+
+
+_HOURS = frozenset(f"{hour:02d}" for hour in range(24))
+_MINUTES = frozenset(f"{minute:02d}" for minute in range(60))
+
+
 def _parse_time(text: str) -> tuple[str | None, str]:
-    """'14:30 - Title' -> ('14:30', 'Title'); (None, text) when there is no valid time."""
-    m = TIMED.match(text)
+    """'14:30 - Title' -> ('14:30', 'Title'); (None, text) when there is no valid time.
+
+    `text` starts with no white space. A heading as `sessionlog log` writes it ("HH:MM - ",
+    ASCII digits) is read by slicing, to what TIMED reads from it; any other by TIMED."""
+    if text[5:8] == " - " and text[2:3] == ":" and text[:2] in _HOURS and text[3:5] in _MINUTES:
+        return text[:5], text[8:].strip()
+    m = _timed().match(text)
     if not m:
         return None, text
     hour, minute = int(m["h"]), int(m["m"])
@@ -255,14 +262,6 @@ def _parse_time(text: str) -> tuple[str | None, str]:
 
 
 _BULLET_MARKS = frozenset("-*+")
-
-
-def _bullet(kind: str, text: str, line: int) -> Bullet:
-    """A Bullet, as `Bullet(kind, text, line)` makes it, without a frozen dataclass's
-    per-field `object.__setattr__` (a backlog's parse makes tens of thousands)."""
-    made = object.__new__(Bullet)
-    made.__dict__.update(kind=kind, text=text, line=line)
-    return made
 
 
 def parse(text: str, *, day: date | None = None, offset: timezone | None = None) -> TempLog:
@@ -307,7 +306,11 @@ def _plain_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 def _parse_plain(text: str) -> TempLog | None:
-    """`_parse_lines(text)` for a log as `sessionlog log` writes it; None for any other."""
+    """`_parse_lines(text)` for a log as `sessionlog log` writes it; None for any other.
+
+    A backlog reads thousands of entries here, so each step takes its cheapest exact form:
+    an `at=` meta line is read by slicing (any other by `_meta_values`, as line by line),
+    and a block without continuation lines is one bullet a line."""
     plain_head, plain_entry = _plain_patterns()
     head = plain_head.match(text)
     if head is None or "\r" in text or head[1] != head[1].rstrip():
@@ -319,44 +322,73 @@ def _parse_plain(text: str) -> TempLog | None:
     number = 3  # the line the next match starts on
     pos = head.end()
     entries, problems = log.entries, log.problems
-    while (m := plain_entry.match(text, pos)) is not None:
-        heading, body, block = m[1].rstrip(), m[3], m[4]
-        time, title = _parse_time(m[2].strip())
+    any_prefix = _ANY_PREFIX
+    match = plain_entry.match
+    while (m := match(text, pos)) is not None:
+        pos = m.end()
+        heading, rest, body, block = m.group(1, 2, 3, 4)
+        time, title = _parse_time(rest.strip())
         if time is None:
             return None
-        entry = Entry(time=time, title=title, heading=heading, line=number + 1)
-        entries.append(entry)
+        first = number + 1  # the heading's (the match starts at the blank line before it)
         number += 2
+        meta: dict[str, str] | None = {}
         if body is not None:
-            meta = _meta_values(body)
-            if meta is None:
+            # `at=` and no white space (a printable text's only one is the space): one pair
+            if body[:3] == "at=" and " " not in body and body.isprintable():
+                meta = {"at": body[3:]}
+            else:
+                meta = _meta_values(body)
+                if meta is None:
+                    return None
+            number += 1
+        bullets: list[Bullet] = []
+        entries.append(Entry(time, title, bullets, meta, heading.rstrip(), first))
+        if not block:
+            continue
+        if "\n  " in block:  # continuation lines: the bullet's lines joined
+            number = _plain_bullets(block, number, bullets, problems)
+            if number < 0:
                 return None
-            entry.meta.update(meta)
+            continue
+        for line in block[:-1].split("\n"):  # "- text" each, as the pattern matched
+            said = line[2:].strip()
+            if not said:
+                return None  # a dash and white space: a text line, line by line
+            kind = classify(said) if said.lower().startswith(any_prefix) else "note"
+            if kind == "expires" and expiry_date(said) is None:
+                problems.append(Problem(number, EXPIRES_PROBLEM, line.rstrip()))
+            bullets.append(Bullet(kind, said, number))
             number += 1
-        bullets = entry.bullets
-        parts: list[str] = []
-        kind, first = "", 0
-        for line in block.split("\n")[:-1]:
-            if line[:2] == "- ":
-                if parts:
-                    bullets.append(_bullet(kind, "\n".join(parts), first))
-                parts = [line[2:].strip()]
-                if not parts[0]:
-                    return None  # a dash and white space: a text line, line by line
-                kind, first = classify(parts[0]), number
-                if kind == "expires" and expiry_date(parts[0]) is None:
-                    problems.append(Problem(number, EXPIRES_PROBLEM, line.rstrip()))
-            else:  # a continuation line
-                parts.append(line.strip())
-                if not parts[-1]:
-                    return None  # white space only: a blank line, line by line
-            number += 1
-        if parts:
-            bullets.append(_bullet(kind, "\n".join(parts), first))
-        pos = m.end()
     if text[pos:] not in ("", "\n"):
         return None
     return log
+
+
+def _plain_bullets(block: str, number: int, bullets: list[Bullet],
+                   problems: list[Problem]) -> int:
+    """The bullets of an entry's block with continuation lines, numbered from `number`:
+    the number after them, or -1 where the block is not plain."""
+    parts: list[str] = []
+    kind, first = "", 0
+    for line in block.split("\n")[:-1]:
+        if line[:2] == "- ":
+            if parts:
+                bullets.append(Bullet(kind, "\n".join(parts), first))
+            parts = [line[2:].strip()]
+            if not parts[0]:
+                return -1  # a dash and white space: a text line, line by line
+            kind, first = classify(parts[0]), number
+            if kind == "expires" and expiry_date(parts[0]) is None:
+                problems.append(Problem(number, EXPIRES_PROBLEM, line.rstrip()))
+        else:  # a continuation line
+            parts.append(line.strip())
+            if not parts[-1]:
+                return -1  # white space only: a blank line, line by line
+        number += 1
+    if parts:
+        bullets.append(Bullet(kind, "\n".join(parts), first))
+    return number
 
 
 def _parse_lines(text: str) -> TempLog:
@@ -370,7 +402,7 @@ def _parse_lines(text: str) -> TempLog:
     def flush_bullet() -> None:
         nonlocal bullet_lines
         if current is not None and bullet_lines is not None:
-            current.bullets.append(_bullet(bullet_kind, "\n".join(bullet_lines), bullet_line))
+            current.bullets.append(Bullet(bullet_kind, "\n".join(bullet_lines), bullet_line))
         bullet_lines = None
 
     # Each pattern is tried only on a line that starts as it must (a heading with "##", a
@@ -411,7 +443,7 @@ def _parse_lines(text: str) -> TempLog:
             elif not current.bullets and not current.meta:
                 current.meta.update(values)
             else:
-                current.bullets.append(_bullet("text", line, number))
+                current.bullets.append(Bullet("text", line, number))
             continue
         if meta:
             log.problems.append(
@@ -452,7 +484,7 @@ def _parse_lines(text: str) -> TempLog:
             flush_bullet()
             continue
         flush_bullet()
-        current.bullets.append(_bullet("text", line, number))
+        current.bullets.append(Bullet("text", line, number))
     flush_bullet()
     return log
 
@@ -472,21 +504,31 @@ def _place_in_time(log: TempLog, day: date | None, offset: timezone | None) -> N
     """
     previous: datetime | None = None
     for entry in log.entries:
-        at = _meta_time(entry.meta.get("at", ""))
-        base = previous.date() if previous is not None else day
-        if at is None and base is not None and entry.time is not None:
-            hour, minute = int(entry.time[:2]), int(entry.time[3:])
-            naive = datetime(base.year, base.month, base.day, hour, minute)
-            zone = offset or (previous.tzinfo if previous is not None else None)
-            candidate = naive.replace(tzinfo=zone) if zone else naive
-            if previous is not None and _naive(previous) - naive > ROLLOVER:
-                with contextlib.suppress(OverflowError):  # 9999-12-31 has no next day
-                    candidate += timedelta(days=1)
-            at = candidate
-        if at is None and previous is not None:
-            at = previous  # a heading without a time sits with the entry before it
-        if at is None and day is not None:
-            at = datetime(day.year, day.month, day.day, tzinfo=offset)
+        written = entry.meta.get("at")
+        at = None
+        if written:  # a time with its offset, else none (a backlog places thousands)
+            try:
+                at = datetime.fromisoformat(written)
+            except ValueError:
+                pass
+            else:
+                if at.tzinfo is None:
+                    at = None
+        if at is None:  # placed by its heading time, or with the entry before it
+            base = previous.date() if previous is not None else day
+            if base is not None and entry.time is not None:
+                hour, minute = int(entry.time[:2]), int(entry.time[3:])
+                naive = datetime(base.year, base.month, base.day, hour, minute)
+                zone = offset or (previous.tzinfo if previous is not None else None)
+                candidate = naive.replace(tzinfo=zone) if zone else naive
+                if previous is not None and _naive(previous) - naive > ROLLOVER:
+                    with contextlib.suppress(OverflowError):  # 9999-12-31 has no next day
+                        candidate += timedelta(days=1)
+                at = candidate
+            if at is None and previous is not None:
+                at = previous  # a heading without a time sits with the entry before it
+            if at is None and day is not None:
+                at = datetime(day.year, day.month, day.day, tzinfo=offset)
         entry.at = at
         entry.day = at.date() if at is not None else day
         if at is not None:
@@ -495,16 +537,6 @@ def _place_in_time(log: TempLog, day: date | None, offset: timezone | None) -> N
 
 def _naive(at: datetime) -> datetime:
     return at.replace(tzinfo=None)
-
-
-def _meta_time(text: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return at if at.tzinfo is not None else None
 
 
 # --- writing -----------------------------------------------------------------------------
