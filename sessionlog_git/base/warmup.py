@@ -21,3 +21,10 @@ class Warmup:
             return True
         self.seen += size
         return False
+
+    def expect(self, size: int) -> None:
+        """`size` characters are about to be looked through, a text at a time: when they are
+        `after` or more, the search repays its compile from the first text on (a backlog's
+        first few temp logs are not read the cheap way first)."""
+        if size >= self.after:
+            self.seen = max(self.seen, self.after)

@@ -17,7 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sessionlog_git.base import forked
-from sessionlog_git.logs.entries import TempLog, parse
+from sessionlog_git.logs.entries import PLAIN, TempLog, parse
 
 if TYPE_CHECKING:
     from sessionlog_git.logs.redact import Redacted
@@ -37,6 +37,8 @@ def redact_parse(texts: Sequence[str], days: Sequence[date], zone_name: str,
 
     texts = list(texts)
     offsets = {day: zone_offset(day, zone_name) for day in set(days)}
+    size = sum(map(len, texts))
+    PLAIN.expect(size)  # a backlog reads every plain log by blocks, from its first
 
     def parsed(text: str, day: date) -> TempLog:
         return parse(text, day=day, offset=offsets[day])
@@ -44,7 +46,7 @@ def redact_parse(texts: Sequence[str], days: Sequence[date], zone_name: str,
     if allow is None:
         return [(None, parsed(text, day)) for text, day in zip(texts, days, strict=True)]
     if fork is None:
-        fork = None if sum(map(len, texts)) >= forked.FORK_FROM else False
+        fork = None if size >= forked.FORK_FROM else False
 
     def redact() -> list[Redacted]:
         from sessionlog_git.logs.redact import redact_all
