@@ -96,3 +96,35 @@ def test_random_mixes_of_written_and_stray_lines_read_the_same_either_way() -> N
             taken += 1
             assert _dump(plain) == _dump(entries._parse_lines(text)), text
     assert taken > 100  # the block reader was exercised, not only the fallback
+
+
+def test_a_backlog_takes_the_block_reader_from_its_first_log_with_the_same_result(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch of `PLAIN.after` characters or more (a backlog) is read by blocks from its first
+    temp log (`Warmup.expect`); a commit's one new day is not, and is counted as before.
+    Either way every log is what the line by line reader makes of it."""
+    from sessionlog_git.logs import batchread
+
+    rng = random.Random(13)
+    texts = [_written(rng, 12) for _ in range(40)]
+    days = [DAY] * len(texts)
+    assert sum(map(len, texts)) >= entries.PLAIN.after
+    read: list[str] = []
+    real = entries._parse_plain
+
+    def spied(text: str) -> entries.TempLog | None:
+        read.append(text)
+        return real(text)
+
+    monkeypatch.setattr(entries, "_parse_plain", spied)
+    monkeypatch.setattr(entries.PLAIN, "seen", 0)  # a fresh process
+    one = batchread.redact_parse(texts[:1], days[:1], "UTC", None)
+    assert read == [] and entries.PLAIN.seen == len(texts[0])  # one day: line by line
+    monkeypatch.setattr(entries.PLAIN, "seen", 0)
+    done = batchread.redact_parse(texts, days, "UTC", None)
+    assert read == texts  # every log by blocks, the first one too
+    for (_, log), text in zip(done, texts, strict=True):
+        lines = entries._parse_lines(text)
+        entries._place_in_time(lines, DAY, entries._file_offset(lines))
+        assert _dump(log) == _dump(lines)
+    assert _dump(one[0][1]) == _dump(done[0][1])
