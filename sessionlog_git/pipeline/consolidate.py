@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sessionlog_git.base import statedir
 from sessionlog_git.base.fsutil import atomic_write_bytes, sync_all
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.logs import context_store, layout
+from sessionlog_git.logs import layout
 from sessionlog_git.logs.layout import LogFile
 from sessionlog_git.pipeline import framework, journal, ledger
 from sessionlog_git.workspace import Workspace
@@ -300,7 +300,7 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
 def _warm_views(ws: Workspace) -> None:
     """What rendering the views loads (jinja2, the two templates, the view modules) and the
     modules the rest of the run imports, loaded while a forked child redacts a backlog."""
-    from sessionlog_git.logs import continuity, startsummary, status_rewind, views  # noqa: F401
+    from sessionlog_git.logs import context_store, continuity, startsummary, status_rewind, views  # noqa: F401
     from sessionlog_git.pipeline import handedits, monthview  # noqa: F401
     from sessionlog_git.pipeline.render import warm
 
@@ -853,7 +853,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     # The session-start summary as it was before this run's archive files: fresh, it takes
     # them in by a fold; stale or missing, it is removed, and the next session start makes it
     # again from the archive's window (a commit never reads the archive's months for it).
-    from sessionlog_git.logs import startsummary
+    from sessionlog_git.logs import context_store, startsummary
 
     summary = (startsummary.read(state_dir, ws.config.logs_path, ws.config.timezone)
                if archives or recovered.files else None)
