@@ -1,6 +1,7 @@
 """The work tree being operated on: its top level and its config."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sessionlog_git.base.gitconfig import main_folder_name
@@ -39,6 +40,15 @@ def at(top: Path) -> Workspace:
 
 
 def find(cwd: Path | None = None) -> Workspace:
-    from sessionlog_git.gitops import toplevel
+    """The workspace of the work tree around `cwd` (the current folder by default). The top is
+    found without a git process (base.repo.find_top), and git's runner (`subprocess`, its
+    threads and locale, some 4 ms) loads only for the error outside a work tree: a backlog's
+    consolidation loads it later, while its child redacts."""
+    from sessionlog_git.base.repo import find_top
 
-    return at(toplevel(cwd))
+    found = find_top(os.fspath(cwd) if cwd is not None else os.getcwd())
+    if found is None:
+        from sessionlog_git.gitops import toplevel
+
+        return at(toplevel(cwd))  # raises its error: not inside a git work tree
+    return at(Path(found))

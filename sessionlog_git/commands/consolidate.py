@@ -1,15 +1,12 @@
 """`sessionlog consolidate [--dry-run]`: archive pending logs, re-render views, stage."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from sessionlog_git import workspace
 from sessionlog_git.pipeline import consolidate as consolidation
 
 
 def consolidate(*, dry_run: bool = False, no_stage: bool = False, pack: bool = False) -> int:
-    ws = _workspace()
+    ws = workspace.find()
     if consolidation.nothing_to_do(ws):
         if not pack:
             print("sessionlog: nothing pending")
@@ -20,16 +17,6 @@ def consolidate(*, dry_run: bool = False, no_stage: bool = False, pack: bool = F
         _pack(ws, dry_run=dry_run, stage=not no_stage)
     return 0
 
-
-def _workspace() -> workspace.Workspace:
-    """`workspace.find()`, without loading git's runner before the work starts: the top is
-    found as `gitops.toplevel` finds it (base.repo, no git process), and `subprocess` with its
-    threads and locale (about 4 ms) loads with the first git command, while a backlog's child
-    redacts. Outside a work tree, `find()` raises its error."""
-    from sessionlog_git.base.repo import find_top
-
-    top = find_top(os.getcwd())
-    return workspace.at(Path(top)) if top is not None else workspace.find()
 
 
 def _pack(ws: workspace.Workspace, *, dry_run: bool, stage: bool) -> None:
