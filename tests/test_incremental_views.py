@@ -252,3 +252,46 @@ def test_a_master_log_a_pull_brought_renders_only_the_teammates_and_the_new_sect
     text = ada.read(MASTER)
     assert text == _rebuilt(ada)[MASTER]
     assert "Refund ledger" in text and "Refund export" in text
+
+
+def test_the_latest_dates_kept_for_appending_are_those_of_each_record_in_turn() -> None:
+    """`_latest_of` (a render's contributors' latest local and entry dates, what `append_days`
+    checks new days against) equals `_latest` fed the records one by one, whatever their
+    order, with entry dates that differ from the local ones or are missing."""
+    import random
+    from datetime import date, datetime, timedelta, timezone
+
+    from sessionlog_git.logs.entries import Entry
+    from sessionlog_git.logs.model import Record
+
+    rng = random.Random(7)
+    records = []
+    for n in range(300):
+        at = datetime(2026, 11, 1, tzinfo=timezone(timedelta(hours=rng.choice([-5, 0, 9])))) \
+            + timedelta(minutes=rng.randrange(40_000))
+        own = rng.choice([None, at.date(), at.date() - timedelta(days=1), date(2026, 10, 31)])
+        entry = Entry(f"{at:%H:%M}", f"entry {n}", day=own, at=at)
+        records.append(Record(entry, "shop", rng.choice(["ada", "grace", "linus"]), f"s{n}"))
+    one_by_one: dict[str, list[str]] = {}
+    for record in records:
+        monthview._latest(one_by_one, record)
+    found = monthview._latest_of(records)
+    assert found == one_by_one
+    assert list(found) == list(one_by_one)  # the same order: the cache file is the same bytes
+
+
+def test_a_month_render_that_fails_leaves_the_garbage_collector_as_it_was(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The month's render holds the cyclic collector off; an error in it gives it back."""
+    import gc
+
+    def broken(*args: object, **kwargs: object) -> None:
+        assert not gc.isenabled()  # held off meanwhile
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(monthview, "_render", broken)
+    assert gc.isenabled()
+    with pytest.raises(OSError, match="disk gone"):
+        monthview.render_month("shop", "2026-11", [], hint="logs/archive/", zone="UTC",
+                               current=None, new_sources=set(), cache_dir=tmp_path)
+    assert gc.isenabled()

@@ -249,7 +249,7 @@ class LazyDecisionBook(DecisionBook[R]):
                                 [*few, *self._index.items], tokens=self._words)
 
     def add(self, decision: Decision[R]) -> None:
-        super().add(decision)
+        self._index.add(decision)  # (DecisionBook.add, without a call more per decision)
         self._added[id(decision)] = decision
 
     def _take(self, record: R, bullet: Bullet) -> Decision[R] | None:

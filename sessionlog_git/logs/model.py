@@ -49,24 +49,27 @@ class Record:
         assert self.entry.at is not None
         return self.entry.at
 
+    # `sort_key` and `same_key`, once made (None: not yet; an instance's own value hides these)
+    _sort_key: tuple[Any, ...] | None = None
+    _same_key: tuple[Any, ...] | None = None
+
     def sort_key(self) -> tuple[Any, ...]:
         # Kept once made: a commit's folds sort and compare the same records many times
-        # (in the instance's dict, past the frozen dataclass's guard; looked up without an
-        # exception, since a backlog makes thousands for the first time).
-        found: tuple[Any, ...] | None = self.__dict__.get("_sort_key")
+        # (an attribute of the instance, read without an exception or a call, since a
+        # backlog makes thousands for the first time).
+        found = self._sort_key
         if found is None:
             entry = self.entry
             assert entry.at is not None
-            found = self.__dict__["_sort_key"] = (entry.at.timestamp(), self.user, self.source,
-                                                  entry.line)
+            found = self._sort_key = (entry.at.timestamp(), self.user, self.source, entry.line)
         return found
 
     def same_key(self) -> tuple[Any, ...]:
         """Identity for de-duplication (`Entry.key` with the project and the contributor),
         kept once made as `sort_key` is."""
-        found: tuple[Any, ...] | None = self.__dict__.get("_same_key")
+        found = self._same_key
         if found is None:
-            found = self.__dict__["_same_key"] = (self.project, self.user, *self.entry.key())
+            found = self._same_key = (self.project, self.user, *self.entry.key())
         return found
 
 
@@ -74,7 +77,7 @@ def ordered(records: Iterable[Record]) -> list[Record]:
     """Chronological, without the duplicates an entry archived twice would make."""
     seen: set[tuple[Any, ...]] = set()
     out: list[Record] = []
-    for record in sorted((r for r in records if r.entry.at is not None), key=Record.sort_key):
+    for record in sorted([r for r in records if r.entry.at is not None], key=Record.sort_key):
         key = record.same_key()
         if key in seen:
             continue
@@ -179,35 +182,39 @@ class StatusState:
 
     def feed(self, records: Iterable[Record]) -> StatusState:
         """Fold in records that all come after everything fed before (already ordered)."""
+        # The state's parts held in locals: a backlog feeds thousands of records at once.
+        last, next_steps, decisions, closed = self.last, self.next_steps, self.decisions, self.closed
+        book, step = self.book, self.lifecycle.step
         for record in records:
-            self.last[record.user] = record
+            user = record.user
+            last[user] = record
             stated = False  # whether the decisions' lifecycle has anything to fold
             for bullet in record.entry.bullets:
                 kind = bullet.kind
                 if kind == "next":
-                    self.next_steps[record.user] = record
+                    next_steps[user] = record
                 elif kind == "decision":
-                    self.decisions.append((record, bullet))
+                    decisions.append((record, bullet))
                     stated = True
                 elif kind == "blocker":
-                    self.book.add(Blocker(record, bullet))
+                    book.add(Blocker(record, bullet))
                 elif kind == "unblock":
-                    closed = self.book.close(record, bullet)
-                    if closed is not None:
-                        self.closed.append(closed)
+                    found = book.close(record, bullet)
+                    if found is not None:
+                        closed.append(found)
                 elif kind == "supersede" or kind == "revert":
                     stated = True
             if stated:  # (the lifecycle folds nothing else: most records skip it)
-                self.retired += self.lifecycle.feed(record)
+                self.retired += step(record)[1]
                 # the latest only; cut once a batch, not per record (nor for a record that
                 # added to none of these lists)
-                if len(self.decisions) > _TRIM_AT:
-                    del self.decisions[:-RECENT_DECISIONS]
+                if len(decisions) > _TRIM_AT:
+                    del decisions[:-RECENT_DECISIONS]
                 if len(self.retired) > _TRIM_AT:
                     del self.retired[:-RECENTLY_CLOSED]
-            if len(self.closed) > _TRIM_AT:
-                del self.closed[:-RECENTLY_CLOSED]
-        del self.decisions[:-RECENT_DECISIONS]
-        del self.closed[:-RECENTLY_CLOSED]
+            if len(closed) > _TRIM_AT:
+                del closed[:-RECENTLY_CLOSED]
+        del decisions[:-RECENT_DECISIONS]
+        del closed[:-RECENTLY_CLOSED]
         del self.retired[:-RECENTLY_CLOSED]
         return self

@@ -57,6 +57,9 @@ def _md(text: str) -> str:
     return inline(one_line(text))
 
 
+_CLOCK: dict[tuple[int, int], str] = {}  # (hour, minute) -> "HH:MM" (a month has thousands)
+
+
 def _entry_view(record: Record, link: Link = _same, day: str = "") -> dict[str, Any]:
     """`day`: the entry's local date as ISO text, when the caller has it already."""
     entry = record.entry
@@ -74,8 +77,12 @@ def _entry_view(record: Record, link: Link = _same, day: str = "") -> dict[str, 
         elif kind == "summary" and summary is None:
             summary = _md(bullet.body)
     agent = entry.meta.get("agent")
+    clock = (at.hour, at.minute)
+    time = _CLOCK.get(clock)
+    if time is None:
+        time = _CLOCK[clock] = f"{at.hour:02d}:{at.minute:02d}"
     return {
-        "time": f"{at.hour:02d}:{at.minute:02d}",
+        "time": time,
         "offset": format_offset(at),
         "title": _md(entry.title) or "(untitled)",
         "summary": summary or "",
@@ -96,22 +103,34 @@ def master_log(project: str, month: str, records: Sequence[Record], link: Link =
     first, an exception per lookup, tens of thousands in a busy month.
 
     `in_order`: the records come from `ordered` already (it is idempotent), so skip it."""
-    mine = [r for r in (records if in_order else ordered(records))
-            if r.project == project and month_of(r.at.date()) == month]
+    # Each record's month told by its (year, month), formatted once per pair (`month_of`):
+    # a backlog's month has thousands of records.
+    months: dict[tuple[int, int], bool] = {}
+    mine: list[Record] = []
+    for r in records if in_order else ordered(records):
+        at = r.entry.at
+        assert at is not None
+        pair = (at.year, at.month)
+        ours = months.get(pair)
+        if ours is None:
+            ours = months[pair] = month_of(at.date()) == month
+        if ours and r.project == project:
+            mine.append(r)
     by_user: dict[str, list[Record]] = {}
     for record in mine:
         by_user.setdefault(record.user, []).append(record)
     contributors: list[dict[str, Any]] = []
     for user in sorted(by_user):
         days: list[dict[str, Any]] = []
-        current = ""  # the date of the last day listed, and its offset and entries
-        offset = ""
+        current = None  # the date of the last day listed, and its offset and entries
+        iso = offset = ""
         entries: list[dict[str, Any]] = []
         for record in by_user[user]:
-            day = record.at.date()
-            iso = day.isoformat()
-            if iso != current:
-                current, offset, entries = iso, format_offset(record.at), []
+            at = record.entry.at
+            assert at is not None
+            day = at.date()
+            if day != current:
+                current, iso, offset, entries = day, day.isoformat(), format_offset(at), []
                 days.append({"date": iso, "weekday": day.strftime("%a"), "offset": offset,
                              "entries": entries})
             view = _entry_view(record, link, iso)

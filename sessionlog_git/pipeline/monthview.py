@@ -23,10 +23,14 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sessionlog_git.base.gcpause import paused_gc
 from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.logs.model import Record
+
+if TYPE_CHECKING:
+    from datetime import date
 
 Link = Callable[[str], str]  # a record's source -> the file its [raw] link names
 TEMPLATE = "master_log.md.j2"
@@ -52,6 +56,7 @@ def _render(project: str, month: str, records: Sequence[Record], hint: str,
     return render(TEMPLATE, archive_hint=hint, **view), counts
 
 
+@paused_gc()
 def render_month(
     project: str, month: str, records: Sequence[Record], *, hint: str, zone: str,
     current: bytes | None, new_sources: set[str], cache_dir: Path | None,
@@ -62,13 +67,17 @@ def render_month(
     included); `current` is the file as it is on disk (None: none), `new_sources` the archive
     files this commit adds; `listing`, the keys of the archive's listing before and after
     this commit (`append_days`); `keys`, each contributor's section key after it
-    (`file_keys_around`; without it, keys from the records' files)."""
+    (`file_keys_around`; without it, keys from the records' files).
+
+    The cyclic collector is held off meanwhile (`base.gcpause`): a backlog's month makes a
+    view of thousands of small dicts and lists, freed by reference counting once rendered,
+    and a full pass over the heap (the records and jinja2's objects) fell in the middle."""
     if cache_dir is None:
         return render_full(project, month, records, hint, link)
     path = cache_dir / "views" / project / f"{month}.master.json"
     # A render is known by the files it linked: a loose file and its pack are two renders.
-    sources = {r.source if link is None or link(r.source) == r.source
-               else f"{r.source}>{link(r.source)}" for r in records}
+    sources = {s if link is None or link(s) == s else f"{s}>{link(s)}"
+               for s in {r.source for r in records}}  # each file once, not each record
     new_sources = {s for s in sources if s.partition(">")[0] in new_sources}
     renders = _load(path)
     spliced = None
@@ -90,9 +99,7 @@ def render_month(
             spliced = _splice_known_sections(project, month, old, records, renders, zone, hint,
                                              link, keys)
     text, counts = spliced or _render(project, month, records, hint, link)
-    last: dict[str, list[str]] = {}
-    for record in records:
-        _latest(last, record)
+    last = _latest_of(records)
     _, sections = _split(text)
     if keys is None:
         keys = _user_keys(project, month, zone, records)
@@ -124,6 +131,27 @@ def _latest(last: dict[str, list[str]], record: Record) -> None:
     day = record.entry.day.isoformat() if record.entry.day else at
     was = last.get(record.user)
     last[record.user] = [max(at, was[0]), max(day, was[1])] if was else [at, day]
+
+
+def _latest_of(records: Iterable[Record]) -> dict[str, list[str]]:
+    """`_latest` of every record, from nothing: the dates compared as dates and made text
+    once per contributor (a backlog's month has thousands of records; ISO dates sort as
+    the dates do)."""
+    found: dict[str, list[date]] = {}
+    for record in records:
+        entry = record.entry
+        assert entry.at is not None
+        at = entry.at.date()
+        day = entry.day or at
+        was = found.get(record.user)
+        if was is None:
+            found[record.user] = [at, day]
+            continue
+        if at > was[0]:
+            was[0] = at
+        if day > was[1]:
+            was[1] = day
+    return {user: [at.isoformat(), day.isoformat()] for user, (at, day) in found.items()}
 
 
 _ENCODED: list[tuple[str, bytes]] = []  # the text `_remember` last kept, and its UTF-8 bytes

@@ -143,7 +143,7 @@ def template_text(name: str) -> str:
 def render(name: str, **context: Any) -> str:
     text: str = _env().get_template(name).render(**context)
     # One trailing newline, no trailing blanks: stable output whatever the template does.
-    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()) + "\n"
+    return "\n".join([line.rstrip() for line in text.strip("\n").splitlines()]) + "\n"
 
 
 def render_spliced(name: str, verbatim: dict[str, str], **context: Any) -> str:
