@@ -54,6 +54,7 @@ import json
 import os
 import time
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -201,6 +202,9 @@ def _is_member_bundle(rel: str) -> bool:
     if rel.startswith(_STEPS):
         return len(rel.rsplit("/", 1)[1]) == len("YYYY-MM.json")
     return rel.startswith(_LISTINGS) and rel.count("/") == 3
+
+
+_STEP_ORDER = itemgetter("k")  # a step's place: its record's sort key
 
 
 def _ident_source(ident: str) -> str:
@@ -411,7 +415,7 @@ class Store:
                 by_day.setdefault(_day(step["k"]), []).append(step)
             for day, new in by_day.items():
                 kept = self._steps_of(project, day)
-                self._set_steps(project, day, sorted([*kept, *new], key=lambda st: st["k"]))
+                self._set_steps(project, day, sorted([*kept, *new], key=_STEP_ORDER))
 
     def take_steps(self, project: str, since: list[Any]) -> list[dict[str, Any]]:
         """The steps of `project` from `since` (a sort key) on, oldest first, taken out of
@@ -434,7 +438,7 @@ class Store:
             if len(keep) != len(steps):
                 out += [st for st in steps if st["k"] >= since]
                 self._set_steps(project, day, keep)
-        return sorted(out, key=lambda st: st["k"])
+        return sorted(out, key=_STEP_ORDER)
 
     def rewind(self, project: str, steps: list[dict[str, Any]]) -> None:
         """Take `steps` back (oldest first as given; undone newest first): the items they
@@ -706,29 +710,27 @@ class _StoreFold(ci.Fold):
             self._ids[id(blocker)] = ident
 
     def _add(self, record: Record, line: int, kind: str, text: str, keys: dict[str, str],
-             extra: dict[str, Any] | None = None) -> str:
-        ident = super()._add(record, line, kind, text, keys, extra)
-        if kind != "finding" or keys:  # (Store.put keeps no finding that concerns no path)
-            self.store.put(ident, _stored(self, ident))
+             expires: str = "", replaces: list[dict[str, str]] | None = None) -> str:
+        # The item goes to the store alone, made once as the book keeps it: as the index has
+        # it, with its keys, and a decision's whole text when the index shortened it (a later
+        # `Supersedes:` matches the whole). Over the stored state the fold's own `items` are
+        # never read.
+        ident = f"{record.source}#{line}"
+        if self._step is not None and kind != "finding":
+            self._step["add"].append(line)
+        if kind == "finding" and not keys:
+            return ident  # Store.put keeps no finding that concerns no path
+        item = self._item(record, line, kind, text, expires, replaces)
+        item["keys"] = dict(keys)
+        if kind == "decision" and text != item["text"]:
+            item["full"] = text
+        self.store.put(ident, item)
         return ident
 
     def _drop(self, ident: str | None) -> dict[str, Any] | None:
         if ident is None:
             return None
-        self.items.pop(ident, None)
-        self.keys.pop(ident, None)
-        self.texts.pop(ident, None)
         return self.store.remove(ident)
-
-
-def _stored(fold: ci.Fold, ident: str) -> dict[str, Any]:
-    """An item as the book keeps it: as the index has it, with its keys, and a decision's
-    whole text when the index shortened it (a later `Supersedes:` matches the whole)."""
-    item = {**fold.items[ident], "keys": dict(fold.keys.get(ident, {}))}
-    full = fold.texts.get(ident)
-    if full is not None and full != item["text"]:
-        item["full"] = full
-    return item
 
 
 def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[str, int]
@@ -909,18 +911,22 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         steps = store.take_steps(project, first)
         store.rewind(project, steps)
         again += [(ci.step_record(project, step), step["keys"]) for step in steps]
+    # Each record's bullet kinds, listed once for what reads them below (the books' need, the
+    # fold's skip and the fold): a backlog's thousands of records.
+    kinds = [[b.kind for b in r.entry.bullets] for r in records]
+    kinds_again = [[b.kind for b in r.entry.bullets] for r, _ in again]
     # What the books must hold (`_StoreFold._load_books`): every live decision of a project
     # only when a new entry retires one; when only entries fed again do, the decisions those
     # steps retired before (put back into their books by the rewind) are enough.
     retiring: dict[str, str] = {}
     newest: dict[str, tuple[Any, ...]] = {}
-    for batch, how in ((records, EVERY), ([r for r, _ in again], TOUCHED)):
+    for batch, batch_kinds, how in ((records, kinds, EVERY),
+                                    ([r for r, _ in again], kinds_again, TOUCHED)):
         last: dict[str, Record] = {}
-        for record in batch:  # (each batch in time order: a project's last is its newest)
-            project = record.project
+        for record, its in zip(batch, batch_kinds, strict=True):  # (each batch in time order:
+            project = record.project  # a project's last is its newest)
             last[project] = record
-            if retiring.get(project) != EVERY and not _RETIRING.isdisjoint(
-                    [b.kind for b in record.entry.bullets]):
+            if retiring.get(project) != EVERY and not _RETIRING.isdisjoint(its):
                 retiring[project] = how
         for project, record in last.items():
             retiring.setdefault(project, NONE)
@@ -936,14 +942,16 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     theirs = fresh - ours
     # Their commit links: from the commits that added them only.
     links = ci.commit_links(ws, sources=theirs) if theirs else {}
-    feed: list[tuple[Record, dict[str, str] | None]] = [(r, None) for r in records]
+    feed: list[tuple[Record, dict[str, str] | None, list[str]]] = [
+        (r, None, its) for r, its in zip(records, kinds, strict=True)]
     if again:  # (the new records alone are in order already)
-        feed = sorted([*feed, *again], key=lambda t: t[0].sort_key())
+        feed = sorted([*feed, *((r, k, its) for (r, k), its in zip(again, kinds_again, strict=True))],
+                      key=lambda t: t[0].sort_key())
     # A commit's keys, made once for all its records (a backlog's thousands share them).
     commit_keys: dict[str, dict[str, str]] = {}
-    for record, stored_keys in feed:
+    for record, stored_keys, its in feed:
         if stored_keys is None:
-            if not ci.folds(record):
+            if ci.FOLDED_KINDS.isdisjoint(its):  # ci.folds(record)
                 continue  # adds nothing (Fold.feed): what it concerns is not worked out
             is_ours = record.source in ours
             group = "" if is_ours else record.source
@@ -951,7 +959,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
                 commit_keys[group] = ci.commit_keys(
                     ws, changed if is_ours else links.get(record.source, ()))
             stored_keys = ci.record_keys(ws, record, (), commit_keys[group])
-        fold.feed(record, stored_keys)
+        fold.feed(record, stored_keys, its)
     store.add_steps(fold.steps)
     store.trim()
     opened = fold.open_blockers()
