@@ -30,7 +30,9 @@ unchanged) and the state that lets the next commit fold only what it brings:
 A commit reads the manifest, stats the contributor folders (never lists every archive file),
 lists only the folders whose mtime moved, and reads the book files, shards and open blockers
 of what its entries touch. Only a `Supersedes:`/`Reverted:` reads every live decision of its
-project (it is matched against all of them).
+project (it is matched against all of them). A first consolidation (no index yet, an archive of
+nothing but the files it brings) folds onto the empty index a rebuild would leave, made in
+memory, not written and read back (`_empty_start`).
 
 What the fold of a decision or blocker gives depends on the order of the records (a
 `Supersedes:` takes the live decision it shares the most words with, the oldest on a tie; an
@@ -251,8 +253,11 @@ def _names(logs_path: Path, rel_dir: str) -> list[str]:
 class Store:
     """The state files one fold reads and writes, each read once, written at `commit`."""
 
-    def __init__(self, state: Path) -> None:
+    def __init__(self, state: Path, manifest_text: str | None = None) -> None:
         self.state = state
+        # The manifest as the fold found it, when that is not on disk (`_Start`); else read
+        # at `commit`.
+        self._manifest_text = manifest_text
         self._cache: dict[str, Any] = {}
         self._before: dict[str, str | None] = {}
         self.dirty: set[str] = set()
@@ -512,10 +517,9 @@ class Store:
             if text != self._before.get(rel):
                 changes[rel] = text
         manifest_path = _manifest_path(self.state)
-        try:
-            old_manifest: str | None = manifest_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            old_manifest = None
+        old_manifest = self._manifest_text
+        if old_manifest is None:
+            old_manifest = _text_of(manifest_path)
         undo = {"added": sorted(added),
                 "files": {**{rel: self._before.get(rel) for rel in changes},
                           CONTEXT_INDEX: old_manifest}}
@@ -528,6 +532,14 @@ class Store:
         atomic_write_text(stack[0], _dump(undo), sync=sync)
         _apply(self.state, changes)
         _write_manifest(self.state, manifest)
+
+
+def _text_of(path: Path) -> str | None:
+    """A file's text; None when there is no such file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
 
 
 def _undo_paths(state: Path) -> list[Path]:
@@ -549,11 +561,19 @@ def _synced() -> bool:
 def _write_manifest(state: Path, manifest: dict[str, Any]) -> None:
     from sessionlog_git.base.fsutil import atomic_write_text, boot_id
 
+    atomic_write_text(_manifest_path(state), _dump(_stamped(manifest)), sync=boot_id() is None)
+
+
+def _stamped(manifest: dict[str, Any]) -> dict[str, Any]:
+    """`manifest` as it is written: with the boot it is written in, where the system has one
+    (`_synced`)."""
+    from sessionlog_git.base.fsutil import boot_id
+
     manifest = {k: v for k, v in manifest.items() if k != "boot"}
     boot = boot_id()
     if boot is not None:
         manifest["boot"] = boot
-    atomic_write_text(_manifest_path(state), _dump(manifest), sync=boot is None)
+    return manifest
 
 
 def _apply(state: Path, files: dict[str, str | None]) -> None:
@@ -733,10 +753,12 @@ class _StoreFold(ci.Fold):
         return self.store.remove(ident)
 
 
-def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[str, int]
+def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[str, int],
+             listed: Mapping[str, list[str]] | None = None,
              ) -> tuple[set[str], set[str], dict[str, list[str]]]:
     """(archive sources added, removed) since the manifest, listing only the folders whose
-    mtime moved (or moved too close to the manifest to tell); and their new listings."""
+    mtime moved (or moved too close to the manifest to tell); and their new listings.
+    `listed`: contributor folders listed already (`_Start.listed`)."""
     before: dict[str, int] = manifest["dirs"]
     racy = int(manifest.get("written", 0)) - RACY_NS
     # The folders whose mtime differs (or that one side lacks), and those written too close
@@ -748,7 +770,12 @@ def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[
     listings: dict[str, list[str]] = {}
     for rel_dir in sorted(moved):
         had = set(store.listing(rel_dir) or [])
-        has = set(_names(logs_path, rel_dir)) if rel_dir in now else set()
+        if rel_dir not in now:
+            has: set[str] = set()
+        elif listed is not None and rel_dir in listed:
+            has = set(listed[rel_dir])
+        else:
+            has = set(_names(logs_path, rel_dir))
         added |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in has - had}
         removed |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in had - has}
         listings[rel_dir] = sorted(has)
@@ -815,9 +842,13 @@ def update(ws: Workspace, archived: Sequence[str],
             if _attempt(ws, archived, known, changed, now):
                 return
             # The history without this commit's files, then this commit's fold on top: so it
-            # can be taken back like any other (a reset right after is common).
-            rebuild(ws, leave_out=ours)
-            if _attempt(ws, archived, known, changed, now):
+            # can be taken back like any other (a reset right after is common). An archive of
+            # nothing but this commit's files (a first consolidation) has no history: the
+            # fold starts from the empty index in memory, not written and read back.
+            start = _empty_start(ws, ours)
+            if start is None:
+                rebuild(ws, leave_out=ours)
+            if _attempt(ws, archived, known, changed, now, start):
                 return
             rebuild(ws, {source: set(ci.staged_files(ws)) for source in ours})
         except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
@@ -825,12 +856,13 @@ def update(ws: Workspace, archived: Sequence[str],
 
 
 def _attempt(ws: Workspace, archived: Sequence[str], known: Mapping[str, list[Record]],
-             changed: Sequence[str] | None = None, now: dict[str, int] | None = None) -> bool:
+             changed: Sequence[str] | None = None, now: dict[str, int] | None = None,
+             start: _Start | None = None) -> bool:
     """The incremental fold; False (nothing written) when the stored state does not hold
     what it needs."""
     try:
         return _update(ws, archived, known=known, changed=changed,
-                       now=dict(now) if now is not None else None)
+                       now=dict(now) if now is not None else None, start=start)
     except Stale:
         return False
 
@@ -855,21 +887,23 @@ def _logs_prefix(logs_dir: str) -> str | None:
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
             now: dict[str, int] | None = None,
             known: Mapping[str, list[Record]] | None = None,
-            changed: Sequence[str] | None = None) -> bool:
-    """The incremental fold; False when only a rebuild gives the right index."""
+            changed: Sequence[str] | None = None, start: _Start | None = None) -> bool:
+    """The incremental fold; False when only a rebuild gives the right index. `start`: the
+    state to start from when it is not on disk (`_empty_start`)."""
     from sessionlog_git.logs.model import ordered
 
     if not archived:
         return True
     cfg = ws.config
     state = cfg.state_path
-    manifest = _load_manifest(state)
+    manifest = _load_manifest(state) if start is None else start.manifest
     if manifest is None:
         return False
     if now is None:
         now = dir_mtimes(cfg.logs_path)
-    store = Store(state)
-    added, removed, listings = _changes(cfg.logs_path, store, manifest, now)
+    store = Store(state, None if start is None else start.text)
+    added, removed, listings = _changes(cfg.logs_path, store, manifest, now,
+                                        None if start is None else start.listed)
     ours = {_source(cfg.logs_dir, rel) for rel in archived}
     if removed:
         # The last folds' files went (a reset, an amend, a hook that failed after us):
@@ -983,25 +1017,18 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
     folds them as new).
     """
     cfg = ws.config
-    now = dir_mtimes(cfg.logs_path)  # before the walk: a file added meanwhile is seen as new
-    for source in leave_out:
-        month, project, user = _month_of_source(source)
-        now[f"{month}/{project}/{user}"] = -1  # listed again by the next update
+    now = _mtimes_left_out(cfg.logs_path, leave_out)
     records: list[Record] = []
     links: dict[str, set[str]] = {}
     # An archive that holds nothing but the files left out (a first consolidation) folds to
     # nothing: neither its entries nor the history are read.
-    if any(f"{ARCHIVE_DIR}/{log.month}/{log.project}/{log.user}/{log.name}" not in leave_out
-           for log in layout.walk(layout.archive_root(cfg.logs_path), archive=True)):
+    if _listed_if_only(cfg.logs_path, leave_out) is None:
         records = [r for r in ci.all_records(ws) if r.source not in leave_out]
         links = ci.commit_links(ws)
     for source, files in (being_committed or {}).items():
         links.setdefault(source, set()).update(files)
     state = cfg.state_path
-    _manifest_path(state).unlink(missing_ok=True)
-    import shutil  # not on a commit's usual path
-
-    shutil.rmtree(_folder(state), ignore_errors=True)
+    _clear(state)
     fold = ci.Fold(cfg.logs_dir)
     fold.steps = {}
     for n, record in enumerate(records, 1):
@@ -1018,6 +1045,72 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
 
 
 STEPS_FLUSH = 20_000  # records fed between writes of the days whose steps are complete
+
+
+def _mtimes_left_out(logs_path: Path, leave_out: set[str] | frozenset[str]) -> dict[str, int]:
+    """The archive's folder mtimes (`dir_mtimes`), the folders of `leave_out` at -1: listed
+    again by the next update. Read before the archive is walked: a file added meanwhile is
+    seen as new."""
+    now = dir_mtimes(logs_path)
+    for source in leave_out:
+        month, project, user = _month_of_source(source)
+        now[f"{month}/{project}/{user}"] = -1
+    return now
+
+
+def _listed_if_only(logs_path: Path, leave_out: set[str] | frozenset[str]
+                    ) -> dict[str, list[str]] | None:
+    """The archive's files by contributor folder when it holds nothing but `leave_out`;
+    None when it holds any other."""
+    listed: dict[str, list[str]] = {}
+    for log in layout.walk(layout.archive_root(logs_path), archive=True):
+        if f"{ARCHIVE_DIR}/{log.month}/{log.project}/{log.user}/{log.name}" not in leave_out:
+            return None
+        listed.setdefault(f"{log.month}/{log.project}/{log.user}", []).append(log.name)
+    return listed
+
+
+def _clear(state: Path) -> None:
+    """Remove the manifest, then the fold's state (a rebuild writes them again)."""
+    _manifest_path(state).unlink(missing_ok=True)
+    if _folder(state).exists():
+        import shutil  # not on a commit's usual path
+
+        shutil.rmtree(_folder(state), ignore_errors=True)
+
+
+class _Start:
+    """The state a fold starts from when it is not on disk: the empty index that
+    `rebuild(leave_out=...)` leaves for an archive of nothing but the files left out, its
+    manifest (and that manifest's text, for the undo record) kept in memory instead of
+    written and read back, with the archive's listing the check for that made."""
+
+    def __init__(self, manifest: dict[str, Any], listed: dict[str, list[str]]) -> None:
+        self.manifest = manifest
+        self.text = _dump(manifest)
+        self.listed = listed
+
+
+def _empty_start(ws: Workspace, ours: set[str]) -> _Start | None:
+    """What `rebuild(ws, leave_out=ours)` does when the archive holds nothing but `ours` (a
+    first consolidation: its index is empty), with the manifest returned, not written; None
+    (nothing done) when the archive holds any other file.
+
+    Safe where the rebuild is: the stored state is removed first, and until the fold's
+    `commit` writes its manifest (last) there is none, so a process killed meanwhile leaves
+    no index to trust and the next commit rebuilds (where the rebuild's empty manifest was
+    folded onto before: both give what `rebuild` gives)."""
+    cfg = ws.config
+    state = cfg.state_path
+    now = _mtimes_left_out(cfg.logs_path, ours)
+    listed = _listed_if_only(cfg.logs_path, ours)
+    if listed is None:
+        return None
+    _clear(state)
+    (state / CONTEXT_SEEN).unlink(missing_ok=True)  # as `_save` does
+    _save_shards(state, {"paths": {}, "items": {}})  # the folder the hook reads, emptied
+    return _Start(_stamped({"v": VERSION, "dirs": now, "tips": {}, "written": time.time_ns()}),
+                  listed)
 
 
 def _flush_steps(state: Path, steps: dict[str, list[dict[str, Any]]], *, keep_last: bool) -> None:
