@@ -40,7 +40,7 @@ from sessionlog_git.logs.context_shards import SHARDS, keys_for, read, shard_nam
 
 TYPE_CHECKING = False  # the pre-edit hook reads this module: typing costs it an import
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable
+    from collections.abc import Collection, Iterable, Set
     from typing import Any
 
     from sessionlog_git.logs.model import Record
@@ -311,9 +311,9 @@ class Fold:
             for project, book in self._blockers.items()
         }
 
-    def feed(self, record: Record, keys: dict[str, str], kinds: list[str] | None = None) -> None:
+    def feed(self, record: Record, keys: dict[str, str], kinds: Set[str] | None = None) -> None:
         """Fold in one record (after all fed before) that concerns `keys` ({key: how});
-        `kinds`: its bullets' kinds, when the caller listed them already.
+        `kinds`: the set of its bullets' kinds, when the caller made it already.
 
         With `steps` kept, a record that states, retires, opens or closes something (the
         part of the fold whose outcome depends on the order) leaves a step: what it was
@@ -321,7 +321,7 @@ class Fold:
         the items it retired as they were), so a later fold can take it back and feed it
         again after an entry that belongs before it (logs.context_store)."""
         if kinds is None:
-            kinds = [b.kind for b in record.entry.bullets]
+            kinds = {b.kind for b in record.entry.bullets}
         if FOLDED_KINDS.isdisjoint(kinds):  # folds(record)
             return  # no item, no step: feeding it changes nothing
         if self.steps is not None and not _STEP_SET.isdisjoint(kinds):
@@ -334,7 +334,7 @@ class Fold:
                 self.steps.setdefault(record.project, []).append(self._step)
             self._step = None
 
-    def _feed(self, record: Record, keys: dict[str, str], kinds: list[str] | None = None) -> None:
+    def _feed(self, record: Record, keys: dict[str, str], kinds: Set[str] | None = None) -> None:
         project = record.project
         new: list[Any] = []
         retired: list[Any] = []

@@ -808,7 +808,7 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
         return False  # no other archive file of those days (a first consolidation's case)
     keys = {(r.project, r.user, *r.entry.key()) for r in records}
     for source in sorted(others):
-        rel = str(PurePosixPath(cfg.logs_dir, source))
+        rel = _logs_rel(cfg.logs_dir, source)
         try:
             found = _records_of(ws, rel)
         except OSError:
@@ -877,6 +877,17 @@ def _source(logs_dir: str, rel: str) -> str:
     return str(PurePosixPath(rel).relative_to(logs_dir))
 
 
+def _logs_rel(logs_dir: str, source: str) -> str:
+    """An archive file's path from the top, from its source (`_source` the other way): joined
+    as text when both are plain POSIX paths (a backlog names hundreds), else by pathlib."""
+    prefix = _logs_prefix(logs_dir)
+    if (prefix is not None and source and not source.startswith(("/", "./"))
+            and "//" not in source and "/./" not in source
+            and not source.endswith(("/", "/.")) and source != "."):
+        return prefix + source
+    return str(PurePosixPath(logs_dir, source))
+
+
 @lru_cache(maxsize=8)
 def _logs_prefix(logs_dir: str) -> str | None:
     """`logs_dir` and a slash, when it is written as pathlib writes it (None: it is not)."""
@@ -922,7 +933,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         return True
     records: list[Record] = []
     for source in sorted(fresh):
-        rel = str(PurePosixPath(cfg.logs_dir, source))
+        rel = _logs_rel(cfg.logs_dir, source)
         mine = (known or {}).get(rel)
         records += mine if mine is not None else _records_of(ws, rel)
     records = ordered(records)
@@ -945,10 +956,11 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         steps = store.take_steps(project, first)
         store.rewind(project, steps)
         again += [(ci.step_record(project, step), step["keys"]) for step in steps]
-    # Each record's bullet kinds, listed once for what reads them below (the books' need, the
-    # fold's skip and the fold): a backlog's thousands of records.
-    kinds = [[b.kind for b in r.entry.bullets] for r in records]
-    kinds_again = [[b.kind for b in r.entry.bullets] for r, _ in again]
+    # Each record's bullet kinds, made once for what reads them below (the books' need, the
+    # fold's skip and the fold): a backlog's thousands of records. (A set: made and
+    # compared with the kind sets faster than a list.)
+    kinds = [{b.kind for b in r.entry.bullets} for r in records]
+    kinds_again = [{b.kind for b in r.entry.bullets} for r, _ in again]
     # What the books must hold (`_StoreFold._load_books`): every live decision of a project
     # only when a new entry retires one; when only entries fed again do, the decisions those
     # steps retired before (put back into their books by the rewind) are enough.
@@ -976,7 +988,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     theirs = fresh - ours
     # Their commit links: from the commits that added them only.
     links = ci.commit_links(ws, sources=theirs) if theirs else {}
-    feed: list[tuple[Record, dict[str, str] | None, list[str]]] = [
+    feed: list[tuple[Record, dict[str, str] | None, set[str]]] = [
         (r, None, its) for r, its in zip(records, kinds, strict=True)]
     if again:  # (the new records alone are in order already)
         feed = sorted([*feed, *((r, k, its) for (r, k), its in zip(again, kinds_again, strict=True))],
