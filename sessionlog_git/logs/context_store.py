@@ -268,6 +268,9 @@ class Store:
         # O(1), not a copy of its whole list.
         self._keyed: dict[str, dict[str, dict[str, Any]]] = {}
         self._folders: dict[str, bool] = {}  # folder (from the state) -> whether it exists
+        # source -> its book as `book` found it, until a `write` (a fold asks for a source's
+        # book at each of its items: thousands in a backlog)
+        self._books: dict[str, dict[str, dict[str, Any]]] = {}
 
     def _may_exist(self, rel: str) -> bool:
         """False when `rel`'s folder is not there (nothing is written before `commit`): a
@@ -294,10 +297,18 @@ class Store:
         self.read(rel, None)
         self._cache[rel] = data
         self.dirty.add(rel)
+        self._books = {}  # (it may have replaced a book's file or bundle)
 
     # the items -------------------------------------------------------------------------------
 
     def book(self, source: str) -> dict[str, dict[str, Any]]:
+        found = self._books.get(source)
+        if found is not None:
+            return found  # (marked dirty when first asked for)
+        found = self._books[source] = self._book(source)
+        return found
+
+    def _book(self, source: str) -> dict[str, dict[str, Any]]:
         rel = _book_rel(source)
         found: dict[str, dict[str, Any]] | None = self.read(rel, None)
         if found is None:  # no file of its own: in its folder's bundle, or a new book
@@ -368,6 +379,7 @@ class Store:
                 held[name] = self._cache[rel]
                 self._cache[rel] = None  # never written: it had no file, and has none
             self.write(bundle_rel, held)
+        self._books = {}
         for rel in self.dirty:  # a bundle's emptied member goes (as its own file would)
             if _is_member_bundle(rel) and self._cache.get(rel):
                 self._cache[rel] = {name: data for name, data in self._cache[rel].items() if data}
