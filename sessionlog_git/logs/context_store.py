@@ -1127,6 +1127,8 @@ def _empty_start(ws: Workspace, ours: set[str]) -> _Start | None:
     cfg = ws.config
     state = cfg.state_path
     now = _mtimes_left_out(cfg.logs_path, ours)
+    if any(mtime != -1 for mtime in now.values()):
+        return None  # a folder none of `ours` is in: the rebuild (no walk of a history here)
     listed = _listed_if_only(cfg.logs_path, ours)
     if listed is None:
         return None
