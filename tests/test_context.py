@@ -3,6 +3,8 @@ hook reads, written at consolidation."""
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -248,6 +250,97 @@ def test_an_index_written_in_an_earlier_boot_is_rebuilt_at_the_next_commit_not_t
     texts = [i["text"] for _, i in context_index.read(state, "payments.py")]
     assert "Decision: retry card charges three times, because the gateway drops requests" in texts
     assert json.loads((state / "context-index.json").read_text())["boot"] == boot.read_text().strip()
+    folded = context_store.load(state)
+    repo.sl("context", "--rebuild-index")
+    assert context_store.load(state) == folded
+
+
+def test_a_first_consolidation_folds_onto_an_empty_index_that_a_reset_takes_it_back_to(
+    native_repo: Repo,
+) -> None:
+    """The first consolidation has no index and an archive of nothing but its own files: its
+    fold starts from the empty index a rebuild would write, kept in memory. Its undo record
+    holds that empty index: a reset of the commit takes the index back to it."""
+    repo = native_repo
+    state = repo.state()
+    repo.log("2026-11-25T14:30:00+01:00", "Card retries",
+             "Decision: retry card charges three times, because the gateway drops requests",
+             "Blocked on: gateway sandbox credentials")
+    repo.write("payments.py", "RETRIES = 3\n")
+    repo.git("add", "payments.py")
+    commit_at(repo, "2026-11-25T15:00:00+01:00", "-m", "Retry card charges")
+    texts = [i["text"] for _, i in context_index.read(state, "payments.py")]
+    assert texts == ["Decision: retry card charges three times, because the gateway drops requests",
+                     "Blocked on: gateway sandbox credentials"]
+    undo = json.loads((state / "context-index.state" / "undo.json").read_text())
+    empty = json.loads(undo["files"]["context-index.json"])
+    assert empty["tips"] == {} and set(empty["dirs"].values()) == {-1}
+    folded = context_store.load(state)
+    repo.sl("context", "--rebuild-index")
+    assert context_store.load(state) == folded
+
+    # The commit reset away: the next commit takes the first fold back, then folds its own.
+    repo.git("reset", "-q", "--hard", "HEAD~1")
+    repo.log("2026-11-26T09:00:00+01:00", "Billing export",
+             "Decision: invoices as CSV in billing.py, because finance imports CSV")
+    commit_at(repo, "2026-11-26T09:30:00+01:00", "--allow-empty", "-m", "Export invoices")
+    assert context_index.read(state, "payments.py") == []
+    assert [i["text"] for _, i in context_index.read(state, "billing.py")] == [
+        "Decision: invoices as CSV in billing.py, because finance imports CSV"]
+    folded = context_store.load(state)
+    repo.sl("context", "--rebuild-index")
+    assert context_store.load(state) == folded
+
+
+def test_an_index_lost_after_the_first_consolidation_is_rebuilt_from_the_whole_archive(
+    native_repo: Repo,
+) -> None:
+    """No index, but the archive holds earlier files too: no empty start, the rebuild."""
+    repo = native_repo
+    _payments(repo)
+    state = repo.state()
+    for name in ("context-index.json", "context-index", "context-index.state"):
+        path = state / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    repo.log("2026-11-28T10:00:00+01:00", "More", "Decision: log every retry of billing.py")
+    commit_at(repo, "2026-11-28T10:30:00+01:00", "--allow-empty", "-m", "More")
+    texts = [i["text"] for _, i in context_index.read(state, "payments.py")]
+    assert "Decision: retry card charges three times, because the gateway drops requests" in texts
+    assert "Decision: log every retry of billing.py" in [
+        i["text"] for _, i in context_index.read(state, "billing.py")]
+    folded = context_store.load(state)
+    repo.sl("context", "--rebuild-index")
+    assert context_store.load(state) == folded
+
+
+# A kill while the first fold writes its files (`Store.commit`): the empty index it started
+# from was never written, so no manifest is left for the next commit to trust.
+_KILLED_IN_THE_FOLDS_WRITE = """
+import os, sys
+from sessionlog_git.logs import context_store
+context_store.Store.commit = lambda *args, **kwargs: os._exit(97)
+from sessionlog_git.main import main
+sys.exit(main(["consolidate"]))
+"""
+
+
+def test_a_first_consolidation_killed_in_the_index_fold_leaves_no_index_and_the_rerun_folds_it(
+    native_repo: Repo,
+) -> None:
+    repo = native_repo
+    state = repo.state()
+    repo.log("2026-11-25T14:30:00+01:00", "Card retries",
+             "Decision: payments.py retries card charges three times")
+    killed = repo.run(sys.executable, "-c", _KILLED_IN_THE_FOLDS_WRITE, check=False)
+    assert killed.returncode == 97, killed.stderr
+    assert not (state / "context-index.json").exists()
+    assert context_index.read(state, "payments.py") == []
+    repo.sl("consolidate")
+    (found,) = context_index.read(state, "payments.py")
+    assert found[1]["text"] == "Decision: payments.py retries card charges three times"
     folded = context_store.load(state)
     repo.sl("context", "--rebuild-index")
     assert context_store.load(state) == folded

@@ -40,7 +40,7 @@ from sessionlog_git.logs.context_shards import SHARDS, keys_for, read, shard_nam
 
 TYPE_CHECKING = False  # the pre-edit hook reads this module: typing costs it an import
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable
+    from collections.abc import Collection, Iterable, Set
     from typing import Any
 
     from sessionlog_git.logs.model import Record
@@ -113,18 +113,19 @@ def _item_id(record: Record, line: int) -> str:
 # decision): a step keeps them. Findings never retire anything and are not in steps.
 STEP_KINDS = ("decision", "supersede", "revert", "blocker", "unblock")
 _KEPT_KINDS = (*STEP_KINDS, "expires")
-_FOLDED_KINDS = frozenset((*STEP_KINDS, "finding"))  # a record with none of these adds nothing
+FOLDED_KINDS = frozenset((*STEP_KINDS, "finding"))  # a record with none of these adds nothing
 
 
 _STEP_SET = frozenset(STEP_KINDS)
 _BOOK_KINDS = frozenset(("decision", "supersede", "revert"))  # what a decision book reads
+_BULLET_KINDS = frozenset(("blocker", "unblock", "finding"))  # what `_feed` reads bullet by bullet
 
 
 def folds(record: Record) -> bool:
     """Whether feeding `record` can change the fold: it states, retires, opens or closes
     something, or records a finding. Most entries of a backlog do none of these; what they
     concern need not be worked out."""
-    return not _FOLDED_KINDS.isdisjoint([b.kind for b in record.entry.bullets])
+    return not FOLDED_KINDS.isdisjoint([b.kind for b in record.entry.bullets])
 
 
 def step_of(record: Record, keys: dict[str, str], at: str | None = None) -> dict[str, Any]:
@@ -169,6 +170,7 @@ class Fold:
         self._ids: dict[int, str] = {}  # id(Decision or Blocker) -> item id
         self.texts: dict[str, str] = {}  # item id -> a decision's whole text (matching reads it)
         self._links: dict[str, str] = {}  # archive source -> its path from the top
+        self._folder_links: dict[str, str] = {}  # an archive folder -> its path from the top
         self._words = _words
         self._decision, self._blocker, self._record = Decision, Blocker, Record
         self._decision_book, self._blocker_book = DecisionBook, BlockerBook
@@ -221,12 +223,24 @@ class Fold:
         return self._blockers[project]
 
     def _add(self, record: Record, line: int, kind: str, text: str, keys: dict[str, str],
-             extra: dict[str, Any] | None = None) -> str:
+             expires: str = "", replaces: list[dict[str, str]] | None = None) -> str:
         ident = f"{record.source}#{line}"  # _item_id
+        self.items[ident] = self._item(record, line, kind, text, expires, replaces)
+        self.keys[ident] = dict(keys)
+        if kind == "decision":
+            self.texts[ident] = text
+        if self._step is not None and kind != "finding":
+            self._step["add"].append(line)
+        return ident
+
+    def _item(self, record: Record, line: int, kind: str, text: str, expires: str,
+              replaces: list[dict[str, str]] | None) -> dict[str, Any]:
+        """An item as the index has it (without its keys); `expires` and `replaces`: a
+        decision's."""
         times = self._times
         if times is None or times[0] is not record:  # made once for a record's items
             times = self._times = self._times_of(record)
-        self.items[ident] = {
+        return {
             "kind": kind,
             "text": " ".join(text.split())[:TEXT_LIMIT],
             "date": times[1],
@@ -236,16 +250,9 @@ class Fold:
             "source": record.source,
             "link": times[3],
             "line": line,
-            "expires": "",
-            "replaces": [],
-            **(extra or {}),
+            "expires": expires,
+            "replaces": [] if replaces is None else replaces,
         }
-        self.keys[ident] = dict(keys)
-        if kind == "decision":
-            self.texts[ident] = text
-        if self._step is not None and kind != "finding":
-            self._step["add"].append(line)
-        return ident
 
     def _times_of(self, record: Record) -> tuple[Record, str, str, str]:
         """`record` with its date, time and link as its items keep them (the date is the
@@ -258,8 +265,22 @@ class Fold:
         """An archive source's path from the top (each source's items share it)."""
         link = self._links.get(source)
         if link is None:
-            link = self._links[source] = str(PurePosixPath(self.logs_dir, source))
+            link = self._links[source] = self._join(source)
         return link
+
+    def _join(self, source: str) -> str:
+        """`str(PurePosixPath(logs_dir, source))`, the path built once per folder, not once
+        per archive file (a backlog's hundreds share ten folders): a plain file name goes
+        after its folder's path as it is."""
+        folder, _, name = source.rpartition("/")
+        if not folder or name in ("", ".", ".."):
+            return str(PurePosixPath(self.logs_dir, source))
+        base = self._folder_links.get(folder)
+        if base is None:
+            base = self._folder_links[folder] = str(PurePosixPath(self.logs_dir, folder))
+        if base.endswith("/") or base == ".":
+            return str(PurePosixPath(self.logs_dir, source))
+        return f"{base}/{name}"
 
     def _drop(self, ident: str | None) -> dict[str, Any] | None:
         """Take a retired item out; it as the store keeps it (with its keys), or None."""
@@ -290,16 +311,18 @@ class Fold:
             for project, book in self._blockers.items()
         }
 
-    def feed(self, record: Record, keys: dict[str, str]) -> None:
-        """Fold in one record (after all fed before) that concerns `keys` ({key: how}).
+    def feed(self, record: Record, keys: dict[str, str], kinds: Set[str] | None = None) -> None:
+        """Fold in one record (after all fed before) that concerns `keys` ({key: how});
+        `kinds`: the set of its bullets' kinds, when the caller made it already.
 
         With `steps` kept, a record that states, retires, opens or closes something (the
         part of the fold whose outcome depends on the order) leaves a step: what it was
         (`step_record` makes it again) and what it changed (the lines it added items at,
         the items it retired as they were), so a later fold can take it back and feed it
         again after an entry that belongs before it (logs.context_store)."""
-        kinds = [b.kind for b in record.entry.bullets]
-        if _FOLDED_KINDS.isdisjoint(kinds):  # folds(record)
+        if kinds is None:
+            kinds = {b.kind for b in record.entry.bullets}
+        if FOLDED_KINDS.isdisjoint(kinds):  # folds(record)
             return  # no item, no step: feeding it changes nothing
         if self.steps is not None and not _STEP_SET.isdisjoint(kinds):
             self._times = self._times_of(record)
@@ -311,7 +334,7 @@ class Fold:
                 self.steps.setdefault(record.project, []).append(self._step)
             self._step = None
 
-    def _feed(self, record: Record, keys: dict[str, str], kinds: list[str] | None = None) -> None:
+    def _feed(self, record: Record, keys: dict[str, str], kinds: Set[str] | None = None) -> None:
         project = record.project
         new: list[Any] = []
         retired: list[Any] = []
@@ -325,13 +348,12 @@ class Fold:
                 inherited.update({k: REPLACES for k in old_keys if k not in keys})
                 replaced.append({"how": old.how, "text": old.text[:TEXT_LIMIT]})
         for decision in new:
-            extra = {
-                "expires": decision.expires.isoformat() if decision.expires else "",
-                "replaces": replaced,
-            }
             ident = self._add(record, decision.bullet.line, "decision", decision.bullet.text,
-                              {**inherited, **keys}, extra)
+                              {**inherited, **keys},
+                              decision.expires.isoformat() if decision.expires else "", replaced)
             self._ids[id(decision)] = ident
+        if kinds is not None and _BULLET_KINDS.isdisjoint(kinds):
+            return  # (most records that fold state a decision and nothing else)
         book = self._blocker_book_of(project)
         for bullet in record.entry.bullets:
             if bullet.kind == "blocker":
@@ -391,7 +413,9 @@ def record_keys(ws: Workspace, record: Record, changed: Iterable[str],
                 commit: dict[str, str] | None = None) -> dict[str, str]:
     """What a record concerns: the files its commit changed, and the paths it names.
     `commit`: `commit_keys(ws, changed)`, when the caller made it once for many records."""
-    texts = [record.entry.title, *(b.text for b in record.entry.bullets)]
+    entry = record.entry
+    texts = [entry.title]
+    texts += [b.text for b in entry.bullets]  # (a list, not a generator: once per record)
     keys = {k: NAMED for k in named_keys(texts, ws.top)}
     keys.update(commit_keys(ws, changed) if commit is None else commit)
     return keys

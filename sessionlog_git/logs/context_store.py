@@ -30,7 +30,9 @@ unchanged) and the state that lets the next commit fold only what it brings:
 A commit reads the manifest, stats the contributor folders (never lists every archive file),
 lists only the folders whose mtime moved, and reads the book files, shards and open blockers
 of what its entries touch. Only a `Supersedes:`/`Reverted:` reads every live decision of its
-project (it is matched against all of them).
+project (it is matched against all of them). A first consolidation (no index yet, an archive of
+nothing but the files it brings) folds onto the empty index a rebuild would leave, made in
+memory, not written and read back (`_empty_start`).
 
 What the fold of a decision or blocker gives depends on the order of the records (a
 `Supersedes:` takes the live decision it shares the most words with, the oldest on a tie; an
@@ -54,6 +56,7 @@ import json
 import os
 import time
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -203,6 +206,9 @@ def _is_member_bundle(rel: str) -> bool:
     return rel.startswith(_LISTINGS) and rel.count("/") == 3
 
 
+_STEP_ORDER = itemgetter("k")  # a step's place: its record's sort key
+
+
 def _ident_source(ident: str) -> str:
     return ident.rsplit("#", 1)[0]
 
@@ -247,8 +253,11 @@ def _names(logs_path: Path, rel_dir: str) -> list[str]:
 class Store:
     """The state files one fold reads and writes, each read once, written at `commit`."""
 
-    def __init__(self, state: Path) -> None:
+    def __init__(self, state: Path, manifest_text: str | None = None) -> None:
         self.state = state
+        # The manifest as the fold found it, when that is not on disk (`_Start`); else read
+        # at `commit`.
+        self._manifest_text = manifest_text
         self._cache: dict[str, Any] = {}
         self._before: dict[str, str | None] = {}
         self.dirty: set[str] = set()
@@ -259,6 +268,9 @@ class Store:
         # O(1), not a copy of its whole list.
         self._keyed: dict[str, dict[str, dict[str, Any]]] = {}
         self._folders: dict[str, bool] = {}  # folder (from the state) -> whether it exists
+        # source -> its book as `book` found it, until a `write` (a fold asks for a source's
+        # book at each of its items: thousands in a backlog)
+        self._books: dict[str, dict[str, dict[str, Any]]] = {}
 
     def _may_exist(self, rel: str) -> bool:
         """False when `rel`'s folder is not there (nothing is written before `commit`): a
@@ -285,10 +297,18 @@ class Store:
         self.read(rel, None)
         self._cache[rel] = data
         self.dirty.add(rel)
+        self._books = {}  # (it may have replaced a book's file or bundle)
 
     # the items -------------------------------------------------------------------------------
 
     def book(self, source: str) -> dict[str, dict[str, Any]]:
+        found = self._books.get(source)
+        if found is not None:
+            return found  # (marked dirty when first asked for)
+        found = self._books[source] = self._book(source)
+        return found
+
+    def _book(self, source: str) -> dict[str, dict[str, Any]]:
         rel = _book_rel(source)
         found: dict[str, dict[str, Any]] | None = self.read(rel, None)
         if found is None:  # no file of its own: in its folder's bundle, or a new book
@@ -359,6 +379,7 @@ class Store:
                 held[name] = self._cache[rel]
                 self._cache[rel] = None  # never written: it had no file, and has none
             self.write(bundle_rel, held)
+        self._books = {}
         for rel in self.dirty:  # a bundle's emptied member goes (as its own file would)
             if _is_member_bundle(rel) and self._cache.get(rel):
                 self._cache[rel] = {name: data for name, data in self._cache[rel].items() if data}
@@ -411,7 +432,7 @@ class Store:
                 by_day.setdefault(_day(step["k"]), []).append(step)
             for day, new in by_day.items():
                 kept = self._steps_of(project, day)
-                self._set_steps(project, day, sorted([*kept, *new], key=lambda st: st["k"]))
+                self._set_steps(project, day, sorted([*kept, *new], key=_STEP_ORDER))
 
     def take_steps(self, project: str, since: list[Any]) -> list[dict[str, Any]]:
         """The steps of `project` from `since` (a sort key) on, oldest first, taken out of
@@ -434,7 +455,7 @@ class Store:
             if len(keep) != len(steps):
                 out += [st for st in steps if st["k"] >= since]
                 self._set_steps(project, day, keep)
-        return sorted(out, key=lambda st: st["k"])
+        return sorted(out, key=_STEP_ORDER)
 
     def rewind(self, project: str, steps: list[dict[str, Any]]) -> None:
         """Take `steps` back (oldest first as given; undone newest first): the items they
@@ -508,10 +529,9 @@ class Store:
             if text != self._before.get(rel):
                 changes[rel] = text
         manifest_path = _manifest_path(self.state)
-        try:
-            old_manifest: str | None = manifest_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            old_manifest = None
+        old_manifest = self._manifest_text
+        if old_manifest is None:
+            old_manifest = _text_of(manifest_path)
         undo = {"added": sorted(added),
                 "files": {**{rel: self._before.get(rel) for rel in changes},
                           CONTEXT_INDEX: old_manifest}}
@@ -524,6 +544,14 @@ class Store:
         atomic_write_text(stack[0], _dump(undo), sync=sync)
         _apply(self.state, changes)
         _write_manifest(self.state, manifest)
+
+
+def _text_of(path: Path) -> str | None:
+    """A file's text; None when there is no such file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
 
 
 def _undo_paths(state: Path) -> list[Path]:
@@ -545,11 +573,19 @@ def _synced() -> bool:
 def _write_manifest(state: Path, manifest: dict[str, Any]) -> None:
     from sessionlog_git.base.fsutil import atomic_write_text, boot_id
 
+    atomic_write_text(_manifest_path(state), _dump(_stamped(manifest)), sync=boot_id() is None)
+
+
+def _stamped(manifest: dict[str, Any]) -> dict[str, Any]:
+    """`manifest` as it is written: with the boot it is written in, where the system has one
+    (`_synced`)."""
+    from sessionlog_git.base.fsutil import boot_id
+
     manifest = {k: v for k, v in manifest.items() if k != "boot"}
     boot = boot_id()
     if boot is not None:
         manifest["boot"] = boot
-    atomic_write_text(_manifest_path(state), _dump(manifest), sync=boot is None)
+    return manifest
 
 
 def _apply(state: Path, files: dict[str, str | None]) -> None:
@@ -706,35 +742,35 @@ class _StoreFold(ci.Fold):
             self._ids[id(blocker)] = ident
 
     def _add(self, record: Record, line: int, kind: str, text: str, keys: dict[str, str],
-             extra: dict[str, Any] | None = None) -> str:
-        ident = super()._add(record, line, kind, text, keys, extra)
-        if kind != "finding" or keys:  # (Store.put keeps no finding that concerns no path)
-            self.store.put(ident, _stored(self, ident))
+             expires: str = "", replaces: list[dict[str, str]] | None = None) -> str:
+        # The item goes to the store alone, made once as the book keeps it: as the index has
+        # it, with its keys, and a decision's whole text when the index shortened it (a later
+        # `Supersedes:` matches the whole). Over the stored state the fold's own `items` are
+        # never read.
+        ident = f"{record.source}#{line}"
+        if self._step is not None and kind != "finding":
+            self._step["add"].append(line)
+        if kind == "finding" and not keys:
+            return ident  # Store.put keeps no finding that concerns no path
+        item = self._item(record, line, kind, text, expires, replaces)
+        item["keys"] = dict(keys)
+        if kind == "decision" and text != item["text"]:
+            item["full"] = text
+        self.store.put(ident, item)
         return ident
 
     def _drop(self, ident: str | None) -> dict[str, Any] | None:
         if ident is None:
             return None
-        self.items.pop(ident, None)
-        self.keys.pop(ident, None)
-        self.texts.pop(ident, None)
         return self.store.remove(ident)
 
 
-def _stored(fold: ci.Fold, ident: str) -> dict[str, Any]:
-    """An item as the book keeps it: as the index has it, with its keys, and a decision's
-    whole text when the index shortened it (a later `Supersedes:` matches the whole)."""
-    item = {**fold.items[ident], "keys": dict(fold.keys.get(ident, {}))}
-    full = fold.texts.get(ident)
-    if full is not None and full != item["text"]:
-        item["full"] = full
-    return item
-
-
-def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[str, int]
+def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[str, int],
+             listed: Mapping[str, list[str]] | None = None,
              ) -> tuple[set[str], set[str], dict[str, list[str]]]:
     """(archive sources added, removed) since the manifest, listing only the folders whose
-    mtime moved (or moved too close to the manifest to tell); and their new listings."""
+    mtime moved (or moved too close to the manifest to tell); and their new listings.
+    `listed`: contributor folders listed already (`_Start.listed`)."""
     before: dict[str, int] = manifest["dirs"]
     racy = int(manifest.get("written", 0)) - RACY_NS
     # The folders whose mtime differs (or that one side lacks), and those written too close
@@ -746,7 +782,12 @@ def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[
     listings: dict[str, list[str]] = {}
     for rel_dir in sorted(moved):
         had = set(store.listing(rel_dir) or [])
-        has = set(_names(logs_path, rel_dir)) if rel_dir in now else set()
+        if rel_dir not in now:
+            has: set[str] = set()
+        elif listed is not None and rel_dir in listed:
+            has = set(listed[rel_dir])
+        else:
+            has = set(_names(logs_path, rel_dir))
         added |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in has - had}
         removed |= {f"{ARCHIVE_DIR}/{rel_dir}/{n}" for n in had - has}
         listings[rel_dir] = sorted(has)
@@ -779,7 +820,7 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
         return False  # no other archive file of those days (a first consolidation's case)
     keys = {(r.project, r.user, *r.entry.key()) for r in records}
     for source in sorted(others):
-        rel = str(PurePosixPath(cfg.logs_dir, source))
+        rel = _logs_rel(cfg.logs_dir, source)
         try:
             found = _records_of(ws, rel)
         except OSError:
@@ -813,9 +854,13 @@ def update(ws: Workspace, archived: Sequence[str],
             if _attempt(ws, archived, known, changed, now):
                 return
             # The history without this commit's files, then this commit's fold on top: so it
-            # can be taken back like any other (a reset right after is common).
-            rebuild(ws, leave_out=ours)
-            if _attempt(ws, archived, known, changed, now):
+            # can be taken back like any other (a reset right after is common). An archive of
+            # nothing but this commit's files (a first consolidation) has no history: the
+            # fold starts from the empty index in memory, not written and read back.
+            start = _empty_start(ws, ours)
+            if start is None:
+                rebuild(ws, leave_out=ours)
+            if _attempt(ws, archived, known, changed, now, start):
                 return
             rebuild(ws, {source: set(ci.staged_files(ws)) for source in ours})
         except (OSError, ValueError, KeyError, TypeError, IndexError, Stale):
@@ -823,12 +868,13 @@ def update(ws: Workspace, archived: Sequence[str],
 
 
 def _attempt(ws: Workspace, archived: Sequence[str], known: Mapping[str, list[Record]],
-             changed: Sequence[str] | None = None, now: dict[str, int] | None = None) -> bool:
+             changed: Sequence[str] | None = None, now: dict[str, int] | None = None,
+             start: _Start | None = None) -> bool:
     """The incremental fold; False (nothing written) when the stored state does not hold
     what it needs."""
     try:
         return _update(ws, archived, known=known, changed=changed,
-                       now=dict(now) if now is not None else None)
+                       now=dict(now) if now is not None else None, start=start)
     except Stale:
         return False
 
@@ -843,6 +889,17 @@ def _source(logs_dir: str, rel: str) -> str:
     return str(PurePosixPath(rel).relative_to(logs_dir))
 
 
+def _logs_rel(logs_dir: str, source: str) -> str:
+    """An archive file's path from the top, from its source (`_source` the other way): joined
+    as text when both are plain POSIX paths (a backlog names hundreds), else by pathlib."""
+    prefix = _logs_prefix(logs_dir)
+    if (prefix is not None and source and not source.startswith(("/", "./"))
+            and "//" not in source and "/./" not in source
+            and not source.endswith(("/", "/.")) and source != "."):
+        return prefix + source
+    return str(PurePosixPath(logs_dir, source))
+
+
 @lru_cache(maxsize=8)
 def _logs_prefix(logs_dir: str) -> str | None:
     """`logs_dir` and a slash, when it is written as pathlib writes it (None: it is not)."""
@@ -853,21 +910,23 @@ def _logs_prefix(logs_dir: str) -> str | None:
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
             now: dict[str, int] | None = None,
             known: Mapping[str, list[Record]] | None = None,
-            changed: Sequence[str] | None = None) -> bool:
-    """The incremental fold; False when only a rebuild gives the right index."""
+            changed: Sequence[str] | None = None, start: _Start | None = None) -> bool:
+    """The incremental fold; False when only a rebuild gives the right index. `start`: the
+    state to start from when it is not on disk (`_empty_start`)."""
     from sessionlog_git.logs.model import ordered
 
     if not archived:
         return True
     cfg = ws.config
     state = cfg.state_path
-    manifest = _load_manifest(state)
+    manifest = _load_manifest(state) if start is None else start.manifest
     if manifest is None:
         return False
     if now is None:
         now = dir_mtimes(cfg.logs_path)
-    store = Store(state)
-    added, removed, listings = _changes(cfg.logs_path, store, manifest, now)
+    store = Store(state, None if start is None else start.text)
+    added, removed, listings = _changes(cfg.logs_path, store, manifest, now,
+                                        None if start is None else start.listed)
     ours = {_source(cfg.logs_dir, rel) for rel in archived}
     if removed:
         # The last folds' files went (a reset, an amend, a hook that failed after us):
@@ -886,7 +945,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         return True
     records: list[Record] = []
     for source in sorted(fresh):
-        rel = str(PurePosixPath(cfg.logs_dir, source))
+        rel = _logs_rel(cfg.logs_dir, source)
         mine = (known or {}).get(rel)
         records += mine if mine is not None else _records_of(ws, rel)
     records = ordered(records)
@@ -909,18 +968,23 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         steps = store.take_steps(project, first)
         store.rewind(project, steps)
         again += [(ci.step_record(project, step), step["keys"]) for step in steps]
+    # Each record's bullet kinds, made once for what reads them below (the books' need, the
+    # fold's skip and the fold): a backlog's thousands of records. (A set: made and
+    # compared with the kind sets faster than a list.)
+    kinds = [{b.kind for b in r.entry.bullets} for r in records]
+    kinds_again = [{b.kind for b in r.entry.bullets} for r, _ in again]
     # What the books must hold (`_StoreFold._load_books`): every live decision of a project
     # only when a new entry retires one; when only entries fed again do, the decisions those
     # steps retired before (put back into their books by the rewind) are enough.
     retiring: dict[str, str] = {}
     newest: dict[str, tuple[Any, ...]] = {}
-    for batch, how in ((records, EVERY), ([r for r, _ in again], TOUCHED)):
+    for batch, batch_kinds, how in ((records, kinds, EVERY),
+                                    ([r for r, _ in again], kinds_again, TOUCHED)):
         last: dict[str, Record] = {}
-        for record in batch:  # (each batch in time order: a project's last is its newest)
-            project = record.project
+        for record, its in zip(batch, batch_kinds, strict=True):  # (each batch in time order:
+            project = record.project  # a project's last is its newest)
             last[project] = record
-            if retiring.get(project) != EVERY and not _RETIRING.isdisjoint(
-                    [b.kind for b in record.entry.bullets]):
+            if retiring.get(project) != EVERY and not _RETIRING.isdisjoint(its):
                 retiring[project] = how
         for project, record in last.items():
             retiring.setdefault(project, NONE)
@@ -936,14 +1000,16 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     theirs = fresh - ours
     # Their commit links: from the commits that added them only.
     links = ci.commit_links(ws, sources=theirs) if theirs else {}
-    feed: list[tuple[Record, dict[str, str] | None]] = [(r, None) for r in records]
+    feed: list[tuple[Record, dict[str, str] | None, set[str]]] = [
+        (r, None, its) for r, its in zip(records, kinds, strict=True)]
     if again:  # (the new records alone are in order already)
-        feed = sorted([*feed, *again], key=lambda t: t[0].sort_key())
+        feed = sorted([*feed, *((r, k, its) for (r, k), its in zip(again, kinds_again, strict=True))],
+                      key=lambda t: t[0].sort_key())
     # A commit's keys, made once for all its records (a backlog's thousands share them).
     commit_keys: dict[str, dict[str, str]] = {}
-    for record, stored_keys in feed:
+    for record, stored_keys, its in feed:
         if stored_keys is None:
-            if not ci.folds(record):
+            if ci.FOLDED_KINDS.isdisjoint(its):  # ci.folds(record)
                 continue  # adds nothing (Fold.feed): what it concerns is not worked out
             is_ours = record.source in ours
             group = "" if is_ours else record.source
@@ -951,7 +1017,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
                 commit_keys[group] = ci.commit_keys(
                     ws, changed if is_ours else links.get(record.source, ()))
             stored_keys = ci.record_keys(ws, record, (), commit_keys[group])
-        fold.feed(record, stored_keys)
+        fold.feed(record, stored_keys, its)
     store.add_steps(fold.steps)
     store.trim()
     opened = fold.open_blockers()
@@ -975,25 +1041,18 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
     folds them as new).
     """
     cfg = ws.config
-    now = dir_mtimes(cfg.logs_path)  # before the walk: a file added meanwhile is seen as new
-    for source in leave_out:
-        month, project, user = _month_of_source(source)
-        now[f"{month}/{project}/{user}"] = -1  # listed again by the next update
+    now = _mtimes_left_out(cfg.logs_path, leave_out)
     records: list[Record] = []
     links: dict[str, set[str]] = {}
     # An archive that holds nothing but the files left out (a first consolidation) folds to
     # nothing: neither its entries nor the history are read.
-    if any(f"{ARCHIVE_DIR}/{log.month}/{log.project}/{log.user}/{log.name}" not in leave_out
-           for log in layout.walk(layout.archive_root(cfg.logs_path), archive=True)):
+    if _listed_if_only(cfg.logs_path, leave_out) is None:
         records = [r for r in ci.all_records(ws) if r.source not in leave_out]
         links = ci.commit_links(ws)
     for source, files in (being_committed or {}).items():
         links.setdefault(source, set()).update(files)
     state = cfg.state_path
-    _manifest_path(state).unlink(missing_ok=True)
-    import shutil  # not on a commit's usual path
-
-    shutil.rmtree(_folder(state), ignore_errors=True)
+    _clear(state)
     fold = ci.Fold(cfg.logs_dir)
     fold.steps = {}
     for n, record in enumerate(records, 1):
@@ -1010,6 +1069,74 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
 
 
 STEPS_FLUSH = 20_000  # records fed between writes of the days whose steps are complete
+
+
+def _mtimes_left_out(logs_path: Path, leave_out: set[str] | frozenset[str]) -> dict[str, int]:
+    """The archive's folder mtimes (`dir_mtimes`), the folders of `leave_out` at -1: listed
+    again by the next update. Read before the archive is walked: a file added meanwhile is
+    seen as new."""
+    now = dir_mtimes(logs_path)
+    for source in leave_out:
+        month, project, user = _month_of_source(source)
+        now[f"{month}/{project}/{user}"] = -1
+    return now
+
+
+def _listed_if_only(logs_path: Path, leave_out: set[str] | frozenset[str]
+                    ) -> dict[str, list[str]] | None:
+    """The archive's files by contributor folder when it holds nothing but `leave_out`;
+    None when it holds any other."""
+    listed: dict[str, list[str]] = {}
+    for log in layout.walk(layout.archive_root(logs_path), archive=True):
+        if f"{ARCHIVE_DIR}/{log.month}/{log.project}/{log.user}/{log.name}" not in leave_out:
+            return None
+        listed.setdefault(f"{log.month}/{log.project}/{log.user}", []).append(log.name)
+    return listed
+
+
+def _clear(state: Path) -> None:
+    """Remove the manifest, then the fold's state (a rebuild writes them again)."""
+    _manifest_path(state).unlink(missing_ok=True)
+    if _folder(state).exists():
+        import shutil  # not on a commit's usual path
+
+        shutil.rmtree(_folder(state), ignore_errors=True)
+
+
+class _Start:
+    """The state a fold starts from when it is not on disk: the empty index that
+    `rebuild(leave_out=...)` leaves for an archive of nothing but the files left out, its
+    manifest (and that manifest's text, for the undo record) kept in memory instead of
+    written and read back, with the archive's listing the check for that made."""
+
+    def __init__(self, manifest: dict[str, Any], listed: dict[str, list[str]]) -> None:
+        self.manifest = manifest
+        self.text = _dump(manifest)
+        self.listed = listed
+
+
+def _empty_start(ws: Workspace, ours: set[str]) -> _Start | None:
+    """What `rebuild(ws, leave_out=ours)` does when the archive holds nothing but `ours` (a
+    first consolidation: its index is empty), with the manifest returned, not written; None
+    (nothing done) when the archive holds any other file.
+
+    Safe where the rebuild is: the stored state is removed first, and until the fold's
+    `commit` writes its manifest (last) there is none, so a process killed meanwhile leaves
+    no index to trust and the next commit rebuilds (where the rebuild's empty manifest was
+    folded onto before: both give what `rebuild` gives)."""
+    cfg = ws.config
+    state = cfg.state_path
+    now = _mtimes_left_out(cfg.logs_path, ours)
+    if any(mtime != -1 for mtime in now.values()):
+        return None  # a folder none of `ours` is in: the rebuild (no walk of a history here)
+    listed = _listed_if_only(cfg.logs_path, ours)
+    if listed is None:
+        return None
+    _clear(state)
+    (state / CONTEXT_SEEN).unlink(missing_ok=True)  # as `_save` does
+    _save_shards(state, {"paths": {}, "items": {}})  # the folder the hook reads, emptied
+    return _Start(_stamped({"v": VERSION, "dirs": now, "tips": {}, "written": time.time_ns()}),
+                  listed)
 
 
 def _flush_steps(state: Path, steps: dict[str, list[dict[str, Any]]], *, keep_last: bool) -> None:
