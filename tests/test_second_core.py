@@ -266,3 +266,41 @@ def test_a_killed_parent_leaves_no_child_behind(tmp_path: object) -> None:
         time.sleep(0.1)
     else:
         raise AssertionError(f"child {child} still runs after its parent was killed")
+
+
+def test_work_that_writes_is_done_again_here_when_its_child_stops_midway(tmp_path: object) -> None:
+    """`beside`: the child writes; killed between two of its writes, the parent does the
+    whole work again, and its files are what one whole run writes."""
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    parent = os.getpid()
+    runs: list[int] = []
+
+    def write() -> None:
+        runs.append(os.getpid())
+        (folder / "one").write_text("1")
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        (folder / "two").write_text("2")
+
+    with forked.beside(write, fork=True) as other:
+        assert other.forked
+        assert other.result() is None
+    _no_child_left()
+    assert runs == [parent]  # the child's run is not this process's
+    assert (folder / "one").read_text() == "1" and (folder / "two").read_text() == "2"
+    (folder / "two").unlink()
+
+    def finishes() -> None:
+        (folder / "two").write_text("2, by the child" if os.getpid() != parent else "2, here")
+
+    with forked.beside(finishes, fork=True) as other:
+        other.result()
+    _no_child_left()
+    assert (folder / "two").read_text() == "2, by the child"
+    with forked.beside(finishes, fork=False) as other:
+        assert not other.forked
+        other.result()
+    assert (folder / "two").read_text() == "2, here"
+
