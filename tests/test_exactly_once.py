@@ -307,6 +307,36 @@ def test_a_kill_while_a_backlogs_temp_logs_are_trimmed_beside_the_folds(
     assert repo.porcelain() == []
 
 
+@pytest.mark.parametrize("serial", ["0", "1"])
+def test_a_backlogs_early_add_refused_by_a_held_index_lock(native_repo: Repo, serial: str) -> None:
+    """A backlog's archive files are staged while its views are rendered: when another git
+    process holds the index, the run fails with the fix before anything is trimmed (the
+    temp logs stay whole, the journal stays), and the next run archives every entry once."""
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 8)
+    pending = {p: p.read_bytes() for p in repo.pending()}
+    lock = repo.path / ".git/index.lock"
+    lock.write_text("")
+    held = repo.sl("consolidate", env={"SESSIONLOG_SERIAL": serial}, check=False)
+    assert held.returncode == 1, held.stderr
+    assert "Traceback" not in held.stderr and "internal error" not in held.stderr
+    assert ".git/index.lock" in held.stderr and "Fix:" in held.stderr
+    assert {p: p.read_bytes() for p in repo.pending()} == pending
+    assert (repo.state() / "journal.json").is_file()
+    lock.unlink()
+    seed(repo, LATE, hour=15)
+    repo.sl("consolidate")
+    assert repo.pending() == []
+    assert sorted(everywhere(repo)) == sorted([*titles, *LATE])
+    assert strays(repo) == []
+    for rel, text in consolidate.rebuild(workspace.at(repo.path)).items():
+        assert repo.read(rel) == text, rel
+    assert_same_as_a_rebuild(repo)
+    repo.git("commit", "-q", "-m", "logs")
+    assert sorted(in_head(repo)) == sorted([*titles, *LATE])
+    assert repo.porcelain() == []
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # on purpose
 def test_a_trim_thread_that_stops_without_an_error_of_its_own_leaves_the_journal(
         native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,11 +7,11 @@ removed from the pending logs. A kill at any point leaves each entry either stil
 or archived, and a rerun finishes the job.
 
 Archive first (a backlog: TRIM_ASIDE_FROM temp logs or more, whose views hold no hand edit):
-the archive files are written before the views are rendered, so the context index and the
-session-start summary fold them in a forked child (`base.forked.beside`) while this process
-renders, journals and writes the views, starts `git add` and the trim; it waits for the
-child before it leaves the lock, and folds them itself when the child failed in any way
-(`_start_index`). The steps, and why each kill point stays safe:
+the archive files are written before the views are rendered, so git stages them and the
+context index and the session-start summary fold them in a forked child (`base.forked.beside`)
+while this process renders, journals and writes the views, then adds them and trims. It
+waits for the child before it leaves the lock, and folds them itself when the child failed in
+any way (`_start_index`). The steps, and why each kill point stays safe:
 
 * the records are made and every view the render may rewrite is asked about first
   (`handedits.none_possible`, with the framework's stashed paths): one with a hand edit
@@ -24,10 +24,16 @@ child before it leaves the lock, and folds them itself when the child failed in 
   the temp logs again, or complete and trims them, and renders those months again;
 * the archive files are written (`archive-partial`, `archived`): as above, and a file the
   journal names with its digest on disk is ours, never a hand edit;
-* the child is forked (no thread runs yet: a fork copies none); the views are rendered from
-  the records in memory (the new files on disk are left out where the folders are read);
+* the child is forked (no thread runs yet: a fork copies none), and `git add` of the archive
+  files starts (`_start_adding`, once the ledger's `git status` is done: one process writes
+  the index at a time); the views are rendered from the records in memory (the new files on
+  disk are left out where the folders are read);
 * the journal is saved again with the views' digests (`journaled`), then the views are
-  written (`render-partial`): from here on the order is the ordinary one.
+  written (`render-partial`); then the archive files' add is waited for (a failure stops the
+  run with git's error before anything is trimmed, the journal kept: the next run trims and
+  stages), and what is left to add is the views. A kill while the archive files are staged
+  and the views are not aborts the commit, and the next run renders and stages them (the
+  journal names their months). From here on the order is the ordinary one.
 
 A run that stops with an error kills the child (its writes stop where they are: the index
 and the summary are caches built to recover from a half-written state, logs.context_store);
@@ -53,6 +59,7 @@ from sessionlog_git.pipeline import framework, journal, ledger
 from sessionlog_git.workspace import Workspace
 
 if TYPE_CHECKING:
+    from sessionlog_git import gitops
     from sessionlog_git.base import forked
     from sessionlog_git.logs import lifecycle, model
     from sessionlog_git.logs.entries import TempLog
@@ -947,10 +954,13 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     _fault("archived")
     changed: list[str] | None = None
     index: forked.Aside[None] | None = None
+    adding_archives = None
     if first:
         # The paths the commit changes, read before anything of ours is staged.
         changed = staged() if callable(staged) else staged
         index = _start_index(ws, archives, recovered, scan, new_archives, parsed, changed, summary)
+        if stage and new_archives:
+            adding_archives = _start_adding(top, sorted(new_archives), asked)
         rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new)
         for rel in sorted(rendered):
             safeio.check_inside(top, rel)
@@ -962,6 +972,8 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     for rel, data in new_views.items():
         atomic_write_bytes(top / rel, data, sync=False)
         _fault("render-partial")
+    if adding_archives is not None:
+        adding_archives.finish()  # raises what `gitops.stage` would; then nothing is trimmed
     written.update(digests)
     again = _recover(ws, written, result, {*new_archives, *new_views}, asked) if stage else []
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
@@ -976,10 +988,12 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     # can each wait on the file system's journal: a thread syncs the files, saves the ledger,
     # waits for git and then trims them while the folds run (which read none of them).
     staging = None
-    if stage and to_stage:
+    # (archive first: the archive files are staged already, by `_start_adding`)
+    to_add = [rel for rel in to_stage if adding_archives is None or rel not in new_archives]
+    if stage and to_add:
         from sessionlog_git import gitops
 
-        staging = gitops.start_stage(top, to_stage)
+        staging = gitops.start_stage(top, to_add)
 
     def durable() -> None:
         sync_all([top / rel for rel in (*new_archives, *new_views)])
@@ -1034,6 +1048,29 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     _fault("pending-trimmed")
     journal.clear(state_dir)
     return result
+
+
+def _start_adding(top: Path, paths: list[str],
+                  asked: tuple[frozenset[str], Callable[[], dict[str, str]]] | None
+                  ) -> gitops.Staging | None:
+    """`git add` of a backlog's archive files, started as soon as they are written (archive
+    first): git hashes and packs them while the views are rendered, and what is left to add
+    once the views are written is the views. Only one git process may write the index: the
+    ledger's `git status` (`_start_recover`, started at the run's start, which may refresh
+    the index) is let finish first; its answer, or its error, is read again by `_recover`.
+    Its own outcome is read once the views are written (`Staging.finish`), before anything
+    relies on it; a run that stops before waits for it (`_settle_started`)."""
+    import contextlib
+
+    from sessionlog_git import gitops
+
+    if asked is not None:
+        with contextlib.suppress(gitops.GitError):
+            asked[1]()
+    adding = gitops.start_stage(top, paths)
+    if adding is not None:
+        _STARTED.append(adding.wait)
+    return adding
 
 
 def _rendered(ws: Workspace, taken: list[Taken], extra: dict[str, set[str]],
