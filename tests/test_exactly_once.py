@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Repo
+from test_context_reorder import assert_same_as_a_rebuild
 
 from sessionlog_git import workspace
 from sessionlog_git.pipeline import consolidate
@@ -280,16 +281,18 @@ def _backlog(repo: Repo, days: int) -> list[str]:
     return titles
 
 
-@pytest.mark.parametrize("step", ["rendered", "ledger-saved", "staged", "trim-partial",
-                                  "pending-trimmed"])
+@pytest.mark.parametrize("step", [*consolidate.STEPS, *consolidate.BACKLOG_STEPS])
 def test_a_kill_while_a_backlogs_temp_logs_are_trimmed_beside_the_folds(
         native_repo: Repo, step: str) -> None:
-    """Enough temp logs that they are trimmed in a thread beside the index's fold: a kill
-    before, during (in that thread) or after the trim, then appends, then a rerun: every entry
-    is archived exactly once, nothing stays pending, the views equal a rebuild."""
+    """Enough temp logs that their archive files are written before the views are rendered,
+    the index is folded by a child meanwhile and they are trimmed in a thread beside it: a
+    kill at every step (before the views are journaled, between the archive writes, while the
+    child folds, in the trim's thread...), then appends, then a rerun: every entry is archived
+    exactly once, nothing stays pending, the views equal a rebuild."""
     repo = native_repo
     titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 8)
-    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": step}, check=False)
+    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": step, "SESSIONLOG_SERIAL": "0"},
+                     check=False)
     assert killed.returncode == 97, killed.stderr
     seed(repo, LATE, hour=15)
     repo.sl("consolidate")
@@ -298,7 +301,38 @@ def test_a_kill_while_a_backlogs_temp_logs_are_trimmed_beside_the_folds(
     assert strays(repo) == []
     for rel, text in consolidate.rebuild(workspace.at(repo.path)).items():
         assert repo.read(rel) == text, rel
+    assert_same_as_a_rebuild(repo)  # the context index too, whoever folded it
     repo.git("commit", "-q", "-m", "after the crash")
+    assert sorted(in_head(repo)) == sorted([*titles, *LATE])
+    assert repo.porcelain() == []
+
+
+@pytest.mark.parametrize("serial", ["0", "1"])
+def test_a_backlogs_early_add_refused_by_a_held_index_lock(native_repo: Repo, serial: str) -> None:
+    """A backlog's archive files are staged while its views are rendered: when another git
+    process holds the index, the run fails with the fix before anything is trimmed (the
+    temp logs stay whole, the journal stays), and the next run archives every entry once."""
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 8)
+    pending = {p: p.read_bytes() for p in repo.pending()}
+    lock = repo.path / ".git/index.lock"
+    lock.write_text("")
+    held = repo.sl("consolidate", env={"SESSIONLOG_SERIAL": serial}, check=False)
+    assert held.returncode == 1, held.stderr
+    assert "Traceback" not in held.stderr and "internal error" not in held.stderr
+    assert ".git/index.lock" in held.stderr and "Fix:" in held.stderr
+    assert {p: p.read_bytes() for p in repo.pending()} == pending
+    assert (repo.state() / "journal.json").is_file()
+    lock.unlink()
+    seed(repo, LATE, hour=15)
+    repo.sl("consolidate")
+    assert repo.pending() == []
+    assert sorted(everywhere(repo)) == sorted([*titles, *LATE])
+    assert strays(repo) == []
+    for rel, text in consolidate.rebuild(workspace.at(repo.path)).items():
+        assert repo.read(rel) == text, rel
+    assert_same_as_a_rebuild(repo)
+    repo.git("commit", "-q", "-m", "logs")
     assert sorted(in_head(repo)) == sorted([*titles, *LATE])
     assert repo.porcelain() == []
 

@@ -266,3 +266,222 @@ def test_a_killed_parent_leaves_no_child_behind(tmp_path: object) -> None:
         time.sleep(0.1)
     else:
         raise AssertionError(f"child {child} still runs after its parent was killed")
+
+
+def test_work_that_writes_is_done_again_here_when_its_child_stops_midway(tmp_path: object) -> None:
+    """`beside`: the child writes; killed between two of its writes, the parent does the
+    whole work again, and its files are what one whole run writes."""
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    parent = os.getpid()
+    runs: list[int] = []
+
+    def write() -> None:
+        runs.append(os.getpid())
+        (folder / "one").write_text("1")
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        (folder / "two").write_text("2")
+
+    with forked.beside(write, fork=True) as other:
+        assert other.forked
+        assert other.result() is None
+    _no_child_left()
+    assert runs == [parent]  # the child's run is not this process's
+    assert (folder / "one").read_text() == "1" and (folder / "two").read_text() == "2"
+    (folder / "two").unlink()
+
+    def finishes() -> None:
+        (folder / "two").write_text("2, by the child" if os.getpid() != parent else "2, here")
+
+    with forked.beside(finishes, fork=True) as other:
+        other.result()
+    _no_child_left()
+    assert (folder / "two").read_text() == "2, by the child"
+    with forked.beside(finishes, fork=False) as other:
+        assert not other.forked
+        other.result()
+    assert (folder / "two").read_text() == "2, here"
+
+
+def _outputs(repo: Repo) -> dict[str, bytes]:
+    """Every file under logs/ and in the state folder (its lock aside), the context index's
+    nanosecond times (its folders' mtimes, when it was written) masked: those differ between
+    any two runs."""
+    import re
+
+    out: dict[str, bytes] = {}
+    for base in (repo.path / "logs", repo.state()):
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and path.name != "lock":
+                out[path.relative_to(repo.path).as_posix()] = re.sub(
+                    rb"\d{19}", b"<ns>", path.read_bytes())
+    return out
+
+
+def _twins_with_a_backlog(tmp_path: object, repo: Repo, monkeypatch: pytest.MonkeyPatch
+                          ) -> Repo:
+    """`repo` with one committed day and a fresh session-start summary, and a copy of it;
+    then the same backlog pending in both."""
+    import shutil
+    from pathlib import Path
+
+    from test_start_summary import hook_out
+
+    from sessionlog_git.constants import START_SUMMARY
+
+    repo.log("2026-11-01T07:00:00+00:00", "Set up the queue", "Decision: one queue per vendor")
+    repo.sl("consolidate")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "first day")
+    hook_out(repo, monkeypatch, "ada", lean=True)
+    assert (repo.state() / START_SUMMARY).is_file()
+    twin_path = Path(str(tmp_path)) / "twin"
+    shutil.copytree(repo.path, twin_path, symlinks=True)
+    twin = Repo(twin_path)
+    for one in (repo, twin):
+        _fill(one)
+    return twin
+
+
+def _watched(monkeypatch: pytest.MonkeyPatch) -> list[forked.Aside[object]]:
+    started: list[forked.Aside[object]] = []
+    real = forked.aside
+
+    def watched(*args: object, **kw: object) -> forked.Aside[object]:
+        started.append(real(*args, **kw))  # type: ignore[arg-type]
+        return started[-1]
+
+    monkeypatch.setattr(forked, "aside", watched)
+    return started
+
+
+def test_a_backlogs_index_folded_by_a_child_is_the_serial_ones(
+        tmp_path: object, native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The context index and the session-start summary folded in a child while the views
+    are rendered: every file (archive, views, index state and shards, summary) is the serial
+    run's, byte for byte."""
+    from sessionlog_git import workspace
+    from sessionlog_git.constants import START_SUMMARY
+    from sessionlog_git.pipeline import consolidate
+
+    twin = _twins_with_a_backlog(tmp_path, native_repo, monkeypatch)
+    started = _watched(monkeypatch)
+    for repo, serial in ((native_repo, "0"), (twin, "1")):
+        monkeypatch.setenv(forked.SERIAL_VARIABLE, serial)
+        monkeypatch.chdir(repo.path)
+        done = consolidate.run(workspace.at(repo.path))
+        assert len(done.archived) == len(USERS) * len(DAYS)
+        _no_child_left()
+    # The redaction's child and the index's, then neither.
+    assert [a.forked for a in started] == [True, True, False, False]
+    assert _outputs(native_repo) == _outputs(twin)
+    assert (native_repo.state() / START_SUMMARY).is_file()
+    assert native_repo.porcelain() == twin.porcelain()
+    assert native_repo.git("write-tree").stdout == twin.git("write-tree").stdout
+    assert native_repo.pending() == [] and twin.pending() == []
+    assert not (native_repo.state() / "journal.json").exists()
+
+
+@pytest.mark.parametrize("step", ["index-aside-start", "index-aside-end"])
+def test_an_index_child_that_dies_leaves_its_fold_to_the_parent(
+        tmp_path: object, native_repo: Repo, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    """The index's child dies before its fold or right after it (a non-zero exit): the run
+    succeeds, the parent folds, and what the commit leaves is the serial run's."""
+    from test_context_reorder import assert_same_as_a_rebuild
+
+    from sessionlog_git.pipeline import consolidate
+
+    assert step in consolidate.CHILD_STEPS
+    twin = _twins_with_a_backlog(tmp_path, native_repo, monkeypatch)
+    forked_run = native_repo.sl("consolidate", env={forked.SERIAL_VARIABLE: "0",
+                                                    "SESSIONLOG_FAULT": step})
+    serial_run = twin.sl("consolidate", env={forked.SERIAL_VARIABLE: "1"})
+    assert forked_run.returncode == serial_run.returncode == 0
+    assert forked_run.stdout.replace(str(native_repo.path), "") == \
+        serial_run.stdout.replace(str(twin.path), "")
+    mine, theirs = _outputs(native_repo), _outputs(twin)
+    if step == "index-aside-start":
+        assert mine == theirs
+    else:  # folded again on top of the child's fold: one more (empty) undo record, the same index
+        assert {k: v for k, v in mine.items() if "undo" not in k} == \
+            {k: v for k, v in theirs.items() if "undo" not in k}
+    assert native_repo.git("write-tree").stdout == twin.git("write-tree").stdout
+    assert native_repo.pending() == []
+    assert_same_as_a_rebuild(native_repo)
+
+
+def test_an_index_child_killed_inside_its_writes_leaves_a_right_index(
+        tmp_path: object, native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child killed while it writes the index's files (half of them written, no manifest
+    yet): the parent's own fold finds the state it left and makes the index right; the next
+    commit folds on top of it as usual."""
+    from test_context_reorder import assert_same_as_a_rebuild, index_now
+
+    from sessionlog_git import workspace
+    from sessionlog_git.logs import context_store
+    from sessionlog_git.pipeline import consolidate
+
+    twin = _twins_with_a_backlog(tmp_path, native_repo, monkeypatch)
+    parent = os.getpid()
+    real = context_store._apply
+    killed: list[int] = []
+
+    def dies_midway(state: object, files: dict[str, str | None]) -> None:
+        if os.getpid() != parent:
+            half = dict(list(files.items())[: len(files) // 2])
+            real(state, half)  # type: ignore[arg-type]
+            os.kill(os.getpid(), signal.SIGKILL)
+        killed.append(len(files))
+        real(state, files)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(context_store, "_apply", dies_midway)
+    started = _watched(monkeypatch)
+    monkeypatch.setenv(forked.SERIAL_VARIABLE, "0")
+    monkeypatch.chdir(native_repo.path)
+    consolidate.run(workspace.at(native_repo.path))
+    _no_child_left()
+    assert [a.forked for a in started] == [True, True]
+    assert killed, "the parent folded after its child was killed"
+    monkeypatch.undo()
+    twin.sl("consolidate", env={forked.SERIAL_VARIABLE: "1"})
+    assert index_now(native_repo) == index_now(twin)
+    assert_same_as_a_rebuild(native_repo)
+    for repo in (native_repo, twin):
+        repo.git("commit", "-q", "-m", "the backlog")
+        repo.log("2026-11-27T09:00:00+00:00", "One more", "Decision: keep the retry budget")
+        repo.sl("consolidate")
+    assert index_now(native_repo) == index_now(twin)
+    assert_same_as_a_rebuild(native_repo)
+    assert native_repo.read("logs/shop-status.md") == twin.read("logs/shop-status.md")
+
+
+def test_a_hand_edited_view_refuses_a_backlog_before_anything_is_archived(
+        native_repo: Repo) -> None:
+    """A backlog whose status file holds a hand edit: refused as an ordinary commit is, with
+    the archive as it was, the temp logs untouched, no journal, whether a child may fork or
+    not; once the edit is moved out, the backlog is archived."""
+    repo = native_repo
+    repo.log("2026-11-01T07:00:00+00:00", "Set up the queue", "Decision: one queue per vendor")
+    repo.sl("consolidate")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "first day")
+    _fill(repo)
+    status = "logs/shop-status.md"
+    repo.append(status, "\nMy own note.\n")
+    archive = {p: p.read_bytes() for p in repo.archive()}
+    pending = {p: p.read_bytes() for p in repo.pending()}
+    for serial in ("0", "1"):
+        refused = repo.sl("consolidate", env={forked.SERIAL_VARIABLE: serial}, check=False)
+        assert refused.returncode != 0
+        assert f"{status}: has changes that are not staged" in refused.stderr
+        assert "Nothing was written" in refused.stderr
+        assert {p: p.read_bytes() for p in repo.archive()} == archive
+        assert {p: p.read_bytes() for p in repo.pending()} == pending
+        assert not (repo.state() / "journal.json").exists()
+        assert repo.read(status).endswith("My own note.\n")
+    repo.git("checkout", "HEAD", "--", status)
+    repo.sl("consolidate", env={forked.SERIAL_VARIABLE: "0"})
+    assert repo.pending() == []
+    assert len(repo.archive()) == len(archive) + len(USERS) * len(DAYS)

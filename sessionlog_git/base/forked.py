@@ -1,19 +1,28 @@
 """The second core for a batch: one piece of work done in a forked child while this process
-does another, the child's result handed back over a pipe as plain values (marshal).
+does another. Two kinds of work:
 
-    with forked.aside(work, encode, decode) as other:
+    with forked.aside(work, encode, decode) as other:   # computes: its result comes back
         mine = ...            # this process's own work meanwhile
         theirs = other.result()
 
-What holds whatever happens: the child writes no file and changes nothing this process sees;
-it only computes and sends. Whatever goes wrong with it (an exception, a signal, a kill, a
-short or unreadable answer), `result()` does the work here, so a failure the work raises is
-raised in this process, as the same error with the same exit code, and a child killed from
-outside costs only the time. The child is always waited for (no zombie), and killed first
-when this process leaves the block without its result (its own error). Where fork is missing
-(Windows), where no second core is usable and idle, or where another thread runs (a fork
-copies no thread, and a lock another thread held would stay held in the child), `result()`
-does the work here.
+    with forked.beside(write) as other:                 # writes files: nothing comes back
+        mine = ...
+        other.result()        # the files are written (by the child, or here)
+
+`aside`: the child writes no file and changes nothing this process sees; it only computes
+and sends its result back over a pipe as plain values (marshal). `beside`: the child writes
+files this process does not read meanwhile, and `write` must be work that, done again after
+a run of it that stopped anywhere (the child killed between two of its writes), leaves what
+one whole run leaves (a cache built to recover from a half-written state): the child sends
+only that it finished. For both, whatever goes wrong with the child (an exception, a signal,
+a kill, a non-zero exit, a short or unreadable answer), `result()` does the work here, so a
+failure the work raises is raised in this process, as the same error with the same exit
+code, and a child killed from outside costs only the time. The child is always waited for
+(no zombie), and killed first when this process leaves the block without its result (its
+own error; a `beside` child's writes then stop where they are, which its work recovers from
+the next time it runs). Where fork is missing (Windows), where no second core is usable and
+idle, or where another thread runs (a fork copies no thread, and a lock another thread held
+would stay held in the child), `result()` does the work here.
 Standard library only.
 """
 from __future__ import annotations
@@ -122,6 +131,17 @@ def aside(work: Callable[[], R], encode: Callable[[R], object], decode: Callable
     `usable()`; False never (the serial path: `result()` does the work)."""
     return Aside(work, encode, decode, usable() if fork is None else
                  fork and hasattr(os, "fork") and sys.platform != "win32")
+
+
+def beside(write: Callable[[], None], *, fork: bool | None = None) -> Aside[None]:
+    """`write()`, work that writes files (see the module's text), started in a forked child
+    now; `result()` returns once they are written, by the child or, when it failed, here.
+    `fork`: as for `aside`."""
+    return aside(write, _nothing, _nothing, fork=fork)
+
+
+def _nothing(_value: object) -> None:
+    return None
 
 
 def _child(work: Callable[[], R], encode: Callable[[R], object], read_end: int,

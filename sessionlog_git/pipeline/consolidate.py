@@ -5,6 +5,43 @@ then archive files are written (named by content, so a rerun after a crash rewri
 same file), then views, then everything is staged, and only then are the archived bytes
 removed from the pending logs. A kill at any point leaves each entry either still pending
 or archived, and a rerun finishes the job.
+
+Archive first (a backlog: TRIM_ASIDE_FROM temp logs or more, whose views hold no hand edit):
+the archive files are written before the views are rendered, so git stages them and the
+context index and the session-start summary fold them in a forked child (`base.forked.beside`)
+while this process renders, journals and writes the views, then adds them and trims. It
+waits for the child before it leaves the lock, and folds them itself when the child failed in
+any way (`_start_index`). The steps, and why each kill point stays safe:
+
+* the records are made and every view the render may rewrite is asked about first
+  (`handedits.none_possible`, with the framework's stashed paths): one with a hand edit
+  takes the ordinary order (render, refuse, then write), so a refusal still writes nothing,
+  archives nothing and leaves the temp logs as they were;
+* the originals of redacted logs are kept (`keep_all`) before any redacted copy is written;
+* the journal is saved with every temp log's intent, the archive files' digests and the
+  months to render (`_affected`: exactly the ones `_render` renders), but no view yet
+  (kill point `archive-journaled`): a rerun finds the archive files incomplete and takes
+  the temp logs again, or complete and trims them, and renders those months again;
+* the archive files are written (`archive-partial`, `archived`): as above, and a file the
+  journal names with its digest on disk is ours, never a hand edit;
+* the child is forked (no thread runs yet: a fork copies none), and `git add` of the archive
+  files starts (`_start_adding`, once the ledger's `git status` is done: one process writes
+  the index at a time); the views are rendered from the records in memory (the new files on
+  disk are left out where the folders are read);
+* the journal is saved again with the views' digests (`journaled`), then the views are
+  written (`render-partial`); then the archive files' add is waited for (a failure stops the
+  run with git's error before anything is trimmed, the journal kept: the next run trims and
+  stages), and what is left to add is the views. A kill while the archive files are staged
+  and the views are not aborts the commit, and the next run renders and stages them (the
+  journal names their months). From here on the order is the ordinary one.
+
+A run that stops with an error kills the child (its writes stop where they are: the index
+and the summary are caches built to recover from a half-written state, logs.context_store);
+a run killed from outside leaves the child to finish alone, and the child still holds the
+run's lock (a flock belongs to the open file, which the fork shares), so the next run waits
+for it.
+The serial path (`SESSIONLOG_SERIAL=1`, a busy machine) does the same steps in the same
+order, the fold where the run waits for the child.
 """
 from __future__ import annotations
 
@@ -22,6 +59,8 @@ from sessionlog_git.pipeline import framework, journal, ledger
 from sessionlog_git.workspace import Workspace
 
 if TYPE_CHECKING:
+    from sessionlog_git import gitops
+    from sessionlog_git.base import forked
     from sessionlog_git.logs import lifecycle, model
     from sessionlog_git.logs.entries import TempLog
     from sessionlog_git.pipeline.handedits import Early
@@ -34,6 +73,11 @@ STEPS = (
     "read", "journaled", "archive-partial", "archived", "render-partial", "rendered", "ledger-saved",
     "staged", "trim-partial", "pending-trimmed",
 )
+# Steps only a backlog's run passes (archive first: the journal saved before the archive
+# writes, without the views), and the points where the index's child dies (its parent
+# folds instead: the run goes on).
+BACKLOG_STEPS = ("archive-journaled",)
+CHILD_STEPS = ("index-aside-start", "index-aside-end")
 
 
 class Taken:
@@ -438,35 +482,26 @@ def _render(
     affected_out: dict[str, set[str]] | None = None,
     records_out: dict[str, list[model.Record]] | None = None,
     scan: layout.ArchiveScan | None = None,
+    new: tuple[list[model.Record], dict[str, set[str]]] | None = None,
 ) -> dict[str, str]:
     """Every view the new archive files affect, rendered from the archive (old and new).
 
     `extra`: months of projects to render as well (an interrupted run's, from the journal);
     `affected_out` receives every project's months rendered; `records_out` each new archive
     file's records (by its path from the top), so the index does not parse it again;
-    `scan`: the archive's folders as this run listed them (`layout.scan_archive`)."""
+    `scan`: the archive's folders as this run listed them (`layout.scan_archive`);
+    `new`: `_new_records` of `taken` and `_affected` of them and `extra`, when the caller
+    made them already. The new archive files may be on disk already or not (a backlog
+    writes them first): they are rendered from `taken`, and left out wherever the archive's
+    folders are read."""
     from sessionlog_git.logs import archive, model
 
     cfg = ws.config
-    new_records: list[model.Record] = []
-    for t in taken:
-        if t.archive_rel is None:
-            continue
-        source = str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir))
-        if t.parsed is not None:  # parsed when it was taken: not again
-            mine = [model.Record(e, t.log.project, t.log.user, source)
-                    for e in t.parsed.entries if e.at is not None]
-        else:
-            mine = archive.records_from(
-                t.content, project=t.log.project, user=t.log.user, day=t.log.day, source=source,
-                zone_name=cfg.timezone,
-            )
-        new_records.extend(mine)
-        if records_out is not None:
-            records_out[t.archive_rel] = mine
-    affected: dict[str, set[str]] = {p: set(m) for p, m in (extra or {}).items()}
-    for record in new_records:
-        affected.setdefault(record.project, set()).add(layout.month_of(record.at.date()))
+    if new is None:
+        new_records = _new_records(ws, taken, records_out)
+        affected = _affected(new_records, extra)
+    else:
+        new_records, affected = new
     if affected_out is not None:
         affected_out.update(affected)
     new_sources = {r.source for r in new_records}
@@ -551,6 +586,40 @@ def _render(
             for rel, parsed in parse.parsed(cfg.logs_dir).items():
                 records_out.setdefault(rel, parsed)
     return out
+
+
+def _new_records(ws: Workspace, taken: list[Taken],
+                 records_out: dict[str, list[model.Record]] | None = None) -> list[model.Record]:
+    """The records of the new archive files (`records_out` receives them by path)."""
+    from sessionlog_git.logs import archive, model
+
+    cfg = ws.config
+    new_records: list[model.Record] = []
+    for t in taken:
+        if t.archive_rel is None:
+            continue
+        source = str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir))
+        if t.parsed is not None:  # parsed when it was taken: not again
+            mine = [model.Record(e, t.log.project, t.log.user, source)
+                    for e in t.parsed.entries if e.at is not None]
+        else:
+            mine = archive.records_from(
+                t.content, project=t.log.project, user=t.log.user, day=t.log.day, source=source,
+                zone_name=cfg.timezone,
+            )
+        new_records.extend(mine)
+        if records_out is not None:
+            records_out[t.archive_rel] = mine
+    return new_records
+
+
+def _affected(new_records: list[model.Record], extra: dict[str, set[str]] | None
+              ) -> dict[str, set[str]]:
+    """Each project's months whose views are rendered: the new records' and `extra`."""
+    affected: dict[str, set[str]] = {p: set(m) for p, m in (extra or {}).items()}
+    for project, day in {(record.project, record.at.date()) for record in new_records}:
+        affected.setdefault(project, set()).add(layout.month_of(day))
+    return affected
 
 
 def _changed(top: Path, files: dict[str, bytes]) -> dict[str, bytes]:
@@ -792,6 +861,15 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     taken = _take(ws, result)
     _fault("read")
     archives: dict[str, bytes] = {t.archive_rel: t.content for t in taken if t.archive_rel}
+    months: dict[str, set[str]] = {}
+    parsed: dict[str, list[model.Record]] = {}
+    # A backlog's records are made now: they name every view its render may rewrite, which
+    # must be known to be free of hand edits before its archive files are written (below).
+    backlog = sum(t.trim for t in taken) >= TRIM_ASIDE_FROM
+    new: tuple[list[model.Record], dict[str, set[str]]] | None = None
+    if backlog and archives and not dry_run:
+        new_records = _new_records(ws, taken, parsed)
+        new = new_records, _affected(new_records, recovered.months)
     early = None
     if archives or recovered.months:
         from sessionlog_git.pipeline import handedits
@@ -801,22 +879,25 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         logs_dir = ws.config.logs_dir
         likely = {(t.log.project, layout.month_of(t.log.day)) for t in taken if t.archive_rel}
         likely |= {(p, m) for p, ms in recovered.months.items() for m in ms}
+        if new is not None:  # all of them: the months of the records too (`_render`)
+            likely |= {(p, m) for p, ms in new[1].items() for m in ms}
         early = handedits.start(ws, {path for project, month in likely for path in (
             layout.master_rel(logs_dir, project, month), layout.status_rel(logs_dir, project))})
-    months: dict[str, set[str]] = {}
-    parsed: dict[str, list[model.Record]] = {}
+    # Archive first (a backlog whose views hold no hand edit; see the module's text): its
+    # archive files are written before its views are rendered, and the context index folds
+    # them in a forked child meanwhile.
+    first = (new is not None and early is not None
+             and not framework.stashed_paths() & early[0]
+             and handedits.none_possible(ws, written, early))
     rendered: dict[str, bytes] = {}
-    if archives or recovered.months:
-        from sessionlog_git.pipeline.monthview import utf8  # a master log is encoded once
-
-        rendered = {rel: utf8(text)
-                    for rel, text in _render(ws, taken, recovered.months, months, parsed,
-                                             scan).items()}
+    if (archives or recovered.months) and not first:
+        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new)
     for rel in sorted({**archives, **rendered}):
         safeio.check_inside(top, rel)
     new_archives = _changed(top, archives)
     new_views = _changed(top, rendered)
-    _refuse_unstaged(ws, sorted(new_views), written, early)
+    if not first:
+        _refuse_unstaged(ws, sorted(new_views), written, early)
     result.archived = sorted(archives)
     result.views = sorted(new_views)
     result.taken = taken
@@ -833,23 +914,29 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     for t in taken:
         shas[t.data] = shas.get(t.data) or journal.sha(t.data)
         shas[t.content] = shas.get(t.content) or journal.sha(t.content)
+    if first and new is not None:
+        months.update(new[1])  # what `_render` will render
     digests = {rel: ledger.digest(data) for rel, data in {**archives, **rendered}.items()}
-    intent = journal.Intent(
-        logs=[
-            journal.LogIntent(
-                pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=shas[t.data],
-                header=t.header, archive=t.archive_rel,
-                archive_digest=shas[t.content] if t.archive_rel else None,
-                project=t.log.project, month=layout.month_of(t.log.day),
-            )
-            for t in taken
-        ],
-        files={**{rel: h for rel, h in recovered.files.items() if rel in written},
-               **digests},
-        months={p: sorted(m) for p, m in months.items()},
-    )
-    journal.save(state_dir, intent)
-    _fault("journaled")
+    logs = [
+        journal.LogIntent(
+            pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=shas[t.data],
+            header=t.header, archive=t.archive_rel,
+            archive_digest=shas[t.content] if t.archive_rel else None,
+            project=t.log.project, month=layout.month_of(t.log.day),
+        )
+        for t in taken
+    ]
+
+    def intent() -> journal.Intent:
+        return journal.Intent(
+            logs=logs,
+            files={**{rel: h for rel, h in recovered.files.items() if rel in written},
+                   **digests},
+            months={p: sorted(m) for p, m in months.items()},
+        )
+
+    journal.save(state_dir, intent())
+    _fault("archive-journaled" if first else "journaled")
     # The session-start summary as it was before this run's archive files: fresh, it takes
     # them in by a fold; stale or missing, it is removed, and the next session start makes it
     # again from the archive's window (a commit never reads the archive's months for it).
@@ -865,27 +952,48 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         atomic_write_bytes(top / rel, data, sync=False)
         _fault("archive-partial")
     _fault("archived")
+    changed: list[str] | None = None
+    index: forked.Aside[None] | None = None
+    adding_archives = None
+    if first:
+        # The paths the commit changes, read before anything of ours is staged.
+        changed = staged() if callable(staged) else staged
+        index = _start_index(ws, archives, recovered, scan, new_archives, parsed, changed, summary)
+        if stage and new_archives:
+            adding_archives = _start_adding(top, sorted(new_archives), asked)
+        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new)
+        for rel in sorted(rendered):
+            safeio.check_inside(top, rel)
+        new_views = _changed(top, rendered)
+        result.views = sorted(new_views)
+        digests.update({rel: ledger.digest(data) for rel, data in rendered.items()})
+        journal.save(state_dir, intent())  # now with the views
+        _fault("journaled")
     for rel, data in new_views.items():
         atomic_write_bytes(top / rel, data, sync=False)
         _fault("render-partial")
+    if adding_archives is not None:
+        adding_archives.finish()  # raises what `gitops.stage` would; then nothing is trimmed
     written.update(digests)
     again = _recover(ws, written, result, {*new_archives, *new_views}, asked) if stage else []
     to_stage = sorted(set(new_archives) | set(new_views) | set(again))
-    # The paths the commit changes, read before anything of ours is staged (a question
-    # started early must not see our files in the index).
-    changed = staged() if callable(staged) else staged
+    if not first:
+        # The paths the commit changes, read before anything of ours is staged (a question
+        # started early must not see our files in the index).
+        changed = staged() if callable(staged) else staged
     # Ordinarily git hashes the files (a megabyte's master log) in its own process while they
     # are synced, the ledger is saved and the indexes in the state folder are folded, and the few
     # temp logs are trimmed once it is done (so they leave only once the files are durable and
     # staged). A backlog's add is one quick pack (gitops.PACK_FROM) but its hundreds of temp logs
     # can each wait on the file system's journal: a thread syncs the files, saves the ledger,
     # waits for git and then trims them while the folds run (which read none of them).
-    backlog = sum(t.trim for t in taken) >= TRIM_ASIDE_FROM
     staging = None
-    if stage and to_stage:
+    # (archive first: the archive files are staged already, by `_start_adding`)
+    to_add = [rel for rel in to_stage if adding_archives is None or rel not in new_archives]
+    if stage and to_add:
         from sessionlog_git import gitops
 
-        staging = gitops.start_stage(top, to_stage)
+        staging = gitops.start_stage(top, to_add)
 
     def durable() -> None:
         sync_all([top / rel for rel in (*new_archives, *new_views)])
@@ -923,20 +1031,10 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     else:
         durable_or_wait()
     try:
-        # The archives of an interrupted run the journal finished count too (the index skips
-        # what it has folded in already).
-        finished = {rel for rel in recovered.files
-                    if layout.split_archive_rel(rel, ws.config.logs_dir)}
-        # The archive's folders as listed at the start, with the ones this run wrote into
-        # as they are now: the index's folder mtimes without a second walk of every month.
-        scan.restat({"/".join(split[:3]) for rel in new_archives
-                     if (split := layout.split_archive_rel(rel, ws.config.logs_dir))})
-        context_store.update(ws, sorted({*archives, *finished}), parsed, changed=changed,
-                             now=scan.mtimes())
-        if archives or finished:
-            from sessionlog_git.logs.continuity import update_summary
-
-            update_summary(ws.config, sorted({*archives, *finished}), summary, parsed)
+        if index is not None:
+            index.result()  # the child's fold, or this process's when it has none
+        else:
+            _fold_index(ws, archives, recovered, scan, new_archives, parsed, changed, summary)
     except BaseException:
         if staging is not None:
             staging.wait()  # git's own outcome; this error is the one to report
@@ -950,6 +1048,90 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     _fault("pending-trimmed")
     journal.clear(state_dir)
     return result
+
+
+def _start_adding(top: Path, paths: list[str],
+                  asked: tuple[frozenset[str], Callable[[], dict[str, str]]] | None
+                  ) -> gitops.Staging | None:
+    """`git add` of a backlog's archive files, started as soon as they are written (archive
+    first): git hashes and packs them while the views are rendered, and what is left to add
+    once the views are written is the views. Only one git process may write the index: the
+    ledger's `git status` (`_start_recover`, started at the run's start, which may refresh
+    the index) is let finish first; its answer, or its error, is read again by `_recover`.
+    Its own outcome is read once the views are written (`Staging.finish`), before anything
+    relies on it; a run that stops before waits for it (`_settle_started`)."""
+    import contextlib
+
+    from sessionlog_git import gitops
+
+    if asked is not None:
+        with contextlib.suppress(gitops.GitError):
+            asked[1]()
+    adding = gitops.start_stage(top, paths)
+    if adding is not None:
+        _STARTED.append(adding.wait)
+    return adding
+
+
+def _rendered(ws: Workspace, taken: list[Taken], extra: dict[str, set[str]],
+              months: dict[str, set[str]], parsed: dict[str, list[model.Record]],
+              scan: layout.ArchiveScan,
+              new: tuple[list[model.Record], dict[str, set[str]]] | None = None
+              ) -> dict[str, bytes]:
+    """`_render`'s views, each encoded once."""
+    from sessionlog_git.pipeline.monthview import utf8  # a master log is encoded once
+
+    return {rel: utf8(text)
+            for rel, text in _render(ws, taken, extra, months, parsed, scan, new=new).items()}
+
+
+def _fold_index(ws: Workspace, archives: dict[str, bytes], recovered: journal.Recovered,
+                scan: layout.ArchiveScan, new_archives: dict[str, bytes],
+                parsed: dict[str, list[model.Record]], changed: list[str] | None,
+                summary: dict[str, Any] | None) -> None:
+    """The context index and the session-start summary, with the new archive files folded in
+    (they are on disk: their folders are stated and listed)."""
+    # The archives of an interrupted run the journal finished count too (the index skips
+    # what it has folded in already).
+    finished = {rel for rel in recovered.files
+                if layout.split_archive_rel(rel, ws.config.logs_dir)}
+    # The archive's folders as listed at the start, with the ones this run wrote into
+    # as they are now: the index's folder mtimes without a second walk of every month.
+    scan.restat({"/".join(split[:3]) for rel in new_archives
+                 if (split := layout.split_archive_rel(rel, ws.config.logs_dir))})
+    context_store.update(ws, sorted({*archives, *finished}), parsed, changed=changed,
+                         now=scan.mtimes())
+    if archives or finished:
+        from sessionlog_git.logs.continuity import update_summary
+
+        update_summary(ws.config, sorted({*archives, *finished}), summary, parsed)
+
+
+def _start_index(ws: Workspace, archives: dict[str, bytes], recovered: journal.Recovered,
+                 scan: layout.ArchiveScan, new_archives: dict[str, bytes],
+                 parsed: dict[str, list[model.Record]], changed: list[str] | None,
+                 summary: dict[str, Any] | None) -> forked.Aside[None]:
+    """`_fold_index` started in a forked child (`base.forked.beside`: where no second core is
+    usable, its `result()` folds here). Both are caches built to recover from a half-written
+    state (logs.context_store, logs.continuity), so a child that fails anywhere, killed
+    between two writes included, costs only the parent's own fold. The run waits for it
+    before it leaves the lock (`_settle_started` kills it when the run stops early)."""
+    import os
+
+    from sessionlog_git.base import forked
+
+    parent = os.getpid()
+
+    def fold() -> None:
+        if os.getpid() != parent:  # a test hook: the child dies at its start or its end
+            _fault("index-aside-start")
+        _fold_index(ws, archives, recovered, scan, new_archives, parsed, changed, summary)
+        if os.getpid() != parent:
+            _fault("index-aside-end")
+
+    index = forked.beside(fold)
+    _STARTED.append(lambda: index.__exit__(None, None, None))
+    return index
 
 
 def describe(result: Result, *, dry_run: bool, echo: Callable[[str], None]) -> None:

@@ -61,6 +61,15 @@ def start(ws: Workspace, candidates: set[str]) -> Early:
     return frozenset(candidates), gitops.start_changes(ws.top, sorted(candidates))
 
 
+def none_possible(ws: Workspace, written: dict[str, str], early: Early) -> bool:
+    """Whether `find` finds nothing whatever views of `early`'s candidates a run rewrites:
+    git sees none of them changed, or each it sees changed is what we last wrote there
+    (`written`). Asked before rendering (a backlog writes its archive files first, and a
+    refusal must leave nothing archived); framework-stashed paths are the caller's to ask."""
+    unstaged, staged = early[1]()
+    return all(ledger.is_ours(ws.top, p, written) for p in (unstaged | staged) & early[0])
+
+
 def find(ws: Workspace, rewrite: list[str], written: dict[str, str],
          rebuild: Callable[[Workspace], dict[str, str]], early: Early | None = None) -> dict[str, str]:
     """{path: why} for the views in `rewrite` that hold a hand edit; `rebuild` renders every
