@@ -940,7 +940,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     # The session-start summary as it was before this run's archive files: fresh, it takes
     # them in by a fold; stale or missing, it is removed, and the next session start makes it
     # again from the archive's window (a commit never reads the archive's months for it).
-    from sessionlog_git.logs import context_store, startsummary
+    from sessionlog_git.logs import startsummary
 
     summary = (startsummary.read(state_dir, ws.config.logs_path, ws.config.timezone)
                if archives or recovered.files else None)
@@ -1099,6 +1099,8 @@ def _fold_index(ws: Workspace, archives: dict[str, bytes], recovered: journal.Re
     # as they are now: the index's folder mtimes without a second walk of every month.
     scan.restat({"/".join(split[:3]) for rel in new_archives
                  if (split := layout.split_archive_rel(rel, ws.config.logs_dir))})
+    from sessionlog_git.logs import context_store  # loaded while a backlog's child redacts
+
     context_store.update(ws, sorted({*archives, *finished}), parsed, changed=changed,
                          now=scan.mtimes())
     if archives or finished:
