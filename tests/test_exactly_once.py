@@ -281,6 +281,23 @@ def _backlog(repo: Repo, days: int) -> list[str]:
     return titles
 
 
+def _rerun_archives_each_once(repo: Repo, titles: list[str]) -> None:
+    """More logging, then a rerun that finishes the failed run's work: every entry archived
+    exactly once, nothing pending, the views and the context index what a rebuild gives, and
+    the commit holds them all."""
+    seed(repo, LATE, hour=15)
+    repo.sl("consolidate")
+    assert repo.pending() == []
+    assert sorted(everywhere(repo)) == sorted([*titles, *LATE])
+    assert strays(repo) == []
+    for rel, text in consolidate.rebuild(workspace.at(repo.path)).items():
+        assert repo.read(rel) == text, rel
+    assert_same_as_a_rebuild(repo)  # the context index too, whoever folded it
+    repo.git("commit", "-q", "-m", "logs")
+    assert sorted(in_head(repo)) == sorted([*titles, *LATE])
+    assert repo.porcelain() == []
+
+
 @pytest.mark.parametrize("step", [*consolidate.STEPS, *consolidate.BACKLOG_STEPS])
 def test_a_kill_while_a_backlogs_temp_logs_are_trimmed_beside_the_folds(
         native_repo: Repo, step: str) -> None:
@@ -294,17 +311,7 @@ def test_a_kill_while_a_backlogs_temp_logs_are_trimmed_beside_the_folds(
     killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": step, "SESSIONLOG_SERIAL": "0"},
                      check=False)
     assert killed.returncode == 97, killed.stderr
-    seed(repo, LATE, hour=15)
-    repo.sl("consolidate")
-    assert repo.pending() == []
-    assert sorted(everywhere(repo)) == sorted([*titles, *LATE])
-    assert strays(repo) == []
-    for rel, text in consolidate.rebuild(workspace.at(repo.path)).items():
-        assert repo.read(rel) == text, rel
-    assert_same_as_a_rebuild(repo)  # the context index too, whoever folded it
-    repo.git("commit", "-q", "-m", "after the crash")
-    assert sorted(in_head(repo)) == sorted([*titles, *LATE])
-    assert repo.porcelain() == []
+    _rerun_archives_each_once(repo, titles)
 
 
 @pytest.mark.parametrize("serial", ["0", "1"])
@@ -324,17 +331,7 @@ def test_a_backlogs_early_add_refused_by_a_held_index_lock(native_repo: Repo, se
     assert {p: p.read_bytes() for p in repo.pending()} == pending
     assert (repo.state() / "journal.json").is_file()
     lock.unlink()
-    seed(repo, LATE, hour=15)
-    repo.sl("consolidate")
-    assert repo.pending() == []
-    assert sorted(everywhere(repo)) == sorted([*titles, *LATE])
-    assert strays(repo) == []
-    for rel, text in consolidate.rebuild(workspace.at(repo.path)).items():
-        assert repo.read(rel) == text, rel
-    assert_same_as_a_rebuild(repo)
-    repo.git("commit", "-q", "-m", "logs")
-    assert sorted(in_head(repo)) == sorted([*titles, *LATE])
-    assert repo.porcelain() == []
+    _rerun_archives_each_once(repo, titles)
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # on purpose

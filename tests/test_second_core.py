@@ -59,9 +59,7 @@ def _outcome(done: list[tuple[object, TempLog]]) -> list[object]:
              _everything(log)) for f, log in done]
 
 
-def test_a_backlog_redacted_in_a_child_gives_exactly_the_serial_results(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    texts, days = _backlog()
+def _watched(monkeypatch: pytest.MonkeyPatch) -> list[forked.Aside[object]]:
     started: list[forked.Aside[object]] = []
     real = forked.aside
 
@@ -70,6 +68,13 @@ def test_a_backlog_redacted_in_a_child_gives_exactly_the_serial_results(
         return started[-1]
 
     monkeypatch.setattr(forked, "aside", watched)
+    return started
+
+
+def test_a_backlog_redacted_in_a_child_gives_exactly_the_serial_results(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    texts, days = _backlog()
+    started = _watched(monkeypatch)
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))  # a quiet machine
     alone = batchread.redact_parse(texts, days, "UTC", frozenset(), fork=False)
     assert [a.forked for a in started] == [False]
@@ -343,18 +348,6 @@ def _twins_with_a_backlog(tmp_path: object, repo: Repo, monkeypatch: pytest.Monk
     for one in (repo, twin):
         _fill(one)
     return twin
-
-
-def _watched(monkeypatch: pytest.MonkeyPatch) -> list[forked.Aside[object]]:
-    started: list[forked.Aside[object]] = []
-    real = forked.aside
-
-    def watched(*args: object, **kw: object) -> forked.Aside[object]:
-        started.append(real(*args, **kw))  # type: ignore[arg-type]
-        return started[-1]
-
-    monkeypatch.setattr(forked, "aside", watched)
-    return started
 
 
 def test_a_backlogs_index_folded_by_a_child_is_the_serial_ones(
