@@ -161,7 +161,8 @@ def test_a_backlog_stages_its_files_into_one_pack_and_a_few_files_stay_loose(
     """Many files to stage (a first consolidation): git writes their objects into one pack, not
     a loose object file each; the commit holds every file as it is on disk, and git finds
     nothing wrong with the repository. A commit with a few files keeps them loose (no pack a
-    commit)."""
+    commit), and so do a backlog's few views: its archive files are staged while the views
+    are rendered, and the views are added on their own once written."""
     from datetime import date, datetime, timedelta, timezone
 
     from sessionlog_git import gitops
@@ -188,7 +189,10 @@ def test_a_backlog_stages_its_files_into_one_pack_and_a_few_files_stay_loose(
     assert repo.pending() == [] and repo.porcelain() == []
     staged = _staged_blobs(repo, "logs")
     assert len(staged) >= 40 + 2 >= gitops.PACK_FROM  # the archive files and the two views
-    assert not any(_loose(repo, blob) for blob in staged.values())
+    archived = {rel: blob for rel, blob in staged.items() if "/archive/" in rel}
+    assert len(archived) == 40
+    assert not any(_loose(repo, blob) for blob in archived.values())
+    assert all(_loose(repo, blob) for rel, blob in staged.items() if rel not in archived)
     assert len(set((repo.path / ".git" / "objects" / "pack").glob("*.pack")) - packs_before) == 1
     for rel in staged:
         assert repo.git("show", f"HEAD:{rel}").stdout == (repo.path / rel).read_text(encoding="utf-8")
