@@ -44,6 +44,14 @@ def _line_of(repo: Repo, link: str, line: int) -> str:
     return repo.read(link).splitlines()[line - 1]
 
 
+def _same_as_rebuilt(repo: Repo) -> None:
+    """The index the commits left is what `--rebuild-index` writes from the whole archive."""
+    state = repo.state()
+    folded = context_store.load(state)
+    repo.sl("context", "--rebuild-index")
+    assert context_store.load(state) == folded
+
+
 def test_context_lists_live_items_through_commits_and_named_paths(native_repo: Repo) -> None:
     repo = native_repo
     _payments(repo)
@@ -181,9 +189,7 @@ def test_a_supersedes_in_the_index_matches_as_in_a_rebuild_even_a_decision_about
     state = repo.path / ".git" / "sessionlog"
     texts = [i["text"] for _, i in context_index.read(state, "payments.py") if i["kind"] == "decision"]
     assert texts == ["Decision: retry card charges three times, because the gateway drops requests"]
-    incremental = context_store.load(state)
-    repo.sl("context", "--rebuild-index")
-    assert context_store.load(state) == incremental
+    _same_as_rebuilt(repo)
 
 
 def test_a_consolidation_killed_before_the_index_is_updated_folds_its_entries_on_the_rerun(
@@ -250,9 +256,7 @@ def test_an_index_written_in_an_earlier_boot_is_rebuilt_at_the_next_commit_not_t
     texts = [i["text"] for _, i in context_index.read(state, "payments.py")]
     assert "Decision: retry card charges three times, because the gateway drops requests" in texts
     assert json.loads((state / "context-index.json").read_text())["boot"] == boot.read_text().strip()
-    folded = context_store.load(state)
-    repo.sl("context", "--rebuild-index")
-    assert context_store.load(state) == folded
+    _same_as_rebuilt(repo)
 
 
 def test_a_first_consolidation_folds_onto_an_empty_index_that_a_reset_takes_it_back_to(
@@ -275,9 +279,7 @@ def test_a_first_consolidation_folds_onto_an_empty_index_that_a_reset_takes_it_b
     undo = json.loads((state / "context-index.state" / "undo.json").read_text())
     empty = json.loads(undo["files"]["context-index.json"])
     assert empty["tips"] == {} and set(empty["dirs"].values()) == {-1}
-    folded = context_store.load(state)
-    repo.sl("context", "--rebuild-index")
-    assert context_store.load(state) == folded
+    _same_as_rebuilt(repo)
 
     # The commit reset away: the next commit takes the first fold back, then folds its own.
     repo.git("reset", "-q", "--hard", "HEAD~1")
@@ -287,9 +289,7 @@ def test_a_first_consolidation_folds_onto_an_empty_index_that_a_reset_takes_it_b
     assert context_index.read(state, "payments.py") == []
     assert [i["text"] for _, i in context_index.read(state, "billing.py")] == [
         "Decision: invoices as CSV in billing.py, because finance imports CSV"]
-    folded = context_store.load(state)
-    repo.sl("context", "--rebuild-index")
-    assert context_store.load(state) == folded
+    _same_as_rebuilt(repo)
 
 
 def test_an_index_lost_after_the_first_consolidation_is_rebuilt_from_the_whole_archive(
@@ -311,9 +311,7 @@ def test_an_index_lost_after_the_first_consolidation_is_rebuilt_from_the_whole_a
     assert "Decision: retry card charges three times, because the gateway drops requests" in texts
     assert "Decision: log every retry of billing.py" in [
         i["text"] for _, i in context_index.read(state, "billing.py")]
-    folded = context_store.load(state)
-    repo.sl("context", "--rebuild-index")
-    assert context_store.load(state) == folded
+    _same_as_rebuilt(repo)
 
 
 # A kill while the first fold writes its files (`Store.commit`): the empty index it started
@@ -341,6 +339,4 @@ def test_a_first_consolidation_killed_in_the_index_fold_leaves_no_index_and_the_
     repo.sl("consolidate")
     (found,) = context_index.read(state, "payments.py")
     assert found[1]["text"] == "Decision: payments.py retries card charges three times"
-    folded = context_store.load(state)
-    repo.sl("context", "--rebuild-index")
-    assert context_store.load(state) == folded
+    _same_as_rebuilt(repo)
