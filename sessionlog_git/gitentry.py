@@ -7,7 +7,7 @@ and contextlib before our first line, a few milliseconds on every commit. An idl
 is answered by `pipeline.idle.nothing_to_do` (a few stat calls) before anything else loads;
 everything else goes to the full command line. The words after the code are those `-m` got.
 
-A hook that did its work leaves without the interpreter's teardown (`_leave`): freeing, one
+A hook that did its work leaves without the interpreter's teardown (`base.leave`): freeing, one
 by one, the objects of jinja2's and our modules and of the status fold (the collector's last
 pass over them too) is a few milliseconds of every commit that changes nothing on disk.
 """
@@ -16,10 +16,6 @@ from __future__ import annotations
 import sys
 
 from sessionlog_git.pipeline.idle import nothing_to_do
-
-TYPE_CHECKING = False  # typing costs the idle commit an import; mypy reads the block below anyway
-if TYPE_CHECKING:
-    from typing import NoReturn
 
 
 def main() -> None:
@@ -37,27 +33,7 @@ def main() -> None:
 
         gc.disable()
     sys.argv = ["sessionlog", *words]
+    from sessionlog_git.base.leave import leave
     from sessionlog_git.main import main as full
 
-    _leave(full(words))
-
-
-def _leave(code: int) -> NoReturn:
-    """Exit with `code` once stdout and stderr are flushed, without tearing the interpreter
-    down: every file the hook wrote is closed (and synced where it must be) by then, and its
-    lock goes with the process. The ordinary exit where that teardown could still do work:
-    an exit handler registered, a thread still running, or an output that cannot be flushed
-    (the interpreter reports that as it always does)."""
-    import atexit
-    import os
-
-    threading = sys.modules.get("threading")
-    if atexit._ncallbacks() or (threading is not None and threading.active_count() > 1):
-        raise SystemExit(code)
-    try:
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:
-                stream.flush()
-    except (OSError, ValueError):
-        raise SystemExit(code) from None
-    os._exit(code)
+    leave(full(words))

@@ -1,11 +1,15 @@
-"""The native commit hook's process: it leaves without the interpreter's teardown once its work
-is done (`gitentry._leave`), and asks git about the files an earlier run left unstaged before it
-renders (`consolidate._start_recover`). What git and the user see stays the same: the hook's
-messages, its exit code, the files it staged; an exit handler or a running thread still gets its
-ordinary exit; a file an earlier run wrote and the user unstaged is staged again."""
+"""The hooks' processes: the native commit hook and the assistants' hooks leave without the
+interpreter's teardown once their work is done (`base.leave`), and the commit hook asks git about
+the files an earlier run left unstaged before it renders (`consolidate._start_recover`). What git,
+the assistant and the user see stays the same: the hook's messages, its exit code, the files it
+staged or the session state it wrote; an exit handler or a running thread still gets its ordinary
+exit; a file an earlier run wrote and the user unstaged is staged again."""
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import time
 
 from conftest import PYTHON, Repo
 
@@ -62,8 +66,8 @@ def test_leave_flushes_the_output_and_keeps_the_exit_code_without_the_teardown()
         "    def __del__(self): print('teardown', file=sys.stderr)\n"
         "keep = Noisy()\n"
         "sys.stdout.write('consolidated, unflushed')\n"
-        "from sessionlog_git.gitentry import _leave\n"
-        "_leave(3)\n"
+        "from sessionlog_git.base.leave import leave\n"
+        "leave(3)\n"
     )
     assert (done.returncode, done.stdout) == (3, "consolidated, unflushed")
     assert "teardown" not in done.stderr
@@ -73,8 +77,8 @@ def test_leave_takes_the_ordinary_exit_for_an_exit_handler_or_a_running_thread()
     handler = _python(
         "import atexit\n"
         "atexit.register(lambda: print('handler ran'))\n"
-        "from sessionlog_git.gitentry import _leave\n"
-        "_leave(2)\n"
+        "from sessionlog_git.base.leave import leave\n"
+        "leave(2)\n"
     )
     assert (handler.returncode, handler.stdout) == (2, "handler ran\n")
     thread = _python(
@@ -83,17 +87,67 @@ def test_leave_takes_the_ordinary_exit_for_an_exit_handler_or_a_running_thread()
         "    time.sleep(0.3)\n"
         "    print('thread finished')\n"
         "threading.Thread(target=late).start()\n"
-        "from sessionlog_git.gitentry import _leave\n"
-        "_leave(0)\n"
+        "from sessionlog_git.base.leave import leave\n"
+        "leave(0)\n"
     )
     assert (thread.returncode, thread.stdout) == (0, "thread finished\n")
     closed = _python(
         "import sys\n"
         "sys.stdout.close()\n"
-        "from sessionlog_git.gitentry import _leave\n"
-        "_leave(4)\n"
+        "from sessionlog_git.base.leave import leave\n"
+        "leave(4)\n"
     )
     assert closed.returncode == 4
+
+
+def _prompt(repo: Repo, command: str, session: str, *, verbose: bool = True,
+            ) -> subprocess.CompletedProcess[str]:
+    """The per-prompt hook as Claude Code runs it; PYTHONVERBOSE shows the teardown's
+    `# cleanup` lines, when there is one."""
+    env = {"CLAUDE_PROJECT_DIR": str(repo.path), **({"PYTHONVERBOSE": "1"} if verbose else {})}
+    return repo.run("sh", "-c", command, input=json.dumps({"session_id": session, "prompt": "hi"}),
+                    env=env)
+
+
+def test_the_prompt_hook_leaves_without_the_teardown_with_its_reminder_and_session_state(
+    native_repo: Repo,
+) -> None:
+    repo = native_repo
+    repo.sl("init", "--hooks", "none", "--agent", "claude")
+    settings = json.loads(repo.read(".claude/settings.json"))
+    (command,) = [h["command"] for g in settings["hooks"]["UserPromptSubmit"] for h in g["hooks"]]
+    first = _prompt(repo, command, "s1", verbose=False)  # the handlers record the session
+    assert first.returncode == 0
+    later = time.time() + 5
+    os.utime(repo.path / "app.py", (later, later))  # work, so the prompt has something to say
+    done = _prompt(repo, command, "s1")
+    assert done.returncode == 0
+    assert "changed with no log entry" in done.stdout and "app.py" in done.stdout
+    assert "# cleanup" not in done.stderr  # decided and left: no teardown
+    state = json.loads((repo.state() / "sessions" / "s1.json").read_text())
+    assert state["reminders"] == 1 and state["reminded_files"] == 1
+    assert _prompt(repo, command, "s1").stdout == ""  # reminded once: the state was kept whole
+    assert not (repo.state() / "hook-errors.log").exists()
+
+
+def test_the_prompt_hook_takes_the_ordinary_exit_when_an_exit_handler_is_registered(
+    native_repo: Repo,
+) -> None:
+    """What a `.pth` file of site-packages may do before the hook runs (coverage's does)."""
+    from sessionlog_git.agents.entry import FAST_CODE
+
+    repo = native_repo
+    repo.sl("init", "--hooks", "none", "--agent", "claude")
+    code = "import atexit, sys; atexit.register(lambda: print('handler ran')); " + FAST_CODE
+    command = f"'{PYTHON}' -c \"{code}\" sessionlog_git hook user-prompt-submit"
+    _prompt(repo, command, "s1", verbose=False)
+    later = time.time() + 5
+    os.utime(repo.path / "app.py", (later, later))
+    done = _prompt(repo, command, "s1")
+    assert done.returncode == 0
+    assert "changed with no log entry" in done.stdout
+    assert done.stdout.endswith("handler ran\n")  # after the hook's output, as it always was
+    assert "# cleanup" in done.stderr
 
 
 def test_files_an_earlier_run_left_unstaged_are_staged_again_with_the_next_day(
