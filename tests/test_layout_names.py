@@ -69,3 +69,29 @@ def test_named_months_give_the_folders_the_listing_gives(tmp_path: Path) -> None
     several = layout.walk(root, archive=True, months=("2026-11", "2026-09", "2026-11"))
     assert [f.path for f in several] == [f.path for f in layout.walk(root, archive=True)
                                          if f.month in ("2026-09", "2026-11")]
+
+
+@pytest.mark.parametrize("archive", [True, False])
+def test_a_named_user_gives_the_folders_the_listing_gives(tmp_path: Path, archive: bool) -> None:
+    """`walk(user=...)` looks the user's folder up before listing a project's folders (the
+    per-prompt hook of a contributor new to a long archive asks every month); what it finds
+    is what the listing finds: a real folder with exactly that safe name, never a link or a
+    file, nothing for a name that is no folder name."""
+    root = tmp_path / "logs"
+    base = root / "2026-11" if archive else root
+    for project in ("api", "shop"):
+        (base / project / "ada").mkdir(parents=True)
+        (base / project / "ada" / "2026-11-02-abcdef.md" if archive
+         else base / project / "ada" / "2026-11-02.md").write_text("x")
+    (base / "shop" / "ada" / "x").mkdir()  # a folder inside, reachable as "ada/x"
+    (base / "shop" / "link").symlink_to(base / "shop" / "ada")
+    (base / "shop" / "file").write_text("not a folder")
+    for user in ("ada", "bob", "link", "file", "ada/x", "..", ".", "", "ADA", "../shop/ada"):
+        strays: list[layout.Stray] = []
+        listed = [f.path for f in layout.folders(root, archive=archive, strays=strays)
+                  if f.user == user]
+        got = layout.folders(root, archive=archive, user=user)
+        assert [f.path for f in got] == listed, user
+        assert [f.path for f in layout.walk(root, archive=archive, user=user)] == [
+            f.path for f in layout.walk(root, archive=archive, strays=[]) if f.user == user]
+    assert len(layout.walk(root, archive=archive, user="ada")) == 2

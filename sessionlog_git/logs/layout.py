@@ -386,6 +386,11 @@ def folders(
         for proj, proj_path in _dirs(month_path, strays, "project"):
             if project is not None and proj != project:
                 continue
+            if user is not None and strays is None and not _real_dir(os.path.join(proj_path, user)):
+                # No folder of that name (on a disk blind to case, of no spelling of it): the
+                # listing below cannot match. The per-prompt hook of a contributor new to a long
+                # archive asks every month; one `lstat` each instead of a listing.
+                continue
             for usr, usr_path in _dirs(proj_path, strays, "user"):
                 if user is None or usr == user:
                     out.append(Folder(usr_path, month, proj, usr))
