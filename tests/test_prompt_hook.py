@@ -402,6 +402,7 @@ def test_the_settings_command_imports_no_runpy_json_re_or_pathlib(native_repo: R
     assert (repo.state() / "user-cache").is_file()
     names, out = run(NOW)
     assert "changed with no log entry" in out
+    assert "warnings" not in names  # the reminder's log command reads PATH without os.get_exec_path
     names, out = run(NOW)  # the common prompt: reminded once already, nothing new to say
     assert out == ""
     assert not names & set(NOT_ON_THE_HOT_PATH), sorted(names & set(NOT_ON_THE_HOT_PATH))
@@ -626,3 +627,25 @@ def test_a_launcher_whose_package_folder_is_gone_starts_hooks_with_site(native_r
     from sessionlog_git.base.clone import runner_text
 
     assert " -S " not in runner_text("/usr/bin/python3") and "root=" not in runner_text("/opt/py")
+
+
+@pytest.mark.parametrize("path", [None, "", "{bin}", "/nowhere:{bin}", "/nowhere", "::/nowhere:"])
+def test_the_log_command_finds_sessionlog_where_get_exec_path_looks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str | None) -> None:
+    """The reminder's log command reads PATH itself (os.get_exec_path imports `warnings` on
+    every prompt that speaks): the same folders, an empty entry the current one, no PATH the
+    default."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "sessionlog").write_text("#!/bin/sh\n")
+    (tools / "sessionlog").chmod(0o755)
+    monkeypatch.chdir(tools)  # an empty PATH entry: the current folder
+    if path is None:
+        monkeypatch.delenv("PATH", raising=False)
+    else:
+        monkeypatch.setenv("PATH", path.format(bin=tools))
+    on_path = any(os.path.isfile(os.path.join(f, "sessionlog")) and os.access(
+        os.path.join(f, "sessionlog"), os.X_OK) for f in os.get_exec_path())
+    assert (texts.sessionlog_command() == "sessionlog") == on_path
+    if path is not None:  # (the default folders may hold an installed one)
+        assert on_path == (path != "/nowhere")

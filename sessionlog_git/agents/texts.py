@@ -35,7 +35,8 @@ def sessionlog_command(top: str = "") -> str:
     this clone's launcher by its path from the top (`sh .git/sessionlog/run`: no path of the
     machine), in a linked worktree (where `.git` is a file) the launcher by its absolute path,
     or this interpreter by path."""
-    for folder in os.get_exec_path():
+    path = os.environ.get("PATH")  # os.get_exec_path() for os.environ, without its `warnings`
+    for folder in (os.defpath if path is None else path).split(os.pathsep):
         candidate = os.path.join(folder, "sessionlog")
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return "sessionlog"
