@@ -649,3 +649,28 @@ def test_the_log_command_finds_sessionlog_where_get_exec_path_looks(
     assert (texts.sessionlog_command() == "sessionlog") == on_path
     if path is not None:  # (the default folders may hold an installed one)
         assert on_path == (path != "/nowhere")
+
+
+def test_a_session_state_left_empty_or_torn_counts_as_none(native_repo: Repo) -> None:
+    """The session state is replaced atomically but not synced (session.save_state): a power
+    cut may leave it empty or cut short. Read as no state: the prompt is handed to the
+    handlers, which record the session again as at its first prompt, and the next prompt
+    reminds as usual."""
+    repo = native_repo
+    state = repo.state() / "sessions" / "s1.json"
+    env = {"CLAUDE_PROJECT_DIR": str(repo.path), "SESSIONLOG_NOW": NOW.isoformat()}
+
+    def prompt() -> str:
+        return repo.sl("hook", "user-prompt-submit", input=json.dumps({"session_id": "s1",
+                                                                       "prompt": "hi"}),
+                       env=env).stdout
+
+    for damaged in ("", '{"started_ts": 17'):
+        touch(repo.path / "app.py", time.time() - 3600)  # no work yet
+        start(repo)
+        state.write_text(damaged)
+        assert prompt() == ""  # as a first prompt: the session is recorded
+        assert sorted(json.loads(state.read_text())) == ["started_at", "started_ts"]
+        touch(repo.path / "app.py", time.time() + 5)
+        assert "changed with no log entry" in prompt()
+    assert not (repo.state() / "hook-errors.log").exists()

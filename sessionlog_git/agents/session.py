@@ -42,11 +42,15 @@ def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def save_state(path: str | os.PathLike[str], state: dict[str, Any]) -> None:
-    """Write the state; the caller has made sure the state folder (and its .gitignore) exists."""
+    """Write the state; the caller has made sure the state folder (and its .gitignore) exists.
+
+    Atomic (a reader sees the old state or the new one), not synced: a state a power cut
+    loses (or leaves unreadable: read as none) costs at most one more reminder or Stop
+    request, and every prompt that speaks writes it, where an fsync was most of its write."""
     from sessionlog_git.base.fsutil import atomic_write_text
     from sessionlog_git.base.leanjson import dumps  # json.dumps's own text, without json (re)
 
-    atomic_write_text(path, dumps(state, ensure_ascii=True, sort_keys=True))
+    atomic_write_text(path, dumps(state, ensure_ascii=True, sort_keys=True), sync=False)
 
 
 def find_top(project_env: str, data: dict[str, Any]) -> str | None:

@@ -121,5 +121,5 @@ def start(data: dict[str, Any], agent: str) -> str:
     from sessionlog_git.base.fsutil import atomic_write_text
     from sessionlog_git.base.leanjson import dumps  # as session.save_state, without json's `re`
 
-    atomic_write_text(state_file, dumps(dict(sorted(state.items()))))
+    atomic_write_text(state_file, dumps(dict(sorted(state.items()))), sync=False)  # as save_state
     return assistant.format("session-start", "context", text) if text else ""
