@@ -192,6 +192,25 @@ def test_a_supersedes_in_the_index_matches_as_in_a_rebuild_even_a_decision_about
     _same_as_rebuilt(repo)
 
 
+def test_entries_of_one_minute_and_title_and_one_logged_twice_fold_as_in_a_rebuild(
+    native_repo: Repo,
+) -> None:
+    """Entries that share their minute and title could be one entry archived twice: the
+    fold then orders every record as `model.ordered` does (not only the ones that fold),
+    and the entry logged twice counts once."""
+    repo = native_repo
+    when = "2026-11-27T10:00:00+01:00"
+    repo.log(when, "Gateway", "Decision: payments.py retries once")
+    repo.log(when, "Gateway", "Decision: payments.py retries once")  # the same entry again
+    repo.log(when, "Gateway", "Blocked on: payments.py sandbox keys")
+    repo.log(when, "Gateway", "Checked the gateway's status page")  # folds nothing
+    commit_at(repo, "2026-11-27T10:30:00+01:00", "--allow-empty", "-m", "Gateway")
+    found = context_index.read(repo.state(), "payments.py")
+    assert sorted(i["text"] for _, i in found) == ["Blocked on: payments.py sandbox keys",
+                                                   "Decision: payments.py retries once"]
+    _same_as_rebuilt(repo)
+
+
 def test_a_consolidation_killed_before_the_index_is_updated_folds_its_entries_on_the_rerun(
     native_repo: Repo,
 ) -> None:

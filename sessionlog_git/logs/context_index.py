@@ -117,6 +117,7 @@ FOLDED_KINDS = frozenset((*STEP_KINDS, "finding"))  # a record with none of thes
 
 
 _STEP_SET = frozenset(STEP_KINDS)
+_KEPT_SET = frozenset(_KEPT_KINDS)  # (a step's bullets are picked by membership in it)
 _BOOK_KINDS = frozenset(("decision", "supersede", "revert"))  # what a decision book reads
 _BULLET_KINDS = frozenset(("blocker", "unblock", "finding"))  # what `_feed` reads bullet by bullet
 
@@ -133,7 +134,7 @@ def step_of(record: Record, keys: dict[str, str], at: str | None = None) -> dict
     keys it concerns; `add` and `ret` are filled as it is fed. `at`: the record's time in
     ISO form, when the caller made it already."""
     return {"k": list(record.sort_key()), "at": record.at.isoformat() if at is None else at,
-            "b": [[b.kind, b.text, b.line] for b in record.entry.bullets if b.kind in _KEPT_KINDS],
+            "b": [[b.kind, b.text, b.line] for b in record.entry.bullets if b.kind in _KEPT_SET],
             "keys": dict(keys), "add": [], "ret": []}
 
 

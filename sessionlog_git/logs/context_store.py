@@ -56,7 +56,7 @@ import json
 import os
 import time
 from functools import lru_cache
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -907,14 +907,54 @@ def _logs_prefix(logs_dir: str) -> str | None:
     return f"{clean}/" if clean == logs_dir and clean not in (".", "/") else None
 
 
+def _in_time_order(records: list[Record]
+                   ) -> tuple[list[Record], list[tuple[Record, set[str]]],
+                              dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+    """`model.ordered(records)` as the fold reads it: (its records, in no set order; those of
+    them that fold (`ci.folds`), in time order, each with the set of its bullets' kinds; each
+    project's oldest and newest sort key among them).
+
+    Only the records that fold are sorted (about half of a backlog's), and only they have
+    their kinds made into a set; the oldest and newest are picked, not sorted for. That is
+    `ordered` exactly when no two records can be one entry archived twice (`ordered` keeps
+    the first): no two share a project, contributor, day, time and title (what
+    `Record.same_key` begins with); else `ordered` itself runs."""
+    from sessionlog_git.logs.model import ordered
+
+    dated = [r for r in records if r.entry.at is not None]  # as `ordered` keeps them
+    folded = ci.FOLDED_KINDS.isdisjoint
+    first: dict[str, tuple[Any, ...]] = {}
+    last: dict[str, tuple[Any, ...]] = {}
+    if len({(r.project, r.user, r.entry.day, r.entry.time, r.entry.title) for r in dated}
+           ) != len(dated):
+        dated = ordered(dated)
+        for record in dated:
+            first.setdefault(record.project, record.sort_key())
+            last[record.project] = record.sort_key()
+        return dated, [(r, its) for r in dated
+                       if not folded(its := {b.kind for b in r.entry.bullets})], first, last
+    # No two are one entry: their sort keys differ (a key names the file and line), so the
+    # order is the keys' alone, whatever the records were given in.
+    folding = [(r, {b.kind for b in r.entry.bullets}) for r in dated
+               if not folded(map(_KIND, r.entry.bullets))]
+    folding.sort(key=lambda pair: pair[0].sort_key())
+    keys: dict[str, list[tuple[Any, ...]]] = {}
+    for record in dated:
+        keys.setdefault(record.project, []).append(record.sort_key())
+    for project, found in keys.items():
+        first[project], last[project] = min(found), max(found)
+    return dated, folding, first, last
+
+
+_KIND = attrgetter("kind")
+
+
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
             now: dict[str, int] | None = None,
             known: Mapping[str, list[Record]] | None = None,
             changed: Sequence[str] | None = None, start: _Start | None = None) -> bool:
     """The incremental fold; False when only a rebuild gives the right index. `start`: the
     state to start from when it is not on disk (`_empty_start`)."""
-    from sessionlog_git.logs.model import ordered
-
     if not archived:
         return True
     cfg = ws.config
@@ -948,19 +988,16 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         rel = _logs_rel(cfg.logs_dir, source)
         mine = (known or {}).get(rel)
         records += mine if mine is not None else _records_of(ws, rel)
-    records = ordered(records)
+    records, folding, oldest, latest = _in_time_order(records)
     if _archived_twice(ws, records, listings, fresh):
         return False
     tips: dict[str, list[Any]] = dict(manifest["tips"])
     # An entry older than one folded already: the steps from its time on are taken back,
     # and fed again with the new entries, in time order.
     since: dict[str, list[Any]] = {}
-    oldest: dict[str, Record] = {}
-    for record in records:  # in time order: a project's first is its oldest
-        oldest.setdefault(record.project, record)
-    for project, record in oldest.items():
+    for project, oldest_key in oldest.items():
         tip = tips.get(project)
-        key = list(record.sort_key())
+        key = list(oldest_key)
         if tip is not None and key <= tip:
             since[project] = key  # (no later record of it can come before the tip if this does not)
     again: list[tuple[Record, dict[str, str]]] = []
@@ -968,27 +1005,29 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         steps = store.take_steps(project, first)
         store.rewind(project, steps)
         again += [(ci.step_record(project, step), step["keys"]) for step in steps]
-    # Each record's bullet kinds, made once for what reads them below (the books' need, the
-    # fold's skip and the fold): a backlog's thousands of records. (A set: made and
-    # compared with the kind sets faster than a list.)
-    kinds = [{b.kind for b in r.entry.bullets} for r in records]
-    kinds_again = [{b.kind for b in r.entry.bullets} for r, _ in again]
+    # The records that fold (`_in_time_order`), with their bullet kinds: the others add
+    # nothing (`Fold.feed`), retire nothing (`_RETIRING` is among the folded kinds) and count
+    # below only as their project's newest.
+    new: list[tuple[Record, dict[str, str] | None, set[str]]] = [
+        (r, None, its) for r, its in folding]
+    again_new: list[tuple[Record, dict[str, str] | None, set[str]]] = [
+        (r, k, its) for r, k in again if not ci.FOLDED_KINDS.isdisjoint(
+            its := {b.kind for b in r.entry.bullets})]
     # What the books must hold (`_StoreFold._load_books`): every live decision of a project
     # only when a new entry retires one; when only entries fed again do, the decisions those
     # steps retired before (put back into their books by the rewind) are enough.
     retiring: dict[str, str] = {}
+    for batch, how in ((new, EVERY), (again_new, TOUCHED)):
+        for record, _, its in batch:
+            if not _RETIRING.isdisjoint(its) and retiring.get(record.project) != EVERY:
+                retiring[record.project] = how
     newest: dict[str, tuple[Any, ...]] = {}
-    for batch, batch_kinds, how in ((records, kinds, EVERY),
-                                    ([r for r, _ in again], kinds_again, TOUCHED)):
-        last: dict[str, Record] = {}
-        for record, its in zip(batch, batch_kinds, strict=True):  # (each batch in time order:
-            project = record.project  # a project's last is its newest)
-            last[project] = record
-            if retiring.get(project) != EVERY and not _RETIRING.isdisjoint(its):
-                retiring[project] = how
-        for project, record in last.items():
+    again_latest: dict[str, tuple[Any, ...]] = {}
+    for record, _ in again:  # (in time order: a project's last is its newest)
+        again_latest[record.project] = record.sort_key()
+    for last in (latest, again_latest):
+        for project, at_key in last.items():
             retiring.setdefault(project, NONE)
-            at_key = record.sort_key()
             if at_key > newest.get(project, ()):
                 newest[project] = at_key
     for project, at_key in newest.items():
@@ -1000,17 +1039,13 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     theirs = fresh - ours
     # Their commit links: from the commits that added them only.
     links = ci.commit_links(ws, sources=theirs) if theirs else {}
-    feed: list[tuple[Record, dict[str, str] | None, set[str]]] = [
-        (r, None, its) for r, its in zip(records, kinds, strict=True)]
+    feed = new
     if again:  # (the new records alone are in order already)
-        feed = sorted([*feed, *((r, k, its) for (r, k), its in zip(again, kinds_again, strict=True))],
-                      key=lambda t: t[0].sort_key())
+        feed = sorted([*new, *again_new], key=lambda t: t[0].sort_key())
     # A commit's keys, made once for all its records (a backlog's thousands share them).
     commit_keys: dict[str, dict[str, str]] = {}
     for record, stored_keys, its in feed:
         if stored_keys is None:
-            if ci.FOLDED_KINDS.isdisjoint(its):  # ci.folds(record)
-                continue  # adds nothing (Fold.feed): what it concerns is not worked out
             is_ours = record.source in ours
             group = "" if is_ours else record.source
             if group not in commit_keys:
@@ -1193,11 +1228,11 @@ def _save_shards(state: Path, data: dict[str, Any]) -> None:
     written: list[str | os.PathLike[str]] = []
     for number in range(ci.SHARDS):
         name = f"{number:02x}.json"
-        path = folder / name
         if name not in shards:
             if had:
-                path.unlink(missing_ok=True)
-            continue
+                (folder / name).unlink(missing_ok=True)
+            continue  # (a first build's 256 names: no path made for each)
+        path = folder / name
         text = _dump(shards[name])
         try:
             if path.read_text(encoding="utf-8") == text:
