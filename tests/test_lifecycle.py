@@ -7,7 +7,7 @@ from conftest import Repo
 
 from sessionlog_git.base.text import words as _words
 from sessionlog_git.logs.entries import parse
-from sessionlog_git.logs.lifecycle import EXPIRED, LIVE, REVERTED, SUPERSEDED, fold
+from sessionlog_git.logs.lifecycle import EXPIRED, LIVE, REVERTED, SUPERSEDED, Decision, fold
 from sessionlog_git.logs.model import Record
 
 
@@ -55,6 +55,29 @@ def test_expiry_applies_only_where_there_is_a_today() -> None:
     assert freeze.state() == LIVE  # no clock: the views list it with its date
     assert freeze.state(date(2026, 12, 30)) == LIVE
     assert freeze.state(date(2026, 12, 31)) == EXPIRED
+
+
+def test_the_status_fold_starts_decisions_as_the_lifecycle_does_and_retires_them_by_its_rule() -> None:
+    """The status fold starts a record's decisions itself when the record retires nothing
+    (their expiry from its `Expires:`), and leaves a record with a `Supersedes:` or
+    `Reverted:` to the lifecycle's own step: the live and retired decisions, their expiry
+    and what replaced what are the lifecycle's."""
+    from sessionlog_git.logs.model import StatusState
+
+    def shown(decisions: list[Decision[Record]]) -> list[tuple[object, ...]]:
+        return [(d.text, d.state(), d.expires, [r.text for r in d.replaces],
+                 [r.text for r in d.replacements]) for d in decisions]
+
+    folded = fold(_records(LOG), _words)
+    state = StatusState().feed(_records(LOG))
+    live = state.lifecycle.live
+    assert shown(live) == shown([d for d in folded if d.state() == LIVE])
+    assert shown(state.retired) == shown(
+        sorted((d for d in folded if d.state() != LIVE),
+               key=lambda d: (d.retired_by.at if d.retired_by else d.record.at)))
+    (freeze,) = [d for d in live if "Fridays" in d.text]
+    assert freeze.expires == date(2026, 12, 31)
+    assert [d.expires for d in live if "Fridays" not in d.text] == [None, None]
 
 
 def test_supersedes_stays_within_its_project_and_without_words_takes_the_authors_latest() -> None:

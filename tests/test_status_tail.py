@@ -201,3 +201,31 @@ def test_a_damaged_checkpoint_or_a_reset_only_costs_a_fold(
     opened = section(repo.read("logs/shop-status.md"), "Open blockers")
     assert "auditors alpha" in opened and "auditors bravo" not in opened
     assert_views_are_fresh(repo)
+
+
+def test_an_entrys_identity_is_the_digest_of_its_keys_repr_whatever_its_text() -> None:
+    """A checkpoint names the entries it folded by a digest of their key's repr (`seen`):
+    written out for speed, it must stay that repr, or a checkpoint written before would
+    fold an entry twice. Quotes, backslashes, non-ASCII text, no bullets or one, no day."""
+    import hashlib
+    from datetime import datetime, timezone
+
+    from sessionlog_git.logs import status_tail
+    from sessionlog_git.logs.entries import Bullet, Entry
+
+    at = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+    texts = ["Decision: it's \"quoted\"", "Blocked on: C:\\path\\n", "Note: café — ünïcode 😀", "'"]
+    records = [
+        model.Record(Entry(time, title, [Bullet("note", t, 3) for t in bullets], {}, "## x", 2,
+                           day, at), "shop", user, "archive/a.md")
+        for time, title, bullets, day, user in [
+            ("09:30", "Plain", texts[:2], date(2026, 11, 25), "ada"),
+            ("09:30", "It's", texts[2:3], date(2026, 11, 25), "ada"),
+            (None, 'Say "hi"', [], None, "bob's"),
+            ("10:00", "Last", texts, date(2026, 11, 24), "ada"),
+        ]
+    ]
+    want = [hashlib.sha256(repr(r.same_key()).encode("utf-8")).hexdigest()[:16] for r in records]
+    assert status_tail.identity_list(records) == want
+    assert [status_tail.identity(r) for r in records] == want
+    assert status_tail.identities(records) == set(want)

@@ -163,6 +163,15 @@ class DecisionBook(Generic[R]):
                 self.add(decision)
         return new, retired
 
+    def start(self, record: R, stated: list[Bullet], expires: date | None) -> None:
+        """`step` for a record with `Decision:` bullets (`stated`, in order) and no
+        `Supersedes:`/`Reverted:` (`expires`: `expiry(record.entry)`), for a caller that
+        has sorted its bullets already: its decisions start, nothing is retired (a
+        backlog's thousands of decisions, each sorted once, not three times)."""
+        replaced: list[Decision[R]] = []  # (as step: one list, empty, for them all)
+        for bullet in stated:
+            self.add(Decision(record, bullet, expires, replaces=replaced))
+
     @property
     def live(self) -> list[Decision[R]]:
         """The live decisions, oldest first."""

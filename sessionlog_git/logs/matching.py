@@ -46,13 +46,18 @@ class WordIndex(Generic[T]):
         self._unindexed.append(ident)
 
     def _index(self) -> None:
+        by_word, opened, tokens, text_of = self._by_word, self._open, self._tokens, self._text_of
         for ident in self._unindexed:
-            item = self._open.get(ident)
+            item = opened.get(ident)
             if item is None:
                 continue
-            self._words[ident] = found = tuple(map(sys.intern, self._tokens(self._text_of(item))))
+            self._words[ident] = found = tuple(map(sys.intern, tokens(text_of(item))))
             for word in found:
-                self._by_word.setdefault(word, set()).add(ident)
+                posting = by_word.get(word)
+                if posting is None:  # (not a set made per word only to be thrown away)
+                    by_word[word] = {ident}
+                else:
+                    posting.add(ident)
         self._unindexed = []
 
     def take(self, text: str, owner: str) -> T | None:
@@ -75,7 +80,8 @@ class WordIndex(Generic[T]):
 
         With many items open the posting lists are long (a word in one decision in eight is
         in tens of thousands at a million entries), and a bullet usually restates what it
-        retires. An item sharing at least c of the k words is in one of the k - c + 1 shortest
+        retires: the lists are intersected first, and an item in all of them shares the most.
+        Else an item sharing at least c of the k words is in one of the k - c + 1 shortest
         lists, so the items of the shortest lists are counted first (exactly, by set
         intersections in C), and the search stops once one of them shares as many words as
         an item outside them could. When those candidates grow to cost more than counting
@@ -95,6 +101,16 @@ def most_shared(lists: Sequence[AbstractSet[int]]) -> int | None:
     lists = sorted((found for found in lists if found), key=len)
     if not lists:
         return None
+    # Usually a bullet restates what it matches: the items in every list share the most,
+    # and the oldest of them is the answer (intersected from the shortest; a set and any
+    # other set type, as logs.decisionspool's arrays, meet as the search below meets them).
+    common = set(lists[0])
+    for other in lists[1:]:
+        common = common & other
+        if not common:
+            break
+    else:
+        return min(common)
     total = sum(map(len, lists))
     counts: Counter[int] = Counter()
     seen: set[int] = set()

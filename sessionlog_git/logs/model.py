@@ -13,7 +13,7 @@ from typing import Any
 
 from sessionlog_git.base.text import words
 from sessionlog_git.logs.entries import Bullet, Entry
-from sessionlog_git.logs.lifecycle import Decision, LazyDecisionBook
+from sessionlog_git.logs.lifecycle import Decision, LazyDecisionBook, expiry
 from sessionlog_git.logs.matching import WordIndex
 
 RECENT_DECISIONS = 10
@@ -76,13 +76,18 @@ class Record:
 def ordered(records: Iterable[Record]) -> list[Record]:
     """Chronological, without the duplicates an entry archived twice would make."""
     seen: set[tuple[Any, ...]] = set()
+    add = seen.add
     out: list[Record] = []
-    for record in sorted([r for r in records if r.entry.at is not None], key=Record.sort_key):
-        key = record.same_key()
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(record)
+    append = out.append
+    timed = [r for r in records if r.entry.at is not None]
+    timed.sort(key=Record.sort_key)
+    for record in timed:
+        key = record._same_key  # (kept: no call for a key made before)
+        if key is None:
+            key = record.same_key()
+        if key not in seen:
+            add(key)
+            append(record)
     return out
 
 
@@ -184,18 +189,21 @@ class StatusState:
         """Fold in records that all come after everything fed before (already ordered)."""
         # The state's parts held in locals: a backlog feeds thousands of records at once.
         last, next_steps, decisions, closed = self.last, self.next_steps, self.decisions, self.closed
-        book, step = self.book, self.lifecycle.step
+        book, step, start = self.book, self.lifecycle.step, self.lifecycle.start
         for record in records:
             user = record.user
             last[user] = record
-            stated = False  # whether the decisions' lifecycle has anything to fold
+            stated: list[Bullet] = []  # the decisions' lifecycle's part: most records have none
+            retires = dated = False
             for bullet in record.entry.bullets:
                 kind = bullet.kind
+                if kind == "note":  # (the most common, and nothing to fold)
+                    continue
                 if kind == "next":
                     next_steps[user] = record
                 elif kind == "decision":
                     decisions.append((record, bullet))
-                    stated = True
+                    stated.append(bullet)
                 elif kind == "blocker":
                     book.add(Blocker(record, bullet))
                 elif kind == "unblock":
@@ -203,9 +211,14 @@ class StatusState:
                     if found is not None:
                         closed.append(found)
                 elif kind == "supersede" or kind == "revert":
-                    stated = True
-            if stated:  # (the lifecycle folds nothing else: most records skip it)
-                self.retired += step(record)[1]
+                    retires = True
+                elif kind == "expires":
+                    dated = True
+            if retires or stated:  # (the lifecycle folds nothing else: most records skip it)
+                if retires:  # matched against the live decisions: the lifecycle's own step
+                    self.retired += step(record)[1]
+                else:  # decisions only: they start, nothing retires (its bullets sorted here)
+                    start(record, stated, expiry(record.entry) if dated else None)
                 # the latest only; cut once a batch, not per record (nor for a record that
                 # added to none of these lists)
                 if len(decisions) > _TRIM_AT:
