@@ -70,6 +70,20 @@ def test_a_backlog_redacts_each_temp_log_exactly_as_alone() -> None:
         assert batched[-2].text == texts[-2] and batched[-1].text == texts[-1]  # not one token
 
 
+def test_a_backlog_without_a_marker_redacts_each_temp_log_exactly_as_alone() -> None:
+    """Without a marker in the batch, the rules it keeps are found from the join its rules run
+    on (one join and one fold of the batch): the same rules, the same results."""
+    for seed in (3, 4):
+        texts = [text for text in _backlog(seed) if "[REDACTED:" not in text]
+        alone = [redact(text) for text in texts]
+        batched = redact_all(texts)
+        assert [r.text for r in batched] == [r.text for r in alone]
+        assert [r.findings for r in batched] == [r.findings for r in alone]
+        assert sum(r.count for r in alone) >= 20
+        every = set(secretscan.rules_for(texts))
+        assert all(set(rules) <= every for rules in secretscan.batch_rules(texts))
+
+
 def test_a_rule_runs_only_on_the_logs_its_batch_matches_touch() -> None:
     texts = _backlog(3)
     every = secretscan.rules_for(texts)
