@@ -928,7 +928,9 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         shas[t.content] = shas.get(t.content) or journal.sha(t.content)
     if first and new is not None:
         months.update(new[1])  # what `_render` will render
-    digests = {rel: ledger.digest(data) for rel, data in {**archives, **rendered}.items()}
+    # (an archive file's digest is its content's, hashed above: ledger.digest is the same sha256)
+    digests = {**{rel: shas[data] for rel, data in archives.items()},
+               **{rel: ledger.digest(data) for rel, data in rendered.items()}}
     logs = [
         journal.LogIntent(
             pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=shas[t.data],
