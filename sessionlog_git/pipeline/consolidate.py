@@ -218,8 +218,9 @@ def _rel(ws: Workspace, path: Path) -> str:
 MAX_PENDING_BYTES = 8 * 1024 * 1024  # a temp log this large is a mistake, not a session
 
 
-def _read_pending(ws: Workspace, log: LogFile, result: Result) -> str | None:
-    """The text of a temp log, or None (kept pending, reported) when it cannot be archived."""
+def _read_pending(ws: Workspace, log: LogFile, result: Result) -> tuple[bytes, str] | None:
+    """The bytes of a temp log and their text, or None (kept pending, reported) when it
+    cannot be archived."""
     from sessionlog_git.base import safeio
 
     try:
@@ -247,7 +248,7 @@ def _read_pending(ws: Workspace, log: LogFile, result: Result) -> str | None:
         )
         return None
     try:
-        return data.decode("utf-8")
+        return data, data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         result.problems.append(
@@ -297,36 +298,38 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
     taken: list[Taken] = []
     blocked: list[str] = []
     shared = not statedir.in_state(cfg.pending_dir)
-    texts: list[tuple[LogFile, str]] = []
+    texts: list[tuple[LogFile, bytes, str]] = []
     for log in logs:
         if shared and not _has_our_header(log, result, cfg.pending_dir):
             continue
-        text = _read_pending(ws, log, result)
-        if text is not None:
-            texts.append((log, text))
+        read = _read_pending(ws, log, result)
+        if read is not None:
+            texts.append((log, *read))
     allow = None
     if cfg.redaction != "off" and texts:
         from sessionlog_git.logs.redaction_store import allowed
 
         allow = allowed(ws.top)
     # Redacted and parsed at once: a backlog's redaction in a forked child (logs.batchread).
-    done = batchread.redact_parse([text for _, text in texts], [log.day for log, _ in texts],
+    done = batchread.redact_parse([text for _, _, text in texts],
+                                  [log.day for log, _, _ in texts],
                                   cfg.timezone, allow, meanwhile=lambda: _warm_views(ws))
-    for (log, text), (found, parsed) in zip(texts, done, strict=True):
-        data = text.encode("utf-8")
+    for (log, data, _), (found, parsed) in zip(texts, done, strict=True):
+        # The bytes as read are the text's UTF-8 (it was decoded strictly from them): what is
+        # archived when nothing was redacted, not encoded again.
+        content = data
         if found is not None:
             if found.count and cfg.redaction == "block":
                 blocked.extend(f"{log.path}:{f.line}: {f.kind}" for f in found.findings)
                 continue
             if found.count:
-                text = found.text
+                content = found.text.encode("utf-8")
                 result.kept.append((Path(log.path), data, found.findings))
                 result.redacted += found.count
                 result.notes.append(
                     f"{log.path}: redacted {found.count} secret{'s' if found.count != 1 else ''} "
                     f"({', '.join(found.kinds())}) before archiving"
                 )
-        content = text.encode("utf-8")
         for problem in parsed.problems:
             result.problems.append(f"{log.path}:{problem.line}: {problem.message}")
         # Only a file holding nothing but our own header is dropped without archiving.
