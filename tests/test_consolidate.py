@@ -1,9 +1,14 @@
 """What consolidation produces: the raw archive, monthly master logs and the status file."""
 from __future__ import annotations
 
+import gc
 import re
 
+import pytest
 from conftest import Repo
+
+from sessionlog_git import workspace
+from sessionlog_git.pipeline import consolidate
 
 MASTER = "logs/shop-session-log-2026-11.md"
 STATUS = "logs/shop-status.md"
@@ -175,3 +180,37 @@ def test_logs_folder_ignored_by_the_user_still_lands(native_repo: Repo) -> None:
     repo.log("2026-11-25T09:00:00+01:00", "Entry")
     repo.git("commit", "-m", "ignore logs")
     assert "logs/shop-status.md" in repo.head_files()
+
+
+def test_a_run_pauses_the_cyclic_collector_and_gives_it_back(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cyclic collector is off while a run works and on again once it ends, whether it
+    archived or stopped with an error; a caller that had it off keeps it off."""
+    repo = native_repo
+    repo.log("2026-11-25T09:00:00+01:00", "Entry one", "Decision: x")
+    seen: list[bool] = []
+    monkeypatch.setattr(consolidate, "_fault", lambda step: seen.append(gc.isenabled()))
+    monkeypatch.chdir(repo.path)
+    assert gc.isenabled()
+    result = consolidate.run(workspace.find(repo.path))
+    assert result.entries == 1 and len(repo.archive()) == 1
+    assert seen and not any(seen)  # off at every step of the run
+    assert gc.isenabled()
+
+    def stop(step: str) -> None:
+        if step == "archived":
+            raise RuntimeError("stopped")
+
+    repo.log("2026-11-26T09:00:00+01:00", "Entry two", "Decision: y")
+    monkeypatch.setattr(consolidate, "_fault", stop)
+    with pytest.raises(RuntimeError, match="stopped"):
+        consolidate.run(workspace.find(repo.path))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(consolidate, "_fault", lambda step: None)
+        consolidate.run(workspace.find(repo.path))  # finishes the stopped run
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert "Entry two" in "".join(p.read_text() for p in repo.archive())

@@ -70,6 +70,20 @@ def test_a_backlog_redacts_each_temp_log_exactly_as_alone() -> None:
         assert batched[-2].text == texts[-2] and batched[-1].text == texts[-1]  # not one token
 
 
+def test_a_backlog_without_a_marker_redacts_each_temp_log_exactly_as_alone() -> None:
+    """Without a marker in the batch, the rules it keeps are found from the join its rules run
+    on (one join and one fold of the batch): the same rules, the same results."""
+    for seed in (3, 4):
+        texts = [text for text in _backlog(seed) if "[REDACTED:" not in text]
+        alone = [redact(text) for text in texts]
+        batched = redact_all(texts)
+        assert [r.text for r in batched] == [r.text for r in alone]
+        assert [r.findings for r in batched] == [r.findings for r in alone]
+        assert sum(r.count for r in alone) >= 20
+        every = set(secretscan.rules_for(texts))
+        assert all(set(rules) <= every for rules in secretscan.batch_rules(texts))
+
+
 def test_a_rule_runs_only_on_the_logs_its_batch_matches_touch() -> None:
     texts = _backlog(3)
     every = secretscan.rules_for(texts)
@@ -105,6 +119,32 @@ def test_suspect_lines_for_detect_secrets_are_the_ones_a_line_by_line_visit_find
         visited = [i for i in redact_module._candidates(text) if redact_module._suspect(lines[i])]
         searched = [i for i in redact_module._suspect_lines(text) if redact_module._suspect(lines[i])]
         assert searched == visited, text
+
+
+def test_a_batch_finds_the_suspect_lines_of_each_log_as_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One search of a batch gives each log the suspect lines a search of it alone gives (once
+    `_suspect` has looked at them), a metadata line first in a log included; a batch below
+    the search's threshold, or without re2, is looked at a log at a time."""
+    rng = random.Random(11)
+    meta = "<!-- sessionlog at=2024-06-01T08:43:00+00:00 -->"
+    pool = [meta, meta.replace(":00+00:00", "Z"), meta + " x", "- token: 'x'", "plain words",
+            "", "api_key = 'sk_live_abcdefghijklmnop1234'", "https://u:p@host/x", "x" * 17,
+            "- caf\u00e9 'd\u00e9j\u00e0' vu", "at=2024-06-01T08", "\r"]
+    texts = ["\n".join(rng.choice(pool) for _ in range(rng.randrange(12))) for _ in range(400)]
+    texts += [meta, meta + "\n- 'quoted'", ""]
+    assert sum(map(len, texts)) >= redact_module.SEARCH.after
+    found = redact_module._suspect_lines_of(texts)
+    assert found is not None and len(found) == len(texts)
+    monkeypatch.setattr(redact_module.SEARCH, "seen", redact_module.SEARCH.after)
+    for text, lines_found in zip(texts, found, strict=True):
+        lines = text.split("\n")
+        alone = [i for i in redact_module._suspect_lines(text) if redact_module._suspect(lines[i])]
+        assert [i for i in lines_found if redact_module._suspect(lines[i])] == alone, text
+    assert redact_all(texts) == [redact(text) for text in texts]
+    assert redact_module._suspect_lines_of(texts[:3]) is None  # too little to search
+    monkeypatch.setattr(secretscan, "linear", lambda: False)
+    assert redact_module._suspect_lines_of(texts) is None
 
 
 def test_the_rules_a_batch_keeps_are_those_with_a_literal_it_holds() -> None:

@@ -48,6 +48,8 @@ class Bullet:
     The records of a temp log are plain classes (a dataclass costs its generated methods'
     compile at every commit's start)."""
 
+    __slots__ = ("kind", "line", "text")
+
     def __init__(self, kind: str, text: str, line: int = 0) -> None:
         self.kind = kind
         self.text = text  # the bullet as written, without "- "; continuation lines joined by "\n"
@@ -104,6 +106,8 @@ class Problem:
 class Entry:
     """One entry of a temp log: its heading's time and title, its bullets and meta; equal by
     those and its raw heading (not by where or when it falls)."""
+
+    __slots__ = ("at", "bullets", "day", "heading", "line", "meta", "time", "title")
 
     def __init__(self, time: str | None, title: str, bullets: list[Bullet] | None = None,
                  meta: dict[str, str] | None = None, heading: str = "", line: int = 0,

@@ -107,6 +107,36 @@ def _suspect_lines(text: str) -> list[int]:
     return out
 
 
+def _suspect_lines_of(texts: list[str]) -> list[list[int]] | None:
+    """For each text of a batch, lines `_suspect` then keeps exactly as from `_suspect_lines`
+    of the text alone, by one search of the texts joined by line breaks (whether a line is
+    suspect depends on that line alone). The one difference: a text's first line that is an
+    entry's metadata is left out here (the line break before it comes from the join), and
+    `_suspect` never keeps such a line. None for a batch smaller than `SEARCH.after`
+    characters, or where re2 is missing: each text is looked at alone."""
+    from bisect import bisect_right
+
+    from sessionlog_git.logs.secretscan import bytes_pattern, linear
+
+    if sum(map(len, texts)) < SEARCH.after or not linear():
+        return None
+    joined = re.sub(_META_AT_LINE, "\n<!-- sessionlog at ", "\n".join(texts))
+    data = joined.encode("utf-8", "surrogatepass")  # a line break is one byte in UTF-8
+    firsts: list[int] = []  # each text's first line in the join
+    line = 0
+    for text in texts:
+        firsts.append(line)
+        line += text.count("\n") + 1
+    out: list[list[int]] = [[] for _ in texts]
+    line = pos = 0
+    for m in bytes_pattern(_SUSPECT_LINE).finditer(data):
+        line += data.count(b"\n", pos, m.start())
+        pos = m.start()
+        i = bisect_right(firsts, line) - 1
+        out[i].append(line - firsts[i])
+    return out
+
+
 def _suspect(line: str) -> bool:
     if len(line) > DETECT_SECRETS_MAX_LINE or _META_AT.fullmatch(line):
         return False
@@ -189,11 +219,14 @@ def _kind_of(plugin_type: str) -> str:
 
 
 def _apply_detect_secrets(text: str, findings: list[Finding], allow: frozenset[str] = frozenset(),
-                          line_of: Any = None) -> str:
+                          line_of: Any = None, candidates: list[int] | None = None) -> str:
+    """`candidates`: the text's lines to look at (`_suspect_lines_of`); None: found here."""
     from sessionlog_git.logs.secretscan import digest, not_a_value, random_looking
 
     lines = text.split("\n")
-    suspects = [i for i in _suspect_lines(text) if _suspect(lines[i])][:DETECT_SECRETS_MAX_LINES]
+    if candidates is None:
+        candidates = _suspect_lines(text)
+    suspects = [i for i in candidates if _suspect(lines[i])][:DETECT_SECRETS_MAX_LINES]
     if not suspects:
         return text
     scan_line = _detect_secrets()
@@ -264,28 +297,35 @@ def redact_all(texts: list[str], allow: frozenset[str] = frozenset()) -> list[Re
 
     if len(texts) < 2:  # one text: its own checks suffice
         return [redact(text, allow) for text in texts]
-    return [redact(text, allow, rules=rules)
-            for text, rules in zip(texts, batch_rules(texts), strict=True)]
+    found = _suspect_lines_of(texts)
+    suspects: list[list[int] | None] = [None] * len(texts) if found is None else list(found)
+    return [redact(text, allow, rules=rules, suspects=lines)
+            for text, rules, lines in zip(texts, batch_rules(texts), suspects, strict=True)]
 
 
-def redact(text: str, allow: frozenset[str] = frozenset(), *, rules: Any = None) -> Redacted:
+def redact(text: str, allow: frozenset[str] = frozenset(), *, rules: Any = None,
+           suspects: list[int] | None = None) -> Redacted:
     """The text with every secret we find replaced by `[REDACTED:<kind>]`.
 
     `allow`: digests (secretscan.digest) of values a user restored as false positives.
     `rules`: the rules that can match `text` as written (secretscan.batch_rules, redact_all).
+    `suspects`: `_suspect_lines_of` for `text` as written (used when our rules replace nothing
+    in it: detect-secrets then sees the text as written).
     """
     from bisect import bisect_right
 
     from sessionlog_git.logs.secretscan import find
 
     findings: list[Finding] = []
-    out, shifts = _replace(text, find(text, allow, rules), findings)
+    hits = find(text, allow, rules)
+    out, shifts = _replace(text, hits, findings)
     firsts = [first for first, _ in shifts]
 
     def original_line(number: int) -> int:
         i = bisect_right(firsts, number) - 1
         return number + (shifts[i][1] if i >= 0 else 0)
 
-    out = _apply_detect_secrets(out, findings, allow, original_line)
+    out = _apply_detect_secrets(out, findings, allow, original_line,
+                                None if hits else suspects)
     findings.sort(key=lambda f: (f.line, f.kind))
     return Redacted(out, findings)
