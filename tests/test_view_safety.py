@@ -74,3 +74,30 @@ def test_octopus_merge_of_branches_that_logged_in_the_same_month(native_repo: Re
     assert "Work on b1 ·" in repo.tracked(MASTER) and "Work on b3 ·" in repo.tracked(MASTER)
     assert repo.porcelain() == []
     assert repo.sl("check").returncode == 0
+
+
+def test_views_fold_every_whitespace_run_into_one_space(native_repo: Repo) -> None:
+    repo = native_repo
+    repo.log("2026-11-25T09:00:00+01:00", "Folded title",
+             "Decision: keep\ttabs,  doubled\u00a0spaces and\u3000wide ones\u2028apart ",
+             "Next: plain text stays as written")
+    repo.git("commit", "--allow-empty", "-qm", "logs")
+    master = repo.tracked(MASTER)
+    assert "  - Decision: keep tabs, doubled spaces and wide ones apart\n" in master
+    assert "  - Next: plain text stays as written\n" in master
+
+
+def test_one_line_folds_exactly_what_splitting_on_whitespace_folds() -> None:
+    import sys
+
+    from sessionlog_git.base.text import one_line
+
+    def reference(text: str) -> str:
+        return " ".join(text.split())
+
+    blanks = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    samples = ["", " ", "plain words", " lead", "trail ", "two  spaces", "tab\there", "\u200bzero width",
+               "emoji \U0001f600 ok", "ctrl\x00char", "é accents", "a\x7fdel"]
+    samples += [f"a{blank}b" for blank in blanks] + [f"{blank}x{blank}" for blank in blanks]
+    for text in samples:
+        assert one_line(text) == reference(text), repr(text)

@@ -52,6 +52,10 @@ def _pattern(source: str) -> re.Pattern[str]:
 
 def one_line(text: str) -> str:
     """`text` with every whitespace run (newlines included) folded into one space."""
+    # Most text has nothing to fold: told without splitting it into words (a backlog's views
+    # fold tens of thousands). Every whitespace character but the space is unprintable.
+    if "  " not in text and text.isprintable() and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(text.split())
 
 

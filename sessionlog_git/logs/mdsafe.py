@@ -43,6 +43,6 @@ def inline(text: str) -> str:
         text = _TAG_OPEN.sub("&lt;", text)
     if "](" in text:
         text = _INLINE_LINK.sub(_link, text)
-    if _REFERENCE_DEFINITION.match(text):
+    if "]:" in text and _REFERENCE_DEFINITION.match(text):  # told without the pattern, mostly
         text = "\\" + text.lstrip()
     return text

@@ -58,34 +58,42 @@ def _md(text: str) -> str:
 
 
 _CLOCK: dict[tuple[int, int], str] = {}  # (hour, minute) -> "HH:MM" (a month has thousands)
+_WEEKDAYS: dict[int, str] = {}  # date.weekday() -> its `%a` name, formatted once each
 
 
-def _entry_view(record: Record, link: Link = _same, day: str = "") -> dict[str, Any]:
-    """`day`: the entry's local date as ISO text, when the caller has it already."""
+def _entry_view(record: Record, link: Link = _same, day: str = "", day_offset: str = ""
+                ) -> dict[str, Any]:
+    """`day`: the entry's local date as ISO text, when the caller has it already;
+    `day_offset`: the offset its day is headed with (`show_offset`: the entry's differs).
+    Every key in one literal: this runs for every entry of a month, and a key added after
+    it would grow each dict."""
     entry = record.entry
     at = entry.at
     assert at is not None
     details: list[str] = []
     next_steps: list[str] = []
-    summary: str | None = None
-    for bullet in entry.bullets:  # one pass: this runs for every entry of a month
+    summary = ""
+    told = False
+    for bullet in entry.bullets:  # one pass
         kind = bullet.kind
         if kind in _DETAIL_KINDS:
             details.append(_md(bullet.text))
         elif kind == "next":
             next_steps.append(_md(bullet.text))
-        elif kind == "summary" and summary is None:
-            summary = _md(bullet.body)
+        elif kind == "summary" and not told:
+            summary, told = _md(bullet.body), True
     agent = entry.meta.get("agent")
     clock = (at.hour, at.minute)
     time = _CLOCK.get(clock)
     if time is None:
         time = _CLOCK[clock] = f"{at.hour:02d}:{at.minute:02d}"
+    offset = format_offset(at)
     return {
         "time": time,
-        "offset": format_offset(at),
+        "offset": offset,
+        "show_offset": offset != day_offset,
         "title": _md(entry.title) or "(untitled)",
-        "summary": summary or "",
+        "summary": summary,
         "details": details,
         "next": next_steps,
         "agent": _md(agent) if agent else "",
@@ -106,7 +114,7 @@ def master_log(project: str, month: str, records: Sequence[Record], link: Link =
     # Each record's month told by its (year, month), formatted once per pair (`month_of`):
     # a backlog's month has thousands of records.
     months: dict[tuple[int, int], bool] = {}
-    mine: list[Record] = []
+    by_user: dict[str, list[Record]] = {}
     for r in records if in_order else ordered(records):
         at = r.entry.at
         assert at is not None
@@ -115,10 +123,11 @@ def master_log(project: str, month: str, records: Sequence[Record], link: Link =
         if ours is None:
             ours = months[pair] = month_of(at.date()) == month
         if ours and r.project == project:
-            mine.append(r)
-    by_user: dict[str, list[Record]] = {}
-    for record in mine:
-        by_user.setdefault(record.user, []).append(record)
+            mine = by_user.get(r.user)
+            if mine is None:
+                by_user[r.user] = [r]
+            else:
+                mine.append(r)
     contributors: list[dict[str, Any]] = []
     for user in sorted(by_user):
         days: list[dict[str, Any]] = []
@@ -131,13 +140,15 @@ def master_log(project: str, month: str, records: Sequence[Record], link: Link =
             day = at.date()
             if day != current:
                 current, iso, offset, entries = day, day.isoformat(), format_offset(at), []
-                days.append({"date": iso, "weekday": day.strftime("%a"), "offset": offset,
+                weekday = _WEEKDAYS.get(day.weekday())
+                if weekday is None:
+                    weekday = _WEEKDAYS[day.weekday()] = day.strftime("%a")
+                days.append({"date": iso, "weekday": weekday, "offset": offset,
                              "entries": entries})
-            view = _entry_view(record, link, iso)
-            view["show_offset"] = view["offset"] != offset
-            entries.append(view)
-        contributors.append({"name": user, "days": days, "count": sum(len(d["entries"]) for d in days)})
-    return {"project": project, "month": month, "contributors": contributors, "total": len(mine)}
+            entries.append(_entry_view(record, link, iso, offset))
+        contributors.append({"name": user, "days": days, "count": len(by_user[user])})
+    return {"project": project, "month": month, "contributors": contributors,
+            "total": sum(len(mine) for mine in by_user.values())}
 
 
 def status(project: str, records: Sequence[Record], state: StatusState | None = None,
