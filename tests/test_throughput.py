@@ -203,3 +203,50 @@ def test_a_backlog_stages_its_files_into_one_pack_and_a_few_files_stay_loose(
     new = {rel: blob for rel, blob in _staged_blobs(repo, "logs").items() if staged.get(rel) != blob}
     assert 1 <= len(new) < gitops.PACK_FROM
     assert all(_loose(repo, blob) for blob in new.values())
+
+
+def _first_packed_level(folder: Path) -> int:
+    """The zlib level class (FLEVEL: 0 fastest, 2 default, 3 best) of the first object of the
+    one pack in `folder`: the second byte of its zlib stream, after the pack's 12-byte header
+    and the object's type-and-size header."""
+    (pack,) = folder.glob("*.pack")
+    data = pack.read_bytes()
+    at = 12
+    while data[at] & 0x80:  # the size goes on in the next byte
+        at += 1
+    assert data[at + 1] & 0x0F == 8  # a zlib stream: deflate
+    return data[at + 2] >> 6
+
+
+@pytest.mark.parametrize("setting", [None, "pack.compression=9", "core.compression=9"])
+def test_a_backlog_pack_is_compressed_as_loose_objects_unless_the_user_chose_a_level(
+        tmp_path: Path, setting: str | None) -> None:
+    """A backlog's pack holds what would have been loose objects: zlib's fastest level, git's
+    own default for those (`core.looseCompression`). A level the user set for packs, or for
+    everything, is kept. Either way git reads every file back and finds nothing wrong."""
+    import subprocess
+
+    from sessionlog_git import gitops
+
+    top = tmp_path / "repo"
+    top.mkdir()
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=top, check=True, capture_output=True,
+                              text=True).stdout
+
+    git("init", "-q")
+    if setting is not None:
+        git("config", *setting.split("="))
+    paths = []
+    for i in range(gitops.PACK_FROM + 8):
+        rel = f"logs/archive/2026-06/p/u{i % 4}/2026-06-{i % 28 + 1:02d}-{i:04x}.md"
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).write_text("".join(f"## 09:{m:02d} - Entry {i}.{m}\n- Decision: keep {m}\n\n"
+                                       for m in range(40)), encoding="utf-8")
+        paths.append(rel)
+    gitops.stage(top, paths)
+    assert _first_packed_level(top / ".git" / "objects" / "pack") == (0 if setting is None else 3)
+    for rel in paths:
+        assert git("show", f":{rel}") == (top / rel).read_text(encoding="utf-8")
+    git("fsck", "--strict")
