@@ -95,3 +95,19 @@ def test_a_named_user_gives_the_folders_the_listing_gives(tmp_path: Path, archiv
         assert [f.path for f in layout.walk(root, archive=archive, user=user)] == [
             f.path for f in layout.walk(root, archive=archive, strays=[]) if f.user == user]
     assert len(layout.walk(root, archive=archive, user="ada")) == 2
+
+
+def test_a_time_is_in_the_month_of_its_own_local_date() -> None:
+    """`month_at` (each month's name made once) names what `month_of` names for the time's own
+    date: at the edges of a month and a year, in any offset, and for a date itself."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from sessionlog_git.logs.layout import month_at, month_of
+
+    for offset in (-12, -5, 0, 1, 14):
+        zone = timezone(timedelta(hours=offset))
+        for at in (datetime(2024, 12, 31, 23, 59, tzinfo=zone), datetime(2025, 1, 1, 0, 0, tzinfo=zone),
+                   datetime(2024, 2, 29, 12, 0, tzinfo=zone), datetime(999, 3, 1, tzinfo=zone)):
+            assert month_at(at) == month_of(at.date())
+            assert month_at(at.astimezone(timezone.utc)) == month_of(at.astimezone(timezone.utc).date())
+    assert month_at(date(2026, 11, 28)) == "2026-11"

@@ -74,6 +74,19 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+_MONTHS: dict[tuple[int, int], str] = {}  # (year, month) -> its folder's name
+
+
+def month_at(at: date) -> str:
+    """`month_of` of a time's (or a date's) own date, each month's name made once: a
+    backlog's thousands of records fall in a few months, and a date and a format each
+    cost more than the lookup."""
+    name = _MONTHS.get((at.year, at.month))
+    if name is None:
+        name = _MONTHS[(at.year, at.month)] = f"{at.year:04d}-{at.month:02d}"
+    return name
+
+
 def archive_root(logs_path: str | os.PathLike[str]) -> str:
     return os.path.join(logs_path, ARCHIVE_DIR)
 

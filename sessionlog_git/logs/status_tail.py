@@ -307,7 +307,7 @@ def carried_by_month(carry: Iterable[Record]) -> dict[str, dict[str, list[str]]]
     month (by the record's date, in order): what a master log's keys name of the carry."""
     out: dict[str, dict[str, list[str]]] = {}
     for record in carry:
-        out.setdefault(layout.month_of(record.at.date()), {}).setdefault(
+        out.setdefault(layout.month_at(record.at), {}).setdefault(
             record.user, []).append(record.source)
     return out
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.text import one_line
-from sessionlog_git.logs.layout import month_of
+from sessionlog_git.logs.layout import month_at
 from sessionlog_git.logs.lifecycle import Decision
 from sessionlog_git.logs.mdsafe import inline  # every line of a view goes through it
 from sessionlog_git.logs.model import RECENT_DECISIONS, Blocker, Record, StatusState, ordered
@@ -111,18 +111,11 @@ def master_log(project: str, month: str, records: Sequence[Record], link: Link =
     first, an exception per lookup, tens of thousands in a busy month.
 
     `in_order`: the records come from `ordered` already (it is idempotent), so skip it."""
-    # Each record's month told by its (year, month), formatted once per pair (`month_of`):
-    # a backlog's month has thousands of records.
-    months: dict[tuple[int, int], bool] = {}
     by_user: dict[str, list[Record]] = {}
     for r in records if in_order else ordered(records):
         at = r.entry.at
         assert at is not None
-        pair = (at.year, at.month)
-        ours = months.get(pair)
-        if ours is None:
-            ours = months[pair] = month_of(at.date()) == month
-        if ours and r.project == project:
+        if month_at(at) == month and r.project == project:
             mine = by_user.get(r.user)
             if mine is None:
                 by_user[r.user] = [r]

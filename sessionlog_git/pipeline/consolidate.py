@@ -429,24 +429,13 @@ def render_project(
     # one local date, so duplicates never straddle months): the cost is one pass, not one
     # pass over the whole history per month.
     grouped: dict[str, list[model.Record]] | None = None
-    names: dict[tuple[int, int], str] = {}
-
-    def month_of(record: model.Record) -> str:
-        """`layout.month_of` of the record's local date, formatted once a month: a backlog's
-        thousands of records fall in a few months (a date and a format each cost more than
-        the lookup)."""
-        at = record.at
-        name = names.get((at.year, at.month))
-        if name is None:
-            name = names[(at.year, at.month)] = layout.month_of(at.date())
-        return name
 
     def by_month() -> dict[str, list[model.Record]]:
         nonlocal grouped
         if grouped is None:
             grouped = {}
             for record in records() if callable(records) else records:
-                grouped.setdefault(month_of(record), []).append(record)
+                grouped.setdefault(layout.month_at(record.at), []).append(record)
         return grouped
 
     for month in sorted(months):
@@ -460,7 +449,7 @@ def render_project(
             keys = monthview.file_keys_around(project, month, cfg.timezone, files[0], files[1],
                                               carry, link)
         if listing is not None:
-            mine = [r for r in new if month_of(r) == month]
+            mine = [r for r in new if layout.month_at(r.at) == month]
             appended = monthview.append_days(project, month, mine, hint=hint, current=current,
                                              listing=listing, cache_dir=cfg.state_path / "cache",
                                              keys=keys)

@@ -184,7 +184,7 @@ def _streamed_months(ws: Workspace, project: str) -> _Spool:
             mine = archive.read_records(cfg.logs_path, project, [folder], cfg.timezone)
             for record in mine:
                 day = record.entry.day
-                if layout.month_of(record.at.date()) != folder or (
+                if layout.month_at(record.at) != folder or (
                         day is not None and layout.month_of(day) != folder):
                     raise _Misfiled(folder)
             month = _in_order(_keyed(mine))
@@ -223,7 +223,7 @@ def _at_once(ws: Workspace, project: str) -> list[tuple[str, str]]:
         return []
     by_month: dict[str, list[Record]] = {}
     for record in records:
-        by_month.setdefault(layout.month_of(record.at.date()), []).append(record)
+        by_month.setdefault(layout.month_at(record.at), []).append(record)
     out = [_master(ws, project, month, by_month[month]) for month in sorted(by_month)]
     out.append(_status(ws, project, records, None))
     return out

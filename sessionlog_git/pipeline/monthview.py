@@ -280,14 +280,14 @@ def by_contributor(files: Iterable[str]) -> dict[str, set[str]]:
 
 
 def _carried(month: str, carry: Sequence[Record]) -> dict[str, list[str]]:
-    from sessionlog_git.logs.layout import month_of
+    from sessionlog_git.logs.layout import month_at
     from sessionlog_git.logs.status_tail import Carry
 
     if isinstance(carry, Carry):
         return carry.carried(month)  # as below, from what its checkpoint says, unparsed
     out: dict[str, list[str]] = {}
     for record in carry:
-        if month_of(record.at.date()) == month:
+        if month_at(record.at) == month:
             out.setdefault(record.user, []).append(record.source)
     return out
 
@@ -324,7 +324,7 @@ def splice_listed(
     alone: `read` parses their archive files (`files`: each contributor's, listed before
     this commit), `carry` adds theirs. None when no section is known, or most of the month
     would be read: the caller renders from the month's records (through its parse cache)."""
-    from sessionlog_git.logs.layout import month_of
+    from sessionlog_git.logs.layout import month_at
 
     if current is None:
         return None
@@ -361,7 +361,7 @@ def splice_listed(
     following = {source for user in kept for source in kept[user][3]}
     added: dict[str, list[Record]] = {}  # the records that follow a kept section
     for record in [*(read(following) if following else []), *new]:
-        if month_of(record.at.date()) == month:
+        if month_at(record.at) == month:
             added.setdefault(record.user, []).append(record)
     among: dict[str, str] = {}  # a section on disk exactly as rendered, with a day among its days
     for user in list(kept):
@@ -379,7 +379,7 @@ def splice_listed(
     fresh_read = wanted - following
     for record in [*carry, *(read(fresh_read) if fresh_read else []), *new,
                    *(r for u in again for r in added.get(u, []) if r.source in following)]:
-        if record.user in again and month_of(record.at.date()) == month:
+        if record.user in again and month_at(record.at) == month:
             theirs.setdefault(record.user, []).append(record)
     sections: dict[str, str] = {}
     counts: dict[str, int] = {}
@@ -596,11 +596,11 @@ def _section_from_day(project: str, month: str, user: str, records: Sequence[Rec
     not their month). A section of days in order is its days one after another, each its
     records in order (`views.master_log`), so the days before are those of the records
     before. None when that cannot be told (the caller renders the whole section)."""
-    from sessionlog_git.logs.layout import month_of
+    from sessionlog_git.logs.layout import month_at
     from sessionlog_git.logs.model import ordered
 
     mine = {id(r) for r in new}
-    seq = [r for r in ordered(records) if r.project == project and month_of(r.at.date()) == month]
+    seq = [r for r in ordered(records) if r.project == project and month_at(r.at) == month]
     first = next((i for i, r in enumerate(seq) if id(r) in mine), None)
     if not first:
         return None  # no new record kept, or the first day is new: the whole section
