@@ -922,7 +922,7 @@ def _in_time_order(records: list[Record]
     from sessionlog_git.logs.model import ordered
 
     dated = [r for r in records if r.entry.at is not None]  # as `ordered` keeps them
-    folded = ci.FOLDED_KINDS.isdisjoint
+    folds_nothing = ci.FOLDED_KINDS.isdisjoint  # (`ci.folds`, on kinds)
     first: dict[str, tuple[Any, ...]] = {}
     last: dict[str, tuple[Any, ...]] = {}
     if len({(r.project, r.user, r.entry.day, r.entry.time, r.entry.title) for r in dated}
@@ -932,11 +932,11 @@ def _in_time_order(records: list[Record]
             first.setdefault(record.project, record.sort_key())
             last[record.project] = record.sort_key()
         return dated, [(r, its) for r in dated
-                       if not folded(its := {b.kind for b in r.entry.bullets})], first, last
+                       if not folds_nothing(its := {b.kind for b in r.entry.bullets})], first, last
     # No two are one entry: their sort keys differ (a key names the file and line), so the
     # order is the keys' alone, whatever the records were given in.
     folding = [(r, {b.kind for b in r.entry.bullets}) for r in dated
-               if not folded(map(_KIND, r.entry.bullets))]
+               if not folds_nothing(map(_KIND, r.entry.bullets))]
     folding.sort(key=lambda pair: pair[0].sort_key())
     keys: dict[str, list[tuple[Any, ...]]] = {}
     for record in dated:
