@@ -271,8 +271,9 @@ def test_stop_blocks_by_json_decision_where_the_cli_shows_it_once(setup: Repo) -
     for agent in ("codex", "gemini"):
         hook(repo, "session-start", {"session_id": "s1", "source": "clear"})
         touch(repo.path / "billing.py", time.time() + 5)
-        # NOW is this module's minute: a margin for the real time the mtime carries.
-        proc = stop(repo, now=NOW + timedelta(minutes=50), agent=agent)
+        # The mtime is real time; NOW is the minute this module was imported, which may be
+        # minutes before this test runs: the pinned clock is read afresh, 50 min past the edit.
+        proc = stop(repo, now=_midday_now() + timedelta(minutes=50), agent=agent)
         assert proc.returncode == 0 and proc.stderr == ""
         out = json.loads(proc.stdout)
         assert out["decision"] == "block" and "billing.py" in out["reason"]
