@@ -458,6 +458,76 @@ def test_recurring_groups_after_blockers_come_in_among_the_last_chunk_group_only
     assert partial == [0, 0]  # the fresh grouping's groups all the same (the two texts share one)
 
 
+def test_blocker_checkpoint_of_the_newest_month_after_a_commit_folds_only_from_its_first_new_entry(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit into the newest month folder: its blocker checkpoint is folded again only from
+    the first new entry on, onto the kept fold up to there (after every entry, among earlier
+    days', into the records past its cutoff), and gives the blockers, the count and the kept
+    files byte for byte as a fresh fold does; a copied entry, a removed file or a damaged mark
+    fold the month whole, never a different answer."""
+    import shutil
+
+    from sessionlog_git.insight import blockerlog
+
+    top = native_repo.path
+    _history(top, 5)
+    now = datetime.fromisoformat(NOW_AT)
+    kept = native_repo.state() / "cache" / "reports"
+    grown: list[bool] = []
+    grow = blockerlog._grow
+
+    def counted(*args: object) -> blockerlog.Checkpoint | None:
+        point = grow(*args)  # type: ignore[arg-type]
+        grown.append(point is not None)
+        return point
+
+    def answer() -> tuple[list[tuple[object, ...]], int, dict[str, bytes]]:
+        cfg = workspace.at(top).config
+        found, total = blockerlog.every_blocker(cfg, now)
+        rows = [(b.record.sort_key(), b.bullet.line, b.bullet.text,
+                 b.closed_by.sort_key() if b.closed_by else None, b.closing.text if b.closing else None)
+                for b in found]
+        files = {p.name: p.read_bytes() for p in kept.glob("*/*.json")
+                 if p.name.endswith((".blockers.json", ".carry.json"))}
+        return rows, total, files
+
+    def check(label: str, *, whole: bool = False) -> None:
+        grown.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(blockerlog, "_grow", counted)
+            got = answer()
+        assert grown and grown[-1] is not whole, (label, grown)
+        aside = kept.with_name("reports-kept")
+        shutil.move(kept, aside)  # a fresh fold, then the kept caches back for the next commit
+        try:
+            assert answer() == got, label
+        finally:
+            shutil.rmtree(kept)
+            shutil.move(aside, kept)
+        assert got[0] and got[1] > 100
+
+    answer()  # cold: every folder folded, the newest with its mark
+    rng = random.Random(21)
+    for day in (9, 3, 10):
+        _write_day(top, "shop", "cy", date(2026, 6, day), rng, 8)
+        check(f"after a commit of cy's 2026-06-{day:02d}")
+    _write_day(top, "shop", "ada", date(2026, 6, 4), rng, 8)  # among earlier days
+    check("after a commit among earlier days")
+    _write_day(top, "shop", "ada", date(2026, 6, 30), rng, 6, "+13:00")  # past the cutoff
+    check("after a commit into the records past the cutoff")
+    (kept / "shop" / "2026-06.blockers.tail.json").write_text("{damaged")
+    _write_day(top, "shop", "bo", date(2026, 6, 5), rng, 8)
+    check("after a damaged mark", whole=True)
+    _write_day(top, "shop", "bo", date(2026, 6, 8), rng, 8)
+    check("after the mark is made again")
+    source = sorted((top / "logs" / "archive" / "2026-06" / "shop" / "bo").iterdir())[0]
+    copy = source.with_name(source.name[:11] + "0123456789.md")
+    copy.write_bytes(source.read_bytes())
+    check("after a copied entry", whole=True)
+    copy.unlink()
+    check("after a removed file", whole=True)
+
+
 def test_report_links_equal_the_joined_path_for_every_shape_of_folder_and_file() -> None:
     from pathlib import PurePosixPath
 

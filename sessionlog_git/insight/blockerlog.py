@@ -9,7 +9,9 @@ its result is cached under a key that names every archive file up to it: the blo
 opened there (slim: the entry's title, summary, meta and the blocker bullets, all a report
 shows), the ones closed there and by what, and the open blockers and carried records at its
 end. A new file in a month folder invalidates that month and the ones after it, nothing
-before.
+before. A commit into the newest folder (files added, nothing else changed) folds it again
+only from the first new entry on (insight.monthtail), onto its kept checkpoint up to there:
+the first report after a commit costs the commit's entries, not the month.
 
 A report then reads the month files (small: only blockers) instead of every entry, and the
 weekly report reads only the open blockers at the end of the month before its window. The
@@ -29,6 +31,7 @@ from typing import Any, ClassVar, NamedTuple, cast
 from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.config import Config
+from sessionlog_git.insight import monthtail
 from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.entries import Bullet, Entry
 from sessionlog_git.logs.model import Blocker, BlockerBook, Record, ordered
@@ -203,6 +206,10 @@ def _carry_file(cache_dir: Path, project: str, month: str) -> Path:
     return cache_dir / "reports" / project / f"{month}.carry.json"
 
 
+def _tail_file(cache_dir: Path, project: str, month: str) -> Path:
+    return cache_dir / "reports" / project / f"{month}.blockers.tail.json"
+
+
 def _load(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -327,6 +334,12 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
             except (KeyError, TypeError, ValueError):
                 pass
         before = out[-1] if out else Checkpoint()
+        last = i == len(folders) - 1
+        if last and isinstance(cached, dict):
+            grown = _grow(cfg, project, folder, month_keys, i, before, cached)
+            if grown is not None:
+                out.append(grown)
+                continue
         point = Checkpoint()
         point.month, point.key = folder, month_keys[i]
         point.first = before.first + len(before.opened)
@@ -335,6 +348,9 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
         for n, b in before.open:
             numbers[id(b)] = n
         book = BlockerBook(open_before)
+        # Listed before it is read: a file added in between is then new to the mark, and
+        # holds entries folded already, so the next commit folds the month whole.
+        listed = monthtail.sources(cfg, project, folder) if last else []
         records = ordered([*before.carry, *archive.month_records(
             cfg.logs_path, project, folder, cfg.timezone, cache_dir)])
         edge = archive.cutoff(folder).timestamp()
@@ -345,8 +361,75 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
         point.open = [(numbers[id(b)], b) for b in book.still_open]
         _save(_carry_file(cache_dir, project, folder), _carry_json(month_keys[i], point))
         _save(_cache_file(cache_dir, project, folder), _to_json(month_keys[i], point))
+        if last:  # what lets the next commit into this folder fold only its own entries
+            mark = monthtail.mark(records, listed, month_keys[i - 1] if i else "")
+            _save(_tail_file(cache_dir, project, folder),
+                  {"v": CACHE_VERSION, "key": month_keys[i], "mark": mark})
         out.append(point)
     return out[-1:] if last_only else out
+
+
+def _grow(cfg: Config, project: str, folder: str, month_keys: list[str], i: int, before: Checkpoint,
+          cached: dict[str, Any]) -> Checkpoint | None:
+    """The newest folder's checkpoint, kept under an older key, folded again only from the
+    first entry of the archive files added since (insight.monthtail), onto the fold up to
+    there: the blockers opened and closed before it stay, those open at it are open again.
+    None when the folder must be folded whole (no mark, a file removed, an entry archived
+    twice, a record carried in after a new one, or a blocker left open whose entry the
+    checkpoint kept only as a report shows it)."""
+    cache_dir = cfg.state_path / "cache"
+    tail = _load(_tail_file(cache_dir, project, folder))
+    if not (isinstance(tail, dict) and tail.get("v") == CACHE_VERSION and cached.get("v") == CACHE_VERSION
+            and tail.get("key") == cached.get("key")):
+        return None
+    change = monthtail.grown(cfg, project, folder, tail.get("mark"), month_keys[i - 1] if i else "")
+    if change is None:
+        return None
+    start = change.point
+    again = ordered([*change.again, *change.new])
+    if len(again) != len(change.again) + len(change.new) \
+            or any(r.sort_key() >= start for r in before.carry):
+        return None
+    try:
+        old = _from_json(project, cached, lambda: [])
+        old_carry = _cached_carry(cache_dir, project, folder, str(cached["key"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if old_carry is None or old.first != before.first + len(before.opened):
+        return None
+
+    def early(record: Record) -> bool:
+        return record.sort_key() < start
+
+    point = Checkpoint()
+    point.month, point.key = folder, month_keys[i]
+    point.first = old.first
+    point.opened = [b for b in old.opened if early(b.record)]  # in fold order: a prefix
+    point.closed = [c for c in old.closed if early(c[1])]
+    # The fold at the first new entry: the blockers open at the folder's start or opened
+    # since, less those closed since, in the order opened; a whole entry where one is kept.
+    whole = {n: b for n, b in [*before.open, *old.open]}
+    shut = {n for n, _, _ in point.closed}
+    numbers: dict[int, int] = {}
+    at_start: list[Blocker] = []
+    for n, b in [*before.open, *((point.first + k, b) for k, b in enumerate(point.opened))]:
+        if n not in shut:
+            b = whole.get(n, b)
+            numbers[id(b)] = n
+            at_start.append(b)
+    book = BlockerBook(at_start)
+    edge = archive.cutoff(folder).timestamp()
+    folded = [r for r in again if r.at.timestamp() < edge]
+    _fold(folded, book, numbers, point)
+    point.carry = [*(r for r in old_carry if early(r)), *(r for r in again if r.at.timestamp() >= edge)]
+    point.total = old.total + sum(1 for r in change.new if r.at.timestamp() < edge)
+    point.open = [(numbers[id(b)], b) for b in book.still_open]
+    if any(isinstance(b.record, Seen) for _, b in point.open):
+        return None
+    _save(_carry_file(cache_dir, project, folder), _carry_json(point.key, point))
+    _save(_cache_file(cache_dir, project, folder), _to_json(point.key, point))
+    _save(_tail_file(cache_dir, project, folder), {"v": CACHE_VERSION, "key": point.key, "mark": change.mark})
+    return point
 
 
 def _upgraded(path: Path, data: dict[str, Any], point: Checkpoint) -> Checkpoint:
