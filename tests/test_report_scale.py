@@ -456,6 +456,11 @@ def test_recurring_groups_after_blockers_come_in_among_the_last_chunk_group_only
         newer = [*newer, novel]
         assert cached(newer) == fresh(newer)
     assert partial == [0, 0]  # the fresh grouping's groups all the same (the two texts share one)
+    # A text with common words too: only the rows holding the words it looks rows up by (its
+    # rarest) are restored, not every row sharing a common word with it; the same groups.
+    newer = [*newer, "Blocked on: zeppelin quartz harbor redis staging"]
+    assert cached(newer) == fresh(newer)
+    assert partial == [0, 0, 0]
 
 
 def test_blocker_checkpoint_of_the_newest_month_after_a_commit_folds_only_from_its_first_new_entry(

@@ -84,7 +84,7 @@ def homes(texts: Sequence[str], threshold: float, cache: Path | None, *, save: b
     # that are taken back or grouped (a blocker added at the end costs its chunk, not every
     # blocker before it).
     boundary = len(texts) // CHUNK * CHUNK
-    grouper, start = _restored(_state_file(cache), keys, done, threshold, boundary, texts[done:])
+    grouper, start = _restored(_state_file(cache), keys, done, threshold, boundary, texts)
     grouper.prepare(texts[start:])
     state: dict[str, Any] | None = None
     for i in range(start, len(texts)):
@@ -149,18 +149,19 @@ def _state(grouper: Grouper, at: int, keys: Sequence[str]) -> dict[str, Any]:
 
 
 def _restored(path: Path, keys: Sequence[str], done: int, threshold: float, boundary: int,
-              new: Sequence[str]) -> tuple[Grouper, int]:
+              texts: Sequence[str]) -> tuple[Grouper, int]:
     """(a grouper, how many texts it holds): the kept one when its chunks still match and
     are among the `done` cached ones, else a new one. When it will not be kept again (no
     whole chunk is finished after it: `boundary`, the last chunk boundary, is where it
-    stands), only the rows that share a word with the `new` texts to group are restored
-    (`Grouper.restore`'s `only`): the rest can never be compared with them."""
+    stands), only the rows holding a word the texts to group (after the `done` ones) look
+    rows up by are restored (`Grouper.prefix_words`, `Grouper.restore`'s `only`): the rest
+    can never be compared with them."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         at = int(data["at"])
         if data.get("v") == CACHE_VERSION and 0 < at <= done and at % CHUNK == 0 \
                 and data.get("key") == keys[at // CHUNK - 1]:
-            only = Grouper.words_of(new) if at == boundary else None
+            only = Grouper.prefix_words(data["grouper"], texts[at:], texts[done:]) if at == boundary else None
             grouper = Grouper.restore(data["grouper"], only=only)
             if grouper is not None and grouper.threshold == threshold:
                 return grouper, at

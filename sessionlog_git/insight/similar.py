@@ -89,10 +89,34 @@ class Grouper:
         """Every word of `texts`, as `add` finds them."""
         return frozenset(chain.from_iterable(words(t) for t in texts))
 
+    @staticmethod
+    def prefix_words(data: Any, prepared: Sequence[str], new: Sequence[str]) -> frozenset[str] | None:
+        """The words `add` looks rows up by for each of the `new` texts, in a grouper restored
+        from `data` (a `state`) that then `prepare`s `prepared`: a row holding none of them is
+        never compared with any of those texts, nor is it one's own set (a set holds its
+        prefix). Most texts share a common word with nearly every row, few a rare one, so
+        restoring only these rows restores few. None when `data` is not a state."""
+        try:
+            probe = Grouper(float(data["threshold"]))
+            probe._frequency.update({str(k): int(v) for k, v in data["frequency"].items()})
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        probe.prepare(prepared)
+        found: set[str] = set()
+        for text in new:
+            found.update(probe._prefix(probe._words(text)))
+        return frozenset(found)
+
+    def _prefix(self, found: frozenset[str]) -> list[str]:
+        """The rarest words of `found` (the prefix filter's, with the words counted so far)."""
+        frequency = self._frequency
+        return sorted(found, key=lambda w: (frequency[w], w))[: _prefix_length(len(found), self.threshold)]
+
     @classmethod
     def restore(cls, data: Any, only: frozenset[str] | None = None) -> Grouper | None:
         """A grouper in the `state` it was saved in; None when `data` is not one. `only`: the
-        words of every text that will be added: only the rows holding one of them are restored
+        words the texts that will be added look rows up by (`prefix_words`; every word of them
+        will do too): only the rows holding one of them are restored
         (a row without any can never be a candidate for such a text, nor its same set; a text
         taken back that holds none is placed where no lookup of theirs goes), so those texts
         get the groups the whole grouper would give them. Its state is then not the whole
@@ -128,9 +152,8 @@ class Grouper:
                 self._bare[key] = home = self.count
                 self.count += 1
             return home
-        frequency = self._frequency
         size = len(found)
-        prefix = sorted(found, key=lambda w: (frequency[w], w))[: _prefix_length(size, threshold)]
+        prefix = self._prefix(found)
         rest = size - len(prefix)  # words outside the prefix: at most this many more shared
         home = None
         same = self._row_of.get(found)
