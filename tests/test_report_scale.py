@@ -626,6 +626,65 @@ def test_blockers_report_from_kept_month_text_is_byte_identical_to_a_fresh_rende
     check("with the kept text deleted")
 
 
+def test_blockers_report_after_a_commit_renders_only_the_closed_lines_from_its_first_new_entry(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch, capfdbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    """The first `report blockers` after a commit into the newest month: that folder's kept
+    lines of the closings before the commit's first entry are taken back, only the closings
+    from there on are rendered, and the report is byte for byte the one rendered from every
+    record; with the kept lines' keys damaged, the folder is rendered whole, the same."""
+    from sessionlog_git.commands import report as command
+    from sessionlog_git.insight import blockertext
+
+    top = native_repo.path
+    rng = random.Random(17)
+    day = date(2026, 1, 1)
+    while day <= date(2026, 6, 9):
+        for user, offset in (("ada", "+00:00"), ("bo", "+13:00")):
+            if rng.random() < 0.6:
+                _write_day(top, "shop", user, day, rng, rng.randint(1, 4), offset)
+        day += timedelta(days=1)
+    monkeypatch.chdir(top)
+    monkeypatch.setenv("SESSIONLOG_NOW", NOW_AT)
+    made: list[int] = []
+    make = blockertext._made
+
+    def counted(blockers: list[Blocker], view: object) -> blockertext.Run | None:
+        if blockers:  # (the lines laid out one by one come through here too, often none)
+            made.append(len(blockers))
+        return make(blockers, view)  # type: ignore[arg-type]
+
+    def report(label: str) -> list[int]:
+        made.clear()
+        capfdbinary.readouterr()
+        with monkeypatch.context() as patch:
+            patch.setattr(blockertext, "_made", counted)
+            assert command.report(kind="blockers") == 0
+        assert capfdbinary.readouterr().out == _blockers_md_from_everything(top, None), label
+        return list(made)
+
+    report("cold")
+    kept = native_repo.state() / "cache" / "reports" / "shop"
+
+    def june() -> int:  # the lines kept for the newest month
+        return (kept / "2026-06.closed.md").read_text().count("\n") - 1
+    assert report("warm") == []
+    _write_day(top, "shop", "cy", date(2026, 6, 9), random.Random(4), 8)
+    rendered = report("after a commit")
+    assert rendered and 0 < sum(rendered) < june() / 2, (rendered, june())
+    _write_day(top, "shop", "cy", date(2026, 6, 7), random.Random(5), 8)  # among the kept ones
+    rendered = report("after a second commit")
+    assert rendered and 0 < sum(rendered) < june() - 4, (rendered, june())
+    kept_now = {p.name: p.read_bytes() for p in kept.glob("*.closed.*")}
+    for path in kept.glob("*.closed.*"):
+        path.unlink()
+    assert report("with the kept lines deleted")[-1] == june()  # every month's, June's last
+    assert {p.name: p.read_bytes() for p in kept.glob("*.closed.*")} == kept_now  # kept as made whole
+    (kept / "2026-06.closed.keys.json").write_text("{damaged")
+    _write_day(top, "shop", "cy", date(2026, 6, 8), random.Random(6), 8)
+    assert report("after a commit, the kept keys damaged") == [june()]
+
+
 def test_month_keys_taken_back_by_folder_mtimes_equal_the_listed_ones(
         native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     """The checkpoints' month keys are kept with their contributor folders' mtimes: while

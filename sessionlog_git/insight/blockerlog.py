@@ -58,6 +58,9 @@ class Checkpoint:
         self.total = 0  # the entries folded up to here, this folder's included
         self.month = ""  # the month folder, and its key (`keys`), once folded or read
         self.key = ""
+        # Folded again from the first new entry on (`_grow`): the key it was kept under, and
+        # that entry's order key (what it closed before the entry is what it closed then).
+        self.grown_from: tuple[str, tuple[Any, ...]] | None = None
 
     @property
     def carry(self) -> list[Record]:
@@ -403,6 +406,7 @@ def _grow(cfg: Config, project: str, folder: str, month_keys: list[str], i: int,
 
     point = Checkpoint()
     point.month, point.key = folder, month_keys[i]
+    point.grown_from = (str(cached["key"]), start)
     point.first = old.first
     point.opened = [b for b in old.opened if early(b.record)]  # in fold order: a prefix
     point.closed = [c for c in old.closed if early(c[1])]
@@ -447,6 +451,9 @@ class Closings(NamedTuple):
     month: str
     key: str
     blockers: list[Blocker]
+    # The folder's key before a commit that only added files, and the order key of its first
+    # new entry: the blockers closed before that entry were closed the same under that key.
+    since: tuple[str, tuple[Any, ...]] | None = None
 
 
 def _after(points: list[Checkpoint], now: datetime, closings: list[Closings] | None = None,
@@ -459,7 +466,8 @@ def _after(points: list[Checkpoint], now: datetime, closings: list[Closings] | N
         for n, record, bullet in point.closed:
             found[n].closed_by, found[n].closing = record, bullet
         if closings is not None:
-            closings.append(Closings(project, point.month, point.key, [found[n] for n, _, _ in point.closed]))
+            closings.append(Closings(project, point.month, point.key, [found[n] for n, _, _ in point.closed],
+                                     point.grown_from))
     total = 0
     if points:
         last = points[-1]

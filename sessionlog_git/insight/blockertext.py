@@ -16,8 +16,10 @@ is copied whole; runs that interleave (several projects, an entry filed in anoth
 folder) are merged line by line by the keys kept beside them. A folder some of whose blockers
 are outside the report's period (`--since`, or closed after `now`) is not taken from the
 cache: its blockers are laid out one by one, as are those closed by the records carried past
-the last folder's edge. Deleting the cache, or any damage to it, costs a render, never a
-different report.
+the last folder's edge. After a commit that only added files to a folder (its checkpoint
+folded again from the commit's first entry on: `Closings.since`), the lines kept under its
+key before are taken for the closings before that entry, and only the others are rendered.
+Deleting the cache, or any damage to it, costs a render, never a different report.
 """
 from __future__ import annotations
 
@@ -87,13 +89,15 @@ def _block_key(block: Closings, template: str) -> str:
     return sha256_hex("\0".join([str(VERSION), template, block.project, block.month, block.key]))
 
 
-def _read(block: Closings, cache_dir: Path, key: str) -> Run | None:
+def _read(block: Closings, cache_dir: Path, key: str, *, counted: bool = True) -> Run | None:
+    """The folder's kept lines under `key`; `counted`: for as many blockers as `block` has."""
     text_file, keys_file = _files(cache_dir, block.project, block.month)
     try:
         with open(text_file, encoding="utf-8", newline="") as handle:  # the bytes as written
             head, _, body = handle.read().partition("\n")
         meta = json.loads(head)
-        if not (isinstance(meta, dict) and meta.get("key") == key and meta.get("count") == len(block.blockers)
+        if not (isinstance(meta, dict) and meta.get("key") == key
+                and (not counted or meta.get("count") == len(block.blockers))
                 and meta.get("lines") == body.count("\n")):
             return None
         hi, lo = tuple(meta["hi"]), tuple(meta["lo"])
@@ -121,6 +125,36 @@ def _write(block: Closings, cache_dir: Path, key: str, run: Run) -> None:
     with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
         atomic_write_text(keys_file, json.dumps({"key": key, "keys": run.keys()}, separators=(",", ":")))
         atomic_write_text(text_file, json.dumps(meta, separators=(",", ":")) + "\n" + run.text)
+
+
+def _grown(block: Closings, cache_dir: Path, template: str, view: Callable[[Blocker], dict[str, Any]]
+           ) -> Run | None:
+    """The folder's lines after a commit that only added files (`block.since`): the lines
+    kept under its key before, of the closings before the commit's first entry (the last
+    ones: newest first), after the lines made for the closings from that entry on. None
+    when the lines kept before are not there or do not add up."""
+    if block.since is None:
+        return None
+    old_key, start = block.since
+    before = block._replace(key=old_key)
+    old = _read(before, cache_dir, _block_key(before, template), counted=False)
+    if old is None:
+        return None
+    keys = old.keys()
+    lines = old.text.splitlines(keepends=True)
+    if len(keys) != len(lines) or "".join(lines) != old.text:
+        return None
+    cut = next((k for k, key in enumerate(keys) if key < start), len(keys))
+    fresh = [b for b in block.blockers if _key(b) >= start]
+    kept = {_key(b) for b in block.blockers if _key(b) < start}
+    if set(keys[cut:]) != kept:
+        return None
+    made = _made(fresh, view)
+    text = (made.text if made else "") + "".join(lines[cut:])
+    order = (made.keys() if made else []) + keys[cut:]
+    if not order:
+        return None
+    return Run(text, order[0], order[-1], order)
 
 
 def _made(blockers: list[Blocker], view: Callable[[Blocker], dict[str, Any]]) -> Run | None:
@@ -162,7 +196,7 @@ def _closed_text(closed: Sequence[Blocker], blocks: Sequence[Closings],
         key = _block_key(block, template)
         run = _read(block, cache_dir, key) if read else None
         if run is None:
-            run = _made(block.blockers, view)
+            run = (_grown(block, cache_dir, template, view) if read else None) or _made(block.blockers, view)
             if run is None:
                 continue
             _write(block, cache_dir, key, run)
