@@ -337,7 +337,9 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
             except (KeyError, TypeError, ValueError):
                 pass
         before = out[-1] if out else Checkpoint()
-        last = i == len(folders) - 1
+        # The newest folder, where commits land (a report up to an earlier one, the weekly
+        # one's, neither marks nor grows it: that folder is seldom committed into).
+        last = upto is None and i == len(folders) - 1
         if last and isinstance(cached, dict):
             grown = _grow(cfg, project, folder, month_keys, i, before, cached)
             if grown is not None:
