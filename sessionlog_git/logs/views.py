@@ -6,12 +6,11 @@ templates only lay out what these functions return.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.text import one_line
-from sessionlog_git.logs.entries import Entry
 from sessionlog_git.logs.layout import month_of
 from sessionlog_git.logs.lifecycle import Decision
 from sessionlog_git.logs.mdsafe import inline  # every line of a view goes through it
@@ -68,14 +67,24 @@ _CLOCK: dict[tuple[int, int], str] = {}  # (hour, minute) -> "HH:MM" (a month ha
 _WEEKDAYS: dict[int, str] = {}  # date.weekday() -> its `%a` name, formatted once each
 
 
-def _texts(entry: Entry) -> tuple[list[str], list[str], str]:
-    """An entry's detail lines, its next steps and its summary, as the views show them: one
-    pass over its bullets."""
+_ROW = ("time", "show_offset", "offset", "title", "summary", "agent", "link", "details", "next")
+
+
+def _entry_row(record: Record, link: Link, day_offset: str) -> tuple[Any, ...]:
+    """An entry as a view shows it, in the order of `_ROW` (the master log's template unpacks
+    it so): a tuple, not a dict, because a month has thousands of entries and the template
+    would read each field of a dict by a lookup of jinja2's (a Python call), where a tuple
+    unpacks in one step; one function with no calls of its own but the text's, for the same
+    reason. `day_offset`: the offset its day is headed with (`show_offset`: the entry's
+    differs)."""
+    entry = record.entry
+    at = entry.at
+    assert at is not None
     details: list[str] = []
     next_steps: list[str] = []
     summary = ""
     told = False
-    for bullet in entry.bullets:
+    for bullet in entry.bullets:  # one pass
         kind = bullet.kind
         if kind in _DETAIL_KINDS:
             details.append(_md(bullet.text))
@@ -83,59 +92,24 @@ def _texts(entry: Entry) -> tuple[list[str], list[str], str]:
             next_steps.append(_md(bullet.text))
         elif kind == "summary" and not told:
             summary, told = _md(bullet.body), True
-    return details, next_steps, summary
-
-
-def _clock(at: datetime) -> str:
-    """`at`'s "HH:MM"."""
+    agent = entry.meta.get("agent")
     clock = (at.hour, at.minute)
     time = _CLOCK.get(clock)
     if time is None:
         time = _CLOCK[clock] = f"{at.hour:02d}:{at.minute:02d}"
-    return time
+    offset = format_offset(at)
+    return (time, offset != day_offset, offset, _md(entry.title) or "(untitled)", summary,
+            _md(agent) if agent else "", link(record.source), details, next_steps)
 
 
 def _entry_view(record: Record, link: Link = _same, day: str = "", day_offset: str = ""
                 ) -> dict[str, Any]:
-    """`day`: the entry's local date as ISO text, when the caller has it already;
-    `day_offset`: the offset its day is headed with (`show_offset`: the entry's differs).
-    Every key in one literal (a key added after it would grow each dict)."""
-    entry = record.entry
-    at = entry.at
-    assert at is not None
-    details, next_steps, summary = _texts(entry)
-    agent = entry.meta.get("agent")
-    offset = format_offset(at)
-    return {
-        "time": _clock(at),
-        "offset": offset,
-        "show_offset": offset != day_offset,
-        "title": _md(entry.title) or "(untitled)",
-        "summary": summary,
-        "details": details,
-        "next": next_steps,
-        "agent": _md(agent) if agent else "",
-        "link": link(record.source),
-        "user": record.user,
-        "date": day or at.date().isoformat(),
-    }
-
-
-def _entry_row(record: Record, link: Link, day_offset: str) -> tuple[Any, ...]:
-    """An entry of a master log, as its template unpacks it: (time, show_offset, offset,
-    title, summary, agent, link, lines: its details, then its next steps). A tuple, not a
-    dict: a month has thousands of entries, and the template reads each field by a lookup
-    of jinja2's (a Python call) where a tuple unpacks in one step. `day_offset`: the offset
-    its day is headed with (`show_offset`: the entry's differs)."""
-    entry = record.entry
-    at = entry.at
-    assert at is not None
-    details, next_steps, summary = _texts(entry)
-    agent = entry.meta.get("agent")
-    offset = format_offset(at)
-    return (_clock(at), offset != day_offset, offset, _md(entry.title) or "(untitled)", summary,
-            _md(agent) if agent else "", link(record.source),
-            details + next_steps if next_steps else details)
+    """`_entry_row` as a dict (the status's few entries), with its contributor and date;
+    `day`: the entry's local date as ISO text, when the caller has it already."""
+    view = dict(zip(_ROW, _entry_row(record, link, day_offset), strict=True))
+    view["user"] = record.user
+    view["date"] = day or record.at.date().isoformat()
+    return view
 
 
 def master_log(project: str, month: str, records: Sequence[Record], link: Link = _same, *,
