@@ -229,3 +229,38 @@ def test_an_entrys_identity_is_the_digest_of_its_keys_repr_whatever_its_text() -
     assert status_tail.identity_list(records) == want
     assert [status_tail.identity(r) for r in records] == want
     assert status_tail.identities(records) == set(want)
+
+
+def test_a_backlogs_identities_load_hashlib_and_are_the_same_digests() -> None:
+    """A batch of HASHLIB_FOR records or more loads hashlib (OpenSSL's sha256) before hashing
+    in a process that has not yet; a smaller batch does not (an ordinary commit's day). The
+    digests are the key's repr's, whichever sha256 made them."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from datetime import date, datetime, timezone
+from sessionlog_git.logs import status_tail
+from sessionlog_git.logs.entries import Bullet, Entry
+from sessionlog_git.logs.model import Record
+assert "hashlib" not in sys.modules
+def records(n):
+    at = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+    return [Record(Entry("09:30", f"Entry {i} — é", [Bullet("note", f"Note: {i}", 3)], {}, "## x",
+                         2, date(2026, 11, 25), at), "shop", "ada", f"archive/{i}.md")
+            for i in range(n)]
+few = records(status_tail.HASHLIB_FOR - 1)
+small = status_tail.identity_list(few)
+assert "hashlib" not in sys.modules
+many = records(status_tail.HASHLIB_FOR)
+large = status_tail.identity_list(many)
+assert "hashlib" in sys.modules
+import hashlib
+for batch, found in ((few, small), (many, large)):
+    assert found == [hashlib.sha256(repr(r.same_key()).encode()).hexdigest()[:16] for r in batch]
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

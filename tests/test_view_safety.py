@@ -101,3 +101,47 @@ def test_one_line_folds_exactly_what_splitting_on_whitespace_folds() -> None:
     samples += [f"a{blank}b" for blank in blanks] + [f"{blank}x{blank}" for blank in blanks]
     for text in samples:
         assert one_line(text) == reference(text), repr(text)
+
+
+def test_a_views_line_of_plain_text_is_told_as_the_escaping_tells_it() -> None:
+    """`views._md` returns plain text as it is without calling one_line and inline: exactly
+    when those would return it unchanged (every blank, the characters the escaping looks
+    for, alone, doubled, at either end)."""
+    import sys
+
+    from sessionlog_git.base.text import one_line
+    from sessionlog_git.logs import views
+    from sessionlog_git.logs.mdsafe import inline
+
+    blanks = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    marks = ["<", "<a", "](", "](javascript:x)", "]:", "[r]:", "[r]: x", " [r]:", "]", "(", "\x00",
+             "\u200b", "é", "  "]
+    samples = ["", " ", "plain words", "a < b", "[docs](https://example.com)", *HOSTILE]
+    samples += [f"{a}{mark}{b}" for mark in marks + blanks for a, b in (("", ""), ("x ", ""),
+                                                                     ("", " x"), ("x", "y"))]
+    for text in samples:
+        assert views._md(text) == inline(one_line(text)), repr(text)
+
+
+def test_a_master_log_lists_the_entries_of_its_month_only() -> None:
+    """master_log tells a record's month by its date's numbers: the entries of the month
+    named, none of the days around it, and none for a name no month folder has."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from sessionlog_git.logs import views
+    from sessionlog_git.logs.entries import Bullet, Entry
+    from sessionlog_git.logs.model import Record
+
+    zone = timezone(timedelta(hours=-5))
+    records = [Record(Entry("23:30", f"On {day}", [Bullet("next", "Next: more", 3)], {}, "", 2,
+                            day, datetime(day.year, day.month, day.day, 23, 30, tzinfo=zone)),
+                      "shop", "ada", f"archive/{day}.md")
+               for day in (date(2026, 10, 31), date(2026, 11, 1), date(2026, 11, 30),
+                           date(2026, 12, 1))]
+    view = views.master_log("shop", "2026-11", records)
+    [ada] = view["contributors"]
+    assert [d["date"] for d in ada["days"]] == ["2026-11-01", "2026-11-30"]
+    assert view["total"] == 2
+    assert ada["days"][0]["entries"][0][3] == "On 2026-11-01"
+    for name in ("2026-11-", "2026-1", "2026-13", "0000-11", "x", "", "2026-11x"):
+        assert views.master_log("shop", name, records)["total"] == 0, name

@@ -210,6 +210,8 @@ class StatusState:
                     found = book.close(record, bullet)
                     if found is not None:
                         closed.append(found)
+                        if len(closed) > _TRIM_AT:  # (only a close grows it)
+                            del closed[:-RECENTLY_CLOSED]
                 elif kind == "supersede" or kind == "revert":
                     retires = True
                 elif kind == "expires":
@@ -225,8 +227,6 @@ class StatusState:
                     del decisions[:-RECENT_DECISIONS]
                 if len(self.retired) > _TRIM_AT:
                     del self.retired[:-RECENTLY_CLOSED]
-            if len(closed) > _TRIM_AT:
-                del closed[:-RECENTLY_CLOSED]
         del decisions[:-RECENT_DECISIONS]
         del closed[:-RECENTLY_CLOSED]
         del self.retired[:-RECENTLY_CLOSED]

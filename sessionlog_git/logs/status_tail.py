@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -104,7 +105,15 @@ def identities(records: Sequence[Record]) -> set[str]:
 
 def identity_list(records: Sequence[Record]) -> list[str]:
     """`identities`, one per record, in their order."""
+    if len(records) >= HASHLIB_FOR and "hashlib" not in sys.modules:
+        # A backlog's thousands: OpenSSL's sha256 hashes a short text in half the builtin
+        # module's time (base.text uses it once hashlib is loaded), and the render of the
+        # views loads it anyway (jinja2, a month's master log), so it is loaded now.
+        import hashlib  # noqa: F401
     return [digest[:16] for digest in sha256_hexes(_key_texts(records))]
+
+
+HASHLIB_FOR = 1024  # records from which identity_list loads hashlib if nothing did yet
 
 
 def _key_texts(records: Sequence[Record]) -> Iterator[str]:

@@ -6,11 +6,12 @@ templates only lay out what these functions return.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from sessionlog_git.base.clock import format_offset
 from sessionlog_git.base.text import one_line
-from sessionlog_git.logs.layout import month_at
+from sessionlog_git.logs.layout import month_of
 from sessionlog_git.logs.lifecycle import Decision
 from sessionlog_git.logs.mdsafe import inline  # every line of a view goes through it
 from sessionlog_git.logs.model import RECENT_DECISIONS, Blocker, Record, StatusState, ordered
@@ -54,6 +55,11 @@ def record_brief(record: Record) -> dict[str, Any]:
 def _md(text: str) -> str:
     """One line of log text for a Markdown view: raw HTML and script links escaped
     (logs.mdsafe); the archive keeps the text verbatim."""
+    # Most log text has nothing to fold or escape: told by the checks `one_line` and `inline`
+    # make first, without their two calls (a backlog's month has tens of thousands).
+    if ("  " not in text and "<" not in text and "](" not in text and "]:" not in text
+            and text.isprintable() and text[:1] != " " and text[-1:] != " "):
+        return text
     return inline(one_line(text))
 
 
@@ -61,12 +67,16 @@ _CLOCK: dict[tuple[int, int], str] = {}  # (hour, minute) -> "HH:MM" (a month ha
 _WEEKDAYS: dict[int, str] = {}  # date.weekday() -> its `%a` name, formatted once each
 
 
-def _entry_view(record: Record, link: Link = _same, day: str = "", day_offset: str = ""
-                ) -> dict[str, Any]:
-    """`day`: the entry's local date as ISO text, when the caller has it already;
-    `day_offset`: the offset its day is headed with (`show_offset`: the entry's differs).
-    Every key in one literal: this runs for every entry of a month, and a key added after
-    it would grow each dict."""
+_ROW = ("time", "show_offset", "offset", "title", "summary", "agent", "link", "details", "next")
+
+
+def _entry_row(record: Record, link: Link, day_offset: str) -> tuple[Any, ...]:
+    """An entry as a view shows it, in the order of `_ROW` (the master log's template unpacks
+    it so): a tuple, not a dict, because a month has thousands of entries and the template
+    would read each field of a dict by a lookup of jinja2's (a Python call), where a tuple
+    unpacks in one step; one function with no calls of its own but the text's, for the same
+    reason. `day_offset`: the offset its day is headed with (`show_offset`: the entry's
+    differs)."""
     entry = record.entry
     at = entry.at
     assert at is not None
@@ -88,34 +98,35 @@ def _entry_view(record: Record, link: Link = _same, day: str = "", day_offset: s
     if time is None:
         time = _CLOCK[clock] = f"{at.hour:02d}:{at.minute:02d}"
     offset = format_offset(at)
-    return {
-        "time": time,
-        "offset": offset,
-        "show_offset": offset != day_offset,
-        "title": _md(entry.title) or "(untitled)",
-        "summary": summary,
-        "details": details,
-        "next": next_steps,
-        "agent": _md(agent) if agent else "",
-        "link": link(record.source),
-        "user": record.user,
-        "date": day or at.date().isoformat(),
-    }
+    return (time, offset != day_offset, offset, _md(entry.title) or "(untitled)", summary,
+            _md(agent) if agent else "", link(record.source), details, next_steps)
+
+
+def _entry_view(record: Record, link: Link = _same, day: str = "", day_offset: str = ""
+                ) -> dict[str, Any]:
+    """`_entry_row` as a dict (the status's few entries), with its contributor and date;
+    `day`: the entry's local date as ISO text, when the caller has it already."""
+    view = dict(zip(_ROW, _entry_row(record, link, day_offset), strict=True))
+    view["user"] = record.user
+    view["date"] = day or record.at.date().isoformat()
+    return view
 
 
 def master_log(project: str, month: str, records: Sequence[Record], link: Link = _same, *,
                in_order: bool = False) -> dict[str, Any]:
-    """A section per contributor, entries by day with their local time; `link` names the
-    file each entry's [raw] link points to (its source, or the pack holding it). The
-    template reads these dicts by subscript (`e["time"]`): `e.time` would try an attribute
-    first, an exception per lookup, tens of thousands in a busy month.
+    """A section per contributor, entries by day with their local time (each entry as
+    `_entry_row` gives it); `link` names the file each entry's [raw] link points to (its
+    source, or the pack holding it). The template reads these dicts by subscript
+    (`day["date"]`): `day.date` would try an attribute first, an exception per lookup.
 
     `in_order`: the records come from `ordered` already (it is idempotent), so skip it."""
     by_user: dict[str, list[Record]] = {}
+    # `month_at(at) == month` told by the date's numbers (no call per record)
+    year, number = _month_numbers(month)
     for r in records if in_order else ordered(records):
         at = r.entry.at
         assert at is not None
-        if month_at(at) == month and r.project == project:
+        if at.month == number and at.year == year and r.project == project:
             mine = by_user.get(r.user)
             if mine is None:
                 by_user[r.user] = [r]
@@ -126,7 +137,7 @@ def master_log(project: str, month: str, records: Sequence[Record], link: Link =
         days: list[dict[str, Any]] = []
         current = None  # the date of the last day listed, and its offset and entries
         iso = offset = ""
-        entries: list[dict[str, Any]] = []
+        entries: list[tuple[Any, ...]] = []
         for record in by_user[user]:
             at = record.entry.at
             assert at is not None
@@ -138,10 +149,20 @@ def master_log(project: str, month: str, records: Sequence[Record], link: Link =
                     weekday = _WEEKDAYS[day.weekday()] = day.strftime("%a")
                 days.append({"date": iso, "weekday": weekday, "offset": offset,
                              "entries": entries})
-            entries.append(_entry_view(record, link, iso, offset))
+            entries.append(_entry_row(record, link, offset))
         contributors.append({"name": user, "days": days, "count": len(by_user[user])})
     return {"project": project, "month": month, "contributors": contributors,
             "total": sum(len(mine) for mine in by_user.values())}
+
+
+def _month_numbers(month: str) -> tuple[int, int]:
+    """The year and month of a month folder's name ("2024-06": (2024, 6)); (0, 0), which no
+    date has, for a name `month_at` never gives."""
+    try:
+        year, number = int(month[:4]), int(month[5:7])
+        return (year, number) if month_of(date(year, number, 1)) == month else (0, 0)
+    except ValueError:  # (no such date)
+        return 0, 0
 
 
 def status(project: str, records: Sequence[Record], state: StatusState | None = None,
