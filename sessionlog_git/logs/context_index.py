@@ -119,6 +119,7 @@ FOLDED_KINDS = frozenset((*STEP_KINDS, "finding"))  # a record with none of thes
 _STEP_SET = frozenset(STEP_KINDS)
 _KEPT_SET = frozenset(_KEPT_KINDS)  # (a step's bullets are picked by membership in it)
 _BOOK_KINDS = frozenset(("decision", "supersede", "revert"))  # what a decision book reads
+_RETIRING_KINDS = frozenset(("supersede", "revert"))  # what retires a decision
 _BULLET_KINDS = frozenset(("blocker", "unblock", "finding"))  # what `_feed` reads bullet by bullet
 
 
@@ -160,7 +161,7 @@ class Fold:
 
     def __init__(self, logs_dir: str, data: dict[str, Any] | None = None) -> None:
         from sessionlog_git.base.text import words as _words
-        from sessionlog_git.logs.lifecycle import Decision, DecisionBook
+        from sessionlog_git.logs.lifecycle import Decision, DecisionBook, expiry
         from sessionlog_git.logs.model import Blocker, BlockerBook, Record
 
         self.logs_dir = logs_dir
@@ -175,6 +176,11 @@ class Fold:
         self._words = _words
         self._decision, self._blocker, self._record = Decision, Blocker, Record
         self._decision_book, self._blocker_book = DecisionBook, BlockerBook
+        self._expiry = expiry
+        # Projects none of whose live decisions this fold can retire (the caller knows that
+        # no record it feeds has a `Supersedes:` or `Reverted:` of them): their decisions
+        # go straight to items (`_state`), never into a book to be matched against.
+        self.unmatched: set[str] = set()
         # project -> the steps of the records fed that retire or open something (see `feed`),
         # in the order fed; None: not kept
         self.steps: dict[str, list[dict[str, Any]]] | None = None
@@ -340,7 +346,13 @@ class Fold:
         new: list[Any] = []
         retired: list[Any] = []
         if kinds is None or not _BOOK_KINDS.isdisjoint(kinds):  # else the book's step does nothing
-            new, retired = self._book(project).step(record)
+            if project in self.unmatched:
+                if not _RETIRING_KINDS.isdisjoint(kinds or ()):
+                    raise ValueError(f"{record.source}: retires a decision of {project}, "
+                                     "which the fold was told nothing would")
+                self._state(record, keys)
+            else:
+                new, retired = self._book(project).step(record)
         inherited: dict[str, str] = {}
         replaced: list[dict[str, str]] = []
         for old in retired:
@@ -350,7 +362,7 @@ class Fold:
                 replaced.append({"how": old.how, "text": old.text[:TEXT_LIMIT]})
         for decision in new:
             ident = self._add(record, decision.bullet.line, "decision", decision.bullet.text,
-                              {**inherited, **keys},
+                              {**inherited, **keys} if inherited else keys,  # (`_add` copies)
                               decision.expires.isoformat() if decision.expires else "", replaced)
             self._ids[id(decision)] = ident
         if kinds is not None and _BULLET_KINDS.isdisjoint(kinds):
@@ -367,6 +379,18 @@ class Fold:
                     self._retire(self._ids.pop(id(closed), None), closed.bullet.text)
             elif bullet.kind == "finding":
                 self._add(record, bullet.line, "finding", bullet.text, keys)
+
+    def _state(self, record: Record, keys: dict[str, str]) -> None:
+        """The decisions `record` states, added as `_feed` adds them, for a project whose
+        decisions nothing this fold feeds retires (`unmatched`): never matched, they need
+        not be in its book (a backlog's thousands, each a `Decision` and words to index)."""
+        stated = [b for b in record.entry.bullets if b.kind == "decision"]
+        if not stated:
+            return
+        expires = self._expiry(record.entry)  # (as `DecisionBook.step` dates them)
+        at = expires.isoformat() if expires else ""
+        for bullet in stated:
+            self._add(record, bullet.line, "decision", bullet.text, keys, at, [])
 
     def data(self, findings_per_key: int | None = FINDINGS_PER_KEY) -> dict[str, Any]:
         """The index: live items oldest first, each key's ids in that order. Findings never

@@ -668,19 +668,21 @@ def _load_manifest(state: Path) -> dict[str, Any] | None:
 
 
 NONE, TOUCHED, EVERY = "", "touched", "every"  # which live decisions a fold loads
-_RETIRING = frozenset(("supersede", "revert"))
+_RETIRING = ci._RETIRING_KINDS
 
 
 class _StoreFold(ci.Fold):
     """`Fold.feed` over the stored state: items go to the store as they are added or dropped;
     the books hold what matching needs (every live decision only for a project whose new
-    entries retire one)."""
+    entries retire one; none for a project none of whose entries, new or fed again, retires
+    one: its decisions are items at once, `Fold.unmatched`)."""
 
     def __init__(self, logs_dir: str, store: Store, projects: dict[str, str]) -> None:
         super().__init__(logs_dir)
         self.store = store
         for project, retiring in projects.items():
             self._load_books(project, retiring)
+        self.unmatched = {project for project, retiring in projects.items() if retiring == NONE}
 
     def _stub(self, item: dict[str, Any]) -> tuple[Any, Any]:
         from datetime import datetime
