@@ -134,9 +134,11 @@ def step_of(record: Record, keys: dict[str, str], at: str | None = None) -> dict
     """A record as a step keeps it: its order, time, the bullets the order matters for, the
     keys it concerns; `add` and `ret` are filled as it is fed. `at`: the record's time in
     ISO form, when the caller made it already."""
-    return {"k": list(record.sort_key()), "at": record.at.isoformat() if at is None else at,
+    # (its fields in the order a state file writes them: the encoder's sort of them is
+    # then a check of a run, at each of a backlog's thousands of steps)
+    return {"add": [], "at": record.at.isoformat() if at is None else at,
             "b": [[b.kind, b.text, b.line] for b in record.entry.bullets if b.kind in _KEPT_SET],
-            "keys": dict(keys), "add": [], "ret": []}
+            "k": list(record.sort_key()), "keys": dict(keys), "ret": []}
 
 
 def step_record(project: str, step: dict[str, Any]) -> Record:
@@ -241,25 +243,31 @@ class Fold:
         return ident
 
     def _item(self, record: Record, line: int, kind: str, text: str, expires: str,
-              replaces: list[dict[str, str]] | None) -> dict[str, Any]:
-        """An item as the index has it (without its keys); `expires` and `replaces`: a
-        decision's."""
+              replaces: list[dict[str, str]] | None,
+              keys: dict[str, str] | None = None) -> dict[str, Any]:
+        """An item as the index has it; `expires` and `replaces`: a decision's. With `keys`,
+        as the store keeps it: with them, and a decision's whole text when the index
+        shortened it (`full`). Its fields in the order a state file writes them (sorted):
+        the encoder's sort of them is then a check of a run, at each of a backlog's
+        thousands of items."""
         times = self._times
         if times is None or times[0] is not record:  # made once for a record's items
             times = self._times = self._times_of(record)
-        return {
-            "kind": kind,
-            "text": " ".join(text.split())[:TEXT_LIMIT],
-            "date": times[1],
-            "at": times[2],
-            "author": record.user,
-            "project": record.project,
-            "source": record.source,
-            "link": times[3],
-            "line": line,
-            "expires": expires,
-            "replaces": [] if replaces is None else replaces,
-        }
+        short = " ".join(text.split())[:TEXT_LIMIT]
+        item: dict[str, Any] = {"at": times[2], "author": record.user, "date": times[1],
+                                "expires": expires}
+        if keys is not None:
+            if kind == "decision" and text != short:
+                item["full"] = text
+            item["keys"] = keys
+        item["kind"] = kind
+        item["line"] = line
+        item["link"] = times[3]
+        item["project"] = record.project
+        item["replaces"] = [] if replaces is None else replaces
+        item["source"] = record.source
+        item["text"] = short
+        return item
 
     def _times_of(self, record: Record) -> tuple[Record, str, str, str]:
         """`record` with its date, time and link as its items keep them (the date is the
@@ -441,7 +449,7 @@ def record_keys(ws: Workspace, record: Record, changed: Iterable[str],
     entry = record.entry
     texts = [entry.title]
     texts += [b.text for b in entry.bullets]  # (a list, not a generator: once per record)
-    keys = {k: NAMED for k in named_keys(texts, ws.top)}
+    keys = dict.fromkeys(named_keys(texts, ws.top), NAMED)
     keys.update(commit_keys(ws, changed) if commit is None else commit)
     return keys
 
