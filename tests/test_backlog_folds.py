@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from conftest import Repo
@@ -229,4 +230,92 @@ def test_an_items_date_is_its_entrys_own_around_midnight(
     assert found == {"decision": ("2026-11-09", "2026-11-09T00:30:00+01:00"),
                      "blocker": ("2026-11-09", "2026-11-09T23:40:00-05:00"),
                      "finding": ("2026-11-10", "2026-11-10T12:00:00+00:00")}
+    assert_same_as_a_rebuild(repo)
+
+
+def _retiring_nothing(repo: Repo) -> None:
+    """The pending temp logs without their `Supersedes:` and `Reverted:` bullets."""
+    for path in (repo.state() / "pending").rglob("*.md"):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(line for line in lines
+                                if "Supersedes:" not in line and "Reverted:" not in line),
+                        encoding="utf-8")
+
+
+def test_a_backlog_that_retires_no_decision_folds_as_a_rebuild_and_on(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backlog none of whose entries retires a decision (a first consolidation, most
+    often): its decisions are items at once, never put where a `Supersedes:` is matched
+    (nothing of the fold would match one), and the index is a rebuild's; the next commit's
+    `Supersedes:` still retires the backlog's decision it names, without a rebuild."""
+    repo = native_repo
+    monkeypatch.setenv("SESSIONLOG_SERIAL", "1")  # (the fold in this process: counted)
+    stated = 0
+    real = context_index.Fold._state
+
+    def counted(self: context_index.Fold, *args: Any) -> None:
+        nonlocal stated
+        stated += 1
+        real(self, *args)
+
+    monkeypatch.setattr(context_index.Fold, "_state", counted)
+    days = [date(2026, 11, 1) + timedelta(days=d) for d in range(6)]
+    write_backlog(repo, ("ada", "grace"), days, 10)
+    _retiring_nothing(repo)
+    repo.write("api.py", "VALUE = 1\n")
+    repo.git("add", "api.py")
+    folds = Folds(monkeypatch)
+    folds.commit(repo, "2026-11-07T10:00:00+00:00", "A week of work")
+    assert stated > 20  # the backlog's decisions went straight to items
+    decisions = [i for _, i in context_index.read(repo.state(), "api.py")
+                 if i["kind"] == "decision"]
+    assert len(decisions) > 20
+    assert_same_as_a_rebuild(repo)
+
+    old = decisions[3]
+    repo.log("2026-11-07T11:00:00+00:00", "Rework", f"Supersedes: {old['text'][10:]}",
+             "Decision: api.py keeps one ledger")
+    folds.commit(repo, "2026-11-07T12:00:00+00:00", "One ledger")
+    assert folds.rebuilds == 0
+    now = texts(repo, "api.py")
+    assert "Decision: api.py keeps one ledger" in now
+    assert old["text"] not in now
+    assert_same_as_a_rebuild(repo)
+
+
+def test_a_fold_told_wrongly_that_nothing_retires_leaves_no_index_then_it_is_rebuilt(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fold that meets a `Supersedes:` of a project it was told nothing would retire a
+    decision of (its decisions were never put where one is matched) refuses to fold: the
+    commit goes on, the index's manifest is gone (as after any failed fold) and the next
+    commit rebuilds the index, as a rebuild."""
+    repo = native_repo
+    monkeypatch.setenv("SESSIONLOG_SERIAL", "1")
+    folds = Folds(monkeypatch)
+    repo.log("2026-11-02T09:00:00+00:00", "Ledger", "Decision: api.py reads the ledger once")
+    folds.commit(repo, "2026-11-02T10:00:00+00:00", "Ledger")
+    real = context_store._StoreFold.__init__
+
+    def wrong(self: context_store._StoreFold, logs_dir: str, store: context_store.Store,
+              projects: dict[str, str]) -> None:
+        real(self, logs_dir, store, projects)
+        self.unmatched = set(projects)
+
+    monkeypatch.setattr(context_store._StoreFold, "__init__", wrong)
+    repo.log("2026-11-03T09:00:00+00:00", "Rework", "Supersedes: api.py reads the ledger once",
+             "Decision: api.py reads the ledger twice")
+    folds.commit(repo, "2026-11-03T10:00:00+00:00", "Rework")
+    assert any(f.startswith("logs/archive/") and "2026-11-03" in f
+               for f in repo.head_files())  # the commit went on
+    assert not (repo.state() / "context-index.json").exists()
+
+    monkeypatch.setattr(context_store._StoreFold, "__init__", real)
+    repo.log("2026-11-04T09:00:00+00:00", "Note", "Tried: api.py without the ledger")
+    folds.commit(repo, "2026-11-04T10:00:00+00:00", "Note")
+    assert folds.rebuilds == 1
+    now = texts(repo, "api.py")
+    assert "Decision: api.py reads the ledger twice" in now
+    assert "Decision: api.py reads the ledger once" not in now
     assert_same_as_a_rebuild(repo)

@@ -119,6 +119,7 @@ FOLDED_KINDS = frozenset((*STEP_KINDS, "finding"))  # a record with none of thes
 _STEP_SET = frozenset(STEP_KINDS)
 _KEPT_SET = frozenset(_KEPT_KINDS)  # (a step's bullets are picked by membership in it)
 _BOOK_KINDS = frozenset(("decision", "supersede", "revert"))  # what a decision book reads
+_RETIRING_KINDS = frozenset(("supersede", "revert"))  # what retires a decision
 _BULLET_KINDS = frozenset(("blocker", "unblock", "finding"))  # what `_feed` reads bullet by bullet
 
 
@@ -133,9 +134,11 @@ def step_of(record: Record, keys: dict[str, str], at: str | None = None) -> dict
     """A record as a step keeps it: its order, time, the bullets the order matters for, the
     keys it concerns; `add` and `ret` are filled as it is fed. `at`: the record's time in
     ISO form, when the caller made it already."""
-    return {"k": list(record.sort_key()), "at": record.at.isoformat() if at is None else at,
+    # (its fields in the order a state file writes them: the encoder's sort of them is
+    # then a check of a run, at each of a backlog's thousands of steps)
+    return {"add": [], "at": record.at.isoformat() if at is None else at,
             "b": [[b.kind, b.text, b.line] for b in record.entry.bullets if b.kind in _KEPT_SET],
-            "keys": dict(keys), "add": [], "ret": []}
+            "k": list(record.sort_key()), "keys": dict(keys), "ret": []}
 
 
 def step_record(project: str, step: dict[str, Any]) -> Record:
@@ -160,7 +163,7 @@ class Fold:
 
     def __init__(self, logs_dir: str, data: dict[str, Any] | None = None) -> None:
         from sessionlog_git.base.text import words as _words
-        from sessionlog_git.logs.lifecycle import Decision, DecisionBook
+        from sessionlog_git.logs.lifecycle import Decision, DecisionBook, expiry
         from sessionlog_git.logs.model import Blocker, BlockerBook, Record
 
         self.logs_dir = logs_dir
@@ -175,6 +178,11 @@ class Fold:
         self._words = _words
         self._decision, self._blocker, self._record = Decision, Blocker, Record
         self._decision_book, self._blocker_book = DecisionBook, BlockerBook
+        self._expiry = expiry
+        # Projects none of whose live decisions this fold can retire (the caller knows that
+        # no record it feeds has a `Supersedes:` or `Reverted:` of them): their decisions
+        # go straight to items (`_state`), never into a book to be matched against.
+        self.unmatched: set[str] = set()
         # project -> the steps of the records fed that retire or open something (see `feed`),
         # in the order fed; None: not kept
         self.steps: dict[str, list[dict[str, Any]]] | None = None
@@ -235,25 +243,31 @@ class Fold:
         return ident
 
     def _item(self, record: Record, line: int, kind: str, text: str, expires: str,
-              replaces: list[dict[str, str]] | None) -> dict[str, Any]:
-        """An item as the index has it (without its keys); `expires` and `replaces`: a
-        decision's."""
+              replaces: list[dict[str, str]] | None,
+              keys: dict[str, str] | None = None) -> dict[str, Any]:
+        """An item as the index has it; `expires` and `replaces`: a decision's. With `keys`,
+        as the store keeps it: with them, and a decision's whole text when the index
+        shortened it (`full`). Its fields in the order a state file writes them (sorted):
+        the encoder's sort of them is then a check of a run, at each of a backlog's
+        thousands of items."""
         times = self._times
         if times is None or times[0] is not record:  # made once for a record's items
             times = self._times = self._times_of(record)
-        return {
-            "kind": kind,
-            "text": " ".join(text.split())[:TEXT_LIMIT],
-            "date": times[1],
-            "at": times[2],
-            "author": record.user,
-            "project": record.project,
-            "source": record.source,
-            "link": times[3],
-            "line": line,
-            "expires": expires,
-            "replaces": [] if replaces is None else replaces,
-        }
+        short = " ".join(text.split())[:TEXT_LIMIT]
+        item: dict[str, Any] = {"at": times[2], "author": record.user, "date": times[1],
+                                "expires": expires}
+        if keys is not None:
+            if kind == "decision" and text != short:
+                item["full"] = text
+            item["keys"] = keys
+        item["kind"] = kind
+        item["line"] = line
+        item["link"] = times[3]
+        item["project"] = record.project
+        item["replaces"] = [] if replaces is None else replaces
+        item["source"] = record.source
+        item["text"] = short
+        return item
 
     def _times_of(self, record: Record) -> tuple[Record, str, str, str]:
         """`record` with its date, time and link as its items keep them (the date is the
@@ -340,7 +354,13 @@ class Fold:
         new: list[Any] = []
         retired: list[Any] = []
         if kinds is None or not _BOOK_KINDS.isdisjoint(kinds):  # else the book's step does nothing
-            new, retired = self._book(project).step(record)
+            if project in self.unmatched:
+                if not _RETIRING_KINDS.isdisjoint(kinds or ()):
+                    raise ValueError(f"{record.source}: retires a decision of {project}, "
+                                     "which the fold was told nothing would")
+                self._state(record, keys)
+            else:
+                new, retired = self._book(project).step(record)
         inherited: dict[str, str] = {}
         replaced: list[dict[str, str]] = []
         for old in retired:
@@ -350,7 +370,7 @@ class Fold:
                 replaced.append({"how": old.how, "text": old.text[:TEXT_LIMIT]})
         for decision in new:
             ident = self._add(record, decision.bullet.line, "decision", decision.bullet.text,
-                              {**inherited, **keys},
+                              {**inherited, **keys} if inherited else keys,  # (`_add` copies)
                               decision.expires.isoformat() if decision.expires else "", replaced)
             self._ids[id(decision)] = ident
         if kinds is not None and _BULLET_KINDS.isdisjoint(kinds):
@@ -367,6 +387,18 @@ class Fold:
                     self._retire(self._ids.pop(id(closed), None), closed.bullet.text)
             elif bullet.kind == "finding":
                 self._add(record, bullet.line, "finding", bullet.text, keys)
+
+    def _state(self, record: Record, keys: dict[str, str]) -> None:
+        """The decisions `record` states, added as `_feed` adds them, for a project whose
+        decisions nothing this fold feeds retires (`unmatched`): never matched, they need
+        not be in its book (a backlog's thousands, each a `Decision` and words to index)."""
+        stated = [b for b in record.entry.bullets if b.kind == "decision"]
+        if not stated:
+            return
+        expires = self._expiry(record.entry)  # (as `DecisionBook.step` dates them)
+        at = expires.isoformat() if expires else ""
+        for bullet in stated:
+            self._add(record, bullet.line, "decision", bullet.text, keys, at, [])
 
     def data(self, findings_per_key: int | None = FINDINGS_PER_KEY) -> dict[str, Any]:
         """The index: live items oldest first, each key's ids in that order. Findings never
@@ -417,7 +449,7 @@ def record_keys(ws: Workspace, record: Record, changed: Iterable[str],
     entry = record.entry
     texts = [entry.title]
     texts += [b.text for b in entry.bullets]  # (a list, not a generator: once per record)
-    keys = {k: NAMED for k in named_keys(texts, ws.top)}
+    keys = dict.fromkeys(named_keys(texts, ws.top), NAMED)
     keys.update(commit_keys(ws, changed) if commit is None else commit)
     return keys
 

@@ -428,11 +428,20 @@ class Store:
         """Keep new steps, each in its day's file, in time order."""
         for project, found in steps.items():
             by_day: dict[str, list[dict[str, Any]]] = {}
+            day_steps: list[dict[str, Any]] = []
+            start = end = 0.0  # the UTC day `day_steps` is of, in POSIX seconds
             for step in found:
-                by_day.setdefault(_day(step["k"]), []).append(step)
+                at = step["k"][0]
+                if not start <= at < end:  # (fed in time order: a day's steps come together)
+                    start = at // 86_400 * 86_400
+                    end = start + 86_400
+                    day_steps = by_day.setdefault(_day(step["k"]), [])
+                day_steps.append(step)
             for day, new in by_day.items():
                 kept = self._steps_of(project, day)
-                self._set_steps(project, day, sorted([*kept, *new], key=_STEP_ORDER))
+                # (`steps` are in the order fed, time order: alone, they are sorted already)
+                self._set_steps(project, day, sorted([*kept, *new], key=_STEP_ORDER)
+                                if kept else new)
 
     def take_steps(self, project: str, since: list[Any]) -> list[dict[str, Any]]:
         """The steps of `project` from `since` (a sort key) on, oldest first, taken out of
@@ -668,19 +677,21 @@ def _load_manifest(state: Path) -> dict[str, Any] | None:
 
 
 NONE, TOUCHED, EVERY = "", "touched", "every"  # which live decisions a fold loads
-_RETIRING = frozenset(("supersede", "revert"))
+_RETIRING = ci._RETIRING_KINDS
 
 
 class _StoreFold(ci.Fold):
     """`Fold.feed` over the stored state: items go to the store as they are added or dropped;
     the books hold what matching needs (every live decision only for a project whose new
-    entries retire one)."""
+    entries retire one; none for a project none of whose entries, new or fed again, retires
+    one: its decisions are items at once, `Fold.unmatched`)."""
 
     def __init__(self, logs_dir: str, store: Store, projects: dict[str, str]) -> None:
         super().__init__(logs_dir)
         self.store = store
         for project, retiring in projects.items():
             self._load_books(project, retiring)
+        self.unmatched = {project for project, retiring in projects.items() if retiring == NONE}
 
     def _stub(self, item: dict[str, Any]) -> tuple[Any, Any]:
         from datetime import datetime
@@ -752,11 +763,7 @@ class _StoreFold(ci.Fold):
             self._step["add"].append(line)
         if kind == "finding" and not keys:
             return ident  # Store.put keeps no finding that concerns no path
-        item = self._item(record, line, kind, text, expires, replaces)
-        item["keys"] = dict(keys)
-        if kind == "decision" and text != item["text"]:
-            item["full"] = text
-        self.store.put(ident, item)
+        self.store.put(ident, self._item(record, line, kind, text, expires, replaces, dict(keys)))
         return ident
 
     def _drop(self, ident: str | None) -> dict[str, Any] | None:
@@ -857,7 +864,7 @@ def update(ws: Workspace, archived: Sequence[str],
             # can be taken back like any other (a reset right after is common). An archive of
             # nothing but this commit's files (a first consolidation) has no history: the
             # fold starts from the empty index in memory, not written and read back.
-            start = _empty_start(ws, ours)
+            start = _empty_start(ws, ours, now)
             if start is None:
                 rebuild(ws, leave_out=ours)
             if _attempt(ws, archived, known, changed, now, start):
@@ -925,8 +932,7 @@ def _in_time_order(records: list[Record]
     folds_nothing = ci.FOLDED_KINDS.isdisjoint  # (`ci.folds`, on kinds)
     first: dict[str, tuple[Any, ...]] = {}
     last: dict[str, tuple[Any, ...]] = {}
-    if len({(r.project, r.user, r.entry.day, r.entry.time, r.entry.title) for r in dated}
-           ) != len(dated):
+    if len(set(map(_SAME_PART, dated))) != len(dated):
         dated = ordered(dated)
         for record in dated:
             first.setdefault(record.project, record.sort_key())
@@ -947,6 +953,9 @@ def _in_time_order(records: list[Record]
 
 
 _KIND = attrgetter("kind")
+# What two records that are one entry archived twice share (`Record.same_key` begins with
+# it), made in C, not a tuple built in Python per record
+_SAME_PART = attrgetter("project", "user", "entry.day", "entry.time", "entry.title")
 
 
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
@@ -1106,11 +1115,12 @@ def rebuild(ws: Workspace, being_committed: dict[str, set[str]] | None = None, *
 STEPS_FLUSH = 20_000  # records fed between writes of the days whose steps are complete
 
 
-def _mtimes_left_out(logs_path: Path, leave_out: set[str] | frozenset[str]) -> dict[str, int]:
-    """The archive's folder mtimes (`dir_mtimes`), the folders of `leave_out` at -1: listed
-    again by the next update. Read before the archive is walked: a file added meanwhile is
-    seen as new."""
-    now = dir_mtimes(logs_path)
+def _mtimes_left_out(logs_path: Path, leave_out: set[str] | frozenset[str],
+                     now: Mapping[str, int] | None = None) -> dict[str, int]:
+    """The archive's folder mtimes (`dir_mtimes`, or `now` when the caller has them), the
+    folders of `leave_out` at -1: listed again by the next update. Read before the archive
+    is walked: a file added meanwhile is seen as new."""
+    now = dict(now) if now is not None else dir_mtimes(logs_path)
     for source in leave_out:
         month, project, user = _month_of_source(source)
         now[f"{month}/{project}/{user}"] = -1
@@ -1150,10 +1160,13 @@ class _Start:
         self.listed = listed
 
 
-def _empty_start(ws: Workspace, ours: set[str]) -> _Start | None:
+def _empty_start(ws: Workspace, ours: set[str], now: Mapping[str, int] | None = None
+                 ) -> _Start | None:
     """What `rebuild(ws, leave_out=ours)` does when the archive holds nothing but `ours` (a
     first consolidation: its index is empty), with the manifest returned, not written; None
-    (nothing done) when the archive holds any other file.
+    (nothing done) when the archive holds any other file. `now`: the archive's folders and
+    their mtimes, when the caller has them (`update`'s): not stated again (the walk below
+    finds any file of a folder they lack).
 
     Safe where the rebuild is: the stored state is removed first, and until the fold's
     `commit` writes its manifest (last) there is none, so a process killed meanwhile leaves
@@ -1161,7 +1174,7 @@ def _empty_start(ws: Workspace, ours: set[str]) -> _Start | None:
     folded onto before: both give what `rebuild` gives)."""
     cfg = ws.config
     state = cfg.state_path
-    now = _mtimes_left_out(cfg.logs_path, ours)
+    now = _mtimes_left_out(cfg.logs_path, ours, now)
     if any(mtime != -1 for mtime in now.values()):
         return None  # a folder none of `ours` is in: the rebuild (no walk of a history here)
     listed = _listed_if_only(cfg.logs_path, ours)
