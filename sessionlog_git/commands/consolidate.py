@@ -12,7 +12,11 @@ def consolidate(*, dry_run: bool = False, no_stage: bool = False, pack: bool = F
             print("sessionlog: nothing pending")
     else:
         result = consolidation.run(ws, dry_run=dry_run, stage=not no_stage)
-        consolidation.describe(result, dry_run=dry_run, echo=print)
+        # One write: a backlog's report is hundreds of lines (one print each cost ~10 ms).
+        lines: list[str] = []
+        consolidation.describe(result, dry_run=dry_run, echo=lines.append)
+        if lines:
+            print("\n".join(lines))
     if pack:
         _pack(ws, dry_run=dry_run, stage=not no_stage)
     return 0
