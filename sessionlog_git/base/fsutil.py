@@ -1,4 +1,5 @@
-"""Atomic writes and the ignored state folder. Standard library only."""
+"""Atomic writes, syncing many files at once (`sync_all`, or `start_sync_all` in a thread
+meanwhile), and the ignored state folder. Standard library only."""
 from __future__ import annotations
 
 import os

@@ -976,7 +976,8 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     # Written unsynced, then synced in one pass before anything relies on them (the ledger, and
     # above all the trim of the temp logs): one fsync per file at the end, and one per folder,
     # cost less than one per write. git stages them meanwhile: it reads what was written (its
-    # own objects are no more durable for our fsync), and the trim waits for both.
+    # own objects are no more durable for our fsync), and the trim waits for both. (Archive
+    # first, that pass starts in a thread once the child is forked: `start_sync_all`.)
     for rel, data in new_archives.items():
         atomic_write_bytes(top / rel, data, sync=False)
         _fault("archive-partial")
