@@ -182,6 +182,45 @@ def test_logs_folder_ignored_by_the_user_still_lands(native_repo: Repo) -> None:
     assert "logs/shop-status.md" in repo.head_files()
 
 
+def test_the_command_reports_in_one_write_and_leaves_a_working_collector(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sessionlog consolidate` prints its whole report at once, and what the run left is put
+    out of the collector's reach for the exit: a caller in the same process still has a
+    collector that is on and collects the cycles made after it."""
+    import sys
+    import weakref
+
+    from sessionlog_git.commands.consolidate import consolidate as command
+
+    repo = native_repo
+    repo.log("2026-11-25T09:00:00+01:00", "Entry one", "Decision: x")
+    repo.log("2026-11-26T09:00:00+01:00", "Entry two", "Decision: y")
+    monkeypatch.chdir(repo.path)
+    writes: list[str] = []
+    real = sys.stdout.write
+    monkeypatch.setattr(sys.stdout, "write", lambda text: writes.append(text) or real(text))
+    try:
+        assert command() == 0
+        monkeypatch.undo()
+        out = capsys.readouterr().out
+        assert out.startswith("sessionlog: consolidated 2 entries from 2 temp logs")
+        assert "".join(writes) == out and len([w for w in writes if w != "\n"]) == 1
+        assert gc.isenabled()
+
+        class Cycle:
+            pass
+
+        cycle = Cycle()
+        cycle.me = cycle  # type: ignore[attr-defined]
+        gone = weakref.ref(cycle)
+        del cycle
+        gc.collect()
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+
+
 def test_a_run_pauses_the_cyclic_collector_and_gives_it_back(
         native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     """The cyclic collector is off while a run works and on again once it ends, whether it

@@ -359,3 +359,102 @@ def test_a_trim_thread_that_stops_without_an_error_of_its_own_leaves_the_journal
     assert repo.pending() == []
     assert sorted(everywhere(repo)) == sorted(titles)
     assert strays(repo) == []
+
+
+def test_a_backlog_killed_after_its_trim_before_its_views_are_staged(native_repo: Repo) -> None:
+    """Archive first: the temp logs leave once every file is durable and the archive files are
+    staged, before the views' add is waited for. Killed right there, the archive files are
+    staged, the temp logs gone, the views written, the journal kept; the next run stages the
+    views, and every entry is archived exactly once."""
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 8)
+    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": "trimmed-views-unstaged",
+                                         "SESSIONLOG_SERIAL": "0"}, check=False)
+    assert killed.returncode == 97, killed.stderr
+    assert repo.pending() == []
+    staged = repo.git("diff", "--cached", "--name-only").stdout.split()
+    assert {str(p.relative_to(repo.path)) for p in repo.archive()} <= set(staged)
+    assert (repo.path / MASTER).is_file() and (repo.path / STATUS).is_file()
+    assert (repo.state() / "journal.json").is_file()
+    _rerun_archives_each_once(repo, titles)
+
+
+def test_a_backlogs_views_add_refused_after_its_trim(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Archive first: git refuses the views' add after the temp logs were trimmed (their
+    entries are in archive files that are durable and staged). The run fails with git's
+    error and its fix, keeps its journal, and the next run stages the views: every entry
+    once, nothing lost."""
+    from sessionlog_git import gitops
+    from sessionlog_git.errors import SessionlogError
+
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 8)
+    finish = gitops.Staging.finish
+
+    def refused(self: gitops.Staging) -> None:
+        if any(rel.startswith("logs/archive/") for rel in self.paths):
+            finish(self)  # the archive files' add goes through
+            return
+        self.wait()
+        raise SessionlogError("git add: refused. Fix: try again.")
+
+    monkeypatch.setattr(gitops.Staging, "finish", refused)
+    monkeypatch.setenv("SESSIONLOG_SERIAL", "0")
+    monkeypatch.chdir(repo.path)
+    with pytest.raises(SessionlogError, match=r"refused\. Fix:"):
+        consolidate.run(workspace.at(repo.path))
+    assert repo.pending() == []
+    assert (repo.state() / "journal.json").is_file()
+    staged = repo.git("diff", "--cached", "--name-only").stdout.split()
+    assert {str(p.relative_to(repo.path)) for p in repo.archive()} <= set(staged)
+    monkeypatch.undo()
+    _rerun_archives_each_once(repo, titles)
+
+
+def test_the_journal_holds_one_temp_log_a_line(native_repo: Repo) -> None:
+    """The journal a killed backlog leaves is JSON with one temp log a line (compact, for
+    the C encoder, and still readable), and the next run reads it whole."""
+    import json
+
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 8)
+    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": "archive-journaled"}, check=False)
+    assert killed.returncode == 97, killed.stderr
+    text = (repo.state() / "journal.json").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert len(lines) == len(titles) + 2
+    assert all(line.startswith('{"archive": "logs/archive/') for line in lines[1:-1])
+    raw = json.loads(text)
+    assert raw["v"] == 1 and len(raw["logs"]) == len(titles)
+    _rerun_archives_each_once(repo, titles)
+
+
+def test_a_backlogs_archive_sync_that_fails_trims_nothing(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Archive first: the archive files are synced in a thread while the views are rendered.
+    When that sync fails (a write-back error), the run fails with it before anything is
+    trimmed, keeps its journal, and the next run archives every entry exactly once."""
+    import errno
+
+    from sessionlog_git.base import fsutil
+
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 8)
+    pending = {p: p.read_bytes() for p in repo.pending()}
+    sync_all = fsutil.sync_all
+
+    def fails(paths: list[str | os.PathLike[str]]) -> None:
+        if any("/archive/" in os.fspath(p) for p in paths):
+            raise OSError(errno.EIO, "Input/output error", os.fspath(paths[0]))
+        sync_all(paths)
+
+    monkeypatch.setattr(fsutil, "sync_all", fails)
+    monkeypatch.setenv("SESSIONLOG_SERIAL", "0")
+    monkeypatch.chdir(repo.path)
+    with pytest.raises(OSError, match="Input/output error"):
+        consolidate.run(workspace.at(repo.path))
+    assert {p: p.read_bytes() for p in repo.pending()} == pending
+    assert (repo.state() / "journal.json").is_file()
+    monkeypatch.undo()
+    _rerun_archives_each_once(repo, titles)

@@ -1,4 +1,5 @@
-"""Atomic writes and the ignored state folder. Standard library only."""
+"""Atomic writes, syncing many files at once (`sync_all`, or `start_sync_all` in a thread
+meanwhile), and the ignored state folder. Standard library only."""
 from __future__ import annotations
 
 import os
@@ -6,6 +7,7 @@ import time
 
 TYPE_CHECKING = False  # not typing's: the per-prompt hook writes through this module
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
     from typing import Any
 
@@ -79,6 +81,32 @@ def sync_all(paths: list[str | os.PathLike[str]]) -> None:
         _fsync_path(target)
     for folder in folders:
         _fsync_path(folder)
+
+
+def start_sync_all(paths: list[str | os.PathLike[str]]) -> Callable[[], None]:
+    """`sync_all(paths)` started in a thread now: what it returns waits for it and raises
+    what it raised. The thread spends its time in the kernel (the GIL released), so the
+    caller's own work goes on meanwhile; it must not fork until the wait (a fork copies no
+    thread)."""
+    import threading
+
+    failed: list[Exception] = []
+
+    def sync() -> None:
+        try:
+            sync_all(paths)
+        except Exception as exc:  # raised again by the wait, in the caller's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=sync, name="sessionlog-sync")
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failed:
+            raise failed[0]
+
+    return wait
 
 
 def _syncfs_all(paths: list[str | os.PathLike[str]]) -> bool:

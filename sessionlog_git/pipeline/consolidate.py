@@ -24,16 +24,23 @@ any way (`_start_index`). The steps, and why each kill point stays safe:
   the temp logs again, or complete and trims them, and renders those months again;
 * the archive files are written (`archive-partial`, `archived`): as above, and a file the
   journal names with its digest on disk is ours, never a hand edit;
-* the child is forked (no thread runs yet: a fork copies none), and `git add` of the archive
+* the child is forked (no thread runs yet: a fork copies none), `git add` of the archive
   files starts (`_start_adding`, once the ledger's `git status` is done: one process writes
-  the index at a time); the views are rendered from the records in memory (the new files on
-  disk are left out where the folders are read);
+  the index at a time) and a thread syncs them (`fsutil.start_sync_all`: the kernel's
+  write-back overlaps the render); the views are rendered from the records in memory (the
+  new files on disk are left out where the folders are read);
 * the journal is saved again with the views' digests (`journaled`), then the views are
   written (`render-partial`); then the archive files' add is waited for (a failure stops the
   run with git's error before anything is trimmed, the journal kept: the next run trims and
   stages), and what is left to add is the views. A kill while the archive files are staged
   and the views are not aborts the commit, and the next run renders and stages them (the
-  journal names their months). From here on the order is the ordinary one.
+  journal names their months);
+* the trim's thread waits for the archive files' sync, syncs the views, saves the ledger
+  (`rendered`, `ledger-saved`) and trims the temp logs, and only then waits for the views'
+  add (`trimmed-views-unstaged`, then `staged`): the entries the temp logs lose are in
+  archive files that are durable and staged, and a kill (or git's error) before the views
+  are staged leaves them as a kill at `ledger-saved` does, the journal kept. From here on
+  the order is the ordinary one.
 
 A run that stops with an error kills the child (its writes stop where they are: the index
 and the summary are caches built to recover from a half-written state, logs.context_store);
@@ -51,7 +58,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from sessionlog_git.base import statedir
-from sessionlog_git.base.fsutil import atomic_write_bytes, sync_all
+from sessionlog_git.base.fsutil import atomic_write_bytes, start_sync_all, sync_all
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.logs import layout
 from sessionlog_git.logs.layout import LogFile
@@ -74,9 +81,10 @@ STEPS = (
     "staged", "trim-partial", "pending-trimmed",
 )
 # Steps only a backlog's run passes (archive first: the journal saved before the archive
-# writes, without the views), and the points where the index's child dies (its parent
+# writes, without the views; the temp logs trimmed before the views' add is waited for),
+# and the points where the index's child dies (its parent
 # folds instead: the run goes on).
-BACKLOG_STEPS = ("archive-journaled",)
+BACKLOG_STEPS = ("archive-journaled", "trimmed-views-unstaged")
 CHILD_STEPS = ("index-aside-start", "index-aside-end")
 
 
@@ -797,14 +805,16 @@ TRIM_ASIDE_FROM = 32  # temp logs trimmed beside the folds (a thread), from this
 
 
 def _start_trim(ws: Workspace, taken: list[Taken], result: Result,
-                first: Callable[[], None] = lambda: None) -> Callable[[], None]:
+                first: Callable[[], None] = lambda: None,
+                then: Callable[[], None] = lambda: None) -> Callable[[], None]:
     """Trim the temp logs (`_trim_pending`) once `first` has returned (for a backlog: their
-    files synced, the ledger saved and git's add waited for); many of them in a thread of
-    their own. What it returns waits for the trim to
-    end, and raises what `first` or the trim raised (then the logs are left as they were)."""
+    files synced, the ledger saved and git's add waited for), then `then`; many of them in
+    a thread of their own. What it returns waits for the trim to end, and raises what
+    `first`, the trim or `then` raised (`first`'s: the logs are left as they were)."""
     if sum(t.trim for t in taken) < TRIM_ASIDE_FROM:
         first()
         _trim_pending(ws, taken, result)
+        then()
         return lambda: None
     import threading
 
@@ -815,6 +825,8 @@ def _start_trim(ws: Workspace, taken: list[Taken], result: Result,
         try:
             first()
             _trim_pending(ws, taken, result)
+            _fault("trimmed-views-unstaged")
+            then()
             done.append(True)
         except Exception as exc:  # raised again by the caller, in its thread
             failed.append(exc)
@@ -964,7 +976,8 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     # Written unsynced, then synced in one pass before anything relies on them (the ledger, and
     # above all the trim of the temp logs): one fsync per file at the end, and one per folder,
     # cost less than one per write. git stages them meanwhile: it reads what was written (its
-    # own objects are no more durable for our fsync), and the trim waits for both.
+    # own objects are no more durable for our fsync), and the trim waits for both. (Archive
+    # first, that pass starts in a thread once the child is forked: `start_sync_all`.)
     for rel, data in new_archives.items():
         atomic_write_bytes(top / rel, data, sync=False)
         _fault("archive-partial")
@@ -972,12 +985,16 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     changed: list[str] | None = None
     index: forked.Aside[None] | None = None
     adding_archives = None
+    synced: Callable[[], None] | None = None
     if first:
         # The paths the commit changes, read before anything of ours is staged.
         changed = staged() if callable(staged) else staged
         index = _start_index(ws, archives, recovered, scan, new_archives, parsed, changed, summary)
         if stage and new_archives:
             adding_archives = _start_adding(top, sorted(new_archives), asked)
+        if new_archives:  # synced while the views are rendered; `durable` waits for it
+            synced = start_sync_all([top / rel for rel in new_archives])
+            _STARTED.append(synced)
         rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new)
         for rel in sorted(rendered):
             safeio.check_inside(top, rel)
@@ -1013,7 +1030,11 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         staging = gitops.start_stage(top, to_add)
 
     def durable() -> None:
-        sync_all([top / rel for rel in (*new_archives, *new_views)])
+        if synced is None:
+            sync_all([top / rel for rel in (*new_archives, *new_views)])
+        else:
+            synced()
+            sync_all([top / rel for rel in new_views])
         _fault("rendered")
         ledger.save(state_dir, written)
         _fault("ledger-saved")
@@ -1022,7 +1043,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
 
     def staged_done() -> None:
         if adding is not None:
-            adding.finish()  # raises what `gitops.stage` would; then nothing is trimmed
+            adding.finish()  # raises what `gitops.stage` would (before the trim but archive first's)
         if stage and to_stage:
             result.staged = sorted(set(result.staged) | set(to_stage))
         _fault("staged")
@@ -1040,7 +1061,18 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         staged_done()
 
     trimmer: Callable[[], None] | None = None
-    if backlog:
+    if backlog and adding_archives is not None:
+        # Archive first: the archive files are staged already (`adding_archives.finish`
+        # above), so the temp logs leave once every file is durable and the ledger saved,
+        # while git adds the views; the wait for it comes after the trim. A kill in between
+        # (`trimmed-views-unstaged`) aborts the commit with the views written and not
+        # staged, as a kill at `ledger-saved` does: the journal (kept until the end) names
+        # their months and the ledger their bytes, so the next run renders and stages them.
+        if adding is not None:
+            _STARTED.append(adding.wait)  # waited for even when the trim fails
+        trimmer = _start_trim(ws, taken, result, first=durable_or_wait, then=staged_done)
+        staging = None
+    elif backlog:
         # The sync, the ledger, the wait for git and then the trim go on beside the folds, in
         # that order, in the trim's thread (the folds read none of them).
         trimmer = _start_trim(ws, taken, result, first=durable_and_staged)
