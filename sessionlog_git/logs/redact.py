@@ -291,33 +291,36 @@ def _replace(text: str, hits: list[Any], findings: list[Finding]) -> tuple[str, 
 
 def redact_all(texts: list[str], allow: frozenset[str] = frozenset()) -> list[Redacted]:
     """`redact` of each text, the same results: each text is scanned only with the rules that
-    can match it, found for the batch at once (`secretscan.batch_rules`: a first consolidation
-    redacts hundreds of temp logs)."""
-    from sessionlog_git.logs.secretscan import batch_rules
+    can match it, found for the batch at once, and not again for a rule whose matches in it
+    the batch's scan found (`secretscan.batch_scan`: a first consolidation redacts hundreds
+    of temp logs)."""
+    from sessionlog_git.logs.secretscan import batch_scan
 
     if len(texts) < 2:  # one text: its own checks suffice
         return [redact(text, allow) for text in texts]
     found = _suspect_lines_of(texts)
     suspects: list[list[int] | None] = [None] * len(texts) if found is None else list(found)
-    return [redact(text, allow, rules=rules, suspects=lines)
-            for text, rules, lines in zip(texts, batch_rules(texts), suspects, strict=True)]
+    return [redact(text, allow, rules=rules, suspects=lines, known=known, joins=joins)
+            for text, (rules, known, joins), lines
+            in zip(texts, batch_scan(texts), suspects, strict=True)]
 
 
 def redact(text: str, allow: frozenset[str] = frozenset(), *, rules: Any = None,
-           suspects: list[int] | None = None) -> Redacted:
+           suspects: list[int] | None = None, known: Any = None, joins: bool = True) -> Redacted:
     """The text with every secret we find replaced by `[REDACTED:<kind>]`.
 
     `allow`: digests (secretscan.digest) of values a user restored as false positives.
-    `rules`: the rules that can match `text` as written (secretscan.batch_rules, redact_all).
+    `rules`: the rules that can match `text` as written (secretscan.batch_scan, redact_all).
     `suspects`: `_suspect_lines_of` for `text` as written (used when our rules replace nothing
     in it: detect-secrets then sees the text as written).
+    `known`, `joins`: what `secretscan.batch_scan` found of `text` (`secretscan.find`).
     """
     from bisect import bisect_right
 
     from sessionlog_git.logs.secretscan import find
 
     findings: list[Finding] = []
-    hits = find(text, allow, rules)
+    hits = find(text, allow, rules, known, joins=joins)
     out, shifts = _replace(text, hits, findings)
     firsts = [first for first, _ in shifts]
 

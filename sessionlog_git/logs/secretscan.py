@@ -31,7 +31,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any
 
 from sessionlog_git.base.text import sha256_hex
@@ -639,7 +639,27 @@ def _held(words: set[bytes], data: bytes) -> set[bytes]:
 
 
 def batch_rules(texts: list[str]) -> list[tuple[Rule, ...]]:
-    """For each text of a batch, the rules that can match it as written (`find(..., rules=)`).
+    """For each text of a batch, the rules that can match it as written (`find(..., rules=)`):
+    `batch_scan` without the matches it found."""
+    return [rules for rules, _, _ in batch_scan(texts)]
+
+
+Spans = tuple[tuple[int, int], ...]  # a match's groups (0 first) in a text's UTF-8; (-1, -1): none
+Known = dict[str, list[Spans]]  # a rule's pattern -> its matches in one text, in order
+Batched = tuple[tuple[Rule, ...], Known, bool]  # `batch_scan`'s answer for one text
+
+# A line break the wrapped view may join the line after to (`_next_start`'s, on the UTF-8 of
+# the batch's join: any other character than ASCII stands for a `\w` one; a `-` or `+` before
+# a line's end as before any other character but a space). No match takes a line break but
+# its first, so none hides the next. A text none of whose line breaks is one has no
+# junction, and its wrapped view is not looked for.
+_MAY_JOIN = r"(?m)\n[ \t]*(?:[A-Za-z0-9_/=]|[^\x00-\x7f]|[-+](?:[^ \n]|$))"
+
+
+def batch_scan(texts: list[str]) -> list[Batched]:
+    """For each text of a batch, the rules that can match it as written, for some of them
+    every match in it, found by the batch's scan, and whether its wrapped view may join two
+    of its lines (`find(..., rules=, known=, joins=)`).
 
     Each rule `rules_for` keeps is run once over the batch joined by line breaks, in
     multi-line mode, and is then run on a text only where one of those matches touches it.
@@ -648,9 +668,17 @@ def batch_rules(texts: list[str]) -> list[tuple[Rule, ...]]:
     rule uses `\\A` or `\\z`), and a match of the joined batch is found at or before it
     (finditer scans left to right), so that text is touched. A text one touches for nothing
     (a match across two texts) is scanned alone for nothing. A hundred temp logs cost each
-    rule one search instead of a hundred. On the `re` fallback every text is scanned alone."""
+    rule one search instead of a hundred. On the `re` fallback every text is scanned alone.
+
+    A rule without `^` and `$` (`_alone_as_joined`) whose matches touching a text all lie
+    inside it (none reaches a line break the join put in, none is empty) has exactly those
+    matches in the text alone, with the same groups: `known`, so the text is not scanned
+    for it again. Such a match reads no character outside the text, and the assertions
+    left (`\\b`, `\\B`) read the join's line break as they read the text's start or end, so
+    the same match succeeds alone, and every match alone succeeds joined; the leftmost
+    start and the chosen match are the same, and so is each next search's start."""
     if len(texts) < 2 or not linear():
-        return [rules_for(texts)] * len(texts)
+        return [(rules, {}, True) for rules in [rules_for(texts)] * len(texts)]
     datas = [_as_scanned(text).encode("utf-8", "surrogatepass") for text in texts]
     joined = b"\n".join(datas)
     starts: list[int] = []
@@ -664,17 +692,44 @@ def batch_rules(texts: list[str]) -> list[tuple[Rule, ...]]:
     marked = any("[REDACTED:" in text for text in texts)
     rules = rules_for(texts) if marked else _rules_in(joined, lowered)
     per: list[list[Rule]] = [[] for _ in texts]
+    known: list[Known] = [{} for _ in texts]
     for rule in rules:
-        if _no_run(rule[1], joined, lowered):
+        pattern = rule[1]
+        if _no_run(pattern, joined, lowered):
             continue  # no text holds the run every match holds
         touched: set[int] = set()
-        for m in _multiline(rule[1]).finditer(joined):
-            first = bisect_right(starts, m.start()) - 1
-            last = bisect_right(starts, max(m.end() - 1, m.start())) - 1
+        exact = _alone_as_joined(pattern)
+        found: dict[int, list[Spans]] = {}
+        crossed: set[int] = set()
+        groups = range(_rx(pattern, True).groups + 1)
+        for m in _multiline(pattern).finditer(joined):
+            start, end = m.span()
+            first = bisect_right(starts, start) - 1
+            last = bisect_right(starts, max(end - 1, start)) - 1
             touched.update(range(first, last + 1))
+            if not exact:
+                continue
+            at = starts[first]
+            if first != last or end <= start or end > at + len(datas[first]):
+                crossed.update(range(first, last + 1))
+                continue
+            found.setdefault(first, []).append(
+                tuple((a - at, b - at) if a >= 0 else (a, b) for a, b in map(m.span, groups)))
         for i in touched:
             per[i].append(rule)
-    return [tuple(rules) for rules in per]
+            if i in found and i not in crossed:
+                known[i][pattern] = found[i]
+    joins = [False] * len(texts)
+    for m in _rx(_MAY_JOIN, True).finditer(joined):  # (one before a text's first line: spare)
+        joins[bisect_right(starts, m.start()) - 1] = True
+    return [(tuple(rules), spans, may) for rules, spans, may in zip(per, known, joins, strict=True)]
+
+
+@cache
+def _alone_as_joined(pattern: str) -> bool:
+    """Whether `pattern` matches in a text alone as in the batch's join wherever the match
+    lies inside the text: it asserts no line's or text's start or end (`batch_scan`)."""
+    return not any(token in pattern.replace("[^", "") for token in ("^", "$", "\\A", "\\z", "\\Z"))
 
 
 def _multiline(pattern: str) -> Any:
@@ -832,22 +887,47 @@ class _Groups:
         return {k: v for k, v in self._d.items() if isinstance(k, str)}
 
 
-def _scan(text: str, starts: list[int], ends: list[int], rules: tuple[Rule, ...] | None = None
+class _Known:
+    """A match `batch_scan` found inside a text: its groups as `_scan` reads a match's."""
+
+    __slots__ = ("_data", "_spans")
+
+    def __init__(self, data: bytes, spans: Spans) -> None:
+        self._data = data
+        self._spans = spans
+
+    def group(self, i: int = 0) -> bytes | None:
+        a, b = self._spans[i]
+        return None if a < 0 else self._data[a:b]
+
+    def span(self, i: int = 0) -> tuple[int, int]:
+        return self._spans[i]
+
+
+def _scan(text: str, rules: tuple[Rule, ...] | None = None, known: Known | None = None
           ) -> list[Hit]:
+    """The hits of `rules` (all: None) in `text`; `known`: matches `batch_scan` found."""
     data = text.encode("utf-8", "surrogatepass")
     plain = len(data) == len(text)  # ASCII: byte offsets are character offsets
     hits: list[Hit] = []
     on_re2 = linear()
-    lowered = folded(data)
+    lowered: bytes | None = None  # folded on first need: a text whose matches are known needs none
     for kind, pattern, check, needles in _rules() if rules is None else rules:
-        if _absent(needles, data, lowered) or _no_run(pattern, data, lowered):
-            continue  # a literal (or a run) every match holds is absent: it cannot match
-        rx = _rx(pattern, on_re2)
+        spans = known.get(pattern) if known else None
+        matches: Iterable[Any]
+        if spans is not None:
+            matches = (_Known(data, one) for one in spans)
+        else:
+            if lowered is None:
+                lowered = folded(data)
+            if _absent(needles, data, lowered) or _no_run(pattern, data, lowered):
+                continue  # a literal (or a run) every match holds is absent: it cannot match
+            matches = _finditer(_rx(pattern, on_re2), data)
         index = _groups(pattern, on_re2)
         group = index.get("s")
         names = list(index.items())
         at_byte = at_char = 0
-        for m in _finditer(rx, data):
+        for m in matches:
             if group is not None and m.group(group) is not None:
                 bs, be = m.span(group)
             else:
@@ -866,10 +946,12 @@ def _scan(text: str, starts: list[int], ends: list[int], rules: tuple[Rule, ...]
                 for name, i in names:
                     raw = m.group(i)
                     found[name] = None if raw is None else raw.decode("utf-8", "replace")
-                i = bisect_right(starts, start) - 1
                 # The line around the match, at most CONTEXT characters each side: a check reads
-                # a bounded slice, so a huge line with many candidates stays linear.
-                around = text[max(starts[i], start - CONTEXT) : min(ends[i], end + CONTEXT)]
+                # a bounded slice, so a huge line with many candidates stays linear (the line
+                # breaks looked for only that far: no list of the text's lines is needed).
+                lo = text.rfind("\n", max(start - CONTEXT, 0), start) + 1 or max(start - CONTEXT, 0)
+                hi = text.find("\n", start, end + CONTEXT)
+                around = text[lo : end + CONTEXT if hi == -1 else hi]
                 if not check(_Groups(found), around):
                     continue
             if kind == "password" and "name" in index:
@@ -961,14 +1043,21 @@ def _next_start() -> re.Pattern[str]:
     return re.compile(r"\n[ \t]*(?:[\w/=]|[-+](?! ))")
 
 
-def _wrapped_view(text: str, starts: list[int], ends: list[int]) -> _View | None:
+def _wrapped_view(text: str, lines: Callable[[], tuple[list[int], list[int]]]) -> _View | None:
+    """`lines`: `_lines_of(text)`, asked for only where a line break may start a junction."""
     view = _View()
     found = False
     pairs: Iterable[int]
     if not WRAP_SEARCH.ready(len(text)):
+        starts, ends = lines()
         pairs = range(len(starts) - 1)  # every pair of lines
     else:  # the line each such line break ends
-        pairs = (bisect_right(starts, m.start()) - 1 for m in _next_start().finditer(text))
+        breaks = _next_start().finditer(text)
+        first = next(breaks, None)
+        if first is None:
+            return None  # no junction: the text's lines are never listed
+        starts, ends = lines()
+        pairs = (bisect_right(starts, m.start()) - 1 for m in chain((first,), breaks))
     for k in pairs:
         a, b = starts[k], ends[k]
         c, d = starts[k + 1], ends[k + 1]
@@ -1093,28 +1182,34 @@ def _all_key_material(between: str) -> bool:
 # --------------------------------------------------------------------------- entry point
 
 
-def find(text: str, allow: frozenset[str] = frozenset(), rules: tuple[Rule, ...] | None = None
-         ) -> list[Hit]:
+def find(text: str, allow: frozenset[str] = frozenset(), rules: tuple[Rule, ...] | None = None,
+         known: Known | None = None, *, joins: bool = True) -> list[Hit]:
     """Every secret in `text`, as disjoint spans in order. `allow`: digests never redacted.
 
     `rules`: `rules_for` of a batch that holds `text`, for the scan of the text as written
     (a rule none of the batch's texts holds a literal of cannot match it). The decoded and
     the wrapped views hold characters the text does not (an escape decoded, a line break
-    gone): every rule scans them."""
+    gone): every rule scans them. `known`: `batch_scan`'s matches of some of `rules` in the
+    text as written, which are then not looked for again; `joins` False: `batch_scan` found
+    no line break the wrapped view could join two lines at."""
     markers = [m.span() for m in MARKER_RE.finditer(text)]
     original = text
     if markers:  # a marker is never context: scanned as line breaks, nothing reads across it
         text = MARKER_RE.sub(lambda m: "\n" * len(m.group(0)), text)
-    starts, ends = _lines_of(text)
+    listed: list[tuple[list[int], list[int]]] = []
+
+    def lines() -> tuple[list[int], list[int]]:  # listed once, and only for a view that needs it
+        if not listed:
+            listed.append(_lines_of(text))
+        return listed[0]
+
     hits = private_keys(text)
-    hits += _scan(text, starts, ends, rules)
-    for build, wrapped in ((_percent_view, False), (_wrapped_view, True)):
-        view = build(text, starts, ends)
-        if view is None:
-            continue
-        synthetic = view.text()
-        v_starts, v_ends = _lines_of(synthetic)
-        hits += _map_back(view, _scan(synthetic, v_starts, v_ends), wrapped=wrapped)
+    hits += _scan(text, rules, known)
+    percent = _percent_view(text, *lines()) if "%" in text else None
+    joined = _wrapped_view(text, lines) if joins else None
+    for view, wrapped in ((percent, False), (joined, True)):
+        if view is not None:
+            hits += _map_back(view, _scan(view.text()), wrapped=wrapped)
     return merge(original, [_whole_escape(text, h) for h in hits], allow, markers)
 
 
