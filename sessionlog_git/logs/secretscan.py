@@ -619,16 +619,18 @@ def _rules_in(data: bytes, lowered: bytes) -> tuple[Rule, ...]:
 
 
 def _held(words: set[bytes], data: bytes) -> set[bytes]:
-    """The literals of `words` that `data` holds, in one pass (on re2): the earliest of the
-    literals not found yet is found, set aside, and the search goes on from where it was (no
-    literal still looked for starts before it), until none is left in the rest."""
-    found: set[bytes] = set()
+    """The literals of `words` that `data` holds, in one pass (on re2): a set of them all
+    (`_held_by_set`), or where it fails, one search at a time: the earliest of the literals
+    not found yet is found, set aside, and the search goes on from where it was (no literal
+    still looked for starts before it), until none is left in the rest."""
     left = sorted(words)
+    found = _held_by_set(left, data)
+    if found is not None:
+        return found
+    found = set()
     pos = 0
     while left:
-        alternatives = "|".join("".join(c if c.isalnum() else f"\\x{{{ord(c):x}}}" for c in w.decode())
-                                for w in left)
-        m = _rx(alternatives, True).search(data, pos)
+        m = _rx("|".join(map(_literal, left)), True).search(data, pos)
         if m is None:
             break
         word = m.group(0)
@@ -636,6 +638,34 @@ def _held(words: set[bytes], data: bytes) -> set[bytes]:
         left.remove(word)
         pos = m.start()
     return found
+
+
+def _literal(word: bytes) -> str:
+    """`word` as a pattern that matches it alone."""
+    return "".join(c if c.isalnum() else f"\\x{{{ord(c):x}}}" for c in word.decode())
+
+
+def _held_by_set(words: list[bytes], data: bytes) -> set[bytes] | None:
+    """The literals of `words` that `data` holds, by one pass of an RE2::Set, which names
+    every pattern of it that matches anywhere (the set compiles once, where the searches
+    compile an alternation again after each literal found). A last pattern, the end of the
+    text, matches in every pass that reached it: a pass the matcher gave up (its memory
+    spent) names nothing, and None sends the caller to its searches."""
+    engine, _ = _engine()
+    options = engine.Options()
+    options.max_mem = 64 << 20
+    try:
+        patterns = engine.Set.SearchSet(options)
+        for word in words:
+            patterns.Add(_literal(word))
+        patterns.Add(r"\z")
+        patterns.Compile()
+        matched = patterns.Match(data) or []
+    except engine.error:  # pragma: no cover - a set re2 cannot build: the searches
+        return None
+    if len(words) not in matched:
+        return None
+    return {words[i] for i in matched if i < len(words)}
 
 
 def batch_rules(texts: list[str]) -> list[tuple[Rule, ...]]:
