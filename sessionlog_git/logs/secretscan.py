@@ -75,19 +75,45 @@ def digest(value: str) -> str:
 
 
 # --------------------------------------------------------------------------- value checks
+# The checks' and the views' `re` patterns are compiled on first use (functions under
+# `cache`): a commit's prose reaches few of them. (Every scan reads MARKER_RE and _RUN_GROUP.)
 
 _SYMBOLS = set("!@#$%^&*+=?~|\\/:;<>()[]{},'\"`")
-_PLACEHOLDERS = re.compile(
-    r"(?i)^(?:x+|\*+|\.+|-+|_+|none|null|nil|true|false|yes|no|test|example|sample|dummy|fake|"
-    r"changeme|change-me|password|passwd|pass|secret|token|redacted|hidden|masked|todo|tbd|"
-    r"undefined|empty|default|required|optional|string|str|bytes|value|your[-_].*|my[-_].*|"
-    r".*[-_]here|<.*>|\[.*\]|\{.*\}|\$.*|%\(.*|.*\.\.\.|.*example.*|.*placeholder.*)$"
-)
-_CALL = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[]")
-_DOTTED = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w-]*)+$")
-_PATH = re.compile(r"^(?:~|\.{1,2})?/[a-z0-9_.\-/]*$")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+@cache
+def _placeholders() -> re.Pattern[str]:
+    return re.compile(
+        r"(?i)^(?:x+|\*+|\.+|-+|_+|none|null|nil|true|false|yes|no|test|example|sample|dummy|fake|"
+        r"changeme|change-me|password|passwd|pass|secret|token|redacted|hidden|masked|todo|tbd|"
+        r"undefined|empty|default|required|optional|string|str|bytes|value|your[-_].*|my[-_].*|"
+        r".*[-_]here|<.*>|\[.*\]|\{.*\}|\$.*|%\(.*|.*\.\.\.|.*example.*|.*placeholder.*)$"
+    )
+
+
+@cache
+def _call() -> re.Pattern[str]:
+    return re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[]")
+
+
+@cache
+def _dotted() -> re.Pattern[str]:
+    return re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w-]*)+$")
+
+
+@cache
+def _path() -> re.Pattern[str]:
+    return re.compile(r"^(?:~|\.{1,2})?/[a-z0-9_.\-/]*$")
+
+
+@cache
+def _uuid() -> re.Pattern[str]:
+    return re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@cache
+def _hex() -> re.Pattern[str]:
+    return re.compile(r"^[0-9a-fA-F]+$")
 
 
 def entropy(value: str) -> float:
@@ -120,11 +146,11 @@ def _strip_quotes(value: str) -> tuple[str, bool]:
 @lru_cache(maxsize=4096)
 def not_a_value(value: str) -> bool:
     """A variable, template, call, path, placeholder or marker: never a literal secret."""
-    if not value or "REDACTED" in value or _PLACEHOLDERS.match(value):
+    if not value or "REDACTED" in value or _placeholders().match(value):
         return True
     if value[0] in "$<{%*([" or "${" in value or "{{" in value or "$(" in value:
         return True
-    if _CALL.match(value) or _DOTTED.match(value) or _PATH.match(value):
+    if _call().match(value) or _dotted().match(value) or _path().match(value):
         return True
     return identifier(value)
 
@@ -145,9 +171,9 @@ def random_looking(value: str, *, quoted: bool = False) -> bool:
     lower, upper, digit, symbol = _classes(value)
     kinds = lower + upper + digit + symbol
     n = len(value)
-    if n >= 32 and _HEX.match(value) and digit and (lower or upper):
+    if n >= 32 and _hex().match(value) and digit and (lower or upper):
         return True
-    if _UUID.match(value.lower()):
+    if _uuid().match(value.lower()):
         return True
     if n < (6 if quoted else 8):
         return False
@@ -193,21 +219,27 @@ def _decodes_to_private_key(value: str) -> bool:
 
 
 # Words before `_key` that name something other than a secret (cache_key, primary_key, ...).
-_NOT_SECRET_KEYS = re.compile(
-    r"(?i)(?:^|[_\-.])(?:cache|primary|foreign|sort|partition|object|idempotency|public|pub|group|"
-    r"routing|dedup|lookup|row|shard|index|hash|cursor|map|s3|translation|i18n|unique|composite|"
-    r"natural|surrogate|kms|hot|short|sign_in|dict|json|yaml|config|registry|field|column|"
-    r"table|bucket|ssh_public|host)[_\-.]?key$"
-)
-_BARE = re.compile(r"(?i)^(?:key|pass|auth|pat|cred|creds|credential|credentials)$")
+@cache
+def _not_secret_keys() -> re.Pattern[str]:
+    return re.compile(
+        r"(?i)(?:^|[_\-.])(?:cache|primary|foreign|sort|partition|object|idempotency|public|pub|group|"
+        r"routing|dedup|lookup|row|shard|index|hash|cursor|map|s3|translation|i18n|unique|composite|"
+        r"natural|surrogate|kms|hot|short|sign_in|dict|json|yaml|config|registry|field|column|"
+        r"table|bucket|ssh_public|host)[_\-.]?key$"
+    )
+
+
+@cache
+def _bare() -> re.Pattern[str]:
+    return re.compile(r"(?i)^(?:key|pass|auth|pat|cred|creds|credential|credentials)$")
 
 
 def _assignment(match: Match, line: str) -> bool:
     name = match.group("name")
     value, quoted = _strip_quotes(match.group("s"))
-    if _BARE.match(name):  # `key=…`, `auth=…`: only a value that could be nothing but random
+    if _bare().match(name):  # `key=…`, `auth=…`: only a value that could be nothing but random
         return len(value) >= 20 and _strong_token(value)
-    if _NOT_SECRET_KEYS.search(name):
+    if _not_secret_keys().search(name):
         return False
     if quoted and value.endswith(("()", "(")):
         return False
@@ -225,24 +257,26 @@ def _env_name_value(match: Match, line: str) -> bool:
 
 
 # What may stand between such a word and its value: "token abc…", "key: abc…", "key is abc…".
-_GLUE = re.compile(
-    r"""(?i)^[ \t:=>"'`(\-]*(?:(?:is|was|now|set|to|changed|=|:)[ \t:="'`]*){0,3}$"""
-    r"""|^[ \t]+(?:for|of|on)[ \t]+(?:[\w.\-]{1,20}[ \t]+){0,2}[\w.\-]{1,20}[ \t]*[:=][ \t]*["'`]?$"""
-)
+@cache
+def _glue() -> re.Pattern[str]:
+    return re.compile(
+        r"""(?i)^[ \t:=>"'`(\-]*(?:(?:is|was|now|set|to|changed|=|:)[ \t:="'`]*){0,3}$"""
+        r"""|^[ \t]+(?:for|of|on)[ \t]+(?:[\w.\-]{1,20}[ \t]+){0,2}[\w.\-]{1,20}[ \t]*[:=][ \t]*["'`]?$"""
+    )
 
 
 def _strong_token(value: str) -> bool:
-    if not_a_value(value) or _UUID.match(value.lower()):
+    if not_a_value(value) or _uuid().match(value.lower()):
         return False
     lower, upper, digit, _ = _classes(value)
-    if _HEX.match(value):
+    if _hex().match(value):
         return len(value) >= 32 and digit and lower
     return digit and lower and upper and entropy(value) >= 3.5
 
 
 def _prose_password(match: Match, line: str) -> bool:
     """"the password is X", "with password X", "passphrase for the key: X"."""
-    if not _GLUE.match(match.group("glue") or ""):
+    if not _glue().match(match.group("glue") or ""):
         return False
     value, _ = _strip_quotes(match.group("s"))
     return random_looking(value)
@@ -255,12 +289,12 @@ def _token_before_word(match: Match, line: str) -> bool:
 def _context_token(match: Match, line: str) -> bool:
     """A long random token right after a word like "token", "secret" or "api key"."""
     value = match.group("s").rstrip(".")
-    if not_a_value(value) or len(value) < 24 or _UUID.match(value.lower()):
+    if not_a_value(value) or len(value) < 24 or _uuid().match(value.lower()):
         return False
-    if "public" in match.group(0).lower() or not _GLUE.match(match.group("glue") or ""):
+    if "public" in match.group(0).lower() or not _glue().match(match.group("glue") or ""):
         return False  # "the key in commit 4e07…", "token bucket: see src/…": not its value
     lower, upper, digit, _ = _classes(value)
-    if _HEX.match(value):
+    if _hex().match(value):
         return len(value) >= 32 and digit and lower
     return digit and lower and upper and entropy(value) >= 3.5
 
@@ -603,7 +637,7 @@ def rules_for(texts: Iterable[str]) -> tuple[Rule, ...]:
     if linear():
         return _rules_in(data, folded(data))
     rules = _rules()
-    if not any(_SPACE.search(word) for rule in rules if rule[3] for word in rule[3][0]):
+    if not any(_space().search(word) for rule in rules if rule[3] for word in rule[3][0]):
         data = b"\n".join(set(data.split()))
     lowered = folded(data)
     return tuple(rule for rule in rules if not _absent(rule[3], data, lowered))
@@ -792,7 +826,10 @@ def folded(data: bytes) -> bytes:
     return lowered
 
 
-_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]")  # what bytes.split() splits on
+@cache
+def _space() -> re.Pattern[bytes]:
+    # what bytes.split() splits on
+    return re.compile(rb"[ \t\n\r\x0b\x0c]")
 
 
 def _absent(needles: Needles | None, data: bytes, lowered: bytes) -> bool:
@@ -1030,7 +1067,10 @@ class _View:
         return "".join(self.parts)
 
 
-_ESCAPE = re.compile(r"%[0-7][0-9A-Fa-f]")  # an ASCII character, percent-encoded
+@cache
+def _escape() -> re.Pattern[str]:
+    # an ASCII character, percent-encoded
+    return re.compile(r"%[0-7][0-9A-Fa-f]")
 
 
 def _percent_view(text: str, starts: list[int], ends: list[int]) -> _View | None:
@@ -1040,7 +1080,7 @@ def _percent_view(text: str, starts: list[int], ends: list[int]) -> _View | None
     found = False
     for a, b in zip(starts, ends, strict=True):
         pos = a
-        escapes = _ESCAPE.finditer(text, a, b)
+        escapes = _escape().finditer(text, a, b)
         first = next(escapes, None)
         if first is None:
             continue
@@ -1056,8 +1096,14 @@ def _percent_view(text: str, starts: list[int], ends: list[int]) -> _View | None
     return view if found else None
 
 
-_TOKEN_END = re.compile(r"[A-Za-z0-9+/=_\-]$")
-_CONTINUATION = re.compile(r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
+@cache
+def _token_end() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9+/=_\-]$")
+
+
+@cache
+def _continuation() -> re.Pattern[str]:
+    return re.compile(r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
 
 
 # A line break before a line that may go on a wrapped token (its first character after blanks
@@ -1091,10 +1137,10 @@ def _wrapped_view(text: str, lines: Callable[[], tuple[list[int], list[int]]]) -
     for k in pairs:
         a, b = starts[k], ends[k]
         c, d = starts[k + 1], ends[k + 1]
-        if b == a or not _TOKEN_END.search(text[b - 1 : b]) or text[b - 1] == "\\":
+        if b == a or not _token_end().search(text[b - 1 : b]) or text[b - 1] == "\\":
             continue
         nxt = text[c:d]
-        if _CONTINUATION.match(nxt):
+        if _continuation().match(nxt):
             continue
         lead = len(nxt) - len(nxt.lstrip(" \t"))
         if lead >= len(nxt) or (not nxt[lead].isalnum() and nxt[lead] not in "+/=_-"):
@@ -1135,19 +1181,38 @@ def _map_back(view: _View, hits: list[Hit], *, wrapped: bool) -> list[Hit]:
 
 # --------------------------------------------------------------------------- private keys
 
-_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
-_END = re.compile(r"-----END ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
-_ARMOR_HEADER = re.compile(r"^(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):[^\n]*$")
-_B64_LINE = re.compile(r"^[A-Za-z0-9+/=]+$")
-_PREFIX = re.compile(r"^[ \t>*\-]*")
+
+@cache
+def _begin() -> re.Pattern[str]:
+    return re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+
+
+@cache
+def _end() -> re.Pattern[str]:
+    return re.compile(r"-----END ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+
+
+@cache
+def _armor_header() -> re.Pattern[str]:
+    return re.compile(r"^(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):[^\n]*$")
+
+
+@cache
+def _b64_line() -> re.Pattern[str]:
+    return re.compile(r"^[A-Za-z0-9+/=]+$")
+
+
+@cache
+def _prefix() -> re.Pattern[str]:
+    return re.compile(r"^[ \t>*\-]*")
 
 
 def _body_line(line: str) -> str:
-    return _PREFIX.sub("", line, count=1).strip()
+    return _prefix().sub("", line, count=1).strip()
 
 
 def _provable_b64(line: str) -> bool:
-    if not _B64_LINE.match(line) or len(line) < 8:
+    if not _b64_line().match(line) or len(line) < 8:
         return False
     if len(line) >= 40 or any(c.isdigit() or c in "+/" for c in line):
         return True
@@ -1161,10 +1226,10 @@ def private_keys(text: str) -> list[Hit]:
     if "-----BEGIN " not in text:
         return hits
     ends: dict[str, list[tuple[int, int]]] = {}
-    for m in _END.finditer(text):
+    for m in _end().finditer(text):
         ends.setdefault(m.group(1), []).append(m.span())
     covered = -1
-    begins = list(_BEGIN.finditer(text))
+    begins = list(_begin().finditer(text))
     for k, m in enumerate(begins):
         if m.start() < covered:
             continue
@@ -1188,7 +1253,7 @@ def private_keys(text: str) -> list[Hit]:
             nxt = text.find("\n", pos + 1)
             line_end = len(text) if nxt == -1 else nxt
             body = _body_line(text[pos + 1 : line_end])
-            if _ARMOR_HEADER.match(body):
+            if _armor_header().match(body):
                 headers = True
             elif not body and headers:
                 headers = False
@@ -1204,7 +1269,7 @@ def private_keys(text: str) -> list[Hit]:
 def _all_key_material(between: str) -> bool:
     for raw in between.split("\n"):
         body = _body_line(raw)
-        if body and not _B64_LINE.match(body) and not _ARMOR_HEADER.match(body):
+        if body and not _b64_line().match(body) and not _armor_header().match(body):
             return False
     return True
 
@@ -1246,9 +1311,9 @@ def find(text: str, allow: frozenset[str] = frozenset(), rules: tuple[Rule, ...]
 def _whole_escape(text: str, hit: Hit) -> Hit:
     """A hit that starts inside a percent-escape (`%20ghp_...` read as `20ghp_...`) takes it all."""
     s = hit.start
-    if s >= 1 and text[s - 1] == "%" and _ESCAPE.match(text, s - 1):
+    if s >= 1 and text[s - 1] == "%" and _escape().match(text, s - 1):
         return Hit(s - 1, hit.end, hit.kind)
-    if s >= 2 and text[s - 2] == "%" and _ESCAPE.match(text, s - 2):
+    if s >= 2 and text[s - 2] == "%" and _escape().match(text, s - 2):
         return Hit(s - 2, hit.end, hit.kind)
     return hit
 
