@@ -274,3 +274,21 @@ def test_a_log_whose_line_breaks_start_no_junction_is_not_looked_at_for_one() ->
             assert secretscan._wrapped_view(text, lambda: secretscan._lines_of(text)) is None, text  # noqa: B023
     assert not all(joins for _, _, joins in batched)
     assert not batched[-1][2]  # a plain temp log
+
+
+def test_a_batch_runs_only_the_rules_that_match_somewhere_in_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One pass of a set of the rules names those that match somewhere in the batch; only they
+    run their own pass. Where the set's pass gives up (re2 out of memory: it names nothing),
+    every rule runs its own, with the same result."""
+    rules = [r[1] for r in secretscan._rules()]
+    joined = "\n".join(_backlog(7)).encode("utf-8", "surrogatepass")
+    found = secretscan._matching(rules, joined)
+    assert found == {p for p in rules if secretscan._multiline(p).search(joined) is not None}
+    assert 0 < len(found) < len(rules)
+    batches = [_backlog(7), _backlog(8)[:20], ["plain words only\n", "- password parser\n"]]
+    before = [secretscan.batch_scan(texts) for texts in batches]
+    engine, _ = secretscan._engine()
+    monkeypatch.setattr(engine.Set, "Match", lambda self, data: None)
+    assert secretscan._matching(rules, joined) == set(rules)
+    assert [secretscan.batch_scan(texts) for texts in batches] == before

@@ -757,10 +757,13 @@ def batch_scan(texts: list[str]) -> list[Batched]:
     rules = rules_for(texts) if marked else _rules_in(joined, lowered)
     per: list[list[Rule]] = [[] for _ in texts]
     known: list[Known] = [{} for _ in texts]
+    # no text holds the run every match of these holds (`_no_run`): they cannot match
+    patterns = [rule[1] for rule in rules if not _no_run(rule[1], joined, lowered)]
+    live = _matching(patterns, joined)
     for rule in rules:
         pattern = rule[1]
-        if _no_run(pattern, joined, lowered):
-            continue  # no text holds the run every match holds
+        if pattern not in live:
+            continue  # no match anywhere in the batch
         touched: set[int] = set()
         exact = _alone_as_joined(pattern)
         found: dict[int, list[Spans]] = {}
@@ -789,6 +792,30 @@ def batch_scan(texts: list[str]) -> list[Batched]:
     return [(tuple(rules), spans, may) for rules, spans, may in zip(per, known, joins, strict=True)]
 
 
+def _matching(patterns: list[str], joined: bytes) -> set[str]:
+    """The patterns that match somewhere in `joined` (as `_multiline` runs them), by one pass
+    of an RE2::Set: a backlog's prose holds the literals of many rules and matches few, and
+    each pass of a rule over the join costs as much as the set's. Where the set's pass gives
+    up (`_held_by_set`: its last pattern, the end of the text, unnamed), all of them."""
+    if len(patterns) < 2:
+        return set(patterns)
+    engine, _ = _engine()
+    options = engine.Options()
+    options.max_mem = 64 << 20
+    try:
+        together = engine.Set.SearchSet(options)
+        for pattern in patterns:
+            together.Add(_multiline_form(pattern))
+        together.Add(r"\z")
+        together.Compile()
+        matched = together.Match(joined) or []
+    except engine.error:  # pragma: no cover - a set re2 cannot build: every rule's own pass
+        return set(patterns)
+    if len(patterns) not in matched:
+        return set(patterns)
+    return {patterns[i] for i in matched if i < len(patterns)}
+
+
 @cache
 def _alone_as_joined(pattern: str) -> bool:
     """Whether `pattern` matches in a text alone as in the batch's join wherever the match
@@ -799,9 +826,13 @@ def _alone_as_joined(pattern: str) -> bool:
 def _multiline(pattern: str) -> Any:
     """`pattern` in multi-line mode; the same compiled rule when it has no `^` or `$` (then
     the mode changes nothing, and a log the batch sends it to needs no second compile)."""
+    return _rx(_multiline_form(pattern), True)
+
+
+def _multiline_form(pattern: str) -> str:
     if "^" in pattern.replace("[^", "") or "$" in pattern:
-        return _rx("(?m)" + pattern, True)
-    return _rx(pattern, True)
+        return "(?m)" + pattern
+    return pattern
 
 
 def _as_scanned(text: str) -> str:
