@@ -1,10 +1,10 @@
 """The temp log reader of before (frozen below) and the one in the package read every input
 the same: a backlog's block reader was rewritten for speed, and what it gives is a promise.
 
-Kept here only: `_parse_plain`, `_parse_time`, `_meta_values` and `_place_in_time` as they
-were before headings and `at=` lines were read by slicing. The rest of the reader (the line
-by line reader, `classify`) is the package's, run with the old `_parse_time` and
-`_meta_values`.
+Kept here only: `_parse_plain` (with its entry pattern), `_parse_time`, `_meta_values` and
+`_place_in_time` as they were before headings and `at=` lines were read by slicing. The rest
+of the reader (the line by line reader, `classify`) is the package's, run with the old
+`_parse_time` and `_meta_values`.
 Inputs: logs written by the package's own writers, the same mutated line by line, the redaction
 corpora as log lines, headings of every shape, and random text.
 """
@@ -82,8 +82,13 @@ def _old_bullet(kind: str, text: str, line: int) -> entries.Bullet:
     return entries.Bullet(kind, text, line)
 
 
+# The entry pattern before a heading's time and title were read by it.
+_OLD_PLAIN_ENTRY = re.compile(r"\n(## ([^\n]*))\n(?:<!-- sessionlog ([^\n]*) -->\n)?"
+                              r"((?:- [^\n]*\n(?:  [^\n]*\n)*)*)")
+
+
 def _old_parse_plain(text: str) -> TempLog | None:
-    plain_head, plain_entry = entries._plain_patterns()
+    plain_head, plain_entry = entries._plain_patterns()[0], _OLD_PLAIN_ENTRY
     head = plain_head.match(text)
     if head is None or "\r" in text or head[1] != head[1].rstrip():
         return None

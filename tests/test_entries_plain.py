@@ -128,3 +128,35 @@ def test_a_backlog_takes_the_block_reader_from_its_first_log_with_the_same_resul
         entries._place_in_time(lines, DAY, entries._file_offset(lines))
         assert _dump(log) == _dump(lines)
     assert _dump(one[0][1]) == _dump(done[0][1])
+
+
+def test_headings_and_bullet_kinds_read_by_blocks_as_line_by_line() -> None:
+    """A heading whose "HH:MM - " the entry's pattern reads (whatever its title: empty, white
+    space only, white space of any kind around it) and a bullet whose kind is told from its
+    first characters lowered (a prefix in any case, a long head, letters that lower to more
+    than one, a final sigma, the Kelvin sign) read by blocks as line by line."""
+    rng = random.Random(17)
+    head = file_header("p", "u", DAY, "UTC", "+00:00")
+    headings = ["## 10:00 - t", "## 23:59 - t", "## 00:00 - ", "## 10:00 -   ", "## 10:00 -t",
+                "## 10:00 - \x1c x\u3000", "## 19:60 - t", "## 24:00 - t", "## 10:00 - - t"]
+    bullets = ["- DECISION: x", "- Waiting for: y", "- waiting for:z", "- Waiting forever: no",
+               "- \u0130next: x", "- next\u03a3: x", "- " + "\u03a3" * 12 + "x", "- \u212aey: x",
+               "- Chose Redis", "- chose: Redis", "- Root cause: x", "- Expires: 2026-12-01",
+               "- EXPIRES: nope", "- Supersedes: a", "- next steps: b", "- Blocked: c",
+               "- blocked on:d", "- Resolved: e", "- Summary: f", "- n\u0307ext: g"]
+    taken = 0
+    for _ in range(2000):
+        body: list[str] = []
+        for _e in range(rng.randrange(1, 5)):
+            body += ["", rng.choice(headings), *(rng.choice(bullets) for _ in range(rng.randrange(5)))]
+        text = "\n".join(head + body) + "\n"
+        plain = entries._parse_plain(text)
+        if plain is not None:  # (a heading without a valid time is read line by line)
+            taken += 1
+            assert _dump(plain) == _dump(entries._parse_lines(text)), text
+    assert taken > 500
+    for bullet in bullets:  # the kind of the first characters, as of the whole text
+        said = bullet[2:]
+        low = said[: entries._PREFIX_SPAN].lower()
+        told = entries._kind_of_lowered(low) if low.startswith(entries._ANY_PREFIX) else "note"
+        assert told == entries.classify(said), said

@@ -150,3 +150,25 @@ def test_prose_does_not_load_detect_secrets() -> None:
             "print(r.count, 'detect_secrets' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["0", "False"]
+
+
+def test_the_scanner_compiles_a_check_pattern_only_when_a_text_reaches_it() -> None:
+    """Importing the scanner and redacting a commit's prose compiles none of the patterns of
+    key blocks, assignments or escapes (a fresh process, as a hook's); a text
+    that holds such a thing compiles them and is redacted."""
+    import subprocess
+    import sys
+
+    script = (
+        "from sessionlog_git.logs import secretscan as s\n"
+        "from sessionlog_git.logs.redact import redact\n"
+        "lazy = [s._begin, s._not_secret_keys, s._bare, s._escape, s._glue]\n"
+        "print(sum(f.cache_info().currsize for f in lazy))\n"
+        "assert redact('## 10:00 - Fix\\n- Decision: retry the webhook twice\\n').count == 0\n"
+        "print(sum(f.cache_info().currsize for f in lazy))\n"
+        "text = '-----BEGIN RSA PRIVATE KEY-----\\nQUJDQUJD\\n- db_password=Xk9mQ2vL7pR4zTq8 %41\\n'\n"
+        "print(sorted(redact(text).kinds()), sum(f.cache_info().currsize for f in lazy))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["0", "0"]
+    kinds, compiled = out.stdout.split("\n")[2].rsplit(" ", 1)
+    assert kinds == "['password', 'private-key']" and int(compiled) >= 3

@@ -94,11 +94,10 @@ def test_a_rule_runs_only_on_the_logs_its_batch_matches_touch() -> None:
     for text, rules in zip(texts, per, strict=True):
         assert set(rules) <= set(every)
         scanned = secretscan._as_scanned(text)
-        starts, ends = secretscan._lines_of(scanned)
         for rule in every:
             if rule not in rules:  # a rule a log is spared finds nothing in it, alone
                 spared += 1
-                assert secretscan._scan(scanned, starts, ends, (rule,)) == [], (rule[1], text)
+                assert secretscan._scan(scanned, (rule,)) == [], (rule[1], text)
     assert spared > 0
 
 
@@ -147,9 +146,19 @@ def test_a_batch_finds_the_suspect_lines_of_each_log_as_alone(
     assert redact_module._suspect_lines_of(texts) is None
 
 
-def test_the_rules_a_batch_keeps_are_those_with_a_literal_it_holds() -> None:
+@pytest.mark.parametrize("gives_up", [False, True])  # the set's pass; the searches after it
+def test_the_rules_a_batch_keeps_are_those_with_a_literal_it_holds(
+        monkeypatch: pytest.MonkeyPatch, gives_up: bool) -> None:
     """rules_for finds the literals in one pass of the batch; a rule stays exactly when one of
-    its literals is in the text (ignoring case where the rule does), or it has none."""
+    its literals is in the text (ignoring case where the rule does), or it has none. Where
+    the set's pass gives up (re2 out of memory: it names no pattern), the literals are
+    searched for one at a time, with the same result."""
+    if gives_up:
+        engine, _ = secretscan._engine()
+        monkeypatch.setattr(engine.Set, "Match", lambda self, data: None)
+        assert secretscan._held_by_set([b"x"], b"x") is None
+    else:
+        assert secretscan._held_by_set([b"x", b"y"], b"x") == {b"x"}
     rng = random.Random(12)
     shapes = [corpus.bullet(shape) for shape in corpus.SHAPES]
     batches = [_backlog(4), shapes, ["plain words only\n"], ["", "x"], ["- Ba\u017fic auth\n"]]
@@ -192,8 +201,94 @@ def test_the_wrapped_view_joins_the_lines_a_visit_to_every_line_pair_joins(
               "+x", "-\t", "# ", "> ", "12. ", "3) ", "```", "~~~", "|", "é", "²", "\u3000", "%41"]
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(40)))
-        starts, ends = secretscan._lines_of(text)
-        view = secretscan._wrapped_view(text, starts, ends)
+        view = secretscan._wrapped_view(text, lambda: secretscan._lines_of(text))  # noqa: B023
         found = {} if view is None else {
             view.origin_end[cut - 1]: view.origin[cut] for cut in view.junction.values()}
         assert found == _junctions_by_visit(text), text
+
+
+def _matches_alone(pattern: str, text: str) -> list[secretscan.Spans]:
+    """A rule's matches in a text scanned alone, every group's span, as `batch_scan` gives them."""
+    rx = secretscan._rx(pattern, True)
+    data = secretscan._as_scanned(text).encode("utf-8", "surrogatepass")
+    return [tuple(m.span(i) for i in range(rx.groups + 1)) for m in rx.finditer(data)]
+
+
+def test_the_matches_a_batch_hands_a_log_are_those_a_scan_of_it_alone_finds() -> None:
+    """Where `batch_scan` hands a log a rule's matches, they are exactly the matches of the
+    rule in the log alone (every group, in order): at a log's first and last character, next
+    to the line break the join puts between logs, in UTF-8 of more than one byte, with a
+    marker; a rule that asserts a line's start or end, or whose match crosses from one log
+    into the next, is scanned in the log alone instead."""
+    rng = random.Random(31)
+    pieces = ["password ", "passwd: ", "Password is ", "x", "Xk9mQ2vL7pR4zTq8", "é", "\u00c9t\u00e9 ",
+              "token ", "key: ", "\n", " ", "ghp_" + "a1B2c3D4e5" * 4, "AKIAIOSF", "ODNN7QWERTY1",
+              "-----BEGIN", "[REDACTED:password]", "sk-", "'", "=", "the api key is "]
+    batches = [_backlog(5)] + [
+        ["".join(rng.choice(pieces) for _ in range(rng.randrange(12))) for _ in range(30)]
+        for _ in range(40)]
+    handed = fallback = 0
+    for texts in batches:
+        batched = secretscan.batch_scan(texts)
+        for text, (rules, known, _) in zip(texts, batched, strict=True):
+            assert set(known) <= {rule[1] for rule in rules}
+            for rule in rules:
+                if rule[1] in known:
+                    handed += 1
+                    assert secretscan._alone_as_joined(rule[1])
+                    assert known[rule[1]] == _matches_alone(rule[1], text), (rule[1], text)
+                else:
+                    fallback += 1
+        assert [redact(text) for text in texts] == redact_all(texts)
+    assert handed > 100 and fallback > 100
+
+
+def test_a_match_across_two_logs_leaves_each_to_its_own_scan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A match of the batch that runs from one log into the next (the join's line break is
+    a character a rule may match) hands neither log anything: each is scanned alone, and
+    finds what it finds alone; a log whose matches lie inside it is handed them."""
+    rule = ("secret", r"is[^a]Xk(?P<s>[0-9a-z]{6})", None, None)
+    monkeypatch.setattr(secretscan, "_rules_in", lambda data, lowered: (rule,))
+    texts = ["- the api key is", "Xk9mq2vl in the notes\n", "- the key is Xk7pr4zt\n"]
+    batched = secretscan.batch_scan(texts)
+    assert [rules for rules, _, _ in batched] == [(rule,)] * 3
+    assert [known for _, known, _ in batched] == [{}, {}, {rule[1]: [((10, 21), (15, 21))]}]
+    for text, (rules, known, _) in zip(texts, batched, strict=True):
+        assert secretscan.find(text, rules=rules, known=known) == secretscan.find(text, rules=rules)
+    assert secretscan.find(texts[2], rules=(rule,)) == [secretscan.Hit(15, 21, "secret")]
+
+
+def test_a_log_whose_line_breaks_start_no_junction_is_not_looked_at_for_one() -> None:
+    """`batch_scan` says a log's wrapped view may join lines wherever `_wrapped_view` finds a
+    junction (a line break before a letter, a digit, `_/=`, a character beyond ASCII, or `-`
+    and `+` before anything but a space); a log as `sessionlog log` writes it has none."""
+    rng = random.Random(41)
+    pieces = ["abc", "XYZ9", "+/=", "-", "_", "\\", " ", "\t", "\n", "\n", "\n", "- ", "* ",
+              "+x", "-\t", "# ", "> ", "12. ", "```", "|", "é", "²", "\u3000", "%41", "\ud800"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(40))) for _ in range(3000)]
+    texts += _backlog(6)
+    batched = secretscan.batch_scan(texts)
+    for text, (_, _, joins) in zip(texts, batched, strict=True):
+        if not joins:
+            assert secretscan._wrapped_view(text, lambda: secretscan._lines_of(text)) is None, text  # noqa: B023
+    assert not all(joins for _, _, joins in batched)
+    assert not batched[-1][2]  # a plain temp log
+
+
+def test_a_batch_runs_only_the_rules_that_match_somewhere_in_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One pass of a set of the rules names those that match somewhere in the batch; only they
+    run their own pass. Where the set's pass gives up (re2 out of memory: it names nothing),
+    every rule runs its own, with the same result."""
+    rules = [r[1] for r in secretscan._rules()]
+    joined = "\n".join(_backlog(7)).encode("utf-8", "surrogatepass")
+    found = secretscan._matching(rules, joined)
+    assert found == {p for p in rules if secretscan._multiline(p).search(joined) is not None}
+    assert 0 < len(found) < len(rules)
+    batches = [_backlog(7), _backlog(8)[:20], ["plain words only\n", "- password parser\n"]]
+    before = [secretscan.batch_scan(texts) for texts in batches]
+    engine, _ = secretscan._engine()
+    monkeypatch.setattr(engine.Set, "Match", lambda self, data: None)
+    assert secretscan._matching(rules, joined) == set(rules)
+    assert [secretscan.batch_scan(texts) for texts in batches] == before

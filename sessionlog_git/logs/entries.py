@@ -194,6 +194,19 @@ def classify(text: str) -> str:
     low = text.lower()
     if not low.startswith(_ANY_PREFIX):
         return "note"  # most bullets: one test, not one a kind
+    return _kind_of_lowered(low)
+
+
+# How much of a text `classify` reads: its longest prefix (a head before a colon that is a key
+# is shorter). A text cut there and then lowered reads as the whole text lowered wherever a
+# prefix (ASCII) can match: `str.lower` maps each character alone, but a final sigma, which
+# lowers to a Greek letter either way.
+_PREFIX_SPAN = max(map(len, _ANY_PREFIX))
+
+
+def _kind_of_lowered(low: str) -> str:
+    """`classify` of a text whose lowered form (or its first `_PREFIX_SPAN` characters or
+    more) `low` starts with a prefix of the table."""
     kind = _KIND_OF_HEAD.get(low.partition(":")[0])
     if kind is not None and not low.startswith(_UNKEYED):
         return kind
@@ -303,8 +316,10 @@ def _plain_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     if not _PLAIN:
         _PLAIN.append((
             re.compile(r"(# [^\n]*)\n(<!-- sessionlog ([^\n]*) -->)\n"),
-            re.compile(r"\n(## ([^\n]*))\n(?:<!-- sessionlog ([^\n]*) -->\n)?"
-                       r"((?:- [^\n]*\n(?:  [^\n]*\n)*)*)"),
+            # a heading as `sessionlog log` writes it gives its time and title (what
+            # `_parse_time` reads from it by slicing), any other its text after "## "
+            re.compile(r"\n(## (?:((?:[01][0-9]|2[0-3]):[0-5][0-9]) - ([^\n]*)|([^\n]*)))\n"
+                       r"(?:<!-- sessionlog ([^\n]*) -->\n)?((?:- [^\n]*\n(?:  [^\n]*\n)*)*)"),
         ))
     return _PLAIN[0]
 
@@ -313,8 +328,10 @@ def _parse_plain(text: str) -> TempLog | None:
     """`_parse_lines(text)` for a log as `sessionlog log` writes it; None for any other.
 
     A backlog reads thousands of entries here, so each step takes its cheapest exact form:
-    an `at=` meta line is read by slicing (any other by `_meta_values`, as line by line),
-    and a block without continuation lines is one bullet a line."""
+    a heading's "HH:MM - " is read by the entry's pattern (any other heading by
+    `_parse_time`), an `at=` meta line by slicing (any other by `_meta_values`, as line by
+    line), a block without continuation lines is one bullet a line, and a bullet's kind is
+    told from its first `_PREFIX_SPAN` characters lowered."""
     plain_head, plain_entry = _plain_patterns()
     head = plain_head.match(text)
     if head is None or "\r" in text or head[1] != head[1].rstrip():
@@ -326,14 +343,17 @@ def _parse_plain(text: str) -> TempLog | None:
     number = 3  # the line the next match starts on
     pos = head.end()
     entries, problems = log.entries, log.problems
-    any_prefix = _ANY_PREFIX
+    any_prefix, kind_of_lowered, span = _ANY_PREFIX, _kind_of_lowered, _PREFIX_SPAN
     match = plain_entry.match
     while (m := match(text, pos)) is not None:
         pos = m.end()
-        heading, rest, body, block = m.group(1, 2, 3, 4)
-        time, title = _parse_time(rest.strip())
-        if time is None:
-            return None
+        heading, time, title, rest, body, block = m.group(1, 2, 3, 4, 5, 6)
+        if time is not None:  # "HH:MM - title": `_parse_time` of it, whatever the title holds
+            title = title.strip()
+        else:
+            time, title = _parse_time(rest.strip())
+            if time is None:
+                return None
         first = number + 1  # the heading's (the match starts at the blank line before it)
         number += 2
         meta: dict[str, str] | None = {}
@@ -350,19 +370,23 @@ def _parse_plain(text: str) -> TempLog | None:
         entries.append(Entry(time, title, bullets, meta, heading.rstrip(), first))
         if not block:
             continue
+        add = bullets.append
         if "\n  " in block:  # continuation lines: the bullet's lines joined
             number = _plain_bullets(block, number, bullets, problems)
             if number < 0:
                 return None
             continue
-        for line in block[:-1].split("\n"):  # "- text" each, as the pattern matched
+        lines = block.split("\n")
+        lines.pop()  # the block ends with a line break
+        for line in lines:  # "- text" each, as the pattern matched
             said = line[2:].strip()
             if not said:
                 return None  # a dash and white space: a text line, line by line
-            kind = classify(said) if said.lower().startswith(any_prefix) else "note"
+            low = said[:span].lower()  # as much as classify reads of it lowered
+            kind = kind_of_lowered(low) if low.startswith(any_prefix) else "note"
             if kind == "expires" and expiry_date(said) is None:
                 problems.append(Problem(number, EXPIRES_PROBLEM, line.rstrip()))
-            bullets.append(Bullet(kind, said, number))
+            add(Bullet(kind, said, number))
             number += 1
     if text[pos:] not in ("", "\n"):
         return None

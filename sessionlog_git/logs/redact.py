@@ -16,7 +16,14 @@ from typing import Any
 from sessionlog_git.base.warmup import Warmup
 
 MARKER = "[REDACTED:{kind}]"
-_MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
+# This module's `re` patterns are compiled on first use (functions under `cache`): a backlog's
+# batch, its suspect lines found by one search (`_suspect_lines_of`), mostly reaches none.
+
+
+@cache
+def _marker_re() -> re.Pattern[str]:
+    return re.compile(r"\[REDACTED:[a-z0-9-]+\]")
+
 
 # detect-secrets plugins that suit prose logs (the high-entropy ones flag every commit SHA).
 DETECT_SECRETS_PLUGINS = (
@@ -27,23 +34,61 @@ DETECT_SECRETS_PLUGINS = (
     "SendGridDetector", "SlackDetector", "SoftlayerDetector", "SquareOAuthDetector",
     "StripeDetector", "TelegramBotTokenDetector", "TwilioKeyDetector",
 )
-_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-./+=~:]")
+
+
+@cache
+def _token_chars() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9_\-./+=~:]")
+
+
 # Lines detect-secrets could flag that our rules left standing (they run first, and a line they
 # redacted has lost its token). Its keyword plugin needs a denylisted word and a quote on the
 # line; its provider plugins need a long token mixing letters and digits (a run of hex digits
 # of one case and dashes alone, a commit SHA or a UUID, none of them flags without such a word); its basic
 # auth plugin a password in a URL. Prose lines, the bulk of a log, match none of these, so the
 # common commit never imports detect-secrets.
-_SUSPECT_WORD = re.compile(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer|basic|private|contrase")
-_SUSPECT_URL = re.compile(r"://[^/\s@]+:[^/\s@]+@")
-_SUSPECT_RUN = re.compile(r"[A-Za-z0-9+/=_\-.~]{16,}")
-_HEX_RUN = re.compile(r"[0-9a-f\-]+|[0-9A-F\-]+")  # one case: Twilio's AC<hex> mixes them
+@cache
+def _suspect_word() -> re.Pattern[str]:
+    return re.compile(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer|basic|private|contrase")
+
+
+@cache
+def _suspect_url() -> re.Pattern[str]:
+    return re.compile(r"://[^/\s@]+:[^/\s@]+@")
+
+
+@cache
+def _suspect_run() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9+/=_\-.~]{16,}")
+
+
+@cache
+def _hex_run() -> re.Pattern[str]:
+    # one case: Twilio's AC<hex> mixes them
+    return re.compile(r"[0-9a-f\-]+|[0-9A-F\-]+")
+
+
 _QUOTES = frozenset("'\"`")
-_TRIGGER = re.compile(r"[0-9'\"`]|://")  # every suspect line holds one of these
-_META_AT = re.compile(  # an entry's own metadata line, a timestamp alone
-    r"<!-- sessionlog at=\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)? -->")
+
+
+@cache
+def _trigger() -> re.Pattern[str]:
+    # every suspect line holds one of these
+    return re.compile(r"[0-9'\"`]|://")
+
+
+@cache
+def _meta_at() -> re.Pattern[str]:
+    return re.compile(  # an entry's own metadata line, a timestamp alone
+        r"<!-- sessionlog at=\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)? -->")
+
+
 # A timestamp (every entry's `at=` metadata has one) is no token.
-_TIMESTAMP = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
+@cache
+def _timestamp() -> re.Pattern[str]:
+    return re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
+
+
 # detect-secrets' own regexes are not linear: it sees only lines up to this length, and at most
 # this many suspect lines of one log (our rules, which are linear, scan everything).
 DETECT_SECRETS_MAX_LINE = 1000
@@ -52,7 +97,7 @@ DETECT_SECRETS_MAX_LINES = 2000
 
 def _mixed_runs(line: str) -> list[str]:
     """The long tokens of a line that mix letters and digits (timestamps aside)."""
-    return [m for m in _SUSPECT_RUN.findall(_TIMESTAMP.sub(" ", line))
+    return [m for m in _suspect_run().findall(_timestamp().sub(" ", line))
             if re.search(r"\d", m) and re.search(r"[a-z]", m, re.I)]
 
 
@@ -61,7 +106,7 @@ def _candidates(text: str) -> list[int]:
     them. Found by one search per such line, so the prose between costs no Python step."""
     out: list[int] = []
     line = pos = 0
-    while (m := _TRIGGER.search(text, pos)) is not None:
+    while (m := _trigger().search(text, pos)) is not None:
         line += text.count("\n", pos, m.start())
         out.append(line)
         end = text.find("\n", m.start())
@@ -73,12 +118,12 @@ def _candidates(text: str) -> list[int]:
 
 
 # A line `_suspect` can pass holds a quote, `://` or a run of 16 token characters (what
-# _SUSPECT_URL, _QUOTES and _SUSPECT_RUN need): on the linear-time matcher, one search of the
+# _suspect_url(), _QUOTES and _suspect_run() need): on the linear-time matcher, one search of the
 # whole text finds every such line (a digit alone, as in each heading's time, is not enough).
 _SUSPECT_LINE = r"(?m)^[^\n]*(?:['\"`]|://|[A-Za-z0-9+/=_\-.~]{16})[^\n]*$"
 
 
-# An entry's metadata line (`_META_AT`, never suspect) after a line break: its `at=` and the
+# An entry's metadata line (`_meta_at()`, never suspect) after a line break: its `at=` and the
 # timestamp make a run of 16 token characters, so each would be a candidate to look at.
 _META_AT_LINE = (r"\n<!-- sessionlog at=(?=\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?"
                  r"(?:Z|[+-]\d\d:\d\d)? -->(?:\n|\Z))")
@@ -138,17 +183,17 @@ def _suspect_lines_of(texts: list[str]) -> list[list[int]] | None:
 
 
 def _suspect(line: str) -> bool:
-    if len(line) > DETECT_SECRETS_MAX_LINE or _META_AT.fullmatch(line):
+    if len(line) > DETECT_SECRETS_MAX_LINE or _meta_at().fullmatch(line):
         return False
-    if "://" in line and _SUSPECT_URL.search(line):
+    if "://" in line and _suspect_url().search(line):
         return True
     quoted = not _QUOTES.isdisjoint(line)
-    if not quoted and _SUSPECT_RUN.search(line) is None:
+    if not quoted and _suspect_run().search(line) is None:
         return False  # no quote and no long token: neither kind of plugin can flag it
     runs = _mixed_runs(line)
-    if any(not _HEX_RUN.fullmatch(run) for run in runs):
+    if any(not _hex_run().fullmatch(run) for run in runs):
         return True
-    if not _SUSPECT_WORD.search(line):
+    if not _suspect_word().search(line):
         return False
     return bool(runs) or quoted
 
@@ -241,12 +286,12 @@ def _apply_detect_secrets(text: str, findings: list[Finding], allow: frozenset[s
             start = line.index(value)
             end = start + len(value)
             # Some plugins report only a prefix (e.g. "ghp"): take the whole token.
-            while start > 0 and _TOKEN_CHARS.match(line[start - 1]) and line[start - 1] not in ":=":
+            while start > 0 and _token_chars().match(line[start - 1]) and line[start - 1] not in ":=":
                 start -= 1
-            while end < len(line) and _TOKEN_CHARS.match(line[end]):
+            while end < len(line) and _token_chars().match(line[end]):
                 end += 1
             token = line[start:end]
-            if _MARKER_RE.search(token):
+            if _marker_re().search(token):
                 continue
             if secret.type == "Secret Keyword" and not random_looking(token):
                 continue
@@ -291,33 +336,36 @@ def _replace(text: str, hits: list[Any], findings: list[Finding]) -> tuple[str, 
 
 def redact_all(texts: list[str], allow: frozenset[str] = frozenset()) -> list[Redacted]:
     """`redact` of each text, the same results: each text is scanned only with the rules that
-    can match it, found for the batch at once (`secretscan.batch_rules`: a first consolidation
-    redacts hundreds of temp logs)."""
-    from sessionlog_git.logs.secretscan import batch_rules
+    can match it, found for the batch at once, and not again for a rule whose matches in it
+    the batch's scan found (`secretscan.batch_scan`: a first consolidation redacts hundreds
+    of temp logs)."""
+    from sessionlog_git.logs.secretscan import batch_scan
 
     if len(texts) < 2:  # one text: its own checks suffice
         return [redact(text, allow) for text in texts]
     found = _suspect_lines_of(texts)
     suspects: list[list[int] | None] = [None] * len(texts) if found is None else list(found)
-    return [redact(text, allow, rules=rules, suspects=lines)
-            for text, rules, lines in zip(texts, batch_rules(texts), suspects, strict=True)]
+    return [redact(text, allow, rules=rules, suspects=lines, known=known, joins=joins)
+            for text, (rules, known, joins), lines
+            in zip(texts, batch_scan(texts), suspects, strict=True)]
 
 
 def redact(text: str, allow: frozenset[str] = frozenset(), *, rules: Any = None,
-           suspects: list[int] | None = None) -> Redacted:
+           suspects: list[int] | None = None, known: Any = None, joins: bool = True) -> Redacted:
     """The text with every secret we find replaced by `[REDACTED:<kind>]`.
 
     `allow`: digests (secretscan.digest) of values a user restored as false positives.
-    `rules`: the rules that can match `text` as written (secretscan.batch_rules, redact_all).
+    `rules`: the rules that can match `text` as written (secretscan.batch_scan, redact_all).
     `suspects`: `_suspect_lines_of` for `text` as written (used when our rules replace nothing
     in it: detect-secrets then sees the text as written).
+    `known`, `joins`: what `secretscan.batch_scan` found of `text` (`secretscan.find`).
     """
     from bisect import bisect_right
 
     from sessionlog_git.logs.secretscan import find
 
     findings: list[Finding] = []
-    hits = find(text, allow, rules)
+    hits = find(text, allow, rules, known, joins=joins)
     out, shifts = _replace(text, hits, findings)
     firsts = [first for first, _ in shifts]
 

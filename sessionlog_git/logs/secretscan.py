@@ -31,7 +31,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any
 
 from sessionlog_git.base.text import sha256_hex
@@ -75,19 +75,45 @@ def digest(value: str) -> str:
 
 
 # --------------------------------------------------------------------------- value checks
+# The checks' and the views' `re` patterns are compiled on first use (functions under
+# `cache`): a commit's prose reaches few of them. (Every scan reads MARKER_RE and _RUN_GROUP.)
 
 _SYMBOLS = set("!@#$%^&*+=?~|\\/:;<>()[]{},'\"`")
-_PLACEHOLDERS = re.compile(
-    r"(?i)^(?:x+|\*+|\.+|-+|_+|none|null|nil|true|false|yes|no|test|example|sample|dummy|fake|"
-    r"changeme|change-me|password|passwd|pass|secret|token|redacted|hidden|masked|todo|tbd|"
-    r"undefined|empty|default|required|optional|string|str|bytes|value|your[-_].*|my[-_].*|"
-    r".*[-_]here|<.*>|\[.*\]|\{.*\}|\$.*|%\(.*|.*\.\.\.|.*example.*|.*placeholder.*)$"
-)
-_CALL = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[]")
-_DOTTED = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w-]*)+$")
-_PATH = re.compile(r"^(?:~|\.{1,2})?/[a-z0-9_.\-/]*$")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+@cache
+def _placeholders() -> re.Pattern[str]:
+    return re.compile(
+        r"(?i)^(?:x+|\*+|\.+|-+|_+|none|null|nil|true|false|yes|no|test|example|sample|dummy|fake|"
+        r"changeme|change-me|password|passwd|pass|secret|token|redacted|hidden|masked|todo|tbd|"
+        r"undefined|empty|default|required|optional|string|str|bytes|value|your[-_].*|my[-_].*|"
+        r".*[-_]here|<.*>|\[.*\]|\{.*\}|\$.*|%\(.*|.*\.\.\.|.*example.*|.*placeholder.*)$"
+    )
+
+
+@cache
+def _call() -> re.Pattern[str]:
+    return re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[]")
+
+
+@cache
+def _dotted() -> re.Pattern[str]:
+    return re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w-]*)+$")
+
+
+@cache
+def _path() -> re.Pattern[str]:
+    return re.compile(r"^(?:~|\.{1,2})?/[a-z0-9_.\-/]*$")
+
+
+@cache
+def _uuid() -> re.Pattern[str]:
+    return re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@cache
+def _hex() -> re.Pattern[str]:
+    return re.compile(r"^[0-9a-fA-F]+$")
 
 
 def entropy(value: str) -> float:
@@ -120,11 +146,11 @@ def _strip_quotes(value: str) -> tuple[str, bool]:
 @lru_cache(maxsize=4096)
 def not_a_value(value: str) -> bool:
     """A variable, template, call, path, placeholder or marker: never a literal secret."""
-    if not value or "REDACTED" in value or _PLACEHOLDERS.match(value):
+    if not value or "REDACTED" in value or _placeholders().match(value):
         return True
     if value[0] in "$<{%*([" or "${" in value or "{{" in value or "$(" in value:
         return True
-    if _CALL.match(value) or _DOTTED.match(value) or _PATH.match(value):
+    if _call().match(value) or _dotted().match(value) or _path().match(value):
         return True
     return identifier(value)
 
@@ -145,9 +171,9 @@ def random_looking(value: str, *, quoted: bool = False) -> bool:
     lower, upper, digit, symbol = _classes(value)
     kinds = lower + upper + digit + symbol
     n = len(value)
-    if n >= 32 and _HEX.match(value) and digit and (lower or upper):
+    if n >= 32 and _hex().match(value) and digit and (lower or upper):
         return True
-    if _UUID.match(value.lower()):
+    if _uuid().match(value.lower()):
         return True
     if n < (6 if quoted else 8):
         return False
@@ -193,21 +219,27 @@ def _decodes_to_private_key(value: str) -> bool:
 
 
 # Words before `_key` that name something other than a secret (cache_key, primary_key, ...).
-_NOT_SECRET_KEYS = re.compile(
-    r"(?i)(?:^|[_\-.])(?:cache|primary|foreign|sort|partition|object|idempotency|public|pub|group|"
-    r"routing|dedup|lookup|row|shard|index|hash|cursor|map|s3|translation|i18n|unique|composite|"
-    r"natural|surrogate|kms|hot|short|sign_in|dict|json|yaml|config|registry|field|column|"
-    r"table|bucket|ssh_public|host)[_\-.]?key$"
-)
-_BARE = re.compile(r"(?i)^(?:key|pass|auth|pat|cred|creds|credential|credentials)$")
+@cache
+def _not_secret_keys() -> re.Pattern[str]:
+    return re.compile(
+        r"(?i)(?:^|[_\-.])(?:cache|primary|foreign|sort|partition|object|idempotency|public|pub|group|"
+        r"routing|dedup|lookup|row|shard|index|hash|cursor|map|s3|translation|i18n|unique|composite|"
+        r"natural|surrogate|kms|hot|short|sign_in|dict|json|yaml|config|registry|field|column|"
+        r"table|bucket|ssh_public|host)[_\-.]?key$"
+    )
+
+
+@cache
+def _bare() -> re.Pattern[str]:
+    return re.compile(r"(?i)^(?:key|pass|auth|pat|cred|creds|credential|credentials)$")
 
 
 def _assignment(match: Match, line: str) -> bool:
     name = match.group("name")
     value, quoted = _strip_quotes(match.group("s"))
-    if _BARE.match(name):  # `key=…`, `auth=…`: only a value that could be nothing but random
+    if _bare().match(name):  # `key=…`, `auth=…`: only a value that could be nothing but random
         return len(value) >= 20 and _strong_token(value)
-    if _NOT_SECRET_KEYS.search(name):
+    if _not_secret_keys().search(name):
         return False
     if quoted and value.endswith(("()", "(")):
         return False
@@ -225,24 +257,26 @@ def _env_name_value(match: Match, line: str) -> bool:
 
 
 # What may stand between such a word and its value: "token abc…", "key: abc…", "key is abc…".
-_GLUE = re.compile(
-    r"""(?i)^[ \t:=>"'`(\-]*(?:(?:is|was|now|set|to|changed|=|:)[ \t:="'`]*){0,3}$"""
-    r"""|^[ \t]+(?:for|of|on)[ \t]+(?:[\w.\-]{1,20}[ \t]+){0,2}[\w.\-]{1,20}[ \t]*[:=][ \t]*["'`]?$"""
-)
+@cache
+def _glue() -> re.Pattern[str]:
+    return re.compile(
+        r"""(?i)^[ \t:=>"'`(\-]*(?:(?:is|was|now|set|to|changed|=|:)[ \t:="'`]*){0,3}$"""
+        r"""|^[ \t]+(?:for|of|on)[ \t]+(?:[\w.\-]{1,20}[ \t]+){0,2}[\w.\-]{1,20}[ \t]*[:=][ \t]*["'`]?$"""
+    )
 
 
 def _strong_token(value: str) -> bool:
-    if not_a_value(value) or _UUID.match(value.lower()):
+    if not_a_value(value) or _uuid().match(value.lower()):
         return False
     lower, upper, digit, _ = _classes(value)
-    if _HEX.match(value):
+    if _hex().match(value):
         return len(value) >= 32 and digit and lower
     return digit and lower and upper and entropy(value) >= 3.5
 
 
 def _prose_password(match: Match, line: str) -> bool:
     """"the password is X", "with password X", "passphrase for the key: X"."""
-    if not _GLUE.match(match.group("glue") or ""):
+    if not _glue().match(match.group("glue") or ""):
         return False
     value, _ = _strip_quotes(match.group("s"))
     return random_looking(value)
@@ -255,12 +289,12 @@ def _token_before_word(match: Match, line: str) -> bool:
 def _context_token(match: Match, line: str) -> bool:
     """A long random token right after a word like "token", "secret" or "api key"."""
     value = match.group("s").rstrip(".")
-    if not_a_value(value) or len(value) < 24 or _UUID.match(value.lower()):
+    if not_a_value(value) or len(value) < 24 or _uuid().match(value.lower()):
         return False
-    if "public" in match.group(0).lower() or not _GLUE.match(match.group("glue") or ""):
+    if "public" in match.group(0).lower() or not _glue().match(match.group("glue") or ""):
         return False  # "the key in commit 4e07…", "token bucket: see src/…": not its value
     lower, upper, digit, _ = _classes(value)
-    if _HEX.match(value):
+    if _hex().match(value):
         return len(value) >= 32 and digit and lower
     return digit and lower and upper and entropy(value) >= 3.5
 
@@ -603,7 +637,7 @@ def rules_for(texts: Iterable[str]) -> tuple[Rule, ...]:
     if linear():
         return _rules_in(data, folded(data))
     rules = _rules()
-    if not any(_SPACE.search(word) for rule in rules if rule[3] for word in rule[3][0]):
+    if not any(_space().search(word) for rule in rules if rule[3] for word in rule[3][0]):
         data = b"\n".join(set(data.split()))
     lowered = folded(data)
     return tuple(rule for rule in rules if not _absent(rule[3], data, lowered))
@@ -619,16 +653,18 @@ def _rules_in(data: bytes, lowered: bytes) -> tuple[Rule, ...]:
 
 
 def _held(words: set[bytes], data: bytes) -> set[bytes]:
-    """The literals of `words` that `data` holds, in one pass (on re2): the earliest of the
-    literals not found yet is found, set aside, and the search goes on from where it was (no
-    literal still looked for starts before it), until none is left in the rest."""
-    found: set[bytes] = set()
+    """The literals of `words` that `data` holds, in one pass (on re2): a set of them all
+    (`_held_by_set`), or where it fails, one search at a time: the earliest of the literals
+    not found yet is found, set aside, and the search goes on from where it was (no literal
+    still looked for starts before it), until none is left in the rest."""
     left = sorted(words)
+    found = _held_by_set(left, data)
+    if found is not None:
+        return found
+    found = set()
     pos = 0
     while left:
-        alternatives = "|".join("".join(c if c.isalnum() else f"\\x{{{ord(c):x}}}" for c in w.decode())
-                                for w in left)
-        m = _rx(alternatives, True).search(data, pos)
+        m = _rx("|".join(map(_literal, left)), True).search(data, pos)
         if m is None:
             break
         word = m.group(0)
@@ -638,8 +674,56 @@ def _held(words: set[bytes], data: bytes) -> set[bytes]:
     return found
 
 
+def _literal(word: bytes) -> str:
+    """`word` as a pattern that matches it alone."""
+    return "".join(c if c.isalnum() else f"\\x{{{ord(c):x}}}" for c in word.decode())
+
+
+def _held_by_set(words: list[bytes], data: bytes) -> set[bytes] | None:
+    """The literals of `words` that `data` holds, by one pass of an RE2::Set, which names
+    every pattern of it that matches anywhere (the set compiles once, where the searches
+    compile an alternation again after each literal found). A last pattern, the end of the
+    text, matches in every pass that reached it: a pass the matcher gave up (its memory
+    spent) names nothing, and None sends the caller to its searches."""
+    engine, _ = _engine()
+    options = engine.Options()
+    options.max_mem = 64 << 20
+    try:
+        patterns = engine.Set.SearchSet(options)
+        for word in words:
+            patterns.Add(_literal(word))
+        patterns.Add(r"\z")
+        patterns.Compile()
+        matched = patterns.Match(data) or []
+    except engine.error:  # pragma: no cover - a set re2 cannot build: the searches
+        return None
+    if len(words) not in matched:
+        return None
+    return {words[i] for i in matched if i < len(words)}
+
+
 def batch_rules(texts: list[str]) -> list[tuple[Rule, ...]]:
-    """For each text of a batch, the rules that can match it as written (`find(..., rules=)`).
+    """For each text of a batch, the rules that can match it as written (`find(..., rules=)`):
+    `batch_scan` without the matches it found."""
+    return [rules for rules, _, _ in batch_scan(texts)]
+
+
+Spans = tuple[tuple[int, int], ...]  # a match's groups (0 first) in a text's UTF-8; (-1, -1): none
+Known = dict[str, list[Spans]]  # a rule's pattern -> its matches in one text, in order
+Batched = tuple[tuple[Rule, ...], Known, bool]  # `batch_scan`'s answer for one text
+
+# A line break the wrapped view may join the line after to (`_next_start`'s, on the UTF-8 of
+# the batch's join: any other character than ASCII stands for a `\w` one; a `-` or `+` before
+# a line's end as before any other character but a space). No match takes a line break but
+# its first, so none hides the next. A text none of whose line breaks is one has no
+# junction, and its wrapped view is not looked for.
+_MAY_JOIN = r"(?m)\n[ \t]*(?:[A-Za-z0-9_/=]|[^\x00-\x7f]|[-+](?:[^ \n]|$))"
+
+
+def batch_scan(texts: list[str]) -> list[Batched]:
+    """For each text of a batch, the rules that can match it as written, for some of them
+    every match in it, found by the batch's scan, and whether its wrapped view may join two
+    of its lines (`find(..., rules=, known=, joins=)`).
 
     Each rule `rules_for` keeps is run once over the batch joined by line breaks, in
     multi-line mode, and is then run on a text only where one of those matches touches it.
@@ -648,9 +732,17 @@ def batch_rules(texts: list[str]) -> list[tuple[Rule, ...]]:
     rule uses `\\A` or `\\z`), and a match of the joined batch is found at or before it
     (finditer scans left to right), so that text is touched. A text one touches for nothing
     (a match across two texts) is scanned alone for nothing. A hundred temp logs cost each
-    rule one search instead of a hundred. On the `re` fallback every text is scanned alone."""
+    rule one search instead of a hundred. On the `re` fallback every text is scanned alone.
+
+    A rule without `^` and `$` (`_alone_as_joined`) whose matches touching a text all lie
+    inside it (none reaches a line break the join put in, none is empty) has exactly those
+    matches in the text alone, with the same groups: `known`, so the text is not scanned
+    for it again. Such a match reads no character outside the text, and the assertions
+    left (`\\b`, `\\B`) read the join's line break as they read the text's start or end, so
+    the same match succeeds alone, and every match alone succeeds joined; the leftmost
+    start and the chosen match are the same, and so is each next search's start."""
     if len(texts) < 2 or not linear():
-        return [rules_for(texts)] * len(texts)
+        return [(rules, {}, True) for rules in [rules_for(texts)] * len(texts)]
     datas = [_as_scanned(text).encode("utf-8", "surrogatepass") for text in texts]
     joined = b"\n".join(datas)
     starts: list[int] = []
@@ -664,25 +756,83 @@ def batch_rules(texts: list[str]) -> list[tuple[Rule, ...]]:
     marked = any("[REDACTED:" in text for text in texts)
     rules = rules_for(texts) if marked else _rules_in(joined, lowered)
     per: list[list[Rule]] = [[] for _ in texts]
+    known: list[Known] = [{} for _ in texts]
+    # no text holds the run every match of these holds (`_no_run`): they cannot match
+    patterns = [rule[1] for rule in rules if not _no_run(rule[1], joined, lowered)]
+    live = _matching(patterns, joined)
     for rule in rules:
-        if _no_run(rule[1], joined, lowered):
-            continue  # no text holds the run every match holds
+        pattern = rule[1]
+        if pattern not in live:
+            continue  # no match anywhere in the batch
         touched: set[int] = set()
-        for m in _multiline(rule[1]).finditer(joined):
-            first = bisect_right(starts, m.start()) - 1
-            last = bisect_right(starts, max(m.end() - 1, m.start())) - 1
+        exact = _alone_as_joined(pattern)
+        found: dict[int, list[Spans]] = {}
+        crossed: set[int] = set()
+        groups = range(_rx(pattern, True).groups + 1)
+        for m in _multiline(pattern).finditer(joined):
+            start, end = m.span()
+            first = bisect_right(starts, start) - 1
+            last = bisect_right(starts, max(end - 1, start)) - 1
             touched.update(range(first, last + 1))
+            if not exact:
+                continue
+            at = starts[first]
+            if first != last or end <= start or end > at + len(datas[first]):
+                crossed.update(range(first, last + 1))
+                continue
+            found.setdefault(first, []).append(
+                tuple((a - at, b - at) if a >= 0 else (a, b) for a, b in map(m.span, groups)))
         for i in touched:
             per[i].append(rule)
-    return [tuple(rules) for rules in per]
+            if i in found and i not in crossed:
+                known[i][pattern] = found[i]
+    joins = [False] * len(texts)
+    for m in _rx(_MAY_JOIN, True).finditer(joined):  # (one before a text's first line: spare)
+        joins[bisect_right(starts, m.start()) - 1] = True
+    return [(tuple(rules), spans, may) for rules, spans, may in zip(per, known, joins, strict=True)]
+
+
+def _matching(patterns: list[str], joined: bytes) -> set[str]:
+    """The patterns that match somewhere in `joined` (as `_multiline` runs them), by one pass
+    of an RE2::Set: a backlog's prose holds the literals of many rules and matches few, and
+    each pass of a rule over the join costs as much as the set's. Where the set's pass gives
+    up (`_held_by_set`: its last pattern, the end of the text, unnamed), all of them."""
+    if len(patterns) < 2:
+        return set(patterns)
+    engine, _ = _engine()
+    options = engine.Options()
+    options.max_mem = 64 << 20
+    try:
+        together = engine.Set.SearchSet(options)
+        for pattern in patterns:
+            together.Add(_multiline_form(pattern))
+        together.Add(r"\z")
+        together.Compile()
+        matched = together.Match(joined) or []
+    except engine.error:  # pragma: no cover - a set re2 cannot build: every rule's own pass
+        return set(patterns)
+    if len(patterns) not in matched:
+        return set(patterns)
+    return {patterns[i] for i in matched if i < len(patterns)}
+
+
+@cache
+def _alone_as_joined(pattern: str) -> bool:
+    """Whether `pattern` matches in a text alone as in the batch's join wherever the match
+    lies inside the text: it asserts no line's or text's start or end (`batch_scan`)."""
+    return not any(token in pattern.replace("[^", "") for token in ("^", "$", "\\A", "\\z", "\\Z"))
 
 
 def _multiline(pattern: str) -> Any:
     """`pattern` in multi-line mode; the same compiled rule when it has no `^` or `$` (then
     the mode changes nothing, and a log the batch sends it to needs no second compile)."""
+    return _rx(_multiline_form(pattern), True)
+
+
+def _multiline_form(pattern: str) -> str:
     if "^" in pattern.replace("[^", "") or "$" in pattern:
-        return _rx("(?m)" + pattern, True)
-    return _rx(pattern, True)
+        return "(?m)" + pattern
+    return pattern
 
 
 def _as_scanned(text: str) -> str:
@@ -707,7 +857,10 @@ def folded(data: bytes) -> bytes:
     return lowered
 
 
-_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]")  # what bytes.split() splits on
+@cache
+def _space() -> re.Pattern[bytes]:
+    # what bytes.split() splits on
+    return re.compile(rb"[ \t\n\r\x0b\x0c]")
 
 
 def _absent(needles: Needles | None, data: bytes, lowered: bytes) -> bool:
@@ -832,22 +985,47 @@ class _Groups:
         return {k: v for k, v in self._d.items() if isinstance(k, str)}
 
 
-def _scan(text: str, starts: list[int], ends: list[int], rules: tuple[Rule, ...] | None = None
+class _Known:
+    """A match `batch_scan` found inside a text: its groups as `_scan` reads a match's."""
+
+    __slots__ = ("_data", "_spans")
+
+    def __init__(self, data: bytes, spans: Spans) -> None:
+        self._data = data
+        self._spans = spans
+
+    def group(self, i: int = 0) -> bytes | None:
+        a, b = self._spans[i]
+        return None if a < 0 else self._data[a:b]
+
+    def span(self, i: int = 0) -> tuple[int, int]:
+        return self._spans[i]
+
+
+def _scan(text: str, rules: tuple[Rule, ...] | None = None, known: Known | None = None
           ) -> list[Hit]:
+    """The hits of `rules` (all: None) in `text`; `known`: matches `batch_scan` found."""
     data = text.encode("utf-8", "surrogatepass")
     plain = len(data) == len(text)  # ASCII: byte offsets are character offsets
     hits: list[Hit] = []
     on_re2 = linear()
-    lowered = folded(data)
+    lowered: bytes | None = None  # folded on first need: a text whose matches are known needs none
     for kind, pattern, check, needles in _rules() if rules is None else rules:
-        if _absent(needles, data, lowered) or _no_run(pattern, data, lowered):
-            continue  # a literal (or a run) every match holds is absent: it cannot match
-        rx = _rx(pattern, on_re2)
+        spans = known.get(pattern) if known else None
+        matches: Iterable[Any]
+        if spans is not None:
+            matches = (_Known(data, one) for one in spans)
+        else:
+            if lowered is None:
+                lowered = folded(data)
+            if _absent(needles, data, lowered) or _no_run(pattern, data, lowered):
+                continue  # a literal (or a run) every match holds is absent: it cannot match
+            matches = _finditer(_rx(pattern, on_re2), data)
         index = _groups(pattern, on_re2)
         group = index.get("s")
         names = list(index.items())
         at_byte = at_char = 0
-        for m in _finditer(rx, data):
+        for m in matches:
             if group is not None and m.group(group) is not None:
                 bs, be = m.span(group)
             else:
@@ -866,10 +1044,12 @@ def _scan(text: str, starts: list[int], ends: list[int], rules: tuple[Rule, ...]
                 for name, i in names:
                     raw = m.group(i)
                     found[name] = None if raw is None else raw.decode("utf-8", "replace")
-                i = bisect_right(starts, start) - 1
                 # The line around the match, at most CONTEXT characters each side: a check reads
-                # a bounded slice, so a huge line with many candidates stays linear.
-                around = text[max(starts[i], start - CONTEXT) : min(ends[i], end + CONTEXT)]
+                # a bounded slice, so a huge line with many candidates stays linear (the line
+                # breaks looked for only that far: no list of the text's lines is needed).
+                lo = text.rfind("\n", max(start - CONTEXT, 0), start) + 1 or max(start - CONTEXT, 0)
+                hi = text.find("\n", start, end + CONTEXT)
+                around = text[lo : end + CONTEXT if hi == -1 else hi]
                 if not check(_Groups(found), around):
                     continue
             if kind == "password" and "name" in index:
@@ -918,7 +1098,10 @@ class _View:
         return "".join(self.parts)
 
 
-_ESCAPE = re.compile(r"%[0-7][0-9A-Fa-f]")  # an ASCII character, percent-encoded
+@cache
+def _escape() -> re.Pattern[str]:
+    # an ASCII character, percent-encoded
+    return re.compile(r"%[0-7][0-9A-Fa-f]")
 
 
 def _percent_view(text: str, starts: list[int], ends: list[int]) -> _View | None:
@@ -928,7 +1111,7 @@ def _percent_view(text: str, starts: list[int], ends: list[int]) -> _View | None
     found = False
     for a, b in zip(starts, ends, strict=True):
         pos = a
-        escapes = _ESCAPE.finditer(text, a, b)
+        escapes = _escape().finditer(text, a, b)
         first = next(escapes, None)
         if first is None:
             continue
@@ -944,8 +1127,14 @@ def _percent_view(text: str, starts: list[int], ends: list[int]) -> _View | None
     return view if found else None
 
 
-_TOKEN_END = re.compile(r"[A-Za-z0-9+/=_\-]$")
-_CONTINUATION = re.compile(r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
+@cache
+def _token_end() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z0-9+/=_\-]$")
+
+
+@cache
+def _continuation() -> re.Pattern[str]:
+    return re.compile(r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
 
 
 # A line break before a line that may go on a wrapped token (its first character after blanks
@@ -961,21 +1150,28 @@ def _next_start() -> re.Pattern[str]:
     return re.compile(r"\n[ \t]*(?:[\w/=]|[-+](?! ))")
 
 
-def _wrapped_view(text: str, starts: list[int], ends: list[int]) -> _View | None:
+def _wrapped_view(text: str, lines: Callable[[], tuple[list[int], list[int]]]) -> _View | None:
+    """`lines`: `_lines_of(text)`, asked for only where a line break may start a junction."""
     view = _View()
     found = False
     pairs: Iterable[int]
     if not WRAP_SEARCH.ready(len(text)):
+        starts, ends = lines()
         pairs = range(len(starts) - 1)  # every pair of lines
     else:  # the line each such line break ends
-        pairs = (bisect_right(starts, m.start()) - 1 for m in _next_start().finditer(text))
+        breaks = _next_start().finditer(text)
+        first = next(breaks, None)
+        if first is None:
+            return None  # no junction: the text's lines are never listed
+        starts, ends = lines()
+        pairs = (bisect_right(starts, m.start()) - 1 for m in chain((first,), breaks))
     for k in pairs:
         a, b = starts[k], ends[k]
         c, d = starts[k + 1], ends[k + 1]
-        if b == a or not _TOKEN_END.search(text[b - 1 : b]) or text[b - 1] == "\\":
+        if b == a or not _token_end().search(text[b - 1 : b]) or text[b - 1] == "\\":
             continue
         nxt = text[c:d]
-        if _CONTINUATION.match(nxt):
+        if _continuation().match(nxt):
             continue
         lead = len(nxt) - len(nxt.lstrip(" \t"))
         if lead >= len(nxt) or (not nxt[lead].isalnum() and nxt[lead] not in "+/=_-"):
@@ -1016,19 +1212,38 @@ def _map_back(view: _View, hits: list[Hit], *, wrapped: bool) -> list[Hit]:
 
 # --------------------------------------------------------------------------- private keys
 
-_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
-_END = re.compile(r"-----END ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
-_ARMOR_HEADER = re.compile(r"^(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):[^\n]*$")
-_B64_LINE = re.compile(r"^[A-Za-z0-9+/=]+$")
-_PREFIX = re.compile(r"^[ \t>*\-]*")
+
+@cache
+def _begin() -> re.Pattern[str]:
+    return re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+
+
+@cache
+def _end() -> re.Pattern[str]:
+    return re.compile(r"-----END ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+
+
+@cache
+def _armor_header() -> re.Pattern[str]:
+    return re.compile(r"^(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):[^\n]*$")
+
+
+@cache
+def _b64_line() -> re.Pattern[str]:
+    return re.compile(r"^[A-Za-z0-9+/=]+$")
+
+
+@cache
+def _prefix() -> re.Pattern[str]:
+    return re.compile(r"^[ \t>*\-]*")
 
 
 def _body_line(line: str) -> str:
-    return _PREFIX.sub("", line, count=1).strip()
+    return _prefix().sub("", line, count=1).strip()
 
 
 def _provable_b64(line: str) -> bool:
-    if not _B64_LINE.match(line) or len(line) < 8:
+    if not _b64_line().match(line) or len(line) < 8:
         return False
     if len(line) >= 40 or any(c.isdigit() or c in "+/" for c in line):
         return True
@@ -1042,10 +1257,10 @@ def private_keys(text: str) -> list[Hit]:
     if "-----BEGIN " not in text:
         return hits
     ends: dict[str, list[tuple[int, int]]] = {}
-    for m in _END.finditer(text):
+    for m in _end().finditer(text):
         ends.setdefault(m.group(1), []).append(m.span())
     covered = -1
-    begins = list(_BEGIN.finditer(text))
+    begins = list(_begin().finditer(text))
     for k, m in enumerate(begins):
         if m.start() < covered:
             continue
@@ -1069,7 +1284,7 @@ def private_keys(text: str) -> list[Hit]:
             nxt = text.find("\n", pos + 1)
             line_end = len(text) if nxt == -1 else nxt
             body = _body_line(text[pos + 1 : line_end])
-            if _ARMOR_HEADER.match(body):
+            if _armor_header().match(body):
                 headers = True
             elif not body and headers:
                 headers = False
@@ -1085,7 +1300,7 @@ def private_keys(text: str) -> list[Hit]:
 def _all_key_material(between: str) -> bool:
     for raw in between.split("\n"):
         body = _body_line(raw)
-        if body and not _B64_LINE.match(body) and not _ARMOR_HEADER.match(body):
+        if body and not _b64_line().match(body) and not _armor_header().match(body):
             return False
     return True
 
@@ -1093,37 +1308,43 @@ def _all_key_material(between: str) -> bool:
 # --------------------------------------------------------------------------- entry point
 
 
-def find(text: str, allow: frozenset[str] = frozenset(), rules: tuple[Rule, ...] | None = None
-         ) -> list[Hit]:
+def find(text: str, allow: frozenset[str] = frozenset(), rules: tuple[Rule, ...] | None = None,
+         known: Known | None = None, *, joins: bool = True) -> list[Hit]:
     """Every secret in `text`, as disjoint spans in order. `allow`: digests never redacted.
 
     `rules`: `rules_for` of a batch that holds `text`, for the scan of the text as written
     (a rule none of the batch's texts holds a literal of cannot match it). The decoded and
     the wrapped views hold characters the text does not (an escape decoded, a line break
-    gone): every rule scans them."""
+    gone): every rule scans them. `known`: `batch_scan`'s matches of some of `rules` in the
+    text as written, which are then not looked for again; `joins` False: `batch_scan` found
+    no line break the wrapped view could join two lines at."""
     markers = [m.span() for m in MARKER_RE.finditer(text)]
     original = text
     if markers:  # a marker is never context: scanned as line breaks, nothing reads across it
         text = MARKER_RE.sub(lambda m: "\n" * len(m.group(0)), text)
-    starts, ends = _lines_of(text)
+    listed: list[tuple[list[int], list[int]]] = []
+
+    def lines() -> tuple[list[int], list[int]]:  # listed once, and only for a view that needs it
+        if not listed:
+            listed.append(_lines_of(text))
+        return listed[0]
+
     hits = private_keys(text)
-    hits += _scan(text, starts, ends, rules)
-    for build, wrapped in ((_percent_view, False), (_wrapped_view, True)):
-        view = build(text, starts, ends)
-        if view is None:
-            continue
-        synthetic = view.text()
-        v_starts, v_ends = _lines_of(synthetic)
-        hits += _map_back(view, _scan(synthetic, v_starts, v_ends), wrapped=wrapped)
+    hits += _scan(text, rules, known)
+    percent = _percent_view(text, *lines()) if "%" in text else None
+    joined = _wrapped_view(text, lines) if joins else None
+    for view, wrapped in ((percent, False), (joined, True)):
+        if view is not None:
+            hits += _map_back(view, _scan(view.text()), wrapped=wrapped)
     return merge(original, [_whole_escape(text, h) for h in hits], allow, markers)
 
 
 def _whole_escape(text: str, hit: Hit) -> Hit:
     """A hit that starts inside a percent-escape (`%20ghp_...` read as `20ghp_...`) takes it all."""
     s = hit.start
-    if s >= 1 and text[s - 1] == "%" and _ESCAPE.match(text, s - 1):
+    if s >= 1 and text[s - 1] == "%" and _escape().match(text, s - 1):
         return Hit(s - 1, hit.end, hit.kind)
-    if s >= 2 and text[s - 2] == "%" and _ESCAPE.match(text, s - 2):
+    if s >= 2 and text[s - 2] == "%" and _escape().match(text, s - 2):
         return Hit(s - 2, hit.end, hit.kind)
     return hit
 
