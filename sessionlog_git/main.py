@@ -204,6 +204,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with boundary("cli") as outcome:
             outcome.code = consolidate(**{_CONSOLIDATE_FLAGS[w]: True for w in words[1:]})
+        if argv is None:
+            # A program's run (the console script, `python -m`): it leaves without the
+            # interpreter's teardown (`base.leave`), which went through every object a
+            # backlog's run left (records, entries, caches: ~45 ms of its wall time).
+            from sessionlog_git.base.leave import leave
+
+            leave(outcome.code)
         return outcome.code
     args = _parser().parse_args(argv)
     with boundary("cli") as outcome:

@@ -5,7 +5,7 @@ import gc
 import re
 
 import pytest
-from conftest import Repo
+from conftest import PYTHON, Repo
 
 from sessionlog_git import workspace
 from sessionlog_git.pipeline import consolidate
@@ -185,9 +185,9 @@ def test_logs_folder_ignored_by_the_user_still_lands(native_repo: Repo) -> None:
 def test_the_command_reports_in_one_write_and_leaves_a_working_collector(
         native_repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`sessionlog consolidate` prints its whole report at once, and what the run left is put
-    out of the collector's reach for the exit: a caller in the same process still has a
-    collector that is on and collects the cycles made after it."""
+    """`sessionlog consolidate` prints its whole report at once; called in-process (not as a
+    program, which leaves without the teardown) it leaves the caller a collector that is on
+    and collects the cycles made after it."""
     import sys
     import weakref
 
@@ -218,7 +218,27 @@ def test_the_command_reports_in_one_write_and_leaves_a_working_collector(
         gc.collect()
         assert gone() is None
     finally:
-        gc.unfreeze()
+        monkeypatch.undo()
+
+
+def test_the_program_leaves_without_the_teardown_with_its_report_and_exit_code(
+        native_repo: Repo) -> None:
+    """`python -m sessionlog_git consolidate` (as the console script) exits through `base.leave`:
+    no teardown (PYTHONVERBOSE shows its `# cleanup` lines when there is one), the whole report
+    on stdout, the exit code kept; a run that refuses exits with its code the same way."""
+    repo = native_repo
+    repo.log("2026-11-25T09:00:00+01:00", "Entry one", "Decision: x")
+    done = repo.run(PYTHON, "-m", "sessionlog_git", "consolidate", env={"PYTHONVERBOSE": "1"})
+    assert done.returncode == 0
+    assert done.stdout.startswith("sessionlog: consolidated 1 entry from 1 temp log")
+    assert "# cleanup" not in done.stderr
+    assert "logs/shop-status.md" in repo.git("diff", "--cached", "--name-only").stdout
+    repo.write("logs/shop-status.md", "hand edit\n")  # unstaged: the run refuses to overwrite it
+    repo.log("2026-11-26T09:00:00+01:00", "Entry two", "Decision: y")
+    refused = repo.run(PYTHON, "-m", "sessionlog_git", "consolidate", env={"PYTHONVERBOSE": "1"},
+                       check=False)
+    assert refused.returncode != 0 and "Fix:" in refused.stderr
+    assert "# cleanup" not in refused.stderr
 
 
 def test_a_run_pauses_the_cyclic_collector_and_gives_it_back(

@@ -17,22 +17,9 @@ def consolidate(*, dry_run: bool = False, no_stage: bool = False, pack: bool = F
         consolidation.describe(result, dry_run=dry_run, echo=lines.append)
         if lines:
             print("\n".join(lines))
-        _leave_to_exit()
     if pack:
         _pack(ws, dry_run=dry_run, stage=not no_stage)
     return 0
-
-
-def _leave_to_exit() -> None:
-    """What a run left in memory (a backlog's records, entries and caches: hundreds of
-    thousands of objects) moved out of the cyclic collector's reach (`gc.freeze`): the
-    interpreter's last collections at exit went through all of them, ~45 ms of a backlog's
-    run (finalization measured 69 -> 25 ms, medians of 12 runs). The memory goes back to the
-    system at exit as ever. A caller in the same process (tests) keeps a collector that
-    works as before; only cycles among these objects are never collected."""
-    import gc
-
-    gc.freeze()
 
 
 def _pack(ws: workspace.Workspace, *, dry_run: bool, stage: bool) -> None:
