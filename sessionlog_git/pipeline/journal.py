@@ -123,10 +123,12 @@ _ENCODE = json.JSONEncoder(sort_keys=True).encode
 
 
 def save(state_dir: Path, intent: Intent) -> None:
-    """The JSON of `intent.to_json()`, its keys sorted, one temp log a line."""
-    logs = ",\n".join([_ENCODE(log.to_json()) for log in intent.logs])
-    atomic_write_text(path(state_dir), f'{{"files": {_ENCODE(intent.files)}, "logs": [\n{logs}\n], '
-                      f'"months": {_ENCODE(intent.months)}, "v": {VERSION}}}\n')
+    """`intent.to_json()`, its keys sorted, one temp log a line."""
+    data = intent.to_json()
+    logs = ",\n".join([_ENCODE(log) for log in data["logs"]])
+    fields = [f'"logs": [\n{logs}\n]' if key == "logs" else f"{_ENCODE(key)}: {_ENCODE(value)}"
+              for key, value in sorted(data.items())]
+    atomic_write_text(path(state_dir), "{" + ", ".join(fields) + "}\n")
 
 
 def clear(state_dir: Path) -> None:
