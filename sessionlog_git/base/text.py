@@ -3,6 +3,7 @@ text into words uses these, so two views of one entry can never disagree about i
 
 * `one_line` folds any whitespace run (newlines included) into one space.
 * `clip` shortens to at most `limit` characters, ending with the marker when it cut.
+* `lazy_pattern` is a regular expression compiled on first use (and kept).
 * `sha256_hex` is the one hash helper (content ids, caches, the ledger, assets); `sha256_hexes`
   hashes many small texts with it.
 * `words` is the one tokeniser: the lower-cased words of a text, longer than two
@@ -19,6 +20,7 @@ TYPE_CHECKING = False  # typing costs the hook an import; mypy reads the block b
 if TYPE_CHECKING:
     import re
     from collections.abc import Callable, Iterable
+    from functools import partial
     from typing import Any
 
 STOP_WORDS = frozenset(
@@ -48,6 +50,21 @@ def _pattern(source: str) -> re.Pattern[str]:
 
         found = _compiled[source] = re.compile(source)
     return found
+
+
+def lazy_pattern(source: str) -> partial[re.Pattern[str]]:
+    """`re.compile(source)`, made on the first call of what this returns and kept: a module
+    whose patterns most runs never reach (a commit's prose and the secret scanner's checks)
+    compiles none of them at import. (`.args[0]` is the source: `compiled` says whether it
+    was made.)"""
+    from functools import partial
+
+    return partial(_pattern, source)
+
+
+def compiled(source: str) -> bool:
+    """Whether `_pattern` (through `lazy_pattern` or this module's own) compiled `source`."""
+    return source in _compiled
 
 
 def one_line(text: str) -> str:

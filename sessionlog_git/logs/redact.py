@@ -13,16 +13,15 @@ import re
 from functools import cache
 from typing import Any
 
+from sessionlog_git.base.text import lazy_pattern
 from sessionlog_git.base.warmup import Warmup
 
 MARKER = "[REDACTED:{kind}]"
-# This module's `re` patterns are compiled on first use (functions under `cache`): a backlog's
+# This module's `re` patterns are compiled on first use (`base.text.lazy_pattern`): a backlog's
 # batch, its suspect lines found by one search (`_suspect_lines_of`), mostly reaches none.
 
 
-@cache
-def _marker_re() -> re.Pattern[str]:
-    return re.compile(r"\[REDACTED:[a-z0-9-]+\]")
+_marker_re = lazy_pattern(r"\[REDACTED:[a-z0-9-]+\]")
 
 
 # detect-secrets plugins that suit prose logs (the high-entropy ones flag every commit SHA).
@@ -36,10 +35,7 @@ DETECT_SECRETS_PLUGINS = (
 )
 
 
-@cache
-def _token_chars() -> re.Pattern[str]:
-    return re.compile(r"[A-Za-z0-9_\-./+=~:]")
-
+_token_chars = lazy_pattern(r"[A-Za-z0-9_\-./+=~:]")
 
 # Lines detect-secrets could flag that our rules left standing (they run first, and a line they
 # redacted has lost its token). Its keyword plugin needs a denylisted word and a quote on the
@@ -47,46 +43,27 @@ def _token_chars() -> re.Pattern[str]:
 # of one case and dashes alone, a commit SHA or a UUID, none of them flags without such a word); its basic
 # auth plugin a password in a URL. Prose lines, the bulk of a log, match none of these, so the
 # common commit never imports detect-secrets.
-@cache
-def _suspect_word() -> re.Pattern[str]:
-    return re.compile(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer|basic|private|contrase")
+_suspect_word = lazy_pattern(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer|basic|private|contrase")
 
+_suspect_url = lazy_pattern(r"://[^/\s@]+:[^/\s@]+@")
 
-@cache
-def _suspect_url() -> re.Pattern[str]:
-    return re.compile(r"://[^/\s@]+:[^/\s@]+@")
+_suspect_run = lazy_pattern(r"[A-Za-z0-9+/=_\-.~]{16,}")
 
-
-@cache
-def _suspect_run() -> re.Pattern[str]:
-    return re.compile(r"[A-Za-z0-9+/=_\-.~]{16,}")
-
-
-@cache
-def _hex_run() -> re.Pattern[str]:
-    # one case: Twilio's AC<hex> mixes them
-    return re.compile(r"[0-9a-f\-]+|[0-9A-F\-]+")
+# one case: Twilio's AC<hex> mixes them
+_hex_run = lazy_pattern(r"[0-9a-f\-]+|[0-9A-F\-]+")
 
 
 _QUOTES = frozenset("'\"`")
 
 
-@cache
-def _trigger() -> re.Pattern[str]:
-    # every suspect line holds one of these
-    return re.compile(r"[0-9'\"`]|://")
+# every suspect line holds one of these
+_trigger = lazy_pattern(r"[0-9'\"`]|://")
 
-
-@cache
-def _meta_at() -> re.Pattern[str]:
-    return re.compile(  # an entry's own metadata line, a timestamp alone
-        r"<!-- sessionlog at=\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)? -->")
-
+_meta_at = lazy_pattern(  # an entry's own metadata line, a timestamp alone
+    r"<!-- sessionlog at=\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)? -->")
 
 # A timestamp (every entry's `at=` metadata has one) is no token.
-@cache
-def _timestamp() -> re.Pattern[str]:
-    return re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
+_timestamp = lazy_pattern(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
 
 
 # detect-secrets' own regexes are not linear: it sees only lines up to this length, and at most

@@ -34,7 +34,7 @@ from functools import cache, lru_cache
 from itertools import chain, pairwise
 from typing import Any
 
-from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.base.text import lazy_pattern, sha256_hex
 from sessionlog_git.base.warmup import Warmup
 
 MAX_LINE = 4096  # with the `re` fallback only: longer lines are scanned in pieces of this size
@@ -75,45 +75,31 @@ def digest(value: str) -> str:
 
 
 # --------------------------------------------------------------------------- value checks
-# The checks' and the views' `re` patterns are compiled on first use (functions under
-# `cache`): a commit's prose reaches few of them. (Every scan reads MARKER_RE and _RUN_GROUP.)
+# The checks' and the views' `re` patterns are compiled on first use
+# (`base.text.lazy_pattern`): a commit's prose reaches few of them. (Every scan reads
+# MARKER_RE and _RUN_GROUP.)
 
 _SYMBOLS = set("!@#$%^&*+=?~|\\/:;<>()[]{},'\"`")
 
 
-@cache
-def _placeholders() -> re.Pattern[str]:
-    return re.compile(
-        r"(?i)^(?:x+|\*+|\.+|-+|_+|none|null|nil|true|false|yes|no|test|example|sample|dummy|fake|"
-        r"changeme|change-me|password|passwd|pass|secret|token|redacted|hidden|masked|todo|tbd|"
-        r"undefined|empty|default|required|optional|string|str|bytes|value|your[-_].*|my[-_].*|"
-        r".*[-_]here|<.*>|\[.*\]|\{.*\}|\$.*|%\(.*|.*\.\.\.|.*example.*|.*placeholder.*)$"
-    )
+_placeholders = lazy_pattern(
+    r"(?i)^(?:x+|\*+|\.+|-+|_+|none|null|nil|true|false|yes|no|test|example|sample|dummy|fake|"
+    r"changeme|change-me|password|passwd|pass|secret|token|redacted|hidden|masked|todo|tbd|"
+    r"undefined|empty|default|required|optional|string|str|bytes|value|your[-_].*|my[-_].*|"
+    r".*[-_]here|<.*>|\[.*\]|\{.*\}|\$.*|%\(.*|.*\.\.\.|.*example.*|.*placeholder.*)$"
+)
 
 
-@cache
-def _call() -> re.Pattern[str]:
-    return re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[]")
+_call = lazy_pattern(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[]")
 
 
-@cache
-def _dotted() -> re.Pattern[str]:
-    return re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w-]*)+$")
+_dotted = lazy_pattern(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w-]*)+$")
 
+_path = lazy_pattern(r"^(?:~|\.{1,2})?/[a-z0-9_.\-/]*$")
 
-@cache
-def _path() -> re.Pattern[str]:
-    return re.compile(r"^(?:~|\.{1,2})?/[a-z0-9_.\-/]*$")
+_uuid = lazy_pattern(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
-
-@cache
-def _uuid() -> re.Pattern[str]:
-    return re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-@cache
-def _hex() -> re.Pattern[str]:
-    return re.compile(r"^[0-9a-fA-F]+$")
+_hex = lazy_pattern(r"^[0-9a-fA-F]+$")
 
 
 def entropy(value: str) -> float:
@@ -219,19 +205,14 @@ def _decodes_to_private_key(value: str) -> bool:
 
 
 # Words before `_key` that name something other than a secret (cache_key, primary_key, ...).
-@cache
-def _not_secret_keys() -> re.Pattern[str]:
-    return re.compile(
-        r"(?i)(?:^|[_\-.])(?:cache|primary|foreign|sort|partition|object|idempotency|public|pub|group|"
-        r"routing|dedup|lookup|row|shard|index|hash|cursor|map|s3|translation|i18n|unique|composite|"
-        r"natural|surrogate|kms|hot|short|sign_in|dict|json|yaml|config|registry|field|column|"
-        r"table|bucket|ssh_public|host)[_\-.]?key$"
-    )
+_not_secret_keys = lazy_pattern(
+    r"(?i)(?:^|[_\-.])(?:cache|primary|foreign|sort|partition|object|idempotency|public|pub|group|"
+    r"routing|dedup|lookup|row|shard|index|hash|cursor|map|s3|translation|i18n|unique|composite|"
+    r"natural|surrogate|kms|hot|short|sign_in|dict|json|yaml|config|registry|field|column|"
+    r"table|bucket|ssh_public|host)[_\-.]?key$"
+)
 
-
-@cache
-def _bare() -> re.Pattern[str]:
-    return re.compile(r"(?i)^(?:key|pass|auth|pat|cred|creds|credential|credentials)$")
+_bare = lazy_pattern(r"(?i)^(?:key|pass|auth|pat|cred|creds|credential|credentials)$")
 
 
 def _assignment(match: Match, line: str) -> bool:
@@ -257,12 +238,10 @@ def _env_name_value(match: Match, line: str) -> bool:
 
 
 # What may stand between such a word and its value: "token abc…", "key: abc…", "key is abc…".
-@cache
-def _glue() -> re.Pattern[str]:
-    return re.compile(
-        r"""(?i)^[ \t:=>"'`(\-]*(?:(?:is|was|now|set|to|changed|=|:)[ \t:="'`]*){0,3}$"""
-        r"""|^[ \t]+(?:for|of|on)[ \t]+(?:[\w.\-]{1,20}[ \t]+){0,2}[\w.\-]{1,20}[ \t]*[:=][ \t]*["'`]?$"""
-    )
+_glue = lazy_pattern(
+    r"""(?i)^[ \t:=>"'`(\-]*(?:(?:is|was|now|set|to|changed|=|:)[ \t:="'`]*){0,3}$"""
+    r"""|^[ \t]+(?:for|of|on)[ \t]+(?:[\w.\-]{1,20}[ \t]+){0,2}[\w.\-]{1,20}[ \t]*[:=][ \t]*["'`]?$"""
+)
 
 
 def _strong_token(value: str) -> bool:
@@ -1098,10 +1077,8 @@ class _View:
         return "".join(self.parts)
 
 
-@cache
-def _escape() -> re.Pattern[str]:
-    # an ASCII character, percent-encoded
-    return re.compile(r"%[0-7][0-9A-Fa-f]")
+# an ASCII character, percent-encoded
+_escape = lazy_pattern(r"%[0-7][0-9A-Fa-f]")
 
 
 def _percent_view(text: str, starts: list[int], ends: list[int]) -> _View | None:
@@ -1127,14 +1104,9 @@ def _percent_view(text: str, starts: list[int], ends: list[int]) -> _View | None
     return view if found else None
 
 
-@cache
-def _token_end() -> re.Pattern[str]:
-    return re.compile(r"[A-Za-z0-9+/=_\-]$")
+_token_end = lazy_pattern(r"[A-Za-z0-9+/=_\-]$")
 
-
-@cache
-def _continuation() -> re.Pattern[str]:
-    return re.compile(r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
+_continuation = lazy_pattern(r"^[ \t]*(?:[-*+] |#|>|\d+[.)] |```|~~~|\|)")
 
 
 # A line break before a line that may go on a wrapped token (its first character after blanks
@@ -1145,9 +1117,7 @@ def _continuation() -> re.Pattern[str]:
 WRAP_SEARCH = Warmup()
 
 
-@cache
-def _next_start() -> re.Pattern[str]:
-    return re.compile(r"\n[ \t]*(?:[\w/=]|[-+](?! ))")
+_next_start = lazy_pattern(r"\n[ \t]*(?:[\w/=]|[-+](?! ))")
 
 
 def _wrapped_view(text: str, lines: Callable[[], tuple[list[int], list[int]]]) -> _View | None:
@@ -1213,29 +1183,15 @@ def _map_back(view: _View, hits: list[Hit], *, wrapped: bool) -> list[Hit]:
 # --------------------------------------------------------------------------- private keys
 
 
-@cache
-def _begin() -> re.Pattern[str]:
-    return re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+_begin = lazy_pattern(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
 
+_end = lazy_pattern(r"-----END ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
 
-@cache
-def _end() -> re.Pattern[str]:
-    return re.compile(r"-----END ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+_armor_header = lazy_pattern(r"^(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):[^\n]*$")
 
+_b64_line = lazy_pattern(r"^[A-Za-z0-9+/=]+$")
 
-@cache
-def _armor_header() -> re.Pattern[str]:
-    return re.compile(r"^(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):[^\n]*$")
-
-
-@cache
-def _b64_line() -> re.Pattern[str]:
-    return re.compile(r"^[A-Za-z0-9+/=]+$")
-
-
-@cache
-def _prefix() -> re.Pattern[str]:
-    return re.compile(r"^[ \t>*\-]*")
+_prefix = lazy_pattern(r"^[ \t>*\-]*")
 
 
 def _body_line(line: str) -> str:
