@@ -659,26 +659,33 @@ def _literal(word: bytes) -> str:
 
 
 def _held_by_set(words: list[bytes], data: bytes) -> set[bytes] | None:
-    """The literals of `words` that `data` holds, by one pass of an RE2::Set, which names
-    every pattern of it that matches anywhere (the set compiles once, where the searches
-    compile an alternation again after each literal found). A last pattern, the end of the
-    text, matches in every pass that reached it: a pass the matcher gave up (its memory
-    spent) names nothing, and None sends the caller to its searches."""
+    """The literals of `words` that `data` holds, by one pass of an RE2::Set (`_set_pass`: the
+    set compiles once, where the searches compile an alternation again after each literal
+    found); None where the pass gave up, which sends the caller to its searches."""
+    found = _set_pass([_literal(word) for word in words], data)
+    return None if found is None else {words[i] for i in found}
+
+
+def _set_pass(patterns: list[str], data: bytes) -> list[int] | None:
+    """The indexes of the `patterns` that match anywhere in `data`, by one pass of an
+    RE2::Set; None where re2 cannot build the set or the pass gave up. A last pattern, the
+    end of the text, matches in every pass that reached it: a pass the matcher gave up (its
+    memory spent) names nothing, and is told from one where nothing matched by that."""
     engine, _ = _engine()
     options = engine.Options()
     options.max_mem = 64 << 20
     try:
-        patterns = engine.Set.SearchSet(options)
-        for word in words:
-            patterns.Add(_literal(word))
-        patterns.Add(r"\z")
-        patterns.Compile()
-        matched = patterns.Match(data) or []
-    except engine.error:  # pragma: no cover - a set re2 cannot build: the searches
+        together = engine.Set.SearchSet(options)
+        for pattern in patterns:
+            together.Add(pattern)
+        together.Add(r"\z")
+        together.Compile()
+        matched = together.Match(data) or []
+    except engine.error:  # pragma: no cover - a set re2 cannot build: the caller's own way
         return None
-    if len(words) not in matched:
+    if len(patterns) not in matched:
         return None
-    return {words[i] for i in matched if i < len(words)}
+    return [i for i in matched if i < len(patterns)]
 
 
 def batch_rules(texts: list[str]) -> list[tuple[Rule, ...]]:
@@ -773,26 +780,13 @@ def batch_scan(texts: list[str]) -> list[Batched]:
 
 def _matching(patterns: list[str], joined: bytes) -> set[str]:
     """The patterns that match somewhere in `joined` (as `_multiline` runs them), by one pass
-    of an RE2::Set: a backlog's prose holds the literals of many rules and matches few, and
-    each pass of a rule over the join costs as much as the set's. Where the set's pass gives
-    up (`_held_by_set`: its last pattern, the end of the text, unnamed), all of them."""
+    of an RE2::Set (`_set_pass`): a backlog's prose holds the literals of many rules and
+    matches few, and each pass of a rule over the join costs as much as the set's. Where the
+    set's pass gives up, all of them."""
     if len(patterns) < 2:
         return set(patterns)
-    engine, _ = _engine()
-    options = engine.Options()
-    options.max_mem = 64 << 20
-    try:
-        together = engine.Set.SearchSet(options)
-        for pattern in patterns:
-            together.Add(_multiline_form(pattern))
-        together.Add(r"\z")
-        together.Compile()
-        matched = together.Match(joined) or []
-    except engine.error:  # pragma: no cover - a set re2 cannot build: every rule's own pass
-        return set(patterns)
-    if len(patterns) not in matched:
-        return set(patterns)
-    return {patterns[i] for i in matched if i < len(patterns)}
+    found = _set_pass([_multiline_form(pattern) for pattern in patterns], joined)
+    return set(patterns) if found is None else {patterns[i] for i in found}
 
 
 @cache
