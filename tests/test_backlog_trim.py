@@ -11,7 +11,7 @@ from conftest import Repo
 from test_exactly_once import _backlog, everywhere, in_head, strays
 
 from sessionlog_git import workspace
-from sessionlog_git.base.fanout import fan_out
+from sessionlog_git.base.fanout import fan_out, start
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.pipeline import consolidate
 
@@ -101,6 +101,26 @@ def test_fan_out_names_a_thread_that_stopped_without_its_result() -> None:
 
     with pytest.raises(SessionlogError, match=r"stopped before its end.*Fix: run the command"):
         fan_out(stops, list(range(12)))
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # on purpose
+def test_work_started_beside_the_caller_relays_its_value_its_failure_and_its_stop() -> None:
+    """One helper starts the archive's sync and a backlog's trim beside the caller's work."""
+    assert start(lambda: 6 * 7, "sessionlog-test")() == 42
+
+    def fails() -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        start(fails, "sessionlog-test")()
+
+    def exits() -> None:
+        raise SystemExit(0)
+
+    with pytest.raises(SessionlogError, match=r"^pending\.json: the trim stopped\. Fix: again$"):
+        start(exits, "sessionlog-test", stopped="pending.json: the trim stopped. Fix: again")()
+    with pytest.raises(SessionlogError, match=r"stopped before its end.*Fix: run the command"):
+        start(exits, "sessionlog-test")()
 
 
 def test_the_folders_of_a_log_that_stays_are_not_removed(native_repo: Repo,

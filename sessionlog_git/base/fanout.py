@@ -1,4 +1,6 @@
-"""One function over many items in a few threads, for work that waits on the file system.
+"""Work in threads whose failures reach the caller: one function over many items in a few
+threads (`fan_out`, for work that waits on the file system), or one piece of work beside the
+caller's own (`start`).
 
 Removing a file whose blocks are on disk waits on the file system's journal (on ext4 about a
 millisecond each on the machine the benchmark runs on, almost none of it CPU); the waits of
@@ -23,6 +25,36 @@ if TYPE_CHECKING:
     R = TypeVar("R")
 
 WORKERS = 8  # removals in flight at once: 4 already overlap most of the wait, more cost nothing
+
+STOPPED = ("a worker thread stopped before its end; what it had not done is left as it was "
+           "and nothing is lost. Fix: run the command again.")
+
+
+def start(fn: Callable[[], R], name: str, stopped: str = STOPPED) -> Callable[[], R]:
+    """`fn()` started in a thread named `name` now. What it returns waits for the thread and
+    returns `fn`'s value or raises what `fn` raised, in the caller's thread; a thread that
+    stopped with neither (a SystemExit inside it) raises `SessionlogError(stopped)`."""
+    value: list[R] = []
+    failed: list[Exception] = []
+
+    def run() -> None:
+        try:
+            value.append(fn())
+        except Exception as exc:  # raised again by the wait, in the caller's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+
+    def wait() -> R:
+        thread.join()
+        if failed:
+            raise failed[0]
+        if not value:
+            raise SessionlogError(stopped)
+        return value[0]
+
+    return wait
 
 
 def fan_out(fn: Callable[[T], R], items: Sequence[T], workers: int = WORKERS) -> list[R]:
@@ -62,7 +94,5 @@ def fan_out(fn: Callable[[T], R], items: Sequence[T], workers: int = WORKERS) ->
         if failure is not None:
             raise failure
         if not done[index]:
-            raise SessionlogError(
-                "a worker thread stopped before its end; what it had not done is left as it was "
-                "and nothing is lost. Fix: run the command again.")
+            raise SessionlogError(STOPPED)
     return values

@@ -88,25 +88,9 @@ def start_sync_all(paths: list[str | os.PathLike[str]]) -> Callable[[], None]:
     what it raised. The thread spends its time in the kernel (the GIL released), so the
     caller's own work goes on meanwhile; it must not fork until the wait (a fork copies no
     thread)."""
-    import threading
+    from sessionlog_git.base.fanout import start
 
-    failed: list[Exception] = []
-
-    def sync() -> None:
-        try:
-            sync_all(paths)
-        except Exception as exc:  # raised again by the wait, in the caller's thread
-            failed.append(exc)
-
-    thread = threading.Thread(target=sync, name="sessionlog-sync")
-    thread.start()
-
-    def wait() -> None:
-        thread.join()
-        if failed:
-            raise failed[0]
-
-    return wait
+    return start(lambda: sync_all(paths), "sessionlog-sync")
 
 
 def _syncfs_all(paths: list[str | os.PathLike[str]]) -> bool:

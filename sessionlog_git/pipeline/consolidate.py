@@ -816,35 +816,19 @@ def _start_trim(ws: Workspace, taken: list[Taken], result: Result,
         _trim_pending(ws, taken, result)
         then()
         return lambda: None
-    import threading
-
-    failed: list[Exception] = []
-    done: list[bool] = []
+    from sessionlog_git.base.fanout import start
 
     def trim() -> None:
-        try:
-            first()
-            _trim_pending(ws, taken, result)
-            _fault("trimmed-views-unstaged")
-            then()
-            done.append(True)
-        except Exception as exc:  # raised again by the caller, in its thread
-            failed.append(exc)
+        first()
+        _trim_pending(ws, taken, result)
+        _fault("trimmed-views-unstaged")
+        then()
 
-    thread = threading.Thread(target=trim, name="sessionlog-trim")
-    thread.start()
-
-    def wait() -> None:
-        thread.join()
-        if failed:
-            raise failed[0]
-        if not done:  # stopped without an error of its own: the journal stays, the next run ends it
-            raise SessionlogError(
-                f"{_rel(ws, ws.config.pending_path)}: the temp logs' trim stopped before its end; "
-                "nothing is lost: their archived entries leave them at the next run. "
-                "Fix: run `sessionlog consolidate` (or commit) again.")
-
-    return wait
+    # A trim stopped without an error of its own leaves the journal, and the next run ends it.
+    return start(trim, "sessionlog-trim", stopped=(
+        f"{_rel(ws, ws.config.pending_path)}: the temp logs' trim stopped before its end; "
+        "nothing is lost: their archived entries leave them at the next run. "
+        "Fix: run `sessionlog consolidate` (or commit) again."))
 
 
 def _scan(ws: Workspace) -> layout.ArchiveScan:
