@@ -54,6 +54,7 @@ PROJECT = "shop"
 PENDING = ".git/sessionlog/pending"  # the default pending folder (the state folder, in the git dir)
 BENCH_USER = "bench"
 TOWNCRIER = "towncrier==24.8.0"
+HOOK_PAIRS = 3  # a hook process's row runs this many times the pairs: its time swings by a tenth
 
 # --------------------------------------------------------------------------- sizes
 
@@ -586,7 +587,7 @@ def bench_commit_with_work(sizes: Sizes, repeat: int, month: MonthRepo) -> list[
     size = f"{sizes.month_entries:,}-entry month"
     hook = Row(f"pre-commit hook process, one new day into a {size}", ".git/hooks/pre-commit",
                "same python -c pass", goal="≤ 12× bare", check=lambda _o, r: r <= 12.0)
-    alternate(hook, repeat, lambda: commit_hook_once(month, commit=False),
+    alternate(hook, repeat * HOOK_PAIRS, lambda: commit_hook_once(month, commit=False),
               lambda: timed([PY, "-c", "pass"], month.top))
     commit = Row(f"git commit, one new day into a {size}", "with the hook", "--no-verify")
     alternate(commit, repeat, lambda: commit_hook_once(month, commit=True),
@@ -1055,8 +1056,9 @@ def scale_commit_once(clone: ScaleClone, interleaved: bool = False) -> float:
 def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None]) -> list[Row]:
     """The commit hook process consolidating one new day with `entries` archived, against
     the same with a tenth of them (the same generator: 48 months, 50 contributors), the two
-    repositories alternating: into a 5,000-entry month after the history (the issue's row:
-    the month the same, the history ten times longer), into the history's newest month
+    repositories alternating, as many pairs as the other hook rows (`HOOK_PAIRS`: three pairs
+    did not settle a ratio): into a 5,000-entry month after the history (the issue's row: the
+    month the same, the history ten times longer), into the history's newest month
     (which the generator makes ten times larger too), and a day among entries of that month
     folded already."""
     small = max(1, entries // 10)
@@ -1077,7 +1079,7 @@ def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None])
             row = Row(f"the same into the history's newest month (a tenth of it as large in the "
                       f"baseline), {big.label}", big.label, f"{base.label} (the same generator)",
                       note="the month grows with the history here: its master log is rewritten")
-        alternate(row, repeat, lambda b=big: scale_commit_once(b),  # type: ignore[misc]
+        alternate(row, repeat * HOOK_PAIRS, lambda b=big: scale_commit_once(b),  # type: ignore[misc]
                   lambda b=base: scale_commit_once(b))  # type: ignore[misc]
         rows.append(row)
     # A day whose entries come among ones folded already: the status and the context index
@@ -1086,7 +1088,7 @@ def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None])
               f"committed first), {big.label}", big.label, f"{base.label} (the same generator)",
               goal="≤ 1.2×", check=lambda _o, r: r <= 1.2,
               note="the history's newest month, as above")
-    alternate(row, max(1, (repeat + 1) // 2), lambda: scale_commit_once(big, interleaved=True),
+    alternate(row, repeat * HOOK_PAIRS, lambda: scale_commit_once(big, interleaved=True),
               lambda: scale_commit_once(base, interleaved=True))
     rows.append(row)
     return rows
@@ -1330,7 +1332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run, in seconds")
     parser.add_argument("--repeat", type=int, default=None,
-                        help="pairs per row (default 7, quick 2); the hook rows run 3× as many")
+                        help="pairs per row (default 7, quick 2); the rows of a hook process run "
+                             f"{HOOK_PAIRS}× as many")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--only", default="", help=argparse.SUPPRESS)  # comma-separated groups
     parser.add_argument("--python", default=None, metavar="PATH",
@@ -1383,13 +1386,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if want("hooks") and years is not None:
             log("bench: agent hooks")
             flat = make_month_repo(work, "flat", sizes, 0, agent=True)
-            rows += bench_agent_hooks(years.top, repeat * 3, years.label, flat)
+            rows += bench_agent_hooks(years.top, repeat * HOOK_PAIRS, years.label, flat)
             if args.hook_breakdown:
-                breakdown = hook_breakdown(years.top, repeat * 3)
+                breakdown = hook_breakdown(years.top, repeat * HOOK_PAIRS)
             log("bench: pre-edit hook")
-            rows += bench_edit_hook(years.top, repeat * 3, years.label)
+            rows += bench_edit_hook(years.top, repeat * HOOK_PAIRS, years.label)
             log("bench: commit hook")
-            rows += bench_commit_hook(years.top, repeat * 3)
+            rows += bench_commit_hook(years.top, repeat * HOOK_PAIRS)
             check_history(years, settled, "the hook rows")
         if want("consolidate") and month is not None and years is not None:
             log("bench: consolidation")
@@ -1436,7 +1439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n| per-prompt hook, step by step | median | marginal |\n| --- | --- | --- |")
             for step in breakdown:
                 print(f"| {step['step']} | {step['median_ms']:.1f} ms | +{step['marginal_ms']:.1f} ms |")
-        print(f"\n{'quick' if args.quick else 'full'} run, {repeat} pairs per row (hooks {repeat * 3}), "
+        print(f"\n{'quick' if args.quick else 'full'} run, {repeat} pairs per row "
+              f"(hooks {repeat * HOOK_PAIRS}), "
               f"Python {meta['version']} ({PY}), {machine}, {meta['seconds']} s in all")
     return 0
 
