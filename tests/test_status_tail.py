@@ -310,3 +310,30 @@ def test_a_checkpoints_live_decision_ids_read_back_as_written(ids: list[str]) ->
     from sessionlog_git.logs import status_tail
 
     assert status_tail._ids(json.loads(json.dumps(status_tail._ids_json(ids)))) == ids
+
+
+def test_a_checkpoint_whose_folded_entries_are_damaged_only_costs_a_fold(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A day's identities cut short in every checkpoint (`seen`, written by day): none is
+    read, the month is folded again, and the status is still a rebuild's."""
+    repo = native_repo
+    for day, name in ((10, "alpha"), (11, "bravo")):
+        repo.log(f"2026-11-{day}T09:00:00+00:00", f"Ledger {day}", f"Blocked on: auditors {name}")
+        commit_at(repo, f"2026-11-{day}T10:00:00+00:00", "--allow-empty", "-m", f"Ledger {day}")
+    paths = sorted((repo.state() / "cache" / "status-tail" / "shop").rglob("*.json"))
+    damaged = 0
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("seen"):
+            first = min(data["seen"])
+            data["seen"][first] = data["seen"][first][:-1]
+            path.write_text(json.dumps(data), encoding="utf-8")
+            damaged += 1
+    assert damaged
+    repo.log("2026-11-12T09:00:00+00:00", "Ledger 12", "Unblocked: auditors alpha signed")
+    assert sum(consolidate_in_process(repo, monkeypatch)) == 3, "the month folded again"
+    commit_at(repo, "2026-11-12T10:00:00+00:00", "-m", "Ledger 12")
+    opened = section(repo.read("logs/shop-status.md"), "Open blockers")
+    assert "auditors alpha" not in opened and "auditors bravo" in opened
+    assert_views_are_fresh(repo)
