@@ -264,3 +264,76 @@ print("ok")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_a_checkpoints_folded_entries_are_kept_by_day_through_every_checkpoint_after_it() -> None:
+    """A checkpoint keeps its folded entries' identities by day (`Seen`), a day's as one
+    text decoded only when a record of that day is looked up: every checkpoint taken onto
+    another (a rewind point's two, then the commit's, each written and read back) still
+    knows every day's, the one it was taken onto is left as it was, and a damaged `seen`
+    is refused (the fold again)."""
+    from datetime import datetime, timezone
+
+    from sessionlog_git.logs import status_tail
+    from sessionlog_git.logs.entries import Bullet, Entry
+
+    def day(n: int) -> list[model.Record]:
+        at = datetime(2026, 11, n, 9, 30, tzinfo=timezone.utc)
+        return [model.Record(Entry("09:30", f"Entry {n}.{i}", [Bullet("note", f"Note: {i}", 3)],
+                                   {}, "## x", 2, date(2026, 11, n), at), "shop", "ada",
+                             f"archive/{n}.md") for i in range(3)]
+
+    def round_trip(seen: status_tail.Seen) -> status_tail.Seen:
+        return status_tail.Seen.from_json(json.loads(json.dumps(seen.to_json())))
+
+    days = {n: day(n) for n in (10, 11, 12)}
+    seen = status_tail.Seen()
+    steps = []
+    for n, records in days.items():  # the 11th's taken onto the 10th's as it was made
+        seen = seen.plus(records, status_tail.identity_list(records))
+        steps.append(seen if n == 10 else round_trip(seen))
+    for records in days.values():
+        for record in records:
+            assert steps[-1].has(record, status_tail.identity(record))
+    assert not steps[0].has(days[11][0], status_tail.identity(days[11][0]))
+    assert not steps[-1].has(days[10][0], status_tail.identity(days[11][0]))
+    assert list(steps[-1].to_json()) == ["2026-11-10", "2026-11-11", "2026-11-12"]
+    assert steps[-1] == round_trip(steps[-1]) and steps[0] != steps[-1]
+    for damaged in (["abc"], {"2026-11-10": "abc"}, {"2026-11-10": 12}):
+        with pytest.raises(ValueError):
+            status_tail.Seen.from_json(damaged)
+
+
+@pytest.mark.parametrize("ids", [[], [""], ["a.md#3"], ["a.md#3", "b.md#4"], ["a\nb.md#3", "c#1"]])
+def test_a_checkpoints_live_decision_ids_read_back_as_written(ids: list[str]) -> None:
+    """`added` is kept as one text, a line each, or as a list when an id holds a line break."""
+    from sessionlog_git.logs import status_tail
+
+    assert status_tail._ids(json.loads(json.dumps(status_tail._ids_json(ids)))) == ids
+
+
+def test_a_checkpoint_whose_folded_entries_are_damaged_only_costs_a_fold(
+    native_repo: Repo, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A day's identities cut short in every checkpoint (`seen`, written by day): none is
+    read, the month is folded again, and the status is still a rebuild's."""
+    repo = native_repo
+    for day, name in ((10, "alpha"), (11, "bravo")):
+        repo.log(f"2026-11-{day}T09:00:00+00:00", f"Ledger {day}", f"Blocked on: auditors {name}")
+        commit_at(repo, f"2026-11-{day}T10:00:00+00:00", "--allow-empty", "-m", f"Ledger {day}")
+    paths = sorted((repo.state() / "cache" / "status-tail" / "shop").rglob("*.json"))
+    damaged = 0
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("seen"):
+            first = min(data["seen"])
+            data["seen"][first] = data["seen"][first][:-1]
+            path.write_text(json.dumps(data), encoding="utf-8")
+            damaged += 1
+    assert damaged
+    repo.log("2026-11-12T09:00:00+00:00", "Ledger 12", "Unblocked: auditors alpha signed")
+    assert sum(consolidate_in_process(repo, monkeypatch)) == 3, "the month folded again"
+    commit_at(repo, "2026-11-12T10:00:00+00:00", "-m", "Ledger 12")
+    opened = section(repo.read("logs/shop-status.md"), "Open blockers")
+    assert "auditors alpha" not in opened and "auditors bravo" in opened
+    assert_views_are_fresh(repo)

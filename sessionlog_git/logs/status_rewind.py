@@ -216,25 +216,29 @@ def _fold_from(
     # Each record's identity is hashed once: to leave out what the point folded, and to
     # checkpoint what it folds now (two thousand records a day at a million entries).
     later_on = ordered(r for r in found if r.at.timestamp() >= edge)
-    digests = status_tail.identity_list(later_on)
-    old = [r for r, d in zip(later_on, digests, strict=True) if d not in point.seen]
-    old_ids = {d for d in digests if d not in point.seen}
+    seen = point.seen
+    digest = {id(r): d for r, d in zip(later_on, status_tail.identity_list(later_on), strict=True)
+              if not seen.has(r, d)}
+    old = [r for r in later_on if id(r) in digest]
     mine = {id(r): identity(r) for r in new}
     state = point.state
-    both = [r for r in ordered([*old, *new]) if mine.get(id(r)) not in point.seen]
+    both = [r for r in ordered([*old, *new]) if id(r) not in mine or not seen.has(r, mine[id(r)])]
+    digest.update(mine)
     if len(both) >= len(old) and all(a is b for a, b in zip(old, both, strict=False)):
         # The commit's records all come after: checkpoint the archive as it was listed (the
         # next commit, or this one again after a reset, folds onto it), then fold them.
         state.feed(old)
-        mid = status_tail.save(cache_dir, project, point, before, state, old, ids=old_ids)
+        mid = status_tail.save(cache_dir, project, point, before, state, old,
+                               ids=[digest[id(r)] for r in old])
         rest = both[len(old):]
         state.feed(rest)
         if after != before:
-            status_tail.save(cache_dir, project, mid, after, state, rest)
+            status_tail.save(cache_dir, project, mid, after, state, rest,
+                             ids=[digest[id(r)] for r in rest])
         return state, point.carry
     state.feed(both)
     status_tail.save(cache_dir, project, point, after, state, both,
-                     ids=old_ids | {mine[id(r)] for r in both if id(r) in mine})
+                     ids=[digest[id(r)] for r in both])
     return state, point.carry
 
 

@@ -10,7 +10,9 @@ zone, and every archive file of the months from there on (their names, listed: n
 read). It holds the state (as the month checkpoints store it), the live decisions as a delta
 over the month checkpoint's (by decision id, `source#line`: their entries are read from the
 month's records only when a `Supersedes:`/`Reverted:` must be matched), the last record
-folded and a digest of each folded entry's identity (an entry archived twice shows once).
+folded and a digest of each folded entry's identity (an entry archived twice shows once),
+grouped by the entry's day (`Seen`: a record is looked up among its own day's only, and a
+commit decodes the days it looks up, not the month's).
 New records are folded onto it only when they all come after the last record folded;
 otherwise, or with no checkpoint, the month is folded again from its records, as before, and
 checkpoints are written for the next commit. The result is the same fold either way (tests
@@ -36,9 +38,10 @@ from sessionlog_git.logs.lifecycle import Decision, decision_id
 from sessionlog_git.logs.model import Record, StatusState, ordered
 
 VERSION = 1  # in the checkpoints' keys (and so in the keys the kept master logs are found by)
-FORMAT = 3  # of a checkpoint file: 2 names its carried records' file (`carry/`) instead of holding
+FORMAT = 4  # of a checkpoint file: 2 names its carried records' file (`carry/`) instead of holding
 # them; 3 also says which of them each month's master log names (`carried`), so that an ordinary
-# commit reads that file without parsing it
+# commit reads that file without parsing it; 4 keeps `seen` by day, each day's digests one text,
+# and `added` as one text, a line each (a month's thousands: one string decoded, not thousands)
 KEEP = 4  # checkpoints kept per project, the most recently used
 
 
@@ -62,7 +65,7 @@ class Tail:
 
     def __init__(self, key: str, base: str, state: StatusState | None = None,
                  carry: Sequence[Record] | None = None, last: tuple[Any, ...] | None = None,
-                 seen: set[str] | None = None, retired: list[str] | None = None,
+                 seen: Seen | None = None, retired: list[str] | None = None,
                  added: list[str] | None = None,
                  parent: Callable[[], list[Decision[Record]]] | None = None,
                  carry_name: str | None = None) -> None:
@@ -72,7 +75,7 @@ class Tail:
         # the month checkpoint's carried records
         self.carry: Sequence[Record] = [] if carry is None else carry
         self.last = last  # the sort key of the last record folded
-        self.seen: set[str] = set() if seen is None else seen  # digests of the folded entries' identities
+        self.seen = Seen() if seen is None else seen  # the folded entries' identities
         # The live-decision delta over `base`, by decision id.
         self.retired: list[str] = [] if retired is None else retired
         self.added: list[str] = [] if added is None else added
@@ -114,6 +117,83 @@ def identity_list(records: Sequence[Record]) -> list[str]:
 
 
 HASHLIB_FOR = 1024  # records from which identity_list loads hashlib if nothing did yet
+
+
+def day_of(record: Record) -> str:
+    """The day an entry's identity names (its `same_key`'s third part): an entry archived
+    twice names the same one, so `Seen` groups the identities by it."""
+    day = record.same_key()[2]
+    name = _DAY_NAMES.get(day)
+    if name is None:
+        name = _DAY_NAMES[day] = str(day)
+    return name
+
+
+_DAY_NAMES: dict[object, str] = {}  # a day's name, made once (a day's thousand records)
+
+
+DIGEST = 16  # characters of an identity's digest (`identity`)
+
+
+class Seen:
+    """The identities (`identity`) of a checkpoint's folded entries, by their day (`day_of`).
+
+    Each day's are kept as the checkpoint file holds them, their digests sorted and run
+    together in one text, and made a set only when a record of that day is looked up or
+    added: at a million entries archived a month holds twenty thousand, and a commit looks
+    up a day's or two (reading and writing them whole cost a checkpoint most of its time)."""
+
+    __slots__ = ("_sets", "_texts")
+
+    def __init__(self, texts: dict[str, str] | None = None) -> None:
+        self._texts: dict[str, str] = {} if texts is None else texts  # day -> digests run together
+        self._sets: dict[str, set[str]] = {}  # day -> its digests, for the days decoded
+
+    @classmethod
+    def from_json(cls, data: object) -> Seen:
+        """A checkpoint file's `seen`; ValueError when it is not a day -> digests map."""
+        if not isinstance(data, dict) or not all(
+                isinstance(t, str) and len(t) % DIGEST == 0 for t in data.values()):
+            raise ValueError("seen: not a day -> digests map")
+        return cls(data)
+
+    def _day(self, day: str) -> set[str]:
+        found = self._sets.get(day)
+        if found is None:
+            text = self._texts.get(day, "")
+            found = self._sets[day] = {text[i:i + DIGEST] for i in range(0, len(text), DIGEST)}
+        return found
+
+    def has(self, record: Record, digest: str) -> bool:
+        """Whether the entry of `record`, whose identity is `digest`, was folded."""
+        return digest in self._day(day_of(record))
+
+    def plus(self, records: Sequence[Record], digests: Sequence[str]) -> Seen:
+        """These and the entries of `records` (`digests`: their identities, in order); this
+        one is left as it was."""
+        out = Seen(self._texts)
+        out._sets = dict(self._sets)  # (shared: a day's set is copied before it is added to)
+        copied: set[str] = set()
+        for record, digest in zip(records, digests, strict=True):
+            day = day_of(record)
+            if day not in copied:
+                copied.add(day)
+                out._sets[day] = set(self._day(day))
+            out._sets[day].add(digest)
+        return out
+
+    def to_json(self) -> dict[str, str]:
+        """What a checkpoint file keeps (the days not decoded written as they were read)."""
+        texts = {**self._texts, **{day: "".join(sorted(found))
+                                   for day, found in self._sets.items()}}
+        return {day: texts[day] for day in sorted(texts)}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Seen):
+            return NotImplemented
+        return self.to_json() == other.to_json()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by its digests
 
 
 def _key_texts(records: Sequence[Record]) -> Iterator[str]:
@@ -174,7 +254,7 @@ def read(tail: Tail, project: str, path: Path, key: str,
         if not isinstance(data, dict) or data.get("v") != FORMAT or data.get("key") != key:
             return None
         retired = [str(i) for i in data["retired"]]
-        added = [str(i) for i in data["added"]]
+        added = _ids(data["added"])
         parent = tail.parent or list
         carry_name = data["carry"]
         if not _carry_name(carry_name):
@@ -186,7 +266,7 @@ def read(tail: Tail, project: str, path: Path, key: str,
         state, _ = archive._state_from_json(
             project, data["state"], _loader(parent, retired, added, lambda: records(list(carry))))
         last = tuple(data["last"]) if data["last"] is not None else None
-        seen = set(data["seen"])
+        seen = Seen.from_json(data["seen"])
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
     with contextlib.suppress(OSError):
@@ -256,7 +336,7 @@ def fold_new(tail: Tail, new: Sequence[Record]) -> list[Record] | None:
     fresh = ordered(new)
     if fresh and tail.last is not None and fresh[0].sort_key() <= tail.last:
         return None
-    return [r for r in fresh if identity(r) not in tail.seen]
+    return [r for r in fresh if not tail.seen.has(r, identity(r))]
 
 
 def _delta(tail: Tail, state: StatusState) -> tuple[list[str], list[str]]:
@@ -276,14 +356,14 @@ def _delta(tail: Tail, state: StatusState) -> tuple[list[str], list[str]]:
 def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState,
          folded: Sequence[Record], *, folder: Path | None = None,
          extra: dict[str, Any] | None = None, write: bool = True,
-         ids: set[str] | None = None) -> Tail:
+         ids: Sequence[str] | None = None) -> Tail:
     """Write the checkpoint `key` of `state`: `tail`'s checkpoint with `folded` (in order)
     folded onto it (`tail.carry`: the month checkpoint's carried records); the Tail it is,
     to fold more onto. `folder`: another folder than the project's checkpoints (its own
     KEEP), `extra`: more to keep in the file (logs.status_rewind); `write=False`: the Tail
-    only, no file; `ids`: `identities(folded)`, when the caller has them."""
+    only, no file; `ids`: `identity_list(folded)`, when the caller has them."""
     retired, added = _delta(tail, state)
-    seen = tail.seen | (identities(folded) if ids is None else ids)
+    seen = tail.seen.plus(folded, identity_list(folded) if ids is None else ids)
     last = list(folded[-1].sort_key()) if folded else (list(tail.last) if tail.last else None)
     if not write:
         return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen,
@@ -294,12 +374,28 @@ def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState
         carry_name = _save_carry(folder / "carry", tail.carry)
     carried = tail.carry.months if isinstance(tail.carry, Carry) else carried_by_month(tail.carry)
     data = {**(extra or {}), "v": FORMAT, "key": key, "state": archive._state_json(key, state, []),
-            "carry": carry_name, "carried": carried, "retired": retired, "added": added,
-            "last": last, "seen": sorted(seen)}
+            "carry": carry_name, "carried": carried, "retired": retired, "added": _ids_json(added),
+            "last": last, "seen": seen.to_json()}
     # (JSON's own values, never a cycle: a backlog's thousands need no check for one)
     _keep(folder / f"{key}.json", json.dumps(data, separators=(",", ":"), check_circular=False))
     return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen, retired,
                 added, tail.parent, carry_name)
+
+
+def _ids_json(ids: list[str]) -> str | list[str]:
+    """`added` as a checkpoint file keeps it: one line each, or the list when an id holds a
+    line break (an archive file named so; `_ids` reads either)."""
+    text = "\n".join(ids)
+    return text if text.count("\n") == len(ids) - 1 and ids != [""] else ids
+
+
+def _ids(data: object) -> list[str]:
+    """`_ids_json`'s list again."""
+    if isinstance(data, str):
+        return data.split("\n") if data else []
+    if not isinstance(data, list):
+        raise ValueError("added: not a list of decision ids")
+    return [str(i) for i in data]
 
 
 _HEX = frozenset("0123456789abcdef")
