@@ -401,7 +401,7 @@ def render_project(
     listing: tuple[str, str] | None = None,
     files: tuple[Sequence[str], Sequence[str]] | None = None, carry: Sequence[model.Record] = (),
     read: Callable[[set[str]], list[model.Record]] | None = None,
-) -> dict[str, str]:
+) -> dict[str, str | bytes]:
     """The master logs of `months` and the status file of one project, from its records
     (`records`: them, or what reads them when they are needed).
 
@@ -412,7 +412,8 @@ def render_project(
     re-rendered only where they change it (pipeline.monthview); the text is the same as a
     full render. With `new` (the commit's records) and `listing` (the keys of the archive's
     listing before and after them), a master log kept from exactly that archive gets the new
-    days of their contributors appended, without reading the month's records. With `files`
+    days of their contributors appended, without reading the month's records (it comes as
+    the bytes of the file, which it was spliced as). With `files`
     (the archive files of the month folders the records come from, listed before this
     commit, and this commit's), `carry` (the records carried into them from before) and
     `read` (what parses some of those files), a master log a pull brought keeps the sections
@@ -432,7 +433,7 @@ def render_project(
         # This commit's archive files are not written yet when the views are rendered: loose.
         return source if new_sources and source in new_sources else on_disk(source)
 
-    out: dict[str, str] = {}
+    out: dict[str, str | bytes] = {}
     # Each month's master log sees only that month's records (an entry archived twice has
     # one local date, so duplicates never straddle months): the cost is one pass, not one
     # pass over the whole history per month.
@@ -458,9 +459,9 @@ def render_project(
                                               carry, link)
         if listing is not None:
             mine = [r for r in new if layout.month_at(r.at) == month]
-            appended = monthview.append_days(project, month, mine, hint=hint, current=current,
-                                             listing=listing, cache_dir=cfg.state_path / "cache",
-                                             keys=keys)
+            appended: str | bytes | None = monthview.append_days(
+                project, month, mine, hint=hint, current=current, listing=listing,
+                cache_dir=cfg.state_path / "cache", keys=keys)
             if appended is None and keys is not None and files is not None and read is not None:
                 appended = monthview.splice_listed(
                     project, month, mine, hint=hint, zone=cfg.timezone, current=current, keys=keys,
@@ -506,7 +507,7 @@ def _render(
     records_out: dict[str, list[model.Record]] | None = None,
     scan: layout.ArchiveScan | None = None,
     new: tuple[list[model.Record], dict[str, set[str]]] | None = None,
-) -> dict[str, str]:
+) -> dict[str, str | bytes]:
     """Every view the new archive files affect, rendered from the archive (old and new).
 
     `extra`: months of projects to render as well (an interrupted run's, from the journal);
@@ -536,7 +537,7 @@ def _render(
             new_files.setdefault(t.log.project, set()).add(
                 str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir)))
     cache = cfg.state_path / "cache"
-    out: dict[str, str] = {}
+    out: dict[str, str | bytes] = {}
     # Cost follows the new work, not the month or the history: the status folds only this
     # commit's records onto a checkpoint of the months so far (logs.status_tail), and the
     # master log gets their days appended (monthview.append_days); the month folders from the
@@ -928,8 +929,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     if first and new is not None:
         months.update(new[1])  # what `_render` will render
     # (an archive file's digest is its content's, hashed above: ledger.digest is the same sha256)
-    digests = {**{rel: shas[data] for rel, data in archives.items()},
-               **{rel: ledger.digest(data) for rel, data in rendered.items()}}
+    digests = {**{rel: shas[data] for rel, data in archives.items()}, **_digests(rendered)}
     logs = [
         journal.LogIntent(
             pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=shas[t.data],
@@ -984,7 +984,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
             safeio.check_inside(top, rel)
         new_views = _changed(top, rendered)
         result.views = sorted(new_views)
-        digests.update({rel: ledger.digest(data) for rel, data in rendered.items()})
+        digests.update(_digests(rendered))
         journal.save(state_dir, intent())  # now with the views
         _fault("journaled")
     for rel, data in new_views.items():
@@ -1116,6 +1116,15 @@ def _rendered(ws: Workspace, taken: list[Taken], extra: dict[str, set[str]],
 
     return {rel: utf8(text)
             for rel, text in _render(ws, taken, extra, months, parsed, scan, new=new).items()}
+
+
+def _digests(rendered: dict[str, bytes]) -> dict[str, str]:
+    """`ledger.digest` of each view: a master log's was taken as its render was kept."""
+    if not rendered:
+        return {}
+    from sessionlog_git.pipeline.monthview import sha256_of
+
+    return {rel: sha256_of(data) for rel, data in rendered.items()}
 
 
 def _fold_index(ws: Workspace, archives: dict[str, bytes], recovered: journal.Recovered,
