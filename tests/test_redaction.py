@@ -221,6 +221,41 @@ def test_a_log_of_prose_does_not_compile_the_long_run_rules(monkeypatch: pytest.
     assert context in compiled
 
 
+def test_a_log_that_names_secrets_only_in_prose_does_not_compile_the_generic_assignment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generic assignment (`db_password = ...`) holds the words of prose ("key", "token",
+    "pass"): its gate (a secret's name, then an operator) keeps a log without one from
+    compiling it, and every assignment form still reaches it, with what every rule run finds."""
+    gate = next(g for _, g in secretscan.GATES)
+    rule = next(p for _, p, _ in secretscan.RULES if secretscan._gate_of(p) == gate)
+    assert secretscan._SECRET_NAME + ")" + secretscan._ASSIGNED in rule  # a part of the rule
+    compiled: list[str] = []
+    real = secretscan._rx.__wrapped__
+
+    def counting(pattern: str, on_re2: bool) -> object:
+        compiled.append(pattern)
+        return real(pattern, on_re2)
+
+    monkeypatch.setattr(secretscan, "_rx", counting)
+    prose = ("## 10:02 - Token refresh for the api key cache\n"
+             "- Decision: the password, the auth token and the pass key stay in the vault\n"
+             "- Next: rotate the secret key, then the creds\n")
+    assert redact(prose).text == prose
+    assert gate in compiled and rule not in compiled
+    value = corpus.Gen(5).s(24)
+    lines = [f"- db_password = {value}\n", f'- "api_token": "{value}"\n',
+             f"- secret_key => '{value}'\n", f"- AUTH_TOKEN := {value}\n",
+             f"- PASSWORD\t: {value}\n", f"- \u017fecret={value}\n", f"export GH_PAT={value}\n",
+             f"- deploy.credentials`: {value}\n", f"$env:API_KEY={value}\n"]
+    gated = [redact(line) for line in lines]
+    assert rule in compiled
+    assert sum(r.count for r in gated) >= len(lines) - 1
+    monkeypatch.setattr(secretscan, "_no_run", lambda *_: False)
+    every = [redact(line) for line in lines]
+    assert [r.text for r in gated] == [r.text for r in every]
+    assert [r.findings for r in gated] == [r.findings for r in every]
+
+
 def _corpus_texts() -> list[str]:
     texts = [line for _, line in SECRETS] + list(CLEAN) + list(CLEAN_LINES)
     for shape in [*corpus.SHAPES, *heldout.SHAPES]:
