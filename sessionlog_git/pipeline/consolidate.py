@@ -77,8 +77,8 @@ if TYPE_CHECKING:
 
 # A test hook: SESSIONLOG_FAULT=<step> makes the run die right after that step.
 STEPS = (
-    "read", "journaled", "archive-partial", "archived", "render-partial", "rendered", "ledger-saved",
-    "staged", "trim-partial", "pending-trimmed",
+    "read", "journaled", "archive-partial", "archived", "render-partial", "views-staging",
+    "rendered", "ledger-saved", "staged", "trim-partial", "pending-trimmed",
 )
 # Steps only a backlog's run passes (archive first: the journal saved before the archive
 # writes, without the views; the temp logs trimmed before the views' add is waited for),
@@ -200,10 +200,23 @@ def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True,
             try:
                 return _run_locked(ws, dry_run=dry_run, stage=stage, staged=staged)
             finally:
-                _settle_started()
+                try:
+                    _settle_started()
+                finally:
+                    _save_views_cache()
     finally:
         if collecting:
             gc.enable()
+
+
+def _save_views_cache() -> None:
+    """The render cache's entries an append left (`monthview.save_kept`): once the views are
+    written and git hashes them, or when the run stops (a dry run, an error)."""
+    import sys
+
+    monthview = sys.modules.get("sessionlog_git.pipeline.monthview")
+    if monthview is not None:
+        monthview.save_kept()
 
 
 # The git processes a run started ahead (`_start_recover`) and may not have waited for: a run
@@ -420,6 +433,8 @@ def render_project(
     this clone rendered from the same files and renders the others from their contributors'
     files alone (`monthview.splice_listed`).
     """
+    from functools import cache, partial
+
     from sessionlog_git.logs import archive, views
     from sessionlog_git.pipeline import handedits, monthview
     from sessionlog_git.pipeline.render import cache_compiled, render
@@ -454,9 +469,10 @@ def render_project(
             continue
         current = handedits.disk_bytes(ws.top, rel)
         keys = None
-        if files is not None:
-            keys = monthview.file_keys_around(project, month, cfg.timezone, files[0], files[1],
-                                              carry, link)
+        if files is not None:  # asked for once needed: an append needs them for the render
+            # cache only, written while git hashes the views (`monthview.save_kept`)
+            keys = cache(partial(monthview.file_keys_around, project, month, cfg.timezone,
+                                 files[0], files[1], carry, link))
         if listing is not None:
             mine = [r for r in new if layout.month_at(r.at) == month]
             appended: str | bytes | None = monthview.append_days(
@@ -464,7 +480,7 @@ def render_project(
                 cache_dir=cfg.state_path / "cache", keys=keys)
             if appended is None and keys is not None and files is not None and read is not None:
                 appended = monthview.splice_listed(
-                    project, month, mine, hint=hint, zone=cfg.timezone, current=current, keys=keys,
+                    project, month, mine, hint=hint, zone=cfg.timezone, current=current, keys=keys(),
                     files=monthview.by_contributor(files[0]), read=read, carry=carry,
                     listing=listing, cache_dir=cfg.state_path / "cache", link=link)
             if appended is not None:
@@ -473,7 +489,7 @@ def render_project(
         out[rel] = monthview.render_month(
             project, month, by_month().get(month, []), hint=hint, zone=cfg.timezone,
             current=current, new_sources=new_sources, cache_dir=cfg.state_path / "cache",
-            listing=listing, link=link, keys=None if keys is None else keys[1],
+            listing=listing, link=link, keys=None if keys is None else keys()[1],
         )
     if folded is None:
         every = records() if callable(records) else records
@@ -1012,6 +1028,8 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         from sessionlog_git import gitops
 
         staging = gitops.start_stage(top, to_add)
+    _fault("views-staging")
+    _save_views_cache()  # while git hashes the views (the cache is for the next commit)
 
     def durable() -> None:
         if synced is None:

@@ -174,19 +174,34 @@ def _remember(path: Path, renders: list[dict[str, Any]], used: str, text: str,
               entry: dict[str, Any]) -> None:
     data = text.encode("utf-8")
     _ENCODED[:] = [(text, data)]
-    _remember_utf8(path, renders, used, data, entry)
+    _keep(path, renders, used, _digest(data), entry)
 
 
-def _remember_utf8(path: Path, renders: list[dict[str, Any]], used: str, data: bytes,
-                   entry: dict[str, Any]) -> None:
-    """`_remember` of a render as its UTF-8 bytes `data`."""
+def _digest(data: bytes) -> str:
+    """The digest of a render's bytes, kept for `sha256_of`."""
     digest = sha256_hex(data)
     _DIGEST[:] = [(data, digest)]
+    return digest
+
+
+def _keep(path: Path, renders: list[dict[str, Any]], used: str, digest: str,
+          entry: dict[str, Any]) -> None:
     # Most recently used last: the render a commit spliced into moves up with the new one, so
     # commits undone by a reset, again and again, never push the committed one out.
     kept = [r for r in renders if r.get("digest") not in (digest, used)]
     kept += [r for r in renders if used and r.get("digest") == used != digest]
     _save(path, {"v": CACHE_VERSION, "renders": [*kept[-(KEEP - 1):], {"digest": digest, **entry}]})
+
+
+_PENDING: list[Callable[[], None]] = []  # the cache entries `append_days` left to `save_kept`
+
+
+def save_kept() -> None:
+    """Write the render cache's entries `append_days` left: its caller's views are written
+    and git hashes them meanwhile (or the run stopped). The cache serves the next commit, and
+    one lost to a crash is only a miss."""
+    while _PENDING:
+        _PENDING.pop(0)()
 
 
 def sha256_of(data: bytes) -> str:
@@ -200,7 +215,7 @@ def sha256_of(data: bytes) -> str:
 def append_days(
     project: str, month: str, new: Sequence[Record], *, hint: str, current: bytes | None,
     listing: tuple[str, str], cache_dir: Path,
-    keys: tuple[dict[str, str], dict[str, str]] | None = None,
+    keys: Callable[[], tuple[dict[str, str], dict[str, str]]] | None = None,
 ) -> bytes | None:
     """The master log of `month`, as UTF-8, with `new` (this commit's records of that month)
     added to the file on disk, without the month's other records: when `current` is a render
@@ -209,9 +224,11 @@ def append_days(
     later day than all of theirs in it, their section is what it was followed by the new days,
     rendered alone (a section is its days in order; an entry archived twice has its twin's
     date, so none is new here). None when that cannot be done: the caller renders from the
-    records. `keys`: each contributor's section key before and after this commit
+    records. `keys`: what gives each contributor's section key before and after this commit
     (`file_keys_around`), kept with each section's digest so that a teammate's render of the
-    month can be spliced into (`splice_listed`).
+    month can be spliced into (`splice_listed`). The render is kept in the cache by
+    `save_kept`, which the caller calls once the file is written (asked for there, the keys
+    cost nothing before).
 
     The file is spliced as the bytes it is (a megabyte at 5,000 entries): being a render kept
     (its digest is one of them), it is UTF-8, where a heading and a line break are the same
@@ -257,22 +274,28 @@ def append_days(
     users = sorted(sections)
     out = (_header(project, month, counts, users, hint).encode("utf-8")
            + b"\n".join(sections[u] for u in users))
-    marks: dict[str, list[str]] = {}
-    if keys is not None:
-        known = found.get("sections") if isinstance(found.get("sections"), dict) else {}
-        for user in users:
-            if user not in keys[1]:
-                continue
-            mark = known.get(user) if user not in by_user else None
-            # [digest, key] (a splice of a teammate's render adds the length: `_grown_section`)
-            if isinstance(mark, list) and len(mark) >= 2 and mark[1] == keys[0].get(user):
-                digest = str(mark[0])  # the same section as then, from the same files
-            else:
-                digest = sha256_hex(sections[user])
-            marks[user] = [digest, keys[1][user]]
-    _remember_utf8(path, renders, used, out, {
-        "key": "", "lkey": _listing_key(listing[1], month),
-        "counts": {u: counts[u] for u in users}, "last": last, "sections": marks})
+    entry = {"key": "", "lkey": _listing_key(listing[1], month),
+             "counts": {u: counts[u] for u in users}, "last": last}
+    digest = _digest(out)
+
+    def keep() -> None:
+        marks: dict[str, list[str]] = {}
+        if keys is not None:
+            before, after = keys()
+            known = found.get("sections") if isinstance(found.get("sections"), dict) else {}
+            for user in users:
+                if user not in after:
+                    continue
+                mark = known.get(user) if user not in by_user else None
+                # [digest, key] (a splice of a teammate's render adds the length: `_grown_section`)
+                if isinstance(mark, list) and len(mark) >= 2 and mark[1] == before.get(user):
+                    same = str(mark[0])  # the same section as then, from the same files
+                else:
+                    same = sha256_hex(sections[user])
+                marks[user] = [same, after[user]]
+        _keep(path, renders, used, digest, {**entry, "sections": marks})
+
+    _PENDING.append(keep)
     return out
 
 
