@@ -152,11 +152,16 @@ def identifier(value: str) -> bool:
 @lru_cache(maxsize=4096)
 def random_looking(value: str, *, quoted: bool = False) -> bool:
     """A value whose characters say "generated": length, mixed classes and entropy."""
-    if not_a_value(value):
-        return False
     lower, upper, digit, symbol = _classes(value)
     kinds = lower + upper + digit + symbol
     n = len(value)
+    # Told before `not_a_value` (its patterns compile on first use): a value shorter than any
+    # answer below allows (a UUID's is 36), or of one class of characters and no UUID, is no
+    # secret whatever else it is (a word of prose after "password" is the usual one).
+    if n < (6 if quoted else 8) or (kinds < 2 and not _uuid().match(value.lower())):
+        return False
+    if not_a_value(value):
+        return False
     if n >= 32 and _hex().match(value) and digit and (lower or upper):
         return True
     if _uuid().match(value.lower()):
