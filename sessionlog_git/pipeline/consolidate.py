@@ -4,7 +4,9 @@ Order matters for "nothing lost": every file is computed in memory and checked f
 then archive files are written (named by content, so a rerun after a crash rewrites the
 same file), then views, then everything is staged, and only then are the archived bytes
 removed from the pending logs. A kill at any point leaves each entry either still pending
-or archived, and a rerun finishes the job.
+or archived, and a rerun finishes the job. The render cache's entry of a day appended to a
+master log (`monthview.save_kept`) is written once the views' `git add` has started (kill
+point `views-staging` just before): it serves the next commit only, and lost it is a miss.
 
 Archive first (a backlog: TRIM_ASIDE_FROM temp logs or more, whose views hold no hand edit):
 the archive files are written before the views are rendered, so git stages them and the
