@@ -156,7 +156,7 @@ def _latest_of(records: Iterable[Record]) -> dict[str, list[str]]:
 
 
 _ENCODED: list[tuple[str, bytes]] = []  # the text `_remember` last kept, and its UTF-8 bytes
-_DIGEST: list[tuple[bytes, str]] = []  # the UTF-8 bytes `_remember` last kept, and their digest
+_DIGEST: list[tuple[bytes, str]] = []  # the UTF-8 bytes of the render kept last, and their digest
 
 
 def utf8(text: str | bytes) -> bytes:
@@ -206,7 +206,7 @@ def save_kept() -> None:
 
 def sha256_of(data: bytes) -> str:
     """`sha256_hex(data)`: for the bytes of the render kept last (the ledger names a master
-    log by its digest too), the digest `_remember` took of them."""
+    log by its digest too), the digest taken as it was kept (`_digest`)."""
     if _DIGEST and _DIGEST[0][0] is data:
         return _DIGEST[0][1]
     return sha256_hex(data)
