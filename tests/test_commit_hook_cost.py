@@ -62,6 +62,10 @@ def test_a_master_log_is_split_into_its_sections_as_line_by_line() -> None:
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(16))) for _ in range(4000)]
     for sample in texts:
         assert monthview._split(sample) == _split_by_lines(sample), repr(sample)
+        # and of its UTF-8 bytes (a master log appended to is spliced as the file's bytes)
+        header, sections = _split_by_lines(sample)
+        assert monthview._split(sample.encode()) == (
+            header.encode(), {name: part.encode() for name, part in sections.items()}), repr(sample)
 
 
 def test_a_master_log_just_kept_is_encoded_once_and_any_other_text_as_ever(tmp_path: Path) -> None:

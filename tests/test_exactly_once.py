@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import signal
 import subprocess
@@ -95,6 +96,37 @@ def test_kill_at_every_step_with_appends_before_the_rerun(native_repo: Repo, ste
     repo.git("add", "-A")
     repo.git("commit", "-m", "after the crash")
     assert sorted(in_head(repo)) == expected
+    assert repo.porcelain() == []
+    assert repo.sl("check").returncode == 0
+
+
+def test_a_kill_before_an_appended_days_render_is_cached_costs_only_a_full_render(
+        native_repo: Repo) -> None:
+    """A day appended to the master log is kept in the render cache once git hashes the views
+    (`views-staging`, then `monthview.save_kept`): killed before, the cache lacks it, and the
+    next run renders the month from its records, byte for byte a rebuild, each entry once."""
+    import json
+
+    repo = native_repo
+    seed(repo, FIRST)
+    repo.sl("consolidate")
+    repo.git("commit", "-q", "-m", "first")
+    cache = workspace.at(repo.path).config.state_path / "cache" / "views" / "shop" / "2026-11.master.json"
+    kept = json.loads(cache.read_text(encoding="utf-8"))["renders"]
+    repo.log("2026-11-26T08:00:00+01:00", "A new day", user="ada")
+    killed = repo.sl("consolidate", env={"SESSIONLOG_FAULT": "views-staging"}, check=False)
+    assert killed.returncode == 97, killed.stderr
+    assert json.loads(cache.read_text(encoding="utf-8"))["renders"] == kept  # not kept yet
+    repo.log("2026-11-27T08:00:00+01:00", "Another day", user="grace")
+    repo.sl("consolidate")
+    assert repo.pending() == []
+    assert sorted(everywhere(repo)) == sorted([*FIRST, "A new day", "Another day"])
+    fresh = consolidate.rebuild(workspace.at(repo.path))
+    for rel, text in fresh.items():
+        assert repo.read(rel) == text, rel
+    renders = json.loads(cache.read_text(encoding="utf-8"))["renders"]
+    assert renders[-1]["digest"] == hashlib.sha256(repo.read(MASTER).encode()).hexdigest()
+    repo.git("commit", "-q", "-m", "after the kill")
     assert repo.porcelain() == []
     assert repo.sl("check").returncode == 0
 

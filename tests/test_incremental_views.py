@@ -254,6 +254,45 @@ def test_a_master_log_a_pull_brought_renders_only_the_teammates_and_the_new_sect
     assert "Refund ledger" in text and "Refund export" in text
 
 
+def test_a_day_after_a_pull_appends_to_its_splice_and_keeps_each_sections_digest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a pull's splice (the teammate's render), the next day is appended to it: the
+    text equals a full rebuild's, and each section's digest kept for the next pull is the
+    digest of that section as the file has it (those of the sections the day left as they
+    were come from the splice's render, not hashed again)."""
+    import hashlib
+    import json
+
+    from conftest import clone_teammate, founder_with_remote
+
+    ada, remote = founder_with_remote(tmp_path)
+    _seed(ada)
+    ada.git("push", "-q", "origin", "main")
+    grace = clone_teammate(tmp_path, remote)
+    grace.log("2026-11-05T09:30:00+01:00", "Refund ledger", "Decision: ledger rows over balances")
+    grace.write("ledger.py", "ROWS = True\n")
+    grace.git("add", "ledger.py")
+    _commit(grace, "Ledger")
+    grace.git("push", "-q", "origin", "main")
+    ada.git("pull", "-q", "--ff-only", "origin", "main")
+    ada.log("2026-11-06T09:30:00+01:00", "Refund export", "Next: CSV", user="ada")
+    _consolidate_in_process(ada, monkeypatch)
+    ada.git("commit", "-q", "--no-verify", "-m", "Session logs")
+    calls = _rendered_users(monkeypatch)
+    ada.log("2026-11-07T09:30:00+01:00", "Refund import", "Next: XLSX", user="ada")
+    _consolidate_in_process(ada, monkeypatch)
+    assert calls == [["ada"]]  # appended: ada's new day alone
+    text = ada.read(MASTER)
+    assert text == _rebuilt(ada)[MASTER]
+    cache = workspace.at(ada.path).config.state_path / "cache" / "views" / "shop" / "2026-11.master.json"
+    kept = json.loads(cache.read_text(encoding="utf-8"))["renders"][-1]
+    assert kept["digest"] == hashlib.sha256(text.encode()).hexdigest()
+    _, sections = monthview._split(text)
+    assert set(kept["sections"]) == set(sections) == {"ada", "grace", "linus"}
+    for user, mark in kept["sections"].items():
+        assert mark[0] == hashlib.sha256(sections[user].encode()).hexdigest(), user
+
+
 def test_the_latest_dates_kept_for_appending_are_those_of_each_record_in_turn() -> None:
     """`_latest_of` (a render's contributors' latest local and entry dates, what `append_days`
     checks new days against) equals `_latest` fed the records one by one, whatever their

@@ -221,6 +221,111 @@ def test_a_log_of_prose_does_not_compile_the_long_run_rules(monkeypatch: pytest.
     assert context in compiled
 
 
+def test_a_log_that_names_secrets_only_in_prose_does_not_compile_the_generic_assignment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generic assignment (`db_password = ...`) holds the words of prose ("key", "token",
+    "pass"): its gate (a secret's name, then an operator) keeps a log without one from
+    compiling it, and every assignment form still reaches it, with what every rule run finds."""
+    gate = next(g for _, g in secretscan.GATES)
+    rule = next(p for _, p, _ in secretscan.RULES if secretscan._gate_of(p) == gate)
+    assert secretscan._SECRET_NAME + ")" + secretscan._ASSIGNED in rule  # a part of the rule
+    compiled: list[str] = []
+    real = secretscan._rx.__wrapped__
+
+    def counting(pattern: str, on_re2: bool) -> object:
+        compiled.append(pattern)
+        return real(pattern, on_re2)
+
+    monkeypatch.setattr(secretscan, "_rx", counting)
+    prose = ("## 10:02 - Token refresh for the api key cache\n"
+             "- Decision: the password, the auth token and the pass key stay in the vault\n"
+             "- Next: rotate the secret key, then the creds\n")
+    assert redact(prose).text == prose
+    assert gate in compiled and rule not in compiled
+    value = corpus.Gen(5).s(24)
+    lines = [f"- db_password = {value}\n", f'- "api_token": "{value}"\n',
+             f"- secret_key => '{value}'\n", f"- AUTH_TOKEN := {value}\n",
+             f"- PASSWORD\t: {value}\n", f"- \u017fecret={value}\n", f"export GH_PAT={value}\n",
+             f"- deploy.credentials`: {value}\n", f"$env:API_KEY={value}\n"]
+    gated = [redact(line) for line in lines]
+    assert rule in compiled
+    assert sum(r.count for r in gated) >= len(lines) - 1
+    monkeypatch.setattr(secretscan, "_no_run", lambda *_: False)
+    every = [redact(line) for line in lines]
+    assert [r.text for r in gated] == [r.text for r in every]
+    assert [r.findings for r in gated] == [r.findings for r in every]
+
+
+def _random_looking_as_first_written(value: str, *, quoted: bool = False) -> bool:
+    """secretscan.random_looking as it was before it told short and one-class values first
+    (the reference: `not_a_value` asked of every value)."""
+    if secretscan.not_a_value(value):
+        return False
+    lower, upper, digit, symbol = secretscan._classes(value)
+    kinds = lower + upper + digit + symbol
+    n = len(value)
+    if n >= 32 and secretscan._hex().match(value) and digit and (lower or upper):
+        return True
+    if secretscan._uuid().match(value.lower()):
+        return True
+    if n < (6 if quoted else 8):
+        return False
+    if kinds >= 3:
+        return True
+    if digit and (lower or upper) and (n >= 16 or quoted) and secretscan.entropy(value) >= 3.0:
+        return True
+    return n >= 20 and kinds >= 2 and secretscan.entropy(value) >= 3.7
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="abcdefXYZ0189-_.$/{}%é\n ", max_size=40), st.booleans())
+def test_a_value_is_random_looking_as_when_every_value_was_checked_for_a_name_first(
+        value: str, quoted: bool) -> None:
+    """random_looking tells a short or one-class value (the word after "password" in prose)
+    before `not_a_value` compiles its patterns: every answer is the one of the order before."""
+    assert secretscan.random_looking(value, quoted=quoted) == _random_looking_as_first_written(
+        value, quoted=quoted)
+
+
+def test_random_looking_keeps_its_answers_on_the_corpus_and_uuids_of_one_class() -> None:
+    gen = corpus.Gen(11)
+    values = ["pagination", "search", "latency", "Password", "x" * 40, "abcdef" * 6,
+              "abcdefab-abcd-abcd-abcd-abcdefabcdef", "ABCDEFAB-ABCD-ABCD-ABCD-ABCDEFABCDEF",
+              "abcdefab-abcd-abcd-abcd-abcdefabcdef\n", "12345678-1234-1234-1234-123456789012",
+              "0123456789abcdef" * 2, "${DB_PASSWORD}", "{{ secret }}", "get_token()",
+              "./path/to/key", "PasswordResetConfirmView", "hunter2hunter2", "\u017fecret_value1"]
+    values += [gen.s(n) for n in (5, 7, 8, 12, 16, 24, 40)]
+    values += [word for _, line in SECRETS for word in line.split()]
+    values += [word for line in CLEAN for word in line.split()]
+    for value in values:
+        for quoted in (False, True):
+            assert secretscan.random_looking(value, quoted=quoted) == \
+                _random_looking_as_first_written(value, quoted=quoted), (value, quoted)
+    assert secretscan.random_looking("abcdefab-abcd-abcd-abcd-abcdefabcdef")  # one class, a UUID
+
+
+def test_a_word_of_prose_after_password_compiles_no_name_pattern(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """"Password index retry" matches the prose-password rule; its value, a word, is told no
+    secret without compiling the patterns that tell a name or a placeholder."""
+    secretscan.not_a_value.cache_clear()
+    secretscan.random_looking.cache_clear()
+    asked: list[str] = []
+    real = secretscan.not_a_value.__wrapped__
+
+    def counting(value: str) -> bool:
+        asked.append(value)
+        return real(value)
+
+    monkeypatch.setattr(secretscan, "not_a_value", counting)
+    prose = "- Password index retry, password pagination, password search stay as they were\n"
+    assert redact(prose).text == prose
+    assert asked == []
+    line = "- the password is Xk29dLq8Zp3mWv7R\n"
+    assert redact(line).count == 1
+    assert "Xk29dLq8Zp3mWv7R" in asked
+
+
 def _corpus_texts() -> list[str]:
     texts = [line for _, line in SECRETS] + list(CLEAN) + list(CLEAN_LINES)
     for shape in [*corpus.SHAPES, *heldout.SHAPES]:

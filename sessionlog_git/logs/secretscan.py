@@ -152,11 +152,16 @@ def identifier(value: str) -> bool:
 @lru_cache(maxsize=4096)
 def random_looking(value: str, *, quoted: bool = False) -> bool:
     """A value whose characters say "generated": length, mixed classes and entropy."""
-    if not_a_value(value):
-        return False
     lower, upper, digit, symbol = _classes(value)
     kinds = lower + upper + digit + symbol
     n = len(value)
+    # Told before `not_a_value` (its patterns compile on first use): a value shorter than any
+    # answer below allows (a UUID's is 36), or of one class of characters and no UUID, is no
+    # secret whatever else it is (a word of prose after "password" is the usual one).
+    if n < (6 if quoted else 8) or (kinds < 2 and not _uuid().match(value.lower())):
+        return False
+    if not_a_value(value):
+        return False
     if n >= 32 and _hex().match(value) and digit and (lower or upper):
         return True
     if _uuid().match(value.lower()):
@@ -310,6 +315,12 @@ def _pem_b64(match: Match, line: str) -> bool:
     return _decodes_to_private_key(match.group("s"))
 
 
+# The generic assignment's secret name and the operator right after it (its rule and its gate:
+# `GATES`).
+_SECRET_NAME = (r"(?:password|passwd|pwd|pass|passphrase|secret|token|key|auth|"
+                r"credentials|credential|creds|cred|pat)")
+_ASSIGNED = r"[\"'`]?[ \t]*(?:=>|:=|=|:)"
+
 Match = Any  # a match object of re2 or re (both have .group, .span, .groupdict)
 Check = Callable[[Match, str], bool]
 
@@ -433,9 +444,8 @@ RULES: tuple[tuple[str, str, Check | None], ...] = (
      _password_flag),
     # --- a name that says secret, an assignment, a value that looks generated
     ("password",
-     r"(?i)(?:^|[^A-Za-z0-9_.\-:]|\$env:|/:)(?P<name>[A-Za-z0-9_.\-]{0,60}(?:password|passwd|pwd|pass|passphrase|secret|token|key|auth|"
-     r"credentials|credential|creds|cred|pat))[\"'`]?[ \t]*(?:=>|:=|=|:)[ \t]*"
-     r"(?P<s>[\"'`]?[^ \t\n\"'`,;]{4,300}[\"'`]?)", _assignment),
+     r"(?i)(?:^|[^A-Za-z0-9_.\-:]|\$env:|/:)(?P<name>[A-Za-z0-9_.\-]{0,60}" + _SECRET_NAME + ")"
+     + _ASSIGNED + r"[ \t]*(?P<s>[\"'`]?[^ \t\n\"'`,;]{4,300}[\"'`]?)", _assignment),
     # X-API-Key: ..., X-Auth-Token: ... (HTTP headers)
     ("password", r"(?i)(?P<name>x-[a-z\-]{0,30}(?:key|token|secret|auth)|private-token|api-key)[ \t]*:"
                  r"[ \t]*(?P<s>[^ \t\n\"',;]{8,300})", _assignment),
@@ -495,7 +505,7 @@ NEEDLES: dict[str, tuple[tuple[str, ...], bool]] = {
     "private-key": (("LS0tLS1CRUdJTi",), False),
     "url-password": (("://",), False),
     "basic-auth": (("basic",), _ANY_CASE),
-    "docker-auth": (("auth",), _ANY_CASE),
+    "docker-auth": (("_auth",), _ANY_CASE),
     "bearer-token": (("bearer", "token"), _ANY_CASE),
 }
 
@@ -523,6 +533,15 @@ RULE_NEEDLES: tuple[tuple[str, tuple[tuple[str, ...], bool]], ...] = (
     (r"\bdo[opr]_v1_", (("doo_v1_", "dop_v1_", "dor_v1_"), False)),
     (r"\bfig[dou]_", (("figd_", "figo_", "figu_"), False)),
     (r"\bnf[pc]_", (("nfp_", "nfc_"), False)),
+)
+
+# A pattern every match of a rule holds, for a rule by how its pattern starts, where the rule's
+# literals are words of prose ("key", "token", "pass" for the generic assignment): searched
+# (`_no_run`) before the rule is compiled, on the matcher and with the flags the rule runs with,
+# so a log that names a token only in prose neither compiles the rule (the dearest compile of
+# a clean day) nor runs it. Each is a part of its rule, the parts between left out.
+GATES: tuple[tuple[str, str], ...] = (
+    (r"(?i)(?:^|[^A-Za-z0-9_.\-:]|\$env:|/:)(?P<name>", "(?i)" + _SECRET_NAME + _ASSIGNED),
 )
 
 # --------------------------------------------------------------------------- the matcher
@@ -868,8 +887,17 @@ def _run_of(pattern: str) -> tuple[re.Pattern[bytes], bool] | None:
     return re.compile(f"[{m.group(1)}]{{{m.group(2)}}}".encode()), any_case
 
 
+@cache
+def _gate_of(pattern: str) -> str | None:
+    """The rule's gate (`GATES`); None: it has none."""
+    return next((gate for start, gate in GATES if pattern.startswith(start)), None)
+
+
 def _no_run(pattern: str, data: bytes, lowered: bytes) -> bool:
-    """Whether the text lacks the run every match of the rule holds (`_run_of`)."""
+    """Whether the text lacks the run every match of the rule holds (`_run_of`), or its gate."""
+    gate = _gate_of(pattern)
+    if gate is not None and _rx(gate, linear()).search(data) is None:
+        return True
     run = _run_of(pattern)
     if run is None:
         return False

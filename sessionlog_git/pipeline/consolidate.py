@@ -4,7 +4,9 @@ Order matters for "nothing lost": every file is computed in memory and checked f
 then archive files are written (named by content, so a rerun after a crash rewrites the
 same file), then views, then everything is staged, and only then are the archived bytes
 removed from the pending logs. A kill at any point leaves each entry either still pending
-or archived, and a rerun finishes the job.
+or archived, and a rerun finishes the job. The render cache's entry of a day appended to a
+master log (`monthview.save_kept`) is written once the views' `git add` has started (kill
+point `views-staging` just before): it serves the next commit only, and lost it is a miss.
 
 Archive first (a backlog: TRIM_ASIDE_FROM temp logs or more, whose views hold no hand edit):
 the archive files are written before the views are rendered, so git stages them and the
@@ -77,8 +79,8 @@ if TYPE_CHECKING:
 
 # A test hook: SESSIONLOG_FAULT=<step> makes the run die right after that step.
 STEPS = (
-    "read", "journaled", "archive-partial", "archived", "render-partial", "rendered", "ledger-saved",
-    "staged", "trim-partial", "pending-trimmed",
+    "read", "journaled", "archive-partial", "archived", "render-partial", "views-staging",
+    "rendered", "ledger-saved", "staged", "trim-partial", "pending-trimmed",
 )
 # Steps only a backlog's run passes (archive first: the journal saved before the archive
 # writes, without the views; the temp logs trimmed before the views' add is waited for),
@@ -200,10 +202,23 @@ def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True,
             try:
                 return _run_locked(ws, dry_run=dry_run, stage=stage, staged=staged)
             finally:
-                _settle_started()
+                try:
+                    _settle_started()
+                finally:
+                    _save_views_cache()
     finally:
         if collecting:
             gc.enable()
+
+
+def _save_views_cache() -> None:
+    """The render cache's entries an append left (`monthview.save_kept`): once the views are
+    written and git hashes them, or when the run stops (a dry run, an error)."""
+    import sys
+
+    monthview = sys.modules.get("sessionlog_git.pipeline.monthview")
+    if monthview is not None:
+        monthview.save_kept()
 
 
 # The git processes a run started ahead (`_start_recover`) and may not have waited for: a run
@@ -401,7 +416,7 @@ def render_project(
     listing: tuple[str, str] | None = None,
     files: tuple[Sequence[str], Sequence[str]] | None = None, carry: Sequence[model.Record] = (),
     read: Callable[[set[str]], list[model.Record]] | None = None,
-) -> dict[str, str]:
+) -> dict[str, str | bytes]:
     """The master logs of `months` and the status file of one project, from its records
     (`records`: them, or what reads them when they are needed).
 
@@ -412,13 +427,16 @@ def render_project(
     re-rendered only where they change it (pipeline.monthview); the text is the same as a
     full render. With `new` (the commit's records) and `listing` (the keys of the archive's
     listing before and after them), a master log kept from exactly that archive gets the new
-    days of their contributors appended, without reading the month's records. With `files`
+    days of their contributors appended, without reading the month's records (it comes as
+    the bytes of the file, which it was spliced as). With `files`
     (the archive files of the month folders the records come from, listed before this
     commit, and this commit's), `carry` (the records carried into them from before) and
     `read` (what parses some of those files), a master log a pull brought keeps the sections
     this clone rendered from the same files and renders the others from their contributors'
     files alone (`monthview.splice_listed`).
     """
+    from functools import cache, partial
+
     from sessionlog_git.logs import archive, views
     from sessionlog_git.pipeline import handedits, monthview
     from sessionlog_git.pipeline.render import cache_compiled, render
@@ -432,7 +450,7 @@ def render_project(
         # This commit's archive files are not written yet when the views are rendered: loose.
         return source if new_sources and source in new_sources else on_disk(source)
 
-    out: dict[str, str] = {}
+    out: dict[str, str | bytes] = {}
     # Each month's master log sees only that month's records (an entry archived twice has
     # one local date, so duplicates never straddle months): the cost is one pass, not one
     # pass over the whole history per month.
@@ -453,17 +471,18 @@ def render_project(
             continue
         current = handedits.disk_bytes(ws.top, rel)
         keys = None
-        if files is not None:
-            keys = monthview.file_keys_around(project, month, cfg.timezone, files[0], files[1],
-                                              carry, link)
+        if files is not None:  # asked for once needed: an append needs them for the render
+            # cache only, written while git hashes the views (`monthview.save_kept`)
+            keys = cache(partial(monthview.file_keys_around, project, month, cfg.timezone,
+                                 files[0], files[1], carry, link))
         if listing is not None:
             mine = [r for r in new if layout.month_at(r.at) == month]
-            appended = monthview.append_days(project, month, mine, hint=hint, current=current,
-                                             listing=listing, cache_dir=cfg.state_path / "cache",
-                                             keys=keys)
+            appended: str | bytes | None = monthview.append_days(
+                project, month, mine, hint=hint, current=current, listing=listing,
+                cache_dir=cfg.state_path / "cache", keys=keys)
             if appended is None and keys is not None and files is not None and read is not None:
                 appended = monthview.splice_listed(
-                    project, month, mine, hint=hint, zone=cfg.timezone, current=current, keys=keys,
+                    project, month, mine, hint=hint, zone=cfg.timezone, current=current, keys=keys(),
                     files=monthview.by_contributor(files[0]), read=read, carry=carry,
                     listing=listing, cache_dir=cfg.state_path / "cache", link=link)
             if appended is not None:
@@ -472,7 +491,7 @@ def render_project(
         out[rel] = monthview.render_month(
             project, month, by_month().get(month, []), hint=hint, zone=cfg.timezone,
             current=current, new_sources=new_sources, cache_dir=cfg.state_path / "cache",
-            listing=listing, link=link, keys=None if keys is None else keys[1],
+            listing=listing, link=link, keys=None if keys is None else keys()[1],
         )
     if folded is None:
         every = records() if callable(records) else records
@@ -506,7 +525,7 @@ def _render(
     records_out: dict[str, list[model.Record]] | None = None,
     scan: layout.ArchiveScan | None = None,
     new: tuple[list[model.Record], dict[str, set[str]]] | None = None,
-) -> dict[str, str]:
+) -> dict[str, str | bytes]:
     """Every view the new archive files affect, rendered from the archive (old and new).
 
     `extra`: months of projects to render as well (an interrupted run's, from the journal);
@@ -536,7 +555,7 @@ def _render(
             new_files.setdefault(t.log.project, set()).add(
                 str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir)))
     cache = cfg.state_path / "cache"
-    out: dict[str, str] = {}
+    out: dict[str, str | bytes] = {}
     # Cost follows the new work, not the month or the history: the status folds only this
     # commit's records onto a checkpoint of the months so far (logs.status_tail), and the
     # master log gets their days appended (monthview.append_days); the month folders from the
@@ -928,8 +947,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     if first and new is not None:
         months.update(new[1])  # what `_render` will render
     # (an archive file's digest is its content's, hashed above: ledger.digest is the same sha256)
-    digests = {**{rel: shas[data] for rel, data in archives.items()},
-               **{rel: ledger.digest(data) for rel, data in rendered.items()}}
+    digests = {**{rel: shas[data] for rel, data in archives.items()}, **_digests(rendered)}
     logs = [
         journal.LogIntent(
             pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=shas[t.data],
@@ -984,7 +1002,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
             safeio.check_inside(top, rel)
         new_views = _changed(top, rendered)
         result.views = sorted(new_views)
-        digests.update({rel: ledger.digest(data) for rel, data in rendered.items()})
+        digests.update(_digests(rendered))
         journal.save(state_dir, intent())  # now with the views
         _fault("journaled")
     for rel, data in new_views.items():
@@ -1012,6 +1030,8 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         from sessionlog_git import gitops
 
         staging = gitops.start_stage(top, to_add)
+    _fault("views-staging")
+    _save_views_cache()  # while git hashes the views (the cache is for the next commit)
 
     def durable() -> None:
         if synced is None:
@@ -1116,6 +1136,15 @@ def _rendered(ws: Workspace, taken: list[Taken], extra: dict[str, set[str]],
 
     return {rel: utf8(text)
             for rel, text in _render(ws, taken, extra, months, parsed, scan, new=new).items()}
+
+
+def _digests(rendered: dict[str, bytes]) -> dict[str, str]:
+    """`ledger.digest` of each view: a master log's was taken as its render was kept."""
+    if not rendered:
+        return {}
+    from sessionlog_git.pipeline.monthview import sha256_of
+
+    return {rel: sha256_of(data) for rel, data in rendered.items()}
 
 
 def _fold_index(ws: Workspace, archives: dict[str, bytes], recovered: journal.Recovered,

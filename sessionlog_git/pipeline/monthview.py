@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sessionlog_git.base.gcpause import paused_gc
 from sessionlog_git.base.text import sha256_hex
@@ -37,6 +37,7 @@ TEMPLATE = "master_log.md.j2"
 CACHE_VERSION = 2  # 2: a section is keyed by its contributor's listed files
 KEEP = 16  # renders remembered per month: a reset, an aborted commit or a branch switch away
 HEADING = "## "  # a contributor's section starts with the only lines that begin with this
+T = TypeVar("T", str, bytes)  # a master log's text, or its UTF-8 bytes (`_split`)
 
 
 def render_full(project: str, month: str, records: Sequence[Record], hint: str,
@@ -155,11 +156,15 @@ def _latest_of(records: Iterable[Record]) -> dict[str, list[str]]:
 
 
 _ENCODED: list[tuple[str, bytes]] = []  # the text `_remember` last kept, and its UTF-8 bytes
+_DIGEST: list[tuple[bytes, str]] = []  # the UTF-8 bytes of the render kept last, and their digest
 
 
-def utf8(text: str) -> bytes:
+def utf8(text: str | bytes) -> bytes:
     """`text` as UTF-8: a master log just rendered (a megabyte at 5,000 entries, not ASCII:
-    the encode is a copy character by character) is encoded once, for its digest and its file."""
+    the encode is a copy character by character) is encoded once, for its digest and its file;
+    one spliced as bytes (`append_days`) is not encoded at all."""
+    if isinstance(text, bytes):
+        return text
     if _ENCODED and _ENCODED[0][0] is text:
         return _ENCODED[0][1]
     return text.encode("utf-8")
@@ -169,7 +174,18 @@ def _remember(path: Path, renders: list[dict[str, Any]], used: str, text: str,
               entry: dict[str, Any]) -> None:
     data = text.encode("utf-8")
     _ENCODED[:] = [(text, data)]
+    _keep(path, renders, used, _digest(data), entry)
+
+
+def _digest(data: bytes) -> str:
+    """The digest of a render's bytes, kept for `sha256_of`."""
     digest = sha256_hex(data)
+    _DIGEST[:] = [(data, digest)]
+    return digest
+
+
+def _keep(path: Path, renders: list[dict[str, Any]], used: str, digest: str,
+          entry: dict[str, Any]) -> None:
     # Most recently used last: the render a commit spliced into moves up with the new one, so
     # commits undone by a reset, again and again, never push the committed one out.
     kept = [r for r in renders if r.get("digest") not in (digest, used)]
@@ -177,21 +193,47 @@ def _remember(path: Path, renders: list[dict[str, Any]], used: str, text: str,
     _save(path, {"v": CACHE_VERSION, "renders": [*kept[-(KEEP - 1):], {"digest": digest, **entry}]})
 
 
+_PENDING: list[Callable[[], None]] = []  # the cache entries `append_days` left to `save_kept`
+
+
+def save_kept() -> None:
+    """Write the render cache's entries `append_days` left: its caller's views are written
+    and git hashes them meanwhile (or the run stopped). The cache serves the next commit, and
+    one lost to a crash is only a miss."""
+    while _PENDING:
+        _PENDING.pop(0)()
+
+
+def sha256_of(data: bytes) -> str:
+    """`sha256_hex(data)`: for the bytes of the render kept last (the ledger names a master
+    log by its digest too), the digest taken as it was kept (`_digest`)."""
+    if _DIGEST and _DIGEST[0][0] is data:
+        return _DIGEST[0][1]
+    return sha256_hex(data)
+
+
 def append_days(
     project: str, month: str, new: Sequence[Record], *, hint: str, current: bytes | None,
     listing: tuple[str, str], cache_dir: Path,
-    keys: tuple[dict[str, str], dict[str, str]] | None = None,
-) -> str | None:
-    """The master log of `month` with `new` (this commit's records of that month) added to
-    the file on disk, without the month's other records: when `current` is a render kept
-    from exactly the archive listed before this commit (`listing`: the keys of the archive's
-    listing before and after it) and every new record of a contributor comes on a later day
-    than all of theirs in it, their section is what it was followed by the new days, rendered
-    alone (a section is its days in order; an entry archived twice has its twin's date, so
-    none is new here). None when that cannot be done: the caller renders from the records.
-    `keys`: each contributor's section key before and after this commit (`file_keys_around`), kept
-    with each section's digest so that a teammate's render of the month can be spliced into
-    (`splice_listed`)."""
+    keys: Callable[[], tuple[dict[str, str], dict[str, str]]] | None = None,
+) -> bytes | None:
+    """The master log of `month`, as UTF-8, with `new` (this commit's records of that month)
+    added to the file on disk, without the month's other records: when `current` is a render
+    kept from exactly the archive listed before this commit (`listing`: the keys of the
+    archive's listing before and after it) and every new record of a contributor comes on a
+    later day than all of theirs in it, their section is what it was followed by the new days,
+    rendered alone (a section is its days in order; an entry archived twice has its twin's
+    date, so none is new here). None when that cannot be done: the caller renders from the
+    records. `keys`: what gives each contributor's section key before and after this commit
+    (`file_keys_around`), kept with each section's digest so that a teammate's render of the
+    month can be spliced into (`splice_listed`). The render is kept in the cache by
+    `save_kept`, which the caller calls once the file is written (asked for there, the keys
+    cost nothing before).
+
+    The file is spliced as the bytes it is (a megabyte at 5,000 entries): being a render kept
+    (its digest is one of them), it is UTF-8, where a heading and a line break are the same
+    bytes as in its text; only the new days and the header are encoded. The result is the
+    bytes the file gets, encoded nowhere else (`utf8`)."""
     if current is None or not new:
         return None
     path = cache_dir / "views" / project / f"{month}.master.json"
@@ -207,10 +249,9 @@ def append_days(
     try:
         counts = {str(u): int(c) for u, c in found["counts"].items()}
         last = {str(u): [str(v[0]), str(v[1])] for u, v in found["last"].items()}
-        text = current.decode("utf-8")
+        _, sections = _split(current)
     except (TypeError, ValueError, IndexError, UnicodeDecodeError):
         return None
-    _, sections = _split(text)
     if set(sections) != set(counts) or not set(counts) <= set(last):
         return None
     by_user: dict[str, list[Record]] = {}
@@ -222,30 +263,39 @@ def append_days(
         alone = _section_alone(project, month, user, mine, hint)
         if alone is None:
             return None
+        section = alone[0].encode("utf-8")
         if user in counts:
-            sections[user] += alone[0].split("\n", 1)[1]
+            sections[user] += section.split(b"\n", 1)[1]
             counts[user] += alone[1]
         else:
-            sections[user], counts[user] = alone
+            sections[user], counts[user] = section, alone[1]
         for record in mine:
             _latest(last, record)
     users = sorted(sections)
-    out = _header(project, month, counts, users, hint) + "\n".join(sections[u] for u in users)
-    marks: dict[str, list[str]] = {}
-    if keys is not None:
-        known = found.get("sections") if isinstance(found.get("sections"), dict) else {}
-        for user in users:
-            if user not in keys[1]:
-                continue
-            mark = known.get(user) if user not in by_user else None
-            if isinstance(mark, list) and len(mark) == 2 and mark[1] == keys[0].get(user):
-                digest = str(mark[0])  # the same section as then, from the same files
-            else:
-                digest = sha256_hex(sections[user].encode())
-            marks[user] = [digest, keys[1][user]]
-    _remember(path, renders, used, out, {"key": "", "lkey": _listing_key(listing[1], month),
-                                         "counts": {u: counts[u] for u in users}, "last": last,
-                                         "sections": marks})
+    out = (_header(project, month, counts, users, hint).encode("utf-8")
+           + b"\n".join(sections[u] for u in users))
+    entry = {"key": "", "lkey": _listing_key(listing[1], month),
+             "counts": {u: counts[u] for u in users}, "last": last}
+    digest = _digest(out)
+
+    def keep() -> None:
+        marks: dict[str, list[str]] = {}
+        if keys is not None:
+            before, after = keys()
+            known = found.get("sections") if isinstance(found.get("sections"), dict) else {}
+            for user in users:
+                if user not in after:
+                    continue
+                mark = known.get(user) if user not in by_user else None
+                # [digest, key] (a splice of a teammate's render adds the length: `_grown_section`)
+                if isinstance(mark, list) and len(mark) >= 2 and mark[1] == before.get(user):
+                    same = str(mark[0])  # the same section as then, from the same files
+                else:
+                    same = sha256_hex(sections[user])
+                marks[user] = [same, after[user]]
+        _keep(path, renders, used, digest, {**entry, "sections": marks})
+
+    _PENDING.append(keep)
     return out
 
 
@@ -635,23 +685,28 @@ def _section_alone(project: str, month: str, user: str, records: Sequence[Record
     return sections[user], counts[user]
 
 
-def _split(text: str) -> tuple[str, dict[str, str]]:
+def _split(text: T) -> tuple[T, dict[str, T]]:
     """(everything before the first section, {contributor: section text}); each section ends
-    with one newline and no blank line after it."""
+    with one newline and no blank line after it. Of a text, or of its UTF-8 bytes: the
+    heading and the line break are ASCII, found at the same places in both."""
+    if isinstance(text, str):
+        heading, nl = HEADING, "\n"
+    else:
+        heading, nl = HEADING.encode(), b"\n"
     # Found by searching the text (a month's master log is a megabyte): no list of its lines.
-    starts = [0] if text.startswith(HEADING) else []
-    at = text.find("\n" + HEADING)
+    starts: list[int] = [0] if text.startswith(heading) else []
+    at = text.find(nl + heading)
     while at != -1:
         starts.append(at + 1)
-        at = text.find("\n" + HEADING, at + 1)
+        at = text.find(nl + heading, at + 1)
     if not starts:
         return text, {}
-    header = text[: starts[0]] if starts[0] else "\n"
-    sections: dict[str, str] = {}
+    header = text[: starts[0]] if starts[0] else nl
+    sections: dict[str, T] = {}
     for a, b in zip(starts, [*starts[1:], len(text)], strict=True):
-        end = text.find("\n", a, b)
-        name = text[a + len(HEADING) : b if end == -1 else end]
-        sections[name] = text[a:b].rstrip("\n") + "\n"
+        end = text.find(nl, a, b)
+        name = text[a + len(heading) : b if end == -1 else end]
+        sections[name if isinstance(name, str) else name.decode("utf-8")] = text[a:b].rstrip(nl) + nl
     return header, sections
 
 
