@@ -226,12 +226,8 @@ def test_the_views_cache_lives_in_the_state_folder_out_of_the_work_tree(native_r
     assert Path(repo.state() / "cache" / "views").is_dir()
 
 
-def test_a_master_log_a_pull_brought_renders_only_the_teammates_and_the_new_sections(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """After a pull, the month's master log on disk is the teammate's render: no render of
-    this clone's wrote it, but its other sections are byte for byte ones this clone rendered
-    from the same archive files, so only the teammate's section and the committer's are
-    rendered again; the text equals a full rebuild's."""
+def _pulled_a_teammates_day(tmp_path: Path) -> Repo:
+    """ada's clone after pulling grace's day of entries: its master log is grace's render."""
     from conftest import clone_teammate, founder_with_remote
 
     ada, remote = founder_with_remote(tmp_path)
@@ -245,6 +241,16 @@ def test_a_master_log_a_pull_brought_renders_only_the_teammates_and_the_new_sect
     grace.git("push", "-q", "origin", "main")
     ada.git("pull", "-q", "--ff-only", "origin", "main")
     assert ada.read(MASTER) == grace.read(MASTER)
+    return ada
+
+
+def test_a_master_log_a_pull_brought_renders_only_the_teammates_and_the_new_sections(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a pull, the month's master log on disk is the teammate's render: no render of
+    this clone's wrote it, but its other sections are byte for byte ones this clone rendered
+    from the same archive files, so only the teammate's section and the committer's are
+    rendered again; the text equals a full rebuild's."""
+    ada = _pulled_a_teammates_day(tmp_path)
     calls = _rendered_users(monkeypatch)
     ada.log("2026-11-06T09:30:00+01:00", "Refund export", "Next: CSV", user="ada")
     _consolidate_in_process(ada, monkeypatch)
@@ -263,18 +269,7 @@ def test_a_day_after_a_pull_appends_to_its_splice_and_keeps_each_sections_digest
     import hashlib
     import json
 
-    from conftest import clone_teammate, founder_with_remote
-
-    ada, remote = founder_with_remote(tmp_path)
-    _seed(ada)
-    ada.git("push", "-q", "origin", "main")
-    grace = clone_teammate(tmp_path, remote)
-    grace.log("2026-11-05T09:30:00+01:00", "Refund ledger", "Decision: ledger rows over balances")
-    grace.write("ledger.py", "ROWS = True\n")
-    grace.git("add", "ledger.py")
-    _commit(grace, "Ledger")
-    grace.git("push", "-q", "origin", "main")
-    ada.git("pull", "-q", "--ff-only", "origin", "main")
+    ada = _pulled_a_teammates_day(tmp_path)
     ada.log("2026-11-06T09:30:00+01:00", "Refund export", "Next: CSV", user="ada")
     _consolidate_in_process(ada, monkeypatch)
     ada.git("commit", "-q", "--no-verify", "-m", "Session logs")

@@ -200,12 +200,8 @@ def test_skipping_rules_whose_run_is_absent_changes_no_redaction(
     assert sum(r.count for r in every) >= len(SECRETS)
 
 
-def test_a_log_of_prose_does_not_compile_the_long_run_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The context-token rule ("the api key is 3f9…") is the dearest re2 compile: a log whose
-    words are all short never needs it, though it holds "token" and "key"."""
-    prose = ("## 10:02 - Token refresh for the api key cache\n"
-             "- Decision: rotate the auth token key daily, because the secret store limits us\n")
-    context = next(p for k, p, _ in secretscan.RULES if k == "secret" and p.startswith("(?i)"))
+def _compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The patterns the scanner compiles from now on, in order (its `_rx`, counted)."""
     compiled: list[str] = []
     real = secretscan._rx.__wrapped__
 
@@ -214,6 +210,16 @@ def test_a_log_of_prose_does_not_compile_the_long_run_rules(monkeypatch: pytest.
         return real(pattern, on_re2)
 
     monkeypatch.setattr(secretscan, "_rx", counting)
+    return compiled
+
+
+def test_a_log_of_prose_does_not_compile_the_long_run_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The context-token rule ("the api key is 3f9…") is the dearest re2 compile: a log whose
+    words are all short never needs it, though it holds "token" and "key"."""
+    prose = ("## 10:02 - Token refresh for the api key cache\n"
+             "- Decision: rotate the auth token key daily, because the secret store limits us\n")
+    context = next(p for k, p, _ in secretscan.RULES if k == "secret" and p.startswith("(?i)"))
+    compiled = _compiles(monkeypatch)
     assert redact(prose).text == prose
     assert compiled and context not in compiled  # other rules with those words ran
     token = "- the api key is " + corpus.Gen(3).s(32) + "\n"
@@ -229,14 +235,7 @@ def test_a_log_that_names_secrets_only_in_prose_does_not_compile_the_generic_ass
     gate = next(g for _, g in secretscan.GATES)
     rule = next(p for _, p, _ in secretscan.RULES if secretscan._gate_of(p) == gate)
     assert secretscan._SECRET_NAME + ")" + secretscan._ASSIGNED in rule  # a part of the rule
-    compiled: list[str] = []
-    real = secretscan._rx.__wrapped__
-
-    def counting(pattern: str, on_re2: bool) -> object:
-        compiled.append(pattern)
-        return real(pattern, on_re2)
-
-    monkeypatch.setattr(secretscan, "_rx", counting)
+    compiled = _compiles(monkeypatch)
     prose = ("## 10:02 - Token refresh for the api key cache\n"
              "- Decision: the password, the auth token and the pass key stay in the vault\n"
              "- Next: rotate the secret key, then the creds\n")
