@@ -271,6 +271,14 @@ class Store:
         # source -> its book as `book` found it, until a `write` (a fold asks for a source's
         # book at each of its items: thousands in a backlog)
         self._books: dict[str, dict[str, dict[str, Any]]] = {}
+        # What has no state yet, so that neither its own file nor its bundle is read: the
+        # archive files new to the index (`_changes`: not in the listings, so no book), and
+        # each project's days after the UTC day of its newest folded entry (the manifest's
+        # tips: a step is a folded record's, so none). A commit's new day would otherwise
+        # read its month's steps bundle, and its new file its folder's books bundle (a
+        # backlog's, a megabyte at a million entries), only to find nothing there.
+        self.new_sources: set[str] | frozenset[str] = frozenset()
+        self.steps_until: dict[str, str] = {}
 
     def _may_exist(self, rel: str) -> bool:
         """False when `rel`'s folder is not there (nothing is written before `commit`): a
@@ -310,7 +318,12 @@ class Store:
 
     def _book(self, source: str) -> dict[str, dict[str, Any]]:
         rel = _book_rel(source)
-        found: dict[str, dict[str, Any]] | None = self.read(rel, None)
+        if source in self.new_sources and rel not in self._cache:
+            self._before[rel] = None  # (no file: `new_sources`)
+            found = self._cache[rel] = {}
+            self.dirty.add(rel)
+            return found
+        found = self.read(rel, None)
         if found is None:  # no file of its own: in its folder's bundle, or a new book
             bundle_rel = _bundle_rel(source)
             bundle: dict[str, dict[str, dict[str, Any]]] = self.read(bundle_rel, {})
@@ -352,11 +365,16 @@ class Store:
                          rel_dir.rsplit("/", 1)[1], names)
 
     def _steps_of(self, project: str, day: str) -> list[dict[str, Any]]:
+        if day > self.steps_until.get(project, ""):
+            return []  # after the project's newest folded entry: none (`steps_until`)
         found: list[dict[str, Any]] | None = self._member(
             _steps_rel(project, day), _steps_bundle_rel(project, day), day)
         return found or []
 
     def _set_steps(self, project: str, day: str, steps: list[dict[str, Any]]) -> None:
+        if day > self.steps_until.get(project, ""):  # no file, no bundle holds it yet
+            self.write(_steps_rel(project, day), steps)
+            return
         self._set_member(_steps_rel(project, day), _steps_bundle_rel(project, day), day, steps)
 
     def _bundle_new_members(self) -> None:
@@ -615,14 +633,17 @@ def _apply(state: Path, files: dict[str, str | None]) -> None:
         sync_all(written)
 
 
-def _undo(state: Path) -> bool:
+def _undo(state: Path, undo: Any = None) -> bool:
     """Take the last fold back (its files are gone from the archive); False when there is
-    no record of it."""
+    no record of it. `undo`: its record, when the caller read it already (`_undo_depth`)."""
     stack = _undo_paths(state)
     path = stack[0]
-    try:
-        undo = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    if undo is None:
+        try:
+            undo = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+    if not isinstance(undo, dict):
         return False
     files = undo.get("files")
     if not isinstance(files, dict):
@@ -642,13 +663,15 @@ def _undo(state: Path) -> bool:
     return manifest is not None
 
 
-def _undo_depth(state: Path, removed: set[str]) -> int:
+def _undo_depth(state: Path, removed: set[str], records: list[Any]) -> int:
     """How many of the last folds, newest first, folded every file in `removed` (0: no
-    such run of undo records)."""
+    such run of undo records); `records` gets the undo records read, newest first (each
+    is read once: `_undo` takes them)."""
     folded: set[str] = set()
     for depth, path in enumerate(_undo_paths(state), 1):
         try:
-            folded |= set(json.loads(path.read_text(encoding="utf-8"))["added"])
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+            folded |= set(records[-1]["added"])
         except (OSError, ValueError, KeyError, TypeError):
             return 0
         if removed <= folded:
@@ -981,11 +1004,14 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         # The last folds' files went (a reset, an amend, a hook that failed after us):
         # take those folds back (what they folded that is still there comes back as new),
         # then fold this commit's files.
-        depth = 0 if undone else _undo_depth(state, removed)
-        if not depth or not all(_undo(state) for _ in range(depth)):
+        undos: list[Any] = []
+        depth = 0 if undone else _undo_depth(state, removed, undos)
+        if not depth or not all(_undo(state, undos[n]) for n in range(depth)):
             return False
         return _update(ws, archived, undone=True, now=now, known=known, changed=changed)
     fresh = added  # this commit's, and any a pull, merge or checkout brought
+    store.new_sources = fresh
+    store.steps_until = {project: _day(tip) for project, tip in manifest["tips"].items()}
     if not fresh:
         manifest = {**manifest, "dirs": now, "written": time.time_ns()}
         for rel_dir, listing in listings.items():
