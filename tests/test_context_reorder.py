@@ -593,3 +593,60 @@ def test_a_manifest_whose_newest_entry_is_not_one_is_rebuilt_not_trusted(
     assert texts(ada, "queue.py") == ["Decision: queue.py retries twice"]
     assert folds.rebuilds == 1
     assert_same_as_a_rebuild(ada)
+
+
+def test_a_commit_reads_the_folders_of_its_own_month_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The manifest keeps a digest of each month's contributor folders: a commit into
+    November reads November's folders file, not September's or October's (their digests
+    did not move). A lost folders file costs that month's folders a listing, not a rebuild;
+    a damaged one is not trusted: the next commit rebuilds. The index is a rebuild's."""
+    import os
+
+    ada, _ = teammates(tmp_path)
+    folds = Folds(monkeypatch)
+    for month in ("09", "10", "11"):
+        ada.log(f"2026-{month}-02T09:00:00+00:00", "Cache",
+                f"Decision: cache{month}.py keeps sessions a day")
+        folds.commit(ada, f"2026-{month}-02T10:00:00+00:00", f"Cache {month}")
+    archive = ada.path / "logs" / "archive"
+    for month in ("2026-09", "2026-10"):  # folders written an hour ago, not in this second
+        for folder in (archive / month).glob("*/*"):
+            os.utime(folder, ns=(folder.stat().st_mtime_ns - 3600 * 10**9,) * 2)
+    ada.log("2026-11-03T09:00:00+00:00", "Queue", "Decision: queue.py retries twice")
+    folds.commit(ada, "2026-11-03T10:00:00+00:00", "Queue")  # (takes the older mtimes in)
+    folds.rebuilds = 0
+    read: list[str] = []
+    real = context_store.Store.read
+
+    def counted(self: context_store.Store, rel: str, default: Any) -> Any:
+        if "/dirs/" in rel and rel not in self._cache:
+            read.append(rel.rsplit("/", 1)[1])
+        return real(self, rel, default)
+
+    monkeypatch.setattr(context_store.Store, "read", counted)
+    ada.log("2026-11-04T09:00:00+00:00", "Ledger", "Decision: ledger.py writes once")
+    folds.commit(ada, "2026-11-04T10:00:00+00:00", "Ledger")
+    assert read == ["2026-11.json"]
+    assert texts(ada, "ledger.py") == ["Decision: ledger.py writes once"]
+    assert_same_as_a_rebuild(ada)
+
+    folders = ada.state() / "context-index.state" / "dirs"
+    (folders / "2026-11.json").unlink()
+    ada.log("2026-11-05T09:00:00+00:00", "Mail", "Decision: mail.py sends in batches")
+    folds.commit(ada, "2026-11-05T10:00:00+00:00", "Mail")
+    assert texts(ada, "mail.py") == ["Decision: mail.py sends in batches"]
+    assert folds.rebuilds == 0
+    assert_same_as_a_rebuild(ada)
+
+    (folders / "2026-11.json").write_text("{not json")
+    ada.log("2026-11-06T09:00:00+00:00", "Search", "Decision: search.py ranks by date")
+    folds.commit(ada, "2026-11-06T10:00:00+00:00", "Search")
+    assert not (ada.state() / "context-index.json").exists()  # given up, the index a cache
+    ada.log("2026-11-07T09:00:00+00:00", "Export", "Decision: export.py writes CSV")
+    folds.commit(ada, "2026-11-07T10:00:00+00:00", "Export")
+    assert texts(ada, "search.py") == ["Decision: search.py ranks by date"]
+    assert texts(ada, "export.py") == ["Decision: export.py writes CSV"]
+    assert folds.rebuilds == 1
+    assert_same_as_a_rebuild(ada)

@@ -4,9 +4,11 @@
 what that reader opens (`context-index/NN.json`, one shard per checksum of a key, format
 unchanged) and the state that lets the next commit fold only what it brings:
 
-    context-index.json            the manifest: the archive's contributor folders with their
-                                  mtimes, each project's newest folded entry, a version
+    context-index.json            the manifest: for each month of the archive a digest of its
+                                  contributor folders and their mtimes, with the newest of
+                                  those mtimes; each project's newest folded entry; a version
     context-index.state/
+      dirs/<month>.json           that month's contributor folders with their mtimes
       book/<month>/<project>/<user>/<archive file>.json   the live items whose entries
                                   came from that archive file, each with the keys it concerns
       book/<month>/<project>/<user>.json   the same for many archive files of that folder
@@ -27,12 +29,15 @@ unchanged) and the state that lets the next commit fold only what it brings:
       undo.json, undo.N.json      what the last folds changed (the newest first, UNDO_KEPT
                                   of them), to take them back
 
-A commit reads the manifest, stats the contributor folders (never lists every archive file),
-lists only the folders whose mtime moved, and reads the book files, shards and open blockers
-of what its entries touch. Only a `Supersedes:`/`Reverted:` reads every live decision of its
-project (it is matched against all of them). A first consolidation (no index yet, an archive of
-nothing but the files it brings) folds onto the empty index a rebuild would leave, made in
-memory, not written and read back (`_empty_start`).
+A commit reads the manifest, digests the contributor folders' mtimes month by month (the
+caller stated them; never a listing of every archive file), reads the folders of only the
+months whose digest moved, lists only the folders whose mtime moved, and reads the book
+files, shards and open blockers of what its entries touch: what it reads, decodes and
+writes is the size of its months, not of the history's. Only a `Supersedes:`/`Reverted:`
+reads every live decision of its project (it is matched against all of them). A first
+consolidation (no index yet, an archive of nothing but the files it brings) folds onto the
+empty index a rebuild would leave, made in memory, not written and read back
+(`_empty_start`).
 
 What the fold of a decision or blocker gives depends on the order of the records (a
 `Supersedes:` takes the live decision it shares the most words with, the oldest on a tie; an
@@ -76,7 +81,8 @@ if TYPE_CHECKING:
     from sessionlog_git.logs.model import Record
     from sessionlog_git.workspace import Workspace
 
-VERSION = 5  # 3: the steps; 4: a folder's books in one file; 5: a backlog's steps and listings too
+VERSION = 6  # 3: the steps; 4: a folder's books in one file; 5: a backlog's steps and listings
+# too; 6: the folders' mtimes by month, a digest of each in the manifest
 BUNDLE_FROM = 8  # new books of one contributor folder in one fold, written as one file (and
 # new steps files of one project's month, new listings of one month's project)
 UNDO_KEPT = 8  # folds that can be taken back (a reset of that many consolidating commits)
@@ -146,6 +152,10 @@ def _listing_rel(rel_dir: str) -> str:
 
 def _shard_rel(name: str) -> str:
     return f"{CONTEXT_SHARDS}/{name}"
+
+
+def _dirs_rel(month: str) -> str:
+    return f"{CONTEXT_STATE}/dirs/{month}.json"
 
 
 def _steps_dir(project: str) -> str:
@@ -238,6 +248,37 @@ def dir_mtimes(logs_path: Path) -> dict[str, int]:
     adding or removing a file changes its folder's mtime. Folders only, never the files: the
     same listing a commit makes once for all its uses (`layout.scan_archive`)."""
     return layout.scan_archive(layout.archive_root(logs_path)).mtimes()
+
+
+class _Months:
+    """The archive's contributor folders and their mtimes (`dir_mtimes`) by month, each
+    month with its digest as the manifest keeps it: [a digest of its folders and their
+    mtimes, the newest of them]. A commit compares the digests, not every folder of the
+    history: the manifest stays the size of the months, and only a month whose digest moved
+    has its folders read (`dirs/<month>.json`)."""
+
+    def __init__(self, now: Mapping[str, int]) -> None:
+        from sessionlog_git.base.text import sha256_hexes
+
+        self.folders: dict[str, dict[str, int]] = {}  # month -> `<project>/<user>` -> mtime
+        for rel, mtime in now.items():
+            month, _, folder = rel.partition("/")
+            found = self.folders.get(month)
+            if found is None:
+                self.folders[month] = {folder: mtime}
+            else:
+                found[folder] = mtime
+        # (safe names: no blank, no line break, so each text is its folders' alone)
+        texts = ["\n".join([f"{folder} {folders[folder]}" for folder in sorted(folders)])
+                 for folders in self.folders.values()]
+        self.digests: dict[str, list[Any]] = {
+            month: [digest, max(folders.values())]
+            for (month, folders), digest in zip(self.folders.items(), sha256_hexes(texts),
+                                                strict=True)}
+
+    def files(self) -> dict[str, str | None]:
+        """Every month's folders file (a rebuild writes them all)."""
+        return {_dirs_rel(month): _dump(folders) for month, folders in self.folders.items()}
 
 
 def _names(logs_path: Path, rel_dir: str) -> list[str]:
@@ -686,7 +727,7 @@ def _load_manifest(state: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or data.get("v") != VERSION:
         return None
-    if not isinstance(data.get("dirs"), dict) or not isinstance(data.get("tips"), dict):
+    if not isinstance(data.get("months"), dict) or not isinstance(data.get("tips"), dict):
         return None
     if "boot" in data:  # written unsynced: trusted in the boot that wrote it only
         from sessionlog_git.base.fsutil import boot_id
@@ -795,24 +836,34 @@ class _StoreFold(ci.Fold):
         return self.store.remove(ident)
 
 
-def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[str, int],
+def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: _Months,
              listed: Mapping[str, list[str]] | None = None,
              ) -> tuple[set[str], set[str], dict[str, list[str]]]:
     """(archive sources added, removed) since the manifest, listing only the folders whose
     mtime moved (or moved too close to the manifest to tell); and their new listings.
-    `listed`: contributor folders listed already (`_Start.listed`)."""
-    before: dict[str, int] = manifest["dirs"]
+    `listed`: contributor folders listed already (`_Start.listed`). The folders file of
+    each month whose digest moved (or that holds a folder too close to the manifest) is
+    read, and written as the month is now."""
+    digests: dict[str, list[Any]] = manifest["months"]
     racy = int(manifest.get("written", 0)) - RACY_NS
-    # The folders whose mtime differs (or that one side lacks), and those written too close
-    # to the manifest to tell: set operations, not a lookup per folder of the history.
-    moved = {d for d, _ in before.items() ^ now.items()}
-    moved |= {d for d, mtime in before.items() if mtime >= racy}
+    months = {m for m in digests.keys() | now.digests.keys()
+              if m not in digests or digests[m] != now.digests.get(m) or digests[m][1] >= racy}
+    moved: set[str] = set()
+    for month in months:
+        before: dict[str, int] = store.read(_dirs_rel(month), {})
+        folders = now.folders.get(month, {})
+        # The folders whose mtime differs (or that one side lacks), and those written too
+        # close to the manifest to tell: set operations, not a lookup per folder.
+        moved |= {f"{month}/{d}" for d, _ in before.items() ^ folders.items()}
+        moved |= {f"{month}/{d}" for d, mtime in before.items() if mtime >= racy}
+        store.write(_dirs_rel(month), folders)
     added: set[str] = set()
     removed: set[str] = set()
     listings: dict[str, list[str]] = {}
     for rel_dir in sorted(moved):
         had = set(store.listing(rel_dir) or [])
-        if rel_dir not in now:
+        month, _, folder = rel_dir.partition("/")
+        if folder not in now.folders.get(month, {}):
             has: set[str] = set()
         elif listed is not None and rel_dir in listed:
             has = set(listed[rel_dir])
@@ -984,9 +1035,11 @@ _SAME_PART = attrgetter("project", "user", "entry.day", "entry.time", "entry.tit
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
             now: dict[str, int] | None = None,
             known: Mapping[str, list[Record]] | None = None,
-            changed: Sequence[str] | None = None, start: _Start | None = None) -> bool:
+            changed: Sequence[str] | None = None, start: _Start | None = None,
+            months: _Months | None = None) -> bool:
     """The incremental fold; False when only a rebuild gives the right index. `start`: the
-    state to start from when it is not on disk (`_empty_start`)."""
+    state to start from when it is not on disk (`_empty_start`); `months`: `now` by month,
+    when made already (a fold after an undo)."""
     if not archived:
         return True
     cfg = ws.config
@@ -996,8 +1049,10 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         return False
     if now is None:
         now = dir_mtimes(cfg.logs_path)
+    if months is None:
+        months = _Months(now)
     store = Store(state, None if start is None else start.text)
-    added, removed, listings = _changes(cfg.logs_path, store, manifest, now,
+    added, removed, listings = _changes(cfg.logs_path, store, manifest, months,
                                         None if start is None else start.listed)
     ours = {_source(cfg.logs_dir, rel) for rel in archived}
     if removed:
@@ -1008,12 +1063,13 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         depth = 0 if undone else _undo_depth(state, removed, undos)
         if not depth or not all(_undo(state, undos[n]) for n in range(depth)):
             return False
-        return _update(ws, archived, undone=True, now=now, known=known, changed=changed)
+        return _update(ws, archived, undone=True, now=now, known=known, changed=changed,
+                       months=months)
     fresh = added  # this commit's, and any a pull, merge or checkout brought
     store.new_sources = fresh
     store.steps_until = {project: _day(tip) for project, tip in manifest["tips"].items()}
     if not fresh:
-        manifest = {**manifest, "dirs": now, "written": time.time_ns()}
+        manifest = {**manifest, "months": months.digests, "written": time.time_ns()}
         for rel_dir, listing in listings.items():
             store.set_listing(rel_dir, listing)
         store.commit(manifest, [])
@@ -1095,7 +1151,8 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         store.write(_open_rel(project), opened.get(project, []))
     for rel_dir, listing in listings.items():
         store.set_listing(rel_dir, listing)
-    store.commit({"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()}, sorted(fresh))
+    store.commit({"v": VERSION, "months": months.digests, "tips": tips,
+                  "written": time.time_ns()}, sorted(fresh))
     return True
 
 
@@ -1209,7 +1266,8 @@ def _empty_start(ws: Workspace, ours: set[str], now: Mapping[str, int] | None = 
     _clear(state)
     (state / CONTEXT_SEEN).unlink(missing_ok=True)  # as `_save` does
     _save_shards(state, {"paths": {}, "items": {}})  # the folder the hook reads, emptied
-    return _Start(_stamped({"v": VERSION, "dirs": now, "tips": {}, "written": time.time_ns()}),
+    return _Start(_stamped({"v": VERSION, "months": _Months(now).digests, "tips": {},
+                            "written": time.time_ns()}),
                   listed)
 
 
@@ -1248,8 +1306,11 @@ def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, li
             continue
         listings.setdefault(f"{log.month}/{log.project}/{log.user}", []).append(log.name)
     files.update({_listing_rel(d): _dump(listing) for d, listing in listings.items()})
+    months = _Months(now)
+    files.update(months.files())
     _apply(state, files)
-    _write_manifest(state, {"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()})
+    _write_manifest(state, {"v": VERSION, "months": months.digests, "tips": tips,
+                            "written": time.time_ns()})
 
 
 def _save_shards(state: Path, data: dict[str, Any]) -> None:
