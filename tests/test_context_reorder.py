@@ -650,3 +650,26 @@ def test_a_commit_reads_the_folders_of_its_own_month_only(
     assert texts(ada, "export.py") == ["Decision: export.py writes CSV"]
     assert folds.rebuilds == 1
     assert_same_as_a_rebuild(ada)
+
+
+@pytest.mark.parametrize("back", ["2026-11-15", "2026-09-20"])
+def test_an_entry_days_or_months_older_than_the_newest_folded_folds_as_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, back: str,
+) -> None:
+    """An entry older than the newest folded: the steps from its day on are taken back, looked
+    up day by day when it is a few days back, found by a listing of the project's steps when
+    it is months back; either way the index ends where a rebuild ends, without one."""
+    ada, _ = teammates(tmp_path)
+    folds = Folds(monkeypatch)
+    for when in ("2026-09-10", "2026-10-10", "2026-11-10", "2026-11-20"):
+        ada.log(f"{when}T09:00:00+00:00", "Cache", f"Decision: cache.py keeps sessions {when}",
+                f"Blocked on: redis sizing for {when}")
+        folds.commit(ada, f"{when}T10:00:00+00:00", f"Cache {when}")
+    folds.rebuilds = 0
+    ada.log(f"{back}T09:00:00+00:00", "Cache", "Supersedes: cache.py keeps sessions",
+            "Decision: cache.py keeps sessions in memcached",
+            "Unblocked: redis sizing is done", user="grace")
+    folds.commit(ada, "2026-11-21T10:00:00+00:00", "Grace's older day")
+    assert "Decision: cache.py keeps sessions in memcached" in texts(ada, "cache.py")
+    assert folds.rebuilds == 0
+    assert_same_as_a_rebuild(ada)

@@ -87,6 +87,8 @@ BUNDLE_FROM = 8  # new books of one contributor folder in one fold, written as o
 # new steps files of one project's month, new listings of one month's project)
 UNDO_KEPT = 8  # folds that can be taken back (a reset of that many consolidating commits)
 RACY_NS = 1_000_000_000  # a folder changed this close to the manifest is listed again
+SPAN_LOOKED_UP = 31  # days back from the newest folded entry whose steps are looked up by
+# name when an older entry comes (further back, the project's steps files are listed)
 
 
 class Stale(Exception):
@@ -506,6 +508,27 @@ class Store:
         """The steps of `project` from `since` (a sort key) on, oldest first, taken out of
         their files; every day's file from `since`'s day on is read, no earlier one."""
         first = _day(since)
+        start = int(since[0] // 86_400)
+        until = self.steps_until.get(project, "")
+        end = start + SPAN_LOOKED_UP
+        if until <= _day_of(end):
+            # A few days back (a teammate's day among entries folded already): each day up
+            # to the newest folded entry's is looked up (its own file, else its month's
+            # bundle), not the history's thousand files listed.
+            days = {day for n in range(start, end + 1) if (day := _day_of(n)) <= until}
+        else:
+            days = self._days_from(project, first)
+        out: list[dict[str, Any]] = []
+        for day in sorted(days):
+            steps = self._steps_of(project, day)
+            keep = [st for st in steps if st["k"] < since]
+            if len(keep) != len(steps):
+                out += [st for st in steps if st["k"] >= since]
+                self._set_steps(project, day, keep)
+        return sorted(out, key=_STEP_ORDER)
+
+    def _days_from(self, project: str, first: str) -> set[str]:
+        """The days of `project`'s steps files and bundles from `first` on."""
         names = [p.name for p in (self.state / _steps_dir(project)).glob("*.json")]  # the state's
         days: set[str] = set()
         for name in names:
@@ -516,14 +539,7 @@ class Store:
                     days.update(day for day in bundle if day >= first)
             elif stem >= first:
                 days.add(stem)
-        out: list[dict[str, Any]] = []
-        for day in sorted(days):
-            steps = self._steps_of(project, day)
-            keep = [st for st in steps if st["k"] < since]
-            if len(keep) != len(steps):
-                out += [st for st in steps if st["k"] >= since]
-                self._set_steps(project, day, keep)
-        return sorted(out, key=_STEP_ORDER)
+        return days
 
     def rewind(self, project: str, steps: list[dict[str, Any]]) -> None:
         """Take `steps` back (oldest first as given; undone newest first): the items they
