@@ -510,3 +510,166 @@ def test_a_day_among_folded_entries_reads_only_the_books_its_steps_taken_back_to
     assert len({rel for rel in read if any(day in rel for day in history)}) == len(history)
     assert texts(repo, "module_4.py") == []
     assert_same_as_a_rebuild(repo)
+
+
+def test_a_new_day_after_a_backlog_reads_neither_its_months_steps_nor_its_folders_books(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backlog of ada's days in one commit: their steps are one file for the month, their
+    books one for her folder. The next day's commit brings a new archive file and a day after
+    every entry folded: neither bundle can hold anything of them, and neither is read; the
+    day's steps and the file's book get files of their own. Then an entry among the
+    backlog's days (its steps taken back out of the month's bundle) and a reset of that
+    commit: the index is a rebuild's at each step, without one."""
+    ada, _ = teammates(tmp_path)
+    folds = Folds(monkeypatch)
+    names = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+             "juliet", "kilo", "lima", "mike", "november")
+    days = context_store.BUNDLE_FROM + 2
+    for day in range(1, days + 1):
+        ada.log(f"2026-11-{day:02d}T09:00:00+00:00", f"Day {day}",
+                f"Decision: cache{day}.py keeps sessions for {day} hours",
+                f"Blocked on: redis sizing for the {names[day]} shard")
+    folds.commit(ada, "2026-11-20T10:00:00+00:00", "Backlog")
+    state = ada.state() / "context-index.state"
+    bundles = ("steps/shop/2026-11.json", "book/2026-11/shop/ada.json")
+    assert all((state / rel).is_file() for rel in bundles)
+    folds.rebuilds = 0
+    read: list[str] = []
+    real = context_store.Store.read
+
+    def counted(self: context_store.Store, rel: str, default: Any) -> Any:
+        if rel not in self._cache and (self.state / rel).exists():
+            read.append(rel)
+        return real(self, rel, default)
+
+    monkeypatch.setattr(context_store.Store, "read", counted)
+    ada.log("2026-11-21T09:00:00+00:00", "Cache", "Decision: cache21.py keeps sessions a week",
+            "Blocked on: redis sizing for the oscar shard")
+    folds.commit(ada, "2026-11-21T10:00:00+00:00", "Next day")
+    assert not [rel for rel in read if rel.endswith(bundles)], read
+    assert (state / "steps" / "shop" / "2026-11-21.json").is_file()
+    assert texts(ada, "cache21.py") == ["Decision: cache21.py keeps sessions a week",
+                                        "Blocked on: redis sizing for the oscar shard"]
+    assert_same_as_a_rebuild(ada)
+    next_day = ada.git("rev-parse", "HEAD").stdout.strip()
+
+    ada.log("2026-11-05T12:00:00+00:00", "Earlier", "Unblocked: the delta shard is sized",
+            "Decision: cache5.py keeps sessions for a month")  # among the backlog's days
+    folds.commit(ada, "2026-11-22T10:00:00+00:00", "Older entry")
+    assert "Blocked on: redis sizing for the delta shard" not in texts(ada, "cache3.py")
+    assert_same_as_a_rebuild(ada)
+
+    ada.git("reset", "-q", "--hard", next_day)
+    ada.log("2026-11-23T09:00:00+00:00", "Ledger", "Decision: ledger.py writes once")
+    folds.commit(ada, "2026-11-23T10:00:00+00:00", "Ledger")
+    assert "Blocked on: redis sizing for the delta shard" in texts(ada, "cache3.py")
+    assert folds.rebuilds == 0
+    assert_same_as_a_rebuild(ada)
+
+
+def test_a_manifest_whose_newest_entry_is_not_one_is_rebuilt_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The manifest's newest folded entry of a project tells the fold which days can have
+    no steps yet; one that is not an entry's sort key (a hand edit, a damaged file) is not
+    trusted: the commit still succeeds, the state is given up, and the next commit rebuilds
+    the index from the archive."""
+    ada, _ = teammates(tmp_path)
+    folds = Folds(monkeypatch)
+    ada.log("2026-11-02T09:00:00+00:00", "Cache", "Decision: cache.py keeps sessions a day")
+    folds.commit(ada, "2026-11-02T10:00:00+00:00", "Cache")
+    manifest = ada.state() / "context-index.json"
+    data = json.loads(manifest.read_text())
+    data["tips"]["shop"] = "soon"
+    manifest.write_text(json.dumps(data))
+    folds.rebuilds = 0
+    ada.log("2026-11-03T09:00:00+00:00", "Ledger", "Decision: ledger.py writes once")
+    folds.commit(ada, "2026-11-03T10:00:00+00:00", "Ledger")
+    assert not manifest.exists() and folds.rebuilds == 0  # given up, the index a cache
+    ada.log("2026-11-04T09:00:00+00:00", "Queue", "Decision: queue.py retries twice")
+    folds.commit(ada, "2026-11-04T10:00:00+00:00", "Queue")
+    assert texts(ada, "ledger.py") == ["Decision: ledger.py writes once"]
+    assert texts(ada, "queue.py") == ["Decision: queue.py retries twice"]
+    assert folds.rebuilds == 1
+    assert_same_as_a_rebuild(ada)
+
+
+def test_a_commit_reads_the_folders_of_its_own_month_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The manifest keeps a digest of each month's contributor folders: a commit into
+    November reads November's folders file, not September's or October's (their digests
+    did not move). A lost folders file costs that month's folders a listing, not a rebuild;
+    a damaged one is not trusted: the next commit rebuilds. The index is a rebuild's."""
+    import os
+
+    ada, _ = teammates(tmp_path)
+    folds = Folds(monkeypatch)
+    for month in ("09", "10", "11"):
+        ada.log(f"2026-{month}-02T09:00:00+00:00", "Cache",
+                f"Decision: cache{month}.py keeps sessions a day")
+        folds.commit(ada, f"2026-{month}-02T10:00:00+00:00", f"Cache {month}")
+    archive = ada.path / "logs" / "archive"
+    for month in ("2026-09", "2026-10"):  # folders written an hour ago, not in this second
+        for folder in (archive / month).glob("*/*"):
+            os.utime(folder, ns=(folder.stat().st_mtime_ns - 3600 * 10**9,) * 2)
+    ada.log("2026-11-03T09:00:00+00:00", "Queue", "Decision: queue.py retries twice")
+    folds.commit(ada, "2026-11-03T10:00:00+00:00", "Queue")  # (takes the older mtimes in)
+    folds.rebuilds = 0
+    read: list[str] = []
+    real = context_store.Store.read
+
+    def counted(self: context_store.Store, rel: str, default: Any) -> Any:
+        if "/dirs/" in rel and rel not in self._cache:
+            read.append(rel.rsplit("/", 1)[1])
+        return real(self, rel, default)
+
+    monkeypatch.setattr(context_store.Store, "read", counted)
+    ada.log("2026-11-04T09:00:00+00:00", "Ledger", "Decision: ledger.py writes once")
+    folds.commit(ada, "2026-11-04T10:00:00+00:00", "Ledger")
+    assert read == ["2026-11.json"]
+    assert texts(ada, "ledger.py") == ["Decision: ledger.py writes once"]
+    assert_same_as_a_rebuild(ada)
+
+    folders = ada.state() / "context-index.state" / "dirs"
+    (folders / "2026-11.json").unlink()
+    ada.log("2026-11-05T09:00:00+00:00", "Mail", "Decision: mail.py sends in batches")
+    folds.commit(ada, "2026-11-05T10:00:00+00:00", "Mail")
+    assert texts(ada, "mail.py") == ["Decision: mail.py sends in batches"]
+    assert folds.rebuilds == 0
+    assert_same_as_a_rebuild(ada)
+
+    (folders / "2026-11.json").write_text("{not json")
+    ada.log("2026-11-06T09:00:00+00:00", "Search", "Decision: search.py ranks by date")
+    folds.commit(ada, "2026-11-06T10:00:00+00:00", "Search")
+    assert not (ada.state() / "context-index.json").exists()  # given up, the index a cache
+    ada.log("2026-11-07T09:00:00+00:00", "Export", "Decision: export.py writes CSV")
+    folds.commit(ada, "2026-11-07T10:00:00+00:00", "Export")
+    assert texts(ada, "search.py") == ["Decision: search.py ranks by date"]
+    assert texts(ada, "export.py") == ["Decision: export.py writes CSV"]
+    assert folds.rebuilds == 1
+    assert_same_as_a_rebuild(ada)
+
+
+@pytest.mark.parametrize("back", ["2026-11-15", "2026-09-20"])
+def test_an_entry_days_or_months_older_than_the_newest_folded_folds_as_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, back: str,
+) -> None:
+    """An entry older than the newest folded: the steps from its day on are taken back, looked
+    up day by day when it is a few days back, found by a listing of the project's steps when
+    it is months back; either way the index ends where a rebuild ends, without one."""
+    ada, _ = teammates(tmp_path)
+    folds = Folds(monkeypatch)
+    for when in ("2026-09-10", "2026-10-10", "2026-11-10", "2026-11-20"):
+        ada.log(f"{when}T09:00:00+00:00", "Cache", f"Decision: cache.py keeps sessions {when}",
+                f"Blocked on: redis sizing for {when}")
+        folds.commit(ada, f"{when}T10:00:00+00:00", f"Cache {when}")
+    folds.rebuilds = 0
+    ada.log(f"{back}T09:00:00+00:00", "Cache", "Supersedes: cache.py keeps sessions",
+            "Decision: cache.py keeps sessions in memcached",
+            "Unblocked: redis sizing is done", user="grace")
+    folds.commit(ada, "2026-11-21T10:00:00+00:00", "Grace's older day")
+    assert "Decision: cache.py keeps sessions in memcached" in texts(ada, "cache.py")
+    assert folds.rebuilds == 0
+    assert_same_as_a_rebuild(ada)

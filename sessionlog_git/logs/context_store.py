@@ -4,9 +4,11 @@
 what that reader opens (`context-index/NN.json`, one shard per checksum of a key, format
 unchanged) and the state that lets the next commit fold only what it brings:
 
-    context-index.json            the manifest: the archive's contributor folders with their
-                                  mtimes, each project's newest folded entry, a version
+    context-index.json            the manifest: for each month of the archive a digest of its
+                                  contributor folders and their mtimes, with the newest of
+                                  those mtimes; each project's newest folded entry; a version
     context-index.state/
+      dirs/<month>.json           that month's contributor folders with their mtimes
       book/<month>/<project>/<user>/<archive file>.json   the live items whose entries
                                   came from that archive file, each with the keys it concerns
       book/<month>/<project>/<user>.json   the same for many archive files of that folder
@@ -27,12 +29,15 @@ unchanged) and the state that lets the next commit fold only what it brings:
       undo.json, undo.N.json      what the last folds changed (the newest first, UNDO_KEPT
                                   of them), to take them back
 
-A commit reads the manifest, stats the contributor folders (never lists every archive file),
-lists only the folders whose mtime moved, and reads the book files, shards and open blockers
-of what its entries touch. Only a `Supersedes:`/`Reverted:` reads every live decision of its
-project (it is matched against all of them). A first consolidation (no index yet, an archive of
-nothing but the files it brings) folds onto the empty index a rebuild would leave, made in
-memory, not written and read back (`_empty_start`).
+A commit reads the manifest, digests the contributor folders' mtimes month by month (the
+caller stated them; never a listing of every archive file), reads the folders of only the
+months whose digest moved, lists only the folders whose mtime moved, and reads the book
+files, shards and open blockers of what its entries touch: what it reads, decodes and
+writes is the size of its months, not of the history's. Only a `Supersedes:`/`Reverted:`
+reads every live decision of its project (it is matched against all of them). A first
+consolidation (no index yet, an archive of nothing but the files it brings) folds onto the
+empty index a rebuild would leave, made in memory, not written and read back
+(`_empty_start`).
 
 What the fold of a decision or blocker gives depends on the order of the records (a
 `Supersedes:` takes the live decision it shares the most words with, the oldest on a tie; an
@@ -76,11 +81,14 @@ if TYPE_CHECKING:
     from sessionlog_git.logs.model import Record
     from sessionlog_git.workspace import Workspace
 
-VERSION = 5  # 3: the steps; 4: a folder's books in one file; 5: a backlog's steps and listings too
+VERSION = 6  # 3: the steps; 4: a folder's books in one file; 5: a backlog's steps and listings
+# too; 6: the folders' mtimes by month, a digest of each in the manifest
 BUNDLE_FROM = 8  # new books of one contributor folder in one fold, written as one file (and
 # new steps files of one project's month, new listings of one month's project)
 UNDO_KEPT = 8  # folds that can be taken back (a reset of that many consolidating commits)
 RACY_NS = 1_000_000_000  # a folder changed this close to the manifest is listed again
+SPAN_LOOKED_UP = 31  # days back from the newest folded entry whose steps are looked up by
+# name when an older entry comes (further back, the project's steps files are listed)
 
 
 class Stale(Exception):
@@ -146,6 +154,10 @@ def _listing_rel(rel_dir: str) -> str:
 
 def _shard_rel(name: str) -> str:
     return f"{CONTEXT_SHARDS}/{name}"
+
+
+def _dirs_rel(month: str) -> str:
+    return f"{CONTEXT_STATE}/dirs/{month}.json"
 
 
 def _steps_dir(project: str) -> str:
@@ -240,6 +252,37 @@ def dir_mtimes(logs_path: Path) -> dict[str, int]:
     return layout.scan_archive(layout.archive_root(logs_path)).mtimes()
 
 
+class _Months:
+    """The archive's contributor folders and their mtimes (`dir_mtimes`) by month, each
+    month with its digest as the manifest keeps it: [a digest of its folders and their
+    mtimes, the newest of them]. A commit compares the digests, not every folder of the
+    history: the manifest stays the size of the months, and only a month whose digest moved
+    has its folders read (`dirs/<month>.json`)."""
+
+    def __init__(self, now: Mapping[str, int]) -> None:
+        from sessionlog_git.base.text import sha256_hexes
+
+        self.folders: dict[str, dict[str, int]] = {}  # month -> `<project>/<user>` -> mtime
+        for rel, mtime in now.items():
+            month, _, folder = rel.partition("/")
+            found = self.folders.get(month)
+            if found is None:
+                self.folders[month] = {folder: mtime}
+            else:
+                found[folder] = mtime
+        # (safe names: no blank, no line break, so each text is its folders' alone)
+        texts = ["\n".join([f"{folder} {folders[folder]}" for folder in sorted(folders)])
+                 for folders in self.folders.values()]
+        self.digests: dict[str, list[Any]] = {
+            month: [digest, max(folders.values())]
+            for (month, folders), digest in zip(self.folders.items(), sha256_hexes(texts),
+                                                strict=True)}
+
+    def files(self) -> dict[str, str | None]:
+        """Every month's folders file (a rebuild writes them all)."""
+        return {_dirs_rel(month): _dump(folders) for month, folders in self.folders.items()}
+
+
 def _names(logs_path: Path, rel_dir: str) -> list[str]:
     month, project, user = rel_dir.split("/")
     folder = layout.Folder(os.path.join(layout.archive_root(logs_path), month, project, user),
@@ -271,6 +314,14 @@ class Store:
         # source -> its book as `book` found it, until a `write` (a fold asks for a source's
         # book at each of its items: thousands in a backlog)
         self._books: dict[str, dict[str, dict[str, Any]]] = {}
+        # What has no state yet, so that neither its own file nor its bundle is read: the
+        # archive files new to the index (`_changes`: not in the listings, so no book), and
+        # each project's days after the UTC day of its newest folded entry (the manifest's
+        # tips: a step is a folded record's, so none). A commit's new day would otherwise
+        # read its month's steps bundle, and its new file its folder's books bundle (a
+        # backlog's, a megabyte at a million entries), only to find nothing there.
+        self.new_sources: set[str] | frozenset[str] = frozenset()
+        self.steps_until: dict[str, str] = {}
 
     def _may_exist(self, rel: str) -> bool:
         """False when `rel`'s folder is not there (nothing is written before `commit`): a
@@ -310,7 +361,12 @@ class Store:
 
     def _book(self, source: str) -> dict[str, dict[str, Any]]:
         rel = _book_rel(source)
-        found: dict[str, dict[str, Any]] | None = self.read(rel, None)
+        if source in self.new_sources and rel not in self._cache:
+            self._before[rel] = None  # (no file: `new_sources`)
+            found = self._cache[rel] = {}
+            self.dirty.add(rel)
+            return found
+        found = self.read(rel, None)
         if found is None:  # no file of its own: in its folder's bundle, or a new book
             bundle_rel = _bundle_rel(source)
             bundle: dict[str, dict[str, dict[str, Any]]] = self.read(bundle_rel, {})
@@ -352,11 +408,16 @@ class Store:
                          rel_dir.rsplit("/", 1)[1], names)
 
     def _steps_of(self, project: str, day: str) -> list[dict[str, Any]]:
+        if day > self.steps_until.get(project, ""):
+            return []  # after the project's newest folded entry: none (`steps_until`)
         found: list[dict[str, Any]] | None = self._member(
             _steps_rel(project, day), _steps_bundle_rel(project, day), day)
         return found or []
 
     def _set_steps(self, project: str, day: str, steps: list[dict[str, Any]]) -> None:
+        if day > self.steps_until.get(project, ""):  # no file, no bundle holds it yet
+            self.write(_steps_rel(project, day), steps)
+            return
         self._set_member(_steps_rel(project, day), _steps_bundle_rel(project, day), day, steps)
 
     def _bundle_new_members(self) -> None:
@@ -447,6 +508,27 @@ class Store:
         """The steps of `project` from `since` (a sort key) on, oldest first, taken out of
         their files; every day's file from `since`'s day on is read, no earlier one."""
         first = _day(since)
+        start = int(since[0] // 86_400)
+        until = self.steps_until.get(project, "")
+        end = start + SPAN_LOOKED_UP
+        if until <= _day_of(end):
+            # A few days back (a teammate's day among entries folded already): each day up
+            # to the newest folded entry's is looked up (its own file, else its month's
+            # bundle), not the history's thousand files listed.
+            days = {day for n in range(start, end + 1) if (day := _day_of(n)) <= until}
+        else:
+            days = self._days_from(project, first)
+        out: list[dict[str, Any]] = []
+        for day in sorted(days):
+            steps = self._steps_of(project, day)
+            keep = [st for st in steps if st["k"] < since]
+            if len(keep) != len(steps):
+                out += [st for st in steps if st["k"] >= since]
+                self._set_steps(project, day, keep)
+        return sorted(out, key=_STEP_ORDER)
+
+    def _days_from(self, project: str, first: str) -> set[str]:
+        """The days of `project`'s steps files and bundles from `first` on."""
         names = [p.name for p in (self.state / _steps_dir(project)).glob("*.json")]  # the state's
         days: set[str] = set()
         for name in names:
@@ -457,14 +539,7 @@ class Store:
                     days.update(day for day in bundle if day >= first)
             elif stem >= first:
                 days.add(stem)
-        out: list[dict[str, Any]] = []
-        for day in sorted(days):
-            steps = self._steps_of(project, day)
-            keep = [st for st in steps if st["k"] < since]
-            if len(keep) != len(steps):
-                out += [st for st in steps if st["k"] >= since]
-                self._set_steps(project, day, keep)
-        return sorted(out, key=_STEP_ORDER)
+        return days
 
     def rewind(self, project: str, steps: list[dict[str, Any]]) -> None:
         """Take `steps` back (oldest first as given; undone newest first): the items they
@@ -615,14 +690,17 @@ def _apply(state: Path, files: dict[str, str | None]) -> None:
         sync_all(written)
 
 
-def _undo(state: Path) -> bool:
+def _undo(state: Path, undo: Any = None) -> bool:
     """Take the last fold back (its files are gone from the archive); False when there is
-    no record of it."""
+    no record of it. `undo`: its record, when the caller read it already (`_undo_depth`)."""
     stack = _undo_paths(state)
     path = stack[0]
-    try:
-        undo = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    if undo is None:
+        try:
+            undo = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+    if not isinstance(undo, dict):
         return False
     files = undo.get("files")
     if not isinstance(files, dict):
@@ -642,13 +720,15 @@ def _undo(state: Path) -> bool:
     return manifest is not None
 
 
-def _undo_depth(state: Path, removed: set[str]) -> int:
+def _undo_depth(state: Path, removed: set[str], records: list[Any]) -> int:
     """How many of the last folds, newest first, folded every file in `removed` (0: no
-    such run of undo records)."""
+    such run of undo records); `records` gets the undo records read, newest first (each
+    is read once: `_undo` takes them)."""
     folded: set[str] = set()
     for depth, path in enumerate(_undo_paths(state), 1):
         try:
-            folded |= set(json.loads(path.read_text(encoding="utf-8"))["added"])
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+            folded |= set(records[-1]["added"])
         except (OSError, ValueError, KeyError, TypeError):
             return 0
         if removed <= folded:
@@ -663,7 +743,7 @@ def _load_manifest(state: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or data.get("v") != VERSION:
         return None
-    if not isinstance(data.get("dirs"), dict) or not isinstance(data.get("tips"), dict):
+    if not isinstance(data.get("months"), dict) or not isinstance(data.get("tips"), dict):
         return None
     if "boot" in data:  # written unsynced: trusted in the boot that wrote it only
         from sessionlog_git.base.fsutil import boot_id
@@ -772,24 +852,34 @@ class _StoreFold(ci.Fold):
         return self.store.remove(ident)
 
 
-def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: dict[str, int],
+def _changes(logs_path: Path, store: Store, manifest: dict[str, Any], now: _Months,
              listed: Mapping[str, list[str]] | None = None,
              ) -> tuple[set[str], set[str], dict[str, list[str]]]:
     """(archive sources added, removed) since the manifest, listing only the folders whose
     mtime moved (or moved too close to the manifest to tell); and their new listings.
-    `listed`: contributor folders listed already (`_Start.listed`)."""
-    before: dict[str, int] = manifest["dirs"]
+    `listed`: contributor folders listed already (`_Start.listed`). The folders file of
+    each month whose digest moved (or that holds a folder too close to the manifest) is
+    read, and written as the month is now."""
+    digests: dict[str, list[Any]] = manifest["months"]
     racy = int(manifest.get("written", 0)) - RACY_NS
-    # The folders whose mtime differs (or that one side lacks), and those written too close
-    # to the manifest to tell: set operations, not a lookup per folder of the history.
-    moved = {d for d, _ in before.items() ^ now.items()}
-    moved |= {d for d, mtime in before.items() if mtime >= racy}
+    months = {m for m in digests.keys() | now.digests.keys()
+              if m not in digests or digests[m] != now.digests.get(m) or digests[m][1] >= racy}
+    moved: set[str] = set()
+    for month in months:
+        before: dict[str, int] = store.read(_dirs_rel(month), {})
+        folders = now.folders.get(month, {})
+        # The folders whose mtime differs (or that one side lacks), and those written too
+        # close to the manifest to tell: set operations, not a lookup per folder.
+        moved |= {f"{month}/{d}" for d, _ in before.items() ^ folders.items()}
+        moved |= {f"{month}/{d}" for d, mtime in before.items() if mtime >= racy}
+        store.write(_dirs_rel(month), folders)
     added: set[str] = set()
     removed: set[str] = set()
     listings: dict[str, list[str]] = {}
     for rel_dir in sorted(moved):
         had = set(store.listing(rel_dir) or [])
-        if rel_dir not in now:
+        month, _, folder = rel_dir.partition("/")
+        if folder not in now.folders.get(month, {}):
             has: set[str] = set()
         elif listed is not None and rel_dir in listed:
             has = set(listed[rel_dir])
@@ -961,9 +1051,11 @@ _SAME_PART = attrgetter("project", "user", "entry.day", "entry.time", "entry.tit
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
             now: dict[str, int] | None = None,
             known: Mapping[str, list[Record]] | None = None,
-            changed: Sequence[str] | None = None, start: _Start | None = None) -> bool:
+            changed: Sequence[str] | None = None, start: _Start | None = None,
+            months: _Months | None = None) -> bool:
     """The incremental fold; False when only a rebuild gives the right index. `start`: the
-    state to start from when it is not on disk (`_empty_start`)."""
+    state to start from when it is not on disk (`_empty_start`); `months`: `now` by month,
+    when made already (a fold after an undo)."""
     if not archived:
         return True
     cfg = ws.config
@@ -973,21 +1065,27 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         return False
     if now is None:
         now = dir_mtimes(cfg.logs_path)
+    if months is None:
+        months = _Months(now)
     store = Store(state, None if start is None else start.text)
-    added, removed, listings = _changes(cfg.logs_path, store, manifest, now,
+    added, removed, listings = _changes(cfg.logs_path, store, manifest, months,
                                         None if start is None else start.listed)
     ours = {_source(cfg.logs_dir, rel) for rel in archived}
     if removed:
         # The last folds' files went (a reset, an amend, a hook that failed after us):
         # take those folds back (what they folded that is still there comes back as new),
         # then fold this commit's files.
-        depth = 0 if undone else _undo_depth(state, removed)
-        if not depth or not all(_undo(state) for _ in range(depth)):
+        undos: list[Any] = []
+        depth = 0 if undone else _undo_depth(state, removed, undos)
+        if not depth or not all(_undo(state, undos[n]) for n in range(depth)):
             return False
-        return _update(ws, archived, undone=True, now=now, known=known, changed=changed)
+        return _update(ws, archived, undone=True, now=now, known=known, changed=changed,
+                       months=months)
     fresh = added  # this commit's, and any a pull, merge or checkout brought
+    store.new_sources = fresh
+    store.steps_until = {project: _day(tip) for project, tip in manifest["tips"].items()}
     if not fresh:
-        manifest = {**manifest, "dirs": now, "written": time.time_ns()}
+        manifest = {**manifest, "months": months.digests, "written": time.time_ns()}
         for rel_dir, listing in listings.items():
             store.set_listing(rel_dir, listing)
         store.commit(manifest, [])
@@ -1069,7 +1167,8 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         store.write(_open_rel(project), opened.get(project, []))
     for rel_dir, listing in listings.items():
         store.set_listing(rel_dir, listing)
-    store.commit({"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()}, sorted(fresh))
+    store.commit({"v": VERSION, "months": months.digests, "tips": tips,
+                  "written": time.time_ns()}, sorted(fresh))
     return True
 
 
@@ -1183,7 +1282,8 @@ def _empty_start(ws: Workspace, ours: set[str], now: Mapping[str, int] | None = 
     _clear(state)
     (state / CONTEXT_SEEN).unlink(missing_ok=True)  # as `_save` does
     _save_shards(state, {"paths": {}, "items": {}})  # the folder the hook reads, emptied
-    return _Start(_stamped({"v": VERSION, "dirs": now, "tips": {}, "written": time.time_ns()}),
+    return _Start(_stamped({"v": VERSION, "months": _Months(now).digests, "tips": {},
+                            "written": time.time_ns()}),
                   listed)
 
 
@@ -1222,8 +1322,11 @@ def _save(ws: Workspace, fold: ci.Fold, data: dict[str, Any], tips: dict[str, li
             continue
         listings.setdefault(f"{log.month}/{log.project}/{log.user}", []).append(log.name)
     files.update({_listing_rel(d): _dump(listing) for d, listing in listings.items()})
+    months = _Months(now)
+    files.update(months.files())
     _apply(state, files)
-    _write_manifest(state, {"v": VERSION, "dirs": now, "tips": tips, "written": time.time_ns()})
+    _write_manifest(state, {"v": VERSION, "months": months.digests, "tips": tips,
+                            "written": time.time_ns()})
 
 
 def _save_shards(state: Path, data: dict[str, Any]) -> None:
