@@ -403,13 +403,9 @@ def test_a_reset_of_the_last_commits_takes_their_folds_back_without_a_rebuild(
     assert_same_as_a_rebuild(ada)
 
 
-def test_a_backlogs_books_share_one_file_per_folder_and_fold_on_as_a_rebuild(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A backlog of ada's days in one commit: their books are one file for her folder, not one
-    per archive file. Later commits retire what they hold (a `Supersedes:`, an `Unblocked:`),
-    bring an entry older than the backlog's newest (its steps taken back and fed again), and
-    a reset takes a fold back: the index is the same as a rebuild's at each step, without one."""
+def _backlog_of_days(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Repo, Folds, int]:
+    """ada's clone after one commit of a backlog of her days (enough for bundled state files),
+    each with a decision and a blocker; the folds counted from the start, and the days."""
     ada, _ = teammates(tmp_path)
     folds = Folds(monkeypatch)
     names = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
@@ -420,6 +416,17 @@ def test_a_backlogs_books_share_one_file_per_folder_and_fold_on_as_a_rebuild(
                 f"Decision: cache{day}.py keeps sessions for {day} hours",
                 f"Blocked on: redis sizing for the {names[day]} shard")
     folds.commit(ada, "2026-11-20T10:00:00+00:00", "Backlog")
+    return ada, folds, days
+
+
+def test_a_backlogs_books_share_one_file_per_folder_and_fold_on_as_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backlog of ada's days in one commit: their books are one file for her folder, not one
+    per archive file. Later commits retire what they hold (a `Supersedes:`, an `Unblocked:`),
+    bring an entry older than the backlog's newest (its steps taken back and fed again), and
+    a reset takes a fold back: the index is the same as a rebuild's at each step, without one."""
+    ada, folds, days = _backlog_of_days(tmp_path, monkeypatch)
     book = ada.state() / "context-index.state" / "book" / "2026-11" / "shop"
     assert sorted(p.name for p in book.iterdir()) == ["ada.json"]  # no folder of one file each
     assert len(json.loads((book / "ada.json").read_text())) == days
@@ -521,16 +528,7 @@ def test_a_new_day_after_a_backlog_reads_neither_its_months_steps_nor_its_folder
     day's steps and the file's book get files of their own. Then an entry among the
     backlog's days (its steps taken back out of the month's bundle) and a reset of that
     commit: the index is a rebuild's at each step, without one."""
-    ada, _ = teammates(tmp_path)
-    folds = Folds(monkeypatch)
-    names = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
-             "juliet", "kilo", "lima", "mike", "november")
-    days = context_store.BUNDLE_FROM + 2
-    for day in range(1, days + 1):
-        ada.log(f"2026-11-{day:02d}T09:00:00+00:00", f"Day {day}",
-                f"Decision: cache{day}.py keeps sessions for {day} hours",
-                f"Blocked on: redis sizing for the {names[day]} shard")
-    folds.commit(ada, "2026-11-20T10:00:00+00:00", "Backlog")
+    ada, folds, _ = _backlog_of_days(tmp_path, monkeypatch)
     state = ada.state() / "context-index.state"
     bundles = ("steps/shop/2026-11.json", "book/2026-11/shop/ada.json")
     assert all((state / rel).is_file() for rel in bundles)
