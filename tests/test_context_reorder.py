@@ -566,6 +566,24 @@ def test_a_new_day_after_a_backlog_reads_neither_its_months_steps_nor_its_folder
     assert_same_as_a_rebuild(ada)
 
 
+def _given_up_then_rebuilt(repo: Repo, folds: Folds, day: str) -> None:
+    """With the index's state damaged: the commit on November's `day` gives the state up (the
+    index is a cache) without a rebuild, the next day's rebuilds it once, and both days'
+    decisions are found, as a rebuild finds them."""
+    next_day = f"{int(day) + 1:02d}"
+    given_up, rebuilt = f"Decision: given{day}.py writes once", f"Decision: rebuilt{next_day}.py retries"
+    folds.rebuilds = 0
+    repo.log(f"2026-11-{day}T09:00:00+00:00", "Given up", given_up)
+    folds.commit(repo, f"2026-11-{day}T10:00:00+00:00", "Given up")
+    assert not (repo.state() / "context-index.json").exists() and folds.rebuilds == 0
+    repo.log(f"2026-11-{next_day}T09:00:00+00:00", "Rebuilt", rebuilt)
+    folds.commit(repo, f"2026-11-{next_day}T10:00:00+00:00", "Rebuilt")
+    assert texts(repo, f"given{day}.py") == [given_up]
+    assert texts(repo, f"rebuilt{next_day}.py") == [rebuilt]
+    assert folds.rebuilds == 1
+    assert_same_as_a_rebuild(repo)
+
+
 def test_a_manifest_whose_newest_entry_is_not_one_is_rebuilt_not_trusted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -581,16 +599,7 @@ def test_a_manifest_whose_newest_entry_is_not_one_is_rebuilt_not_trusted(
     data = json.loads(manifest.read_text())
     data["tips"]["shop"] = "soon"
     manifest.write_text(json.dumps(data))
-    folds.rebuilds = 0
-    ada.log("2026-11-03T09:00:00+00:00", "Ledger", "Decision: ledger.py writes once")
-    folds.commit(ada, "2026-11-03T10:00:00+00:00", "Ledger")
-    assert not manifest.exists() and folds.rebuilds == 0  # given up, the index a cache
-    ada.log("2026-11-04T09:00:00+00:00", "Queue", "Decision: queue.py retries twice")
-    folds.commit(ada, "2026-11-04T10:00:00+00:00", "Queue")
-    assert texts(ada, "ledger.py") == ["Decision: ledger.py writes once"]
-    assert texts(ada, "queue.py") == ["Decision: queue.py retries twice"]
-    assert folds.rebuilds == 1
-    assert_same_as_a_rebuild(ada)
+    _given_up_then_rebuilt(ada, folds, "03")
 
 
 def test_a_commit_reads_the_folders_of_its_own_month_only(
@@ -639,15 +648,7 @@ def test_a_commit_reads_the_folders_of_its_own_month_only(
     assert_same_as_a_rebuild(ada)
 
     (folders / "2026-11.json").write_text("{not json")
-    ada.log("2026-11-06T09:00:00+00:00", "Search", "Decision: search.py ranks by date")
-    folds.commit(ada, "2026-11-06T10:00:00+00:00", "Search")
-    assert not (ada.state() / "context-index.json").exists()  # given up, the index a cache
-    ada.log("2026-11-07T09:00:00+00:00", "Export", "Decision: export.py writes CSV")
-    folds.commit(ada, "2026-11-07T10:00:00+00:00", "Export")
-    assert texts(ada, "search.py") == ["Decision: search.py ranks by date"]
-    assert texts(ada, "export.py") == ["Decision: export.py writes CSV"]
-    assert folds.rebuilds == 1
-    assert_same_as_a_rebuild(ada)
+    _given_up_then_rebuilt(ada, folds, "06")
 
 
 @pytest.mark.parametrize("back", ["2026-11-15", "2026-09-20"])
