@@ -100,14 +100,9 @@ def identity(record: Record) -> str:
     return sha256_hex(repr(record.same_key()))[:16]
 
 
-def identities(records: Sequence[Record]) -> set[str]:
-    """`identity` of each record: a backlog's thousands hashed in one pass, their keys
-    taken from `ordered`, which made them already."""
-    return set(identity_list(records))
-
-
 def identity_list(records: Sequence[Record]) -> list[str]:
-    """`identities`, one per record, in their order."""
+    """`identity` of each record, in their order: a backlog's thousands hashed in one pass,
+    their keys taken from `ordered`, which made them already."""
     if len(records) >= HASHLIB_FOR and "hashlib" not in sys.modules:
         # A backlog's thousands: OpenSSL's sha256 hashes a short text in half the builtin
         # module's time (base.text uses it once hashlib is loaded), and the render of the
