@@ -103,8 +103,9 @@ def test_kill_at_every_step_with_appends_before_the_rerun(native_repo: Repo, ste
 def test_a_kill_before_an_appended_days_render_is_cached_costs_only_a_full_render(
         native_repo: Repo) -> None:
     """A day appended to the master log is kept in the render cache once git hashes the views
-    (`views-staging`, then `monthview.save_kept`): killed before, the cache lacks it, and the
-    next run renders the month from its records, byte for byte a rebuild, each entry once."""
+    (`views-staging`, then the cache write `monthview.append_days` returned): killed before,
+    the cache lacks it, and the next run renders the month from its records, byte for byte a
+    rebuild, each entry once."""
     import json
 
     repo = native_repo

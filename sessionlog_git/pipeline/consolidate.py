@@ -5,7 +5,7 @@ then archive files are written (named by content, so a rerun after a crash rewri
 same file), then views, then everything is staged, and only then are the archived bytes
 removed from the pending logs. A kill at any point leaves each entry either still pending
 or archived, and a rerun finishes the job. The render cache's entry of a day appended to a
-master log (`monthview.save_kept`) is written once the views' `git add` has started (kill
+master log (`monthview.append_days`) is written once the views' `git add` has started (kill
 point `views-staging` just before): it serves the next commit only, and lost it is a miss.
 
 Archive first (a backlog: TRIM_ASIDE_FROM temp logs or more, whose views hold no hand edit):
@@ -202,23 +202,10 @@ def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True,
             try:
                 return _run_locked(ws, dry_run=dry_run, stage=stage, staged=staged)
             finally:
-                try:
-                    _settle_started()
-                finally:
-                    _save_views_cache()
+                _settle_started()
     finally:
         if collecting:
             gc.enable()
-
-
-def _save_views_cache() -> None:
-    """The render cache's entries an append left (`monthview.save_kept`): once the views are
-    written and git hashes them, or when the run stops (a dry run, an error)."""
-    import sys
-
-    monthview = sys.modules.get("sessionlog_git.pipeline.monthview")
-    if monthview is not None:
-        monthview.save_kept()
 
 
 # The git processes a run started ahead (`_start_recover`) and may not have waited for: a run
@@ -416,6 +403,7 @@ def render_project(
     listing: tuple[str, str] | None = None,
     files: tuple[Sequence[str], Sequence[str]] | None = None, carry: Sequence[model.Record] = (),
     read: Callable[[set[str]], list[model.Record]] | None = None,
+    cache_writes: list[Callable[[], None]] | None = None,
 ) -> dict[str, str | bytes]:
     """The master logs of `months` and the status file of one project, from its records
     (`records`: them, or what reads them when they are needed).
@@ -433,7 +421,9 @@ def render_project(
     commit, and this commit's), `carry` (the records carried into them from before) and
     `read` (what parses some of those files), a master log a pull brought keeps the sections
     this clone rendered from the same files and renders the others from their contributors'
-    files alone (`monthview.splice_listed`).
+    files alone (`monthview.splice_listed`). `cache_writes` receives what keeps an appended
+    master log in the render cache, for once the file is written; without it, that is done
+    at once.
     """
     from functools import cache, partial
 
@@ -472,14 +462,21 @@ def render_project(
         current = handedits.disk_bytes(ws.top, rel)
         keys = None
         if files is not None:  # asked for once needed: an append needs them for the render
-            # cache only, written while git hashes the views (`monthview.save_kept`)
+            # cache only, written while git hashes the views (`cache_writes`)
             keys = cache(partial(monthview.file_keys_around, project, month, cfg.timezone,
                                  files[0], files[1], carry, link))
         if listing is not None:
             mine = [r for r in new if layout.month_at(r.at) == month]
-            appended: str | bytes | None = monthview.append_days(
+            appended: str | bytes | None = None
+            days = monthview.append_days(
                 project, month, mine, hint=hint, current=current, listing=listing,
                 cache_dir=cfg.state_path / "cache", keys=keys)
+            if days is not None:
+                appended, keep = days
+                if cache_writes is None:
+                    keep()
+                else:
+                    cache_writes.append(keep)
             if appended is None and keys is not None and files is not None and read is not None:
                 appended = monthview.splice_listed(
                     project, month, mine, hint=hint, zone=cfg.timezone, current=current, keys=keys(),
@@ -525,6 +522,7 @@ def _render(
     records_out: dict[str, list[model.Record]] | None = None,
     scan: layout.ArchiveScan | None = None,
     new: tuple[list[model.Record], dict[str, set[str]]] | None = None,
+    cache_writes: list[Callable[[], None]] | None = None,
 ) -> dict[str, str | bytes]:
     """Every view the new archive files affect, rendered from the archive (old and new).
 
@@ -533,9 +531,9 @@ def _render(
     file's records (by its path from the top), so the index does not parse it again;
     `scan`: the archive's folders as this run listed them (`layout.scan_archive`);
     `new`: `_new_records` of `taken` and `_affected` of them and `extra`, when the caller
-    made them already. The new archive files may be on disk already or not (a backlog
-    writes them first): they are rendered from `taken`, and left out wherever the archive's
-    folders are read."""
+    made them already; `cache_writes`: as `render_project`'s. The new archive files may be
+    on disk already or not (a backlog writes them first): they are rendered from `taken`,
+    and left out wherever the archive's folders are read."""
     from sessionlog_git.logs import archive, model
 
     cfg = ws.config
@@ -623,7 +621,8 @@ def _render(
 
         out.update(render_project(ws, project, everything, months, new_sources=new_sources,
                                   folded=folded, new=mine, listing=(tail.key, after),
-                                  files=(old_sources, sorted(added)), carry=carry, read=parse))
+                                  files=(old_sources, sorted(added)), carry=carry, read=parse,
+                                  cache_writes=cache_writes))
         if records_out is not None:
             for rel, parsed in parse.parsed(cfg.logs_dir).items():
                 records_out.setdefault(rel, parsed)
@@ -920,8 +919,9 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
              and not framework.stashed_paths() & early[0]
              and handedits.none_possible(ws, written, early))
     rendered: dict[str, bytes] = {}
+    kept: list[Callable[[], None]] = []  # the render cache's writes, for once git hashes the views
     if (archives or recovered.months) and not first:
-        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new)
+        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new, kept)
     for rel in sorted({**archives, **rendered}):
         safeio.check_inside(top, rel)
     new_archives = _changed(top, archives)
@@ -997,7 +997,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         if new_archives:  # synced while the views are rendered; `durable` waits for it
             synced = start_sync_all([top / rel for rel in new_archives])
             _STARTED.append(synced)
-        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new)
+        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new, kept)
         for rel in sorted(rendered):
             safeio.check_inside(top, rel)
         new_views = _changed(top, rendered)
@@ -1031,7 +1031,8 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
 
         staging = gitops.start_stage(top, to_add)
     _fault("views-staging")
-    _save_views_cache()  # while git hashes the views (the cache is for the next commit)
+    for keep in kept:  # while git hashes the views (the render cache is for the next commit)
+        keep()
 
     def durable() -> None:
         if synced is None:
@@ -1129,13 +1130,14 @@ def _start_adding(top: Path, paths: list[str],
 def _rendered(ws: Workspace, taken: list[Taken], extra: dict[str, set[str]],
               months: dict[str, set[str]], parsed: dict[str, list[model.Record]],
               scan: layout.ArchiveScan,
-              new: tuple[list[model.Record], dict[str, set[str]]] | None = None
-              ) -> dict[str, bytes]:
+              new: tuple[list[model.Record], dict[str, set[str]]] | None = None,
+              cache_writes: list[Callable[[], None]] | None = None) -> dict[str, bytes]:
     """`_render`'s views, each encoded once."""
     from sessionlog_git.pipeline.monthview import utf8  # a master log is encoded once
 
     return {rel: utf8(text)
-            for rel, text in _render(ws, taken, extra, months, parsed, scan, new=new).items()}
+            for rel, text in _render(ws, taken, extra, months, parsed, scan, new=new,
+                                     cache_writes=cache_writes).items()}
 
 
 def _digests(rendered: dict[str, bytes]) -> dict[str, str]:

@@ -193,17 +193,6 @@ def _keep(path: Path, renders: list[dict[str, Any]], used: str, digest: str,
     _save(path, {"v": CACHE_VERSION, "renders": [*kept[-(KEEP - 1):], {"digest": digest, **entry}]})
 
 
-_PENDING: list[Callable[[], None]] = []  # the cache entries `append_days` left to `save_kept`
-
-
-def save_kept() -> None:
-    """Write the render cache's entries `append_days` left: its caller's views are written
-    and git hashes them meanwhile (or the run stopped). The cache serves the next commit, and
-    one lost to a crash is only a miss."""
-    while _PENDING:
-        _PENDING.pop(0)()
-
-
 def sha256_of(data: bytes) -> str:
     """`sha256_hex(data)`: for the bytes of the render kept last (the ledger names a master
     log by its digest too), the digest taken as it was kept (`_digest`)."""
@@ -216,7 +205,7 @@ def append_days(
     project: str, month: str, new: Sequence[Record], *, hint: str, current: bytes | None,
     listing: tuple[str, str], cache_dir: Path,
     keys: Callable[[], tuple[dict[str, str], dict[str, str]]] | None = None,
-) -> bytes | None:
+) -> tuple[bytes, Callable[[], None]] | None:
     """The master log of `month`, as UTF-8, with `new` (this commit's records of that month)
     added to the file on disk, without the month's other records: when `current` is a render
     kept from exactly the archive listed before this commit (`listing`: the keys of the
@@ -226,14 +215,15 @@ def append_days(
     date, so none is new here). None when that cannot be done: the caller renders from the
     records. `keys`: what gives each contributor's section key before and after this commit
     (`file_keys_around`), kept with each section's digest so that a teammate's render of the
-    month can be spliced into (`splice_listed`). The render is kept in the cache by
-    `save_kept`, which the caller calls once the file is written (asked for there, the keys
-    cost nothing before).
+    month can be spliced into (`splice_listed`). Returned with what keeps the render in the
+    cache, which the caller calls once the file is written (asked for there, the keys cost
+    nothing before); the cache serves the next commit, and an entry lost to a crash is only
+    a miss.
 
     The file is spliced as the bytes it is (a megabyte at 5,000 entries): being a render kept
     (its digest is one of them), it is UTF-8, where a heading and a line break are the same
-    bytes as in its text; only the new days and the header are encoded. The result is the
-    bytes the file gets, encoded nowhere else (`utf8`)."""
+    bytes as in its text; only the new days and the header are encoded. The bytes are the
+    ones the file gets, encoded nowhere else (`utf8`)."""
     if current is None or not new:
         return None
     path = cache_dir / "views" / project / f"{month}.master.json"
@@ -295,8 +285,7 @@ def append_days(
                 marks[user] = [same, after[user]]
         _keep(path, renders, used, digest, {**entry, "sections": marks})
 
-    _PENDING.append(keep)
-    return out
+    return out, keep
 
 
 def file_keys_around(project: str, month: str, zone: str, listed: Iterable[str],
