@@ -380,6 +380,25 @@ def test_a_backlogs_index_folded_by_a_child_is_the_serial_ones(
     assert not (native_repo.state() / "journal.json").exists()
 
 
+def test_a_backlog_run_as_a_user_does_folds_its_index_in_a_child_as_the_serial_run(
+        tmp_path: object, native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backlog consolidated as a user runs it, in its own process: the views' warm-up no
+    longer loads the context index's modules, so the index's child loads them; what the commit
+    leaves (index state, shards, summary, views, archive) is the serial run's."""
+    from test_context_reorder import assert_same_as_a_rebuild
+
+    twin = _twins_with_a_backlog(tmp_path, native_repo, monkeypatch)
+    forked_run = native_repo.sl("consolidate", env={forked.SERIAL_VARIABLE: "0"})
+    serial_run = twin.sl("consolidate", env={forked.SERIAL_VARIABLE: "1"})
+    assert forked_run.returncode == serial_run.returncode == 0, forked_run.stderr
+    assert forked_run.stdout.replace(str(native_repo.path), "") == \
+        serial_run.stdout.replace(str(twin.path), "")
+    assert _outputs(native_repo) == _outputs(twin)
+    assert native_repo.git("write-tree").stdout == twin.git("write-tree").stdout
+    assert native_repo.pending() == [] and twin.pending() == []
+    assert_same_as_a_rebuild(native_repo)
+
+
 @pytest.mark.parametrize("step", ["index-aside-start", "index-aside-end"])
 def test_an_index_child_that_dies_leaves_its_fold_to_the_parent(
         tmp_path: object, native_repo: Repo, monkeypatch: pytest.MonkeyPatch, step: str) -> None:

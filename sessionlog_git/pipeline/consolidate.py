@@ -231,10 +231,14 @@ MAX_PENDING_BYTES = 8 * 1024 * 1024  # a temp log this large is a mistake, not a
 def _read_pending(ws: Workspace, log: LogFile, result: Result) -> tuple[bytes, str] | None:
     """The bytes of a temp log and their text, or None (kept pending, reported) when it
     cannot be archived."""
+    import os
+
     from sessionlog_git.base import safeio
 
+    # The path as found (a str): a backlog reads hundreds, and a Path of each costs more than
+    # its stat and its read.
     try:
-        size = Path(log.path).lstat().st_size
+        size = os.lstat(log.path).st_size
         if size > MAX_PENDING_BYTES:
             result.problems.append(
                 f"{log.path}:1: {size // (1024 * 1024)} MiB is too large for a temp log "
@@ -242,7 +246,7 @@ def _read_pending(ws: Workspace, log: LogFile, result: Result) -> tuple[bytes, s
                 "Fix: move pasted output out of it, or split it by day."
             )
             return None
-        data = safeio.read_regular(Path(log.path), max_links=1)
+        data = safeio.read_regular(log.path, max_links=1)
     except safeio.NotRegular as exc:
         result.problems.append(f"{exc} It is kept pending, not archived.")
         return None
@@ -368,8 +372,11 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
 
 def _warm_views(ws: Workspace) -> None:
     """What rendering the views loads (jinja2, the two templates, the view modules) and the
-    modules the rest of the run imports, loaded while a forked child redacts a backlog."""
-    from sessionlog_git.logs import context_store, continuity, startsummary, status_rewind, views  # noqa: F401
+    modules the rest of the run imports, loaded while a forked child redacts a backlog. Not
+    the context index's (logs.context_store, logs.continuity): a backlog folds it in a forked
+    child (`_start_index`), which loads them on the other core; this process only where it
+    folds it itself."""
+    from sessionlog_git.logs import startsummary, status_rewind, views  # noqa: F401
     from sessionlog_git.pipeline import handedits, monthview  # noqa: F401
     from sessionlog_git.pipeline.render import warm
 
@@ -1163,7 +1170,7 @@ def _fold_index(ws: Workspace, archives: dict[str, bytes], recovered: journal.Re
     # as they are now: the index's folder mtimes without a second walk of every month.
     scan.restat({"/".join(split[:3]) for rel in new_archives
                  if (split := layout.split_archive_rel(rel, ws.config.logs_dir))})
-    from sessionlog_git.logs import context_store  # loaded while a backlog's child redacts
+    from sessionlog_git.logs import context_store  # a backlog's in its forked child only
 
     context_store.update(ws, sorted({*archives, *finished}), parsed, changed=changed,
                          now=scan.mtimes())
