@@ -287,6 +287,30 @@ def test_hand_written_entries_route_by_the_files_they_name(tmp_path: Path) -> No
     assert repo.git("status", "--porcelain").stdout == ""
 
 
+def test_a_hand_entry_routed_to_another_project_is_split_from_the_redacted_text(
+        tmp_path: Path) -> None:
+    """A temp log with a secret, one of its hand-written entries naming another project's
+    file: the parts each project archives come from the text as redacted, and the secret is
+    in none of them (nor in a view); the original is kept privately, as ever."""
+    repo = monorepo(tmp_path)
+    repo.log("2026-11-24T09:00:00+01:00", "Planning", "Next: split the work")
+    pending = repo.path / ".git/sessionlog/pending/shop/ada/2026-11-24.md"
+    key = "AK" + "IA" + "Q7RT2MX9ZP4KD8WB"  # the shape of an AWS access key id
+    pending.write_text(pending.read_text() + (
+        "\n## 10:15 - Token refresh\n- Decision: refresh in services/api/auth.py\n"
+        f"- Tried: export AWS_ACCESS_KEY_ID={key} before deploy\n"))
+    out = repo.sl("consolidate")
+    assert "redacted 1 secret" in out.stdout, out.stdout
+    archived = {p.parts[-3]: p.read_text() for p in repo.archive()}
+    assert set(archived) == {"shop", "api"}, archived
+    assert "Token refresh" in archived["api"] and "Token refresh" not in archived["shop"]
+    assert "AWS_ACCESS_KEY_ID=[REDACTED:aws-access-key-id] before deploy" in archived["api"]
+    assert "Planning" in archived["shop"]
+    for rel in repo.git("ls-files", "-o", "-c", "logs").stdout.split():
+        assert key not in repo.read(rel), rel
+    assert repo.pending() == []
+
+
 @pytest.mark.parametrize("step", ["read", "archive-partial", "archived", "rendered", "staged",
                                   "trim-partial"])
 def test_routed_hand_entries_survive_a_kill_at_any_step(tmp_path: Path, step: str) -> None:

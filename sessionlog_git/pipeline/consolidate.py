@@ -328,16 +328,17 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
     done = batchread.redact_parse([text for _, _, text in texts],
                                   [log.day for log, _, _ in texts],
                                   cfg.timezone, allow, meanwhile=lambda: _warm_views(ws))
-    for (log, data, _), (found, parsed) in zip(texts, done, strict=True):
+    for (log, data, text), (found, parsed) in zip(texts, done, strict=True):
         # The bytes as read are the text's UTF-8 (it was decoded strictly from them): what is
-        # archived when nothing was redacted, not encoded again.
+        # archived when nothing was redacted, not encoded again (nor decoded again: `text`).
         content = data
         if found is not None:
             if found.count and cfg.redaction == "block":
                 blocked.extend(f"{log.path}:{f.line}: {f.kind}" for f in found.findings)
                 continue
             if found.count:
-                content = found.text.encode("utf-8")
+                text = found.text
+                content = text.encode("utf-8")
                 result.kept.append((Path(log.path), data, found.findings))
                 result.redacted += found.count
                 result.notes.append(
@@ -350,7 +351,7 @@ def _take(ws: Workspace, result: Result) -> list[Taken]:
         ours = all(line.startswith("# sessionlog:") or META.match(line.strip())
                    for line in parsed.header)
         worth = bool(parsed.entries or parsed.preamble or not ours)
-        parts = _routed_parts(ws, log, parsed, content) if worth else None
+        parts = _routed_parts(ws, log, parsed, data, text) if worth else None
         if parts:
             taken += parts
             result.entries += len(parsed.entries)
@@ -383,23 +384,25 @@ def _warm_views(ws: Workspace) -> None:
     warm(ws.config.state_path / "cache" / "templates", monthview.TEMPLATE, "status.md.j2")
 
 
-def _routed_parts(ws: Workspace, log: LogFile, parsed: TempLog, content: bytes
+def _routed_parts(ws: Workspace, log: LogFile, parsed: TempLog, data: bytes, text: str
                   ) -> list[Taken]:
-    """One Taken per project when hand-written entries name another project's files."""
+    """One Taken per project when hand-written entries name another project's files
+    (`data`: the temp log as read, what its trim takes out of it; `text`: what is archived,
+    decoded (with secrets redacted), as parsed)."""
     from sessionlog_git.logs import archive, handroute
 
     cfg = ws.config
-    split = handroute.split(cfg, ws.top, log.project, parsed, content.decode("utf-8"))
+    split = handroute.split(cfg, ws.top, log.project, parsed, text)
     if not split:
         return []
     out = []
-    for i, (project, text) in enumerate(split.items()):
-        part = text.encode("utf-8")
+    for i, (project, own) in enumerate(split.items()):
+        part = own.encode("utf-8")
         where = log if project == log.project else layout.LogFile(
             log.path, log.month, project, log.user, log.day, log.name)
         rel = layout.archive_rel(cfg.logs_dir, project, log.user, log.day,
                                  archive.content_id(part))
-        out.append(Taken(where, content, part, parsed.header, rel, trim=i == 0))
+        out.append(Taken(where, data, part, parsed.header, rel, trim=i == 0))
     return out
 
 
