@@ -211,6 +211,24 @@ def test_entries_of_one_minute_and_title_and_one_logged_twice_fold_as_in_a_rebui
     _same_as_rebuilt(repo)
 
 
+def test_entries_that_share_a_title_at_other_minutes_fold_as_in_a_rebuild(
+    native_repo: Repo,
+) -> None:
+    """A title shared by entries of other minutes (a daily standup) is not one entry
+    archived twice: each of them folds, in time order, as in a rebuild."""
+    repo = native_repo
+    repo.log("2026-11-27T09:00:00+01:00", "Standup", "Decision: payments.py retries once")
+    repo.log("2026-11-27T10:00:00+01:00", "Standup", "Blocked on: payments.py sandbox keys")
+    repo.log("2026-11-27T11:00:00+01:00", "Standup", "Checked the gateway's status page")
+    repo.log("2026-11-27T12:00:00+01:00", "Standup",
+             "Supersedes: payments.py retries once", "Decision: payments.py retries twice")
+    commit_at(repo, "2026-11-27T12:30:00+01:00", "--allow-empty", "-m", "Standups")
+    found = context_index.read(repo.state(), "payments.py")
+    assert sorted(i["text"] for _, i in found) == ["Blocked on: payments.py sandbox keys",
+                                                   "Decision: payments.py retries twice"]
+    _same_as_rebuilt(repo)
+
+
 def test_a_consolidation_killed_before_the_index_is_updated_folds_its_entries_on_the_rerun(
     native_repo: Repo,
 ) -> None:

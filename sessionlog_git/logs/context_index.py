@@ -254,20 +254,21 @@ class Fold:
         if times is None or times[0] is not record:  # made once for a record's items
             times = self._times = self._times_of(record)
         short = " ".join(text.split())[:TEXT_LIMIT]
-        item: dict[str, Any] = {"at": times[2], "author": record.user, "date": times[1],
-                                "expires": expires}
-        if keys is not None:
-            if kind == "decision" and text != short:
-                item["full"] = text
-            item["keys"] = keys
-        item["kind"] = kind
-        item["line"] = line
-        item["link"] = times[3]
-        item["project"] = record.project
-        item["replaces"] = [] if replaces is None else replaces
-        item["source"] = record.source
-        item["text"] = short
-        return item
+        # (one literal a shape: a backlog makes thousands, each assignment a lookup)
+        if keys is None:
+            return {"at": times[2], "author": record.user, "date": times[1], "expires": expires,
+                    "kind": kind, "line": line, "link": times[3], "project": record.project,
+                    "replaces": [] if replaces is None else replaces, "source": record.source,
+                    "text": short}
+        if kind == "decision" and text != short:
+            return {"at": times[2], "author": record.user, "date": times[1], "expires": expires,
+                    "full": text, "keys": keys, "kind": kind, "line": line, "link": times[3],
+                    "project": record.project, "replaces": [] if replaces is None else replaces,
+                    "source": record.source, "text": short}
+        return {"at": times[2], "author": record.user, "date": times[1], "expires": expires,
+                "keys": keys, "kind": kind, "line": line, "link": times[3],
+                "project": record.project, "replaces": [] if replaces is None else replaces,
+                "source": record.source, "text": short}
 
     def _times_of(self, record: Record) -> tuple[Record, str, str, str]:
         """`record` with its date, time and link as its items keep them (the date is the
@@ -339,41 +340,33 @@ class Fold:
             kinds = {b.kind for b in record.entry.bullets}
         if FOLDED_KINDS.isdisjoint(kinds):  # folds(record)
             return  # no item, no step: feeding it changes nothing
-        if self.steps is not None and not _STEP_SET.isdisjoint(kinds):
-            self._times = self._times_of(record)
-            self._step = step_of(record, keys, self._times[2])
+        steps = self.steps
+        if steps is None or _STEP_SET.isdisjoint(kinds):
+            self._feed(record, keys, kinds)
+            return
+        times = self._times = self._times_of(record)  # (its items share them)
+        step = self._step = step_of(record, keys, times[2])
         try:
             self._feed(record, keys, kinds)
         finally:
-            if self._step is not None and self.steps is not None:
-                self.steps.setdefault(record.project, []).append(self._step)
             self._step = None
+            found = steps.get(record.project)
+            if found is None:
+                steps[record.project] = [step]
+            else:
+                found.append(step)
 
-    def _feed(self, record: Record, keys: dict[str, str], kinds: Set[str] | None = None) -> None:
+    def _feed(self, record: Record, keys: dict[str, str], kinds: Set[str]) -> None:
         project = record.project
-        new: list[Any] = []
-        retired: list[Any] = []
-        if kinds is None or not _BOOK_KINDS.isdisjoint(kinds):  # else the book's step does nothing
+        if not _BOOK_KINDS.isdisjoint(kinds):  # else the book's step does nothing
             if project in self.unmatched:
-                if not _RETIRING_KINDS.isdisjoint(kinds or ()):
+                if not _RETIRING_KINDS.isdisjoint(kinds):
                     raise ValueError(f"{record.source}: retires a decision of {project}, "
                                      "which the fold was told nothing would")
                 self._state(record, keys)
             else:
-                new, retired = self._book(project).step(record)
-        inherited: dict[str, str] = {}
-        replaced: list[dict[str, str]] = []
-        for old in retired:
-            old_keys = self._retire(self._ids.pop(id(old), None), old.bullet.text)
-            if old.how == "superseded":
-                inherited.update({k: REPLACES for k in old_keys if k not in keys})
-                replaced.append({"how": old.how, "text": old.text[:TEXT_LIMIT]})
-        for decision in new:
-            ident = self._add(record, decision.bullet.line, "decision", decision.bullet.text,
-                              {**inherited, **keys} if inherited else keys,  # (`_add` copies)
-                              decision.expires.isoformat() if decision.expires else "", replaced)
-            self._ids[id(decision)] = ident
-        if kinds is not None and _BULLET_KINDS.isdisjoint(kinds):
+                self._step_book(record, keys)
+        if _BULLET_KINDS.isdisjoint(kinds):
             return  # (most records that fold state a decision and nothing else)
         book = self._blocker_book_of(project)
         for bullet in record.entry.bullets:
@@ -387,6 +380,23 @@ class Fold:
                     self._retire(self._ids.pop(id(closed), None), closed.bullet.text)
             elif bullet.kind == "finding":
                 self._add(record, bullet.line, "finding", bullet.text, keys)
+
+    def _step_book(self, record: Record, keys: dict[str, str]) -> None:
+        """`record` through its project's decision book: what it retires goes, what it
+        states is added (a replacement with the paths of what it superseded)."""
+        new, retired = self._book(record.project).step(record)
+        inherited: dict[str, str] = {}
+        replaced: list[dict[str, str]] = []
+        for old in retired:
+            old_keys = self._retire(self._ids.pop(id(old), None), old.bullet.text)
+            if old.how == "superseded":
+                inherited.update({k: REPLACES for k in old_keys if k not in keys})
+                replaced.append({"how": old.how, "text": old.text[:TEXT_LIMIT]})
+        for decision in new:
+            ident = self._add(record, decision.bullet.line, "decision", decision.bullet.text,
+                              {**inherited, **keys} if inherited else keys,  # (`_add` copies)
+                              decision.expires.isoformat() if decision.expires else "", replaced)
+            self._ids[id(decision)] = ident
 
     def _state(self, record: Record, keys: dict[str, str]) -> None:
         """The decisions `record` states, added as `_feed` adds them, for a project whose
@@ -449,7 +459,8 @@ def record_keys(ws: Workspace, record: Record, changed: Iterable[str],
     entry = record.entry
     texts = [entry.title]
     texts += [b.text for b in entry.bullets]  # (a list, not a generator: once per record)
-    keys = dict.fromkeys(named_keys(texts, ws.top), NAMED)
+    named = named_keys(texts, ws.top)
+    keys = dict.fromkeys(named, NAMED) if named else {}
     keys.update(commit_keys(ws, changed) if commit is None else commit)
     return keys
 

@@ -1011,18 +1011,21 @@ def _in_time_order(records: list[Record]
     them that fold (`ci.folds`), in time order, each with the set of its bullets' kinds; each
     project's oldest and newest sort key among them).
 
-    Only the records that fold are sorted (about half of a backlog's), and only they have
-    their kinds made into a set; the oldest and newest are picked, not sorted for. That is
+    Only the records that fold are sorted (about half of a backlog's); each record's sort
+    key and kinds are made once; the oldest and newest are picked, not sorted for. That is
     `ordered` exactly when no two records can be one entry archived twice (`ordered` keeps
     the first): no two share a project, contributor, day, time and title (what
-    `Record.same_key` begins with); else `ordered` itself runs."""
-    from sessionlog_git.logs.model import ordered
+    `Record.same_key` begins with; no two sharing a title is enough); else `ordered` itself
+    runs."""
+    from sessionlog_git.logs.model import Record, ordered
 
     dated = [r for r in records if r.entry.at is not None]  # as `ordered` keeps them
     folds_nothing = ci.FOLDED_KINDS.isdisjoint  # (`ci.folds`, on kinds)
     first: dict[str, tuple[Any, ...]] = {}
     last: dict[str, tuple[Any, ...]] = {}
-    if len(set(map(_SAME_PART, dated))) != len(dated):
+    # (their titles alone, in C, tell it for most backlogs: entries seldom share a title)
+    if (len(set(map(_TITLE, dated))) != len(dated)
+            and len(set(map(_SAME_PART, dated))) != len(dated)):
         dated = ordered(dated)
         for record in dated:
             first.setdefault(record.project, record.sort_key())
@@ -1030,22 +1033,33 @@ def _in_time_order(records: list[Record]
         return dated, [(r, its) for r in dated
                        if not folds_nothing(its := {b.kind for b in r.entry.bullets})], first, last
     # No two are one entry: their sort keys differ (a key names the file and line), so the
-    # order is the keys' alone, whatever the records were given in.
-    folding = [(r, {b.kind for b in r.entry.bullets}) for r in dated
-               if not folds_nothing(map(_KIND, r.entry.bullets))]
-    folding.sort(key=lambda pair: pair[0].sort_key())
+    # order is the keys' alone, whatever the records were given in. Each key is made once
+    # (kept on its record: the fold reads it again), and each record's kinds once, as a set.
+    sort_keys = list(map(Record.sort_key, dated))
+    keyed = [(key, r, its) for key, r in zip(sort_keys, dated, strict=True)
+             if not folds_nothing(its := set(map(_KIND, r.entry.bullets)))]
+    keyed.sort(key=_FIRST)
+    folding = [(r, its) for _, r, its in keyed]
+    projects = set(map(_PROJECT, dated))
+    if len(projects) == 1:  # (the usual case: no key grouped by project)
+        (project,) = projects
+        first[project], last[project] = min(sort_keys), max(sort_keys)
+        return dated, folding, first, last
     keys: dict[str, list[tuple[Any, ...]]] = {}
-    for record in dated:
-        keys.setdefault(record.project, []).append(record.sort_key())
+    for record, key in zip(dated, sort_keys, strict=True):
+        keys.setdefault(record.project, []).append(key)
     for project, found in keys.items():
         first[project], last[project] = min(found), max(found)
     return dated, folding, first, last
 
 
 _KIND = attrgetter("kind")
+_PROJECT = attrgetter("project")
+_FIRST = itemgetter(0)
 # What two records that are one entry archived twice share (`Record.same_key` begins with
 # it), made in C, not a tuple built in Python per record
 _SAME_PART = attrgetter("project", "user", "entry.day", "entry.time", "entry.title")
+_TITLE = attrgetter("entry.title")  # (the last of them: records with no title in common share none)
 
 
 def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
