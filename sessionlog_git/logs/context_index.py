@@ -254,21 +254,20 @@ class Fold:
         if times is None or times[0] is not record:  # made once for a record's items
             times = self._times = self._times_of(record)
         short = " ".join(text.split())[:TEXT_LIMIT]
-        # (one literal a shape: a backlog makes thousands, each assignment a lookup)
-        if keys is None:
-            return {"at": times[2], "author": record.user, "date": times[1], "expires": expires,
-                    "kind": kind, "line": line, "link": times[3], "project": record.project,
-                    "replaces": [] if replaces is None else replaces, "source": record.source,
-                    "text": short}
-        if kind == "decision" and text != short:
-            return {"at": times[2], "author": record.user, "date": times[1], "expires": expires,
-                    "full": text, "keys": keys, "kind": kind, "line": line, "link": times[3],
-                    "project": record.project, "replaces": [] if replaces is None else replaces,
-                    "source": record.source, "text": short}
-        return {"at": times[2], "author": record.user, "date": times[1], "expires": expires,
-                "keys": keys, "kind": kind, "line": line, "link": times[3],
-                "project": record.project, "replaces": [] if replaces is None else replaces,
-                "source": record.source, "text": short}
+        item: dict[str, Any] = {"at": times[2], "author": record.user, "date": times[1],
+                                "expires": expires}
+        if keys is not None:
+            if kind == "decision" and text != short:
+                item["full"] = text
+            item["keys"] = keys
+        item["kind"] = kind
+        item["line"] = line
+        item["link"] = times[3]
+        item["project"] = record.project
+        item["replaces"] = [] if replaces is None else replaces
+        item["source"] = record.source
+        item["text"] = short
+        return item
 
     def _times_of(self, record: Record) -> tuple[Record, str, str, str]:
         """`record` with its date, time and link as its items keep them (the date is the
