@@ -2,10 +2,12 @@
 threads (`fan_out`, for work that waits on the file system), or one piece of work beside the
 caller's own (`start`).
 
-Removing a file whose blocks are on disk waits on the file system's journal (on ext4 about a
-millisecond each on the machine the benchmark runs on, almost none of it CPU); the waits of
-several removals at once overlap, so a backlog's hundreds of temp logs leave in a fraction of
-the time one after another takes. Creating files does not gain: creates contend.
+Removing a file can wait on the file system's journal when other writes keep it busy (almost
+none of the wait is CPU): the waits of two removals at once overlap. More threads gain nothing
+more and cost CPU: each removal hands the interpreter's lock on, and eight threads spent about
+100 ms of CPU doing so for a backlog of 250 temp logs (measured on the benchmark's machine, whose
+file system has no journal: there a removal costs CPU, not a wait). Creating files does not gain
+either: creates contend.
 
 Plain `threading`, not `concurrent.futures` (whose import loads `logging`). Standard library
 only.
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     T = TypeVar("T")
     R = TypeVar("R")
 
-WORKERS = 8  # removals in flight at once: 4 already overlap most of the wait, more cost nothing
+WORKERS = 2  # removals in flight at once: see the module's text
 
 STOPPED = ("a worker thread stopped before its end; what it had not done is left as it was "
            "and nothing is lost. Fix: run the command again.")

@@ -784,9 +784,9 @@ def _start_recover(top: Path, written: dict[str, str]
 
 def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
     logs = [t for t in taken if t.trim]
-    # A backlog's temp logs are trimmed by a few threads at once (`base.fanout`): removing a
-    # file that is on disk waits on the file system's journal, and those waits overlap. Each
-    # log is still read, compared and removed in one go, as one at a time did.
+    # A backlog's temp logs are trimmed by two threads at once (`base.fanout`): removing a file
+    # can wait on a busy file system's journal, and those waits overlap. Each log is still
+    # read, compared and removed in one go, as one at a time did.
     if len(logs) >= TRIM_ASIDE_FROM:
         from sessionlog_git.base.fanout import fan_out
 
