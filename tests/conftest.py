@@ -105,7 +105,15 @@ class Repo:
         return Path(self.git("rev-parse", "--absolute-git-dir").stdout.strip()) / "sessionlog"
 
     def archive(self) -> list[Path]:
+        """The files under logs/archive as they lie: archive files and packs."""
         return sorted((self.path / "logs" / "archive").glob("*/*/*/*.md"))
+
+    def archived(self) -> dict[Path, bytes]:
+        """Every archive file at its logical path, with its bytes: loose, or in a pack."""
+        from sessionlog_git.logs.packs import logical_files
+
+        return {Path(rel): data for rel, data in logical_files(
+            {str(p): p.read_bytes() for p in self.archive()}).items()}
 
 
 def make_repo(path: Path, *, user_name: str = "Ada Lovelace", login: str | None = "ada") -> Repo:

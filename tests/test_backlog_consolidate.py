@@ -44,18 +44,20 @@ def test_a_backlog_is_archived_verbatim_staged_and_leaves_the_pending_folder(nat
     assert f"consolidated {3 * len(written)} entries from {len(written)} temp logs" in out.stdout
     assert "redacted 1 secret" in out.stdout
 
-    archived = repo.archive()
+    archived = repo.archived()
     assert len(archived) == len(written)
-    by_name = {(p.parent.name, date.fromisoformat(p.name[:10])): p.read_text(encoding="utf-8")
-               for p in archived}
+    by_name = {(p.parent.name, date.fromisoformat(p.name[:10])): data.decode("utf-8")
+               for p, data in archived.items()}
     secret_at = ("grace", DAYS[7])
     for key, text in written.items():
         if key == secret_at:
             assert "[REDACTED:" in by_name[key] and secret_line not in by_name[key]
         else:
             assert by_name[key] == text  # verbatim
+    # Twenty archive files of one contributor's month: one pack each (consolidate.PACK_FROM).
     staged = [line for line in repo.porcelain() if line.startswith("A  logs/archive/")]
-    assert len(staged) == len(written)
+    assert [line.rpartition("/")[2][:5] for line in staged] == ["pack-"] * len(USERS)
+    assert sorted(p.name for p in repo.archive()) == sorted(line.rpartition("/")[2] for line in staged)
     # Every temp log and every folder they emptied is gone; the pending folder itself stays.
     assert repo.pending() == []
     assert pending.is_dir() and [p.name for p in pending.iterdir() if p.is_dir()] == []

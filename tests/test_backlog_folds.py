@@ -204,7 +204,7 @@ def test_a_backlog_in_a_nested_logs_folder_folds_as_a_rebuild(
     folds.commit(repo, "2026-11-12T10:00:00+00:00", "Backlog")
     items = context_index.read(repo.state(), "api.py")
     assert items and all(i["link"].startswith(f"{logs_dir}/archive/2026-11/shop/") for _, i in items)
-    assert all((repo.path / i["link"]).is_file() for _, i in items)
+    assert all(layout.read_archive_path(repo.path / i["link"]) for _, i in items)  # in a pack
     assert_same_as_a_rebuild(repo)
     # and the next commit folds on from there, without a rebuild
     folds.rebuilds = 0

@@ -368,7 +368,8 @@ def test_a_backlogs_index_folded_by_a_child_is_the_serial_ones(
         monkeypatch.setenv(forked.SERIAL_VARIABLE, serial)
         monkeypatch.chdir(repo.path)
         done = consolidate.run(workspace.at(repo.path))
-        assert len(done.archived) == len(USERS) * len(DAYS)
+        assert len(done.archived) == len(USERS)  # each contributor's month in one pack
+        assert all("/pack-" in rel for rel in done.archived)
         _no_child_left()
     # The redaction's child and the index's, then neither.
     assert [a.forked for a in started] == [True, True, False, False]
@@ -499,4 +500,4 @@ def test_a_hand_edited_view_refuses_a_backlog_before_anything_is_archived(
     repo.git("checkout", "HEAD", "--", status)
     repo.sl("consolidate", env={forked.SERIAL_VARIABLE: "0"})
     assert repo.pending() == []
-    assert len(repo.archive()) == len(archive) + len(USERS) * len(DAYS)
+    assert len(repo.archived()) == len(archive) + len(USERS) * len(DAYS)

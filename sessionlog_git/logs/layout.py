@@ -112,23 +112,42 @@ def status_rel(logs_dir: str, project: str) -> str:
     return f"{logs_dir.rstrip('/')}/{project}-status.md"
 
 
-def split_archive_rel(rel: str, logs_dir: str) -> tuple[str, str, str, date] | None:
-    """(month, project, user, day) of an archive file's repository path, else None.
-
-    `rel` is as git names it (normalised); `logs_dir` as configured (`./logs` is `logs`)."""
+def _archive_parts(rel: str, logs_dir: str) -> list[str] | None:
+    """[month, project, user, name] of a path in a contributor folder of the archive."""
     import posixpath  # os.path itself on POSIX: already loaded
 
     prefix = posixpath.normpath(archive_prefix(logs_dir)) + "/"
     if not rel.startswith(prefix):
         return None
     parts = rel[len(prefix) :].split("/")
-    match = archive_match(parts[-1]) if len(parts) == 4 else None
-    if match is None or not all(_safe(p) for p in parts[:3]):
+    if len(parts) != 4 or not all(_safe(p) for p in parts[:3]):
+        return None
+    return parts
+
+
+def split_archive_rel(rel: str, logs_dir: str) -> tuple[str, str, str, date] | None:
+    """(month, project, user, day) of an archive file's repository path, else None.
+
+    `rel` is as git names it (normalised); `logs_dir` as configured (`./logs` is `logs`)."""
+    parts = _archive_parts(rel, logs_dir)
+    match = archive_match(parts[3]) if parts is not None else None
+    if parts is None or match is None:
         return None
     try:
         return parts[0], parts[1], parts[2], date.fromisoformat(match[1])
     except ValueError:
         return None
+
+
+def split_archive_folder(rel: str, logs_dir: str) -> tuple[str, str, str] | None:
+    """(month, project, user) of the contributor folder an archive file or a pack lies in
+    (its repository path, as for `split_archive_rel`), else None."""
+    from sessionlog_git.logs.packs import is_pack_name
+
+    parts = _archive_parts(rel, logs_dir)
+    if parts is None or not (is_pack_name(parts[3]) or split_archive_rel(rel, logs_dir)):
+        return None
+    return parts[0], parts[1], parts[2]
 
 
 class LogFile:

@@ -8,6 +8,12 @@ or archived, and a rerun finishes the job. The render cache's entry of a day app
 master log (`monthview.append_days`) is written once the views' `git add` has started (kill
 point `views-staging` just before): it serves the next commit only, and lost it is a miss.
 
+Where a run archives PACK_FROM files or more into one contributor's month folder, they are
+written as one pack there (`logs.packs`, named by its content as archive files are), not one
+file each: creating hundreds of files is a backlog's slowest step on some file systems, and git
+then hashes ten files, not hundreds. Every file keeps its logical name (records, ids, caches and
+the journal name it; readers find it in the pack); only the views' `[raw]` links name the pack.
+
 Archive first (a backlog: TRIM_ASIDE_FROM temp logs or more, whose views hold no hand edit):
 the archive files are written before the views are rendered, so git stages them and the
 context index and the session-start summary fold them in a forked child (`base.forked.beside`)
@@ -413,7 +419,7 @@ def render_project(
     listing: tuple[str, str] | None = None,
     files: tuple[Sequence[str], Sequence[str]] | None = None, carry: Sequence[model.Record] = (),
     read: Callable[[set[str]], list[model.Record]] | None = None,
-    cache_writes: list[Callable[[], None]] | None = None,
+    cache_writes: list[Callable[[], None]] | None = None, links: dict[str, str] | None = None,
 ) -> dict[str, str | bytes]:
     """The master logs of `months` and the status file of one project, from its records
     (`records`: them, or what reads them when they are needed).
@@ -433,7 +439,8 @@ def render_project(
     this clone rendered from the same files and renders the others from their contributors'
     files alone (`monthview.splice_listed`). `cache_writes` receives what keeps an appended
     master log in the render cache, for once the file is written; without it, that is done
-    at once.
+    at once. `links`: where this commit's packed archive files lie (`_placed`), for their
+    `[raw]` links.
     """
     from functools import cache, partial
 
@@ -447,8 +454,11 @@ def render_project(
     on_disk = archive.physical_links(cfg.logs_path)  # a packed month's [raw] links name its pack
 
     def link(source: str) -> str:
-        # This commit's archive files are not written yet when the views are rendered: loose.
-        return source if new_sources and source in new_sources else on_disk(source)
+        # This commit's archive files may not be written yet when the views are rendered:
+        # loose, or in the pack `links` names.
+        if new_sources and source in new_sources:
+            return links.get(source, source) if links else source
+        return on_disk(source)
 
     out: dict[str, str | bytes] = {}
     # Each month's master log sees only that month's records (an entry archived twice has
@@ -532,7 +542,7 @@ def _render(
     records_out: dict[str, list[model.Record]] | None = None,
     scan: layout.ArchiveScan | None = None,
     new: tuple[list[model.Record], dict[str, set[str]]] | None = None,
-    cache_writes: list[Callable[[], None]] | None = None,
+    cache_writes: list[Callable[[], None]] | None = None, links: dict[str, str] | None = None,
 ) -> dict[str, str | bytes]:
     """Every view the new archive files affect, rendered from the archive (old and new).
 
@@ -541,7 +551,7 @@ def _render(
     file's records (by its path from the top), so the index does not parse it again;
     `scan`: the archive's folders as this run listed them (`layout.scan_archive`);
     `new`: `_new_records` of `taken` and `_affected` of them and `extra`, when the caller
-    made them already; `cache_writes`: as `render_project`'s. The new archive files may be
+    made them already; `cache_writes`, `links`: as `render_project`'s. The new archive files may be
     on disk already or not (a backlog writes them first): they are rendered from `taken`,
     and left out wherever the archive's folders are read."""
     from sessionlog_git.logs import archive, model
@@ -632,7 +642,7 @@ def _render(
         out.update(render_project(ws, project, everything, months, new_sources=new_sources,
                                   folded=folded, new=mine, listing=(tail.key, after),
                                   files=(old_sources, sorted(added)), carry=carry, read=parse,
-                                  cache_writes=cache_writes))
+                                  cache_writes=cache_writes, links=links))
         if records_out is not None:
             for rel, parsed in parse.parsed(cfg.logs_dir).items():
                 records_out.setdefault(rel, parsed)
@@ -830,6 +840,33 @@ def _trim_one(t: Taken) -> bool | str | None:
 
 
 TRIM_ASIDE_FROM = 32  # temp logs trimmed beside the folds (a thread), from this many on
+PACK_FROM = 8  # new archive files of one contributor folder written as one pack, from this many on
+
+
+def _placed(logs_dir: str, new: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The files that hold these new archive files (repository path -> bytes): each loose,
+    or, where one contributor folder gets PACK_FROM or more, those in one pack; and, for each
+    packed one, the pack's path beside its own (both from the logs folder, as a `[raw]` link
+    names them). The same archive files make the same pack: a rerun writes the same file."""
+    from sessionlog_git.logs import packs
+
+    folders: dict[str, list[tuple[str, bytes]]] = {}
+    for rel, data in new.items():
+        folder, _, name = rel.rpartition("/")
+        folders.setdefault(folder, []).append((name, data))
+    files: dict[str, bytes] = {}
+    links: dict[str, str] = {}
+    for folder, named in folders.items():
+        if len(named) < PACK_FROM:
+            files.update((f"{folder}/{name}", data) for name, data in named)
+            continue
+        data = packs.encode(named)
+        rel = f"{folder}/{packs.pack_name(data)}"
+        files[rel] = data
+        where = str(PurePosixPath(rel).relative_to(logs_dir))
+        for name, _ in named:
+            links[str(PurePosixPath(folder, name).relative_to(logs_dir))] = where
+    return files, links
 
 
 def _start_trim(ws: Workspace, taken: list[Taken], result: Result,
@@ -928,17 +965,20 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     first = (new is not None and early is not None
              and not framework.stashed_paths() & early[0]
              and handedits.none_possible(ws, written, early))
+    for rel in sorted(archives):
+        safeio.check_inside(top, rel)
+    files, links = _placed(ws.config.logs_dir, archives)  # the files that hold them
+    new_archives = _changed(top, files)
     rendered: dict[str, bytes] = {}
     kept: list[Callable[[], None]] = []  # the render cache's writes, for once git hashes the views
     if (archives or recovered.months) and not first:
-        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new, kept)
-    for rel in sorted({**archives, **rendered}):
+        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new, kept, links)
+    for rel in sorted({**files, **rendered}):
         safeio.check_inside(top, rel)
-    new_archives = _changed(top, archives)
     new_views = _changed(top, rendered)
     if not first:
         _refuse_unstaged(ws, sorted(new_views), written, early)
-    result.archived = sorted(archives)
+    result.archived = sorted(files)  # the files that hold them: loose, or packs
     result.views = sorted(new_views)
     result.taken = taken
     if dry_run:
@@ -957,7 +997,8 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     if first and new is not None:
         months.update(new[1])  # what `_render` will render
     # (an archive file's digest is its content's, hashed above: ledger.digest is the same sha256)
-    digests = {**{rel: shas[data] for rel, data in archives.items()}, **_digests(rendered)}
+    digests = {**{rel: shas.get(data) or journal.sha(data) for rel, data in files.items()},
+               **_digests(rendered)}
     logs = [
         journal.LogIntent(
             pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=shas[t.data],
@@ -1007,7 +1048,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
         if new_archives:  # synced while the views are rendered; `durable` waits for it
             synced = start_sync_all([top / rel for rel in new_archives])
             _STARTED.append(synced)
-        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new, kept)
+        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new, kept, links)
         for rel in sorted(rendered):
             safeio.check_inside(top, rel)
         new_views = _changed(top, rendered)
@@ -1141,13 +1182,14 @@ def _rendered(ws: Workspace, taken: list[Taken], extra: dict[str, set[str]],
               months: dict[str, set[str]], parsed: dict[str, list[model.Record]],
               scan: layout.ArchiveScan,
               new: tuple[list[model.Record], dict[str, set[str]]] | None = None,
-              cache_writes: list[Callable[[], None]] | None = None) -> dict[str, bytes]:
+              cache_writes: list[Callable[[], None]] | None = None,
+              links: dict[str, str] | None = None) -> dict[str, bytes]:
     """`_render`'s views, each encoded once."""
     from sessionlog_git.pipeline.monthview import utf8  # a master log is encoded once
 
     return {rel: utf8(text)
             for rel, text in _render(ws, taken, extra, months, parsed, scan, new=new,
-                                     cache_writes=cache_writes).items()}
+                                     cache_writes=cache_writes, links=links).items()}
 
 
 def _digests(rendered: dict[str, bytes]) -> dict[str, str]:
@@ -1167,12 +1209,13 @@ def _fold_index(ws: Workspace, archives: dict[str, bytes], recovered: journal.Re
     (they are on disk: their folders are stated and listed)."""
     # The archives of an interrupted run the journal finished count too (the index skips
     # what it has folded in already).
+    # (the journal names the archive files, packed ones too)
     finished = {rel for rel in recovered.files
-                if layout.split_archive_rel(rel, ws.config.logs_dir)}
+                if layout.split_archive_rel(rel, ws.config.logs_dir)} | set(recovered.archives)
     # The archive's folders as listed at the start, with the ones this run wrote into
     # as they are now: the index's folder mtimes without a second walk of every month.
-    scan.restat({"/".join(split[:3]) for rel in new_archives
-                 if (split := layout.split_archive_rel(rel, ws.config.logs_dir))})
+    scan.restat({"/".join(split) for rel in new_archives
+                 if (split := layout.split_archive_folder(rel, ws.config.logs_dir))})
     from sessionlog_git.logs import context_store  # a backlog's in its forked child only
 
     context_store.update(ws, sorted({*archives, *finished}), parsed, changed=changed,

@@ -153,12 +153,22 @@ def _holds(file: Path, size: int, digest: str) -> bytes | None:
 
 
 def _complete(top: Path, rel: str | None, digest: str | None) -> bool:
+    """Whether the archive file `rel` holds what the journal says, loose or in a pack of its
+    folder (a backlog's archive files of one folder are written as one pack)."""
     if rel is None:
         return True
     from sessionlog_git.base import safeio
 
     try:
         return sha(safeio.read_regular(top / rel)) == digest
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    from sessionlog_git.logs.layout import read_archive_path
+
+    try:
+        return sha(read_archive_path(top / rel)) == digest
     except OSError:
         return False
 
@@ -201,20 +211,24 @@ def remove_our_temp_files(folders: set[Path]) -> list[Path]:
 class Recovered:
     """What the journal of an interrupted run says was already done."""
 
-    __slots__ = ("files", "months", "trimmed")
+    __slots__ = ("archives", "files", "months", "trimmed")
 
     def __init__(self, files: dict[str, str] | None = None,
                  months: dict[str, set[str]] | None = None,
-                 trimmed: list[str] | None = None) -> None:
+                 trimmed: list[str] | None = None, archives: list[str] | None = None) -> None:
         self.files: dict[str, str] = {} if files is None else files  # written by the interrupted run
         self.months: dict[str, set[str]] = {} if months is None else months  # views to render again
         # Temp logs whose archived bytes left.
         self.trimmed: list[str] = [] if trimmed is None else trimmed
+        # The archive files its temp logs became, by their logical paths (`files` names a pack
+        # that holds some of them, not them).
+        self.archives: list[str] = [] if archives is None else archives
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Recovered):
             return NotImplemented
-        return (self.files, self.months, self.trimmed) == (other.files, other.months, other.trimmed)
+        return ((self.files, self.months, self.trimmed, self.archives)
+                == (other.files, other.months, other.trimmed, other.archives))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -230,6 +244,7 @@ def recover(top: Path, state_dir: Path, *, act: bool = True) -> Recovered:
     if intent is None:
         return out
     out.files = dict(intent.files)
+    out.archives = sorted({log.archive for log in intent.logs if log.archive})
     for project, months in intent.months.items():
         out.months.setdefault(project, set()).update(months)
     if not act:

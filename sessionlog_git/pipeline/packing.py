@@ -382,7 +382,7 @@ def in_commit(ws: Workspace, echo: Callable[[str], None], archived: list[str] | 
 
     try:
         touched = {split[0] for rel in archived or []
-                   if (split := layout.split_archive_rel(rel, ws.config.logs_dir))}
+                   if (split := layout.split_archive_folder(rel, ws.config.logs_dir))}
         with locked(ws.config.state_path):
             done = step(ws, touched=touched)
     except (OSError, gitops.GitError, ValueError) as exc:
