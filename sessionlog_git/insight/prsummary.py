@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sessionlog_git import gitops
 from sessionlog_git.logs import archive, packs
 from sessionlog_git.logs.entries import Bullet
 from sessionlog_git.logs.model import Blocker, BlockerBook, Record, ordered
@@ -73,7 +74,7 @@ def summarize(top: Path, base: str, head: str) -> Summary:
         rel: blob for rel, blob in treeviews.archive_blobs(top, head_sha, logs_dir).items()
         if len(parts := PurePosixPath(rel).relative_to(archive_root).parts) == 4 and parts[1] in projects
     }
-    contents = treeviews.read_blobs(top, blobs.values())
+    contents = gitops.read_blobs(top, blobs.values())
     # A closed month's pack stands for the archive files it holds (at their logical paths).
     files = packs.logical_files({rel: contents.get(blob, b"") for rel, blob in blobs.items()})
     records: list[Record] = []

@@ -53,7 +53,7 @@ def config_at(top: Path, sha: str) -> Config:
     blob = treeviews.blob_at(top, sha, CONFIG_NAME)
     if blob is None:
         return _build(top, copy.deepcopy(DEFAULTS), default, exists=False)
-    raw = treeviews.read_blobs(top, [blob]).get(blob, b"")
+    raw = gitops.read_blobs(top, [blob]).get(blob, b"")
     # Errors name the file as git does: `<commit>:.sessionlog.yaml`.
     data = parse_yaml(raw, Path(f"{sha[:12]}:{CONFIG_NAME}"))
     return _build(top, data, default, exists=True)
