@@ -1,11 +1,12 @@
 """What a pull request's new session log entries record, by author.
 
-The entries are those in the archive files the pull request adds (head against its merge base
-with base), read from git objects. Bullets are classified by the temp log parser: decisions,
-rejected alternatives (`Rejected:`), findings, blockers, unblocks and next steps. Whether a
-blocker is open or closed is decided as the status file decides it: by folding every archived
-entry of the project at head, in order, so an unblock in the pull request that closes a blocker
-opened months ago names it. The data here is laid out by `templates/pr_summary.md.j2`.
+The entries are those in the logical archive files the pull request adds (head against its
+merge base with base, a pack's files included: `logs.gitarchive`), read from git objects.
+Bullets are classified by the temp log parser: decisions, rejected alternatives (`Rejected:`),
+findings, blockers, unblocks and next steps. Whether a blocker is open or closed is decided as
+the status file decides it: by folding every archived entry of the project at head, in order,
+so an unblock in the pull request that closes a blocker opened months ago names it. The data
+here is laid out by `templates/pr_summary.md.j2`.
 """
 from __future__ import annotations
 
