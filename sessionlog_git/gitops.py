@@ -116,6 +116,27 @@ def run_bytes(
     return proc.stdout
 
 
+def read_blobs(top: Path, names: Iterable[str]) -> dict[str, bytes]:
+    """Blob contents by the name asked (a blob id, or `<rev>:<path>`), through one `git
+    cat-file --batch`; a name git does not find is left out."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    data = run_bytes("cat-file", "--batch", cwd=top, input="\n".join(wanted).encode() + b"\n")
+    found: dict[str, bytes] = {}
+    pos = 0
+    for name in wanted:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].decode(errors="replace").split()
+        pos = end + 1
+        if len(header) < 3 or not header[-1].isdigit():  # "<name> missing" (or ambiguous)
+            continue
+        size = int(header[-1])
+        found[name] = data[pos : pos + size]
+        pos += size + 1
+    return found
+
+
 def succeeds(*args: str, cwd: Path | str | None = None) -> bool:
     """Whether `git args...` exits 0 (its output is discarded)."""
     return _git(args, cwd=cwd, env=None, strip_index=False, text=False).returncode == 0

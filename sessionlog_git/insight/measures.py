@@ -22,8 +22,10 @@ from typing import Any
 from sessionlog_git import gitops
 from sessionlog_git.base.names import slug
 from sessionlog_git.insight.reports import RECURRING_SIMILARITY, group_blockers
+from sessionlog_git.logs import gitarchive
 from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.model import Blocker, Record, blockers
+from sessionlog_git.logs.packs import is_pack_name
 
 COVERAGE_WINDOW_HOURS = 4  # an entry this long before a commit, by its author, may explain it
 SESSION_GAP_MINUTES = 90  # as in the time report: a longer gap is a break, not work
@@ -88,14 +90,14 @@ class Commit:
     subject: str
     files: tuple[str, ...]  # changed files outside the logs
     lines: int  # added + deleted outside the logs
-    archived: bool  # added archive files
+    archived: bool  # added logical archive files (a pack's included: logs.gitarchive)
 
 
 def commits(path: Path, repo: str, logs_dir: str, pending_dir: str, since: datetime | None,
             now: datetime) -> list[Commit]:
     """Non-merge commits reachable from HEAD with an author date in [since, now]."""
     args = ["log", "--no-merges", "--no-renames", "--numstat",
-            "--format=%x01%H%x00%an%x00%ae%x00%aI%x00%s", "HEAD"]
+            "--format=%x01%H%x00%an%x00%ae%x00%aI%x00%P%x00%s", "HEAD"]
     if since is not None:  # prune by committer date (never before the author date) with a margin
         args.insert(3, f"--since={(since - timedelta(days=2)).isoformat()}")
     try:
@@ -108,13 +110,14 @@ def commits(path: Path, repo: str, logs_dir: str, pending_dir: str, since: datet
     out: list[Commit] = []
     for chunk in listing.decode("utf-8", errors="replace").split("\x01")[1:]:
         head, _, stats = chunk.partition("\n")
-        sha, author, email, when, subject = (head.split("\0") + [""] * 5)[:5]
+        sha, author, email, when, parents, subject = (head.split("\0") + [""] * 6)[:6]
         at = datetime.fromisoformat(when)
         if (since is not None and at < since) or at > now:
             continue
         files: list[str] = []
         lines = 0
         archived = False
+        packed = False
         for row in stats.splitlines():
             parts = row.split("\t", 2)
             if len(parts) != 3:
@@ -123,10 +126,18 @@ def commits(path: Path, repo: str, logs_dir: str, pending_dir: str, since: datet
             if name.startswith(archive) and archive_match(PurePosixPath(name).name):
                 archived = archived or added not in ("0", "-")
                 continue
+            if name.startswith(archive) and is_pack_name(PurePosixPath(name).name):
+                packed = True
+                continue
             if name.startswith((logs, pending)) or name == ".sessionlog.yaml":
                 continue
             files.append(name)
             lines += (int(added) if added.isdigit() else 0) + (int(deleted) if deleted.isdigit() else 0)
+        if files and packed and not archived:
+            # A pack came or went: a backlog's pack brings entries, a closed month's packing
+            # none (its pack holds the files it deletes); asked of the trees, these commits only.
+            archived = bool(gitarchive.added(path, logs_dir, parents.split()[0] if parents else None,
+                                             sha))
         if files:
             out.append(Commit(repo, sha, author, email, at, subject, tuple(files), lines, archived))
     return out

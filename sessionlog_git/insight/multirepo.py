@@ -16,12 +16,12 @@ from sessionlog_git import gitops
 from sessionlog_git.base.repo import find_top
 from sessionlog_git.constants import CONFIG_NAME, DEFAULT_LOGS_DIR, DEFAULT_PENDING_DIR
 from sessionlog_git.errors import SessionlogError
+from sessionlog_git.gitops import read_blobs
 from sessionlog_git.logs import layout
 from sessionlog_git.logs.archive import records_at
 from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.model import Record, ordered
 from sessionlog_git.logs.packs import is_pack_name, logical_files
-from sessionlog_git.pipeline.treeviews import read_blobs
 
 
 @dataclass

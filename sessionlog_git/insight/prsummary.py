@@ -1,11 +1,12 @@
 """What a pull request's new session log entries record, by author.
 
-The entries are those in the archive files the pull request adds (head against its merge base
-with base), read from git objects. Bullets are classified by the temp log parser: decisions,
-rejected alternatives (`Rejected:`), findings, blockers, unblocks and next steps. Whether a
-blocker is open or closed is decided as the status file decides it: by folding every archived
-entry of the project at head, in order, so an unblock in the pull request that closes a blocker
-opened months ago names it. The data here is laid out by `templates/pr_summary.md.j2`.
+The entries are those in the logical archive files the pull request adds (head against its
+merge base with base, a pack's files included: `logs.gitarchive`), read from git objects.
+Bullets are classified by the temp log parser: decisions, rejected alternatives (`Rejected:`),
+findings, blockers, unblocks and next steps. Whether a blocker is open or closed is decided as
+the status file decides it: by folding every archived entry of the project at head, in order,
+so an unblock in the pull request that closes a blocker opened months ago names it. The data
+here is laid out by `templates/pr_summary.md.j2`.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sessionlog_git import gitops
 from sessionlog_git.logs import archive, packs
 from sessionlog_git.logs.entries import Bullet
 from sessionlog_git.logs.model import Blocker, BlockerBook, Record, ordered
@@ -73,7 +75,7 @@ def summarize(top: Path, base: str, head: str) -> Summary:
         rel: blob for rel, blob in treeviews.archive_blobs(top, head_sha, logs_dir).items()
         if len(parts := PurePosixPath(rel).relative_to(archive_root).parts) == 4 and parts[1] in projects
     }
-    contents = treeviews.read_blobs(top, blobs.values())
+    contents = gitops.read_blobs(top, blobs.values())
     # A closed month's pack stands for the archive files it holds (at their logical paths).
     files = packs.logical_files({rel: contents.get(blob, b"") for rel, blob in blobs.items()})
     records: list[Record] = []

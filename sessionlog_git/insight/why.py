@@ -1,8 +1,9 @@
 """Decision traceability: why is this line like this?
 
 Blame the line, find its commit, and show the session entries that commit consolidated (the
-archive files it added), best first. When it carried none, show the entries nearest in time
-by the same author, marked as such: a guess, never passed off as the record.
+logical archive files it added, a pack's files included: `logs.gitarchive`), best first. When
+it carried none, show the entries nearest in time by the same author, marked as such: a
+guess, never passed off as the record.
 
 Ranking of consolidated entries, best first: each distinctive word an entry shares with the
 blamed line scores 3 (the most specific evidence), naming the file (its path or file name)
@@ -28,9 +29,8 @@ from sessionlog_git.base.names import slug
 from sessionlog_git.base.text import CODE_STOP_WORDS, one_line, words
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.insight.context import mark_lifecycle, naming
-from sessionlog_git.logs import layout
+from sessionlog_git.logs import gitarchive, layout
 from sessionlog_git.logs.entries import Entry
-from sessionlog_git.logs.layout import archive_match
 from sessionlog_git.logs.model import Record, ordered
 from sessionlog_git.logs.views import record_brief
 from sessionlog_git.workspace import Workspace
@@ -157,22 +157,12 @@ def locate(ws: Workspace, spec: str, cwd: Path | None = None) -> Target:
 
 
 def added_archive_files(ws: Workspace, sha: str) -> list[str]:
-    """The archive files `sha` added (against its first parent), sorted."""
+    """The logical archive files `sha` added (against its first parent; a pack's files
+    included: `logs.gitarchive`), sorted."""
     parents = gitops.run("rev-list", "--parents", "-n", "1", sha, cwd=ws.top).split()[1:]
-    prefix = layout.archive_prefix(ws.config.logs_dir)
     if not parents and sha in shallow_grafts(ws):
         return []  # a shallow clone's boundary: its parents are missing, not absent
-    if parents:
-        out = gitops.run(
-            "diff", "--name-only", "--no-renames", "--diff-filter=A", parents[0], sha, "--", prefix,
-            cwd=ws.top,
-        )
-    else:
-        out = gitops.run(
-            "diff-tree", "-r", "--root", "--no-commit-id", "--name-only", "--diff-filter=A", sha,
-            "--", prefix, cwd=ws.top,
-        )
-    return sorted(p for p in out.splitlines() if archive_match(PurePosixPath(p).name))
+    return gitarchive.added(ws.top, ws.config.logs_dir, parents[0] if parents else None, sha)
 
 
 def shallow_grafts(ws: Workspace) -> set[str]:
@@ -189,12 +179,15 @@ def records_of(ws: Workspace, rels: list[str], rev: str | None) -> list[Record]:
     from sessionlog_git.logs.archive import records_at
 
     out: list[Record] = []
+    at_rev = gitarchive.read(ws.top, rev, rels) if rev is not None else {}  # loose or packed
     for rel in rels:
         try:
             if rev is None:
                 data = layout.read_archive_path(ws.top / rel)  # loose or packed
+            elif rel in at_rev:
+                data = at_rev[rel]
             else:
-                data = gitops.run_bytes("show", f"{rev}:{rel}", cwd=ws.top)
+                continue
             out += records_at(rel, data, ws.config.logs_dir, ws.config.timezone)
         except (OSError, UnicodeDecodeError, ValueError):
             continue

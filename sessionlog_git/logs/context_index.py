@@ -494,16 +494,22 @@ def commit_links(ws: Workspace, path: str | None = None, *,
     their folders) alone.
 
     One `git log` over the history. A merge's own diff is not read (its parents' commits
-    are); a squash merge, a cherry-pick or a rebased commit is an ordinary commit.
+    are); a squash merge, a cherry-pick or a rebased commit is an ordinary commit. A commit
+    that added a pack added the files it lists, less those it packed (`gitarchive.brought`:
+    the walk's packs read in one batch at its end, none when it met no pack).
     """
     from sessionlog_git import gitops
+    from sessionlog_git.logs import gitarchive
     from sessionlog_git.logs.layout import archive_match
+    from sessionlog_git.logs.packs import PREFIX
 
     cfg = ws.config
     prefix = str(PurePosixPath(cfg.logs_dir, "archive")) + "/"
     wanted = {str(PurePosixPath(cfg.logs_dir, s)) for s in sources}
-    only = sorted(wanted) if len(wanted) <= PATHSPECS else sorted(
-        {str(PurePosixPath(rel).parent) + "/" for rel in wanted})
+    folders = sorted({str(PurePosixPath(rel).parent) for rel in wanted})
+    # A file named alone is also found in a pack of its folder (a backlog's): the packs too.
+    only = sorted(wanted) + [f"{f}/{PREFIX}*.md" for f in folders] if len(wanted) <= PATHSPECS \
+        else [f"{f}/" for f in folders]
     specs = ["--full-diff", "--", *only] if only else ["--", *([path, prefix] if path else [])]
     out = gitops.run(
         "log", "--format=%x00%H", "--name-status", "--no-renames", "-z", *specs,
@@ -511,14 +517,15 @@ def commit_links(ws: Workspace, path: str | None = None, *,
     )
     # -z layout: NUL sha NUL, then (status NUL path NUL)*, a status led by a newline.
     links: dict[str, set[str]] = {}
-    commits: list[tuple[list[str], list[str]]] = []  # (changed files, added archive files)
+    # (commit, changed files, added archive files, its archive paths added or deleted)
+    commits: list[tuple[str, list[str], list[str], list[tuple[str, str]]]] = []
     tokens = out.split("\0")
     i = 0
     while i < len(tokens):
         token = tokens[i].strip()
         if not token:
             if i + 1 < len(tokens) and tokens[i + 1].strip():
-                commits.append(([], []))
+                commits.append((tokens[i + 1].strip(), [], [], []))
                 i += 2  # the sha
             else:
                 i += 1
@@ -527,13 +534,20 @@ def commit_links(ws: Workspace, path: str | None = None, *,
         i += 2
         if not commits or not name:
             continue
-        changed, added = commits[-1]
+        _sha, changed, added, archived = commits[-1]
         changed.append(name)
+        # What `brought` needs, kept cheap for a walk of a million archive files: packs added
+        # or deleted, and archive files deleted (a packing's; rare otherwise).
+        if (token[:1] == "D" or (token[:1] == "A" and "/" + PREFIX in name)) and name.startswith(prefix):
+            archived.append((token[:1], name))
         if not token.startswith("A") or (wanted and name not in wanted):
             continue
         if name.startswith(prefix) and archive_match(PurePosixPath(name).name):
             added.append(name)
-    for changed, added in commits:
+    # Packs a commit added or deleted: the files they bring, all read in one batch at the end.
+    packed = gitarchive.brought(ws.top, {sha: archived for sha, _, _, archived in commits if archived})
+    for sha, changed, added, _archived in commits:
+        added += sorted(rel for rel in packed.get(sha, ()) if not wanted or rel in wanted)
         if not added:
             continue
         files = [f for f in changed if not _own(ws, f) and (path is None or f == path)]

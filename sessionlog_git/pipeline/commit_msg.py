@@ -1,9 +1,10 @@
 """Commit messages that carry the why (opt-in): the `prepare-commit-msg` stage.
 
 When the user gave no message (git's message source is empty, or `template`), the message
-file is pre-filled from the session entries this commit consolidates, the archive files
-staged as added: a subject from the latest entry and a "Why" section with the titles and
-their decisions, findings and blockers, above git's own comment lines. A message given with
+file is pre-filled from the session entries this commit consolidates, the logical archive
+files the index adds (a pack's files included: `logs.gitarchive`): a subject from the latest
+entry and a "Why" section with the titles and their decisions, findings and blockers, above
+git's own comment lines. A message given with
 -m/-F, a merge, a squash, or a reused one (-c/-C/--amend) is never touched. The hook fails
 open: a problem is reported on stderr and the commit goes on with git's message.
 """
@@ -12,13 +13,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from sessionlog_git import gitops
 from sessionlog_git.base.text import clip, one_line
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.logs import layout
-from sessionlog_git.logs.layout import archive_match
+from sessionlog_git.logs import gitarchive
 from sessionlog_git.logs.model import Record, ordered
 from sessionlog_git.workspace import Workspace
 
@@ -30,21 +30,19 @@ DETAIL_KINDS = ("decision", "finding", "blocker", "unblock")
 
 
 def staged_archive_files(ws: Workspace) -> list[str]:
-    """Archive files added in the index being committed (GIT_INDEX_FILE is honoured)."""
-    prefix = layout.archive_prefix(ws.config.logs_dir)
-    out = gitops.run(
-        "diff", "--cached", "--name-only", "--no-renames", "--diff-filter=A", "--", prefix, cwd=ws.top
-    )
-    return sorted(p for p in out.splitlines() if archive_match(PurePosixPath(p).name))
+    """The logical archive files the index being committed adds (GIT_INDEX_FILE is
+    honoured), a pack's files included."""
+    return gitarchive.added(ws.top, ws.config.logs_dir, "HEAD", gitarchive.INDEX)
 
 
 def staged_records(ws: Workspace, rels: Sequence[str]) -> list[Record]:
     from sessionlog_git.logs.archive import records_at
 
+    contents = gitarchive.read(ws.top, gitarchive.INDEX, rels)
     out: list[Record] = []
     for rel in rels:
-        data = gitops.run("show", f":{rel}", cwd=ws.top)
-        out += records_at(rel, data.encode("utf-8"), ws.config.logs_dir, ws.config.timezone, source=rel)
+        if rel in contents:
+            out += records_at(rel, contents[rel], ws.config.logs_dir, ws.config.timezone, source=rel)
     return ordered(out)
 
 

@@ -7,7 +7,7 @@ comes from git objects, never from the work tree, so the answer is the same wher
 from __future__ import annotations
 
 import copy
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from sessionlog_git import gitops
 from sessionlog_git.config import Config, _build, parse_yaml
@@ -53,7 +53,7 @@ def config_at(top: Path, sha: str) -> Config:
     blob = treeviews.blob_at(top, sha, CONFIG_NAME)
     if blob is None:
         return _build(top, copy.deepcopy(DEFAULTS), default, exists=False)
-    raw = treeviews.read_blobs(top, [blob]).get(blob, b"")
+    raw = gitops.read_blobs(top, [blob]).get(blob, b"")
     # Errors name the file as git does: `<commit>:.sessionlog.yaml`.
     data = parse_yaml(raw, Path(f"{sha[:12]}:{CONFIG_NAME}"))
     return _build(top, data, default, exists=True)
@@ -64,13 +64,9 @@ def workspace_at(top: Path, sha: str) -> Workspace:
 
 
 def added_archive_files(top: Path, base: str, head: str, logs_dir: str) -> list[str]:
-    """Archive files that `head` adds since its merge base with `base` (what a pull request
-    adds, as its "Files changed" tab counts), sorted."""
-    out = gitops.run(
-        "diff", "--name-only", "--no-renames", "--diff-filter=A", "-z", merge_base(top, base, head),
-        head, "--", f"{PurePosixPath(logs_dir, 'archive')}/", cwd=top,
-    )
-    from sessionlog_git.logs.layout import archive_match
+    """The logical archive files `head` adds since its merge base with `base` (what a pull
+    request adds, as its "Files changed" tab counts, with each pack standing for the files it
+    lists: `logs.gitarchive`), sorted."""
+    from sessionlog_git.logs import gitarchive
 
-    # Archive files only: a pack added since (a closed month packed) brings no new entry.
-    return sorted(p for p in out.split("\0") if p and archive_match(PurePosixPath(p).name))
+    return gitarchive.added(top, logs_dir, merge_base(top, base, head), head)

@@ -2,14 +2,14 @@
 
 The merge driver, the pre-push guard and `sessionlog check` all ask one question: do these
 generated files equal a fresh render of that archive? The archive is read from git objects
-(`git ls-tree` + `git cat-file --batch`), laid out in a scratch folder exactly as it sits in a
+(`git ls-tree` + `gitops.read_blobs`), laid out in a scratch folder exactly as it sits in a
 work tree, and rendered by `consolidate.rebuild`, so every caller uses the one renderer the
 commit hook uses and "equal" means byte-equal.
 """
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from sessionlog_git import gitops
@@ -39,26 +39,6 @@ def archive_blobs(top: Path, rev: str, logs_dir: str) -> Blobs:
     return blobs
 
 
-def read_blobs(top: Path, ids: Iterable[str]) -> dict[str, bytes]:
-    """Blob contents by id, through one `git cat-file --batch`."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    data = gitops.run_bytes("cat-file", "--batch", cwd=top, input="\n".join(wanted).encode() + b"\n")
-    found: dict[str, bytes] = {}
-    pos = 0
-    for _ in wanted:
-        end = data.index(b"\n", pos)
-        header = data[pos:end].decode().split()
-        pos = end + 1
-        if len(header) != 3:  # "<id> missing"
-            continue
-        size = int(header[2])
-        found[header[0]] = data[pos : pos + size]
-        pos += size + 1
-    return found
-
-
 def blob_at(top: Path, rev: str, path: str) -> str | None:
     """The blob id of `path` in `rev`, or None when it is not there."""
     out = gitops.run("rev-parse", "-q", "--verify", f"{rev}:{path}", cwd=top, check=False).strip()
@@ -80,7 +60,7 @@ def render_files(ws: Workspace, files: Mapping[str, bytes]) -> dict[str, str]:
 
 
 def render_blobs(ws: Workspace, blobs: Blobs) -> dict[str, str]:
-    contents = read_blobs(ws.top, blobs.values())
+    contents = gitops.read_blobs(ws.top, blobs.values())
     return render_files(ws, {rel: contents[blob] for rel, blob in blobs.items() if blob in contents})
 
 
@@ -99,7 +79,7 @@ def mismatches(top: Path, rev: str, expected: Mapping[str, str]) -> list[str]:
     if not expected:
         return []
     committed: dict[str, str | None] = {rel: blob_at(top, rev, rel) for rel in expected}
-    contents = read_blobs(top, [b for b in committed.values() if b])
+    contents = gitops.read_blobs(top, [b for b in committed.values() if b])
     problems: list[str] = []
     for rel in sorted(expected):
         blob = committed[rel]
