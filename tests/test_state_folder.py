@@ -271,3 +271,20 @@ def test_in_a_linked_worktree_the_session_start_names_a_command_and_file_that_wo
     assert told.is_absolute() and told.is_file(), said  # outside the work tree: absolute
     assert "Told and done" in told.read_text()
     assert "/worktrees/shop-feature/sessionlog/pending/" in told.as_posix()
+
+
+def test_a_path_is_shown_from_the_top_exactly_as_relpath_shows_it() -> None:
+    """`display` cuts a plain path below a plain top as text (a backlog names hundreds of temp
+    logs): for every shape of top and path, the answer is relpath's, or the path itself when
+    it is outside."""
+    import itertools
+    import os
+
+    from sessionlog_git.base import statedir
+
+    tops = ["/a/b", "/a/b/", "/", "/a/./b", "a/b", "/a/b/../c", "/a", "/a/b/c", "/a//b"]
+    paths = ["/a/b/c", "/a/b/c/", "/a/b", "/a/bc", "/a/b/./c", "/a/b/../c", "/a/b//c", "/a/b/.x",
+             "/a/b/c/..", "/a/b/c/.", "/", "/x/y", "/a/b/c/d.md", "a/b/c", "/a//b/c", "/a/b/..c"]
+    for top, path in itertools.product(tops, paths):
+        rel = os.path.relpath(path, top)
+        assert statedir.display(top, path) == (path if rel.startswith("..") else rel), (top, path)

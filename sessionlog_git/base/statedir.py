@@ -59,6 +59,13 @@ def in_state(rel: str) -> bool:
 def display(top: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
     """A path as a person reads it: relative to the top when it is inside, else absolute."""
     top, path = os.fspath(top), os.fspath(path)
+    # A plain path below a plain top (a backlog names hundreds): cut as text, as relpath would.
+    rest = path[len(top) + 1:]
+    if (os.sep == "/" and path.startswith(top) and path[len(top):len(top) + 1] == "/"
+            and os.path.isabs(top) and top == os.path.normpath(top)
+            and not rest.startswith("..")  # as relpath's answer is read below
+            and all(part not in ("", ".", "..") for part in rest.split("/"))):
+        return rest
     rel = os.path.relpath(path, top)
     return path if rel.startswith("..") else rel.replace(os.sep, "/")
 

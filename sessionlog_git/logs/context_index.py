@@ -479,10 +479,6 @@ def staged_files(ws: Workspace) -> list[str]:
     return [p for p in out.split("\0") if p and not _own(ws, p)]
 
 
-def _source(logs_dir: str, rel: str) -> str:
-    return str(PurePosixPath(rel).relative_to(logs_dir))
-
-
 PATHSPECS = 256  # archive files named one by one to `git log`; more, and their folders are
 
 
@@ -499,7 +495,7 @@ def commit_links(ws: Workspace, path: str | None = None, *,
     the walk's packs read in one batch at its end, none when it met no pack).
     """
     from sessionlog_git import gitops
-    from sessionlog_git.logs import gitarchive
+    from sessionlog_git.logs import gitarchive, layout
     from sessionlog_git.logs.layout import archive_match
     from sessionlog_git.logs.packs import PREFIX
 
@@ -554,7 +550,7 @@ def commit_links(ws: Workspace, path: str | None = None, *,
         if path is not None and not files:
             continue
         for rel in added:
-            links.setdefault(_source(cfg.logs_dir, rel), set()).update(files)
+            links.setdefault(layout.source_of(cfg.logs_dir, rel), set()).update(files)
     return links
 
 

@@ -917,7 +917,7 @@ def _archived_twice(ws: Workspace, records: list[Record], listings: dict[str, li
         return False  # no other archive file of those days (a first consolidation's case)
     keys = {(r.project, r.user, *r.entry.key()) for r in records}
     for source in sorted(others):
-        rel = _logs_rel(cfg.logs_dir, source)
+        rel = layout.rel_of(cfg.logs_dir, source)
         try:
             found = _records_of(ws, rel)
         except OSError:
@@ -947,7 +947,7 @@ def update(ws: Workspace, archived: Sequence[str],
     with paused_gc():
         try:
             known = parsed or {}
-            ours = {_source(ws.config.logs_dir, rel) for rel in archived}
+            ours = {layout.source_of(ws.config.logs_dir, rel) for rel in archived}
             if _attempt(ws, archived, known, changed, now):
                 return
             # The history without this commit's files, then this commit's fold on top: so it
@@ -974,34 +974,6 @@ def _attempt(ws: Workspace, archived: Sequence[str], known: Mapping[str, list[Re
                        now=dict(now) if now is not None else None, start=start)
     except Stale:
         return False
-
-
-def _source(logs_dir: str, rel: str) -> str:
-    """An archive file's source (its path from the logs folder), from its path from the top:
-    cut as text when both are plain POSIX paths (a backlog names hundreds), else by pathlib."""
-    prefix = _logs_prefix(logs_dir)
-    if (prefix is not None and rel.startswith(prefix) and "//" not in rel and "/./" not in rel
-            and not rel.endswith(("/", "/."))):
-        return rel[len(prefix):]
-    return str(PurePosixPath(rel).relative_to(logs_dir))
-
-
-def _logs_rel(logs_dir: str, source: str) -> str:
-    """An archive file's path from the top, from its source (`_source` the other way): joined
-    as text when both are plain POSIX paths (a backlog names hundreds), else by pathlib."""
-    prefix = _logs_prefix(logs_dir)
-    if (prefix is not None and source and not source.startswith(("/", "./"))
-            and "//" not in source and "/./" not in source
-            and not source.endswith(("/", "/.")) and source != "."):
-        return prefix + source
-    return str(PurePosixPath(logs_dir, source))
-
-
-@lru_cache(maxsize=8)
-def _logs_prefix(logs_dir: str) -> str | None:
-    """`logs_dir` and a slash, when it is written as pathlib writes it (None: it is not)."""
-    clean = str(PurePosixPath(logs_dir))
-    return f"{clean}/" if clean == logs_dir and clean not in (".", "/") else None
 
 
 def _in_time_order(records: list[Record]
@@ -1084,7 +1056,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
     store = Store(state, None if start is None else start.text)
     added, removed, listings = _changes(cfg.logs_path, store, manifest, months,
                                         None if start is None else start.listed)
-    ours = {_source(cfg.logs_dir, rel) for rel in archived}
+    ours = {layout.source_of(cfg.logs_dir, rel) for rel in archived}
     if removed:
         # The last folds' files went (a reset, an amend, a hook that failed after us):
         # take those folds back (what they folded that is still there comes back as new),
@@ -1106,7 +1078,7 @@ def _update(ws: Workspace, archived: Sequence[str], *, undone: bool = False,
         return True
     records: list[Record] = []
     for source in sorted(fresh):
-        rel = _logs_rel(cfg.logs_dir, source)
+        rel = layout.rel_of(cfg.logs_dir, source)
         mine = (known or {}).get(rel)
         records += mine if mine is not None else _records_of(ws, rel)
     records, folding, oldest, latest = _in_time_order(records)

@@ -112,6 +112,45 @@ def status_rel(logs_dir: str, project: str) -> str:
     return f"{logs_dir.rstrip('/')}/{project}-status.md"
 
 
+def source_of(logs_dir: str, rel: str) -> str:
+    """An archive file's source (its path from the logs folder, as records name it), from its
+    path from the top: cut as text when both are plain POSIX paths (a backlog names hundreds),
+    else by pathlib."""
+    prefix = _logs_prefix(logs_dir)
+    if (prefix is not None and rel.startswith(prefix) and "//" not in rel and "/./" not in rel
+            and not rel.endswith(("/", "/."))):
+        return rel[len(prefix):]
+    from pathlib import PurePosixPath
+
+    return str(PurePosixPath(rel).relative_to(logs_dir))
+
+
+def rel_of(logs_dir: str, source: str) -> str:
+    """An archive file's path from the top, from its source (`source_of` the other way):
+    joined as text when both are plain POSIX paths, else by pathlib."""
+    prefix = _logs_prefix(logs_dir)
+    if (prefix is not None and source and not source.startswith(("/", "./"))
+            and "//" not in source and "/./" not in source
+            and not source.endswith(("/", "/.")) and source != "."):
+        return prefix + source
+    from pathlib import PurePosixPath
+
+    return str(PurePosixPath(logs_dir, source))
+
+
+_PREFIXES: dict[str, str | None] = {}
+
+
+def _logs_prefix(logs_dir: str) -> str | None:
+    """`logs_dir` and a slash, when it is written as pathlib writes it (None: it is not)."""
+    if logs_dir not in _PREFIXES:
+        from pathlib import PurePosixPath
+
+        clean = str(PurePosixPath(logs_dir))
+        _PREFIXES[logs_dir] = f"{clean}/" if clean == logs_dir and clean not in (".", "/") else None
+    return _PREFIXES[logs_dir]
+
+
 def _archive_parts(rel: str, logs_dir: str) -> list[str] | None:
     """[month, project, user, name] of a path in a contributor folder of the archive."""
     import posixpath  # os.path itself on POSIX: already loaded

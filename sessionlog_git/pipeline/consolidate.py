@@ -62,7 +62,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sessionlog_git.base import statedir
@@ -227,7 +227,7 @@ def _settle_started() -> None:
             _STARTED.pop()()
 
 
-def _rel(ws: Workspace, path: Path) -> str:
+def _rel(ws: Workspace, path: str | Path) -> str:
     return statedir.display(ws.top, path)
 
 
@@ -571,7 +571,7 @@ def _render(
         if t.archive_rel is not None:
             new_folders.setdefault(t.log.project, set()).add(layout.month_of(t.log.day))
             new_files.setdefault(t.log.project, set()).add(
-                str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir)))
+                layout.source_of(cfg.logs_dir, t.archive_rel))
     cache = cfg.state_path / "cache"
     out: dict[str, str | bytes] = {}
     # Cost follows the new work, not the month or the history: the status folds only this
@@ -659,7 +659,7 @@ def _new_records(ws: Workspace, taken: list[Taken],
     for t in taken:
         if t.archive_rel is None:
             continue
-        source = str(PurePosixPath(t.archive_rel).relative_to(cfg.logs_dir))
+        source = layout.source_of(cfg.logs_dir, t.archive_rel)
         if t.parsed is not None:  # parsed when it was taken: not again
             mine = [model.Record(e, t.log.project, t.log.user, source)
                     for e in t.parsed.entries if e.at is not None]
@@ -863,9 +863,10 @@ def _placed(logs_dir: str, new: dict[str, bytes]) -> tuple[dict[str, bytes], dic
         data = packs.encode(named)
         rel = f"{folder}/{packs.pack_name(data)}"
         files[rel] = data
-        where = str(PurePosixPath(rel).relative_to(logs_dir))
+        where = layout.source_of(logs_dir, rel)
+        base = where.rpartition("/")[0]
         for name, _ in named:
-            links[str(PurePosixPath(folder, name).relative_to(logs_dir))] = where
+            links[f"{base}/{name}"] = where
     return files, links
 
 
@@ -1001,7 +1002,7 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
                **_digests(rendered)}
     logs = [
         journal.LogIntent(
-            pending=_rel(ws, Path(t.log.path)), size=len(t.data), digest=shas[t.data],
+            pending=_rel(ws, t.log.path), size=len(t.data), digest=shas[t.data],
             header=t.header, archive=t.archive_rel,
             archive_digest=shas[t.content] if t.archive_rel else None,
             project=t.log.project, month=layout.month_of(t.log.day),
