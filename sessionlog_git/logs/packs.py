@@ -1,4 +1,6 @@
-"""Pack files: a closed month's archive files of one contributor, in one file.
+"""Pack files: archive files of one contributor's month, in one file (a closed month's, packed
+by `pipeline.packing`; or a backlog's, written so by `pipeline.consolidate`: PACK_FROM files or
+more into one folder in one run).
 
 A pack sits in the contributor's month folder beside (or instead of) the loose archive files,
 `<logs>/archive/<YYYY-MM>/<project>/<user>/pack-<content id>.md`, named by its own content as

@@ -1,7 +1,8 @@
 """Packing closed months: each contributor's archive files of a month in one pack file.
 
 A month older than the previous calendar month is *closed* (the current and the previous
-month stay loose, for branches in flight). Packing a closed month turns each contributor
+month stay loose, for branches in flight, but for the packs a backlog's consolidation writes
+there: `pipeline.consolidate`). Packing a closed month turns each contributor
 folder's loose archive files (and any packs already there: two branches may both have
 packed it) into ONE pack (`logs.packs`), named by its content:
 
