@@ -966,15 +966,15 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     first = (new is not None and early is not None
              and not framework.stashed_paths() & early[0]
              and handedits.none_possible(ws, written, early))
-    for rel in sorted(archives):
-        safeio.check_inside(top, rel)
     files, links = _placed(ws.config.logs_dir, archives)  # the files that hold them
+    for rel in sorted(files):  # (a pack lies in its files' folder)
+        safeio.check_inside(top, rel)
     new_archives = _changed(top, files)
     rendered: dict[str, bytes] = {}
     kept: list[Callable[[], None]] = []  # the render cache's writes, for once git hashes the views
     if (archives or recovered.months) and not first:
         rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new, kept, links)
-    for rel in sorted({**files, **rendered}):
+    for rel in sorted(rendered):
         safeio.check_inside(top, rel)
     new_views = _changed(top, rendered)
     if not first:
