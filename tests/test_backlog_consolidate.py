@@ -61,3 +61,40 @@ def test_a_backlog_is_archived_verbatim_staged_and_leaves_the_pending_folder(nat
     # Every temp log and every folder they emptied is gone; the pending folder itself stays.
     assert repo.pending() == []
     assert pending.is_dir() and [p.name for p in pending.iterdir() if p.is_dir()] == []
+
+
+def test_a_folder_with_pack_from_new_files_gets_one_pack_and_one_with_fewer_stays_loose(
+        native_repo: Repo) -> None:
+    """One commit archives PACK_FROM - 1 files into ada's month folder and PACK_FROM into
+    grace's: ada's stay loose, grace's are one pack. Every `[raw]` link of the views names a
+    file the commit holds, and each entry's own bytes are read back from where it lies."""
+    import re
+
+    from sessionlog_git.pipeline.consolidate import PACK_FROM
+
+    repo = native_repo
+    pending = repo.state() / "pending"
+    written: dict[tuple[str, date], str] = {}
+    for user, count in (("ada", PACK_FROM - 1), ("grace", PACK_FROM)):
+        for day in DAYS[:count]:
+            path = layout.pending_file(pending, "shop", user, day)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            written[(user, day)] = _temp_log(user, day)
+            path.write_text(written[(user, day)], encoding="utf-8")
+    repo.sl("consolidate")
+    repo.git("commit", "-q", "-m", "a backlog")
+    lying: dict[str, list[str]] = {}
+    for p in repo.archive():
+        lying.setdefault(p.parent.name, []).append(p.name)
+    assert len(lying["ada"]) == PACK_FROM - 1 and not any(n.startswith("pack-") for n in lying["ada"])
+    assert len(lying["grace"]) == 1 and lying["grace"][0].startswith("pack-")
+    archived = repo.archived()
+    assert {(p.parent.name, date.fromisoformat(p.name[:10])): d.decode() for p, d in archived.items()} \
+        == written
+    committed = set(repo.head_files())
+    for view in ("logs/shop-session-log-2026-11.md", "logs/shop-status.md"):
+        links = set(re.findall(r"\[raw\]\((archive/[^)]+)\)", repo.read(view)))
+        assert links and all(f"logs/{link}" in committed for link in links), view
+    month = repo.read("logs/shop-session-log-2026-11.md")
+    assert month.count(f"/grace/{lying['grace'][0]})") == 3 * PACK_FROM  # three entries a day
+    repo.sl("check")
