@@ -122,8 +122,9 @@ def added(top: Path, logs_dir: str, old: str | None, new: str) -> list[str]:
 
 def read(top: Path, rev: str, rels: Iterable[str]) -> dict[str, bytes]:
     """The bytes of these logical archive files at `rev` (INDEX: the index), loose or sliced
-    out of a pack of their folder; a file found nowhere (or only in a damaged pack) is left
-    out. One listing of their folders, one batched read."""
+    out of a pack of their folder (`packs.logical_files`: a loose file first, a damaged pack's
+    files up to its damage); a file found nowhere is left out. One listing of their folders,
+    one batched read."""
     from sessionlog_git import gitops
 
     wanted = set(rels)
@@ -135,15 +136,9 @@ def read(top: Path, rev: str, rels: Iterable[str]) -> dict[str, bytes]:
     pack_blobs = {rel: blob for rel, blob in files.items()
                   if _folder(rel) in short and packs.is_pack_name(_name(rel))}
     contents = gitops.read_blobs(top, [*loose.values(), *pack_blobs.values()])
-    out = {rel: contents[blob] for rel, blob in loose.items() if blob in contents}
-    for pack in sorted(pack_blobs):
-        data = contents.get(pack_blobs[pack], b"")
-        entries, _error, _complete = packs.head(data)
-        for entry in entries:
-            rel = f"{_folder(pack)}/{entry[0]}"
-            if rel not in out and rel in wanted and packs.framed(data, entry):
-                out[rel] = data[entry[1]:entry[1] + entry[2]]
-    return out
+    fetched = {rel: contents[blob] for rel, blob in {**loose, **pack_blobs}.items()
+               if blob in contents}
+    return {rel: data for rel, data in packs.logical_files(fetched).items() if rel in wanted}
 
 
 def brought(top: Path, changes: Mapping[str, Iterable[tuple[str, str]]]) -> dict[str, set[str]]:
