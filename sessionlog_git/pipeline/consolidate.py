@@ -1210,9 +1210,8 @@ def _fold_index(ws: Workspace, archives: dict[str, bytes], recovered: journal.Re
     (they are on disk: their folders are stated and listed)."""
     # The archives of an interrupted run the journal finished count too (the index skips
     # what it has folded in already).
-    # (the journal names the archive files, packed ones too)
-    finished = {rel for rel in recovered.files
-                if layout.split_archive_rel(rel, ws.config.logs_dir)} | set(recovered.archives)
+    # (by the names the journal gives them: a pack it wrote holds some of them)
+    finished = set(recovered.archives)
     # The archive's folders as listed at the start, with the ones this run wrote into
     # as they are now: the index's folder mtimes without a second walk of every month.
     scan.restat({"/".join(split) for rel in new_archives
