@@ -381,6 +381,35 @@ def test_a_backlogs_index_folded_by_a_child_is_the_serial_ones(
     assert not (native_repo.state() / "journal.json").exists()
 
 
+def test_a_run_holds_the_waits_it_settled_until_the_next_run_starts(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The waits a backlog's run settles (the index child's holds every record) outlive the
+    run, so a process that leaves right after frees none of them one by one; the next run
+    lets go of them as it starts, so a process that consolidates again and again holds one
+    run's at most."""
+    import gc
+    import inspect
+    import weakref
+
+    from sessionlog_git import workspace
+    from sessionlog_git.pipeline import consolidate
+
+    _fill(native_repo)
+    monkeypatch.setenv(forked.SERIAL_VARIABLE, "0")
+    monkeypatch.chdir(native_repo.path)
+    ws = workspace.at(native_repo.path)
+    assert len(consolidate.run(ws).archived) == len(USERS)
+    held = [weakref.ref(wait) for wait in consolidate._SETTLED if inspect.isfunction(wait)]
+    assert held and not consolidate._STARTED
+    gc.collect()
+    assert all(ref() is not None for ref in held)  # kept past the run's end
+    native_repo.log("2026-11-25T09:00:00+00:00", "One more day", "Next: ship it")
+    assert consolidate.run(ws).entries == 1
+    gc.collect()
+    assert all(ref() is None for ref in held)  # let go by the next run
+    assert native_repo.pending() == []
+
+
 def test_a_backlog_run_as_a_user_does_folds_its_index_in_a_child_as_the_serial_run(
         tmp_path: object, native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     """A backlog consolidated as a user runs it, in its own process: the views' warm-up no
