@@ -200,15 +200,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `sessionlog consolidate` with its flags spelled out: no parser to build (argparse,
         # gettext, locale and shutil's imports, and twenty subcommands, ~8 ms of a backlog's
         # consolidation); anything else (a prefix, a repeat, --help) goes through the parser.
-        from sessionlog_git.commands.consolidate import consolidate
-
         if argv is None:
             # A program's run leaves when it is done (below), as the git hooks do (gitentry):
-            # the collector, paused for the run, is not started again for a pass over the
-            # backlog's records, entries and views (~8 ms) that frees nothing anybody sees.
+            # no collector pass over the modules it imports now, nor over the backlog's
+            # records, entries and views once the run (which pauses it) is over (~8 ms): they
+            # free nothing anybody sees.
             import gc
 
             gc.disable()
+        from sessionlog_git.commands.consolidate import consolidate
+
         with boundary("cli") as outcome:
             outcome.code = consolidate(**{_CONSOLIDATE_FLAGS[w]: True for w in words[1:]})
         if argv is None:
