@@ -200,7 +200,8 @@ def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True,
     # The cyclic collector paused for the run: its passes over a backlog's tens of thousands
     # of new objects (records, entries, views) free next to nothing (a run's whole backlog
     # leaves a few hundred objects in cycles), yet cost ~20 ms of CPU. Objects without a
-    # cycle are freed as ever; the collector runs again once the run is over.
+    # cycle are freed as ever; the collector runs again once the run is over, where it ran
+    # before (a program's `sessionlog consolidate` pauses it for good: main).
     _SETTLED.clear()  # the last run's (see there)
     collecting = gc.isenabled()
     gc.disable()
@@ -218,8 +219,8 @@ def run(ws: Workspace, *, dry_run: bool = False, stage: bool = True,
 # The git processes a run started ahead (`_start_recover`) and may not have waited for: a run
 # that stops early waits for them, so none is left holding git's index lock after it.
 _STARTED: list[Callable[[], object]] = []
-# The waits `_settle_started` ended, kept until the next run starts: the index's holds the
-# backlog's records, and a process that leaves when the run is done (base.leave) would
+# The waits `_settle_started` ended, kept until the next run starts: the index child's holds
+# every record of a backlog, and a process that leaves when the run is done (base.leave) would
 # otherwise free them one by one (~5 ms of its wall time) just before it exits.
 _SETTLED: list[Callable[[], object]] = []
 
