@@ -25,7 +25,8 @@ DAYS = [date(2026, 11, 1) + timedelta(days=i) for i in range(20)]  # 60 temp log
 def _temp_log(user: str, day: date, extra: str = "", entries: int = 6) -> str:
     lines = [*file_header("shop", user, day, "UTC", "+00:00"), ""]
     for i in range(entries):
-        at = datetime(day.year, day.month, day.day, 8 + i, 15, tzinfo=timezone.utc)
+        at = datetime(day.year, day.month, day.day, 8, 15, tzinfo=timezone.utc) + \
+            timedelta(minutes=(60 if entries <= 15 else 40) * i)  # (all within the day)
         bullets = [f"Worked on the {user} queue, step {i}, with the retry budget " + "x" * 200,
                    "Decision: retry with backoff over a fixed delay, because the vendor limits us"]
         if extra and i == 2:
@@ -35,12 +36,12 @@ def _temp_log(user: str, day: date, extra: str = "", entries: int = 6) -> str:
     return "\n".join(lines)
 
 
-def _backlog() -> tuple[list[str], list[date]]:
+def _backlog(entries: int = 6) -> tuple[list[str], list[date]]:
     texts, days = [], []
     for u, user in enumerate(USERS):
         for k, day in enumerate(DAYS):
             secret = SECRETS[(u * 7 + k) % len(SECRETS)][1].removeprefix("- ") if k % 5 == 2 else ""
-            texts.append(_temp_log(user, day, secret))
+            texts.append(_temp_log(user, day, secret, entries))
             days.append(day)
     texts.append("text a person wrote, no heading\n## 9:05 Late entry\n- Blocked on: the api key\n")
     days.append(DAYS[0])
@@ -186,9 +187,9 @@ def test_no_fork_where_another_thread_runs_or_serial_is_asked(
     assert not forked.usable()
 
 
-def _fill(repo: Repo) -> None:
+def _fill(repo: Repo, entries: int = 6) -> None:
     pending = repo.state() / "pending"
-    texts, _ = _backlog()
+    texts, _ = _backlog(entries)
     k = 0
     for user in USERS:
         for day in DAYS:
@@ -310,6 +311,140 @@ def test_work_that_writes_is_done_again_here_when_its_child_stops_midway(tmp_pat
     assert (folder / "two").read_text() == "2, here"
 
 
+def test_a_first_answer_comes_from_the_child_before_its_work_or_is_computed_here(
+        tmp_path: object) -> None:
+    """`first`: the child computes it before its work and sends it at once, so the parent
+    has it while the child still works; a child that dies or fails before sending it leaves
+    it to the parent (a failure of `first` alone, its work goes on in the child); an answer
+    never asked for, larger than the pipe holds, blocks neither side."""
+    from pathlib import Path
+
+    parent = os.getpid()
+    flag = Path(str(tmp_path)) / "the parent has the first answer"
+
+    def where() -> str:
+        return "child" if os.getpid() != parent else "here"
+
+    def waits_for_the_parent() -> list[str]:
+        deadline = time.monotonic() + 10
+        while not flag.exists():
+            if time.monotonic() > deadline:
+                return ["the parent had nothing before the work ended"]
+            time.sleep(0.01)
+        return [where()]
+
+    with forked.aside(waits_for_the_parent, list, list, fork=True, first=where) as other:
+        assert other.forked
+        assert other.first() == "child"
+        flag.touch()
+        assert other.result() == ["child"]
+    _no_child_left()
+
+    def dies_first() -> str:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return "here"
+
+    def fails_first() -> str:
+        if os.getpid() != parent:
+            raise RuntimeError("only in the child")
+        return "here"
+
+    for first, work_by in ((dies_first, "here"), (fails_first, "child")):
+        with forked.aside(lambda: [where()], list, list, fork=True, first=first) as other:
+            assert other.first() == "here"
+            assert other.result() == [work_by]
+        _no_child_left()
+
+    def large() -> str:
+        return "x" * (4 << 20) if os.getpid() != parent else "here"
+
+    began = time.monotonic()
+    with forked.aside(lambda: [where()], list, list, fork=True, first=large) as other:
+        assert other.result() == ["child"]  # the first answer never asked for
+        assert other.first() == "here"  # asked after the child is done: computed here
+    assert time.monotonic() - began < 10
+    _no_child_left()
+    with forked.aside(lambda: [where()], list, list, fork=False, first=where) as other:
+        assert not other.forked and other.first() == "here" and other.result() == ["here"]
+    with forked.aside(lambda: [where()], list, list, fork=True) as other, \
+            pytest.raises(ValueError):
+        other.first()
+    _no_child_left()
+
+
+def test_identities_hashed_ahead_are_identity_lists_whatever_the_answer() -> None:
+    """`status_tail.hashed_ahead` gives what `identity_list` gives: the answer asked once,
+    for the records it was made for; an answer that is not theirs is hashed here."""
+    from sessionlog_git.logs import archive, status_tail
+
+    records = [r for k, text in enumerate(_backlog()[0][:6]) for r in archive.records_from(
+        text.encode(), project="shop", user=USERS[k // len(DAYS)], day=DAYS[k % len(DAYS)],
+        source=f"2026-11/shop/u/{k}.md", zone_name="UTC")]
+    others = records[20:]
+    ahead = records[:20]
+    want = status_tail.identity_list(records)
+    asked: list[object] = []
+    packed = status_tail.packed_identities(ahead)
+    assert len(packed) == 8 * len(ahead)
+    for answer in (packed, packed[:-8], "not bytes", None):
+        asked.clear()
+
+        def give(answer: object = answer) -> object:
+            asked.append(answer)
+            return answer
+
+        hashed = status_tail.hashed_ahead(ahead, give)
+        assert hashed([]) == [] and asked == []  # nothing wanted: nothing asked
+        assert hashed(records[::-1]) == want[::-1]
+        assert hashed(others) == want[20:] and hashed(ahead[3:5]) == want[3:5]
+        assert asked == [answer]
+    wrong = bytes(len(packed))  # theirs in size, not in value: taken as it is
+    assert status_tail.hashed_ahead(ahead, lambda: wrong)(ahead[:1]) == ["0" * 16]
+
+
+def test_a_backlogs_status_identities_are_hashed_by_the_index_child(
+        tmp_path: object, native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the second core, this process hashes none of a backlog's status identities: the
+    index's child hashed them first; the status checkpoint it writes with them is the
+    serial run's, byte for byte (as is every other file)."""
+    from sessionlog_git import workspace
+    from sessionlog_git.logs import status_tail
+    from sessionlog_git.pipeline import consolidate
+
+    twin = _twins_with_a_backlog(tmp_path, native_repo, monkeypatch)
+    monkeypatch.setattr(consolidate, "HASH_ASIDE_FROM", 1)  # this backlog's few hundred too
+    parent = os.getpid()
+    hashed_here: list[int] = []
+    real = status_tail.identity_list
+
+    def counted(records: object) -> list[str]:
+        if os.getpid() == parent:
+            hashed_here.append(len(records))  # type: ignore[arg-type]
+        return real(records)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(status_tail, "identity_list", counted)
+    here: dict[str, int] = {}
+    entries = 0
+    for repo, serial in ((native_repo, "0"), (twin, "1")):
+        monkeypatch.setenv(forked.SERIAL_VARIABLE, serial)
+        monkeypatch.chdir(repo.path)
+        hashed_here.clear()
+        done = consolidate.run(workspace.at(repo.path))
+        entries = done.entries
+        here[serial] = sum(hashed_here)
+        _no_child_left()
+    assert entries == len(USERS) * len(DAYS) * 6
+    assert here["1"] - here["0"] == entries  # the serial run hashed them here
+    assert tail_checkpoints(native_repo) and tail_checkpoints(native_repo) == tail_checkpoints(twin)
+    assert _outputs(native_repo) == _outputs(twin)
+
+
+def tail_checkpoints(repo: Repo) -> dict[str, bytes]:
+    folder = repo.state() / "cache" / "status-tail" / "shop"
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.json")}
+
+
 def _outputs(repo: Repo) -> dict[str, bytes]:
     """Every file under logs/ and in the state folder (its lock aside), the context index's
     nanosecond times (its folders' mtimes, when it was written) masked, and in its manifest
@@ -330,10 +465,10 @@ def _outputs(repo: Repo) -> dict[str, bytes]:
     return out
 
 
-def _twins_with_a_backlog(tmp_path: object, repo: Repo, monkeypatch: pytest.MonkeyPatch
-                          ) -> Repo:
+def _twins_with_a_backlog(tmp_path: object, repo: Repo, monkeypatch: pytest.MonkeyPatch,
+                          entries: int = 6) -> Repo:
     """`repo` with one committed day and a fresh session-start summary, and a copy of it;
-    then the same backlog pending in both."""
+    then the same backlog pending in both (`entries` in each temp log)."""
     import shutil
     from pathlib import Path
 
@@ -351,7 +486,7 @@ def _twins_with_a_backlog(tmp_path: object, repo: Repo, monkeypatch: pytest.Monk
     shutil.copytree(repo.path, twin_path, symlinks=True)
     twin = Repo(twin_path)
     for one in (repo, twin):
-        _fill(one)
+        _fill(one, entries)
     return twin
 
 
@@ -431,25 +566,31 @@ def test_a_backlog_run_as_a_user_does_folds_its_index_in_a_child_as_the_serial_r
     assert_same_as_a_rebuild(native_repo)
 
 
-@pytest.mark.parametrize("step", ["index-aside-start", "index-aside-end"])
+@pytest.mark.parametrize("step", ["index-aside-hashing", "index-aside-start", "index-aside-end"])
 def test_an_index_child_that_dies_leaves_its_fold_to_the_parent(
         tmp_path: object, native_repo: Repo, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
-    """The index's child dies before its fold or right after it (a non-zero exit): the run
-    succeeds, the parent folds, and what the commit leaves is the serial run's."""
+    """The index's child dies before it sends the status identities it hashes first, before
+    its fold, or right after it (a non-zero exit): the run succeeds, the parent hashes and
+    folds, and what the commit leaves is the serial run's. The backlog is large enough for
+    the child to hash the identities (HASH_ASIDE_FROM)."""
+    import re
+
     from test_context_reorder import assert_same_as_a_rebuild
 
     from sessionlog_git.pipeline import consolidate
 
     assert step in consolidate.CHILD_STEPS
-    twin = _twins_with_a_backlog(tmp_path, native_repo, monkeypatch)
+    twin = _twins_with_a_backlog(tmp_path, native_repo, monkeypatch, entries=18)
     forked_run = native_repo.sl("consolidate", env={forked.SERIAL_VARIABLE: "0",
                                                     "SESSIONLOG_FAULT": step})
     serial_run = twin.sl("consolidate", env={forked.SERIAL_VARIABLE: "1"})
     assert forked_run.returncode == serial_run.returncode == 0
     assert forked_run.stdout.replace(str(native_repo.path), "") == \
         serial_run.stdout.replace(str(twin.path), "")
+    taken = re.search(r"consolidated (\d+) entries", forked_run.stdout)
+    assert taken and int(taken.group(1)) >= consolidate.HASH_ASIDE_FROM
     mine, theirs = _outputs(native_repo), _outputs(twin)
-    if step == "index-aside-start":
+    if step in ("index-aside-hashing", "index-aside-start"):
         assert mine == theirs
     else:  # folded again on top of the child's fold: one more (empty) undo record, the same index
         assert {k: v for k, v in mine.items() if "undo" not in k} == \

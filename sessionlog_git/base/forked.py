@@ -9,6 +9,10 @@ does another. Two kinds of work:
         mine = ...
         other.result()        # the files are written (by the child, or here)
 
+Either may carry a `first` computation, which the child does before its work and sends back
+on a pipe of its own, so this process can take it (`other.first()`) long before the work is
+done: a small result it needs midway, computed on the other core while it does its own.
+
 `aside`: the child writes no file and changes nothing this process sees; it only computes
 and sends its result back over a pipe as plain values (marshal). `beside`: the child writes
 files this process does not read meanwhile, and `write` must be work that, done again after
@@ -72,23 +76,47 @@ class Aside(Generic[R]):
     """`work()`, done in a forked child meanwhile (see the module's text)."""
 
     def __init__(self, work: Callable[[], R], encode: Callable[[R], object],
-                 decode: Callable[[object], R], fork: bool) -> None:
-        self._work, self._decode = work, decode
+                 decode: Callable[[object], R], fork: bool,
+                 first: Callable[[], object] | None = None) -> None:
+        self._work, self._decode, self._first = work, decode, first
         self._pid = 0
-        self._fd = -1
+        self._fd = self._first_fd = -1
         self.forked = False  # whether a child was started (for tests and measurements)
         if not fork:
             return
         read_end, write_end = os.pipe()
+        first_read, first_write = os.pipe() if first is not None else (-1, -1)
+        if first_write >= 0:
+            _widen(first_write)
         pid = os.fork()
         if pid == 0:
-            _child(work, encode, read_end, write_end)
+            _child(work, encode, read_end, write_end, first, first_read, first_write)
         os.close(write_end)
-        self._pid, self._fd, self.forked = pid, read_end, True
+        if first_write >= 0:
+            os.close(first_write)
+        self._pid, self._fd, self._first_fd, self.forked = pid, read_end, first_read, True
+
+    def first(self) -> object:
+        """The `first` computation's value: the child's, or computed here when there is
+        none (no child, or it sent no whole answer: it failed or was killed before it)."""
+        if self._first is None:
+            raise ValueError("no first computation was given")
+        if self._first_fd >= 0:
+            fd, self._first_fd = self._first_fd, -1
+            try:
+                found = _loaded(_read_all(fd))
+            finally:
+                os.close(fd)
+            if found is not None:
+                return found[0]
+        return self._first()
 
     def result(self) -> R:
         """The work's result: the child's, or done here when there is none."""
         if self._pid:
+            if self._first_fd >= 0:  # never asked for: a child blocked sending it goes on
+                os.close(self._first_fd)
+                self._first_fd = -1
             data = _read_all(self._fd)
             status = self._end(kill=False)
             if status == 0:
@@ -102,7 +130,9 @@ class Aside(Generic[R]):
 
     def _end(self, *, kill: bool) -> int:
         os.close(self._fd)
-        pid, self._pid, self._fd = self._pid, 0, -1
+        if self._first_fd >= 0:  # (not asked for: the child's answer is of no use)
+            os.close(self._first_fd)
+        pid, self._pid, self._fd, self._first_fd = self._pid, 0, -1, -1
         if kill:
             import contextlib
             import signal
@@ -124,20 +154,23 @@ class Aside(Generic[R]):
 
 
 def aside(work: Callable[[], R], encode: Callable[[R], object], decode: Callable[[object], R],
-          *, fork: bool | None = None) -> Aside[R]:
+          *, fork: bool | None = None, first: Callable[[], object] | None = None) -> Aside[R]:
     """`work()` started in a forked child now; `encode` turns its result into plain values
     marshal can carry (None, bool, int, float, str, bytes, tuple, list, dict) and `decode`
     turns them back (`decode(encode(work()))` must equal `work()`). `fork`: None forks where
-    `usable()`; False never (the serial path: `result()` does the work)."""
+    `usable()`; False never (the serial path: `result()` does the work). `first`: computed
+    by the child before `work`, and sent at once (`Aside.first`); it returns such plain
+    values itself, and changes nothing `work` or this process sees."""
     return Aside(work, encode, decode, usable() if fork is None else
-                 fork and hasattr(os, "fork") and sys.platform != "win32")
+                 fork and hasattr(os, "fork") and sys.platform != "win32", first)
 
 
-def beside(write: Callable[[], None], *, fork: bool | None = None) -> Aside[None]:
+def beside(write: Callable[[], None], *, fork: bool | None = None,
+           first: Callable[[], object] | None = None) -> Aside[None]:
     """`write()`, work that writes files (see the module's text), started in a forked child
     now; `result()` returns once they are written, by the child or, when it failed, here.
-    `fork`: as for `aside`."""
-    return aside(write, _nothing, _nothing, fork=fork)
+    `fork`, `first`: as for `aside`."""
+    return aside(write, _nothing, _nothing, fork=fork, first=first)
 
 
 def _nothing(_value: object) -> None:
@@ -145,22 +178,53 @@ def _nothing(_value: object) -> None:
 
 
 def _child(work: Callable[[], R], encode: Callable[[R], object], read_end: int,
-           write_end: int) -> None:
-    """Compute, send, and leave without this process's exit handlers or buffered output."""
+           write_end: int, first: Callable[[], object] | None = None, first_read: int = -1,
+           first_write: int = -1) -> None:
+    """Compute `first` and send it, then the work and send it, and leave without this
+    process's exit handlers or buffered output. A `first` that fails sends nothing (the
+    parent computes it) and the work goes on."""
     code = 1
     try:
         import gc
-        import marshal
 
         gc.disable()  # the inherited objects stay shared: the collector would touch them all
         os.close(read_end)
-        answer: Any = (encode(work()),)
-        payload = memoryview(marshal.dumps(answer))
-        while payload:
-            payload = payload[os.write(write_end, payload[:_CHUNK]):]
+        if first is not None:
+            os.close(first_read)
+            try:
+                _send(first_write, (first(),))
+            except Exception:  # the parent computes it instead
+                pass
+            finally:
+                os.close(first_write)
+        _send(write_end, (encode(work()),))
         code = 0
     finally:
         os._exit(code)
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe hold a first answer of up to a megabyte (Linux; elsewhere, or past what
+    the system allows, it keeps its size): the child sends it and goes on with its work,
+    not waiting for this process to read it."""
+    import contextlib
+
+    try:
+        import fcntl
+    except ImportError:
+        return
+    command = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if command is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, command, 1 << 20)
+
+
+def _send(fd: int, answer: tuple[Any]) -> None:
+    import marshal
+
+    payload = memoryview(marshal.dumps(answer))
+    while payload:
+        payload = payload[os.write(fd, payload[:_CHUNK]):]
 
 
 def _read_all(fd: int) -> bytes:

@@ -45,7 +45,7 @@ from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.logs import archive, status_tail
 from sessionlog_git.logs.lifecycle import Decision
 from sessionlog_git.logs.model import Record, StatusState, ordered
-from sessionlog_git.logs.status_tail import Tail, identity
+from sessionlog_git.logs.status_tail import Hasher, Tail, identity_list
 
 VERSION = 1
 MAX_FILES = 256  # files read from the edge on; past it the month is read through its cache
@@ -78,25 +78,27 @@ def fold(
     first: str, zone_name: str, sources: Sequence[str], read: Reader,
     records: Callable[[list[Record]], list[Record]],
     decisions: Callable[[set[str]], list[Decision[Record]] | None] | None = None,
+    hashed: Hasher = identity_list,
 ) -> tuple[StatusState, Sequence[Record]]:
     """`status_tail.fold`, from the rewind point when the checkpoint cannot take the new
     records, and taking a rewind point when the month is folded whole. `sources`: the
     archive files of the months folded, listed before this commit (its own left out);
     `read`: what reads some of them; `records(carry)`: as `status_tail.find` takes it;
     `decisions(ids)`: the decisions of those ids, read from their archive files (None when
-    one is not found), for a fold whose takes need only those (`_narrowing`).
+    one is not found), for a fold whose takes need only those (`_narrowing`); `hashed`: as
+    `status_tail.fold`'s.
 
     The cyclic collector is held off meanwhile (`base.gcpause`): a backlog's fold makes tens
     of thousands of small objects, all kept, and each full pass would walk them again."""
     if tail.state is not None and status_tail.fold_new(tail, new) is not None:
-        return status_tail.fold(tail, cache_dir, project, after, recent, new, load)
+        return status_tail.fold(tail, cache_dir, project, after, recent, new, load, hashed)
     key = rewind_key(tail.base, first, zone_name)
     found = _from_rewind(tail, cache_dir, project, after, new, key, sources, read, records,
-                         decisions)
+                         decisions, hashed)
     if found is not None:
         return found
     return _whole(tail, cache_dir, project, after, recent, new,
-                  _narrowing(tail, new, load, decisions), key, sources)
+                  _narrowing(tail, new, load, decisions), key, sources, hashed)
 
 
 def _narrowing(
@@ -159,6 +161,7 @@ def _from_rewind(
     tail: Tail, cache_dir: Path, project: str, after: str, new: Sequence[Record], key: str,
     sources: Sequence[str], read: Reader, records: Callable[[list[Record]], list[Record]],
     decisions: Callable[[set[str]], list[Decision[Record]] | None] | None = None,
+    hashed: Hasher = identity_list,
 ) -> tuple[StatusState, Sequence[Record]] | None:
     listed = set(sources)
     try:
@@ -194,7 +197,7 @@ def _from_rewind(
         if known <= listed and len(unknown | later) <= MAX_FILES:
             _narrow_point(tail, point, new, decisions)
             folded = _fold_from(point, cache_dir, project, after, tail.key, new, edge,
-                                unknown, later, once)
+                                unknown, later, once, hashed)
             if folded is not None:
                 return folded
     return None
@@ -203,6 +206,7 @@ def _from_rewind(
 def _fold_from(
     point: Tail, cache_dir: Path, project: str, after: str, before: str, new: Sequence[Record],
     edge: float, unknown: set[str], later: set[str], read: Reader,
+    hashed: Hasher = identity_list,
 ) -> tuple[StatusState, Sequence[Record]] | None:
     """The fold from the rewind point `point`; None when a record it does not know comes
     before its edge. `before`: the key of the archive listed before this commit."""
@@ -217,10 +221,10 @@ def _fold_from(
     # checkpoint what it folds now (two thousand records a day at a million entries).
     later_on = ordered(r for r in found if r.at.timestamp() >= edge)
     seen = point.seen
-    digest = {id(r): d for r, d in zip(later_on, status_tail.identity_list(later_on), strict=True)
+    digest = {id(r): d for r, d in zip(later_on, hashed(later_on), strict=True)
               if not seen.has(r, d)}
     old = [r for r in later_on if id(r) in digest]
-    mine = {id(r): identity(r) for r in new}
+    mine = dict(zip(map(id, new), hashed(new), strict=True))
     state = point.state
     both = [r for r in ordered([*old, *new]) if id(r) not in mine or not seen.has(r, mine[id(r)])]
     digest.update(mine)
@@ -246,6 +250,7 @@ def _whole(
     tail: Tail, cache_dir: Path, project: str, after: str,
     recent: Callable[[], Sequence[Record]], new: Sequence[Record],
     load: Callable[[], tuple[StatusState, list[Record]]], key: str, sources: Sequence[str],
+    hashed: Hasher = identity_list,
 ) -> tuple[StatusState, Sequence[Record]]:
     """`status_tail.fold`'s fold of the whole month, stopping at the edge once to take the
     rewind point."""
@@ -256,27 +261,30 @@ def _whole(
     start = Tail(tail.key, tail.base, carry=carry, parent=tail.parent)
     if len(both) >= len(before) and all(a is b for a, b in zip(before, both, strict=False)):
         # As status_tail.fold: checkpoint the months so far, then fold the new records.
-        point, cut = _take(cache_dir, project, start, key, state, before, carry, list(sources))
+        point, cut = _take(cache_dir, project, start, key, state, before, carry, list(sources),
+                           hashed)
         state.feed(before[cut:])
         # A repository's first records (nothing before them, no month before): the checkpoint
         # of nothing is not written (folding nothing again costs nothing).
         mid = status_tail.save(cache_dir, project, point, tail.key, state, before[cut:],
-                               write=bool(before or tail.base))
+                               write=bool(before or tail.base), ids=hashed(before[cut:]))
         rest = both[len(before):]
         state.feed(rest)
         if after != tail.key:
-            status_tail.save(cache_dir, project, mid, after, state, rest)
+            status_tail.save(cache_dir, project, mid, after, state, rest, ids=hashed(rest))
         return state, carry
     mine = sorted({r.source for r in new} - set(sources))
-    point, cut = _take(cache_dir, project, start, key, state, both, carry, [*sources, *mine])
+    point, cut = _take(cache_dir, project, start, key, state, both, carry, [*sources, *mine],
+                       hashed)
     state.feed(both[cut:])
-    status_tail.save(cache_dir, project, point, after, state, both[cut:])
+    status_tail.save(cache_dir, project, point, after, state, both[cut:], ids=hashed(both[cut:]))
     return state, carry
 
 
 def _take(
     cache_dir: Path, project: str, start: Tail, key: str, state: StatusState,
     records: list[Record], carry: list[Record], sources: list[str],
+    hashed: Hasher = identity_list,
 ) -> tuple[Tail, int]:
     """Feed `state` the records of `records` (in order, from `start`) before the edge and
     write the rewind point there (`sources`: the archive files they all come from), then
@@ -300,6 +308,7 @@ def _take(
         later = sorted({r.source for r in records[end:]})
         point = status_tail.save(cache_dir, project, point, f"{name}-{n}" if n else name, state,
                                  records[cut:end], folder=_folder(cache_dir, project),
-                                 extra={"edge": at, "sources": sorted(sources), "later": later})
+                                 extra={"edge": at, "sources": sorted(sources), "later": later},
+                                 ids=hashed(records[cut:end]))
         cut = end
     return point, cut

@@ -113,6 +113,40 @@ def identity_list(records: Sequence[Record]) -> list[str]:
 
 HASHLIB_FOR = 1024  # records from which identity_list loads hashlib if nothing did yet
 
+Hasher = Callable[[Sequence[Record]], list[str]]  # `identity_list`, or one that gives the same
+
+
+def packed_identities(records: Sequence[Record]) -> bytes:
+    """`identity_list(records)` as bytes (each digest's 16 hex digits as 8 bytes): what a
+    forked child sends back (`hashed_ahead`)."""
+    return bytes.fromhex("".join(identity_list(records)))
+
+
+def hashed_ahead(records: Sequence[Record], ahead: Callable[[], object]) -> Hasher:
+    """`identity_list`, with the identities of `records` from `ahead()`: their
+    `packed_identities`, hashed elsewhere meanwhile (a forked child, while this process
+    folds). It is asked once, the first time identities are wanted; an answer that is not
+    theirs (another length, not bytes) and every other record are hashed here, once."""
+    known: dict[int, str] = {}  # by id(record): each record is held (here or in `records`)
+    held: list[Record] = []
+    asked: list[bool] = []
+
+    def hashed(wanted: Sequence[Record]) -> list[str]:
+        if not asked and wanted:
+            asked.append(True)
+            packed = ahead()
+            if isinstance(packed, bytes) and len(packed) == len(records) * DIGEST // 2:
+                text = packed.hex()
+                known.update(zip(map(id, records), (text[i:i + DIGEST] for i in
+                                                    range(0, len(text), DIGEST)), strict=True))
+        missing = [r for r in wanted if id(r) not in known]
+        if missing:
+            held.extend(missing)
+            known.update(zip(map(id, missing), identity_list(missing), strict=True))
+        return [known[id(r)] for r in wanted]
+
+    return hashed
+
 
 def day_of(record: Record) -> str:
     """The day an entry's identity names (its `same_key`'s third part): an entry archived
@@ -496,6 +530,7 @@ def _prune(folder: Path) -> None:
 def fold(
     tail: Tail, cache_dir: Path, project: str, after: str, recent: Callable[[], Sequence[Record]],
     new: Sequence[Record], load: Callable[[], tuple[StatusState, list[Record]]],
+    hashed: Hasher = identity_list,
 ) -> tuple[StatusState, Sequence[Record]]:
     """`project`'s status fold over everything up to and including `new` (this commit's
     records), from `tail` (`find`: the checkpoint of the records archived before them) when
@@ -505,12 +540,13 @@ def fold(
 
     `recent()` gives the records of the months from the first folded on (the commit's left
     out) and `load()` the month checkpoint's state and carried records: both are read only
-    for a fold without a checkpoint."""
+    for a fold without a checkpoint. `hashed`: `identity_list`, or what gives the same
+    (some hashed ahead)."""
     onto = fold_new(tail, new)
     if onto is not None and tail.state is not None:
         state = tail.state.feed(onto)
         if after != tail.key:
-            save(cache_dir, project, tail, after, state, onto)
+            save(cache_dir, project, tail, after, state, onto, ids=hashed(onto))
         return state, tail.carry
     state, carry = load()
     old = [*carry, *recent()]
@@ -521,12 +557,13 @@ def fold(
         # Everything new comes after what was there: checkpoint the months so far, then fold
         # the new records onto it, as the next commit will.
         state.feed(before)
-        mid = save(cache_dir, project, start, tail.key, state, before)
+        mid = save(cache_dir, project, start, tail.key, state, before,
+                   ids=hashed(before))
         rest = both[len(before):]
         state.feed(rest)
         if after != tail.key:
-            save(cache_dir, project, mid, after, state, rest)
+            save(cache_dir, project, mid, after, state, rest, ids=hashed(rest))
         return state, carry
     state.feed(both)
-    save(cache_dir, project, start, after, state, both)
+    save(cache_dir, project, start, after, state, both, ids=hashed(both))
     return state, carry

@@ -93,7 +93,7 @@ STEPS = (
 # and the points where the index's child dies (its parent
 # folds instead: the run goes on).
 BACKLOG_STEPS = ("archive-journaled", "trimmed-views-unstaged")
-CHILD_STEPS = ("index-aside-start", "index-aside-end")
+CHILD_STEPS = ("index-aside-hashing", "index-aside-start", "index-aside-end")
 
 
 class Taken:
@@ -551,6 +551,7 @@ def _render(
     scan: layout.ArchiveScan | None = None,
     new: tuple[list[model.Record], dict[str, set[str]]] | None = None,
     cache_writes: list[Callable[[], None]] | None = None, links: dict[str, str] | None = None,
+    hashed: Callable[[Sequence[model.Record]], list[str]] | None = None,
 ) -> dict[str, str | bytes]:
     """Every view the new archive files affect, rendered from the archive (old and new).
 
@@ -559,7 +560,8 @@ def _render(
     file's records (by its path from the top), so the index does not parse it again;
     `scan`: the archive's folders as this run listed them (`layout.scan_archive`);
     `new`: `_new_records` of `taken` and `_affected` of them and `extra`, when the caller
-    made them already; `cache_writes`, `links`: as `render_project`'s. The new archive files may be
+    made them already; `cache_writes`, `links`: as `render_project`'s; `hashed`: the status
+    fold's identities (`logs.status_tail.Hasher`), some hashed ahead. The new archive files may be
     on disk already or not (a backlog writes them first): they are rendered from `taken`,
     and left out wherever the archive's folders are read."""
     from sessionlog_git.logs import archive, model
@@ -641,7 +643,7 @@ def _render(
         folded, carry = status_rewind.fold(
             tail, cache, project, after, recent, mine, checkpoint, first=first,
             zone_name=cfg.timezone, sources=old_sources, read=parse, records=folded_before,
-            decisions=decisions)
+            decisions=decisions, hashed=hashed or status_tail.identity_list)
 
         def everything(carry: Sequence[model.Record] = carry, mine: list[model.Record] = mine,
                        recent: Callable[[], list[model.Record]] = recent) -> list[model.Record]:
@@ -848,6 +850,7 @@ def _trim_one(t: Taken) -> bool | str | None:
 
 
 TRIM_ASIDE_FROM = 32  # temp logs trimmed beside the folds (a thread), from this many on
+HASH_ASIDE_FROM = 1024  # a backlog's records whose identities the index's child hashes first
 PACK_FROM = 8  # new archive files of one contributor folder written as one pack, from this many on
 
 
@@ -1051,13 +1054,16 @@ def _run_locked(ws: Workspace, *, dry_run: bool, stage: bool, staged: Staged = N
     if first:
         # The paths the commit changes, read before anything of ours is staged.
         changed = staged() if callable(staged) else staged
-        index = _start_index(ws, archives, recovered, scan, new_archives, parsed, changed, summary)
+        ahead = new[0] if new is not None and len(new[0]) >= HASH_ASIDE_FROM else None
+        index = _start_index(ws, archives, recovered, scan, new_archives, parsed, changed, summary,
+                             ahead)
         if stage and new_archives:
             adding_archives = _start_adding(top, sorted(new_archives), asked)
         if new_archives:  # synced while the views are rendered; `durable` waits for it
             synced = start_sync_all([top / rel for rel in new_archives])
             _STARTED.append(synced)
-        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new, kept, links)
+        rendered = _rendered(ws, taken, recovered.months, months, parsed, scan, new, kept, links,
+                             _hashed(index, ahead))
         for rel in sorted(rendered):
             safeio.check_inside(top, rel)
         new_views = _changed(top, rendered)
@@ -1192,13 +1198,28 @@ def _rendered(ws: Workspace, taken: list[Taken], extra: dict[str, set[str]],
               scan: layout.ArchiveScan,
               new: tuple[list[model.Record], dict[str, set[str]]] | None = None,
               cache_writes: list[Callable[[], None]] | None = None,
-              links: dict[str, str] | None = None) -> dict[str, bytes]:
+              links: dict[str, str] | None = None,
+              hashed: Callable[[Sequence[model.Record]], list[str]] | None = None,
+              ) -> dict[str, bytes]:
     """`_render`'s views, each encoded once."""
     from sessionlog_git.pipeline.monthview import utf8  # a master log is encoded once
 
     return {rel: utf8(text)
             for rel, text in _render(ws, taken, extra, months, parsed, scan, new=new,
-                                     cache_writes=cache_writes, links=links).items()}
+                                     cache_writes=cache_writes, links=links,
+                                     hashed=hashed).items()}
+
+
+def _hashed(index: forked.Aside[None], ahead: list[model.Record] | None
+            ) -> Callable[[Sequence[model.Record]], list[str]] | None:
+    """The status fold's identities, those of a backlog's records (`ahead`) hashed by the
+    index's child before its fold (`_start_index`, `logs.status_tail.hashed_ahead`); None
+    (each hashed as the fold wants it) without them."""
+    if ahead is None:
+        return None
+    from sessionlog_git.logs import status_tail
+
+    return status_tail.hashed_ahead(ahead, index.first)
 
 
 def _digests(rendered: dict[str, bytes]) -> dict[str, str]:
@@ -1237,12 +1258,18 @@ def _fold_index(ws: Workspace, archives: dict[str, bytes], recovered: journal.Re
 def _start_index(ws: Workspace, archives: dict[str, bytes], recovered: journal.Recovered,
                  scan: layout.ArchiveScan, new_archives: dict[str, bytes],
                  parsed: dict[str, list[model.Record]], changed: list[str] | None,
-                 summary: dict[str, Any] | None) -> forked.Aside[None]:
+                 summary: dict[str, Any] | None,
+                 ahead: list[model.Record] | None = None) -> forked.Aside[None]:
     """`_fold_index` started in a forked child (`base.forked.beside`: where no second core is
     usable, its `result()` folds here). Both are caches built to recover from a half-written
     state (logs.context_store, logs.continuity), so a child that fails anywhere, killed
     between two writes included, costs only the parent's own fold. The run waits for it
-    before it leaves the lock (`_settle_started` kills it when the run stops early)."""
+    before it leaves the lock (`_settle_started` kills it when the run stops early).
+
+    `ahead`: records whose status identities the child hashes before it folds and sends at
+    once (`Aside.first`, `_hashed`): the status fold here wants them only after its own
+    sort and feed, so the hashing leaves this process's path for the other core's, which
+    has the time (its fold is the shorter)."""
     import os
 
     from sessionlog_git.base import forked
@@ -1256,7 +1283,16 @@ def _start_index(ws: Workspace, archives: dict[str, bytes], recovered: journal.R
         if os.getpid() != parent:
             _fault("index-aside-end")
 
-    index = forked.beside(fold)
+    first = None
+    if ahead is not None:
+        from sessionlog_git.logs.status_tail import packed_identities
+
+        def first() -> object:
+            if os.getpid() != parent:  # a test hook: the child dies before it sends them
+                _fault("index-aside-hashing")
+            return packed_identities(ahead)
+
+    index = forked.beside(fold, first=first)
     _STARTED.append(lambda: index.__exit__(None, None, None))
     return index
 
