@@ -1214,8 +1214,8 @@ def _hashed(index: forked.Aside[None], ahead: list[model.Record] | None
             ) -> Callable[[Sequence[model.Record]], list[str]] | None:
     """The status fold's identities, those of a backlog's records (`ahead`) hashed by the
     index's child before its fold (`_start_index`, `logs.status_tail.hashed_ahead`); None
-    (each hashed as the fold wants it) without them."""
-    if ahead is None:
+    (each hashed as the fold wants it) without them, or without a child."""
+    if ahead is None or not index.forked:
         return None
     from sessionlog_git.logs import status_tail
 
