@@ -18,6 +18,10 @@ otherwise, or with no checkpoint, the month is folded again from its records, as
 checkpoints are written for the next commit. The result is the same fold either way (tests
 compare the status with a full rebuild).
 
+The identities are hashed as the fold wants them (`identity_list`), or, for a backlog, taken
+from a forked child that hashed them meanwhile (`hashed_ahead`): a fold is given either as its
+`hashed`, and the checkpoint is the same.
+
 The checkpoints live in the ignored state folder (`cache/status-tail/<project>/<key>.json`),
 the KEEP most recently used of them: a reset or an aborted commit goes back to an earlier
 one. A missing or damaged checkpoint only costs the fold.

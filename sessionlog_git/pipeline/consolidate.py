@@ -19,7 +19,9 @@ the archive files are written before the views are rendered, so git stages them 
 context index and the session-start summary fold them in a forked child (`base.forked.beside`)
 while this process renders, journals and writes the views, then adds them and trims. It
 waits for the child before it leaves the lock, and folds them itself when the child failed in
-any way (`_start_index`). The steps, and why each kill point stays safe:
+any way (`_start_index`). The child first hashes the status identities of a large backlog's
+records and sends them ahead, for this process's status fold (`_hashed`). The steps, and why
+each kill point stays safe:
 
 * the records are made and every view the render may rewrite is asked about first
   (`handedits.none_possible`, with the framework's stashed paths): one with a hand edit
