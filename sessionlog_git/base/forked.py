@@ -114,9 +114,7 @@ class Aside(Generic[R]):
     def result(self) -> R:
         """The work's result: the child's, or done here when there is none."""
         if self._pid:
-            if self._first_fd >= 0:  # never asked for: a child blocked sending it goes on
-                os.close(self._first_fd)
-                self._first_fd = -1
+            self._drop_first()  # never asked for: a child blocked sending it goes on
             data = _read_all(self._fd)
             status = self._end(kill=False)
             if status == 0:
@@ -128,11 +126,16 @@ class Aside(Generic[R]):
                         pass  # an answer that is not the work's: done here instead
         return self._work()
 
+    def _drop_first(self) -> None:
+        """Close the first answer's pipe unread (none, or it is of no use any more)."""
+        if self._first_fd >= 0:
+            os.close(self._first_fd)
+            self._first_fd = -1
+
     def _end(self, *, kill: bool) -> int:
         os.close(self._fd)
-        if self._first_fd >= 0:  # (not asked for: the child's answer is of no use)
-            os.close(self._first_fd)
-        pid, self._pid, self._fd, self._first_fd = self._pid, 0, -1, -1
+        self._drop_first()
+        pid, self._pid, self._fd = self._pid, 0, -1
         if kill:
             import contextlib
             import signal

@@ -133,11 +133,12 @@ def hashed_ahead(records: Sequence[Record], ahead: Callable[[], object]) -> Hash
     theirs (another length, not bytes) and every other record are hashed here, once."""
     known: dict[int, str] = {}  # by id(record): each record is held (here or in `records`)
     held: list[Record] = []
-    asked: list[bool] = []
+    asked = False
 
     def hashed(wanted: Sequence[Record]) -> list[str]:
+        nonlocal asked
         if not asked and wanted:
-            asked.append(True)
+            asked = True
             packed = ahead()
             if isinstance(packed, bytes) and len(packed) == len(records) * DIGEST // 2:
                 text = packed.hex()

@@ -78,7 +78,7 @@ from sessionlog_git.workspace import Workspace
 if TYPE_CHECKING:
     from sessionlog_git import gitops
     from sessionlog_git.base import forked
-    from sessionlog_git.logs import lifecycle, model
+    from sessionlog_git.logs import lifecycle, model, status_tail
     from sessionlog_git.logs.entries import TempLog
     from sessionlog_git.pipeline.handedits import Early
 
@@ -553,7 +553,7 @@ def _render(
     scan: layout.ArchiveScan | None = None,
     new: tuple[list[model.Record], dict[str, set[str]]] | None = None,
     cache_writes: list[Callable[[], None]] | None = None, links: dict[str, str] | None = None,
-    hashed: Callable[[Sequence[model.Record]], list[str]] | None = None,
+    hashed: status_tail.Hasher | None = None,
 ) -> dict[str, str | bytes]:
     """Every view the new archive files affect, rendered from the archive (old and new).
 
@@ -1201,7 +1201,7 @@ def _rendered(ws: Workspace, taken: list[Taken], extra: dict[str, set[str]],
               new: tuple[list[model.Record], dict[str, set[str]]] | None = None,
               cache_writes: list[Callable[[], None]] | None = None,
               links: dict[str, str] | None = None,
-              hashed: Callable[[Sequence[model.Record]], list[str]] | None = None,
+              hashed: status_tail.Hasher | None = None,
               ) -> dict[str, bytes]:
     """`_render`'s views, each encoded once."""
     from sessionlog_git.pipeline.monthview import utf8  # a master log is encoded once
@@ -1213,7 +1213,7 @@ def _rendered(ws: Workspace, taken: list[Taken], extra: dict[str, set[str]],
 
 
 def _hashed(index: forked.Aside[None], ahead: list[model.Record] | None
-            ) -> Callable[[Sequence[model.Record]], list[str]] | None:
+            ) -> status_tail.Hasher | None:
     """The status fold's identities, those of a backlog's records (`ahead`) hashed by the
     index's child before its fold (`_start_index`, `logs.status_tail.hashed_ahead`); None
     (each hashed as the fold wants it) without them, or without a child."""
