@@ -388,16 +388,15 @@ def _delta(tail: Tail, state: StatusState) -> tuple[list[str], list[str]]:
 
 
 def save(cache_dir: Path, project: str, tail: Tail, key: str, state: StatusState,
-         folded: Sequence[Record], *, folder: Path | None = None,
-         extra: dict[str, Any] | None = None, write: bool = True,
-         ids: Sequence[str] | None = None) -> Tail:
+         folded: Sequence[Record], *, ids: Sequence[str], folder: Path | None = None,
+         extra: dict[str, Any] | None = None, write: bool = True) -> Tail:
     """Write the checkpoint `key` of `state`: `tail`'s checkpoint with `folded` (in order)
     folded onto it (`tail.carry`: the month checkpoint's carried records); the Tail it is,
-    to fold more onto. `folder`: another folder than the project's checkpoints (its own
-    KEEP), `extra`: more to keep in the file (logs.status_rewind); `write=False`: the Tail
-    only, no file; `ids`: `identity_list(folded)`, when the caller has them."""
+    to fold more onto. `ids`: the identities of `folded` (what a fold's `Hasher` gives);
+    `folder`: another folder than the project's checkpoints (its own KEEP), `extra`: more to
+    keep in the file (logs.status_rewind); `write=False`: the Tail only, no file."""
     retired, added = _delta(tail, state)
-    seen = tail.seen.plus(folded, identity_list(folded) if ids is None else ids)
+    seen = tail.seen.plus(folded, ids)
     last = list(folded[-1].sort_key()) if folded else (list(tail.last) if tail.last else None)
     if not write:
         return Tail(key, tail.base, state, tail.carry, tuple(last) if last else None, seen,
