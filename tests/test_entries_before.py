@@ -2,7 +2,8 @@
 the same: a backlog's block reader was rewritten for speed, and what it gives is a promise.
 
 Kept here only: `_parse_plain` (with its entry pattern), `_parse_time`, `_meta_values` and
-`_place_in_time` as they were before headings and `at=` lines were read by slicing. The rest
+`_place_in_time` as they were before headings and `at=` lines were read by slicing, and a
+bullet's `body` as it was before its label was found by one lookup. The rest
 of the reader (the line by line reader, `classify`) is the package's, run with the old
 `_parse_time` and `_meta_values`.
 Inputs: logs written by the package's own writers, the same mutated line by line, the redaction
@@ -29,6 +30,7 @@ from sessionlog_git.logs.entries import (
     BOM,
     EXPIRES_PROBLEM,
     ROLLOVER,
+    Bullet,
     Entry,
     Problem,
     TempLog,
@@ -38,6 +40,7 @@ from sessionlog_git.logs.entries import (
     file_header,
     format_entry,
 )
+from sessionlog_git.logs.kinds import KIND_PREFIXES, KINDS
 
 DAY = date(2024, 6, 7)
 UTC = timezone.utc
@@ -356,3 +359,47 @@ def test_an_unreadable_block_falls_to_the_line_reader_as_before() -> None:
     assert _dump(log) == _dump(_old_parse(text))
     assert [b.kind for b in log.entries[1].bullets] == ["text", "note"]
     assert re.fullmatch(r"-\s*", log.entries[1].bullets[0].text)
+
+
+def _old_body(kind: str, text: str) -> str:
+    prefixes = dict(KIND_PREFIXES).get(kind)
+    if prefixes:
+        low = text.lower()
+        for prefix in prefixes:
+            if low.startswith(prefix) and prefix.endswith(":"):
+                return text[len(prefix):].strip()
+    return text
+
+
+# Case, look-alike and length-changing letters ("K" the Kelvin sign lowers to ASCII, "İ" to
+# two characters, a final sigma by its context), colons anywhere, white space of every kind.
+_BODY_PARTS = ["Blocked on:", "BLOCKED BY:", "blocked:", "Waiting for:", "waiting on :",
+               "Decision:", "Chose ", "chose:", "Next steps:", "NEXT STEP:", "next:",
+               "Summary:", "Unblocked:", "Resolved:", "Tried:", "Root cause:", "Expires:",
+               "Supersedes:", "Reverted:", "Rejected:", "Decided:", "Blocked", "Bloc\u212aed on:",
+               "\u0130:", "BLOCKEDΣ:", "Σ:", ":", "::", " ", "\t", "\u3000", "\u00a0", "x", "ß",
+               "redis", " the vendor ", "\n  more", "a:b:c"]
+
+
+def test_a_bullets_body_is_the_same_as_before() -> None:
+    rng = random.Random(17)
+    pool = [line.removeprefix("- ") for line in [*CLEAN, *CLEAN_LINES]] + \
+        [line.removeprefix("- ") for _, line in SECRETS]
+    texts = [*_BODY_PARTS, *pool]
+    for _ in range(3000):
+        texts.append("".join(rng.choices(_BODY_PARTS, k=rng.randrange(1, 5))))
+    labelled = 0
+    for text in texts:
+        for kind in KINDS:
+            body = Bullet(kind, text).body
+            assert body == _old_body(kind, text), (kind, text)
+            labelled += body != text
+    assert labelled > 1000  # most kinds' labels were found, not only texts without one
+
+
+@given(st.sampled_from(KINDS), st.sampled_from(["", *_BODY_PARTS]),
+       st.text(alphabet="BbLlOoCcKkEeDd :\u212a\u0130Σσς\t", max_size=16))
+@settings(max_examples=500, deadline=None)
+def test_any_text_has_the_body_it_had_before(kind: str, label: str, rest: str) -> None:
+    for text in (label + rest, rest + label, rest):
+        assert Bullet(kind, text).body == _old_body(kind, text)

@@ -69,16 +69,34 @@ class Bullet:
     @property
     def body(self) -> str:
         """The text after a kind's label ("Decision: X" -> "X"); the whole text otherwise."""
-        prefixes = _PREFIXES_OF.get(self.kind)
-        if prefixes:
-            low = self.text.lower()
-            for prefix in prefixes:
-                if low.startswith(prefix) and prefix.endswith(":"):
-                    return self.text[len(prefix) :].strip()
-        return self.text
+        text = self.text
+        heads = _LABEL_HEADS.get(self.kind)
+        if heads is not None:
+            # Only the span a label can fill is lowered (a report reads tens of thousands of
+            # bodies): `str.lower` maps each character alone but a final sigma, never ASCII.
+            head, colon, _ = text[:_LABEL_SPAN].lower().partition(":")
+            if colon and head in heads:
+                return text[len(head) + 1 :].strip()
+            return text
+        low = text.lower()
+        for label in _LABELS.get(self.kind, ()):
+            if low.startswith(label):
+                return text[len(label) :].strip()
+        return text
 
 
-_PREFIXES_OF = dict(KIND_PREFIXES)  # kind -> its prefixes (each kind has one row)
+# A kind's labels: its prefixes that end in a colon. Where each ends at its only colon, the
+# one a text starts with is known by what precedes the text's first colon, one lookup; a
+# kind with any other is tested label by label in the table's order.
+_LABELS: dict[str, tuple[str, ...]] = {
+    kind: labels for kind, prefixes in KIND_PREFIXES
+    if (labels := tuple(p for p in prefixes if p.endswith(":")))
+}
+_LABEL_HEADS: dict[str, frozenset[str]] = {
+    kind: frozenset(label[:-1] for label in labels)
+    for kind, labels in _LABELS.items() if all(label.count(":") == 1 for label in labels)
+}
+_LABEL_SPAN = max((len(label) for labels in _LABELS.values() for label in labels), default=0)
 
 
 class Problem:
