@@ -1062,14 +1062,16 @@ def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None])
     repositories alternating, as many pairs as the other hook rows (`HOOK_PAIRS`: three pairs
     did not settle a ratio): into a 5,000-entry month after the history (the issue's row: the
     month the same, the history ten times longer), into the history's newest month
-    (which the generator makes ten times larger too), and a day among entries of that month
+    (which the generator makes ten times larger too), and in each a day among entries
     folded already."""
     small = max(1, entries // 10)
     month = FULL.month_entries if entries >= 100_000 else QUICK.month_entries
     rows = []
+    clones: dict[int, tuple[ScaleClone, ScaleClone]] = {}
     for size in (month, 0):
         big = scale_clone(entries, log, size)
         base = scale_clone(small, log, size)
+        clones[size] = big, base
         scale_commit_once(big)  # one run each before the timed ones
         scale_commit_once(base)
         if size:
@@ -1086,14 +1088,26 @@ def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None])
                   lambda b=base: scale_commit_once(b))  # type: ignore[misc]
         rows.append(row)
     # A day whose entries come among ones folded already: the status and the context index
-    # fold again from the first of them (logs.status_tail, logs.context_store).
-    row = Row(f"the same, a day among entries already folded (a teammate's later ones that day "
-              f"committed first), {big.label}", big.label, f"{base.label} (the same generator)",
-              goal="≤ 1.2×", check=lambda _o, r: r <= 1.2,
-              note="the history's newest month, as above")
-    alternate(row, repeat * HOOK_PAIRS, lambda: scale_commit_once(big, interleaved=True),
-              lambda: scale_commit_once(base, interleaved=True))
-    rows.append(row)
+    # fold again from the first of them (logs.status_tail, logs.context_store). In the
+    # 5,000-entry month the two repositories differ only in their history's length, which
+    # is what must not cost more; in the history's newest month the baseline's day holds a
+    # tenth of the entries folded again too.
+    for size in (month, 0):
+        big, base = clones[size]
+        if size:
+            row = Row(f"the same, a day among entries already folded (a teammate's later ones "
+                      f"that day committed first), into the {size:,}-entry month, {big.label} "
+                      f"archived before it", big.label, f"{base.label} (the same generator)",
+                      goal="≤ 1.2×", check=lambda _o, r: r <= 1.2,
+                      note="the installed hook, each run undone")
+        else:
+            row = Row(f"the same, a day among entries already folded, in the history's newest "
+                      f"month, {big.label}", big.label, f"{base.label} (the same generator)",
+                      note="that day holds ten times the entries folded again in the larger")
+        alternate(row, repeat * HOOK_PAIRS,
+                  lambda b=big: scale_commit_once(b, interleaved=True),  # type: ignore[misc]
+                  lambda b=base: scale_commit_once(b, interleaved=True))  # type: ignore[misc]
+        rows.append(row)
     return rows
 
 

@@ -65,7 +65,7 @@ def test_quick_session_benchmark_prints_a_row_per_cli_and_session() -> None:
 
 
 def test_scale_rows_run_on_a_tiny_generated_history() -> None:
-    """`--scale N`: the generated history (cached under .cache/bench-scale) and its twelve rows,
+    """`--scale N`: the generated history (cached under .cache/bench-scale) and its thirteen rows,
     at a size that takes seconds. No timing is asserted."""
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "--only", "scale", "--scale", "1200",
@@ -82,7 +82,9 @@ def test_scale_rows_run_on_a_tiny_generated_history() -> None:
              "the same into the history's newest month (a tenth of it as large in the baseline), "
              "1,201 entries",
              "the same, a day among entries already folded (a teammate's later ones that day "
-             "committed first), 1,201 entries",
+             "committed first), into the 60-entry month, 1,201 entries archived",
+             "the same, a day among entries already folded, in the history's newest month, "
+             "1,201 entries",
              "full rebuild (consolidate.rebuild), 1,201",
              "peak memory of that rebuild (VmHWM), 1,201",
              "peak memory of that rebuild, 48 months of history against the last 12 alone",
@@ -93,7 +95,7 @@ def test_scale_rows_run_on_a_tiny_generated_history() -> None:
         assert name in cells[1] and NUMBER.search(cells[2]) and NUMBER.search(cells[3]), line
         assert cells[5].strip() in ("≤ 2 s", "≤ 1.2×", "—", "≤ 60 s", "≤ 1 GB", "≤ 60,000"), line
     # The commit rows: against the same generator's history with a tenth of the entries.
-    for line in body[5:8]:
+    for line in body[5:9]:
         assert "121 entries (the same generator)" in line.split("|")[3], line
     # ... timed in clones: the generated repositories the other rows read stay as generated
     # (no hook installed, nothing committed, a clean tree).
