@@ -1066,12 +1066,12 @@ def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None])
     folded already."""
     small = max(1, entries // 10)
     month = FULL.month_entries if entries >= 100_000 else QUICK.month_entries
-    rows = []
-    clones: dict[int, tuple[ScaleClone, ScaleClone]] = {}
+    rows, folded = [], []
     for size in (month, 0):
+        # (the two sizes' clones are one folder, each primed anew: each size's rows run
+        # before the next is made)
         big = scale_clone(entries, log, size)
         base = scale_clone(small, log, size)
-        clones[size] = big, base
         scale_commit_once(big)  # one run each before the timed ones
         scale_commit_once(base)
         if size:
@@ -1087,13 +1087,11 @@ def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None])
         alternate(row, repeat * HOOK_PAIRS, lambda b=big: scale_commit_once(b),  # type: ignore[misc]
                   lambda b=base: scale_commit_once(b))  # type: ignore[misc]
         rows.append(row)
-    # A day whose entries come among ones folded already: the status and the context index
-    # fold again from the first of them (logs.status_tail, logs.context_store). In the
-    # 5,000-entry month the two repositories differ only in their history's length, which
-    # is what must not cost more; in the history's newest month the baseline's day holds a
-    # tenth of the entries folded again too.
-    for size in (month, 0):
-        big, base = clones[size]
+        # A day whose entries come among ones folded already: the status and the context
+        # index fold again from the first of them (logs.status_tail, logs.context_store). In
+        # the 5,000-entry month the two repositories differ only in their history's length,
+        # which is what must not cost more; in the history's newest month the baseline's day
+        # holds a tenth of the entries folded again too.
         if size:
             row = Row(f"the same, a day among entries already folded (a teammate's later ones "
                       f"that day committed first), into the {size:,}-entry month, {big.label} "
@@ -1107,8 +1105,8 @@ def bench_commit_at_scale(entries: int, repeat: int, log: Callable[[str], None])
         alternate(row, repeat * HOOK_PAIRS,
                   lambda b=big: scale_commit_once(b, interleaved=True),  # type: ignore[misc]
                   lambda b=base: scale_commit_once(b, interleaved=True))  # type: ignore[misc]
-        rows.append(row)
-    return rows
+        folded.append(row)
+    return rows + folded
 
 
 def _source_stamp() -> str:
