@@ -77,26 +77,17 @@ class Bullet:
             head, colon, _ = text[:_LABEL_SPAN].lower().partition(":")
             if colon and head in heads:
                 return text[len(head) + 1 :].strip()
-            return text
-        low = text.lower()
-        for label in _LABELS.get(self.kind, ()):
-            if low.startswith(label):
-                return text[len(label) :].strip()
         return text
 
 
-# A kind's labels: its prefixes that end in a colon. Where each ends at its only colon, the
-# one a text starts with is known by what precedes the text's first colon, one lookup; a
-# kind with any other is tested label by label in the table's order.
-_LABELS: dict[str, tuple[str, ...]] = {
-    kind: labels for kind, prefixes in KIND_PREFIXES
-    if (labels := tuple(p for p in prefixes if p.endswith(":")))
-}
+# A kind's labels: its prefixes that end in a colon (a kind without one, a note, has no body
+# but its text). Each ends at its only colon (the table is held to that by a test), so the
+# one a text starts with is known by what precedes the text's first colon: one lookup.
 _LABEL_HEADS: dict[str, frozenset[str]] = {
-    kind: frozenset(label[:-1] for label in labels)
-    for kind, labels in _LABELS.items() if all(label.count(":") == 1 for label in labels)
+    kind: heads for kind, prefixes in KIND_PREFIXES
+    if (heads := frozenset(p[:-1] for p in prefixes if p.endswith(":")))
 }
-_LABEL_SPAN = max((len(label) for labels in _LABELS.values() for label in labels), default=0)
+_LABEL_SPAN = max(len(p) for _, prefixes in KIND_PREFIXES for p in prefixes if p.endswith(":"))
 
 
 class Problem:
