@@ -14,7 +14,7 @@ from sessionlog_git import workspace
 from sessionlog_git.base import clock
 from sessionlog_git.base.gcpause import paused_gc
 from sessionlog_git.errors import SessionlogError
-from sessionlog_git.insight import assemble, blockerlog, measures, multirepo, reports
+from sessionlog_git.insight import assemble, blockerlog, blockermemo, measures, multirepo, reports
 from sessionlog_git.logs import layout
 from sessionlog_git.logs.model import Blocker, Record
 from sessionlog_git.pipeline.render import render, render_html, render_spliced
@@ -53,21 +53,32 @@ def _repositories(repo: Sequence[str], workspace_file: str | None
 
 def _here(kind: str, start: datetime | None, now: datetime,
           closings: list[blockerlog.Closings] | None = None,
-          ) -> tuple[list[Record], list[Blocker] | None, int | None]:
-    """This work tree's records for a report: (records, blockers, entries).
+          ) -> tuple[list[Record], list[Blocker] | None, int | None, blockermemo.Part | None]:
+    """This work tree's records for a report: (records, blockers, entries, the blockers
+    report from its memo).
 
     The weekly report reads only the month folders of its period (and two days before, for
     the why coverage), the blockers report only the blocker fold's month checkpoints
-    (insight.blockerlog; `closings` gets what each month folder closed); the others read
-    the whole archive."""
+    (insight.blockerlog; `closings` gets what each month folder closed), or, as Markdown of
+    all history, its memo and the newest month's (insight.blockermemo); the others read the
+    whole archive."""
     ws = workspace.find()
     if kind == "weekly" and start is not None:
         first = layout.month_of((start - timedelta(days=2)).date())
-        return blockerlog.window(ws.config, first, now)
+        return (*blockerlog.window(ws.config, first, now), None)
     if kind == "blockers":
+        if closings is not None and start is None:
+            logs_dir = ws.config.logs_dir
+
+            def view(b: Blocker) -> dict[str, Any]:
+                return reports._blocker_view(b, now, logs_dir)
+
+            kept = blockermemo.fold(ws.config, now, reports.RECURRING_SIMILARITY, view)
+            if kept is not None:
+                return [], None, kept.entries, kept
         found, entries = blockerlog.every_blocker(ws.config, now, closings)
-        return [], found, entries
-    return reports.load(ws), None, None
+        return [], found, entries, None
+    return reports.load(ws), None, None, None
 
 
 def report(
@@ -98,14 +109,14 @@ def _report(kind: str, since: str | None, html: str | None, as_json: bool, repo:
         records = multirepo.combined(repos)
         logs_dir = ""  # each link starts with its repository's name
         where = ", ".join(f"{r.name} ({'bare, ' if r.work_tree is None else ''}HEAD)" for r in repos)
-        found, entries = None, None
+        found, entries, kept = None, None, None
     else:
-        records, found, entries = _here(kind, start, now, closings)
+        records, found, entries, kept = _here(kind, start, now, closings)
         repos[0].records = records
         logs_dir = repos[0].logs_dir
     cache = None if several else workspace.find().config.state_path / "cache" / "reports" / "recurring.json"
     model = assemble.build(kind, records, now, start, logs_dir, found=found, entries=entries, cache=cache,
-                           closings=closings)
+                           closings=closings, kept=kept)
     if several:
         model["source"] = f"{len(records)} committed archived entries in {len(repos)} repositories: {where}"
     if kind == "weekly":

@@ -13,6 +13,7 @@ from typing import Any
 from sessionlog_git.base.clock import format_offset
 from sessionlog_git.insight import digest
 from sessionlog_git.insight.blockerlog import Closings
+from sessionlog_git.insight.blockermemo import Part
 from sessionlog_git.insight.reports import _period, blocker_report, onboarding, time_report
 from sessionlog_git.logs import layout
 from sessionlog_git.logs.model import Blocker, Record
@@ -20,16 +21,18 @@ from sessionlog_git.logs.model import Blocker, Record
 
 def build(kind: str, records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str,
           *, found: Sequence[Blocker] | None = None, entries: int | None = None,
-          cache: Path | None = None, closings: Sequence[Closings] | None = None) -> dict[str, Any]:
+          cache: Path | None = None, closings: Sequence[Closings] | None = None,
+          kept: Part | None = None) -> dict[str, Any]:
     """`found`: the blockers, already folded (insight.blockerlog), when `records` are not the
     whole history; `entries`: how many archived entries there are, then; `cache`: where the
     blockers report keeps its recurring groups between runs (insight.recurring); `closings`:
     what each month folder closed, when the closed blockers are wanted as Markdown text
-    (`reports.blocker_report`)."""
+    (`reports.blocker_report`); `kept`: the blockers report from its memo (insight.blockermemo)."""
     if kind == "weekly":
         body = digest.weekly(records, now, since, logs_dir, found=found)
     elif kind == "blockers":
-        body = blocker_report(records, now, since, logs_dir, found=found, cache=cache, closings=closings)
+        body = blocker_report(records, now, since, logs_dir, found=found, cache=cache, closings=closings,
+                              kept=kept)
     else:
         body = {"time": time_report, "onboarding": onboarding}[kind](records, now, since, logs_dir)
     return {

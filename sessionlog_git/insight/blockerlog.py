@@ -302,19 +302,22 @@ def _fold(records: Iterable[Record], book: BlockerBook, numbers: dict[int, int],
                     point.closed.append((numbers[id(taken)], record, bullet))
 
 
-def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only: bool = False
-                ) -> list[Checkpoint]:
+def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only: bool = False,
+                since: str | None = None) -> list[Checkpoint]:
     """The checkpoint after each month folder of `project` (up to `upto`), oldest first,
     from the cache where it is current, folded (and cached) where not. `last_only`: only the
     last one is wanted (a list of one, or none): the newest current cache is read, and only
-    the folders after it are folded."""
+    the folders after it are folded. `since`: only the folders from that month on are wanted,
+    after the checkpoint of the folder before them (an empty one when there is none): that
+    one is read as `last_only` reads it."""
     folders = [m for m in layout.archive_months(cfg.logs_path, project) if upto is None or m <= upto]
     month_keys = keys(cfg, project, folders)
     cache_dir = cfg.state_path / "cache"
     out: list[Checkpoint] = []
     start = 0
-    if last_only:
-        for i in range(len(folders) - 1, -1, -1):
+    limit = len(folders) if since is None else sum(1 for m in folders if m < since)
+    if last_only or since is not None:
+        for i in range(limit - 1, -1, -1):
             cached = _load(_cache_file(cache_dir, project, folders[i]))
             if isinstance(cached, dict) and cached.get("v") in READ \
                     and cached.get("key") == month_keys[i]:
@@ -371,6 +374,9 @@ def checkpoints(cfg: Config, project: str, upto: str | None = None, *, last_only
             _save(_tail_file(cache_dir, project, folder),
                   {"v": CACHE_VERSION, "key": month_keys[i], "mark": mark})
         out.append(point)
+    if since is not None:  # the folders before `limit` are the first `cut` of `out`
+        cut = len(out) - (len(folders) - limit)
+        return [out[cut - 1] if cut else Checkpoint(), *out[cut:]]
     return out[-1:] if last_only else out
 
 
@@ -458,12 +464,16 @@ class Closings(NamedTuple):
     since: tuple[str, tuple[Any, ...]] | None = None
 
 
-def _after(points: list[Checkpoint], now: datetime, closings: list[Closings] | None = None,
-           project: str = "") -> tuple[list[Blocker], int]:
+def blockers_after(points: list[Checkpoint], now: datetime, closings: list[Closings] | None = None,
+           project: str = "", before: Checkpoint | None = None) -> tuple[list[Blocker], int]:
     """The blockers of the checkpoints' folders and of the last carry, as the fold over every
     record up to `now` finds them (in the order opened); and the number of entries.
-    `closings`: gets each checkpoint's closed blockers (the last carry's are in none)."""
-    found: list[Blocker] = [b for p in points for b in p.opened]
+    `closings`: gets each checkpoint's closed blockers (the last carry's are in none).
+    `before`: the checkpoint of the folder before the first of `points` (none: they start
+    with the first folder): the blockers open there come first, and may be closed after it."""
+    found: dict[int, Blocker] = {} if before is None else dict(before.open)
+    for point in points:
+        found.update(enumerate(point.opened, point.first))
     for point in points:
         for n, record, bullet in point.closed:
             found[n].closed_by, found[n].closing = record, bullet
@@ -471,19 +481,19 @@ def _after(points: list[Checkpoint], now: datetime, closings: list[Closings] | N
             closings.append(Closings(project, point.month, point.key, [found[n] for n, _, _ in point.closed],
                                      point.grown_from))
     total = 0
-    if points:
-        last = points[-1]
+    last = points[-1] if points else before
+    if last is not None:
         tail_records = ordered(last.carry)
         total = last.total + len(tail_records)
         book = BlockerBook(found[n] for n, _ in last.open)
         numbers = {id(found[n]): n for n, _ in last.open}
         tail = Checkpoint()
-        tail.first = len(found)
+        tail.first = last.first + len(last.opened)
         _fold(tail_records, book, numbers, tail)
-        found += tail.opened
+        found.update(enumerate(tail.opened, tail.first))
         for n, record, bullet in tail.closed:
             found[n].closed_by, found[n].closing = record, bullet
-    return _until(found, now), total
+    return _until(list(found.values()), now), total
 
 
 def _until(found: list[Blocker], now: datetime) -> list[Blocker]:
@@ -504,7 +514,7 @@ def every_blocker(cfg: Config, now: datetime, closings: list[Closings] | None = 
     found: list[Blocker] = []
     total = 0
     for project in layout.archive_projects(cfg.logs_path):
-        mine, count = _after(checkpoints(cfg, project), now, closings, project)
+        mine, count = blockers_after(checkpoints(cfg, project), now, closings, project)
         found += mine
         total += count
     found.sort(key=lambda b: (b.record.sort_key(), b.bullet.line))

@@ -89,15 +89,19 @@ def _block_key(block: Closings, template: str) -> str:
     return sha256_hex("\0".join([str(VERSION), template, block.project, block.month, block.key]))
 
 
-def _read(block: Closings, cache_dir: Path, key: str, *, counted: bool = True) -> Run | None:
-    """The folder's kept lines under `key`; `counted`: for as many blockers as `block` has."""
+def _read(block: Closings, cache_dir: Path, key: str, *, counted: bool = True, count: int | None = None
+          ) -> Run | None:
+    """The folder's kept lines under `key`; `counted`: for as many blockers as `block` has
+    (`count`, when given: as many as that)."""
+    if count is None:
+        count = len(block.blockers)
     text_file, keys_file = _files(cache_dir, block.project, block.month)
     try:
         with open(text_file, encoding="utf-8", newline="") as handle:  # the bytes as written
             head, _, body = handle.read().partition("\n")
         meta = json.loads(head)
         if not (isinstance(meta, dict) and meta.get("key") == key
-                and (not counted or meta.get("count") == len(block.blockers))
+                and (not counted or meta.get("count") == count)
                 and meta.get("lines") == body.count("\n")):
             return None
         hi, lo = tuple(meta["hi"]), tuple(meta["lo"])
@@ -165,28 +169,55 @@ def _made(blockers: list[Blocker], view: Callable[[Blocker], dict[str, Any]]) ->
     return Run(text, _key(ordered[0]), _key(ordered[-1]), keys)
 
 
-def closed_text(closed: Sequence[Blocker], blocks: Sequence[Closings],
-                view: Callable[[Blocker], dict[str, Any]], cache_dir: Path | None) -> str:
-    """The "Closed" section's lines (without the last line break; "- none" when there are
-    none) for `closed`, the blockers closed in the report's period, each in at most one of
-    `blocks` (what each month folder closed; those closed by the last carry are in none).
-    `view`: a blocker's view (`reports._blocker_view`), made only for the lines not kept;
-    `cache_dir`: the reports' cache folder (none: every line is made)."""
-    if not closed:
-        return "- none"
-    try:
-        return _closed_text(closed, blocks, view, cache_dir, read=True)
-    except _Damaged:  # a kept run's keys are unreadable: its folder is rendered and kept again
-        return _closed_text(closed, blocks, view, cache_dir, read=False)
-
-
-def _closed_text(closed: Sequence[Blocker], blocks: Sequence[Closings],
-                 view: Callable[[Blocker], dict[str, Any]], cache_dir: Path | None, *, read: bool) -> str:
-    in_period = {id(b) for b in closed}
+def kept(folders: Sequence[tuple[str, str, str, int]], cache_dir: Path) -> list[Run] | None:
+    """The lines kept for each month folder (project, month, key, how many it closed), for a
+    report that holds no blockers of those folders (insight.blockermemo); None when one
+    folder's are not kept, or their keys are unreadable where the runs interleave (the
+    report is then made from its blockers)."""
     from sessionlog_git.pipeline.render import template_text
 
     template = template_text(TEMPLATE)
     runs: list[Run] = []
+    for project, month, key, count in folders:
+        if not count:
+            continue
+        block = Closings(project, month, key, [])
+        run = _read(block, cache_dir, _block_key(block, template), count=count)
+        if run is None:
+            return None
+        runs.append(run)
+    try:
+        _laid_out(list(runs))  # the keys of runs that interleave are read here, once
+    except _Damaged:
+        return None
+    return runs
+
+
+def closed_text(closed: Sequence[Blocker], blocks: Sequence[Closings],
+                view: Callable[[Blocker], dict[str, Any]], cache_dir: Path | None,
+                runs: Sequence[Run] = ()) -> str:
+    """The "Closed" section's lines (without the last line break; "- none" when there are
+    none) for `closed`, the blockers closed in the report's period, each in at most one of
+    `blocks` (what each month folder closed; those closed by the last carry are in none).
+    `view`: a blocker's view (`reports._blocker_view`), made only for the lines not kept;
+    `cache_dir`: the reports' cache folder (none: every line is made); `runs`: the lines of
+    closings not in `closed` (`kept`), laid out among theirs."""
+    if not closed and not runs:
+        return "- none"
+    try:
+        return _closed_text(closed, blocks, view, cache_dir, runs, read=True)
+    except _Damaged:  # a kept run's keys are unreadable: its folder is rendered and kept again
+        return _closed_text(closed, blocks, view, cache_dir, runs, read=False)
+
+
+def _closed_text(closed: Sequence[Blocker], blocks: Sequence[Closings],
+                 view: Callable[[Blocker], dict[str, Any]], cache_dir: Path | None, given: Sequence[Run],
+                 *, read: bool) -> str:
+    in_period = {id(b) for b in closed}
+    from sessionlog_git.pipeline.render import template_text
+
+    template = template_text(TEMPLATE)
+    runs: list[Run] = list(given)
     kept: set[int] = set()
     for block in blocks:
         if not block.blockers:

@@ -11,17 +11,23 @@ chunk only the texts from it on (the last chunk's texts are kept beside it,
 (`recurring.state.json`), as it stood after the last whole chunk: going on from it takes
 back only the texts after that, not every blocker before them. Deleting the cache, or any
 damage to it, costs a regrouping, never a different answer.
+
+A group's line in the report (`Summary`) is folded a blocker at a time, in the group's order,
+so a kept line (insight.blockermemo) goes on with the blockers after it as the whole group
+would give it.
 """
 from __future__ import annotations
 
 import contextlib
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sessionlog_git.base.text import sha256_hex
+from sessionlog_git.base.text import one_line, sha256_hex
 from sessionlog_git.insight.similar import Grouper
+from sessionlog_git.logs.model import Blocker
 
 CACHE_VERSION = 1
 CHUNK = 4096
@@ -168,3 +174,90 @@ def _restored(path: Path, keys: Sequence[str], done: int, threshold: float, boun
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         pass
     return Grouper(threshold), 0
+
+
+class Summary:
+    """A recurring group's line, folded from its blockers in the group's order: how many,
+    first and last seen, who and where, how many are open, and whether one was opened after
+    an earlier one of the group was closed (reopened). `state`/`restored` keep it as JSON."""
+
+    __slots__ = ("_body", "_closed", "_first", "_last", "count", "open_now", "projects", "reopened", "users")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.open_now = 0
+        self.reopened = False
+        self.users: set[str] = set()
+        self.projects: set[str] = set()
+        self._first: datetime | str = ""  # formatted only when shown or kept
+        self._last: datetime | str = ""
+        self._body = ""  # the last blocker's text
+        self._closed: float | None = None  # the earliest closing of a blocker so far (a timestamp)
+
+    def add(self, b: Blocker) -> None:
+        at = b.record.at
+        if self._closed is not None and at.timestamp() > self._closed:
+            self.reopened = True
+        if not self.count:
+            self._first = at
+        self.count += 1
+        self._last = at
+        self._body = b.bullet.body
+        self.users.add(b.record.user)
+        self.projects.add(b.record.project)
+        if b.closed_by is None:
+            self.open_now += 1
+        else:
+            self._closing(b.closed_by.at.timestamp())
+
+    def close(self, at: datetime) -> None:
+        """A blocker added while open was closed at `at` (before any blocker added after this)."""
+        self.open_now -= 1
+        self._closing(at.timestamp())
+
+    def _closing(self, stamp: float) -> None:
+        if self._closed is None or stamp < self._closed:
+            self._closed = stamp
+
+    def line(self) -> dict[str, Any]:
+        return {
+            "text": one_line(self._body),
+            "count": self.count,
+            "first_seen": _when(self._first),
+            "last_seen": _when(self._last),
+            "users": sorted(self.users),
+            "projects": sorted(self.projects),
+            "open_now": self.open_now,
+            "reopened": self.reopened,
+        }
+
+    def state(self) -> list[Any]:
+        return [self.count, _when(self._first), _when(self._last), self._body, sorted(self.users),
+                sorted(self.projects), self.open_now, self.reopened, self._closed]
+
+    @classmethod
+    def restored(cls, data: list[Any]) -> Summary:
+        """The line `state` kept (a damaged one raises ValueError, TypeError or IndexError)."""
+        made = cls()
+        count, first, last, body, users, projects, open_now, reopened, closed = data
+        made.count, made.open_now, made.reopened = int(count), int(open_now), bool(reopened)
+        made._first, made._last, made._body = str(first), str(last), str(body)
+        made.users, made.projects = {str(u) for u in users}, {str(p) for p in projects}
+        made._closed = None if closed is None else float(closed)
+        return made
+
+
+def _when(at: datetime | str) -> str:
+    return at if isinstance(at, str) else f"{at:%Y-%m-%d %H:%M}"
+
+
+def lines(groups: Sequence[Summary]) -> list[dict[str, Any]]:
+    """The report's recurring lines: the groups of more than one blocker, the largest first."""
+    out = [g.line() for g in groups if g.count > 1]
+    out.sort(key=order)
+    return out
+
+
+def order(line: dict[str, Any]) -> tuple[Any, ...]:
+    """Where a recurring line goes: the largest group first, then the first seen."""
+    return (-line["count"], line["first_seen"], line["text"])

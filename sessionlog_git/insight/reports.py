@@ -20,6 +20,7 @@ from sessionlog_git.errors import SessionlogError
 from sessionlog_git.insight import recurring as recurring_cache
 from sessionlog_git.insight import similar
 from sessionlog_git.insight.blockerlog import Closings, Seen
+from sessionlog_git.insight.blockermemo import Part
 from sessionlog_git.logs import archive, layout
 from sessionlog_git.logs.model import Blocker, Record, blockers, ordered
 from sessionlog_git.logs.views import record_brief
@@ -97,10 +98,6 @@ def duration(minutes: int) -> str:
 def age(delta: timedelta) -> str:
     """A coarse age: '12 min', '5 h 20 min', '3 d 4 h'."""
     return _age(max(0, int(delta.total_seconds() // 60)))
-
-
-def _when(at: datetime) -> str:
-    return f"{at:%Y-%m-%d %H:%M}"
 
 
 def _brief(record: Record, logs_dir: str) -> dict[str, Any]:
@@ -222,37 +219,32 @@ def recurring(found: Sequence[Blocker], now: datetime, logs_dir: str, cache: Pat
     for group in groups:
         if len(group) < 2:
             continue
-        reopened = any(
-            later.record.at > earlier.closed_by.at
-            for i, earlier in enumerate(group) if earlier.closed_by is not None
-            for later in group[i + 1 :]
-        )
-        out.append({
-            "text": one_line(group[-1].bullet.body),
-            "count": len(group),
-            "first_seen": _when(group[0].record.at),
-            "last_seen": _when(group[-1].record.at),
-            "users": sorted({b.record.user for b in group}),
-            "projects": sorted({b.record.project for b in group}),
-            "open_now": sum(1 for b in group if b.closed_by is None),
-            "reopened": reopened,
-            **({"occurrences": [view(b) for b in group]} if occurrences else {}),
-        })
-    out.sort(key=lambda g: (-g["count"], g["first_seen"], g["text"]))
+        summary = recurring_cache.Summary()
+        for b in group:
+            summary.add(b)
+        line = summary.line()
+        if occurrences:
+            line["occurrences"] = [view(b) for b in group]
+        out.append(line)
+    out.sort(key=recurring_cache.order)
     return out
 
 
 def blocker_report(
     records: Sequence[Record], now: datetime, since: datetime | None, logs_dir: str,
     *, found: Sequence[Blocker] | None = None, cache: Path | None = None,
-    closings: Sequence[Closings] | None = None,
+    closings: Sequence[Closings] | None = None, kept: Part | None = None,
 ) -> dict[str, Any]:
     """`found`: every blocker up to `now`, already folded (insight.blockerlog); else folded
     from `records`. `cache`: where the recurring groups of every blocker are kept between
     runs (insight.recurring); a report of part of them reads it but keeps its own out.
     `closings`: what each month folder closed, for `found` (`blockerlog.every_blocker`): the
     closed blockers then come as the Markdown section's text (`closed_text`, kept a folder at
-    a time beside `cache`: insight.blockertext) instead of a view each."""
+    a time beside `cache`: insight.blockertext) instead of a view each. `kept`: the report of
+    all history up to `now` from the blockers report's memo (insight.blockermemo: its
+    `found` and `closings` are those after the memo's point, `closings` is not needed)."""
+    if kept is not None:
+        found, closings = kept.found, kept.closings
     if found is None:
         found = _all_blockers([r for r in records if r.at <= now])
     views: dict[int, dict[str, Any]] = {}
@@ -271,22 +263,27 @@ def blocker_report(
         from sessionlog_git.insight import blockertext
 
         shown = {"closed_text": blockertext.closed_text(
-            closed, closings, view, cache.parent if cache is not None else None)}
+            closed, closings, view, cache.parent if cache is not None else None,
+            kept.runs if kept is not None else ())}
     else:
         closed.sort(key=lambda b: b.closed_by.sort_key() if b.closed_by else (), reverse=True)
         shown = {"closed": [view(b) for b in closed]}
     waiting: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for b in still_open:
         waiting[b.record.user].append(view(b))
-    in_scope = [b for b in found if b.closed_by is None or _in(b.record.at, since, now)
-                or (b.closed_by is not None and _in(b.closed_by.at, since, now))]
+    if kept is not None:
+        lines = kept.recurring
+    else:
+        in_scope = [b for b in found if b.closed_by is None or _in(b.record.at, since, now)
+                    or (b.closed_by is not None and _in(b.closed_by.at, since, now))]
+        lines = recurring(in_scope, now, logs_dir, cache, save=len(in_scope) == len(found), view=view,
+                          occurrences=closings is None)
     return {
         "open": [view(b) for b in still_open],
         **shown,
         "waiting": [{"user": u, "blockers": waiting[u]} for u in sorted(waiting)],
-        "recurring": recurring(in_scope, now, logs_dir, cache, save=len(in_scope) == len(found), view=view,
-                               occurrences=closings is None),
-        "totals": {"open": len(still_open), "closed": len(closed)},
+        "recurring": lines,
+        "totals": {"open": len(still_open), "closed": len(closed) + (kept.closed if kept is not None else 0)},
     }
 
 
