@@ -4,13 +4,22 @@ folds only what came after it.
 At a million entries the report read every blocker of the history at every run (the month
 checkpoints of insight.blockerlog: 80,000 blockers and their closings), though all but the
 newest month's are the same from run to run. What the report shows of them is kept instead
-(`blockers.memo.json` beside the checkpoints): each recurring group's line so far
-(`recurring.Summary`), the blockers still open at that point and their groups, how many were
-closed and which month folders' kept "Closed" lines (insight.blockertext) show them, and the
-recurring grouper as it stood after them (`blockers.memo.grouper.json`). Its key names every
-project's archive files up to the month before the newest month folder of any project (the
-checkpoints' keys): a commit into the newest month leaves it as it is; a file added to an
-older month, or a new month folder, makes it again, from the checkpoints.
+(the memo, `blockers.memo.<month>.json` beside the checkpoints, `<month>` the newest month
+folder when it was made): each recurring group's line so far (`recurring.Summary`), the
+blockers still open at that point and their groups, how many were closed and which month
+folders' kept "Closed" lines (insight.blockertext) show them, and the recurring grouper as it
+stood after them (`blockers.memo.<month>.grouper.json`). It holds each project's folders
+before the newest month folder of any project, and names the checkpoint it ends at in each
+(its month and key, which names every archive file up to it): a commit into the newest month
+leaves it as it is.
+
+A memo goes on to a later month (a new month folder, or a file added to the month before the
+newest) from the newest kept one whose checkpoints still have their keys: only the folders
+after it are folded onto it (`_advance`), from their checkpoints, with its grouper. The memos
+of the two newest months are kept, so a teammate's late file in last month, after a new month
+has begun, goes on from the memo before it; a file in an older month makes the memo again from
+every checkpoint (an empty memo advanced by all of them, the groups taken from the whole
+history's, insight.recurring).
 
 A report (`fold`) then reads the memo, the checkpoint of the month before the newest and the
 newest month's own (folded from a commit's first new entry on, as before), groups the newest
@@ -20,12 +29,13 @@ before the kept ones. That is the report the whole fold gives whenever every rec
 newest folders comes after every record the memo holds, and no record it holds is after the
 time asked at; else (an entry filed in an older month's folder, a report asked for the past)
 `fold` gives None and the whole fold is read, as it is for `--since`, JSON and HTML. Deleting
-the memo, or any damage to it, costs the whole fold, never a different report.
+a memo, or any damage to it, costs the whole fold, never a different report.
 """
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -41,9 +51,8 @@ from sessionlog_git.logs import layout
 from sessionlog_git.logs.model import Blocker
 
 VERSION = 1
-FILE = "blockers.memo.json"
-GROUPER = "blockers.memo.grouper.json"
 HOMES = "blockers.memo.homes.json"
+KEPT = 2  # the memos kept: the newest months'
 
 
 class Part(NamedTuple):
@@ -59,6 +68,9 @@ class Part(NamedTuple):
 
 class _Memo(NamedTuple):
     key: str
+    month: str  # the newest month folder it was made for: it holds the folders before it
+    threshold: float
+    ends: dict[str, tuple[str, str]]  # each project's last folder it holds, and that folder's key
     hi: tuple[Any, ...]  # the order key of the last record it holds (a blocker's or a closing's)
     upto: float | None  # the latest time of those records
     blockers: int
@@ -68,16 +80,23 @@ class _Memo(NamedTuple):
     groups: list[list[Any]]  # each group's `Summary.state`, by group number
 
 
+_EMPTY = _Memo("", "", 0.0, {}, (), None, 0, 0, [], [], [])
+
+
 def _order(b: Blocker) -> tuple[Any, ...]:
     return (b.record.sort_key(), b.bullet.line)
 
 
+def _file(folder: Path, month: str, grouper: bool = False) -> Path:
+    return folder / f"blockers.memo.{month}{'.grouper' if grouper else ''}.json"
+
+
 def fold(cfg: Config, now: datetime, threshold: float, view: Callable[[Blocker], dict[str, Any]]
          ) -> Part | None:
-    """The report's parts at `now`, from the memo (made when missing or stale); None when the
-    whole fold must be read instead (see above). `threshold`: the recurring groups'
-    similarity; `view`: a blocker's view (`reports._blocker_view`), for the "Closed" lines
-    of the memo's folders when they are not kept yet."""
+    """The report's parts at `now`, from the memo (made or gone on when missing or stale);
+    None when the whole fold must be read instead (see above). `threshold`: the recurring
+    groups' similarity; `view`: a blocker's view (`reports._blocker_view`), for the "Closed"
+    lines of the memo's folders when they are not kept yet."""
     projects = layout.archive_projects(cfg.logs_path)
     months = {p: layout.archive_months(cfg.logs_path, p) for p in projects}
     newest = max((m[-1] for m in months.values() if m), default="")
@@ -107,44 +126,46 @@ def fold(cfg: Config, now: datetime, threshold: float, view: Callable[[Blocker],
     found.sort(key=_order)
     fresh.sort(key=_order)
     texts = [b.bullet.body for b in fresh]
-    memo = _read(folder / FILE, key)
+    memo = _read(_file(folder, newest), key)
+    grouper: Grouper | None = None
     homes: list[int] | None = None
     if memo is None:
-        made = _build(cfg, projects, months, newest, key, threshold, folder, found, fresh, view)
+        made = _made(cfg, projects, months, newest, key, threshold, folder, view, texts)
         if made is None:
             return None
-        memo, homes = made
+        memo, grouper, homes = made
     if not _after_memo(memo, held, found, fresh, now):
         return None
     runs = blockertext.kept(memo.folders, folder)
     if runs is None:
         return None
     if homes is None:
-        homes = _homes(folder, memo, texts)
+        homes = _homes(folder, memo, texts, grouper)
         if homes is None:
             return None
     touched: dict[int, recurring_cache.Summary] = {}
-
-    def group(home: int) -> recurring_cache.Summary:
-        made = touched.get(home)
-        if made is None:
-            made = touched[home] = (recurring_cache.Summary.restored(memo.groups[home])
-                                    if home < len(memo.groups) else recurring_cache.Summary())
-        return made
-
     try:
         for p, n, home in memo.open:  # closed since: before any blocker added after the memo
             closer = held[p, n].closed_by
             if closer is not None:
-                group(home).close(closer.at)
+                _group(touched, memo, home).close(closer.at)
         for b, home in zip(fresh, homes, strict=True):
-            group(home).add(b)
+            _group(touched, memo, home).add(b)
         lines = recurring_cache.lines([*touched.values(), *(
             recurring_cache.Summary.restored(state) for home, state in enumerate(memo.groups)
             if home not in touched and state[0] > 1)])
     except (ValueError, TypeError, IndexError):  # a damaged memo: the whole fold
         return None
     return Part(found, closings, runs, memo.closed, lines, entries)
+
+
+def _group(touched: dict[int, recurring_cache.Summary], memo: _Memo, home: int) -> recurring_cache.Summary:
+    """Group `home`'s line, as `memo` keeps it (a new group's: empty), taken into `touched`."""
+    made = touched.get(home)
+    if made is None:
+        made = touched[home] = (recurring_cache.Summary.restored(memo.groups[home])
+                                if home < len(memo.groups) else recurring_cache.Summary())
+    return made
 
 
 def _after_memo(memo: _Memo, held: dict[tuple[str, int], Blocker], found: list[Blocker],
@@ -156,36 +177,67 @@ def _after_memo(memo: _Memo, held: dict[tuple[str, int], Blocker], found: list[B
     if {(p, n) for p, n, _ in memo.open} != held.keys() \
             or (memo.upto is not None and now.timestamp() < memo.upto):
         return False
-    return _later(memo.hi, found, fresh)
+    return not (any(b.record.sort_key() <= memo.hi for b in fresh)
+                or any(b.closed_by is not None and b.closed_by.sort_key() <= memo.hi for b in found))
 
 
-def _later(hi: tuple[Any, ...], found: list[Blocker], fresh: list[Blocker]) -> bool:
-    """Whether every record of the newest folders' blockers (opened or closed) comes after
-    `hi`, the order key of the last record the memo holds."""
-    return not (any(b.record.sort_key() <= hi for b in fresh)
-                or any(b.closed_by is not None and b.closed_by.sort_key() <= hi for b in found))
+def _made(cfg: Config, projects: list[str], months: dict[str, list[str]], newest: str, key: str,
+          threshold: float, folder: Path, view: Callable[[Blocker], dict[str, Any]], later: list[str],
+          ) -> tuple[_Memo, Grouper, list[int] | None] | None:
+    """The memo for `newest`, kept: gone on from the newest kept memo of an earlier month that
+    still holds, else from nothing (see `_advance`)."""
+    for month in reversed(_months(folder)):
+        if month < newest:
+            old = _read(_file(folder, month), None)
+            if old is not None and old.threshold == threshold:
+                made = _advance(cfg, old, projects, months, newest, key, threshold, folder, view, later)
+                if made is not None:
+                    return made
+    return _advance(cfg, _EMPTY, projects, months, newest, key, threshold, folder, view, later)
 
 
-def _build(cfg: Config, projects: list[str], months: dict[str, list[str]], newest: str, key: str,
-           threshold: float, folder: Path, found: list[Blocker], fresh: list[Blocker],
-           view: Callable[[Blocker], dict[str, Any]]) -> tuple[_Memo, list[int]] | None:
-    """The memo of every project's folders before `newest`, from their checkpoints, kept
-    with the grouper after its blockers; and the groups of the `fresh` blockers after them
-    (`found`: those and the ones open at its point, as `fold` folds them). The groups come
-    from the whole history's (insight.recurring, as the whole fold keeps them); the "Closed"
-    lines of its folders are made (`view`) where not kept yet (insight.blockertext). None, and
-    nothing kept, when the newest folders' records do not all come after its (`_later`)."""
-    held: list[Blocker] = []
-    still: dict[int, tuple[str, int]] = {}  # id(blocker) -> (project, number)
-    folders: list[tuple[str, str, str, int]] = []
+_MEMO = re.compile(r"blockers\.memo\.(\d{4}-\d{2})\.json")
+
+
+def _months(folder: Path) -> list[str]:
+    """The months memos are kept for, oldest first."""
+    return sorted(m[1] for m in (_MEMO.fullmatch(p.name) for p in folder.glob("blockers.memo.*.json")) if m)
+
+
+def _advance(cfg: Config, old: _Memo, projects: list[str], months: dict[str, list[str]], newest: str,
+             key: str, threshold: float, folder: Path, view: Callable[[Blocker], dict[str, Any]],
+             later: list[str]) -> tuple[_Memo, Grouper, list[int] | None] | None:
+    """`old` (a memo of an earlier month, or `_EMPTY`) gone on by each project's folders after
+    it and before `newest`, from their checkpoints, and kept, with the grouper after it; and,
+    gone on from nothing, the groups of `later` (the texts of the blockers after it, in
+    order), from the whole history's groups (insight.recurring, as the whole fold keeps
+    them). The "Closed" lines of the folders it adds are made (`view`) where not kept yet
+    (insight.blockertext). None, and nothing kept, when `old` no longer holds (a folder it
+    holds has another key now) or a record of the folders after it comes before its last."""
+    opened: list[tuple[str, int, Blocker]] = []  # (project, number, blocker) opened after `old`
+    shut: list[tuple[int, datetime]] = []  # (group, when) of `old`'s open blockers closed since
+    still: list[tuple[str, int, int]] = []  # `old`'s open blockers still open
+    folders = list(old.folders)
     blocks: list[Closings] = []
     keys: list[tuple[Any, ...]] = []
+    ends: dict[str, tuple[str, str]] = {}
+    homes_of = {(p, n): home for p, n, home in old.open}
+    if not old.ends.keys() <= set(projects):
+        return None
     for p in projects:
         earlier = [m for m in months[p] if m < newest]
+        end = old.ends.get(p, ("", ""))
         if not earlier:
+            if end != ("", ""):
+                return None
             continue
-        points = blockerlog.checkpoints(cfg, p, upto=earlier[-1])
-        mine: dict[int, Blocker] = {}
+        after = [m for m in earlier if m > end[0]]
+        before, *points = blockerlog.checkpoints(cfg, p, upto=earlier[-1],
+                                                 since=after[0] if after else newest)
+        mine = dict(before.open)
+        if (before.month, before.key) != end or mine.keys() != {n for q, n in homes_of if q == p}:
+            return None
+        first = before.first + len(before.opened)
         for point in points:
             mine.update(enumerate(point.opened, point.first))
         for point in points:
@@ -195,86 +247,138 @@ def _build(cfg: Config, projects: list[str], months: dict[str, list[str]], newes
             folders.append((p, point.month, point.key, len(point.closed)))
             blocks.append(Closings(p, point.month, point.key, [mine[n] for n, _, _ in point.closed],
                                    point.grown_from))
-        still.update((id(mine[n]), (p, n)) for n, _ in points[-1].open)
-        held += mine.values()
-    held.sort(key=_order)
-    keys += (b.record.sort_key() for b in held)
-    hi = max(keys, default=())
-    if not _later(hi, found, fresh):
+        last = points[-1] if points else before
+        ends[p] = (last.month, last.key)
+        for n, b in mine.items():
+            if n >= first:
+                opened.append((p, n, b))
+                keys.append(b.record.sort_key())
+            elif b.closed_by is not None:
+                shut.append((homes_of[p, n], b.closed_by.at))
+            else:
+                still.append((p, n, homes_of[p, n]))
+    if any(k <= old.hi for k in keys):
         return None
-    texts = [b.bullet.body for b in held]
-    fresh_texts = [b.bullet.body for b in fresh]
-    every = recurring_cache.homes([*texts, *fresh_texts], threshold, folder / "recurring.json")
-    homes, fresh_homes = every[:len(texts)], every[len(texts):]
-    grouper = Grouper(threshold)
-    grouper.prepare(texts)
-    groups = [recurring_cache.Summary() for _ in range(max(homes, default=-1) + 1)]
-    for b, text, home in zip(held, texts, homes, strict=True):
-        grouper.replay(text, home)
-        groups[home].add(b)
-    memo = _Memo(key, hi, max((k[0] for k in keys), default=None), len(held),
-                 sum(f[3] for f in folders), folders,
-                 [(*still[id(b)], home) for b, home in zip(held, homes, strict=True) if id(b) in still],
-                 [g.state() for g in groups])
-    _write(folder / FILE, {"v": VERSION, "key": key, "hi": list(memo.hi), "upto": memo.upto,
-                           "blockers": memo.blockers, "closed": memo.closed,
-                           "folders": [list(f) for f in folders], "open": [list(o) for o in memo.open],
-                           "groups": memo.groups})
-    _write(folder / GROUPER, {"v": VERSION, "key": key, "grouper": grouper.state()})
+    opened.sort(key=lambda item: _order(item[2]))
+    texts = [b.bullet.body for _, _, b in opened]
+    later_homes: list[int] | None = None
+    if old is _EMPTY:
+        every = recurring_cache.homes([*texts, *later], threshold, folder / "recurring.json")
+        homes, later_homes = every[:len(texts)], every[len(texts):]
+        grouper = Grouper(threshold)
+        _grouped(grouper, texts, homes)
+    else:
+        restored = _grouper(folder, old)
+        if restored is None:
+            return None
+        grouper = restored
+        homes = _grouped(grouper, texts, _kept_homes(folder, old, texts))
+    touched: dict[int, recurring_cache.Summary] = {}
+    try:
+        for home, at in shut:
+            _group(touched, old, home).close(at)
+        for (_, _, b), home in zip(opened, homes, strict=True):
+            _group(touched, old, home).add(b)
+        groups = [*old.groups, *([] for _ in range(grouper.count - len(old.groups)))]
+        for home, summary in touched.items():
+            groups[home] = summary.state()
+    except (ValueError, TypeError, IndexError):  # a damaged memo: made again from nothing
+        return None
+    memo = _Memo(key, newest, threshold, ends, max([old.hi, *keys]),
+                 max([*([] if old.upto is None else [old.upto]), *(k[0] for k in keys)], default=None),
+                 old.blockers + len(opened), old.closed + sum(len(b.blockers) for b in blocks), folders,
+                 [*still, *((p, n, home) for (p, n, b), home in zip(opened, homes, strict=True)
+                            if b.closed_by is None)], groups)
+    _save(folder, memo, grouper)
+    if later_homes is not None:
+        _write(folder / HOMES, {"v": VERSION, "key": key, "texts": later, "homes": later_homes})
     if blockertext.kept(folders, folder) is None:  # made and kept as the whole fold makes them
-        blockertext.closed_text([b for b in held if b.closed_by is not None], blocks, view, folder)
-    _write(folder / HOMES, {"v": VERSION, "key": key, "texts": fresh_texts, "homes": fresh_homes})
-    return memo, fresh_homes
+        blockertext.closed_text([b for block in blocks for b in block.blockers], blocks, view, folder)
+    return memo, grouper, later_homes
 
 
-def _read(path: Path, key: str) -> _Memo | None:
+def _save(folder: Path, memo: _Memo, grouper: Grouper) -> None:
+    """Keep `memo` and its grouper; the memos of all but the KEPT newest months go."""
+    _write(_file(folder, memo.month, grouper=True),
+           {"v": VERSION, "key": memo.key, "grouper": grouper.state()})
+    _write(_file(folder, memo.month), {
+        "v": VERSION, "key": memo.key, "month": memo.month, "threshold": memo.threshold,
+        "ends": {p: list(end) for p, end in memo.ends.items()}, "hi": list(memo.hi), "upto": memo.upto,
+        "blockers": memo.blockers, "closed": memo.closed, "folders": [list(f) for f in memo.folders],
+        "open": [list(o) for o in memo.open], "groups": memo.groups})
+    for month in _months(folder)[:-KEPT]:
+        for path in (_file(folder, month), _file(folder, month, grouper=True)):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _read(path: Path, key: str | None) -> _Memo | None:
+    """The memo kept in `path`, under `key` (None: whatever its key)."""
     data = _load(path)
-    if not (isinstance(data, dict) and data.get("v") == VERSION and data.get("key") == key):
+    if not (isinstance(data, dict) and data.get("v") == VERSION and (key is None or data.get("key") == key)):
         return None
     try:
         upto = data["upto"]
         folders = [(str(p), str(m), str(k), int(c)) for p, m, k, c in data["folders"]]
-        return _Memo(key, tuple(data["hi"]), None if upto is None else float(upto), int(data["blockers"]),
-                     int(data["closed"]), folders, [(str(p), int(n), int(h)) for p, n, h in data["open"]],
-                     list(data["groups"]))
-    except (KeyError, TypeError, ValueError):
+        ends = {str(p): (str(m), str(k)) for p, (m, k) in data["ends"].items()}
+        return _Memo(str(data["key"]), str(data["month"]), float(data["threshold"]), ends, tuple(data["hi"]),
+                     None if upto is None else float(upto), int(data["blockers"]), int(data["closed"]),
+                     folders, [(str(p), int(n), int(h)) for p, n, h in data["open"]], list(data["groups"]))
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
 
-def _homes(folder: Path, memo: _Memo, texts: list[str]) -> list[int] | None:
-    """The group of each of `texts` (the blockers after the memo's, in order), as the whole
-    history's grouping gives them: kept from the last run as far as its texts are the same,
-    the rest grouped onto the memo's grouper, restored from its file (only the rows the texts
-    to group can reach: `Grouper.prefix_words`)."""
+def _kept_homes(folder: Path, memo: _Memo, texts: list[str]) -> list[int]:
+    """The groups kept (`HOMES`) for the blockers after `memo`, as far as their texts are
+    the first of `texts` (a text's group depends only on the texts before it)."""
     kept = _load(folder / HOMES)
-    old_texts: list[Any] = []
-    old_homes: list[Any] = []
-    if isinstance(kept, dict) and kept.get("v") == VERSION and kept.get("key") == memo.key \
-            and isinstance(kept.get("texts"), list) and isinstance(kept.get("homes"), list) \
-            and len(kept["texts"]) == len(kept["homes"]):
-        old_texts, old_homes = kept["texts"], kept["homes"]
-    same = 0
-    for old, new in zip(old_texts, texts, strict=False):
-        if old != new or not isinstance(old_homes[same], int):
+    if not (isinstance(kept, dict) and kept.get("v") == VERSION and kept.get("key") == memo.key
+            and isinstance(kept.get("texts"), list) and isinstance(kept.get("homes"), list)
+            and len(kept["texts"]) == len(kept["homes"])):
+        return []
+    out: list[int] = []
+    for old, new, home in zip(kept["texts"], texts, kept["homes"], strict=False):
+        if old != new or not isinstance(home, int):
             break
-        same += 1
-    if same == len(texts):
-        return list(old_homes[:same])
-    state = _load(folder / GROUPER)
+        out.append(home)
+    return out
+
+
+def _grouped(grouper: Grouper, texts: list[str], known: list[int]) -> list[int]:
+    """The groups of `texts` added to `grouper`: the first ones' `known`, taken back."""
+    grouper.prepare(texts)
+    out = list(known)
+    for text, home in zip(texts, known, strict=False):
+        grouper.replay(text, home)
+    out += (grouper.add(text) for text in texts[len(known):])
+    return out
+
+
+def _grouper(folder: Path, memo: _Memo, texts: list[str] | None = None, start: int = 0) -> Grouper | None:
+    """`memo`'s grouper, restored from its file: whole, or, given `texts` (about to be
+    prepared), only the rows those from `start` on can reach (`Grouper.prefix_words`)."""
+    state = _load(_file(folder, memo.month, grouper=True))
     if not (isinstance(state, dict) and state.get("v") == VERSION and state.get("key") == memo.key):
         return None
-    only = Grouper.prefix_words(state.get("grouper"), texts, texts[same:])
-    grouper = Grouper.restore(state.get("grouper"), only=only) if only is not None else None
-    if grouper is None:
+    only = None if texts is None else Grouper.prefix_words(state.get("grouper"), texts, texts[start:])
+    if texts is not None and only is None:
         return None
-    grouper.prepare(texts)
-    out: list[int] = []
-    for i, text in enumerate(texts):
-        if i < same:
-            grouper.replay(text, old_homes[i])
-            out.append(old_homes[i])
-        else:
-            out.append(grouper.add(text))
+    return Grouper.restore(state.get("grouper"), only=only)
+
+
+def _homes(folder: Path, memo: _Memo, texts: list[str], grouper: Grouper | None) -> list[int] | None:
+    """The group of each of `texts` (the blockers after the memo's, in order), as the whole
+    history's grouping gives them: kept from the last run as far as its texts are the same,
+    the rest grouped onto the memo's grouper (`grouper`, when just made; else restored from
+    its file, only the rows the texts to group can reach: `Grouper.prefix_words`)."""
+    known = _kept_homes(folder, memo, texts)
+    if len(known) == len(texts):
+        return known
+    if grouper is None:
+        grouper = _grouper(folder, memo, texts, len(known))
+        if grouper is None:
+            return None
+    out = _grouped(grouper, texts, known)
     _write(folder / HOMES, {"v": VERSION, "key": memo.key, "texts": texts, "homes": out})
     return out
 
@@ -292,4 +396,3 @@ def _write(path: Path, data: dict[str, Any]) -> None:
     with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
-
