@@ -465,7 +465,7 @@ class Closings(NamedTuple):
 
 
 def blockers_after(points: list[Checkpoint], now: datetime, closings: list[Closings] | None = None,
-           project: str = "", before: Checkpoint | None = None) -> tuple[list[Blocker], int]:
+                   project: str = "", before: Checkpoint | None = None) -> tuple[list[Blocker], int]:
     """The blockers of the checkpoints' folders and of the last carry, as the fold over every
     record up to `now` finds them (in the order opened); and the number of entries.
     `closings`: gets each checkpoint's closed blockers (the last carry's are in none).
