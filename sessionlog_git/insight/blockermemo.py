@@ -34,7 +34,6 @@ a memo, or any damage to it, costs the whole fold, never a different report.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -45,7 +44,8 @@ from sessionlog_git.base.text import sha256_hex
 from sessionlog_git.config import Config
 from sessionlog_git.insight import blockerlog, blockertext
 from sessionlog_git.insight import recurring as recurring_cache
-from sessionlog_git.insight.blockerlog import Closings
+from sessionlog_git.insight.blockerlog import Closings, _load
+from sessionlog_git.insight.blockerlog import _save as _write
 from sessionlog_git.insight.similar import Grouper
 from sessionlog_git.logs import layout
 from sessionlog_git.logs.model import Blocker
@@ -381,18 +381,3 @@ def _homes(folder: Path, memo: _Memo, texts: list[str], grouper: Grouper | None)
     out = _grouped(grouper, texts, known)
     _write(folder / HOMES, {"v": VERSION, "key": memo.key, "texts": texts, "homes": out})
     return out
-
-
-def _load(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _write(path: Path, data: dict[str, Any]) -> None:
-    from sessionlog_git.base.fsutil import atomic_write_text
-
-    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(data, separators=(",", ":"), ensure_ascii=False))
