@@ -919,8 +919,11 @@ def bench_after_commit(top: Path, label: str, env: dict[str, str], repeat: int) 
     """The first `why` and `report blockers` after a commit, as a user meets them: before each
     run a new day's archive file lands in the newest month folder (written with the package's
     writers, as consolidation writes it), which the answers' month checkpoints must take in.
-    The files are removed afterwards and the caches brought back, so the cached history stays
-    as generated."""
+    And the first `report blockers` of a new month: before each run a day's file lands in the
+    month after the newest (the one of the run before removed), and the blockers report's memo
+    of that month with it, as before the month began (the report goes on from the newest
+    month's memo, insight.blockermemo). The files are removed afterwards and the caches brought
+    back, so the cached history stays as generated."""
     import random
 
     import bench_scale
@@ -933,11 +936,11 @@ def bench_after_commit(top: Path, label: str, env: dict[str, str], repeat: int) 
     rng = random.Random(15)
     added: list[Path] = []
 
-    def commit() -> None:
+    def commit(on: date = day) -> None:
         user = f"dev{len(added) % bench_scale.USERS:02d}"
         person = bench_scale.Person(waiting=[], decisions=["billing-api over ledger-table"])
-        log = bench_scale.day_log(rng, user, day, 12, person, []).encode()
-        path = top / layout.archive_rel("logs", bench_scale.PROJECT, user, day, content_id(log))
+        log = bench_scale.day_log(rng, user, on, 12, person, []).encode()
+        path = top / layout.archive_rel("logs", bench_scale.PROJECT, user, on, content_id(log))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(log)
         added.append(path)
@@ -945,6 +948,20 @@ def bench_after_commit(top: Path, label: str, env: dict[str, str], repeat: int) 
     def first_after(args: list[str]) -> float:
         commit()
         return timed(args, top, env=env)
+
+    following = bench_scale.months(month, 2)[-1]
+    first_day = bench_scale.weekdays(following)[0]
+    month_env = {**env, "SESSIONLOG_NOW": f"{first_day.isoformat()}T19:00:00+00:00"}
+    reports_cache = top / ".git" / "sessionlog" / "cache" / "reports"
+
+    def first_of_month() -> float:
+        for path in added:
+            if f"/{following}/" in path.as_posix():
+                path.unlink(missing_ok=True)
+        for kept in reports_cache.glob(f"blockers.memo.{following}*"):
+            kept.unlink()
+        commit(first_day)
+        return timed(sl("report", "blockers"), top, env=month_env)
 
     target = f"{bench_scale.WHY_FILE}:{bench_scale.WHY_LINE}"
     bare = [PY, "-c", "pass"]
@@ -958,9 +975,15 @@ def bench_after_commit(top: Path, label: str, env: dict[str, str], repeat: int) 
             alternate(row, repeat, lambda a=args: first_after(a),  # type: ignore[misc]
                       lambda: timed(bare, top, env=env))
             rows.append(row)
+        row = Row(f"sessionlog report blockers, the first of a new month (a day in the month after the "
+                  f"newest), {label}", "sessionlog report blockers, a new month", "python -c pass",
+                  goal="≤ 2 s", check=lambda o, _r: o <= 2)
+        alternate(row, repeat, first_of_month, lambda: timed(bare, top, env=month_env))
+        rows.append(row)
     finally:
         for path in added:
             path.unlink(missing_ok=True)
+        shutil.rmtree(top / "logs" / "archive" / following, ignore_errors=True)  # no month of ours
         for args in (sl("report", "blockers"), sl("why", target)):  # the caches as generated
             run(args, top, env=env)
     return rows

@@ -65,7 +65,7 @@ def test_quick_session_benchmark_prints_a_row_per_cli_and_session() -> None:
 
 
 def test_scale_rows_run_on_a_tiny_generated_history() -> None:
-    """`--scale N`: the generated history (cached under .cache/bench-scale) and its thirteen rows,
+    """`--scale N`: the generated history (cached under .cache/bench-scale) and its fourteen rows,
     at a size that takes seconds. No timing is asserted."""
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "--only", "scale", "--scale", "1200",
@@ -78,6 +78,7 @@ def test_scale_rows_run_on_a_tiny_generated_history() -> None:
              "sessionlog why src/payments.py:3, 1,201 entries",
              "sessionlog report blockers, the first after a commit (a new day in the newest month)",
              "sessionlog why src/payments.py:3, the first after a commit (a new day in the newest",
+             "sessionlog report blockers, the first of a new month (a day in the month after the newest)",
              "pre-commit hook process, one new day into a 60-entry month, 1,201 entries archived",
              "the same into the history's newest month (a tenth of it as large in the baseline), "
              "1,201 entries",
@@ -95,7 +96,7 @@ def test_scale_rows_run_on_a_tiny_generated_history() -> None:
         assert name in cells[1] and NUMBER.search(cells[2]) and NUMBER.search(cells[3]), line
         assert cells[5].strip() in ("≤ 2 s", "≤ 1.2×", "—", "≤ 60 s", "≤ 1 GB", "≤ 60,000"), line
     # The commit rows: against the same generator's history with a tenth of the entries.
-    for line in body[5:9]:
+    for line in body[6:10]:
         assert "121 entries (the same generator)" in line.split("|")[3], line
     # ... timed in clones: the generated repositories the other rows read stay as generated
     # (no hook installed, nothing committed, a clean tree).
