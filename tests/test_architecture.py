@@ -255,10 +255,11 @@ def _only(pattern: str, allowed: set[str], what: str) -> None:
 
 def test_one_git_runner() -> None:
     # Every git process starts in gitops. The other programs we run: `gh` (the login, in
-    # identity), `pre-commit install` (setup), and the config's real parser in a child process
-    # (agents.configcheck: the hooks may not import it).
+    # identity), `pre-commit install` (setup), the config's real parser in a child process
+    # (agents.configcheck: the hooks may not import it), and the `rm` that removes a backlog's
+    # trimmed temp logs after the run (base.trash).
     _only(r"\bsubprocess\b", {"gitops", "base.identity", "setup.framework", "setup.install",
-                              "agents.configcheck", "setup.launcher"},
+                              "agents.configcheck", "setup.launcher", "base.trash"},
           "a subprocess")
 
 
@@ -285,10 +286,12 @@ def test_one_walker_of_the_log_trees() -> None:
     # logs.redaction_store prunes its private store of redacted originals; base.safeio refuses
     # links on the way down the logs folder (lstat, nothing read); pipeline.journal removes the
     # temporary files of its own killed writes; base.statemove moves an old in-tree state
-    # folder into the git directory, file by file.
+    # folder into the git directory, file by file; base.trash lists the state folder's
+    # `trimmed/` (the folders of files moved aside, to remove).
     _only(r"os\.scandir|\.iterdir\(|os\.listdir|\.rglob\(|os\.walk\(",
           {"logs.layout", "agents.scan", "agents.plugin", "agents.session", "pipeline.idle",
-           "logs.redaction_store", "base.safeio", "pipeline.journal", "base.statemove"},
+           "logs.redaction_store", "base.safeio", "pipeline.journal", "base.statemove",
+           "base.trash"},
           "a directory listing")
 
 

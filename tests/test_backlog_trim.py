@@ -11,6 +11,7 @@ from conftest import Repo
 from test_exactly_once import _backlog, everywhere, in_head, strays
 
 from sessionlog_git import workspace
+from sessionlog_git.base import trash
 from sessionlog_git.base.fanout import fan_out, start
 from sessionlog_git.errors import SessionlogError
 from sessionlog_git.pipeline import consolidate
@@ -203,3 +204,139 @@ def test_a_backlog_whose_files_cannot_be_synced_leaves_every_temp_log_pending(
     repo.git("commit", "-q", "-m", "the backlog")
     assert sorted(in_head(repo)) == sorted(titles)
     assert repo.porcelain() == []
+
+
+def _wait_gone(folder: Path, seconds: float = 20.0) -> list[Path]:
+    """What is left under `folder` once it is empty or `seconds` have passed."""
+    import time
+
+    end = time.monotonic() + seconds
+    while True:
+        left = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+        if not left or time.monotonic() > end:
+            return left
+        time.sleep(0.05)
+
+
+def test_a_backlogs_temp_logs_are_moved_aside_whole_and_removed_after_the_run(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trim moves each temp log, byte for byte, into one folder of the state folder's
+    `trimmed/`, and hands that folder (and one a killed run left) to a removal that runs
+    after the run; the run leaves no child process behind; the user folders are tidied and
+    every entry is in the commit once."""
+    import os
+
+    repo = native_repo
+    titles = _backlog(repo, consolidate.TRIM_ASIDE_FROM + 6)
+    before = sorted(p.read_bytes() for p in repo.pending())
+    left = repo.state() / trash.TRASH_DIR / "1-1"  # a run killed before its removal
+    left.mkdir(parents=True)
+    (left / "0.md").write_text("a temp log a killed run had moved aside\n")
+    handed: list[list[str]] = []
+    def hand(folders: list[str]) -> bool:
+        handed.append(folders)
+        return True
+
+    monkeypatch.setattr(trash, "remove_later", hand)
+    monkeypatch.chdir(repo.path)
+    consolidate.run(workspace.at(repo.path))
+    monkeypatch.undo()
+    assert repo.pending() == []
+    assert not (repo.state() / "pending").exists() or list((repo.state() / "pending").iterdir()) == []
+    assert len(handed) == 1 and handed[0][0] == str(left)
+    [ours] = [Path(f) for f in handed[0][1:]]
+    assert sorted(p.read_bytes() for p in ours.iterdir()) == before
+    # The real removal, started by the next backlog's trim: both folders go, after the run.
+    _backlog(repo, consolidate.TRIM_ASIDE_FROM + 2)
+    monkeypatch.chdir(repo.path)
+    consolidate.run(workspace.at(repo.path))
+    monkeypatch.undo()
+    with pytest.raises(ChildProcessError):  # nothing of ours to wait for: not our child
+        os.waitpid(-1, os.WNOHANG)
+    assert _wait_gone(repo.state() / trash.TRASH_DIR) == []
+    repo.git("commit", "-q", "-m", "the backlogs")
+    assert sorted(in_head(repo)) == sorted(titles + titles[:consolidate.TRIM_ASIDE_FROM + 2])
+    assert repo.porcelain() == []
+
+
+def test_where_no_removal_can_be_started_the_run_removes_what_it_moved_aside(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = native_repo
+    _backlog(repo, consolidate.TRIM_ASIDE_FROM + 2)
+    monkeypatch.setattr(trash, "remove_later", lambda folders: False)
+    monkeypatch.chdir(repo.path)
+    consolidate.run(workspace.at(repo.path))
+    assert repo.pending() == []
+    assert list((repo.state() / trash.TRASH_DIR).iterdir()) == []  # at once, not later
+
+
+def test_a_commits_few_temp_logs_and_a_pending_folder_elsewhere_are_removed_in_place(
+        native_repo: Repo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Below a backlog nothing is moved aside; nor where the pending folder lies on another
+    file system than the state folder (a rename there would copy): `trash.folder` gives none and
+    leaves no folder."""
+    import os
+    import tempfile
+
+    repo = native_repo
+    _backlog(repo, 3)
+    monkeypatch.chdir(repo.path)
+    consolidate.run(workspace.at(repo.path))
+    assert repo.pending() == []
+    assert not (repo.state() / trash.TRASH_DIR).exists()
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second file system here")
+    with tempfile.TemporaryDirectory(dir=shm) as elsewhere:
+        assert trash.folder(tmp_path / "state", elsewhere) is None
+    assert list((tmp_path / "state" / trash.TRASH_DIR).iterdir()) == []
+
+
+def test_the_removal_outlives_the_process_and_holds_none_of_its_files(tmp_path: Path) -> None:
+    """`remove_later`: the folders go, in a process that is not the caller's child, and a
+    reader of the caller's output (as git and the pre-commit framework read a hook's) gets
+    its end at once, not when the removal ends (an `rm` that takes 3 s first, here)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    folders = []
+    for n in range(3):
+        folder = tmp_path / f"aside-{n}"
+        (folder / "deep").mkdir(parents=True)
+        for k in range(50):
+            (folder / "deep" / f"{k}.md").write_text("x\n")
+        folders.append(str(folder))
+    slow = tmp_path / "bin"
+    slow.mkdir()
+    (slow / "rm").write_text(f'#!/bin/sh\nsleep 3\nexec {shutil.which("rm")} "$@"\n')
+    (slow / "rm").chmod(0o755)
+    env = {**os.environ, "PATH": f"{slow}{os.pathsep}{os.environ['PATH']}"}
+    code = ("import sys; from sessionlog_git.base.trash import remove_later; "
+            "print(remove_later(sys.argv[1:]), flush=True)")
+    started = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", code, *folders], capture_output=True, text=True,
+                         check=True, timeout=60, env=env)
+    took = time.monotonic() - started
+    assert out.stdout == "True\n" and out.stderr == ""
+    assert took < 2.5, took  # neither the removal nor its holding our output was waited for
+    assert all(Path(f).exists() for f in folders)  # still there: the removal comes after
+    for name in folders:
+        assert _wait_gone(Path(name)) == []
+    deadline = time.monotonic() + 10
+    while any(Path(f).exists() for f in folders) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(Path(f).exists() for f in folders)
+    assert trash.remove_later([]) is True
+    assert trash.remove_later([str(tmp_path / "never-there")]) is True
+    # No `rm` on the PATH: nothing started, the caller removes them itself.
+    (tmp_path / "empty-bin").mkdir()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    bare = subprocess.run([sys.executable, "-c", code, str(kept)], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PATH": str(tmp_path / "empty-bin")})
+    assert bare.stdout == "False\n" and kept.is_dir()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)

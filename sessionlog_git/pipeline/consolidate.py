@@ -805,11 +805,24 @@ def _start_recover(top: Path, written: dict[str, str]
 
 
 def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
+    import os
+
     logs = [t for t in taken if t.trim]
-    # A backlog's temp logs are trimmed by two threads at once (`base.fanout`): removing a file
-    # can wait on a busy file system's journal, and those waits overlap. Each log is still
-    # read, compared and removed in one go, as one at a time did.
-    if len(logs) >= TRIM_ASIDE_FROM:
+    # A backlog's temp logs are moved into a folder of the state folder's `trimmed/` (one
+    # rename each), which a process of its own removes after the run (`base.trash`): where
+    # the file system discards freed blocks, a removal waits on the device. Each log is
+    # still read, compared and moved in one go, as one at a time did; what leaves pending is
+    # the same, and when it leaves. Elsewhere (a few logs, a pending folder on another file
+    # system, no shell to start the removal), they are removed here, as before.
+    from sessionlog_git.base import trash
+
+    aside = (trash.folder(ws.config.state_path, ws.config.pending_path)
+             if len(logs) >= TRIM_ASIDE_FROM else None)
+    if aside is not None:
+        outcomes = [_trim_one(t, os.path.join(aside, f"{n}.md")) for n, t in enumerate(logs)]
+    elif len(logs) >= TRIM_ASIDE_FROM:
+        # Removed by two threads at once (`base.fanout`): a removal can wait on a busy file
+        # system's journal, and those waits overlap.
         from sessionlog_git.base.fanout import fan_out
 
         outcomes = fan_out(_trim_one, logs)
@@ -827,18 +840,29 @@ def _trim_pending(ws: Workspace, taken: list[Taken], result: Result) -> None:
                 empty.rmdir()  # only when empty: tidy, never destructive
             except OSError:
                 break
+    # This run's trimmed logs, and those of a run killed before it removed its own.
+    trash.empty(ws.config.state_path)
 
 
-def _trim_one(t: Taken) -> bool | str | None:
-    """Take the archived bytes out of one temp log: True when the file is gone, None when it
-    keeps what was appended since (or was gone already), else the problem to report."""
+def _trim_one(t: Taken, aside: str | None = None) -> bool | str | None:
+    """Take the archived bytes out of one temp log: True when the file is gone (moved to
+    `aside`, or removed), None when it keeps what was appended since (or was gone already),
+    else the problem to report."""
+    import os
+
     path = Path(t.log.path)
     try:
         now = path.read_bytes()
     except FileNotFoundError:
         return None
     if now == t.data:
-        path.unlink()
+        if aside is None:
+            path.unlink()
+        else:
+            try:
+                os.rename(path, aside)
+            except OSError:
+                path.unlink()
         _fault("trim-partial")
         return True
     if now.startswith(t.data):
