@@ -1269,7 +1269,7 @@ def bench_towncrier(work: Path, sizes: Sizes, repeat: int, log: Callable[[str], 
         dest = fresh(ours_template)
         elapsed = timed(sl("consolidate"), dest)
         # The trimmed temp logs are removed by a process of their own once the run is over
-        # (`fsutil.remove_later`): waited for here, untimed, so that towncrier's next run does
+        # (`base.trash`): waited for here, untimed, so that towncrier's next run does
         # not share the machine with it.
         aside = dest / ".git" / "sessionlog" / "trimmed"
         deadline = time.monotonic() + 30

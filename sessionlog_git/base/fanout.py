@@ -7,7 +7,8 @@ none of the wait is CPU): the waits of two removals at once overlap. More thread
 more and cost CPU: each removal hands the interpreter's lock on, and eight threads spent about
 100 ms of CPU doing so for a backlog of 250 temp logs (measured on the benchmark's machine, whose
 file system has no journal: there a removal costs CPU, not a wait). Creating files does not gain
-either: creates contend.
+either: creates contend. (A backlog's trim now moves its temp logs aside and has them removed
+after the run, `base.trash`; removing them here is its fallback.)
 
 Plain `threading`, not `concurrent.futures` (whose import loads `logging`). Standard library
 only.
