@@ -464,13 +464,11 @@ class Closings(NamedTuple):
     since: tuple[str, tuple[Any, ...]] | None = None
 
 
-def blockers_after(points: list[Checkpoint], now: datetime, closings: list[Closings] | None = None,
-                   project: str = "", before: Checkpoint | None = None) -> tuple[list[Blocker], int]:
-    """The blockers of the checkpoints' folders and of the last carry, as the fold over every
-    record up to `now` finds them (in the order opened); and the number of entries.
-    `closings`: gets each checkpoint's closed blockers (the last carry's are in none).
-    `before`: the checkpoint of the folder before the first of `points` (none: they start
-    with the first folder): the blockers open there come first, and may be closed after it."""
+def numbered(points: list[Checkpoint], before: Checkpoint | None = None,
+             closings: list[Closings] | None = None, project: str = "") -> dict[int, Blocker]:
+    """The blockers of the checkpoints' folders by number, with the closings their folders
+    made (`before`: the checkpoint of the folder before them, whose open blockers come first
+    and may be closed in them). `closings`: gets each checkpoint's closed blockers."""
     found: dict[int, Blocker] = {} if before is None else dict(before.open)
     for point in points:
         found.update(enumerate(point.opened, point.first))
@@ -480,6 +478,17 @@ def blockers_after(points: list[Checkpoint], now: datetime, closings: list[Closi
         if closings is not None:
             closings.append(Closings(project, point.month, point.key, [found[n] for n, _, _ in point.closed],
                                      point.grown_from))
+    return found
+
+
+def blockers_after(points: list[Checkpoint], now: datetime, closings: list[Closings] | None = None,
+                   project: str = "", before: Checkpoint | None = None) -> tuple[list[Blocker], int]:
+    """The blockers of the checkpoints' folders and of the last carry, as the fold over every
+    record up to `now` finds them (in the order opened); and the number of entries.
+    `closings`: gets each checkpoint's closed blockers (the last carry's are in none).
+    `before`: the checkpoint of the folder before the first of `points` (none: they start
+    with the first folder): the blockers open there come first, and may be closed after it."""
+    found = numbered(points, before, closings, project)
     total = 0
     last = points[-1] if points else before
     if last is not None:

@@ -234,19 +234,16 @@ def _advance(cfg: Config, old: _Memo, projects: list[str], months: dict[str, lis
         after = [m for m in earlier if m > end[0]]
         before, *points = blockerlog.checkpoints(cfg, p, upto=earlier[-1],
                                                  since=after[0] if after else newest)
-        mine = dict(before.open)
-        if (before.month, before.key) != end or mine.keys() != {n for q, n in homes_of if q == p}:
+        if (before.month, before.key) != end \
+                or {n for n, _ in before.open} != {n for q, n in homes_of if q == p}:
             return None
         first = before.first + len(before.opened)
-        for point in points:
-            mine.update(enumerate(point.opened, point.first))
-        for point in points:
-            for n, record, bullet in point.closed:
-                mine[n].closed_by, mine[n].closing = record, bullet
-                keys.append(record.sort_key())
-            folders.append((p, point.month, point.key, len(point.closed)))
-            blocks.append(Closings(p, point.month, point.key, [mine[n] for n, _, _ in point.closed],
-                                   point.grown_from))
+        added: list[Closings] = []
+        mine = blockerlog.numbered(points, before, added, p)
+        for block in added:
+            keys += (b.closed_by.sort_key() for b in block.blockers if b.closed_by is not None)
+            folders.append((p, block.month, block.key, len(block.blockers)))
+        blocks += added
         last = points[-1] if points else before
         ends[p] = (last.month, last.key)
         for n, b in mine.items():
